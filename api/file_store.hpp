@@ -1,0 +1,56 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "store.hpp"
+
+namespace chipmunk::api {
+
+// Writes `content` to dir/name so that a crash at any instant leaves the old or the new
+// content, never a torn or empty file: a temporary file in the same directory, fsync,
+// rename over the target, fsync of the directory. On failure returns false with the
+// reason in `error`, and the target is untouched.
+bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
+                      std::string& error);
+
+// The embedded default store, compatible with the original Chipmunk:
+//   <dir>/<user>.cm    the current IP and a newline, rewritten only when it changes
+//   <dir>/updated      touched whenever any record changes
+//   <dir>/<user>.json  first seen, changed at, last seen, last IPv4 and IPv6
+// One process owns a directory at a time (an flock on <dir>/.chipmunk.lock).
+class FileStore final : public Store {
+ public:
+  // Throws std::runtime_error when the directory cannot be opened or is locked by another
+  // process.
+  explicit FileStore(const std::string& dir);
+  ~FileStore() override;
+  FileStore(const FileStore&) = delete;
+  FileStore& operator=(const FileStore&) = delete;
+
+  // Store
+  SetOutcome recordIp(const std::string& user, const IpAddress& ip, int64_t now) override;
+  std::optional<HostRecord> get(const std::string& user) override;
+  void flush() override;
+
+ private:
+  struct Entry {
+    std::mutex mutex;
+    HostRecord record;
+    bool dirty = false;  // last-seen newer than on disk
+  };
+
+  std::shared_ptr<Entry> entry(const std::string& user);
+  void load(const std::string& user, HostRecord& record);
+  bool writeMeta(const HostRecord& record, std::string& error);
+
+  std::string dir_;
+  int dirFd_ = -1;
+  int lockFd_ = -1;
+  std::mutex mapMutex_;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;
+};
+
+}  // namespace chipmunk::api

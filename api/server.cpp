@@ -1,0 +1,337 @@
+#include "server.hpp"
+
+#include <sys/socket.h>
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <pistache/net.h>
+#include <pistache/peer.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "logging.hpp"
+
+namespace chipmunk::api {
+
+using Pistache::Http::ResponseWriter;
+
+// Runs slow password checks (a KDF on a cache miss) off the I/O threads, one at a time per
+// worker, with a bounded queue: a flood of wrong passwords costs bounded CPU and never
+// stalls requests that are already authenticated.
+class SlowAuthPool {
+ public:
+  explicit SlowAuthPool(size_t workers, size_t maxQueue) : maxQueue_(maxQueue) {
+    for (size_t i = 0; i < workers; ++i) {
+      threads_.emplace_back([this] { run(); });
+    }
+  }
+  ~SlowAuthPool() { stop(); }
+
+  bool post(std::function<void()> task) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || queue_.size() >= maxQueue_) {
+      return false;
+    }
+    queue_.push_back(std::move(task));
+    cv_.notify_one();
+    return true;
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    for (auto& t : threads_) {
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+    threads_.clear();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) {
+          return;
+        }
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+
+  size_t maxQueue_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+namespace {
+
+// "Date: Tue, 24 Nov 2026 22:06:22 GMT\r\n", formatted once per second per thread.
+const std::string& dateHeader() {
+  thread_local std::time_t last = 0;
+  thread_local std::string header;
+  const std::time_t now = std::time(nullptr);
+  if (now != last) {
+    last = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    header = buf;
+  }
+  return header;
+}
+
+std::string sanitizeForLog(const std::string& text) {
+  std::string out;
+  for (const char c : text.substr(0, 200)) {
+    out += (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '"') ? '?' : c;
+  }
+  return out;
+}
+
+// Writes the response ourselves (see ApiServer) and, when the connection is not to be
+// kept, half-closes it once the bytes are out so that clients reading to EOF finish.
+void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool keepAlive,
+                  bool http10) {
+  std::string out;
+  out.reserve(256 + r.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.code);
+  out += ' ';
+  out += reasonPhrase(r.code);
+  out += "\r\n";
+  out += dateHeader();
+  if (!r.contentType.empty()) {
+    out += "Content-Type: ";
+    out += r.contentType;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(r.body.size());
+  out += "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+  if (!keepAlive) {
+    out += "Connection: close\r\n";
+  } else if (http10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += r.extraHeaders;
+  out += "\r\n";
+  if (!head) {
+    out += r.body;
+  }
+  std::shared_ptr<Pistache::Tcp::Peer> peer;
+  try {
+    peer = writer.peer();
+  } catch (const std::exception&) {
+    return;  // the client went away
+  }
+  peer->setIdle(true);
+  const size_t size = out.size();
+  auto sent = peer->send(Pistache::RawBuffer(std::move(out), size));
+  if (!keepAlive) {
+    const int fd = peer->fd();
+    sent.then([fd](ssize_t) { ::shutdown(fd, SHUT_WR); }, Pistache::Async::IgnoreException);
+  } else {
+    sent.then([](ssize_t) {}, Pistache::Async::IgnoreException);
+  }
+}
+
+class HttpHandler final : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(HttpHandler)
+
+  HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool)
+      : service_(std::move(service)), pool_(std::move(pool)), log_(logging::get("api")) {}
+
+  // Pistache::Http::Handler
+  void onRequest(const Pistache::Http::Request& request, ResponseWriter writer) override {
+    const auto start = std::chrono::steady_clock::now();
+    RequestInfo info;
+    bool keepAlive = true;
+    bool http10 = false;
+    try {
+      if (!toInfo(request, info, keepAlive, http10)) {
+        Response bad;
+        bad.code = 400;
+        bad.contentType = "text/plain; charset=utf-8";
+        bad.body = "Bad Request";
+        finish(writer, info, bad, false, http10, start);
+        return;
+      }
+      Response r = service_->handle(info, false);
+      if (!r.needsSlowAuth) {
+        finish(writer, info, r, keepAlive, http10, start);
+        return;
+      }
+      auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+      auto self = service_;
+      auto log = log_;
+      const bool posted = pool_->post([self, log, shared, info, keepAlive, http10, start] {
+        try {
+          Response slow = self->handle(info, true);
+          finish(*shared, info, slow, keepAlive, http10, start);
+        } catch (const std::exception& e) {
+          log->error("request failed error=\"{}\"", e.what());
+          finish(*shared, info, internalError(), false, http10, start);
+        }
+      });
+      if (!posted) {
+        Response busy;
+        busy.code = 503;
+        busy.contentType = "text/plain; charset=utf-8";
+        busy.body = "Server busy";
+        busy.extraHeaders = "Retry-After: 1\r\n";
+        finish(*shared, info, busy, keepAlive, http10, start);
+      }
+    } catch (const std::exception& e) {
+      // Never echo internals to a client (Pistache would put e.what() in the body).
+      log_->error("request failed error=\"{}\"", e.what());
+      finish(writer, info, internalError(), false, http10, start);
+    }
+  }
+
+ private:
+  static Response internalError() {
+    Response r;
+    r.code = 500;
+    r.contentType = "text/plain; charset=utf-8";
+    r.body = "Internal Server Error";
+    return r;
+  }
+
+  static bool toInfo(const Pistache::Http::Request& request, RequestInfo& info, bool& keepAlive,
+                     bool& http10) {
+    using Pistache::Http::Method;
+    switch (request.method()) {
+      case Method::Get:
+        info.method = chipmunk::api::Method::kGet;
+        break;
+      case Method::Head:
+        info.method = chipmunk::api::Method::kHead;
+        break;
+      case Method::Post:
+        info.method = chipmunk::api::Method::kPost;
+        break;
+      default:
+        info.method = chipmunk::api::Method::kOther;
+        break;
+    }
+    info.methodName = Pistache::Http::methodString(request.method());
+    info.path = request.resource();
+    http10 = request.version() == Pistache::Http::Version::Http10;
+    const auto& headers = request.headers();
+    const auto connection = headers.tryGet<Pistache::Http::Header::Connection>();
+    if (connection) {
+      keepAlive = connection->control() != Pistache::Http::ConnectionControl::Close &&
+                  (!http10 || connection->control() == Pistache::Http::ConnectionControl::KeepAlive);
+    } else {
+      keepAlive = !http10;  // RFC 9112 section 9.3: HTTP/1.1 persists by default
+    }
+    auto raw = [&](const char* name) -> std::optional<std::string> {
+      auto h = headers.tryGetRaw(name);
+      return h ? std::optional<std::string>(h->value()) : std::nullopt;
+    };
+    info.authorization = raw("Authorization");
+    info.xForwardedFor = raw("X-Forwarded-For");
+    info.xRealIp = raw("X-Real-IP");
+    info.forwarded = raw("Forwarded");
+    const auto peer = IpAddress::parse(request.address().host());
+    if (!peer) {
+      return false;
+    }
+    info.peer = *peer;
+    return true;
+  }
+
+  static void finish(ResponseWriter& writer, const RequestInfo& info, const Response& r,
+                     bool keepAlive, bool http10, std::chrono::steady_clock::time_point start) {
+    sendResponse(writer, r, info.method == chipmunk::api::Method::kHead, keepAlive, http10);
+    static const auto log = logging::get("api");
+    if (log->should_log(spdlog::level::info)) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+      log->info("request method={} path=\"{}\" status={} client={} user={} duration_us={}",
+                sanitizeForLog(info.methodName), sanitizeForLog(info.path), r.code,
+                r.client.empty() ? info.peer.toString() : r.client,
+                r.user.empty() ? "-" : sanitizeForLog(r.user), us);
+    }
+  }
+
+  std::shared_ptr<ApiService> service_;
+  std::shared_ptr<SlowAuthPool> pool_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace
+
+ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> store)
+    : config_(config),
+      service_(std::make_shared<ApiService>(config, std::move(store))),
+      pool_(std::make_shared<SlowAuthPool>(1, 256)) {}
+
+ApiServer::~ApiServer() { shutdown(); }
+
+void ApiServer::start() {
+  using namespace Pistache;
+  const bool v6 = config_.listenHost.find(':') != std::string::npos;
+  const std::string host = config_.listenHost == "localhost" ? "127.0.0.1" : config_.listenHost;
+  Address addr(v6 ? "[" + host + "]" : host, Port(config_.listenPort));
+  endpoint_ = std::make_unique<Http::Endpoint>(addr);
+  auto opts = Http::Endpoint::options()
+                  .threads(config_.threads)
+                  .flags(Tcp::Options::ReuseAddr)
+                  .maxRequestSize(config_.maxRequestSize)
+                  .headerTimeout(config_.headerTimeout)
+                  .bodyTimeout(config_.bodyTimeout)
+                  .keepaliveTimeout(config_.keepaliveTimeout);
+  endpoint_->init(opts);
+  // Pistache 0.0.5 ignores Options::backlog() (upstream #1194): set it on the listener.
+  endpoint_->initArgs(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
+                      std::string("chipmunk-http"), 1024);
+  endpoint_->setHandler(Http::make_handler<HttpHandler>(service_, pool_));
+  endpoint_->serveThreaded();
+}
+
+uint16_t ApiServer::port() const {
+  return endpoint_ ? static_cast<uint16_t>(endpoint_->getPort()) : 0;
+}
+
+std::string ApiServer::boundAddress() const {
+  const bool v6 = config_.listenHost.find(':') != std::string::npos;
+  return (v6 ? "[" + config_.listenHost + "]" : config_.listenHost) + ":" +
+         std::to_string(port());
+}
+
+void ApiServer::reload(const config::ApiConfig& config) { service_->reload(config); }
+
+void ApiServer::shutdown() {
+  if (endpoint_) {
+    endpoint_->shutdown();
+    endpoint_.reset();
+  }
+  if (pool_) {
+    pool_->stop();
+  }
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api_config.hpp"
+#include "service.hpp"
+
+namespace Pistache::Http {
+class Endpoint;
+}
+
+namespace chipmunk::api {
+
+class SlowAuthPool;
+
+// chipmunk-api's HTTP server: a Pistache endpoint in front of ApiService.
+// Pistache is used for sockets, parsing, limits and timeouts; responses are written by us
+// so that every header is ours: HTTP/1.1 connections stay open unless the client asks
+// otherwise (Pistache 0.0.5 would answer "Connection: Close" to every request that does
+// not send a Connection header), HEAD gets GET's headers without a body, and
+// WWW-Authenticate / Retry-After / Allow are sent (Pistache drops raw response headers).
+class ApiServer {
+ public:
+  ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> store);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds and serves on background threads. Throws std::runtime_error on failure.
+  void start();
+  uint16_t port() const;
+  // "127.0.0.1:8080" or "[::]:8080" with the bound port.
+  std::string boundAddress() const;
+  void reload(const config::ApiConfig& config);
+  void shutdown();
+  ApiService& service() { return *service_; }
+
+ private:
+  config::ApiConfig config_;
+  std::shared_ptr<ApiService> service_;
+  std::shared_ptr<SlowAuthPool> pool_;
+  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+};
+
+}  // namespace chipmunk::api

@@ -1,0 +1,152 @@
+#include "api_config.hpp"
+
+#include "password_hash.hpp"
+
+namespace chipmunk::config {
+namespace {
+
+Schema makeApiSchema() {
+  using T = SettingType;
+  Schema schema;
+  schema
+      .add({"Server", "listen", T::kHostPort, "127.0.0.1:8080",
+            "Address and port to listen on. [::]:PORT listens on IPv6 and IPv4 (dual stack); "
+            "port 0 picks a free port (the bound address is logged)."})
+      .add({"Server", "threads", T::kInteger, "2", "HTTP worker threads.", false, 1, 64})
+      .add({"Server", "public_ip_endpoints", T::kBool, "no",
+            "Let clients without credentials use /get/ip and /get/ip.json (routers, inadyn's "
+            "check-IP). /set always needs credentials."})
+      .add({"Server", "trusted_proxies", T::kCidrList, "",
+            "Proxies (CIDRs or addresses) whose forwarding headers are believed. Requests from "
+            "any other peer are reported as the peer's own address."})
+      .add({"Server", "client_ip_header", T::kChoice, "auto",
+            "Header that names the client behind a trusted proxy. auto: X-Forwarded-For, then "
+            "Forwarded, then X-Real-IP.",
+            false, 0, 0, {"auto", "x-forwarded-for", "x-real-ip", "forwarded"}})
+      .add({"Paths", "client_update_dir", T::kDirectory, "",
+            "Directory of the per-user records (<user>.cm holds the IP and a newline; "
+            "'updated' is touched on every change). Relative to the config file.",
+            true})
+      .add({"Log", "file", T::kPath, "",
+            "Log file (reopened on SIGUSR1). Empty: standard error. Relative to the config file."})
+      .add({"Log", "level", T::kChoice, "info", "Log level.", false, 0, 0,
+            {"trace", "debug", "info", "warn", "error", "off"}})
+      .add({"Limits", "max_request_size", T::kInteger, "8192",
+            "Largest request (request line, headers and body) in bytes; larger ones get 413.",
+            false, 1024, 1048576})
+      .add({"Limits", "header_timeout", T::kSeconds, "10s",
+            "Time a client has to send the request headers.", false, 1, 3600})
+      .add({"Limits", "body_timeout", T::kSeconds, "30s", "Time a client has to send the body.",
+            false, 1, 3600})
+      .add({"Limits", "keepalive_timeout", T::kSeconds, "60s",
+            "Idle keep-alive connections are closed after this long.", false, 1, 86400})
+      .add({"Limits", "max_failed_logins", T::kInteger, "10",
+            "Failed logins allowed per client address within failed_login_window before it "
+            "gets 429; 0 turns the limit off.",
+            false, 0, 100000})
+      .add({"Limits", "failed_login_window", T::kSeconds, "60s",
+            "Window in which failed logins are counted.", false, 1, 86400})
+      .add({"Limits", "failed_login_lockout", T::kSeconds, "5m",
+            "How long a client address that reached the limit gets 429.", false, 1, 86400})
+      .add({"Store", "flush_interval", T::kSeconds, "60s",
+            "How often 'last seen' times are written out (the IP itself is written at once).",
+            false, 1, 86400})
+      .addDynamicSection(
+          {"Users", "user name", "password or $pbkdf2-sha256$ hash",
+           [](const std::string& name, const std::string& secret) -> std::string {
+             if (!isValidUserName(name)) {
+               return "invalid user name \"" + name.substr(0, 64) +
+                      "\": use letters, digits, '.', '_', '-', '@' (at most 64, starting with "
+                      "a letter or digit)";
+             }
+             if (secret.empty()) {
+               return "user " + name + " has an empty password";
+             }
+             if (looksLikePasswordHash(secret)) {
+               const std::string problem = checkPasswordHash(secret);
+               if (!problem.empty()) {
+                 return "user " + name + ": " + problem;
+               }
+             }
+             return {};
+           }});
+  return schema;
+}
+
+}  // namespace
+
+const Schema& apiSchema() {
+  static const Schema schema = makeApiSchema();
+  return schema;
+}
+
+bool isValidUserName(const std::string& name) {
+  if (name.empty() || name.size() > 64) {
+    return false;
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-' && c != '@'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::string>& errors) {
+  IniDocument doc;
+  const size_t before = errors.size();
+  parseIniFile(path, doc, errors);
+  Settings settings;
+  loadSettings(apiSchema(), doc, settings, errors);
+  if (errors.size() != before) {
+    return false;
+  }
+  ApiConfig config;
+  config.path = path;
+  parseHostPort(settings.getString("Server", "listen"), config.listenHost, config.listenPort);
+  config.threads = static_cast<int>(settings.getInt("Server", "threads"));
+  config.publicIpEndpoints = settings.getBool("Server", "public_ip_endpoints");
+  for (const auto& item : settings.getList("Server", "trusted_proxies")) {
+    config.trustedProxies.push_back(*Cidr::parse(item));
+  }
+  const std::string header = lowercase(settings.getString("Server", "client_ip_header"));
+  config.clientIpHeader = header == "x-forwarded-for" ? ClientIpHeader::kXForwardedFor
+                          : header == "x-real-ip"     ? ClientIpHeader::kXRealIp
+                          : header == "forwarded"     ? ClientIpHeader::kForwarded
+                                                      : ClientIpHeader::kAuto;
+  config.dataDir = settings.getPath("Paths", "client_update_dir");
+  config.logFile = settings.isSet("Log", "file") && !settings.getString("Log", "file").empty()
+                       ? settings.getPath("Log", "file")
+                       : std::string();
+  config.logLevel = lowercase(settings.getString("Log", "level"));
+  config.maxRequestSize = static_cast<size_t>(settings.getInt("Limits", "max_request_size"));
+  config.headerTimeout = settings.getSeconds("Limits", "header_timeout");
+  config.bodyTimeout = settings.getSeconds("Limits", "body_timeout");
+  config.keepaliveTimeout = settings.getSeconds("Limits", "keepalive_timeout");
+  config.maxFailedLogins = static_cast<int>(settings.getInt("Limits", "max_failed_logins"));
+  config.failedLoginWindow = settings.getSeconds("Limits", "failed_login_window");
+  config.failedLoginLockout = settings.getSeconds("Limits", "failed_login_lockout");
+  config.flushInterval = settings.getSeconds("Store", "flush_interval");
+  for (const auto& entry : settings.entries("Users")) {
+    ApiUser user;
+    user.name = entry.key;
+    user.secret = entry.value;
+    user.hashed = looksLikePasswordHash(entry.value);
+    user.where = path + ":" + std::to_string(entry.line);
+    if (!user.hashed) {
+      config.warnings.push_back(user.where + ": user " + user.name +
+                                " has a plaintext password; store a hash from "
+                                "'chipmunk-api hash-password' instead");
+    }
+    config.users.push_back(std::move(user));
+  }
+  if (config.users.empty()) {
+    config.warnings.push_back(path + ": no [Users] defined; every authenticated request will fail");
+  }
+  out = std::move(config);
+  return true;
+}
+
+}  // namespace chipmunk::config

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ip.hpp"
+#include "settings.hpp"
+
+namespace chipmunk::config {
+
+// Which proxy header names the client when the socket peer is a trusted proxy.
+enum class ClientIpHeader { kAuto, kXForwardedFor, kXRealIp, kForwarded };
+
+struct ApiUser {
+  std::string name;
+  std::string secret;  // plaintext or "$pbkdf2-sha256$..."
+  bool hashed = false;
+  std::string where;   // path:line, for messages
+};
+
+struct ApiConfig {
+  std::string path;
+  std::string listenHost = "127.0.0.1";
+  uint16_t listenPort = 8080;
+  int threads = 2;
+  bool publicIpEndpoints = false;
+  std::vector<Cidr> trustedProxies;
+  ClientIpHeader clientIpHeader = ClientIpHeader::kAuto;
+  std::string dataDir;
+  std::vector<ApiUser> users;
+  std::string logFile;  // empty: stderr
+  std::string logLevel = "info";
+  size_t maxRequestSize = 8192;
+  std::chrono::seconds headerTimeout{10};
+  std::chrono::seconds bodyTimeout{30};
+  std::chrono::seconds keepaliveTimeout{60};
+  int maxFailedLogins = 10;
+  std::chrono::seconds failedLoginWindow{60};
+  std::chrono::seconds failedLoginLockout{300};
+  std::chrono::seconds flushInterval{60};
+  // Start-up warnings (e.g. plaintext passwords), one line each.
+  std::vector<std::string> warnings;
+};
+
+const Schema& apiSchema();
+
+// User names become file names (<client_update_dir>/<name>.cm): letters, digits, '.', '_',
+// '-' and '@', starting with a letter or digit, at most 64 characters.
+bool isValidUserName(const std::string& name);
+
+// Loads and validates a chipmunk-api config file. All problems go to `errors` as
+// "path:line: message"; returns false if there was any.
+bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::string>& errors);
+
+}  // namespace chipmunk::config

@@ -1,0 +1,115 @@
+#include "logging.hpp"
+
+#include <spdlog/details/file_helper.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+namespace chipmunk::logging {
+namespace {
+
+// A file sink that can be reopened: spdlog's basic_file_sink cannot.
+class ReopenableFileSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit ReopenableFileSink(const std::string& path) { file_.open(path, false); }
+
+  void reopen() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    file_.reopen(false);
+  }
+
+ protected:
+  // spdlog::sinks::base_sink
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    // Buffered: flushed every second, on warnings and on reopen (see init()), so a busy
+    // server does not pay a write(2) per request line.
+    file_.write(formatted);
+  }
+  void flush_() override { file_.flush(); }
+
+ private:
+  spdlog::details::file_helper file_;
+};
+
+struct State {
+  std::mutex mutex;
+  std::shared_ptr<spdlog::sinks::sink> sink;
+  std::shared_ptr<ReopenableFileSink> fileSink;
+  spdlog::level::level_enum level = spdlog::level::info;
+};
+
+State& state() {
+  static State s;
+  return s;
+}
+
+}  // namespace
+
+void init(const std::string& file, const std::string& level) {
+  auto& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (file.empty()) {
+    s.fileSink.reset();
+    s.sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    try {
+      s.fileSink = std::make_shared<ReopenableFileSink>(file);
+    } catch (const spdlog::spdlog_ex& e) {
+      throw std::runtime_error(std::string("cannot open log file: ") + e.what());
+    }
+    s.sink = s.fileSink;
+  }
+  s.sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v");
+  s.level = spdlog::level::from_str(level);
+  spdlog::drop_all();
+  auto fallback = std::make_shared<spdlog::logger>("chipmunk", s.sink);
+  fallback->set_level(s.level);
+  spdlog::set_default_logger(fallback);
+  static std::once_flag flusher;
+  std::call_once(flusher, [] { spdlog::flush_every(std::chrono::seconds(1)); });
+}
+
+void reopen() {
+  auto& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.fileSink) {
+    s.fileSink->reopen();
+  }
+}
+
+void setLevel(const std::string& level) {
+  auto& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.level = spdlog::level::from_str(level);
+  spdlog::set_level(s.level);
+}
+
+void flush() { spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); }); }
+
+void shutdown() {
+  flush();
+  spdlog::shutdown();
+}
+
+std::shared_ptr<spdlog::logger> get(const std::string& name) {
+  auto& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (auto existing = spdlog::get(name)) {
+    return existing;
+  }
+  if (!s.sink) {
+    s.sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    s.sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v");
+  }
+  auto logger = std::make_shared<spdlog::logger>(name, s.sink);
+  logger->set_level(s.level);
+  logger->flush_on(spdlog::level::warn);
+  spdlog::register_logger(logger);
+  return logger;
+}
+
+}  // namespace chipmunk::logging

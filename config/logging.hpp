@@ -1,0 +1,25 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace spdlog {
+class logger;
+}
+
+namespace chipmunk::logging {
+
+// Sets up the process-wide log: to `file` (appending; reopened by reopen()) or, when
+// `file` is empty, to standard error. Loggers made by get() share it. Throws
+// std::runtime_error if the file cannot be opened.
+void init(const std::string& file, const std::string& level);
+// Reopens the log file under its configured name (after logrotate moved it). Safe to call
+// from any thread; no-op when logging to standard error.
+void reopen();
+void setLevel(const std::string& level);
+void flush();
+void shutdown();
+// A named logger ("api", "updater", "provider.linode") writing to the shared sink.
+std::shared_ptr<spdlog::logger> get(const std::string& name);
+
+}  // namespace chipmunk::logging

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ini.hpp"
+
+namespace chipmunk::config {
+
+enum class SettingType {
+  kString,
+  kSecret,     // like kString, but its value never appears in messages
+  kBool,       // yes/no, true/false, on/off, 1/0
+  kInteger,    // within [min, max]
+  kSeconds,    // integer with optional unit s, m, h, d; within [min, max] seconds
+  kPath,       // relative paths resolve against the config file's directory
+  kDirectory,  // a kPath that must name an existing directory
+  kHostPort,   // 127.0.0.1:8080, [::]:8080, localhost:8080
+  kCidrList,   // comma- or space-separated CIDRs or addresses
+  kChoice,     // one of `choices`
+};
+
+// One setting, declared once: the loader validates against it, --help-config prints it.
+struct SettingSpec {
+  std::string section;
+  std::string key;
+  SettingType type = SettingType::kString;
+  std::string defaultValue;  // empty: no default
+  std::string help;
+  bool required = false;
+  long long min = 0;
+  long long max = 0;
+  std::vector<std::string> choices;
+};
+
+// A section whose keys are names chosen by the user ([Users] name = password).
+struct DynamicSectionSpec {
+  std::string section;
+  std::string keyHelp;
+  std::string valueHelp;
+  // Returns an error message for a bad entry, or an empty string.
+  std::function<std::string(const std::string& key, const std::string& value)> validate;
+};
+
+class Schema {
+ public:
+  Schema& add(SettingSpec spec);
+  Schema& addDynamicSection(DynamicSectionSpec spec);
+
+  const SettingSpec* find(const std::string& section, const std::string& key) const;
+  const DynamicSectionSpec* findDynamic(const std::string& section) const;
+  bool hasSection(const std::string& section) const;
+  const std::vector<SettingSpec>& settings() const { return settings_; }
+
+  // The settings reference as plain text (for --help-config and the docs).
+  std::string reference() const;
+
+ private:
+  std::vector<SettingSpec> settings_;
+  std::vector<DynamicSectionSpec> dynamic_;
+};
+
+// Validated values of one config file. Getters take the declared section/key; asking for
+// an undeclared one is a programmer error (throws std::logic_error).
+class Settings {
+ public:
+  const std::string& path() const { return path_; }
+  std::string getString(const std::string& section, const std::string& key) const;
+  bool getBool(const std::string& section, const std::string& key) const;
+  long long getInt(const std::string& section, const std::string& key) const;
+  std::chrono::seconds getSeconds(const std::string& section, const std::string& key) const;
+  // kPath/kDirectory values, made absolute against the config file's directory.
+  std::string getPath(const std::string& section, const std::string& key) const;
+  std::vector<std::string> getList(const std::string& section, const std::string& key) const;
+  // True when the file sets the key (not only its default).
+  bool isSet(const std::string& section, const std::string& key) const;
+  // "path:line" of the key, or "path" when it comes from its default.
+  std::string where(const std::string& section, const std::string& key) const;
+  // Entries of a dynamic section, in file order.
+  std::vector<IniEntry> entries(const std::string& section) const;
+
+ private:
+  friend bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
+                           std::vector<std::string>& errors);
+  struct Value {
+    std::string text;
+    int line = 0;
+    SettingType type = SettingType::kString;
+  };
+  const Value& value(const std::string& section, const std::string& key) const;
+
+  std::string path_;
+  std::string baseDir_;
+  std::map<std::pair<std::string, std::string>, Value> values_;
+  std::map<std::string, std::vector<IniEntry>> dynamic_;
+};
+
+// Checks a parsed document against the schema: unknown sections and keys, duplicates,
+// bad values, missing required settings. Every problem is appended to `errors` as
+// "path:line: message". Returns false when there was any.
+bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
+                  std::vector<std::string>& errors);
+
+// Parses a yes/no word; false on anything else.
+bool parseBool(const std::string& text, bool& value);
+// Parses "90", "90s", "15m", "2h", "25d" into seconds; false on anything else.
+bool parseSeconds(const std::string& text, long long& seconds);
+// Splits on commas and white space, dropping empty items.
+std::vector<std::string> splitList(const std::string& text);
+std::string lowercase(std::string text);
+
+}  // namespace chipmunk::config

@@ -1,0 +1,14 @@
+#include <catch2/catch.hpp>
+
+#include "api_instance.hpp"
+#include "http_client.hpp"
+
+using namespace chipmunk::test;
+
+TEST_CASE("Integration: chipmunk-api answers /get/ip for a plaintext user", "[api][integration]") {
+  ApiInstance api("[Users]\nalice = secret\n");
+  REQUIRE(api.start());
+  const auto r = httpRequest(api.port(), "GET", "/get/ip", basicAuth("alice", "secret"));
+  CHECK(r.status == 200);
+  CHECK(r.body == "Your IP:  127.0.0.1");
+}

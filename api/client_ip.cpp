@@ -199,9 +199,9 @@ IpAddress resolveClientIp(const IpAddress& peer, const ForwardingHeaders& header
   }
   const bool useXff = mode == ClientIpHeader::kXForwardedFor ||
                       (mode == ClientIpHeader::kAuto && headers.xForwardedFor);
-  const bool useForwarded = mode == ClientIpHeader::kForwarded ||
-                            (mode == ClientIpHeader::kAuto && !headers.xForwardedFor &&
-                             headers.forwarded);
+  const bool useForwarded =
+      mode == ClientIpHeader::kForwarded ||
+      (mode == ClientIpHeader::kAuto && !headers.xForwardedFor && headers.forwarded);
   if (useXff) {
     return headers.xForwardedFor ? walk(peer, parseXForwardedFor(*headers.xForwardedFor), trusted)
                                  : peer;

@@ -23,7 +23,9 @@ namespace {
 
 constexpr size_t kMaxRecordFileSize = 64 * 1024;
 
-std::string errnoText(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errnoText(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 bool readSmallFile(int dirFd, const std::string& name, std::string& out) {
   const int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -51,8 +53,8 @@ std::string trimmed(const std::string& s) {
 bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
                       std::string& error) {
   const std::string tmp = "." + name + ".tmp";
-  const int fd = ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                          0644);
+  const int fd =
+      ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) {
     error = errnoText("create temporary file");
     return false;

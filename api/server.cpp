@@ -241,8 +241,9 @@ class HttpHandler final : public Pistache::Http::Handler {
     const auto& headers = request.headers();
     const auto connection = headers.tryGet<Pistache::Http::Header::Connection>();
     if (connection) {
-      keepAlive = connection->control() != Pistache::Http::ConnectionControl::Close &&
-                  (!http10 || connection->control() == Pistache::Http::ConnectionControl::KeepAlive);
+      keepAlive =
+          connection->control() != Pistache::Http::ConnectionControl::Close &&
+          (!http10 || connection->control() == Pistache::Http::ConnectionControl::KeepAlive);
     } else {
       keepAlive = !http10;  // RFC 9112 section 9.3: HTTP/1.1 persists by default
     }
@@ -289,7 +290,9 @@ ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> sto
       service_(std::make_shared<ApiService>(config, std::move(store))),
       pool_(std::make_shared<SlowAuthPool>(1, 256)) {}
 
-ApiServer::~ApiServer() { shutdown(); }
+ApiServer::~ApiServer() {
+  shutdown();
+}
 
 void ApiServer::start() {
   using namespace Pistache;
@@ -318,11 +321,12 @@ uint16_t ApiServer::port() const {
 
 std::string ApiServer::boundAddress() const {
   const bool v6 = config_.listenHost.find(':') != std::string::npos;
-  return (v6 ? "[" + config_.listenHost + "]" : config_.listenHost) + ":" +
-         std::to_string(port());
+  return (v6 ? "[" + config_.listenHost + "]" : config_.listenHost) + ":" + std::to_string(port());
 }
 
-void ApiServer::reload(const config::ApiConfig& config) { service_->reload(config); }
+void ApiServer::reload(const config::ApiConfig& config) {
+  service_->reload(config);
+}
 
 void ApiServer::shutdown() {
   if (endpoint_) {

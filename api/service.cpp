@@ -37,7 +37,9 @@ int64_t unixNow() {
       .count();
 }
 
-bool isGetLike(Method m) { return m == Method::kGet || m == Method::kHead; }
+bool isGetLike(Method m) {
+  return m == Method::kGet || m == Method::kHead;
+}
 
 }  // namespace
 
@@ -116,8 +118,8 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
       r.extraHeaders = "Retry-After: " + std::to_string(wait) + "\r\n";
       return finish(std::move(r));
     }
-    const auto creds = request.authorization ? parseBasicAuthorization(*request.authorization)
-                                             : std::nullopt;
+    const auto creds =
+        request.authorization ? parseBasicAuthorization(*request.authorization) : std::nullopt;
     if (!creds) {
       if (request.authorization) {
         rt->limiter->recordFailure(client, now);

@@ -19,17 +19,30 @@ Schema makeApiSchema() {
       .add({"Server", "trusted_proxies", T::kCidrList, "",
             "Proxies (CIDRs or addresses) whose forwarding headers are believed. Requests from "
             "any other peer are reported as the peer's own address."})
-      .add({"Server", "client_ip_header", T::kChoice, "auto",
+      .add({"Server",
+            "client_ip_header",
+            T::kChoice,
+            "auto",
             "Header that names the client behind a trusted proxy. auto: X-Forwarded-For, then "
             "Forwarded, then X-Real-IP.",
-            false, 0, 0, {"auto", "x-forwarded-for", "x-real-ip", "forwarded"}})
+            false,
+            0,
+            0,
+            {"auto", "x-forwarded-for", "x-real-ip", "forwarded"}})
       .add({"Paths", "client_update_dir", T::kDirectory, "",
             "Directory of the per-user records (<user>.cm holds the IP and a newline; "
             "'updated' is touched on every change). Relative to the config file.",
             true})
       .add({"Log", "file", T::kPath, "",
             "Log file (reopened on SIGUSR1). Empty: standard error. Relative to the config file."})
-      .add({"Log", "level", T::kChoice, "info", "Log level.", false, 0, 0,
+      .add({"Log",
+            "level",
+            T::kChoice,
+            "info",
+            "Log level.",
+            false,
+            0,
+            0,
             {"trace", "debug", "info", "warn", "error", "off"}})
       .add({"Limits", "max_request_size", T::kInteger, "8192",
             "Largest request (request line, headers and body) in bytes; larger ones get 413.",
@@ -97,7 +110,9 @@ bool isValidUserName(const std::string& name) {
 bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::string>& errors) {
   IniDocument doc;
   const size_t before = errors.size();
-  parseIniFile(path, doc, errors);
+  if (!parseIniFile(path, doc, errors) && doc.path.empty()) {
+    return false;  // could not be read at all
+  }
   Settings settings;
   loadSettings(apiSchema(), doc, settings, errors);
   if (errors.size() != before) {

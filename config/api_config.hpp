@@ -17,7 +17,7 @@ struct ApiUser {
   std::string name;
   std::string secret;  // plaintext or "$pbkdf2-sha256$..."
   bool hashed = false;
-  std::string where;   // path:line, for messages
+  std::string where;  // path:line, for messages
 };
 
 struct ApiConfig {

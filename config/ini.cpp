@@ -70,7 +70,8 @@ char* readLine(char* str, int num, void* stream) {
       const auto close = line.find(']');
       const std::string name = close == std::string::npos ? "" : trim(line.substr(1, close - 1));
       const std::string rest = close == std::string::npos ? "" : trim(line.substr(close + 1));
-      if (close == std::string::npos || name.empty() || (!rest.empty() && rest[0] != ';' && rest[0] != '#')) {
+      if (close == std::string::npos || name.empty() ||
+          (!rest.empty() && rest[0] != ';' && rest[0] != '#')) {
         state->error("malformed section header: " + line.substr(0, 40));
         line = ";";
       } else {

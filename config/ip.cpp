@@ -89,39 +89,38 @@ bool IpAddress::isLoopback() const {
   if (isV4()) {
     return bytes_[0] == 127;
   }
-  static const std::array<uint8_t, 16> kLoopback = {0, 0, 0, 0, 0, 0, 0, 0,
-                                                    0, 0, 0, 0, 0, 0, 0, 1};
+  static const std::array<uint8_t, 16> kLoopback = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   return bytes_ == kLoopback;
 }
 
 bool IpAddress::isPublic() const {
   // IANA special-purpose registries (RFC 6890 and successors): not globally reachable.
   static const Net kV4[] = {
-      {{0}, 8},                   // "this network"
-      {{10}, 8},                  // private
-      {{100, 64}, 10},            // CGNAT
-      {{127}, 8},                 // loopback
-      {{169, 254}, 16},           // link-local
-      {{172, 16}, 12},            // private
-      {{192, 0, 0}, 24},          // IETF protocol assignments
-      {{192, 0, 2}, 24},          // TEST-NET-1
-      {{192, 88, 99}, 24},        // 6to4 relay anycast (deprecated)
-      {{192, 168}, 16},           // private
-      {{198, 18}, 15},            // benchmarking
-      {{198, 51, 100}, 24},       // TEST-NET-2
-      {{203, 0, 113}, 24},        // TEST-NET-3
-      {{224}, 4},                 // multicast
-      {{240}, 4},                 // reserved + broadcast
+      {{0}, 8},              // "this network"
+      {{10}, 8},             // private
+      {{100, 64}, 10},       // CGNAT
+      {{127}, 8},            // loopback
+      {{169, 254}, 16},      // link-local
+      {{172, 16}, 12},       // private
+      {{192, 0, 0}, 24},     // IETF protocol assignments
+      {{192, 0, 2}, 24},     // TEST-NET-1
+      {{192, 88, 99}, 24},   // 6to4 relay anycast (deprecated)
+      {{192, 168}, 16},      // private
+      {{198, 18}, 15},       // benchmarking
+      {{198, 51, 100}, 24},  // TEST-NET-2
+      {{203, 0, 113}, 24},   // TEST-NET-3
+      {{224}, 4},            // multicast
+      {{240}, 4},            // reserved + broadcast
   };
   static const Net kV6[] = {
-      {{0}, 8},                       // ::, ::1, IPv4-compatible, ...
-      {{0x01, 0x00}, 64},             // discard-only
-      {{0x20, 0x01, 0x0d, 0xb8}, 32}, // documentation
-      {{0x20, 0x01, 0x00, 0x00}, 23}, // IETF protocol assignments (Teredo, ORCHID, ...)
-      {{0xfc}, 7},                    // unique local
-      {{0xfe, 0x80}, 10},             // link-local
-      {{0xfe, 0xc0}, 10},             // site-local (deprecated)
-      {{0xff}, 8},                    // multicast
+      {{0}, 8},                        // ::, ::1, IPv4-compatible, ...
+      {{0x01, 0x00}, 64},              // discard-only
+      {{0x20, 0x01, 0x0d, 0xb8}, 32},  // documentation
+      {{0x20, 0x01, 0x00, 0x00}, 23},  // IETF protocol assignments (Teredo, ORCHID, ...)
+      {{0xfc}, 7},                     // unique local
+      {{0xfe, 0x80}, 10},              // link-local
+      {{0xfe, 0xc0}, 10},              // site-local (deprecated)
+      {{0xff}, 8},                     // multicast
   };
   if (isV4()) {
     for (const auto& net : kV4) {

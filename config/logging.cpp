@@ -88,7 +88,9 @@ void setLevel(const std::string& level) {
   spdlog::set_level(s.level);
 }
 
-void flush() { spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); }); }
+void flush() {
+  spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+}
 
 void shutdown() {
   flush();

@@ -96,7 +96,8 @@ std::string checkPasswordHash(std::string_view stored) {
 
 std::string hashPassword(std::string_view password, int iterations) {
   std::string salt(kSaltBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) !=
+      1) {
     throw std::runtime_error("no randomness for a salt");
   }
   return std::string(kPrefix) + std::to_string(iterations) + "$" + unpadded(base64Encode(salt)) +

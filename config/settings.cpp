@@ -133,7 +133,9 @@ std::string checkValue(const SettingSpec& spec, const std::string& value,
     }
     case SettingType::kChoice: {
       const auto it = std::find(spec.choices.begin(), spec.choices.end(), lowercase(value));
-      return it != spec.choices.end() ? "" : "expected " + typeName(spec) + ", got " + quoted(spec, value);
+      return it != spec.choices.end()
+                 ? ""
+                 : "expected " + typeName(spec) + ", got " + quoted(spec, value);
     }
   }
   return {};
@@ -356,8 +358,7 @@ bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
     }
   }
   for (const auto& spec : schema.settings()) {
-    out.values_[{lowercase(spec.section), lowercase(spec.key)}] = {spec.defaultValue, 0,
-                                                                   spec.type};
+    out.values_[{lowercase(spec.section), lowercase(spec.key)}] = {spec.defaultValue, 0, spec.type};
   }
 
   std::set<std::pair<std::string, std::string>> seen;
@@ -367,9 +368,8 @@ bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
       continue;  // reported with its section header
     }
     const bool dynamicSection = schema.findDynamic(entry.section) != nullptr;
-    const std::string k = dynamicSection && !schema.find(entry.section, entry.key)
-                              ? entry.key
-                              : lowercase(entry.key);
+    const std::string k =
+        dynamicSection && !schema.find(entry.section, entry.key) ? entry.key : lowercase(entry.key);
     if (!seen.insert({s, k}).second) {
       err(entry.line, "[" + entry.section + "] " + entry.key + " is set more than once");
       continue;
@@ -378,6 +378,8 @@ bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
       const std::string problem = checkValue(*spec, entry.value, out.baseDir_);
       if (!problem.empty()) {
         err(entry.line, "[" + spec->section + "] " + spec->key + ": " + problem);
+        // Present but wrong: do not also call it missing.
+        out.values_[{s, k}].line = entry.line;
         continue;
       }
       out.values_[{s, k}] = {entry.value, entry.line, spec->type};
@@ -392,7 +394,8 @@ bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
       out.dynamic_[s].push_back(entry);
       continue;
     }
-    err(entry.line, "unknown setting \"" + entry.key.substr(0, 60) + "\" in [" + entry.section + "]");
+    err(entry.line,
+        "unknown setting \"" + entry.key.substr(0, 60) + "\" in [" + entry.section + "]");
   }
 
   for (const auto& spec : schema.settings()) {

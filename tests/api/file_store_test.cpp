@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file_store.hpp"
+#include "temp_dir.hpp"
+
+using chipmunk::IpAddress;
+using chipmunk::api::FileStore;
+using chipmunk::api::SetOutcome;
+using chipmunk::test::fileExists;
+using chipmunk::test::readFile;
+using chipmunk::test::TempDir;
+
+TEST_CASE("Unit: the file store writes <user>.cm only when the IP changes", "[api][unit]") {
+  TempDir dir;
+  FileStore store(dir.path());
+  const auto a = *IpAddress::parse("198.51.100.1");
+  const auto b = *IpAddress::parse("2001:db8::1");
+  CHECK(store.recordIp("alice", a, 1000) == SetOutcome::kSaved);
+  CHECK(readFile(dir.file("alice.cm")) == "198.51.100.1\n");
+  REQUIRE(fileExists(dir.file("updated")));
+  struct stat before {};
+  ::stat(dir.file("alice.cm").c_str(), &before);
+  CHECK(store.recordIp("alice", a, 1010) == SetOutcome::kUnchanged);
+  struct stat after {};
+  ::stat(dir.file("alice.cm").c_str(), &after);
+  CHECK(before.st_ino == after.st_ino);  // not rewritten
+  CHECK(store.recordIp("alice", b, 1020) == SetOutcome::kSaved);
+  CHECK(readFile(dir.file("alice.cm")) == "2001:db8::1\n");
+  const auto rec = store.get("alice");
+  REQUIRE(rec);
+  CHECK(rec->ipv4->toString() == "198.51.100.1");
+  CHECK(rec->ipv6->toString() == "2001:db8::1");
+  CHECK(rec->firstSeen == 1000);
+  CHECK(rec->changedAt == 1020);
+  CHECK_FALSE(store.get("bob"));
+  // No temporary files are left behind.
+  CHECK_FALSE(fileExists(dir.file(".alice.cm.tmp")));
+}
+
+TEST_CASE("Unit: last-seen times are kept in memory and flushed", "[api][unit]") {
+  TempDir dir;
+  {
+    FileStore store(dir.path());
+    const auto a = *IpAddress::parse("198.51.100.1");
+    store.recordIp("alice", a, 1000);
+    store.recordIp("alice", a, 2000);
+    CHECK(readFile(dir.file("alice.json")).find("\"last_seen\":1000") != std::string::npos);
+    store.flush();
+    CHECK(readFile(dir.file("alice.json")).find("\"last_seen\":2000") != std::string::npos);
+  }
+  // A new store (a restart) reads the record back.
+  FileStore again(dir.path());
+  const auto rec = again.get("alice");
+  REQUIRE(rec);
+  CHECK(rec->ip->toString() == "198.51.100.1");
+  CHECK(rec->firstSeen == 1000);
+  CHECK(rec->lastSeen == 2000);
+  CHECK(again.recordIp("alice", *IpAddress::parse("198.51.100.1"), 3000) == SetOutcome::kUnchanged);
+}
+
+TEST_CASE("Unit: a failed write leaves the previous record intact", "[api][unit]") {
+  TempDir dir;
+  FileStore store(dir.path());
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.1"), 1000) == SetOutcome::kSaved);
+  // The temporary file's name is taken by a directory: the write must fail, even as root.
+  REQUIRE(::mkdir(dir.file(".alice.cm.tmp").c_str(), 0755) == 0);
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1001) == SetOutcome::kFailed);
+  CHECK(readFile(dir.file("alice.cm")) == "198.51.100.1\n");
+  CHECK(store.get("alice")->ip->toString() == "198.51.100.1");
+  // Once the obstacle is gone the change goes through.
+  ::rmdir(dir.file(".alice.cm.tmp").c_str());
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1002) == SetOutcome::kSaved);
+  CHECK(readFile(dir.file("alice.cm")) == "198.51.100.2\n");
+}
+
+TEST_CASE("Unit: one process owns a data directory", "[api][unit]") {
+  TempDir dir;
+  FileStore first(dir.path());
+  CHECK_THROWS_WITH(FileStore(dir.path()), Catch::Contains("another chipmunk-api process"));
+  CHECK_THROWS_WITH(FileStore(dir.file("missing")), Catch::Contains("cannot open data directory"));
+}
+
+TEST_CASE("Unit: an original .cm file is read as the current record", "[api][unit]") {
+  TempDir dir;
+  chipmunk::test::writeFile(dir.file("legacy.cm"), "203.0.113.5\n");
+  FileStore store(dir.path());
+  const auto rec = store.get("legacy");
+  REQUIRE(rec);
+  CHECK(rec->ip->toString() == "203.0.113.5");
+  CHECK(store.recordIp("legacy", *IpAddress::parse("203.0.113.5"), 5) == SetOutcome::kUnchanged);
+}

@@ -209,9 +209,9 @@ int main(int argc, char** argv) {
     chipmunk::logging::shutdown();
     return 1;
   }
-  log->info("listening address={} version={} config={} data_dir={} users={}",
-            server->boundAddress(), chipmunk::kVersion, configPath, config.dataDir,
-            config.users.size());
+  log->info("listening address={} tls={} version={} config={} data_dir={} users={}",
+            server->boundAddress(), config.tlsCertificate.empty() ? "no" : "yes",
+            chipmunk::kVersion, configPath, config.dataDir, config.users.size());
   chipmunk::logging::flush();
 
   int exitCode = 0;

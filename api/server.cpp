@@ -311,6 +311,10 @@ void ApiServer::start() {
   // Pistache 0.0.5 ignores Options::backlog() (upstream #1194): set it on the listener.
   endpoint_->initArgs(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
                       std::string("chipmunk-http"), 1024);
+  if (!config_.tlsCertificate.empty()) {
+    // After initArgs(): Listener::init() resets the TLS flag.
+    endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
+  }
   endpoint_->setHandler(Http::make_handler<HttpHandler>(service_, pool_));
   endpoint_->serveThreaded();
 }

@@ -1,5 +1,9 @@
 #include "api_config.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "password_hash.hpp"
 
 namespace chipmunk::config {
@@ -29,6 +33,11 @@ Schema makeApiSchema() {
             0,
             0,
             {"auto", "x-forwarded-for", "x-real-ip", "forwarded"}})
+      .add({"Server", "tls_certificate", T::kPath, "",
+            "PEM certificate (chain) for native TLS. With tls_key set, chipmunk-api speaks "
+            "HTTPS itself; the TLS handshake then runs on the single accept thread, so put "
+            "nginx or Apache in front for anything exposed to the internet."})
+      .add({"Server", "tls_key", T::kPath, "", "PEM private key for native TLS."})
       .add({"Paths", "client_update_dir", T::kDirectory, "",
             "Directory of the per-user records (<user>.cm holds the IP and a newline; "
             "'updated' is touched on every change). Relative to the config file.",
@@ -132,6 +141,31 @@ bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::str
                           : header == "forwarded"     ? ClientIpHeader::kForwarded
                                                       : ClientIpHeader::kAuto;
   config.dataDir = settings.getPath("Paths", "client_update_dir");
+  if (char* real = ::realpath(config.dataDir.c_str(), nullptr)) {
+    config.dataDir = real;
+    std::free(real);
+  }
+  const bool hasCert = !settings.getString("Server", "tls_certificate").empty();
+  const bool hasKey = !settings.getString("Server", "tls_key").empty();
+  if (hasCert != hasKey) {
+    errors.push_back(settings.where("Server", hasCert ? "tls_certificate" : "tls_key") +
+                     ": [Server] tls_certificate and tls_key go together");
+    return false;
+  }
+  if (hasCert) {
+    config.tlsCertificate = settings.getPath("Server", "tls_certificate");
+    config.tlsKey = settings.getPath("Server", "tls_key");
+    for (const auto* f : {&config.tlsCertificate, &config.tlsKey}) {
+      if (::access(f->c_str(), R_OK) != 0) {
+        errors.push_back(
+            settings.where("Server", f == &config.tlsKey ? "tls_key" : "tls_certificate") +
+            ": cannot read " + *f);
+      }
+    }
+    if (errors.size() != before) {
+      return false;
+    }
+  }
   config.logFile = settings.isSet("Log", "file") && !settings.getString("Log", "file").empty()
                        ? settings.getPath("Log", "file")
                        : std::string();

@@ -29,6 +29,8 @@ struct ApiConfig {
   std::vector<Cidr> trustedProxies;
   ClientIpHeader clientIpHeader = ClientIpHeader::kAuto;
   std::string dataDir;
+  std::string tlsCertificate;  // both empty: plain HTTP
+  std::string tlsKey;
   std::vector<ApiUser> users;
   std::string logFile;  // empty: stderr
   std::string logLevel = "info";

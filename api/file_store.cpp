@@ -9,9 +9,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <dirent.h>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include <algorithm>
+#include <set>
 #include <vector>
 
 #include "logging.hpp"
@@ -121,29 +125,35 @@ FileStore::~FileStore() {
   ::close(dirFd_);
 }
 
-std::shared_ptr<FileStore::Entry> FileStore::entry(const std::string& user) {
+std::shared_ptr<FileStore::Entry> FileStore::entry(const std::string& name) {
   std::lock_guard<std::mutex> lock(mapMutex_);
-  auto& slot = entries_[user];
+  auto& slot = entries_[name];
   if (!slot) {
     slot = std::make_shared<Entry>();
-    slot->record.name = user;
-    load(user, slot->record);
+    slot->record.name = name;
+    load(name, *slot);
   }
   return slot;
 }
 
-void FileStore::load(const std::string& user, HostRecord& record) {
+void FileStore::load(const std::string& name, Entry& e) {
+  HostRecord& record = e.record;
   std::string text;
-  if (readSmallFile(dirFd_, user + ".cm", text)) {
+  if (readSmallFile(dirFd_, name + ".cm", text)) {
     record.ip = IpAddress::parse(trimmed(text));
+    e.exists = true;
   }
-  if (!readSmallFile(dirFd_, user + ".json", text)) {
+  if (!readSmallFile(dirFd_, name + ".json", text)) {
+    if (record.ip) {
+      (record.ip->isV4() ? record.ipv4 : record.ipv6) = record.ip;
+    }
     return;
   }
+  e.exists = true;
   rapidjson::Document doc;
   doc.Parse(text.c_str(), text.size());
   if (doc.HasParseError() || !doc.IsObject()) {
-    logging::get("store")->warn("ignoring unreadable metadata file={}/{}.json", dir_, user);
+    logging::get("store")->warn("ignoring unreadable metadata file={}/{}.json", dir_, name);
     return;
   }
   auto readIp = [&](const char* key) -> std::optional<IpAddress> {
@@ -153,70 +163,71 @@ void FileStore::load(const std::string& user, HostRecord& record) {
     }
     return IpAddress::parse(it->value.GetString());
   };
-  auto readTime = [&](const char* key) -> int64_t {
+  auto readInt = [&](const char* key) -> int64_t {
     const auto it = doc.FindMember(key);
     return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
   };
   record.ipv4 = readIp("ipv4");
   record.ipv6 = readIp("ipv6");
-  record.firstSeen = readTime("first_seen");
-  record.changedAt = readTime("changed_at");
-  record.lastSeen = readTime("last_seen");
+  record.firstSeen = readInt("first_seen");
+  record.changedAt = readInt("changed_at");
+  record.lastSeen = readInt("last_seen");
+  record.ttl = readInt("ttl");
+  record.expiredAt = readInt("expired_at");
+  const auto expired = doc.FindMember("expired");
+  record.expired =
+      expired != doc.MemberEnd() && expired->value.IsBool() && expired->value.GetBool();
+  if (record.expired) {
+    record.ip.reset();
+  }
+  const auto meta = doc.FindMember("metadata");
+  if (meta != doc.MemberEnd() && meta->value.IsObject()) {
+    for (const auto& m : meta->value.GetObject()) {
+      if (m.value.IsString()) {
+        record.metadata[m.name.GetString()] = m.value.GetString();
+      }
+    }
+  }
 }
 
 bool FileStore::writeMeta(const HostRecord& record, std::string& error) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto ip = [&](const char* key, const std::optional<IpAddress>& value) {
+    w.Key(key);
+    value ? w.String(value->toString().c_str()) : w.Null();
+  };
   w.StartObject();
   w.Key("name");
   w.String(record.name.c_str());
-  w.Key("ip");
-  record.ip ? w.String(record.ip->toString().c_str()) : w.Null();
-  w.Key("ipv4");
-  record.ipv4 ? w.String(record.ipv4->toString().c_str()) : w.Null();
-  w.Key("ipv6");
-  record.ipv6 ? w.String(record.ipv6->toString().c_str()) : w.Null();
+  ip("ip", record.ip);
+  ip("ipv4", record.ipv4);
+  ip("ipv6", record.ipv6);
   w.Key("first_seen");
   w.Int64(record.firstSeen);
   w.Key("changed_at");
   w.Int64(record.changedAt);
   w.Key("last_seen");
   w.Int64(record.lastSeen);
+  w.Key("ttl");
+  w.Int64(record.ttl);
+  w.Key("expired");
+  w.Bool(record.expired);
+  w.Key("expired_at");
+  w.Int64(record.expiredAt);
+  w.Key("metadata");
+  w.StartObject();
+  for (const auto& [key, value] : record.metadata) {
+    w.Key(key.c_str());
+    w.String(value.c_str());
+  }
+  w.EndObject();
   w.EndObject();
   return writeFileDurably(dirFd_, record.name + ".json", std::string(buf.GetString()) + "\n",
                           error);
 }
 
-SetOutcome FileStore::recordIp(const std::string& user, const IpAddress& ip, int64_t now) {
-  const auto e = entry(user);
-  std::lock_guard<std::mutex> lock(e->mutex);
-  HostRecord& record = e->record;
-  if (record.ip && *record.ip == ip) {
-    record.lastSeen = now;
-    e->dirty = true;
-    return SetOutcome::kUnchanged;
-  }
-  std::string error;
-  if (!writeFileDurably(dirFd_, user + ".cm", ip.toString() + "\n", error)) {
-    logging::get("store")->error("record write failed user={} file={}/{}.cm error=\"{}\"", user,
-                                 dir_, user, error);
-    return SetOutcome::kFailed;
-  }
-  HostRecord updated = record;
-  updated.ip = ip;
-  (ip.isV4() ? updated.ipv4 : updated.ipv6) = ip;
-  if (updated.firstSeen == 0) {
-    updated.firstSeen = now;
-  }
-  updated.changedAt = now;
-  updated.lastSeen = now;
-  record = updated;
-  if (!writeMeta(record, error)) {
-    logging::get("store")->warn("metadata write failed user={} error=\"{}\"", user, error);
-    e->dirty = true;
-  } else {
-    e->dirty = false;
-  }
+void FileStore::touchUpdated() {
   const int fd = ::openat(dirFd_, "updated", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd >= 0) {
     ::futimens(fd, nullptr);
@@ -224,16 +235,167 @@ SetOutcome FileStore::recordIp(const std::string& user, const IpAddress& ip, int
   } else {
     logging::get("store")->warn("cannot touch {}/updated: {}", dir_, std::strerror(errno));
   }
-  return SetOutcome::kSaved;
 }
 
-std::optional<HostRecord> FileStore::get(const std::string& user) {
-  const auto e = entry(user);
+UpdateResult FileStore::update(const std::string& name, const RecordUpdate& update, int64_t now) {
+  const auto e = entry(name);
   std::lock_guard<std::mutex> lock(e->mutex);
-  if (!e->record.ip) {
+  UpdateResult result;
+  result.before = e->record;
+  HostRecord next = e->record;
+  if (update.ipv4) {
+    next.ipv4 = update.ipv4;
+  }
+  if (update.ipv6) {
+    next.ipv6 = update.ipv6;
+  }
+  const std::optional<IpAddress> primary =
+      update.primary ? update.primary : (update.ipv4 ? update.ipv4 : update.ipv6);
+  if (primary) {
+    next.ip = primary;
+  }
+  if (update.metadata) {
+    next.metadata = *update.metadata;
+  }
+  if (update.ttl) {
+    next.ttl = *update.ttl;
+  }
+  next.lastSeen = now;
+  const bool wasExpired = next.expired;
+  next.expired = false;
+  next.expiredAt = 0;
+  const bool cmChanged = next.ip != result.before.ip || (wasExpired && next.ip);
+  const bool changed = cmChanged || next.ipv4 != result.before.ipv4 ||
+                       next.ipv6 != result.before.ipv6 || next.metadata != result.before.metadata ||
+                       next.ttl != result.before.ttl || wasExpired || !e->exists;
+  if (!changed) {
+    e->record.lastSeen = now;
+    e->dirty = true;
+    result.after = e->record;
+    result.outcome = SetOutcome::kUnchanged;
+    return result;
+  }
+  const bool addressChanged =
+      cmChanged || next.ipv4 != result.before.ipv4 || next.ipv6 != result.before.ipv6;
+  if (addressChanged || next.firstSeen == 0) {
+    next.changedAt = now;
+  }
+  if (next.firstSeen == 0) {
+    next.firstSeen = now;
+  }
+  std::string error;
+  if (cmChanged && next.ip &&
+      !writeFileDurably(dirFd_, name + ".cm", next.ip->toString() + "\n", error)) {
+    logging::get("store")->error("record write failed name={} file={}/{}.cm error=\"{}\"", name,
+                                 dir_, name, error);
+    result.after = result.before;
+    result.outcome = SetOutcome::kFailed;
+    return result;
+  }
+  if (!writeMeta(next, error)) {
+    if (cmChanged) {
+      // The address itself is stored; the side data follows on the next flush.
+      logging::get("store")->warn("metadata write failed name={} error=\"{}\"", name, error);
+      e->dirty = true;
+    } else {
+      logging::get("store")->error("record write failed name={} file={}/{}.json error=\"{}\"", name,
+                                   dir_, name, error);
+      result.after = result.before;
+      result.outcome = SetOutcome::kFailed;
+      return result;
+    }
+  } else {
+    e->dirty = false;
+  }
+  e->record = next;
+  e->exists = true;
+  if (addressChanged) {
+    touchUpdated();
+  }
+  result.after = next;
+  result.outcome = SetOutcome::kSaved;
+  return result;
+}
+
+std::optional<HostRecord> FileStore::get(const std::string& name) {
+  const auto e = entry(name);
+  std::lock_guard<std::mutex> lock(e->mutex);
+  if (!e->exists) {
     return std::nullopt;
   }
   return e->record;
+}
+
+std::vector<HostRecord> FileStore::list() {
+  std::set<std::string> names;
+  if (DIR* d = ::fdopendir(::dup(dirFd_))) {
+    ::rewinddir(d);
+    while (const dirent* ent = ::readdir(d)) {
+      std::string file = ent->d_name;
+      if (file.empty() || file[0] == '.') {
+        continue;
+      }
+      for (const char* suffix : {".cm", ".json"}) {
+        const std::string sfx = suffix;
+        if (file.size() > sfx.size() &&
+            file.compare(file.size() - sfx.size(), sfx.size(), sfx) == 0) {
+          names.insert(file.substr(0, file.size() - sfx.size()));
+        }
+      }
+    }
+    ::closedir(d);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mapMutex_);
+    for (const auto& [name, e] : entries_) {
+      names.insert(name);
+    }
+  }
+  std::vector<HostRecord> out;
+  for (const auto& name : names) {
+    if (auto rec = get(name)) {
+      out.push_back(std::move(*rec));
+    }
+  }
+  return out;
+}
+
+std::vector<HostRecord> FileStore::expireDue(int64_t now) {
+  std::vector<std::shared_ptr<Entry>> all;
+  {
+    std::lock_guard<std::mutex> lock(mapMutex_);
+    for (auto& [name, e] : entries_) {
+      all.push_back(e);
+    }
+  }
+  std::vector<HostRecord> expired;
+  for (auto& e : all) {
+    std::lock_guard<std::mutex> lock(e->mutex);
+    HostRecord& r = e->record;
+    if (!e->exists || r.expired || r.ttl <= 0 || !r.ip || r.lastSeen + r.ttl > now) {
+      continue;
+    }
+    HostRecord next = r;
+    next.expired = true;
+    next.expiredAt = now;
+    next.ip.reset();
+    std::string error;
+    // The address file goes first: tools that watch <name>.cm must stop using it.
+    if (::unlinkat(dirFd_, (r.name + ".cm").c_str(), 0) != 0 && errno != ENOENT) {
+      logging::get("store")->error("expiry failed name={} error=\"{}\"", r.name,
+                                   std::strerror(errno));
+      continue;
+    }
+    ::fsync(dirFd_);
+    if (!writeMeta(next, error)) {
+      logging::get("store")->warn("metadata write failed name={} error=\"{}\"", r.name, error);
+    }
+    expired.push_back(r);
+    r = next;
+    e->dirty = false;
+    touchUpdated();
+  }
+  return expired;
 }
 
 void FileStore::flush() {
@@ -246,14 +408,14 @@ void FileStore::flush() {
   }
   for (auto& e : all) {
     std::lock_guard<std::mutex> lock(e->mutex);
-    if (!e->dirty || !e->record.ip) {
+    if (!e->dirty || !e->exists) {
       continue;
     }
     std::string error;
     if (writeMeta(e->record, error)) {
       e->dirty = false;
     } else {
-      logging::get("store")->warn("metadata write failed user={} error=\"{}\"", e->record.name,
+      logging::get("store")->warn("metadata write failed name={} error=\"{}\"", e->record.name,
                                   error);
     }
   }

@@ -17,9 +17,9 @@ bool writeFileDurably(int dirFd, const std::string& name, const std::string& con
                       std::string& error);
 
 // The embedded default store, compatible with the original Chipmunk:
-//   <dir>/<user>.cm    the current IP and a newline, rewritten only when it changes
-//   <dir>/updated      touched whenever any record changes
-//   <dir>/<user>.json  first seen, changed at, last seen, last IPv4 and IPv6
+//   <dir>/<name>.cm    the current IP and a newline, rewritten only when it changes
+//   <dir>/updated      touched whenever any record's address changes
+//   <dir>/<name>.json  first seen, changed at, last seen, IPv4, IPv6, TTL, metadata
 // One process owns a directory at a time (an flock on <dir>/.chipmunk.lock).
 class FileStore final : public Store {
  public:
@@ -31,20 +31,24 @@ class FileStore final : public Store {
   FileStore& operator=(const FileStore&) = delete;
 
   // Store
-  SetOutcome recordIp(const std::string& user, const IpAddress& ip, int64_t now) override;
-  std::optional<HostRecord> get(const std::string& user) override;
+  UpdateResult update(const std::string& name, const RecordUpdate& update, int64_t now) override;
+  std::optional<HostRecord> get(const std::string& name) override;
+  std::vector<HostRecord> list() override;
+  std::vector<HostRecord> expireDue(int64_t now) override;
   void flush() override;
 
  private:
   struct Entry {
     std::mutex mutex;
     HostRecord record;
-    bool dirty = false;  // last-seen newer than on disk
+    bool exists = false;  // on disk (a .cm or .json was read or written)
+    bool dirty = false;   // last-seen newer than on disk
   };
 
-  std::shared_ptr<Entry> entry(const std::string& user);
-  void load(const std::string& user, HostRecord& record);
+  std::shared_ptr<Entry> entry(const std::string& name);
+  void load(const std::string& name, Entry& entry);
   bool writeMeta(const HostRecord& record, std::string& error);
+  void touchUpdated();
 
   std::string dir_;
   int dirFd_ = -1;

@@ -12,9 +12,11 @@
 #include <ctime>
 #include <deque>
 #include <functional>
+#include <map>
 #include <thread>
 #include <vector>
 
+#include "hooks.hpp"
 #include "logging.hpp"
 
 namespace chipmunk::api {
@@ -107,6 +109,96 @@ std::string sanitizeForLog(const std::string& text) {
   }
   return out;
 }
+
+bool percentDecode(const std::string& in, std::string& out) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  };
+  out.clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size() || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) {
+      return false;
+    }
+    out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
+    i += 2;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Turns record changes and expiries into hook runs.
+class HookListener final : public RecordListener {
+ public:
+  explicit HookListener(const config::ApiConfig& config) { configure(config); }
+  ~HookListener() override { runner_.stop(); }
+
+  void configure(const config::ApiConfig& config) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    onChange_ = config.onChange;
+    onExpire_ = config.onExpire;
+    timeout_ = config.hookTimeout;
+  }
+  void stop() { runner_.stop(); }
+
+  // RecordListener
+  void recordChanged(const std::string& owner, const HostRecord& before,
+                     const HostRecord& after) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!onChange_.empty()) {
+      runner_.run(onChange_, environment("change", owner, before, &after), timeout_);
+    }
+  }
+  void recordExpired(const std::string& owner, const HostRecord& record) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    logging::get("api")->info("record expired name={} owner={}", record.name, owner);
+    if (!onExpire_.empty()) {
+      runner_.run(onExpire_, environment("expire", owner, record, nullptr), timeout_);
+    }
+  }
+
+ private:
+  static std::map<std::string, std::string> environment(const char* event, const std::string& owner,
+                                                        const HostRecord& before,
+                                                        const HostRecord* after) {
+    auto text = [](const std::optional<IpAddress>& ip, bool expired) {
+      return ip && !expired ? ip->toString() : std::string();
+    };
+    return {
+        {"CHIPMUNK_EVENT", event},
+        {"CHIPMUNK_USER", owner},
+        {"CHIPMUNK_HOST", before.name},
+        {"CHIPMUNK_OLD_IP", text(before.ip, before.expired)},
+        {"CHIPMUNK_OLD_IPV4", text(before.ipv4, before.expired)},
+        {"CHIPMUNK_OLD_IPV6", text(before.ipv6, before.expired)},
+        {"CHIPMUNK_NEW_IP", after ? text(after->ip, false) : ""},
+        {"CHIPMUNK_NEW_IPV4", after ? text(after->ipv4, false) : ""},
+        {"CHIPMUNK_NEW_IPV6", after ? text(after->ipv6, false) : ""},
+        {"CHIPMUNK_TTL", std::to_string(after ? after->ttl : before.ttl)},
+    };
+  }
+
+  std::mutex mutex_;
+  std::string onChange_;
+  std::string onExpire_;
+  std::chrono::seconds timeout_{10};
+  HookRunner runner_;
+};
+
+namespace {
 
 // Writes the response ourselves (see ApiServer) and, when the connection is not to be
 // kept, half-closes it once the bytes are out so that clients reading to EOF finish.
@@ -251,6 +343,19 @@ class HttpHandler final : public Pistache::Http::Handler {
       auto h = headers.tryGetRaw(name);
       return h ? std::optional<std::string>(h->value()) : std::nullopt;
     };
+    const auto& query = request.query();
+    for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
+      std::string key;
+      std::string value;
+      if (!percentDecode(it->first, key) || !percentDecode(it->second, value)) {
+        info.badQuery = true;
+        continue;
+      }
+      info.query.emplace_back(std::move(key), std::move(value));
+    }
+    info.body = request.body();
+    info.contentType = raw("Content-Type");
+    info.userAgent = raw("User-Agent");
     info.authorization = raw("Authorization");
     info.xForwardedFor = raw("X-Forwarded-For");
     info.xRealIp = raw("X-Real-IP");
@@ -288,7 +393,10 @@ class HttpHandler final : public Pistache::Http::Handler {
 ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> store)
     : config_(config),
       service_(std::make_shared<ApiService>(config, std::move(store))),
-      pool_(std::make_shared<SlowAuthPool>(1, 256)) {}
+      pool_(std::make_shared<SlowAuthPool>(1, 256)),
+      hooks_(std::make_shared<HookListener>(config)) {
+  service_->setListener(hooks_);
+}
 
 ApiServer::~ApiServer() {
   shutdown();
@@ -317,6 +425,19 @@ void ApiServer::start() {
   }
   endpoint_->setHandler(Http::make_handler<HttpHandler>(service_, pool_));
   endpoint_->serveThreaded();
+  maintenance_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(maintenanceMutex_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        service_->expireRecords();
+      } catch (const std::exception& e) {
+        logging::get("api")->error("expiry check failed error=\"{}\"", e.what());
+      }
+      lock.lock();
+      maintenanceCv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  });
 }
 
 uint16_t ApiServer::port() const {
@@ -330,15 +451,27 @@ std::string ApiServer::boundAddress() const {
 
 void ApiServer::reload(const config::ApiConfig& config) {
   service_->reload(config);
+  hooks_->configure(config);
 }
 
 void ApiServer::shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(maintenanceMutex_);
+    stopping_ = true;
+    maintenanceCv_.notify_all();
+  }
+  if (maintenance_.joinable()) {
+    maintenance_.join();
+  }
   if (endpoint_) {
     endpoint_->shutdown();
     endpoint_.reset();
   }
   if (pool_) {
     pool_->stop();
+  }
+  if (hooks_) {
+    hooks_->stop();  // runs the hooks already queued
   }
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "api_config.hpp"
 #include "service.hpp"
@@ -14,6 +17,7 @@ class Endpoint;
 namespace chipmunk::api {
 
 class SlowAuthPool;
+class HookListener;
 
 // chipmunk-api's HTTP server: a Pistache endpoint in front of ApiService.
 // Pistache is used for sockets, parsing, limits and timeouts; responses are written by us
@@ -41,7 +45,12 @@ class ApiServer {
   config::ApiConfig config_;
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
+  std::shared_ptr<HookListener> hooks_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::thread maintenance_;  // record expiry
+  std::mutex maintenanceMutex_;
+  std::condition_variable maintenanceCv_;
+  bool stopping_ = false;
 };
 
 }  // namespace chipmunk::api

@@ -1,15 +1,24 @@
 #include "service.hpp"
 
-#include <chrono>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+
+#include "base64.hpp"
 #include "basic_auth.hpp"
 #include "client_ip.hpp"
+#include "settings.hpp"
 
 namespace chipmunk::api {
 namespace {
 
 constexpr const char* kTextPlain = "text/plain; charset=utf-8";
 constexpr const char* kJson = "application/json";
+constexpr size_t kMaxParams = 16;
+constexpr size_t kMaxValueLength = 256;
 
 Response plain(int code, std::string body) {
   Response r;
@@ -19,8 +28,8 @@ Response plain(int code, std::string body) {
   return r;
 }
 
-Response unauthorized() {
-  Response r = plain(401, "Access denied");
+Response unauthorized(const char* body = "Access denied") {
+  Response r = plain(401, body);
   r.extraHeaders = "WWW-Authenticate: Basic realm=\"chipmunk\"\r\n";
   return r;
 }
@@ -28,6 +37,14 @@ Response unauthorized() {
 Response methodNotAllowed(const char* allow) {
   Response r = plain(405, "Method Not Allowed");
   r.extraHeaders = std::string("Allow: ") + allow + "\r\n";
+  return r;
+}
+
+Response json(int code, std::string body) {
+  Response r;
+  r.code = code;
+  r.contentType = kJson;
+  r.body = std::move(body);
   return r;
 }
 
@@ -41,6 +58,63 @@ bool isGetLike(Method m) {
   return m == Method::kGet || m == Method::kHead;
 }
 
+std::string rfc3339(int64_t t) {
+  const std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool isHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// application/x-www-form-urlencoded (POST bodies): '+' is a space there.
+bool parseForm(const std::string& body, std::vector<std::pair<std::string, std::string>>& out) {
+  auto decode = [](std::string_view in, std::string& s) {
+    s.clear();
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '%') {
+        if (i + 2 >= in.size() || !isHex(in[i + 1]) || !isHex(in[i + 2])) {
+          return false;
+        }
+        s += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else {
+        s += in[i] == '+' ? ' ' : in[i];
+      }
+    }
+    return true;
+  };
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t amp = body.find('&', start);
+    if (amp == std::string::npos) {
+      amp = body.size();
+    }
+    const std::string_view item(body.data() + start, amp - start);
+    if (!item.empty()) {
+      const auto eq = item.find('=');
+      std::string key;
+      std::string value;
+      if (!decode(item.substr(0, eq), key) ||
+          (eq != std::string_view::npos && !decode(item.substr(eq + 1), value))) {
+        return false;
+      }
+      out.emplace_back(std::move(key), std::move(value));
+    }
+    start = amp + 1;
+  }
+  return true;
+}
+
+bool isPrintable(const std::string& s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
+}
+
 }  // namespace
 
 const char* reasonPhrase(int code) {
@@ -51,6 +125,8 @@ const char* reasonPhrase(int code) {
       return "Bad Request";
     case 401:
       return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -70,6 +146,51 @@ const char* reasonPhrase(int code) {
   }
 }
 
+std::string checkMetadataField(const std::string& key, const std::string& value) {
+  if (key == "wg_public_key") {
+    const auto raw = base64Decode(value);
+    return raw && raw->size() == 32
+               ? ""
+               : "wg_public_key must be a WireGuard key (44 base64 characters)";
+  }
+  if (key == "wg_listen_port") {
+    long long port = 0;
+    const bool ok =
+        !value.empty() && value.size() <= 5 &&
+        std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        (port = std::stoll(value)) >= 1 && port <= 65535;
+    return ok ? "" : "wg_listen_port must be a port number (1-65535)";
+  }
+  if (key == "wg_address") {
+    return Cidr::parse(value) ? "" : "wg_address must be an address or CIDR";
+  }
+  if (key == "lan_ip") {
+    return IpAddress::parse(value) ? "" : "lan_ip must be an IPv4 or IPv6 address";
+  }
+  if (key == "gateway_mac") {
+    bool ok = value.size() == 17;
+    for (size_t i = 0; ok && i < value.size(); ++i) {
+      ok = (i % 3 == 2) ? value[i] == ':' : isHex(value[i]);
+    }
+    return ok ? "" : "gateway_mac must look like 00:11:22:aa:bb:cc";
+  }
+  if (key == "note") {
+    return value.size() <= 100 && isPrintable(value)
+               ? ""
+               : "note must be at most 100 printable characters";
+  }
+  return "unknown field \"" + key.substr(0, 40) + "\"";
+}
+
+struct ApiService::Call {
+  const Runtime& rt;
+  const RequestInfo& request;
+  IpAddress client;
+  std::string clientText;
+  std::string user;
+  int64_t now = 0;
+};
+
 ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> store)
     : runtime_(makeRuntime(config)), store_(std::move(store)) {}
 
@@ -87,21 +208,57 @@ void ApiService::reload(const config::ApiConfig& config) {
   std::atomic_store(&runtime_, makeRuntime(config));
 }
 
+void ApiService::setListener(std::shared_ptr<RecordListener> listener) {
+  std::atomic_store(&listener_, std::move(listener));
+}
+
+std::string ApiService::ownerOf(const Runtime& rt, const std::string& name) const {
+  for (const auto& user : rt.config.users) {
+    if (user.name == name) {
+      return name;
+    }
+  }
+  const auto it = rt.config.hostOwners.find(name);
+  return it == rt.config.hostOwners.end() ? std::string() : it->second;
+}
+
+void ApiService::notifyChange(const Runtime& rt, const std::string& name,
+                              const UpdateResult& result) {
+  if (result.outcome != SetOutcome::kSaved || !result.addressChanged()) {
+    return;
+  }
+  if (auto listener = std::atomic_load(&listener_)) {
+    listener->recordChanged(ownerOf(rt, name), result.before, result.after);
+  }
+}
+
+void ApiService::expireRecords() {
+  const auto rt = runtime();
+  const auto expired = store_->expireDue(unixNow());
+  auto listener = std::atomic_load(&listener_);
+  for (const auto& record : expired) {
+    if (listener) {
+      listener->recordExpired(ownerOf(*rt, record.name), record);
+    }
+  }
+}
+
 Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   const auto rt = runtime();
   const auto& cfg = rt->config;
-  const IpAddress client = resolveClientIp(
+  Call call{*rt, request, {}, {}, {}, unixNow()};
+  call.client = resolveClientIp(
       request.peer,
       {request.xForwardedFor ? std::optional<std::string_view>(*request.xForwardedFor)
                              : std::nullopt,
        request.xRealIp ? std::optional<std::string_view>(*request.xRealIp) : std::nullopt,
        request.forwarded ? std::optional<std::string_view>(*request.forwarded) : std::nullopt},
       cfg.trustedProxies, cfg.clientIpHeader);
-  const std::string clientText = client.toString();
+  call.clientText = call.client.toString();
 
-  auto finish = [&](Response r, std::string user = {}) {
-    r.client = clientText;
-    r.user = std::move(user);
+  auto finish = [&](Response r) {
+    r.client = call.clientText;
+    r.user = call.user;
     return r;
   };
 
@@ -109,11 +266,14 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     return finish(isGetLike(request.method) ? plain(200, "ok\n") : methodNotAllowed("GET, HEAD"));
   }
 
+  const bool nic = request.path == "/nic/update" || request.path == "/v3/update";
   const bool ipEndpoint = request.path == "/get/ip" || request.path == "/get/ip.json";
-  std::string user;
   if (!(ipEndpoint && cfg.publicIpEndpoints)) {
     const auto now = std::chrono::steady_clock::now();
-    if (const long long wait = rt->limiter->blockedFor(client, now); wait > 0) {
+    if (const long long wait = rt->limiter->blockedFor(call.client, now); wait > 0) {
+      if (nic) {
+        return finish(plain(200, "abuse\n"));  // dyndns2 clients must never see a 429
+      }
       Response r = plain(429, "Too Many Requests");
       r.extraHeaders = "Retry-After: " + std::to_string(wait) + "\r\n";
       return finish(std::move(r));
@@ -122,9 +282,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
         request.authorization ? parseBasicAuthorization(*request.authorization) : std::nullopt;
     if (!creds) {
       if (request.authorization) {
-        rt->limiter->recordFailure(client, now);
+        rt->limiter->recordFailure(call.client, now);
       }
-      return finish(unauthorized());
+      return finish(unauthorized(nic ? "badauth\n" : "Access denied"));
     }
     std::optional<bool> ok = rt->auth->verifyFast(creds->user, creds->password);
     if (!ok) {
@@ -135,43 +295,317 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
       }
       ok = rt->auth->verifySlow(creds->user, creds->password);
     }
+    call.user = creds->user;
     if (!*ok) {
-      rt->limiter->recordFailure(client, now);
-      return finish(unauthorized(), creds->user);
+      rt->limiter->recordFailure(call.client, now);
+      return finish(unauthorized(nic ? "badauth\n" : "Access denied"));
     }
-    user = creds->user;
   }
 
-  if (request.path == "/get/ip") {
+  if (ipEndpoint) {
     if (!isGetLike(request.method)) {
-      return finish(methodNotAllowed("GET, HEAD"), user);
+      return finish(methodNotAllowed("GET, HEAD"));
     }
-    return finish(plain(200, "Your IP:  " + clientText), user);
-  }
-  if (request.path == "/get/ip.json") {
-    if (!isGetLike(request.method)) {
-      return finish(methodNotAllowed("GET, HEAD"), user);
+    if (request.path == "/get/ip") {
+      return finish(plain(200, "Your IP:  " + call.clientText));
     }
-    Response r;
-    r.contentType = kJson;
-    r.body = "{\"Client_IP\": \"" + clientText + "\"}";
-    return finish(std::move(r), user);
+    return finish(json(200, "{\"Client_IP\": \"" + call.clientText + "\"}"));
   }
   if (request.path == "/set") {
     if (!isGetLike(request.method) && request.method != Method::kPost) {
-      return finish(methodNotAllowed("GET, HEAD, POST"), user);
+      return finish(methodNotAllowed("GET, HEAD, POST"));
     }
-    const SetOutcome outcome = store_->recordIp(user, client, unixNow());
-    if (outcome == SetOutcome::kFailed) {
-      return finish(plain(500, "Failed to persist information."), user);
+    return finish(setRoute(call));
+  }
+  if (nic) {
+    return finish(nicUpdateRoute(call));
+  }
+  if (request.path == "/hosts" || request.path.rfind("/hosts/", 0) == 0) {
+    if (!isGetLike(request.method)) {
+      return finish(methodNotAllowed("GET, HEAD"));
+    }
+    return finish(hostsRoute(call, request.path.size() > 7 ? request.path.substr(7) : ""));
+  }
+  if (request.path == "/") {
+    if (!isGetLike(request.method)) {
+      return finish(methodNotAllowed("GET, HEAD"));
     }
     Response r;
-    r.contentType = kJson;
-    r.body = "{\"Client_IP\": \"" + clientText + "\", \"status\": \"" +
-             (outcome == SetOutcome::kSaved ? "saved" : "unchanged") + "\"}";
-    return finish(std::move(r), user);
+    r.contentType = "text/html; charset=utf-8";
+    r.body = yellowPagesHtml();
+    r.extraHeaders =
+        "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
+        "style-src 'unsafe-inline'; connect-src 'self'; img-src data:\r\n"
+        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n";
+    return finish(std::move(r));
   }
-  return finish(plain(404, "Not Found"), user);
+  return finish(plain(404, "Not Found"));
+}
+
+Response ApiService::setRoute(Call& call) {
+  const auto& cfg = call.rt.config;
+  std::vector<std::pair<std::string, std::string>> params = call.request.query;
+  if (call.request.badQuery) {
+    return plain(400, "Bad Request: malformed query string");
+  }
+  if (call.request.method == Method::kPost && call.request.contentType &&
+      call.request.contentType->rfind("application/x-www-form-urlencoded", 0) == 0 &&
+      !parseForm(call.request.body, params)) {
+    return plain(400, "Bad Request: malformed form body");
+  }
+  if (params.size() > kMaxParams) {
+    return plain(400, "Bad Request: too many fields");
+  }
+  std::string name = call.user;
+  std::optional<int64_t> ttl;
+  Metadata metadata;
+  for (const auto& [key, value] : params) {
+    if (value.size() > kMaxValueLength) {
+      return plain(400, "Bad Request: field " + key.substr(0, 40) + " is too long");
+    }
+    if (key == "hostname") {
+      name = config::lowercase(value);
+      if (name == config::lowercase(call.user)) {
+        name = call.user;
+      }
+    } else if (key == "ttl") {
+      long long seconds = 0;
+      if (!config::parseSeconds(value, seconds) || seconds > cfg.maxTtl.count()) {
+        return plain(400, "Bad Request: ttl must be a duration up to " +
+                              std::to_string(cfg.maxTtl.count()) + "s");
+      }
+      ttl = seconds;
+    } else {
+      const std::string problem = checkMetadataField(key, value);
+      if (!problem.empty()) {
+        return plain(400, "Bad Request: " + problem);
+      }
+      metadata[key] = value;
+    }
+  }
+  const auto owned = cfg.namesOwnedBy(call.user);
+  if (std::find(owned.begin(), owned.end(), name) == owned.end()) {
+    return plain(403, "Forbidden: " + call.user + " does not own " + name.substr(0, 80));
+  }
+  RecordUpdate update;
+  (call.client.isV4() ? update.ipv4 : update.ipv6) = call.client;
+  update.primary = call.client;
+  if (!metadata.empty()) {
+    update.metadata = metadata;
+  }
+  update.ttl = ttl ? *ttl : cfg.ttlFor(name).count();
+  const UpdateResult result = store_->update(name, update, call.now);
+  if (result.outcome == SetOutcome::kFailed) {
+    return plain(500, "Failed to persist information.");
+  }
+  notifyChange(call.rt, name, result);
+  return json(200, "{\"Client_IP\": \"" + call.clientText + "\", \"status\": \"" +
+                       (result.outcome == SetOutcome::kSaved ? "saved" : "unchanged") + "\"}");
+}
+
+Response ApiService::hostsRoute(Call& call, const std::string& name) {
+  const auto& cfg = call.rt.config;
+  const bool all = cfg.mayReadAll(call.user);
+  const auto owned = cfg.namesOwnedBy(call.user);
+  auto readable = [&](const std::string& n) {
+    if (ownerOf(call.rt, n).empty()) {
+      return false;  // not (or no longer) configured
+    }
+    return all || std::find(owned.begin(), owned.end(), n) != owned.end();
+  };
+  std::vector<HostRecord> records;
+  if (name.empty()) {
+    for (auto& r : store_->list()) {
+      if (readable(r.name)) {
+        records.push_back(std::move(r));
+      }
+    }
+  } else {
+    const std::string key = ownerOf(call.rt, name).empty() ? config::lowercase(name) : name;
+    auto r = readable(key) ? store_->get(key) : std::nullopt;
+    if (!r) {
+      return plain(404, "Not Found");
+    }
+    records.push_back(std::move(*r));
+  }
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto ip = [&](const char* key, const std::optional<IpAddress>& value, bool expired) {
+    w.Key(key);
+    value && !expired ? w.String(value->toString().c_str()) : w.Null();
+  };
+  auto time = [&](const char* key, int64_t t) {
+    w.Key(key);
+    t > 0 ? w.String(rfc3339(t).c_str()) : w.Null();
+  };
+  auto one = [&](const HostRecord& r) {
+    w.StartObject();
+    w.Key("name");
+    w.String(r.name.c_str());
+    w.Key("owner");
+    w.String(ownerOf(call.rt, r.name).c_str());
+    ip("ip", r.ip, r.expired);
+    ip("ipv4", r.ipv4, r.expired);
+    ip("ipv6", r.ipv6, r.expired);
+    time("first_seen", r.firstSeen);
+    time("changed_at", r.changedAt);
+    time("last_seen", r.lastSeen);
+    w.Key("seen_seconds_ago");
+    r.lastSeen > 0 ? w.Int64(std::max<int64_t>(0, call.now - r.lastSeen)) : w.Null();
+    w.Key("stale");
+    w.Bool(r.lastSeen == 0 || call.now - r.lastSeen >= cfg.staleAfter.count());
+    w.Key("ttl");
+    w.Int64(r.ttl);
+    w.Key("expired");
+    w.Bool(r.expired);
+    time("expired_at", r.expiredAt);
+    w.Key("metadata");
+    w.StartObject();
+    for (const auto& [k, v] : r.metadata) {
+      w.Key(k.c_str());
+      w.String(v.c_str());
+    }
+    w.EndObject();
+    w.EndObject();
+  };
+  if (name.empty()) {
+    w.StartArray();
+    for (const auto& r : records) {
+      one(r);
+    }
+    w.EndArray();
+  } else {
+    one(records.front());
+  }
+  return json(200, buf.GetString());
+}
+
+bool ApiService::abuseBlocked(const Runtime& /*rt*/, const std::string& host, int64_t now) {
+  std::lock_guard<std::mutex> lock(abuseMutex_);
+  const auto it = abuse_.find(host);
+  return it != abuse_.end() && it->second.blockedUntil > now;
+}
+
+void ApiService::countNochg(const Runtime& rt, const std::string& host, int64_t now) {
+  std::lock_guard<std::mutex> lock(abuseMutex_);
+  Abuse& a = abuse_[host];
+  if (now - a.windowStart >= rt.config.abuseWindow.count()) {
+    a.windowStart = now;
+    a.nochg = 0;
+  }
+  if (++a.nochg > rt.config.abuseNochgLimit) {
+    a.blockedUntil = now + rt.config.abuseBlock.count();
+    a.nochg = 0;
+    a.windowStart = now;
+  }
+}
+
+Response ApiService::nicUpdateRoute(Call& call) {
+  // dyndns2 as clients parse it: 200 and one code line per host, in request order.
+  // https://help.dyn.com/remote-access-api/perform-update/ and return codes.
+  const auto& cfg = call.rt.config;
+  if (!isGetLike(call.request.method)) {
+    return plain(200, "badagent\n");
+  }
+  if (!call.request.userAgent || call.request.userAgent->empty()) {
+    return plain(200, "badagent\n");
+  }
+  if (call.request.badQuery) {
+    return plain(200, "notfqdn\n");
+  }
+  std::optional<std::string> hostnames;
+  std::optional<std::string> myip;
+  std::optional<std::string> myipv6;
+  for (const auto& [key, value] : call.request.query) {
+    if (key == "hostname") {
+      hostnames = value;
+    } else if (key == "myip") {
+      myip = value;
+    } else if (key == "myipv6") {
+      myipv6 = value;
+    }
+    // system, offline, wildcard, mx, backmx and anything else: accepted and ignored.
+  }
+  std::vector<std::string> hosts;
+  if (hostnames) {
+    for (auto& h : config::splitList(*hostnames)) {
+      hosts.push_back(h);
+    }
+  }
+  if (hosts.empty()) {
+    return plain(200, "notfqdn\n");
+  }
+  if (static_cast<int>(hosts.size()) > cfg.dyndnsMaxHosts) {
+    return plain(200, "numhost\n");
+  }
+  // myip=v4, myip=v6, myip=v4,v6 (ddclient 4, Fritz!Box), plus myipv6=.
+  std::optional<IpAddress> v4;
+  std::optional<IpAddress> v6;
+  bool badAddress = false;
+  auto take = [&](const std::string& text) {
+    for (const auto& item : config::splitList(text)) {
+      const auto ip = IpAddress::parse(item);
+      if (!ip || (ip->isV4() ? ip->bytes()[0] == 0 || ip->bytes()[0] >= 224
+                             : ip->bytes()[0] == 0xff || *ip == *IpAddress::parse("::"))) {
+        badAddress = true;
+        continue;
+      }
+      (ip->isV4() ? v4 : v6) = ip;
+    }
+  };
+  if (myip) {
+    take(*myip);
+  }
+  if (myipv6) {
+    take(*myipv6);
+  }
+  if (!myip && !myipv6) {
+    (call.client.isV4() ? v4 : v6) = call.client;
+  }
+  const auto owned = cfg.namesOwnedBy(call.user);
+  std::string body;
+  bool serverError = false;
+  for (const auto& raw : hosts) {
+    const std::string host = config::lowercase(raw);
+    std::string name;
+    for (const auto& n : owned) {
+      if (n == raw || n == host) {
+        name = n;
+      }
+    }
+    if (name.empty()) {
+      body += config::isValidHostName(host) ? "nohost\n" : "notfqdn\n";
+      continue;
+    }
+    if (badAddress || (!v4 && !v6)) {
+      body += "dnserr\n";
+      continue;
+    }
+    if (abuseBlocked(call.rt, name, call.now)) {
+      body += "abuse\n";
+      continue;
+    }
+    RecordUpdate update;
+    update.ipv4 = v4;
+    update.ipv6 = v6;
+    update.ttl = cfg.ttlFor(name).count();
+    const UpdateResult result = store_->update(name, update, call.now);
+    std::string shown = v4 ? v4->toString() : "";
+    if (v6) {
+      shown += (shown.empty() ? "" : ",") + v6->toString();
+    }
+    if (result.outcome == SetOutcome::kFailed) {
+      body += "911\n";
+      serverError = true;
+    } else if (result.outcome == SetOutcome::kUnchanged) {
+      countNochg(call.rt, name, call.now);
+      body += "nochg " + shown + "\n";
+    } else {
+      notifyChange(call.rt, name, result);
+      body += "good " + shown + "\n";
+    }
+  }
+  return plain(serverError ? 500 : 200, body);
 }
 
 }  // namespace chipmunk::api

@@ -1,8 +1,13 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "api_config.hpp"
 #include "authenticator.hpp"
@@ -10,6 +15,8 @@
 #include "store.hpp"
 
 namespace chipmunk::api {
+
+class HookRunner;
 
 enum class Method { kGet, kHead, kPost, kOther };
 
@@ -19,11 +26,17 @@ struct RequestInfo {
   Method method = Method::kGet;
   std::string methodName;
   std::string path;  // without the query string
+  // Query parameters, percent-decoded, in request order.
+  std::vector<std::pair<std::string, std::string>> query;
+  bool badQuery = false;  // a malformed percent escape
+  std::string body;
   IpAddress peer;
   std::optional<std::string> authorization;
   std::optional<std::string> xForwardedFor;
   std::optional<std::string> xRealIp;
   std::optional<std::string> forwarded;
+  std::optional<std::string> contentType;
+  std::optional<std::string> userAgent;
 };
 
 struct Response {
@@ -38,7 +51,17 @@ struct Response {
   std::string user;
 };
 
-// The Chipmunk routes, independent of the HTTP library: /get/ip, /get/ip.json, /set,
+// Receives record changes and expiries (hooks, DNS push). Must not block.
+class RecordListener {
+ public:
+  virtual ~RecordListener() = default;
+  virtual void recordChanged(const std::string& owner, const HostRecord& before,
+                             const HostRecord& after) = 0;
+  virtual void recordExpired(const std::string& owner, const HostRecord& record) = 0;
+};
+
+// The routes, independent of the HTTP library: /get/ip, /get/ip.json, /set, /hosts,
+// /hosts/<name>, / (the address book page), /nic/update and /v3/update (dyndns2),
 // /healthz. Thread-safe; reload() swaps the reloadable settings atomically.
 class ApiService {
  public:
@@ -49,8 +72,13 @@ class ApiService {
   // allowSlow = true off the I/O thread.
   Response handle(const RequestInfo& request, bool allowSlow);
 
-  // Users, trusted proxies, public endpoints and limits take effect for new requests.
+  // Users, hosts, trusted proxies, public endpoints, limits and hooks take effect for new
+  // requests.
   void reload(const config::ApiConfig& config);
+  void setListener(std::shared_ptr<RecordListener> listener);
+
+  // Expires records whose TTL ran out and tells the listener; called about once a second.
+  void expireRecords();
 
   Store& store() { return *store_; }
 
@@ -60,14 +88,40 @@ class ApiService {
     std::shared_ptr<Authenticator> auth;
     std::shared_ptr<LoginLimiter> limiter;
   };
+  struct Call;  // one request in flight
+
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
   static std::shared_ptr<const Runtime> makeRuntime(const config::ApiConfig& config);
 
+  Response setRoute(Call& call);
+  Response hostsRoute(Call& call, const std::string& name);
+  Response nicUpdateRoute(Call& call);
+  std::string ownerOf(const Runtime& rt, const std::string& name) const;
+  void notifyChange(const Runtime& rt, const std::string& name, const UpdateResult& result);
+  // dyndns2 abuse tracking: true when `host` is blocked now; counts a nochg answer.
+  bool abuseBlocked(const Runtime& rt, const std::string& host, int64_t now);
+  void countNochg(const Runtime& rt, const std::string& host, int64_t now);
+
   std::shared_ptr<const Runtime> runtime_;
   std::shared_ptr<Store> store_;
+  std::shared_ptr<RecordListener> listener_;
+
+  struct Abuse {
+    int nochg = 0;
+    int64_t windowStart = 0;
+    int64_t blockedUntil = 0;
+  };
+  std::mutex abuseMutex_;
+  std::unordered_map<std::string, Abuse> abuse_;
 };
 
 // "HTTP/1.1 <code> <reason>" reason phrases for the codes we send.
 const char* reasonPhrase(int code);
+
+// The address book page (HTML, CSS and script in one document, no external assets).
+const std::string& yellowPagesHtml();
+
+// Validates one /set metadata field; returns an error message or empty.
+std::string checkMetadataField(const std::string& key, const std::string& value);
 
 }  // namespace chipmunk::api

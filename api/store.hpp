@@ -1,14 +1,21 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ip.hpp"
 
 namespace chipmunk::api {
 
-// What the service knows of one user's machine. Times are Unix seconds (0: never).
+// Metadata a host publishes about itself (WireGuard key and port, LAN address, ...):
+// validated field name -> value.
+using Metadata = std::map<std::string, std::string>;
+
+// What the service knows of one machine (a user's own record or a host name it owns).
+// Times are Unix seconds (0: never).
 struct HostRecord {
   std::string name;
   std::optional<IpAddress> ip;  // the current address, as in <name>.cm
@@ -17,22 +24,61 @@ struct HostRecord {
   int64_t firstSeen = 0;
   int64_t changedAt = 0;
   int64_t lastSeen = 0;
+  int64_t ttl = 0;       // seconds; 0: never expires
+  bool expired = false;  // not refreshed within ttl: addresses withdrawn
+  int64_t expiredAt = 0;
+  Metadata metadata;
+
+  bool hasAddress() const { return ip.has_value() && !expired; }
 };
 
 enum class SetOutcome { kSaved, kUnchanged, kFailed };
+
+// One update of a record. Unset fields keep their value.
+struct RecordUpdate {
+  std::optional<IpAddress> ipv4;
+  std::optional<IpAddress> ipv6;
+  // The address for <name>.cm; defaults to ipv4, else ipv6.
+  std::optional<IpAddress> primary;
+  std::optional<Metadata> metadata;
+  std::optional<int64_t> ttl;
+};
+
+struct UpdateResult {
+  SetOutcome outcome = SetOutcome::kUnchanged;
+  HostRecord before;
+  HostRecord after;
+  bool addressChanged() const {
+    return before.ipv4 != after.ipv4 || before.ipv6 != after.ipv6 || before.ip != after.ip ||
+           before.expired != after.expired;
+  }
+};
 
 // Where records live. The routes only talk to this interface, so a database store can
 // replace the file store without touching them. Implementations are thread-safe.
 class Store {
  public:
   virtual ~Store() = default;
-  // Records that `user` was seen at `ip` at `now`. kSaved when the address changed (or is
-  // new) and was written durably; kUnchanged when it was already the current one; kFailed
-  // when it could not be written, in which case the previous record is intact.
-  virtual SetOutcome recordIp(const std::string& user, const IpAddress& ip, int64_t now) = 0;
-  virtual std::optional<HostRecord> get(const std::string& user) = 0;
-  // Writes out soft data (last-seen times) that recordIp() keeps in memory.
+  // Applies `update` to record `name` seen at `now`. kSaved when something changed (or the
+  // record is new) and was written durably; kUnchanged when nothing but the last-seen
+  // time changed; kFailed when it could not be written: the previous record is intact.
+  virtual UpdateResult update(const std::string& name, const RecordUpdate& update, int64_t now) = 0;
+  virtual std::optional<HostRecord> get(const std::string& name) = 0;
+  // Every record the store holds, sorted by name.
+  virtual std::vector<HostRecord> list() = 0;
+  // Withdraws the addresses of records whose TTL ran out by `now`; returns them as they
+  // were before expiring.
+  virtual std::vector<HostRecord> expireDue(int64_t now) = 0;
+  // Writes out soft data (last-seen times) kept in memory.
   virtual void flush() = 0;
+
+  // The original Chipmunk's /set: the caller's address becomes the record's address.
+  UpdateResult recordIp(const std::string& name, const IpAddress& ip, int64_t now) {
+    RecordUpdate u;
+    (ip.isV4() ? u.ipv4 : u.ipv6) = ip;
+    u.primary = ip;
+    return update(name, u, now);
+  }
 };
 
 }  // namespace chipmunk::api

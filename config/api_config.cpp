@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "password_hash.hpp"
@@ -73,6 +74,57 @@ Schema makeApiSchema() {
       .add({"Store", "flush_interval", T::kSeconds, "60s",
             "How often 'last seen' times are written out (the IP itself is written at once).",
             false, 1, 86400})
+      .add({"Access", "read_all", T::kString, "",
+            "Users (comma-separated) who may read every record (/hosts, the page); others "
+            "read only the records they own."})
+      .add({"Records", "default_ttl", T::kSeconds, "0",
+            "A record not refreshed (/set, /nic/update) for this long expires: its address is "
+            "removed and on_expire runs. 0: records never expire.",
+            false, 0, 365 * 86400})
+      .add({"Records", "max_ttl", T::kSeconds, "30d",
+            "Largest TTL a client may ask for with /set?ttl=...", false, 60, 365 * 86400})
+      .add({"Records", "stale_after", T::kSeconds, "15m",
+            "The address book marks records not seen for this long as stale.", false, 60,
+            365 * 86400})
+      .add({"DynDNS", "max_hosts", T::kInteger, "20",
+            "Most host names one /nic/update may name; more get 'numhost'.", false, 1, 1000})
+      .add({"DynDNS", "abuse_nochg_limit", T::kInteger, "10",
+            "A host that gets this many 'nochg' answers within abuse_window is answered "
+            "'abuse' for abuse_block.",
+            false, 1, 100000})
+      .add({"DynDNS", "abuse_window", T::kSeconds, "1h", "Window for abuse_nochg_limit.", false, 1,
+            86400})
+      .add({"DynDNS", "abuse_block", T::kSeconds, "1h",
+            "How long an abusive host is answered 'abuse'.", false, 1, 7 * 86400})
+      .add({"Hooks", "on_change", T::kString, "",
+            "Shell command run (sh -c) when a record's address changes; environment: "
+            "CHIPMUNK_EVENT, CHIPMUNK_USER, CHIPMUNK_HOST, CHIPMUNK_OLD_IP, CHIPMUNK_NEW_IP, "
+            "CHIPMUNK_OLD_IPV6, CHIPMUNK_NEW_IPV6."})
+      .add({"Hooks", "on_expire", T::kString, "",
+            "Shell command run when a record expires (same environment; NEW values empty)."})
+      .add({"Hooks", "timeout", T::kSeconds, "10s",
+            "A hook still running after this long is killed.", false, 1, 3600})
+      .addDynamicSection({"Hosts", "host name (FQDN)", "owning user",
+                          [](const std::string& host, const std::string& owner) -> std::string {
+                            if (!isValidHostName(host)) {
+                              return "invalid host name \"" + host.substr(0, 64) +
+                                     "\": expected a fully qualified domain name";
+                            }
+                            if (owner.empty()) {
+                              return "host " + host + " has no owner";
+                            }
+                            return {};
+                          }})
+      .addDynamicSection({"TTL", "user or host name", "duration (0: never expires)",
+                          [](const std::string& name, const std::string& value) -> std::string {
+                            long long seconds = 0;
+                            if (!parseSeconds(value, seconds) || seconds > 365 * 86400) {
+                              return "TTL of " + name.substr(0, 64) +
+                                     ": expected a duration up to 365d, got \"" +
+                                     value.substr(0, 40) + "\"";
+                            }
+                            return {};
+                          }})
       .addDynamicSection(
           {"Users", "user name", "password or $pbkdf2-sha256$ hash",
            [](const std::string& name, const std::string& secret) -> std::string {
@@ -114,6 +166,63 @@ bool isValidUserName(const std::string& name) {
     }
   }
   return true;
+}
+
+bool isValidHostName(const std::string& name) {
+  if (name.empty() || name.size() > 253 || name.find('.') == std::string::npos) {
+    return false;
+  }
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t dot = name.find('.', start);
+    if (dot == std::string::npos) {
+      dot = name.size();
+    }
+    const size_t len = dot - start;
+    if (len == 0 || len > 63 || name[start] == '-' || name[dot - 1] == '-') {
+      return false;
+    }
+    for (size_t i = start; i < dot; ++i) {
+      const char c = name[i];
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    start = dot + 1;
+  }
+  return true;
+}
+
+std::vector<std::string> ApiConfig::namesOwnedBy(const std::string& user) const {
+  std::vector<std::string> names{user};
+  for (const auto& [host, owner] : hostOwners) {
+    if (owner == user) {
+      names.push_back(host);
+    }
+  }
+  return names;
+}
+
+bool ApiConfig::mayReadAll(const std::string& user) const {
+  return std::find(readAll.begin(), readAll.end(), user) != readAll.end();
+}
+
+std::chrono::seconds ApiConfig::ttlFor(const std::string& name) const {
+  const auto it = ttlOverrides.find(name);
+  if (it != ttlOverrides.end()) {
+    return it->second;
+  }
+  // A host without its own TTL takes its owner's.
+  const auto host = hostOwners.find(name);
+  if (host != hostOwners.end()) {
+    const auto owner = ttlOverrides.find(host->second);
+    if (owner != ttlOverrides.end()) {
+      return owner->second;
+    }
+  }
+  return defaultTtl;
 }
 
 bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::string>& errors) {
@@ -190,6 +299,54 @@ bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::str
                                 "'chipmunk-api hash-password' instead");
     }
     config.users.push_back(std::move(user));
+  }
+  // The address book: cross-checks between sections.
+  std::map<std::string, std::string> userWhere;
+  for (const auto& user : config.users) {
+    userWhere[user.name] = user.where;
+  }
+  for (const auto& entry : settings.entries("Hosts")) {
+    const std::string host = lowercase(entry.key);
+    const std::string where = path + ":" + std::to_string(entry.line);
+    if (userWhere.count(entry.value) == 0) {
+      errors.push_back(where + ": [Hosts] " + host + ": owner \"" + entry.value.substr(0, 64) +
+                       "\" is not in [Users]");
+    } else if (userWhere.count(host) != 0) {
+      errors.push_back(where + ": [Hosts] " + host + " is also a user name");
+    } else if (!config.hostOwners.emplace(host, entry.value).second) {
+      errors.push_back(where + ": [Hosts] " + host + " is listed more than once");
+    }
+  }
+  for (const auto& name : settings.getList("Access", "read_all")) {
+    if (userWhere.count(name) == 0) {
+      errors.push_back(settings.where("Access", "read_all") + ": [Access] read_all: \"" +
+                       name.substr(0, 64) + "\" is not in [Users]");
+    }
+    config.readAll.push_back(name);
+  }
+  for (const auto& entry : settings.entries("TTL")) {
+    const std::string name = userWhere.count(entry.key) != 0 ? entry.key : lowercase(entry.key);
+    if (userWhere.count(name) == 0 && config.hostOwners.count(name) == 0) {
+      errors.push_back(path + ":" + std::to_string(entry.line) + ": [TTL] \"" +
+                       entry.key.substr(0, 64) + "\" is neither a user nor a host");
+      continue;
+    }
+    long long seconds = 0;
+    parseSeconds(entry.value, seconds);
+    config.ttlOverrides[name] = std::chrono::seconds(seconds);
+  }
+  config.defaultTtl = settings.getSeconds("Records", "default_ttl");
+  config.maxTtl = settings.getSeconds("Records", "max_ttl");
+  config.staleAfter = settings.getSeconds("Records", "stale_after");
+  config.dyndnsMaxHosts = static_cast<int>(settings.getInt("DynDNS", "max_hosts"));
+  config.abuseNochgLimit = static_cast<int>(settings.getInt("DynDNS", "abuse_nochg_limit"));
+  config.abuseWindow = settings.getSeconds("DynDNS", "abuse_window");
+  config.abuseBlock = settings.getSeconds("DynDNS", "abuse_block");
+  config.onChange = settings.getString("Hooks", "on_change");
+  config.onExpire = settings.getString("Hooks", "on_expire");
+  config.hookTimeout = settings.getSeconds("Hooks", "timeout");
+  if (errors.size() != before) {
+    return false;
   }
   if (config.users.empty()) {
     config.warnings.push_back(path + ": no [Users] defined; every authenticated request will fail");

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,27 @@ struct ApiConfig {
   std::chrono::seconds failedLoginWindow{60};
   std::chrono::seconds failedLoginLockout{300};
   std::chrono::seconds flushInterval{60};
+
+  // The address book.
+  std::map<std::string, std::string> hostOwners;  // extra host name -> owning user
+  std::vector<std::string> readAll;               // users who may read every record
+  std::chrono::seconds defaultTtl{0};             // 0: records never expire
+  std::chrono::seconds maxTtl{30 * 86400};
+  std::chrono::seconds staleAfter{15 * 60};
+  std::map<std::string, std::chrono::seconds> ttlOverrides;  // user or host name -> TTL
+  int dyndnsMaxHosts = 20;
+  int abuseNochgLimit = 10;
+  std::chrono::seconds abuseWindow{3600};
+  std::chrono::seconds abuseBlock{3600};
+  std::string onChange;  // shell commands; empty: none
+  std::string onExpire;
+  std::chrono::seconds hookTimeout{10};
+
+  // Names `user` may update (its own name first, then the hosts it owns).
+  std::vector<std::string> namesOwnedBy(const std::string& user) const;
+  bool mayReadAll(const std::string& user) const;
+  std::chrono::seconds ttlFor(const std::string& name) const;
+
   // Start-up warnings (e.g. plaintext passwords), one line each.
   std::vector<std::string> warnings;
 };
@@ -51,6 +73,10 @@ const Schema& apiSchema();
 // User names become file names (<client_update_dir>/<name>.cm): letters, digits, '.', '_',
 // '-' and '@', starting with a letter or digit, at most 64 characters.
 bool isValidUserName(const std::string& name);
+
+// A host name as dyndns2 clients send it: dot-separated labels of letters, digits and
+// '-' (not at either end of a label), at least two labels, at most 253 characters.
+bool isValidHostName(const std::string& name);
 
 // Loads and validates a chipmunk-api config file. All problems go to `errors` as
 // "path:line: message"; returns false if there was any.

@@ -19,16 +19,16 @@ TEST_CASE("Unit: the file store writes <user>.cm only when the IP changes", "[ap
   FileStore store(dir.path());
   const auto a = *IpAddress::parse("198.51.100.1");
   const auto b = *IpAddress::parse("2001:db8::1");
-  CHECK(store.recordIp("alice", a, 1000) == SetOutcome::kSaved);
+  CHECK(store.recordIp("alice", a, 1000).outcome == SetOutcome::kSaved);
   CHECK(readFile(dir.file("alice.cm")) == "198.51.100.1\n");
   REQUIRE(fileExists(dir.file("updated")));
   struct stat before {};
   ::stat(dir.file("alice.cm").c_str(), &before);
-  CHECK(store.recordIp("alice", a, 1010) == SetOutcome::kUnchanged);
+  CHECK(store.recordIp("alice", a, 1010).outcome == SetOutcome::kUnchanged);
   struct stat after {};
   ::stat(dir.file("alice.cm").c_str(), &after);
   CHECK(before.st_ino == after.st_ino);  // not rewritten
-  CHECK(store.recordIp("alice", b, 1020) == SetOutcome::kSaved);
+  CHECK(store.recordIp("alice", b, 1020).outcome == SetOutcome::kSaved);
   CHECK(readFile(dir.file("alice.cm")) == "2001:db8::1\n");
   const auto rec = store.get("alice");
   REQUIRE(rec);
@@ -59,21 +59,21 @@ TEST_CASE("Unit: last-seen times are kept in memory and flushed", "[api][unit]")
   CHECK(rec->ip->toString() == "198.51.100.1");
   CHECK(rec->firstSeen == 1000);
   CHECK(rec->lastSeen == 2000);
-  CHECK(again.recordIp("alice", *IpAddress::parse("198.51.100.1"), 3000) == SetOutcome::kUnchanged);
+  CHECK(again.recordIp("alice", *IpAddress::parse("198.51.100.1"), 3000).outcome == SetOutcome::kUnchanged);
 }
 
 TEST_CASE("Unit: a failed write leaves the previous record intact", "[api][unit]") {
   TempDir dir;
   FileStore store(dir.path());
-  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.1"), 1000) == SetOutcome::kSaved);
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.1"), 1000).outcome == SetOutcome::kSaved);
   // The temporary file's name is taken by a directory: the write must fail, even as root.
   REQUIRE(::mkdir(dir.file(".alice.cm.tmp").c_str(), 0755) == 0);
-  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1001) == SetOutcome::kFailed);
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1001).outcome == SetOutcome::kFailed);
   CHECK(readFile(dir.file("alice.cm")) == "198.51.100.1\n");
   CHECK(store.get("alice")->ip->toString() == "198.51.100.1");
   // Once the obstacle is gone the change goes through.
   ::rmdir(dir.file(".alice.cm.tmp").c_str());
-  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1002) == SetOutcome::kSaved);
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1002).outcome == SetOutcome::kSaved);
   CHECK(readFile(dir.file("alice.cm")) == "198.51.100.2\n");
 }
 
@@ -91,5 +91,5 @@ TEST_CASE("Unit: an original .cm file is read as the current record", "[api][uni
   const auto rec = store.get("legacy");
   REQUIRE(rec);
   CHECK(rec->ip->toString() == "203.0.113.5");
-  CHECK(store.recordIp("legacy", *IpAddress::parse("203.0.113.5"), 5) == SetOutcome::kUnchanged);
+  CHECK(store.recordIp("legacy", *IpAddress::parse("203.0.113.5"), 5).outcome == SetOutcome::kUnchanged);
 }

@@ -1,0 +1,164 @@
+// The address book page: one self-contained HTML document (no external assets), served
+// behind the same authentication as the API. It reads /hosts with the browser's Basic
+// credentials and refreshes itself.
+#include <string>
+
+#include "service.hpp"
+
+namespace chipmunk::api {
+
+const std::string& yellowPagesHtml() {
+  static const std::string kPage = R"HTML(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Chipmunk address book</title>
+<style>
+:root { --bg:#fffdf5; --fg:#222; --muted:#777; --line:#e6dfc8; --accent:#b8860b; --stale:#fff0e0; --bad:#b22; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
+header { display: flex; flex-wrap: wrap; align-items: baseline; gap: .5em 1em; padding: .8em 1em; border-bottom: 2px solid var(--accent); }
+h1 { margin: 0; font-size: 1.3em; }
+#status { color: var(--muted); font-size: .9em; }
+main { padding: .5em 1em 2em; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: .45em .5em; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { cursor: pointer; user-select: none; white-space: nowrap; }
+th[aria-sort="ascending"]::after { content: " \25B2"; }
+th[aria-sort="descending"]::after { content: " \25BC"; }
+tr.stale td { background: var(--stale); }
+tr.expired td { color: var(--muted); text-decoration: line-through; }
+.addr { font-family: ui-monospace, monospace; word-break: break-all; }
+.tag { display: inline-block; font-size: .75em; padding: 0 .4em; border-radius: .6em; background: var(--accent); color: #fff; margin-left: .3em; }
+.tag.bad { background: var(--bad); }
+button.copy { font-size: .75em; margin-left: .3em; padding: .1em .4em; cursor: pointer; }
+.meta { color: var(--muted); font-size: .85em; }
+#empty { color: var(--muted); padding: 1em 0; }
+@media (max-width: 640px) {
+  thead { display: none; }
+  table, tbody, tr, td { display: block; width: 100%; }
+  tr { border: 1px solid var(--line); border-radius: .4em; margin: .6em 0; padding: .3em; }
+  td { border: 0; padding: .2em .4em; }
+  td::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85em; }
+}
+</style>
+</head>
+<body>
+<header><h1>Chipmunk address book</h1><span id="status">loading&hellip;</span></header>
+<main>
+<table id="hosts">
+<thead><tr>
+<th data-key="name">Host</th><th data-key="owner">Owner</th><th data-key="ipv4">IPv4</th>
+<th data-key="ipv6">IPv6</th><th data-key="seen_seconds_ago">Last seen</th><th data-key="changed_at">Changed</th>
+<th data-key="meta">Details</th>
+</tr></thead>
+<tbody></tbody>
+</table>
+<div id="empty" hidden>No records yet. Machines appear here after their first /set or /nic/update.</div>
+</main>
+<script>
+"use strict";
+let records = [];
+let sortKey = "name", sortDir = 1;
+const REFRESH_MS = 30000;
+
+function ago(s) {
+  if (s === null || s === undefined) return "never";
+  if (s < 60) return s + " s ago";
+  if (s < 3600) return Math.floor(s / 60) + " min ago";
+  if (s < 86400) return Math.floor(s / 3600) + " h ago";
+  return Math.floor(s / 86400) + " d ago";
+}
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+function addrCell(label, value) {
+  const td = el("td"); td.dataset.label = label;
+  if (!value) { td.textContent = "\u2014"; return td; }
+  td.appendChild(el("span", value, "addr"));
+  const b = el("button", "copy", "copy"); b.type = "button"; b.title = "Copy " + value;
+  b.addEventListener("click", () => copy(value, b));
+  td.appendChild(b);
+  return td;
+}
+function copy(text, button) {
+  const done = () => { button.textContent = "copied"; setTimeout(() => button.textContent = "copy", 1500); };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, () => fallbackCopy(text, done));
+  } else fallbackCopy(text, done);
+}
+function fallbackCopy(text, done) {
+  const t = document.createElement("textarea"); t.value = text; document.body.appendChild(t);
+  t.select(); try { document.execCommand("copy"); done(); } catch (e) {} t.remove();
+}
+function value(r, key) {
+  if (key === "meta") return Object.keys(r.metadata || {}).length;
+  const v = r[key];
+  return v === null || v === undefined ? (key === "seen_seconds_ago" ? Infinity : "") : v;
+}
+function render() {
+  const body = document.querySelector("#hosts tbody");
+  body.textContent = "";
+  const rows = records.slice().sort((a, b) => {
+    const x = value(a, sortKey), y = value(b, sortKey);
+    return (x < y ? -1 : x > y ? 1 : 0) * sortDir;
+  });
+  for (const r of rows) {
+    const tr = el("tr"); tr.dataset.name = r.name;
+    if (r.stale) tr.classList.add("stale");
+    if (r.expired) tr.classList.add("expired");
+    const name = el("td"); name.dataset.label = "Host";
+    name.appendChild(el("strong", r.name));
+    if (r.expired) name.appendChild(el("span", "expired", "tag bad"));
+    else if (r.stale) name.appendChild(el("span", "stale", "tag"));
+    tr.appendChild(name);
+    const owner = el("td", r.owner); owner.dataset.label = "Owner"; tr.appendChild(owner);
+    tr.appendChild(addrCell("IPv4", r.ipv4));
+    tr.appendChild(addrCell("IPv6", r.ipv6));
+    const seen = el("td", ago(r.seen_seconds_ago)); seen.dataset.label = "Last seen";
+    if (r.last_seen) seen.title = r.last_seen; tr.appendChild(seen);
+    const changed = el("td", r.changed_at ? r.changed_at.replace("T", " ").replace("Z", " UTC") : "\u2014");
+    changed.dataset.label = "Changed"; tr.appendChild(changed);
+    const meta = el("td", null, "meta"); meta.dataset.label = "Details";
+    for (const [k, v] of Object.entries(r.metadata || {})) meta.appendChild(el("div", k + ": " + v));
+    tr.appendChild(meta);
+    body.appendChild(tr);
+  }
+  document.getElementById("empty").hidden = records.length > 0;
+  for (const th of document.querySelectorAll("th")) {
+    th.setAttribute("aria-sort", th.dataset.key === sortKey ? (sortDir > 0 ? "ascending" : "descending") : "none");
+  }
+}
+async function load() {
+  const status = document.getElementById("status");
+  try {
+    const res = await fetch("hosts", { credentials: "same-origin", cache: "no-store" });
+    if (!res.ok) throw new Error("HTTP " + res.status);
+    records = await res.json();
+    status.textContent = records.length + " host" + (records.length === 1 ? "" : "s") +
+      " \u00b7 updated " + new Date().toLocaleTimeString() + " \u00b7 refreshes every " + REFRESH_MS / 1000 + " s";
+    render();
+  } catch (e) {
+    status.textContent = "could not load the address book (" + e.message + "); retrying";
+  }
+}
+for (const th of document.querySelectorAll("th")) {
+  th.addEventListener("click", () => {
+    if (sortKey === th.dataset.key) sortDir = -sortDir; else { sortKey = th.dataset.key; sortDir = 1; }
+    render();
+  });
+}
+load();
+setInterval(load, REFRESH_MS);
+</script>
+</body>
+</html>
+)HTML";
+  return kPage;
+}
+
+}  // namespace chipmunk::api

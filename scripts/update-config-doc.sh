@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Rewrites the settings block of docs/CONFIG.md from `chipmunk-api --help-config`, the
+# single declaration of every setting. A unit test fails when the two drift apart.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${1:-$root/build/api/chipmunk-api}"
+python3 - "$root/docs/CONFIG.md" "$("$bin" --help-config)" <<'PY'
+import sys
+path, ref = sys.argv[1], sys.argv[2] + "\n"
+doc = open(path).read()
+start = doc.index("```\n") + 4
+end = doc.index("```", start)
+open(path, "w").write(doc[:start] + ref + doc[end:])
+PY

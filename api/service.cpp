@@ -553,6 +553,13 @@ Response ApiService::nicUpdateRoute(Call& call) {
       (ip->isV4() ? v4 : v6) = ip;
     }
   };
+  // An empty myip= (inadyn sends one when its own check failed) counts as absent.
+  if (myip && myip->empty()) {
+    myip.reset();
+  }
+  if (myipv6 && myipv6->empty()) {
+    myipv6.reset();
+  }
   if (myip) {
     take(*myip);
   }

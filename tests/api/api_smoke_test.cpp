@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "api_instance.hpp"
-#include "http_client.hpp"
+#include "raw_http.hpp"
 
 using namespace chipmunk::test;
 

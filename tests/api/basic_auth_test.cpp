@@ -23,8 +23,8 @@ TEST_CASE("Unit: malformed Authorization values are rejected, not thrown", "[api
   for (const std::string& bad :
        {std::string(""), std::string("Basic"), std::string("Basic "), std::string("Basic !!!"),
         "Basic " + base64Encode("nocolon"), "Basic " + base64Encode(":nouser"),
-        "Bearer " + base64Encode("u:p"), "Basic " + base64Encode("u\x01x:p"),
-        "Basic " + junk, std::string("Basic Zm9v\x00YmFy", 15), std::string("Basic ====")}) {
+        "Bearer " + base64Encode("u:p"), "Basic " + base64Encode("u\x01x:p"), "Basic " + junk,
+        std::string("Basic Zm9v\x00YmFy", 15), std::string("Basic ====")}) {
     INFO(bad.substr(0, 40));
     CHECK_FALSE(parseBasicAuthorization(bad));
   }

@@ -9,7 +9,9 @@ using chipmunk::config::ClientIpHeader;
 
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
 
 std::string resolve(const char* peer, ForwardingHeaders h, const std::vector<const char*>& trusted,
                     ClientIpHeader mode = ClientIpHeader::kAuto) {
@@ -89,8 +91,8 @@ TEST_CASE("Unit: chain nodes parse with and without ports", "[api][unit]") {
   CHECK(parseNode("[2001:db8::1]:80")->toString() == "2001:db8::1");
   CHECK(parseNode("[2001:db8::1]")->toString() == "2001:db8::1");
   CHECK(parseNode("2001:db8::1")->toString() == "2001:db8::1");
-  for (const char* bad : {"", "unknown", "_obf", "[192.0.2.1]:80", "192.0.2.1:x", "[::1]:",
-                          "[::1", "1.2.3.4:5:6"}) {
+  for (const char* bad :
+       {"", "unknown", "_obf", "[192.0.2.1]:80", "192.0.2.1:x", "[::1]:", "[::1", "1.2.3.4:5:6"}) {
     INFO(bad);
     CHECK_FALSE(parseNode(bad));
   }

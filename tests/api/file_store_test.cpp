@@ -59,21 +59,25 @@ TEST_CASE("Unit: last-seen times are kept in memory and flushed", "[api][unit]")
   CHECK(rec->ip->toString() == "198.51.100.1");
   CHECK(rec->firstSeen == 1000);
   CHECK(rec->lastSeen == 2000);
-  CHECK(again.recordIp("alice", *IpAddress::parse("198.51.100.1"), 3000).outcome == SetOutcome::kUnchanged);
+  CHECK(again.recordIp("alice", *IpAddress::parse("198.51.100.1"), 3000).outcome ==
+        SetOutcome::kUnchanged);
 }
 
 TEST_CASE("Unit: a failed write leaves the previous record intact", "[api][unit]") {
   TempDir dir;
   FileStore store(dir.path());
-  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.1"), 1000).outcome == SetOutcome::kSaved);
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.1"), 1000).outcome ==
+        SetOutcome::kSaved);
   // The temporary file's name is taken by a directory: the write must fail, even as root.
   REQUIRE(::mkdir(dir.file(".alice.cm.tmp").c_str(), 0755) == 0);
-  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1001).outcome == SetOutcome::kFailed);
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1001).outcome ==
+        SetOutcome::kFailed);
   CHECK(readFile(dir.file("alice.cm")) == "198.51.100.1\n");
   CHECK(store.get("alice")->ip->toString() == "198.51.100.1");
   // Once the obstacle is gone the change goes through.
   ::rmdir(dir.file(".alice.cm.tmp").c_str());
-  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1002).outcome == SetOutcome::kSaved);
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1002).outcome ==
+        SetOutcome::kSaved);
   CHECK(readFile(dir.file("alice.cm")) == "198.51.100.2\n");
 }
 
@@ -91,5 +95,6 @@ TEST_CASE("Unit: an original .cm file is read as the current record", "[api][uni
   const auto rec = store.get("legacy");
   REQUIRE(rec);
   CHECK(rec->ip->toString() == "203.0.113.5");
-  CHECK(store.recordIp("legacy", *IpAddress::parse("203.0.113.5"), 5).outcome == SetOutcome::kUnchanged);
+  CHECK(store.recordIp("legacy", *IpAddress::parse("203.0.113.5"), 5).outcome ==
+        SetOutcome::kUnchanged);
 }

@@ -7,9 +7,13 @@ using chipmunk::base64Decode;
 using chipmunk::base64Encode;
 
 TEST_CASE("Unit: base64 round-trips RFC 4648 vectors", "[config][unit]") {
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     CHECK(base64Encode(plain) == encoded);
     CHECK(base64Decode(encoded) == std::string(plain));
@@ -17,10 +21,10 @@ TEST_CASE("Unit: base64 round-trips RFC 4648 vectors", "[config][unit]") {
 }
 
 TEST_CASE("Unit: base64 decoding is strict", "[config][unit]") {
-  CHECK_FALSE(base64Decode("Zg="));    // short padding
-  CHECK_FALSE(base64Decode("Zg"));     // padding required by default
+  CHECK_FALSE(base64Decode("Zg="));  // short padding
+  CHECK_FALSE(base64Decode("Zg"));   // padding required by default
   CHECK(base64Decode("Zg", false) == std::string("f"));
-  CHECK_FALSE(base64Decode("Zh=="));   // stray bits
+  CHECK_FALSE(base64Decode("Zh=="));  // stray bits
   CHECK_FALSE(base64Decode("Z!=="));
   CHECK_FALSE(base64Decode("Zm9v\n"));
   CHECK_FALSE(base64Decode("Z"));
@@ -40,9 +44,8 @@ TEST_CASE("Unit: password hashes verify only the right password", "[config][unit
 
 TEST_CASE("Unit: malformed password hashes are explained, never accepted", "[config][unit]") {
   for (const char* bad : {"$pbkdf2-sha256$", "$pbkdf2-sha256$abc$c2FsdHNhbHQ$aGFzaA",
-                          "$pbkdf2-sha256$999$c2FsdHNhbHQ$aGFzaA",
-                          "$pbkdf2-sha256$10000$!!$aGFzaA", "$md5$1$2$3",
-                          "$pbkdf2-sha256$10000$c2FsdHNhbHQ$aGFzaA"}) {
+                          "$pbkdf2-sha256$999$c2FsdHNhbHQ$aGFzaA", "$pbkdf2-sha256$10000$!!$aGFzaA",
+                          "$md5$1$2$3", "$pbkdf2-sha256$10000$c2FsdHNhbHQ$aGFzaA"}) {
     INFO(bad);
     CHECK_FALSE(chipmunk::checkPasswordHash(bad).empty());
     CHECK_FALSE(chipmunk::verifyPasswordHash("anything", bad));

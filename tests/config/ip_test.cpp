@@ -35,10 +35,10 @@ TEST_CASE("Unit: garbage is not an address", "[config][unit]") {
 TEST_CASE("Unit: public and special-purpose addresses", "[config][unit]") {
   CHECK(IpAddress::parse("8.8.8.8")->isPublic());
   CHECK(IpAddress::parse("2a00:1450:4001:80b::200e")->isPublic());
-  for (const char* special : {"10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "100.64.0.1",
-                              "169.254.1.1", "192.0.2.5", "198.51.100.1", "203.0.113.9", "0.0.0.0",
-                              "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fd00::1",
-                              "2001:db8::1", "ff02::1"}) {
+  for (const char* special :
+       {"10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "100.64.0.1", "169.254.1.1",
+        "192.0.2.5", "198.51.100.1", "203.0.113.9", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+        "::1", "::", "fe80::1", "fd00::1", "2001:db8::1", "ff02::1"}) {
     INFO(special);
     CHECK_FALSE(IpAddress::parse(special)->isPublic());
   }
@@ -63,7 +63,8 @@ TEST_CASE("Unit: CIDR membership", "[config][unit]") {
   const auto odd = Cidr::parse("192.168.0.0/23");
   CHECK(odd->contains(*IpAddress::parse("192.168.1.200")));
   CHECK_FALSE(odd->contains(*IpAddress::parse("192.168.2.1")));
-  for (const char* bad : {"10.0.0.0/33", "10.0.0.0/", "::/129", "x/8", "10.0.0.0/8/8", "10.0.0.0/-1"}) {
+  for (const char* bad :
+       {"10.0.0.0/33", "10.0.0.0/", "::/129", "x/8", "10.0.0.0/8/8", "10.0.0.0/-1"}) {
     INFO(bad);
     CHECK_FALSE(Cidr::parse(bad));
   }

@@ -35,7 +35,8 @@ TEST_CASE("Unit: the INI reader keeps line numbers and reports every syntax erro
   std::vector<std::string> errors;
   const bool ok = parseIniText(
       "; comment\n[A]\nkey = value ; inline\n  indented = yes\nnot a setting\n[broken\n"
-      "x = " + std::string(300, 'y') + "\n[B]\n= nokey\nk: v\n",
+      "x = " +
+          std::string(300, 'y') + "\n[B]\n= nokey\nk: v\n",
       "f.ini", doc, errors);
   CHECK_FALSE(ok);
   REQUIRE(errors.size() == 4);
@@ -80,9 +81,9 @@ TEST_CASE("Unit: durations and booleans", "[config][unit]") {
 TEST_CASE("Unit: the original chipmunkapi.ini loads unchanged", "[config][unit]") {
   TempDir dir;
   ApiConfig cfg;
-  const auto errors = loadText("[Paths]\nclient_update_dir = " + dir.path() +
-                                   "\n\n[Users]\nalice = secret\nBob = other\n",
-                               cfg, dir);
+  const auto errors = loadText(
+      "[Paths]\nclient_update_dir = " + dir.path() + "\n\n[Users]\nalice = secret\nBob = other\n",
+      cfg, dir);
   CHECK(errors.empty());
   CHECK(cfg.dataDir == dir.path());
   REQUIRE(cfg.users.size() == 2);
@@ -110,7 +111,8 @@ TEST_CASE("Unit: every config problem is reported at once with file and line", "
   CHECK(contains(errors, f + ":2: [Server] listen: expected HOST:PORT"));
   CHECK(contains(errors, f + ":3: [Server] threads: expected an integer from 1 to 64"));
   CHECK(contains(errors, f + ":4: unknown setting \"bogus\" in [Server]"));
-  CHECK(contains(errors, f + ":5: [Server] trusted_proxies: not an address or CIDR: \"not-an-ip\""));
+  CHECK(
+      contains(errors, f + ":5: [Server] trusted_proxies: not an address or CIDR: \"not-an-ip\""));
   CHECK(contains(errors, f + ":6: [Server] public_ip_endpoints: expected yes or no"));
   CHECK(contains(errors, f + ":8: [Paths] client_update_dir: directory"));
   CHECK(contains(errors, f + ":10: [Users] invalid user name \"../x\""));

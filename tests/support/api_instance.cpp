@@ -22,11 +22,14 @@ void ApiInstance::rewriteConfig(const std::string& sections, bool fullConfig) {
     writeFile(configPath(), sections);
     return;
   }
-  writeFile(configPath(), "[Paths]\nclient_update_dir = data\n\n[Log]\nfile = api.log\nlevel = info\n\n" +
-                              sections);
+  writeFile(
+      configPath(),
+      "[Paths]\nclient_update_dir = data\n\n[Log]\nfile = api.log\nlevel = info\n\n" + sections);
 }
 
-std::string ApiInstance::log() const { return readFile(logPath()) + readFile(stderrPath()); }
+std::string ApiInstance::log() const {
+  return readFile(logPath()) + readFile(stderrPath());
+}
 
 bool ApiInstance::waitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
   return waitUntil([&] { return log().find(text) != std::string::npos; }, timeout);
@@ -46,9 +49,8 @@ bool ApiInstance::start(const std::string& listen) {
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{CHIPMUNK_API_BIN, "--config", configPath(), "--listen", listen},
       dir_.file("stdout.txt"), stderrPath());
-  const bool up = waitUntil(
-      [&] { return countListening() > before || !process_->running(); },
-      std::chrono::seconds(10));
+  const bool up = waitUntil([&] { return countListening() > before || !process_->running(); },
+                            std::chrono::seconds(10));
   if (!up || !process_->running()) {
     return false;
   }

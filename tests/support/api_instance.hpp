@@ -34,7 +34,8 @@ class ApiInstance {
   std::string log() const;  // log file + stderr
   void rewriteConfig(const std::string& sections, bool fullConfig = false);
   // Waits until the log contains `text` (counting from the start of the log file).
-  bool waitForLog(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  bool waitForLog(const std::string& text,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
  private:
   TempDir dir_;

@@ -43,7 +43,9 @@ bool waitUntil(F check, std::chrono::milliseconds timeout) {
     if (check()) {
       return true;
     }
-    struct timespec ts {0, 10 * 1000 * 1000};
+    struct timespec ts {
+      0, 10 * 1000 * 1000
+    };
     nanosleep(&ts, nullptr);
   }
   return check();

@@ -1,4 +1,4 @@
-#include "http_client.hpp"
+#include "raw_http.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -85,8 +85,8 @@ HttpResponse HttpConnection::readResponse(bool head) {
   size_t end = std::string::npos;
   while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
     if (!fill()) {
-      throw std::runtime_error("connection closed before a complete response head: [" +
-                               buffer_ + "]");
+      throw std::runtime_error("connection closed before a complete response head: [" + buffer_ +
+                               "]");
     }
   }
   HttpResponse r;
@@ -101,7 +101,8 @@ HttpResponse HttpConnection::readResponse(bool head) {
   while (lineEnd != std::string::npos) {
     const size_t start = lineEnd + 2;
     lineEnd = headText.find("\r\n", start);
-    const std::string line = headText.substr(start, lineEnd == std::string::npos ? std::string::npos : lineEnd - start);
+    const std::string line =
+        headText.substr(start, lineEnd == std::string::npos ? std::string::npos : lineEnd - start);
     const auto colon = line.find(':');
     if (colon == std::string::npos) {
       continue;

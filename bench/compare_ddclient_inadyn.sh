@@ -1,0 +1,152 @@
+#!/bin/sh
+# Compares chipmunk-updater with Debian's ddclient and inadyn doing the same job: read the
+# address from chipmunk-api's /get/ip and push it with dyndns2 to chipmunk-api's
+# /nic/update, all on 127.0.0.1 inside a network namespace that has only loopback (both
+# peers fall back to public services on their own). Prints, from one run: the median wall
+# time of a forced one-shot update (RUNS runs each) and the resident memory (VmRSS) of
+# each running as a daemon after its first update, with ratios to inadyn.
+#
+#   sudo bench/compare_ddclient_inadyn.sh [BUILD_DIR]     (needs root for unshare -n)
+set -eu
+if [ "${CHIPMUNK_BENCH_IN_NETNS:-}" != 1 ]; then
+  exec unshare -n env CHIPMUNK_BENCH_IN_NETNS=1 sh "$0" "$@"
+fi
+ip link set lo up
+
+BUILD=$(cd "${1:-$(dirname "$0")/../build}" && pwd)
+API="$BUILD/api/chipmunk-api"
+UPDATER="$BUILD/updater/chipmunk-updater"
+RUNS=${RUNS:-11}
+PORT=18080
+W=$(mktemp -d)
+trap 'kill $(cat "$W"/*.pid 2>/dev/null) 2>/dev/null || true; sleep 0.3; rm -rf "$W"' EXIT
+
+mkdir -p "$W/data" "$W/state" "$W/inadyn-cache"
+cat > "$W/api.ini" <<INI
+[Server]
+listen = 127.0.0.1:$PORT
+public_ip_endpoints = yes
+[Paths]
+client_update_dir = data
+[Log]
+level = warn
+[Users]
+alice = secret
+[Hosts]
+home.example.com = alice
+[DynDNS]
+abuse_nochg_limit = 100000
+INI
+cat > "$W/updater.ini" <<INI
+[Global]
+allow_private = yes
+state_dir = state
+log_level = warn
+[Daemon]
+interval = 300
+[source:api]
+type = web
+url = http://127.0.0.1:$PORT/get/ip
+regex = IP:\\s+(\\S+)
+[dyndns2]
+server = http://127.0.0.1:$PORT
+username = alice
+password = secret
+[record:home]
+provider = dyndns2
+host = home
+domain = example.com
+INI
+cat > "$W/inadyn.conf" <<INI
+period = 300
+verify-address = false
+custom local {
+    ssl = false
+    username = alice
+    password = secret
+    checkip-server = 127.0.0.1:$PORT
+    checkip-path = /get/ip
+    checkip-ssl = false
+    ddns-server = 127.0.0.1:$PORT
+    ddns-path = "/nic/update?hostname=%h&myip=%i"
+    hostname = home.example.com
+}
+INI
+cat > "$W/ddclient.conf" <<INI
+daemon=300
+ssl=no
+use=web, web=http://127.0.0.1:$PORT/get/ip, web-skip='IP:'
+protocol=dyndns2
+server=127.0.0.1:$PORT
+login=alice
+password=secret
+home.example.com
+INI
+chmod 600 "$W/ddclient.conf"
+
+"$API" --config "$W/api.ini" > "$W/api.out" 2>&1 &
+echo $! > "$W/api.pid"
+i=0
+until (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null || [ $i -ge 100 ]; do
+  sleep 0.05; i=$((i + 1))
+done 2>/dev/null || true
+sleep 0.3
+
+now_ns() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+oneshot() {  # name, command...; prints the median wall time in microseconds
+  name=$1; shift
+  : > "$W/$name.times"
+  n=0
+  while [ $n -lt "$RUNS" ]; do
+    rm -rf "$W/state"/* "$W/inadyn-cache"/* "$W/ddclient.cache"
+    t0=$(now_ns)
+    "$@" > "$W/$name.out" 2>&1 || true
+    t1=$(now_ns)
+    echo $(( (t1 - t0) / 1000 )) >> "$W/$name.times"
+    n=$((n + 1))
+  done
+  if ! grep -Eqi "$CHECK" "$W/$name.out"; then
+    echo "warning: $name did not report success; its output:" >&2
+    cat "$W/$name.out" >&2
+  fi
+  median < "$W/$name.times"
+}
+
+daemon_rss() {  # name, command...; prints VmRSS in kB after the first update
+  name=$1; shift
+  rm -rf "$W/state"/* "$W/inadyn-cache"/* "$W/ddclient.cache"
+  "$@" > "$W/$name.daemon.out" 2>&1 &
+  pid=$!
+  echo $pid > "$W/$name.pid"
+  sleep 2
+  rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+  kill $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  rm -f "$W/$name.pid"
+  echo "${rss:-0}"
+}
+
+CHECK='updated|unchanged'
+u_ms=$(oneshot updater "$UPDATER" --config "$W/updater.ini" --once --force)
+u_rss=$(daemon_rss updater "$UPDATER" --config "$W/updater.ini")
+CHECK='success|good|nochg|update'
+i_ms=$(oneshot inadyn inadyn --once --force -n -f "$W/inadyn.conf" --cache-dir "$W/inadyn-cache" \
+  -P "$W/inadyn.run.pid" -l info)
+i_rss=$(daemon_rss inadyn inadyn -n -f "$W/inadyn.conf" --cache-dir "$W/inadyn-cache" \
+  -P "$W/inadyn.run.pid" --force)
+CHECK='SUCCESS|nochg'
+d_ms=$(oneshot ddclient ddclient -daemon=0 -foreground -force -verbose -file "$W/ddclient.conf" \
+  -cache "$W/ddclient.cache")
+d_rss=$(daemon_rss ddclient ddclient -daemon=300 -foreground -force -file "$W/ddclient.conf" \
+  -cache "$W/ddclient.cache")
+
+awk -v um="$u_ms" -v im="$i_ms" -v dm="$d_ms" -v ur="$u_rss" -v ir="$i_rss" -v dr="$d_rss" \
+    -v runs="$RUNS" 'BEGIN {
+  printf "one run, loopback-only netns, medians of %d one-shot runs\n", runs
+  printf "%-18s %12s %10s %12s %10s\n", "client", "one-shot ms", "vs inadyn", "daemon RSS MB", "vs inadyn"
+  printf "%-18s %12.1f %10.2f %12.1f %10.2f\n", "chipmunk-updater", um/1000, um/im, ur/1024, ur/ir
+  printf "%-18s %12.1f %10.2f %12.1f %10.2f\n", "inadyn", im/1000, 1, ir/1024, 1
+  printf "%-18s %12.1f %10.2f %12.1f %10.2f\n", "ddclient", dm/1000, dm/im, dr/1024, dr/ir
+}'

@@ -1,0 +1,90 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "settings.hpp"
+
+namespace chipmunk::config {
+
+enum class SourceKind { kChipmunk, kWeb, kInterface, kCommand };
+enum class FamilyFilter { kAny, kIPv4, kIPv6 };
+
+// One IP discovery source: [ChipmunkAPIServer] (the original client's) or [source:NAME].
+struct SourceConfig {
+  std::string name;  // "chipmunk" for [ChipmunkAPIServer], NAME for [source:NAME]
+  SourceKind kind = SourceKind::kWeb;
+  std::string url;  // chipmunk: the server's base URL; web: the URL to read
+  std::string username;
+  std::string password;
+  bool chipmunkSet = false;  // method = set: call /set so the server records the address
+  std::string jsonField;     // web: read this (dotted) field of a JSON reply
+  std::string regex;         // web/command: first capture group (or whole match) is the IP
+  std::string interface;     // interface: its name ("eth0")
+  std::string command;       // command: run with sh -c; its output holds the IP
+  FamilyFilter family = FamilyFilter::kAny;
+  std::string where;  // path:line of the section, for messages
+};
+
+// What a DNS provider accepts in its account section (filled from the provider registry;
+// the config library does not link the providers).
+struct ProviderDecl {
+  std::string name;
+  std::vector<SettingSpec> settings;  // section left empty
+};
+
+// A provider account: [linode] or [linode:work].
+struct AccountConfig {
+  std::string section;                          // as written, lower-cased
+  std::string provider;                         // "linode"
+  std::map<std::string, std::string> settings;  // every declared key, defaults filled
+  std::string where;
+};
+
+struct RecordConfig {
+  std::string name;     // [record:NAME] (with "/A" or "/AAAA" when type = both), or the
+                        // provider section of the legacy form
+  std::string account;  // provider section
+  std::string provider;
+  std::string host;  // relative to domain; empty for the apex
+  std::string domain;
+  bool ipv6 = false;  // AAAA instead of A
+  std::chrono::seconds forceRefresh{0};
+  std::string where;
+};
+
+struct UpdaterConfig {
+  std::string path;
+  bool updateDns = true;
+  bool daemonize = false;
+  std::chrono::seconds interval{300};
+  std::string pidFile;
+  std::string logFile;  // empty: standard error
+  std::string logLevel = "info";
+  std::string stateDir;
+  bool verifyTls = true;
+  std::string caFile;
+  std::chrono::seconds timeout{30};
+  bool allowPrivate = false;
+  std::chrono::seconds retryMin{60};
+  std::chrono::seconds retryMax{3600};
+  std::string onChange;
+  std::chrono::seconds hookTimeout{10};
+  std::vector<SourceConfig> sources;  // in the order they are tried
+  std::vector<AccountConfig> accounts;
+  std::vector<RecordConfig> records;
+  std::vector<std::string> warnings;
+};
+
+// The schema for one file: the fixed sections plus, for every [record:NAME],
+// [source:NAME] and provider section the document has, that section's settings.
+Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocument& doc);
+
+// Loads and validates a chipmunk-updater config file (the original Chipmunk client's
+// file works unchanged). Every problem goes to `errors` as "path:line: message".
+bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>& providers,
+                       UpdaterConfig& out, std::vector<std::string>& errors);
+
+}  // namespace chipmunk::config

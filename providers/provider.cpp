@@ -1,0 +1,99 @@
+#include "provider.hpp"
+
+#include <stdexcept>
+
+namespace chipmunk::providers {
+
+const char* toString(UpdateStatus status) {
+  switch (status) {
+    case UpdateStatus::Updated:
+      return "updated";
+    case UpdateStatus::Unchanged:
+      return "unchanged";
+    case UpdateStatus::RetryLater:
+      return "retry-later";
+    case UpdateStatus::AuthFailed:
+      return "auth-failed";
+    case UpdateStatus::NotFound:
+      return "not-found";
+    case UpdateStatus::Failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+const std::string& ProviderContext::get(const std::string& key) const {
+  static const std::string kEmpty;
+  const auto it = settings.find(config::lowercase(key));
+  return it == settings.end() ? kEmpty : it->second;
+}
+
+bool ProviderContext::getBool(const std::string& key) const {
+  bool value = false;
+  config::parseBool(get(key), value);
+  return value;
+}
+
+UpdateResult classifyHttpFailure(const HttpResponse& response, const std::string& what) {
+  UpdateResult result;
+  if (!response.transportOk()) {
+    result.status = UpdateStatus::RetryLater;
+    result.detail = what + ": " + (response.timedOut ? "timed out: " : "") + response.error;
+    return result;
+  }
+  const int s = response.status;
+  result.detail = what + ": HTTP " + std::to_string(s);
+  if (s == 429 || s >= 500 || s == 408) {
+    result.status = UpdateStatus::RetryLater;
+    result.retryAfter = response.retryAfter();
+  } else if (s == 401 || s == 403) {
+    result.status = UpdateStatus::AuthFailed;
+  } else if (s == 404) {
+    result.status = UpdateStatus::NotFound;
+  } else {
+    result.status = UpdateStatus::Failed;
+  }
+  return result;
+}
+
+void ProviderRegistry::add(ProviderInfo info) {
+  if (find(info.name) != nullptr) {
+    throw std::logic_error("provider registered twice: " + info.name);
+  }
+  if (info.name.empty() || info.name != config::lowercase(info.name) ||
+      info.name.find(':') != std::string::npos || !info.create) {
+    throw std::logic_error("provider registration is incomplete or misnamed: " + info.name);
+  }
+  providers_.push_back(std::move(info));
+}
+
+const ProviderInfo* ProviderRegistry::find(const std::string& name) const {
+  const std::string n = config::lowercase(name);
+  for (const auto& p : providers_) {
+    if (p.name == n) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<config::SettingSpec> commonProviderSettings() {
+  using T = config::SettingType;
+  return {
+      {"", "host", T::kString, "",
+       "Legacy one-record form: the host name to update, relative to domain (\"home\") or "
+       "fully qualified; \"@\" or empty with domain set: the zone apex."},
+      {"", "domain", T::kString, "", "Legacy one-record form: the zone (\"example.com\")."},
+      {"",
+       "type",
+       T::kChoice,
+       "a",
+       "Legacy one-record form: the record type to keep (a, aaaa or both).",
+       false,
+       0,
+       0,
+       {"a", "aaaa", "both"}},
+  };
+}
+
+}  // namespace chipmunk::providers

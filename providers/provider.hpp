@@ -1,0 +1,106 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http_client.hpp"
+#include "ip.hpp"
+#include "settings.hpp"
+
+namespace chipmunk::providers {
+
+enum class UpdateStatus { Updated, Unchanged, RetryLater, AuthFailed, NotFound, Failed };
+
+const char* toString(UpdateStatus status);
+
+struct UpdateResult {
+  UpdateStatus status = UpdateStatus::Failed;
+  std::string detail;  // for logs; never holds a secret
+  std::optional<std::chrono::seconds> retryAfter;
+
+  bool ok() const { return status == UpdateStatus::Updated || status == UpdateStatus::Unchanged; }
+};
+
+enum class RecordType { A, AAAA };
+
+inline const char* toString(RecordType type) {
+  return type == RecordType::A ? "A" : "AAAA";
+}
+
+// One DNS record kept pointing at this machine.
+struct Record {
+  std::string name;    // config label, unique in the file ("home", "home/AAAA")
+  std::string host;    // name relative to the domain ("home"; empty for the apex)
+  std::string domain;  // the zone ("example.com")
+  RecordType type = RecordType::A;
+
+  std::string fqdn() const { return host.empty() ? domain : host + "." + domain; }
+};
+
+// What a provider is built from: its account section's settings, the records it serves and
+// the HTTP options shared by every provider.
+struct ProviderContext {
+  std::string section;                          // "linode" or "linode:work"
+  std::map<std::string, std::string> settings;  // lower-case key -> value (defaults filled)
+  std::vector<Record> records;
+  HttpOptions http;
+
+  const std::string& get(const std::string& key) const;
+  bool getBool(const std::string& key) const;
+};
+
+// Subclass this to add a provider (see docs/ADDING_A_PROVIDER.md). Calls come from one
+// thread. Expected failures are returned as UpdateResult, never thrown; an exception from a
+// provider is caught by the caller and counted as Failed.
+class DnsProvider {
+ public:
+  virtual ~DnsProvider() = default;
+  // Looks up what update() needs (zone and record ids) once and caches it. Called before
+  // the first update and again after a failed prepare.
+  virtual UpdateResult prepare() = 0;
+  // Points `record` at `ip`.
+  virtual UpdateResult update(const Record& record, const IpAddress& ip) = 0;
+};
+
+// Maps an HTTP exchange that did not succeed to an outcome: transport errors and timeouts,
+// 5xx and 429 -> RetryLater (with Retry-After), 401/403 -> AuthFailed, 404 -> NotFound,
+// anything else -> Failed. `what` prefixes the detail.
+UpdateResult classifyHttpFailure(const HttpResponse& response, const std::string& what);
+
+using ProviderFactory = std::function<std::unique_ptr<DnsProvider>(const ProviderContext&)>;
+
+// A provider as the registry knows it. `settings` are the keys of its account section
+// (section left empty); the registry adds the keys every provider section accepts.
+struct ProviderInfo {
+  std::string name;
+  std::string description;
+  std::string documentation;  // URL of the provider's API documentation
+  std::vector<config::SettingSpec> settings;
+  ProviderFactory create;  // throws std::invalid_argument for a bad setting
+};
+
+class ProviderRegistry {
+ public:
+  ProviderRegistry() = default;
+  // Throws std::logic_error for a duplicate name.
+  void add(ProviderInfo info);
+  const ProviderInfo* find(const std::string& name) const;
+  const std::vector<ProviderInfo>& all() const { return providers_; }
+
+  // The providers compiled in (registry.cpp), built once.
+  static const ProviderRegistry& builtin();
+
+ private:
+  std::vector<ProviderInfo> providers_;
+};
+
+// Keys every provider account section accepts, for the legacy one-record form
+// ([linode] host, domain): declared here once.
+std::vector<config::SettingSpec> commonProviderSettings();
+
+}  // namespace chipmunk::providers

@@ -1,0 +1,210 @@
+#include <catch2/catch.hpp>
+
+#include "api_instance.hpp"
+#include "discovery.hpp"
+#include "fake_http_server.hpp"
+#include "temp_dir.hpp"
+
+using namespace chipmunk;
+using namespace chipmunk::updater;
+using chipmunk::test::FakeHttpServer;
+using chipmunk::test::FakeRequest;
+using chipmunk::test::FakeResponse;
+
+namespace {
+
+config::SourceConfig webSource(const std::string& url) {
+  config::SourceConfig s;
+  s.name = "web";
+  s.kind = config::SourceKind::kWeb;
+  s.url = url;
+  return s;
+}
+
+config::SourceConfig commandSource(const std::string& name, const std::string& command) {
+  config::SourceConfig s;
+  s.name = name;
+  s.kind = config::SourceKind::kCommand;
+  s.command = command;
+  return s;
+}
+
+providers::HttpOptions fastHttp() {
+  providers::HttpOptions h;
+  h.timeout = std::chrono::seconds(3);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("Discovery: validates addresses, garbage and HTML are errors", "[updater][unit]") {
+  std::string error;
+  CHECK(validateAddress(" 203.0.113.7\n", Family::kIPv4, true, error)->toString() == "203.0.113.7");
+  CHECK(validateAddress("8.8.8.8", Family::kIPv4, false, error));
+  CHECK_FALSE(validateAddress("10.1.2.3", Family::kIPv4, false, error));
+  CHECK(error.find("not a public address") != std::string::npos);
+  CHECK(validateAddress("10.1.2.3", Family::kIPv4, true, error));
+  CHECK_FALSE(
+      validateAddress("<html><body>502 Bad Gateway</body></html>", Family::kIPv4, true, error));
+  CHECK(error.find("not an IP address") != std::string::npos);
+  CHECK_FALSE(validateAddress("Your IP:  1.2.3.4", Family::kIPv4, true, error));
+  CHECK_FALSE(validateAddress("", Family::kIPv4, true, error));
+  CHECK_FALSE(validateAddress("2001:4860::1", Family::kIPv4, true, error));
+  CHECK(validateAddress("2001:4860::1", Family::kIPv6, false, error));
+  CHECK_FALSE(validateAddress("1.2.3.4 5.6.7.8", Family::kIPv4, true, error));
+}
+
+TEST_CASE("Discovery: JSON fields and regexes", "[updater][unit]") {
+  CHECK(jsonField("{\"ip\":\"1.2.3.4\"}", "ip") == "1.2.3.4");
+  CHECK(jsonField("{\"a\":{\"b\":\"x\"}}", "a.b") == "x");
+  CHECK_FALSE(jsonField("{\"ip\":5}", "ip"));
+  CHECK_FALSE(jsonField("<html>", "ip"));
+  CHECK_FALSE(jsonField("{\"a\":1}", "ip"));
+  CHECK(regexMatch("Your IP:  1.2.3.4", "IP:\\s+(\\S+)") == "1.2.3.4");
+  CHECK(regexMatch("addr 1.2.3.4", "[0-9.]+") == "1.2.3.4");
+  CHECK_FALSE(regexMatch("nothing", "(\\d+\\.\\d+)"));
+}
+
+TEST_CASE("Discovery: interface addresses skip temporary and deprecated ones", "[updater][unit]") {
+  auto ip = [](const char* t) { return *IpAddress::parse(t); };
+  std::vector<InterfaceAddress> addrs = {
+      {"eth0", ip("fe80::1"), false, false},
+      {"eth0", ip("2001:4860::aaaa"), true, false},   // temporary
+      {"eth0", ip("2001:4860::bbbb"), false, true},   // deprecated
+      {"eth0", ip("fd00::1"), false, false},          // ULA
+      {"eth0", ip("2001:4860::cccc"), false, false},  // the stable global one
+      {"eth0", ip("192.168.1.2"), false, false},
+  };
+  CHECK(pickInterfaceAddress(addrs, Family::kIPv6, false)->toString() == "2001:4860::cccc");
+  CHECK_FALSE(pickInterfaceAddress(addrs, Family::kIPv4, false));
+  CHECK(pickInterfaceAddress(addrs, Family::kIPv4, true)->toString() == "192.168.1.2");
+  addrs.erase(addrs.begin() + 4);
+  CHECK_FALSE(pickInterfaceAddress(addrs, Family::kIPv6, false));
+  CHECK(pickInterfaceAddress(addrs, Family::kIPv6, true)->toString() == "fd00::1");
+  // The loopback interface exists everywhere.
+  const auto lo = interfaceAddresses("lo");
+  REQUIRE_FALSE(lo.empty());
+  CHECK(pickInterfaceAddress(lo, Family::kIPv4, true)->toString() == "127.0.0.1");
+  CHECK(interfaceAddresses("no-such-if0").empty());
+}
+
+TEST_CASE("Discovery: web source reads plain text, JSON and regex replies", "[updater][unit]") {
+  FakeHttpServer server([](const FakeRequest& r) {
+    FakeResponse resp;
+    resp.contentType = "text/plain";
+    if (r.path == "/plain") {
+      resp.body = "198.51.100.4\n";
+    } else if (r.path == "/json") {
+      resp.body = "{\"ip\":\"198.51.100.5\"}";
+    } else if (r.path == "/text") {
+      resp.body = "Current IP Address: 198.51.100.6";
+    } else {
+      resp.status = 502;
+      resp.body = "<html>Bad Gateway</html>";
+    }
+    return resp;
+  });
+  auto s = webSource(server.url() + "/plain");
+  CHECK(Discovery({s}, fastHttp(), true).discover(Family::kIPv4).ip->toString() == "198.51.100.4");
+  s = webSource(server.url() + "/json");
+  s.jsonField = "ip";
+  CHECK(Discovery({s}, fastHttp(), true).discover(Family::kIPv4).ip->toString() == "198.51.100.5");
+  s = webSource(server.url() + "/text");
+  s.regex = "Address: ([0-9.]+)";
+  CHECK(Discovery({s}, fastHttp(), true).discover(Family::kIPv4).ip->toString() == "198.51.100.6");
+  // Documentation addresses are not public.
+  CHECK_FALSE(Discovery({s}, fastHttp(), false).discover(Family::kIPv4).ip);
+  const auto bad =
+      Discovery({webSource(server.url() + "/broken")}, fastHttp(), true).discover(Family::kIPv4);
+  CHECK_FALSE(bad.ip);
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].find("HTTP 502") != std::string::npos);
+}
+
+TEST_CASE("Discovery: falls back to the next source in order", "[updater][unit]") {
+  FakeHttpServer server([](const FakeRequest&) {
+    FakeResponse resp;
+    resp.body = "<html>oops</html>";
+    return resp;
+  });
+  const auto result =
+      Discovery({webSource(server.url() + "/"), commandSource("failing", "exit 3"),
+                 commandSource("garbage", "echo hello"), commandSource("good", "echo 192.0.2.44")},
+                fastHttp(), true)
+          .discover(Family::kIPv4);
+  REQUIRE(result.ip);
+  CHECK(result.ip->toString() == "192.0.2.44");
+  CHECK(result.source == "good");
+  CHECK(result.errors.size() == 3);
+}
+
+TEST_CASE("Discovery: family filters skip sources", "[updater][unit]") {
+  auto v6 = commandSource("v6", "echo 2001:db8::5");
+  v6.family = config::FamilyFilter::kIPv6;
+  auto v4 = commandSource("v4", "echo 192.0.2.5");
+  v4.family = config::FamilyFilter::kIPv4;
+  Discovery d({v6, v4}, fastHttp(), true);
+  CHECK(d.discover(Family::kIPv4).source == "v4");
+  CHECK(d.discover(Family::kIPv6).source == "v6");
+}
+
+TEST_CASE("Discovery: the chipmunk source reads /get/ip.json and calls /set",
+          "[updater][integration]") {
+  chipmunk::test::ApiInstance api("[Users]\nalice = secret\n");
+  REQUIRE(api.start());
+  config::SourceConfig s;
+  s.name = "chipmunk";
+  s.kind = config::SourceKind::kChipmunk;
+  s.url = "http://127.0.0.1:" + std::to_string(api.port()) + "/";
+  s.username = "alice";
+  s.password = "secret";
+  auto result = Discovery({s}, fastHttp(), true).discover(Family::kIPv4);
+  REQUIRE(result.ip);
+  CHECK(result.ip->toString() == "127.0.0.1");
+  CHECK_FALSE(chipmunk::test::fileExists(api.dataDir() + "/alice.cm"));
+  s.chipmunkSet = true;
+  result = Discovery({s}, fastHttp(), true).discover(Family::kIPv4);
+  REQUIRE(result.ip);
+  CHECK(chipmunk::test::readFile(api.dataDir() + "/alice.cm") == "127.0.0.1\n");
+  // Loopback is not public: refused unless allowed.
+  CHECK_FALSE(Discovery({s}, fastHttp(), false).discover(Family::kIPv4).ip);
+  s.password = "wrong";
+  result = Discovery({s}, fastHttp(), true).discover(Family::kIPv4);
+  CHECK_FALSE(result.ip);
+  CHECK(result.errors.at(0).find("HTTP 401") != std::string::npos);
+  CHECK(result.errors.at(0).find("wrong") == std::string::npos);
+}
+
+TEST_CASE(
+    "Discovery: TLS is verified by default, a CA file or verify_tls = no admits a "
+    "self-signed server",
+    "[updater][integration]") {
+  chipmunk::test::TempDir certs;
+  const std::string cert = certs.file("cert.pem");
+  const std::string key = certs.file("key.pem");
+  REQUIRE(chipmunk::test::runCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048",
+                                      "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                                      "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+                                     certs.file("o"), certs.file("e")) == 0);
+  chipmunk::test::ApiInstance api("[Server]\ntls_certificate = " + cert + "\ntls_key = " + key +
+                                  "\n[Users]\nalice = secret\n");
+  REQUIRE(api.start());
+  config::SourceConfig s;
+  s.name = "chipmunk";
+  s.kind = config::SourceKind::kChipmunk;
+  s.url = "https://127.0.0.1:" + std::to_string(api.port());
+  s.username = "alice";
+  s.password = "secret";
+  auto http = fastHttp();
+  auto result = Discovery({s}, http, true).discover(Family::kIPv4);
+  CHECK_FALSE(result.ip);
+  REQUIRE_FALSE(result.errors.empty());
+  CHECK(result.errors[0].find("certificate") != std::string::npos);
+  http.caFile = cert;
+  result = Discovery({s}, http, true).discover(Family::kIPv4);
+  CHECK(result.ip);
+  http.caFile.clear();
+  http.verifyTls = false;
+  result = Discovery({s}, http, true).discover(Family::kIPv4);
+  CHECK(result.ip);
+}

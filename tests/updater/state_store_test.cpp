@@ -1,0 +1,54 @@
+#include <catch2/catch.hpp>
+
+#include "state_store.hpp"
+#include "temp_dir.hpp"
+
+using namespace chipmunk::updater;
+using chipmunk::test::TempDir;
+
+TEST_CASE("StateStore: saves and loads a record's state", "[updater][unit]") {
+  TempDir dir;
+  std::string error;
+  {
+    StateStore store(dir.file("a/b"));
+    REQUIRE(store.open(error));
+    RecordState s;
+    s.fingerprint = "linode home.example.com A";
+    s.ip = "203.0.113.7";
+    s.pushedAt = 1700000000;
+    s.lastResult = "updated";
+    REQUIRE(store.save("home/A", s, error));
+  }
+  StateStore store(dir.file("a/b"));
+  REQUIRE(store.open(error));
+  const auto s = store.load("home/A");
+  REQUIRE(s);
+  CHECK(s->ip == "203.0.113.7");
+  CHECK(s->pushedAt == 1700000000);
+  CHECK(s->lastResult == "updated");
+  CHECK(s->fingerprint == "linode home.example.com A");
+  CHECK_FALSE(store.load("other"));
+  CHECK(chipmunk::test::fileExists(dir.file("a/b/home_A.state")));
+  CHECK_FALSE(chipmunk::test::fileExists(dir.file("a/b/.home_A.state.tmp")));
+}
+
+TEST_CASE("StateStore: a damaged file counts as no state", "[updater][unit]") {
+  TempDir dir;
+  std::string error;
+  StateStore store(dir.path());
+  REQUIRE(store.open(error));
+  chipmunk::test::writeFile(dir.file("x.state"), "{not json");
+  CHECK_FALSE(store.load("x"));
+  CHECK(StateStore::fileName("../etc/passwd") == "_.._etc_passwd.state");
+}
+
+TEST_CASE("StateStore: an unusable directory is reported", "[updater][unit]") {
+  TempDir dir;
+  chipmunk::test::writeFile(dir.file("file"), "x");
+  StateStore store(dir.file("file/sub"));
+  std::string error;
+  CHECK_FALSE(store.open(error));
+  CHECK_FALSE(error.empty());
+  RecordState s;
+  CHECK_FALSE(store.save("x", s, error));
+}

@@ -1,0 +1,176 @@
+#include <catch2/catch.hpp>
+
+#include "temp_dir.hpp"
+#include "updater.hpp"
+
+using namespace chipmunk;
+using chipmunk::test::TempDir;
+using chipmunk::test::writeFile;
+
+namespace {
+
+bool load(const TempDir& dir, const std::string& text, config::UpdaterConfig& out,
+          std::vector<std::string>& errors) {
+  writeFile(dir.file("u.ini"), text);
+  return updater::loadConfig(dir.file("u.ini"), providers::ProviderRegistry::builtin(), out,
+                             errors);
+}
+
+bool hasError(const std::vector<std::string>& errors, const std::string& text) {
+  for (const auto& e : errors) {
+    if (e.find(text) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("UpdaterConfig: the original client's sample loads unchanged", "[updater][unit]") {
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  REQUIRE(updater::loadConfig(std::string(CHIPMUNK_SOURCE_DIR) + "/config/sample-cmclient.ini",
+                              providers::ProviderRegistry::builtin(), c, errors));
+  CHECK(errors.empty());
+  CHECK(c.updateDns);
+  CHECK_FALSE(c.daemonize);
+  CHECK(c.verifyTls);
+  CHECK(c.interval == std::chrono::seconds(300));
+  CHECK(c.pidFile == "/run/chipmunk-updater.pid");
+  REQUIRE(c.sources.size() == 1);
+  CHECK(c.sources[0].kind == config::SourceKind::kChipmunk);
+  CHECK(c.sources[0].username == "alice");
+  CHECK_FALSE(c.sources[0].chipmunkSet);
+  REQUIRE(c.records.size() == 1);
+  CHECK(c.records[0].provider == "linode");
+  CHECK(c.records[0].host == "home");
+  CHECK(c.records[0].domain == "example.com");
+  CHECK_FALSE(c.records[0].ipv6);
+  CHECK(c.records[0].forceRefresh == std::chrono::hours(24 * 25));
+}
+
+TEST_CASE("UpdaterConfig: the full sample loads", "[updater][unit]") {
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  REQUIRE(updater::loadConfig(std::string(CHIPMUNK_SOURCE_DIR) + "/config/chipmunk-updater.ini",
+                              providers::ProviderRegistry::builtin(), c, errors));
+  REQUIRE(c.sources.size() == 3);
+  CHECK(c.sources[0].name == "chipmunk");
+  CHECK(c.sources[0].chipmunkSet);
+  CHECK(c.sources[1].kind == config::SourceKind::kInterface);
+  CHECK(c.sources[2].jsonField == "ip");
+  REQUIRE(c.records.size() == 3);
+  CHECK(c.records[0].name == "home/A");
+  CHECK(c.records[1].name == "home/AAAA");
+  CHECK(c.records[1].ipv6);
+  CHECK(c.records[2].provider == "dyndns2");
+  CHECK(c.records[2].host == "office");
+}
+
+TEST_CASE("UpdaterConfig: every problem is reported with file and line", "[updater][unit]") {
+  TempDir dir;
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  CHECK_FALSE(load(dir,
+                   "[Global]\nupdate_dns = maybe\ncolour = blue\n[Daemon]\ninterval = 0\n"
+                   "[bogus]\n[linode]\napi_key = t\nwhat = 1\n",
+                   c, errors));
+  CHECK(hasError(errors, "u.ini:2: [Global] update_dns"));
+  CHECK(hasError(errors, "u.ini:3: unknown setting \"colour\""));
+  CHECK(hasError(errors, "u.ini:5: [Daemon] interval"));
+  CHECK(hasError(errors, "u.ini:6: unknown section [bogus]"));
+  CHECK(hasError(errors, "u.ini:9: unknown setting \"what\" in [linode]"));
+  CHECK(errors.size() == 5);
+}
+
+TEST_CASE("UpdaterConfig: semantic problems name their line", "[updater][unit]") {
+  TempDir dir;
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  CHECK_FALSE(load(dir,
+                   "[source:a]\ntype = web\n[source:b]\ntype = web\nurl = ftp://x\n"
+                   "[source:c]\ntype = command\ncommand = echo\nregex = (\n"
+                   "[record:x]\nprovider = linode\ndomain = example.com\n"
+                   "[record:y]\ndomain = example.com\n",
+                   c, errors));
+  CHECK(hasError(errors, "u.ini:1: [source:a] type = web needs url"));
+  CHECK(hasError(errors, "u.ini:3: [source:b] url/endpoint must start with http"));
+  CHECK(hasError(errors, "u.ini:9: [source:c] regex does not compile"));
+  CHECK(hasError(errors, "u.ini:11: provider section [linode] is not in the file"));
+  CHECK(hasError(errors, "u.ini:13: [record:y] names no provider"));
+}
+
+TEST_CASE("UpdaterConfig: a provider's required key is required", "[updater][unit]") {
+  TempDir dir;
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  CHECK_FALSE(load(dir,
+                   "[source:a]\ntype = command\ncommand = echo\n[linode]\nhost = h\n"
+                   "domain = example.com\n[dDNS]\nprovider = linode\n",
+                   c, errors));
+  CHECK(hasError(errors, "missing required setting [linode] api_key"));
+}
+
+TEST_CASE("UpdaterConfig: records, accounts, order and hosts", "[updater][unit]") {
+  TempDir dir;
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  REQUIRE(load(dir,
+               "[Global]\nstate_dir = st\nallow_private = yes\n"
+               "[Discovery]\norder = second, first\n"
+               "[source:first]\ntype = command\ncommand = echo 1\n"
+               "[source:second]\ntype = web\nurl = http://127.0.0.1:1/ip\nfamily = ipv4\n"
+               "[linode:work]\napi_key = t\n[dDNS]\nprovider = linode:work\n"
+               "[record:apex]\ndomain = Example.COM\nhost = @\nforce_refresh = 0\n"
+               "[record:fq]\ndomain = example.com\nhost = www.example.com.\ntype = aaaa\n",
+               c, errors));
+  CHECK(c.stateDir == dir.file("st"));
+  CHECK(c.allowPrivate);
+  REQUIRE(c.sources.size() == 2);
+  CHECK(c.sources[0].name == "second");
+  CHECK(c.sources[0].family == config::FamilyFilter::kIPv4);
+  REQUIRE(c.records.size() == 2);
+  CHECK(c.records[0].account == "linode:work");
+  CHECK(c.records[0].host.empty());
+  CHECK(c.records[0].domain == "example.com");
+  CHECK(c.records[0].forceRefresh.count() == 0);
+  CHECK(c.records[1].host == "www");
+  CHECK(c.records[1].ipv6);
+}
+
+TEST_CASE("UpdaterConfig: no source, no record and duplicates are errors", "[updater][unit]") {
+  TempDir dir;
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  CHECK_FALSE(load(dir, "[Global]\nupdate_dns = yes\n", c, errors));
+  CHECK(hasError(errors, "no IP discovery source"));
+  errors.clear();
+  CHECK_FALSE(load(dir,
+                   "[source:a]\ntype = command\ncommand = echo\n[linode]\napi_key = t\n"
+                   "[record:x]\nprovider = linode\ndomain = example.com\nhost = h\n"
+                   "[record:y]\nprovider = linode\ndomain = example.com\nhost = h.example.com\n",
+                   c, errors));
+  CHECK(hasError(errors, "duplicates another record"));
+  errors.clear();
+  REQUIRE(load(dir, "[Global]\nupdate_dns = no\n[source:a]\ntype = command\ncommand = echo\n", c,
+               errors));
+  CHECK(c.records.empty());
+}
+
+TEST_CASE("UpdaterConfig: docs/UPDATER.md lists every setting", "[updater][unit]") {
+  const std::string doc =
+      chipmunk::test::readFile(std::string(CHIPMUNK_SOURCE_DIR) + "/docs/UPDATER.md");
+  config::IniDocument sample;
+  sample.sections = {{"source:NAME", 0}, {"record:NAME", 0}};
+  for (const auto& p : providers::ProviderRegistry::builtin().all()) {
+    sample.sections.push_back({p.name, 0});
+  }
+  const auto schema =
+      config::updaterSchema(updater::providerDecls(providers::ProviderRegistry::builtin()), sample);
+  for (const auto& spec : schema.settings()) {
+    INFO(spec.section << " " << spec.key);
+    CHECK(doc.find("[" + spec.section + "]") != std::string::npos);
+    CHECK(doc.find("  " + spec.key + " = ") != std::string::npos);
+  }
+}

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ip.hpp"
+#include "provider.hpp"  // and providers/http_client.hpp (the name is also taken in tests/support)
+#include "updater_config.hpp"
+
+namespace chipmunk::updater {
+
+enum class Family { kIPv4, kIPv6 };
+
+inline const char* toString(Family f) {
+  return f == Family::kIPv4 ? "ipv4" : "ipv6";
+}
+
+// Turns text a source returned into an address: surrounding white space is dropped; anything
+// else that is not exactly one address (an HTML error page, "Your IP: ...") is an error, as
+// is an address of the other family or, unless `allowPrivate`, one that is not public.
+std::optional<IpAddress> validateAddress(const std::string& text, Family family, bool allowPrivate,
+                                         std::string& error);
+
+// The value of a dotted field ("ip", "data.ip") of a JSON object, as text; nullopt when the
+// body is not JSON or lacks the field.
+std::optional<std::string> jsonField(const std::string& body, const std::string& field);
+// The first capture group of the first match (or the whole match when the regex has none).
+std::optional<std::string> regexMatch(const std::string& text, const std::string& regex);
+
+// An address of an interface, as the OS reports it.
+struct InterfaceAddress {
+  std::string interface;
+  IpAddress ip;
+  bool temporary = false;   // IPv6 privacy address (IFA_F_TEMPORARY)
+  bool deprecated = false;  // preferred lifetime over (IFA_F_DEPRECATED), or tentative
+};
+
+// The addresses of `name` (getifaddrs, plus /proc/net/if_inet6 for IPv6 flags on Linux).
+std::vector<InterfaceAddress> interfaceAddresses(const std::string& name);
+// Picks the address to publish: right family, not temporary or deprecated, public first
+// (a private one only when allowed). Global IPv6 addresses are preferred.
+std::optional<IpAddress> pickInterfaceAddress(const std::vector<InterfaceAddress>& addresses,
+                                              Family family, bool allowPrivate);
+
+// One way to learn the address.
+class IpSource {
+ public:
+  virtual ~IpSource() = default;
+  // The raw text holding the address for `family`, or nullopt with `error` set.
+  virtual std::optional<std::string> fetch(Family family, std::string& error) = 0;
+  virtual bool handles(Family family) const = 0;
+};
+
+std::unique_ptr<IpSource> makeSource(const config::SourceConfig& config,
+                                     const providers::HttpOptions& http, bool allowPrivate);
+
+struct DiscoveryResult {
+  std::optional<IpAddress> ip;
+  std::string source;               // the name of the source that answered
+  std::vector<std::string> errors;  // "source: message" for every source that failed
+};
+
+// The configured sources, tried in order until one gives a valid address.
+class Discovery {
+ public:
+  Discovery(const std::vector<config::SourceConfig>& sources, const providers::HttpOptions& http,
+            bool allowPrivate);
+  DiscoveryResult discover(Family family);
+
+ private:
+  struct Entry {
+    std::string name;
+    std::unique_ptr<IpSource> source;
+  };
+  std::vector<Entry> sources_;
+  bool allowPrivate_ = false;
+};
+
+}  // namespace chipmunk::updater

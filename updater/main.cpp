@@ -1,0 +1,6 @@
+// chipmunk-updater: keeps DNS records pointing at this machine's public address.
+#include "app.hpp"
+
+int main(int argc, char** argv) {
+  return chipmunk::updater::runMain(argc, argv);
+}

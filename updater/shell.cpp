@@ -1,0 +1,133 @@
+#include "shell.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+extern char** environ;
+
+namespace chipmunk::updater {
+namespace {
+constexpr size_t kMaxOutput = 64 * 1024;
+}
+
+ShellResult runShell(const std::string& command, const std::map<std::string, std::string>& env,
+                     std::chrono::milliseconds timeout, bool captureOutput) {
+  ShellResult result;
+  std::vector<std::string> envStrings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (eq != nullptr && env.count(std::string(*e, static_cast<size_t>(eq - *e))) != 0) {
+      continue;
+    }
+    envStrings.emplace_back(*e);
+  }
+  for (const auto& [key, value] : env) {
+    envStrings.push_back(key + "=" + value);
+  }
+  std::vector<char*> envp;
+  for (auto& s : envStrings) {
+    envp.push_back(s.data());
+  }
+  envp.push_back(nullptr);
+  std::string cmd = command;
+  char sh[] = "/bin/sh";
+  char dashC[] = "-c";
+  char* argv[] = {sh, dashC, cmd.data(), nullptr};
+
+  int pipeFds[2] = {-1, -1};
+  if (captureOutput && ::pipe2(pipeFds, O_CLOEXEC) != 0) {
+    result.error = std::string("pipe: ") + std::strerror(errno);
+    return result;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (captureOutput) {
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
+  }
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, envp.data());
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  if (captureOutput) {
+    ::close(pipeFds[1]);
+  }
+  if (rc != 0) {
+    if (captureOutput) {
+      ::close(pipeFds[0]);
+    }
+    result.error = std::string("spawn: ") + std::strerror(rc);
+    return result;
+  }
+  result.started = true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  bool exited = false;
+  bool pipeOpen = captureOutput;
+  while (!exited || pipeOpen) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(-pid, SIGKILL);
+      if (!exited) {
+        ::waitpid(pid, &status, 0);
+        result.timedOut = true;
+      }
+      break;
+    }
+    if (pipeOpen) {
+      pollfd p{pipeFds[0], POLLIN, 0};
+      const int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 20)));
+      if (n > 0) {
+        char buf[4096];
+        const ssize_t got = ::read(pipeFds[0], buf, sizeof buf);
+        if (got <= 0) {
+          pipeOpen = false;
+        } else if (result.output.size() < kMaxOutput) {
+          result.output.append(
+              buf, std::min(static_cast<size_t>(got), kMaxOutput - result.output.size()));
+        }
+      }
+    } else {
+      timespec ts{0, 10 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      // Output left in the pipe is read on the next turns; a background child that keeps
+      // it open is bounded by the deadline.
+    }
+  }
+  if (captureOutput) {
+    ::close(pipeFds[0]);
+  }
+  if (!result.timedOut) {
+    if (WIFEXITED(status)) {
+      result.exitCode = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      result.signal = WTERMSIG(status);
+    }
+  }
+  return result;
+}
+
+}  // namespace chipmunk::updater

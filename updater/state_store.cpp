@@ -1,0 +1,180 @@
+#include "state_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace chipmunk::updater {
+namespace {
+
+std::string errnoText(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
+
+bool makeDirs(const std::string& path) {
+  std::string partial;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (!partial.empty() && ::mkdir(partial.c_str(), 0750) != 0 && errno != EEXIST) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
+                      std::string& error) {
+  const std::string tmp = "." + name + ".tmp";
+  const int fd =
+      ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (fd < 0) {
+    error = errnoText("create temporary file");
+    return false;
+  }
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      error = errnoText("write");
+      ::close(fd);
+      ::unlinkat(dirFd, tmp.c_str(), 0);
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    error = errnoText("fsync/close");
+    ::unlinkat(dirFd, tmp.c_str(), 0);
+    return false;
+  }
+  if (::renameat(dirFd, tmp.c_str(), dirFd, name.c_str()) != 0) {
+    error = errnoText("rename");
+    ::unlinkat(dirFd, tmp.c_str(), 0);
+    return false;
+  }
+  if (::fsync(dirFd) != 0) {
+    error = errnoText("fsync directory");
+    return false;
+  }
+  return true;
+}
+
+StateStore::StateStore(std::string dir) : dir_(std::move(dir)) {}
+
+StateStore::~StateStore() {
+  if (dirFd_ >= 0) {
+    ::close(dirFd_);
+  }
+}
+
+bool StateStore::open(std::string& error) {
+  if (dir_.empty()) {
+    error = "no state directory";
+    return false;
+  }
+  if (!makeDirs(dir_)) {
+    error = errnoText(("cannot create " + dir_).c_str());
+    return false;
+  }
+  dirFd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirFd_ < 0) {
+    error = errnoText(("cannot open " + dir_).c_str());
+    return false;
+  }
+  return true;
+}
+
+std::string StateStore::fileName(const std::string& record) {
+  std::string out;
+  for (const char c : record.substr(0, 100)) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    out += ok ? c : '_';
+  }
+  if (out.empty() || out[0] == '.') {
+    out.insert(0, "_");
+  }
+  return out + ".state";
+}
+
+std::optional<RecordState> StateStore::load(const std::string& record) const {
+  if (dirFd_ < 0) {
+    return std::nullopt;
+  }
+  const int fd = ::openat(dirFd_, fileName(record).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  std::string text;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < 64 * 1024) {
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return std::nullopt;  // a damaged file is as good as none: the next push rewrites it
+  }
+  RecordState s;
+  auto str = [&](const char* key, std::string& out) {
+    if (doc.HasMember(key) && doc[key].IsString()) {
+      out = doc[key].GetString();
+    }
+  };
+  auto num = [&](const char* key, long long& out) {
+    if (doc.HasMember(key) && doc[key].IsInt64()) {
+      out = doc[key].GetInt64();
+    }
+  };
+  str("fingerprint", s.fingerprint);
+  str("ip", s.ip);
+  num("pushed_at", s.pushedAt);
+  str("last_result", s.lastResult);
+  num("attempted_at", s.attemptedAt);
+  str("detail", s.detail);
+  return s;
+}
+
+bool StateStore::save(const std::string& record, const RecordState& state, std::string& error) {
+  if (dirFd_ < 0) {
+    error = "state directory not open";
+    return false;
+  }
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("record");
+  w.String(record.c_str());
+  w.Key("fingerprint");
+  w.String(state.fingerprint.c_str());
+  w.Key("ip");
+  w.String(state.ip.c_str());
+  w.Key("pushed_at");
+  w.Int64(state.pushedAt);
+  w.Key("last_result");
+  w.String(state.lastResult.c_str());
+  w.Key("attempted_at");
+  w.Int64(state.attemptedAt);
+  w.Key("detail");
+  w.String(state.detail.substr(0, 300).c_str());
+  w.EndObject();
+  return writeFileDurably(dirFd_, fileName(record), std::string(buf.GetString()) + "\n", error);
+}
+
+}  // namespace chipmunk::updater

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace chipmunk::updater {
+
+// What is remembered about one record between runs.
+struct RecordState {
+  std::string fingerprint;  // provider section, name and type: state of another record is ignored
+  std::string ip;           // last address the provider accepted; empty: none yet
+  long long pushedAt = 0;   // when (Unix seconds)
+  std::string lastResult;   // "updated", "unchanged", "retry-later", ...
+  long long attemptedAt = 0;
+  std::string detail;
+};
+
+// One small JSON file per record in the state directory, replaced atomically and durably
+// (write a temporary file, fsync, rename, fsync the directory), so a crash leaves the old
+// or the new state, never a torn one.
+class StateStore {
+ public:
+  explicit StateStore(std::string dir);
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  // Creates the directory if needed. False (with `error`) when it cannot be used; the
+  // updater then keeps state in memory only.
+  bool open(std::string& error);
+  bool isOpen() const { return dirFd_ >= 0; }
+  const std::string& dir() const { return dir_; }
+
+  std::optional<RecordState> load(const std::string& record) const;
+  bool save(const std::string& record, const RecordState& state, std::string& error);
+
+  // The file name used for a record: unsafe characters become '_'.
+  static std::string fileName(const std::string& record);
+
+ private:
+  std::string dir_;
+  int dirFd_ = -1;
+};
+
+// Writes `content` to dirFd/name atomically and durably.
+bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
+                      std::string& error);
+
+}  // namespace chipmunk::updater

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "discovery.hpp"
+#include "provider.hpp"
+#include "state_store.hpp"
+#include "updater_config.hpp"
+
+namespace chipmunk::updater {
+
+// Exit codes of `chipmunk-updater --once` (docs/UPDATER.md).
+inline constexpr int kExitOk = 0;         // every record is up to date
+inline constexpr int kExitFailed = 1;     // discovery failed, or a record failed / not found
+inline constexpr int kExitConfig = 2;     // bad configuration or usage
+inline constexpr int kExitAuth = 3;       // a provider refused the credentials
+inline constexpr int kExitTempFail = 75;  // only temporary failures (EX_TEMPFAIL): retry later
+
+// The settings declarations of every registered provider, for config validation.
+std::vector<config::ProviderDecl> providerDecls(const providers::ProviderRegistry& registry);
+
+// Loads a config file against the registry's providers and builds nothing; errors as
+// "path:line: message".
+bool loadConfig(const std::string& path, const providers::ProviderRegistry& registry,
+                config::UpdaterConfig& out, std::vector<std::string>& errors);
+
+// Delay before the next attempt after `failures` consecutive failures: retryMin doubled per
+// failure, capped at retryMax, then drawn uniformly from [half, all] of that (jitter).
+std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
+                                  std::chrono::seconds retryMax, std::mt19937& rng);
+
+struct CycleReport {
+  int updated = 0;
+  int unchanged = 0;  // includes "no call needed"
+  int retryLater = 0;
+  int authFailed = 0;
+  int failed = 0;  // failed + not found
+  bool discoveryFailed = false;
+  std::vector<std::string> lines;  // one human line per record, for --once
+
+  int exitCode() const;
+};
+
+// Keeps the configured records pointing at the discovered address: the state cache, the
+// provider calls, backoff, auth stops and the on_change hook. One thread.
+class Updater {
+ public:
+  // Builds providers and opens the state directory. Returns nullptr with `errors` for a
+  // provider setting its factory rejects.
+  static std::unique_ptr<Updater> create(const config::UpdaterConfig& config,
+                                         const providers::ProviderRegistry& registry,
+                                         std::vector<std::string>& errors);
+
+  // Discovers the address(es) and updates the records that need it. `force` pushes even
+  // when the state says the record is current, and ignores backoff.
+  CycleReport runCycle(bool force);
+  // The earliest pending retry, if any record is backing off.
+  std::optional<std::chrono::steady_clock::time_point> nextRetry() const;
+  const config::UpdaterConfig& config() const { return config_; }
+
+ private:
+  struct Account {
+    std::unique_ptr<providers::DnsProvider> provider;
+    bool prepared = false;
+  };
+  struct RecordRuntime {
+    config::RecordConfig config;
+    providers::Record record;
+    std::string fingerprint;
+    RecordState state;
+    int failures = 0;
+    std::optional<std::chrono::steady_clock::time_point> retryAt;
+    bool authStopped = false;
+  };
+
+  explicit Updater(config::UpdaterConfig config);
+  void apply(RecordRuntime& r, const providers::UpdateResult& result, const IpAddress& ip,
+             CycleReport& report);
+  void runHook(const RecordRuntime& r, const std::string& oldIp, const std::string& newIp);
+
+  config::UpdaterConfig config_;
+  std::map<std::string, Account> accounts_;
+  std::vector<RecordRuntime> records_;
+  std::unique_ptr<Discovery> discovery_;
+  std::unique_ptr<StateStore> store_;
+  std::mt19937 rng_;
+};
+
+}  // namespace chipmunk::updater

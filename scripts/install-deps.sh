@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Chipmunk needs that are not installed yet.
-# Usage: scripts/install-deps.sh [extra-package ...]
+# Usage: scripts/install-deps.sh [--tests] [extra-package ...]
+#   --tests  also the real programs the test suite starts: nginx, Apache, BIND, ddclient,
+#            inadyn, Chromium, logrotate, ...
+# Services that Debian would start on installation (nginx, apache2, named) are not started:
+# the tests start their own instances on loopback ports and stop them.
 set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config ccache curl
   libpistache-dev libcurl4-openssl-dev libssl-dev rapidjson-dev libinih-dev
-  libspdlog-dev catch2
-  "$@"
+  libspdlog-dev catch2 libldns-dev
 )
+test_packages=(
+  clang-format iproute2 openssl procps util-linux logrotate systemd
+  nginx apache2 bind9 bind9-utils bind9-dnsutils
+  ddclient inadyn chromium wrk dpkg-dev
+)
+if [ "${1:-}" = "--tests" ]; then
+  shift
+  packages+=("${test_packages[@]}")
+fi
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,6 +36,16 @@ if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "install as root: apt-get install ${missing[*]}" >&2; exit 1; }
   sudo="sudo"
 fi
+# Keep postinst scripts from starting daemons on ports 80/53 (policy-rc.d, exit 101 = deny).
+policy=/usr/sbin/policy-rc.d
+added_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  added_policy=1
+fi
+cleanup() { [ -n "$added_policy" ] && $sudo rm -f "$policy"; return 0; }
+trap cleanup EXIT
 echo "Installing: ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -3,7 +3,7 @@
 # whole test suite with ctest. `--sanitize` does the same in an ASan+UBSan build.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" --tests
 "$root/scripts/build.sh" "$@"
 build="$root/build"
 [ "${1:-}" = "--sanitize" ] && build="$root/build-asan"

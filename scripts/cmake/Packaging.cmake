@@ -59,20 +59,23 @@ set(CPACK_PACKAGE_VENDOR "Chipmunk")
 set(CPACK_PACKAGE_CONTACT "Chipmunk maintainers <maintainers@users.noreply.b-seed-4d30f9e3.example>")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "self-hosted dynamic-IP service: REST API and DNS updater")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "self-hosted dynamic-IP service: REST API and DNS updater
- chipmunk-api tells HTTP clients their public IP address (/get/ip, /get/ip.json) and
- remembers it per user (/set), behind HTTP Basic auth; a drop-in successor of the
- original Python Chipmunk server. chipmunk-updater discovers this machine's public
- address and keeps DNS records at providers current.
- .
- Includes hardened systemd units, logrotate configurations and tested nginx and
- Apache TLS reverse-proxy sites (in /usr/share/doc/chipmunk/vhost).")
+# CPack puts the summary first and indents these lines itself; an empty line becomes " .".
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "chipmunk-api tells HTTP clients their public IP address (/get/ip,
+/get/ip.json) and remembers it per user (/set), behind HTTP Basic auth; a
+drop-in successor of the original Python Chipmunk server. chipmunk-updater
+discovers this machine's public address and keeps DNS records at providers
+current.
+
+Includes hardened systemd units, logrotate configurations and tested nginx
+and Apache TLS reverse-proxy sites (in /usr/share/doc/chipmunk/vhost).")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Library dependencies from the binaries (dpkg-shlibdeps, from dpkg-dev).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# libcurl is loaded with dlopen() (providers/http_client.cpp), which dpkg-shlibdeps cannot
+# see: name it here.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libcurl4")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd, logrotate")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx | apache2, certbot")
 set(CPACK_STRIP_FILES TRUE)

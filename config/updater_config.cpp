@@ -4,6 +4,8 @@
 #include <regex>
 #include <set>
 
+#include "ip.hpp"
+
 namespace chipmunk::config {
 namespace {
 
@@ -141,6 +143,10 @@ void addRecord(Schema& schema, const std::string& s) {
             "Host name relative to domain (home) or fully qualified; @ or empty: the apex."})
       .add({s, "domain", T::kString, "", "The zone (example.com).", true})
       .add({s, "type", T::kChoice, "a", "a, aaaa or both.", false, 0, 0, {"a", "aaaa", "both"}})
+      .add({s, "ipv6_suffix", T::kString, "",
+            "AAAA: publish the discovered /64 prefix followed by this interface identifier "
+            "(::1234:5678:9abc:def0), for a host behind the router that discovers the "
+            "prefix; empty: the discovered address itself."})
       .add({s, "force_refresh", T::kSeconds, "", "Overrides [Global] force_refresh.", false, 0,
             365 * 86400});
 }
@@ -384,7 +390,8 @@ bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>&
   auto addRecords = [&](const std::string& name, const std::string& accountName,
                         const std::string& accountWhere, const std::string& host,
                         const std::string& domain, const std::string& type,
-                        std::chrono::seconds refresh, const std::string& where) {
+                        std::chrono::seconds refresh, const std::string& where,
+                        const std::string& ipv6Suffix = std::string()) {
     const AccountConfig* account = findAccount(accountName);
     if (account == nullptr) {
       errors.push_back(accountWhere + ": provider section [" + accountName.substr(0, 60) +
@@ -412,6 +419,20 @@ bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>&
       return;
     }
     const std::string t = lowercase(type);
+    if (!ipv6Suffix.empty()) {
+      const auto suffix = IpAddress::parse(ipv6Suffix);
+      if (!suffix || !suffix->isV6() ||
+          std::any_of(suffix->bytes(), suffix->bytes() + 8, [](uint8_t b) { return b != 0; })) {
+        errors.push_back(where + ": [" + name + "] ipv6_suffix \"" + ipv6Suffix.substr(0, 60) +
+                         "\" is not an interface identifier (IPv6 text whose first 64 bits are "
+                         "zero, like ::1234:5678:9abc:def0)");
+        return;
+      }
+      if (t == "a") {
+        errors.push_back(where + ": [" + name + "] ipv6_suffix needs type = aaaa or both");
+        return;
+      }
+    }
     for (const bool v6 : {false, true}) {
       if ((v6 && t == "a") || (!v6 && t == "aaaa")) {
         continue;
@@ -423,6 +444,7 @@ bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>&
       record.host = h;
       record.domain = d;
       record.ipv6 = v6;
+      record.ipv6Suffix = v6 ? ipv6Suffix : std::string();
       record.forceRefresh = refresh;
       record.where = where;
       config.records.push_back(std::move(record));
@@ -453,7 +475,7 @@ bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>&
                settings.isSet(section.name, "force_refresh")
                    ? settings.getSeconds(section.name, "force_refresh")
                    : forceRefresh,
-               where);
+               where, settings.getString(section.name, "ipv6_suffix"));
   }
   // The original client's one-record form: [dDNS] provider = linode, [linode] host, domain.
   if (config.records.empty() && !defaultProvider.empty()) {

@@ -51,6 +51,10 @@ struct RecordConfig {
   std::string host;  // relative to domain; empty for the apex
   std::string domain;
   bool ipv6 = false;  // AAAA instead of A
+  // AAAA only: when set, the published address is the discovered address's /64 prefix
+  // followed by the last 64 bits of this (ipv6_suffix = ::1234:5678:9abc:def0), for a host
+  // behind a router that discovers the router's prefix.
+  std::string ipv6Suffix;
   std::chrono::seconds forceRefresh{0};
   std::string where;
 };

@@ -2,8 +2,11 @@
 // chipmunk-api's own /nic/update.
 //   Reference: https://help.dyn.com/remote-access-api/perform-update/
 //   Return codes: https://help.dyn.com/remote-access-api/return-codes/
-#include <cctype>
-
+// GET /nic/update?hostname=FQDN&myip=ADDRESS with HTTP Basic auth and our User-Agent (Dyn
+// blocks clients without one: "badagent"). The first word of the reply is the return code.
+// Codes that mean "this will never work as configured" stop the record until the
+// configuration is reloaded, as the return-codes page asks of clients; "dnserr" and "911"
+// ask for at least 30 minutes before the next try.
 #include <stdexcept>
 
 #include "provider.hpp"
@@ -11,19 +14,14 @@
 namespace chipmunk::providers {
 namespace {
 
-std::string urlEncode(const std::string& text) {
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      static const char* kHex = "0123456789ABCDEF";
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+constexpr std::chrono::seconds kServerTrouble{30 * 60};
+
+UpdateResult make(UpdateStatus status, std::string detail, bool stop = false) {
+  UpdateResult r;
+  r.status = status;
+  r.detail = std::move(detail);
+  r.stop = stop;
+  return r;
 }
 
 class Dyndns2Provider final : public DnsProvider {
@@ -32,6 +30,7 @@ class Dyndns2Provider final : public DnsProvider {
       : server_(context.get("server")),
         username_(context.get("username")),
         password_(context.get("password")),
+        ipv6Param_(config::lowercase(context.get("ipv6_param"))),
         http_(context.http) {
     if (server_.rfind("http://", 0) != 0 && server_.rfind("https://", 0) != 0) {
       throw std::invalid_argument("[" + context.section +
@@ -40,45 +39,66 @@ class Dyndns2Provider final : public DnsProvider {
     while (server_.back() == '/') {
       server_.pop_back();
     }
+    if (ipv6Param_.empty()) {
+      ipv6Param_ = "myip";
+    }
   }
 
   // DnsProvider
-  UpdateResult prepare() override { return {UpdateStatus::Unchanged, "nothing to look up", {}}; }
+  UpdateResult prepare() override { return make(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
     HttpRequest req;
-    req.url = server_ + "/nic/update?hostname=" + urlEncode(record.fqdn()) +
-              "&myip=" + urlEncode(ip.toString());
+    // Servers that keep A and AAAA apart read an IPv6 address from myipv6= (ipv6_param =
+    // myipv6); Dyn-style servers, chipmunk-api included, take either family in myip=.
+    const std::string param = ip.isV6() && ipv6Param_ == "myipv6" ? "myipv6" : "myip";
+    req.url = server_ + "/nic/update?hostname=" + urlEncode(record.fqdn()) + "&" + param + "=" +
+              urlEncode(ip.toString());
     req.basicAuth = std::make_pair(username_, password_);
     const HttpResponse resp = http_.perform(req);
+    const std::string code =
+        resp.transportOk() ? resp.body.substr(0, resp.body.find_first_of(" \r\n")) : "";
+    const std::string detail = "nic/update: " + code;
+    if (code == "911" || code == "dnserr") {
+      // Also when it comes with a 5xx, as chipmunk-api sends it.
+      UpdateResult r = make(UpdateStatus::RetryLater, detail + " (server trouble; waiting 30 min)");
+      r.retryAfter = std::max(kServerTrouble, resp.retryAfter().value_or(kServerTrouble));
+      return r;
+    }
     if (!resp.transportOk() || resp.status != 200) {
       return classifyHttpFailure(resp, "nic/update");
     }
-    // The first word of the reply is the return code.
-    const std::string code = resp.body.substr(0, resp.body.find_first_of(" \r\n"));
-    const std::string detail = "nic/update: " + code;
     if (code == "good") {
-      return {UpdateStatus::Updated, detail, {}};
+      return make(UpdateStatus::Updated, detail);
     }
     if (code == "nochg") {
-      return {UpdateStatus::Unchanged, detail, {}};
+      return make(UpdateStatus::Unchanged, detail);
     }
-    if (code == "badauth" || code == "abuse" || code == "badagent" || code == "!donator") {
-      return {UpdateStatus::AuthFailed, detail, {}};
+    if (code == "badauth") {
+      return make(UpdateStatus::AuthFailed, detail + " (user name or password refused)", true);
     }
-    if (code == "nohost" || code == "notfqdn") {
-      return {UpdateStatus::NotFound, detail, {}};
+    if (code == "!donator" || code == "abuse" || code == "badagent") {
+      return make(UpdateStatus::AuthFailed,
+                  detail + (code == "abuse"      ? " (account blocked for abuse)"
+                            : code == "badagent" ? " (client refused)"
+                                                 : " (feature needs a paid account)"),
+                  true);
     }
-    if (code == "911" || code == "dnserr") {
-      return {UpdateStatus::RetryLater, detail, std::chrono::seconds(1800)};
+    if (code == "nohost" || code == "notfqdn" || code == "numhost") {
+      return make(UpdateStatus::NotFound,
+                  detail + (code == "nohost"    ? " (host name not in this account)"
+                            : code == "notfqdn" ? " (not a fully qualified host name)"
+                                                : " (too many hosts in one request)"),
+                  true);
     }
-    return {UpdateStatus::Failed, "nic/update: unexpected reply", {}};
+    return make(UpdateStatus::Failed, "nic/update: unexpected reply");
   }
 
  private:
   std::string server_;
   std::string username_;
   std::string password_;
+  std::string ipv6Param_;
   HttpClient http_;
 };
 
@@ -94,6 +114,16 @@ ProviderInfo dyndns2Provider() {
       {"", "server", T::kString, "", "Base URL of the server (https://members.example.net).", true},
       {"", "username", T::kString, "", "Account name.", true},
       {"", "password", T::kSecret, "", "Account password or update token.", true},
+      {"",
+       "ipv6_param",
+       T::kChoice,
+       "myip",
+       "Query parameter that carries an AAAA record's address: myip (Dyn, chipmunk-api) or "
+       "myipv6 (servers that keep the families apart).",
+       false,
+       0,
+       0,
+       {"myip", "myipv6"}},
   };
   info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
     return std::make_unique<Dyndns2Provider>(context);

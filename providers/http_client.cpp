@@ -547,6 +547,21 @@ std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value, st
   return std::chrono::seconds(*when > now ? *when - now : 0);
 }
 
+std::string urlEncode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 std::string redactUrl(const std::string& url) {
   std::string out = url;
   const auto scheme = out.find("://");

@@ -50,6 +50,9 @@ std::string userAgent();
 // relative to `now`. A date in the past is 0 s. Nonsense is nullopt.
 std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value, std::time_t now);
 
+// Percent-encodes everything but RFC 3986 unreserved characters (for query values).
+std::string urlEncode(const std::string& text);
+
 // "https://user:pass@host/path?q" -> "https://host/path" for logs.
 std::string redactUrl(const std::string& url);
 

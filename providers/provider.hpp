@@ -22,6 +22,9 @@ struct UpdateResult {
   UpdateStatus status = UpdateStatus::Failed;
   std::string detail;  // for logs; never holds a secret
   std::optional<std::chrono::seconds> retryAfter;
+  // Retrying cannot help (dyndns2 nohost, notfqdn, abuse...): the updater stops this record
+  // until the configuration is reloaded, as it does for AuthFailed.
+  bool stop = false;
 
   bool ok() const { return status == UpdateStatus::Updated || status == UpdateStatus::Unchanged; }
 };

@@ -4,14 +4,20 @@
 
 namespace chipmunk::providers {
 
-ProviderInfo linodeProvider();   // linode.cpp
-ProviderInfo dyndns2Provider();  // dyndns2.cpp
+ProviderInfo linodeProvider();      // linode.cpp
+ProviderInfo dyndns2Provider();     // dyndns2.cpp
+ProviderInfo rfc2136Provider();     // rfc2136.cpp
+ProviderInfo cloudflareProvider();  // cloudflare.cpp
+ProviderInfo duckdnsProvider();     // duckdns.cpp
 
 const ProviderRegistry& ProviderRegistry::builtin() {
   static const ProviderRegistry registry = [] {
     ProviderRegistry r;
     r.add(linodeProvider());
     r.add(dyndns2Provider());
+    r.add(rfc2136Provider());
+    r.add(cloudflareProvider());
+    r.add(duckdnsProvider());
     return r;
   }();
   return registry;

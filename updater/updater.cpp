@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <ctime>
 
 #include "logging.hpp"
@@ -19,6 +21,17 @@ long long unixNow() {
 }
 
 }  // namespace
+
+IpAddress withInterfaceId(const IpAddress& prefix, const std::string& suffix) {
+  const auto id = IpAddress::parse(suffix);
+  if (!prefix.isV6() || !id || !id->isV6()) {
+    return prefix;  // the config loader rejects such a suffix
+  }
+  std::array<uint8_t, 16> bytes{};
+  std::copy(prefix.bytes(), prefix.bytes() + 8, bytes.begin());
+  std::copy(id->bytes() + 8, id->bytes() + 16, bytes.begin() + 8);
+  return IpAddress::fromV6(bytes);
+}
 
 std::vector<config::ProviderDecl> providerDecls(const providers::ProviderRegistry& registry) {
   std::vector<config::ProviderDecl> decls;
@@ -184,13 +197,20 @@ CycleReport Updater::runCycle(bool force) {
     const std::string label =
         r.config.name + " " + r.record.fqdn() + " " + providers::toString(r.record.type);
     if (r.authStopped) {
-      ++report.authFailed;
-      report.lines.push_back(label + " stopped (auth failed; reload to retry)");
+      const bool auth = r.stoppedBy == providers::UpdateStatus::AuthFailed;
+      ++(auth ? report.authFailed : report.failed);
+      report.lines.push_back(
+          label + " stopped (" +
+          (auth ? std::string("auth failed") : providers::toString(r.stoppedBy)) + ": " +
+          r.state.detail + "; reload to retry)");
       continue;
     }
-    const auto& ip = addresses[r.config.ipv6];
+    auto ip = addresses[r.config.ipv6];
     if (!ip) {
       continue;  // counted as a discovery failure
+    }
+    if (!r.config.ipv6Suffix.empty()) {
+      ip = withInterfaceId(*ip, r.config.ipv6Suffix);
     }
     const std::string ipText = ip->toString();
     const bool current = r.state.ip == ipText;
@@ -263,6 +283,7 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
     case UpdateStatus::AuthFailed:
       ++report.authFailed;
       r.authStopped = true;
+      r.stoppedBy = UpdateStatus::AuthFailed;
       r.retryAt.reset();
       log()->error(
           "provider refused the credentials; record stopped until the configuration is "
@@ -273,6 +294,17 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
     case UpdateStatus::NotFound:
     case UpdateStatus::Failed: {
       ++(result.status == UpdateStatus::RetryLater ? report.retryLater : report.failed);
+      if (result.stop) {
+        // The provider says retrying cannot help (dyndns2 nohost, notfqdn, numhost).
+        r.authStopped = true;
+        r.stoppedBy = result.status;
+        r.retryAt.reset();
+        log()->error(
+            "provider rejected the record; record stopped until the configuration is reloaded "
+            "record={} provider={} result={} detail=\"{}\"",
+            r.config.name, r.config.account, providers::toString(result.status), result.detail);
+        break;
+      }
       ++r.failures;
       auto delay = backoffDelay(r.failures, config_.retryMin, config_.retryMax, rng_);
       if (result.retryAfter) {

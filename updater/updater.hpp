@@ -35,6 +35,10 @@ bool loadConfig(const std::string& path, const providers::ProviderRegistry& regi
 std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
                                   std::chrono::seconds retryMax, std::mt19937& rng);
 
+// The /64 prefix of `prefix` followed by the last 64 bits of `suffix` (an IPv6 text such as
+// ::1234:5678:9abc:def0): the address of a host behind the router that discovered `prefix`.
+IpAddress withInterfaceId(const IpAddress& prefix, const std::string& suffix);
+
 struct CycleReport {
   int updated = 0;
   int unchanged = 0;  // includes "no call needed"
@@ -76,7 +80,8 @@ class Updater {
     RecordState state;
     int failures = 0;
     std::optional<std::chrono::steady_clock::time_point> retryAt;
-    bool authStopped = false;
+    bool authStopped = false;  // stopped until reload: AuthFailed, or a result with stop set
+    providers::UpdateStatus stoppedBy = providers::UpdateStatus::AuthFailed;
   };
 
   explicit Updater(config::UpdaterConfig config);

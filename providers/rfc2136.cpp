@@ -1,0 +1,356 @@
+// RFC 2136 dynamic DNS UPDATE, signed with TSIG, sent straight to the zone's primary server
+// (BIND, Knot, PowerDNS, NSD-fed setups...).
+//   Dynamic update:  https://www.rfc-editor.org/rfc/rfc2136
+//   TSIG:            https://www.rfc-editor.org/rfc/rfc8945
+//   HMAC-SHA2 TSIG:  https://www.rfc-editor.org/rfc/rfc4635
+//   ldns API:        https://nlnetlabs.nl/documentation/ldns/
+// One UPDATE message per record: "delete the name's A (or AAAA) RRset" then "add name TTL
+// A address", applied atomically by the server. The reply's rcode is classified and its TSIG
+// is verified before a NOERROR is believed.
+//
+// DNS wire format and TSIG come from ldns (Debian's libldns-dev): it builds, signs and
+// verifies the messages, so this file holds no hand-written DNS encoder.
+// <stdbool.h> first: without __bool_true_false_are_defined, ldns/common.h defines the macros
+// true, false and bool, which break every C++ header included after it (fmt's, for one).
+#include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
+
+#include <ldns/ldns.h>
+#include <netdb.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+#include "base64.hpp"
+#include "logging.hpp"
+#include "provider.hpp"
+
+namespace chipmunk::providers {
+namespace {
+
+constexpr const char* kDefaultAlgorithm = "hmac-sha256";
+
+// TSIG error codes (RFC 8945 section 5.3.2) carried in the reply's TSIG record.
+const char* tsigErrorName(int code) {
+  switch (code) {
+    case 16:
+      return "BADSIG";
+    case 17:
+      return "BADKEY";
+    case 18:
+      return "BADTIME";
+    case 22:
+      return "BADTRUNC";
+    default:
+      return "TSIG error";
+  }
+}
+
+// ldns' names for the algorithms it implements (tsig.c: ldns_digest_function). It spells
+// hmac-sha384 "hmac-shac384." and has no hmac-sha224, so those two are not offered.
+std::string ldnsAlgorithm(const std::string& name) {
+  if (name == "hmac-md5") {
+    return "hmac-md5.sig-alg.reg.int.";
+  }
+  return name + ".";
+}
+
+struct LdnsDeleter {
+  void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+  void operator()(ldns_rr_list* l) const { ldns_rr_list_deep_free(l); }
+  void operator()(ldns_rdf* d) const { ldns_rdf_deep_free(d); }
+};
+template <typename T>
+using LdnsPtr = std::unique_ptr<T, LdnsDeleter>;
+
+UpdateResult result(UpdateStatus status, std::string detail) {
+  UpdateResult r;
+  r.status = status;
+  r.detail = std::move(detail);
+  return r;
+}
+
+std::string withoutDot(std::string name) {
+  while (!name.empty() && name.back() == '.') {
+    name.pop_back();
+  }
+  return config::lowercase(name);
+}
+
+class Rfc2136Provider final : public DnsProvider {
+ public:
+  explicit Rfc2136Provider(const ProviderContext& context)
+      : section_(context.section),
+        server_(context.get("server")),
+        zone_(withoutDot(context.get("zone"))),
+        keyName_(withoutDot(context.get("key_name"))),
+        keySecret_(context.get("key_secret")),
+        algorithm_(config::lowercase(context.get("key_algorithm"))),
+        timeout_(context.http.timeout) {
+    const std::string where = "[" + section_ + "] ";
+    if (server_.empty()) {
+      throw std::invalid_argument(where + "server is required");
+    }
+    long long port = 53;
+    try {
+      port = context.get("port").empty() ? 53 : std::stoll(context.get("port"));
+    } catch (const std::exception&) {
+      port = 0;
+    }
+    if (port < 1 || port > 65535) {
+      throw std::invalid_argument(where + "port must be 1-65535");
+    }
+    port_ = static_cast<uint16_t>(port);
+    long long ttl = 0;
+    if (!config::parseSeconds(context.get("ttl").empty() ? "300" : context.get("ttl"), ttl) ||
+        ttl < 0 || ttl > 0x7fffffff) {
+      throw std::invalid_argument(where + "ttl is not a number of seconds");
+    }
+    ttl_ = static_cast<uint32_t>(ttl);
+    if (algorithm_.empty()) {
+      algorithm_ = kDefaultAlgorithm;
+    }
+    if (keyName_.empty() != keySecret_.empty()) {
+      throw std::invalid_argument(where + "set both key_name and key_secret (or neither)");
+    }
+    if (!keySecret_.empty() && !base64Decode(keySecret_)) {
+      // The secret itself is never echoed.
+      throw std::invalid_argument(where + "key_secret is not base64 (as tsig-keygen prints it)");
+    }
+    if (keyName_.empty()) {
+      log()->warn("no TSIG key: updates are unsigned section={}", section_);
+    }
+    for (const auto& record : context.records) {
+      const std::string zone = zoneOf(record);
+      const std::string fqdn = config::lowercase(record.fqdn());
+      if (fqdn != zone &&
+          (fqdn.size() <= zone.size() ||
+           fqdn.compare(fqdn.size() - zone.size() - 1, std::string::npos, "." + zone) != 0)) {
+        log()->warn("record is outside the zone; the server will refuse it record={} zone={}", fqdn,
+                    zone);
+      }
+    }
+  }
+
+  // DnsProvider
+  UpdateResult prepare() override { return result(UpdateStatus::Unchanged, "nothing to look up"); }
+
+  UpdateResult update(const Record& record, const IpAddress& ip) override {
+    const std::string fqdn = config::lowercase(record.fqdn());
+    const std::string zone = zoneOf(record);
+    const std::string what = "UPDATE " + fqdn + " " + toString(record.type) + " in zone " + zone;
+    if ((record.type == RecordType::A) != ip.isV4()) {
+      return result(UpdateStatus::Failed, what + ": address family does not match the type");
+    }
+
+    LdnsPtr<ldns_resolver> resolver(ldns_resolver_new());
+    std::string error;
+    LdnsPtr<ldns_rdf> serverAddress(resolveServer(error));
+    if (!resolver || !serverAddress) {
+      return result(UpdateStatus::RetryLater, what + ": " + error);
+    }
+    ldns_resolver_push_nameserver(resolver.get(), serverAddress.get());
+    ldns_resolver_set_port(resolver.get(), port_);
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(
+        std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout_).count()));
+    ldns_resolver_set_timeout(resolver.get(), tv);
+    ldns_resolver_set_retry(resolver.get(), 1);
+    ldns_resolver_set_fail(resolver.get(), true);
+    ldns_resolver_set_usevc(resolver.get(), false);
+    if (!keyName_.empty()) {
+      // The key must be on the resolver before signing: ldns signs with it, and ldns_send()
+      // verifies the reply's TSIG with it.
+      ldns_resolver_set_tsig_keyname(resolver.get(), (keyName_ + ".").c_str());
+      ldns_resolver_set_tsig_keydata(resolver.get(), keySecret_.c_str());
+      ldns_resolver_set_tsig_algorithm(resolver.get(), ldnsAlgorithm(algorithm_).c_str());
+    }
+
+    LdnsPtr<ldns_pkt> query(buildUpdate(fqdn, zone, record.type, ip));
+    if (!query) {
+      return result(UpdateStatus::Failed, what + ": cannot build the UPDATE message");
+    }
+    if (!keyName_.empty()) {
+      const ldns_status s = ldns_update_pkt_tsig_add(query.get(), resolver.get());
+      if (s != LDNS_STATUS_OK) {
+        return result(UpdateStatus::Failed,
+                      what + ": cannot sign with TSIG: " + ldns_get_errorstr_by_id(s));
+      }
+    }
+
+    ldns_pkt* replyRaw = nullptr;
+    const ldns_status sent = ldns_send(&replyRaw, resolver.get(), query.get());
+    LdnsPtr<ldns_pkt> reply(replyRaw);
+    const std::string server = server_ + ":" + std::to_string(port_);
+    if (!reply) {
+      return result(UpdateStatus::RetryLater,
+                    what + ": no reply from " + server + ": " + ldns_get_errorstr_by_id(sent));
+    }
+    return classify(what, sent, query.get(), reply.get());
+  }
+
+ private:
+  static std::shared_ptr<spdlog::logger> log() { return logging::get("provider.rfc2136"); }
+
+  std::string zoneOf(const Record& record) const {
+    return zone_.empty() ? withoutDot(record.domain) : zone_;
+  }
+
+  // The server as an ldns address rdf: a literal, or the first address the name resolves to.
+  ldns_rdf* resolveServer(std::string& error) const {
+    if (const auto literal = IpAddress::parse(server_)) {
+      return ldns_rdf_new_frm_str(literal->isV4() ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+                                  literal->toString().c_str());
+    }
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_DGRAM;
+    addrinfo* found = nullptr;
+    const int rc = getaddrinfo(server_.c_str(), nullptr, &hints, &found);
+    if (rc != 0 || found == nullptr) {
+      error = "cannot resolve server " + server_ + ": " + gai_strerror(rc);
+      return nullptr;
+    }
+    char text[NI_MAXHOST] = {};
+    const int family = found->ai_family;
+    getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
+    freeaddrinfo(found);
+    return ldns_rdf_new_frm_str(family == AF_INET6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, text);
+  }
+
+  ldns_pkt* buildUpdate(const std::string& fqdn, const std::string& zone, RecordType type,
+                        const IpAddress& ip) const {
+    const ldns_rr_type rrType = type == RecordType::A ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA;
+    LdnsPtr<ldns_rdf> owner(ldns_dname_new_frm_str((fqdn + ".").c_str()));
+    ldns_rdf* zoneName = ldns_dname_new_frm_str((zone + ".").c_str());
+    ldns_rdf* address = ldns_rdf_new_frm_str(
+        type == RecordType::A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, ip.toString().c_str());
+    LdnsPtr<ldns_rr_list> updates(ldns_rr_list_new());
+    if (!owner || !zoneName || !address || !updates) {
+      ldns_rdf_deep_free(zoneName);
+      ldns_rdf_deep_free(address);
+      return nullptr;
+    }
+    // RFC 2136 2.5.2 "Delete an RRset": class ANY, TTL 0, no rdata. Built field by field
+    // (ldns does not parse an rdata-less text form).
+    ldns_rr* remove = ldns_rr_new();
+    ldns_rr_set_owner(remove, ldns_rdf_clone(owner.get()));
+    ldns_rr_set_type(remove, rrType);
+    ldns_rr_set_class(remove, LDNS_RR_CLASS_ANY);
+    ldns_rr_set_ttl(remove, 0);
+    ldns_rr_list_push_rr(updates.get(), remove);
+    // RFC 2136 2.5.1 "Add to an RRset".
+    ldns_rr* add = ldns_rr_new();
+    ldns_rr_set_owner(add, ldns_rdf_clone(owner.get()));
+    ldns_rr_set_type(add, rrType);
+    ldns_rr_set_class(add, LDNS_RR_CLASS_IN);
+    ldns_rr_set_ttl(add, ttl_);
+    ldns_rr_push_rdf(add, address);
+    ldns_rr_list_push_rr(updates.get(), add);
+
+    // Takes the zone name; copies the update list.
+    ldns_pkt* pkt =
+        ldns_update_pkt_new(zoneName, LDNS_RR_CLASS_IN, nullptr, updates.get(), nullptr);
+    if (pkt == nullptr) {
+      return nullptr;
+    }
+    ldns_pkt_set_rd(pkt, false);  // a Z bit in UPDATE (RFC 2136 2.2)
+    ldns_pkt_set_random_id(pkt);
+    return pkt;
+  }
+
+  UpdateResult classify(const std::string& what, ldns_status sent, const ldns_pkt* query,
+                        const ldns_pkt* reply) const {
+    const ldns_pkt_rcode rcode = ldns_pkt_get_rcode(reply);
+    const ldns_lookup_table* rcodeName = ldns_lookup_by_id(ldns_rcodes, rcode);
+    const std::string rcodeText = rcodeName != nullptr ? rcodeName->name : std::to_string(rcode);
+    int tsigError = 0;
+    if (const ldns_rr* tsig = ldns_pkt_tsig(reply); tsig != nullptr && ldns_rr_rd_count(tsig) > 5) {
+      tsigError = ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
+    }
+    if (tsigError != 0) {
+      // The server could not authenticate us: wrong secret (BADSIG), unknown key name or
+      // algorithm (BADKEY), clock skew (BADTIME). Retrying cannot fix the first two.
+      const std::string detail = what + ": server rejected the TSIG key \"" + keyName_ + "\" (" +
+                                 rcodeText + ", " + tsigErrorName(tsigError) + ")";
+      return result(tsigError == 18 ? UpdateStatus::Failed : UpdateStatus::AuthFailed,
+                    tsigError == 18 ? detail + "; check this machine's clock" : detail);
+    }
+    if (ldns_pkt_id(reply) != ldns_pkt_id(query)) {
+      return result(UpdateStatus::RetryLater, what + ": reply does not match the query id");
+    }
+    if (!keyName_.empty() && (sent != LDNS_STATUS_OK || ldns_pkt_tsig(reply) == nullptr)) {
+      // Unsigned or badly signed: nothing in it can be trusted, NOERROR included.
+      return result(UpdateStatus::Failed,
+                    what + ": the reply's TSIG signature does not verify (" + rcodeText + ")");
+    }
+    switch (rcode) {
+      case LDNS_RCODE_NOERROR:
+        return result(UpdateStatus::Updated, what + ": NOERROR");
+      case LDNS_RCODE_REFUSED:
+        return result(UpdateStatus::AuthFailed,
+                      what +
+                          ": REFUSED (the key may not update this name and type: check the "
+                          "zone's update-policy or allow-update)");
+      case LDNS_RCODE_NOTAUTH:
+        return result(UpdateStatus::NotFound,
+                      what + ": NOTAUTH (the server is not the primary for this zone)");
+      case LDNS_RCODE_NOTZONE:
+        return result(UpdateStatus::NotFound, what + ": NOTZONE (the name is not in the zone)");
+      case LDNS_RCODE_SERVFAIL:
+        return result(UpdateStatus::RetryLater, what + ": SERVFAIL");
+      default:
+        return result(UpdateStatus::Failed, what + ": " + rcodeText);
+    }
+  }
+
+  std::string section_;
+  std::string server_;
+  uint16_t port_ = 53;
+  std::string zone_;
+  std::string keyName_;
+  std::string keySecret_;
+  std::string algorithm_;
+  uint32_t ttl_ = 300;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+ProviderInfo rfc2136Provider() {
+  using T = config::SettingType;
+  ProviderInfo info;
+  info.name = "rfc2136";
+  info.description = "RFC 2136 dynamic update with TSIG, to your own primary (BIND, Knot, ...)";
+  info.documentation = "https://www.rfc-editor.org/rfc/rfc2136";
+  info.settings = {
+      {"", "server", T::kString, "",
+       "Primary server that accepts updates: an address (192.0.2.53, 2001:db8::53) or a name.",
+       true},
+      {"", "port", T::kInteger, "53", "Its DNS port (UDP).", false, 1, 65535},
+      {"", "zone", T::kString, "", "Zone to update; empty: each record's domain."},
+      {"", "key_name", T::kString, "",
+       "TSIG key name, as in the server's key statement (tsig-keygen NAME); empty: unsigned "
+       "updates (only for servers that allow-update by address)."},
+      {"", "key_secret", T::kSecret, "",
+       "TSIG secret, base64 (the secret \"...\" of tsig-keygen)."},
+      {"",
+       "key_algorithm",
+       T::kChoice,
+       kDefaultAlgorithm,
+       "TSIG algorithm (hmac-sha384 and hmac-sha224 are not available through ldns).",
+       false,
+       0,
+       0,
+       {"hmac-md5", "hmac-sha1", "hmac-sha256", "hmac-sha512"}},
+      {"", "ttl", T::kSeconds, "300", "TTL of the record written.", false, 0, 7 * 86400},
+  };
+  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
+    return std::make_unique<Rfc2136Provider>(context);
+  };
+  return info;
+}
+
+}  // namespace chipmunk::providers

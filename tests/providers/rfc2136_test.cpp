@@ -1,0 +1,192 @@
+// The rfc2136 provider against a real BIND 9 (named) started for each test.
+#include <catch2/catch.hpp>
+
+#include "bind_server.hpp"
+#include "provider.hpp"
+
+using namespace chipmunk::providers;
+using chipmunk::IpAddress;
+using chipmunk::test::BindServer;
+
+namespace {
+
+std::unique_ptr<DnsProvider> makeRfc2136(const BindServer& bind, std::vector<Record> records,
+                                         std::map<std::string, std::string> overrides = {}) {
+  ProviderContext context;
+  context.section = "rfc2136";
+  context.settings = {{"server", "127.0.0.1"},
+                      {"port", std::to_string(bind.port())},
+                      {"zone", ""},
+                      {"key_name", bind.keyName()},
+                      {"key_secret", bind.keySecret()},
+                      {"key_algorithm", bind.algorithm()},
+                      {"ttl", "300"}};
+  for (const auto& [k, v] : overrides) {
+    context.settings[k] = v;
+  }
+  context.records = std::move(records);
+  context.http.timeout = std::chrono::seconds(3);
+  return ProviderRegistry::builtin().find("rfc2136")->create(context);
+}
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+const Record kHome{"home", "home", "example.test", RecordType::A};
+const Record kHome6{"home/AAAA", "home", "example.test", RecordType::AAAA};
+
+}  // namespace
+
+TEST_CASE("Rfc2136: replaces the A rrset on a real BIND and honours the TTL",
+          "[providers][integration]") {
+  BindServer bind("example.test", "hmac-sha256",
+                  "home IN A 192.0.2.1\nhome IN A 192.0.2.2\nwww IN A 192.0.2.9");
+  const bool started = bind.start();
+  INFO(bind.log());
+  REQUIRE(started);
+  REQUIRE(bind.dig("home.example.test", "A") == "192.0.2.1 192.0.2.2");
+  auto p = makeRfc2136(bind, {kHome}, {{"ttl", "120"}});
+  REQUIRE(p->prepare().ok());
+  const auto r = p->update(kHome, ip("203.0.113.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::Updated);
+  // Both old addresses went in the same message that added the new one.
+  CHECK(bind.dig("home.example.test", "A") == "203.0.113.7");
+  CHECK(bind.digTtl("home.example.test", "A") == 120);
+  CHECK(bind.dig("www.example.test", "A") == "192.0.2.9");
+  CHECK(p->update(kHome, ip("203.0.113.8")).status == UpdateStatus::Updated);
+  CHECK(bind.dig("home.example.test", "A") == "203.0.113.8");
+}
+
+TEST_CASE("Rfc2136: creates a missing name and keeps A and AAAA apart",
+          "[providers][integration]") {
+  BindServer bind("example.test", "hmac-sha256", "home IN A 192.0.2.1");
+  const bool started = bind.start();
+  INFO(bind.log());
+  REQUIRE(started);
+  auto p = makeRfc2136(bind, {kHome, kHome6});
+  const auto r6 = p->update(kHome6, ip("2001:db8::42"));
+  INFO(r6.detail);
+  CHECK(r6.status == UpdateStatus::Updated);
+  CHECK(bind.dig("home.example.test", "AAAA") == "2001:db8::42");
+  CHECK(bind.dig("home.example.test", "A") == "192.0.2.1");
+  CHECK(p->update(kHome, ip("198.51.100.4")).status == UpdateStatus::Updated);
+  CHECK(bind.dig("home.example.test", "AAAA") == "2001:db8::42");
+  CHECK(bind.dig("home.example.test", "A") == "198.51.100.4");
+  const Record fresh{"new", "new", "example.test", RecordType::A};
+  CHECK(p->update(fresh, ip("198.51.100.5")).status == UpdateStatus::Updated);
+  CHECK(bind.dig("new.example.test", "A") == "198.51.100.5");
+  // An address of the other family is refused before anything is sent.
+  CHECK(p->update(kHome, ip("2001:db8::1")).status == UpdateStatus::Failed);
+}
+
+TEST_CASE("Rfc2136: signs with hmac-sha512 and hmac-sha1 too", "[providers][integration]") {
+  for (const char* algorithm : {"hmac-sha512", "hmac-sha1"}) {
+    BindServer bind("example.test", algorithm, "home IN A 192.0.2.1");
+    const bool started = bind.start();
+    INFO(algorithm << "\n" << bind.log());
+    REQUIRE(started);
+    auto p = makeRfc2136(bind, {kHome});
+    const auto r = p->update(kHome, ip("203.0.113.20"));
+    INFO(r.detail);
+    CHECK(r.status == UpdateStatus::Updated);
+    CHECK(bind.dig("home.example.test", "A") == "203.0.113.20");
+  }
+}
+
+TEST_CASE("Rfc2136: a wrong secret or unknown key is AuthFailed and changes nothing",
+          "[providers][integration]") {
+  BindServer bind("example.test", "hmac-sha256", "home IN A 192.0.2.1");
+  const bool started = bind.start();
+  INFO(bind.log());
+  REQUIRE(started);
+  // A valid base64 secret that is not the server's.
+  const std::string wrongSecret = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  auto wrong = makeRfc2136(bind, {kHome}, {{"key_secret", wrongSecret}});
+  const auto r = wrong->update(kHome, ip("203.0.113.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.detail.find("TSIG") != std::string::npos);
+  CHECK(r.detail.find(wrongSecret) == std::string::npos);
+  CHECK(r.detail.find(bind.keySecret()) == std::string::npos);
+
+  auto unknown = makeRfc2136(bind, {kHome}, {{"key_name", "nobody-key"}});
+  const auto u = unknown->update(kHome, ip("203.0.113.7"));
+  INFO(u.detail);
+  CHECK(u.status == UpdateStatus::AuthFailed);
+  CHECK(u.detail.find("BADKEY") != std::string::npos);
+
+  // The wrong algorithm for the right key name is BADKEY as well.
+  auto algo = makeRfc2136(bind, {kHome}, {{"key_algorithm", "hmac-sha1"}});
+  CHECK(algo->update(kHome, ip("203.0.113.7")).status == UpdateStatus::AuthFailed);
+
+  // Unsigned: the update-policy refuses it.
+  auto unsigned_ = makeRfc2136(bind, {kHome}, {{"key_name", ""}, {"key_secret", ""}});
+  const auto n = unsigned_->update(kHome, ip("203.0.113.7"));
+  INFO(n.detail);
+  CHECK(n.status == UpdateStatus::AuthFailed);
+  CHECK(n.detail.find("REFUSED") != std::string::npos);
+  CHECK(bind.dig("home.example.test", "A") == "192.0.2.1");
+}
+
+TEST_CASE("Rfc2136: names outside the zone and unknown zones are clear errors",
+          "[providers][integration]") {
+  BindServer bind("example.test");
+  const bool started = bind.start();
+  INFO(bind.log());
+  REQUIRE(started);
+  // zone = example.test but the record is in another domain: NOTZONE.
+  const Record outside{"out", "home", "elsewhere.test", RecordType::A};
+  auto p = makeRfc2136(bind, {outside}, {{"zone", "example.test"}});
+  const auto r = p->update(outside, ip("203.0.113.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::NotFound);
+  CHECK(r.detail.find("NOTZONE") != std::string::npos);
+  CHECK(r.detail.find("home.elsewhere.test") != std::string::npos);
+  // A zone this server does not serve: NOTAUTH.
+  auto q = makeRfc2136(bind, {outside});
+  const auto s = q->update(outside, ip("203.0.113.7"));
+  INFO(s.detail);
+  CHECK(s.status == UpdateStatus::NotFound);
+  CHECK(s.detail.find("NOTAUTH") != std::string::npos);
+}
+
+TEST_CASE("Rfc2136: a server that does not answer is RetryLater", "[providers][integration]") {
+  BindServer bind("example.test");
+  REQUIRE(bind.start());
+  const int port = bind.port();
+  bind.stop();
+  ProviderContext context;
+  context.section = "rfc2136";
+  context.settings = {
+      {"server", "127.0.0.1"},    {"port", std::to_string(port)},   {"key_name", "k"},
+      {"key_secret", "c2VjcmV0"}, {"key_algorithm", "hmac-sha256"}, {"ttl", "60"}};
+  context.http.timeout = std::chrono::seconds(1);
+  auto p = ProviderRegistry::builtin().find("rfc2136")->create(context);
+  const auto r = p->update(kHome, ip("203.0.113.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::RetryLater);
+}
+
+TEST_CASE("Rfc2136: bad settings are rejected without echoing the secret", "[providers][unit]") {
+  const auto* info = ProviderRegistry::builtin().find("rfc2136");
+  REQUIRE(info != nullptr);
+  auto make = [&](std::map<std::string, std::string> settings) {
+    ProviderContext context;
+    context.section = "rfc2136";
+    context.settings = std::move(settings);
+    return info->create(context);
+  };
+  CHECK_THROWS_AS(make({{"server", ""}}), std::invalid_argument);
+  CHECK_THROWS_AS(make({{"server", "127.0.0.1"}, {"port", "70000"}}), std::invalid_argument);
+  CHECK_THROWS_AS(make({{"server", "127.0.0.1"}, {"key_name", "k"}}), std::invalid_argument);
+  try {
+    make({{"server", "127.0.0.1"}, {"key_name", "k"}, {"key_secret", "not base64 !!"}});
+    FAIL("accepted a secret that is not base64");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).find("not base64 !!") == std::string::npos);
+    CHECK(std::string(e.what()).find("key_secret") != std::string::npos);
+  }
+  CHECK_NOTHROW(make({{"server", "127.0.0.1"}, {"key_name", "k"}, {"key_secret", "c2VjcmV0"}}));
+}

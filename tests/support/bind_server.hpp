@@ -1,0 +1,52 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace chipmunk::test {
+
+// A real BIND 9 (`named -g`, Debian's bind9) on 127.0.0.1 and a free port, serving one
+// primary zone from a temporary directory. The zone accepts RFC 2136 updates of A and
+// AAAA records signed with a TSIG key made by `tsig-keygen` at start. Stopped (SIGTERM,
+// then SIGKILL) on destruction.
+class BindServer {
+ public:
+  // `records` are zone-file lines added after the SOA and NS ("home IN A 192.0.2.1").
+  explicit BindServer(std::string zone = "example.test", std::string algorithm = "hmac-sha256",
+                      std::string records = "");
+  ~BindServer();
+  BindServer(const BindServer&) = delete;
+  BindServer& operator=(const BindServer&) = delete;
+
+  // Generates the key, writes the config and zone, starts named and waits until it answers.
+  // False (see log()) when named is missing or does not come up.
+  bool start();
+  void stop();
+
+  int port() const { return port_; }
+  const std::string& zone() const { return zone_; }
+  const std::string& keyName() const { return keyName_; }
+  const std::string& keySecret() const { return keySecret_; }
+  const std::string& algorithm() const { return algorithm_; }
+  std::string log() const;
+
+  // `dig @127.0.0.1 -p PORT +short NAME TYPE`, lines sorted and joined with ' ' ("" if none).
+  std::string dig(const std::string& name, const std::string& type) const;
+  // The TTL of the first answer to NAME TYPE, or -1.
+  long digTtl(const std::string& name, const std::string& type) const;
+
+ private:
+  TempDir dir_;
+  std::string zone_;
+  std::string algorithm_;
+  std::string records_;
+  std::string keyName_ = "chipmunk-key";
+  std::string keySecret_;
+  int port_ = 0;
+  std::unique_ptr<ChildProcess> named_;
+};
+
+}  // namespace chipmunk::test

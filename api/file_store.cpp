@@ -117,6 +117,9 @@ FileStore::FileStore(const std::string& dir) : dir_(dir) {
     ::close(dirFd_);
     throw std::runtime_error(why);
   }
+  // Load every record now: expiry only looks at loaded records, and a record stored before
+  // a restart must still expire when its TTL runs out.
+  list();
 }
 
 FileStore::~FileStore() {

@@ -310,6 +310,20 @@ class HttpHandler final : public Pistache::Http::Handler {
     return r;
   }
 
+  static bool isDyndnsPath(const std::string& path) {
+    return path == "/nic/update" || path == "/v3/update";
+  }
+
+  // dyndns2 clients read a 5xx body as return codes: it says 911 (try later), never
+  // something a client could take for success.
+  static Response dyndnsServerError(Response r) {
+    if (r.body.rfind("911", 0) != 0) {
+      r.body = "911\n";
+      r.contentType = "text/plain; charset=utf-8";
+    }
+    return r;
+  }
+
   static bool toInfo(const Pistache::Http::Request& request, RequestInfo& info, bool& keepAlive,
                      bool& http10) {
     using Pistache::Http::Method;
@@ -368,8 +382,10 @@ class HttpHandler final : public Pistache::Http::Handler {
     return true;
   }
 
-  static void finish(ResponseWriter& writer, const RequestInfo& info, const Response& r,
+  static void finish(ResponseWriter& writer, const RequestInfo& info, const Response& given,
                      bool keepAlive, bool http10, std::chrono::steady_clock::time_point start) {
+    const Response& r =
+        given.code >= 500 && isDyndnsPath(info.path) ? dyndnsServerError(given) : given;
     sendResponse(writer, r, info.method == chipmunk::api::Method::kHead, keepAlive, http10);
     static const auto log = logging::get("api");
     if (log->should_log(spdlog::level::info)) {

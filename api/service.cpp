@@ -332,7 +332,7 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     }
     Response r;
     r.contentType = "text/html; charset=utf-8";
-    r.body = yellowPagesHtml();
+    r.body = yellowPagesHtml(hostsRoute(call, "").body);
     r.extraHeaders =
         "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
         "style-src 'unsafe-inline'; connect-src 'self'; img-src data:\r\n"
@@ -493,7 +493,8 @@ void ApiService::countNochg(const Runtime& rt, const std::string& host, int64_t 
     a.windowStart = now;
     a.nochg = 0;
   }
-  if (++a.nochg > rt.config.abuseNochgLimit) {
+  // The limit-th nochg within the window blocks the host: the next request gets "abuse".
+  if (++a.nochg >= rt.config.abuseNochgLimit) {
     a.blockedUntil = now + rt.config.abuseBlock.count();
     a.nochg = 0;
     a.windowStart = now;
@@ -612,7 +613,16 @@ Response ApiService::nicUpdateRoute(Call& call) {
       body += "good " + shown + "\n";
     }
   }
-  return plain(serverError ? 500 : 200, body);
+  if (serverError) {
+    // A 5xx body must not carry "good" (clients would believe it): every host gets 911 and
+    // those already stored answer nochg when the client retries.
+    std::string all;
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      all += "911\n";
+    }
+    return plain(500, all);
+  }
+  return plain(200, body);
 }
 
 }  // namespace chipmunk::api

@@ -118,8 +118,9 @@ class ApiService {
 // "HTTP/1.1 <code> <reason>" reason phrases for the codes we send.
 const char* reasonPhrase(int code);
 
-// The address book page (HTML, CSS and script in one document, no external assets).
-const std::string& yellowPagesHtml();
+// The address book page (HTML, CSS and script in one document, no external assets) showing
+// `recordsJson` (the /hosts answer for the caller).
+std::string yellowPagesHtml(const std::string& recordsJson);
 
 // Validates one /set metadata field; returns an error message or empty.
 std::string checkMetadataField(const std::string& key, const std::string& value);

@@ -1,14 +1,17 @@
 // The address book page: one self-contained HTML document (no external assets), served
-// behind the same authentication as the API. It reads /hosts with the browser's Basic
-// credentials and refreshes itself.
+// behind the same authentication as the API. The server renders the records into the page
+// (a plain table that needs no script, and the same records as JSON for the script); the
+// script adds sorting and copy buttons and refreshes from /hosts.
+#include <rapidjson/document.h>
+
 #include <string>
 
 #include "service.hpp"
 
 namespace chipmunk::api {
+namespace {
 
-const std::string& yellowPagesHtml() {
-  static const std::string kPage = R"HTML(<!DOCTYPE html>
+const char* const kHead = R"HTML(<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -41,11 +44,14 @@ button.copy { font-size: .75em; margin-left: .3em; padding: .1em .4em; cursor: p
   tr { border: 1px solid var(--line); border-radius: .4em; margin: .6em 0; padding: .3em; }
   td { border: 0; padding: .2em .4em; }
   td::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85em; }
+  td.meta:empty { display: none; }
 }
 </style>
 </head>
 <body>
-<header><h1>Chipmunk address book</h1><span id="status">loading&hellip;</span></header>
+<header><h1>Chipmunk address book</h1>)HTML";
+
+const char* const kAfterStatus = R"HTML(</header>
 <main>
 <table id="hosts">
 <thead><tr>
@@ -53,14 +59,20 @@ button.copy { font-size: .75em; margin-left: .3em; padding: .1em .4em; cursor: p
 <th data-key="ipv6">IPv6</th><th data-key="seen_seconds_ago">Last seen</th><th data-key="changed_at">Changed</th>
 <th data-key="meta">Details</th>
 </tr></thead>
-<tbody></tbody>
+)HTML";
+
+const char* const kAfterRows = R"HTML(
 </table>
-<div id="empty" hidden>No records yet. Machines appear here after their first /set or /nic/update.</div>
+)HTML";
+
+const char* const kAfterEmpty =
+    R"HTML(No records yet. Machines appear here after their first /set or /nic/update.</div>
 </main>
 <script>
 "use strict";
-let records = [];
-let sortKey = "name", sortDir = 1;
+)HTML";
+
+const char* const kTail = R"HTML(let sortKey = "name", sortDir = 1;
 const REFRESH_MS = 30000;
 
 function ago(s) {
@@ -133,14 +145,21 @@ function render() {
     th.setAttribute("aria-sort", th.dataset.key === sortKey ? (sortDir > 0 ? "ascending" : "descending") : "none");
   }
 }
+function showStatus() {
+  document.getElementById("status").textContent = records.length + " host" +
+    (records.length === 1 ? "" : "s") + " \u00b7 updated " + new Date().toLocaleTimeString() +
+    " \u00b7 refreshes every " + REFRESH_MS / 1000 + " s";
+}
 async function load() {
   const status = document.getElementById("status");
   try {
-    const res = await fetch("hosts", { credentials: "same-origin", cache: "no-store" });
+    // An absolute URL without user:password@ (fetch refuses those), so that a page opened
+    // with credentials in its URL still loads; the browser sends the cached credentials.
+    const url = new URL("hosts", location.origin + location.pathname);
+    const res = await fetch(url, { credentials: "same-origin", cache: "no-store" });
     if (!res.ok) throw new Error("HTTP " + res.status);
     records = await res.json();
-    status.textContent = records.length + " host" + (records.length === 1 ? "" : "s") +
-      " \u00b7 updated " + new Date().toLocaleTimeString() + " \u00b7 refreshes every " + REFRESH_MS / 1000 + " s";
+    showStatus();
     render();
   } catch (e) {
     status.textContent = "could not load the address book (" + e.message + "); retrying";
@@ -152,13 +171,161 @@ for (const th of document.querySelectorAll("th")) {
     render();
   });
 }
-load();
+// The server put the records into the page: show them now, then refresh.
+showStatus();
+render();
 setInterval(load, REFRESH_MS);
 </script>
 </body>
 </html>
 )HTML";
-  return kPage;
+
+std::string escapeHtml(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Same wording as the script's ago().
+std::string ago(const rapidjson::Value& seconds) {
+  if (!seconds.IsInt64()) {
+    return "never";
+  }
+  const int64_t s = seconds.GetInt64();
+  if (s < 60) {
+    return std::to_string(s) + " s ago";
+  }
+  if (s < 3600) {
+    return std::to_string(s / 60) + " min ago";
+  }
+  if (s < 86400) {
+    return std::to_string(s / 3600) + " h ago";
+  }
+  return std::to_string(s / 86400) + " d ago";
+}
+
+std::string text(const rapidjson::Value& record, const char* key) {
+  const auto it = record.FindMember(key);
+  return it != record.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+bool flag(const rapidjson::Value& record, const char* key) {
+  const auto it = record.FindMember(key);
+  return it != record.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
+std::string cell(const char* label, const std::string& html, const char* cls = nullptr) {
+  std::string out = "<td data-label=\"";
+  out += label;
+  out += "\"";
+  if (cls != nullptr) {
+    out += " class=\"";
+    out += cls;
+    out += "\"";
+  }
+  return out + ">" + html + "</td>";
+}
+
+std::string addressCell(const char* label, const std::string& address) {
+  return cell(label, address.empty() ? "&#8212;"
+                                     : "<span class=\"addr\">" + escapeHtml(address) + "</span>");
+}
+
+std::string renderRows(const rapidjson::Value& records) {
+  std::string out;
+  for (const auto& r : records.GetArray()) {
+    if (!r.IsObject()) {
+      continue;
+    }
+    const bool expired = flag(r, "expired");
+    const bool stale = flag(r, "stale");
+    const std::string name = text(r, "name");
+    out += "<tr data-name=\"" + escapeHtml(name) + "\"";
+    if (expired || stale) {
+      out += std::string(" class=\"") + (stale ? "stale" : "") + (stale && expired ? " " : "") +
+             (expired ? "expired" : "") + "\"";
+    }
+    out += ">";
+    std::string host = "<strong>" + escapeHtml(name) + "</strong>";
+    if (expired) {
+      host += "<span class=\"tag bad\">expired</span>";
+    } else if (stale) {
+      host += "<span class=\"tag\">stale</span>";
+    }
+    out += cell("Host", host);
+    out += cell("Owner", escapeHtml(text(r, "owner")));
+    out += addressCell("IPv4", text(r, "ipv4"));
+    out += addressCell("IPv6", text(r, "ipv6"));
+    const auto seen = r.FindMember("seen_seconds_ago");
+    out += cell("Last seen", seen != r.MemberEnd() ? ago(seen->value) : "never");
+    std::string changed = text(r, "changed_at");
+    if (changed.size() == 20) {  // 2026-11-29T03:08:03Z -> 2026-11-29 03:08:03 UTC
+      changed = changed.substr(0, 10) + " " + changed.substr(11, 8) + " UTC";
+    }
+    out += cell("Changed", changed.empty() ? "&#8212;" : escapeHtml(changed));
+    std::string meta;
+    const auto m = r.FindMember("metadata");
+    if (m != r.MemberEnd() && m->value.IsObject()) {
+      for (const auto& field : m->value.GetObject()) {
+        if (field.value.IsString()) {
+          meta += "<div>" + escapeHtml(field.name.GetString()) + ": " +
+                  escapeHtml(field.value.GetString()) + "</div>";
+        }
+      }
+    }
+    out += cell("Details", meta, "meta");
+    out += "</tr>\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string yellowPagesHtml(const std::string& recordsJson) {
+  rapidjson::Document doc;
+  doc.Parse(recordsJson.c_str(), recordsJson.size());
+  const bool ok = !doc.HasParseError() && doc.IsArray();
+  const size_t count = ok ? doc.Size() : 0;
+  // The JSON goes into a script element: "<" as \u003c keeps "</script>" out of it.
+  std::string embedded;
+  embedded.reserve(recordsJson.size());
+  for (const char c : ok ? recordsJson : std::string("[]")) {
+    embedded += c == '<' ? std::string("\\u003c") : std::string(1, c);
+  }
+  std::string page = kHead;
+  page += "<span id=\"status\">" + std::to_string(count) + (count == 1 ? " host" : " hosts") +
+          "</span>";
+  page += kAfterStatus;
+  page += "<tbody>\n";
+  page += ok ? renderRows(doc) : "";
+  page += "</tbody>";
+  page += kAfterRows;
+  page += count > 0 ? "<div id=\"empty\" hidden>" : "<div id=\"empty\">";
+  page += kAfterEmpty;
+  page += "let records = " + embedded + ";\n";
+  page += kTail;
+  return page;
 }
 
 }  // namespace chipmunk::api

@@ -15,7 +15,7 @@ packages=(
 test_packages=(
   clang-format iproute2 openssl procps util-linux logrotate systemd
   nginx apache2 bind9 bind9-utils bind9-dnsutils
-  ddclient inadyn chromium wrk dpkg-dev
+  ddclient inadyn chromium wrk dpkg-dev nftables
 )
 if [ "${1:-}" = "--tests" ]; then
   shift

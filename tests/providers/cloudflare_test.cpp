@@ -70,7 +70,7 @@ TEST_CASE("Cloudflare: looks up zone and record then PATCHes only the content",
   CHECK(fake.requests().size() == 4);
 }
 
-TEST_CASE("Cloudflare: configured ttl and proxied are sent, zone_id skips the zone lookup",
+TEST_CASE("Cloudflare: configured ttl and proxied are sent and zone_id skips the zone lookup",
           "[providers][unit]") {
   FakeCloudflare fake;
   const std::string zone = fake.addZone("example.com");
@@ -85,7 +85,7 @@ TEST_CASE("Cloudflare: configured ttl and proxied are sent, zone_id skips the zo
   }
 }
 
-TEST_CASE("Cloudflare: an unchanged record is not PATCHed, A and AAAA are separate",
+TEST_CASE("Cloudflare: an unchanged record is not PATCHed and A and AAAA are separate",
           "[providers][unit]") {
   FakeCloudflare fake;
   const std::string zone = fake.addZone("example.com");

@@ -78,7 +78,7 @@ TEST_CASE("DuckDns: accepts full names and rejects names outside duckdns.org",
   CHECK_THROWS_AS(makeDuckDns(fake, {kHome}, ""), std::invalid_argument);
 }
 
-TEST_CASE("DuckDns: a server error is RetryLater, garbage is Failed", "[providers][unit]") {
+TEST_CASE("DuckDns: a server error is RetryLater and garbage is Failed", "[providers][unit]") {
   chipmunk::test::FakeHttpServer server([](const chipmunk::test::FakeRequest& r) {
     chipmunk::test::FakeResponse resp;
     resp.contentType = "text/plain";

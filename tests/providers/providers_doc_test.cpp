@@ -38,7 +38,7 @@ const std::string kDoc = std::string(CHIPMUNK_SOURCE_DIR) + "/docs/PROVIDERS.md"
 
 }  // namespace
 
-TEST_CASE("ProvidersDoc: every provider has a table row, its API link and its settings",
+TEST_CASE("ProvidersDoc: every provider has a table row with its API link and its settings",
           "[providers][unit]") {
   const std::string doc = chipmunk::test::readFile(kDoc);
   REQUIRE_FALSE(doc.empty());

@@ -1,0 +1,329 @@
+// The address book against the real chipmunk-api binary: who may read and write which
+// record, /set metadata validation, the /hosts JSON, the page, record expiry and hooks.
+#include <signal.h>
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <set>
+#include <sstream>
+
+#include "api_instance.hpp"
+#include "raw_http.hpp"
+
+using namespace chipmunk::test;
+
+namespace {
+
+const char* const kUsers =
+    "[Users]\nalice = secret\nbob = hunter2\nadmin = root-pw\n"
+    "[Hosts]\nnas.example.org = alice\n"
+    "[Access]\nread_all = admin\n";
+
+const std::string kAgent = "User-Agent: chipmunk-test/1.0\r\n";
+// 32 bytes of zeros as a WireGuard key.
+const std::string kWgKey = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+HttpResponse get(const ApiInstance& api, const std::string& path, const std::string& user,
+                 const std::string& password) {
+  return httpRequest(api.port(), "GET", path, basicAuth(user, password));
+}
+
+std::set<std::string> names(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  std::set<std::string> out;
+  if (doc.HasParseError() || !doc.IsArray()) {
+    out.insert("<not a JSON array>");
+    return out;
+  }
+  for (const auto& r : doc.GetArray()) {
+    out.insert(r["name"].GetString());
+  }
+  return out;
+}
+
+std::vector<std::string> lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream in(readFile(path));
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
+  }
+  return out;
+}
+
+// A hook that appends its CHIPMUNK_* environment as one line to <dir>/hooks.txt.
+std::string writeRecordingHook(const ApiInstance& api) {
+  const std::string script = api.dir().file("hook.sh");
+  writeFile(script,
+            "printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\\n' \"$CHIPMUNK_EVENT\" \"$CHIPMUNK_USER\" "
+            "\"$CHIPMUNK_HOST\" \"$CHIPMUNK_OLD_IP\" \"$CHIPMUNK_NEW_IP\" \"$CHIPMUNK_OLD_IPV4\" "
+            "\"$CHIPMUNK_NEW_IPV4\" \"$CHIPMUNK_OLD_IPV6\" \"$CHIPMUNK_NEW_IPV6\" >> " +
+                api.dir().file("hooks.txt") + "\n");
+  return "sh " + script;
+}
+
+}  // namespace
+
+TEST_CASE("Address book: users read their own records and read_all users read all",
+          "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  REQUIRE(get(api, "/set?hostname=nas.example.org", "alice", "secret").status == 200);
+  REQUIRE(get(api, "/set", "bob", "hunter2").status == 200);
+
+  // Writing: only names one owns.
+  const auto steal = get(api, "/set?hostname=nas.example.org", "bob", "hunter2");
+  CHECK(steal.status == 403);
+  CHECK(get(api, "/set?hostname=alice", "bob", "hunter2").status == 403);
+  CHECK(get(api, "/set?hostname=other.example.org", "alice", "secret").status == 403);
+
+  // Reading: alice sees hers, admin (read_all) sees everything.
+  CHECK(names(get(api, "/hosts", "alice", "secret").body) ==
+        std::set<std::string>{"alice", "nas.example.org"});
+  CHECK(names(get(api, "/hosts", "bob", "hunter2").body) == std::set<std::string>{"bob"});
+  CHECK(names(get(api, "/hosts", "admin", "root-pw").body) ==
+        std::set<std::string>{"alice", "bob", "nas.example.org"});
+
+  // One record: 404 for an unknown name and, alike, for one the caller may not read.
+  const auto unknown = get(api, "/hosts/nobody.example.org", "alice", "secret");
+  const auto foreign = get(api, "/hosts/bob", "alice", "secret");
+  CHECK(unknown.status == 404);
+  CHECK(foreign.status == 404);
+  CHECK(foreign.body == unknown.body);
+  CHECK(get(api, "/hosts/bob", "admin", "root-pw").status == 200);
+  CHECK(get(api, "/hosts/NAS.Example.org", "alice", "secret").status == 200);
+
+  CHECK(httpRequest(api.port(), "GET", "/hosts").status == 401);
+  CHECK(get(api, "/hosts", "alice", "wrong").status == 401);
+  CHECK(httpRequest(api.port(), "DELETE", "/hosts/alice", basicAuth("alice", "secret")).status ==
+        405);
+}
+
+TEST_CASE("Address book: a record has the documented fields", "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  REQUIRE(get(api, "/set?note=office", "alice", "secret").status == 200);
+  const auto r = get(api, "/hosts/alice", "alice", "secret");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("content-type") == "application/json");
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  REQUIRE(doc.IsObject());
+  for (const char* key :
+       {"name", "owner", "ip", "ipv4", "ipv6", "first_seen", "changed_at", "last_seen",
+        "seen_seconds_ago", "stale", "ttl", "expired", "expired_at", "metadata"}) {
+    INFO(key);
+    CHECK(doc.HasMember(key));
+  }
+  CHECK(std::string(doc["name"].GetString()) == "alice");
+  CHECK(std::string(doc["owner"].GetString()) == "alice");
+  CHECK(std::string(doc["ip"].GetString()) == "127.0.0.1");
+  CHECK(std::string(doc["ipv4"].GetString()) == "127.0.0.1");
+  CHECK(doc["ipv6"].IsNull());
+  CHECK(std::string(doc["last_seen"].GetString()).size() == 20);  // 2026-11-29T03:08:03Z
+  CHECK(doc["stale"].IsFalse());
+  CHECK(doc["expired"].IsFalse());
+  CHECK(doc["expired_at"].IsNull());
+  CHECK(std::string(doc["metadata"]["note"].GetString()) == "office");
+}
+
+TEST_CASE("Address book: set validates metadata", "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  const std::string good = "/set?wg_public_key=" + kWgKey +
+                           "&wg_listen_port=51820&lan_ip=192.168.1.10"
+                           "&gateway_mac=00:11:22:aa:bb:cc&note=rack%202";
+  REQUIRE(get(api, good, "alice", "secret").status == 200);
+  const std::string stored = get(api, "/hosts/alice", "alice", "secret").body;
+  CHECK(stored.find("\"wg_public_key\":\"" + kWgKey + "\"") != std::string::npos);
+  CHECK(stored.find("\"wg_listen_port\":\"51820\"") != std::string::npos);
+  CHECK(stored.find("\"lan_ip\":\"192.168.1.10\"") != std::string::npos);
+  CHECK(stored.find("\"gateway_mac\":\"00:11:22:aa:bb:cc\"") != std::string::npos);
+  CHECK(stored.find("\"note\":\"rack 2\"") != std::string::npos);
+
+  std::string manyFields = "/set?";
+  for (int i = 0; i < 17; ++i) {
+    manyFields += "f" + std::to_string(i) + "=x&";
+  }
+  for (const std::string& bad : std::vector<std::string>{
+           "/set?color=red", "/set?note=" + std::string(101, 'n'), "/set?note=a%01b",
+           "/set?wg_public_key=abc", "/set?wg_public_key=" + kWgKey.substr(0, 40),
+           "/set?wg_listen_port=0", "/set?wg_listen_port=65536", "/set?wg_listen_port=http",
+           "/set?lan_ip=192.168.1", "/set?lan_ip=host.lan", "/set?gateway_mac=00-11-22-aa-bb-cc",
+           "/set?gateway_mac=00:11:22:aa:bb", "/set?lan_ip=" + std::string(300, '1'), manyFields,
+           "/set?ttl=forever", "/set?note=%zz"}) {
+    INFO(bad.substr(0, 80));
+    const auto r = get(api, bad, "alice", "secret");
+    CHECK(r.status == 400);
+    CHECK(r.body.rfind("Bad Request", 0) == 0);
+  }
+  // A form may repeat a field: more than 16 fields in all are refused.
+  std::string repeated;
+  for (int i = 0; i < 17; ++i) {
+    repeated += "note=x&";
+  }
+  const auto tooMany = httpRequest(
+      api.port(), "POST", "/set",
+      basicAuth("alice", "secret") + "Content-Type: application/x-www-form-urlencoded\r\n",
+      repeated);
+  CHECK(tooMany.status == 400);
+  CHECK(tooMany.body == "Bad Request: too many fields");
+  // Rejected requests changed nothing.
+  CHECK(get(api, "/hosts/alice", "alice", "secret").body == stored);
+
+  // A form POST sets metadata too; the new set replaces the old one.
+  const auto post = httpRequest(
+      api.port(), "POST", "/set",
+      basicAuth("alice", "secret") + "Content-Type: application/x-www-form-urlencoded\r\n",
+      "note=moved+to+attic&lan_ip=10.0.0.7");
+  CHECK(post.status == 200);
+  const std::string after = get(api, "/hosts/alice", "alice", "secret").body;
+  CHECK(after.find("\"note\":\"moved to attic\"") != std::string::npos);
+  CHECK(after.find("\"lan_ip\":\"10.0.0.7\"") != std::string::npos);
+  CHECK(after.find("wg_public_key") == std::string::npos);
+}
+
+TEST_CASE("Address book: the page needs credentials and loads nothing from elsewhere",
+          "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  const auto anonymous = httpRequest(api.port(), "GET", "/");
+  CHECK(anonymous.status == 401);
+  CHECK(anonymous.header("www-authenticate").find("Basic") != std::string::npos);
+  CHECK(anonymous.body.find("<table") == std::string::npos);
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  const auto page = get(api, "/", "alice", "secret");
+  REQUIRE(page.status == 200);
+  CHECK(page.header("content-type") == "text/html; charset=utf-8");
+  CHECK(page.header("content-security-policy").find("default-src 'none'") != std::string::npos);
+  CHECK(page.body.find("Chipmunk address book") != std::string::npos);
+  for (const char* external : {"http://", "https://", "<link", "src=", "@import", "url("}) {
+    INFO(external);
+    CHECK(page.body.find(external) == std::string::npos);
+  }
+}
+
+TEST_CASE("Address book: on_change runs with the old and new addresses", "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  api.rewriteConfig(std::string(kUsers) + "[Hooks]\non_change = " + writeRecordingHook(api) + "\n");
+  REQUIRE(api.start());
+  const std::string hooks = api.dir().file("hooks.txt");
+  auto nic = [&](const std::string& query) {
+    return httpRequest(api.port(), "GET", "/nic/update?" + query,
+                       basicAuth("alice", "secret") + kAgent)
+        .body;
+  };
+  REQUIRE(nic("hostname=nas.example.org&myip=192.0.2.1") == "good 192.0.2.1\n");
+  REQUIRE(waitUntil([&] { return lines(hooks).size() == 1; }, std::chrono::seconds(10)));
+  REQUIRE(nic("hostname=nas.example.org&myip=192.0.2.2,2001:db8::2") ==
+          "good 192.0.2.2,2001:db8::2\n");
+  REQUIRE(nic("hostname=nas.example.org&myip=192.0.2.2,2001:db8::2") ==
+          "nochg 192.0.2.2,2001:db8::2\n");
+  REQUIRE(get(api, "/set?note=metadata-only", "bob", "hunter2").status == 200);
+  REQUIRE(waitUntil([&] { return lines(hooks).size() >= 3; }, std::chrono::seconds(10)));
+  // The hooks run in order; nochg and a metadata-only change would come after bob's.
+  REQUIRE(get(api, "/set?note=again", "bob", "hunter2").status == 200);
+  REQUIRE(nic("hostname=nas.example.org&myip=192.0.2.3") == "good 192.0.2.3\n");
+  REQUIRE(waitUntil([&] { return lines(hooks).size() >= 4; }, std::chrono::seconds(10)));
+  CHECK(lines(hooks) ==
+        std::vector<std::string>{
+            "change|alice|nas.example.org||192.0.2.1||192.0.2.1||",
+            "change|alice|nas.example.org|192.0.2.1|192.0.2.2|192.0.2.1|192.0.2.2||2001:db8::2",
+            "change|bob|bob||127.0.0.1||127.0.0.1||",
+            "change|alice|nas.example.org|192.0.2.2|192.0.2.3|192.0.2.2|192.0.2.3|2001:db8::2|"
+            "2001:db8::2"});
+}
+
+TEST_CASE("Address book: a record expires once and on_expire runs exactly once",
+          "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  const std::string hook = writeRecordingHook(api);
+  api.rewriteConfig(std::string(kUsers) + "[TTL]\nalice = 2s\n[Hooks]\non_change = " + hook +
+                    "\non_expire = " + hook + "\n");
+  REQUIRE(api.start());
+  const std::string hooks = api.dir().file("hooks.txt");
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  REQUIRE(get(api, "/set", "bob", "hunter2").status == 200);  // no TTL: never expires
+  REQUIRE(fileExists(api.dataDir() + "/alice.cm"));
+  REQUIRE(waitUntil([&] { return lines(hooks).size() >= 3; }, std::chrono::seconds(15)));
+  // Give a second expiry every chance to happen (the check runs every second).
+  CHECK_FALSE(waitUntil([&] { return lines(hooks).size() > 3; }, std::chrono::seconds(4)));
+  const auto seen = lines(hooks);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[2] == "expire|alice|alice|127.0.0.1||127.0.0.1|||");
+  CHECK_FALSE(fileExists(api.dataDir() + "/alice.cm"));
+  CHECK(api.log().find("record expired name=alice owner=alice") != std::string::npos);
+  const auto record = get(api, "/hosts/alice", "alice", "secret").body;
+  CHECK(record.find("\"ip\":null") != std::string::npos);
+  CHECK(record.find("\"expired\":true") != std::string::npos);
+  CHECK(get(api, "/hosts/bob", "bob", "hunter2").body.find("\"expired\":false") !=
+        std::string::npos);
+
+  // Coming back is a change from nothing, and the record can expire again later.
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  REQUIRE(waitUntil([&] { return lines(hooks).size() >= 4; }, std::chrono::seconds(10)));
+  CHECK(lines(hooks)[3] == "change|alice|alice||127.0.0.1||127.0.0.1||");
+  CHECK(fileExists(api.dataDir() + "/alice.cm"));
+}
+
+TEST_CASE("Address book: a record stored before a restart still expires", "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  const std::string hook = writeRecordingHook(api);
+  api.rewriteConfig(std::string(kUsers) + "[TTL]\nalice = 4s\n[Hooks]\non_expire = " + hook + "\n");
+  REQUIRE(api.start());
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  api.stop();
+  const std::string hooks = api.dir().file("hooks.txt");
+  REQUIRE(lines(hooks).empty());  // stopped before the TTL ran out
+  REQUIRE(api.start());
+  REQUIRE(waitUntil([&] { return !lines(hooks).empty(); }, std::chrono::seconds(15)));
+  CHECK(lines(hooks) == std::vector<std::string>{"expire|alice|alice|127.0.0.1||127.0.0.1|||"});
+  // Once expired, a further restart does not expire it again.
+  api.stop();
+  REQUIRE(api.start());
+  CHECK_FALSE(waitUntil([&] { return lines(hooks).size() > 1; }, std::chrono::seconds(3)));
+}
+
+TEST_CASE("Address book: a hanging hook is killed at the timeout and requests go on",
+          "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  const std::string script = api.dir().file("hang.sh");
+  const std::string out = api.dir().file("hooks.txt");
+  const std::string pidFile = api.dir().file("hook.pid");
+  writeFile(script, "echo \"$CHIPMUNK_NEW_IP\" >> " + out +
+                        "\nif [ \"$CHIPMUNK_NEW_IP\" = 192.0.2.1 ]; then echo $$ > " + pidFile +
+                        "; exec sleep 300; fi\n");
+  api.rewriteConfig(std::string(kUsers) + "[Hooks]\non_change = sh " + script + "\ntimeout = 1s\n");
+  REQUIRE(api.start());
+  auto nic = [&](const std::string& ip) {
+    return httpRequest(api.port(), "GET", "/nic/update?hostname=nas.example.org&myip=" + ip,
+                       basicAuth("alice", "secret") + kAgent);
+  };
+  REQUIRE(nic("192.0.2.1").body == "good 192.0.2.1\n");
+  REQUIRE(waitUntil([&] { return fileExists(pidFile) && !readFile(pidFile).empty(); },
+                    std::chrono::seconds(10)));
+  const pid_t hookPid = std::stoi(readFile(pidFile));
+  // While the hook hangs, requests are answered and further hooks queue.
+  const auto during = nic("192.0.2.2");
+  CHECK(during.status == 200);
+  CHECK(during.body == "good 192.0.2.2\n");
+  REQUIRE(api.waitForLog("hook timed out event=change host=nas.example.org timeout_s=1"));
+  CHECK(waitUntil([&] { return ::kill(hookPid, 0) != 0; }, std::chrono::seconds(5)));
+  REQUIRE(waitUntil([&] { return lines(out).size() == 2; }, std::chrono::seconds(10)));
+  CHECK(lines(out) == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
+}
+
+TEST_CASE("Address book: a failing hook is logged and does not block requests",
+          "[api][addressbook]") {
+  ApiInstance api(std::string(kUsers) + "[Hooks]\non_change = exit 3\n");
+  REQUIRE(api.start());
+  CHECK(get(api, "/set", "alice", "secret").status == 200);
+  REQUIRE(api.waitForLog("hook failed event=change host=alice exit=3"));
+  CHECK(get(api, "/set", "bob", "hunter2").status == 200);
+  REQUIRE(api.waitForLog("hook failed event=change host=bob exit=3"));
+  CHECK(api.process().running());
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Real, unchanged dyndns2 clients against chipmunk-api: Debian's ddclient (3.10) and
+# inadyn (2.10) each update records that /hosts then shows.
+# Usage: real_clients.sh CHIPMUNK_API_BIN [ddclient|inadyn|all]
+# Both clients fall back to public services on their own when they dislike something, so
+# the server and the clients run in a network namespace that has only loopback; the fixed
+# port below is private to that namespace.
+set -euo pipefail
+
+api_bin=${1:?usage: real_clients.sh CHIPMUNK_API_BIN [ddclient|inadyn|all]}
+which_clients=${2:-all}
+
+if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
+  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
+  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
+fi
+ip link set lo up
+
+for tool in ddclient inadyn curl; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/install-deps.sh --tests)"; exit 77; }
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-clients-XXXXXX")
+api_pid=""
+cleanup() {
+  local rc=$?
+  if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
+    kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
+  fi
+  if [ $rc -ne 0 ]; then
+    for f in "$work"/*.log; do echo "===== $f"; cat "$f"; done
+  fi
+  rm -rf "$work"
+  exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+port=8080
+mkdir "$work/data"
+cat > "$work/api.ini" <<INI
+[Server]
+listen = 127.0.0.1:$port
+; inadyn's check-IP request (GET /get/ip, HTTP/1.0) carries no credentials.
+public_ip_endpoints = yes
+[Paths]
+client_update_dir = data
+[Log]
+file = api.log
+[Users]
+ddc = ddc-secret
+ina = ina-secret
+admin = admin-secret
+[Hosts]
+home.example.org = ddc
+office.example.org = ddc
+cabin.example.org = ina
+[Access]
+read_all = admin
+INI
+"$api_bin" --config "$work/api.ini" >"$work/api-stdout.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 100); do
+  grep -q "listening address=" "$work/api.log" 2>/dev/null && break
+  kill -0 "$api_pid" 2>/dev/null || fail "chipmunk-api exited"
+  sleep 0.1
+done
+grep -q "listening address=" "$work/api.log" || fail "chipmunk-api did not start"
+
+hosts() { curl -sS --fail -u admin:admin-secret "http://127.0.0.1:$port/hosts/$1"; }
+expect_ip() {  # expect_ip HOST FIELD VALUE
+  local json
+  json=$(hosts "$1") || fail "/hosts/$1 failed"
+  echo "$json" | grep -q "\"$2\":\"$3\"" || fail "/hosts/$1 has no $2=$3: $json"
+  echo "ok: /hosts/$1 shows $2 $3"
+}
+
+run_ddclient() {
+  # ddclient 3.10: use=ip names the address; -force updates even if the cache agrees.
+  cat > "$work/ddclient.conf" <<CONF
+daemon=0
+syslog=no
+ssl=no
+protocol=dyndns2
+use=ip, ip=$1
+server=127.0.0.1:$port
+login=ddc
+password=ddc-secret
+home.example.org,office.example.org
+CONF
+  chmod 600 "$work/ddclient.conf"
+  local rc=0
+  ddclient -daemon=0 -force -verbose -file "$work/ddclient.conf" -cache "$work/ddclient.cache" \
+    >"$work/ddclient-$2.log" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || fail "ddclient exited $rc"
+}
+
+if [ "$which_clients" = all ] || [ "$which_clients" = ddclient ]; then
+  run_ddclient 192.0.2.44 first
+  grep -q "SUCCESS:.*home.example.org.*good" "$work/ddclient-first.log" || fail "ddclient: no good for home"
+  grep -q "SUCCESS:.*office.example.org.*good" "$work/ddclient-first.log" || fail "ddclient: no good for office"
+  grep -q "FAILED" "$work/ddclient-first.log" && fail "ddclient reported a failure"
+  expect_ip home.example.org ipv4 192.0.2.44
+  expect_ip office.example.org ipv4 192.0.2.44
+  # Again with the same address: the server answers nochg and ddclient is content.
+  run_ddclient 192.0.2.44 second
+  # (ddclient reports nochg as a WARNING that repeated updates are considered abusive.)
+  grep -q "updating home.example.org: nochg" "$work/ddclient-second.log" || fail "ddclient: no nochg"
+  grep -q "FAILED" "$work/ddclient-second.log" && fail "ddclient reported a failure on nochg"
+  # A new address.
+  run_ddclient 198.51.100.9 third
+  grep -q "SUCCESS:.*home.example.org.*good" "$work/ddclient-third.log" || fail "ddclient: no good after a change"
+  expect_ip home.example.org ipv4 198.51.100.9
+  echo "ok: ddclient"
+fi
+
+if [ "$which_clients" = all ] || [ "$which_clients" = inadyn ]; then
+  mkdir -p "$work/inadyn-cache"
+  cat > "$work/inadyn.conf" <<CONF
+period = 300
+verify-address = false
+custom chipmunk {
+    username       = ina
+    password       = ina-secret
+    ssl            = false
+    checkip-server = 127.0.0.1:$port
+    checkip-path   = /get/ip
+    checkip-ssl    = false
+    ddns-server    = 127.0.0.1:$port
+    ddns-path      = "/nic/update?hostname=%h&myip=%i"
+    hostname       = cabin.example.org
+}
+CONF
+  rc=0
+  timeout 60 inadyn --foreground --once --force -f "$work/inadyn.conf" \
+    --cache-dir="$work/inadyn-cache" --no-pidfile -l debug >"$work/inadyn.log" 2>&1 || rc=$?
+  [ $rc -eq 0 ] || fail "inadyn exited $rc"
+  grep -q "Successful alias table update" "$work/inadyn.log" || fail "inadyn: no successful update"
+  # (inadyn also logs that it cannot resolve the host name: the namespace has no DNS.)
+  if grep -q "DDNS server response: HTTP/1.1 [^2]" "$work/inadyn.log"; then fail "inadyn got an error status"; fi
+  # inadyn's check-IP asked /get/ip, which saw 127.0.0.1: that is what it sent as myip.
+  expect_ip cabin.example.org ipv4 127.0.0.1
+  grep -q "Your IP:  127.0.0.1" "$work/inadyn.log" || fail "inadyn did not use /get/ip"
+  echo "ok: inadyn"
+fi
+echo "PASS: real clients"

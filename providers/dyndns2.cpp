@@ -7,7 +7,9 @@
 // Codes that mean "this will never work as configured" stop the record until the
 // configuration is reloaded, as the return-codes page asks of clients; "dnserr" and "911"
 // ask for at least 30 minutes before the next try.
+#include <map>
 #include <stdexcept>
+#include <utility>
 
 #include "provider.hpp"
 
@@ -50,10 +52,21 @@ class Dyndns2Provider final : public DnsProvider {
   UpdateResult update(const Record& record, const IpAddress& ip) override {
     HttpRequest req;
     // Servers that keep A and AAAA apart read an IPv6 address from myipv6= (ipv6_param =
-    // myipv6); Dyn-style servers, chipmunk-api included, take either family in myip=.
+    // myipv6); Dyn-style servers, chipmunk-api included, take either family in myip=; some
+    // (ddclient 4, Fritz!Box style) want both at once, myip=V4,V6 (ipv6_param = combined):
+    // then the other family's last accepted address goes along.
+    const std::string fqdn = config::lowercase(record.fqdn());
+    std::string value = ip.toString();
+    if (ipv6Param_ == "combined") {
+      const auto& last = last_[fqdn];
+      const std::string& other = ip.isV4() ? last.second : last.first;
+      if (!other.empty()) {
+        value = ip.isV4() ? value + "," + other : other + "," + value;
+      }
+    }
     const std::string param = ip.isV6() && ipv6Param_ == "myipv6" ? "myipv6" : "myip";
     req.url = server_ + "/nic/update?hostname=" + urlEncode(record.fqdn()) + "&" + param + "=" +
-              urlEncode(ip.toString());
+              urlEncode(value);
     req.basicAuth = std::make_pair(username_, password_);
     const HttpResponse resp = http_.perform(req);
     const std::string code =
@@ -68,11 +81,9 @@ class Dyndns2Provider final : public DnsProvider {
     if (!resp.transportOk() || resp.status != 200) {
       return classifyHttpFailure(resp, "nic/update");
     }
-    if (code == "good") {
-      return make(UpdateStatus::Updated, detail);
-    }
-    if (code == "nochg") {
-      return make(UpdateStatus::Unchanged, detail);
+    if (code == "good" || code == "nochg") {
+      (ip.isV4() ? last_[fqdn].first : last_[fqdn].second) = ip.toString();
+      return make(code == "good" ? UpdateStatus::Updated : UpdateStatus::Unchanged, detail);
     }
     if (code == "badauth") {
       return make(UpdateStatus::AuthFailed, detail + " (user name or password refused)", true);
@@ -100,6 +111,7 @@ class Dyndns2Provider final : public DnsProvider {
   std::string password_;
   std::string ipv6Param_;
   HttpClient http_;
+  std::map<std::string, std::pair<std::string, std::string>> last_;  // fqdn -> accepted v4, v6
 };
 
 }  // namespace
@@ -118,12 +130,13 @@ ProviderInfo dyndns2Provider() {
        "ipv6_param",
        T::kChoice,
        "myip",
-       "Query parameter that carries an AAAA record's address: myip (Dyn, chipmunk-api) or "
-       "myipv6 (servers that keep the families apart).",
+       "Query parameter that carries an AAAA record's address: myip (Dyn, chipmunk-api), "
+       "myipv6 (servers that keep the families apart) or combined (myip=V4,V6 with the "
+       "other family's last address).",
        false,
        0,
        0,
-       {"myip", "myipv6"}},
+       {"myip", "myipv6", "combined"}},
   };
   info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
     return std::make_unique<Dyndns2Provider>(context);

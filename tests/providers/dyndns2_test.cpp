@@ -156,3 +156,45 @@ TEST_CASE("Dyndns2: chipmunk-api takes the A and the AAAA address of one name",
   // the family of the last update: going back to A is a change there (good), not nochg.
   CHECK(p->update(kHome, *IpAddress::parse("198.51.100.7")).ok());
 }
+
+TEST_CASE("Dyndns2: ipv6_param combined sends myip with both families", "[providers][unit]") {
+  chipmunk::test::FakeHttpServer server([](const chipmunk::test::FakeRequest&) {
+    chipmunk::test::FakeResponse resp;
+    resp.contentType = "text/plain";
+    resp.body = "good\n";
+    return resp;
+  });
+  ProviderContext context;
+  context.section = "dyndns2";
+  context.settings = {
+      {"server", server.url()}, {"username", "u"}, {"password", "p"}, {"ipv6_param", "combined"}};
+  auto p = ProviderRegistry::builtin().find("dyndns2")->create(context);
+  const Record home6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+  CHECK(p->update(kHome, *IpAddress::parse("198.51.100.7")).ok());
+  CHECK(p->update(home6, *IpAddress::parse("2001:db8::5")).ok());
+  CHECK(p->update(kHome, *IpAddress::parse("198.51.100.8")).ok());
+  const auto reqs = server.requests();
+  REQUIRE(reqs.size() == 3);
+  CHECK(reqs[0].param("myip") == "198.51.100.7");
+  CHECK(reqs[1].param("myip") == "198.51.100.7%2C2001%3Adb8%3A%3A5");
+  CHECK(reqs[2].param("myip") == "198.51.100.8%2C2001%3Adb8%3A%3A5");
+}
+
+TEST_CASE("Dyndns2: ipv6_param combined works with chipmunk-api", "[providers][integration]") {
+  chipmunk::test::ApiInstance api("[Users]\nalice = secret\n[Hosts]\nhome.example.com = alice\n");
+  REQUIRE(api.start());
+  ProviderContext context;
+  context.section = "dyndns2";
+  context.settings = {{"server", "http://127.0.0.1:" + std::to_string(api.port())},
+                      {"username", "alice"},
+                      {"password", "secret"},
+                      {"ipv6_param", "combined"}};
+  context.http.timeout = std::chrono::seconds(5);
+  auto p = ProviderRegistry::builtin().find("dyndns2")->create(context);
+  const Record home6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+  CHECK(p->update(kHome, *IpAddress::parse("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(p->update(home6, *IpAddress::parse("2001:db8::5")).status == UpdateStatus::Updated);
+  // Both families in one request: repeating either is nochg now.
+  CHECK(p->update(kHome, *IpAddress::parse("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(p->update(home6, *IpAddress::parse("2001:db8::5")).status == UpdateStatus::Unchanged);
+}

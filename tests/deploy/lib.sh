@@ -39,7 +39,11 @@ cleanup() {
       tail -n 40 "$f" >&2 || true
     done
   fi
-  [ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
+  if [ -n "${KEEP_TMP:-}" ]; then
+    echo "kept $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

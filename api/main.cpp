@@ -16,6 +16,7 @@
 #include "file_store.hpp"
 #include "logging.hpp"
 #include "password_hash.hpp"
+#include "push.hpp"
 #include "server.hpp"
 
 namespace {
@@ -161,7 +162,9 @@ int main(int argc, char** argv) {
 
   ApiConfig config;
   std::vector<std::string> errors;
-  if (!chipmunk::config::loadApiConfig(configPath, config, errors)) {
+  const auto providerDecls = chipmunk::api::pushProviderDeclarations();
+  if (!chipmunk::config::loadApiConfig(configPath, providerDecls, config, errors) ||
+      !chipmunk::api::PushService::check(config, errors)) {
     printErrors(errors);
     std::cerr << "chipmunk-api: " << errors.size() << " configuration error"
               << (errors.size() == 1 ? "" : "s") << "\n";
@@ -199,9 +202,15 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<chipmunk::api::ApiServer> server;
   std::shared_ptr<chipmunk::api::FileStore> store;
+  std::shared_ptr<chipmunk::api::PushService> push;
   try {
     store = std::make_shared<chipmunk::api::FileStore>(config.dataDir);
     server = std::make_unique<chipmunk::api::ApiServer>(config, store);
+    push = chipmunk::api::PushService::create(config, *store, errors);
+    if (!push) {
+      throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
+    }
+    server->setPushListener(push);
     server->start();
   } catch (const std::exception& e) {
     log->critical("start-up failed error=\"{}\"", e.what());
@@ -231,7 +240,13 @@ int main(int argc, char** argv) {
     } else if (sig == SIGHUP) {
       ApiConfig fresh;
       std::vector<std::string> reloadErrors;
-      if (!chipmunk::config::loadApiConfig(configPath, fresh, reloadErrors)) {
+      std::shared_ptr<chipmunk::api::PushService> freshPush;
+      if (chipmunk::config::loadApiConfig(configPath, providerDecls, fresh, reloadErrors)) {
+        ApiConfig pushConfig = fresh;
+        pushConfig.dataDir = config.dataDir;  // a new data directory needs a restart
+        freshPush = chipmunk::api::PushService::create(pushConfig, *store, reloadErrors);
+      }
+      if (!freshPush) {
         for (const auto& e : reloadErrors) {
           log->error("config reload rejected: {}", e);
         }
@@ -254,6 +269,9 @@ int main(int argc, char** argv) {
       }
       chipmunk::logging::setLevel(fresh.logLevel);
       server->reload(fresh);
+      push->stop();  // an exchange in progress finishes first
+      push = freshPush;
+      server->setPushListener(push);
       config.users = fresh.users;
       log->info("config reloaded users={}", fresh.users.size());
       chipmunk::logging::flush();
@@ -263,6 +281,7 @@ int main(int argc, char** argv) {
     }
   }
   server->shutdown();
+  push->stop();
   store->flush();
   log->info("stopped");
   chipmunk::logging::shutdown();

@@ -140,7 +140,7 @@ bool percentDecode(const std::string& in, std::string& out) {
 
 }  // namespace
 
-// Turns record changes and expiries into hook runs.
+// Turns record changes and expiries into hook runs, then tells the gateway-mode pusher.
 class HookListener final : public RecordListener {
  public:
   explicit HookListener(const config::ApiConfig& config) { configure(config); }
@@ -153,6 +153,10 @@ class HookListener final : public RecordListener {
     timeout_ = config.hookTimeout;
   }
   void stop() { runner_.stop(); }
+  void setNext(std::shared_ptr<RecordListener> next) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    next_ = std::move(next);
+  }
 
   // RecordListener
   void recordChanged(const std::string& owner, const HostRecord& before,
@@ -161,12 +165,18 @@ class HookListener final : public RecordListener {
     if (!onChange_.empty()) {
       runner_.run(onChange_, environment("change", owner, before, &after), timeout_);
     }
+    if (next_) {
+      next_->recordChanged(owner, before, after);
+    }
   }
   void recordExpired(const std::string& owner, const HostRecord& record) override {
     std::lock_guard<std::mutex> lock(mutex_);
     logging::get("api")->info("record expired name={} owner={}", record.name, owner);
     if (!onExpire_.empty()) {
       runner_.run(onExpire_, environment("expire", owner, record, nullptr), timeout_);
+    }
+    if (next_) {
+      next_->recordExpired(owner, record);
     }
   }
 
@@ -195,6 +205,7 @@ class HookListener final : public RecordListener {
   std::string onChange_;
   std::string onExpire_;
   std::chrono::seconds timeout_{10};
+  std::shared_ptr<RecordListener> next_;
   HookRunner runner_;
 };
 
@@ -463,6 +474,10 @@ uint16_t ApiServer::port() const {
 std::string ApiServer::boundAddress() const {
   const bool v6 = config_.listenHost.find(':') != std::string::npos;
   return (v6 ? "[" + config_.listenHost + "]" : config_.listenHost) + ":" + std::to_string(port());
+}
+
+void ApiServer::setPushListener(std::shared_ptr<RecordListener> push) {
+  hooks_->setNext(std::move(push));
 }
 
 void ApiServer::reload(const config::ApiConfig& config) {

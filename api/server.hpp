@@ -38,6 +38,8 @@ class ApiServer {
   // "127.0.0.1:8080" or "[::]:8080" with the bound port.
   std::string boundAddress() const;
   void reload(const config::ApiConfig& config);
+  // Gateway mode: told of every record change after the hooks (nullptr: nobody).
+  void setPushListener(std::shared_ptr<RecordListener> push);
   void shutdown();
   ApiService& service() { return *service_; }
 

@@ -104,6 +104,17 @@ Schema makeApiSchema() {
             "Shell command run when a record expires (same environment; NEW values empty)."})
       .add({"Hooks", "timeout", T::kSeconds, "10s",
             "A hook still running after this long is killed.", false, 1, 3600})
+      .add({"Push", "retry_min", T::kSeconds, "30s",
+            "Gateway mode: first wait after a failed push to a DNS provider; doubled on every "
+            "failure, with jitter.",
+            false, 1, 86400})
+      .add({"Push", "retry_max", T::kSeconds, "1h", "Gateway mode: longest wait between retries.",
+            false, 1, 604800})
+      .add({"Push", "timeout", T::kSeconds, "30s",
+            "Gateway mode: time limit of every exchange with a provider.", false, 1, 600})
+      .add({"Push", "verify_tls", T::kBool, "yes", "Gateway mode: verify providers' certificates."})
+      .add({"Push", "ca_file", T::kString, "",
+            "Gateway mode: CA bundle (PEM); empty: the system's."})
       .addDynamicSection({"Hosts", "host name (FQDN)", "owning user",
                           [](const std::string& host, const std::string& owner) -> std::string {
                             if (!isValidHostName(host)) {
@@ -145,6 +156,58 @@ Schema makeApiSchema() {
              return {};
            }});
   return schema;
+}
+
+constexpr const char* kPushPrefix = "push:";
+
+bool startsWith(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+// "linode" or "linode:work" -> "linode"; empty when the section is not a provider's.
+std::string providerOfSection(const std::vector<ProviderDecl>& providers,
+                              const std::string& section) {
+  const std::string s = lowercase(section);
+  const std::string base = s.substr(0, s.find(':'));
+  for (const auto& p : providers) {
+    if (p.name == base) {
+      return base;
+    }
+  }
+  return {};
+}
+
+void addPushSection(Schema& schema, const std::string& s) {
+  using T = SettingType;
+  schema
+      .add({s, "record", T::kString, "", "The record on this server: a user or a [Hosts] name.",
+            true})
+      .add(
+          {s, "provider", T::kString, "", "Provider section ([linode], [rfc2136:lan], ...).", true})
+      .add({s, "host", T::kString, "", "Name relative to domain (empty: the apex)."})
+      .add({s, "domain", T::kString, "", "The zone, e.g. example.com.", true})
+      .add({s,
+            "type",
+            T::kChoice,
+            "a",
+            "a: the IPv4 address, aaaa: the IPv6 one, both.",
+            false,
+            0,
+            0,
+            {"a", "aaaa", "both"}});
+}
+
+// The fixed sections plus, for every [push:LABEL] and provider section of the document,
+// that section's settings.
+Schema apiSchemaFor(const std::vector<ProviderDecl>& providers, const IniDocument& doc);
+
+bool validLabel(const std::string& label) {
+  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+    return false;
+  }
+  return std::all_of(label.begin(), label.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '*';
+  });
 }
 
 }  // namespace
@@ -225,14 +288,154 @@ std::chrono::seconds ApiConfig::ttlFor(const std::string& name) const {
   return defaultTtl;
 }
 
+namespace {
+
+Schema apiSchemaFor(const std::vector<ProviderDecl>& providers, const IniDocument& doc) {
+  Schema schema = apiSchema();
+  std::vector<std::string> done;
+  for (const auto& section : doc.sections) {
+    const std::string s = lowercase(section.name);
+    if (std::find(done.begin(), done.end(), s) != done.end()) {
+      continue;
+    }
+    done.push_back(s);
+    if (startsWith(s, kPushPrefix) && s.size() > 5) {
+      addPushSection(schema, section.name);
+    } else if (const std::string p = providerOfSection(providers, s); !p.empty()) {
+      for (const auto& decl : providers) {
+        if (decl.name == p) {
+          for (auto spec : decl.settings) {
+            spec.section = section.name;
+            schema.add(std::move(spec));
+          }
+        }
+      }
+    }
+  }
+  return schema;
+}
+
+// Gateway mode: provider accounts and [push:LABEL] sections, checked against the users and
+// hosts.
+void loadPush(const std::string& path, const std::vector<ProviderDecl>& providers,
+              const IniDocument& doc, const Schema& schema, const Settings& settings,
+              ApiConfig& config, std::vector<std::string>& errors) {
+  config.pushRetryMin = settings.getSeconds("Push", "retry_min");
+  config.pushRetryMax = settings.getSeconds("Push", "retry_max");
+  config.pushTimeout = settings.getSeconds("Push", "timeout");
+  config.pushVerifyTls = settings.getBool("Push", "verify_tls");
+  config.pushCaFile = settings.getString("Push", "ca_file").empty()
+                          ? std::string()
+                          : settings.getPath("Push", "ca_file");
+  std::vector<std::string> seen;
+  for (const auto& section : doc.sections) {
+    const std::string s = lowercase(section.name);
+    const std::string provider = providerOfSection(providers, s);
+    if (provider.empty() || std::find(seen.begin(), seen.end(), s) != seen.end()) {
+      continue;
+    }
+    seen.push_back(s);
+    AccountConfig account;
+    account.section = s;
+    account.provider = provider;
+    account.where = path + ":" + std::to_string(section.line);
+    for (const auto& spec : schema.settings()) {
+      if (lowercase(spec.section) == s) {
+        account.settings[lowercase(spec.key)] = settings.getString(spec.section, spec.key);
+      }
+    }
+    config.pushAccounts.push_back(std::move(account));
+  }
+  seen.clear();
+  for (const auto& section : doc.sections) {
+    const std::string s = lowercase(section.name);
+    if (!startsWith(s, kPushPrefix) || std::find(seen.begin(), seen.end(), s) != seen.end()) {
+      continue;
+    }
+    seen.push_back(s);
+    const std::string where = path + ":" + std::to_string(section.line);
+    const std::string label = section.name.substr(5);
+    const std::string record = settings.getString(section.name, "record");
+    const bool isUser = std::any_of(config.users.begin(), config.users.end(),
+                                    [&](const ApiUser& u) { return u.name == record; });
+    const std::string name = isUser ? record : lowercase(record);
+    if (!isUser && config.hostOwners.count(name) == 0) {
+      errors.push_back(settings.where(section.name, "record") + ": [" + section.name +
+                       "] record \"" + record.substr(0, 64) +
+                       "\" is neither a user nor a [Hosts] name");
+      continue;
+    }
+    const std::string accountName = lowercase(settings.getString(section.name, "provider"));
+    const auto account =
+        std::find_if(config.pushAccounts.begin(), config.pushAccounts.end(),
+                     [&](const AccountConfig& a) { return a.section == accountName; });
+    if (account == config.pushAccounts.end()) {
+      std::string names;
+      for (const auto& p : providers) {
+        names += (names.empty() ? "" : ", ") + p.name;
+      }
+      errors.push_back(settings.where(section.name, "provider") + ": provider section [" +
+                       accountName.substr(0, 60) + "] is not in the file (providers: " + names +
+                       ")");
+      continue;
+    }
+    const std::string domain = lowercase(settings.getString(section.name, "domain"));
+    std::string host = lowercase(settings.getString(section.name, "host"));
+    if (host == "@") {
+      host.clear();
+    }
+    if (!isValidHostName(domain)) {
+      errors.push_back(settings.where(section.name, "domain") + ": [" + section.name +
+                       "] domain \"" + domain.substr(0, 60) + "\" is not a domain name");
+      continue;
+    }
+    bool hostOk = host.size() <= 190;
+    for (size_t start = 0; hostOk && !host.empty() && start <= host.size();) {
+      size_t dot = host.find('.', start);
+      dot = dot == std::string::npos ? host.size() : dot;
+      hostOk = validLabel(host.substr(start, dot - start));
+      start = dot + 1;
+    }
+    if (!hostOk) {
+      errors.push_back(settings.where(section.name, "host") + ": [" + section.name + "] host \"" +
+                       host.substr(0, 60) + "\" is not a host name");
+      continue;
+    }
+    const std::string type = lowercase(settings.getString(section.name, "type"));
+    for (const bool v6 : {false, true}) {
+      if ((v6 && type == "a") || (!v6 && type == "aaaa")) {
+        continue;
+      }
+      PushTarget target;
+      target.label = type == "both" ? label + (v6 ? "/AAAA" : "/A") : label;
+      target.name = name;
+      target.account = account->section;
+      target.provider = account->provider;
+      target.host = host;
+      target.domain = domain;
+      target.ipv6 = v6;
+      target.where = where;
+      config.pushTargets.push_back(std::move(target));
+    }
+  }
+}
+
+}  // namespace
+
 bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::string>& errors) {
+  return loadApiConfig(path, {}, out, errors);
+}
+
+bool loadApiConfig(const std::string& path, const std::vector<ProviderDecl>& providers,
+                   ApiConfig& out, std::vector<std::string>& errors) {
   IniDocument doc;
   const size_t before = errors.size();
   if (!parseIniFile(path, doc, errors) && doc.path.empty()) {
     return false;  // could not be read at all
   }
+  const Schema schema = apiSchemaFor(providers, doc);
   Settings settings;
-  loadSettings(apiSchema(), doc, settings, errors);
+  loadSettings(schema, doc, settings, errors);
   if (errors.size() != before) {
     return false;
   }
@@ -345,6 +548,7 @@ bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::str
   config.onChange = settings.getString("Hooks", "on_change");
   config.onExpire = settings.getString("Hooks", "on_expire");
   config.hookTimeout = settings.getSeconds("Hooks", "timeout");
+  loadPush(path, providers, doc, schema, settings, config, errors);
   if (errors.size() != before) {
     return false;
   }

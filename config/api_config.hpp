@@ -8,6 +8,7 @@
 
 #include "ip.hpp"
 #include "settings.hpp"
+#include "updater_config.hpp"
 
 namespace chipmunk::config {
 
@@ -19,6 +20,18 @@ struct ApiUser {
   std::string secret;  // plaintext or "$pbkdf2-sha256$..."
   bool hashed = false;
   std::string where;  // path:line, for messages
+};
+
+// Gateway mode: a record of this server pushed to DNS through a provider ([push:LABEL]).
+struct PushTarget {
+  std::string label;    // LABEL, with "/A" or "/AAAA" appended when type = both
+  std::string name;     // the record on this server: a user or a [Hosts] name
+  std::string account;  // provider section ("rfc2136:lan")
+  std::string provider;
+  std::string host;  // relative to domain; empty for the apex
+  std::string domain;
+  bool ipv6 = false;  // AAAA instead of A
+  std::string where;
 };
 
 struct ApiConfig {
@@ -58,6 +71,14 @@ struct ApiConfig {
   std::string onChange;  // shell commands; empty: none
   std::string onExpire;
   std::chrono::seconds hookTimeout{10};
+  // Gateway mode: provider accounts and the records pushed through them.
+  std::vector<AccountConfig> pushAccounts;
+  std::vector<PushTarget> pushTargets;
+  std::chrono::seconds pushRetryMin{30};
+  std::chrono::seconds pushRetryMax{3600};
+  std::chrono::seconds pushTimeout{30};
+  bool pushVerifyTls = true;
+  std::string pushCaFile;
 
   // Names `user` may update (its own name first, then the hosts it owns).
   std::vector<std::string> namesOwnedBy(const std::string& user) const;
@@ -81,5 +102,9 @@ bool isValidHostName(const std::string& name);
 // Loads and validates a chipmunk-api config file. All problems go to `errors` as
 // "path:line: message"; returns false if there was any.
 bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::string>& errors);
+// The same, accepting the provider sections in `providers` ([linode], [rfc2136:lan], ...)
+// and [push:LABEL] sections that push records through them (gateway mode).
+bool loadApiConfig(const std::string& path, const std::vector<ProviderDecl>& providers,
+                   ApiConfig& out, std::vector<std::string>& errors);
 
 }  // namespace chipmunk::config

@@ -1,5 +1,6 @@
 #include "provider.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace chipmunk::providers {
@@ -94,6 +95,31 @@ std::vector<config::SettingSpec> commonProviderSettings() {
        0,
        {"a", "aaaa", "both"}},
   };
+}
+
+std::vector<config::ProviderDecl> declarations(const ProviderRegistry& registry) {
+  std::vector<config::ProviderDecl> decls;
+  for (const auto& p : registry.all()) {
+    config::ProviderDecl d;
+    d.name = p.name;
+    d.settings = commonProviderSettings();
+    for (const auto& s : p.settings) {
+      d.settings.push_back(s);
+    }
+    decls.push_back(std::move(d));
+  }
+  return decls;
+}
+
+std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
+                                  std::chrono::seconds retryMax, std::mt19937& rng) {
+  long long base = std::max<long long>(1, retryMin.count());
+  for (int i = 1; i < failures && base < retryMax.count(); ++i) {
+    base *= 2;
+  }
+  base = std::min<long long>(base, std::max<long long>(1, retryMax.count()));
+  std::uniform_int_distribution<long long> jitter((base + 1) / 2, base);
+  return std::chrono::seconds(std::max<long long>(1, jitter(rng)));
 }
 
 }  // namespace chipmunk::providers

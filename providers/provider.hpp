@@ -5,12 +5,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "http_client.hpp"
 #include "ip.hpp"
 #include "settings.hpp"
+#include "updater_config.hpp"
 
 namespace chipmunk::providers {
 
@@ -101,6 +103,15 @@ class ProviderRegistry {
  private:
   std::vector<ProviderInfo> providers_;
 };
+
+// The settings declarations of every provider in `registry` (their own keys and the common
+// ones), for config validation by chipmunk-updater and chipmunk-api (gateway mode).
+std::vector<config::ProviderDecl> declarations(const ProviderRegistry& registry);
+
+// Delay before the next attempt after `failures` consecutive failures: retryMin doubled per
+// failure, capped at retryMax, then drawn uniformly from [half, all] of that (jitter).
+std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
+                                  std::chrono::seconds retryMax, std::mt19937& rng);
 
 // Keys every provider account section accepts, for the legacy one-record form
 // ([linode] host, domain): declared here once.

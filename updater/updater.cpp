@@ -33,34 +33,9 @@ IpAddress withInterfaceId(const IpAddress& prefix, const std::string& suffix) {
   return IpAddress::fromV6(bytes);
 }
 
-std::vector<config::ProviderDecl> providerDecls(const providers::ProviderRegistry& registry) {
-  std::vector<config::ProviderDecl> decls;
-  for (const auto& p : registry.all()) {
-    config::ProviderDecl d;
-    d.name = p.name;
-    d.settings = providers::commonProviderSettings();
-    for (const auto& s : p.settings) {
-      d.settings.push_back(s);
-    }
-    decls.push_back(std::move(d));
-  }
-  return decls;
-}
-
 bool loadConfig(const std::string& path, const providers::ProviderRegistry& registry,
                 config::UpdaterConfig& out, std::vector<std::string>& errors) {
   return config::loadUpdaterConfig(path, providerDecls(registry), out, errors);
-}
-
-std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
-                                  std::chrono::seconds retryMax, std::mt19937& rng) {
-  long long base = std::max<long long>(1, retryMin.count());
-  for (int i = 1; i < failures && base < retryMax.count(); ++i) {
-    base *= 2;
-  }
-  base = std::min<long long>(base, std::max<long long>(1, retryMax.count()));
-  std::uniform_int_distribution<long long> jitter((base + 1) / 2, base);
-  return std::chrono::seconds(std::max<long long>(1, jitter(rng)));
 }
 
 int CycleReport::exitCode() const {

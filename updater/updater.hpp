@@ -23,17 +23,17 @@ inline constexpr int kExitAuth = 3;       // a provider refused the credentials
 inline constexpr int kExitTempFail = 75;  // only temporary failures (EX_TEMPFAIL): retry later
 
 // The settings declarations of every registered provider, for config validation.
-std::vector<config::ProviderDecl> providerDecls(const providers::ProviderRegistry& registry);
+inline std::vector<config::ProviderDecl> providerDecls(
+    const providers::ProviderRegistry& registry) {
+  return providers::declarations(registry);
+}
 
 // Loads a config file against the registry's providers and builds nothing; errors as
 // "path:line: message".
 bool loadConfig(const std::string& path, const providers::ProviderRegistry& registry,
                 config::UpdaterConfig& out, std::vector<std::string>& errors);
 
-// Delay before the next attempt after `failures` consecutive failures: retryMin doubled per
-// failure, capped at retryMax, then drawn uniformly from [half, all] of that (jitter).
-std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
-                                  std::chrono::seconds retryMax, std::mt19937& rng);
+using providers::backoffDelay;
 
 // The /64 prefix of `prefix` followed by the last 64 bits of `suffix` (an IPv6 text such as
 // ::1234:5678:9abc:def0): the address of a host behind the router that discovered `prefix`.

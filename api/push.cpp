@@ -1,0 +1,319 @@
+#include "push.hpp"
+
+#include <fcntl.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "file_store.hpp"
+#include "logging.hpp"
+
+namespace chipmunk::api {
+namespace {
+
+constexpr const char* kStateFile = ".push-state.json";
+
+std::shared_ptr<spdlog::logger> log() {
+  return logging::get("push");
+}
+
+}  // namespace
+
+std::vector<config::ProviderDecl> pushProviderDeclarations() {
+  return providers::declarations(providers::ProviderRegistry::builtin());
+}
+
+PushService::PushService(const config::ApiConfig& config)
+    : config_(config),
+      statePath_(config.dataDir + "/" + kStateFile),
+      rng_(std::random_device{}()) {}
+
+std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
+                                                std::vector<std::string>& errors) {
+  const size_t before = errors.size();
+  std::shared_ptr<PushService> push(new PushService(config));
+  providers::HttpOptions http;
+  http.timeout = config.pushTimeout;
+  http.connectTimeout =
+      std::min<std::chrono::milliseconds>(config.pushTimeout, std::chrono::seconds(10));
+  http.verifyTls = config.pushVerifyTls;
+  http.caFile = config.pushCaFile;
+  for (const auto& t : config.pushTargets) {
+    Target target;
+    target.config = t;
+    target.record = {t.label, t.host, t.domain,
+                     t.ipv6 ? providers::RecordType::AAAA : providers::RecordType::A};
+    push->targets_.push_back(std::move(target));
+  }
+  const auto& registry = providers::ProviderRegistry::builtin();
+  for (const auto& account : config.pushAccounts) {
+    providers::ProviderContext context;
+    context.section = account.section;
+    context.settings = account.settings;
+    context.http = http;
+    for (const auto& t : push->targets_) {
+      if (t.config.account == account.section) {
+        context.records.push_back(t.record);
+      }
+    }
+    if (context.records.empty()) {
+      continue;
+    }
+    const auto* info = registry.find(account.provider);
+    if (info == nullptr) {
+      errors.push_back(account.where + ": unknown provider " + account.provider);
+      continue;
+    }
+    try {
+      push->accounts_[account.section].provider = info->create(context);
+    } catch (const std::exception& e) {
+      errors.push_back(account.where + ": " + e.what());
+    }
+  }
+  if (errors.size() != before) {
+    return nullptr;
+  }
+  return push;
+}
+
+bool PushService::check(const config::ApiConfig& config, std::vector<std::string>& errors) {
+  const size_t before = errors.size();
+  return build(config, errors) != nullptr && errors.size() == before;
+}
+
+std::shared_ptr<PushService> PushService::create(const config::ApiConfig& config, Store& store,
+                                                 std::vector<std::string>& errors) {
+  if (config.pushTargets.empty()) {
+    return std::shared_ptr<PushService>(new PushService(config));  // no thread, no provider
+  }
+  auto push = build(config, errors);
+  if (!push) {
+    return nullptr;
+  }
+  push->loadState();
+  for (const auto& record : store.list()) {
+    if (!record.expired) {
+      push->want(record);
+    }
+  }
+  push->thread_ = std::thread([p = push.get()] { p->run(); });
+  log()->info("gateway mode: {} record(s) pushed through {} provider section(s)",
+              push->targets_.size(), push->accounts_.size());
+  return push;
+}
+
+PushService::~PushService() {
+  stop();
+}
+
+void PushService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void PushService::loadState() {
+  std::ifstream in(statePath_);
+  if (!in) {
+    return;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  rapidjson::Document doc;
+  if (doc.Parse(text.str().c_str()).HasParseError() || !doc.IsObject()) {
+    log()->warn("ignoring unreadable push state file={}", statePath_);
+    return;
+  }
+  for (auto& t : targets_) {
+    const auto it = doc.FindMember(t.config.label.c_str());
+    if (it == doc.MemberEnd() || !it->value.IsObject()) {
+      continue;
+    }
+    const auto ip = it->value.FindMember("ip");
+    const auto key = it->value.FindMember("key");
+    // The state holds for the same record at the same provider only.
+    const std::string expected =
+        t.config.account + " " + t.record.fqdn() + " " + providers::toString(t.record.type);
+    if (ip != it->value.MemberEnd() && ip->value.IsString() && key != it->value.MemberEnd() &&
+        key->value.IsString() && expected == key->value.GetString()) {
+      t.pushed = ip->value.GetString();
+    }
+  }
+}
+
+void PushService::saveStateLocked() {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  for (const auto& t : targets_) {
+    if (t.pushed.empty()) {
+      continue;
+    }
+    w.Key(t.config.label.c_str());
+    w.StartObject();
+    w.Key("key");
+    const std::string key =
+        t.config.account + " " + t.record.fqdn() + " " + providers::toString(t.record.type);
+    w.String(key.c_str());
+    w.Key("ip");
+    w.String(t.pushed.c_str());
+    w.EndObject();
+  }
+  w.EndObject();
+  const int dir = ::open(config_.dataDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  std::string error;
+  if (dir < 0 ||
+      !writeFileDurably(dir, kStateFile, std::string(buffer.GetString()) + "\n", error)) {
+    log()->error("cannot write push state file={} error=\"{}\"", statePath_,
+                 dir < 0 ? std::string("cannot open directory") : error);
+  }
+  if (dir >= 0) {
+    ::close(dir);
+  }
+}
+
+void PushService::want(const HostRecord& record) {
+  bool queued = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& t : targets_) {
+      if (t.config.name != record.name) {
+        continue;
+      }
+      const auto& ip = t.config.ipv6 ? record.ipv6 : record.ipv4;
+      if (!ip || ip->toString() == t.pushed) {
+        t.want.reset();
+        continue;
+      }
+      if (!t.want || *t.want != *ip) {
+        t.want = ip;
+        t.failures = 0;  // a new address is tried at once, whatever the backoff said
+        t.due = Clock::now();
+        queued = true;
+      }
+    }
+  }
+  if (queued) {
+    wake_.notify_all();
+  }
+}
+
+void PushService::recordChanged(const std::string&, const HostRecord&, const HostRecord& after) {
+  if (!after.expired) {
+    want(after);
+  }
+}
+
+void PushService::recordExpired(const std::string&, const HostRecord& record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& t : targets_) {
+    if (t.config.name == record.name) {
+      t.want.reset();  // nothing left to push; DNS keeps the last address
+      log()->info("record expired; DNS keeps its last address push={} name={}", t.config.label,
+                  t.record.fqdn());
+    }
+  }
+}
+
+void PushService::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    const auto now = Clock::now();
+    Target* next = nullptr;
+    std::optional<Clock::time_point> wakeAt;
+    for (auto& t : targets_) {
+      if (!t.want || t.authStopped) {
+        continue;
+      }
+      if (t.due <= now) {
+        next = &t;
+        break;
+      }
+      if (!wakeAt || t.due < *wakeAt) {
+        wakeAt = t.due;
+      }
+    }
+    if (next == nullptr) {
+      if (wakeAt) {
+        wake_.wait_until(lock, *wakeAt);
+      } else {
+        wake_.wait(lock);
+      }
+      continue;
+    }
+    const std::string label = next->config.label;
+    const std::string account = next->config.account;
+    const providers::Record record = next->record;
+    const IpAddress ip = *next->want;
+    lock.unlock();
+
+    // The exchange runs without the lock: HTTP threads only queue.
+    Account& a = accounts_.at(account);
+    providers::UpdateResult result;
+    result.status = providers::UpdateStatus::Updated;
+    try {
+      if (!a.prepared) {
+        result = a.provider->prepare();
+      }
+      if (result.ok()) {
+        a.prepared = true;
+        result = a.provider->update(record, ip);
+      }
+    } catch (const std::exception& e) {
+      result = providers::UpdateResult();
+      result.detail = std::string("exception: ") + e.what();
+    }
+
+    lock.lock();
+    auto it = std::find_if(targets_.begin(), targets_.end(),
+                           [&](const Target& t) { return t.config.label == label; });
+    if (it == targets_.end()) {
+      continue;
+    }
+    Target& t = *it;
+    if (result.ok()) {
+      t.pushed = ip.toString();
+      t.failures = 0;
+      if (t.want && *t.want == ip) {
+        t.want.reset();
+      }
+      log()->info("pushed push={} name={} type={} ip={} result={}", label, record.fqdn(),
+                  providers::toString(record.type), t.pushed, providers::toString(result.status));
+      saveStateLocked();
+      continue;
+    }
+    if (result.status == providers::UpdateStatus::AuthFailed || result.stop) {
+      t.authStopped = true;
+      log()->error(
+          "push refused{}; stopped until the configuration is reloaded push={} name={} "
+          "result={} detail=\"{}\"",
+          result.status == providers::UpdateStatus::AuthFailed ? ": credentials rejected" : "",
+          label, record.fqdn(), providers::toString(result.status), result.detail);
+      continue;
+    }
+    a.prepared = a.prepared && result.status != providers::UpdateStatus::NotFound;
+    ++t.failures;
+    auto delay =
+        providers::backoffDelay(t.failures, config_.pushRetryMin, config_.pushRetryMax, rng_);
+    if (result.retryAfter && *result.retryAfter > delay) {
+      delay = *result.retryAfter;
+    }
+    t.due = Clock::now() + delay;
+    log()->warn("push failed; retrying push={} name={} result={} detail=\"{}\" retry_in={}s", label,
+                record.fqdn(), providers::toString(result.status), result.detail, delay.count());
+  }
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,88 @@
+#pragma once
+
+// Gateway mode: when a record changes on this server, push its address to DNS through the
+// provider library chipmunk-updater uses ([push:LABEL] sections name the record, the
+// provider section and the DNS name). A router speaks dyndns2 to us and we update
+// Cloudflare or a BIND zone: the provider credentials stay on the server.
+//
+// Pushes run on one background thread; failures retry with exponential backoff and jitter
+// and never slow an HTTP answer. What was pushed last is kept in
+// <client_update_dir>/.push-state.json (written atomically), so a restart pushes only
+// records whose address changed meanwhile.
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api_config.hpp"
+#include "provider.hpp"
+#include "service.hpp"
+
+namespace chipmunk::api {
+
+// The provider sections chipmunk-api accepts: every provider compiled in.
+std::vector<config::ProviderDecl> pushProviderDeclarations();
+
+class PushService final : public RecordListener {
+ public:
+  // Builds the providers of `config` and starts the thread when there is anything to push;
+  // records of `store` that differ from what was last pushed are queued at once. Problems
+  // with a provider section go to `errors` as "path:line: message" (nullptr returned).
+  static std::shared_ptr<PushService> create(const config::ApiConfig& config, Store& store,
+                                             std::vector<std::string>& errors);
+  // Builds the providers only (for --check-config): false with `errors` filled on a problem.
+  static bool check(const config::ApiConfig& config, std::vector<std::string>& errors);
+  ~PushService() override;
+  PushService(const PushService&) = delete;
+  PushService& operator=(const PushService&) = delete;
+
+  void recordChanged(const std::string& owner, const HostRecord& before,
+                     const HostRecord& after) override;
+  void recordExpired(const std::string& owner, const HostRecord& record) override;
+
+  // Stops the thread (an exchange in progress finishes first).
+  void stop();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Target {
+    config::PushTarget config;
+    providers::Record record;
+    std::optional<IpAddress> want;  // the address DNS should hold
+    std::string pushed;             // what the provider last accepted ("" : nothing yet)
+    int failures = 0;
+    Clock::time_point due{};
+    bool authStopped = false;
+  };
+  struct Account {
+    std::unique_ptr<providers::DnsProvider> provider;
+    bool prepared = false;
+  };
+
+  explicit PushService(const config::ApiConfig& config);
+  static std::shared_ptr<PushService> build(const config::ApiConfig& config,
+                                            std::vector<std::string>& errors);
+  void loadState();
+  void saveStateLocked();
+  void run();
+  void want(const HostRecord& record);
+
+  config::ApiConfig config_;
+  std::string statePath_;
+  std::map<std::string, Account> accounts_;  // by provider section
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<Target> targets_;
+  std::mt19937 rng_;
+  std::thread thread_;
+};
+
+}  // namespace chipmunk::api

@@ -1,0 +1,129 @@
+// Gateway mode: chipmunk-api pushes record changes to a DNS provider through the provider
+// library (here the fake Linode API v4, which follows Linode's published reference).
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "api_instance.hpp"
+#include "fake_linode.hpp"
+#include "process.hpp"
+#include "raw_http.hpp"
+
+using namespace chipmunk::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string gatewayConfig(const FakeLinode& linode, const std::string& token = "test-token") {
+  return "[Users]\nalice = secret\nbob = other\n"
+         "[Hosts]\nhome.example.com = alice\n"
+         "[Push]\nretry_min = 1s\nretry_max = 2s\ntimeout = 5s\n"
+         "[linode]\napi_key = " +
+         token + "\nendpoint = " + linode.endpoint() +
+         "\n"
+         "[push:home]\nrecord = home.example.com\nprovider = linode\nhost = home\n"
+         "domain = example.com\n";
+}
+
+HttpResponse nicUpdate(int port, const std::string& query) {
+  return httpRequest(port, "GET", "/nic/update?" + query,
+                     basicAuth("alice", "secret") + "User-Agent: test-router/1.0\r\n");
+}
+
+}  // namespace
+
+TEST_CASE("Gateway mode: a change is pushed once, not again when unchanged or after a restart",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  ApiInstance api(gatewayConfig(linode));
+  REQUIRE(api.start());
+
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
+        "good 203.0.113.7\n");
+  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.7"; }, 10s));
+  CHECK(linode.count("PUT") == 1);
+  CHECK(api.waitForLog("pushed push=home name=home.example.com type=A ip=203.0.113.7"));
+
+  // Unchanged: nothing is sent (providers ban clients that repeat no-change updates).
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
+        "nochg 203.0.113.7\n");
+  std::this_thread::sleep_for(1500ms);
+  CHECK(linode.count("PUT") == 1);
+
+  // A restart remembers what was pushed.
+  api.stop();
+  REQUIRE(api.start());
+  std::this_thread::sleep_for(1500ms);
+  CHECK(linode.count("PUT") == 1);
+
+  // A new address is pushed again.
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.8").body ==
+        "good 203.0.113.8\n");
+  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.8"; }, 10s));
+  CHECK(linode.count("PUT") == 2);
+}
+
+TEST_CASE("Gateway mode: a slow or failing provider never slows the answer and is retried",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  linode.failNext(503, 2);
+  linode.setDelay(1500ms);
+  ApiInstance api(gatewayConfig(linode));
+  REQUIRE(api.start());
+
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.9").body ==
+        "good 203.0.113.9\n");
+  // The answer does not wait for the provider (each of its replies takes 1.5 s).
+  CHECK(std::chrono::steady_clock::now() - start < 1000ms);
+
+  REQUIRE(api.waitForLog("push failed; retrying push=home", 10s));
+  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.9"; }, 30s));
+  CHECK(api.waitForLog("pushed push=home", 5s));
+}
+
+TEST_CASE("Gateway mode: rejected credentials stop the pushes without retrying",
+          "[api][push][integration]") {
+  FakeLinode linode("the-real-token");
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  ApiInstance api(gatewayConfig(linode, "a-wrong-token"));
+  REQUIRE(api.start());
+
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.10").body ==
+        "good 203.0.113.10\n");
+  REQUIRE(api.waitForLog("credentials rejected", 10s));
+  const size_t requests = linode.requests().size();
+  std::this_thread::sleep_for(2500ms);  // longer than retry_max
+  CHECK(linode.requests().size() == requests);
+  CHECK(linode.target(domain, "home", "A") == "192.0.2.1");
+  // The token never reaches the log.
+  CHECK(api.log().find("a-wrong-token") == std::string::npos);
+}
+
+TEST_CASE("Gateway mode: push sections are checked like every other setting",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  ApiInstance api(
+      "[Users]\nalice = secret\n"
+      "[push:a]\nrecord = nobody.example.com\nprovider = linode\ndomain = example.com\n"
+      "[push:b]\nrecord = alice\nprovider = cloudy\ndomain = example.com\n"
+      "[push:c]\nrecord = alice\nprovider = linode\ndomain = not_a_domain\n"
+      "[linode]\napi_key = t\nendpoint = " +
+      linode.endpoint() + "\n");
+  const std::string out = api.dir().file("check.out");
+  const std::string err = api.dir().file("check.err");
+  CHECK(runCommand({CHIPMUNK_API_BIN, "--config", api.configPath(), "--check-config"}, out, err) ==
+        2);
+  const std::string output = readFile(err);
+  CHECK(output.find(api.configPath() + ":") != std::string::npos);
+  CHECK(output.find("record \"nobody.example.com\" is neither a user nor a [Hosts] name") !=
+        std::string::npos);
+  CHECK(output.find("provider section [cloudy] is not in the file") != std::string::npos);
+  CHECK(output.find("domain \"not_a_domain\" is not a domain name") != std::string::npos);
+}

@@ -86,14 +86,14 @@ protocol=dyndns2
 use=ip, ip=$1
 server=127.0.0.1:$port
 login=ddc
-password=ddc-secret
+password=${3:-ddc-secret}
 home.example.org,office.example.org
 CONF
   chmod 600 "$work/ddclient.conf"
   local rc=0
   ddclient -daemon=0 -force -verbose -file "$work/ddclient.conf" -cache "$work/ddclient.cache" \
     >"$work/ddclient-$2.log" 2>&1 || rc=$?
-  [ $rc -eq 0 ] || fail "ddclient exited $rc"
+  [ $rc -eq "${4:-0}" ] || fail "ddclient exited $rc, expected ${4:-0}"
 }
 
 if [ "$which_clients" = all ] || [ "$which_clients" = ddclient ]; then
@@ -111,6 +111,12 @@ if [ "$which_clients" = all ] || [ "$which_clients" = ddclient ]; then
   # A new address.
   run_ddclient 198.51.100.9 third
   grep -q "SUCCESS:.*home.example.org.*good" "$work/ddclient-third.log" || fail "ddclient: no good after a change"
+  expect_ip home.example.org ipv4 198.51.100.9
+  # A wrong password: 401 badauth, which ddclient reports as a failure; nothing changes.
+  run_ddclient 203.0.113.99 badauth wrong-password 1
+  grep -q "FAILED:.*home.example.org.*authorization failed" "$work/ddclient-badauth.log" ||
+    fail "ddclient: no failure on badauth"
+  grep -q "SUCCESS" "$work/ddclient-badauth.log" && fail "ddclient: success with a wrong password"
   expect_ip home.example.org ipv4 198.51.100.9
   echo "ok: ddclient"
 fi

@@ -205,6 +205,19 @@ TEST_CASE("Address book: the page needs credentials and loads nothing from elsew
     INFO(external);
     CHECK(page.body.find(external) == std::string::npos);
   }
+  CHECK(page.body.find("<tr data-name=\"alice\">") != std::string::npos);  // rendered rows
+
+  // Metadata is text: it can neither end the page's script nor add markup.
+  REQUIRE(get(api, "/set?note=%3C/script%3E%3Cb%3Ehi%3C/b%3E%26", "alice", "secret").status == 200);
+  const auto hostile = get(api, "/", "alice", "secret").body;
+  size_t scriptEnds = 0;
+  for (size_t pos = 0; (pos = hostile.find("</script>", pos)) != std::string::npos; ++pos) {
+    ++scriptEnds;
+  }
+  CHECK(scriptEnds == 1);
+  CHECK(hostile.find("<b>hi") == std::string::npos);
+  CHECK(hostile.find("note: &lt;/script&gt;&lt;b&gt;hi&lt;/b&gt;&amp;") != std::string::npos);
+  CHECK(hostile.find("\\u003c/script>\\u003cb>hi\\u003c/b>&") != std::string::npos);
 }
 
 TEST_CASE("Address book: on_change runs with the old and new addresses", "[api][addressbook]") {

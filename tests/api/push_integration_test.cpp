@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api_instance.hpp"
+#include "bind_server.hpp"
 #include "fake_linode.hpp"
 #include "process.hpp"
 #include "raw_http.hpp"
@@ -126,4 +127,33 @@ TEST_CASE("Gateway mode: push sections are checked like every other setting",
         std::string::npos);
   CHECK(output.find("provider section [cloudy] is not in the file") != std::string::npos);
   CHECK(output.find("domain \"not_a_domain\" is not a domain name") != std::string::npos);
+}
+
+TEST_CASE("Gateway mode: a router's dyndns2 update lands in a real BIND zone over RFC 2136",
+          "[api][push][integration]") {
+  BindServer bind("example.test", "hmac-sha256", "home IN A 192.0.2.1");
+  const bool started = bind.start();
+  INFO(bind.log());
+  REQUIRE(started);
+  ApiInstance api(
+      "[Users]\nrouter = secret\n"
+      "[Hosts]\nhome.example.test = router\n"
+      "[rfc2136:lan]\nserver = 127.0.0.1\nport = " +
+      std::to_string(bind.port()) + "\nkey_name = " + bind.keyName() +
+      "\nkey_secret = " + bind.keySecret() + "\nkey_algorithm = " + bind.algorithm() +
+      "\nttl = 120\n"
+      "[push:home]\nrecord = home.example.test\nprovider = rfc2136:lan\nhost = home\n"
+      "domain = example.test\ntype = both\n");
+  REQUIRE(api.start());
+
+  // A Fritz!Box-style update: myip=v4,v6.
+  const auto r = httpRequest(
+      api.port(), "GET", "/nic/update?hostname=home.example.test&myip=203.0.113.20,2001:db8::20",
+      basicAuth("router", "secret") + "User-Agent: test-router/1.0\r\n");
+  CHECK(r.status == 200);
+  REQUIRE(waitUntil([&] { return bind.dig("home.example.test", "A") == "203.0.113.20"; }, 15s));
+  REQUIRE(waitUntil([&] { return bind.dig("home.example.test", "AAAA") == "2001:db8::20"; }, 15s));
+  CHECK(bind.digTtl("home.example.test", "A") == 120);
+  // The TSIG secret never reaches the log.
+  CHECK(api.log().find(bind.keySecret()) == std::string::npos);
 }

@@ -297,6 +297,11 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     }
     call.user = creds->user;
     if (!*ok) {
+      // A name that is not a configured user may be a password typed into the user field:
+      // the request log must not record it.
+      if (ownerOf(*rt, creds->user) != creds->user) {
+        call.user = "(unknown)";
+      }
       rt->limiter->recordFailure(call.client, now);
       return finish(unauthorized(nic ? "badauth\n" : "Access denied"));
     }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of tests/fuzz with clang (ASan+UBSan, build-fuzz/) and runs
+# each one for SECONDS_PER_TARGET seconds (default 20) from its seed corpus in
+# tests/fuzz/corpus/<name>/. New inputs go to build-fuzz/corpus/<name>/ (the seeds in the
+# repo stay small); a crash leaves build-fuzz/artifacts/<name>/crash-* and fails the script.
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+# Environment: FUZZ_JOBS (targets run at once, default 1), FUZZ_NICE (nice level, default 0),
+# FUZZ_NO_BUILD=1 (run the targets already built).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+seconds=${1:-20}
+shift || true
+build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+jobs=${FUZZ_JOBS:-1}
+nice_level=${FUZZ_NICE:-0}
+
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is needed (apt-get install clang)" >&2; exit 2; }
+export CCACHE_DIR=${CCACHE_DIR:-$root/.cache/ccache}
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(basic_auth client_ip ip config service file_store linode dyndns2)
+fi
+
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  CC=clang CXX=clang++ cmake -S "$root" -B "$build" "${generator[@]}" "${launcher[@]}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHIPMUNK_FUZZ=ON -DCHIPMUNK_TESTS=OFF >/dev/null
+fi
+if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
+  cmake --build "$build" -j "$(nproc)" --target "${targets[@]/%/_fuzz}"
+fi
+
+run_one() {
+  local name=$1
+  local corpus=$build/corpus/$name artifacts=$build/artifacts/$name/ log=$build/logs/$name.log
+  mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
+  # -rss_limit_mb: a leak or runaway allocation is a finding too.
+  if nice -n "$nice_level" "$build/tests/fuzz/${name}_fuzz" "$corpus" "$root/tests/fuzz/corpus/$name" \
+      -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=4096 \
+      -artifact_prefix="$artifacts" -print_final_stats=1 >"$log" 2>&1; then
+    local stats
+    stats=$(grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | awk '{print $2}' | paste -sd' ')
+    local cov
+    cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+    echo "fuzz $name: ok seconds=$seconds execs/rss_mb=${stats// //} $cov corpus=$(ls "$corpus" | wc -l)"
+  else
+    echo "fuzz $name: FAILED (see $log)" >&2
+    tail -40 "$log" >&2
+    return 1
+  fi
+}
+
+failed=0
+pids=()
+for name in "${targets[@]}"; do
+  run_one "$name" &
+  pids+=($!)
+  if [ ${#pids[@]} -ge "$jobs" ]; then
+    wait "${pids[0]}" || failed=1
+    pids=("${pids[@]:1}")
+  fi
+done
+for p in "${pids[@]}"; do
+  wait "$p" || failed=1
+done
+exit $failed

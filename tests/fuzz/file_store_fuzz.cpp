@@ -1,0 +1,56 @@
+// The file store's readers (api/file_store.cpp): a <name>.cm and a <name>.json side file as
+// another program or a crash may have left them, then an update and an expiry over them.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "file_store.hpp"
+#include "fuzz_support.hpp"
+
+namespace {
+
+void writeFile(const std::string& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 ||
+      ::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    std::abort();
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace chipmunk;
+  fuzz::quietLogging();
+  // tmpfs when there is one: every run rewrites and fsyncs the files.
+  static const std::string dir = [] {
+    std::string base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    std::string tmpl = base + "/chipmunk-fuzz-store.XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      std::abort();
+    }
+    return tmpl;
+  }();
+  const auto files = fuzz::splitResponses(data, size);  // [0]: alice.cm, [1]: alice.json
+  ::unlink((dir + "/alice.cm").c_str());
+  ::unlink((dir + "/alice.json").c_str());
+  writeFile(dir + "/alice.cm", files[0]);
+  if (files.size() > 1) {
+    writeFile(dir + "/alice.json", files[1]);
+  }
+  {
+    api::FileStore store(dir);
+    store.get("alice");
+    store.list();
+    api::RecordUpdate u;
+    u.ipv6 = IpAddress::parse("2001:db8::1");
+    u.metadata = api::Metadata{{"note", "fuzz"}};
+    store.update("alice", u, 1700000000);
+    store.expireDue(4000000000);
+    store.flush();
+  }
+  return 0;
+}

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <memory>
 #include <stdexcept>
 
 #include "password_hash.hpp"
@@ -45,13 +46,15 @@ Authenticator::Authenticator(const std::vector<config::ApiUser>& users) {
 Authenticator::Digest Authenticator::digest(const std::string& password) const {
   Digest out{};
   const auto& key = processKey();
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  // One context per thread, re-initialised per call: this runs on every authenticated
+  // request, and creating and freeing a context cost as much as the hashing itself.
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
+                                                                            EVP_MD_CTX_free);
   unsigned int len = 0;
-  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, key.data(), key.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, password.data(), password.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, out.data(), &len) == 1;
-  EVP_MD_CTX_free(ctx);
+  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx.get(), sha256(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), key.data(), key.size()) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), password.data(), password.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1;
   if (!ok) {
     throw std::runtime_error("SHA-256 failed");
   }

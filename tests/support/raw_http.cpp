@@ -14,7 +14,8 @@
 
 namespace chipmunk::test {
 
-HttpConnection::HttpConnection(const std::string& host, int port, std::chrono::milliseconds timeout)
+HttpConnection::HttpConnection(const std::string& host, int port, std::chrono::milliseconds timeout,
+                               const std::string& source)
     : timeout_(timeout) {
   const bool v6 = host.find(':') != std::string::npos;
   fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -23,7 +24,24 @@ HttpConnection::HttpConnection(const std::string& host, int port, std::chrono::m
   }
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  int rc = -1;
+  int rc = 0;
+  if (!source.empty() && v6) {
+    sockaddr_in6 local{};
+    local.sin6_family = AF_INET6;
+    ::inet_pton(AF_INET6, source.c_str(), &local.sin6_addr);
+    rc = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  } else if (!source.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+    rc = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  }
+  if (rc != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("bind to " + source + " failed: " + why);
+  }
   if (v6) {
     sockaddr_in6 addr{};
     addr.sin6_family = AF_INET6;

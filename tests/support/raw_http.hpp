@@ -23,8 +23,11 @@ struct HttpResponse {
 // A raw HTTP/1.x client over a real TCP socket, so tests control every byte sent.
 class HttpConnection {
  public:
+  // `source`: a local address to connect from (e.g. "127.0.0.2", to be another client of a
+  // loopback server); empty: the kernel picks.
   HttpConnection(const std::string& host, int port,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                 const std::string& source = {});
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

@@ -1,0 +1,132 @@
+// Who the caller is, as the real chipmunk-api binary decides it: the socket peer, unless the
+// peer is a trusted proxy; only then are X-Forwarded-For, Forwarded and X-Real-IP believed.
+#include <catch2/catch.hpp>
+
+#include "integration_helpers.hpp"
+
+using namespace chipmunk::test;
+using namespace chipmunk::test::integration;
+
+namespace {
+
+const std::string kUsers = "[Users]\nalice = secret\n";
+const std::string kAlice = basicAuth("alice", "secret");
+
+struct Seen {
+  std::string text;
+  std::string json;
+  std::string set;
+  std::string stored;
+};
+
+// What the server reports and stores for a request carrying `headers`.
+Seen ask(const ApiInstance& api, const std::string& headers) {
+  Seen s;
+  s.text = httpRequest(api.port(), "GET", "/get/ip", kAlice + headers).body;
+  s.json = httpRequest(api.port(), "GET", "/get/ip.json", kAlice + headers).body;
+  s.set = httpRequest(api.port(), "POST", "/set", kAlice + headers).body;
+  s.stored = readFile(api.dataDir() + "/alice.cm");
+  return s;
+}
+
+void checkSeenAs(const Seen& s, const std::string& ip) {
+  CHECK(s.text == "Your IP:  " + ip);
+  CHECK(s.json == "{\"Client_IP\": \"" + ip + "\"}");
+  CHECK(s.set.rfind("{\"Client_IP\": \"" + ip + "\", \"status\": ", 0) == 0);
+  CHECK(s.stored == ip + "\n");
+}
+
+const char* const kSpoofs[] = {
+    "X-Forwarded-For: 198.51.100.7\r\n",
+    "X-Forwarded-For: 198.51.100.7, 127.0.0.1\r\n",
+    "X-Real-IP: 198.51.100.8\r\n",
+    "Forwarded: for=198.51.100.9\r\n",
+    "Forwarded: for=\"[2001:db8::9]\"\r\n",
+    "X-Forwarded-For: 198.51.100.7\r\nX-Real-IP: 198.51.100.8\r\nForwarded: for=198.51.100.9\r\n",
+    "X-Forwarded-For: garbage\r\n",
+};
+
+}  // namespace
+
+TEST_CASE("Integration: a client's own forwarding headers never change its address",
+          "[api][integration]") {
+  SECTION("no trusted proxies") {
+    ApiInstance api(kUsers);
+    REQUIRE(api.start());
+    for (const char* spoof : kSpoofs) {
+      INFO(spoof);
+      checkSeenAs(ask(api, spoof), "127.0.0.1");
+    }
+  }
+  SECTION("trusted proxies that do not include the peer") {
+    ApiInstance api("[Server]\ntrusted_proxies = 10.0.0.0/8, 127.0.0.2, ::1\n\n" + kUsers);
+    REQUIRE(api.start());
+    for (const char* spoof : kSpoofs) {
+      INFO(spoof);
+      checkSeenAs(ask(api, spoof), "127.0.0.1");
+    }
+  }
+  SECTION("every header mode") {
+    for (const char* mode : {"auto", "x-forwarded-for", "x-real-ip", "forwarded"}) {
+      INFO(mode);
+      ApiInstance api("[Server]\nclient_ip_header = " + std::string(mode) + "\n\n" + kUsers);
+      REQUIRE(api.start());
+      checkSeenAs(ask(api, kSpoofs[5]), "127.0.0.1");
+    }
+  }
+}
+
+TEST_CASE("Integration: a trusted proxy's X-Forwarded-For is read right to left",
+          "[api][integration]") {
+  ApiInstance api("[Server]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/8\n\n" + kUsers);
+  REQUIRE(api.start());
+  // The proxy appended the address it saw; what the client claimed further left is ignored.
+  checkSeenAs(ask(api, "X-Forwarded-For: 203.0.113.5, 198.51.100.7\r\n"), "198.51.100.7");
+  // Trusted hops (an inner proxy in 10/8) are skipped.
+  checkSeenAs(ask(api, "X-Forwarded-For: 203.0.113.5, 198.51.100.20, 10.1.2.3\r\n"),
+              "198.51.100.20");
+  // Only trusted hops: the leftmost of them is the client.
+  checkSeenAs(ask(api, "X-Forwarded-For: 10.9.9.9, 10.1.2.3\r\n"), "10.9.9.9");
+  // Ports and IPv6, printed in RFC 5952 form; IPv4-mapped IPv6 as IPv4.
+  checkSeenAs(ask(api, "X-Forwarded-For: 198.51.100.30:5555\r\n"), "198.51.100.30");
+  checkSeenAs(ask(api, "X-Forwarded-For: 2001:0DB8:0000:0000:0000:0000:0000:0001\r\n"),
+              "2001:db8::1");
+  checkSeenAs(ask(api, "X-Forwarded-For: [2001:db8:0:0:1:0:0:1]:443\r\n"), "2001:db8::1:0:0:1");
+  checkSeenAs(ask(api, "X-Forwarded-For: ::ffff:198.51.100.31\r\n"), "198.51.100.31");
+  // A garbage entry stops the walk at the last trusted hop: nothing the client wrote.
+  checkSeenAs(ask(api, "X-Forwarded-For: 198.51.100.7, garbage\r\n"), "127.0.0.1");
+  // The trusted proxy's own requests without the header are its own.
+  checkSeenAs(ask(api, ""), "127.0.0.1");
+  // A peer outside the list is still itself.
+  CHECK(requestFrom("127.0.0.2", api.port(), "GET", "/get/ip",
+                    kAlice + "X-Forwarded-For: 198.51.100.7\r\n")
+            .body == "Your IP:  127.0.0.2");
+}
+
+TEST_CASE("Integration: a trusted proxy's Forwarded and X-Real-IP are honoured",
+          "[api][integration]") {
+  SECTION("auto") {
+    ApiInstance api("[Server]\ntrusted_proxies = 127.0.0.1\n\n" + kUsers);
+    REQUIRE(api.start());
+    checkSeenAs(ask(api, "Forwarded: for=198.51.100.9;proto=https\r\n"), "198.51.100.9");
+    checkSeenAs(ask(api, "Forwarded: for=203.0.113.1, for=\"[2001:DB8::9]:4711\"\r\n"),
+                "2001:db8::9");
+    checkSeenAs(ask(api, "X-Real-IP: 198.51.100.8\r\n"), "198.51.100.8");
+    // auto prefers X-Forwarded-For over the others.
+    checkSeenAs(ask(api, kSpoofs[5]), "198.51.100.7");
+  }
+  SECTION("client_ip_header = x-real-ip") {
+    ApiInstance api("[Server]\ntrusted_proxies = 127.0.0.1\nclient_ip_header = x-real-ip\n\n" +
+                    kUsers);
+    REQUIRE(api.start());
+    checkSeenAs(ask(api, kSpoofs[5]), "198.51.100.8");
+    checkSeenAs(ask(api, "X-Forwarded-For: 198.51.100.7\r\n"), "127.0.0.1");
+  }
+  SECTION("client_ip_header = forwarded") {
+    ApiInstance api("[Server]\ntrusted_proxies = 127.0.0.1\nclient_ip_header = forwarded\n\n" +
+                    kUsers);
+    REQUIRE(api.start());
+    checkSeenAs(ask(api, kSpoofs[5]), "198.51.100.9");
+    checkSeenAs(ask(api, "X-Forwarded-For: 198.51.100.7\r\n"), "127.0.0.1");
+  }
+}

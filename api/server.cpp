@@ -1,5 +1,6 @@
 #include "server.hpp"
 
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <pistache/endpoint.h>
@@ -8,6 +9,7 @@
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
@@ -140,7 +142,7 @@ bool percentDecode(const std::string& in, std::string& out) {
 
 }  // namespace
 
-// Turns record changes and expiries into hook runs.
+// Turns record changes and expiries into hook runs, then tells the gateway-mode pusher.
 class HookListener final : public RecordListener {
  public:
   explicit HookListener(const config::ApiConfig& config) { configure(config); }
@@ -153,6 +155,10 @@ class HookListener final : public RecordListener {
     timeout_ = config.hookTimeout;
   }
   void stop() { runner_.stop(); }
+  void setNext(std::shared_ptr<RecordListener> next) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    next_ = std::move(next);
+  }
 
   // RecordListener
   void recordChanged(const std::string& owner, const HostRecord& before,
@@ -161,12 +167,18 @@ class HookListener final : public RecordListener {
     if (!onChange_.empty()) {
       runner_.run(onChange_, environment("change", owner, before, &after), timeout_);
     }
+    if (next_) {
+      next_->recordChanged(owner, before, after);
+    }
   }
   void recordExpired(const std::string& owner, const HostRecord& record) override {
     std::lock_guard<std::mutex> lock(mutex_);
     logging::get("api")->info("record expired name={} owner={}", record.name, owner);
     if (!onExpire_.empty()) {
       runner_.run(onExpire_, environment("expire", owner, record, nullptr), timeout_);
+    }
+    if (next_) {
+      next_->recordExpired(owner, record);
     }
   }
 
@@ -195,15 +207,36 @@ class HookListener final : public RecordListener {
   std::string onChange_;
   std::string onExpire_;
   std::chrono::seconds timeout_{10};
+  std::shared_ptr<RecordListener> next_;
   HookRunner runner_;
 };
 
 namespace {
 
+// Responses of one connection handed to Pistache's write queue, or to the slow-auth pool,
+// and not written yet: while there is one, later responses queue behind it.
+using Outstanding = std::atomic<int>;
+
+// Only on the connection's I/O thread (Pistache's peer data is not locked).
+std::shared_ptr<Outstanding> outstandingOf(Pistache::Tcp::Peer& peer) {
+  static const std::string kKey = "chipmunk.outstanding";
+  auto data = peer.tryGetData(kKey);
+  if (!data) {
+    data = std::make_shared<Outstanding>(0);
+    peer.putData(kKey, data);
+  }
+  return std::static_pointer_cast<Outstanding>(data);
+}
+
 // Writes the response ourselves (see ApiServer) and, when the connection is not to be
 // kept, half-closes it once the bytes are out so that clients reading to EOF finish.
-void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool keepAlive,
-                  bool http10) {
+// `held`: a count this response already holds in the connection's Outstanding (slow-auth
+// pool); released once the bytes are out. `onIoThread`: called on the connection's I/O
+// thread, where a plain-TCP response with nothing queued before it is written at once
+// with send(2): Pistache's queue costs an eventfd write and read, an epoll_ctl and a wake-up
+// per response, about a third of the CPU of a small request (docs/BENCHMARKS.md).
+void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool keepAlive, bool http10,
+                  bool onIoThread, std::shared_ptr<Outstanding> held) {
   std::string out;
   out.reserve(256 + r.body.size());
   out += "HTTP/1.1 ";
@@ -234,17 +267,45 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
   try {
     peer = writer.peer();
   } catch (const std::exception&) {
+    if (held) {
+      held->fetch_sub(1);
+    }
     return;  // the client went away
   }
   peer->setIdle(true);
+  const int fd = peer->fd();
+  size_t written = 0;
+  if (onIoThread && !held && peer->ssl() == nullptr) {
+    held = outstandingOf(*peer);
+    if (held->load() == 0) {
+      const ssize_t n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      written = n > 0 ? static_cast<size_t>(n) : 0;  // on an error Pistache's write reports it
+    }
+    if (written == out.size()) {
+      if (!keepAlive) {
+        ::shutdown(fd, SHUT_WR);
+      }
+      return;
+    }
+    held->fetch_add(1);
+    out.erase(0, written);
+  }
   const size_t size = out.size();
   auto sent = peer->send(Pistache::RawBuffer(std::move(out), size));
-  if (!keepAlive) {
-    const int fd = peer->fd();
-    sent.then([fd](ssize_t) { ::shutdown(fd, SHUT_WR); }, Pistache::Async::IgnoreException);
-  } else {
-    sent.then([](ssize_t) {}, Pistache::Async::IgnoreException);
-  }
+  sent.then(
+      [fd, keepAlive, held](ssize_t) {
+        if (!keepAlive) {
+          ::shutdown(fd, SHUT_WR);
+        }
+        if (held) {
+          held->fetch_sub(1);
+        }
+      },
+      [held](std::exception_ptr) {
+        if (held) {
+          held->fetch_sub(1);
+        }
+      });
 }
 
 // Pistache 0.0.5's request parser answers an exception from a header's parser (a Host
@@ -347,19 +408,28 @@ class HttpHandler final : public Pistache::Http::Handler {
         finish(writer, info, r, keepAlive, http10, start);
         return;
       }
+      // Later responses on this connection must not overtake this one.
+      std::shared_ptr<Outstanding> held;
+      try {
+        held = outstandingOf(*writer.peer());
+        held->fetch_add(1);
+      } catch (const std::exception&) {
+        return;  // the client went away
+      }
       auto shared = std::make_shared<ResponseWriter>(std::move(writer));
       auto self = service_;
       auto log = log_;
-      const bool posted = pool_->post([self, log, shared, info, keepAlive, http10, start] {
+      const bool posted = pool_->post([self, log, shared, info, keepAlive, http10, start, held] {
         try {
           Response slow = self->handle(info, true);
-          finish(*shared, info, slow, keepAlive, http10, start);
+          finish(*shared, info, slow, keepAlive, http10, start, held);
         } catch (const std::exception& e) {
           log->error("request failed error=\"{}\"", e.what());
-          finish(*shared, info, internalError(), false, http10, start);
+          finish(*shared, info, internalError(), false, http10, start, held);
         }
       });
       if (!posted) {
+        held->fetch_sub(1);
         Response busy;
         busy.code = 503;
         busy.contentType = "text/plain; charset=utf-8";
@@ -383,6 +453,20 @@ class HttpHandler final : public Pistache::Http::Handler {
     return r;
   }
 
+  static bool isDyndnsPath(const std::string& path) {
+    return path == "/nic/update" || path == "/v3/update";
+  }
+
+  // dyndns2 clients read a 5xx body as return codes: it says 911 (try later), never
+  // something a client could take for success.
+  static Response dyndnsServerError(Response r) {
+    if (r.body.rfind("911", 0) != 0) {
+      r.body = "911\n";
+      r.contentType = "text/plain; charset=utf-8";
+    }
+    return r;
+  }
+
   static bool toInfo(const Pistache::Http::Request& request, RequestInfo& info, bool& keepAlive,
                      bool& http10) {
     using Pistache::Http::Method;
@@ -403,19 +487,53 @@ class HttpHandler final : public Pistache::Http::Handler {
     info.methodName = Pistache::Http::methodString(request.method());
     info.path = request.resource();
     http10 = request.version() == Pistache::Http::Version::Http10;
-    const auto& headers = request.headers();
-    const auto connection = headers.tryGet<Pistache::Http::Header::Connection>();
+    // One pass over the received headers: each tryGetRaw()/tryGet() would copy, lower-case
+    // and hash its name again (about 7 % of a request's CPU in bench/run.sh's profile).
+    std::optional<std::string> connection;
+    for (const auto& [name, header] : request.headers().rawList()) {
+      if (strcasecmp(name.c_str(), "Authorization") == 0) {
+        info.authorization = header.value();
+      } else if (strcasecmp(name.c_str(), "Connection") == 0) {
+        connection = header.value();
+      } else if (strcasecmp(name.c_str(), "Content-Type") == 0) {
+        info.contentType = header.value();
+      } else if (strcasecmp(name.c_str(), "User-Agent") == 0) {
+        info.userAgent = header.value();
+      } else if (strcasecmp(name.c_str(), "X-Forwarded-For") == 0) {
+        info.xForwardedFor = header.value();
+      } else if (strcasecmp(name.c_str(), "X-Real-IP") == 0) {
+        info.xRealIp = header.value();
+      } else if (strcasecmp(name.c_str(), "Forwarded") == 0) {
+        info.forwarded = header.value();
+      }
+    }
     if (connection) {
-      keepAlive =
-          connection->control() != Pistache::Http::ConnectionControl::Close &&
-          (!http10 || connection->control() == Pistache::Http::ConnectionControl::KeepAlive);
+      // RFC 9110 section 7.6.1: a comma-separated list of case-insensitive options.
+      bool close = false;
+      bool keep = false;
+      size_t start = 0;
+      while (start <= connection->size()) {
+        size_t end = connection->find(',', start);
+        if (end == std::string::npos) {
+          end = connection->size();
+        }
+        size_t b = start;
+        size_t e = end;
+        while (b < e && ((*connection)[b] == ' ' || (*connection)[b] == '\t')) {
+          ++b;
+        }
+        while (e > b && ((*connection)[e - 1] == ' ' || (*connection)[e - 1] == '\t')) {
+          --e;
+        }
+        const std::string_view option(connection->data() + b, e - b);
+        close = close || (option.size() == 5 && strncasecmp(option.data(), "close", 5) == 0);
+        keep = keep || (option.size() == 10 && strncasecmp(option.data(), "keep-alive", 10) == 0);
+        start = end + 1;
+      }
+      keepAlive = !close && (!http10 || keep);
     } else {
       keepAlive = !http10;  // RFC 9112 section 9.3: HTTP/1.1 persists by default
     }
-    auto raw = [&](const char* name) -> std::optional<std::string> {
-      auto h = headers.tryGetRaw(name);
-      return h ? std::optional<std::string>(h->value()) : std::nullopt;
-    };
     const auto& query = request.query();
     for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
       std::string key;
@@ -427,12 +545,6 @@ class HttpHandler final : public Pistache::Http::Handler {
       info.query.emplace_back(std::move(key), std::move(value));
     }
     info.body = request.body();
-    info.contentType = raw("Content-Type");
-    info.userAgent = raw("User-Agent");
-    info.authorization = raw("Authorization");
-    info.xForwardedFor = raw("X-Forwarded-For");
-    info.xRealIp = raw("X-Real-IP");
-    info.forwarded = raw("Forwarded");
     const auto peer = IpAddress::parse(request.address().host());
     if (!peer) {
       return false;
@@ -441,9 +553,15 @@ class HttpHandler final : public Pistache::Http::Handler {
     return true;
   }
 
-  static void finish(ResponseWriter& writer, const RequestInfo& info, const Response& r,
-                     bool keepAlive, bool http10, std::chrono::steady_clock::time_point start) {
-    sendResponse(writer, r, info.method == chipmunk::api::Method::kHead, keepAlive, http10);
+  // `held`: set on the slow-auth pool (see sendResponse); unset on the I/O thread.
+  static void finish(ResponseWriter& writer, const RequestInfo& info, const Response& given,
+                     bool keepAlive, bool http10, std::chrono::steady_clock::time_point start,
+                     std::shared_ptr<Outstanding> held = nullptr) {
+    const Response& r =
+        given.code >= 500 && isDyndnsPath(info.path) ? dyndnsServerError(given) : given;
+    const bool onIoThread = held == nullptr;
+    sendResponse(writer, r, info.method == chipmunk::api::Method::kHead, keepAlive, http10,
+                 onIoThread, std::move(held));
     static const auto log = logging::get("api");
     if (log->should_log(spdlog::level::info)) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -520,6 +638,10 @@ uint16_t ApiServer::port() const {
 std::string ApiServer::boundAddress() const {
   const bool v6 = config_.listenHost.find(':') != std::string::npos;
   return (v6 ? "[" + config_.listenHost + "]" : config_.listenHost) + ":" + std::to_string(port());
+}
+
+void ApiServer::setPushListener(std::shared_ptr<RecordListener> push) {
+  hooks_->setNext(std::move(push));
 }
 
 void ApiServer::reload(const config::ApiConfig& config) {

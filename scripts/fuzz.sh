@@ -41,7 +41,7 @@ run_one() {
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   # -rss_limit_mb: a leak or runaway allocation is a finding too.
   if nice -n "$nice_level" "$build/tests/fuzz/${name}_fuzz" "$corpus" "$root/tests/fuzz/corpus/$name" \
-      -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=4096 \
+      -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=25 -max_len=4096 \
       -artifact_prefix="$artifacts" -print_final_stats=1 >"$log" 2>&1; then
     local stats
     stats=$(grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | awk '{print $2}' | paste -sd' ')

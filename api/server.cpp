@@ -559,9 +559,8 @@ class HttpHandler final : public Pistache::Http::Handler {
                      std::shared_ptr<Outstanding> held = nullptr) {
     const Response& r =
         given.code >= 500 && isDyndnsPath(info.path) ? dyndnsServerError(given) : given;
-    const bool onIoThread = held == nullptr;
-    sendResponse(writer, r, info.method == chipmunk::api::Method::kHead, keepAlive, http10,
-                 onIoThread, std::move(held));
+    // Log first: the response may leave at once (sendResponse), and a client's next request,
+    // perhaps on another thread, must not be logged before this one.
     static const auto log = logging::get("api");
     if (log->should_log(spdlog::level::info)) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -572,6 +571,9 @@ class HttpHandler final : public Pistache::Http::Handler {
                 r.client.empty() ? info.peer.toString() : r.client,
                 r.user.empty() ? "-" : sanitizeForLog(r.user), us);
     }
+    const bool onIoThread = held == nullptr;
+    sendResponse(writer, r, info.method == chipmunk::api::Method::kHead, keepAlive, http10,
+                 onIoThread, std::move(held));
   }
 
   std::shared_ptr<ApiService> service_;

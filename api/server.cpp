@@ -313,8 +313,8 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
 // reserves whatever body size Content-Length claims before reading a byte of it (a huge
 // value: bad_alloc, a 500, or an abort under ASan). Every connection gets this parser
 // instead: each step is wrapped so that parse errors are a 400 with a fixed text, and a
-// Content-Length that is not 1*DIGIT (400) or is larger than max_request_size (413) is
-// refused before the body step runs.
+// Content-Length that is not 1*DIGIT (400) or is larger than max_request_size (413), or a
+// Transfer-Encoding (411), is refused before the body step runs.
 class GuardedStep final : public Pistache::Http::Private::Step {
  public:
   GuardedStep(Pistache::Http::Message* message, std::unique_ptr<Step> inner, size_t maxSize)
@@ -350,6 +350,11 @@ class GuardedStep final : public Pistache::Http::Private::Step {
   void checkContentLength() const {
     using Pistache::Http::Code;
     using Pistache::Http::HttpError;
+    // Chunked request bodies: Pistache reserves each chunk's claimed size too, and no
+    // client of ours needs them (RFC 9112 section 6.3 lets a server ask for a length).
+    if (message->headers().tryGetRaw("Transfer-Encoding")) {
+      throw HttpError(Code::Length_Required, "Length Required");
+    }
     const auto raw = message->headers().tryGetRaw("Content-Length");
     if (!raw) {
       return;

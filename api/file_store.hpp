@@ -5,16 +5,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "durable_file.hpp"
 #include "store.hpp"
 
 namespace chipmunk::api {
 
-// Writes `content` to dir/name so that a crash at any instant leaves the old or the new
-// content, never a torn or empty file: a temporary file in the same directory, fsync,
-// rename over the target, fsync of the directory. On failure returns false with the
-// reason in `error`, and the target is untouched.
-bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
-                      std::string& error);
+using chipmunk::writeFileDurably;  // durable_file.hpp
 
 // The embedded default store, compatible with the original Chipmunk:
 //   <dir>/<name>.cm    the current IP and a newline, rewritten only when it changes

@@ -164,19 +164,6 @@ bool startsWith(const std::string& text, const std::string& prefix) {
   return text.rfind(prefix, 0) == 0;
 }
 
-// "linode" or "linode:work" -> "linode"; empty when the section is not a provider's.
-std::string providerOfSection(const std::vector<ProviderDecl>& providers,
-                              const std::string& section) {
-  const std::string s = lowercase(section);
-  const std::string base = s.substr(0, s.find(':'));
-  for (const auto& p : providers) {
-    if (p.name == base) {
-      return base;
-    }
-  }
-  return {};
-}
-
 void addPushSection(Schema& schema, const std::string& s) {
   using T = SettingType;
   schema
@@ -301,15 +288,8 @@ Schema apiSchemaFor(const std::vector<ProviderDecl>& providers, const IniDocumen
     done.push_back(s);
     if (startsWith(s, kPushPrefix) && s.size() > 5) {
       addPushSection(schema, section.name);
-    } else if (const std::string p = providerOfSection(providers, s); !p.empty()) {
-      for (const auto& decl : providers) {
-        if (decl.name == p) {
-          for (auto spec : decl.settings) {
-            spec.section = section.name;
-            schema.add(std::move(spec));
-          }
-        }
-      }
+    } else {
+      addProviderSection(schema, providers, section.name);
     }
   }
   return schema;
@@ -327,26 +307,8 @@ void loadPush(const std::string& path, const std::vector<ProviderDecl>& provider
   config.pushCaFile = settings.getString("Push", "ca_file").empty()
                           ? std::string()
                           : settings.getPath("Push", "ca_file");
+  config.pushAccounts = providerAccounts(path, providers, doc, schema, settings);
   std::vector<std::string> seen;
-  for (const auto& section : doc.sections) {
-    const std::string s = lowercase(section.name);
-    const std::string provider = providerOfSection(providers, s);
-    if (provider.empty() || std::find(seen.begin(), seen.end(), s) != seen.end()) {
-      continue;
-    }
-    seen.push_back(s);
-    AccountConfig account;
-    account.section = s;
-    account.provider = provider;
-    account.where = path + ":" + std::to_string(section.line);
-    for (const auto& spec : schema.settings()) {
-      if (lowercase(spec.section) == s) {
-        account.settings[lowercase(spec.key)] = settings.getString(spec.section, spec.key);
-      }
-    }
-    config.pushAccounts.push_back(std::move(account));
-  }
-  seen.clear();
   for (const auto& section : doc.sections) {
     const std::string s = lowercase(section.name);
     if (!startsWith(s, kPushPrefix) || std::find(seen.begin(), seen.end(), s) != seen.end()) {

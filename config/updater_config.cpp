@@ -18,19 +18,6 @@ bool startsWith(const std::string& text, const std::string& prefix) {
   return text.rfind(prefix, 0) == 0;
 }
 
-// "linode" or "linode:work" -> "linode"; empty when the section is not a provider's.
-std::string providerOfSection(const std::vector<ProviderDecl>& providers,
-                              const std::string& section) {
-  const std::string s = lowercase(section);
-  const std::string base = s.substr(0, s.find(':'));
-  for (const auto& p : providers) {
-    if (p.name == base) {
-      return base;
-    }
-  }
-  return {};
-}
-
 void addBase(Schema& schema) {
   schema
       .add({"Global", "update_dns", T::kBool, "yes",
@@ -183,6 +170,59 @@ bool validName(const std::string& name, bool allowEmpty) {
 
 }  // namespace
 
+std::string providerOfSection(const std::vector<ProviderDecl>& providers,
+                              const std::string& section) {
+  const std::string s = lowercase(section);
+  const std::string base = s.substr(0, s.find(':'));
+  for (const auto& p : providers) {
+    if (p.name == base) {
+      return base;
+    }
+  }
+  return {};
+}
+
+bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& providers,
+                        const std::string& section) {
+  const std::string p = providerOfSection(providers, section);
+  for (const auto& decl : providers) {
+    if (!p.empty() && decl.name == p) {
+      for (auto spec : decl.settings) {
+        spec.section = section;
+        schema.add(std::move(spec));
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<AccountConfig> providerAccounts(const std::string& path,
+                                            const std::vector<ProviderDecl>& providers,
+                                            const IniDocument& doc, const Schema& schema,
+                                            const Settings& settings) {
+  std::vector<AccountConfig> accounts;
+  std::set<std::string> seen;
+  for (const auto& section : doc.sections) {
+    const std::string s = lowercase(section.name);
+    const std::string provider = providerOfSection(providers, s);
+    if (provider.empty() || !seen.insert(s).second) {
+      continue;
+    }
+    AccountConfig account;
+    account.section = s;
+    account.provider = provider;
+    account.where = path + ":" + std::to_string(section.line);
+    for (const auto& spec : schema.settings()) {
+      if (lowercase(spec.section) == s) {
+        account.settings[lowercase(spec.key)] = settings.getString(spec.section, spec.key);
+      }
+    }
+    accounts.push_back(std::move(account));
+  }
+  return accounts;
+}
+
 Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocument& doc) {
   Schema schema;
   addBase(schema);
@@ -196,15 +236,8 @@ Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocume
       addRecord(schema, section.name);
     } else if (startsWith(s, kSourcePrefix) && s.size() > 7) {
       addSource(schema, section.name);
-    } else if (const std::string p = providerOfSection(providers, s); !p.empty()) {
-      for (const auto& decl : providers) {
-        if (decl.name == p) {
-          for (auto spec : decl.settings) {
-            spec.section = section.name;
-            schema.add(std::move(spec));
-          }
-        }
-      }
+    } else {
+      addProviderSection(schema, providers, section.name);
     }
   }
   return schema;
@@ -358,25 +391,7 @@ bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>&
                      "[source:NAME] section");
   }
 
-  // Provider accounts.
-  seenSections.clear();
-  for (const auto& section : doc.sections) {
-    const std::string s = lowercase(section.name);
-    const std::string provider = providerOfSection(providers, s);
-    if (provider.empty() || !seenSections.insert(s).second) {
-      continue;
-    }
-    AccountConfig account;
-    account.section = s;
-    account.provider = provider;
-    account.where = path + ":" + std::to_string(section.line);
-    for (const auto& spec : schema.settings()) {
-      if (lowercase(spec.section) == s) {
-        account.settings[lowercase(spec.key)] = settings.getString(spec.section, spec.key);
-      }
-    }
-    config.accounts.push_back(std::move(account));
-  }
+  config.accounts = providerAccounts(path, providers, doc, schema, settings);
   auto findAccount = [&](const std::string& name) -> const AccountConfig* {
     for (const auto& a : config.accounts) {
       if (a.section == lowercase(name)) {

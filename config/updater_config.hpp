@@ -82,6 +82,18 @@ struct UpdaterConfig {
   std::vector<std::string> warnings;
 };
 
+// "linode" or "linode:work" -> "linode"; empty when the section is not a provider's.
+std::string providerOfSection(const std::vector<ProviderDecl>& providers,
+                              const std::string& section);
+// Declares provider section `section`'s settings in `schema`; false when it is none.
+bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& providers,
+                        const std::string& section);
+// The provider sections (accounts) of a loaded document, every declared key filled.
+std::vector<AccountConfig> providerAccounts(const std::string& path,
+                                            const std::vector<ProviderDecl>& providers,
+                                            const IniDocument& doc, const Schema& schema,
+                                            const Settings& settings);
+
 // The schema for one file: the fixed sections plus, for every [record:NAME],
 // [source:NAME] and provider section the document has, that section's settings.
 Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocument& doc);

@@ -33,46 +33,6 @@ bool makeDirs(const std::string& path) {
 
 }  // namespace
 
-bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
-                      std::string& error) {
-  const std::string tmp = "." + name + ".tmp";
-  const int fd =
-      ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-  if (fd < 0) {
-    error = errnoText("create temporary file");
-    return false;
-  }
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      error = errnoText("write");
-      ::close(fd);
-      ::unlinkat(dirFd, tmp.c_str(), 0);
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    error = errnoText("fsync/close");
-    ::unlinkat(dirFd, tmp.c_str(), 0);
-    return false;
-  }
-  if (::renameat(dirFd, tmp.c_str(), dirFd, name.c_str()) != 0) {
-    error = errnoText("rename");
-    ::unlinkat(dirFd, tmp.c_str(), 0);
-    return false;
-  }
-  if (::fsync(dirFd) != 0) {
-    error = errnoText("fsync directory");
-    return false;
-  }
-  return true;
-}
-
 StateStore::StateStore(std::string dir) : dir_(std::move(dir)) {}
 
 StateStore::~StateStore() {
@@ -174,7 +134,8 @@ bool StateStore::save(const std::string& record, const RecordState& state, std::
   w.Key("detail");
   w.String(state.detail.substr(0, 300).c_str());
   w.EndObject();
-  return writeFileDurably(dirFd_, fileName(record), std::string(buf.GetString()) + "\n", error);
+  return writeFileDurably(dirFd_, fileName(record), std::string(buf.GetString()) + "\n", error,
+                          0640);
 }
 
 }  // namespace chipmunk::updater

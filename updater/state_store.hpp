@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "durable_file.hpp"
+
 namespace chipmunk::updater {
 
 // What is remembered about one record between runs.
@@ -42,8 +44,6 @@ class StateStore {
   int dirFd_ = -1;
 };
 
-// Writes `content` to dirFd/name atomically and durably.
-bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
-                      std::string& error);
+using chipmunk::writeFileDurably;  // durable_file.hpp
 
 }  // namespace chipmunk::updater

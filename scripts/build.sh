@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Configures and builds Chipmunk with ccache.
-# Usage: scripts/build.sh [--sanitize]   (build/ or build-asan/)
+# Usage: scripts/build.sh [--sanitize] [ninja-target ...]   (build/ or build-asan/)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build"
 extra=()
 if [ "${1:-}" = "--sanitize" ]; then
+  shift
   build="$root/build-asan"
   extra+=(-DCHIPMUNK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
 fi
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "${extra[@]}" >/dev/null
-ninja -C "$build" -j "$(nproc)"
+ninja -C "$build" -j "$(nproc)" "$@"

@@ -8,11 +8,19 @@ chmod 755 "$tmp"
 started_pids=()
 
 stop_started() {
-  local pid
+  # Only children this shell has not reaped yet (`jobs -p`): a pid that was already waited
+  # for may belong to another test's process by now (pid_max is 32768 here, and the suite
+  # starts tens of thousands of processes), and signalling it would kill that one.
+  local pid live
+  live=" $(jobs -p | tr '\n' ' ') "
+  local mine=()
   for pid in "${started_pids[@]}"; do
+    case "$live" in *" $pid "*) mine+=("$pid") ;; esac
+  done
+  for pid in "${mine[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
-  for pid in "${started_pids[@]}"; do
+  for pid in "${mine[@]}"; do
     # Bounded: a process that ignores TERM for 10 s is killed.
     for _ in $(seq 1 100); do
       kill -0 "$pid" 2>/dev/null || break

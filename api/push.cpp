@@ -39,43 +39,20 @@ std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
                                                 std::vector<std::string>& errors) {
   const size_t before = errors.size();
   std::shared_ptr<PushService> push(new PushService(config));
-  providers::HttpOptions http;
-  http.timeout = config.pushTimeout;
-  http.connectTimeout =
-      std::min<std::chrono::milliseconds>(config.pushTimeout, std::chrono::seconds(10));
-  http.verifyTls = config.pushVerifyTls;
-  http.caFile = config.pushCaFile;
+  std::vector<std::pair<std::string, providers::Record>> served;
   for (const auto& t : config.pushTargets) {
     Target target;
     target.config = t;
     target.record = {t.label, t.host, t.domain,
                      t.ipv6 ? providers::RecordType::AAAA : providers::RecordType::A};
+    served.emplace_back(t.account, target.record);
     push->targets_.push_back(std::move(target));
   }
-  const auto& registry = providers::ProviderRegistry::builtin();
-  for (const auto& account : config.pushAccounts) {
-    providers::ProviderContext context;
-    context.section = account.section;
-    context.settings = account.settings;
-    context.http = http;
-    for (const auto& t : push->targets_) {
-      if (t.config.account == account.section) {
-        context.records.push_back(t.record);
-      }
-    }
-    if (context.records.empty()) {
-      continue;
-    }
-    const auto* info = registry.find(account.provider);
-    if (info == nullptr) {
-      errors.push_back(account.where + ": unknown provider " + account.provider);
-      continue;
-    }
-    try {
-      push->accounts_[account.section].provider = info->create(context);
-    } catch (const std::exception& e) {
-      errors.push_back(account.where + ": " + e.what());
-    }
+  const auto http =
+      providers::httpOptions(config.pushTimeout, config.pushVerifyTls, config.pushCaFile);
+  for (auto& [section, provider] : providers::buildProviders(
+           providers::ProviderRegistry::builtin(), config.pushAccounts, served, http, errors)) {
+    push->accounts_[section].provider = std::move(provider);
   }
   if (errors.size() != before) {
     return nullptr;
@@ -144,8 +121,7 @@ void PushService::loadState() {
     const auto ip = it->value.FindMember("ip");
     const auto key = it->value.FindMember("key");
     // The state holds for the same record at the same provider only.
-    const std::string expected =
-        t.config.account + " " + t.record.fqdn() + " " + providers::toString(t.record.type);
+    const std::string expected = providers::recordKey(t.config.account, t.record);
     if (ip != it->value.MemberEnd() && ip->value.IsString() && key != it->value.MemberEnd() &&
         key->value.IsString() && expected == key->value.GetString()) {
       t.pushed = ip->value.GetString();
@@ -164,8 +140,7 @@ void PushService::saveStateLocked() {
     w.Key(t.config.label.c_str());
     w.StartObject();
     w.Key("key");
-    const std::string key =
-        t.config.account + " " + t.record.fqdn() + " " + providers::toString(t.record.type);
+    const std::string key = providers::recordKey(t.config.account, t.record);
     w.String(key.c_str());
     w.Key("ip");
     w.String(t.pushed.c_str());

@@ -97,6 +97,51 @@ std::vector<config::SettingSpec> commonProviderSettings() {
   };
 }
 
+HttpOptions httpOptions(std::chrono::seconds timeout, bool verifyTls, const std::string& caFile) {
+  HttpOptions http;
+  http.timeout = timeout;
+  http.connectTimeout = std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(10));
+  http.verifyTls = verifyTls;
+  http.caFile = caFile;
+  return http;
+}
+
+std::string recordKey(const std::string& account, const Record& record) {
+  return account + " " + record.fqdn() + " " + toString(record.type);
+}
+
+std::map<std::string, std::unique_ptr<DnsProvider>> buildProviders(
+    const ProviderRegistry& registry, const std::vector<config::AccountConfig>& accounts,
+    const std::vector<std::pair<std::string, Record>>& records, const HttpOptions& http,
+    std::vector<std::string>& errors) {
+  std::map<std::string, std::unique_ptr<DnsProvider>> built;
+  for (const auto& account : accounts) {
+    ProviderContext context;
+    context.section = account.section;
+    context.settings = account.settings;
+    context.http = http;
+    for (const auto& [section, record] : records) {
+      if (section == account.section) {
+        context.records.push_back(record);
+      }
+    }
+    if (context.records.empty()) {
+      continue;  // declared but unused: not built, not contacted
+    }
+    const auto* info = registry.find(account.provider);
+    if (info == nullptr) {
+      errors.push_back(account.where + ": unknown provider " + account.provider);
+      continue;
+    }
+    try {
+      built[account.section] = info->create(context);
+    } catch (const std::exception& e) {
+      errors.push_back(account.where + ": " + e.what());
+    }
+  }
+  return built;
+}
+
 std::vector<config::ProviderDecl> declarations(const ProviderRegistry& registry) {
   std::vector<config::ProviderDecl> decls;
   for (const auto& p : registry.all()) {

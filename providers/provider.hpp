@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http_client.hpp"
@@ -103,6 +104,23 @@ class ProviderRegistry {
  private:
   std::vector<ProviderInfo> providers_;
 };
+
+// The HTTP options of every provider exchange: `timeout` for the whole exchange, at most
+// 10 s of it to connect, TLS verified unless `verifyTls` is false, `caFile` (empty: the
+// system store).
+HttpOptions httpOptions(std::chrono::seconds timeout, bool verifyTls, const std::string& caFile);
+
+// "linode:work home.example.com AAAA": which record at which account, the key under which
+// what was pushed last is remembered (state of another record is ignored).
+std::string recordKey(const std::string& account, const Record& record);
+
+// Builds, with `registry`, one provider per account section that serves at least one of
+// `records` (account section, record); unused accounts are neither built nor contacted.
+// A provider that rejects its settings adds "where: message" to `errors`.
+std::map<std::string, std::unique_ptr<DnsProvider>> buildProviders(
+    const ProviderRegistry& registry, const std::vector<config::AccountConfig>& accounts,
+    const std::vector<std::pair<std::string, Record>>& records, const HttpOptions& http,
+    std::vector<std::string>& errors);
 
 // The settings declarations of every provider in `registry` (their own keys and the common
 // ones), for config validation by chipmunk-updater and chipmunk-api (gateway mode).

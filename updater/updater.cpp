@@ -58,40 +58,20 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
                                          std::vector<std::string>& errors) {
   std::unique_ptr<Updater> u(new Updater(config));
-  providers::HttpOptions http;
-  http.timeout = config.timeout;
-  http.connectTimeout =
-      std::min<std::chrono::milliseconds>(config.timeout, std::chrono::seconds(10));
-  http.verifyTls = config.verifyTls;
-  http.caFile = config.caFile;
-
+  const auto http = providers::httpOptions(config.timeout, config.verifyTls, config.caFile);
+  std::vector<std::pair<std::string, providers::Record>> served;
   for (const auto& rc : config.records) {
     RecordRuntime r;
     r.config = rc;
     r.record = {rc.name, rc.host, rc.domain,
                 rc.ipv6 ? providers::RecordType::AAAA : providers::RecordType::A};
-    r.fingerprint = rc.account + " " + r.record.fqdn() + " " + providers::toString(r.record.type);
+    r.fingerprint = providers::recordKey(rc.account, r.record);
+    served.emplace_back(rc.account, r.record);
     u->records_.push_back(std::move(r));
   }
-  for (const auto& account : config.accounts) {
-    providers::ProviderContext context;
-    context.section = account.section;
-    context.settings = account.settings;
-    context.http = http;
-    for (const auto& r : u->records_) {
-      if (r.config.account == account.section) {
-        context.records.push_back(r.record);
-      }
-    }
-    if (context.records.empty()) {
-      continue;  // declared but unused: not built, not contacted
-    }
-    const auto* info = registry.find(account.provider);
-    try {
-      u->accounts_[account.section].provider = info->create(context);
-    } catch (const std::exception& e) {
-      errors.push_back(account.where + ": " + e.what());
-    }
+  for (auto& [section, provider] :
+       providers::buildProviders(registry, config.accounts, served, http, errors)) {
+    u->accounts_[section].provider = std::move(provider);
   }
   if (!errors.empty()) {
     return nullptr;

@@ -8,12 +8,13 @@
 // A address", applied atomically by the server. The reply's rcode is classified and its TSIG
 // is verified before a NOERROR is believed.
 //
-// DNS wire format and TSIG come from ldns (Debian's libldns-dev): it builds, signs and
-// verifies the messages, so this file holds no hand-written DNS encoder.
+// DNS wire format and TSIG come from ldns (Debian's libldns-dev, loaded with dlopen() below):
+// it builds, signs and verifies the messages, so this file holds no hand-written DNS encoder.
 // <stdbool.h> first: without __bool_true_false_are_defined, ldns/common.h defines the macros
 // true, false and bool, which break every C++ header included after it (fmt's, for one).
 #include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
 
+#include <dlfcn.h>
 #include <ldns/ldns.h>
 #include <netdb.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "base64.hpp"
@@ -29,6 +31,67 @@
 
 namespace chipmunk::providers {
 namespace {
+
+// ---- libldns, loaded on demand ----
+// libldns is opened with dlopen() when the first rfc2136 provider is built, not linked: it
+// brings libssl and libcrypto with it (~1.9 MB resident), which every updater and API would
+// otherwise carry whether or not an RFC 2136 record is configured (docs/BENCHMARKS.md).
+// Every ldns function this file calls, without its "ldns_" prefix:
+// clang-format off
+#define CHIPMUNK_LDNS_FUNCTIONS(X) \
+  X(dname_new_frm_str) X(get_errorstr_by_id) X(lookup_by_id) X(pkt_free) \
+  X(pkt_get_rcode) X(pkt_id) X(pkt_set_random_id) X(pkt_set_rd) \
+  X(pkt_tsig) X(rdf2native_int16) X(rdf_clone) X(rdf_deep_free) \
+  X(rdf_new_frm_str) X(resolver_deep_free) X(resolver_new) X(resolver_push_nameserver) \
+  X(resolver_set_fail) X(resolver_set_port) X(resolver_set_retry) X(resolver_set_timeout) \
+  X(resolver_set_tsig_algorithm) X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(resolver_set_usevc) \
+  X(rr_list_deep_free) X(rr_list_new) X(rr_list_push_rr) X(rr_new) \
+  X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
+  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(send) \
+  X(update_pkt_new) X(update_pkt_tsig_add)
+// clang-format on
+
+struct LdnsApi {
+  bool loaded = false;
+  std::string error;
+#define CHIPMUNK_LDNS_MEMBER(name) decltype(&::ldns_##name) name = nullptr;
+  CHIPMUNK_LDNS_FUNCTIONS(CHIPMUNK_LDNS_MEMBER)
+#undef CHIPMUNK_LDNS_MEMBER
+  ldns_lookup_table* rcodes = nullptr;
+};
+
+const LdnsApi& ldns() {
+  static LdnsApi api;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* lib = ::dlopen("libldns.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* e = ::dlerror();
+      api.error = std::string("rfc2136 needs libldns (Debian: libldns3): ") +
+                  (e != nullptr ? e : "cannot load");
+      return;
+    }
+    std::string missing;
+    // POSIX guarantees that a data pointer from dlsym converts to a function pointer.
+    auto bind = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
+      if (fn == nullptr && missing.empty()) {
+        missing = name;
+      }
+    };
+#define CHIPMUNK_LDNS_BIND(name) bind(api.name, "ldns_" #name);
+    CHIPMUNK_LDNS_FUNCTIONS(CHIPMUNK_LDNS_BIND)
+#undef CHIPMUNK_LDNS_BIND
+    bind(api.rcodes, "ldns_rcodes");
+    if (!missing.empty()) {
+      api.error = "rfc2136: libldns.so.3 has no " + missing;
+      return;
+    }
+    api.loaded = true;
+  });
+  return api;
+}
+#undef CHIPMUNK_LDNS_FUNCTIONS
 
 constexpr const char* kDefaultAlgorithm = "hmac-sha256";
 
@@ -58,10 +121,10 @@ std::string ldnsAlgorithm(const std::string& name) {
 }
 
 struct LdnsDeleter {
-  void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-  void operator()(ldns_rr_list* l) const { ldns_rr_list_deep_free(l); }
-  void operator()(ldns_rdf* d) const { ldns_rdf_deep_free(d); }
+  void operator()(ldns_resolver* r) const { ldns().resolver_deep_free(r); }
+  void operator()(ldns_pkt* p) const { ldns().pkt_free(p); }
+  void operator()(ldns_rr_list* l) const { ldns().rr_list_deep_free(l); }
+  void operator()(ldns_rdf* d) const { ldns().rdf_deep_free(d); }
 };
 template <typename T>
 using LdnsPtr = std::unique_ptr<T, LdnsDeleter>;
@@ -120,6 +183,9 @@ class Rfc2136Provider final : public DnsProvider {
       // The secret itself is never echoed.
       throw std::invalid_argument(where + "key_secret is not base64 (as tsig-keygen prints it)");
     }
+    if (!ldns().loaded) {
+      throw std::invalid_argument(where + ldns().error);
+    }
     if (keyName_.empty()) {
       log()->warn("no TSIG key: updates are unsigned section={}", section_);
     }
@@ -146,27 +212,27 @@ class Rfc2136Provider final : public DnsProvider {
       return result(UpdateStatus::Failed, what + ": address family does not match the type");
     }
 
-    LdnsPtr<ldns_resolver> resolver(ldns_resolver_new());
+    LdnsPtr<ldns_resolver> resolver(ldns().resolver_new());
     std::string error;
     LdnsPtr<ldns_rdf> serverAddress(resolveServer(error));
     if (!resolver || !serverAddress) {
       return result(UpdateStatus::RetryLater, what + ": " + error);
     }
-    ldns_resolver_push_nameserver(resolver.get(), serverAddress.get());
-    ldns_resolver_set_port(resolver.get(), port_);
+    ldns().resolver_push_nameserver(resolver.get(), serverAddress.get());
+    ldns().resolver_set_port(resolver.get(), port_);
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(
         std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout_).count()));
-    ldns_resolver_set_timeout(resolver.get(), tv);
-    ldns_resolver_set_retry(resolver.get(), 1);
-    ldns_resolver_set_fail(resolver.get(), true);
-    ldns_resolver_set_usevc(resolver.get(), false);
+    ldns().resolver_set_timeout(resolver.get(), tv);
+    ldns().resolver_set_retry(resolver.get(), 1);
+    ldns().resolver_set_fail(resolver.get(), true);
+    ldns().resolver_set_usevc(resolver.get(), false);
     if (!keyName_.empty()) {
-      // The key must be on the resolver before signing: ldns signs with it, and ldns_send()
+      // The key must be on the resolver before signing: ldns signs with it, and ldns().send()
       // verifies the reply's TSIG with it.
-      ldns_resolver_set_tsig_keyname(resolver.get(), (keyName_ + ".").c_str());
-      ldns_resolver_set_tsig_keydata(resolver.get(), keySecret_.c_str());
-      ldns_resolver_set_tsig_algorithm(resolver.get(), ldnsAlgorithm(algorithm_).c_str());
+      ldns().resolver_set_tsig_keyname(resolver.get(), (keyName_ + ".").c_str());
+      ldns().resolver_set_tsig_keydata(resolver.get(), keySecret_.c_str());
+      ldns().resolver_set_tsig_algorithm(resolver.get(), ldnsAlgorithm(algorithm_).c_str());
     }
 
     LdnsPtr<ldns_pkt> query(buildUpdate(fqdn, zone, record.type, ip));
@@ -174,20 +240,20 @@ class Rfc2136Provider final : public DnsProvider {
       return result(UpdateStatus::Failed, what + ": cannot build the UPDATE message");
     }
     if (!keyName_.empty()) {
-      const ldns_status s = ldns_update_pkt_tsig_add(query.get(), resolver.get());
+      const ldns_status s = ldns().update_pkt_tsig_add(query.get(), resolver.get());
       if (s != LDNS_STATUS_OK) {
         return result(UpdateStatus::Failed,
-                      what + ": cannot sign with TSIG: " + ldns_get_errorstr_by_id(s));
+                      what + ": cannot sign with TSIG: " + ldns().get_errorstr_by_id(s));
       }
     }
 
     ldns_pkt* replyRaw = nullptr;
-    const ldns_status sent = ldns_send(&replyRaw, resolver.get(), query.get());
+    const ldns_status sent = ldns().send(&replyRaw, resolver.get(), query.get());
     LdnsPtr<ldns_pkt> reply(replyRaw);
     const std::string server = server_ + ":" + std::to_string(port_);
     if (!reply) {
       return result(UpdateStatus::RetryLater,
-                    what + ": no reply from " + server + ": " + ldns_get_errorstr_by_id(sent));
+                    what + ": no reply from " + server + ": " + ldns().get_errorstr_by_id(sent));
     }
     return classify(what, sent, query.get(), reply.get());
   }
@@ -202,8 +268,8 @@ class Rfc2136Provider final : public DnsProvider {
   // The server as an ldns address rdf: a literal, or the first address the name resolves to.
   ldns_rdf* resolveServer(std::string& error) const {
     if (const auto literal = IpAddress::parse(server_)) {
-      return ldns_rdf_new_frm_str(literal->isV4() ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
-                                  literal->toString().c_str());
+      return ldns().rdf_new_frm_str(literal->isV4() ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
+                                    literal->toString().c_str());
     }
     addrinfo hints{};
     hints.ai_socktype = SOCK_DGRAM;
@@ -217,58 +283,59 @@ class Rfc2136Provider final : public DnsProvider {
     const int family = found->ai_family;
     getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
     freeaddrinfo(found);
-    return ldns_rdf_new_frm_str(family == AF_INET6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, text);
+    return ldns().rdf_new_frm_str(family == AF_INET6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, text);
   }
 
   ldns_pkt* buildUpdate(const std::string& fqdn, const std::string& zone, RecordType type,
                         const IpAddress& ip) const {
     const ldns_rr_type rrType = type == RecordType::A ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA;
-    LdnsPtr<ldns_rdf> owner(ldns_dname_new_frm_str((fqdn + ".").c_str()));
-    ldns_rdf* zoneName = ldns_dname_new_frm_str((zone + ".").c_str());
-    ldns_rdf* address = ldns_rdf_new_frm_str(
+    LdnsPtr<ldns_rdf> owner(ldns().dname_new_frm_str((fqdn + ".").c_str()));
+    ldns_rdf* zoneName = ldns().dname_new_frm_str((zone + ".").c_str());
+    ldns_rdf* address = ldns().rdf_new_frm_str(
         type == RecordType::A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, ip.toString().c_str());
-    LdnsPtr<ldns_rr_list> updates(ldns_rr_list_new());
+    LdnsPtr<ldns_rr_list> updates(ldns().rr_list_new());
     if (!owner || !zoneName || !address || !updates) {
-      ldns_rdf_deep_free(zoneName);
-      ldns_rdf_deep_free(address);
+      ldns().rdf_deep_free(zoneName);
+      ldns().rdf_deep_free(address);
       return nullptr;
     }
     // RFC 2136 2.5.2 "Delete an RRset": class ANY, TTL 0, no rdata. Built field by field
     // (ldns does not parse an rdata-less text form).
-    ldns_rr* remove = ldns_rr_new();
-    ldns_rr_set_owner(remove, ldns_rdf_clone(owner.get()));
-    ldns_rr_set_type(remove, rrType);
-    ldns_rr_set_class(remove, LDNS_RR_CLASS_ANY);
-    ldns_rr_set_ttl(remove, 0);
-    ldns_rr_list_push_rr(updates.get(), remove);
+    ldns_rr* remove = ldns().rr_new();
+    ldns().rr_set_owner(remove, ldns().rdf_clone(owner.get()));
+    ldns().rr_set_type(remove, rrType);
+    ldns().rr_set_class(remove, LDNS_RR_CLASS_ANY);
+    ldns().rr_set_ttl(remove, 0);
+    ldns().rr_list_push_rr(updates.get(), remove);
     // RFC 2136 2.5.1 "Add to an RRset".
-    ldns_rr* add = ldns_rr_new();
-    ldns_rr_set_owner(add, ldns_rdf_clone(owner.get()));
-    ldns_rr_set_type(add, rrType);
-    ldns_rr_set_class(add, LDNS_RR_CLASS_IN);
-    ldns_rr_set_ttl(add, ttl_);
-    ldns_rr_push_rdf(add, address);
-    ldns_rr_list_push_rr(updates.get(), add);
+    ldns_rr* add = ldns().rr_new();
+    ldns().rr_set_owner(add, ldns().rdf_clone(owner.get()));
+    ldns().rr_set_type(add, rrType);
+    ldns().rr_set_class(add, LDNS_RR_CLASS_IN);
+    ldns().rr_set_ttl(add, ttl_);
+    ldns().rr_push_rdf(add, address);
+    ldns().rr_list_push_rr(updates.get(), add);
 
     // Takes the zone name; copies the update list.
     ldns_pkt* pkt =
-        ldns_update_pkt_new(zoneName, LDNS_RR_CLASS_IN, nullptr, updates.get(), nullptr);
+        ldns().update_pkt_new(zoneName, LDNS_RR_CLASS_IN, nullptr, updates.get(), nullptr);
     if (pkt == nullptr) {
       return nullptr;
     }
-    ldns_pkt_set_rd(pkt, false);  // a Z bit in UPDATE (RFC 2136 2.2)
-    ldns_pkt_set_random_id(pkt);
+    ldns().pkt_set_rd(pkt, false);  // a Z bit in UPDATE (RFC 2136 2.2)
+    ldns().pkt_set_random_id(pkt);
     return pkt;
   }
 
   UpdateResult classify(const std::string& what, ldns_status sent, const ldns_pkt* query,
                         const ldns_pkt* reply) const {
-    const ldns_pkt_rcode rcode = ldns_pkt_get_rcode(reply);
-    const ldns_lookup_table* rcodeName = ldns_lookup_by_id(ldns_rcodes, rcode);
+    const ldns_pkt_rcode rcode = ldns().pkt_get_rcode(reply);
+    const ldns_lookup_table* rcodeName = ldns().lookup_by_id(ldns().rcodes, rcode);
     const std::string rcodeText = rcodeName != nullptr ? rcodeName->name : std::to_string(rcode);
     int tsigError = 0;
-    if (const ldns_rr* tsig = ldns_pkt_tsig(reply); tsig != nullptr && ldns_rr_rd_count(tsig) > 5) {
-      tsigError = ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5));
+    if (const ldns_rr* tsig = ldns().pkt_tsig(reply);
+        tsig != nullptr && ldns().rr_rd_count(tsig) > 5) {
+      tsigError = ldns().rdf2native_int16(ldns().rr_rdf(tsig, 5));
     }
     if (tsigError != 0) {
       // The server could not authenticate us: wrong secret (BADSIG), unknown key name or
@@ -278,10 +345,10 @@ class Rfc2136Provider final : public DnsProvider {
       return result(tsigError == 18 ? UpdateStatus::Failed : UpdateStatus::AuthFailed,
                     tsigError == 18 ? detail + "; check this machine's clock" : detail);
     }
-    if (ldns_pkt_id(reply) != ldns_pkt_id(query)) {
+    if (ldns().pkt_id(reply) != ldns().pkt_id(query)) {
       return result(UpdateStatus::RetryLater, what + ": reply does not match the query id");
     }
-    if (!keyName_.empty() && (sent != LDNS_STATUS_OK || ldns_pkt_tsig(reply) == nullptr)) {
+    if (!keyName_.empty() && (sent != LDNS_STATUS_OK || ldns().pkt_tsig(reply) == nullptr)) {
       // Unsigned or badly signed: nothing in it can be trusted, NOERROR included.
       return result(UpdateStatus::Failed,
                     what + ": the reply's TSIG signature does not verify (" + rcodeText + ")");

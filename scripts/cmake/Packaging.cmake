@@ -73,9 +73,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # Library dependencies from the binaries (dpkg-shlibdeps, from dpkg-dev).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# libcurl is loaded with dlopen() (providers/http_client.cpp), which dpkg-shlibdeps cannot
-# see: name it here.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libcurl4")
+# libcurl (providers/http_client.cpp) and libldns (providers/rfc2136.cpp) are loaded with
+# dlopen(), which dpkg-shlibdeps cannot see: name them here.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libcurl4, libldns3")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd, logrotate")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx | apache2, certbot")
 set(CPACK_STRIP_FILES TRUE)

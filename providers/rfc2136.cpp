@@ -39,16 +39,14 @@ namespace {
 // Every ldns function this file calls, without its "ldns_" prefix:
 // clang-format off
 #define CHIPMUNK_LDNS_FUNCTIONS(X) \
-  X(dname_new_frm_str) X(get_errorstr_by_id) X(lookup_by_id) X(pkt_free) \
-  X(pkt_get_rcode) X(pkt_id) X(pkt_set_random_id) X(pkt_set_rd) \
-  X(pkt_tsig) X(rdf2native_int16) X(rdf_clone) X(rdf_deep_free) \
-  X(rdf_new_frm_str) X(resolver_deep_free) X(resolver_new) X(resolver_push_nameserver) \
-  X(resolver_set_fail) X(resolver_set_port) X(resolver_set_retry) X(resolver_set_timeout) \
-  X(resolver_set_tsig_algorithm) X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(resolver_set_usevc) \
-  X(rr_list_deep_free) X(rr_list_new) X(rr_list_push_rr) X(rr_new) \
-  X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
-  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(send) \
-  X(update_pkt_new) X(update_pkt_tsig_add)
+  X(dname_new_frm_str) X(get_errorstr_by_id) X(lookup_by_id) X(pkt_free) X(pkt_get_rcode) \
+  X(pkt_id) X(pkt_set_random_id) X(pkt_set_rd) X(pkt_tsig) X(rdf2native_int16) X(rdf_clone) \
+  X(rdf_deep_free) X(rdf_new_frm_str) X(resolver_deep_free) X(resolver_new) \
+  X(resolver_push_nameserver) X(resolver_set_fail) X(resolver_set_port) X(resolver_set_retry) \
+  X(resolver_set_timeout) X(resolver_set_tsig_algorithm) X(resolver_set_tsig_keydata) \
+  X(resolver_set_tsig_keyname) X(resolver_set_usevc) X(rr_list_deep_free) X(rr_list_new) \
+  X(rr_list_push_rr) X(rr_new) X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
+  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(send) X(update_pkt_new) X(update_pkt_tsig_add)
 // clang-format on
 
 struct LdnsApi {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# chipmunk-api's own TLS ([Server] tls_certificate / tls_key), checked with curl --cacert.
-# Usage: native_tls_test.sh CHIPMUNK_API_BINARY SOURCE_DIR
+# chipmunk-api's own TLS ([Server] tls_certificate / tls_key), checked with curl --cacert,
+# and the shipped chipmunk-updater binary as its https client (libcurl loaded with dlopen()
+# into an updater whose C++ runtime is linked statically).
+# Usage: native_tls_test.sh CHIPMUNK_API_BINARY SOURCE_DIR [CHIPMUNK_UPDATER_BINARY]
 set -euo pipefail
 api_bin="$1"
 src="$2"
+updater_bin="${3:-}"
 . "$src/tests/deploy/lib.sh"
 
 make_cert "$tmp"
@@ -42,4 +45,37 @@ pass "TLS: plain HTTP on the TLS port gets no answer ($code)"
 # The TLS port still serves after the plain-HTTP attempt.
 expect_eq "$("${c[@]}" -u alice:alice-secret "$base/get/ip")" "Your IP:  127.0.0.1" \
   "TLS: still serving after a plain-HTTP client"
+
+if [ -n "$updater_bin" ]; then
+  # updater_config CA_LINE: a one-shot that reports this machine's address with /set over
+  # https and updates no DNS.
+  updater_config() {
+    cat >"$tmp/updater.ini" <<INI
+[Global]
+update_dns = no
+allow_private = yes
+state_dir = $tmp/updater-state
+$1
+[ChipmunkAPIServer]
+username = alice
+password = alice-secret
+method = set
+endpoint = $base
+INI
+  }
+  updater_config "ca_file = $tmp/cert.pem"
+  out="$("$updater_bin" --config "$tmp/updater.ini" --once 2>&1)" ||
+    fail "chipmunk-updater over https with the test CA failed: $out"
+  # The address can only have come from the server's /set answer.
+  expect_eq "$(grep -x 'address 127.0.0.1' <<<"$out")" "address 127.0.0.1" \
+    "TLS: chipmunk-updater (method = set, ca_file) learnt its address over https"
+  updater_config ""
+  if out="$("$updater_bin" --config "$tmp/updater.ini" --once 2>&1)"; then
+    fail "chipmunk-updater accepted the self-signed certificate without ca_file: $out"
+  fi
+  ! grep -q '^address ' <<<"$out" || fail "an unverified updater still learnt an address: $out"
+  grep -qi 'certificate\|SSL\|TLS' <<<"$out" ||
+    fail "the updater's TLS failure does not say why: $out"
+  pass "TLS: chipmunk-updater refuses the certificate without ca_file (verify_tls defaults on)"
+fi
 echo "native TLS: $checks checks passed"

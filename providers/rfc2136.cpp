@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -39,14 +40,15 @@ namespace {
 // Every ldns function this file calls, without its "ldns_" prefix:
 // clang-format off
 #define CHIPMUNK_LDNS_FUNCTIONS(X) \
-  X(dname_new_frm_str) X(get_errorstr_by_id) X(lookup_by_id) X(pkt_free) X(pkt_get_rcode) \
-  X(pkt_id) X(pkt_set_random_id) X(pkt_set_rd) X(pkt_tsig) X(rdf2native_int16) X(rdf_clone) \
-  X(rdf_deep_free) X(rdf_new_frm_str) X(resolver_deep_free) X(resolver_new) \
-  X(resolver_push_nameserver) X(resolver_set_fail) X(resolver_set_port) X(resolver_set_retry) \
-  X(resolver_set_timeout) X(resolver_set_tsig_algorithm) X(resolver_set_tsig_keydata) \
-  X(resolver_set_tsig_keyname) X(resolver_set_usevc) X(rr_list_deep_free) X(rr_list_new) \
+  X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(get_errorstr_by_id) \
+  X(lookup_by_id) X(pkt2buffer_wire) X(pkt_free) X(pkt_get_rcode) X(pkt_id) \
+  X(pkt_set_random_id) X(pkt_set_rd) X(pkt_tsig) X(pkt_tsig_verify) X(rdf2native_int16) \
+  X(rdf2native_sockaddr_storage) X(rdf_clone) X(rdf_deep_free) X(rdf_new_frm_str) \
+  X(resolver_deep_free) X(resolver_new) X(resolver_set_tsig_algorithm) \
+  X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(rr_list_deep_free) X(rr_list_new) \
   X(rr_list_push_rr) X(rr_new) X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
-  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(send) X(update_pkt_new) X(update_pkt_tsig_add)
+  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(udp_send) X(update_pkt_new) \
+  X(update_pkt_tsig_add) X(wire2pkt)
 // clang-format on
 
 struct LdnsApi {
@@ -210,50 +212,48 @@ class Rfc2136Provider final : public DnsProvider {
       return result(UpdateStatus::Failed, what + ": address family does not match the type");
     }
 
-    LdnsPtr<ldns_resolver> resolver(ldns().resolver_new());
     std::string error;
     LdnsPtr<ldns_rdf> serverAddress(resolveServer(error));
-    if (!resolver || !serverAddress) {
+    if (!serverAddress) {
       return result(UpdateStatus::RetryLater, what + ": " + error);
     }
-    ldns().resolver_push_nameserver(resolver.get(), serverAddress.get());
-    ldns().resolver_set_port(resolver.get(), port_);
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(
-        std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout_).count()));
-    ldns().resolver_set_timeout(resolver.get(), tv);
-    ldns().resolver_set_retry(resolver.get(), 1);
-    ldns().resolver_set_fail(resolver.get(), true);
-    ldns().resolver_set_usevc(resolver.get(), false);
-    if (!keyName_.empty()) {
-      // The key must be on the resolver before signing: ldns signs with it, and ldns().send()
-      // verifies the reply's TSIG with it.
-      ldns().resolver_set_tsig_keyname(resolver.get(), (keyName_ + ".").c_str());
-      ldns().resolver_set_tsig_keydata(resolver.get(), keySecret_.c_str());
-      ldns().resolver_set_tsig_algorithm(resolver.get(), ldnsAlgorithm(algorithm_).c_str());
-    }
-
     LdnsPtr<ldns_pkt> query(buildUpdate(fqdn, zone, record.type, ip));
     if (!query) {
       return result(UpdateStatus::Failed, what + ": cannot build the UPDATE message");
     }
     if (!keyName_.empty()) {
-      const ldns_status s = ldns().update_pkt_tsig_add(query.get(), resolver.get());
+      // ldns signs with the key it finds on a resolver.
+      LdnsPtr<ldns_resolver> signer(ldns().resolver_new());
+      if (!signer) {
+        return result(UpdateStatus::Failed, what + ": out of memory");
+      }
+      ldns().resolver_set_tsig_keyname(signer.get(), (keyName_ + ".").c_str());
+      ldns().resolver_set_tsig_keydata(signer.get(), keySecret_.c_str());
+      ldns().resolver_set_tsig_algorithm(signer.get(), ldnsAlgorithm(algorithm_).c_str());
+      const ldns_status s = ldns().update_pkt_tsig_add(query.get(), signer.get());
       if (s != LDNS_STATUS_OK) {
         return result(UpdateStatus::Failed,
                       what + ": cannot sign with TSIG: " + ldns().get_errorstr_by_id(s));
       }
     }
 
-    ldns_pkt* replyRaw = nullptr;
-    const ldns_status sent = ldns().send(&replyRaw, resolver.get(), query.get());
-    LdnsPtr<ldns_pkt> reply(replyRaw);
+    std::string wire;
+    const ldns_status sent = exchange(query.get(), serverAddress.get(), wire);
     const std::string server = server_ + ":" + std::to_string(port_);
-    if (!reply) {
+    if (wire.empty()) {
       return result(UpdateStatus::RetryLater,
                     what + ": no reply from " + server + ": " + ldns().get_errorstr_by_id(sent));
     }
-    return classify(what, sent, query.get(), reply.get());
+    ldns_pkt* replyRaw = nullptr;
+    const ldns_status parsed =
+        ldns().wire2pkt(&replyRaw, reinterpret_cast<const uint8_t*>(wire.data()), wire.size());
+    LdnsPtr<ldns_pkt> reply(replyRaw);
+    if (parsed != LDNS_STATUS_OK || !reply) {
+      return result(UpdateStatus::RetryLater, what + ": unreadable reply from " + server + ": " +
+                                                  ldns().get_errorstr_by_id(parsed));
+    }
+    const bool verified = !keyName_.empty() && verifyReply(reply.get(), wire, query.get());
+    return classify(what, verified, query.get(), reply.get());
   }
 
  private:
@@ -282,6 +282,60 @@ class Rfc2136Provider final : public DnsProvider {
     getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
     freeaddrinfo(found);
     return ldns().rdf_new_frm_str(family == AF_INET6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, text);
+  }
+
+  // One UDP exchange (RFC 2136 section 7.3: an UPDATE goes to the primary over UDP; replies
+  // are small); the raw reply lands in `wire`, which the TSIG check needs. Sent here rather
+  // than with ldns_send(), which verifies the reply's TSIG itself: ldns 1.8.3 leaks the record
+  // when it verifies one naming an algorithm it does not implement (docs/SECURITY.md), so
+  // verifyReply() checks the algorithm first.
+  ldns_status exchange(const ldns_pkt* query, const ldns_rdf* server, std::string& wire) const {
+    const LdnsApi& api = ldns();
+    std::unique_ptr<ldns_buffer, decltype(api.buffer_free)> out(api.buffer_new(LDNS_MAX_PACKETLEN),
+                                                                api.buffer_free);
+    if (!out) {
+      return LDNS_STATUS_MEM_ERR;
+    }
+    ldns_status status = api.pkt2buffer_wire(out.get(), query);
+    if (status != LDNS_STATUS_OK) {
+      return status;
+    }
+    size_t toLength = 0;
+    // ldns allocates with malloc(); what it returns is released with free().
+    std::unique_ptr<sockaddr_storage, decltype(&::free)> to(
+        api.rdf2native_sockaddr_storage(server, port_, &toLength), &::free);
+    if (!to) {
+      return LDNS_STATUS_MEM_ERR;
+    }
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(
+        std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout_).count()));
+    uint8_t* reply = nullptr;
+    size_t replySize = 0;
+    status =
+        api.udp_send(&reply, out.get(), to.get(), static_cast<socklen_t>(toLength), tv, &replySize);
+    if (reply != nullptr) {
+      wire.assign(reinterpret_cast<const char*>(reply), replySize);
+      ::free(reply);  // NOLINT(cppcoreguidelines-no-malloc): allocated by ldns
+    }
+    return status;
+  }
+
+  // True when the reply carries a TSIG made with our key and algorithm over this exchange.
+  bool verifyReply(ldns_pkt* reply, const std::string& wire, const ldns_pkt* query) const {
+    const LdnsApi& api = ldns();
+    const ldns_rr* theirs = api.pkt_tsig(reply);
+    const ldns_rr* ours = api.pkt_tsig(query);
+    if (theirs == nullptr || ours == nullptr || api.rr_rd_count(theirs) <= 6 ||
+        api.rr_rd_count(ours) <= 3) {
+      return false;
+    }
+    // Only our algorithm is ever handed to ldns' verifier (see exchange()).
+    if (api.dname_compare(api.rr_rdf(theirs, 0), api.rr_rdf(ours, 0)) != 0) {
+      return false;
+    }
+    return api.pkt_tsig_verify(reply, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(),
+                               (keyName_ + ".").c_str(), keySecret_.c_str(), api.rr_rdf(ours, 3));
   }
 
   ldns_pkt* buildUpdate(const std::string& fqdn, const std::string& zone, RecordType type,
@@ -325,7 +379,7 @@ class Rfc2136Provider final : public DnsProvider {
     return pkt;
   }
 
-  UpdateResult classify(const std::string& what, ldns_status sent, const ldns_pkt* query,
+  UpdateResult classify(const std::string& what, bool verified, const ldns_pkt* query,
                         const ldns_pkt* reply) const {
     const ldns_pkt_rcode rcode = ldns().pkt_get_rcode(reply);
     const ldns_lookup_table* rcodeName = ldns().lookup_by_id(ldns().rcodes, rcode);
@@ -346,7 +400,7 @@ class Rfc2136Provider final : public DnsProvider {
     if (ldns().pkt_id(reply) != ldns().pkt_id(query)) {
       return result(UpdateStatus::RetryLater, what + ": reply does not match the query id");
     }
-    if (!keyName_.empty() && (sent != LDNS_STATUS_OK || ldns().pkt_tsig(reply) == nullptr)) {
+    if (!keyName_.empty() && !verified) {
       // Unsigned or badly signed: nothing in it can be trusted, NOERROR included.
       return result(UpdateStatus::Failed,
                     what + ": the reply's TSIG signature does not verify (" + rcodeText + ")");

@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace chipmunk::updater {
+namespace chipmunk {
 namespace {
 constexpr size_t kMaxOutput = 64 * 1024;
 }
@@ -24,7 +24,8 @@ ShellResult runShell(const std::string& command, const std::map<std::string, std
   std::vector<std::string> envStrings;
   for (char** e = environ; *e != nullptr; ++e) {
     const char* eq = std::strchr(*e, '=');
-    if (eq != nullptr && env.count(std::string(*e, static_cast<size_t>(eq - *e))) != 0) {
+    if (std::strncmp(*e, "CHIPMUNK_", 9) == 0 ||
+        (eq != nullptr && env.count(std::string(*e, static_cast<size_t>(eq - *e))) != 0)) {
       continue;
     }
     envStrings.emplace_back(*e);
@@ -55,6 +56,8 @@ ShellResult runShell(const std::string& command, const std::map<std::string, std
   }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
+  // Own process group, so a timeout kills the command and its children; default signal
+  // mask and dispositions (the daemons block and ignore some).
   sigset_t none;
   sigemptyset(&none);
   sigset_t all;
@@ -130,4 +133,4 @@ ShellResult runShell(const std::string& command, const std::map<std::string, std
   return result;
 }
 
-}  // namespace chipmunk::updater
+}  // namespace chipmunk

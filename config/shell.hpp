@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-namespace chipmunk::updater {
+namespace chipmunk {
 
 struct ShellResult {
   bool started = false;
@@ -18,9 +18,11 @@ struct ShellResult {
 };
 
 // Runs `sh -c command` in its own process group with default signal handling, standard
-// input from /dev/null and `env` added to the environment. A command still running after
-// `timeout` is killed with its whole process group. Bounded in time; never throws.
+// input from /dev/null and `env` added to the environment; inherited CHIPMUNK_* variables
+// are dropped, so a command sees only those its caller sets. A command still running after
+// `timeout` is killed with its whole process group. Bounded in time; never throws. Used for
+// the API's hooks, the updater's on_change hook and its command discovery source.
 ShellResult runShell(const std::string& command, const std::map<std::string, std::string>& env,
                      std::chrono::milliseconds timeout, bool captureOutput);
 
-}  // namespace chipmunk::updater
+}  // namespace chipmunk

@@ -95,13 +95,6 @@ Envelope parseEnvelope(const std::string& body) {
   return e;
 }
 
-UpdateResult make(UpdateStatus status, std::string detail) {
-  UpdateResult r;
-  r.status = status;
-  r.detail = std::move(detail);
-  return r;
-}
-
 // Classifies a reply that is not a 2xx success envelope.
 UpdateResult failure(const HttpResponse& resp, const Envelope& env, const std::string& what) {
   UpdateResult r = classifyHttpFailure(resp, what);
@@ -163,7 +156,7 @@ class CloudflareProvider final : public DnsProvider {
 
   // DnsProvider
   UpdateResult prepare() override {
-    UpdateResult worst = make(UpdateStatus::Unchanged, "ids looked up");
+    UpdateResult worst = outcome(UpdateStatus::Unchanged, "ids looked up");
     for (const auto& record : records_) {
       std::string zoneId;
       UpdateResult r = zoneIdFor(record.domain, zoneId);
@@ -236,18 +229,18 @@ class CloudflareProvider final : public DnsProvider {
       }
       pages = env.totalPages;
     }
-    return make(UpdateStatus::Unchanged, what);
+    return outcome(UpdateStatus::Unchanged, what);
   }
 
   UpdateResult zoneIdFor(const std::string& domain, std::string& id) {
     if (!fixedZoneId_.empty()) {
       id = fixedZoneId_;
-      return make(UpdateStatus::Unchanged, "configured");
+      return outcome(UpdateStatus::Unchanged, "configured");
     }
     const std::string wanted = config::lowercase(domain);
     if (const auto it = zones_.find(wanted); it != zones_.end()) {
       id = it->second;
-      return make(UpdateStatus::Unchanged, "cached");
+      return outcome(UpdateStatus::Unchanged, "cached");
     }
     id.clear();
     UpdateResult r =
@@ -260,12 +253,12 @@ class CloudflareProvider final : public DnsProvider {
       return r;
     }
     if (id.empty()) {
-      return make(UpdateStatus::NotFound,
-                  "zone " + wanted + " is not in this account (or the token cannot read it)");
+      return outcome(UpdateStatus::NotFound,
+                     "zone " + wanted + " is not in this account (or the token cannot read it)");
     }
     zones_[wanted] = id;
     log()->info("zone found zone={} zone_id={}", wanted, id);
-    return make(UpdateStatus::Unchanged, "found");
+    return outcome(UpdateStatus::Unchanged, "found");
   }
 
   static std::string cacheKey(const std::string& zoneId, const Record& record) {
@@ -278,7 +271,7 @@ class CloudflareProvider final : public DnsProvider {
     const std::string key = cacheKey(zoneId, record);
     if (const auto it = records_cache_.find(key); it != records_cache_.end()) {
       out = it->second;
-      return make(UpdateStatus::Unchanged, "cached");
+      return outcome(UpdateStatus::Unchanged, "cached");
     }
     out = Cached{};
     int matches = 0;
@@ -304,7 +297,7 @@ class CloudflareProvider final : public DnsProvider {
       if (missing != nullptr) {
         *missing = true;
       }
-      return make(UpdateStatus::NotFound, "no " + type + " record " + fqdn + " in the zone");
+      return outcome(UpdateStatus::NotFound, "no " + type + " record " + fqdn + " in the zone");
     }
     if (matches > 1) {
       log()->warn("several records match; updating the first record={} type={} record_id={}", fqdn,
@@ -312,7 +305,7 @@ class CloudflareProvider final : public DnsProvider {
     }
     records_cache_[key] = out;
     log()->info("record found record={} type={} record_id={}", fqdn, type, out.id);
-    return make(UpdateStatus::Unchanged, "found");
+    return outcome(UpdateStatus::Unchanged, "found");
   }
 
   std::string body(const Record* create, const std::string& content) const {
@@ -368,7 +361,7 @@ class CloudflareProvider final : public DnsProvider {
       return r;
     }
     if (!hadRecord && cached.content == content && ttl_ == 0 && proxied_ == "keep") {
-      return make(UpdateStatus::Unchanged, "record already points at " + content);
+      return outcome(UpdateStatus::Unchanged, "record already points at " + content);
     }
     HttpRequest req = request("PATCH", "/zones/" + zoneId + "/dns_records/" + cached.id);
     req.body = body(nullptr, content);
@@ -382,7 +375,7 @@ class CloudflareProvider final : public DnsProvider {
       return f;
     }
     records_cache_[key].content = content;
-    return make(UpdateStatus::Updated, "record " + cached.id + " -> " + content);
+    return outcome(UpdateStatus::Updated, "record " + cached.id + " -> " + content);
   }
 
   UpdateResult create(const std::string& zoneId, const Record& record, const std::string& content) {
@@ -398,7 +391,7 @@ class CloudflareProvider final : public DnsProvider {
       records_cache_[cacheKey(zoneId, record)] = {getString(*result, "id"), content};
     }
     log()->info("record created record={} type={}", record.fqdn(), toString(record.type));
-    return make(UpdateStatus::Updated, "record created -> " + content);
+    return outcome(UpdateStatus::Updated, "record created -> " + content);
   }
 
   std::vector<Record> records_;

@@ -18,14 +18,6 @@ namespace {
 constexpr const char* kDefaultEndpoint = "https://www.duckdns.org/update";
 constexpr const char* kZone = "duckdns.org";
 
-UpdateResult make(UpdateStatus status, std::string detail, bool stop = false) {
-  UpdateResult r;
-  r.status = status;
-  r.detail = std::move(detail);
-  r.stop = stop;
-  return r;
-}
-
 class DuckDnsProvider final : public DnsProvider {
  public:
   explicit DuckDnsProvider(const ProviderContext& context)
@@ -48,7 +40,7 @@ class DuckDnsProvider final : public DnsProvider {
   }
 
   // DnsProvider
-  UpdateResult prepare() override { return make(UpdateStatus::Unchanged, "nothing to look up"); }
+  UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
     const std::string name = subdomain(record);
@@ -79,11 +71,12 @@ class DuckDnsProvider final : public DnsProvider {
     }
     const std::string first = lines.empty() ? "" : lines[0];
     if (first == "KO") {
-      return make(UpdateStatus::AuthFailed,
-                  "update: KO (token refused, or " + name + " is not this account's domain)", true);
+      return outcome(UpdateStatus::AuthFailed,
+                     "update: KO (token refused, or " + name + " is not this account's domain)",
+                     true);
     }
     if (first != "OK") {
-      return make(UpdateStatus::Failed, "update: unexpected reply");
+      return outcome(UpdateStatus::Failed, "update: unexpected reply");
     }
     if (ip.isV4()) {
       lastV4_[name] = ip.toString();
@@ -92,9 +85,9 @@ class DuckDnsProvider final : public DnsProvider {
     // only OK: then the address was accepted, and we cannot tell whether it changed.
     const std::string change = lines.size() >= 4 ? lines[3] : "";
     if (change == "NOCHANGE") {
-      return make(UpdateStatus::Unchanged, "update: OK NOCHANGE");
+      return outcome(UpdateStatus::Unchanged, "update: OK NOCHANGE");
     }
-    return make(UpdateStatus::Updated, "update: OK" + (change.empty() ? "" : " " + change));
+    return outcome(UpdateStatus::Updated, "update: OK" + (change.empty() ? "" : " " + change));
   }
 
  private:

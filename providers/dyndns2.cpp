@@ -18,14 +18,6 @@ namespace {
 
 constexpr std::chrono::seconds kServerTrouble{30 * 60};
 
-UpdateResult make(UpdateStatus status, std::string detail, bool stop = false) {
-  UpdateResult r;
-  r.status = status;
-  r.detail = std::move(detail);
-  r.stop = stop;
-  return r;
-}
-
 class Dyndns2Provider final : public DnsProvider {
  public:
   explicit Dyndns2Provider(const ProviderContext& context)
@@ -47,7 +39,7 @@ class Dyndns2Provider final : public DnsProvider {
   }
 
   // DnsProvider
-  UpdateResult prepare() override { return make(UpdateStatus::Unchanged, "nothing to look up"); }
+  UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
     HttpRequest req;
@@ -74,7 +66,8 @@ class Dyndns2Provider final : public DnsProvider {
     const std::string detail = "nic/update: " + code;
     if (code == "911" || code == "dnserr") {
       // Also when it comes with a 5xx, as chipmunk-api sends it.
-      UpdateResult r = make(UpdateStatus::RetryLater, detail + " (server trouble; waiting 30 min)");
+      UpdateResult r =
+          outcome(UpdateStatus::RetryLater, detail + " (server trouble; waiting 30 min)");
       r.retryAfter = std::max(kServerTrouble, resp.retryAfter().value_or(kServerTrouble));
       return r;
     }
@@ -83,26 +76,26 @@ class Dyndns2Provider final : public DnsProvider {
     }
     if (code == "good" || code == "nochg") {
       (ip.isV4() ? last_[fqdn].first : last_[fqdn].second) = ip.toString();
-      return make(code == "good" ? UpdateStatus::Updated : UpdateStatus::Unchanged, detail);
+      return outcome(code == "good" ? UpdateStatus::Updated : UpdateStatus::Unchanged, detail);
     }
     if (code == "badauth") {
-      return make(UpdateStatus::AuthFailed, detail + " (user name or password refused)", true);
+      return outcome(UpdateStatus::AuthFailed, detail + " (user name or password refused)", true);
     }
     if (code == "!donator" || code == "abuse" || code == "badagent") {
-      return make(UpdateStatus::AuthFailed,
-                  detail + (code == "abuse"      ? " (account blocked for abuse)"
-                            : code == "badagent" ? " (client refused)"
-                                                 : " (feature needs a paid account)"),
-                  true);
+      return outcome(UpdateStatus::AuthFailed,
+                     detail + (code == "abuse"      ? " (account blocked for abuse)"
+                               : code == "badagent" ? " (client refused)"
+                                                    : " (feature needs a paid account)"),
+                     true);
     }
     if (code == "nohost" || code == "notfqdn" || code == "numhost") {
-      return make(UpdateStatus::NotFound,
-                  detail + (code == "nohost"    ? " (host name not in this account)"
-                            : code == "notfqdn" ? " (not a fully qualified host name)"
-                                                : " (too many hosts in one request)"),
-                  true);
+      return outcome(UpdateStatus::NotFound,
+                     detail + (code == "nohost"    ? " (host name not in this account)"
+                               : code == "notfqdn" ? " (not a fully qualified host name)"
+                                                   : " (too many hosts in one request)"),
+                     true);
     }
-    return make(UpdateStatus::Failed, "nic/update: unexpected reply");
+    return outcome(UpdateStatus::Failed, "nic/update: unexpected reply");
   }
 
  private:

@@ -23,6 +23,14 @@ const char* toString(UpdateStatus status) {
   return "failed";
 }
 
+UpdateResult outcome(UpdateStatus status, std::string detail, bool stop) {
+  UpdateResult r;
+  r.status = status;
+  r.detail = std::move(detail);
+  r.stop = stop;
+  return r;
+}
+
 const std::string& ProviderContext::get(const std::string& key) const {
   static const std::string kEmpty;
   const auto it = settings.find(config::lowercase(key));

@@ -32,6 +32,9 @@ struct UpdateResult {
   bool ok() const { return status == UpdateStatus::Updated || status == UpdateStatus::Unchanged; }
 };
 
+// An outcome and its detail; `stop` for failures that retrying cannot change.
+UpdateResult outcome(UpdateStatus status, std::string detail, bool stop = false);
+
 enum class RecordType { A, AAAA };
 
 inline const char* toString(RecordType type) {

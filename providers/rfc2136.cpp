@@ -129,13 +129,6 @@ struct LdnsDeleter {
 template <typename T>
 using LdnsPtr = std::unique_ptr<T, LdnsDeleter>;
 
-UpdateResult result(UpdateStatus status, std::string detail) {
-  UpdateResult r;
-  r.status = status;
-  r.detail = std::move(detail);
-  return r;
-}
-
 std::string withoutDot(std::string name) {
   while (!name.empty() && name.back() == '.') {
     name.pop_back();
@@ -202,38 +195,38 @@ class Rfc2136Provider final : public DnsProvider {
   }
 
   // DnsProvider
-  UpdateResult prepare() override { return result(UpdateStatus::Unchanged, "nothing to look up"); }
+  UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
     const std::string fqdn = config::lowercase(record.fqdn());
     const std::string zone = zoneOf(record);
     const std::string what = "UPDATE " + fqdn + " " + toString(record.type) + " in zone " + zone;
     if ((record.type == RecordType::A) != ip.isV4()) {
-      return result(UpdateStatus::Failed, what + ": address family does not match the type");
+      return outcome(UpdateStatus::Failed, what + ": address family does not match the type");
     }
 
     std::string error;
     LdnsPtr<ldns_rdf> serverAddress(resolveServer(error));
     if (!serverAddress) {
-      return result(UpdateStatus::RetryLater, what + ": " + error);
+      return outcome(UpdateStatus::RetryLater, what + ": " + error);
     }
     LdnsPtr<ldns_pkt> query(buildUpdate(fqdn, zone, record.type, ip));
     if (!query) {
-      return result(UpdateStatus::Failed, what + ": cannot build the UPDATE message");
+      return outcome(UpdateStatus::Failed, what + ": cannot build the UPDATE message");
     }
     if (!keyName_.empty()) {
       // ldns signs with the key it finds on a resolver.
       LdnsPtr<ldns_resolver> signer(ldns().resolver_new());
       if (!signer) {
-        return result(UpdateStatus::Failed, what + ": out of memory");
+        return outcome(UpdateStatus::Failed, what + ": out of memory");
       }
       ldns().resolver_set_tsig_keyname(signer.get(), (keyName_ + ".").c_str());
       ldns().resolver_set_tsig_keydata(signer.get(), keySecret_.c_str());
       ldns().resolver_set_tsig_algorithm(signer.get(), ldnsAlgorithm(algorithm_).c_str());
       const ldns_status s = ldns().update_pkt_tsig_add(query.get(), signer.get());
       if (s != LDNS_STATUS_OK) {
-        return result(UpdateStatus::Failed,
-                      what + ": cannot sign with TSIG: " + ldns().get_errorstr_by_id(s));
+        return outcome(UpdateStatus::Failed,
+                       what + ": cannot sign with TSIG: " + ldns().get_errorstr_by_id(s));
       }
     }
 
@@ -241,16 +234,16 @@ class Rfc2136Provider final : public DnsProvider {
     const ldns_status sent = exchange(query.get(), serverAddress.get(), wire);
     const std::string server = server_ + ":" + std::to_string(port_);
     if (wire.empty()) {
-      return result(UpdateStatus::RetryLater,
-                    what + ": no reply from " + server + ": " + ldns().get_errorstr_by_id(sent));
+      return outcome(UpdateStatus::RetryLater,
+                     what + ": no reply from " + server + ": " + ldns().get_errorstr_by_id(sent));
     }
     ldns_pkt* replyRaw = nullptr;
     const ldns_status parsed =
         ldns().wire2pkt(&replyRaw, reinterpret_cast<const uint8_t*>(wire.data()), wire.size());
     LdnsPtr<ldns_pkt> reply(replyRaw);
     if (parsed != LDNS_STATUS_OK || !reply) {
-      return result(UpdateStatus::RetryLater, what + ": unreadable reply from " + server + ": " +
-                                                  ldns().get_errorstr_by_id(parsed));
+      return outcome(UpdateStatus::RetryLater, what + ": unreadable reply from " + server + ": " +
+                                                   ldns().get_errorstr_by_id(parsed));
     }
     const bool verified = !keyName_.empty() && verifyReply(reply.get(), wire, query.get());
     return classify(what, verified, query.get(), reply.get());
@@ -394,34 +387,34 @@ class Rfc2136Provider final : public DnsProvider {
       // algorithm (BADKEY), clock skew (BADTIME). Retrying cannot fix the first two.
       const std::string detail = what + ": server rejected the TSIG key \"" + keyName_ + "\" (" +
                                  rcodeText + ", " + tsigErrorName(tsigError) + ")";
-      return result(tsigError == 18 ? UpdateStatus::Failed : UpdateStatus::AuthFailed,
-                    tsigError == 18 ? detail + "; check this machine's clock" : detail);
+      return outcome(tsigError == 18 ? UpdateStatus::Failed : UpdateStatus::AuthFailed,
+                     tsigError == 18 ? detail + "; check this machine's clock" : detail);
     }
     if (ldns().pkt_id(reply) != ldns().pkt_id(query)) {
-      return result(UpdateStatus::RetryLater, what + ": reply does not match the query id");
+      return outcome(UpdateStatus::RetryLater, what + ": reply does not match the query id");
     }
     if (!keyName_.empty() && !verified) {
       // Unsigned or badly signed: nothing in it can be trusted, NOERROR included.
-      return result(UpdateStatus::Failed,
-                    what + ": the reply's TSIG signature does not verify (" + rcodeText + ")");
+      return outcome(UpdateStatus::Failed,
+                     what + ": the reply's TSIG signature does not verify (" + rcodeText + ")");
     }
     switch (rcode) {
       case LDNS_RCODE_NOERROR:
-        return result(UpdateStatus::Updated, what + ": NOERROR");
+        return outcome(UpdateStatus::Updated, what + ": NOERROR");
       case LDNS_RCODE_REFUSED:
-        return result(UpdateStatus::AuthFailed,
-                      what +
-                          ": REFUSED (the key may not update this name and type: check the "
-                          "zone's update-policy or allow-update)");
+        return outcome(UpdateStatus::AuthFailed,
+                       what +
+                           ": REFUSED (the key may not update this name and type: check the "
+                           "zone's update-policy or allow-update)");
       case LDNS_RCODE_NOTAUTH:
-        return result(UpdateStatus::NotFound,
-                      what + ": NOTAUTH (the server is not the primary for this zone)");
+        return outcome(UpdateStatus::NotFound,
+                       what + ": NOTAUTH (the server is not the primary for this zone)");
       case LDNS_RCODE_NOTZONE:
-        return result(UpdateStatus::NotFound, what + ": NOTZONE (the name is not in the zone)");
+        return outcome(UpdateStatus::NotFound, what + ": NOTZONE (the name is not in the zone)");
       case LDNS_RCODE_SERVFAIL:
-        return result(UpdateStatus::RetryLater, what + ": SERVFAIL");
+        return outcome(UpdateStatus::RetryLater, what + ": SERVFAIL");
       default:
-        return result(UpdateStatus::Failed, what + ": " + rcodeText);
+        return outcome(UpdateStatus::Failed, what + ": " + rcodeText);
     }
   }
 

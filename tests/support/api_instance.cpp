@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <regex>
 
 namespace chipmunk::test {
@@ -52,6 +53,10 @@ bool ApiInstance::start(const std::string& listen) {
   const bool up = waitUntil([&] { return countListening() > before || !process_->running(); },
                             std::chrono::seconds(10));
   if (!up || !process_->running()) {
+    // Said here so that a failed start in CI leaves its reason in the test's output.
+    std::fprintf(stderr, "chipmunk-api %s; its log:\n%s\n",
+                 process_->running() ? "did not log its address within 10 s" : "exited at start",
+                 log().c_str());
     return false;
   }
   const std::string text = log();

@@ -11,7 +11,7 @@
 #
 #   sudo bench/compare_ddclient_inadyn.sh [BUILD_DIR]     (needs root for unshare -n)
 #   ROUNDS="http" to skip the HTTPS round; RUNS=N one-shot runs per client (default 11).
-# ddclient needs libio-socket-ssl-perl for the HTTPS round.
+# ddclient needs libio-socket-ssl-perl for the HTTPS round (scripts/install-deps.sh --tests).
 set -eu
 if [ "${CHIPMUNK_BENCH_IN_NETNS:-}" != 1 ]; then
   exec unshare -n env CHIPMUNK_BENCH_IN_NETNS=1 sh "$0" "$@"

@@ -15,7 +15,7 @@ packages=(
 test_packages=(
   clang-format iproute2 openssl procps util-linux logrotate systemd
   nginx apache2 bind9 bind9-utils bind9-dnsutils
-  ddclient inadyn chromium wrk dpkg-dev nftables
+  ddclient libio-socket-ssl-perl inadyn chromium wrk dpkg-dev nftables
   valgrind clang libclang-rt-14-dev
 )
 if [ "${1:-}" = "--tests" ]; then

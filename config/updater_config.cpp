@@ -243,6 +243,13 @@ Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocume
   return schema;
 }
 
+namespace {
+// Everything after the settings check: sources, records, cross-checks (below).
+void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>& providers,
+                            const IniDocument& doc, const Schema& schema, const Settings& settings,
+                            UpdaterConfig& config, std::vector<std::string>& errors);
+}  // namespace
+
 bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>& providers,
                        UpdaterConfig& out, std::vector<std::string>& errors) {
   IniDocument doc;
@@ -253,11 +260,31 @@ bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>&
   const Schema schema = updaterSchema(providers, doc);
   Settings settings;
   loadSettings(schema, doc, settings, errors);
-  if (errors.size() != before) {
+  // Carry on after a bad setting, so that one run reports the file's other problems too
+  // (a value that failed its check stands at its default meanwhile). Should that trip over
+  // the bad setting after all, the errors so far are what the user sees.
+  const size_t settingErrors = errors.size();
+  UpdaterConfig config;
+  try {
+    interpretUpdaterConfig(path, providers, doc, schema, settings, config, errors);
+  } catch (const std::exception&) {
+    if (settingErrors == before) {
+      throw;
+    }
+    errors.resize(settingErrors);
     return false;
   }
+  const bool ok = errors.size() == before;
+  out = std::move(config);
+  return ok;
+}
 
-  UpdaterConfig config;
+namespace {
+
+void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>& providers,
+                            const IniDocument& doc, const Schema& schema, const Settings& settings,
+                            UpdaterConfig& config, std::vector<std::string>& errors) {
+  const size_t before = errors.size();
   config.path = path;
   config.updateDns = settings.getBool("Global", "update_dns");
   config.daemonize = settings.getBool("Global", "daemonize");
@@ -523,11 +550,8 @@ bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>&
                        " duplicates another record (same provider, name and type)");
     }
   }
-  if (errors.size() != before) {
-    return false;
-  }
-  out = std::move(config);
-  return true;
 }
+
+}  // namespace
 
 }  // namespace chipmunk::config

@@ -99,7 +99,9 @@ std::vector<AccountConfig> providerAccounts(const std::string& path,
 Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocument& doc);
 
 // Loads and validates a chipmunk-updater config file (the original Chipmunk client's
-// file works unchanged). Every problem goes to `errors` as "path:line: message".
+// file works unchanged). Every problem goes to `errors` as "path:line: message"; a bad
+// setting does not stop the checks that follow it. On failure `out` holds what could be
+// read (for further checks, such as building the providers), never a config to run.
 bool loadUpdaterConfig(const std::string& path, const std::vector<ProviderDecl>& providers,
                        UpdaterConfig& out, std::vector<std::string>& errors);
 

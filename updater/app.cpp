@@ -136,10 +136,22 @@ struct Options {
   bool force = false;
 };
 
+// After a failed load: the providers' own checks (a missing api_key, a bad TSIG secret...)
+// belong in the same report, so they are built from what could be read. Nothing is started
+// and nothing touches the disk: Updater::create stops once there are errors.
+void reportProviderErrors(const config::UpdaterConfig& config,
+                          const providers::ProviderRegistry& registry,
+                          std::vector<std::string>& errors) {
+  config::UpdaterConfig partial = config;
+  partial.stateDir.clear();
+  Updater::create(partial, registry, errors);
+}
+
 std::unique_ptr<Updater> build(const Options& options, config::UpdaterConfig& config,
                                std::vector<std::string>& errors) {
   const auto& registry = providers::ProviderRegistry::builtin();
   if (!loadConfig(options.configPath, registry, config, errors)) {
+    reportProviderErrors(config, registry, errors);
     return nullptr;
   }
   return Updater::create(config, registry, errors);
@@ -298,6 +310,7 @@ int runMain(int argc, char** argv) {
   // Building contacts nobody.
   const auto& registry = providers::ProviderRegistry::builtin();
   if (!loadConfig(options.configPath, registry, config, errors)) {
+    reportProviderErrors(config, registry, errors);
     printErrors(errors);
     return kExitConfig;
   }

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -43,7 +44,7 @@ namespace {
   X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(get_errorstr_by_id) \
   X(lookup_by_id) X(pkt2buffer_wire) X(pkt_free) X(pkt_get_rcode) X(pkt_id) \
   X(pkt_set_random_id) X(pkt_set_rd) X(pkt_tsig) X(pkt_tsig_verify) X(rdf2native_int16) \
-  X(rdf2native_sockaddr_storage) X(rdf_clone) X(rdf_deep_free) X(rdf_new_frm_str) \
+  X(rdf_clone) X(rdf_deep_free) X(rdf_new_frm_str) \
   X(resolver_deep_free) X(resolver_new) X(resolver_set_tsig_algorithm) \
   X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(rr_list_deep_free) X(rr_list_new) \
   X(rr_list_push_rr) X(rr_new) X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
@@ -206,8 +207,9 @@ class Rfc2136Provider final : public DnsProvider {
     }
 
     std::string error;
-    LdnsPtr<ldns_rdf> serverAddress(resolveServer(error));
-    if (!serverAddress) {
+    sockaddr_storage to{};
+    socklen_t toLength = 0;
+    if (!resolveServer(to, toLength, error)) {
       return outcome(UpdateStatus::RetryLater, what + ": " + error);
     }
     LdnsPtr<ldns_pkt> query(buildUpdate(fqdn, zone, record.type, ip));
@@ -231,7 +233,7 @@ class Rfc2136Provider final : public DnsProvider {
     }
 
     std::string wire;
-    const ldns_status sent = exchange(query.get(), serverAddress.get(), wire);
+    const ldns_status sent = exchange(query.get(), to, toLength, wire);
     const std::string server = server_ + ":" + std::to_string(port_);
     if (wire.empty()) {
       return outcome(UpdateStatus::RetryLater,
@@ -256,25 +258,21 @@ class Rfc2136Provider final : public DnsProvider {
     return zone_.empty() ? withoutDot(record.domain) : zone_;
   }
 
-  // The server as an ldns address rdf: a literal, or the first address the name resolves to.
-  ldns_rdf* resolveServer(std::string& error) const {
-    if (const auto literal = IpAddress::parse(server_)) {
-      return ldns().rdf_new_frm_str(literal->isV4() ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA,
-                                    literal->toString().c_str());
-    }
+  // The server's socket address: a literal, or the first address the name resolves to.
+  bool resolveServer(sockaddr_storage& to, socklen_t& toLength, std::string& error) const {
     addrinfo hints{};
     hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_NUMERICSERV;
     addrinfo* found = nullptr;
-    const int rc = getaddrinfo(server_.c_str(), nullptr, &hints, &found);
+    const int rc = getaddrinfo(server_.c_str(), std::to_string(port_).c_str(), &hints, &found);
     if (rc != 0 || found == nullptr) {
       error = "cannot resolve server " + server_ + ": " + gai_strerror(rc);
-      return nullptr;
+      return false;
     }
-    char text[NI_MAXHOST] = {};
-    const int family = found->ai_family;
-    getnameinfo(found->ai_addr, found->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
+    std::memcpy(&to, found->ai_addr, found->ai_addrlen);
+    toLength = found->ai_addrlen;
     freeaddrinfo(found);
-    return ldns().rdf_new_frm_str(family == AF_INET6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, text);
+    return true;
   }
 
   // One UDP exchange (RFC 2136 section 7.3: an UPDATE goes to the primary over UDP; replies
@@ -282,7 +280,8 @@ class Rfc2136Provider final : public DnsProvider {
   // than with ldns_send(), which verifies the reply's TSIG itself: ldns 1.8.3 leaks the record
   // when it verifies one naming an algorithm it does not implement (docs/SECURITY.md), so
   // verifyReply() checks the algorithm first.
-  ldns_status exchange(const ldns_pkt* query, const ldns_rdf* server, std::string& wire) const {
+  ldns_status exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
+                       std::string& wire) const {
     const LdnsApi& api = ldns();
     std::unique_ptr<ldns_buffer, decltype(api.buffer_free)> out(api.buffer_new(LDNS_MAX_PACKETLEN),
                                                                 api.buffer_free);
@@ -293,23 +292,15 @@ class Rfc2136Provider final : public DnsProvider {
     if (status != LDNS_STATUS_OK) {
       return status;
     }
-    size_t toLength = 0;
-    // ldns allocates with malloc(); what it returns is released with free().
-    std::unique_ptr<sockaddr_storage, decltype(&::free)> to(
-        api.rdf2native_sockaddr_storage(server, port_, &toLength), &::free);
-    if (!to) {
-      return LDNS_STATUS_MEM_ERR;
-    }
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(
         std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout_).count()));
     uint8_t* reply = nullptr;
     size_t replySize = 0;
-    status =
-        api.udp_send(&reply, out.get(), to.get(), static_cast<socklen_t>(toLength), tv, &replySize);
+    status = api.udp_send(&reply, out.get(), &to, toLength, tv, &replySize);
     if (reply != nullptr) {
       wire.assign(reinterpret_cast<const char*>(reply), replySize);
-      ::free(reply);  // NOLINT(cppcoreguidelines-no-malloc): allocated by ldns
+      ::free(reply);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocates with malloc()
     }
     return status;
   }

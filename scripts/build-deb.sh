@@ -7,6 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build-deb}"
 "$root/scripts/install-deps.sh" dpkg-dev >&2
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DCHIPMUNK_TESTS=OFF \
   -DCHIPMUNK_BENCH=OFF -Wno-dev >/dev/null

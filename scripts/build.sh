@@ -11,5 +11,6 @@ if [ "${1:-}" = "--sanitize" ]; then
   extra+=(-DCHIPMUNK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
 fi
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "${extra[@]}" >/dev/null
 ninja -C "$build" -j "$(nproc)" "$@"

@@ -18,6 +18,7 @@
 #include <set>
 #include <vector>
 
+#include "json.hpp"
 #include "logging.hpp"
 
 #include <spdlog/spdlog.h>
@@ -107,9 +108,10 @@ void FileStore::load(const std::string& name, Entry& e) {
   }
   e.exists = true;
   rapidjson::Document doc;
-  doc.Parse(text.c_str(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    logging::get("store")->warn("ignoring unreadable metadata file={}/{}.json", dir_, name);
+  std::string error;
+  if (!json::parse(doc, text, error) || !doc.IsObject()) {
+    logging::get("store")->warn("ignoring unreadable metadata file={}/{}.json error=\"{}\"", dir_,
+                                name, error.empty() ? "not an object" : error);
     return;
   }
   auto readIp = [&](const char* key) -> std::optional<IpAddress> {

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "json.hpp"
 #include "service.hpp"
 
 namespace chipmunk::api {
@@ -304,8 +305,11 @@ std::string renderRows(const rapidjson::Value& records) {
 
 std::string yellowPagesHtml(const std::string& recordsJson) {
   rapidjson::Document doc;
-  doc.Parse(recordsJson.c_str(), recordsJson.size());
-  const bool ok = !doc.HasParseError() && doc.IsArray();
+  std::string error;
+  // The records are our own output, but their metadata came from clients: bounded all the same
+  // (the size cap is the page's, not a provider reply's).
+  const bool ok =
+      json::parse(doc, recordsJson, error, {recordsJson.size(), json::kMaxDepth}) && doc.IsArray();
   const size_t count = ok ? doc.Size() : 0;
   // The JSON goes into a script element: "<" as \u003c keeps "</script>" out of it.
   std::string embedded;

@@ -23,6 +23,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "json.hpp"
 #include "logging.hpp"
 #include "provider.hpp"
 
@@ -70,8 +71,8 @@ struct Envelope {
 
 Envelope parseEnvelope(const std::string& body) {
   Envelope e;
-  e.doc.Parse(body.c_str(), body.size());
-  if (e.doc.HasParseError() || !e.doc.IsObject() || !e.doc.HasMember("success") ||
+  std::string error;
+  if (!json::parse(e.doc, body, error) || !e.doc.IsObject() || !e.doc.HasMember("success") ||
       !e.doc["success"].IsBool()) {
     return e;
   }

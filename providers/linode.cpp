@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "json.hpp"
 #include "logging.hpp"
 #include "provider.hpp"
 
@@ -46,8 +47,8 @@ std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& f
 // The reasons of a v4 error body {"errors":[{"reason":"...","field":"..."}]}, joined.
 std::string errorReasons(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("errors") ||
+  std::string error;
+  if (!json::parse(doc, body, error) || !doc.IsObject() || !doc.HasMember("errors") ||
       !doc["errors"].IsArray()) {
     return {};
   }
@@ -175,9 +176,12 @@ class LinodeProvider final : public DnsProvider {
         return failure(resp, what);
       }
       rapidjson::Document doc;
-      doc.Parse(resp.body.c_str(), resp.body.size());
-      if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("data") ||
-          !doc["data"].IsArray()) {
+      std::string error;
+      if (!json::parse(doc, resp.body, error)) {
+        return okResult(UpdateStatus::RetryLater,
+                        what + ": reply is not a v4 page envelope (" + error + ")");
+      }
+      if (!doc.IsObject() || !doc.HasMember("data") || !doc["data"].IsArray()) {
         return okResult(UpdateStatus::RetryLater, what + ": reply is not a v4 page envelope");
       }
       for (const auto& item : doc["data"].GetArray()) {
@@ -314,8 +318,9 @@ class LinodeProvider final : public DnsProvider {
       return failure(resp, "create record");
     }
     rapidjson::Document doc;
-    doc.Parse(resp.body.c_str(), resp.body.size());
-    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("id") && doc["id"].IsInt64()) {
+    std::string error;
+    if (json::parse(doc, resp.body, error) && doc.IsObject() && doc.HasMember("id") &&
+        doc["id"].IsInt64()) {
       recordCache_[{domainId, config::lowercase(record.host), toString(record.type)}] = {
           doc["id"].GetInt64(), target};
     }

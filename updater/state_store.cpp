@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "json.hpp"
+
 namespace chipmunk::updater {
 namespace {
 
@@ -87,8 +89,8 @@ std::optional<RecordState> StateStore::load(const std::string& record) const {
   }
   ::close(fd);
   rapidjson::Document doc;
-  doc.Parse(text.c_str(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  std::string error;
+  if (!json::parse(doc, text, error) || !doc.IsObject()) {
     return std::nullopt;  // a damaged file is as good as none: the next push rewrites it
   }
   RecordState s;

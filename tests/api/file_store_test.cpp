@@ -98,3 +98,23 @@ TEST_CASE("Unit: an original .cm file is read as the current record", "[api][uni
   CHECK(store.recordIp("legacy", *IpAddress::parse("203.0.113.5"), 5).outcome ==
         SetOutcome::kUnchanged);
 }
+
+TEST_CASE("Unit: a <user>.json of deep nesting is ignored, not a crash", "[api][unit]") {
+  TempDir dir;
+  chipmunk::test::writeFile(dir.file("alice.cm"), "198.51.100.1\n");
+  chipmunk::test::writeFile(dir.file("alice.json"), std::string(64 * 1024, '['));
+  std::string deep;
+  for (int i = 0; i < 12000; ++i) {
+    deep += "{\"a\":";
+  }
+  chipmunk::test::writeFile(dir.file("bob.json"), deep);
+  FileStore store(dir.path());
+  const auto alice = store.get("alice");
+  REQUIRE(alice);
+  CHECK(alice->ip->toString() == "198.51.100.1");
+  CHECK(alice->metadata.empty());
+  const auto bob = store.get("bob");
+  if (bob) {
+    CHECK_FALSE(bob->ip);
+  }
+}

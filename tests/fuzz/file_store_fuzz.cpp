@@ -40,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   writeFile(dir + "/alice.cm", files[0]);
   if (files.size() > 1) {
     writeFile(dir + "/alice.json", files[1]);
+    fuzz::checkBoundedJson(files[1]);
   }
   {
     api::FileStore store(dir);

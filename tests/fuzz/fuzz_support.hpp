@@ -16,9 +16,25 @@
 #include <thread>
 #include <vector>
 
+#include "json.hpp"
 #include "logging.hpp"
 
 namespace chipmunk::fuzz {
+
+// The bounded JSON parser (config/json.hpp) on `text`, and on `text` under 100,000 levels of
+// nesting, deeper than -max_len lets an input reach: whatever is accepted is within the depth
+// limit, and the deep one is refused, never a crash (issue #11: 1 MB of "[" killed the API).
+inline void checkBoundedJson(const std::string& text) {
+  rapidjson::Document doc;
+  std::string error;
+  if (json::parse(doc, text, error) &&
+      json::nestingDepth(text, json::kMaxDepth) > json::kMaxDepth) {
+    std::abort();
+  }
+  if (json::parse(doc, std::string(100000, '[') + text, error)) {
+    std::abort();
+  }
+}
 
 // Logs to standard error only above "critical": the targets exercise error paths that log.
 inline void quietLogging() {

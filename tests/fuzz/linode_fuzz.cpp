@@ -9,7 +9,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk::providers;
   fuzz::quietLogging();
   static fuzz::LoopbackResponder responder;
-  responder.setResponses(fuzz::splitResponses(data, size));
+  const auto responses = fuzz::splitResponses(data, size);
+  responder.setResponses(responses);
+  for (const auto& r : responses) {
+    const auto body = r.find("\r\n\r\n");  // the reply's body, as the provider parses it
+    fuzz::checkBoundedJson(body == std::string::npos ? r : r.substr(body + 4));
+  }
 
   ProviderContext context;
   context.section = "linode";

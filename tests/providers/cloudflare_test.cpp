@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "fake_cloudflare.hpp"
+#include "fake_http_server.hpp"
 #include "provider.hpp"
 
 using namespace chipmunk::providers;
@@ -199,4 +200,43 @@ TEST_CASE("Cloudflare: bad settings are rejected", "[providers][unit]") {
   CHECK_THROWS_AS(makeCloudflare(fake, {}, {{"endpoint", "api.cloudflare.com"}}),
                   std::invalid_argument);
   CHECK_THROWS_AS(makeCloudflare(fake, {}, {{"zone_id", "../zones"}}), std::invalid_argument);
+}
+
+TEST_CASE("Cloudflare: a reply of 1 MB of [ or deep nesting is a failure, not a crash",
+          "[providers][unit]") {
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) {
+    deep += "{\"a\":";
+  }
+  struct Case {
+    int status;
+    std::string body;
+    UpdateStatus expected;
+  };
+  const std::string wide(1000000, '[');
+  for (const Case& c : std::vector<Case>{{200, wide, UpdateStatus::RetryLater},
+                                         {200, deep, UpdateStatus::RetryLater},
+                                         {400, deep, UpdateStatus::Failed},
+                                         {429, deep, UpdateStatus::RetryLater}}) {
+    chipmunk::test::FakeHttpServer server([&](const chipmunk::test::FakeRequest&) {
+      chipmunk::test::FakeResponse r;
+      r.status = c.status;
+      r.body = c.body;
+      return r;
+    });
+    ProviderContext context;
+    context.section = "cloudflare";
+    context.settings = {{"api_token", "cf-test-token"},
+                        {"endpoint", server.url() + "/client/v4"},
+                        {"zone_id", ""},
+                        {"proxied", "keep"},
+                        {"ttl", "0"},
+                        {"create_missing", "no"}};
+    context.records = {kHome};
+    context.http.timeout = std::chrono::seconds(5);
+    auto p = ProviderRegistry::builtin().find("cloudflare")->create(context);
+    const auto r = p->update(kHome, ip("203.0.113.7"));
+    INFO("status " << c.status << ": " << r.detail);
+    CHECK(r.status == c.expected);
+  }
 }

@@ -52,3 +52,19 @@ TEST_CASE("StateStore: an unusable directory is reported", "[updater][unit]") {
   RecordState s;
   CHECK_FALSE(store.save("x", s, error));
 }
+
+TEST_CASE("StateStore: a state file of deep nesting counts as no state, not a crash",
+          "[updater][unit]") {
+  TempDir dir;
+  std::string error;
+  StateStore store(dir.path());
+  REQUIRE(store.open(error));
+  chipmunk::test::writeFile(dir.file("x.state"), std::string(64 * 1024, '['));
+  CHECK_FALSE(store.load("x"));
+  std::string deep;
+  for (int i = 0; i < 12000; ++i) {
+    deep += "{\"a\":";
+  }
+  chipmunk::test::writeFile(dir.file("y.state"), deep);
+  CHECK_FALSE(store.load("y"));
+}

@@ -1,10 +1,10 @@
 #include "updater_config.hpp"
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "ip.hpp"
+#include "pattern.hpp"
 
 namespace chipmunk::config {
 namespace {
@@ -378,11 +378,10 @@ void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderD
                          "] set json_field or regex, not both");
       }
       if (!src.regex.empty()) {
-        try {
-          std::regex check(src.regex);
-        } catch (const std::regex_error& e) {
+        std::string why;
+        if (!checkPattern(src.regex, why)) {
           errors.push_back(settings.where(section.name, "regex") + ": [" + section.name +
-                           "] regex does not compile: " + e.what());
+                           "] regex does not compile: " + why);
         }
       }
     } else {

@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache curl
   libpistache-dev libcurl4-openssl-dev libssl-dev rapidjson-dev libinih-dev
-  libspdlog-dev catch2 libldns-dev
+  libspdlog-dev catch2 libldns-dev libpcre2-dev
 )
 test_packages=(
   clang-format iproute2 openssl procps util-linux logrotate systemd

@@ -11,9 +11,10 @@
 #include <array>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
+#include "json.hpp"
+#include "pattern.hpp"
 #include "shell.hpp"
 
 namespace chipmunk::updater {
@@ -123,7 +124,12 @@ class WebSource final : public IpSource {
     if (!config_.jsonField.empty()) {
       text = jsonField(resp.body, config_.jsonField);
     } else if (!config_.regex.empty()) {
-      text = regexMatch(resp.body, config_.regex);
+      std::string why;
+      text = regexMatch(resp.body, config_.regex, &why);
+      if (!why.empty()) {
+        error = where + ": " + why;
+        return std::nullopt;
+      }
     }
     if (!text) {
       error = where + ": no address in the reply: \"" + preview(resp.body) + "\"";
@@ -185,8 +191,11 @@ class CommandSource final : public IpSource {
       return std::nullopt;
     }
     if (!config_.regex.empty()) {
-      auto m = regexMatch(r.output, config_.regex);
-      if (!m) {
+      std::string why;
+      auto m = regexMatch(r.output, config_.regex, &why);
+      if (!why.empty()) {
+        error = "command output: " + why;
+      } else if (!m) {
         error = "no address in the command's output: \"" + preview(r.output) + "\"";
       }
       return m;
@@ -226,8 +235,8 @@ std::optional<IpAddress> validateAddress(const std::string& text, Family family,
 
 std::optional<std::string> jsonField(const std::string& body, const std::string& field) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError()) {
+  std::string error;
+  if (!json::parse(doc, body, error)) {
     return std::nullopt;
   }
   const rapidjson::Value* v = &doc;
@@ -250,17 +259,14 @@ std::optional<std::string> jsonField(const std::string& body, const std::string&
   return std::string(v->GetString(), v->GetStringLength());
 }
 
-std::optional<std::string> regexMatch(const std::string& text, const std::string& regex) {
-  try {
-    const std::regex re(regex);
-    std::smatch m;
-    if (!std::regex_search(text, m, re)) {
-      return std::nullopt;
-    }
-    return m.size() > 1 ? m[1].str() : m[0].str();
-  } catch (const std::regex_error&) {
-    return std::nullopt;
+std::optional<std::string> regexMatch(const std::string& text, const std::string& regex,
+                                      std::string* error) {
+  std::string why;
+  auto m = config::firstMatch(text, regex, why);
+  if (error != nullptr) {
+    *error = why;
   }
+  return m;
 }
 
 std::vector<InterfaceAddress> interfaceAddresses(const std::string& name) {

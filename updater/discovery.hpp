@@ -27,7 +27,10 @@ std::optional<IpAddress> validateAddress(const std::string& text, Family family,
 // body is not JSON or lacks the field.
 std::optional<std::string> jsonField(const std::string& body, const std::string& field);
 // The first capture group of the first match (or the whole match when the regex has none).
-std::optional<std::string> regexMatch(const std::string& text, const std::string& regex);
+// PCRE2 with match and heap limits (config/pattern.hpp): when the pattern gives up on the
+// text, nullopt with the reason in `error` (if given).
+std::optional<std::string> regexMatch(const std::string& text, const std::string& regex,
+                                      std::string* error = nullptr);
 
 // An address of an interface, as the OS reports it.
 struct InterfaceAddress {

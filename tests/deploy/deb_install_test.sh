@@ -33,7 +33,7 @@ depends="$(dpkg-deb -f "$deb" Depends)"
 echo "# Depends: $depends"
 # libcurl4 and libldns3 are loaded with dlopen() and named by hand; spdlog and fmt are
 # compiled in (config/spdlog_impl.cpp), so the package must not pull them.
-for lib in libpistache libcurl4 libldns3 libssl libinih adduser; do
+for lib in libpistache libcurl4 libldns3 libssl libinih libpcre2-8 adduser; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 for lib in libspdlog libfmt; do

@@ -208,3 +208,64 @@ TEST_CASE(
   result = Discovery({s}, http, true).discover(Family::kIPv4);
   CHECK(result.ip);
 }
+
+TEST_CASE("Discovery: a JSON reply of 1 MB of [ or deep nesting is an error, not a crash",
+          "[updater][unit]") {
+  CHECK_FALSE(jsonField(std::string(1000000, '['), "ip"));
+  std::string deep;
+  for (int i = 0; i < 12000; ++i) {
+    deep += "{\"a\":";
+  }
+  CHECK_FALSE(jsonField(deep, "a.a"));
+  FakeHttpServer server([&](const FakeRequest& r) {
+    FakeResponse resp;
+    resp.body = r.path == "/wide" ? std::string(60000, '[') : deep;
+    return resp;
+  });
+  for (const char* path : {"/wide", "/deep"}) {
+    auto s = webSource(server.url() + path);
+    s.jsonField = "ip";
+    const auto result = Discovery({s}, fastHttp(), true).discover(Family::kIPv4);
+    CHECK_FALSE(result.ip);
+    CHECK(result.errors.size() == 1);
+  }
+}
+
+TEST_CASE("Discovery: a regex over a 64 KiB reply or command output does not crash",
+          "[updater][unit]") {
+  // docs/UPDATER.md's example over a reply with ~60,000 matching characters: std::regex
+  // recursed once per character and overflowed the stack.
+  const std::string digits(60000, '1');
+  FakeHttpServer server([&](const FakeRequest&) {
+    FakeResponse resp;
+    resp.contentType = "text/plain";
+    resp.body = "Address: " + digits + "\n";
+    return resp;
+  });
+  auto s = webSource(server.url() + "/text");
+  s.regex = "Address: ([0-9.]+)";
+  auto result = Discovery({s}, fastHttp(), true).discover(Family::kIPv4);
+  CHECK_FALSE(result.ip);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].find("not an IP address") != std::string::npos);
+  CHECK(regexMatch("Address: " + digits, "Address: ([0-9.]+)") == digits);
+
+  // A command printing 64 KiB (its output cap), then the address.
+  auto c = commandSource("long", "head -c 65536 /dev/zero | tr '\\0' 1; echo ' 192.0.2.45'");
+  c.regex = "([0-9.]+)$";
+  result = Discovery({c}, fastHttp(), true).discover(Family::kIPv4);
+  CHECK_FALSE(result.ip);  // the address was past the cap; the 64 KiB of digits are no address
+  c.regex = "^(1+)";
+  result = Discovery({c}, fastHttp(), true).discover(Family::kIPv4);
+  CHECK_FALSE(result.ip);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].find("not an IP address") != std::string::npos);
+
+  // A pattern that explodes on the text gives up with an error, not a hang.
+  c = commandSource("explodes", "head -c 60000 /dev/zero | tr '\\0' a; echo '!'");
+  c.regex = "(a+)+$";
+  result = Discovery({c}, fastHttp(), true).discover(Family::kIPv4);
+  CHECK_FALSE(result.ip);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].find("regex gave up") != std::string::npos);
+}

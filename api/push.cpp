@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
-#include <sstream>
 
 #include "file_store.hpp"
+#include "json.hpp"
 #include "logging.hpp"
 
 namespace chipmunk::api {
@@ -106,11 +106,15 @@ void PushService::loadState() {
   if (!in) {
     return;
   }
-  std::stringstream text;
-  text << in.rdbuf();
+  // At most one byte over the cap is read: a larger file is refused, not loaded.
+  std::string text(json::kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
   rapidjson::Document doc;
-  if (doc.Parse(text.str().c_str()).HasParseError() || !doc.IsObject()) {
-    log()->warn("ignoring unreadable push state file={}", statePath_);
+  std::string error;
+  if (!json::parse(doc, text, error) || !doc.IsObject()) {
+    log()->warn("ignoring unreadable push state file={} error=\"{}\"", statePath_,
+                error.empty() ? "not an object" : error);
     return;
   }
   for (auto& t : targets_) {
@@ -280,11 +284,10 @@ void PushService::run() {
     }
     a.prepared = a.prepared && result.status != providers::UpdateStatus::NotFound;
     ++t.failures;
-    auto delay =
-        providers::backoffDelay(t.failures, config_.pushRetryMin, config_.pushRetryMax, rng_);
-    if (result.retryAfter && *result.retryAfter > delay) {
-      delay = *result.retryAfter;
-    }
+    const auto delay = providers::retryDelay(
+        result.retryAfter,
+        providers::backoffDelay(t.failures, config_.pushRetryMin, config_.pushRetryMax, rng_),
+        config_.pushRetryMax);
     t.due = Clock::now() + delay;
     log()->warn("push failed; retrying push={} name={} result={} detail=\"{}\" retry_in={}s", label,
                 record.fqdn(), providers::toString(result.status), result.detail, delay.count());

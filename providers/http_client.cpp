@@ -534,17 +534,21 @@ std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value, st
   if (v.empty()) {
     return std::nullopt;
   }
+  const long long cap = kMaxRetryAfter.count();
   if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-    if (v.size() > 9) {
-      return std::nullopt;
+    long long seconds = 0;
+    for (const char c : v) {
+      seconds = std::min(cap, seconds * 10 + (c - '0'));  // saturates: no overflow
     }
-    return std::chrono::seconds(std::stoll(v));
+    return std::chrono::seconds(seconds);
   }
   const auto when = parseHttpDate(v);
   if (!when) {
     return std::nullopt;
   }
-  return std::chrono::seconds(*when > now ? *when - now : 0);
+  // time_t is 64-bit: the difference of two of them (year 9999 or a timegm() -1) is exact.
+  const long long delta = *when > now ? static_cast<long long>(*when - now) : 0;
+  return std::chrono::seconds(std::min(cap, delta));
 }
 
 std::string urlEncode(const std::string& text) {

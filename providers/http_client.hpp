@@ -46,8 +46,14 @@ struct HttpResponse {
 // The User-Agent every request carries: chipmunk-updater/<version>.
 std::string userAgent();
 
+// The longest Retry-After we read: longer waits (a date in year 9999, 999999999 s) saturate
+// here, so that no caller's clock arithmetic can overflow. It is the largest retry_max the
+// configuration accepts; retryDelay() (provider.hpp) then caps it at the configured one.
+inline constexpr std::chrono::seconds kMaxRetryAfter{7 * 24 * 3600};
+
 // Parses a Retry-After value (RFC 9110 section 10.2.3): delta-seconds or an HTTP-date,
-// relative to `now`. A date in the past is 0 s. Nonsense is nullopt.
+// relative to `now`. A date in the past is 0 s; anything longer than kMaxRetryAfter is
+// kMaxRetryAfter. Nonsense (negative, fractions, garbage) is nullopt.
 std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value, std::time_t now);
 
 // Percent-encodes everything but RFC 3986 unreserved characters (for query values).

@@ -175,4 +175,15 @@ std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
   return std::chrono::seconds(std::max<long long>(1, jitter(rng)));
 }
 
+std::chrono::seconds retryDelay(std::optional<std::chrono::seconds> retryAfter,
+                                std::chrono::seconds backoff, std::chrono::seconds retryMax) {
+  constexpr std::chrono::seconds kFloor{1};
+  const std::chrono::seconds ceiling = std::clamp(retryMax, kFloor, kMaxRetryAfter);
+  std::chrono::seconds delay = std::clamp(backoff, kFloor, ceiling);
+  if (retryAfter) {
+    delay = std::max(delay, std::clamp(*retryAfter, kFloor, ceiling));
+  }
+  return delay;
+}
+
 }  // namespace chipmunk::providers

@@ -134,6 +134,13 @@ std::vector<config::ProviderDecl> declarations(const ProviderRegistry& registry)
 std::chrono::seconds backoffDelay(int failures, std::chrono::seconds retryMin,
                                   std::chrono::seconds retryMax, std::mt19937& rng);
 
+// The one rule for every retry delay, in both programs (updater and gateway push): the later
+// of our backoff and the server's Retry-After, if it sent one, but never longer than retryMax
+// and never shorter than 1 s. A server cannot park a record beyond retry_max (Retry-After:
+// 999999999, a date in year 9999) nor make us hammer it (Retry-After: 0, a date in the past).
+std::chrono::seconds retryDelay(std::optional<std::chrono::seconds> retryAfter,
+                                std::chrono::seconds backoff, std::chrono::seconds retryMax);
+
 // Keys every provider account section accepts, for the legacy one-record form
 // ([linode] host, domain): declared here once.
 std::vector<config::SettingSpec> commonProviderSettings();

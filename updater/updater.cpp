@@ -261,12 +261,9 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
         break;
       }
       ++r.failures;
-      auto delay = backoffDelay(r.failures, config_.retryMin, config_.retryMax, rng_);
-      if (result.retryAfter) {
-        // The server said when: obey it (at least 1 s, at most a day).
-        delay =
-            std::clamp(*result.retryAfter, std::chrono::seconds(1), std::chrono::seconds(86400));
-      }
+      const auto delay = retryDelay(
+          result.retryAfter, backoffDelay(r.failures, config_.retryMin, config_.retryMax, rng_),
+          config_.retryMax);
       r.retryAt = std::chrono::steady_clock::now() + delay;
       log()->warn("update failed record={} result={} failures={} retry_in_s={} detail=\"{}\"",
                   r.config.name, providers::toString(result.status), r.failures, delay.count(),

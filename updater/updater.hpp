@@ -34,6 +34,7 @@ bool loadConfig(const std::string& path, const providers::ProviderRegistry& regi
                 config::UpdaterConfig& out, std::vector<std::string>& errors);
 
 using providers::backoffDelay;
+using providers::retryDelay;
 
 // The /64 prefix of `prefix` followed by the last 64 bits of `suffix` (an IPv6 text such as
 // ::1234:5678:9abc:def0): the address of a host behind the router that discovered `prefix`.

@@ -157,3 +157,86 @@ TEST_CASE("Gateway mode: a router's dyndns2 update lands in a real BIND zone ove
   // The TSIG secret never reaches the log.
   CHECK(api.log().find(bind.keySecret()) == std::string::npos);
 }
+
+TEST_CASE("Gateway mode: a provider reply of 1 MB of [ or deep nesting does not kill the API",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  std::string deepObject;
+  for (int i = 0; i < 100000; ++i) {
+    deepObject += "{\"a\":";
+  }
+  SECTION("1 MB of [") {
+    linode.answerNext(200, 2, std::string(1000000, '['));
+  }
+  SECTION("deep {\"a\": nesting") {
+    linode.answerNext(200, 2, deepObject);
+  }
+  SECTION("deep nesting in an error reply") {
+    linode.answerNext(400, 2, deepObject);
+  }
+  ApiInstance api(gatewayConfig(linode));
+  REQUIRE(api.start());
+
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.21").body ==
+        "good 203.0.113.21\n");
+  // The hostile replies are failures like any other: retried, then the push lands.
+  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.21"; }, 20s));
+  CHECK(api.process().running());
+  CHECK(api.log().find("push failed; retrying push=home") != std::string::npos);
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.21").body ==
+        "nochg 203.0.113.21\n");
+}
+
+TEST_CASE("Gateway mode: a push state file nested too deep is ignored, not a crash at start",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  ApiInstance api(gatewayConfig(linode));
+  writeFile(api.dataDir() + "/.push-state.json", std::string(1000000, '['));
+  REQUIRE(api.start());
+  CHECK(api.waitForLog("ignoring unreadable push state", 5s));
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.22").body ==
+        "good 203.0.113.22\n");
+  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.22"; }, 10s));
+}
+
+TEST_CASE("Gateway mode: Retry-After in year 9999 waits retry_max, never loops",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  linode.answerNext(429, 1000, R"({"errors":[{"reason":"Too Many Requests"}]})",
+                    "Fri, 31 Dec 9999 23:59:59 GMT");
+  ApiInstance api(gatewayConfig(linode));  // retry_max = 2s
+  REQUIRE(api.start());
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.23").body ==
+        "good 203.0.113.23\n");
+  REQUIRE(api.waitForLog("push failed; retrying push=home", 10s));
+  const size_t first = linode.requests().size();
+  std::this_thread::sleep_for(4s);
+  const size_t later = linode.requests().size() - first;
+  INFO("requests in 4 s: " << later);
+  CHECK(later >= 1);  // retried (retry_max), not parked until year 9999
+  CHECK(later <= 3);  // and not in a loop
+  CHECK(api.log().find("retry_in=2s") != std::string::npos);
+  CHECK(api.process().running());
+}
+
+TEST_CASE("Gateway mode: Retry-After: 999999999 is capped at retry_max",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  linode.answerNext(429, 1, R"({"errors":[{"reason":"Too Many Requests"}]})", "999999999");
+  ApiInstance api(gatewayConfig(linode));  // retry_max = 2s
+  REQUIRE(api.start());
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.24").body ==
+        "good 203.0.113.24\n");
+  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.24"; }, 10s));
+  CHECK(std::chrono::steady_clock::now() - start < 6s);
+  CHECK(api.log().find("retry_in=2s") != std::string::npos);
+}

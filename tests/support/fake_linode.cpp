@@ -120,6 +120,19 @@ void FakeLinode::removeRecord(long long domainId, long long recordId) {
   }
 }
 
+void FakeLinode::setTarget(long long domainId, const std::string& name, const std::string& type,
+                           const std::string& target) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (Domain* d = findDomain(domainId)) {
+    for (auto& r : d->records) {
+      if (r.name == name && r.type == type) {
+        r.target = target;
+        return;
+      }
+    }
+  }
+}
+
 void FakeLinode::setToken(std::string token) {
   std::lock_guard<std::mutex> lock(mutex_);
   token_ = std::move(token);
@@ -135,6 +148,17 @@ void FakeLinode::failNext(int status, int count, std::optional<int> retryAfterSe
   failStatus_ = status;
   failCount_ = count;
   failRetryAfter_ = retryAfterSeconds;
+  failBody_.reset();
+  failRetryAfterText_.clear();
+}
+
+void FakeLinode::answerNext(int status, int count, std::string body, std::string retryAfter) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  failStatus_ = status;
+  failCount_ = count;
+  failRetryAfter_.reset();
+  failBody_ = std::move(body);
+  failRetryAfterText_ = std::move(retryAfter);
 }
 
 void FakeLinode::setDelay(std::chrono::milliseconds delay) {
@@ -170,6 +194,15 @@ FakeResponse FakeLinode::handle(const FakeRequest& req) {
   FakeResponse resp = [&]() -> FakeResponse {
     if (failCount_ > 0) {
       --failCount_;
+      if (failBody_) {
+        FakeResponse r;
+        r.status = failStatus_;
+        r.body = *failBody_;
+        if (!failRetryAfterText_.empty()) {
+          r.headers.emplace_back("Retry-After", failRetryAfterText_);
+        }
+        return r;
+      }
       FakeResponse r =
           error(failStatus_, failStatus_ == 429 ? "Too Many Requests" : "Please try again later");
       if (failRetryAfter_) {

@@ -41,6 +41,10 @@ class FakeLinode {
   std::optional<std::string> target(long long domainId, const std::string& name,
                                     const std::string& type) const;
   void removeRecord(long long domainId, long long recordId);
+  // Points the first record with this name and type elsewhere, as another client of the
+  // account (or the Linode web console) would, without going through the API.
+  void setTarget(long long domainId, const std::string& name, const std::string& type,
+                 const std::string& target);
 
   void setToken(std::string token);
   // Lists return at most this many entries a page, whatever page_size asks (the real API
@@ -48,6 +52,9 @@ class FakeLinode {
   void setMaxPageSize(int n);
   // The next `count` requests get `status` with a v4 error body (and Retry-After when set).
   void failNext(int status, int count, std::optional<int> retryAfterSeconds = std::nullopt);
+  // The next `count` requests get `status` with exactly `body`, and a Retry-After header with
+  // exactly `retryAfter` when it is not empty: a broken or hostile provider.
+  void answerNext(int status, int count, std::string body, std::string retryAfter = "");
   // Every request waits this long before it is answered (0: answer at once).
   void setDelay(std::chrono::milliseconds delay);
 
@@ -77,6 +84,8 @@ class FakeLinode {
   int failCount_ = 0;
   int failStatus_ = 0;
   std::optional<int> failRetryAfter_;
+  std::optional<std::string> failBody_;
+  std::string failRetryAfterText_;
   std::chrono::milliseconds delay_{0};
   long long nextId_ = 1000;
   std::vector<Domain> domains_;

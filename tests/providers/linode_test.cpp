@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "fake_http_server.hpp"
 #include "fake_linode.hpp"
 #include "provider.hpp"
 
@@ -205,4 +206,76 @@ TEST_CASE("Linode: created records carry the configured TTL", "[providers][unit]
   auto p = ProviderRegistry::builtin().find("linode")->create(context);
   CHECK(p->update(kHome, ip("203.0.113.7")).status == UpdateStatus::Updated);
   CHECK(fake.requests().back().body.find("\"ttl_sec\":3600") != std::string::npos);
+}
+
+TEST_CASE("Linode: a reply of 1 MB of [ or deep nesting is a failure, not a crash",
+          "[providers][unit]") {
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) {
+    deep += "{\"a\":";
+  }
+  FakeLinode fake;
+  const long long id = fake.addDomain("example.com");
+  fake.addRecord(id, "home", "A", "192.0.2.1");
+  auto p = makeLinode(fake, {kHome});
+  fake.answerNext(200, 1, std::string(1000000, '['));
+  auto r = p->prepare();
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK(r.detail.find("nested deeper") != std::string::npos);
+  fake.answerNext(200, 1, deep);
+  CHECK(p->prepare().status == UpdateStatus::RetryLater);
+  fake.answerNext(400, 1, deep);  // an error body (its reasons are read for the log)
+  r = p->update(kHome, ip("203.0.113.7"));
+  CHECK(r.status == UpdateStatus::Failed);
+  CHECK(r.detail == "list domains: HTTP 400");
+  REQUIRE(p->prepare().ok());
+  CHECK(p->update(kHome, ip("203.0.113.7")).status == UpdateStatus::Updated);
+}
+
+TEST_CASE("Linode: a deeply nested reply to a record creation is survived", "[providers][unit]") {
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) {
+    deep += "[";
+  }
+  chipmunk::test::FakeHttpServer server([&](const chipmunk::test::FakeRequest& req) {
+    chipmunk::test::FakeResponse r;
+    if (req.method == "POST") {
+      r.body = deep;
+    } else if (req.path == "/v4/domains") {
+      r.body = R"({"data":[{"id":7,"domain":"example.com"}],"page":1,"pages":1,"results":1})";
+    } else {
+      r.body = R"({"data":[],"page":1,"pages":1,"results":0})";
+    }
+    return r;
+  });
+  ProviderContext context;
+  context.section = "linode";
+  context.settings = {{"api_key", "test-token"},
+                      {"endpoint", server.url() + "/v4"},
+                      {"create_missing", "yes"},
+                      {"ttl", "0"}};
+  context.records = {kHome};
+  context.http.timeout = std::chrono::seconds(5);
+  auto p = ProviderRegistry::builtin().find("linode")->create(context);
+  p->prepare();
+  const auto r = p->update(kHome, ip("203.0.113.7"));
+  CHECK(r.status == UpdateStatus::Updated);  // created; its id is simply not cached
+  CHECK(server.requests().back().method == "POST");
+}
+
+TEST_CASE("Linode: an update through cached ids still PUTs, repairing a record changed elsewhere",
+          "[providers][unit]") {
+  FakeLinode fake;
+  const long long id = fake.addDomain("example.com");
+  fake.addRecord(id, "home", "A", "192.0.2.1");
+  auto p = makeLinode(fake, {kHome});
+  REQUIRE(p->prepare().ok());
+  CHECK(p->update(kHome, ip("203.0.113.7")).status == UpdateStatus::Updated);
+  CHECK(fake.count("PUT") == 1);
+  // Someone else points the record elsewhere; the provider's cache still says 203.0.113.7.
+  fake.setTarget(id, "home", "A", "192.0.2.99");
+  const auto r = p->update(kHome, ip("203.0.113.7"));
+  CHECK(r.status == UpdateStatus::Updated);
+  CHECK(fake.count("PUT") == 2);
+  CHECK(fake.target(id, "home", "A") == "203.0.113.7");
 }

@@ -62,12 +62,18 @@ void putName(std::string& out, const std::string& dotted) {
   out += '\0';
 }
 
-// A NOERROR reply to an UPDATE (QR, opcode 5) with the query's id, and optionally a TSIG
-// record (RFC 8945 section 4.2) for `algorithm` with a MAC of zeros: what an attacker who
-// can see the query but not the key can forge.
-std::string forgedReply(const std::string& query, const std::string& algorithm) {
+// A reply to an UPDATE (QR, opcode 5, `rcode`, NOERROR by default) with the query's id (or
+// another one), and optionally a TSIG record (RFC 8945 section 4.2) for `algorithm` with a MAC
+// of zeros and `tsigError`: what an attacker who can see the query but not the key can forge,
+// and what a server sends when it rejects our TSIG (BADSIG, BADKEY and BADTIME replies carry
+// no MAC, RFC 8945 section 5.2).
+std::string forgedReply(const std::string& query, const std::string& algorithm, unsigned rcode = 0,
+                        unsigned tsigError = 0, bool otherId = false) {
   std::string out = query.substr(0, 2);
-  put16(out, 0xA800);
+  if (otherId) {
+    out[1] = static_cast<char>(out[1] ^ 0x5a);
+  }
+  put16(out, 0xA800 | rcode);
   put16(out, 0);                          // zone count
   put16(out, 0);                          // prerequisites
   put16(out, 0);                          // updates
@@ -90,7 +96,7 @@ std::string forgedReply(const std::string& query, const std::string& algorithm) 
   put16(rdata, 32);   // MAC size
   rdata.append(32, '\0');
   rdata += query.substr(0, 2);  // original id
-  put16(rdata, 0);              // error
+  put16(rdata, tsigError);      // error
   put16(rdata, 0);              // other length
   put16(out, static_cast<unsigned>(rdata.size()));
   return out + rdata;
@@ -322,5 +328,75 @@ TEST_CASE("Rfc2136: a NOERROR that is not signed with our key and algorithm is n
     INFO(r.detail);
     CHECK(r.status == UpdateStatus::Failed);
     CHECK(r.detail.find("does not verify") != std::string::npos);
+  }
+}
+
+namespace {
+
+// An rfc2136 provider that sends its UPDATE to `port`, signed with hmac-sha256 unless
+// `unsigned_`.
+std::unique_ptr<DnsProvider> makeAgainst(int port, bool unsigned_ = false) {
+  ProviderContext context;
+  context.section = "rfc2136";
+  context.settings = {{"server", "127.0.0.1"}, {"port", std::to_string(port)}, {"ttl", "60"}};
+  if (!unsigned_) {
+    context.settings["key_name"] = "k";
+    context.settings["key_secret"] = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0";
+    context.settings["key_algorithm"] = "hmac-sha256";
+  }
+  context.records = {kHome};
+  context.http.timeout = std::chrono::seconds(3);
+  return ProviderRegistry::builtin().find("rfc2136")->create(context);
+}
+
+}  // namespace
+
+TEST_CASE("Rfc2136: BADTIME is clock skew, a failure to retry, not rejected credentials",
+          "[providers][integration]") {
+  struct Case {
+    unsigned tsigError;
+    UpdateStatus expected;
+    const char* name;
+  };
+  for (const Case& c :
+       {Case{18, UpdateStatus::Failed, "BADTIME"}, Case{16, UpdateStatus::AuthFailed, "BADSIG"},
+        Case{17, UpdateStatus::AuthFailed, "BADKEY"}}) {
+    // NOTAUTH (9) with the TSIG error, as BIND answers (RFC 8945 section 5.2).
+    OneShotDnsResponder dns([&](const std::string& query) {
+      return forgedReply(query, "hmac-sha256.", 9, c.tsigError);
+    });
+    const auto r = makeAgainst(dns.port())->update(kHome, ip("203.0.113.7"));
+    INFO(c.name << ": " << r.detail);
+    CHECK(r.status == c.expected);
+    CHECK(r.detail.find(c.name) != std::string::npos);
+    CHECK((r.detail.find("check this machine's clock") != std::string::npos) ==
+          (c.tsigError == 18));
+  }
+}
+
+TEST_CASE("Rfc2136: a reply with another id is not believed, signed or not",
+          "[providers][integration]") {
+  // Unsigned updates: the id is the only guard against a spoofed NOERROR.
+  {
+    OneShotDnsResponder dns(
+        [](const std::string& query) { return forgedReply(query, "", 0, 0, true); });
+    const auto r = makeAgainst(dns.port(), true)->update(kHome, ip("203.0.113.7"));
+    INFO(r.detail);
+    CHECK(r.status == UpdateStatus::RetryLater);
+    CHECK(r.detail.find("does not match the query id") != std::string::npos);
+  }
+  {
+    // The same reply with the right id is believed (unsigned: nothing else to check).
+    OneShotDnsResponder dns([](const std::string& query) { return forgedReply(query, ""); });
+    const auto r = makeAgainst(dns.port(), true)->update(kHome, ip("203.0.113.7"));
+    INFO(r.detail);
+    CHECK(r.status == UpdateStatus::Updated);
+  }
+  {
+    OneShotDnsResponder dns(
+        [](const std::string& query) { return forgedReply(query, "hmac-sha256.", 0, 0, true); });
+    const auto r = makeAgainst(dns.port())->update(kHome, ip("203.0.113.7"));
+    INFO(r.detail);
+    CHECK(r.status != UpdateStatus::Updated);
   }
 }

@@ -99,9 +99,29 @@ TEST_CASE("Updater: a forced refresh pushes an unchanged address when due", "[up
   std::string old =
       state.substr(0, pos) + "\"pushed_at\":1000" + state.substr(state.find(',', pos));
   writeFile(f.dir.file("state/home.state"), old);
+  // Meanwhile someone pointed the record elsewhere: the refresh is what repairs it, with a PUT
+  // (a lookup alone, or a provider trusting what it cached, would leave it wrong).
+  f.linode.setTarget(f.domainId, "home", "A", "192.0.2.99");
+  const int puts = f.linode.count("PUT");
   const auto report = f.make()->runCycle(false);
   CHECK(report.exitCode() == kExitOk);
-  CHECK(f.linode.requests().size() > before);
+  CHECK(f.linode.count("PUT") == puts + 1);
+  CHECK(f.linode.target(f.domainId, "home", "A") == "203.0.113.10");
+}
+
+TEST_CASE("Updater: a forced push repairs a record changed elsewhere, with a PUT",
+          "[updater][unit]") {
+  Fixture f;
+  auto u = f.make();
+  REQUIRE(u->runCycle(false).updated == 1);
+  REQUIRE(f.linode.count("PUT") == 1);
+  // The provider has this record's id and target cached; the record changes behind its back.
+  f.linode.setTarget(f.domainId, "home", "A", "192.0.2.99");
+  CHECK(u->runCycle(false).unchanged == 1);  // not due: no traffic
+  CHECK(f.linode.count("PUT") == 1);
+  CHECK(u->runCycle(true).exitCode() == kExitOk);
+  CHECK(f.linode.count("PUT") == 2);
+  CHECK(f.linode.target(f.domainId, "home", "A") == "203.0.113.10");
 }
 
 TEST_CASE("Updater: 401 stops the record while other records go on", "[updater][unit]") {
@@ -124,17 +144,18 @@ TEST_CASE("Updater: 401 stops the record while other records go on", "[updater][
   CHECK_FALSE(u->nextRetry());
 }
 
-TEST_CASE("Updater: 429 waits for Retry-After, 5xx backs off", "[updater][unit]") {
+TEST_CASE("Updater: 429 waits for Retry-After up to retry_max, 5xx backs off", "[updater][unit]") {
   Fixture f;
-  auto u = f.make();
+  auto u = f.make();  // retry_min = 1s, retry_max = 2s
   f.linode.failNext(429, 1, 30);
   auto report = u->runCycle(false);
   CHECK(report.retryLater == 1);
   CHECK(report.exitCode() == kExitTempFail);
   REQUIRE(u->nextRetry());
+  // Longer than the backoff (1 s): obeyed, but no longer than retry_max.
   const auto wait = *u->nextRetry() - std::chrono::steady_clock::now();
-  CHECK(wait > std::chrono::seconds(28));
-  CHECK(wait <= std::chrono::seconds(30));
+  CHECK(wait > std::chrono::milliseconds(1500));
+  CHECK(wait <= std::chrono::seconds(2));
   // While waiting, nothing is sent.
   const size_t before = f.linode.requests().size();
   report = u->runCycle(false);
@@ -199,6 +220,34 @@ TEST_CASE("Updater: on_change gets old and new address, and a failing hook is no
   CHECK(readFile(out) ==
         "home home.example.com A linode  203.0.113.10\n"
         "home home.example.com A linode 203.0.113.10 203.0.113.11\n");
+}
+
+TEST_CASE("Updater: a forced push or refresh of an unchanged address does not run on_change",
+          "[updater][unit]") {
+  Fixture f;
+  const std::string out = f.dir.file("hook.txt");
+  const std::string hooks =
+      "[Hooks]\non_change = echo \"$CHIPMUNK_OLD_IP $CHIPMUNK_NEW_IP\" >> " + out + "\n";
+  auto u = f.make(f.configText() + hooks);
+  REQUIRE(u->runCycle(false).updated == 1);
+  REQUIRE(readFile(out) == " 203.0.113.10\n");
+  // --force pushes the same address again (a PUT, so the provider says updated): no change.
+  const int puts = f.linode.count("PUT");
+  CHECK(u->runCycle(true).updated == 1);
+  CHECK(f.linode.count("PUT") == puts + 1);
+  CHECK(readFile(out) == " 203.0.113.10\n");
+  // Nor does a due force_refresh, in a new process with old state.
+  const std::string state = readFile(f.dir.file("state/home.state"));
+  const auto pos = state.find("\"pushed_at\":");
+  writeFile(f.dir.file("state/home.state"),
+            state.substr(0, pos) + "\"pushed_at\":1000" + state.substr(state.find(',', pos)));
+  CHECK(f.make(f.configText() + hooks)->runCycle(false).updated == 1);
+  CHECK(f.linode.count("PUT") == puts + 2);
+  CHECK(readFile(out) == " 203.0.113.10\n");
+  // A real change does.
+  f.setIp("203.0.113.11");
+  CHECK(u->runCycle(false).updated == 1);
+  CHECK(readFile(out) == " 203.0.113.10\n203.0.113.10 203.0.113.11\n");
 }
 
 TEST_CASE("Updater: a hook that hangs is killed after its timeout", "[updater][unit]") {

@@ -233,10 +233,7 @@ TEST_CASE("Linode: a reply of 1 MB of [ or deep nesting is a failure, not a cras
 }
 
 TEST_CASE("Linode: a deeply nested reply to a record creation is survived", "[providers][unit]") {
-  std::string deep;
-  for (int i = 0; i < 100000; ++i) {
-    deep += "[";
-  }
+  const std::string deep(1000000, '[');
   chipmunk::test::FakeHttpServer server([&](const chipmunk::test::FakeRequest& req) {
     chipmunk::test::FakeResponse r;
     if (req.method == "POST") {

@@ -104,10 +104,14 @@ const std::string& dateHeader() {
   return header;
 }
 
+// Printable ASCII only: no line breaks or quotes that would forge log fields, and no bytes
+// of other encodings (invalid UTF-8, bidi overrides) that make a log line read differently
+// from what it holds.
 std::string sanitizeForLog(const std::string& text) {
   std::string out;
   for (const char c : text.substr(0, 200)) {
-    out += (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '"') ? '?' : c;
+    const auto b = static_cast<unsigned char>(c);
+    out += (b < 0x21 || b > 0x7e || c == '"') ? '?' : c;
   }
   return out;
 }

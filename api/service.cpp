@@ -11,6 +11,7 @@
 #include "basic_auth.hpp"
 #include "client_ip.hpp"
 #include "settings.hpp"
+#include "utf8.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -19,6 +20,7 @@ constexpr const char* kTextPlain = "text/plain; charset=utf-8";
 constexpr const char* kJson = "application/json";
 constexpr size_t kMaxParams = 16;
 constexpr size_t kMaxValueLength = 256;
+constexpr size_t kMaxNoteCharacters = 100;
 
 Response plain(int code, std::string body) {
   Response r;
@@ -110,9 +112,16 @@ bool parseForm(const std::string& body, std::vector<std::pair<std::string, std::
   return true;
 }
 
-bool isPrintable(const std::string& s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
+// What an error answer repeats of a request (a field name, a host name): printable ASCII,
+// whatever bytes the request had.
+std::string echo(const std::string& text, size_t max) {
+  std::string out = text.substr(0, max);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+      c = '?';
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -175,11 +184,13 @@ std::string checkMetadataField(const std::string& key, const std::string& value)
     return ok ? "" : "gateway_mac must look like 00:11:22:aa:bb:cc";
   }
   if (key == "note") {
-    return value.size() <= 100 && isPrintable(value)
+    // Free text that others read: well-formed UTF-8 without controls or bidi overrides.
+    const auto length = safeTextLength(value);
+    return length && *length <= kMaxNoteCharacters
                ? ""
                : "note must be at most 100 printable characters";
   }
-  return "unknown field \"" + key.substr(0, 40) + "\"";
+  return "unknown field \"" + echo(key, 40) + "\"";
 }
 
 struct ApiService::Call {
@@ -366,7 +377,7 @@ Response ApiService::setRoute(Call& call) {
   Metadata metadata;
   for (const auto& [key, value] : params) {
     if (value.size() > kMaxValueLength) {
-      return plain(400, "Bad Request: field " + key.substr(0, 40) + " is too long");
+      return plain(400, "Bad Request: field " + echo(key, 40) + " is too long");
     }
     if (key == "hostname") {
       name = config::lowercase(value);
@@ -390,7 +401,7 @@ Response ApiService::setRoute(Call& call) {
   }
   const auto owned = cfg.namesOwnedBy(call.user);
   if (std::find(owned.begin(), owned.end(), name) == owned.end()) {
-    return plain(403, "Forbidden: " + call.user + " does not own " + name.substr(0, 80));
+    return plain(403, "Forbidden: " + call.user + " does not own " + echo(name, 80));
   }
   RecordUpdate update;
   (call.client.isV4() ? update.ipv4 : update.ipv6) = call.client;
@@ -443,12 +454,18 @@ Response ApiService::hostsRoute(Call& call, const std::string& name) {
     w.Key(key);
     t > 0 ? w.String(rfc3339(t).c_str()) : w.Null();
   };
+  // Text from the store goes out as valid UTF-8 whatever is on disk (a file another
+  // program wrote): one bad byte would make the whole answer unreadable for every client.
+  auto text = [&](const std::string& s) {
+    const std::string clean = sanitizeText(s);
+    w.String(clean.c_str(), static_cast<rapidjson::SizeType>(clean.size()));
+  };
   auto one = [&](const HostRecord& r) {
     w.StartObject();
     w.Key("name");
-    w.String(r.name.c_str());
+    text(r.name);
     w.Key("owner");
-    w.String(ownerOf(call.rt, r.name).c_str());
+    text(ownerOf(call.rt, r.name));
     ip("ip", r.ip, r.expired);
     ip("ipv4", r.ipv4, r.expired);
     ip("ipv6", r.ipv6, r.expired);
@@ -467,8 +484,8 @@ Response ApiService::hostsRoute(Call& call, const std::string& name) {
     w.Key("metadata");
     w.StartObject();
     for (const auto& [k, v] : r.metadata) {
-      w.Key(k.c_str());
-      w.String(v.c_str());
+      text(k);  // a key is a string too
+      text(v);
     }
     w.EndObject();
     w.EndObject();

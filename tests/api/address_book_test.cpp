@@ -344,3 +344,117 @@ TEST_CASE("Address book: a failing hook is logged and does not block requests",
   REQUIRE(api.waitForLog("hook failed event=change host=bob exit=3"));
   CHECK(api.process().running());
 }
+
+namespace {
+
+std::string note(const ApiInstance& api) {
+  rapidjson::Document doc;
+  const std::string body = get(api, "/hosts/alice", "alice", "secret").body;
+  doc.Parse(body.c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc["metadata"].HasMember("note")) {
+    return "<no note in " + body.substr(0, 200) + ">";
+  }
+  return doc["metadata"]["note"].GetString();
+}
+
+}  // namespace
+
+TEST_CASE("Address book: notes are valid UTF-8 without control or bidi characters",
+          "[api][addressbook][utf8]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  REQUIRE(get(api, "/set?note=kept", "alice", "secret").status == 200);
+  for (const std::string bad : {
+           "%FF%FE",               // not UTF-8 at all
+           "a%C3",                 // truncated sequence
+           "%E2%98",               // truncated sequence
+           "%C0%AF",               // overlong "/"
+           "%E0%80%AF",            // overlong "/"
+           "%ED%A0%80",            // a UTF-16 surrogate
+           "%F4%90%80%80",         // above U+10FFFF
+           "%80",                  // a lone continuation byte
+           "abc%E2%80%AEgpj.exe",  // U+202E RIGHT-TO-LEFT OVERRIDE
+           "%E2%80%AA",            // U+202A
+           "%E2%81%A6x%E2%81%A9",  // U+2066 ... U+2069 isolates
+           "%E2%80%8F",            // U+200F RIGHT-TO-LEFT MARK
+           "%E2%80%8E",            // U+200E
+           "%D8%9C",               // U+061C ARABIC LETTER MARK
+           "%C2%85",               // U+0085, a C1 control
+           "%C2%9B31m",            // U+009B CSI
+           "a%0Ab",                // a line feed
+           "a%7Fb",                // DEL
+           "%E2%80%A8",            // U+2028 LINE SEPARATOR
+       }) {
+    INFO(bad);
+    const auto r = get(api, "/set?note=" + bad, "alice", "secret");
+    CHECK(r.status == 400);
+    CHECK(r.body == "Bad Request: note must be at most 100 printable characters");
+    const auto form = httpRequest(
+        api.port(), "POST", "/set",
+        basicAuth("alice", "secret") + "Content-Type: application/x-www-form-urlencoded\r\n",
+        "note=" + bad);
+    CHECK(form.status == 400);
+  }
+  CHECK(note(api) == "kept");
+  // Letters, symbols and emoji of any script are fine; the limit counts characters.
+  const std::string cafe = "Caf\xC3\xA9 \xE2\x98\x95 \xF0\x9F\x90\xBF";  // Café ☕ 🐿
+  REQUIRE(get(api, "/set?note=Caf%C3%A9%20%E2%98%95%20%F0%9F%90%BF", "alice", "secret").status ==
+          200);
+  CHECK(note(api) == cafe);
+  rapidjson::Document all;
+  const std::string hosts = get(api, "/hosts", "alice", "secret").body;
+  all.Parse<rapidjson::kParseValidateEncodingFlag>(hosts.c_str());
+  CHECK_FALSE(all.HasParseError());
+  CHECK(hosts.find(cafe) != std::string::npos);
+  CHECK(get(api, "/", "alice", "secret").body.find("note: " + cafe) != std::string::npos);
+  std::string hundred;
+  for (int i = 0; i < 100; ++i) {
+    hundred += "%C3%A9";  // 100 characters, 200 bytes
+  }
+  CHECK(get(api, "/set?note=" + hundred, "alice", "secret").status == 200);
+  CHECK(get(api, "/set?note=" + hundred + "e", "alice", "secret").status == 400);
+  // What the server echoes of a refused field name is printable ASCII.
+  const auto unknown = get(api, "/set?%FF%E2%80%AE=1", "alice", "secret");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body == "Bad Request: unknown field \"????\"");
+  const auto foreign = get(api, "/set?hostname=%E2%80%AEevil", "alice", "secret");
+  CHECK(foreign.status == 403);
+  CHECK(foreign.body == "Forbidden: alice does not own ???evil");
+}
+
+TEST_CASE("Address book: /hosts stays valid JSON when a record file holds bad text",
+          "[api][addressbook][utf8]") {
+  ApiInstance api(kUsers);
+  // As another program, a disk error or an older version may have left it: invalid UTF-8
+  // in a value and in a field name, a bidi override and a C1 control.
+  writeFile(api.dataDir() + "/alice.json",
+            "{\"name\":\"alice\",\"ip\":\"192.0.2.7\",\"ipv4\":\"192.0.2.7\",\"ipv6\":null,"
+            "\"first_seen\":1700000000,\"changed_at\":1700000000,\"last_seen\":1700000000,"
+            "\"ttl\":0,\"expired\":false,\"expired_at\":0,\"metadata\":{\"note\":\"a\xFF\xFE"
+            "b\",\"lan\xC0\xAF\":\"x\",\"wg_address\":\"\xE2\x80\xAE"
+            "1.2.3.4\xC2\x9B\"}}\n");
+  writeFile(api.dataDir() + "/alice.cm", "192.0.2.7\n");
+  REQUIRE(api.start());
+  for (const std::string path : {"/hosts", "/hosts/alice"}) {
+    INFO(path);
+    const auto r = get(api, path, "alice", "secret");
+    REQUIRE(r.status == 200);
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseValidateEncodingFlag>(r.body.c_str());
+    CHECK_FALSE(doc.HasParseError());
+    const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD
+    CHECK(r.body.find("\"note\":\"a" + replacement + replacement + "b\"") != std::string::npos);
+    CHECK(r.body.find("\xE2\x80\xAE") == std::string::npos);
+    CHECK(r.body.find("\xC2\x9B") == std::string::npos);
+    CHECK(r.body.find("192.0.2.7") != std::string::npos);
+  }
+  const auto page = get(api, "/", "alice", "secret");
+  CHECK(page.body.find("<tr data-name=\"alice\" class=\"stale\">") != std::string::npos);
+  CHECK(page.body.find("\xFF") == std::string::npos);
+  // The next write leaves valid UTF-8 on disk.
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  rapidjson::Document disk;
+  const std::string stored = readFile(api.dataDir() + "/alice.json");
+  disk.Parse<rapidjson::kParseValidateEncodingFlag>(stored.c_str());
+  CHECK_FALSE(disk.HasParseError());
+}

@@ -595,6 +595,38 @@ Response ApiService::nicUpdateRoute(Call& call) {
   const auto owned = cfg.namesOwnedBy(call.user);
   std::string body;
   bool serverError = false;
+  std::string shown = v4 ? v4->toString() : "";
+  if (v6) {
+    shown += (shown.empty() ? "" : ",") + v6->toString();
+  }
+  // The answer for one record: updates it.
+  auto update = [&](const std::string& name) -> std::string {
+    if (badAddress || (!v4 && !v6)) {
+      return "dnserr\n";
+    }
+    if (abuseBlocked(call.rt, name, call.now)) {
+      return "abuse\n";
+    }
+    RecordUpdate u;
+    u.ipv4 = v4;
+    u.ipv6 = v6;
+    u.ttl = cfg.ttlFor(name).count();
+    const UpdateResult result = store_->update(name, u, call.now);
+    if (result.outcome == SetOutcome::kFailed) {
+      serverError = true;
+      return "911\n";
+    }
+    if (result.outcome == SetOutcome::kUnchanged) {
+      countNochg(call.rt, name, call.now);
+      return "nochg " + shown + "\n";
+    }
+    notifyChange(call.rt, name, result);
+    return "good " + shown + "\n";
+  };
+  // A record named more than once (home.example.org,HOME.example.org) is updated once and
+  // counts once towards abuse_nochg_limit; every name given still gets a line, in order:
+  // the answer of the record's first mention.
+  std::unordered_map<std::string, std::string> answered;
   for (const auto& raw : hosts) {
     const std::string host = config::lowercase(raw);
     std::string name;
@@ -607,33 +639,11 @@ Response ApiService::nicUpdateRoute(Call& call) {
       body += config::isValidHostName(host) ? "nohost\n" : "notfqdn\n";
       continue;
     }
-    if (badAddress || (!v4 && !v6)) {
-      body += "dnserr\n";
-      continue;
+    auto it = answered.find(name);
+    if (it == answered.end()) {
+      it = answered.emplace(name, update(name)).first;
     }
-    if (abuseBlocked(call.rt, name, call.now)) {
-      body += "abuse\n";
-      continue;
-    }
-    RecordUpdate update;
-    update.ipv4 = v4;
-    update.ipv6 = v6;
-    update.ttl = cfg.ttlFor(name).count();
-    const UpdateResult result = store_->update(name, update, call.now);
-    std::string shown = v4 ? v4->toString() : "";
-    if (v6) {
-      shown += (shown.empty() ? "" : ",") + v6->toString();
-    }
-    if (result.outcome == SetOutcome::kFailed) {
-      body += "911\n";
-      serverError = true;
-    } else if (result.outcome == SetOutcome::kUnchanged) {
-      countNochg(call.rt, name, call.now);
-      body += "nochg " + shown + "\n";
-    } else {
-      notifyChange(call.rt, name, result);
-      body += "good " + shown + "\n";
-    }
+    body += it->second;
   }
   if (serverError) {
     // A 5xx body must not carry "good" (clients would believe it): every host gets 911 and

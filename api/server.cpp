@@ -514,6 +514,18 @@ class HttpHandler final : public Pistache::Http::Handler {
         info.xRealIp = header.value();
       } else if (strcasecmp(name.c_str(), "Forwarded") == 0) {
         info.forwarded = header.value();
+      } else if (strcasecmp(name.c_str(), "Host") == 0) {
+        info.host = header.value();
+      } else if (strcasecmp(name.c_str(), "Origin") == 0) {
+        info.origin = header.value();
+      } else if (strcasecmp(name.c_str(), "Sec-Fetch-Site") == 0) {
+        info.secFetchSite = header.value();
+      } else if (strcasecmp(name.c_str(), "Sec-Fetch-Mode") == 0) {
+        info.secFetchMode = header.value();
+      } else if (strcasecmp(name.c_str(), "Sec-Fetch-Dest") == 0) {
+        info.secFetchDest = header.value();
+      } else if (strcasecmp(name.c_str(), "Upgrade-Insecure-Requests") == 0) {
+        info.upgradeInsecureRequests = true;
       }
     }
     if (connection) {

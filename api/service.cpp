@@ -21,6 +21,7 @@ constexpr const char* kJson = "application/json";
 constexpr size_t kMaxParams = 16;
 constexpr size_t kMaxValueLength = 256;
 constexpr size_t kMaxNoteCharacters = 100;
+constexpr const char* kCrossSite = "Forbidden: cross-site request\n";
 
 Response plain(int code, std::string body) {
   Response r;
@@ -124,6 +125,37 @@ std::string echo(const std::string& text, size_t max) {
   return out;
 }
 
+// An Origin header ("https://host[:port]", or "null") names the server itself when its
+// host and port are those of the Host header. The scheme is not compared: behind a
+// TLS-terminating proxy the browser says https and the server hears http.
+bool originIsHost(const std::string& origin, const std::optional<std::string>& host) {
+  if (!host || host->empty()) {
+    return false;
+  }
+  const std::string o = config::lowercase(origin);
+  std::string defaultPort;
+  std::string authority;
+  if (o.rfind("http://", 0) == 0) {
+    authority = o.substr(7);
+    defaultPort = ":80";
+  } else if (o.rfind("https://", 0) == 0) {
+    authority = o.substr(8);
+    defaultPort = ":443";
+  } else {
+    return false;  // "null" (an opaque origin: a sandbox, a data: URL, a redirect) and others
+  }
+  auto withoutDefaultPort = [&](std::string a) {
+    if (a.size() > defaultPort.size() &&
+        a.compare(a.size() - defaultPort.size(), defaultPort.size(), defaultPort) == 0) {
+      a.resize(a.size() - defaultPort.size());
+    }
+    return a;
+  };
+  authority = withoutDefaultPort(authority);
+  return !authority.empty() && authority.find('/') == std::string::npos &&
+         authority == withoutDefaultPort(config::lowercase(*host));
+}
+
 }  // namespace
 
 const char* reasonPhrase(int code) {
@@ -191,6 +223,40 @@ std::string checkMetadataField(const std::string& key, const std::string& value)
                : "note must be at most 100 printable characters";
   }
   return "unknown field \"" + echo(key, 40) + "\"";
+}
+
+bool crossSiteRefused(const RequestInfo& request, bool changesState) {
+  // Fetch Metadata (https://www.w3.org/TR/fetch-metadata/): a browser that sends it says
+  // where the request comes from. "none" is the user himself (the address bar, a
+  // bookmark). "same-site" is another origin of the same registrable domain (a sibling
+  // subdomain, or http:// of this host): it is not this server, so it is refused too.
+  if (request.secFetchSite) {
+    const std::string& site = *request.secFetchSite;
+    if (site == "same-origin" || site == "none") {
+      return false;
+    }
+    if (changesState) {
+      return true;
+    }
+    // Reading: another site may link to the page (a top-level navigation), but not frame
+    // it or load it or the records as a resource.
+    const bool topLevel = isGetLike(request.method) && request.secFetchMode &&
+                          *request.secFetchMode == "navigate" &&
+                          (!request.secFetchDest || *request.secFetchDest == "document");
+    return !topLevel;
+  }
+  if (!changesState) {
+    return false;  // a read that does not come from a page of another site cannot be told
+  }
+  // Browsers without Fetch Metadata, and requests to URLs that are not potentially
+  // trustworthy (plain http:// to a name other than localhost), for which browsers send
+  // none: an Origin (sent with every POST) must be this server...
+  if (request.origin) {
+    return !originIsHost(*request.origin, request.host);
+  }
+  // ... and a navigation (Upgrade-Insecure-Requests) whose origin the browser did not
+  // tell can come from anywhere: a link on another site.
+  return request.upgradeInsecureRequests;
 }
 
 struct ApiService::Call {
@@ -279,6 +345,11 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
 
   const bool nic = request.path == "/nic/update" || request.path == "/v3/update";
   const bool ipEndpoint = request.path == "/get/ip" || request.path == "/get/ip.json";
+  // Before the password check: a page on another site can make a browser send its cached
+  // credentials, but no request of its costs a password check or counts as a failed login.
+  if (crossSiteRefused(request, nic || request.path == "/set")) {
+    return finish(plain(403, kCrossSite));
+  }
   if (!(ipEndpoint && cfg.publicIpEndpoints)) {
     const auto now = std::chrono::steady_clock::now();
     if (const long long wait = rt->limiter->blockedFor(call.client, now); wait > 0) {
@@ -340,7 +411,10 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     if (!isGetLike(request.method)) {
       return finish(methodNotAllowed("GET, HEAD"));
     }
-    return finish(hostsRoute(call, request.path.size() > 7 ? request.path.substr(7) : ""));
+    Response r = hostsRoute(call, request.path.size() > 7 ? request.path.substr(7) : "");
+    // Not for other sites' <script> or <img> (their reads are cross-origin: no CORS).
+    r.extraHeaders += "Cross-Origin-Resource-Policy: same-origin\r\n";
+    return finish(std::move(r));
   }
   if (request.path == "/") {
     if (!isGetLike(request.method)) {
@@ -351,8 +425,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     r.body = yellowPagesHtml(hostsRoute(call, "").body);
     r.extraHeaders =
         "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
-        "style-src 'unsafe-inline'; connect-src 'self'; img-src data:\r\n"
-        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n";
+        "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; frame-ancestors 'none'\r\n"
+        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
+        "Cross-Origin-Resource-Policy: same-origin\r\n";
     return finish(std::move(r));
   }
   return finish(plain(404, "Not Found"));

@@ -20,6 +20,7 @@
 
 #include "json.hpp"
 #include "logging.hpp"
+#include "utf8.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -138,11 +139,14 @@ void FileStore::load(const std::string& name, Entry& e) {
   if (record.expired) {
     record.ip.reset();
   }
+  // Text as another program (or an older version) may have left it: kept readable, and
+  // written back as valid UTF-8 without controls or bidi overrides.
   const auto meta = doc.FindMember("metadata");
   if (meta != doc.MemberEnd() && meta->value.IsObject()) {
     for (const auto& m : meta->value.GetObject()) {
       if (m.value.IsString()) {
-        record.metadata[m.name.GetString()] = m.value.GetString();
+        record.metadata[sanitizeText({m.name.GetString(), m.name.GetStringLength()})] =
+            sanitizeText({m.value.GetString(), m.value.GetStringLength()});
       }
     }
   }
@@ -291,6 +295,12 @@ std::vector<HostRecord> FileStore::list() {
     while (const dirent* ent = ::readdir(d)) {
       std::string file = ent->d_name;
       if (file.empty() || file[0] == '.') {
+        continue;
+      }
+      // Record names are user and host names (ASCII): another file is not a record.
+      if (std::any_of(file.begin(), file.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e;
+          })) {
         continue;
       }
       for (const char* suffix : {".cm", ".json"}) {

@@ -104,10 +104,14 @@ const std::string& dateHeader() {
   return header;
 }
 
+// Printable ASCII only: no line breaks or quotes that would forge log fields, and no bytes
+// of other encodings (invalid UTF-8, bidi overrides) that make a log line read differently
+// from what it holds.
 std::string sanitizeForLog(const std::string& text) {
   std::string out;
   for (const char c : text.substr(0, 200)) {
-    out += (static_cast<unsigned char>(c) < 0x21 || c == 0x7f || c == '"') ? '?' : c;
+    const auto b = static_cast<unsigned char>(c);
+    out += (b < 0x21 || b > 0x7e || c == '"') ? '?' : c;
   }
   return out;
 }
@@ -510,6 +514,18 @@ class HttpHandler final : public Pistache::Http::Handler {
         info.xRealIp = header.value();
       } else if (strcasecmp(name.c_str(), "Forwarded") == 0) {
         info.forwarded = header.value();
+      } else if (strcasecmp(name.c_str(), "Host") == 0) {
+        info.host = header.value();
+      } else if (strcasecmp(name.c_str(), "Origin") == 0) {
+        info.origin = header.value();
+      } else if (strcasecmp(name.c_str(), "Sec-Fetch-Site") == 0) {
+        info.secFetchSite = header.value();
+      } else if (strcasecmp(name.c_str(), "Sec-Fetch-Mode") == 0) {
+        info.secFetchMode = header.value();
+      } else if (strcasecmp(name.c_str(), "Sec-Fetch-Dest") == 0) {
+        info.secFetchDest = header.value();
+      } else if (strcasecmp(name.c_str(), "Upgrade-Insecure-Requests") == 0) {
+        info.upgradeInsecureRequests = true;
       }
     }
     if (connection) {

@@ -11,6 +11,7 @@
 #include "basic_auth.hpp"
 #include "client_ip.hpp"
 #include "settings.hpp"
+#include "utf8.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -19,6 +20,8 @@ constexpr const char* kTextPlain = "text/plain; charset=utf-8";
 constexpr const char* kJson = "application/json";
 constexpr size_t kMaxParams = 16;
 constexpr size_t kMaxValueLength = 256;
+constexpr size_t kMaxNoteCharacters = 100;
+constexpr const char* kCrossSite = "Forbidden: cross-site request\n";
 
 Response plain(int code, std::string body) {
   Response r;
@@ -110,9 +113,47 @@ bool parseForm(const std::string& body, std::vector<std::pair<std::string, std::
   return true;
 }
 
-bool isPrintable(const std::string& s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
+// What an error answer repeats of a request (a field name, a host name): printable ASCII,
+// whatever bytes the request had.
+std::string echo(const std::string& text, size_t max) {
+  std::string out = text.substr(0, max);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+      c = '?';
+    }
+  }
+  return out;
+}
+
+// An Origin header ("https://host[:port]", or "null") names the server itself when its
+// host and port are those of the Host header. The scheme is not compared: behind a
+// TLS-terminating proxy the browser says https and the server hears http.
+bool originIsHost(const std::string& origin, const std::optional<std::string>& host) {
+  if (!host || host->empty()) {
+    return false;
+  }
+  const std::string o = config::lowercase(origin);
+  std::string defaultPort;
+  std::string authority;
+  if (o.rfind("http://", 0) == 0) {
+    authority = o.substr(7);
+    defaultPort = ":80";
+  } else if (o.rfind("https://", 0) == 0) {
+    authority = o.substr(8);
+    defaultPort = ":443";
+  } else {
+    return false;  // "null" (an opaque origin: a sandbox, a data: URL, a redirect) and others
+  }
+  auto withoutDefaultPort = [&](std::string a) {
+    if (a.size() > defaultPort.size() &&
+        a.compare(a.size() - defaultPort.size(), defaultPort.size(), defaultPort) == 0) {
+      a.resize(a.size() - defaultPort.size());
+    }
+    return a;
+  };
+  authority = withoutDefaultPort(authority);
+  return !authority.empty() && authority.find('/') == std::string::npos &&
+         authority == withoutDefaultPort(config::lowercase(*host));
 }
 
 }  // namespace
@@ -175,11 +216,47 @@ std::string checkMetadataField(const std::string& key, const std::string& value)
     return ok ? "" : "gateway_mac must look like 00:11:22:aa:bb:cc";
   }
   if (key == "note") {
-    return value.size() <= 100 && isPrintable(value)
+    // Free text that others read: well-formed UTF-8 without controls or bidi overrides.
+    const auto length = safeTextLength(value);
+    return length && *length <= kMaxNoteCharacters
                ? ""
                : "note must be at most 100 printable characters";
   }
-  return "unknown field \"" + key.substr(0, 40) + "\"";
+  return "unknown field \"" + echo(key, 40) + "\"";
+}
+
+bool crossSiteRefused(const RequestInfo& request, bool changesState) {
+  // Fetch Metadata (https://www.w3.org/TR/fetch-metadata/): a browser that sends it says
+  // where the request comes from. "none" is the user himself (the address bar, a
+  // bookmark). "same-site" is another origin of the same registrable domain (a sibling
+  // subdomain, or http:// of this host): it is not this server, so it is refused too.
+  if (request.secFetchSite) {
+    const std::string& site = *request.secFetchSite;
+    if (site == "same-origin" || site == "none") {
+      return false;
+    }
+    if (changesState) {
+      return true;
+    }
+    // Reading: another site may link to the page (a top-level navigation), but not frame
+    // it or load it or the records as a resource.
+    const bool topLevel = isGetLike(request.method) && request.secFetchMode &&
+                          *request.secFetchMode == "navigate" &&
+                          (!request.secFetchDest || *request.secFetchDest == "document");
+    return !topLevel;
+  }
+  if (!changesState) {
+    return false;  // a read that does not come from a page of another site cannot be told
+  }
+  // Browsers without Fetch Metadata, and requests to URLs that are not potentially
+  // trustworthy (plain http:// to a name other than localhost), for which browsers send
+  // none: an Origin (sent with every POST) must be this server...
+  if (request.origin) {
+    return !originIsHost(*request.origin, request.host);
+  }
+  // ... and a navigation (Upgrade-Insecure-Requests) whose origin the browser did not
+  // tell can come from anywhere: a link on another site.
+  return request.upgradeInsecureRequests;
 }
 
 struct ApiService::Call {
@@ -268,6 +345,11 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
 
   const bool nic = request.path == "/nic/update" || request.path == "/v3/update";
   const bool ipEndpoint = request.path == "/get/ip" || request.path == "/get/ip.json";
+  // Before the password check: a page on another site can make a browser send its cached
+  // credentials, but no request of its costs a password check or counts as a failed login.
+  if (crossSiteRefused(request, nic || request.path == "/set")) {
+    return finish(plain(403, kCrossSite));
+  }
   if (!(ipEndpoint && cfg.publicIpEndpoints)) {
     const auto now = std::chrono::steady_clock::now();
     if (const long long wait = rt->limiter->blockedFor(call.client, now); wait > 0) {
@@ -329,7 +411,10 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     if (!isGetLike(request.method)) {
       return finish(methodNotAllowed("GET, HEAD"));
     }
-    return finish(hostsRoute(call, request.path.size() > 7 ? request.path.substr(7) : ""));
+    Response r = hostsRoute(call, request.path.size() > 7 ? request.path.substr(7) : "");
+    // Not for other sites' <script> or <img> (their reads are cross-origin: no CORS).
+    r.extraHeaders += "Cross-Origin-Resource-Policy: same-origin\r\n";
+    return finish(std::move(r));
   }
   if (request.path == "/") {
     if (!isGetLike(request.method)) {
@@ -340,8 +425,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     r.body = yellowPagesHtml(hostsRoute(call, "").body);
     r.extraHeaders =
         "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
-        "style-src 'unsafe-inline'; connect-src 'self'; img-src data:\r\n"
-        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n";
+        "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; frame-ancestors 'none'\r\n"
+        "X-Frame-Options: DENY\r\nReferrer-Policy: no-referrer\r\n"
+        "Cross-Origin-Resource-Policy: same-origin\r\n";
     return finish(std::move(r));
   }
   return finish(plain(404, "Not Found"));
@@ -366,7 +452,7 @@ Response ApiService::setRoute(Call& call) {
   Metadata metadata;
   for (const auto& [key, value] : params) {
     if (value.size() > kMaxValueLength) {
-      return plain(400, "Bad Request: field " + key.substr(0, 40) + " is too long");
+      return plain(400, "Bad Request: field " + echo(key, 40) + " is too long");
     }
     if (key == "hostname") {
       name = config::lowercase(value);
@@ -390,7 +476,7 @@ Response ApiService::setRoute(Call& call) {
   }
   const auto owned = cfg.namesOwnedBy(call.user);
   if (std::find(owned.begin(), owned.end(), name) == owned.end()) {
-    return plain(403, "Forbidden: " + call.user + " does not own " + name.substr(0, 80));
+    return plain(403, "Forbidden: " + call.user + " does not own " + echo(name, 80));
   }
   RecordUpdate update;
   (call.client.isV4() ? update.ipv4 : update.ipv6) = call.client;
@@ -443,12 +529,18 @@ Response ApiService::hostsRoute(Call& call, const std::string& name) {
     w.Key(key);
     t > 0 ? w.String(rfc3339(t).c_str()) : w.Null();
   };
+  // Text from the store goes out as valid UTF-8 whatever is on disk (a file another
+  // program wrote): one bad byte would make the whole answer unreadable for every client.
+  auto text = [&](const std::string& s) {
+    const std::string clean = sanitizeText(s);
+    w.String(clean.c_str(), static_cast<rapidjson::SizeType>(clean.size()));
+  };
   auto one = [&](const HostRecord& r) {
     w.StartObject();
     w.Key("name");
-    w.String(r.name.c_str());
+    text(r.name);
     w.Key("owner");
-    w.String(ownerOf(call.rt, r.name).c_str());
+    text(ownerOf(call.rt, r.name));
     ip("ip", r.ip, r.expired);
     ip("ipv4", r.ipv4, r.expired);
     ip("ipv6", r.ipv6, r.expired);
@@ -467,8 +559,8 @@ Response ApiService::hostsRoute(Call& call, const std::string& name) {
     w.Key("metadata");
     w.StartObject();
     for (const auto& [k, v] : r.metadata) {
-      w.Key(k.c_str());
-      w.String(v.c_str());
+      text(k);  // a key is a string too
+      text(v);
     }
     w.EndObject();
     w.EndObject();
@@ -578,6 +670,38 @@ Response ApiService::nicUpdateRoute(Call& call) {
   const auto owned = cfg.namesOwnedBy(call.user);
   std::string body;
   bool serverError = false;
+  std::string shown = v4 ? v4->toString() : "";
+  if (v6) {
+    shown += (shown.empty() ? "" : ",") + v6->toString();
+  }
+  // The answer for one record: updates it.
+  auto update = [&](const std::string& name) -> std::string {
+    if (badAddress || (!v4 && !v6)) {
+      return "dnserr\n";
+    }
+    if (abuseBlocked(call.rt, name, call.now)) {
+      return "abuse\n";
+    }
+    RecordUpdate u;
+    u.ipv4 = v4;
+    u.ipv6 = v6;
+    u.ttl = cfg.ttlFor(name).count();
+    const UpdateResult result = store_->update(name, u, call.now);
+    if (result.outcome == SetOutcome::kFailed) {
+      serverError = true;
+      return "911\n";
+    }
+    if (result.outcome == SetOutcome::kUnchanged) {
+      countNochg(call.rt, name, call.now);
+      return "nochg " + shown + "\n";
+    }
+    notifyChange(call.rt, name, result);
+    return "good " + shown + "\n";
+  };
+  // A record named more than once (home.example.org,HOME.example.org) is updated once and
+  // counts once towards abuse_nochg_limit; every name given still gets a line, in order:
+  // the answer of the record's first mention.
+  std::unordered_map<std::string, std::string> answered;
   for (const auto& raw : hosts) {
     const std::string host = config::lowercase(raw);
     std::string name;
@@ -590,33 +714,11 @@ Response ApiService::nicUpdateRoute(Call& call) {
       body += config::isValidHostName(host) ? "nohost\n" : "notfqdn\n";
       continue;
     }
-    if (badAddress || (!v4 && !v6)) {
-      body += "dnserr\n";
-      continue;
+    auto it = answered.find(name);
+    if (it == answered.end()) {
+      it = answered.emplace(name, update(name)).first;
     }
-    if (abuseBlocked(call.rt, name, call.now)) {
-      body += "abuse\n";
-      continue;
-    }
-    RecordUpdate update;
-    update.ipv4 = v4;
-    update.ipv6 = v6;
-    update.ttl = cfg.ttlFor(name).count();
-    const UpdateResult result = store_->update(name, update, call.now);
-    std::string shown = v4 ? v4->toString() : "";
-    if (v6) {
-      shown += (shown.empty() ? "" : ",") + v6->toString();
-    }
-    if (result.outcome == SetOutcome::kFailed) {
-      body += "911\n";
-      serverError = true;
-    } else if (result.outcome == SetOutcome::kUnchanged) {
-      countNochg(call.rt, name, call.now);
-      body += "nochg " + shown + "\n";
-    } else {
-      notifyChange(call.rt, name, result);
-      body += "good " + shown + "\n";
-    }
+    body += it->second;
   }
   if (serverError) {
     // A 5xx body must not carry "good" (clients would believe it): every host gets 911 and

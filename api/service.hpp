@@ -37,6 +37,13 @@ struct RequestInfo {
   std::optional<std::string> forwarded;
   std::optional<std::string> contentType;
   std::optional<std::string> userAgent;
+  // What a browser tells of where a request comes from (see crossSiteRefused()).
+  std::optional<std::string> host;
+  std::optional<std::string> origin;
+  std::optional<std::string> secFetchSite;
+  std::optional<std::string> secFetchMode;
+  std::optional<std::string> secFetchDest;
+  bool upgradeInsecureRequests = false;
 };
 
 struct Response {
@@ -124,5 +131,11 @@ std::string yellowPagesHtml(const std::string& recordsJson);
 
 // Validates one /set metadata field; returns an error message or empty.
 std::string checkMetadataField(const std::string& key, const std::string& value);
+
+// Cross-site request forgery and cross-site loads: true when a browser says (or cannot
+// say otherwise) that `request` comes from another site and it must be refused. Clients
+// that are not browsers send none of the headers looked at and are never refused.
+// `changesState`: the route writes records (/set, /nic/update, /v3/update).
+bool crossSiteRefused(const RequestInfo& request, bool changesState);
 
 }  // namespace chipmunk::api

@@ -344,3 +344,229 @@ TEST_CASE("Address book: a failing hook is logged and does not block requests",
   REQUIRE(api.waitForLog("hook failed event=change host=bob exit=3"));
   CHECK(api.process().running());
 }
+
+namespace {
+
+// A request as a browser would send it, with Fetch Metadata and/or Origin headers.
+HttpResponse browser(const ApiInstance& api, const std::string& method, const std::string& path,
+                     const std::string& headers, const std::string& body = {}) {
+  std::string extra = basicAuth("alice", "secret") + kAgent + headers;
+  if (method == "POST") {
+    extra += "Content-Type: application/x-www-form-urlencoded\r\n";
+  }
+  return httpRequest(api.port(), method, path, extra, body);
+}
+
+std::string note(const ApiInstance& api) {
+  rapidjson::Document doc;
+  const std::string body = get(api, "/hosts/alice", "alice", "secret").body;
+  doc.Parse(body.c_str());
+  if (doc.HasParseError() || !doc.IsObject() || !doc["metadata"].HasMember("note")) {
+    return "<no note in " + body.substr(0, 200) + ">";
+  }
+  return doc["metadata"]["note"].GetString();
+}
+
+}  // namespace
+
+TEST_CASE("Address book: cross-site browser requests cannot change records",
+          "[api][addressbook][csrf]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  REQUIRE(httpRequest(api.port(), "GET", "/nic/update?hostname=nas.example.org&myip=192.0.2.1",
+                      basicAuth("alice", "secret") + kAgent)
+              .body == "good 192.0.2.1\n");
+  REQUIRE(get(api, "/set?note=kept", "alice", "secret").status == 200);
+
+  // Every browser signal that the request comes from another site, or from a site that
+  // cannot be verified: Fetch Metadata, an Origin that is not the server's own (the test
+  // client sends "Host: test"), the opaque origin "null", and a navigation of a browser
+  // that sends no Fetch Metadata (Upgrade-Insecure-Requests; plain-HTTP origins).
+  const std::vector<std::string> forged = {
+      "Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: document\r\n",
+      "Sec-Fetch-Site: same-site\r\nSec-Fetch-Mode: navigate\r\n",
+      "Sec-Fetch-Site: CROSS-SITE\r\n",
+      "Sec-Fetch-Site: something-new\r\n",
+      "Sec-Fetch-Site: cross-site\r\nOrigin: http://test\r\n",
+      "Origin: http://evil.example\r\n",
+      "Origin: http://test.evil.example\r\n",
+      "Origin: http://test:8081\r\n",
+      "Origin: null\r\n",
+      "Upgrade-Insecure-Requests: 1\r\n",
+  };
+  for (const auto& headers : forged) {
+    for (const std::string path :
+         {"/set?note=forged", "/nic/update?hostname=nas.example.org&myip=6.6.6.6",
+          "/v3/update?hostname=nas.example.org&myip=6.6.6.6"}) {
+      INFO(headers << path);
+      const auto r = browser(api, "GET", path, headers);
+      CHECK(r.status == 403);
+      CHECK(r.body == "Forbidden: cross-site request\n");
+      CHECK_FALSE(r.hasHeader("access-control-allow-origin"));
+    }
+    INFO(headers << "POST /set");
+    const auto post = browser(api, "POST", "/set", headers, "note=forged");
+    CHECK(post.status == 403);
+    CHECK(post.body == "Forbidden: cross-site request\n");
+  }
+  // Refused before the password check: a wrong password is not even looked at.
+  const auto wrong = httpRequest(api.port(), "GET", "/set?note=forged",
+                                 basicAuth("alice", "nope") + "Sec-Fetch-Site: cross-site\r\n");
+  CHECK(wrong.status == 403);
+  CHECK(note(api) == "kept");
+  CHECK(get(api, "/hosts/nas.example.org", "alice", "secret").body.find("6.6.6.6") ==
+        std::string::npos);
+
+  // The same origin, and what the user opens himself (address bar, bookmark), still work;
+  // so do clients that send none of these headers (curl, routers, ddclient, inadyn).
+  CHECK(browser(api, "GET", "/set?note=own1", "Sec-Fetch-Site: same-origin\r\n").status == 200);
+  CHECK(note(api) == "own1");
+  CHECK(browser(api, "GET", "/set?note=own2",
+                "Sec-Fetch-Site: none\r\nSec-Fetch-Mode: navigate\r\n"
+                "Upgrade-Insecure-Requests: 1\r\n")
+            .status == 200);
+  CHECK(note(api) == "own2");
+  CHECK(browser(api, "POST", "/set", "Origin: http://test\r\n", "note=own3").status == 200);
+  CHECK(note(api) == "own3");
+  CHECK(browser(api, "POST", "/set", "Origin: https://TEST:443\r\n", "note=own4").status == 200);
+  CHECK(note(api) == "own4");
+  CHECK(browser(api, "GET", "/nic/update?hostname=nas.example.org&myip=192.0.2.2",
+                "Sec-Fetch-Site: same-origin\r\n")
+            .body == "good 192.0.2.2\n");
+  CHECK(browser(api, "GET", "/nic/update?hostname=nas.example.org&myip=192.0.2.3", "").body ==
+        "good 192.0.2.3\n");
+}
+
+TEST_CASE("Address book: other sites may link to the page but not load it or the records",
+          "[api][addressbook][csrf]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  // A link followed from another site opens the page (a top-level navigation)...
+  const auto link = browser(api, "GET", "/",
+                            "Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\n"
+                            "Sec-Fetch-Dest: document\r\n");
+  CHECK(link.status == 200);
+  // ... which no other site may frame (clickjacking), nor load as a resource.
+  CHECK(link.header("x-frame-options") == "DENY");
+  CHECK(link.header("content-security-policy").find("frame-ancestors 'none'") != std::string::npos);
+  for (const std::string path : {"/", "/hosts", "/hosts/alice", "/get/ip", "/get/ip.json"}) {
+    for (const std::string headers :
+         {"Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: iframe\r\n",
+          "Sec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: script\r\n",
+          "Sec-Fetch-Site: same-site\r\nSec-Fetch-Mode: cors\r\nSec-Fetch-Dest: empty\r\n"}) {
+      INFO(path << " " << headers);
+      const auto r = browser(api, "GET", path, headers);
+      CHECK(r.status == 403);
+      CHECK(r.body == "Forbidden: cross-site request\n");
+    }
+  }
+  // The page's own refresh of /hosts (a same-origin fetch) is answered, without CORS
+  // headers, and the records are not to be embedded elsewhere.
+  const auto own = browser(api, "GET", "/hosts",
+                           "Sec-Fetch-Site: same-origin\r\nSec-Fetch-Mode: cors\r\n"
+                           "Sec-Fetch-Dest: empty\r\nOrigin: http://test\r\n");
+  CHECK(own.status == 200);
+  CHECK_FALSE(own.hasHeader("access-control-allow-origin"));
+  CHECK(own.header("cross-origin-resource-policy") == "same-origin");
+}
+
+TEST_CASE("Address book: notes are valid UTF-8 without control or bidi characters",
+          "[api][addressbook][utf8]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  REQUIRE(get(api, "/set?note=kept", "alice", "secret").status == 200);
+  for (const std::string bad : {
+           "%FF%FE",               // not UTF-8 at all
+           "a%C3",                 // truncated sequence
+           "%E2%98",               // truncated sequence
+           "%C0%AF",               // overlong "/"
+           "%E0%80%AF",            // overlong "/"
+           "%ED%A0%80",            // a UTF-16 surrogate
+           "%F4%90%80%80",         // above U+10FFFF
+           "%80",                  // a lone continuation byte
+           "abc%E2%80%AEgpj.exe",  // U+202E RIGHT-TO-LEFT OVERRIDE
+           "%E2%80%AA",            // U+202A
+           "%E2%81%A6x%E2%81%A9",  // U+2066 ... U+2069 isolates
+           "%E2%80%8F",            // U+200F RIGHT-TO-LEFT MARK
+           "%E2%80%8E",            // U+200E
+           "%D8%9C",               // U+061C ARABIC LETTER MARK
+           "%C2%85",               // U+0085, a C1 control
+           "%C2%9B31m",            // U+009B CSI
+           "a%0Ab",                // a line feed
+           "a%7Fb",                // DEL
+           "%E2%80%A8",            // U+2028 LINE SEPARATOR
+       }) {
+    INFO(bad);
+    const auto r = get(api, "/set?note=" + bad, "alice", "secret");
+    CHECK(r.status == 400);
+    CHECK(r.body == "Bad Request: note must be at most 100 printable characters");
+    const auto form = httpRequest(
+        api.port(), "POST", "/set",
+        basicAuth("alice", "secret") + "Content-Type: application/x-www-form-urlencoded\r\n",
+        "note=" + bad);
+    CHECK(form.status == 400);
+  }
+  CHECK(note(api) == "kept");
+  // Letters, symbols and emoji of any script are fine; the limit counts characters.
+  const std::string cafe = "Caf\xC3\xA9 \xE2\x98\x95 \xF0\x9F\x90\xBF";  // Café ☕ 🐿
+  REQUIRE(get(api, "/set?note=Caf%C3%A9%20%E2%98%95%20%F0%9F%90%BF", "alice", "secret").status ==
+          200);
+  CHECK(note(api) == cafe);
+  rapidjson::Document all;
+  const std::string hosts = get(api, "/hosts", "alice", "secret").body;
+  all.Parse<rapidjson::kParseValidateEncodingFlag>(hosts.c_str());
+  CHECK_FALSE(all.HasParseError());
+  CHECK(hosts.find(cafe) != std::string::npos);
+  CHECK(get(api, "/", "alice", "secret").body.find("note: " + cafe) != std::string::npos);
+  std::string hundred;
+  for (int i = 0; i < 100; ++i) {
+    hundred += "%C3%A9";  // 100 characters, 200 bytes
+  }
+  CHECK(get(api, "/set?note=" + hundred, "alice", "secret").status == 200);
+  CHECK(get(api, "/set?note=" + hundred + "e", "alice", "secret").status == 400);
+  // What the server echoes of a refused field name is printable ASCII.
+  const auto unknown = get(api, "/set?%FF%E2%80%AE=1", "alice", "secret");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body == "Bad Request: unknown field \"????\"");
+  const auto foreign = get(api, "/set?hostname=%E2%80%AEevil", "alice", "secret");
+  CHECK(foreign.status == 403);
+  CHECK(foreign.body == "Forbidden: alice does not own ???evil");
+}
+
+TEST_CASE("Address book: /hosts stays valid JSON when a record file holds bad text",
+          "[api][addressbook][utf8]") {
+  ApiInstance api(kUsers);
+  // As another program, a disk error or an older version may have left it: invalid UTF-8
+  // in a value and in a field name, a bidi override and a C1 control.
+  writeFile(api.dataDir() + "/alice.json",
+            "{\"name\":\"alice\",\"ip\":\"192.0.2.7\",\"ipv4\":\"192.0.2.7\",\"ipv6\":null,"
+            "\"first_seen\":1700000000,\"changed_at\":1700000000,\"last_seen\":1700000000,"
+            "\"ttl\":0,\"expired\":false,\"expired_at\":0,\"metadata\":{\"note\":\"a\xFF\xFE"
+            "b\",\"lan\xC0\xAF\":\"x\",\"wg_address\":\"\xE2\x80\xAE"
+            "1.2.3.4\xC2\x9B\"}}\n");
+  writeFile(api.dataDir() + "/alice.cm", "192.0.2.7\n");
+  REQUIRE(api.start());
+  for (const std::string path : {"/hosts", "/hosts/alice"}) {
+    INFO(path);
+    const auto r = get(api, path, "alice", "secret");
+    REQUIRE(r.status == 200);
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseValidateEncodingFlag>(r.body.c_str());
+    CHECK_FALSE(doc.HasParseError());
+    const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD
+    CHECK(r.body.find("\"note\":\"a" + replacement + replacement + "b\"") != std::string::npos);
+    CHECK(r.body.find("\xE2\x80\xAE") == std::string::npos);
+    CHECK(r.body.find("\xC2\x9B") == std::string::npos);
+    CHECK(r.body.find("192.0.2.7") != std::string::npos);
+  }
+  const auto page = get(api, "/", "alice", "secret");
+  CHECK(page.body.find("<tr data-name=\"alice\" class=\"stale\">") != std::string::npos);
+  CHECK(page.body.find("\xFF") == std::string::npos);
+  // The next write leaves valid UTF-8 on disk.
+  REQUIRE(get(api, "/set", "alice", "secret").status == 200);
+  rapidjson::Document disk;
+  const std::string stored = readFile(api.dataDir() + "/alice.json");
+  disk.Parse<rapidjson::kParseValidateEncodingFlag>(stored.c_str());
+  CHECK_FALSE(disk.HasParseError());
+}

@@ -102,7 +102,8 @@ TEST_CASE("Dyndns2: notfqdn for a missing or malformed host name", "[clients][dy
   REQUIRE(api.start());
   for (const std::string query :
        {"myip=192.0.2.10", "hostname=&myip=192.0.2.10", "hostname=not_a_name&myip=192.0.2.10",
-        "hostname=-bad.example.org&myip=192.0.2.10"}) {
+        "hostname=-bad.example.org&myip=192.0.2.10",
+        "hostname=home.example.org.&myip=192.0.2.10"}) {
     INFO(query);
     const auto r = nic(api, query);
     checkDyndnsRules(r);
@@ -152,6 +153,42 @@ TEST_CASE("Dyndns2: abuse after abuse_nochg_limit nochg answers", "[clients][dyn
   CHECK(nic(api, "hostname=nas.example.org&myip=192.0.2.10").body == "good 192.0.2.10\n");
   // A blocked host was not changed.
   CHECK(hostsJson(api, "home.example.org").find("192.0.2.11") == std::string::npos);
+}
+
+TEST_CASE("Dyndns2: a host named several times in one request is updated and counted once",
+          "[clients][dyndns2]") {
+  // The defaults: max_hosts = 20, abuse_nochg_limit = 10.
+  ApiInstance api(
+      "[Users]\nalice = secret\n[Hosts]\nhome.example.org = alice\n"
+      "nas.example.org = alice\n");
+  REQUIRE(api.start());
+  std::string eleven = "home.example.org";
+  for (int i = 0; i < 10; ++i) {
+    eleven += i % 2 == 0 ? ",HOME.example.org" : ",home.example.org";
+  }
+  const auto first = nic(api, "hostname=" + eleven + "&myip=192.0.2.10");
+  checkDyndnsRules(first);
+  CHECK(first.status == 200);
+  // One line per name given, in order; the duplicates share the first one's answer.
+  std::string elevenGood;
+  for (int i = 0; i < 11; ++i) {
+    elevenGood += "good 192.0.2.10\n";
+  }
+  CHECK(first.body == elevenGood);
+  // The duplicates were no nochg answers: the host is not blocked...
+  CHECK(nic(api, "hostname=home.example.org&myip=192.0.2.10").body == "nochg 192.0.2.10\n");
+  CHECK(nic(api, "hostname=home.example.org&myip=192.0.2.11").body == "good 192.0.2.11\n");
+  // ... and one request naming it twice with the same address counts one nochg.
+  for (int i = 0; i < 8; ++i) {
+    INFO(i);
+    CHECK(nic(api, "hostname=home.example.org,home.example.org,nas.example.org&myip=192.0.2.11")
+              .body == (i == 0 ? "nochg 192.0.2.11\nnochg 192.0.2.11\ngood 192.0.2.11\n"
+                               : "nochg 192.0.2.11\nnochg 192.0.2.11\nnochg 192.0.2.11\n"));
+  }
+  // 1 + 8 nochg so far: the tenth blocks the host, the eleventh is answered abuse.
+  CHECK(nic(api, "hostname=home.example.org&myip=192.0.2.11").body == "nochg 192.0.2.11\n");
+  CHECK(nic(api, "hostname=home.example.org,home.example.org&myip=192.0.2.11").body ==
+        "abuse\nabuse\n");
 }
 
 TEST_CASE("Dyndns2: badagent without a User-Agent or for a POST", "[clients][dyndns2]") {

@@ -13,3 +13,7 @@ add_test(NAME clients.yellow_pages_chromium
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/clients/yellow_pages_chromium.sh
           $<TARGET_FILE:chipmunk-api> ${CMAKE_BINARY_DIR}/test-artifacts)
 set_tests_properties(clients.yellow_pages_chromium PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)
+
+add_test(NAME clients.csrf_chromium
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/clients/csrf_chromium.sh $<TARGET_FILE:chipmunk-api>)
+set_tests_properties(clients.csrf_chromium PROPERTIES TIMEOUT 180 SKIP_RETURN_CODE 77)

@@ -8,6 +8,7 @@
 
 #include "file_store.hpp"
 #include "fuzz_support.hpp"
+#include "utf8.hpp"
 
 namespace {
 
@@ -44,7 +45,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   {
     api::FileStore store(dir);
-    store.get("alice");
+    // Text read from disk is valid UTF-8 without controls or bidi overrides, whatever the
+    // file held.
+    if (const auto record = store.get("alice")) {
+      for (const auto& [key, value] : record->metadata) {
+        if (!safeTextLength(key) || !safeTextLength(value)) {
+          std::abort();
+        }
+      }
+    }
     store.list();
     api::RecordUpdate u;
     u.ipv6 = IpAddress::parse("2001:db8::1");

@@ -1,7 +1,9 @@
 // The routes of chipmunk-api (api/service.cpp) below the HTTP library: /set query and form
 // fields (metadata, ttl, hostname), /nic/update hostnames and myip lists, /hosts, together
-// with the Authorization and forwarding headers, against an in-memory store.
+// with the Authorization, forwarding and browser (Origin, Fetch Metadata) headers, against
+// an in-memory store. Every JSON answer must be valid UTF-8, whatever the store holds.
 #include <fuzzer/FuzzedDataProvider.h>
+#include <rapidjson/document.h>
 
 #include <cstdlib>
 #include <map>
@@ -136,11 +138,43 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (in.ConsumeBool()) {
     req.contentType = "application/x-www-form-urlencoded";
   }
+  if (in.ConsumeBool()) {
+    req.host =
+        in.ConsumeBool() ? std::string("chipmunk.example") : in.ConsumeRandomLengthString(32);
+  }
+  if (in.ConsumeBool()) {
+    req.origin = in.ConsumeBool() ? std::string("https://chipmunk.example")
+                                  : in.ConsumeRandomLengthString(48);
+  }
+  if (in.ConsumeBool()) {
+    req.secFetchSite = in.PickValueInArray<std::string>(
+        {"same-origin", "same-site", "cross-site", "none", "other"});
+  }
+  if (in.ConsumeBool()) {
+    req.secFetchMode = in.PickValueInArray<std::string>({"navigate", "cors", "no-cors"});
+  }
+  if (in.ConsumeBool()) {
+    req.secFetchDest = in.PickValueInArray<std::string>({"document", "iframe", "image", "empty"});
+  }
+  req.upgradeInsecureRequests = in.ConsumeBool();
   req.body = in.ConsumeRemainingBytesAsString();
 
   const Response r = service.handle(req, true);
   if (r.code < 200 || r.code > 599 || r.needsSlowAuth) {
     std::abort();
+  }
+  // A refused cross-site request never reaches the routes: it cannot have changed a record.
+  const bool changesState =
+      req.path == "/set" || req.path == "/nic/update" || req.path == "/v3/update";
+  if (req.path != "/healthz" && crossSiteRefused(req, changesState) && r.code != 403) {
+    std::abort();
+  }
+  if (r.code == 200 && r.contentType == "application/json") {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseValidateEncodingFlag>(r.body.c_str(), r.body.size());
+    if (doc.HasParseError()) {
+      std::abort();
+    }
   }
   return 0;
 }

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Cross-site request forgery in a real headless Chromium. The address book is opened with
+# Basic credentials (Chromium caches them for the origin), then pages served from another
+# origin (http://127.0.0.2:8081, a static server) try to change records through that cache:
+# a top-level navigation to /nic/update?...&myip=6.6.6.6 and /v3/update, and a form POST to
+# /set?note=. Records must not move and the note must stay; the server must have seen (and
+# refused with 403) each attempt; a URL the user opens himself (Sec-Fetch-Site: none) and
+# the page's own same-origin requests still work.
+# Usage: csrf_chromium.sh CHIPMUNK_API_BIN
+set -euo pipefail
+
+api_bin=${1:?usage: csrf_chromium.sh CHIPMUNK_API_BIN}
+
+# Chromium talks to Google services on its own: run it and the servers in a network
+# namespace with only loopback (the fixed ports are private to it).
+if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
+  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
+  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
+fi
+ip link set lo up
+browser=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$browser" ] || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --tests)"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+python=$(command -v python3 || true)
+[ -n "$python" ] || { echo "SKIP: python3 (the other origin's static server) is not installed"; exit 77; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-csrf-XXXXXX")
+api_pid=""
+static_pid=""
+browser_pid=""
+cleanup() {
+  local rc=$?
+  if [ -n "$browser_pid" ]; then
+    # Chromium runs in a session of its own: end its whole process group.
+    kill -TERM -- "-$browser_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- "-$browser_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$browser_pid" 2>/dev/null || true
+  fi
+  for pid in "$static_pid" "$api_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+    fi
+  done
+  if [ $rc -ne 0 ]; then
+    for f in "$work"/*.log; do echo "===== $f"; tail -40 "$f"; done
+  fi
+  rm -rf "$work"
+  exit $rc
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+count_log() { grep -c -- "$1" "$work/api.log" 2>/dev/null || true; }
+# wait_for_log PATTERN SECONDS [COUNT]: until the log has more than COUNT (default 0) lines
+# matching PATTERN. The server's log is flushed once a second.
+wait_for_log() {
+  for _ in $(seq $(($2 * 10))); do
+    [ "$(count_log "$1")" -gt "${3:-0}" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+mkdir "$work/data" "$work/evil"
+cat > "$work/api.ini" <<INI
+[Server]
+listen = 127.0.0.1:8080
+[Paths]
+client_update_dir = data
+[Log]
+file = api.log
+[Users]
+alice = secret
+[Hosts]
+home.example.org = alice
+INI
+"$api_bin" --config "$work/api.ini" >"$work/api-stdout.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 100); do
+  grep -q "listening address=" "$work/api.log" 2>/dev/null && break
+  kill -0 "$api_pid" 2>/dev/null || fail "chipmunk-api exited"
+  sleep 0.1
+done
+base=http://127.0.0.1:8080
+[ "$(curl -sS -A csrf-test -u alice:secret "$base/nic/update?hostname=home.example.org&myip=198.51.100.23")" = \
+  "good 198.51.100.23" ] || fail "nic/update with curl"
+curl -sS --fail -u alice:secret "$base/set?note=laptop" >/dev/null || fail "/set with curl"
+
+# The other origin: 127.0.0.2 is another site than 127.0.0.1 (and, being loopback, a
+# potentially trustworthy URL, so Chromium sends Fetch Metadata to the server).
+cat > "$work/evil/nic.html" <<'HTML'
+<!DOCTYPE html><title>cute cats</title>
+<script>location.href = "http://127.0.0.1:8080/nic/update?hostname=home.example.org&myip=6.6.6.6";</script>
+HTML
+cat > "$work/evil/v3.html" <<'HTML'
+<!DOCTYPE html><title>cute dogs</title>
+<script>location.href = "http://127.0.0.1:8080/v3/update?hostname=home.example.org&myip=6.6.6.7";</script>
+HTML
+cat > "$work/evil/set.html" <<'HTML'
+<!DOCTYPE html><title>cute birds</title>
+<form method="POST" action="http://127.0.0.1:8080/set?note=">
+<input type="hidden" name="note" value="forged"></form>
+<script>document.forms[0].submit();</script>
+HTML
+"$python" -m http.server 8081 --bind 127.0.0.2 --directory "$work/evil" >"$work/static.log" 2>&1 &
+static_pid=$!
+for _ in $(seq 100); do
+  curl -s -o /dev/null http://127.0.0.2:8081/nic.html && break
+  kill -0 "$static_pid" 2>/dev/null || fail "the static server exited"
+  sleep 0.1
+done
+
+# One browser for the whole test: Basic credentials are cached in memory, per browser
+# session. The first tab opens the address book with credentials in its URL; the attacks
+# are further tabs opened through the DevTools HTTP endpoint (/json/new).
+setsid "$browser" --headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --remote-debugging-address=127.0.0.1 --remote-debugging-port=9222 \
+  --user-data-dir="$work/profile" "http://alice:secret@127.0.0.1:8080/" \
+  >"$work/browser.log" 2>&1 &
+browser_pid=$!
+wait_for_log 'path="/" status=200 client=127.0.0.1 user=alice' 30 ||
+  fail "the browser did not open the address book with credentials"
+for _ in $(seq 100); do
+  curl -s -o /dev/null http://127.0.0.1:9222/json/version && break
+  sleep 0.1
+done
+open_tab() {
+  # The URL is the endpoint's whole query: its own "&" must be escaped.
+  curl -sS --fail -X PUT "http://127.0.0.1:9222/json/new?${1//&/%26}" >/dev/null ||
+    fail "cannot open tab $1"
+}
+
+# 1. A top-level navigation from the other site to /nic/update, then to /v3/update.
+seen=$(count_log 'path="/nic/update" status=')
+open_tab "http://127.0.0.2:8081/nic.html"
+wait_for_log 'path="/nic/update" status=' 30 "$seen" || fail "the browser never requested /nic/update"
+open_tab "http://127.0.0.2:8081/v3.html"
+wait_for_log 'path="/v3/update" status=' 30 || fail "the browser never requested /v3/update"
+# 2. A form POST from the other site to /set.
+open_tab "http://127.0.0.2:8081/set.html"
+wait_for_log 'method=POST path="/set" status=' 30 || fail "the browser never posted to /set"
+
+home=$(curl -sS -u alice:secret "$base/hosts/home.example.org")
+alice=$(curl -sS -u alice:secret "$base/hosts/alice")
+echo "home.example.org: $home"
+echo "alice: $alice"
+grep -E 'path="/(nic/update|v3/update|set)"' "$work/api.log" | tail -5 || true
+case "$home" in *'"ipv4":"198.51.100.23"'*) ;; *) fail "a cross-site navigation moved home.example.org" ;; esac
+case "$alice" in *'"note":"laptop"'*) ;; *) fail "a cross-site form replaced alice's note" ;; esac
+for path in /nic/update /v3/update /set; do
+  grep -q "path=\"$path\" status=403 client=127.0.0.1 user=-" "$work/api.log" ||
+    fail "$path from the other site was not refused with 403 before authentication"
+done
+echo "ok: cross-site navigation and form refused"
+
+# 3. What the user opens himself (address bar, bookmark: Sec-Fetch-Site: none) still works
+#    with the cached credentials.
+seen=$(count_log 'path="/nic/update" status=200 client=127.0.0.1 user=alice')
+open_tab "http://127.0.0.1:8080/nic/update?hostname=home.example.org&myip=198.51.100.24"
+wait_for_log 'path="/nic/update" status=200 client=127.0.0.1 user=alice' 30 "$seen" ||
+  fail "a URL the user opened himself was refused"
+home=$(curl -sS -u alice:secret "$base/hosts/home.example.org")
+case "$home" in *'"ipv4":"198.51.100.24"'*) ;; *) fail "the user's own update did not apply: $home" ;; esac
+echo "ok: the user's own navigation updates"
+echo "PASS: cross-site requests refused in chromium"

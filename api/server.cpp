@@ -9,6 +9,7 @@
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "hooks.hpp"
+#include "http_framing.hpp"
 #include "logging.hpp"
 
 namespace chipmunk::api {
@@ -114,34 +116,6 @@ std::string sanitizeForLog(const std::string& text) {
     out += (b < 0x21 || b > 0x7e || c == '"') ? '?' : c;
   }
   return out;
-}
-
-bool percentDecode(const std::string& in, std::string& out) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size() || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) {
-      return false;
-    }
-    out += static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2]));
-    i += 2;
-  }
-  return true;
 }
 
 }  // namespace
@@ -312,78 +286,113 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
       });
 }
 
+class GuardedRequestParser;
+
 // Pistache 0.0.5's request parser answers an exception from a header's parser (a Host
 // port, Date or Content-Length it cannot read) with a 500 whose body is e.what(), and
 // reserves whatever body size Content-Length claims before reading a byte of it (a huge
 // value: bad_alloc, a 500, or an abort under ASan). Every connection gets this parser
-// instead: each step is wrapped so that parse errors are a 400 with a fixed text, and a
-// Content-Length that is not 1*DIGIT (400) or is larger than max_request_size (413), or a
-// Transfer-Encoding (411), is refused before the body step runs.
+// instead: each step is wrapped so that parse errors are a 400 with a fixed text, and
+// before the request line is parsed the complete head must have passed checkRequestHead()
+// (http_framing.hpp: ambiguous framing is a 400, a Transfer-Encoding 411) and a
+// Content-Length larger than max_request_size is a 413, before the body step runs.
 class GuardedStep final : public Pistache::Http::Private::Step {
  public:
-  GuardedStep(Pistache::Http::Message* message, std::unique_ptr<Step> inner, size_t maxSize)
-      : Step(message), inner_(std::move(inner)), maxSize_(maxSize) {}
+  GuardedStep(Pistache::Http::Message* message, std::unique_ptr<Step> inner,
+              GuardedRequestParser* parser)
+      : Step(message), inner_(std::move(inner)), parser_(parser) {}
 
   // Pistache::Http::Private::Step
   Pistache::Http::Private::StepId id() const override { return inner_->id(); }
-  Pistache::Http::Private::State apply(Pistache::StreamCursor& cursor) override {
-    using Pistache::Http::Code;
-    using Pistache::Http::HttpError;
-    if (inner_->id() == Pistache::Http::Private::BodyStep::Id) {
-      checkContentLength();
-    }
-    try {
-      return inner_->apply(cursor);
-    } catch (const HttpError& e) {
-      switch (e.code()) {
-        case 413:
-          throw HttpError(Code::Request_Entity_Too_Large, "Payload Too Large");
-        case 415:
-          throw HttpError(Code::Unsupported_Media_Type, "Unsupported Media Type");
-        case 501:
-          throw HttpError(Code::Not_Implemented, "Not Implemented");
-        default:
-          throw HttpError(Code::Bad_Request, "Bad Request");
-      }
-    } catch (const std::exception&) {
-      throw HttpError(Code::Bad_Request, "Bad Request");
-    }
-  }
+  Pistache::Http::Private::State apply(Pistache::StreamCursor& cursor) override;
 
  private:
-  void checkContentLength() const {
-    using Pistache::Http::Code;
-    using Pistache::Http::HttpError;
-    // Chunked request bodies: Pistache reserves each chunk's claimed size too, and no
-    // client of ours needs them (RFC 9112 section 6.3 lets a server ask for a length).
-    if (message->headers().tryGetRaw("Transfer-Encoding")) {
-      throw HttpError(Code::Length_Required, "Length Required");
-    }
-    const auto raw = message->headers().tryGetRaw("Content-Length");
-    if (!raw) {
-      return;
-    }
-    const std::string& v = raw->value();
-    if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
-      throw HttpError(Code::Bad_Request, "Bad Request");
-    }
-    if (std::stoull(v) > maxSize_) {
-      throw HttpError(Code::Request_Entity_Too_Large, "Payload Too Large");
-    }
-  }
-
   std::unique_ptr<Step> inner_;
-  size_t maxSize_;
+  GuardedRequestParser* parser_;
 };
 
+// One per connection: Pistache's request parser with guarded steps, and the raw-byte
+// checks of http_framing.hpp run on each read before Pistache sees it.
 class GuardedRequestParser final : public Pistache::Http::RequestParser {
  public:
-  explicit GuardedRequestParser(size_t maxSize) : ParserImpl(maxSize) {
+  explicit GuardedRequestParser(size_t maxSize) : ParserImpl(maxSize), maxSize_(maxSize) {
     for (auto& step : allSteps) {
-      step = std::make_unique<GuardedStep>(&request, std::move(step), maxSize);
+      step = std::make_unique<GuardedStep>(&request, std::move(step), this);
     }
   }
+
+  // Pistache::Http::Private::ParserBase
+  void reset() override {
+    ParserImpl::reset();
+    scanner_.reset();
+    target_.clear();
+  }
+
+  // Takes the connection's next bytes: 0, or the status to refuse the request with (a bare
+  // CR or LF: 400; over max_request_size: 414, 431 or 413 by where the limit was hit).
+  int take(const char* data, size_t size) {
+    scanner_.scan(data, size);
+    if (scanner_.bad()) {
+      return 400;
+    }
+    return feed(data, size) ? 0 : oversizeStatus(scanner_, maxSize_);
+  }
+
+  const HeadScanner& scanner() const { return scanner_; }
+  size_t maxSize() const { return maxSize_; }
+  // The request-target as sent, with its query (Pistache keeps the first of repeated query
+  // fields only); set once the head has been checked.
+  const std::string& target() const { return target_; }
+  void setTarget(std::string_view target) { target_ = target; }
+
+  // Set once a response said "Connection: close" (or refused the request): whatever the
+  // client sends after it is never read as a request.
+  bool closed = false;
+
+ private:
+  size_t maxSize_;
+  HeadScanner scanner_;
+  std::string target_;
 };
+
+Pistache::Http::Private::State GuardedStep::apply(Pistache::StreamCursor& cursor) {
+  using Pistache::Http::Code;
+  using Pistache::Http::HttpError;
+  if (inner_->id() == Pistache::Http::Private::RequestLineStep::Id) {
+    // Pistache reads a head line by line as it arrives; it sees none of it before the whole
+    // head is here and has been checked.
+    const size_t headEnd = parser_->scanner().headEnd();
+    if (headEnd == HeadScanner::npos || cursor.remaining() < headEnd) {
+      return Pistache::Http::Private::State::Again;
+    }
+    RequestHead head;
+    if (const int status = checkRequestHead(std::string_view(cursor.offset(), headEnd), head)) {
+      throw HttpError(status, reasonPhrase(status));
+    }
+    // RFC 9110 section 9.1: a method the server does not know is 501 (Pistache: 400).
+    static constexpr std::string_view kKnown[] = {"GET",   "HEAD",    "POST",  "PUT",    "DELETE",
+                                                  "PATCH", "OPTIONS", "TRACE", "CONNECT"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), head.method) == std::end(kKnown)) {
+      throw HttpError(Code::Not_Implemented, "Not Implemented");
+    }
+    if (head.contentLength && *head.contentLength > parser_->maxSize()) {
+      throw HttpError(Code::Request_Entity_Too_Large, "Payload Too Large");
+    }
+    parser_->setTarget(head.target);
+  }
+  try {
+    return inner_->apply(cursor);
+  } catch (const HttpError& e) {
+    switch (e.code()) {
+      case 413:
+        throw HttpError(Code::Request_Entity_Too_Large, "Payload Too Large");
+      default:
+        throw HttpError(Code::Bad_Request, "Bad Request");
+    }
+  } catch (const std::exception&) {
+    throw HttpError(Code::Bad_Request, "Bad Request");
+  }
+}
 
 class HttpHandler final : public Pistache::Http::Handler {
  public:
@@ -397,25 +406,86 @@ class HttpHandler final : public Pistache::Http::Handler {
     peer->putData(ParserData, std::make_shared<GuardedRequestParser>(getMaxRequestSize()));
   }
 
-  // Pistache::Http::Handler
+  // Pistache::Tcp::Handler, in place of Pistache::Http::Handler's: that one answers a parse
+  // error with Pistache's own response and goes on reading the connection, so the bytes
+  // after a refused head would be parsed as the next request. Here a refused request is
+  // answered with "Connection: close", the connection half-closed, and nothing it sends
+  // afterwards is read, as after any response that closes the connection.
+  void onInput(const char* buffer, size_t len,
+               const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+    auto parser = std::static_pointer_cast<GuardedRequestParser>(getParser(peer));
+    if (parser->closed) {
+      return;
+    }
+    int refused = parser->take(buffer, len);
+    auto state = Pistache::Http::Private::State::Again;
+    if (refused == 0) {
+      try {
+        state = parser->parse();
+      } catch (const Pistache::Http::HttpError& e) {
+        refused = e.code();
+      } catch (const std::exception&) {
+        refused = 400;
+      }
+    }
+    if (refused != 0) {
+      parser->closed = true;
+      refuse(peer, refused);
+      parser->reset();
+      return;
+    }
+    if (state != Pistache::Http::Private::State::Done) {
+      return;
+    }
+    auto& request = parser->request;
+    request.copyAddress(peer->address());
+    peer->setIdle(false);
+    const bool keepAlive = serve(request, parser->target(),
+                                 ResponseWriter(request.version(), transport(), this, peer));
+    parser->closed = !keepAlive;
+    parser->reset();
+  }
+
+  // Pistache::Http::Handler (not called: onInput above serves requests)
   void onRequest(const Pistache::Http::Request& request, ResponseWriter writer) override {
+    serve(request, request.resource(), std::move(writer));
+  }
+
+ private:
+  // A request refused before it was parsed: logged without any of its bytes.
+  void refuse(const std::shared_ptr<Pistache::Tcp::Peer>& peer, int status) {
+    const auto client = IpAddress::parse(peer->address().host());
+    log_->info("request refused status={} client={}", status,
+               client ? client->toString() : std::string("-"));
+    Response r;
+    r.code = status;
+    r.contentType = "text/plain; charset=utf-8";
+    r.body = reasonPhrase(status);
+    ResponseWriter writer(Pistache::Http::Version::Http11, transport(), this, peer);
+    sendResponse(writer, r, false, false, false, true, nullptr);
+  }
+
+  // Answers one request; `target`: the request-target as sent. Returns whether the
+  // connection stays open for another request.
+  bool serve(const Pistache::Http::Request& request, const std::string& target,
+             ResponseWriter writer) {
     const auto start = std::chrono::steady_clock::now();
     RequestInfo info;
     bool keepAlive = true;
     bool http10 = false;
     try {
-      if (!toInfo(request, info, keepAlive, http10)) {
+      if (!toInfo(request, target, info, keepAlive, http10)) {
         Response bad;
         bad.code = 400;
         bad.contentType = "text/plain; charset=utf-8";
         bad.body = "Bad Request";
         finish(writer, info, bad, false, http10, start);
-        return;
+        return false;
       }
       Response r = service_->handle(info, false);
       if (!r.needsSlowAuth) {
         finish(writer, info, r, keepAlive, http10, start);
-        return;
+        return keepAlive;
       }
       // Later responses on this connection must not overtake this one.
       std::shared_ptr<Outstanding> held;
@@ -423,7 +493,7 @@ class HttpHandler final : public Pistache::Http::Handler {
         held = outstandingOf(*writer.peer());
         held->fetch_add(1);
       } catch (const std::exception&) {
-        return;  // the client went away
+        return false;  // the client went away
       }
       auto shared = std::make_shared<ResponseWriter>(std::move(writer));
       auto self = service_;
@@ -446,14 +516,15 @@ class HttpHandler final : public Pistache::Http::Handler {
         busy.extraHeaders = "Retry-After: 1\r\n";
         finish(*shared, info, busy, keepAlive, http10, start);
       }
+      return keepAlive;
     } catch (const std::exception& e) {
       // Never echo internals to a client (Pistache would put e.what() in the body).
       log_->error("request failed error=\"{}\"", e.what());
       finish(writer, info, internalError(), false, http10, start);
+      return false;
     }
   }
 
- private:
   static Response internalError() {
     Response r;
     r.code = 500;
@@ -476,8 +547,8 @@ class HttpHandler final : public Pistache::Http::Handler {
     return r;
   }
 
-  static bool toInfo(const Pistache::Http::Request& request, RequestInfo& info, bool& keepAlive,
-                     bool& http10) {
+  static bool toInfo(const Pistache::Http::Request& request, const std::string& target,
+                     RequestInfo& info, bool& keepAlive, bool& http10) {
     using Pistache::Http::Method;
     switch (request.method()) {
       case Method::Get:
@@ -555,16 +626,8 @@ class HttpHandler final : public Pistache::Http::Handler {
     } else {
       keepAlive = !http10;  // RFC 9112 section 9.3: HTTP/1.1 persists by default
     }
-    const auto& query = request.query();
-    for (auto it = query.parameters_begin(); it != query.parameters_end(); ++it) {
-      std::string key;
-      std::string value;
-      if (!percentDecode(it->first, key) || !percentDecode(it->second, value)) {
-        info.badQuery = true;
-        continue;
-      }
-      info.query.emplace_back(std::move(key), std::move(value));
-    }
+    // From the target as sent: Pistache's query() keeps only the first of repeated fields.
+    info.badQuery = !parseQuery(target, info.query);
     info.body = request.body();
     const auto peer = IpAddress::parse(request.address().host());
     if (!peer) {

@@ -156,6 +156,26 @@ bool originIsHost(const std::string& origin, const std::optional<std::string>& h
          authority == withoutDefaultPort(config::lowercase(*host));
 }
 
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+bool hasNul(const Fields& fields) {
+  return std::any_of(fields.begin(), fields.end(), [](const auto& f) {
+    return f.first.find('\0') != std::string::npos || f.second.find('\0') != std::string::npos;
+  });
+}
+
+// The first key that appears twice, if any (at most kMaxParams fields when asked).
+std::optional<std::string> repeatedKey(const Fields& fields) {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (fields[i].first == fields[j].first) {
+        return fields[i].first;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const char* reasonPhrase(int code) {
@@ -174,12 +194,20 @@ const char* reasonPhrase(int code) {
       return "Method Not Allowed";
     case 408:
       return "Request Timeout";
+    case 411:
+      return "Length Required";
     case 413:
       return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
     case 429:
       return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
     case 500:
       return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
     case 503:
       return "Service Unavailable";
     default:
@@ -339,8 +367,15 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     return r;
   };
 
+  // A query string that is malformed or carries a NUL is refused on every route, also on
+  // those that read no field (the dyndns2 routes answer it in their own words).
+  const bool badQuery = request.badQuery || hasNul(request.query);
   if (request.path == "/healthz") {
-    return finish(isGetLike(request.method) ? plain(200, "ok\n") : methodNotAllowed("GET, HEAD"));
+    if (!isGetLike(request.method)) {
+      return finish(methodNotAllowed("GET, HEAD"));
+    }
+    return finish(badQuery ? plain(400, "Bad Request: malformed query string")
+                           : plain(200, "ok\n"));
   }
 
   const bool nic = request.path == "/nic/update" || request.path == "/v3/update";
@@ -389,6 +424,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     }
   }
 
+  if (badQuery && !nic) {
+    return finish(plain(400, "Bad Request: malformed query string"));
+  }
   if (ipEndpoint) {
     if (!isGetLike(request.method)) {
       return finish(methodNotAllowed("GET, HEAD"));
@@ -446,6 +484,14 @@ Response ApiService::setRoute(Call& call) {
   }
   if (params.size() > kMaxParams) {
     return plain(400, "Bad Request: too many fields");
+  }
+  // Refused rather than cut short or settled by order (the query and a form body count
+  // together).
+  if (hasNul(params)) {
+    return plain(400, "Bad Request: NUL in a field");
+  }
+  if (const auto repeated = repeatedKey(params)) {
+    return plain(400, "Bad Request: field " + repeated->substr(0, 40) + " given twice");
   }
   std::string name = call.user;
   std::optional<int64_t> ttl;
@@ -603,24 +649,34 @@ Response ApiService::nicUpdateRoute(Call& call) {
   // https://help.dyn.com/remote-access-api/perform-update/ and return codes.
   const auto& cfg = call.rt.config;
   if (!isGetLike(call.request.method)) {
-    return plain(200, "badagent\n");
+    // badagent is dyndns2's word for "method not permitted" too.
+    Response r = methodNotAllowed("GET, HEAD");
+    r.body = "badagent\n";
+    return r;
   }
   if (!call.request.userAgent || call.request.userAgent->empty()) {
     return plain(200, "badagent\n");
   }
-  if (call.request.badQuery) {
+  // A malformed query, or a NUL anywhere in it, is answered as a malformed name.
+  if (call.request.badQuery || hasNul(call.request.query)) {
     return plain(200, "notfqdn\n");
   }
   std::optional<std::string> hostnames;
   std::optional<std::string> myip;
   std::optional<std::string> myipv6;
+  // A field given twice is refused, never settled by order: hostname as a malformed name,
+  // myip and myipv6 as an unusable address (below).
+  bool repeatedAddress = false;
   for (const auto& [key, value] : call.request.query) {
     if (key == "hostname") {
+      if (hostnames) {
+        return plain(200, "notfqdn\n");
+      }
       hostnames = value;
-    } else if (key == "myip") {
-      myip = value;
-    } else if (key == "myipv6") {
-      myipv6 = value;
+    } else if (key == "myip" || key == "myipv6") {
+      auto& field = key == "myip" ? myip : myipv6;
+      repeatedAddress = repeatedAddress || field.has_value();
+      field = value;
     }
     // system, offline, wildcard, mx, backmx and anything else: accepted and ignored.
   }
@@ -637,9 +693,11 @@ Response ApiService::nicUpdateRoute(Call& call) {
     return plain(200, "numhost\n");
   }
   // myip=v4, myip=v6, myip=v4,v6 (ddclient 4, Fritz!Box), plus myipv6=.
+  // Two addresses of one family (myip=192.0.2.1,192.0.2.2, or an IPv4 in both myip and
+  // myipv6) are unusable, as is a repeated myip/myipv6: which one is meant is unknown.
   std::optional<IpAddress> v4;
   std::optional<IpAddress> v6;
-  bool badAddress = false;
+  bool badAddress = repeatedAddress;
   auto take = [&](const std::string& text) {
     for (const auto& item : config::splitList(text)) {
       const auto ip = IpAddress::parse(item);
@@ -648,7 +706,9 @@ Response ApiService::nicUpdateRoute(Call& call) {
         badAddress = true;
         continue;
       }
-      (ip->isV4() ? v4 : v6) = ip;
+      auto& slot = ip->isV4() ? v4 : v6;
+      badAddress = badAddress || slot.has_value();
+      slot = ip;
     }
   };
   // An empty myip= (inadyn sends one when its own check failed) counts as absent.

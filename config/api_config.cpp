@@ -55,7 +55,8 @@ Schema makeApiSchema() {
             0,
             {"trace", "debug", "info", "warn", "error", "off"}})
       .add({"Limits", "max_request_size", T::kInteger, "8192",
-            "Largest request (request line, headers and body) in bytes; larger ones get 413.",
+            "Largest request (request line, headers and body) in bytes; larger ones get 414, 431 "
+            "or 413 (the limit hit in the request line, the headers or the body).",
             false, 1024, 1048576})
       .add({"Limits", "header_timeout", T::kSeconds, "10s",
             "Time a client has to send the request headers.", false, 1, 3600})

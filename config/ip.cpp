@@ -30,7 +30,8 @@ struct Net {
 }  // namespace
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-  if (text.empty() || text.size() > INET6_ADDRSTRLEN) {
+  // inet_pton() reads a C string: "192.0.2.1\0junk" would parse as its first part.
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN || text.find('\0') != text.npos) {
     return std::nullopt;
   }
   char buf[INET6_ADDRSTRLEN + 1];

@@ -238,6 +238,24 @@ class Socket {
   int fd_;
 };
 
+// The items of a comma-separated field value, trimmed; empty items are dropped.
+std::vector<std::string> splitComma(const std::string& value) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos) {
+      comma = value.size();
+    }
+    std::string item = trim(value.substr(start, comma - start));
+    if (!item.empty()) {
+      out.push_back(std::move(item));
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
 // Decodes a chunked body; false when it is incomplete or malformed.
 bool decodeChunked(const std::string& raw, std::string& out, bool& complete) {
   out.clear();
@@ -456,31 +474,53 @@ HttpResponse performPlain(const HttpOptions& options, const HttpRequest& request
         continue;
       }
       size_t pos = firstEol == std::string::npos ? head.size() : firstEol + 2;
+      // Every Content-Length value (list items too) and the Transfer-Encoding codings: a
+      // reply whose length two parsers could read differently is refused (RFC 9112 sections
+      // 5.1, 5.2 and 6.3), whatever "last one wins" would have made of it.
+      std::vector<std::string> lengths;
+      std::string codings;
       while (pos < head.size()) {
         auto eol = head.find("\r\n", pos);
         if (eol == std::string::npos) {
           eol = head.size();
         }
         const std::string line = head.substr(pos, eol - pos);
-        const auto colon = line.find(':');
-        if (colon != std::string::npos) {
-          response.headers[config::lowercase(trim(line.substr(0, colon)))] =
-              trim(line.substr(colon + 1));
-        }
         pos = eol + 2;
+        const auto colon = line.find(':');
+        if (line.empty() || line.front() == ' ' || line.front() == '\t' ||
+            colon == std::string::npos || colon == 0 || line[colon - 1] == ' ' ||
+            line[colon - 1] == '\t' || line.find_first_of(std::string("\r\n\0", 3)) != line.npos) {
+          return failed("malformed reply header");
+        }
+        const std::string name = config::lowercase(line.substr(0, colon));
+        const std::string value = trim(line.substr(colon + 1));
+        if (name == "content-length") {
+          for (const auto& item : splitComma(value)) {
+            lengths.push_back(item);
+          }
+        } else if (name == "transfer-encoding") {
+          codings += (codings.empty() ? "" : ",") + config::lowercase(value);
+        }
+        response.headers[name] = value;
       }
-      const std::string te = config::lowercase(response.header("transfer-encoding"));
-      const std::string cl = response.header("content-length");
-      if (request.method == "HEAD" || response.status == 204 || response.status == 304) {
-        framing = Framing::kNone;
-      } else if (te.find("chunked") != std::string::npos) {
-        framing = Framing::kChunked;
-      } else if (!cl.empty()) {
-        if (cl.size() > 12 || !std::all_of(cl.begin(), cl.end(),
-                                           [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      if (!codings.empty() && !lengths.empty()) {
+        return failed("reply with both Content-Length and Transfer-Encoding");
+      }
+      for (const auto& cl : lengths) {
+        if (cl != lengths.front() || cl.empty() || cl.size() > 12 ||
+            !std::all_of(cl.begin(), cl.end(),
+                         [](unsigned char c) { return std::isdigit(c) != 0; })) {
           return failed("bad Content-Length");
         }
-        contentLength = std::stoull(cl);
+      }
+      const auto te = splitComma(codings);
+      if (request.method == "HEAD" || response.status == 204 || response.status == 304) {
+        framing = Framing::kNone;
+      } else if (!te.empty()) {
+        // Chunked only as the last coding; otherwise the reply ends when the connection does.
+        framing = te.back() == "chunked" ? Framing::kChunked : Framing::kClose;
+      } else if (!lengths.empty()) {
+        contentLength = std::stoull(lengths.front());
         if (contentLength > options.maxBodySize) {
           return failed("reply larger than " + std::to_string(options.maxBodySize) + " bytes");
         }

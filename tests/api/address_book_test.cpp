@@ -191,6 +191,46 @@ TEST_CASE("Address book: set validates metadata", "[api][addressbook]") {
   CHECK(after.find("wg_public_key") == std::string::npos);
 }
 
+TEST_CASE("Address book: a repeated /set field or a NUL in one is refused, not cut short",
+          "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  REQUIRE(get(api, "/set?note=before", "alice", "secret").status == 200);
+  const std::string form = "Content-Type: application/x-www-form-urlencoded\r\n";
+  struct Bad {
+    std::string path;
+    std::string body;  // a form POST when not empty
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {"/set?note=x&note=y", ""},
+           {"/set?hostname=alice&hostname=nas.example.org", ""},
+           {"/set?ttl=60&ttl=120", ""},
+           {"/set?note=x", "note=y"},  // the query and the form count together
+           {"/set", "lan_ip=10.0.0.1&lan_ip=10.0.0.2"},
+           {"/set?lan_ip=192.168.1.10%00.5", ""},
+           {"/set?note=ok%00hidden", ""},
+           {"/set?hostname=alice%00", ""},
+           {"/set?ttl=60%00", ""},
+           {"/set", "lan_ip=192.168.1.10%00.5"},
+       }) {
+    INFO(bad.path << " " << bad.body);
+    const auto r = bad.body.empty() ? get(api, bad.path, "alice", "secret")
+                                    : httpRequest(api.port(), "POST", bad.path,
+                                                  basicAuth("alice", "secret") + form, bad.body);
+    CHECK(r.status == 400);
+    CHECK(r.body.rfind("Bad Request", 0) == 0);
+  }
+  const std::string stored = get(api, "/hosts/alice", "alice", "secret").body;
+  CHECK(stored.find("\"note\":\"before\"") != std::string::npos);
+  CHECK(stored.find("lan_ip") == std::string::npos);
+  // Routes that read no field refuse a NUL in the query too.
+  for (const std::string path : {"/get/ip?x=%00", "/hosts?x=a%00", "/?%00", "/healthz?%00"}) {
+    INFO(path);
+    CHECK(get(api, path, "alice", "secret").status == 400);
+  }
+  CHECK(get(api, "/get/ip?x=1&x=2", "alice", "secret").status == 200);  // fields are ignored
+}
+
 TEST_CASE("Address book: the page needs credentials and loads nothing from elsewhere",
           "[api][addressbook]") {
   ApiInstance api(kUsers);

@@ -8,7 +8,7 @@ using chipmunk::api::Authenticator;
 using chipmunk::api::LoginLimiter;
 using chipmunk::config::ApiUser;
 
-TEST_CASE("Unit: plaintext and hashed users authenticate; others do not", "[api][unit]") {
+TEST_CASE("Unit: plaintext and hashed users authenticate and others do not", "[api][unit]") {
   std::vector<ApiUser> users = {{"plain", "pw1", false, "x:1"},
                                 {"hashed", chipmunk::hashPassword("pw2", 10000), true, "x:2"}};
   Authenticator auth(users);

@@ -158,7 +158,7 @@ TEST_CASE("Gateway mode: a router's dyndns2 update lands in a real BIND zone ove
   CHECK(api.log().find(bind.keySecret()) == std::string::npos);
 }
 
-TEST_CASE("Gateway mode: a provider reply of 1 MB of [ or deep nesting does not kill the API",
+TEST_CASE("Gateway mode: a provider reply of 1 MB of open brackets or deep nesting does not kill the API",
           "[api][push][integration]") {
   FakeLinode linode;
   const long long domain = linode.addDomain("example.com");
@@ -167,7 +167,7 @@ TEST_CASE("Gateway mode: a provider reply of 1 MB of [ or deep nesting does not 
   for (int i = 0; i < 100000; ++i) {
     deepObject += "{\"a\":";
   }
-  SECTION("1 MB of [") {
+  SECTION("1 MB of open brackets") {
     linode.answerNext(200, 2, std::string(1000000, '['));
   }
   SECTION("deep {\"a\": nesting") {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "integration_helpers.hpp"
 
@@ -137,6 +138,63 @@ TEST_CASE("Integration: other methods get 405 with Allow and unknown paths 404",
   const auto health = httpRequest(api.port(), "GET", "/healthz");
   CHECK(health.status == 200);
   CHECK(health.body == "ok\n");
+}
+
+TEST_CASE("Integration: every route answers every method by one table", "[api][integration]") {
+  ApiInstance api(kUsers + "[Hosts]\nhome.example.org = alice\n");
+  REQUIRE(api.start());
+  struct Route {
+    const char* path;
+    const char* allow;  // nullptr: no such route (404 whatever the method)
+  };
+  const std::vector<Route> routes = {
+      {"/healthz", "GET, HEAD"},   {"/get/ip", "GET, HEAD"},      {"/get/ip.json", "GET, HEAD"},
+      {"/set", "GET, HEAD, POST"}, {"/nic/update", "GET, HEAD"},  {"/v3/update", "GET, HEAD"},
+      {"/hosts", "GET, HEAD"},     {"/hosts/alice", "GET, HEAD"}, {"/", "GET, HEAD"},
+      {"/no/such/route", nullptr},
+  };
+  const std::string agent = "User-Agent: test/1\r\n";
+  for (const auto& route : routes) {
+    for (const std::string method :
+         {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"}) {
+      INFO(method << " " << route.path);
+      const auto r = httpRequest(api.port(), method, route.path, kAlice + agent);
+      if (route.allow == nullptr) {
+        CHECK(r.status == 404);
+        continue;
+      }
+      const std::string allow = route.allow;
+      const bool allowed = allow.find(method) != std::string::npos;
+      if (allowed) {
+        CHECK(r.status == 200);
+      } else {
+        CHECK(r.status == 405);
+        CHECK(r.header("allow") == allow);
+      }
+    }
+  }
+  // A method the server does not implement at all: 501, on any path.
+  for (const std::string method : {"FETCH", "get", "BREW"}) {
+    INFO(method);
+    CHECK(httpRequest(api.port(), method, "/get/ip", kAlice).status == 501);
+  }
+}
+
+TEST_CASE("Integration: DELETE /nic/update is 405 with Allow and changes nothing",
+          "[api][integration]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  for (const std::string path : {"/nic/update", "/v3/update"}) {
+    for (const std::string method : {"DELETE", "POST", "PUT", "PATCH"}) {
+      INFO(method << " " << path);
+      const auto r = httpRequest(api.port(), method, path + "?hostname=alice&myip=192.0.2.1",
+                                 kAlice + "User-Agent: test/1\r\n");
+      CHECK(r.status == 405);
+      CHECK(r.header("allow") == "GET, HEAD");
+      CHECK(r.body == "badagent\n");  // dyndns2's word for a method not permitted
+    }
+  }
+  CHECK_FALSE(fileExists(api.dataDir() + "/alice.cm"));
 }
 
 TEST_CASE("Integration: an IPv6 listener reports IPv6 clients in RFC 5952 form",

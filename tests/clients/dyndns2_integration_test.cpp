@@ -191,7 +191,8 @@ TEST_CASE("Dyndns2: a host named several times in one request is updated and cou
         "abuse\nabuse\n");
 }
 
-TEST_CASE("Dyndns2: badagent without a User-Agent or for a POST", "[clients][dyndns2]") {
+TEST_CASE("Dyndns2: badagent without a User-Agent, and with a 405 for other methods",
+          "[clients][dyndns2]") {
   ApiInstance api(kConfig);
   REQUIRE(api.start());
   const auto noAgent = httpRequest(api.port(), "GET", "/nic/update?hostname=home.example.org",
@@ -204,9 +205,11 @@ TEST_CASE("Dyndns2: badagent without a User-Agent or for a POST", "[clients][dyn
     const auto r = httpRequest(api.port(), method, "/nic/update?hostname=home.example.org",
                                basicAuth("alice", "secret") + kAgent);
     checkDyndnsRules(r);
-    CHECK(r.status == 200);
+    CHECK(r.status == 405);
+    CHECK(r.header("allow") == "GET, HEAD");
     CHECK(r.body == "badagent\n");
   }
+  CHECK(hostsJson(api, "home.example.org") == "Not Found");
 }
 
 TEST_CASE("Dyndns2: dnserr for an unusable myip", "[clients][dyndns2]") {
@@ -219,6 +222,52 @@ TEST_CASE("Dyndns2: dnserr for an unusable myip", "[clients][dyndns2]") {
     CHECK(r.status == 200);
     CHECK(r.body == "dnserr\n");
   }
+}
+
+TEST_CASE("Dyndns2: two addresses of one family are dnserr, one of each is good",
+          "[clients][dyndns2]") {
+  ApiInstance api(kConfig);
+  REQUIRE(api.start());
+  for (const std::string query :
+       {"myip=192.0.2.1,192.0.2.2", "myip=2001:db8::1,2001:db8::2",
+        "myip=192.0.2.1&myipv6=192.0.2.2", "myip=192.0.2.1,2001:db8::1&myipv6=2001:db8::2",
+        "myip=192.0.2.1&myip=192.0.2.2", "myip=192.0.2.1&myip=2001:db8::1",
+        "myipv6=2001:db8::1&myipv6=2001:db8::2"}) {
+    INFO(query);
+    const auto r = nic(api, "hostname=home.example.org&" + query);
+    checkDyndnsRules(r);
+    CHECK(r.status == 200);
+    CHECK(r.body == "dnserr\n");
+  }
+  // Nothing was stored by any of them.
+  CHECK(hostsJson(api, "home.example.org") == "Not Found");
+  // One address of each family is an update of both.
+  CHECK(nic(api, "hostname=home.example.org&myip=192.0.2.3,2001:db8::3").body ==
+        "good 192.0.2.3,2001:db8::3\n");
+  CHECK(nic(api, "hostname=home.example.org&myip=192.0.2.4&myipv6=2001:db8::4").body ==
+        "good 192.0.2.4,2001:db8::4\n");
+}
+
+TEST_CASE("Dyndns2: a repeated hostname or a NUL in the query is notfqdn", "[clients][dyndns2]") {
+  ApiInstance api(kConfig);
+  REQUIRE(api.start());
+  for (const std::string query :
+       {"hostname=home.example.org&hostname=nas.example.org&myip=192.0.2.5",
+        "hostname=home.example.org&myip=192.0.2.5&hostname=home.example.org",
+        "hostname=home.example.org%00.evil&myip=192.0.2.5",
+        "hostname=home.example.org&myip=192.0.2.5%00.9",
+        "hostname=home.example.org&myip=192.0.2.5&system=dyn%00dns"}) {
+    INFO(query);
+    const auto r = nic(api, query);
+    checkDyndnsRules(r);
+    CHECK(r.status == 200);
+    CHECK(r.body == "notfqdn\n");
+  }
+  CHECK(hostsJson(api, "home.example.org") == "Not Found");
+  CHECK(hostsJson(api, "nas.example.org") == "Not Found");
+  // Several hosts go in one comma-separated hostname, as clients send them.
+  CHECK(nic(api, "hostname=home.example.org,nas.example.org&myip=192.0.2.5").body ==
+        "good 192.0.2.5\ngood 192.0.2.5\n");
 }
 
 TEST_CASE("Dyndns2: 911 with a 500 when the record cannot be stored", "[clients][dyndns2]") {

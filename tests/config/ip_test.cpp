@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+
 #include "ip.hpp"
 
 using chipmunk::Cidr;
@@ -30,6 +32,16 @@ TEST_CASE("Unit: garbage is not an address", "[config][unit]") {
     INFO(bad);
     CHECK_FALSE(IpAddress::parse(bad));
   }
+}
+
+TEST_CASE("Unit: an address with a NUL in it is not cut short", "[config][unit]") {
+  // inet_pton() stops at a NUL: "192.0.2.1\0junk" must not parse as 192.0.2.1.
+  using namespace std::string_literals;
+  CHECK_FALSE(IpAddress::parse("192.0.2.1\0junk"s));
+  CHECK_FALSE(IpAddress::parse("192.0.2.1\0"s));
+  CHECK_FALSE(IpAddress::parse("2001:db8::1\0::2"s));
+  CHECK_FALSE(Cidr::parse("192.0.2.0\0/24"s));
+  CHECK(IpAddress::parse("192.0.2.1"s));
 }
 
 TEST_CASE("Unit: public and special-purpose addresses", "[config][unit]") {

@@ -33,7 +33,7 @@ TEST_CASE("Unit: bounded JSON parses what providers send", "[config][unit]") {
   REQUIRE(json::parse(doc, deepObject(json::kMaxDepth), error));
 }
 
-TEST_CASE("Unit: bounded JSON refuses 1 MB of [ and deep nesting instead of crashing",
+TEST_CASE("Unit: bounded JSON refuses 1 MB of open brackets and deep nesting instead of crashing",
           "[config][unit]") {
   rapidjson::Document doc;
   std::string error;

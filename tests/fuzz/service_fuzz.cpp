@@ -1,7 +1,9 @@
 // The routes of chipmunk-api (api/service.cpp) below the HTTP library: /set query and form
 // fields (metadata, ttl, hostname), /nic/update hostnames and myip lists, /hosts, together
 // with the Authorization, forwarding and browser (Origin, Fetch Metadata) headers, against
-// an in-memory store. Every JSON answer must be valid UTF-8, whatever the store holds.
+// an in-memory store. Every JSON answer must be valid UTF-8, whatever the store holds; a
+// NUL or a repeated field is refused, never cut short or settled by order, and an update
+// names at most one address per family.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <rapidjson/document.h>
 
@@ -106,7 +108,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int i = 0; i < params; ++i) {
     std::string key = in.ConsumeBool() ? kKeys[in.ConsumeIntegralInRange<size_t>(0, 11)]
                                        : in.ConsumeRandomLengthString(16);
-    req.query.emplace_back(std::move(key), in.ConsumeRandomLengthString(300));
+    std::string value = in.ConsumeRandomLengthString(300);
+    if (in.ConsumeIntegralInRange(0, 7) == 0) {
+      value.insert(in.ConsumeIntegralInRange<size_t>(0, value.size()), 1, '\0');
+    }
+    req.query.emplace_back(std::move(key), std::move(value));
   }
   req.badQuery = in.ConsumeIntegralInRange(0, 15) == 0;
   switch (in.ConsumeIntegralInRange(0, 3)) {
@@ -174,6 +180,42 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     doc.Parse<rapidjson::kParseValidateEncodingFlag>(r.body.c_str(), r.body.size());
     if (doc.HasParseError()) {
       std::abort();
+    }
+  }
+  // A NUL or a malformed escape in the query is never served, nor a repeated field that a
+  // route reads (settled by order, it would be a silent choice).
+  bool nul = false;
+  std::map<std::string, int> seen;
+  for (const auto& [key, value] : req.query) {
+    nul = nul || key.find('\0') != std::string::npos || value.find('\0') != std::string::npos;
+    ++seen[key];
+  }
+  const bool nic = req.path == "/nic/update" || req.path == "/v3/update";
+  const bool updated = r.body.rfind("good", 0) == 0 || r.body.rfind("nochg", 0) == 0;
+  if ((nul || req.badQuery) && (nic ? updated : r.code == 200)) {
+    std::abort();
+  }
+  if (req.path == "/set" && r.code == 200) {
+    for (const auto& [key, count] : seen) {
+      if (count > 1) {
+        std::abort();
+      }
+    }
+  }
+  if (nic && updated) {
+    if (seen["hostname"] > 1 || seen["myip"] > 1 || seen["myipv6"] > 1) {
+      std::abort();
+    }
+    // "good <v4>", "good <v6>" or "good <v4>,<v6>": one address per family.
+    const std::string first = r.body.substr(0, r.body.find('\n'));
+    const std::string shown = first.substr(first.find(' ') + 1);
+    const size_t comma = shown.find(',');
+    if (comma != std::string::npos) {
+      const auto a = IpAddress::parse(shown.substr(0, comma));
+      const auto b = IpAddress::parse(shown.substr(comma + 1));
+      if (!a || !b || a->isV4() == b->isV4()) {
+        std::abort();
+      }
     }
   }
   return 0;

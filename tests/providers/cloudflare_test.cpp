@@ -202,7 +202,7 @@ TEST_CASE("Cloudflare: bad settings are rejected", "[providers][unit]") {
   CHECK_THROWS_AS(makeCloudflare(fake, {}, {{"zone_id", "../zones"}}), std::invalid_argument);
 }
 
-TEST_CASE("Cloudflare: a reply of 1 MB of [ or deep nesting is a failure, not a crash",
+TEST_CASE("Cloudflare: a reply of 1 MB of open brackets or deep nesting is a failure, not a crash",
           "[providers][unit]") {
   std::string deep;
   for (int i = 0; i < 100000; ++i) {

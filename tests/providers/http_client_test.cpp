@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "chipmunk/version.hpp"
 #include "fake_http_server.hpp"
 #include "provider.hpp"  // brings providers/http_client.hpp
@@ -193,6 +195,57 @@ TEST_CASE("HttpClient: plain HTTP reads chunked, close-delimited and interim rep
   const auto reqs = server.requests();
   CHECK(reqs.at(0).header("host") == "127.0.0.1:" + std::to_string(server.port()));
   CHECK(reqs.at(0).header("connection") == "close");
+}
+
+TEST_CASE("HttpClient: a reply with ambiguous framing is an error, not a guess",
+          "[providers][unit]") {
+  // RFC 9112 sections 5.1, 5.2 and 6.3: a hostile provider must not choose which of two
+  // lengths counts (before: the last Content-Length line won, " :" was read as ":").
+  const std::map<std::string, std::string> replies = {
+      {"/two-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nokxyz"},
+      {"/length-list", "HTTP/1.1 200 OK\r\nContent-Length: 2, 5\r\n\r\nokxyz"},
+      {"/length-and-chunked",
+       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+       "2\r\nok\r\n0\r\n\r\n"},
+      {"/space-before-colon", "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nokxyz"},
+      {"/folded", "HTTP/1.1 200 OK\r\nX-A: 1\r\n Content-Length: 2\r\n\r\nokxyz"},
+      {"/bare-cr", "HTTP/1.1 200 OK\r\nX-A: 1\rContent-Length: 2\r\n\r\nokxyz"},
+      {"/no-colon", "HTTP/1.1 200 OK\r\nContent-Length 2\r\n\r\nokxyz"},
+      {"/same-twice", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok"},
+      {"/same-list", "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok"},
+      {"/gzip-then-chunked",
+       "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"},
+      {"/not-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: notchunked\r\n\r\n2\r\nok"},
+  };
+  FakeHttpServer server([&](const FakeRequest& r) {
+    FakeResponse resp;
+    const auto it = replies.find(r.path);
+    resp.raw =
+        it == replies.end() ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" : it->second;
+    return resp;
+  });
+  HttpClient client(HttpOptions{});
+  auto get = [&](const std::string& path) {
+    return client.perform({"GET", server.url() + path, {}, {}, std::nullopt});
+  };
+  for (const std::string path : {"/two-lengths", "/length-list", "/length-and-chunked",
+                                 "/space-before-colon", "/folded", "/bare-cr", "/no-colon"}) {
+    INFO(path);
+    const auto r = get(path);
+    CHECK_FALSE(r.transportOk());
+    CHECK(r.body.empty());
+  }
+  // One length given twice (RFC 9110 section 8.6 allows it), and chunked as the last coding.
+  for (const std::string path : {"/same-twice", "/same-list", "/gzip-then-chunked"}) {
+    INFO(path);
+    const auto r = get(path);
+    REQUIRE(r.transportOk());
+    CHECK(r.body == "ok");
+  }
+  // A coding other than chunked last: the body runs to the end of the connection.
+  const auto r = get("/not-chunked");
+  REQUIRE(r.transportOk());
+  CHECK(r.body == "2\r\nok");
 }
 
 TEST_CASE("HttpClient: bad URLs are errors, not crashes", "[providers][unit]") {

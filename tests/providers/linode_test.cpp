@@ -208,7 +208,7 @@ TEST_CASE("Linode: created records carry the configured TTL", "[providers][unit]
   CHECK(fake.requests().back().body.find("\"ttl_sec\":3600") != std::string::npos);
 }
 
-TEST_CASE("Linode: a reply of 1 MB of [ or deep nesting is a failure, not a crash",
+TEST_CASE("Linode: a reply of 1 MB of open brackets or deep nesting is a failure, not a crash",
           "[providers][unit]") {
   std::string deep;
   for (int i = 0; i < 100000; ++i) {

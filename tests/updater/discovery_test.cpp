@@ -209,7 +209,7 @@ TEST_CASE(
   CHECK(result.ip);
 }
 
-TEST_CASE("Discovery: a JSON reply of 1 MB of [ or deep nesting is an error, not a crash",
+TEST_CASE("Discovery: a JSON reply of 1 MB of open brackets or deep nesting is an error, not a crash",
           "[updater][unit]") {
   CHECK_FALSE(jsonField(std::string(1000000, '['), "ip"));
   std::string deep;

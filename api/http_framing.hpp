@@ -1,0 +1,71 @@
+#pragma once
+
+// The request-head checks chipmunk-api runs on the raw bytes before Pistache parses them.
+// Pistache 0.0.5 is lenient where leniency lets two parsers disagree about where a request
+// ends (RFC 9112 sections 2.2, 3, 5 and 6.3): it takes the first of two Content-Length
+// lines, reads "Name :" as a field named "Name ", and a bare LF as part of a value. Each
+// such head is refused here with 400 (411 for a lone Transfer-Encoding) and the connection
+// closed, so the bytes that follow are never read as another request, whether or not a
+// proxy stands in front.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace chipmunk::api {
+
+// Finds the end of the request line and of the head as bytes arrive, one read at a time,
+// without keeping them; refuses a bare CR or LF at once.
+class HeadScanner {
+ public:
+  static constexpr size_t npos = static_cast<size_t>(-1);
+
+  // Continues over the next bytes of the request; stops looking once the head has ended
+  // (what follows is the body).
+  void scan(const char* data, size_t size);
+  void reset() { *this = HeadScanner(); }
+
+  bool bad() const { return bad_; }  // a CR not followed by LF, or an LF without CR
+  // Offsets from the request's first byte, just past the CRLF; npos while not seen.
+  size_t lineEnd() const { return lineEnd_; }
+  size_t headEnd() const { return headEnd_; }
+  size_t scanned() const { return scanned_; }
+
+ private:
+  size_t scanned_ = 0;
+  size_t lineStart_ = 0;
+  size_t lineEnd_ = npos;
+  size_t headEnd_ = npos;
+  bool afterCr_ = false;
+  bool bad_ = false;
+};
+
+// What a request head that passed checkRequestHead() says about its framing.
+struct RequestHead {
+  std::string_view method;
+  std::string_view target;  // the request-target as sent (path and query)
+  std::optional<unsigned long long> contentLength;
+};
+
+// Checks a complete request head: the request line, the header lines and the empty line,
+// each ending in CRLF. Returns 0 when it is well-formed and unambiguous, else the status to
+// refuse it with: 400 (a malformed request line; a field name that is not a token or has
+// whitespace before its colon; a folded line; a control character or NUL in a value; a
+// Content-Length that is not one 1*DIGIT value, given once; Content-Length together with
+// Transfer-Encoding; no Host in HTTP/1.1, or two; two Authorization or Content-Type lines)
+// or 411 (Transfer-Encoding: chunked bodies are not accepted).
+int checkRequestHead(std::string_view head, RequestHead& out);
+
+// The status for a request that outgrew max_request_size, from where the limit was hit:
+// 414 inside the request line, 431 inside the header lines, 413 in the body.
+int oversizeStatus(const HeadScanner& scanner, size_t limit);
+
+// Splits a request-target's query ("a=1&b=%20") into percent-decoded fields in request
+// order, repeats included (routes decide what a repeat means). Empty items are skipped.
+// False on a malformed percent escape.
+bool parseQuery(std::string_view target, std::vector<std::pair<std::string, std::string>>& fields);
+
+}  // namespace chipmunk::api

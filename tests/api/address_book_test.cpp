@@ -344,3 +344,62 @@ TEST_CASE("Address book: a failing hook is logged and does not block requests",
   REQUIRE(api.waitForLog("hook failed event=change host=bob exit=3"));
   CHECK(api.process().running());
 }
+
+TEST_CASE("Address book: a flapping record starves no other hook and its last state is run",
+          "[api][addressbook]") {
+  // One user flapping myip= used to fill the hook queue (1,000 events): other users'
+  // on_change events were dropped, and so was the flapping record's final state, leaving a
+  // firewall allow-list stale. Pending events now coalesce per record.
+  ApiInstance api(kUsers);
+  const std::string gate = api.dir().file("go");
+  const std::string out = api.dir().file("hooks.txt");
+  const std::string script = api.dir().file("gated.sh");
+  // The first run waits for the gate, so everything after it queues.
+  writeFile(script, "i=0\nwhile [ ! -e " + gate +
+                        " ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done\n"
+                        "printf '%s|%s|%s|%s\\n' \"$CHIPMUNK_EVENT\" \"$CHIPMUNK_HOST\" "
+                        "\"$CHIPMUNK_OLD_IP\" \"$CHIPMUNK_NEW_IP\" >> " +
+                        out + "\n");
+  api.rewriteConfig(std::string(kUsers) + "[Hooks]\non_change = sh " + script +
+                    "\ntimeout = 60s\n");
+  REQUIRE(api.start());
+  {
+    HttpConnection conn("127.0.0.1", api.port(), std::chrono::seconds(10));
+    const int kFlaps = 1500;
+    for (int i = 0; i <= kFlaps; ++i) {
+      const std::string ip = i == kFlaps ? "192.0.2.3" : (i % 2 == 0 ? "192.0.2.1" : "192.0.2.2");
+      conn.sendRaw("GET /nic/update?hostname=alice&myip=" + ip + " HTTP/1.1\r\nHost: test\r\n" +
+                   basicAuth("alice", "secret") + kAgent + "\r\n");
+      const auto r = conn.readResponse();
+      REQUIRE(r.body == "good " + ip + "\n");
+      if (i == 1000) {
+        REQUIRE(get(api, "/set", "bob", "hunter2").status == 200);  // in the middle
+      }
+    }
+  }
+  writeFile(gate, "");
+  auto done = [&] {
+    const auto seen = lines(out);
+    return std::find(seen.begin(), seen.end(), "change|bob||127.0.0.1") != seen.end() &&
+           std::any_of(seen.begin(), seen.end(), [](const std::string& line) {
+             return line.rfind("change|alice|", 0) == 0 &&
+                    line.substr(line.rfind('|') + 1) == "192.0.2.3";
+           });
+  };
+  CHECK(waitUntil(done, std::chrono::seconds(30)));
+  const auto seen = lines(out);
+  // The first run (blocked on the gate), bob's change, and alice's net change since the
+  // first: from the address the first run reported to the final one.
+  CHECK(seen.size() == 3);
+  CHECK(std::count(seen.begin(), seen.end(), "change|alice||192.0.2.1") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "change|bob||127.0.0.1") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "change|alice|192.0.2.1|192.0.2.3") == 1);
+  std::string lastAlice;
+  for (const auto& line : seen) {
+    if (line.rfind("change|alice|", 0) == 0) {
+      lastAlice = line;
+    }
+  }
+  CHECK(lastAlice == "change|alice|192.0.2.1|192.0.2.3");
+  CHECK(api.log().find("hook dropped") == std::string::npos);
+}

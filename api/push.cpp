@@ -9,8 +9,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
 #include "file_store.hpp"
 #include "logging.hpp"
@@ -19,6 +17,7 @@ namespace chipmunk::api {
 namespace {
 
 constexpr const char* kStateFile = ".push-state.json";
+constexpr size_t kMaxStateFileSize = 1024 * 1024;
 
 std::shared_ptr<spdlog::logger> log() {
   return logging::get("push");
@@ -102,14 +101,19 @@ void PushService::stop() {
 }
 
 void PushService::loadState() {
-  std::ifstream in(statePath_);
-  if (!in) {
+  // Read only when it is a regular file: a FIFO there would block start-up for ever.
+  std::string text;
+  std::string error;
+  const ReadStatus status = readRegularFile(AT_FDCWD, statePath_, kMaxStateFileSize, text, error);
+  if (status == ReadStatus::kMissing) {
     return;
   }
-  std::stringstream text;
-  text << in.rdbuf();
+  if (status != ReadStatus::kOk) {
+    log()->error("ignoring push state file={} error=\"{}\"", statePath_, error);
+    return;
+  }
   rapidjson::Document doc;
-  if (doc.Parse(text.str().c_str()).HasParseError() || !doc.IsObject()) {
+  if (doc.Parse(text.c_str(), text.size()).HasParseError() || !doc.IsObject()) {
     log()->warn("ignoring unreadable push state file={}", statePath_);
     return;
   }

@@ -93,9 +93,19 @@ std::shared_ptr<FileStore::Entry> FileStore::entry(const std::string& name) {
 
 void FileStore::load(const std::string& name, Entry& e) {
   HostRecord& record = e.record;
+  // The one rule for stored addresses (config/ip.hpp) holds for what is on disk too: an
+  // address no host can have (written by hand, or by an older version) is dropped.
+  auto usable = [&](std::optional<IpAddress> ip, const std::string& file) {
+    if (ip && !isPublishable(*ip, true)) {
+      logging::get("store")->error("ignoring an address that is no host's file={}/{} ip={}", dir_,
+                                   file, ip->toString());
+      ip.reset();
+    }
+    return ip;
+  };
   std::string text;
   if (readRecordFile(dirFd_, dir_, name + ".cm", text)) {
-    record.ip = IpAddress::parse(trimmed(text));
+    record.ip = usable(IpAddress::parse(trimmed(text)), name + ".cm");
     e.exists = true;
   }
   if (!readRecordFile(dirFd_, dir_, name + ".json", text)) {
@@ -116,7 +126,7 @@ void FileStore::load(const std::string& name, Entry& e) {
     if (it == doc.MemberEnd() || !it->value.IsString()) {
       return std::nullopt;
     }
-    return IpAddress::parse(it->value.GetString());
+    return usable(IpAddress::parse(it->value.GetString()), name + ".json");
   };
   auto readInt = [&](const char* key) -> int64_t {
     const auto it = doc.FindMember(key);

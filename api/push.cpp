@@ -172,6 +172,13 @@ void PushService::want(const HostRecord& record) {
         continue;
       }
       const auto& ip = t.config.ipv6 ? record.ipv6 : record.ipv4;
+      if (ip && !isPublishable(*ip, true)) {
+        // Never published, wherever it came from (a record file edited by hand...).
+        log()->error("not pushing an address that is no host's push={} ip={}", t.config.label,
+                     ip->toString());
+        t.want.reset();
+        continue;
+      }
       if (!ip || ip->toString() == t.pushed) {
         t.want.reset();
         continue;

@@ -403,3 +403,44 @@ TEST_CASE("Address book: a flapping record starves no other hook and its last st
   CHECK(lastAlice == "change|alice|192.0.2.1|192.0.2.3");
   CHECK(api.log().find("hook dropped") == std::string::npos);
 }
+
+TEST_CASE("Address book: lan_ip, wg_address and the caller's address must be host addresses",
+          "[api][addressbook]") {
+  // One rule (config/ip.hpp isPublishable, private allowed) for every address we store:
+  // no unspecified, broadcast, multicast, reserved, link-local or IPv4-compatible forms.
+  ApiInstance api(std::string(kUsers) +
+                  "[Server]\ntrusted_proxies = 127.0.0.1\n"
+                  "client_ip_header = x-real-ip\n");
+  REQUIRE(api.start());
+  for (const std::string& bad : std::vector<std::string>{
+           "lan_ip=0.0.0.0", "lan_ip=255.255.255.255", "lan_ip=224.0.0.1", "lan_ip=ff02::1",
+           "lan_ip=::", "lan_ip=240.1.2.3", "lan_ip=169.254.9.9", "lan_ip=fe80::1",
+           "lan_ip=::10.0.0.1", "wg_address=0.0.0.0/0", "wg_address=224.0.0.1/32",
+           "wg_address=255.255.255.255", "wg_address=ff02::1/128"}) {
+    INFO(bad);
+    const auto r = get(api, "/set?" + bad, "alice", "secret");
+    CHECK(r.status == 400);
+    CHECK(r.body.rfind("Bad Request", 0) == 0);
+  }
+  CHECK(get(api, "/set?lan_ip=192.168.1.10&wg_address=10.8.0.2/24", "alice", "secret").status ==
+        200);
+  CHECK(get(api, "/set?wg_address=fd00:8::2/64", "alice", "secret").status == 200);
+
+  // The caller's address named by a trusted proxy goes through the same rule.
+  for (const std::string ip : {"0.0.0.0", "255.255.255.255", "239.1.1.1", "ff02::1", "::"}) {
+    INFO(ip);
+    const auto r = httpRequest(api.port(), "GET", "/set",
+                               basicAuth("bob", "hunter2") + "X-Real-IP: " + ip + "\r\n");
+    CHECK(r.status == 400);
+    CHECK(r.body.rfind("Bad Request", 0) == 0);
+    const auto nic =
+        httpRequest(api.port(), "GET", "/nic/update?hostname=bob",
+                    basicAuth("bob", "hunter2") + kAgent + "X-Real-IP: " + ip + "\r\n");
+    CHECK(nic.body == "dnserr\n");
+  }
+  CHECK_FALSE(fileExists(api.dataDir() + "/bob.cm"));
+  CHECK(httpRequest(api.port(), "GET", "/set",
+                    basicAuth("bob", "hunter2") + "X-Real-IP: 192.0.2.44\r\n")
+            .status == 200);
+  CHECK(readFile(api.dataDir() + "/bob.cm") == "192.0.2.44\n");
+}

@@ -164,3 +164,24 @@ TEST_CASE("Unit: a record file that is not a regular file is ignored at load", "
   CHECK(store.get("carol")->ip->toString() == "203.0.113.5");
   CHECK(store.list().size() == 1);
 }
+
+TEST_CASE("Unit: an address no host can have is not loaded from a record file", "[api][unit]") {
+  // The rule for stored addresses holds for what is on disk: a hand-edited or planted file
+  // cannot make the store publish (or push to DNS) 0.0.0.0 or a multicast address.
+  TempDir dir;
+  chipmunk::test::writeFile(dir.file("alice.cm"), "255.255.255.255\n");
+  chipmunk::test::writeFile(
+      dir.file("bob.json"),
+      "{\"name\":\"bob\",\"ip\":\"224.0.0.1\",\"ipv4\":\"0.0.0.0\",\"ipv6\":\"ff02::1\"}\n");
+  chipmunk::test::writeFile(dir.file("carol.cm"), "192.168.1.7\n");
+  FileStore store(dir.path());
+  const auto alice = store.get("alice");
+  REQUIRE(alice);  // the record exists, without an address
+  CHECK_FALSE(alice->ip);
+  CHECK_FALSE(alice->ipv4);
+  const auto bob = store.get("bob");
+  REQUIRE(bob);
+  CHECK_FALSE(bob->ipv4);
+  CHECK_FALSE(bob->ipv6);
+  CHECK(store.get("carol")->ip->toString() == "192.168.1.7");
+}

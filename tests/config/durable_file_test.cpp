@@ -155,3 +155,29 @@ TEST_CASE("Unit: the file store's writes and expiries reach the directory on dis
   REQUIRE(unlink >= 0);
   CHECK(find(calls, "fsync-dir", directory, {}, static_cast<size_t>(unlink)) > unlink);
 }
+
+TEST_CASE("Unit: readRegularFile reads only regular files, never blocking", "[config][unit]") {
+  TempDir dir;
+  chipmunk::test::writeFile(dir.file("ok"), "hello\n");
+  chipmunk::test::writeFile(dir.file("big"), std::string(100, 'x'));
+  REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0644) == 0);
+  REQUIRE(::symlink(dir.file("ok").c_str(), dir.file("link").c_str()) == 0);
+  REQUIRE(::mkdir(dir.file("sub").c_str(), 0755) == 0);
+  const int dirFd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(dirFd >= 0);
+  std::string out;
+  std::string error;
+  using chipmunk::ReadStatus;
+  CHECK(chipmunk::readRegularFile(dirFd, "ok", 64, out, error) == ReadStatus::kOk);
+  CHECK(out == "hello\n");
+  CHECK(chipmunk::readRegularFile(dirFd, "missing", 64, out, error) == ReadStatus::kMissing);
+  CHECK(chipmunk::readRegularFile(dirFd, "big", 64, out, error) == ReadStatus::kTooLarge);
+  CHECK(out.empty());
+  // No writer will ever open this FIFO: a blocking open would hang here.
+  CHECK(chipmunk::readRegularFile(dirFd, "fifo", 64, out, error) == ReadStatus::kNotRegular);
+  CHECK(error == "not a regular file");
+  CHECK(chipmunk::readRegularFile(dirFd, "link", 64, out, error) == ReadStatus::kNotRegular);
+  CHECK(chipmunk::readRegularFile(dirFd, "sub", 64, out, error) == ReadStatus::kNotRegular);
+  CHECK(chipmunk::readRegularFile(AT_FDCWD, dir.file("ok"), 64, out, error) == ReadStatus::kOk);
+  ::close(dirFd);
+}

@@ -33,19 +33,18 @@ std::string errnoText(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-bool readSmallFile(int dirFd, const std::string& name, std::string& out) {
-  const int fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    return false;
+// A record file: only a regular file is read (a FIFO would block start-up and /set), and
+// anything else is logged and treated as absent; the next write replaces it.
+bool readRecordFile(int dirFd, const std::string& dir, const std::string& name, std::string& out) {
+  std::string error;
+  const ReadStatus status = readRegularFile(dirFd, name, kMaxRecordFileSize, out, error);
+  if (status == ReadStatus::kOk) {
+    return true;
   }
-  out.clear();
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < kMaxRecordFileSize) {
-    out.append(buf, static_cast<size_t>(n));
+  if (status != ReadStatus::kMissing) {
+    logging::get("store")->error("ignoring record file file={}/{} error=\"{}\"", dir, name, error);
   }
-  ::close(fd);
-  return n >= 0;
+  return false;
 }
 
 std::string trimmed(const std::string& s) {
@@ -96,12 +95,22 @@ std::shared_ptr<FileStore::Entry> FileStore::entry(const std::string& name) {
 
 void FileStore::load(const std::string& name, Entry& e) {
   HostRecord& record = e.record;
+  // The one rule for stored addresses (config/ip.hpp) holds for what is on disk too: an
+  // address no host can have (written by hand, or by an older version) is dropped.
+  auto usable = [&](std::optional<IpAddress> ip, const std::string& file) {
+    if (ip && !isPublishable(*ip, true)) {
+      logging::get("store")->error("ignoring an address that is no host's file={}/{} ip={}", dir_,
+                                   file, ip->toString());
+      ip.reset();
+    }
+    return ip;
+  };
   std::string text;
-  if (readSmallFile(dirFd_, name + ".cm", text)) {
-    record.ip = IpAddress::parse(trimmed(text));
+  if (readRecordFile(dirFd_, dir_, name + ".cm", text)) {
+    record.ip = usable(IpAddress::parse(trimmed(text)), name + ".cm");
     e.exists = true;
   }
-  if (!readSmallFile(dirFd_, name + ".json", text)) {
+  if (!readRecordFile(dirFd_, dir_, name + ".json", text)) {
     if (record.ip) {
       (record.ip->isV4() ? record.ipv4 : record.ipv6) = record.ip;
     }
@@ -120,7 +129,7 @@ void FileStore::load(const std::string& name, Entry& e) {
     if (it == doc.MemberEnd() || !it->value.IsString()) {
       return std::nullopt;
     }
-    return IpAddress::parse(it->value.GetString());
+    return usable(IpAddress::parse(it->value.GetString()), name + ".json");
   };
   auto readInt = [&](const char* key) -> int64_t {
     const auto it = doc.FindMember(key);
@@ -190,13 +199,23 @@ bool FileStore::writeMeta(const HostRecord& record, std::string& error) {
 }
 
 void FileStore::touchUpdated() {
-  const int fd = ::openat(dirFd_, "updated", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd >= 0) {
-    ::futimens(fd, nullptr);
-    ::close(fd);
-  } else {
-    logging::get("store")->warn("cannot touch {}/updated: {}", dir_, std::strerror(errno));
+  // O_NONBLOCK: a FIFO named 'updated' must not block a /set that holds the record's lock
+  // (opening one for writing waits for a reader). Only a regular file is touched.
+  const int fd = ::openat(
+      dirFd_, "updated", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
+  if (fd < 0) {
+    const bool notRegular = errno == ENXIO || errno == ELOOP || errno == EISDIR;
+    logging::get("store")->error("cannot touch {}/updated: {}", dir_,
+                                 notRegular ? "not a regular file" : std::strerror(errno));
+    return;
   }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    logging::get("store")->error("cannot touch {}/updated: not a regular file", dir_);
+  } else {
+    ::futimens(fd, nullptr);
+  }
+  ::close(fd);
 }
 
 UpdateResult FileStore::update(const std::string& name, const RecordUpdate& update, int64_t now) {

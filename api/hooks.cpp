@@ -13,18 +13,38 @@ HookRunner::~HookRunner() {
   stop();
 }
 
-bool HookRunner::run(const std::string& command, std::map<std::string, std::string> env,
-                     std::chrono::seconds timeout) {
+bool HookRunner::run(const std::string& key, const std::string& command,
+                     std::map<std::string, std::string> env, std::chrono::seconds timeout,
+                     bool coalesce) {
   if (command.empty()) {
     return true;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  if (stopping_ || queue_.size() >= 1000) {
-    logging::get("hooks")->error("hook dropped: queue full or stopping event={}",
-                                 env["CHIPMUNK_EVENT"]);
+  if (stopping_) {
+    logging::get("hooks")->error("hook dropped: stopping event={} host={}", env["CHIPMUNK_EVENT"],
+                                 env["CHIPMUNK_HOST"]);
     return false;
   }
-  queue_.push_back({command, std::move(env), timeout});
+  auto& queue = pending_[key];
+  if (coalesce && !queue.empty() && queue.back().coalesce) {
+    Job& last = queue.back();
+    for (auto& [name, value] : last.env) {
+      if (name.rfind("CHIPMUNK_OLD_", 0) == 0) {
+        env[name] = value;
+      }
+    }
+    last = {command, std::move(env), timeout, true};
+    return true;
+  }
+  if (queue.size() >= kMaxPendingPerKey) {
+    logging::get("hooks")->error("hook dropped: too many pending event={} host={}",
+                                 env["CHIPMUNK_EVENT"], env["CHIPMUNK_HOST"]);
+    return false;
+  }
+  if (queue.empty()) {
+    turns_.push_back(key);
+  }
+  queue.push_back({command, std::move(env), timeout, coalesce});
   cv_.notify_one();
   return true;
 }
@@ -48,12 +68,22 @@ void HookRunner::loop() {
     Job job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) {
+      cv_.wait(lock, [this] { return stopping_ || !turns_.empty(); });
+      if (turns_.empty()) {
         return;
       }
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      // One event of the record whose turn it is; it goes to the back of the line if it
+      // has more.
+      const std::string key = std::move(turns_.front());
+      turns_.pop_front();
+      auto it = pending_.find(key);
+      job = std::move(it->second.front());
+      it->second.pop_front();
+      if (it->second.empty()) {
+        pending_.erase(it);
+      } else {
+        turns_.push_back(key);
+      }
     }
     execute(job);
   }

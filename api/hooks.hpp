@@ -7,12 +7,21 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 namespace chipmunk::api {
 
 // Runs hook commands (`sh -c COMMAND`) one at a time on a thread of its own, so that a
 // request only queues a hook and never waits for it. A command still running after the
 // timeout is killed (its whole process group). Failures are logged, never fatal.
+//
+// Events are queued per record (`key`) and the records take turns, so one noisy record
+// cannot starve the others' hooks. A record keeps at most one pending coalescable event in
+// a row: a newer one replaces its command, timeout and environment but keeps the pending
+// one's CHIPMUNK_OLD_* variables, so the hook sees the net transition from the last state
+// it reported to the latest one (possibly old == new after a flap back), and the latest
+// state always reaches the hook. Non-coalescable events (on_expire: exactly once) queue
+// behind it in order. Memory is bounded by the number of records, not the event rate.
 class HookRunner {
  public:
   HookRunner();
@@ -20,25 +29,33 @@ class HookRunner {
   HookRunner(const HookRunner&) = delete;
   HookRunner& operator=(const HookRunner&) = delete;
 
-  // Queues `command` with extra environment variables. Returns false when the queue is
-  // full (1000 pending hooks) or the runner is stopping; the hook is then dropped (logged).
-  bool run(const std::string& command, std::map<std::string, std::string> env,
-           std::chrono::seconds timeout);
+  // Queues `command` for record `key` with extra environment variables. Returns false when
+  // the runner is stopping or the record has kMaxPendingPerKey events pending; the event is
+  // then dropped (logged).
+  bool run(const std::string& key, const std::string& command,
+           std::map<std::string, std::string> env, std::chrono::seconds timeout, bool coalesce);
   // Runs what is queued, then stops the thread.
   void stop();
+
+  // Events of one record waiting at once. Only non-coalescable events add up (change and
+  // expiry alternate, and an expiry needs a TTL to run out), so this is never reached in
+  // practice; it only bounds memory.
+  static constexpr size_t kMaxPendingPerKey = 64;
 
  private:
   struct Job {
     std::string command;
     std::map<std::string, std::string> env;
-    std::chrono::seconds timeout;
+    std::chrono::seconds timeout{0};
+    bool coalesce = false;
   };
   void loop();
   static void execute(const Job& job);
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<Job> queue_;
+  std::unordered_map<std::string, std::deque<Job>> pending_;  // by record
+  std::deque<std::string> turns_;  // records with pending events, in turn order
   bool stopping_ = false;
   std::thread thread_;
 };

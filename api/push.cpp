@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 
 #include "file_store.hpp"
 #include "json.hpp"
@@ -19,6 +18,7 @@ namespace chipmunk::api {
 namespace {
 
 constexpr const char* kStateFile = ".push-state.json";
+constexpr size_t kMaxStateFileSize = json::kMaxBytes;
 
 std::shared_ptr<spdlog::logger> log() {
   return logging::get("push");
@@ -102,16 +102,18 @@ void PushService::stop() {
 }
 
 void PushService::loadState() {
-  std::ifstream in(statePath_);
-  if (!in) {
+  // Read only when it is a regular file: a FIFO there would block start-up for ever.
+  std::string text;
+  std::string error;
+  const ReadStatus status = readRegularFile(AT_FDCWD, statePath_, kMaxStateFileSize, text, error);
+  if (status == ReadStatus::kMissing) {
     return;
   }
-  // At most one byte over the cap is read: a larger file is refused, not loaded.
-  std::string text(json::kMaxBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
+  if (status != ReadStatus::kOk) {
+    log()->error("ignoring push state file={} error=\"{}\"", statePath_, error);
+    return;
+  }
   rapidjson::Document doc;
-  std::string error;
   if (!json::parse(doc, text, error) || !doc.IsObject()) {
     log()->warn("ignoring unreadable push state file={} error=\"{}\"", statePath_,
                 error.empty() ? "not an object" : error);
@@ -172,6 +174,13 @@ void PushService::want(const HostRecord& record) {
         continue;
       }
       const auto& ip = t.config.ipv6 ? record.ipv6 : record.ipv4;
+      if (ip && !isPublishable(*ip, true)) {
+        // Never published, wherever it came from (a record file edited by hand...).
+        log()->error("not pushing an address that is no host's push={} ip={}", t.config.label,
+                     ip->toString());
+        t.want.reset();
+        continue;
+      }
       if (!ip || ip->toString() == t.pushed) {
         t.want.reset();
         continue;

@@ -143,7 +143,10 @@ class HookListener final : public RecordListener {
                      const HostRecord& after) override {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!onChange_.empty()) {
-      runner_.run(onChange_, environment("change", owner, before, &after), timeout_);
+      // Coalesced per record: a flapping record neither fills the queue nor delays other
+      // records' hooks, and its latest address still reaches the hook.
+      runner_.run(after.name, onChange_, environment("change", owner, before, &after), timeout_,
+                  true);
     }
     if (next_) {
       next_->recordChanged(owner, before, after);
@@ -153,7 +156,8 @@ class HookListener final : public RecordListener {
     std::lock_guard<std::mutex> lock(mutex_);
     logging::get("api")->info("record expired name={} owner={}", record.name, owner);
     if (!onExpire_.empty()) {
-      runner_.run(onExpire_, environment("expire", owner, record, nullptr), timeout_);
+      runner_.run(record.name, onExpire_, environment("expire", owner, record, nullptr), timeout_,
+                  false);
     }
     if (next_) {
       next_->recordExpired(owner, record);

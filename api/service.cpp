@@ -230,11 +230,21 @@ std::string checkMetadataField(const std::string& key, const std::string& value)
         (port = std::stoll(value)) >= 1 && port <= 65535;
     return ok ? "" : "wg_listen_port must be a port number (1-65535)";
   }
+  // The one rule for stored addresses (config/ip.hpp): a LAN address is fine, one that is
+  // no host's (0.0.0.0, broadcast, multicast, ...) is not.
   if (key == "wg_address") {
-    return Cidr::parse(value) ? "" : "wg_address must be an address or CIDR";
+    const auto cidr = Cidr::parse(value);
+    return cidr && isPublishable(cidr->address(), true)
+               ? ""
+               : "wg_address must be a host address or CIDR (not unspecified, broadcast, "
+                 "multicast, link-local or reserved)";
   }
   if (key == "lan_ip") {
-    return IpAddress::parse(value) ? "" : "lan_ip must be an IPv4 or IPv6 address";
+    const auto ip = IpAddress::parse(value);
+    return ip && isPublishable(*ip, true) ? ""
+                                          : "lan_ip must be an IPv4 or IPv6 host address (not "
+                                            "unspecified, broadcast, multicast, link-local or "
+                                            "reserved)";
   }
   if (key == "gateway_mac") {
     bool ok = value.size() == 17;
@@ -524,6 +534,10 @@ Response ApiService::setRoute(Call& call) {
   if (std::find(owned.begin(), owned.end(), name) == owned.end()) {
     return plain(403, "Forbidden: " + call.user + " does not own " + echo(name, 80));
   }
+  if (!isPublishable(call.client, true)) {
+    // A TCP peer is never one of these; a trusted proxy's header can name anything.
+    return plain(400, "Bad Request: the client address is not a host address");
+  }
   RecordUpdate update;
   (call.client.isV4() ? update.ipv4 : update.ipv6) = call.client;
   update.primary = call.client;
@@ -701,8 +715,7 @@ Response ApiService::nicUpdateRoute(Call& call) {
   auto take = [&](const std::string& text) {
     for (const auto& item : config::splitList(text)) {
       const auto ip = IpAddress::parse(item);
-      if (!ip || (ip->isV4() ? ip->bytes()[0] == 0 || ip->bytes()[0] >= 224
-                             : ip->bytes()[0] == 0xff || *ip == *IpAddress::parse("::"))) {
+      if (!ip || !isPublishable(*ip, true)) {
         badAddress = true;
         continue;
       }
@@ -725,7 +738,11 @@ Response ApiService::nicUpdateRoute(Call& call) {
     take(*myipv6);
   }
   if (!myip && !myipv6) {
-    (call.client.isV4() ? v4 : v6) = call.client;
+    if (isPublishable(call.client, true)) {
+      (call.client.isV4() ? v4 : v6) = call.client;
+    } else {
+      badAddress = true;  // named by a trusted proxy's header
+    }
   }
   const auto owned = cfg.namesOwnedBy(call.user);
   std::string body;

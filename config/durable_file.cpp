@@ -1,10 +1,12 @@
 #include "durable_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace chipmunk {
 namespace {
@@ -18,8 +20,13 @@ std::string errnoText(const char* what) {
 bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
                       std::string& error, mode_t mode) {
   const std::string tmp = "." + name + ".tmp";
-  const int fd =
-      ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  // Only one writer per name at a time (callers hold a lock): what is at the temporary name
+  // is a leftover of a crash or something planted (a FIFO there would block open() for
+  // ever). Remove it and create the file anew; when that fails (a directory there, a
+  // read-only file system) the exclusive create below says why.
+  ::unlinkat(dirFd, tmp.c_str(), 0);
+  const int fd = ::openat(dirFd, tmp.c_str(),
+                          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode);
   if (fd < 0) {
     error = errnoText("create temporary file");
     return false;
@@ -60,6 +67,62 @@ bool writeFileDurably(int dirFd, const std::string& name, const std::string& con
     return false;
   }
   return true;
+}
+
+ReadStatus readRegularFile(int dirFd, const std::string& name, size_t maxSize, std::string& out,
+                           std::string& error) {
+  out.clear();
+  const int fd =
+      ::openat(dirFd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      error = "no such file";
+      return ReadStatus::kMissing;
+    }
+    error = errnoText("open");
+    return errno == ELOOP ? ReadStatus::kNotRegular : ReadStatus::kError;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    error = errnoText("fstat");
+    ::close(fd);
+    return ReadStatus::kError;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "not a regular file";
+    ::close(fd);
+    return ReadStatus::kNotRegular;
+  }
+  if (static_cast<unsigned long long>(st.st_size) > maxSize) {
+    error = "larger than " + std::to_string(maxSize) + " bytes";
+    ::close(fd);
+    return ReadStatus::kTooLarge;
+  }
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      error = errnoText("read");
+      ::close(fd);
+      out.clear();
+      return ReadStatus::kError;
+    }
+    if (n == 0) {
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > maxSize) {  // grew while we read
+      error = "larger than " + std::to_string(maxSize) + " bytes";
+      ::close(fd);
+      out.clear();
+      return ReadStatus::kTooLarge;
+    }
+  }
+  ::close(fd);
+  return ReadStatus::kOk;
 }
 
 }  // namespace chipmunk

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 
 namespace chipmunk {
@@ -9,8 +10,19 @@ namespace chipmunk {
 // Writes `content` to dirFd/name so that a crash at any instant leaves the old or the new
 // content, never a torn or empty file: a temporary file (".<name>.tmp") in the same
 // directory, fsync, rename over the target, fsync of the directory. On failure returns
-// false with the reason in `error`, and the target is untouched.
+// false with the reason in `error`, and the target is untouched. Whatever sits at the
+// temporary name (a stale file, a FIFO, a symlink) is removed first, and the temporary file
+// is created anew (O_EXCL): nothing already there is ever opened.
 bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
                       std::string& error, mode_t mode = 0644);
+
+enum class ReadStatus { kOk, kMissing, kNotRegular, kTooLarge, kError };
+
+// Reads dirFd/name (dirFd may be AT_FDCWD) when it is a regular file of at most `maxSize`
+// bytes. Never follows a symlink and never blocks: a FIFO, socket or device is not read
+// (opened with O_NONBLOCK | O_NOCTTY, then refused after fstat), a directory neither. On
+// anything but kOk, `error` says why and `out` is empty.
+ReadStatus readRegularFile(int dirFd, const std::string& name, size_t maxSize, std::string& out,
+                           std::string& error);
 
 }  // namespace chipmunk

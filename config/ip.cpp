@@ -140,6 +140,52 @@ bool IpAddress::isPublic() const {
   return (bytes_[0] & 0xe0) == 0x20;
 }
 
+bool IpAddress::isHostAddress() const {
+  static const Net kV4[] = {
+      {{0}, 8},          // unspecified, "this network"
+      {{169, 254}, 16},  // link-local
+      {{224}, 4},        // multicast
+      {{240}, 4},        // reserved, and the limited broadcast 255.255.255.255
+  };
+  static const Net kV6[] = {
+      {{0xfe, 0x80}, 10},  // link-local
+      {{0xff}, 8},         // multicast
+      {{0x01, 0x00}, 64},  // discard-only
+  };
+  if (isV4()) {
+    for (const auto& net : kV4) {
+      if (inNet(bytes_.data(), net.bytes, net.prefix)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (const auto& net : kV6) {
+    if (inNet(bytes_.data(), net.bytes, net.prefix)) {
+      return false;
+    }
+  }
+  if (bytes_[0] == 0) {
+    // ::/8 is reserved: ::, ::1, the deprecated IPv4-compatible ::a.b.c.d, and the NAT64
+    // prefixes, which are real addresses on a NAT64 network.
+    static const Net kNat64[] = {
+        {{0, 0x64, 0xff, 0x9b}, 96},
+        {{0, 0x64, 0xff, 0x9b, 0, 1}, 48},
+    };
+    for (const auto& net : kNat64) {
+      if (inNet(bytes_.data(), net.bytes, net.prefix)) {
+        return true;
+      }
+    }
+    return isLoopback();
+  }
+  return true;
+}
+
+bool isPublishable(const IpAddress& ip, bool allowPrivate) {
+  return ip.isHostAddress() && (allowPrivate || ip.isPublic());
+}
+
 std::optional<Cidr> Cidr::parse(std::string_view text) {
   const auto slash = text.find('/');
   const auto ip = IpAddress::parse(text.substr(0, slash));

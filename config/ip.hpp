@@ -35,6 +35,15 @@ class IpAddress {
   // anyone's public IP.
   bool isPublic() const;
   bool isLoopback() const;
+  // Could be a host's own unicast address on some network, a LAN or this machine included.
+  // False for what is never one: unspecified and "this network" (0.0.0.0/8, ::), limited
+  // broadcast and reserved (240.0.0.0/4), multicast (224.0.0.0/4, ff00::/8), link-local
+  // (169.254.0.0/16, fe80::/10: meaningless without the link), IPv4-compatible and other
+  // reserved ::/8 forms (except ::1 and the NAT64 prefixes 64:ff9b::/96, 64:ff9b:1::/48),
+  // and the discard-only prefix 100::/64. Loopback, private, CGNAT and documentation
+  // addresses are host addresses (of a test bed, a LAN). IPv4-mapped IPv6 was folded to
+  // IPv4 on parsing and is judged as IPv4.
+  bool isHostAddress() const;
 
   bool operator==(const IpAddress& other) const {
     return family_ == other.family_ && bytes_ == other.bytes_;
@@ -46,12 +55,20 @@ class IpAddress {
   std::array<uint8_t, 16> bytes_{};
 };
 
+// The one rule for an address we store, publish or hand to a hook (updater discovery of
+// every kind, /nic/update myip=, the caller's address of /set and /nic/update, the lan_ip
+// and wg_address metadata, records loaded from disk, gateway push): a host address, and a
+// public one unless `allowPrivate`. chipmunk-api always allows private addresses (its
+// clients may live on a LAN); chipmunk-updater does with `allow_private = yes`.
+bool isPublishable(const IpAddress& ip, bool allowPrivate);
+
 // A network in CIDR notation; a bare address is a /32 or /128.
 class Cidr {
  public:
   static std::optional<Cidr> parse(std::string_view text);
   bool contains(const IpAddress& ip) const;
   std::string toString() const;
+  const IpAddress& address() const { return network_; }
 
  private:
   IpAddress network_;

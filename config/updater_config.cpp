@@ -33,7 +33,8 @@ void addBase(Schema& schema) {
             "Time limit of every HTTP exchange (discovery and providers).", false, 1, 600})
       .add({"Global", "allow_private", T::kBool, "no",
             "Accept private, loopback and documentation addresses from discovery (tests, "
-            "LANs)."})
+            "LANs). Unspecified, broadcast, multicast, link-local and reserved addresses are "
+            "refused all the same."})
       .add({"Global", "force_refresh", T::kSeconds, "25d",
             "Push a record again after this long even when the address did not change, for "
             "providers that expire idle records; 0: never.",

@@ -71,7 +71,10 @@ std::string absolute(const std::string& path) {
 
 bool writePidFile(const std::string& path, std::string& error) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Created anew, never opened if something is there (a FIFO would block start-up).
+  ::unlink(tmp.c_str());
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
   if (fd < 0) {
     error = std::strerror(errno);
     return false;

@@ -226,7 +226,14 @@ std::optional<IpAddress> validateAddress(const std::string& text, Family family,
     error = "got " + ip->toString() + ", wanted an " + toString(family) + " address";
     return std::nullopt;
   }
-  if (!allowPrivate && !ip->isPublic()) {
+  if (!ip->isHostAddress()) {
+    // Not even allow_private admits these (config/ip.hpp, isPublishable).
+    error = ip->toString() +
+            " is not a host address (unspecified, broadcast, multicast, "
+            "link-local or reserved)";
+    return std::nullopt;
+  }
+  if (!isPublishable(*ip, allowPrivate)) {
     error = ip->toString() + " is not a public address (set allow_private = yes to accept it)";
     return std::nullopt;
   }
@@ -330,14 +337,11 @@ std::optional<IpAddress> pickInterfaceAddress(const std::vector<InterfaceAddress
     if (a.ip.isV4() != (family == Family::kIPv4) || a.temporary || a.deprecated) {
       continue;
     }
-    if (a.ip.isPublic()) {
+    if (isPublishable(a.ip, false)) {
       return a.ip;
     }
-    // Link-local is never anyone's address elsewhere.
-    const bool linkLocal = a.ip.isV6()
-                               ? (a.ip.bytes()[0] == 0xfe && (a.ip.bytes()[1] & 0xc0) == 0x80)
-                               : (a.ip.bytes()[0] == 169 && a.ip.bytes()[1] == 254);
-    if (allowPrivate && !fallback && !linkLocal) {
+    // The same rule as every other source (link-local is never anyone's address elsewhere).
+    if (!fallback && isPublishable(a.ip, allowPrivate)) {
       fallback = a.ip;
     }
   }

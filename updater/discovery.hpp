@@ -19,7 +19,9 @@ inline const char* toString(Family f) {
 
 // Turns text a source returned into an address: surrounding white space is dropped; anything
 // else that is not exactly one address (an HTML error page, "Your IP: ...") is an error, as
-// is an address of the other family or, unless `allowPrivate`, one that is not public.
+// is an address of the other family, one that is no host's (isHostAddress: unspecified,
+// broadcast, multicast, ... even with `allowPrivate`) or, unless `allowPrivate`, one that is
+// not public.
 std::optional<IpAddress> validateAddress(const std::string& text, Family family, bool allowPrivate,
                                          std::string& error);
 

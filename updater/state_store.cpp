@@ -77,19 +77,14 @@ std::optional<RecordState> StateStore::load(const std::string& record) const {
   if (dirFd_ < 0) {
     return std::nullopt;
   }
-  const int fd = ::openat(dirFd_, fileName(record).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
+  // Only a regular file is read: a FIFO there would block the updater for ever. Anything
+  // unreadable counts as no state; the next push replaces it.
+  std::string text;
+  std::string error;
+  if (readRegularFile(dirFd_, fileName(record), 64 * 1024, text, error) != ReadStatus::kOk) {
     return std::nullopt;
   }
-  std::string text;
-  char buf[4096];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0 && text.size() < 64 * 1024) {
-    text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
   rapidjson::Document doc;
-  std::string error;
   if (!json::parse(doc, text, error) || !doc.IsObject()) {
     return std::nullopt;  // a damaged file is as good as none: the next push rewrites it
   }

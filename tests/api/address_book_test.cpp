@@ -610,3 +610,103 @@ TEST_CASE("Address book: /hosts stays valid JSON when a record file holds bad te
   disk.Parse<rapidjson::kParseValidateEncodingFlag>(stored.c_str());
   CHECK_FALSE(disk.HasParseError());
 }
+
+TEST_CASE("Address book: a flapping record starves no other hook and its last state is run",
+          "[api][addressbook]") {
+  // One user flapping myip= used to fill the hook queue (1,000 events): other users'
+  // on_change events were dropped, and so was the flapping record's final state, leaving a
+  // firewall allow-list stale. Pending events now coalesce per record.
+  ApiInstance api(kUsers);
+  const std::string gate = api.dir().file("go");
+  const std::string out = api.dir().file("hooks.txt");
+  const std::string script = api.dir().file("gated.sh");
+  // The first run waits for the gate, so everything after it queues.
+  writeFile(script, "i=0\nwhile [ ! -e " + gate +
+                        " ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done\n"
+                        "printf '%s|%s|%s|%s\\n' \"$CHIPMUNK_EVENT\" \"$CHIPMUNK_HOST\" "
+                        "\"$CHIPMUNK_OLD_IP\" \"$CHIPMUNK_NEW_IP\" >> " +
+                        out + "\n");
+  api.rewriteConfig(std::string(kUsers) + "[Hooks]\non_change = sh " + script +
+                    "\ntimeout = 60s\n");
+  REQUIRE(api.start());
+  {
+    HttpConnection conn("127.0.0.1", api.port(), std::chrono::seconds(10));
+    const int kFlaps = 1500;
+    for (int i = 0; i <= kFlaps; ++i) {
+      const std::string ip = i == kFlaps ? "192.0.2.3" : (i % 2 == 0 ? "192.0.2.1" : "192.0.2.2");
+      conn.sendRaw("GET /nic/update?hostname=alice&myip=" + ip + " HTTP/1.1\r\nHost: test\r\n" +
+                   basicAuth("alice", "secret") + kAgent + "\r\n");
+      const auto r = conn.readResponse();
+      REQUIRE(r.body == "good " + ip + "\n");
+      if (i == 1000) {
+        REQUIRE(get(api, "/set", "bob", "hunter2").status == 200);  // in the middle
+      }
+    }
+  }
+  writeFile(gate, "");
+  auto done = [&] {
+    const auto seen = lines(out);
+    return std::find(seen.begin(), seen.end(), "change|bob||127.0.0.1") != seen.end() &&
+           std::any_of(seen.begin(), seen.end(), [](const std::string& line) {
+             return line.rfind("change|alice|", 0) == 0 &&
+                    line.substr(line.rfind('|') + 1) == "192.0.2.3";
+           });
+  };
+  CHECK(waitUntil(done, std::chrono::seconds(30)));
+  const auto seen = lines(out);
+  // The first run (blocked on the gate), bob's change, and alice's net change since the
+  // first: from the address the first run reported to the final one.
+  CHECK(seen.size() == 3);
+  CHECK(std::count(seen.begin(), seen.end(), "change|alice||192.0.2.1") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "change|bob||127.0.0.1") == 1);
+  CHECK(std::count(seen.begin(), seen.end(), "change|alice|192.0.2.1|192.0.2.3") == 1);
+  std::string lastAlice;
+  for (const auto& line : seen) {
+    if (line.rfind("change|alice|", 0) == 0) {
+      lastAlice = line;
+    }
+  }
+  CHECK(lastAlice == "change|alice|192.0.2.1|192.0.2.3");
+  CHECK(api.log().find("hook dropped") == std::string::npos);
+}
+
+TEST_CASE("Address book: lan_ip, wg_address and the caller's address must be host addresses",
+          "[api][addressbook]") {
+  // One rule (config/ip.hpp isPublishable, private allowed) for every address we store:
+  // no unspecified, broadcast, multicast, reserved, link-local or IPv4-compatible forms.
+  ApiInstance api(std::string(kUsers) +
+                  "[Server]\ntrusted_proxies = 127.0.0.1\n"
+                  "client_ip_header = x-real-ip\n");
+  REQUIRE(api.start());
+  for (const std::string& bad : std::vector<std::string>{
+           "lan_ip=0.0.0.0", "lan_ip=255.255.255.255", "lan_ip=224.0.0.1", "lan_ip=ff02::1",
+           "lan_ip=::", "lan_ip=240.1.2.3", "lan_ip=169.254.9.9", "lan_ip=fe80::1",
+           "lan_ip=::10.0.0.1", "wg_address=0.0.0.0/0", "wg_address=224.0.0.1/32",
+           "wg_address=255.255.255.255", "wg_address=ff02::1/128"}) {
+    INFO(bad);
+    const auto r = get(api, "/set?" + bad, "alice", "secret");
+    CHECK(r.status == 400);
+    CHECK(r.body.rfind("Bad Request", 0) == 0);
+  }
+  CHECK(get(api, "/set?lan_ip=192.168.1.10&wg_address=10.8.0.2/24", "alice", "secret").status ==
+        200);
+  CHECK(get(api, "/set?wg_address=fd00:8::2/64", "alice", "secret").status == 200);
+
+  // The caller's address named by a trusted proxy goes through the same rule.
+  for (const std::string ip : {"0.0.0.0", "255.255.255.255", "239.1.1.1", "ff02::1", "::"}) {
+    INFO(ip);
+    const auto r = httpRequest(api.port(), "GET", "/set",
+                               basicAuth("bob", "hunter2") + "X-Real-IP: " + ip + "\r\n");
+    CHECK(r.status == 400);
+    CHECK(r.body.rfind("Bad Request", 0) == 0);
+    const auto nic =
+        httpRequest(api.port(), "GET", "/nic/update?hostname=bob",
+                    basicAuth("bob", "hunter2") + kAgent + "X-Real-IP: " + ip + "\r\n");
+    CHECK(nic.body == "dnserr\n");
+  }
+  CHECK_FALSE(fileExists(api.dataDir() + "/bob.cm"));
+  CHECK(httpRequest(api.port(), "GET", "/set",
+                    basicAuth("bob", "hunter2") + "X-Real-IP: 192.0.2.44\r\n")
+            .status == 200);
+  CHECK(readFile(api.dataDir() + "/bob.cm") == "192.0.2.44\n");
+}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "file_store.hpp"
+#include "forked.hpp"
 #include "small_stack.hpp"
 #include "temp_dir.hpp"
 
@@ -13,6 +14,7 @@ using chipmunk::api::FileStore;
 using chipmunk::api::SetOutcome;
 using chipmunk::test::fileExists;
 using chipmunk::test::readFile;
+using chipmunk::test::runForked;
 using chipmunk::test::TempDir;
 
 TEST_CASE("Unit: the file store writes <user>.cm only when the IP changes", "[api][unit]") {
@@ -124,4 +126,89 @@ TEST_CASE("Unit: a <user>.json of deep nesting is ignored, not a crash", "[api][
   if (bob) {
     CHECK_FALSE(bob->ip);
   }
+}
+
+namespace {
+
+bool isFifo(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+}  // namespace
+
+TEST_CASE("Unit: FIFOs named like records or updated never block the file store", "[api][unit]") {
+  // Anyone who may write the data directory can plant a FIFO: opening one for reading or
+  // writing blocks until the other end opens, which would hang start-up (it loads every
+  // record) or /set with the record's lock held. The check runs in a child process so that
+  // a hang fails the test instead of hanging the suite.
+  TempDir dir;
+  for (const char* name : {"alice.cm", "bob.json", "updated", ".carol.cm.tmp", ".carol.json.tmp"}) {
+    REQUIRE(::mkfifo(dir.file(name).c_str(), 0644) == 0);
+  }
+  const int rc = runForked(
+      [&] {
+        FileStore store(dir.path());  // loads alice and bob
+        const auto a = *IpAddress::parse("198.51.100.1");
+        if (store.recordIp("alice", a, 1000).outcome != SetOutcome::kSaved) {
+          return 1;
+        }
+        if (store.recordIp("carol", a, 1000).outcome != SetOutcome::kSaved) {
+          return 2;
+        }
+        if (store.recordIp("bob", a, 1000).outcome != SetOutcome::kSaved) {
+          return 3;
+        }
+        return 0;
+      },
+      std::chrono::seconds(5));
+  REQUIRE(rc == 0);  // -1: it hung
+  // What is left: the records are regular files written over the FIFOs (rename replaces
+  // the name); 'updated' is not ours to replace (tools watch it): it stays, untouched.
+  CHECK(readFile(dir.file("alice.cm")) == "198.51.100.1\n");
+  CHECK(readFile(dir.file("carol.cm")) == "198.51.100.1\n");
+  CHECK(readFile(dir.file("bob.json")).find("\"ip\":\"198.51.100.1\"") != std::string::npos);
+  CHECK(isFifo(dir.file("updated")));
+  CHECK_FALSE(fileExists(dir.file(".carol.cm.tmp")));
+  CHECK_FALSE(fileExists(dir.file(".carol.json.tmp")));
+}
+
+TEST_CASE("Unit: a record file that is not a regular file is ignored at load", "[api][unit]") {
+  TempDir dir;
+  REQUIRE(::mkfifo(dir.file("alice.cm").c_str(), 0644) == 0);
+  REQUIRE(::mkdir(dir.file("bob.cm").c_str(), 0755) == 0);
+  chipmunk::test::writeFile(dir.file("carol.cm"), "203.0.113.5\n");
+  const int rc = runForked(
+      [&] {
+        FileStore store(dir.path());
+        return store.get("alice") || store.get("bob") ? 1 : 0;
+      },
+      std::chrono::seconds(5));
+  CHECK(rc == 0);
+  REQUIRE(rc != -1);
+  FileStore store(dir.path());
+  CHECK_FALSE(store.get("alice"));
+  CHECK(store.get("carol")->ip->toString() == "203.0.113.5");
+  CHECK(store.list().size() == 1);
+}
+
+TEST_CASE("Unit: an address no host can have is not loaded from a record file", "[api][unit]") {
+  // The rule for stored addresses holds for what is on disk: a hand-edited or planted file
+  // cannot make the store publish (or push to DNS) 0.0.0.0 or a multicast address.
+  TempDir dir;
+  chipmunk::test::writeFile(dir.file("alice.cm"), "255.255.255.255\n");
+  chipmunk::test::writeFile(
+      dir.file("bob.json"),
+      "{\"name\":\"bob\",\"ip\":\"224.0.0.1\",\"ipv4\":\"0.0.0.0\",\"ipv6\":\"ff02::1\"}\n");
+  chipmunk::test::writeFile(dir.file("carol.cm"), "192.168.1.7\n");
+  FileStore store(dir.path());
+  const auto alice = store.get("alice");
+  REQUIRE(alice);  // the record exists, without an address
+  CHECK_FALSE(alice->ip);
+  CHECK_FALSE(alice->ipv4);
+  const auto bob = store.get("bob");
+  REQUIRE(bob);
+  CHECK_FALSE(bob->ipv4);
+  CHECK_FALSE(bob->ipv6);
+  CHECK(store.get("carol")->ip->toString() == "192.168.1.7");
 }

@@ -150,3 +150,57 @@ TEST_CASE("Integration: a failed write answers 500 and keeps the previous record
   CHECK(readFile(cm) == "127.0.0.1\n");
   CHECK(fileExists(api.dataDir() + "/updated"));
 }
+
+namespace {
+
+bool isFifo(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+// /set on a connection of its own that gives up after `timeout` (status 0).
+HttpResponse setWithin(int port, const std::string& auth, std::chrono::milliseconds timeout) {
+  try {
+    HttpConnection conn("127.0.0.1", port, timeout);
+    conn.sendRaw("GET /set HTTP/1.1\r\nHost: test\r\nConnection: close\r\n" + auth + "\r\n");
+    return conn.readResponse();
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Integration: a FIFO named updated does not hang /set", "[api][integration]") {
+  // Touching 'updated' used to open it for writing: on a FIFO that blocks until a reader
+  // comes, with the record's lock held.
+  ApiInstance api(kUsers);
+  const std::string updated = api.dataDir() + "/updated";
+  REQUIRE(::mkfifo(updated.c_str(), 0644) == 0);
+  REQUIRE(api.start());
+  const auto r = setWithin(api.port(), kAlice, std::chrono::seconds(5));
+  CHECK(r.status == 200);
+  CHECK(r.body == kSaved);
+  CHECK(readFile(api.dataDir() + "/alice.cm") == "127.0.0.1\n");
+  // The FIFO is not ours to replace; the refusal is logged.
+  CHECK(isFifo(updated));
+  CHECK(api.waitForLog("cannot touch"));
+  CHECK(api.log().find("not a regular file") != std::string::npos);
+  // The record's lock was released: the next /set of the same record is answered too.
+  CHECK(setWithin(api.port(), kAlice, std::chrono::seconds(5)).body == kUnchanged);
+}
+
+TEST_CASE("Integration: FIFOs named like records do not hang start-up or /set",
+          "[api][integration]") {
+  ApiInstance api(kUsers);
+  REQUIRE(::mkfifo((api.dataDir() + "/alice.cm").c_str(), 0644) == 0);
+  REQUIRE(::mkfifo((api.dataDir() + "/bob.json").c_str(), 0644) == 0);
+  REQUIRE(api.start());  // start-up loads every record: it used to block on alice.cm
+  CHECK(api.log().find("not a regular file") != std::string::npos);
+  // The records start empty, and a /set writes regular files over the FIFOs.
+  CHECK(setWithin(api.port(), kAlice, std::chrono::seconds(5)).body == kSaved);
+  CHECK(setWithin(api.port(), basicAuth("bob", "hunter2"), std::chrono::seconds(5)).body == kSaved);
+  CHECK(readFile(api.dataDir() + "/alice.cm") == "127.0.0.1\n");
+  CHECK_FALSE(isFifo(api.dataDir() + "/bob.json"));
+  CHECK(api.process().running());
+}

@@ -1,5 +1,7 @@
 // Gateway mode: chipmunk-api pushes record changes to a DNS provider through the provider
 // library (here the fake Linode API v4, which follows Linode's published reference).
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -158,8 +160,9 @@ TEST_CASE("Gateway mode: a router's dyndns2 update lands in a real BIND zone ove
   CHECK(api.log().find(bind.keySecret()) == std::string::npos);
 }
 
-TEST_CASE("Gateway mode: a provider reply of 1 MB of open brackets or deep nesting does not kill the API",
-          "[api][push][integration]") {
+TEST_CASE(
+    "Gateway mode: a provider reply of 1 MB of open brackets or deep nesting does not kill the API",
+    "[api][push][integration]") {
   FakeLinode linode;
   const long long domain = linode.addDomain("example.com");
   linode.addRecord(domain, "home", "A", "192.0.2.1");
@@ -239,4 +242,27 @@ TEST_CASE("Gateway mode: Retry-After: 999999999 is capped at retry_max",
   REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.24"; }, 10s));
   CHECK(std::chrono::steady_clock::now() - start < 6s);
   CHECK(api.log().find("retry_in=2s") != std::string::npos);
+}
+
+TEST_CASE("Gateway mode: a FIFO named like the push state file does not hang start-up",
+          "[api][push][integration]") {
+  // The state file was read with an ifstream: opening a FIFO blocks until a writer comes.
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  ApiInstance api(gatewayConfig(linode));
+  const std::string state = api.dataDir() + "/.push-state.json";
+  REQUIRE(::mkfifo(state.c_str(), 0644) == 0);
+  REQUIRE(api.start());
+  CHECK(api.log().find("not a regular file") != std::string::npos);
+  // Pushing works, and the state is then written as a regular file over the FIFO.
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
+        "good 203.0.113.7\n");
+  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.7"; }, 10s));
+  CHECK(waitUntil(
+      [&] {
+        struct stat st {};
+        return ::lstat(state.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+      },
+      5s));
 }

@@ -356,3 +356,26 @@ TEST_CASE("Dyndns2: error answers carry no success words", "[clients][dyndns2]")
   CHECK(locked.status == 200);
   CHECK(locked.body == "abuse\n");
 }
+
+TEST_CASE("Dyndns2: dnserr for addresses no host can have", "[clients][dyndns2]") {
+  // The one rule of config/ip.hpp (isPublishable with private addresses allowed): besides
+  // unspecified and multicast, the limited broadcast, reserved 240/4, "this network",
+  // link-local, IPv4-compatible IPv6 and the discard prefix are refused; private,
+  // documentation and loopback addresses are a LAN's business and stay accepted.
+  ApiInstance api(kConfig);
+  REQUIRE(api.start());
+  for (const std::string ip :
+       {"255.255.255.255", "240.0.0.1", "0.1.2.3", "169.254.1.1", "fe80::1", "::1.2.3.4",
+        "::0.0.0.2", "100::1", "ff05::2", "::ffff:0.0.0.0", "192.0.2.9,224.0.0.5"}) {
+    INFO(ip);
+    const auto r = nic(api, "hostname=home.example.org&myip=" + ip);
+    checkDyndnsRules(r);
+    CHECK(r.status == 200);
+    CHECK(r.body == "dnserr\n");
+  }
+  CHECK_FALSE(fileExists(api.dataDir() + "/home.example.org.cm"));
+  for (const std::string ip : {"10.1.2.3", "192.0.2.7", "fd00::7", "2001:db8::7"}) {
+    INFO(ip);
+    CHECK(nic(api, "hostname=home.example.org&myip=" + ip).body == "good " + ip + "\n");
+  }
+}

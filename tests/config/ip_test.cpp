@@ -98,3 +98,34 @@ TEST_CASE("Unit: host:port parsing", "[config][unit]") {
     CHECK_FALSE(chipmunk::parseHostPort(bad, host, port));
   }
 }
+
+TEST_CASE("Unit: host addresses, and the one rule for what is stored or published",
+          "[config][unit]") {
+  // Never any host's address, whatever allow_private says.
+  for (const char* never :
+       {"0.0.0.0", "0.255.1.2", "255.255.255.255", "240.0.0.1", "224.0.0.1", "239.255.255.250",
+        "169.254.10.1", "::", "::0.0.0.2", "::1.2.3.4", "::ffff:0.0.0.0", "::ffff:224.0.0.1",
+        "ff02::1", "ff0e::1", "fe80::1", "febf::1", "100::1", "1::1"}) {
+    INFO(never);
+    const auto ip = IpAddress::parse(never);
+    REQUIRE(ip);
+    CHECK_FALSE(ip->isHostAddress());
+    CHECK_FALSE(chipmunk::isPublishable(*ip, true));
+    CHECK_FALSE(chipmunk::isPublishable(*ip, false));
+  }
+  // A LAN's, a test bed's or this machine's: only when private addresses are allowed.
+  for (const char* lan : {"10.1.2.3", "172.16.0.1", "192.168.1.1", "127.0.0.1", "100.64.0.1",
+                          "192.0.2.5", "198.51.100.1", "203.0.113.9", "::1", "fd00::1",
+                          "2001:db8::1", "64:ff9b::c000:201", "64:ff9b:1::1", "fec0::1"}) {
+    INFO(lan);
+    const auto ip = IpAddress::parse(lan);
+    REQUIRE(ip);
+    CHECK(ip->isHostAddress());
+    CHECK(chipmunk::isPublishable(*ip, true));
+    CHECK_FALSE(chipmunk::isPublishable(*ip, false));
+  }
+  for (const char* world : {"8.8.8.8", "1.1.1.1", "2a00:1450:4001:80b::200e", "223.255.255.254"}) {
+    INFO(world);
+    CHECK(chipmunk::isPublishable(*IpAddress::parse(world), false));
+  }
+}

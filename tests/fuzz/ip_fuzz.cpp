@@ -14,8 +14,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again || *again != *ip || again->toString() != canonical) {
       std::abort();
     }
-    ip->isPublic();
     ip->isLoopback();
+    // The publishing rule (isPublishable): a public address is a host address, and what is
+    // publishable without private addresses is publishable with them.
+    if (ip->isPublic() && !ip->isHostAddress()) {
+      std::abort();
+    }
+    if (chipmunk::isPublishable(*ip, false) && !chipmunk::isPublishable(*ip, true)) {
+      std::abort();
+    }
   }
   if (const auto cidr = chipmunk::Cidr::parse(text)) {
     const auto again = chipmunk::Cidr::parse(cidr->toString());

@@ -209,8 +209,9 @@ TEST_CASE(
   CHECK(result.ip);
 }
 
-TEST_CASE("Discovery: a JSON reply of 1 MB of open brackets or deep nesting is an error, not a crash",
-          "[updater][unit]") {
+TEST_CASE(
+    "Discovery: a JSON reply of 1 MB of open brackets or deep nesting is an error, not a crash",
+    "[updater][unit]") {
   CHECK_FALSE(jsonField(std::string(1000000, '['), "ip"));
   std::string deep;
   for (int i = 0; i < 12000; ++i) {
@@ -268,4 +269,54 @@ TEST_CASE("Discovery: a regex over a 64 KiB reply or command output does not cra
   CHECK_FALSE(result.ip);
   REQUIRE(result.errors.size() == 1);
   CHECK(result.errors[0].find("regex gave up") != std::string::npos);
+}
+
+TEST_CASE("Discovery: allow_private still refuses addresses no host can have", "[updater][unit]") {
+  // allow_private admits LAN, loopback and documentation addresses (a test bed, a LAN-only
+  // setup), never an address that cannot be any host's: unspecified, "this network",
+  // limited broadcast and reserved 240/4, multicast, link-local, IPv4-compatible IPv6, the
+  // discard prefix. Every source kind goes through validateAddress.
+  std::string error;
+  for (const char* never : {"0.0.0.0", "0.1.2.3", "255.255.255.255", "240.0.0.1", "224.0.0.1",
+                            "239.255.255.250", "169.254.1.1"}) {
+    INFO(never);
+    CHECK_FALSE(validateAddress(never, Family::kIPv4, true, error));
+    CHECK(error.find("not a host address") != std::string::npos);
+  }
+  for (const char* never : {"::", "ff02::1", "ff0e::1", "fe80::1", "::1.2.3.4", "100::1"}) {
+    INFO(never);
+    CHECK_FALSE(validateAddress(never, Family::kIPv6, true, error));
+  }
+  for (const char* lan : {"10.1.2.3", "127.0.0.1", "192.0.2.1", "100.64.0.1"}) {
+    INFO(lan);
+    CHECK(validateAddress(lan, Family::kIPv4, true, error));
+  }
+  for (const char* lan : {"fd00::1", "::1", "2001:db8::1", "64:ff9b::c000:201"}) {
+    INFO(lan);
+    CHECK(validateAddress(lan, Family::kIPv6, true, error));
+  }
+  // The command and web sources: what they print goes through the same check.
+  const auto broadcast = Discovery({commandSource("bcast", "echo 255.255.255.255"),
+                                    commandSource("mcast", "echo 224.0.0.251")},
+                                   fastHttp(), true)
+                             .discover(Family::kIPv4);
+  CHECK_FALSE(broadcast.ip);
+  CHECK(broadcast.errors.size() == 2);
+  FakeHttpServer server([](const FakeRequest&) {
+    FakeResponse resp;
+    resp.body = "0.0.0.0\n";
+    return resp;
+  });
+  CHECK_FALSE(
+      Discovery({webSource(server.url() + "/")}, fastHttp(), true).discover(Family::kIPv4).ip);
+  // An interface's address: the same rule picks among them.
+  auto ip = [](const char* t) { return *IpAddress::parse(t); };
+  const std::vector<InterfaceAddress> addrs = {
+      {"eth0", ip("0.0.0.0"), false, false},
+      {"eth0", ip("224.0.0.1"), false, false},
+      {"eth0", ip("ff02::1"), false, false},
+      {"eth0", ip("::1.2.3.4"), false, false},
+  };
+  CHECK_FALSE(pickInterfaceAddress(addrs, Family::kIPv4, true));
+  CHECK_FALSE(pickInterfaceAddress(addrs, Family::kIPv6, true));
 }

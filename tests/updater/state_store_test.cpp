@@ -1,6 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include "small_stack.hpp"
+
+#include "forked.hpp"
 #include "state_store.hpp"
 #include "temp_dir.hpp"
 
@@ -73,4 +77,31 @@ TEST_CASE("StateStore: a state file of deep nesting counts as no state, not a cr
   bool loaded = true;
   REQUIRE(chipmunk::test::runOnSmallStack([&] { loaded = store.load("x").has_value(); }));
   CHECK_FALSE(loaded);
+}
+
+TEST_CASE("StateStore: a FIFO in the state directory blocks neither load nor save",
+          "[updater][unit]") {
+  // A FIFO named like a state file (or its temporary file) would block open() for ever:
+  // the updater would hang before its first update. Checked in a child process so that a
+  // hang fails the test.
+  TempDir dir;
+  REQUIRE(::mkfifo(dir.file("home_A.state").c_str(), 0644) == 0);
+  REQUIRE(::mkfifo(dir.file(".other.state.tmp").c_str(), 0644) == 0);
+  const int rc = chipmunk::test::runForked(
+      [&] {
+        std::string error;
+        StateStore store(dir.path());
+        if (!store.open(error) || store.load("home/A")) {
+          return 1;
+        }
+        RecordState s;
+        s.ip = "203.0.113.7";
+        if (!store.save("other", s, error) || !store.load("other") ||
+            store.load("other")->ip != "203.0.113.7") {
+          return 2;
+        }
+        return 0;
+      },
+      std::chrono::seconds(5));
+  CHECK(rc == 0);  // -1: it hung
 }

@@ -457,9 +457,10 @@ class HttpHandler final : public Pistache::Http::Handler {
       auto shared = std::make_shared<ResponseWriter>(std::move(writer));
       auto self = service_;
       auto log = log_;
-      const bool posted =
-          pool_->post(r.slowAuthSource, [self, log, shared, info, keepAlive, http10, start, held,
-                                         awaiting, client = r.client](bool run) {
+      const bool posted = pool_->post(
+          r.slowAuthSource,
+          [self, log, shared, info, keepAlive, http10, start, held, awaiting,
+           client = r.client](bool run) {
             try {
               Response slow = run ? self->handle(info, true) : busy(client);
               finish(*shared, info, slow, keepAlive, http10, start, held, awaiting);
@@ -467,7 +468,8 @@ class HttpHandler final : public Pistache::Http::Handler {
               log->error("request failed error=\"{}\"", e.what());
               finish(*shared, info, internalError(), false, http10, start, held, awaiting);
             }
-          });
+          },
+          r.slowAuthSuspect);
       if (!posted) {
         held->fetch_sub(1);
         awaiting->release();

@@ -304,6 +304,7 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
         Response r;
         r.needsSlowAuth = true;
         r.slowAuthSource = LoginLimiter::key(call.client);
+        r.slowAuthSuspect = rt->limiter->failures(call.client, now) > 0;
         r.client = call.clientText;
         return r;
       }

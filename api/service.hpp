@@ -49,6 +49,7 @@ struct Response {
   // With needsSlowAuth: who asks, for fair queuing of the checks (LoginLimiter::key: an
   // IPv4 address or an IPv6 /64).
   std::string slowAuthSource;
+  bool slowAuthSuspect = false;  // the source has failed logins in the current window
   // For the request log.
   std::string client;
   std::string user;

@@ -19,7 +19,11 @@ size_t SlowAuthPool::defaultWorkers() {
   return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 16);
 }
 
-bool SlowAuthPool::post(const std::string& source, Task task) {
+void SlowAuthPool::enqueueSource(const std::string& source, const Item& next) {
+  (next.suspect ? suspectRing_ : ring_).push_back(source);
+}
+
+bool SlowAuthPool::post(const std::string& source, Task task, bool suspect) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (stopping_ || waiting_ >= options_.maxQueue) {
     return false;
@@ -28,10 +32,10 @@ bool SlowAuthPool::post(const std::string& source, Task task) {
   if (queue.size() >= options_.maxPerSource) {
     return false;
   }
-  if (queue.empty()) {
-    ring_.push_back(source);
+  queue.push_back(Item{std::move(task), std::chrono::steady_clock::now(), suspect});
+  if (queue.size() == 1) {
+    enqueueSource(source, queue.front());
   }
-  queue.push_back(Item{std::move(task), std::chrono::steady_clock::now()});
   ++waiting_;
   cv_.notify_one();
   return true;
@@ -67,9 +71,10 @@ void SlowAuthPool::run() {
         return;  // stopping, and nothing left
       }
       // Round robin: the source at the front gives one task and, if it has more, goes to
-      // the back of the ring.
-      const std::string source = std::move(ring_.front());
-      ring_.pop_front();
+      // the back of the ring of its next task.
+      auto& ring = ring_.empty() ? suspectRing_ : ring_;
+      const std::string source = std::move(ring.front());
+      ring.pop_front();
       auto it = queues_.find(source);
       item = std::move(it->second.front());
       it->second.pop_front();
@@ -77,7 +82,7 @@ void SlowAuthPool::run() {
       if (it->second.empty()) {
         queues_.erase(it);
       } else {
-        ring_.push_back(source);
+        enqueueSource(source, it->second.front());
       }
       stopping = stopping_;
     }

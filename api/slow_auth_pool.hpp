@@ -21,6 +21,11 @@ namespace chipmunk::api {
 // waiting per source and maxQueue in all. A newcomer therefore waits for about one check
 // per other busy source, not for everything queued before it. A task that waited longer
 // than maxWait is not run: it is told so (run = false) and answers 503 at once.
+//
+// Which check will succeed cannot be known before it runs, but a source that has failed
+// recently (`suspect`) is likely to fail again: sources whose next task is not suspect are
+// served first, suspect ones when no other work waits. A flood has to come from fresh
+// addresses to compete with real users, and each fresh address is fresh only once.
 class SlowAuthPool {
  public:
   struct Options {
@@ -40,7 +45,7 @@ class SlowAuthPool {
 
   // False (task not taken) when `source` already has maxPerSource waiting, the queue is
   // full or the pool is stopping.
-  bool post(const std::string& source, Task task);
+  bool post(const std::string& source, Task task, bool suspect = false);
   // Waits for the running tasks; tasks still queued get run = false.
   void stop();
 
@@ -52,14 +57,20 @@ class SlowAuthPool {
   struct Item {
     Task task;
     std::chrono::steady_clock::time_point queued;
+    bool suspect = false;
   };
   void run();
+  // Puts `source` at the back of the ring its next task belongs to.
+  void enqueueSource(const std::string& source, const Item& next);
 
   Options options_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::unordered_map<std::string, std::deque<Item>> queues_;
-  std::deque<std::string> ring_;  // sources with something queued, in serving order
+  // Sources with something queued, in serving order: first those whose next task is not
+  // suspect, then the others.
+  std::deque<std::string> ring_;
+  std::deque<std::string> suspectRing_;
   size_t waiting_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

@@ -109,3 +109,39 @@ TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", 
   pool.stop();
   CHECK_FALSE(pool.post("s1", task));
 }
+
+TEST_CASE("Unit: sources without recent failures are checked before those with", "[api][unit]") {
+  SlowAuthPool pool({1, 256, 4, 60s});
+  Gate gate;
+  REQUIRE(pool.post("busy", [&](bool) { gate.wait(); }));
+  gate.waitEntered();
+  std::mutex mutex;
+  std::vector<std::string> order;
+  std::atomic<int> done{0};
+  auto task = [&](const std::string& name) {
+    return [&, name](bool run) {
+      CHECK(run);
+      std::lock_guard<std::mutex> lock(mutex);
+      order.push_back(name);
+      ++done;
+    };
+  };
+  // Sources that failed before queue three each; a fresh source's first try is not
+  // suspect, its later ones are (as the limiter would have counted them by then).
+  for (int i = 0; i < 3; ++i) {
+    for (const std::string source : {"a", "b"}) {
+      REQUIRE(pool.post(source, task(source + std::to_string(i)), true));
+    }
+  }
+  REQUIRE(pool.post("fresh", task("fresh0"), false));
+  REQUIRE(pool.post("fresh", task("fresh1"), true));
+  REQUIRE(pool.post("user", task("user"), false));
+  gate.open();
+  for (int i = 0; i < 1000 && done.load() < 9; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(done.load() == 9);
+  const std::vector<std::string> expected = {"fresh0", "user", "a0", "b0", "fresh1",
+                                             "a1",     "b1",   "a2", "b2"};
+  CHECK(order == expected);
+}

@@ -13,7 +13,7 @@ using chipmunk::api::Authenticator;
 using chipmunk::api::LoginLimiter;
 using chipmunk::config::ApiUser;
 
-TEST_CASE("Unit: plaintext and hashed users authenticate; others do not", "[api][unit]") {
+TEST_CASE("Unit: plaintext and hashed users authenticate, others do not", "[api][unit]") {
   std::vector<ApiUser> users = {{"plain", "pw1", false, "x:1"},
                                 {"hashed", chipmunk::hashPassword("pw2", 10000), true, "x:2"}};
   Authenticator auth(users);
@@ -147,7 +147,7 @@ TEST_CASE("Unit: a flood of addresses that fail once never releases a lockout", 
   CHECK(limiter.blockedFor(guesser, t0 + seconds(301)) == 0);
 }
 
-TEST_CASE("Unit: the login limiter's memory is bounded; the least recent counter goes first",
+TEST_CASE("Unit: the login limiter's memory is bounded and the least recent counter goes first",
           "[api][unit]") {
   using std::chrono::seconds;
   LoginLimiter limiter(3, seconds(600), seconds(300), 100, 10);

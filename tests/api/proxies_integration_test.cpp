@@ -166,7 +166,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Integration: repeated forwarding header lines are one list; the client's own first "
+    "Integration: repeated forwarding header lines are one list, and the client's own first "
     "line never wins",
     "[api][integration]") {
   for (const char* mode : {"auto", "x-forwarded-for"}) {

@@ -382,9 +382,7 @@ class GuardedStep final : public Pistache::Http::Private::Step {
         continue;
       }
       auto& headers = message->headers();
-      while (headers.tryGetRaw(name)) {
-        headers.remove(name);
-      }
+      headers.remove(name);  // the one raw entry Pistache kept (the first line)
       headers.addRaw(Pistache::Http::Header::Raw(name, std::move(*joined)));
     }
   }

@@ -408,8 +408,12 @@ class HttpHandler final : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(HttpHandler)
 
-  HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool)
-      : service_(std::move(service)), pool_(std::move(pool)), log_(logging::get("api")) {}
+  HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool,
+              std::chrono::milliseconds keepaliveTimeout)
+      : service_(std::move(service)),
+        pool_(std::move(pool)),
+        keepaliveTimeout_(keepaliveTimeout),
+        log_(logging::get("api")) {}
 
   // Pistache::Tcp::Handler (Pistache::Http::Handler's only puts its parser on the peer)
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
@@ -457,11 +461,16 @@ class HttpHandler final : public Pistache::Http::Handler {
       auto log = log_;
       const bool posted = pool_->post(
           r.slowAuthSource,
-          [self, log, shared, info, keepAlive, http10, start, held, awaiting,
-           client = r.client](bool run) {
+          [self, log, shared, info, keepAlive, http10, start, held, awaiting, client = r.client,
+           keepaliveTimeout = keepaliveTimeout_](bool run) {
             try {
               Response slow = run ? self->handle(info, true) : busy(client);
-              finish(*shared, info, slow, keepAlive, http10, start, held, awaiting);
+              // Pistache's keep-alive timer counts from when the request was handed over:
+              // after a long wait it would close the connection soon after the answer, so
+              // past half of keepalive_timeout the answer says Connection: close instead.
+              const bool keep =
+                  keepAlive && std::chrono::steady_clock::now() - start < keepaliveTimeout / 2;
+              finish(*shared, info, slow, keep, http10, start, held, awaiting);
             } catch (const std::exception& e) {
               log->error("request failed error=\"{}\"", e.what());
               finish(*shared, info, internalError(), false, http10, start, held, awaiting);
@@ -627,6 +636,7 @@ class HttpHandler final : public Pistache::Http::Handler {
 
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
+  std::chrono::milliseconds keepaliveTimeout_;
   std::shared_ptr<spdlog::logger> log_;
 };
 
@@ -666,7 +676,8 @@ void ApiServer::start() {
     // After initArgs(): Listener::init() resets the TLS flag.
     endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
   }
-  endpoint_->setHandler(Http::make_handler<HttpHandler>(service_, pool_));
+  endpoint_->setHandler(Http::make_handler<HttpHandler>(
+      service_, pool_, std::chrono::milliseconds(config_.keepaliveTimeout)));
   endpoint_->serveThreaded();
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);

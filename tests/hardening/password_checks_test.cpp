@@ -129,3 +129,17 @@ TEST_CASE("Hardening: a complete request is never answered 408 because its passw
   CHECK_FALSE(denied.closedByServer);
   CHECK(tookMs > 1500);  // the case this test is about: longer than header_timeout
 }
+
+TEST_CASE("Hardening: an answer after a wait longer than keep-alive allows says Connection: close",
+          "[hardening][auth]") {
+  ApiInstance api("[Users]\nslow = " + kSlowHash +
+                  "\n\n[Limits]\nheader_timeout = 1s\nkeepalive_timeout = 2s\n");
+  REQUIRE(api.start());
+  HttpConnection conn("127.0.0.1", api.port(), std::chrono::seconds(60));
+  conn.sendRaw(get("/set", basicAuth("slow", "slow-secret")));
+  const auto r = conn.readResponse();
+  CHECK(r.status == 200);
+  CHECK(r.header("connection") == "close");
+  CHECK(conn.waitForClose(std::chrono::seconds(5)));
+  CHECK(readFile(api.dataDir() + "/slow.cm") == "127.0.0.1\n");
+}

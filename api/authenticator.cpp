@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 
@@ -36,10 +37,18 @@ Authenticator::Authenticator(const std::vector<config::ApiUser>& users) {
     auto entry = std::make_unique<Entry>();
     entry->secret = user.secret;
     entry->hashed = user.hashed;
-    if (!user.hashed) {
+    if (user.hashed) {
+      entry->iterations = passwordHashIterations(user.secret);
+      failCost_ = std::max(failCost_, entry->iterations);
+    } else {
       entry->plainDigest = digest(user.secret);
     }
     users_[user.name] = std::move(entry);
+  }
+  if (failCost_ == 0) {
+    // No hashes configured: a failure costs what checking a default hash would (what an
+    // unknown name has always cost).
+    failCost_ = kDefaultPbkdf2Iterations;
   }
 }
 
@@ -65,12 +74,15 @@ std::optional<bool> Authenticator::verifyFast(const std::string& user,
                                               const std::string& password) const {
   const auto it = users_.find(user);
   if (it == users_.end()) {
-    return std::nullopt;  // unknown: take the slow path like a wrong password would
+    return std::nullopt;  // unknown: the slow path, like a wrong password
   }
   const Entry& entry = *it->second;
   const Digest presented = digest(password);
   if (!entry.hashed) {
-    return CRYPTO_memcmp(presented.data(), entry.plainDigest.data(), presented.size()) == 0;
+    if (CRYPTO_memcmp(presented.data(), entry.plainDigest.data(), presented.size()) == 0) {
+      return true;
+    }
+    return std::nullopt;  // wrong: pays failCost() on the slow path
   }
   std::lock_guard<std::mutex> lock(entry.mutex);
   if (entry.cached &&
@@ -83,19 +95,22 @@ std::optional<bool> Authenticator::verifyFast(const std::string& user,
 bool Authenticator::verifySlow(const std::string& user, const std::string& password) {
   const auto it = users_.find(user);
   if (it == users_.end()) {
-    // Same cost as a real user's hash, so unknown names take as long as wrong passwords.
-    static const std::string dummy = hashPassword("chipmunk-dummy", kDefaultPbkdf2Iterations);
-    verifyPasswordHash(password, dummy);
+    spendPbkdf2(failCost_);
     return false;
   }
   Entry& entry = *it->second;
+  const Digest presented = digest(password);
   if (!entry.hashed) {
-    return *verifyFast(user, password);
-  }
-  if (!verifyPasswordHash(password, entry.secret)) {
+    if (CRYPTO_memcmp(presented.data(), entry.plainDigest.data(), presented.size()) == 0) {
+      return true;
+    }
+    spendPbkdf2(failCost_);
     return false;
   }
-  const Digest presented = digest(password);
+  if (!verifyPasswordHash(password, entry.secret)) {
+    spendPbkdf2(failCost_ - entry.iterations);
+    return false;
+  }
   std::lock_guard<std::mutex> lock(entry.mutex);
   entry.cachedDigest = presented;
   entry.cached = true;
@@ -103,8 +118,20 @@ bool Authenticator::verifySlow(const std::string& user, const std::string& passw
 }
 
 LoginLimiter::LoginLimiter(int maxFailures, std::chrono::seconds window,
-                           std::chrono::seconds lockout)
-    : maxFailures_(maxFailures), window_(window), lockout_(lockout) {}
+                           std::chrono::seconds lockout, size_t maxCounting, size_t maxBlocked)
+    : maxFailures_(maxFailures),
+      window_(window),
+      lockout_(lockout),
+      maxCounting_(std::max<size_t>(1, maxCounting)),
+      maxBlocked_(std::max<size_t>(1, maxBlocked)) {}
+
+void LoginLimiter::configure(int maxFailures, std::chrono::seconds window,
+                             std::chrono::seconds lockout) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  maxFailures_ = maxFailures;
+  window_ = window;
+  lockout_ = lockout;
+}
 
 std::string LoginLimiter::key(const IpAddress& ip) {
   const size_t len = ip.isV4() ? 4 : 8;
@@ -112,46 +139,112 @@ std::string LoginLimiter::key(const IpAddress& ip) {
          std::string(reinterpret_cast<const char*>(ip.bytes()), len);
 }
 
+void LoginLimiter::unblock(std::unordered_map<std::string, Slot>::iterator it) {
+  Slot& slot = it->second;
+  blocked_.erase(slot.position);
+  slot.blocked = false;
+  slot.failures = 0;
+  counting_.push_back(it->first);
+  slot.position = std::prev(counting_.end());
+}
+
+void LoginLimiter::expire(std::chrono::steady_clock::time_point now) {
+  // Both lists are in time order, so this stops at the first slot still in force.
+  while (!blocked_.empty()) {
+    const auto it = slots_.find(blocked_.front());
+    if (it->second.blockedUntil > now) {
+      break;
+    }
+    blocked_.pop_front();
+    slots_.erase(it);
+  }
+  while (!counting_.empty()) {
+    const auto it = slots_.find(counting_.front());
+    if (now - it->second.lastFailure <= window_) {
+      break;
+    }
+    counting_.pop_front();
+    slots_.erase(it);
+  }
+}
+
 long long LoginLimiter::blockedFor(const IpAddress& ip, std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (maxFailures_ <= 0) {
     return 0;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
   const auto it = slots_.find(key(ip));
-  if (it == slots_.end() || it->second.blockedUntil <= now) {
+  if (it == slots_.end() || !it->second.blocked || it->second.blockedUntil <= now) {
     return 0;
   }
   const auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second.blockedUntil - now);
   return left.count() + 1;
 }
 
+int LoginLimiter::failures(const IpAddress& ip, std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = slots_.find(key(ip));
+  if (it == slots_.end() || it->second.blocked || now - it->second.windowStart > window_) {
+    return 0;
+  }
+  return it->second.failures;
+}
+
 void LoginLimiter::recordFailure(const IpAddress& ip, std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (maxFailures_ <= 0) {
     return;
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (slots_.size() > 100000) {
-    prune(now);
+  expire(now);
+  const std::string k = key(ip);
+  auto it = slots_.find(k);
+  if (it == slots_.end()) {
+    if (counting_.size() >= maxCounting_) {
+      // Forget the address that failed least recently; never a blocked one.
+      slots_.erase(counting_.front());
+      counting_.pop_front();
+    }
+    it = slots_.emplace(k, Slot{}).first;
+    counting_.push_back(k);
+    it->second.position = std::prev(counting_.end());
+  } else if (it->second.blocked) {
+    if (it->second.blockedUntil > now) {
+      return;  // already locked out; a failure now does not extend it
+    }
+    unblock(it);
+  } else {
+    counting_.splice(counting_.end(), counting_, it->second.position);
   }
-  Slot& slot = slots_[key(ip)];
+  Slot& slot = it->second;
   if (slot.failures == 0 || now - slot.windowStart > window_) {
     slot.failures = 0;
     slot.windowStart = now;
   }
-  if (++slot.failures >= maxFailures_) {
-    slot.blockedUntil = now + lockout_;
-    slot.failures = 0;
+  slot.lastFailure = now;
+  if (++slot.failures < maxFailures_) {
+    return;
   }
+  if (blocked_.size() >= maxBlocked_) {
+    // Only after maxBlocked newer lockouts: the one that ends soonest goes.
+    slots_.erase(blocked_.front());
+    blocked_.pop_front();
+  }
+  counting_.erase(slot.position);
+  blocked_.push_back(k);
+  slot.position = std::prev(blocked_.end());
+  slot.blocked = true;
+  slot.blockedUntil = now + lockout_;
+  slot.failures = 0;
 }
 
-void LoginLimiter::prune(std::chrono::steady_clock::time_point now) {
-  for (auto it = slots_.begin(); it != slots_.end();) {
-    const bool stale = it->second.blockedUntil <= now && now - it->second.windowStart > window_;
-    it = stale ? slots_.erase(it) : std::next(it);
-  }
-  if (slots_.size() > 100000) {
-    slots_.clear();  // a flood of distinct addresses: forget rather than grow without bound
-  }
+size_t LoginLimiter::countingSize() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return counting_.size();
+}
+
+size_t LoginLimiter::blockedSize() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return blocked_.size();
 }
 
 }  // namespace chipmunk::api

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <array>
+#include <chrono>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,30 +14,40 @@
 
 namespace chipmunk::api {
 
-// Checks user names and passwords against the configured users. Plaintext passwords and
-// cached verifications cost one SHA-256 and a constant-time compare; a hashed password's
-// slow KDF runs once per user and password, then the result is cached (as a salted
-// digest, never the password). Unknown users pay the same KDF, so timing does not tell
-// which names exist.
+// Checks user names and passwords against the configured users. A correct plaintext
+// password and a cached verification cost one SHA-256 and a constant-time compare; a hashed
+// password's slow KDF runs once per user and password, then the result is cached (as a
+// salted digest, never the password).
+//
+// Every failed check costs the same work, whoever the user: one PBKDF2 at failCost()
+// iterations (the largest count among the configured hashes; the default count when no
+// user is hashed). An
+// unknown user and a wrong plaintext password pay it as dummy work; a hashed user whose
+// count is lower pays the real KDF plus the difference. So timing tells neither which
+// names exist nor how their passwords are stored.
 class Authenticator {
  public:
   explicit Authenticator(const std::vector<config::ApiUser>& users);
 
-  // The fast answer: true/false when it can be given without a KDF, nullopt when
-  // verifySlow() is needed.
+  // The fast answer: true when it can be given without a KDF (a correct plaintext password,
+  // a cached success), nullopt when verifySlow() is needed. Never false: a failure always
+  // takes the slow path, which costs failCost().
   std::optional<bool> verifyFast(const std::string& user, const std::string& password) const;
-  // The full check (runs the KDF when needed) and caches a success.
+  // The full check (runs the KDF, or the same work as dummy) and caches a success.
   bool verifySlow(const std::string& user, const std::string& password);
   bool verify(const std::string& user, const std::string& password) {
     const auto fast = verifyFast(user, password);
     return fast ? *fast : verifySlow(user, password);
   }
+  // PBKDF2 iterations every failed check costs.
+  int failCost() const { return failCost_; }
 
  private:
   using Digest = std::array<unsigned char, 32>;
   struct Entry {
     std::string secret;
     bool hashed = false;
+    int iterations = 0;    // hashed users: the hash's count
     Digest plainDigest{};  // plaintext users: digest of the configured password
     mutable std::mutex mutex;
     bool cached = false;
@@ -45,33 +57,65 @@ class Authenticator {
   Digest digest(const std::string& password) const;
 
   std::unordered_map<std::string, std::unique_ptr<Entry>> users_;
+  int failCost_ = 0;
 };
 
 // Counts failed logins per client address (IPv6 by /64, since one subscriber holds a
 // whole /64) and blocks an address that failed too often for a while. A success does not
 // reset the count: a valid account must not buy attempts against another one.
+//
+// Memory is bounded without amnesty: at most kMaxCounting addresses that are counting
+// failures (the least recently failed one is forgotten first: it loses fewer than
+// maxFailures counts) and at most kMaxBlocked blocked addresses (a lockout is only dropped
+// before it ends when that many newer ones exist, which takes kMaxBlocked * maxFailures
+// failed logins). A flood of addresses that fail once never releases a lockout.
 class LoginLimiter {
  public:
-  LoginLimiter(int maxFailures, std::chrono::seconds window, std::chrono::seconds lockout);
+  static constexpr size_t kMaxCounting = 100000;
+  static constexpr size_t kMaxBlocked = 100000;
+
+  LoginLimiter(int maxFailures, std::chrono::seconds window, std::chrono::seconds lockout,
+               size_t maxCounting = kMaxCounting, size_t maxBlocked = kMaxBlocked);
+
+  // New limits for later failures (SIGHUP); the counts and lockouts are kept.
+  void configure(int maxFailures, std::chrono::seconds window, std::chrono::seconds lockout);
 
   // Seconds until the address may try again; 0 when it may try now.
   long long blockedFor(const IpAddress& ip, std::chrono::steady_clock::time_point now);
   void recordFailure(const IpAddress& ip, std::chrono::steady_clock::time_point now);
+  // Failures counted for the address in the current window (0 when blocked or unknown).
+  int failures(const IpAddress& ip, std::chrono::steady_clock::time_point now);
+
+  // The same key as the limiter's: "4" + 4 bytes, or "6" + the /64 prefix.
+  static std::string key(const IpAddress& ip);
+
+  size_t countingSize();
+  size_t blockedSize();
 
  private:
+  using Order = std::list<std::string>;  // keys, oldest first
   struct Slot {
     int failures = 0;
     std::chrono::steady_clock::time_point windowStart;
+    std::chrono::steady_clock::time_point lastFailure;
     std::chrono::steady_clock::time_point blockedUntil;
+    bool blocked = false;
+    Order::iterator position;  // in counting_ or blocked_
   };
-  static std::string key(const IpAddress& ip);
-  void prune(std::chrono::steady_clock::time_point now);
+
+  // Drops counting slots whose window ended and blocked slots whose lockout ended.
+  void expire(std::chrono::steady_clock::time_point now);
+  void unblock(std::unordered_map<std::string, Slot>::iterator it);
 
   int maxFailures_;
   std::chrono::seconds window_;
   std::chrono::seconds lockout_;
+  size_t maxCounting_;
+  size_t maxBlocked_;
   std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
+  Order counting_;  // by last failure, oldest first
+  Order blocked_;   // by the start of the lockout, which ends soonest first
 };
 
 }  // namespace chipmunk::api

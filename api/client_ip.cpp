@@ -54,6 +54,32 @@ IpAddress walk(const IpAddress& peer, const std::vector<std::optional<IpAddress>
 
 }  // namespace
 
+std::optional<std::string> joinHeaderLines(std::string_view block, std::string_view name) {
+  std::optional<std::string> joined;
+  size_t start = 0;
+  while (start < block.size()) {
+    size_t end = block.find("\r\n", start);
+    if (end == std::string_view::npos) {
+      end = block.size();
+    }
+    const std::string_view line = block.substr(start, end - start);
+    if (line.empty()) {
+      break;  // the end of the header section
+    }
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
+      if (joined) {
+        *joined += ", ";
+      } else {
+        joined.emplace();
+      }
+      *joined += trim(line.substr(colon + 1));
+    }
+    start = end + 2;
+  }
+  return joined;
+}
+
 std::optional<IpAddress> parseNode(std::string_view text) {
   text = trim(text);
   if (text.empty()) {
@@ -191,30 +217,67 @@ bool isTrusted(const IpAddress& ip, const std::vector<Cidr>& trusted) {
   return false;
 }
 
-IpAddress resolveClientIp(const IpAddress& peer, const ForwardingHeaders& headers,
-                          const std::vector<Cidr>& trusted, config::ClientIpHeader mode) {
+std::optional<IpAddress> resolveClientIp(const IpAddress& peer, const ForwardingHeaders& headers,
+                                         const std::vector<Cidr>& trusted,
+                                         config::ClientIpHeader mode) {
   using config::ClientIpHeader;
   if (trusted.empty() || !isTrusted(peer, trusted)) {
     return peer;
   }
-  const bool useXff = mode == ClientIpHeader::kXForwardedFor ||
-                      (mode == ClientIpHeader::kAuto && headers.xForwardedFor);
-  const bool useForwarded =
-      mode == ClientIpHeader::kForwarded ||
-      (mode == ClientIpHeader::kAuto && !headers.xForwardedFor && headers.forwarded);
-  if (useXff) {
-    return headers.xForwardedFor ? walk(peer, parseXForwardedFor(*headers.xForwardedFor), trusted)
-                                 : peer;
+  // X-Real-IP is set, not appended, by the nearest proxy: its last value. A proxy that
+  // appends a line of its own (HAProxy add-header) still has the last word.
+  auto realIp = [&]() -> std::optional<IpAddress> {
+    if (!headers.xRealIp) {
+      return std::nullopt;
+    }
+    const auto chain = parseXForwardedFor(*headers.xRealIp);
+    return chain.empty() ? std::nullopt : chain.back();
+  };
+  switch (mode) {
+    case ClientIpHeader::kXForwardedFor:
+      return headers.xForwardedFor ? walk(peer, parseXForwardedFor(*headers.xForwardedFor), trusted)
+                                   : peer;
+    case ClientIpHeader::kForwarded:
+      return headers.forwarded ? walk(peer, parseForwarded(*headers.forwarded), trusted) : peer;
+    case ClientIpHeader::kXRealIp: {
+      const auto ip = realIp();
+      return ip ? *ip : peer;
+    }
+    case ClientIpHeader::kAuto:
+      break;
   }
-  if (useForwarded) {
-    return headers.forwarded ? walk(peer, parseForwarded(*headers.forwarded), trusted) : peer;
+  std::optional<IpAddress> chosen;
+  bool conflict = false;
+  auto consider = [&](const IpAddress& candidate) {
+    if (chosen && *chosen != candidate) {
+      conflict = true;
+    }
+    chosen = candidate;
+  };
+  if (headers.xForwardedFor) {
+    const auto chain = parseXForwardedFor(*headers.xForwardedFor);
+    if (!chain.empty()) {
+      consider(walk(peer, chain, trusted));
+    }
+  }
+  if (headers.forwarded) {
+    const auto chain = parseForwarded(*headers.forwarded);
+    if (!chain.empty()) {
+      consider(walk(peer, chain, trusted));
+    }
   }
   if (headers.xRealIp) {
-    // Set by the nearest proxy, which we trust: one address, taken as it is.
-    const auto ip = parseNode(*headers.xRealIp);
-    return ip ? *ip : peer;
+    const auto ip = realIp();
+    if (!ip) {
+      consider(peer);  // present but unusable: it cannot vouch for any other header
+    } else if (!isTrusted(*ip, trusted) || !chosen) {
+      consider(*ip);
+    }
   }
-  return peer;
+  if (conflict) {
+    return std::nullopt;
+  }
+  return chosen ? *chosen : peer;
 }
 
 }  // namespace chipmunk::api

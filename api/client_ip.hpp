@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -9,12 +10,21 @@
 
 namespace chipmunk::api {
 
-// The forwarding headers of one request; nullopt where the header is absent.
+// The forwarding headers of one request; nullopt where the header is absent. A header sent
+// on several lines is one comma-separated list of them in order (RFC 9110 section 5.3):
+// the HTTP layer joins them (joinHeaderLines) before they get here.
 struct ForwardingHeaders {
   std::optional<std::string_view> xForwardedFor;
   std::optional<std::string_view> xRealIp;
   std::optional<std::string_view> forwarded;
 };
+
+// Every line of header `name` (ASCII case-insensitive) in a raw header block ("Name: value"
+// lines ending in CRLF, up to the empty line), its values joined with ", " in order, as
+// RFC 9110 section 5.3 combines a list-valued field; nullopt when there is no such line.
+// Pistache keeps only the first line of a name: without this, a client's own first
+// X-Forwarded-For line would hide the one its proxy appended.
+std::optional<std::string> joinHeaderLines(std::string_view block, std::string_view name);
 
 // One node of a forwarding chain: "192.0.2.1", "192.0.2.1:80", "2001:db8::1",
 // "[2001:db8::1]:80". nullopt for anything else ("unknown", obfuscated names, garbage).
@@ -29,11 +39,19 @@ std::vector<std::optional<IpAddress>> parseForwarded(std::string_view value);
 
 bool isTrusted(const IpAddress& ip, const std::vector<Cidr>& trusted);
 
-// Who the caller is. The socket peer, unless the peer is a trusted proxy: then the chain
-// of the chosen header is walked from the right, skipping trusted hops, and the first
-// untrusted hop is the client. A malformed hop stops the walk at the last trusted hop, so
-// nothing a client writes to the left of it can be believed.
-IpAddress resolveClientIp(const IpAddress& peer, const ForwardingHeaders& headers,
-                          const std::vector<Cidr>& trusted, config::ClientIpHeader mode);
+// Who the caller is. The socket peer, unless the peer is a trusted proxy. Then, for each
+// forwarding header, the chain is walked from the right, skipping trusted hops, and the
+// first untrusted hop is the client (a malformed hop stops the walk at the last trusted
+// hop, so nothing a client writes to the left of it can be believed); X-Real-IP is one
+// address, the last one sent.
+//
+// An explicit `mode` reads only that header (absent: the peer). kAuto reads every one
+// present, and they must agree: a proxy that sets only one of them passes the others on
+// from the client untouched, and which one that is cannot be known here. So nullopt —
+// refuse the request — when two of them name different clients (an X-Real-IP naming a
+// trusted proxy, which says nothing about the client, agrees with anything).
+std::optional<IpAddress> resolveClientIp(const IpAddress& peer, const ForwardingHeaders& headers,
+                                         const std::vector<Cidr>& trusted,
+                                         config::ClientIpHeader mode);
 
 }  // namespace chipmunk::api

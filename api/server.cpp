@@ -19,74 +19,15 @@
 #include <thread>
 #include <vector>
 
+#include "client_ip.hpp"
 #include "hooks.hpp"
 #include "http_framing.hpp"
 #include "logging.hpp"
+#include "slow_auth_pool.hpp"
 
 namespace chipmunk::api {
 
 using Pistache::Http::ResponseWriter;
-
-// Runs slow password checks (a KDF on a cache miss) off the I/O threads, one at a time per
-// worker, with a bounded queue: a flood of wrong passwords costs bounded CPU and never
-// stalls requests that are already authenticated.
-class SlowAuthPool {
- public:
-  explicit SlowAuthPool(size_t workers, size_t maxQueue) : maxQueue_(maxQueue) {
-    for (size_t i = 0; i < workers; ++i) {
-      threads_.emplace_back([this] { run(); });
-    }
-  }
-  ~SlowAuthPool() { stop(); }
-
-  bool post(std::function<void()> task) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || queue_.size() >= maxQueue_) {
-      return false;
-    }
-    queue_.push_back(std::move(task));
-    cv_.notify_one();
-    return true;
-  }
-
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-      cv_.notify_all();
-    }
-    for (auto& t : threads_) {
-      if (t.joinable()) {
-        t.join();
-      }
-    }
-    threads_.clear();
-  }
-
- private:
-  void run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) {
-          return;
-        }
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      task();
-    }
-  }
-
-  size_t maxQueue_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
 
 namespace {
 
@@ -210,15 +151,49 @@ std::shared_ptr<Outstanding> outstandingOf(Pistache::Tcp::Peer& peer) {
   return std::static_pointer_cast<Outstanding>(data);
 }
 
+// A connection's requests handed to the slow-auth pool whose answer is not written yet.
+// Pistache 0.0.5 times a connection out with 408 when it is not idle and its parser has
+// been at the request line for longer than header_timeout (endpoint.cc, checkIdlePeers),
+// and a request waiting for its password check is exactly that: its headers arrived long
+// ago. While a count is held here, the connection's parser steps report an id Pistache
+// does not time (GuardedStep::id), so a complete request is always answered with what
+// was done. The wait itself is bounded by the pool (SlowAuthPool::Options::maxWait), and
+// kMaxAwait is a backstop after which Pistache's timers apply again.
+struct Awaiting {
+  static constexpr std::chrono::seconds kMaxAwait{120};
+  std::atomic<int> count{0};
+  std::atomic<int64_t> sinceMs{0};  // steady clock, when the count last went up from 0
+
+  static int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+  void hold() {
+    if (count.fetch_add(1) == 0) {
+      sinceMs.store(nowMs());
+    }
+  }
+  void release() { count.fetch_sub(1); }
+  bool busy() const {
+    return count.load() > 0 &&
+           nowMs() - sinceMs.load() <
+               std::chrono::duration_cast<std::chrono::milliseconds>(kMaxAwait).count();
+  }
+};
+
 // Writes the response ourselves (see ApiServer) and, when the connection is not to be
 // kept, half-closes it once the bytes are out so that clients reading to EOF finish.
 // `held`: a count this response already holds in the connection's Outstanding (slow-auth
-// pool); released once the bytes are out. `onIoThread`: called on the connection's I/O
-// thread, where a plain-TCP response with nothing queued before it is written at once
-// with send(2): Pistache's queue costs an eventfd write and read, an epoll_ctl and a wake-up
+// pool); released once the bytes are out. `awaiting` (slow-auth pool): released, and the
+// connection marked idle for Pistache's keep-alive timer, only once the bytes are out, so
+// that the timer cannot drop an answer that is written but not sent. `onIoThread`: called on the
+// connection's I/O thread, where a plain-TCP response with nothing queued before it is written at
+// once with send(2): Pistache's queue costs an eventfd write and read, an epoll_ctl and a wake-up
 // per response, about a third of the CPU of a small request (docs/BENCHMARKS.md).
 void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool keepAlive, bool http10,
-                  bool onIoThread, std::shared_ptr<Outstanding> held) {
+                  bool onIoThread, std::shared_ptr<Outstanding> held,
+                  std::shared_ptr<Awaiting> awaiting = nullptr) {
   std::string out;
   out.reserve(256 + r.body.size());
   out += "HTTP/1.1 ";
@@ -252,9 +227,14 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
     if (held) {
       held->fetch_sub(1);
     }
+    if (awaiting) {
+      awaiting->release();
+    }
     return;  // the client went away
   }
-  peer->setIdle(true);
+  if (!awaiting) {
+    peer->setIdle(true);
+  }
   const int fd = peer->fd();
   size_t written = 0;
   if (onIoThread && !held && peer->ssl() == nullptr) {
@@ -274,18 +254,28 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
   }
   const size_t size = out.size();
   auto sent = peer->send(Pistache::RawBuffer(std::move(out), size));
+  std::weak_ptr<Pistache::Tcp::Peer> weakPeer = peer;
   sent.then(
-      [fd, keepAlive, held](ssize_t) {
+      [fd, keepAlive, held, awaiting, weakPeer](ssize_t) {
         if (!keepAlive) {
           ::shutdown(fd, SHUT_WR);
         }
         if (held) {
           held->fetch_sub(1);
         }
+        if (awaiting) {
+          if (auto p = weakPeer.lock()) {
+            p->setIdle(true);
+          }
+          awaiting->release();
+        }
       },
-      [held](std::exception_ptr) {
+      [held, awaiting](std::exception_ptr) {
         if (held) {
           held->fetch_sub(1);
+        }
+        if (awaiting) {
+          awaiting->release();
         }
       });
 }
@@ -303,25 +293,46 @@ class GuardedRequestParser;
 class GuardedStep final : public Pistache::Http::Private::Step {
  public:
   GuardedStep(Pistache::Http::Message* message, std::unique_ptr<Step> inner,
-              GuardedRequestParser* parser)
-      : Step(message), inner_(std::move(inner)), parser_(parser) {}
+              GuardedRequestParser* parser, std::shared_ptr<const Awaiting> awaiting)
+      : Step(message), inner_(std::move(inner)), parser_(parser), awaiting_(std::move(awaiting)) {}
+
+  // An id that Pistache's idle check does not time (see Awaiting).
+  static constexpr Pistache::Http::Private::StepId kAwaitingId = 0x63686970;  // "chip"
 
   // Pistache::Http::Private::Step
-  Pistache::Http::Private::StepId id() const override { return inner_->id(); }
+  Pistache::Http::Private::StepId id() const override {
+    return awaiting_ && awaiting_->busy() ? kAwaitingId : inner_->id();
+  }
   Pistache::Http::Private::State apply(Pistache::StreamCursor& cursor) override;
 
  private:
+  // Pistache keeps the first line of a repeated header and drops the others; a forwarding
+  // header's value is all of its lines, in order (see joinHeaderLines).
+  void joinForwardingHeaders(std::string_view block) const {
+    for (const char* name : {"X-Forwarded-For", "X-Real-IP", "Forwarded"}) {
+      auto joined = joinHeaderLines(block, name);
+      if (!joined) {
+        continue;
+      }
+      auto& headers = message->headers();
+      headers.remove(name);  // the one raw entry Pistache kept (the first line)
+      headers.addRaw(Pistache::Http::Header::Raw(name, std::move(*joined)));
+    }
+  }
+
   std::unique_ptr<Step> inner_;
   GuardedRequestParser* parser_;
+  std::shared_ptr<const Awaiting> awaiting_;
 };
 
 // One per connection: Pistache's request parser with guarded steps, and the raw-byte
 // checks of http_framing.hpp run on each read before Pistache sees it.
 class GuardedRequestParser final : public Pistache::Http::RequestParser {
  public:
-  explicit GuardedRequestParser(size_t maxSize) : ParserImpl(maxSize), maxSize_(maxSize) {
+  GuardedRequestParser(size_t maxSize, const std::shared_ptr<const Awaiting>& awaiting)
+      : ParserImpl(maxSize), maxSize_(maxSize) {
     for (auto& step : allSteps) {
-      step = std::make_unique<GuardedStep>(&request, std::move(step), this);
+      step = std::make_unique<GuardedStep>(&request, std::move(step), this, awaiting);
     }
   }
 
@@ -385,7 +396,13 @@ Pistache::Http::Private::State GuardedStep::apply(Pistache::StreamCursor& cursor
     parser_->setTarget(head.target);
   }
   try {
-    return inner_->apply(cursor);
+    const size_t start = cursor;
+    const auto state = inner_->apply(cursor);
+    if (inner_->id() == Pistache::Http::Private::HeadersStep::Id &&
+        state == Pistache::Http::Private::State::Next) {
+      joinForwardingHeaders(std::string_view(cursor.offset(start), cursor.diff(start)));
+    }
+    return state;
   } catch (const HttpError& e) {
     switch (e.code()) {
       case 413:
@@ -398,16 +415,25 @@ Pistache::Http::Private::State GuardedStep::apply(Pistache::StreamCursor& cursor
   }
 }
 
+const std::string kAwaitingKey = "chipmunk.awaiting";
+
 class HttpHandler final : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(HttpHandler)
 
-  HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool)
-      : service_(std::move(service)), pool_(std::move(pool)), log_(logging::get("api")) {}
+  HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool,
+              std::chrono::milliseconds keepaliveTimeout)
+      : service_(std::move(service)),
+        pool_(std::move(pool)),
+        keepaliveTimeout_(keepaliveTimeout),
+        log_(logging::get("api")) {}
 
   // Pistache::Tcp::Handler (Pistache::Http::Handler's only puts its parser on the peer)
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
-    peer->putData(ParserData, std::make_shared<GuardedRequestParser>(getMaxRequestSize()));
+    auto awaiting = std::make_shared<Awaiting>();
+    peer->putData(kAwaitingKey, awaiting);
+    peer->putData(ParserData,
+                  std::make_shared<GuardedRequestParser>(getMaxRequestSize(), awaiting));
   }
 
   // Pistache::Tcp::Handler, in place of Pistache::Http::Handler's: that one answers a parse
@@ -491,34 +517,44 @@ class HttpHandler final : public Pistache::Http::Handler {
         finish(writer, info, r, keepAlive, http10, start);
         return keepAlive;
       }
-      // Later responses on this connection must not overtake this one.
+      // Later responses on this connection must not overtake this one, and Pistache must
+      // not time the connection out while its check waits (Awaiting).
       std::shared_ptr<Outstanding> held;
+      std::shared_ptr<Awaiting> awaiting;
       try {
-        held = outstandingOf(*writer.peer());
-        held->fetch_add(1);
+        const auto peer = writer.peer();
+        held = outstandingOf(*peer);
+        awaiting = std::static_pointer_cast<Awaiting>(peer->getData(kAwaitingKey));
       } catch (const std::exception&) {
         return false;  // the client went away
       }
+      held->fetch_add(1);
+      awaiting->hold();
       auto shared = std::make_shared<ResponseWriter>(std::move(writer));
       auto self = service_;
       auto log = log_;
-      const bool posted = pool_->post([self, log, shared, info, keepAlive, http10, start, held] {
-        try {
-          Response slow = self->handle(info, true);
-          finish(*shared, info, slow, keepAlive, http10, start, held);
-        } catch (const std::exception& e) {
-          log->error("request failed error=\"{}\"", e.what());
-          finish(*shared, info, internalError(), false, http10, start, held);
-        }
-      });
+      const bool posted = pool_->post(
+          r.slowAuthSource,
+          [self, log, shared, info, keepAlive, http10, start, held, awaiting, client = r.client,
+           keepaliveTimeout = keepaliveTimeout_](bool run) {
+            try {
+              Response slow = run ? self->handle(info, true) : busy(client);
+              // Pistache's keep-alive timer counts from when the request was handed over:
+              // after a long wait it would close the connection soon after the answer, so
+              // past half of keepalive_timeout the answer says Connection: close instead.
+              const bool keep =
+                  keepAlive && std::chrono::steady_clock::now() - start < keepaliveTimeout / 2;
+              finish(*shared, info, slow, keep, http10, start, held, awaiting);
+            } catch (const std::exception& e) {
+              log->error("request failed error=\"{}\"", e.what());
+              finish(*shared, info, internalError(), false, http10, start, held, awaiting);
+            }
+          },
+          r.slowAuthSuspect);
       if (!posted) {
         held->fetch_sub(1);
-        Response busy;
-        busy.code = 503;
-        busy.contentType = "text/plain; charset=utf-8";
-        busy.body = "Server busy";
-        busy.extraHeaders = "Retry-After: 1\r\n";
-        finish(*shared, info, busy, keepAlive, http10, start);
+        awaiting->release();
+        finish(*shared, info, busy(r.client), keepAlive, http10, start);
       }
       return keepAlive;
     } catch (const std::exception& e) {
@@ -534,6 +570,18 @@ class HttpHandler final : public Pistache::Http::Handler {
     r.code = 500;
     r.contentType = "text/plain; charset=utf-8";
     r.body = "Internal Server Error";
+    return r;
+  }
+
+  // The slow-auth pool is full, or the check waited too long for its turn: nothing was
+  // done, try again shortly.
+  static Response busy(const std::string& client) {
+    Response r;
+    r.client = client;
+    r.code = 503;
+    r.contentType = "text/plain; charset=utf-8";
+    r.body = "Server busy";
+    r.extraHeaders = "Retry-After: 1\r\n";
     return r;
   }
 
@@ -644,7 +692,8 @@ class HttpHandler final : public Pistache::Http::Handler {
   // `held`: set on the slow-auth pool (see sendResponse); unset on the I/O thread.
   static void finish(ResponseWriter& writer, const RequestInfo& info, const Response& given,
                      bool keepAlive, bool http10, std::chrono::steady_clock::time_point start,
-                     std::shared_ptr<Outstanding> held = nullptr) {
+                     std::shared_ptr<Outstanding> held = nullptr,
+                     std::shared_ptr<Awaiting> awaiting = nullptr) {
     const Response& r =
         given.code >= 500 && isDyndnsPath(info.path) ? dyndnsServerError(given) : given;
     // Log first: the response may leave at once (sendResponse), and a client's next request,
@@ -661,11 +710,12 @@ class HttpHandler final : public Pistache::Http::Handler {
     }
     const bool onIoThread = held == nullptr;
     sendResponse(writer, r, info.method == chipmunk::api::Method::kHead, keepAlive, http10,
-                 onIoThread, std::move(held));
+                 onIoThread, std::move(held), std::move(awaiting));
   }
 
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
+  std::chrono::milliseconds keepaliveTimeout_;
   std::shared_ptr<spdlog::logger> log_;
 };
 
@@ -674,7 +724,8 @@ class HttpHandler final : public Pistache::Http::Handler {
 ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> store)
     : config_(config),
       service_(std::make_shared<ApiService>(config, std::move(store))),
-      pool_(std::make_shared<SlowAuthPool>(1, 256)),
+      pool_(std::make_shared<SlowAuthPool>(
+          SlowAuthPool::Options{SlowAuthPool::defaultWorkers(), 256, 4, std::chrono::seconds(10)})),
       hooks_(std::make_shared<HookListener>(config)) {
   service_->setListener(hooks_);
 }
@@ -704,7 +755,8 @@ void ApiServer::start() {
     // After initArgs(): Listener::init() resets the TLS flag.
     endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
   }
-  endpoint_->setHandler(Http::make_handler<HttpHandler>(service_, pool_));
+  endpoint_->setHandler(Http::make_handler<HttpHandler>(
+      service_, pool_, std::chrono::milliseconds(config_.keepaliveTimeout)));
   endpoint_->serveThreaded();
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);

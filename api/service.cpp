@@ -309,8 +309,7 @@ struct ApiService::Call {
 ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> store)
     : runtime_(makeRuntime(config)), store_(std::move(store)) {}
 
-std::shared_ptr<const ApiService::Runtime> ApiService::makeRuntime(
-    const config::ApiConfig& config) {
+std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(const config::ApiConfig& config) {
   auto rt = std::make_shared<Runtime>();
   rt->config = config;
   rt->auth = std::make_shared<Authenticator>(config.users);
@@ -320,7 +319,14 @@ std::shared_ptr<const ApiService::Runtime> ApiService::makeRuntime(
 }
 
 void ApiService::reload(const config::ApiConfig& config) {
-  std::atomic_store(&runtime_, makeRuntime(config));
+  auto rt = makeRuntime(config);
+  // Lockouts and counts survive a reload (SIGHUP must not be an amnesty); only the limits
+  // change.
+  const auto old = runtime();
+  old->limiter->configure(config.maxFailedLogins, config.failedLoginWindow,
+                          config.failedLoginLockout);
+  rt->limiter = old->limiter;
+  std::atomic_store(&runtime_, std::shared_ptr<const Runtime>(std::move(rt)));
 }
 
 void ApiService::setListener(std::shared_ptr<RecordListener> listener) {
@@ -362,13 +368,14 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   const auto rt = runtime();
   const auto& cfg = rt->config;
   Call call{*rt, request, {}, {}, {}, unixNow()};
-  call.client = resolveClientIp(
+  const auto client = resolveClientIp(
       request.peer,
       {request.xForwardedFor ? std::optional<std::string_view>(*request.xForwardedFor)
                              : std::nullopt,
        request.xRealIp ? std::optional<std::string_view>(*request.xRealIp) : std::nullopt,
        request.forwarded ? std::optional<std::string_view>(*request.forwarded) : std::nullopt},
       cfg.trustedProxies, cfg.clientIpHeader);
+  call.client = client ? *client : request.peer;
   call.clientText = call.client.toString();
 
   auto finish = [&](Response r) {
@@ -389,6 +396,11 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   }
 
   const bool nic = request.path == "/nic/update" || request.path == "/v3/update";
+  if (!client) {
+    // client_ip_header = auto and the proxy's headers name different clients: one of them
+    // was passed on from the client. Nobody is charged or served as the wrong address.
+    return finish(plain(400, "Bad Request: conflicting forwarding headers"));
+  }
   const bool ipEndpoint = request.path == "/get/ip" || request.path == "/get/ip.json";
   // Before the password check: a page on another site can make a browser send its cached
   // credentials, but no request of its costs a password check or counts as a failed login.
@@ -418,6 +430,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
       if (!allowSlow) {
         Response r;
         r.needsSlowAuth = true;
+        r.slowAuthSource = LoginLimiter::key(call.client);
+        r.slowAuthSuspect = rt->limiter->failures(call.client, now) > 0;
+        r.client = call.clientText;
         return r;
       }
       ok = rt->auth->verifySlow(creds->user, creds->password);

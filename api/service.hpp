@@ -53,6 +53,10 @@ struct Response {
   std::string extraHeaders;  // complete "Name: value\r\n" lines
   // Set when the answer needs a slow password check first (see ApiService::handle).
   bool needsSlowAuth = false;
+  // With needsSlowAuth: who asks, for fair queuing of the checks (LoginLimiter::key: an
+  // IPv4 address or an IPv6 /64).
+  std::string slowAuthSource;
+  bool slowAuthSuspect = false;  // the source has failed logins in the current window
   // For the request log.
   std::string client;
   std::string user;
@@ -98,7 +102,7 @@ class ApiService {
   struct Call;  // one request in flight
 
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
-  static std::shared_ptr<const Runtime> makeRuntime(const config::ApiConfig& config);
+  static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config);
 
   Response setRoute(Call& call);
   Response hostsRoute(Call& call, const std::string& name);

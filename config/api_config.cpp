@@ -28,8 +28,11 @@ Schema makeApiSchema() {
             "client_ip_header",
             T::kChoice,
             "auto",
-            "Header that names the client behind a trusted proxy. auto: X-Forwarded-For, then "
-            "Forwarded, then X-Real-IP.",
+            "Header that names the client behind a trusted proxy; lists are read right to "
+            "left, skipping trusted hops, all lines of a header as one list. auto: every one "
+            "of X-Forwarded-For, Forwarded and X-Real-IP that is present must name the same "
+            "client, else 400 (a proxy that sets only one passes the others on from the "
+            "client). A header name: only that header.",
             false,
             0,
             0,

@@ -16,6 +16,11 @@ bool looksLikePasswordHash(std::string_view stored);
 std::string checkPasswordHash(std::string_view stored);
 // Creates a hash with a fresh random salt. Throws std::runtime_error if OpenSSL fails.
 std::string hashPassword(std::string_view password, int iterations = kDefaultPbkdf2Iterations);
+// The iteration count of a well-formed stored hash; 0 for anything else.
+int passwordHashIterations(std::string_view stored);
+// Runs `iterations` PBKDF2-HMAC-SHA256 iterations on a fixed input and discards the result:
+// the same work as checking a password against a hash with that count.
+void spendPbkdf2(int iterations);
 // Constant-time check of `password` against a stored hash; false for a malformed hash.
 bool verifyPasswordHash(std::string_view password, std::string_view stored);
 

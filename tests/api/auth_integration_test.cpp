@@ -2,6 +2,7 @@
 // public IP endpoints, password hashes from hash-password and the failed-login limit.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <regex>
 
 #include "base64.hpp"
@@ -208,4 +209,42 @@ TEST_CASE("Integration: repeated failed logins from one address get 429 and then
   CHECK(last == 200);
   // And the count starts afresh: one more failure is a 401, not a 429.
   checkDenied(httpRequest(api.port(), "GET", "/get/ip", basicAuth("alice", "again")));
+}
+
+TEST_CASE("Integration: a lockout survives SIGHUP and a flood of malformed logins",
+          "[api][integration]") {
+  const std::string config =
+      "[Server]\ntrusted_proxies = 127.0.0.1\nclient_ip_header = x-forwarded-for\n\n"
+      "[Users]\nalice = secret\n\n[Limits]\nmax_failed_logins = 3\nfailed_login_window = "
+      "60s\nfailed_login_lockout = 5m\n";
+  ApiInstance api(config);
+  REQUIRE(api.start());
+  const std::string guesser = "X-Forwarded-For: 203.0.113.66\r\n";
+  for (int i = 0; i < 3; ++i) {
+    checkDenied(httpRequest(api.port(), "GET", "/get/ip",
+                            basicAuth("alice", "guess" + std::to_string(i)) + guesser));
+  }
+  REQUIRE(httpRequest(api.port(), "GET", "/get/ip", kAlice + guesser).status == 429);
+
+  // Malformed logins from many distinct addresses (no password check, one keep-alive
+  // connection): the guesser's lockout stays.
+  {
+    HttpConnection conn("127.0.0.1", api.port());
+    for (int i = 0; i < 3000; ++i) {
+      conn.sendRaw(
+          "GET /get/ip HTTP/1.1\r\nHost: x\r\nAuthorization: Basic !!\r\n"
+          "X-Forwarded-For: 10." +
+          std::to_string(i / 256) + "." + std::to_string(i % 256) + ".1\r\n\r\n");
+      REQUIRE(conn.readResponse().status == 401);
+    }
+  }
+  CHECK(httpRequest(api.port(), "GET", "/get/ip", kAlice + guesser).status == 429);
+
+  // A reload (same file, or new limits) is no amnesty either.
+  api.process().signal(SIGHUP);
+  REQUIRE(api.waitForLog("config reloaded"));
+  CHECK(httpRequest(api.port(), "GET", "/get/ip", kAlice + guesser).status == 429);
+  // Others are not affected.
+  CHECK(httpRequest(api.port(), "GET", "/get/ip", kAlice + "X-Forwarded-For: 203.0.113.67\r\n")
+            .status == 200);
 }

@@ -1,5 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+
 #include "authenticator.hpp"
 #include "password_hash.hpp"
 
@@ -13,7 +18,9 @@ TEST_CASE("Unit: plaintext and hashed users authenticate and others do not", "[a
                                 {"hashed", chipmunk::hashPassword("pw2", 10000), true, "x:2"}};
   Authenticator auth(users);
   CHECK(auth.verifyFast("plain", "pw1") == true);
-  CHECK(auth.verifyFast("plain", "pw2") == false);
+  // A wrong plaintext password is not answered fast: it pays the same KDF as any failure.
+  CHECK_FALSE(auth.verifyFast("plain", "pw2").has_value());
+  CHECK_FALSE(auth.verifySlow("plain", "pw2"));
   CHECK(auth.verify("plain", "pw1"));
   // A hashed user's first check needs the KDF; after a success it is cached.
   CHECK_FALSE(auth.verifyFast("hashed", "pw2").has_value());
@@ -24,6 +31,53 @@ TEST_CASE("Unit: plaintext and hashed users authenticate and others do not", "[a
   CHECK_FALSE(auth.verifySlow("hashed", "pw3"));
   CHECK_FALSE(auth.verify("nobody", "pw1"));
   CHECK_FALSE(auth.verify("Plain", "pw1"));
+}
+
+TEST_CASE("Unit: every failed check costs the same, whatever the user and hash", "[api][unit]") {
+  // Hash counts unlike the default and unlike each other; a plaintext user; unknown names.
+  std::vector<ApiUser> users = {{"plain", "pw-plain", false, "x:1"},
+                                {"low", chipmunk::hashPassword("pw-low", 100000), true, "x:2"},
+                                {"high", chipmunk::hashPassword("pw-high", 300000), true, "x:3"}};
+  Authenticator auth(users);
+  // A cached success must not make that user's failures cheaper.
+  REQUIRE(auth.verify("low", "pw-low"));
+  REQUIRE(auth.verifyFast("low", "pw-low") == true);
+
+  // Median wall time of failed checks per category, interleaved so that the machine's
+  // load falls on every category alike.
+  const std::map<std::string, std::function<bool(int)>> categories = {
+      {"unknown user", [&](int i) { return auth.verify("nobody" + std::to_string(i), "x"); }},
+      {"plaintext user", [&](int i) { return auth.verify("plain", "wrong" + std::to_string(i)); }},
+      {"hashed, 100000 iterations, cached",
+       [&](int i) { return auth.verify("low", "wrong" + std::to_string(i)); }},
+      {"hashed, 300000 iterations",
+       [&](int i) { return auth.verify("high", "wrong" + std::to_string(i)); }},
+  };
+  std::map<std::string, std::vector<double>> times;
+  for (int round = 0; round < 7; ++round) {
+    for (const auto& [name, check] : categories) {
+      const auto start = std::chrono::steady_clock::now();
+      const bool ok = check(round);
+      times[name].push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
+      CHECK_FALSE(ok);
+    }
+  }
+  std::map<std::string, double> medians;
+  for (auto& [name, t] : times) {
+    std::sort(t.begin(), t.end());
+    medians[name] = t[t.size() / 2];
+  }
+  const double reference = medians["unknown user"];
+  for (const auto& [name, median] : medians) {
+    INFO(name << ": median " << median << " ms, unknown user: " << reference << " ms");
+    CHECK(median > 0.5 * reference);
+    CHECK(median < 2.0 * reference);
+  }
+  // A correct password is still answered without a KDF once verified.
+  CHECK(auth.verifyFast("plain", "pw-plain") == true);
+  CHECK(auth.verifyFast("low", "pw-low") == true);
 }
 
 TEST_CASE("Unit: the login limiter blocks after N failures and recovers", "[api][unit]") {
@@ -66,4 +120,74 @@ TEST_CASE("Unit: max_failed_logins = 0 turns the limiter off", "[api][unit]") {
     limiter.recordFailure(ip, now);
   }
   CHECK(limiter.blockedFor(ip, now) == 0);
+}
+
+TEST_CASE("Unit: a flood of addresses that fail once never releases a lockout", "[api][unit]") {
+  using std::chrono::seconds;
+  LoginLimiter limiter(3, seconds(60), seconds(300));
+  const auto t0 = std::chrono::steady_clock::time_point() + seconds(1000);
+  const auto guesser = *IpAddress::parse("198.51.100.1");
+  const auto v6guesser = *IpAddress::parse("2001:db8:1:2::1");
+  for (int i = 0; i < 3; ++i) {
+    limiter.recordFailure(guesser, t0);
+    limiter.recordFailure(v6guesser, t0);
+  }
+  REQUIRE(limiter.blockedFor(guesser, t0) > 0);
+  REQUIRE(limiter.blockedFor(v6guesser, t0) > 0);
+  // 150,000 malformed logins from distinct addresses (each one failure, no lockout).
+  for (uint32_t i = 0; i < 150000; ++i) {
+    const std::array<uint8_t, 4> b{10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                                   static_cast<uint8_t>(i)};
+    limiter.recordFailure(IpAddress::fromV4(b), t0 + seconds(1));
+  }
+  CHECK(limiter.blockedFor(guesser, t0 + seconds(2)) > 0);
+  CHECK(limiter.blockedFor(v6guesser, t0 + seconds(2)) > 0);
+  // The right password from the guesser is still refused until the lockout ends.
+  CHECK(limiter.blockedFor(guesser, t0 + seconds(299)) > 0);
+  CHECK(limiter.blockedFor(guesser, t0 + seconds(301)) == 0);
+}
+
+TEST_CASE("Unit: the login limiter's memory is bounded and the least recent counter goes first",
+          "[api][unit]") {
+  using std::chrono::seconds;
+  LoginLimiter limiter(3, seconds(600), seconds(300), 100, 10);
+  const auto t0 = std::chrono::steady_clock::time_point() + seconds(1000);
+  auto v4 = [](uint32_t i) {
+    return IpAddress::fromV4(
+        {10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)});
+  };
+  const auto recent = *IpAddress::parse("198.51.100.1");
+  const auto old = *IpAddress::parse("198.51.100.2");
+  limiter.recordFailure(old, t0);
+  limiter.recordFailure(old, t0);
+  limiter.recordFailure(recent, t0);
+  for (uint32_t i = 0; i < 98; ++i) {
+    limiter.recordFailure(v4(i), t0 + seconds(1));
+  }
+  limiter.recordFailure(recent, t0 + seconds(2));  // now the most recent
+  CHECK(limiter.countingSize() == 100);
+  limiter.recordFailure(v4(1000), t0 + seconds(3));  // evicts `old`, the least recent
+  CHECK(limiter.countingSize() == 100);
+  CHECK(limiter.failures(old, t0 + seconds(3)) == 0);
+  CHECK(limiter.failures(recent, t0 + seconds(3)) == 2);
+  limiter.recordFailure(recent, t0 + seconds(4));
+  CHECK(limiter.blockedFor(recent, t0 + seconds(4)) > 0);
+  // Lockouts have their own budget: the oldest goes only after 10 newer ones.
+  for (uint32_t i = 0; i < 9; ++i) {
+    for (int k = 0; k < 3; ++k) {
+      limiter.recordFailure(v4(2000 + i), t0 + seconds(5));
+    }
+  }
+  CHECK(limiter.blockedSize() == 10);
+  CHECK(limiter.blockedFor(recent, t0 + seconds(5)) > 0);
+  for (int k = 0; k < 3; ++k) {
+    limiter.recordFailure(v4(3000), t0 + seconds(6));
+  }
+  CHECK(limiter.blockedSize() == 10);
+  CHECK(limiter.blockedFor(recent, t0 + seconds(6)) == 0);
+  CHECK(limiter.blockedFor(v4(3000), t0 + seconds(6)) > 0);
+  // Counters whose window ended are dropped, lockouts that ended too.
+  limiter.recordFailure(v4(5000), t0 + seconds(2000));
+  CHECK(limiter.countingSize() == 1);
+  CHECK(limiter.blockedSize() == 0);
 }

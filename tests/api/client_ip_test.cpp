@@ -19,7 +19,8 @@ std::string resolve(const char* peer, ForwardingHeaders h, const std::vector<con
   for (const auto* t : trusted) {
     nets.push_back(*Cidr::parse(t));
   }
-  return resolveClientIp(ip(peer), h, nets, mode).toString();
+  const auto client = resolveClientIp(ip(peer), h, nets, mode);
+  return client ? client->toString() : "conflict";
 }
 
 }  // namespace
@@ -67,12 +68,12 @@ TEST_CASE("Unit: RFC 7239 Forwarded for= is honoured from trusted proxies", "[ap
   CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "198.51.100.2");
 }
 
-TEST_CASE("Unit: header choice and precedence", "[api][unit]") {
+TEST_CASE("Unit: an explicit client_ip_header reads only that header", "[api][unit]") {
   ForwardingHeaders h;
   h.xForwardedFor = "198.51.100.1";
   h.forwarded = "for=198.51.100.2";
   h.xRealIp = "198.51.100.3";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "198.51.100.1");
+  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}, ClientIpHeader::kXForwardedFor) == "198.51.100.1");
   CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}, ClientIpHeader::kForwarded) == "198.51.100.2");
   CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}, ClientIpHeader::kXRealIp) == "198.51.100.3");
   ForwardingHeaders onlyReal;
@@ -83,6 +84,74 @@ TEST_CASE("Unit: header choice and precedence", "[api][unit]") {
         "127.0.0.1");
   onlyReal.xRealIp = "not an ip";
   CHECK(resolve("127.0.0.1", onlyReal, {"127.0.0.1"}) == "127.0.0.1");
+  // X-Real-IP on several lines (joined): the nearest proxy's, the last, counts.
+  onlyReal.xRealIp = "6.6.6.6, 198.51.100.4";
+  CHECK(resolve("127.0.0.1", onlyReal, {"127.0.0.1"}, ClientIpHeader::kXRealIp) == "198.51.100.4");
+}
+
+TEST_CASE("Unit: auto believes no header the proxy may have passed on from the client",
+          "[api][unit]") {
+  const std::vector<const char*> proxy = {"127.0.0.1"};
+  // A proxy that only overwrites X-Real-IP passes the client's X-Forwarded-For on: the
+  // client must not choose its address with it (issue 11, finding 5a).
+  ForwardingHeaders realIpProxy;
+  realIpProxy.xRealIp = "203.0.113.7";
+  realIpProxy.xForwardedFor = "6.6.6.6";
+  CHECK(resolve("127.0.0.1", realIpProxy, proxy) == "conflict");
+  realIpProxy.xForwardedFor = std::nullopt;
+  realIpProxy.forwarded = "for=6.6.6.6";
+  CHECK(resolve("127.0.0.1", realIpProxy, proxy) == "conflict");
+  // A proxy that only appends to X-Forwarded-For passes the client's X-Real-IP on.
+  ForwardingHeaders xffProxy;
+  xffProxy.xForwardedFor = "6.6.6.6, 203.0.113.7";
+  xffProxy.xRealIp = "6.6.6.6";
+  CHECK(resolve("127.0.0.1", xffProxy, proxy) == "conflict");
+  xffProxy.xRealIp = "garbage";
+  CHECK(resolve("127.0.0.1", xffProxy, proxy) == "conflict");
+  // Headers that agree (the shipped vhosts set X-Real-IP and X-Forwarded-For alike).
+  ForwardingHeaders shipped;
+  shipped.xForwardedFor = "203.0.113.7";
+  shipped.xRealIp = "203.0.113.7";
+  CHECK(resolve("127.0.0.1", shipped, proxy) == "203.0.113.7");
+  shipped.forwarded = "for=203.0.113.7";
+  CHECK(resolve("127.0.0.1", shipped, proxy) == "203.0.113.7");
+  // nginx with $proxy_add_x_forwarded_for behind a CDN: X-Real-IP names the trusted CDN,
+  // which says nothing about the client, and X-Forwarded-For is walked past it.
+  ForwardingHeaders twoHops;
+  twoHops.xForwardedFor = "6.6.6.6, 203.0.113.7, 10.0.0.2";
+  twoHops.xRealIp = "10.0.0.2";
+  CHECK(resolve("127.0.0.1", twoHops, {"127.0.0.1", "10.0.0.0/8"}) == "203.0.113.7");
+  // One header alone is the proxy's.
+  ForwardingHeaders alone;
+  alone.forwarded = "for=198.51.100.2";
+  CHECK(resolve("127.0.0.1", alone, proxy) == "198.51.100.2");
+  // Never a conflict from an untrusted peer: it is itself.
+  CHECK(resolve("198.51.100.1", xffProxy, proxy) == "198.51.100.1");
+  for (const auto mode :
+       {ClientIpHeader::kXForwardedFor, ClientIpHeader::kXRealIp, ClientIpHeader::kForwarded}) {
+    CHECK(resolve("127.0.0.1", xffProxy, proxy, mode) != "conflict");
+  }
+}
+
+TEST_CASE("Unit: repeated header lines are one list in order", "[api][unit]") {
+  const std::string block =
+      "Host: x\r\nX-Forwarded-For: 6.6.6.6\r\nx-forwarded-for:203.0.113.7 \r\n"
+      "Forwarded: for=1.1.1.1\r\nX-Forwarded-For-Not: 9.9.9.9\r\n"
+      "FORWARDED:  for=2.2.2.2, for=3.3.3.3\r\n\r\nX-Forwarded-For: 8.8.8.8\r\n";
+  CHECK(joinHeaderLines(block, "X-Forwarded-For") == std::string("6.6.6.6, 203.0.113.7"));
+  CHECK(joinHeaderLines(block, "Forwarded") ==
+        std::string("for=1.1.1.1, for=2.2.2.2, for=3.3.3.3"));
+  CHECK_FALSE(joinHeaderLines(block, "X-Real-IP"));
+  CHECK(joinHeaderLines("X-Real-IP: \r\n", "X-Real-IP") == std::string(""));
+  // HAProxy's option forwardfor appends a line: the client's forged first line loses.
+  ForwardingHeaders h;
+  const auto xff = *joinHeaderLines(block, "X-Forwarded-For");
+  h.xForwardedFor = xff;
+  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "203.0.113.7");
+  const auto fwd = *joinHeaderLines(block, "Forwarded");
+  ForwardingHeaders f;
+  f.forwarded = fwd;
+  CHECK(resolve("127.0.0.1", f, {"127.0.0.1"}) == "3.3.3.3");
 }
 
 TEST_CASE("Unit: chain nodes parse with and without ports", "[api][unit]") {

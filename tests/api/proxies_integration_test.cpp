@@ -112,8 +112,13 @@ TEST_CASE("Integration: a trusted proxy's Forwarded and X-Real-IP are honoured",
     checkSeenAs(ask(api, "Forwarded: for=203.0.113.1, for=\"[2001:DB8::9]:4711\"\r\n"),
                 "2001:db8::9");
     checkSeenAs(ask(api, "X-Real-IP: 198.51.100.8\r\n"), "198.51.100.8");
-    // auto prefers X-Forwarded-For over the others.
-    checkSeenAs(ask(api, kSpoofs[5]), "198.51.100.7");
+    // Headers that name different clients: one was passed on from the client; refused.
+    for (const std::string path : {"/get/ip", "/get/ip.json", "/set"}) {
+      INFO(path);
+      const auto r = httpRequest(api.port(), "GET", path, kAlice + kSpoofs[5]);
+      CHECK(r.status == 400);
+      CHECK(r.body == "Bad Request: conflicting forwarding headers");
+    }
   }
   SECTION("client_ip_header = x-real-ip") {
     ApiInstance api("[Server]\ntrusted_proxies = 127.0.0.1\nclient_ip_header = x-real-ip\n\n" +
@@ -128,5 +133,82 @@ TEST_CASE("Integration: a trusted proxy's Forwarded and X-Real-IP are honoured",
     REQUIRE(api.start());
     checkSeenAs(ask(api, kSpoofs[5]), "198.51.100.9");
     checkSeenAs(ask(api, "X-Forwarded-For: 198.51.100.7\r\n"), "127.0.0.1");
+  }
+}
+
+TEST_CASE(
+    "Integration: with client_ip_header = auto, a header the proxy only passes on never "
+    "names the client",
+    "[api][integration]") {
+  ApiInstance api("[Server]\ntrusted_proxies = 127.0.0.1\n\n" + kUsers);
+  REQUIRE(api.start());
+  // A proxy that only overwrites X-Real-IP (as docs/SECURITY.md allows) passes the client's
+  // own X-Forwarded-For or Forwarded on.
+  for (const std::string forged : {"X-Forwarded-For: 6.6.6.6\r\n", "Forwarded: for=6.6.6.6\r\n",
+                                   "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 6.6.6.7\r\n"}) {
+    INFO(forged);
+    const std::string headers = "X-Real-IP: 203.0.113.7\r\n" + forged;
+    const auto r = httpRequest(api.port(), "GET", "/set", kAlice + headers);
+    CHECK(r.status == 400);
+    CHECK_FALSE(contains(readFile(api.dataDir() + "/alice.cm"), "6.6.6"));
+    CHECK_FALSE(
+        contains(httpRequest(api.port(), "GET", "/get/ip", kAlice + headers).body, "6.6.6"));
+  }
+  // Without the client's extra header the proxy's X-Real-IP names the client.
+  checkSeenAs(ask(api, "X-Real-IP: 203.0.113.7\r\n"), "203.0.113.7");
+  // A proxy that only appends to X-Forwarded-For passes the client's X-Real-IP on.
+  CHECK(httpRequest(api.port(), "GET", "/get/ip",
+                    kAlice + "X-Real-IP: 6.6.6.6\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.8\r\n")
+            .status == 400);
+  // Both set alike (the shipped vhosts): believed.
+  checkSeenAs(ask(api, "X-Real-IP: 203.0.113.9\r\nX-Forwarded-For: 203.0.113.9\r\n"),
+              "203.0.113.9");
+}
+
+TEST_CASE(
+    "Integration: repeated forwarding header lines are one list, and the client's own first "
+    "line never wins",
+    "[api][integration]") {
+  for (const char* mode : {"auto", "x-forwarded-for"}) {
+    INFO(mode);
+    ApiInstance api(
+        "[Server]\ntrusted_proxies = 127.0.0.1\nclient_ip_header = " + std::string(mode) + "\n\n" +
+        kUsers + "\n[Limits]\nmax_failed_logins = 3\nfailed_login_lockout = 5m\n");
+    REQUIRE(api.start());
+    // HAProxy's option forwardfor appends a line of its own after the client's.
+    checkSeenAs(ask(api, "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 203.0.113.5\r\n"),
+                "203.0.113.5");
+    checkSeenAs(ask(api,
+                    "x-forwarded-for: 6.6.6.6, 6.6.6.7\r\nHost-Extra: 1\r\n"
+                    "X-FORWARDED-FOR: 203.0.113.6\r\n"),
+                "203.0.113.6");
+    // The failed-login limit counts the real address, whatever first line the client forges:
+    // the guesser is locked out, the address it names is not.
+    for (int i = 0; i < 3; ++i) {
+      const auto r =
+          httpRequest(api.port(), "GET", "/get/ip",
+                      basicAuth("alice", "guess") + "X-Forwarded-For: 198.51.100." +
+                          std::to_string(i + 1) + "\r\nX-Forwarded-For: 203.0.113.66\r\n");
+      CHECK(r.status == 401);
+    }
+    CHECK(httpRequest(api.port(), "GET", "/get/ip", kAlice + "X-Forwarded-For: 203.0.113.66\r\n")
+              .status == 429);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(httpRequest(api.port(), "GET", "/get/ip",
+                        kAlice + "X-Forwarded-For: 198.51.100." + std::to_string(i + 1) + "\r\n")
+                .status == 200);
+    }
+  }
+  {
+    // Forwarded and X-Real-IP on several lines.
+    ApiInstance fwd("[Server]\ntrusted_proxies = 127.0.0.1\nclient_ip_header = forwarded\n\n" +
+                    kUsers);
+    REQUIRE(fwd.start());
+    checkSeenAs(ask(fwd, "Forwarded: for=6.6.6.6\r\nForwarded: for=203.0.113.7;proto=https\r\n"),
+                "203.0.113.7");
+    ApiInstance real("[Server]\ntrusted_proxies = 127.0.0.1\nclient_ip_header = x-real-ip\n\n" +
+                     kUsers);
+    REQUIRE(real.start());
+    checkSeenAs(ask(real, "X-Real-IP: 6.6.6.6\r\nX-Real-IP: 203.0.113.8\r\n"), "203.0.113.8");
   }
 }

@@ -1,0 +1,147 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "slow_auth_pool.hpp"
+
+using chipmunk::api::SlowAuthPool;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Holds the pool's single worker until released, so the test decides what is queued.
+class Gate {
+ public:
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait_for(lock, 10s, [this] { return open_; });
+  }
+  void waitEntered() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait_for(lock, 10s, [this] { return entered_; });
+  }
+  void open() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool open_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("Unit: slow password checks are served round robin by source", "[api][unit]") {
+  SlowAuthPool pool({1, 256, 4, 60s});
+  Gate gate;
+  REQUIRE(pool.post("busy", [&](bool) { gate.wait(); }));
+  gate.waitEntered();
+  std::mutex mutex;
+  std::vector<std::string> order;
+  std::atomic<int> done{0};
+  auto task = [&](const std::string& name) {
+    return [&, name](bool run) {
+      CHECK(run);
+      std::lock_guard<std::mutex> lock(mutex);
+      order.push_back(name);
+      ++done;
+    };
+  };
+  // A flood queued first from three sources, then one request from a newcomer.
+  for (int i = 0; i < 4; ++i) {
+    for (const std::string source : {"a", "b", "c"}) {
+      REQUIRE(pool.post(source, task(source + std::to_string(i))));
+    }
+  }
+  REQUIRE(pool.post("user", task("user")));
+  // The per-source cap: a fifth from "a" is refused, others still accepted.
+  CHECK_FALSE(pool.post("a", task("a4")));
+  CHECK(pool.waiting() == 13);
+  gate.open();
+  for (int i = 0; i < 1000 && done.load() < 13; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(done.load() == 13);
+  // "busy" was running; then one each from a, b, c and the newcomer in its first round.
+  const std::vector<std::string> expected = {"a0", "b0", "c0", "user", "a1", "b1", "c1",
+                                             "a2", "b2", "c2", "a3",   "b3", "c3"};
+  CHECK(order == expected);
+}
+
+TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", "[api][unit]") {
+  SlowAuthPool pool({1, 3, 2, 50ms});
+  Gate gate;
+  REQUIRE(pool.post("s0", [&](bool) { gate.wait(); }));
+  gate.waitEntered();
+  std::atomic<int> ran{0};
+  std::atomic<int> refused{0};
+  auto task = [&](bool run) { (run ? ran : refused)++; };
+  CHECK(pool.post("s1", task));
+  CHECK(pool.post("s2", task));
+  CHECK(pool.post("s3", task));
+  CHECK_FALSE(pool.post("s4", task));  // 3 waiting in all
+  std::this_thread::sleep_for(100ms);  // longer than maxWait
+  gate.open();
+  for (int i = 0; i < 1000 && ran + refused < 3; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(ran.load() == 0);
+  CHECK(refused.load() == 3);
+  // Fresh work runs again.
+  CHECK(pool.post("s1", task));
+  for (int i = 0; i < 1000 && ran.load() < 1; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  CHECK(ran.load() == 1);
+  // On stop, what is still queued is answered without running.
+  pool.stop();
+  CHECK_FALSE(pool.post("s1", task));
+}
+
+TEST_CASE("Unit: sources without recent failures are checked before those with", "[api][unit]") {
+  SlowAuthPool pool({1, 256, 4, 60s});
+  Gate gate;
+  REQUIRE(pool.post("busy", [&](bool) { gate.wait(); }));
+  gate.waitEntered();
+  std::mutex mutex;
+  std::vector<std::string> order;
+  std::atomic<int> done{0};
+  auto task = [&](const std::string& name) {
+    return [&, name](bool run) {
+      CHECK(run);
+      std::lock_guard<std::mutex> lock(mutex);
+      order.push_back(name);
+      ++done;
+    };
+  };
+  // Sources that failed before queue three each; a fresh source's first try is not
+  // suspect, its later ones are (as the limiter would have counted them by then).
+  for (int i = 0; i < 3; ++i) {
+    for (const std::string source : {"a", "b"}) {
+      REQUIRE(pool.post(source, task(source + std::to_string(i)), true));
+    }
+  }
+  REQUIRE(pool.post("fresh", task("fresh0"), false));
+  REQUIRE(pool.post("fresh", task("fresh1"), true));
+  REQUIRE(pool.post("user", task("user"), false));
+  gate.open();
+  for (int i = 0; i < 1000 && done.load() < 9; ++i) {
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(done.load() == 9);
+  const std::vector<std::string> expected = {"fresh0", "user", "a0", "b0", "fresh1",
+                                             "a1",     "b1",   "a2", "b2"};
+  CHECK(order == expected);
+}

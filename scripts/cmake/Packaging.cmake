@@ -42,7 +42,7 @@ endforeach()
 install(FILES scripts/systemd/chipmunk.sysusers DESTINATION lib/sysusers.d
   RENAME chipmunk.conf)
 
-install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES README.md CHANGELOG.md LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 file(GLOB CHIPMUNK_DOCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${CHIPMUNK_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES vhost/chipmunk.vhost.sample DESTINATION ${CMAKE_INSTALL_DOCDIR}/vhost)

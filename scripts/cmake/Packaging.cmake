@@ -14,21 +14,25 @@ include(GNUInstallDirs)
 
 set(CHIPMUNK_SYSCONF_DIR "${CMAKE_INSTALL_FULL_SYSCONFDIR}/chipmunk")
 
-install(TARGETS chipmunk-api RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-if(TARGET chipmunk-updater)
-  install(TARGETS chipmunk-updater RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# An updater-only build (CHIPMUNK_BUILD_API=OFF) installs the chipmunk-updater files only.
+set(CHIPMUNK_PROGRAMS chipmunk-updater)
+if(TARGET chipmunk-api)
+  list(PREPEND CHIPMUNK_PROGRAMS chipmunk-api)
 endif()
+install(TARGETS ${CHIPMUNK_PROGRAMS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Production configurations (not config/chipmunk-api.ini: that one has a demo user).
-install(FILES scripts/etc/chipmunk-api.ini scripts/etc/chipmunk-updater.ini
-  DESTINATION ${CHIPMUNK_SYSCONF_DIR}
-  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
-install(FILES scripts/logrotate/chipmunk-api scripts/logrotate/chipmunk-updater
-  DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d)
+foreach(program ${CHIPMUNK_PROGRAMS})
+  install(FILES scripts/etc/${program}.ini DESTINATION ${CHIPMUNK_SYSCONF_DIR}
+    PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+  install(FILES scripts/logrotate/${program}
+    DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d)
+endforeach()
 
 # The units name /usr/bin, /etc/chipmunk and /usr/share/doc/chipmunk; installed copies
 # name the configured paths instead.
-foreach(unit chipmunk-api.service chipmunk-updater.service)
+foreach(program ${CHIPMUNK_PROGRAMS})
+  set(unit ${program}.service)
   set(unit_src ${CMAKE_SOURCE_DIR}/scripts/systemd/${unit})
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${unit_src})
   file(READ ${unit_src} unit_text)

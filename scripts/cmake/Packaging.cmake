@@ -7,6 +7,8 @@
 #   <prefix>/lib/systemd/system/chipmunk-api.service, chipmunk-updater.service
 #   <prefix>/lib/sysusers.d/chipmunk.conf                        (system users)
 #   <prefix>/share/doc/chipmunk/                                 README, docs, vhost/, examples/
+#   <prefix>/share/man/man8/chipmunk-api.8, chipmunk-updater.8   man pages (docs/man/)
+#   <prefix>/share/man/man5/chipmunk-api.ini.5, chipmunk-updater.ini.5
 #
 # With -DCMAKE_INSTALL_PREFIX=/usr (scripts/build-deb.sh) <sysconf> is /etc; with the
 # default /usr/local it is /usr/local/etc, and the installed units name those paths.
@@ -45,6 +47,19 @@ foreach(program ${CHIPMUNK_PROGRAMS})
 endforeach()
 install(FILES scripts/systemd/chipmunk.sysusers DESTINATION lib/sysusers.d
   RENAME chipmunk.conf)
+
+# Man pages (docs/man/): <program>(8) and <program>.ini(5), with the version and the
+# installed paths filled in. Their SETTINGS sections come from --help-config
+# (scripts/update-man-pages.sh; ctest packaging.man_pages_current checks them).
+set(CHIPMUNK_MAN_PAGES)
+foreach(program ${CHIPMUNK_PROGRAMS})
+  foreach(page ${program}.8 ${program}.ini.5)
+    configure_file(docs/man/${page} ${CMAKE_BINARY_DIR}/man/${page} @ONLY)
+    string(REGEX MATCH "[0-9]$" section "${page}")
+    install(FILES ${CMAKE_BINARY_DIR}/man/${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+    list(APPEND CHIPMUNK_MAN_PAGES ${page})
+  endforeach()
+endforeach()
 
 install(FILES README.md CHANGELOG.md LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR})
 file(GLOB CHIPMUNK_DOCS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)

@@ -18,3 +18,9 @@ add_test(NAME packaging.man_pages_current
           $<TARGET_FILE:chipmunk-updater>)
 set_tests_properties(packaging.man_pages_render packaging.man_pages_current PROPERTIES
   TIMEOUT 60 LABELS packaging)
+
+# docs/DEPLOY.md and docs/UPDATER.md against what ships (the newcomer's walk of issue 18).
+add_test(NAME packaging.deploy_docs
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging/deploy_docs_test.sh ${CMAKE_SOURCE_DIR}
+          ${CHIPMUNK_VERSION_TEST_API} $<TARGET_FILE:chipmunk-updater>)
+set_tests_properties(packaging.deploy_docs PROPERTIES TIMEOUT 60 LABELS packaging)

@@ -1,5 +1,5 @@
-# Install layout (FHS) and the Debian package (CPack DEB). Included from the top-level
-# CMakeLists.txt after the programs' targets exist.
+# Install layout (FHS), also what the Debian packages (debian/) take. Included from the
+# top-level CMakeLists.txt after the programs' targets exist.
 #
 #   <prefix>/bin/chipmunk-api, chipmunk-updater
 #   <sysconf>/chipmunk/chipmunk-api.ini, chipmunk-updater.ini    (conffiles in the package)
@@ -10,7 +10,7 @@
 #   <prefix>/share/man/man8/chipmunk-api.8, chipmunk-updater.8   man pages (docs/man/)
 #   <prefix>/share/man/man5/chipmunk-api.ini.5, chipmunk-updater.ini.5
 #
-# With -DCMAKE_INSTALL_PREFIX=/usr (scripts/build-deb.sh) <sysconf> is /etc; with the
+# With -DCMAKE_INSTALL_PREFIX=/usr (the packages) <sysconf> is /etc; with the
 # default /usr/local it is /usr/local/etc, and the installed units name those paths.
 include(GNUInstallDirs)
 
@@ -69,53 +69,5 @@ install(FILES vhost/nginx/chipmunk.conf DESTINATION ${CMAKE_INSTALL_DOCDIR}/vhos
 install(FILES vhost/apache/chipmunk.conf DESTINATION ${CMAKE_INSTALL_DOCDIR}/vhost/apache)
 install(FILES config/chipmunkapi.ini config/sample-cmclient.ini config/chipmunk-updater.ini
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
-
-# ---- Debian package: cpack -G DEB in a build configured with CMAKE_INSTALL_PREFIX=/usr
-set(CPACK_GENERATOR DEB)
-set(CPACK_PACKAGE_NAME chipmunk)
-set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_VENDOR "Chipmunk")
-set(CPACK_PACKAGE_CONTACT "Chipmunk maintainers <maintainers@users.noreply.b-seed-4d30f9e3.example>")
-set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "self-hosted dynamic-IP service: REST API and DNS updater")
-# CPack puts the summary first and indents these lines itself; an empty line becomes " .".
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "chipmunk-api tells HTTP clients their public IP address (/get/ip,
-/get/ip.json) and remembers it per user (/set), behind HTTP Basic auth; a
-drop-in successor of the original Python Chipmunk server. chipmunk-updater
-discovers this machine's public address and keeps DNS records at providers
-current.
-
-Includes hardened systemd units, logrotate configurations and tested nginx
-and Apache TLS reverse-proxy sites (in /usr/share/doc/chipmunk/vhost).")
-set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-# Library dependencies from the binaries (dpkg-shlibdeps, from dpkg-dev).
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# libcurl (providers/http_client.cpp) and libldns (providers/rfc2136.cpp) are loaded with
-# dlopen(), which dpkg-shlibdeps cannot see: name them here.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, libcurl4, libldns3")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd, logrotate")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx | apache2, certbot")
-set(CPACK_STRIP_FILES TRUE)
-set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
-
-# Everything under /etc is a conffile: dpkg keeps the admin's edits on upgrade.
-set(CHIPMUNK_CONFFILES
-  "${CHIPMUNK_SYSCONF_DIR}/chipmunk-api.ini\n${CHIPMUNK_SYSCONF_DIR}/chipmunk-updater.ini\n"
-  "${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d/chipmunk-api\n"
-  "${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d/chipmunk-updater\n")
-string(CONCAT CHIPMUNK_CONFFILES ${CHIPMUNK_CONFFILES})
-file(WRITE ${CMAKE_BINARY_DIR}/packaging/debian/conffiles "${CHIPMUNK_CONFFILES}")
-foreach(script postinst prerm postrm)
-  configure_file(${CMAKE_SOURCE_DIR}/scripts/debian/${script}
-    ${CMAKE_BINARY_DIR}/packaging/debian/${script} COPYONLY)
-endforeach()
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
-  ${CMAKE_BINARY_DIR}/packaging/debian/conffiles
-  ${CMAKE_BINARY_DIR}/packaging/debian/postinst
-  ${CMAKE_BINARY_DIR}/packaging/debian/prerm
-  ${CMAKE_BINARY_DIR}/packaging/debian/postrm)
-set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
-
-include(CPack)
+# The Debian packages chipmunk-api and chipmunk-updater are built from debian/ with
+# dpkg-buildpackage (scripts/build-deb.sh); they take these install rules.

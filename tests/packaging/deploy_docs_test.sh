@@ -16,16 +16,17 @@ updater="$src/docs/UPDATER.md"
 # The shell lines of a Markdown file's ```sh blocks.
 sh_lines() { awk '/^```sh$/ {on=1; next} /^```/ {on=0} on' "$1"; }
 
-# Step 1 installs the file scripts/build-deb.sh writes, without a version written in.
-install_line="$(sh_lines "$deploy" | grep -m1 -E '^apt-get install \./' || true)"
-[ -n "$install_line" ] || fail "DEPLOY.md: no 'apt-get install ./...deb' line"
-build_dir="$(sed -n 's|^build="\${1:-\$root/\([^}]*\)}"$|\1|p' "$src/scripts/build-deb.sh")"
-[ -n "$build_dir" ] || fail "cannot read scripts/build-deb.sh's default build directory"
-grep -q "\"\$build\"/chipmunk_\*\.deb" "$src/scripts/build-deb.sh" ||
-  fail "scripts/build-deb.sh no longer writes chipmunk_*.deb"
-expect_eq "$install_line" "apt-get install ./$build_dir/chipmunk_*.deb" \
-  "DEPLOY.md step 1 installs the file scripts/build-deb.sh writes"
-! grep -nE 'chipmunk_[0-9]+\.[0-9]+\.[0-9]+_' "$deploy" ||
+# Step 1 installs the files scripts/build-deb.sh writes (the packages debian/control
+# declares), without a version written in.
+out_dir="$(sed -n 's|^out="\${1:-\$root/\([^}]*\)}"$|\1|p' "$src/scripts/build-deb.sh")"
+[ -n "$out_dir" ] || fail "cannot read scripts/build-deb.sh's default output directory"
+for p in chipmunk-api chipmunk-updater; do
+  grep -qx "Package: $p" "$src/debian/control" || fail "debian/control declares no package $p"
+  sh_lines "$deploy" | grep -qE "^apt-get install \./$out_dir/${p}_\*\.deb( |$)" ||
+    fail "DEPLOY.md step 1 does not install ./$out_dir/${p}_*.deb"
+done
+pass "DEPLOY.md step 1 installs the packages scripts/build-deb.sh writes"
+! grep -nE 'chipmunk(-api|-updater)?_[0-9]+\.[0-9]+\.[0-9]+' "$deploy" ||
   fail "DEPLOY.md names a package file with a version written in (above)"
 pass "DEPLOY.md names no package version (it comes from CMakeLists.txt)"
 

@@ -38,6 +38,9 @@ check_version() {
 [ "$api_bin" = - ] || check_version chipmunk-api "$api_bin"
 check_version chipmunk-updater "$updater_bin"
 
+deb_version="$(sed -n '1s/^chipmunk (\([^)]*\)).*/\1/p' "$src/debian/changelog")"
+expect_eq "$deb_version" "$version" "debian/changelog's top entry is the project VERSION"
+
 top="$(grep -m1 -E '^## ' "$src/CHANGELOG.md" || true)"
 [[ "$top" =~ ^##\ \[?$version\]? ]] || fail "CHANGELOG.md's top entry is not $version: $top"
 pass "CHANGELOG.md's top entry is $version"

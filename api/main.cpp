@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
                 << chipmunk::config::apiSchema().reference();
       return 0;
     } else if (arg == "--version") {
-      std::cout << "chipmunk-api " << chipmunk::kVersion << "\n";
+      std::cout << chipmunk::versionLine("chipmunk-api") << "\n";
       return 0;
     } else if (arg == "--help" || arg == "-h") {
       usage(std::cout);

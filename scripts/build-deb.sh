@@ -1,19 +1,56 @@
 #!/usr/bin/env bash
-# Builds the Debian package chipmunk_<version>_<arch>.deb with CPack (Release build,
-# installed under /usr, /etc; Depends from dpkg-shlibdeps). Prints the package's path.
-# Usage: scripts/build-deb.sh [BUILD_DIR]     (default: build-deb/)
+# Builds the Debian packages chipmunk-api and chipmunk-updater from debian/ with
+# dpkg-buildpackage (binary only), in a copy of the tree under build-deb/ (dpkg-buildpackage
+# writes beside the source it builds). Prints the paths of the packages, one a line.
+# Why dpkg-buildpackage and not CPack: debhelper gives each package Debian's systemd
+# maintainer scripts (deb-systemd-helper, deb-systemd-invoke), conffiles, compressed man
+# pages and changelogs, shlibs and a cross build (dpkg-buildpackage -a arm64) for free;
+# CPack would need each of them written by hand.
+# Usage: scripts/build-deb.sh [--updater-only] [--version VERSION] [OUT_DIR]
+#   --updater-only    the pkg.chipmunk.updater-only profile: chipmunk-updater without Pistache
+#   --version V       package version V instead of debian/changelog's (an upgrade test)
+#   --arch A          cross-build for Debian architecture A (arm64; needs crossbuild-essential-A
+#                     and the :A -dev packages, see scripts/cross-arm64.sh)
+#   OUT_DIR           where the .deb files go (default: build-deb/)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${1:-$root/build-deb}"
-"$root/scripts/install-deps.sh" dpkg-dev >&2
+profiles=()
+version=""
+arch=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --updater-only) profiles=(--build-profiles=pkg.chipmunk.updater-only); shift ;;
+    --version) version="$2"; shift 2 ;;
+    # -d: bookworm's libldns-dev:arm64 cannot be installed beside libldns-dev:amd64 (a
+    # shared documentation file differs); the native headers serve, as libldns is loaded
+    # with dlopen() and not linked.
+    --arch) arch=(-a "$2" -d); shift 2 ;;
+      -*) echo "unknown option: $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+out="${1:-$root/build-deb}"
+"$root/scripts/install-deps.sh" dpkg-dev debhelper >&2
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DCHIPMUNK_TESTS=OFF \
-  -DCHIPMUNK_BENCH=OFF -Wno-dev >/dev/null
-ninja -C "$build" -j "$(nproc)" >&2
-rm -f "$build"/chipmunk_*.deb
-(cd "$build" && cpack -G DEB >&2)
-deb="$(ls "$build"/chipmunk_*.deb)"
-dpkg-deb -I "$deb" >&2
-echo "$deb"
+# The copy lives at one path (dpkg-buildpackage writes the packages to its parent), so
+# that the compiler's -ffile-prefix-map stays the same and ccache serves a rebuild.
+work="$root/build-deb/debian-build"
+rm -rf "$work"
+mkdir -p "$work/chipmunk" "$out"
+# The tracked files and new ones not ignored: what the next commit would hold.
+(cd "$root" && git ls-files -co --exclude-standard -z |
+  while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+  xargs -0 cp --parents -t "$work/chipmunk")
+export CHIPMUNK_GIT_DESCRIBE
+CHIPMUNK_GIT_DESCRIBE="$(git -C "$root" describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null || true)"
+if [ -n "$version" ]; then
+  (cd "$work/chipmunk" && sed -i "1s/(\([^)]*\))/($version)/" debian/changelog)
+fi
+(cd "$work/chipmunk" && dpkg-buildpackage -b -us -uc "${arch[@]}" "${profiles[@]}" >&2)
+rm -f "$out"/chipmunk-api_*.deb "$out"/chipmunk-updater_*.deb
+for deb in "$work"/*.deb; do
+  case "$(basename "$deb")" in *-dbgsym_*) continue ;; esac
+  mv "$deb" "$out/"
+  echo "$out/$(basename "$deb")"
+done
+rm -rf "$work"

@@ -16,7 +16,7 @@ test_packages=(
   clang-format iproute2 openssl procps util-linux logrotate systemd
   nginx apache2 bind9 bind9-utils bind9-dnsutils
   ddclient libio-socket-ssl-perl inadyn chromium wrk dpkg-dev nftables
-  valgrind clang libclang-rt-14-dev python3
+  valgrind clang libclang-rt-14-dev groff-base man-db debhelper lintian python3
 )
 if [ "${1:-}" = "--tests" ]; then
   shift

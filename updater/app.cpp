@@ -290,7 +290,7 @@ int runMain(int argc, char** argv) {
                        .reference();
       return 0;
     } else if (arg == "--version") {
-      std::cout << "chipmunk-updater " << kVersion << "\n";
+      std::cout << versionLine("chipmunk-updater") << "\n";
       return 0;
     } else if (arg == "--help" || arg == "-h") {
       usage(std::cout);

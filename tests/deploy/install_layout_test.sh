@@ -28,10 +28,15 @@ for f in "$sysconf/chipmunk/chipmunk-api.ini" "$sysconf/chipmunk/chipmunk-update
   "$prefix/share/doc/chipmunk/README.md" "$prefix/share/doc/chipmunk/DEPLOY.md" \
   "$prefix/share/doc/chipmunk/CONFIG.md" "$prefix/share/doc/chipmunk/vhost/nginx/chipmunk.conf" \
   "$prefix/share/doc/chipmunk/vhost/apache/chipmunk.conf" \
-  "$prefix/share/doc/chipmunk/vhost/chipmunk.vhost.sample"; do
+  "$prefix/share/doc/chipmunk/vhost/chipmunk.vhost.sample" \
+  "$prefix/share/man/man8/chipmunk-api.8" "$prefix/share/man/man8/chipmunk-updater.8" \
+  "$prefix/share/man/man5/chipmunk-api.ini.5" "$prefix/share/man/man5/chipmunk-updater.ini.5"; do
   [ -f "$root$f" ] || fail "missing $f"
 done
-pass "binaries, configurations, logrotate files, units, sysusers.d and docs are installed"
+pass "binaries, configurations, logrotate files, units, sysusers.d, docs and man pages are installed"
+grep -q "^\.I $sysconf/chipmunk/chipmunk-api.ini\$" "$root$prefix/share/man/man5/chipmunk-api.ini.5" ||
+  fail "the installed chipmunk-api.ini(5) does not name the installed configuration"
+pass "the installed man pages name the installed configuration paths"
 for f in chipmunk-api.ini chipmunk-updater.ini; do
   expect_eq "$(stat -c %a "$root$sysconf/chipmunk/$f")" 640 "$f is not world-readable"
 done

@@ -160,13 +160,14 @@ count_sockets() {
   ss -Htan "( sport = :$1 or dport = :$1 )" | grep -vc LISTEN || true
 }
 
-# check_proxy NAME HTTP_PORT HTTPS_PORT: the behaviour every TLS proxy in front of
-# chipmunk-api must show. Needs $tmp/cert.pem, $tmp/www (the ACME webroot), api_port and a
+# check_proxy NAME HTTP_PORT HTTPS_PORT [REDIRECT_AUTHORITY]: the behaviour every TLS proxy in
+# front of chipmunk-api must show. REDIRECT_AUTHORITY is the host[:port] the HTTP->HTTPS
+# redirect must name (default: localhost, the default port). Needs $tmp/cert.pem, $tmp/www (the ACME webroot), api_port and a
 # fresh store in $tmp/data. The client speaks from 127.0.0.2; the proxy reaches
 # chipmunk-api from 127.0.0.1, the only trusted proxy, so a report of 127.0.0.1 would mean
 # the forwarding header was lost, 6.6.6.6 that a forged one was believed.
 check_proxy() {
-  local name="$1" http="$2" https="$3"
+  local name="$1" http="$2" https="$3" authority="${4:-localhost}"
   local base="https://localhost:$https"
   local c=(curl -sS --max-time 10 --interface 127.0.0.2 --cacert "$tmp/cert.pem")
   local auth=(-u alice:alice-secret)
@@ -203,10 +204,11 @@ check_proxy() {
     fail "$name: no HSTS header on HTTPS answers"
   pass "$name: HTTPS answers carry Strict-Transport-Security"
 
-  # Plain HTTP: a permanent redirect to the same URL on https (default port), which curl
-  # follows to our HTTPS port through --connect-to, credentials and all.
+  # Plain HTTP: a permanent redirect to the same URL on https, which curl follows to our
+  # HTTPS port (through --connect-to when the redirect names the default port), credentials
+  # and all.
   expect_eq "$("${c[@]}" -o /dev/null -w '%{http_code} %{redirect_url}' \
-    "http://localhost:$http/get/ip?x=1")" "301 https://localhost/get/ip?x=1" \
+    "http://localhost:$http/get/ip?x=1")" "301 https://$authority/get/ip?x=1" \
     "$name: plain HTTP is redirected to HTTPS"
   expect_eq "$("${c[@]}" "${auth[@]}" -L --location-trusted \
     --connect-to "localhost:443:127.0.0.1:$https" "http://localhost:$http/get/ip")" \

@@ -24,10 +24,11 @@ site_copy() {
     -e "s|/var/www/html|$tmp/www|" \
     -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$1;|" \
     -e "s|^\( *\)listen 443 |\1listen 127.0.0.1:$2 |" \
+    -e "s|https://\$host:443\$request_uri|https://\$host:$2\$request_uri|" \
     -e '/listen \[::\]:/d' \
     "$src/vhost/nginx/chipmunk.conf" >"$tmp/chipmunk.conf"
   # Each placeholder must have been there to be replaced.
-  ! grep -nE '^[^#]*(example\.net|/etc/letsencrypt|:8080|/var/www|listen (80|443)[; ])' "$tmp/chipmunk.conf" ||
+  ! grep -nE '^[^#]*(example\.net|/etc/letsencrypt|:8080|/var/www|listen (80|443)[; ]|:443\$request_uri)' "$tmp/chipmunk.conf" ||
     fail "a placeholder was not replaced (see above)"
 }
 
@@ -77,5 +78,6 @@ done
 [ -n "$started" ] || fail "nginx did not start: $(tail -n 5 "$tmp/nginx-error.log")"
 pass "nginx runs the shipped site on 127.0.0.1:$http_port (HTTP) and :$https_port (HTTPS)"
 
-check_proxy nginx "$http_port" "$https_port"
+# The redirect keeps the HTTPS port, here a non-standard one.
+check_proxy nginx "$http_port" "$https_port" "localhost:$https_port"
 echo "nginx: $checks checks passed"

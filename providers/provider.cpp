@@ -1,6 +1,8 @@
 #include "provider.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <sstream>
 #include <stdexcept>
 
 namespace chipmunk::providers {
@@ -73,7 +75,75 @@ void ProviderRegistry::add(ProviderInfo info) {
       info.name.find(':') != std::string::npos || !info.create) {
     throw std::logic_error("provider registration is incomplete or misnamed: " + info.name);
   }
+  for (auto& s : info.settings) {
+    const bool numeric =
+        s.type == config::SettingType::kInteger || s.type == config::SettingType::kSeconds;
+    if (numeric && s.min == 0 && s.max == 0) {
+      s.max = INT_MAX;  // declared without a range: any value >= 0
+    }
+  }
   providers_.push_back(std::move(info));
+}
+
+std::unique_ptr<DnsProvider> makeProvider(const ProviderInfo& info, ProviderContext context) {
+  for (const auto& s : info.settings) {
+    const std::string key = config::lowercase(s.key);
+    auto it = context.settings.find(key);
+    if (it == context.settings.end() || it->second.empty()) {
+      if (s.required) {
+        throw std::invalid_argument("[" + context.section + "] " + s.key + " is required");
+      }
+      context.settings[key] = s.defaultValue;
+    }
+  }
+  for (const auto& record : context.records) {
+    if ((record.type == RecordType::A && !info.ipv4) ||
+        (record.type == RecordType::AAAA && !info.ipv6)) {
+      throw std::invalid_argument("[" + context.section + "] " + info.name + " cannot keep " +
+                                  toString(record.type) + " records (record " + record.name + ")");
+    }
+  }
+  return info.create(context);
+}
+
+namespace {
+
+std::string yesNo(bool b) {
+  return b ? "yes" : "no";
+}
+
+}  // namespace
+
+std::string markdownTable(const ProviderRegistry& registry) {
+  std::string out =
+      "| provider | service | A | AAAA | API documentation |\n|---|---|---|---|---|\n";
+  for (const auto& p : registry.all()) {
+    out += "| `" + p.name + "` | " + p.description + " | " + yesNo(p.ipv4) + " | " + yesNo(p.ipv6) +
+           " | " + p.documentation + " |\n";
+  }
+  return out;
+}
+
+std::string textTable(const ProviderRegistry& registry) {
+  size_t nameWidth = 8;
+  size_t serviceWidth = 7;
+  for (const auto& p : registry.all()) {
+    nameWidth = std::max(nameWidth, p.name.size());
+    serviceWidth = std::max(serviceWidth, p.description.size());
+  }
+  std::ostringstream out;
+  const auto row = [&](const std::string& name, const std::string& service, const std::string& a,
+                       const std::string& aaaa, const std::string& doc) {
+    out << name << std::string(nameWidth - name.size() + 2, ' ') << service
+        << std::string(serviceWidth - service.size() + 2, ' ') << a
+        << std::string(5 - a.size(), ' ') << aaaa << std::string(6 - aaaa.size(), ' ') << doc
+        << "\n";
+  };
+  row("PROVIDER", "SERVICE", "A", "AAAA", "API DOCUMENTATION");
+  for (const auto& p : registry.all()) {
+    row(p.name, p.description, yesNo(p.ipv4), yesNo(p.ipv6), p.documentation);
+  }
+  return out.str();
 }
 
 const ProviderInfo* ProviderRegistry::find(const std::string& name) const {
@@ -142,7 +212,7 @@ std::map<std::string, std::unique_ptr<DnsProvider>> buildProviders(
       continue;
     }
     try {
-      built[account.section] = info->create(context);
+      built[account.section] = makeProvider(*info, context);
     } catch (const std::exception& e) {
       errors.push_back(account.where + ": " + e.what());
     }

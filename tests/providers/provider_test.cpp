@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "provider.hpp"
 
 using namespace chipmunk::providers;
@@ -14,6 +16,19 @@ class NullProvider : public DnsProvider {
     return {UpdateStatus::Updated, "", {}};
   }
 };
+
+chipmunk::config::SettingSpec setting(const std::string& key, chipmunk::config::SettingType type,
+                                      const std::string& defaultValue, bool required = false,
+                                      long long min = 0, long long max = 0) {
+  chipmunk::config::SettingSpec s;
+  s.key = key;
+  s.type = type;
+  s.defaultValue = defaultValue;
+  s.required = required;
+  s.min = min;
+  s.max = max;
+  return s;
+}
 
 ProviderInfo info(const std::string& name) {
   ProviderInfo i;
@@ -39,6 +54,47 @@ TEST_CASE("Registry: a duplicate name fails", "[providers][unit]") {
   CHECK_THROWS_AS(registry.add(info("alpha")), std::logic_error);
   CHECK_THROWS_AS(registry.add(info("Bad")), std::logic_error);
   CHECK_THROWS_AS(registry.add(info("a:b")), std::logic_error);
+}
+
+TEST_CASE("Registry: a numeric setting declared without a range accepts any value >= 0",
+          "[providers][unit]") {
+  using T = chipmunk::config::SettingType;
+  ProviderInfo i = info("alpha");
+  i.settings = {setting("ttl", T::kSeconds, "0"),
+                setting("port", T::kInteger, "53", false, 1, 65535)};
+  ProviderRegistry registry;
+  registry.add(i);
+  const auto& settings = registry.find("alpha")->settings;
+  CHECK(settings[0].min == 0);
+  CHECK(settings[0].max >= 7 * 86400);
+  CHECK(settings[1].min == 1);  // a declared range is kept
+  CHECK(settings[1].max == 65535);
+}
+
+TEST_CASE("Registry: makeProvider fills defaults and refuses a missing required setting",
+          "[providers][unit]") {
+  using T = chipmunk::config::SettingType;
+  ProviderInfo i;
+  i.name = "alpha";
+  std::map<std::string, std::string> seen;
+  i.settings = {setting("token", T::kSecret, "", true),
+                setting("endpoint", T::kString, "https://api.example.net")};
+  i.create = [&seen](const ProviderContext& c) {
+    seen = c.settings;
+    return std::make_unique<NullProvider>();
+  };
+  ProviderContext context;
+  context.section = "alpha:work";
+  CHECK_THROWS_WITH(makeProvider(i, context), "[alpha:work] token is required");
+  context.settings["token"] = "t";
+  REQUIRE(makeProvider(i, context) != nullptr);
+  CHECK(seen["endpoint"] == "https://api.example.net");
+  CHECK(seen["token"] == "t");
+  // A provider that keeps A records only refuses an AAAA record.
+  i.ipv6 = false;
+  context.records = {{"home/AAAA", "home", "example.com", RecordType::AAAA}};
+  CHECK_THROWS_WITH(makeProvider(i, context),
+                    "[alpha:work] alpha cannot keep AAAA records (record home/AAAA)");
 }
 
 TEST_CASE("Provider: HTTP failures map to outcomes", "[providers][unit]") {

@@ -9,6 +9,7 @@ ProviderInfo dyndns2Provider();     // dyndns2.cpp
 ProviderInfo rfc2136Provider();     // rfc2136.cpp
 ProviderInfo cloudflareProvider();  // cloudflare.cpp
 ProviderInfo duckdnsProvider();     // duckdns.cpp
+ProviderInfo urlProvider();         // url.cpp
 
 const ProviderRegistry& ProviderRegistry::builtin() {
   static const ProviderRegistry registry = [] {
@@ -18,6 +19,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(rfc2136Provider());
     r.add(cloudflareProvider());
     r.add(duckdnsProvider());
+    r.add(urlProvider());
     return r;
   }();
   return registry;

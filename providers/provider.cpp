@@ -106,6 +106,53 @@ std::unique_ptr<DnsProvider> makeProvider(const ProviderInfo& info, ProviderCont
   return info.create(context);
 }
 
+ProviderInfo preset(const ProviderInfo& base, const PresetSpec& spec) {
+  const auto declared = [&base](const std::string& key) -> const config::SettingSpec* {
+    for (const auto& s : base.settings) {
+      if (s.key == key) {
+        return &s;
+      }
+    }
+    throw std::logic_error("preset " + base.name + "/" + key + ": no such setting");
+  };
+  ProviderInfo info;
+  info.name = spec.name;
+  info.description = spec.description;
+  info.documentation = spec.documentation;
+  info.ipv4 = spec.ipv4;
+  info.ipv6 = spec.ipv6;
+  info.presetOf = base.name;
+  std::map<std::string, std::string> hidden;  // key -> value
+  for (const auto& s : base.settings) {
+    hidden[s.key] = s.defaultValue;
+  }
+  for (const auto& [key, value] : spec.fixed) {
+    declared(key);
+    hidden[key] = value;
+  }
+  for (const auto& p : spec.settings) {
+    config::SettingSpec s = *declared(p.key);
+    if (!p.defaultValue.empty()) {
+      s.defaultValue = p.defaultValue;
+      s.required = false;
+    }
+    s.required = s.required || p.required;
+    if (!p.help.empty()) {
+      s.help = p.help;
+    }
+    info.settings.push_back(s);
+    hidden.erase(p.key);
+  }
+  info.create = [create = base.create, hidden](const ProviderContext& context) {
+    ProviderContext full = context;
+    for (const auto& [key, value] : hidden) {
+      full.settings[key] = value;
+    }
+    return create(full);
+  };
+  return info;
+}
+
 namespace {
 
 std::string yesNo(bool b) {

@@ -102,6 +102,26 @@ struct ProviderInfo {
   ProviderFactory create;  // throws std::invalid_argument for a bad setting
 };
 
+// A named preset of a generic provider (dyndns2, url): a service that speaks its protocol,
+// with its server and quirks filled in, listed, documented and tested like any provider.
+struct PresetSetting {
+  std::string key;           // a setting of the base provider the user still sets
+  std::string defaultValue;  // the service's; empty: the base's (required stays required)
+  std::string help;          // empty: the base's
+  bool required = false;     // the user must set it (also when the base has it optional)
+};
+struct PresetSpec {
+  std::string name;
+  std::string description;
+  std::string documentation;
+  bool ipv4 = true;
+  bool ipv6 = true;
+  std::vector<PresetSetting> settings;       // what the user sees; every other key is hidden
+  std::map<std::string, std::string> fixed;  // hidden keys' values (else the base's default)
+};
+// Throws std::logic_error when `spec` names a key `base` does not declare.
+ProviderInfo preset(const ProviderInfo& base, const PresetSpec& spec);
+
 // Builds `info`'s provider from `context` as the config loader would hand it over: settings
 // left out take their declared default, and a required one that is missing or empty throws
 // std::invalid_argument ("[section] key is required"). Providers need not repeat either check.

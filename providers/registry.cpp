@@ -10,6 +10,18 @@ ProviderInfo rfc2136Provider();     // rfc2136.cpp
 ProviderInfo cloudflareProvider();  // cloudflare.cpp
 ProviderInfo duckdnsProvider();     // duckdns.cpp
 ProviderInfo urlProvider();         // url.cpp
+// Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
+ProviderInfo noipProvider();
+ProviderInfo dynuProvider();
+ProviderInfo stratoProvider();
+ProviderInfo infomaniakProvider();
+ProviderInfo ovhDynhostProvider();
+ProviderInfo dnsomaticProvider();
+ProviderInfo heProvider();
+ProviderInfo variomediaProvider();
+ProviderInfo dynv6Provider();
+ProviderInfo namecheapProvider();
+ProviderInfo freednsProvider();
 
 const ProviderRegistry& ProviderRegistry::builtin() {
   static const ProviderRegistry registry = [] {
@@ -20,6 +32,17 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(cloudflareProvider());
     r.add(duckdnsProvider());
     r.add(urlProvider());
+    r.add(noipProvider());
+    r.add(dynuProvider());
+    r.add(stratoProvider());
+    r.add(infomaniakProvider());
+    r.add(ovhDynhostProvider());
+    r.add(dnsomaticProvider());
+    r.add(heProvider());
+    r.add(variomediaProvider());
+    r.add(dynv6Provider());
+    r.add(namecheapProvider());
+    r.add(freednsProvider());
     return r;
   }();
   return registry;

@@ -1,7 +1,7 @@
-// The url provider's reply handling (providers/url.cpp: PCRE2 patterns on the body, a JSON
-// pointer into a json::parse'd body, the HTTP status fallback), over the plain-HTTP client: every
-// reply comes from the fuzzer, raw (status line, headers, body), one per connection, split at
-// "\n#####\n".
+// The url provider's reply handling and its presets' patterns (providers/url.cpp,
+// providers/url_presets.cpp: PCRE2 patterns on the body, a JSON pointer into a json::parse'd
+// body, the HTTP status fallback) over the plain-HTTP client: every reply comes from the
+// fuzzer, raw (status line, headers, body), one per connection, split at "\n#####\n".
 #include "fuzz_support.hpp"
 #include "provider.hpp"
 
@@ -39,5 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
        {"retry_regex", "^(911|busy)"}},
       a, "198.51.100.7");
   run("url", {{"url", base + "/u"}, {"updated_regex", "(a|aa)+$"}}, aaaa, "2001:db8::7");
+  run("dynv6", {{"url", base + "/a?{address}"}, {"url_ipv6", base + "/b"}, {"password", "t"}}, aaaa,
+      "2001:db8::7");
+  run("namecheap", {{"url", base + "/update"}, {"password", "t"}}, a, "198.51.100.7");
+  run("freedns", {{"url", base + "/u/{password}/"}, {"password", "t"}}, a, "198.51.100.7");
   return 0;
 }

@@ -97,6 +97,44 @@ TEST_CASE("Registry: makeProvider fills defaults and refuses a missing required 
                     "[alpha:work] alpha cannot keep AAAA records (record home/AAAA)");
 }
 
+TEST_CASE("Registry: a preset shows its own settings and defaults and fixes the rest",
+          "[providers][unit]") {
+  using T = chipmunk::config::SettingType;
+  ProviderInfo base = info("base");
+  std::map<std::string, std::string> seen;
+  base.settings = {setting("server", T::kString, "", true), setting("path", T::kString, "/x"),
+                   setting("token", T::kSecret, "", true), setting("mode", T::kString, "a")};
+  base.create = [&seen](const ProviderContext& c) {
+    seen = c.settings;
+    return std::make_unique<NullProvider>();
+  };
+  PresetSpec spec;
+  spec.name = "svc";
+  spec.description = "A service";
+  spec.documentation = "https://svc.example/api";
+  spec.ipv6 = false;
+  spec.settings = {{"server", "https://svc.example", ""}, {"token", "", "The svc token."}};
+  spec.fixed = {{"path", "/svc/update"}};
+  const ProviderInfo p = preset(base, spec);
+  CHECK(p.presetOf == "base");
+  CHECK_FALSE(p.ipv6);
+  REQUIRE(p.settings.size() == 2);
+  CHECK(p.settings[0].defaultValue == "https://svc.example");
+  CHECK_FALSE(p.settings[0].required);
+  CHECK(p.settings[1].required);
+  CHECK(p.settings[1].help == "The svc token.");
+  ProviderContext context;
+  context.section = "svc";
+  context.settings = {{"token", "t"}};
+  REQUIRE(makeProvider(p, context) != nullptr);
+  CHECK(seen["server"] == "https://svc.example");
+  CHECK(seen["path"] == "/svc/update");
+  CHECK(seen["mode"] == "a");  // hidden, the base's default
+  CHECK(seen["token"] == "t");
+  spec.fixed = {{"nope", "x"}};
+  CHECK_THROWS_AS(preset(base, spec), std::logic_error);
+}
+
 TEST_CASE("Provider: HTTP failures map to outcomes", "[providers][unit]") {
   HttpResponse r;
   r.status = 401;

@@ -31,7 +31,7 @@ std::string section(const std::string& doc, const std::string& title) {
 // Keys in the first column of the section's tables: "| `key` |".
 std::set<std::string> tableKeys(const std::string& text) {
   std::set<std::string> keys;
-  static const std::regex row("\\n\\| `([a-z0-9_]+)` \\|");
+  static const std::regex row("\\n\\| `([a-z0-9_-]+)` \\|");
   for (std::sregex_iterator it(text.begin(), text.end(), row), end; it != end; ++it) {
     keys.insert((*it)[1]);
   }

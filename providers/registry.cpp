@@ -10,6 +10,7 @@ ProviderInfo rfc2136Provider();     // rfc2136.cpp
 ProviderInfo cloudflareProvider();  // cloudflare.cpp
 ProviderInfo duckdnsProvider();     // duckdns.cpp
 ProviderInfo urlProvider();         // url.cpp
+ProviderInfo porkbunProvider();     // porkbun.cpp
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -32,6 +33,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(cloudflareProvider());
     r.add(duckdnsProvider());
     r.add(urlProvider());
+    r.add(porkbunProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -4,13 +4,16 @@
 
 namespace chipmunk::providers {
 
-ProviderInfo linodeProvider();      // linode.cpp
-ProviderInfo dyndns2Provider();     // dyndns2.cpp
-ProviderInfo rfc2136Provider();     // rfc2136.cpp
-ProviderInfo cloudflareProvider();  // cloudflare.cpp
-ProviderInfo duckdnsProvider();     // duckdns.cpp
-ProviderInfo urlProvider();         // url.cpp
-ProviderInfo porkbunProvider();     // porkbun.cpp
+// Each defined in providers/<name>.cpp (no trailing comments here: adding a provider touches
+// exactly its two lines, nothing is realigned).
+ProviderInfo linodeProvider();
+ProviderInfo dyndns2Provider();
+ProviderInfo rfc2136Provider();
+ProviderInfo cloudflareProvider();
+ProviderInfo duckdnsProvider();
+ProviderInfo urlProvider();
+ProviderInfo porkbunProvider();
+ProviderInfo digitaloceanProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -34,6 +37,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(duckdnsProvider());
     r.add(urlProvider());
     r.add(porkbunProvider());
+    r.add(digitaloceanProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -14,6 +14,7 @@ ProviderInfo duckdnsProvider();
 ProviderInfo urlProvider();
 ProviderInfo porkbunProvider();
 ProviderInfo digitaloceanProvider();
+ProviderInfo desecProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -38,6 +39,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(urlProvider());
     r.add(porkbunProvider());
     r.add(digitaloceanProvider());
+    r.add(desecProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

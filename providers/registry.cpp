@@ -15,6 +15,7 @@ ProviderInfo urlProvider();
 ProviderInfo porkbunProvider();
 ProviderInfo digitaloceanProvider();
 ProviderInfo desecProvider();
+ProviderInfo gandiProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -40,6 +41,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(porkbunProvider());
     r.add(digitaloceanProvider());
     r.add(desecProvider());
+    r.add(gandiProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -1,9 +1,8 @@
-// The reply handling of the JSON-API providers added for issue #17 (providers/porkbun.cpp,
-// providers/digitalocean.cpp, providers/desec.cpp: listings, pagination links, edit and create
-// results, error bodies sent with 4xx) over the plain-HTTP client. Every reply comes from the
-// fuzzer, raw (status line, headers, body), one per connection, split at "\n#####\n"; each provider
-// in turn consumes them from the start. A new JSON provider adds its line to kProviders
-// (no new target, no CMake edit).
+// The reply handling of the JSON-API providers (those listed in kProviders below: listings,
+// pagination links, edit and create results, error bodies sent with 4xx) over the plain-HTTP
+// client. Every reply comes from the fuzzer, raw (status line, headers, body), one per
+// connection, split at "\n#####\n"; each provider in turn consumes them from the start. A new
+// JSON provider adds its line to kProviders: no new target, no CMake edit.
 #include "fuzz_support.hpp"
 #include "provider.hpp"
 
@@ -19,6 +18,7 @@ const std::vector<Setup> kProviders = {
     {"porkbun", "/api/json/v3", {{"api_key", "pk1_fuzz"}, {"secret_api_key", "sk1_fuzz"}}},
     {"digitalocean", "/v2", {{"api_token", "do-fuzz"}}},
     {"desec", "/api/v1", {{"token", "desec-fuzz"}}},
+    {"gandi", "/v5/livedns", {{"token", "gandi-fuzz"}}},
 };
 
 }  // namespace

@@ -16,6 +16,7 @@ ProviderInfo porkbunProvider();
 ProviderInfo digitaloceanProvider();
 ProviderInfo desecProvider();
 ProviderInfo gandiProvider();
+ProviderInfo vultrProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -42,6 +43,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(digitaloceanProvider());
     r.add(desecProvider());
     r.add(gandiProvider());
+    r.add(vultrProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -19,6 +19,7 @@ const std::vector<Setup> kProviders = {
     {"digitalocean", "/v2", {{"api_token", "do-fuzz"}}},
     {"desec", "/api/v1", {{"token", "desec-fuzz"}}},
     {"gandi", "/v5/livedns", {{"token", "gandi-fuzz"}}},
+    {"vultr", "/v2", {{"api_key", "vultr-fuzz"}}},
 };
 
 }  // namespace

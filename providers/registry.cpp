@@ -17,6 +17,7 @@ ProviderInfo digitaloceanProvider();
 ProviderInfo desecProvider();
 ProviderInfo gandiProvider();
 ProviderInfo vultrProvider();
+ProviderInfo godaddyProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -44,6 +45,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(desecProvider());
     r.add(gandiProvider());
     r.add(vultrProvider());
+    r.add(godaddyProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

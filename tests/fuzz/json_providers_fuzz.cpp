@@ -20,6 +20,7 @@ const std::vector<Setup> kProviders = {
     {"desec", "/api/v1", {{"token", "desec-fuzz"}}},
     {"gandi", "/v5/livedns", {{"token", "gandi-fuzz"}}},
     {"vultr", "/v2", {{"api_key", "vultr-fuzz"}}},
+    {"godaddy", "/v1", {{"api_key", "gd-fuzz"}, {"api_secret", "gd-fuzz"}}},
 };
 
 }  // namespace

@@ -18,6 +18,7 @@ ProviderInfo desecProvider();
 ProviderInfo gandiProvider();
 ProviderInfo vultrProvider();
 ProviderInfo godaddyProvider();
+ProviderInfo ionosProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -46,6 +47,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(gandiProvider());
     r.add(vultrProvider());
     r.add(godaddyProvider());
+    r.add(ionosProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -21,6 +21,7 @@ const std::vector<Setup> kProviders = {
     {"gandi", "/v5/livedns", {{"token", "gandi-fuzz"}}},
     {"vultr", "/v2", {{"api_key", "vultr-fuzz"}}},
     {"godaddy", "/v1", {{"api_key", "gd-fuzz"}, {"api_secret", "gd-fuzz"}}},
+    {"ionos", "/dns/v1", {{"api_key", "prefix.fuzz"}}},
 };
 
 }  // namespace

@@ -122,4 +122,19 @@ ProviderInfo variomediaProvider() {
                          "The DynDNS password (not the account's)."});
 }
 
+// Dyn (Oracle) Remote Access API, the protocol's origin: members.dyndns.org. Its documentation
+// specifies an IPv4 address in myip=, so the preset keeps A records only (for AAAA, use
+// dyndns2 with server = https://members.dyndns.org and check with Dyn).
+ProviderInfo dynProvider() {
+  Service s{"dyn",
+            "Dyn (Oracle) Remote Access, IPv4 only",
+            "https://help.dyn.com/remote-access-api/perform-update/",
+            "https://members.dyndns.org",
+            "myip",
+            "Dyn user name.",
+            "Its password or an updater client key."};
+  s.ipv6 = false;
+  return dyndns2Service(s);
+}
+
 }  // namespace chipmunk::providers

@@ -28,6 +28,7 @@ ProviderInfo ovhDynhostProvider();
 ProviderInfo dnsomaticProvider();
 ProviderInfo heProvider();
 ProviderInfo variomediaProvider();
+ProviderInfo dynProvider();
 ProviderInfo dynv6Provider();
 ProviderInfo namecheapProvider();
 ProviderInfo freednsProvider();
@@ -56,6 +57,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(dnsomaticProvider());
     r.add(heProvider());
     r.add(variomediaProvider());
+    r.add(dynProvider());
     r.add(dynv6Provider());
     r.add(namecheapProvider());
     r.add(freednsProvider());

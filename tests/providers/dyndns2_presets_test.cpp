@@ -31,6 +31,7 @@ const std::vector<Quirks> kPresets = {
     {"dnsomatic", "https://updates.dnsomatic.com", "/nic/update", "none"},
     {"he", "https://dyn.dns.he.net", "/nic/update", "myip"},
     {"variomedia", "https://dyndns.variomedia.de", "/nic/update", "combined"},
+    {"dyn", "https://members.dyndns.org", "/nic/update", "none"},
 };
 
 std::unique_ptr<DnsProvider> make(const std::string& name, const std::string& server,

@@ -19,6 +19,7 @@ ProviderInfo gandiProvider();
 ProviderInfo vultrProvider();
 ProviderInfo godaddyProvider();
 ProviderInfo ionosProvider();
+ProviderInfo hetznerProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -49,6 +50,7 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(vultrProvider());
     r.add(godaddyProvider());
     r.add(ionosProvider());
+    r.add(hetznerProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -17,6 +17,7 @@
 #include "fake_dyndns2.hpp"
 #include "fake_gandi.hpp"
 #include "fake_godaddy.hpp"
+#include "fake_hetzner.hpp"
 #include "fake_ionos.hpp"
 #include "fake_porkbun.hpp"
 #include "fake_vultr.hpp"
@@ -129,6 +130,22 @@ const std::map<std::string, std::function<Running()>> kFakes = {
        f->addRecord(a);
        return Running{f, "[ionos]\napi_key = prefix.secret\nendpoint = " + f->endpoint() + "\n" +
                              record("ionos")};
+     }},
+    {"hetzner",
+     [] {
+       auto f = std::make_shared<FakeHetzner>();
+       const std::string zone = f->addZone("example.com");
+       FakeHetzner::DnsRecord a;
+       a.zoneId = zone;
+       a.type = "A";
+       a.name = "home";
+       a.value = "192.0.2.1";
+       f->addRecord(a);
+       a.type = "AAAA";
+       a.value = "2001:db8::1";
+       f->addRecord(a);
+       return Running{f, "[hetzner]\napi_token = hetzner-token\nendpoint = " + f->endpoint() +
+                             "\n" + record("hetzner")};
      }},
     {"dyndns2",
      [] {

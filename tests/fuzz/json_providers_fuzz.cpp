@@ -22,6 +22,7 @@ const std::vector<Setup> kProviders = {
     {"vultr", "/v2", {{"api_key", "vultr-fuzz"}}},
     {"godaddy", "/v1", {{"api_key", "gd-fuzz"}, {"api_secret", "gd-fuzz"}}},
     {"ionos", "/dns/v1", {{"api_key", "prefix.fuzz"}}},
+    {"hetzner", "/api/v1", {{"api_token", "hetzner-fuzz"}}},
 };
 
 }  // namespace

@@ -261,7 +261,18 @@ std::map<std::string, std::unique_ptr<DnsProvider>> buildProviders(
     try {
       built[account.section] = makeProvider(*info, context);
     } catch (const std::exception& e) {
-      errors.push_back(account.where + ": " + e.what());
+      // A required setting the file leaves out was reported by the loader already
+      // ("missing required setting [section] key"); say it once.
+      const std::string message = e.what();
+      const auto said = std::find_if(errors.begin(), errors.end(), [&](const std::string& x) {
+        const std::string missing = "missing required setting [" + account.section + "] ";
+        const auto at = x.find(missing);
+        return at != std::string::npos && message.find("] " + x.substr(at + missing.size()) +
+                                                       " is required") != std::string::npos;
+      });
+      if (said == errors.end()) {
+        errors.push_back(account.where + ": " + message);
+      }
     }
   }
   return built;

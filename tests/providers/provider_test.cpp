@@ -97,6 +97,29 @@ TEST_CASE("Registry: makeProvider fills defaults and refuses a missing required 
                     "[alpha:work] alpha cannot keep AAAA records (record home/AAAA)");
 }
 
+TEST_CASE("Registry: a required setting the loader reported missing is not reported twice",
+          "[providers][unit]") {
+  using T = chipmunk::config::SettingType;
+  ProviderInfo i = info("alpha");
+  i.settings = {setting("token", T::kSecret, "", true)};
+  ProviderRegistry registry;
+  registry.add(i);
+  chipmunk::config::AccountConfig account;
+  account.section = "alpha:work";
+  account.provider = "alpha";
+  account.settings = {{"token", ""}};
+  account.where = "x.ini:3";
+  const std::vector<std::pair<std::string, Record>> records = {
+      {"alpha:work", {"home", "home", "example.com", RecordType::A}}};
+  std::vector<std::string> errors = {"x.ini: missing required setting [alpha:work] token"};
+  buildProviders(registry, {account}, records, HttpOptions(), errors);
+  CHECK(errors.size() == 1);
+  errors.clear();  // present but empty: the loader said nothing, the registry says it
+  buildProviders(registry, {account}, records, HttpOptions(), errors);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "x.ini:3: [alpha:work] token is required");
+}
+
 TEST_CASE("Registry: a preset shows its own settings and defaults and fixes the rest",
           "[providers][unit]") {
   using T = chipmunk::config::SettingType;

@@ -120,7 +120,7 @@ ProviderInfo duckdnsProvider() {
   using T = config::SettingType;
   ProviderInfo info;
   info.name = "duckdns";
-  info.description = "DuckDNS (NAME.duckdns.org), A and AAAA";
+  info.description = "DuckDNS (NAME.duckdns.org)";
   info.documentation = "https://www.duckdns.org/spec.jsp";
   info.settings = {
       {"", "token", T::kSecret, "", "The account token shown on duckdns.org.", true},

@@ -25,10 +25,18 @@ class Dyndns2Provider final : public DnsProvider {
         username_(context.get("username")),
         password_(context.get("password")),
         ipv6Param_(config::lowercase(context.get("ipv6_param"))),
+        path_(context.get("path")),
         http_(context.http) {
     if (server_.rfind("http://", 0) != 0 && server_.rfind("https://", 0) != 0) {
       throw std::invalid_argument("[" + context.section +
                                   "] server must be an http:// or https:// URL");
+    }
+    if (path_.empty()) {
+      path_ = "/nic/update";
+    }
+    if (path_[0] != '/' || path_.find_first_of(" #") != std::string::npos) {
+      throw std::invalid_argument("[" + context.section +
+                                  "] path must start with / (and hold no space or #)");
     }
     while (server_.back() == '/') {
       server_.pop_back();
@@ -57,8 +65,9 @@ class Dyndns2Provider final : public DnsProvider {
       }
     }
     const std::string param = ip.isV6() && ipv6Param_ == "myipv6" ? "myipv6" : "myip";
-    req.url = server_ + "/nic/update?hostname=" + urlEncode(record.fqdn()) + "&" + param + "=" +
-              urlEncode(value);
+    // A path with a query of its own (OVH's /nic/update?system=dyndns) keeps it.
+    req.url = server_ + path_ + (path_.find('?') == std::string::npos ? "?" : "&") +
+              "hostname=" + urlEncode(record.fqdn()) + "&" + param + "=" + urlEncode(value);
     req.basicAuth = std::make_pair(username_, password_);
     const HttpResponse resp = http_.perform(req);
     const std::string code =
@@ -103,6 +112,7 @@ class Dyndns2Provider final : public DnsProvider {
   std::string username_;
   std::string password_;
   std::string ipv6Param_;
+  std::string path_;
   HttpClient http_;
   std::map<std::string, std::pair<std::string, std::string>> last_;  // fqdn -> accepted v4, v6
 };
@@ -130,6 +140,9 @@ ProviderInfo dyndns2Provider() {
        0,
        0,
        {"myip", "myipv6", "combined"}},
+      {"", "path", T::kString, "/nic/update",
+       "Update path, with a query of its own if the server needs one "
+       "(/nic/update?system=dyndns); ddclient calls it script."},
   };
   info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
     return std::make_unique<Dyndns2Provider>(context);

@@ -1,6 +1,8 @@
 #include "provider.hpp"
 
 #include <algorithm>
+#include <climits>
+#include <sstream>
 #include <stdexcept>
 
 namespace chipmunk::providers {
@@ -73,7 +75,122 @@ void ProviderRegistry::add(ProviderInfo info) {
       info.name.find(':') != std::string::npos || !info.create) {
     throw std::logic_error("provider registration is incomplete or misnamed: " + info.name);
   }
+  for (auto& s : info.settings) {
+    const bool numeric =
+        s.type == config::SettingType::kInteger || s.type == config::SettingType::kSeconds;
+    if (numeric && s.min == 0 && s.max == 0) {
+      s.max = INT_MAX;  // declared without a range: any value >= 0
+    }
+  }
   providers_.push_back(std::move(info));
+}
+
+std::unique_ptr<DnsProvider> makeProvider(const ProviderInfo& info, ProviderContext context) {
+  for (const auto& s : info.settings) {
+    const std::string key = config::lowercase(s.key);
+    auto it = context.settings.find(key);
+    if (it == context.settings.end() || it->second.empty()) {
+      if (s.required) {
+        throw std::invalid_argument("[" + context.section + "] " + s.key + " is required");
+      }
+      context.settings[key] = s.defaultValue;
+    }
+  }
+  for (const auto& record : context.records) {
+    if ((record.type == RecordType::A && !info.ipv4) ||
+        (record.type == RecordType::AAAA && !info.ipv6)) {
+      throw std::invalid_argument("[" + context.section + "] " + info.name + " cannot keep " +
+                                  toString(record.type) + " records (record " + record.name + ")");
+    }
+  }
+  return info.create(context);
+}
+
+ProviderInfo preset(const ProviderInfo& base, const PresetSpec& spec) {
+  const auto declared = [&base](const std::string& key) -> const config::SettingSpec* {
+    for (const auto& s : base.settings) {
+      if (s.key == key) {
+        return &s;
+      }
+    }
+    throw std::logic_error("preset " + base.name + "/" + key + ": no such setting");
+  };
+  ProviderInfo info;
+  info.name = spec.name;
+  info.description = spec.description;
+  info.documentation = spec.documentation;
+  info.ipv4 = spec.ipv4;
+  info.ipv6 = spec.ipv6;
+  info.presetOf = base.name;
+  std::map<std::string, std::string> hidden;  // key -> value
+  for (const auto& s : base.settings) {
+    hidden[s.key] = s.defaultValue;
+  }
+  for (const auto& [key, value] : spec.fixed) {
+    declared(key);
+    hidden[key] = value;
+  }
+  for (const auto& p : spec.settings) {
+    config::SettingSpec s = *declared(p.key);
+    if (!p.defaultValue.empty()) {
+      s.defaultValue = p.defaultValue;
+      s.required = false;
+    }
+    s.required = s.required || p.required;
+    if (!p.help.empty()) {
+      s.help = p.help;
+    }
+    info.settings.push_back(s);
+    hidden.erase(p.key);
+  }
+  info.create = [create = base.create, hidden](const ProviderContext& context) {
+    ProviderContext full = context;
+    for (const auto& [key, value] : hidden) {
+      full.settings[key] = value;
+    }
+    return create(full);
+  };
+  return info;
+}
+
+namespace {
+
+std::string yesNo(bool b) {
+  return b ? "yes" : "no";
+}
+
+}  // namespace
+
+std::string markdownTable(const ProviderRegistry& registry) {
+  std::string out =
+      "| provider | service | A | AAAA | API documentation |\n|---|---|---|---|---|\n";
+  for (const auto& p : registry.all()) {
+    out += "| `" + p.name + "` | " + p.description + " | " + yesNo(p.ipv4) + " | " + yesNo(p.ipv6) +
+           " | " + p.documentation + " |\n";
+  }
+  return out;
+}
+
+std::string textTable(const ProviderRegistry& registry) {
+  size_t nameWidth = 8;
+  size_t serviceWidth = 7;
+  for (const auto& p : registry.all()) {
+    nameWidth = std::max(nameWidth, p.name.size());
+    serviceWidth = std::max(serviceWidth, p.description.size());
+  }
+  std::ostringstream out;
+  const auto row = [&](const std::string& name, const std::string& service, const std::string& a,
+                       const std::string& aaaa, const std::string& doc) {
+    out << name << std::string(nameWidth - name.size() + 2, ' ') << service
+        << std::string(serviceWidth - service.size() + 2, ' ') << a
+        << std::string(5 - a.size(), ' ') << aaaa << std::string(6 - aaaa.size(), ' ') << doc
+        << "\n";
+  };
+  row("PROVIDER", "SERVICE", "A", "AAAA", "API DOCUMENTATION");
+  for (const auto& p : registry.all()) {
+    row(p.name, p.description, yesNo(p.ipv4), yesNo(p.ipv6), p.documentation);
+  }
+  return out.str();
 }
 
 const ProviderInfo* ProviderRegistry::find(const std::string& name) const {
@@ -142,9 +259,20 @@ std::map<std::string, std::unique_ptr<DnsProvider>> buildProviders(
       continue;
     }
     try {
-      built[account.section] = info->create(context);
+      built[account.section] = makeProvider(*info, context);
     } catch (const std::exception& e) {
-      errors.push_back(account.where + ": " + e.what());
+      // A required setting the file leaves out was reported by the loader already
+      // ("missing required setting [section] key"); say it once.
+      const std::string message = e.what();
+      const auto said = std::find_if(errors.begin(), errors.end(), [&](const std::string& x) {
+        const std::string missing = "missing required setting [" + account.section + "] ";
+        const auto at = x.find(missing);
+        return at != std::string::npos && message.find("] " + x.substr(at + missing.size()) +
+                                                       " is required") != std::string::npos;
+      });
+      if (said == errors.end()) {
+        errors.push_back(account.where + ": " + message);
+      }
     }
   }
   return built;

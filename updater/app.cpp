@@ -26,7 +26,7 @@ constexpr const char* kDefaultConfig = "/etc/chipmunk/chipmunk-updater.ini";
 
 void usage(std::ostream& out) {
   out << "Usage: chipmunk-updater [--config FILE] [--once] [--daemon] [--check-config]\n"
-         "                        [--force] [--version] [--help]\n"
+         "                        [--force] [--list-providers] [--version] [--help]\n"
          "\n"
          "Discovers this machine's public address and keeps DNS records pointing at it.\n"
          "\n"
@@ -39,6 +39,8 @@ void usage(std::ostream& out) {
          "  --check-config  validate the configuration, print every problem, exit\n"
          "  --force         push every record even when the state says it is current\n"
          "  --help-config   list every fixed setting with its default and meaning\n"
+         "  --list-providers  list the providers: name, service, A/AAAA, API documentation\n"
+         "                  (--list-providers=markdown: the table the docs include)\n"
          "  --version       print the version\n"
          "\n"
          "Signals (daemon): SIGUSR1 reopens the log file (inadyn uses SIGUSR1 to force an\n"
@@ -288,6 +290,12 @@ int runMain(int argc, char** argv) {
                 << config::updaterSchema(providerDecls(providers::ProviderRegistry::builtin()),
                                          sample)
                        .reference();
+      return 0;
+    } else if (arg == "--list-providers") {
+      std::cout << providers::textTable(providers::ProviderRegistry::builtin());
+      return 0;
+    } else if (arg == "--list-providers=markdown") {
+      std::cout << providers::markdownTable(providers::ProviderRegistry::builtin());
       return 0;
     } else if (arg == "--version") {
       std::cout << versionLine("chipmunk-updater") << "\n";

@@ -1,5 +1,9 @@
 // docs/PROVIDERS.md lists every provider and every setting each one declares (the single
-// declaration in providers/<name>.cpp), and nothing that is not declared.
+// declaration in providers/<name>.cpp), and nothing that is not declared; the provider tables
+// of README.md, docs/PROVIDERS.md and docs/UPDATER.md are the registry's own; every provider
+// has a documentation link and a test against a fake.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include <regex>
@@ -27,7 +31,7 @@ std::string section(const std::string& doc, const std::string& title) {
 // Keys in the first column of the section's tables: "| `key` |".
 std::set<std::string> tableKeys(const std::string& text) {
   std::set<std::string> keys;
-  static const std::regex row("\\n\\| `([a-z0-9_]+)` \\|");
+  static const std::regex row("\\n\\| `([a-z0-9_-]+)` \\|");
   for (std::sregex_iterator it(text.begin(), text.end(), row), end; it != end; ++it) {
     keys.insert((*it)[1]);
   }
@@ -35,6 +39,22 @@ std::set<std::string> tableKeys(const std::string& text) {
 }
 
 const std::string kDoc = std::string(CHIPMUNK_SOURCE_DIR) + "/docs/PROVIDERS.md";
+
+// The text between the generated-table markers, or "(no markers)".
+std::string generatedTable(const std::string& doc) {
+  const auto begin = doc.find(kTableBegin);
+  const auto end = doc.find(kTableEnd);
+  if (begin == std::string::npos || end == std::string::npos || end < begin) {
+    return "(no markers)";
+  }
+  const auto start = begin + std::string(kTableBegin).size() + 1;
+  return doc.substr(start, end - start);
+}
+
+bool fileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
 
 }  // namespace
 
@@ -78,5 +98,47 @@ TEST_CASE("ProvidersDoc: the record settings table matches the record schema",
   // The keys every provider section accepts are named in the text.
   for (const auto& s : commonProviderSettings()) {
     CHECK(doc.find("`" + s.key + "`") != std::string::npos);
+  }
+}
+
+TEST_CASE("ProvidersDoc: the provider tables of the README and docs are the registry's",
+          "[providers][unit]") {
+  // Fix: scripts/update-updater-doc.sh (after building chipmunk-updater).
+  const std::string expected = markdownTable(ProviderRegistry::builtin());
+  for (const char* doc : {"/README.md", "/docs/PROVIDERS.md", "/docs/UPDATER.md"}) {
+    INFO(doc << ": run scripts/update-updater-doc.sh");
+    CHECK(generatedTable(chipmunk::test::readFile(std::string(CHIPMUNK_SOURCE_DIR) + doc)) ==
+          expected);
+  }
+}
+
+TEST_CASE("ProvidersDoc: every provider has an API link, a service name and a tested fake",
+          "[providers][unit]") {
+  const std::string tests = std::string(CHIPMUNK_SOURCE_DIR) + "/tests/providers/";
+  for (const auto& p : ProviderRegistry::builtin().all()) {
+    INFO("provider " << p.name);
+    // The API's documentation, or ours for a contract of our own (the url provider).
+    CHECK((p.documentation.rfind("https://", 0) == 0 ||
+           p.documentation == "docs/PROVIDERS.md#" + p.name));
+    CHECK_FALSE(p.description.empty());
+    CHECK(p.description.find('|') == std::string::npos);  // it goes into a Markdown table
+    CHECK((p.ipv4 || p.ipv6));
+    if (p.presetOf.empty()) {
+      CHECK(fileExists(tests + p.name + "_test.cpp"));
+    } else {
+      // A preset is tested by name beside the others of its protocol.
+      const std::string presets =
+          chipmunk::test::readFile(tests + p.presetOf + "_presets_test.cpp");
+      CHECK(presets.find("\"" + p.name + "\"") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("ProvidersDoc: --list-providers' plain table names every provider", "[providers][unit]") {
+  const std::string text = textTable(ProviderRegistry::builtin());
+  for (const auto& p : ProviderRegistry::builtin().all()) {
+    INFO("provider " << p.name);
+    CHECK(text.find("\n" + p.name + " ") != std::string::npos);
+    CHECK(text.find(p.documentation) != std::string::npos);
   }
 }

@@ -7,6 +7,7 @@
 #include "api_instance.hpp"
 #include "fake_linode.hpp"
 #include "process.hpp"
+#include "provider.hpp"
 #include "temp_dir.hpp"
 
 using namespace chipmunk::test;
@@ -88,6 +89,20 @@ TEST_CASE("chipmunk-updater: --version, --help and bad arguments", "[updater][in
   CHECK(runCommand({CHIPMUNK_UPDATER_BIN, "--config", dir.file("missing.ini"), "--once"},
                    dir.file("o"), dir.file("e")) == 2);
   CHECK(readFile(dir.file("e")).find("missing.ini: cannot open") != std::string::npos);
+}
+
+TEST_CASE("chipmunk-updater: --list-providers prints the registry, plain or as Markdown",
+          "[updater][integration]") {
+  TempDir dir;
+  REQUIRE(runCommand({CHIPMUNK_UPDATER_BIN, "--list-providers"}, dir.file("o"), dir.file("e")) ==
+          0);
+  CHECK(readFile(dir.file("o")) ==
+        chipmunk::providers::textTable(chipmunk::providers::ProviderRegistry::builtin()));
+  CHECK(readFile(dir.file("o")).find("\ncloudflare ") != std::string::npos);
+  REQUIRE(runCommand({CHIPMUNK_UPDATER_BIN, "--list-providers=markdown"}, dir.file("md"),
+                     dir.file("e")) == 0);
+  CHECK(readFile(dir.file("md")) ==
+        chipmunk::providers::markdownTable(chipmunk::providers::ProviderRegistry::builtin()));
 }
 
 TEST_CASE("chipmunk-updater: --check-config prints every error as file:line, exit 2",

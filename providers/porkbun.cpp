@@ -1,0 +1,244 @@
+// Porkbun DNS through the Porkbun API v3.
+//   Reference: https://porkbun.com/api/json/v3/documentation
+//   Endpoint:  https://api.porkbun.com/api/json/v3 (every call is a POST with a JSON body that
+//              carries "apikey" and "secretapikey")
+//   Ping:      POST /ping -> {"status":"SUCCESS","yourIp":"..."} (checks the keys)
+//   Retrieve:  POST /dns/retrieveByNameType/DOMAIN/TYPE[/SUBDOMAIN]
+//              -> {"status":"SUCCESS","records":[{"id","name","type","content","ttl","prio",
+//              "notes"}]} (numbers as strings)
+//   Edit:      POST /dns/edit/DOMAIN/ID {name, type, content, ttl, prio, notes}: a full
+//              replacement, so the record's ttl, prio and notes are sent back as they were
+//   Create:    POST /dns/create/DOMAIN {name, type, content, ttl} -> {"status":"SUCCESS","id":N}
+//   Errors:    {"status":"ERROR","message":"..."}, usually with HTTP 400; the API must be
+//              enabled per domain ("API ACCESS" toggle), else the domain's calls fail.
+// The record is read before it is written: an unchanged address sends nothing (Porkbun
+// answers an edit that changes nothing with an error).
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <stdexcept>
+
+#include "json.hpp"
+#include "provider.hpp"
+
+namespace chipmunk::providers {
+namespace {
+
+constexpr const char* kDefaultEndpoint = "https://api.porkbun.com/api/json/v3";
+
+struct Reply {
+  bool success = false;
+  std::string message;  // the API's, cut to 200 characters
+  rapidjson::Document doc;
+};
+
+Reply parseReply(const std::string& body) {
+  Reply r;
+  std::string error;
+  if (!json::parse(r.doc, body, error) || !r.doc.IsObject()) {
+    return r;
+  }
+  const auto status = r.doc.FindMember("status");
+  r.success = status != r.doc.MemberEnd() && status->value.IsString() &&
+              std::string(status->value.GetString()) == "SUCCESS";
+  const auto message = r.doc.FindMember("message");
+  if (message != r.doc.MemberEnd() && message->value.IsString()) {
+    r.message = std::string(message->value.GetString()).substr(0, 200);
+  }
+  return r;
+}
+
+std::string text(const rapidjson::Value& object, const char* key) {
+  const auto it = object.FindMember(key);
+  if (it == object.MemberEnd()) {
+    return {};
+  }
+  if (it->value.IsString()) {
+    return it->value.GetString();
+  }
+  if (it->value.IsInt64()) {
+    return std::to_string(it->value.GetInt64());
+  }
+  return {};
+}
+
+bool contains(const std::string& haystack, const char* needle) {
+  return config::lowercase(haystack).find(needle) != std::string::npos;
+}
+
+class PorkbunProvider final : public DnsProvider {
+ public:
+  explicit PorkbunProvider(const ProviderContext& context)
+      : apiKey_(context.get("api_key")),
+        secretKey_(context.get("secret_api_key")),
+        endpoint_(context.get("endpoint")),
+        createMissing_(context.getBool("create_missing")),
+        http_(context.http) {
+    while (!endpoint_.empty() && endpoint_.back() == '/') {
+      endpoint_.pop_back();
+    }
+    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
+      throw std::invalid_argument("[" + context.section +
+                                  "] endpoint must be an http:// or https:// URL");
+    }
+    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
+  }
+
+  // DnsProvider
+  UpdateResult prepare() override {
+    HttpResponse resp;
+    const Reply reply = call("/ping", {}, resp);
+    if (!resp.transportOk() || resp.status != 200 || !reply.success) {
+      return failure(resp, reply, "ping");
+    }
+    return outcome(UpdateStatus::Unchanged, "keys accepted");
+  }
+
+  UpdateResult update(const Record& record, const IpAddress& ip) override {
+    const std::string domain = config::lowercase(record.domain);
+    const std::string sub = config::lowercase(record.host);
+    const std::string type = toString(record.type);
+    HttpResponse resp;
+    Reply reply = call("/dns/retrieveByNameType/" + urlEncode(domain) + "/" + type +
+                           (sub.empty() ? "" : "/" + urlEncode(sub)),
+                       {}, resp);
+    if (!resp.transportOk() || resp.status != 200 || !reply.success) {
+      return failure(resp, reply, "retrieve");
+    }
+    const auto records = reply.doc.FindMember("records");
+    if (records == reply.doc.MemberEnd() || !records->value.IsArray()) {
+      return outcome(UpdateStatus::Failed, "retrieve: reply has no records array");
+    }
+    const rapidjson::Value* found = nullptr;
+    for (const auto& item : records->value.GetArray()) {
+      if (item.IsObject() && !text(item, "id").empty() && text(item, "type") == type) {
+        found = &item;
+        break;
+      }
+    }
+    const std::string content = ip.toString();
+    if (found == nullptr) {
+      if (!createMissing_) {
+        return outcome(UpdateStatus::NotFound,
+                       "no " + type + " record " + record.fqdn() + " (create_missing = no)");
+      }
+      std::vector<std::pair<std::string, std::string>> fields = {
+          {"name", sub}, {"type", type}, {"content", content}};
+      if (ttl_ > 0) {
+        fields.emplace_back("ttl", std::to_string(ttl_));
+      }
+      reply = call("/dns/create/" + urlEncode(domain), fields, resp);
+      if (!resp.transportOk() || resp.status != 200 || !reply.success) {
+        return failure(resp, reply, "create");
+      }
+      return outcome(UpdateStatus::Updated, "record created -> " + content);
+    }
+    const std::string ttl = ttl_ > 0 ? std::to_string(ttl_) : text(*found, "ttl");
+    if (text(*found, "content") == content && ttl == text(*found, "ttl")) {
+      return outcome(UpdateStatus::Unchanged, "record already points at " + content);
+    }
+    const std::string id = text(*found, "id");
+    // A full replacement: everything the record had goes back, the address changed.
+    const std::vector<std::pair<std::string, std::string>> fields = {
+        {"name", sub},
+        {"type", type},
+        {"content", content},
+        {"ttl", ttl},
+        {"prio", text(*found, "prio")},
+        {"notes", text(*found, "notes")}};
+    reply = call("/dns/edit/" + urlEncode(domain) + "/" + urlEncode(id), fields, resp);
+    if (!resp.transportOk() || resp.status != 200 || !reply.success) {
+      return failure(resp, reply, "edit");
+    }
+    return outcome(UpdateStatus::Updated, "record " + id + " -> " + content);
+  }
+
+ private:
+  Reply call(const std::string& path,
+             const std::vector<std::pair<std::string, std::string>>& fields, HttpResponse& resp) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("apikey");
+    w.String(apiKey_.c_str());
+    w.Key("secretapikey");
+    w.String(secretKey_.c_str());
+    for (const auto& [key, value] : fields) {
+      if (key == "prio" && value.empty()) {
+        continue;
+      }
+      w.Key(key.c_str());
+      w.String(value.c_str());
+    }
+    w.EndObject();
+    HttpRequest req;
+    req.method = "POST";
+    req.url = endpoint_ + path;
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.headers.emplace_back("Accept", "application/json");
+    req.body = buf.GetString();
+    resp = http_.perform(req);
+    return parseReply(resp.body);
+  }
+
+  // Errors come as {"status":"ERROR","message":...}, mostly with HTTP 400: the message tells
+  // a refused key and an unknown domain from the rest.
+  static UpdateResult failure(const HttpResponse& resp, const Reply& reply,
+                              const std::string& what) {
+    UpdateResult r = classifyHttpFailure(resp, what);
+    if (!resp.transportOk()) {
+      return r;
+    }
+    if (resp.status == 200) {
+      r.status = UpdateStatus::Failed;
+      r.detail = what + ": " + (reply.message.empty() ? "unexpected reply" : "status ERROR");
+    }
+    const std::string& m = reply.message;
+    if (contains(m, "api key") || contains(m, "not opted in") || contains(m, "api access")) {
+      r.status = UpdateStatus::AuthFailed;
+      r.stop = true;
+    } else if (contains(m, "invalid domain") || contains(m, "domain not found")) {
+      r.status = UpdateStatus::NotFound;
+      r.stop = true;
+    } else if (contains(m, "rate limit") && r.status == UpdateStatus::Failed) {
+      r.status = UpdateStatus::RetryLater;
+    }
+    if (!m.empty()) {
+      r.detail += " (" + m + ")";
+    }
+    return r;
+  }
+
+  std::string apiKey_;
+  std::string secretKey_;
+  std::string endpoint_;
+  bool createMissing_ = false;
+  long long ttl_ = 0;
+  HttpClient http_;
+};
+
+}  // namespace
+
+ProviderInfo porkbunProvider() {
+  using T = config::SettingType;
+  ProviderInfo info;
+  info.name = "porkbun";
+  info.description = "Porkbun DNS, API v3";
+  info.documentation = "https://porkbun.com/api/json/v3/documentation";
+  info.settings = {
+      {"", "api_key", T::kSecret, "", "API key (pk1_...), with API ACCESS on for the domain.",
+       true},
+      {"", "secret_api_key", T::kSecret, "", "Secret API key (sk1_...).", true},
+      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
+      {"", "ttl", T::kSeconds, "0", "TTL to set (600 s or more); 0: keep the record's.", false, 0,
+       86400},
+      {"", "create_missing", T::kBool, "no", "Create the record when the domain lacks it."},
+  };
+  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
+    return std::make_unique<PorkbunProvider>(context);
+  };
+  return info;
+}
+
+}  // namespace chipmunk::providers

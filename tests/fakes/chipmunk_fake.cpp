@@ -1,0 +1,193 @@
+// chipmunk-fake: runs one provider's fake API (tests/support/fake_*.hpp) on 127.0.0.1 until
+// Ctrl-C, seeded with example.com records, and prints the provider section that points
+// chipmunk-updater at it, for manual trials with --once. Not installed; built with the tests.
+//   build/tests/chipmunk-fake porkbun
+#include <signal.h>
+#include <unistd.h>
+
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "fake_desec.hpp"
+#include "fake_digitalocean.hpp"
+#include "fake_duckdns.hpp"
+#include "fake_dyndns2.hpp"
+#include "fake_gandi.hpp"
+#include "fake_godaddy.hpp"
+#include "fake_hetzner.hpp"
+#include "fake_ionos.hpp"
+#include "fake_porkbun.hpp"
+#include "fake_vultr.hpp"
+
+using namespace chipmunk::test;
+
+namespace {
+
+volatile sig_atomic_t stop = 0;
+
+void onSignal(int) {
+  stop = 1;
+}
+
+// A running fake (kept alive by the holder) and the INI section that uses it.
+struct Running {
+  std::shared_ptr<void> fake;
+  std::string section;
+};
+
+const char* kRecord =
+    "[record:home]\nprovider = %s\nhost = home\ndomain = example.com\ntype = both\n";
+
+std::string record(const std::string& provider) {
+  std::string r = kRecord;
+  r.replace(r.find("%s"), 2, provider);
+  return r;
+}
+
+const std::map<std::string, std::function<Running()>> kFakes = {
+    {"porkbun",
+     [] {
+       auto f = std::make_shared<FakePorkbun>();
+       f->addDomain("example.com");
+       f->addRecord("example.com", {"", "home.example.com", "A", "192.0.2.1", "600", "0", ""});
+       f->addRecord("example.com", {"", "home.example.com", "AAAA", "2001:db8::1", "600", "0", ""});
+       return Running{f, "[porkbun]\napi_key = pk1_test\nsecret_api_key = sk1_test\nendpoint = " +
+                             f->endpoint() + "\n" + record("porkbun")};
+     }},
+    {"digitalocean",
+     [] {
+       auto f = std::make_shared<FakeDigitalOcean>();
+       f->addDomain("example.com");
+       FakeDigitalOcean::DnsRecord a;
+       a.type = "A";
+       a.name = "home";
+       a.data = "192.0.2.1";
+       f->addRecord("example.com", a);
+       a.type = "AAAA";
+       a.data = "2001:db8::1";
+       f->addRecord("example.com", a);
+       return Running{f, "[digitalocean]\napi_token = do-test-token\nendpoint = " + f->endpoint() +
+                             "\n" + record("digitalocean")};
+     }},
+    {"desec",
+     [] {
+       auto f = std::make_shared<FakeDesec>();
+       f->addDomain("example.com");
+       f->setRRset("example.com", "home", "A", {3600, {"192.0.2.1"}});
+       f->setRRset("example.com", "home", "AAAA", {3600, {"2001:db8::1"}});
+       return Running{
+           f, "[desec]\ntoken = desec-token\nendpoint = " + f->endpoint() + "\n" + record("desec")};
+     }},
+    {"gandi",
+     [] {
+       auto f = std::make_shared<FakeGandi>();
+       f->addDomain("example.com");
+       f->setRRset("example.com", "home", "A", {300, {"192.0.2.1"}});
+       f->setRRset("example.com", "home", "AAAA", {300, {"2001:db8::1"}});
+       return Running{
+           f, "[gandi]\ntoken = gandi-pat\nendpoint = " + f->endpoint() + "\n" + record("gandi")};
+     }},
+    {"vultr",
+     [] {
+       auto f = std::make_shared<FakeVultr>();
+       f->addDomain("example.com");
+       FakeVultr::DnsRecord a;
+       a.domain = "example.com";
+       a.type = "A";
+       a.name = "home";
+       a.data = "192.0.2.1";
+       f->addRecord(a);
+       a.type = "AAAA";
+       a.data = "2001:db8::1";
+       f->addRecord(a);
+       return Running{
+           f, "[vultr]\napi_key = vultr-key\nendpoint = " + f->endpoint() + "\n" + record("vultr")};
+     }},
+    {"godaddy",
+     [] {
+       auto f = std::make_shared<FakeGoDaddy>();
+       f->addDomain("example.com");
+       f->setRecords("example.com", "A", "home", {{"192.0.2.1", 600}});
+       f->setRecords("example.com", "AAAA", "home", {{"2001:db8::1", 600}});
+       return Running{f, "[godaddy]\napi_key = gd-key\napi_secret = gd-secret\nendpoint = " +
+                             f->endpoint() + "\n" + record("godaddy")};
+     }},
+    {"ionos",
+     [] {
+       auto f = std::make_shared<FakeIonos>();
+       f->addZone("example.com");
+       FakeIonos::DnsRecord a;
+       a.zone = "example.com";
+       a.name = "home.example.com";
+       a.type = "A";
+       a.content = "192.0.2.1";
+       f->addRecord(a);
+       a.type = "AAAA";
+       a.content = "2001:db8::1";
+       f->addRecord(a);
+       return Running{f, "[ionos]\napi_key = prefix.secret\nendpoint = " + f->endpoint() + "\n" +
+                             record("ionos")};
+     }},
+    {"hetzner",
+     [] {
+       auto f = std::make_shared<FakeHetzner>();
+       const std::string zone = f->addZone("example.com");
+       FakeHetzner::DnsRecord a;
+       a.zoneId = zone;
+       a.type = "A";
+       a.name = "home";
+       a.value = "192.0.2.1";
+       f->addRecord(a);
+       a.type = "AAAA";
+       a.value = "2001:db8::1";
+       f->addRecord(a);
+       return Running{f, "[hetzner]\napi_token = hetzner-token\nendpoint = " + f->endpoint() +
+                             "\n" + record("hetzner")};
+     }},
+    {"dyndns2",
+     [] {
+       auto f = std::make_shared<FakeDyndns2>("alice", "secret");
+       f->addHost("home.example.com");
+       return Running{f, "[dyndns2]\nserver = " + f->url() +
+                             "\nusername = alice\npassword = secret\n" + record("dyndns2")};
+     }},
+    {"duckdns",
+     [] {
+       auto f = std::make_shared<FakeDuckDns>();
+       f->addDomain("myhome");
+       return Running{f, "[duckdns]\ntoken = duck-token\nendpoint = " + f->endpoint() +
+                             "\n[record:home]\nprovider = duckdns\nhost = myhome\n"
+                             "domain = duckdns.org\ntype = both\n"};
+     }},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string name = argc == 2 ? argv[1] : "";
+  const auto it = kFakes.find(name);
+  if (it == kFakes.end()) {
+    std::cerr << "usage: chipmunk-fake PROVIDER\nproviders:";
+    for (const auto& [n, make] : kFakes) {
+      std::cerr << " " << n;
+    }
+    std::cerr << "\n(a dyndns2 preset: run dyndns2 and use its server in the preset's section)\n";
+    return 2;
+  }
+  ::signal(SIGINT, onSignal);
+  ::signal(SIGTERM, onSignal);
+  const Running running = it->second();
+  // Documentation addresses stand in for discovery (allow_private: they are not public).
+  std::cout << "; " << name << " fake running; Ctrl-C stops it. A config that uses it:\n"
+            << "[Global]\nallow_private = yes\nstate_dir = /tmp/chipmunk-fake-state\n"
+            << "[source:v4]\ntype = command\ncommand = echo 198.51.100.7\nfamily = ipv4\n"
+            << "[source:v6]\ntype = command\ncommand = echo 2001:db8::7\nfamily = ipv6\n"
+            << running.section << std::flush;
+  while (stop == 0) {
+    ::pause();
+  }
+  return 0;
+}

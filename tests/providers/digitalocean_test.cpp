@@ -1,0 +1,166 @@
+// The digitalocean provider against a fake of the DigitalOcean API v2 domain records
+// (tests/support/fake_digitalocean.hpp;
+// https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records).
+#include <catch2/catch.hpp>
+
+#include <ctime>
+#include <map>
+
+#include "fake_digitalocean.hpp"
+#include "provider.hpp"
+
+using namespace chipmunk::providers;
+using chipmunk::IpAddress;
+using chipmunk::test::FakeDigitalOcean;
+
+namespace {
+
+std::unique_ptr<DnsProvider> makeDo(const FakeDigitalOcean& fake, std::vector<Record> records,
+                                    std::map<std::string, std::string> extra = {}) {
+  ProviderContext context;
+  context.section = "digitalocean";
+  context.settings = {{"api_token", "do-test-token"}, {"endpoint", fake.endpoint()}};
+  for (const auto& [k, v] : extra) {
+    context.settings[k] = v;
+  }
+  context.records = std::move(records);
+  context.http.timeout = std::chrono::seconds(5);
+  return makeProvider(*ProviderRegistry::builtin().find("digitalocean"), context);
+}
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+FakeDigitalOcean::DnsRecord rec(const char* type, const char* name, const char* data,
+                                long long ttl = 1800, int priority = 0, const char* tag = "") {
+  FakeDigitalOcean::DnsRecord r;
+  r.type = type;
+  r.name = name;
+  r.data = data;
+  r.ttl = ttl;
+  r.priority = priority;
+  r.tag = tag;
+  return r;
+}
+
+const Record kHome{"home", "home", "example.com", RecordType::A};
+const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+const Record kApex{"apex", "", "example.com", RecordType::A};
+
+}  // namespace
+
+TEST_CASE("DigitalOcean: PATCHes only data, so ttl, priority and tag stay; then unchanged",
+          "[providers][unit]") {
+  FakeDigitalOcean fake;
+  fake.addDomain("example.com");
+  fake.addRecord("example.com", rec("A", "home", "192.0.2.1", 3600, 7, "keep-me"));
+  fake.addRecord("example.com", rec("AAAA", "home", "2001:db8::1"));
+  fake.addRecord("example.com", rec("A", "@", "192.0.2.9"));
+  auto p = makeDo(fake, {kHome, kHome6, kApex});
+  REQUIRE(p->prepare().ok());
+  const auto r = p->update(kHome, ip("198.51.100.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::Updated);
+  const auto a = fake.record("example.com", "A", "home");
+  REQUIRE(a);
+  CHECK(a->data == "198.51.100.7");
+  CHECK(a->ttl == 3600);
+  CHECK(a->priority == 7);
+  CHECK(a->tag == "keep-me");
+  CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7");
+  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "A", "@")->data == "198.51.100.8");
+  CHECK(fake.requests().front().param("name") == "home.example.com");
+}
+
+TEST_CASE("DigitalOcean: pages through a listing that ignores the name filter",
+          "[providers][unit]") {
+  FakeDigitalOcean fake;
+  fake.addDomain("example.com");
+  for (int i = 0; i < 6; ++i) {
+    fake.addRecord("example.com", rec("A", ("other" + std::to_string(i)).c_str(), "192.0.2.2"));
+  }
+  fake.addRecord("example.com", rec("A", "home", "192.0.2.1"));
+  fake.setPageSize(2);
+  fake.ignoreNameFilter(true);
+  auto p = makeDo(fake, {kHome});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "A", "home")->data == "198.51.100.7");
+  CHECK(fake.record("example.com", "A", "other0")->data == "192.0.2.2");
+  int gets = 0;
+  for (const auto& req : fake.requests()) {
+    gets += req.method == "GET" ? 1 : 0;
+  }
+  CHECK(gets == 4);
+}
+
+TEST_CASE("DigitalOcean: ttl, create_missing, a missing record and an unknown domain",
+          "[providers][unit]") {
+  FakeDigitalOcean fake;
+  fake.addDomain("example.com");
+  fake.addRecord("example.com", rec("A", "home", "198.51.100.7", 1800));
+  auto p = makeDo(fake, {kHome}, {{"ttl", "300"}});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "A", "home")->ttl == 300);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
+  CHECK(makeDo(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
+  auto creating = makeDo(fake, {nas}, {{"create_missing", "yes"}});
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
+  REQUIRE(fake.record("example.com", "AAAA", "nas"));
+  CHECK(fake.record("example.com", "AAAA", "nas")->data == "2001:db8::5");
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
+  const Record elsewhere{"e", "home", "unknown.example", RecordType::A};
+  const auto r = p->update(elsewhere, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::NotFound);
+  CHECK(r.detail.find("not_found") != std::string::npos);
+}
+
+TEST_CASE("DigitalOcean: a refused token is auth-failed and never shown", "[providers][unit]") {
+  FakeDigitalOcean fake("the-real-token");
+  fake.addDomain("example.com");
+  const auto r = makeDo(fake, {kHome})->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.detail.find("unauthorized") != std::string::npos);
+  CHECK(r.detail.find("do-test-token") == std::string::npos);
+  CHECK_THROWS_WITH(makeDo(fake, {kHome}, {{"api_token", ""}}),
+                    "[digitalocean] api_token is required");
+}
+
+TEST_CASE("DigitalOcean: 429 with Retry-After or ratelimit-reset, 5xx, malformed, oversized",
+          "[providers][unit]") {
+  FakeDigitalOcean fake;
+  fake.addDomain("example.com");
+  fake.addRecord("example.com", rec("A", "home", "192.0.2.1"));
+  auto p = makeDo(fake, {kHome});
+  const std::string limited = R"({"id":"too_many_requests","message":"API Rate limit exceeded."})";
+  fake.failNext(429, limited, {{"Retry-After", "45"}});
+  auto r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK(r.retryAfter == std::chrono::seconds(45));
+  fake.failNext(429, limited, {{"ratelimit-reset", std::to_string(std::time(nullptr) + 600)}});
+  r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  REQUIRE(r.retryAfter);
+  CHECK(*r.retryAfter >= std::chrono::seconds(590));
+  CHECK(*r.retryAfter <= std::chrono::seconds(600));
+  fake.failNext(429, limited);
+  r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK_FALSE(r.retryAfter);
+  fake.failNext(500, R"({"id":"server_error","message":"Server Error"})");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  fake.failNext(200, R"({"domain_records":[{"id":)");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, R"({"domain_records":{"id":1}})");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, std::string(100000, '{'));
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+}

@@ -1,0 +1,133 @@
+// The gandi provider against a fake of the Gandi LiveDNS API v5
+// (tests/support/fake_gandi.hpp; https://api.gandi.net/docs/livedns/).
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "fake_gandi.hpp"
+#include "provider.hpp"
+
+using namespace chipmunk::providers;
+using chipmunk::IpAddress;
+using chipmunk::test::FakeGandi;
+
+namespace {
+
+std::unique_ptr<DnsProvider> makeGandi(const FakeGandi& fake, std::vector<Record> records,
+                                       std::map<std::string, std::string> extra = {}) {
+  ProviderContext context;
+  context.section = "gandi";
+  context.settings = {{"token", "gandi-pat"}, {"endpoint", fake.endpoint()}};
+  for (const auto& [k, v] : extra) {
+    context.settings[k] = v;
+  }
+  context.records = std::move(records);
+  context.http.timeout = std::chrono::seconds(5);
+  return makeProvider(*ProviderRegistry::builtin().find("gandi"), context);
+}
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+FakeGandi::RRset set(long long ttl, std::vector<std::string> values) {
+  FakeGandi::RRset s;
+  s.ttl = ttl;
+  s.values = std::move(values);
+  return s;
+}
+
+const Record kHome{"home", "home", "example.com", RecordType::A};
+const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+const Record kApex{"apex", "", "example.com", RecordType::A};
+
+}  // namespace
+
+TEST_CASE("Gandi: PUTs the RRset with its own TTL, A, AAAA and apex, then unchanged",
+          "[providers][unit]") {
+  FakeGandi fake;
+  fake.addDomain("example.com");
+  fake.setRRset("example.com", "home", "A", set(300, {"192.0.2.1"}));
+  fake.setRRset("example.com", "home", "AAAA", set(1800, {"2001:db8::1"}));
+  fake.setRRset("example.com", "@", "A", set(10800, {"192.0.2.9"}));
+  auto p = makeGandi(fake, {kHome, kHome6, kApex});
+  REQUIRE(p->prepare().ok());
+  const auto r = p->update(kHome, ip("198.51.100.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::Updated);
+  CHECK(fake.rrset("example.com", "home", "A")->values == std::vector<std::string>{"198.51.100.7"});
+  CHECK(fake.rrset("example.com", "home", "A")->ttl == 300);  // not reset to 10800
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
+  CHECK(fake.rrset("example.com", "home", "AAAA")->ttl == 1800);
+  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  CHECK(fake.rrset("example.com", "@", "A")->values == std::vector<std::string>{"198.51.100.8"});
+  CHECK(fake.requests().back().path == "/v5/livedns/domains/example.com/records/@/A");
+}
+
+TEST_CASE("Gandi: ttl, create_missing, a missing RRset and an unknown domain",
+          "[providers][unit]") {
+  FakeGandi fake;
+  fake.addDomain("example.com");
+  fake.setRRset("example.com", "home", "A", set(10800, {"198.51.100.7"}));
+  auto p = makeGandi(fake, {kHome}, {{"ttl", "600"}});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.rrset("example.com", "home", "A")->ttl == 600);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
+  const auto missing = makeGandi(fake, {nas})->update(nas, ip("2001:db8::5"));
+  CHECK(missing.status == UpdateStatus::NotFound);
+  CHECK(missing.detail.find("Can't find the DNS record") != std::string::npos);
+  CHECK_FALSE(fake.rrset("example.com", "nas", "AAAA"));
+  auto creating = makeGandi(fake, {nas}, {{"create_missing", "yes"}});
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
+  REQUIRE(fake.rrset("example.com", "nas", "AAAA"));
+  CHECK(fake.rrset("example.com", "nas", "AAAA")->ttl == 10800);
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
+  const Record other{"o", "home", "other.example", RecordType::A};
+  CHECK(creating->update(other, ip("198.51.100.7")).status == UpdateStatus::NotFound);
+}
+
+TEST_CASE("Gandi: a refused or under-privileged token is auth-failed and never shown",
+          "[providers][unit]") {
+  FakeGandi fake("real-pat");
+  fake.addDomain("example.com");
+  auto r = makeGandi(fake, {kHome})->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.detail.find("gandi-pat") == std::string::npos);
+  FakeGandi limited;
+  limited.addDomain("example.com", false);
+  r = makeGandi(limited, {kHome})->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.detail.find("Access was denied") != std::string::npos);
+  CHECK_THROWS_WITH(makeGandi(fake, {kHome}, {{"token", ""}}), "[gandi] token is required");
+}
+
+TEST_CASE("Gandi: 429 with and without Retry-After, 5xx, malformed and oversized",
+          "[providers][unit]") {
+  FakeGandi fake;
+  fake.addDomain("example.com");
+  fake.setRRset("example.com", "home", "A", set(300, {"192.0.2.1"}));
+  auto p = makeGandi(fake, {kHome});
+  const std::string limited =
+      R"({"code":429,"message":"Too Many Requests","object":"HTTPTooManyRequests","cause":"Too Many Requests"})";
+  fake.failNext(429, limited, "60");
+  auto r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK(r.retryAfter == std::chrono::seconds(60));
+  fake.failNext(429, limited);
+  r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK_FALSE(r.retryAfter);
+  fake.failNext(503, "<html>Service Unavailable</html>");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  fake.failNext(200, R"({"rrset_values":["19)");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, R"({"rrset_values":"198.51.100.7"})");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, std::string(100000, '['));
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+}

@@ -1,0 +1,146 @@
+// The hetzner provider against a fake of the Hetzner DNS Console API v1
+// (tests/support/fake_hetzner.hpp; https://dns.hetzner.com/api-docs).
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "fake_hetzner.hpp"
+#include "provider.hpp"
+
+using namespace chipmunk::providers;
+using chipmunk::IpAddress;
+using chipmunk::test::FakeHetzner;
+
+namespace {
+
+std::unique_ptr<DnsProvider> makeHetzner(const FakeHetzner& fake, std::vector<Record> records,
+                                         std::map<std::string, std::string> extra = {}) {
+  ProviderContext context;
+  context.section = "hetzner";
+  context.settings = {{"api_token", "hetzner-token"}, {"endpoint", fake.endpoint()}};
+  for (const auto& [k, v] : extra) {
+    context.settings[k] = v;
+  }
+  context.records = std::move(records);
+  context.http.timeout = std::chrono::seconds(5);
+  return makeProvider(*ProviderRegistry::builtin().find("hetzner"), context);
+}
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+FakeHetzner::DnsRecord rec(const std::string& zone, const char* type, const char* name,
+                           const char* value, long long ttl = 0) {
+  FakeHetzner::DnsRecord r;
+  r.zoneId = zone;
+  r.type = type;
+  r.name = name;
+  r.value = value;
+  r.ttl = ttl;
+  return r;
+}
+
+const Record kHome{"home", "home", "example.com", RecordType::A};
+const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+const Record kApex{"apex", "", "example.com", RecordType::A};
+
+}  // namespace
+
+TEST_CASE("Hetzner: PUTs value with the record's own TTL (or none), pages, then unchanged",
+          "[providers][unit]") {
+  FakeHetzner fake;
+  const std::string zone = fake.addZone("example.com");
+  for (int i = 0; i < 5; ++i) {
+    fake.addRecord(rec(zone, "A", ("other" + std::to_string(i)).c_str(), "192.0.2.2"));
+  }
+  fake.addRecord(rec(zone, "A", "home", "192.0.2.1", 120));
+  fake.addRecord(rec(zone, "AAAA", "home", "2001:db8::1"));
+  fake.addRecord(rec(zone, "A", "@", "192.0.2.9"));
+  fake.setPageSize(2);
+  auto p = makeHetzner(fake, {kHome, kHome6, kApex});
+  REQUIRE(p->prepare().ok());
+  const auto r = p->update(kHome, ip("198.51.100.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::Updated);
+  CHECK(fake.record(zone, "A", "home")->value == "198.51.100.7");
+  CHECK(fake.record(zone, "A", "home")->ttl == 120);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
+  CHECK(fake.record(zone, "AAAA", "home")->value == "2001:db8::7");
+  CHECK(fake.record(zone, "AAAA", "home")->ttl == 0);  // still the zone's default
+  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  CHECK(fake.record(zone, "A", "@")->value == "198.51.100.8");
+  int zoneLookups = 0;
+  int pages = 0;
+  for (const auto& req : fake.requests()) {
+    zoneLookups += req.path == "/api/v1/zones" ? 1 : 0;
+    pages += req.path == "/api/v1/records" && req.method == "GET" ? 1 : 0;
+  }
+  CHECK(zoneLookups == 1);
+  // Two records a page: home A is on page 3 (read twice), home AAAA and the apex on page 4.
+  CHECK(pages == 3 + 3 + 4 + 4);
+}
+
+TEST_CASE("Hetzner: ttl, create_missing, a missing record, an unknown zone, a 422",
+          "[providers][unit]") {
+  FakeHetzner fake;
+  const std::string zone = fake.addZone("example.com");
+  fake.addRecord(rec(zone, "A", "home", "198.51.100.7"));
+  auto p = makeHetzner(fake, {kHome}, {{"ttl", "300"}});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.record(zone, "A", "home")->ttl == 300);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
+  CHECK(makeHetzner(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
+  auto creating = makeHetzner(fake, {nas}, {{"create_missing", "yes"}});
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
+  REQUIRE(fake.record(zone, "AAAA", "nas"));
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
+  const Record other{"o", "home", "other.example", RecordType::A};
+  const auto unknown = p->update(other, ip("198.51.100.7"));
+  CHECK(unknown.status == UpdateStatus::NotFound);
+  CHECK(unknown.detail.find("zone not found") != std::string::npos);
+  fake.failNext(
+      422, R"({"record":{},"error":{"message":"422 Unprocessable Entity: invalid","code":422}})");
+  const auto invalid = p->update(kHome, ip("198.51.100.9"));
+  CHECK(invalid.status == UpdateStatus::Failed);
+  CHECK(invalid.detail.find("422 Unprocessable Entity") != std::string::npos);
+}
+
+TEST_CASE("Hetzner: an invalid token is auth-failed and never shown", "[providers][unit]") {
+  FakeHetzner fake("real-token");
+  fake.addZone("example.com");
+  const auto r = makeHetzner(fake, {kHome})->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.detail.find("Invalid authentication credentials") != std::string::npos);
+  CHECK(r.detail.find("hetzner-token") == std::string::npos);
+}
+
+TEST_CASE("Hetzner: 429 with and without Retry-After, 5xx, malformed and oversized",
+          "[providers][unit]") {
+  FakeHetzner fake;
+  const std::string zone = fake.addZone("example.com");
+  fake.addRecord(rec(zone, "A", "home", "192.0.2.1"));
+  auto p = makeHetzner(fake, {kHome});
+  fake.failNext(429, R"({"message":"rate limit exceeded"})", "7");
+  auto r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK(r.retryAfter == std::chrono::seconds(7));
+  fake.failNext(429, R"({"message":"rate limit exceeded"})");
+  r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK_FALSE(r.retryAfter);
+  fake.failNext(502, "<html>Bad Gateway</html>");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  fake.failNext(200, R"({"zones":[{"id":)");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  REQUIRE(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // zone cached
+  fake.failNext(200, R"({"records":{"id":"x"}})");
+  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
+  fake.failNext(200, std::string(100000, '['));
+  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
+  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::RetryLater);
+  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Updated);
+}

@@ -1,0 +1,149 @@
+// The porkbun provider against a fake of the Porkbun API v3
+// (tests/support/fake_porkbun.hpp; https://porkbun.com/api/json/v3/documentation).
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "fake_porkbun.hpp"
+#include "provider.hpp"
+
+using namespace chipmunk::providers;
+using chipmunk::IpAddress;
+using chipmunk::test::FakePorkbun;
+
+namespace {
+
+std::unique_ptr<DnsProvider> makePorkbun(const FakePorkbun& fake, std::vector<Record> records,
+                                         std::map<std::string, std::string> extra = {}) {
+  ProviderContext context;
+  context.section = "porkbun";
+  context.settings = {
+      {"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}, {"endpoint", fake.endpoint()}};
+  for (const auto& [k, v] : extra) {
+    context.settings[k] = v;
+  }
+  context.records = std::move(records);
+  context.http.timeout = std::chrono::seconds(5);
+  return makeProvider(*ProviderRegistry::builtin().find("porkbun"), context);
+}
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+const Record kHome{"home", "home", "example.com", RecordType::A};
+const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+const Record kApex{"apex", "", "example.com", RecordType::A};
+
+}  // namespace
+
+TEST_CASE("Porkbun: updates A and AAAA, keeps ttl, prio and notes, then is unchanged",
+          "[providers][unit]") {
+  FakePorkbun fake;
+  fake.addDomain("example.com");
+  fake.addRecord("example.com", {"", "home.example.com", "A", "192.0.2.1", "900", "0", "my note"});
+  fake.addRecord("example.com", {"", "home.example.com", "AAAA", "2001:db8::1", "600", "0", ""});
+  fake.addRecord("example.com", {"", "example.com", "A", "192.0.2.9", "600", "0", ""});
+  auto p = makePorkbun(fake, {kHome, kHome6, kApex});
+  REQUIRE(p->prepare().ok());
+  auto r = p->update(kHome, ip("198.51.100.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::Updated);
+  const auto a = fake.record("home.example.com", "A");
+  REQUIRE(a);
+  CHECK(a->content == "198.51.100.7");
+  CHECK(a->ttl == "900");
+  CHECK(a->notes == "my note");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7");
+  CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
+  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "A")->content == "198.51.100.8");
+  // Keys travel in the body, never in the URL.
+  for (const auto& req : fake.requests()) {
+    CHECK(req.method == "POST");
+    CHECK(req.path.find("sk1_test") == std::string::npos);
+    CHECK(req.query.empty());
+  }
+}
+
+TEST_CASE("Porkbun: ttl is set when configured; a missing record is created or not found",
+          "[providers][unit]") {
+  FakePorkbun fake;
+  fake.addDomain("example.com");
+  fake.addRecord("example.com", {"", "home.example.com", "A", "198.51.100.7", "600", "0", "n"});
+  auto p = makePorkbun(fake, {kHome}, {{"ttl", "3600"}});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // ttl differs
+  CHECK(fake.record("home.example.com", "A")->ttl == "3600");
+  CHECK(fake.record("home.example.com", "A")->notes == "n");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  const Record nas{"nas", "nas", "example.com", RecordType::A};
+  const auto missing = makePorkbun(fake, {nas})->update(nas, ip("198.51.100.7"));
+  CHECK(missing.status == UpdateStatus::NotFound);
+  auto creating = makePorkbun(fake, {nas}, {{"create_missing", "yes"}});
+  CHECK(creating->update(nas, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  REQUIRE(fake.record("nas.example.com", "A"));
+  CHECK(fake.record("nas.example.com", "A")->content == "198.51.100.7");
+  CHECK(creating->update(nas, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+}
+
+TEST_CASE("Porkbun: refused keys, API access off and unknown domains stop the record",
+          "[providers][unit]") {
+  FakePorkbun fake;
+  fake.addDomain("example.com");
+  fake.addDomain("locked.example", false);
+  auto bad = [&fake] {
+    ProviderContext c;
+    c.section = "porkbun";
+    c.settings = {
+        {"api_key", "pk1_test"}, {"secret_api_key", "sk1_nope"}, {"endpoint", fake.endpoint()}};
+    c.http.timeout = std::chrono::seconds(5);
+    return makeProvider(*ProviderRegistry::builtin().find("porkbun"), c);
+  }();
+  auto r = bad->prepare();
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.detail.find("sk1_nope") == std::string::npos);
+  CHECK(r.detail.find("Invalid API key") != std::string::npos);
+  r = bad->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.stop);
+  auto p = makePorkbun(fake, {kHome});
+  const Record locked{"l", "home", "locked.example", RecordType::A};
+  r = p->update(locked, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.stop);
+  const Record unknown{"u", "home", "unknown.example", RecordType::A};
+  r = p->update(unknown, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::NotFound);
+  CHECK(r.stop);
+  CHECK_THROWS_WITH(makePorkbun(fake, {kHome}, {{"api_key", ""}}), "[porkbun] api_key is required");
+}
+
+TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversized replies",
+          "[providers][unit]") {
+  FakePorkbun fake;
+  fake.addDomain("example.com");
+  fake.addRecord("example.com", {"", "home.example.com", "A", "192.0.2.1", "600", "0", ""});
+  auto p = makePorkbun(fake, {kHome});
+  fake.failNext(429, R"({"status":"ERROR","message":"Rate limit exceeded."})", "90");
+  auto r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK(r.retryAfter == std::chrono::seconds(90));
+  fake.failNext(429, "");
+  r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK_FALSE(r.retryAfter);
+  fake.failNext(503, "<html>Service Unavailable</html>");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  fake.failNext(200, R"({"status":"SUCCESS","records":)");  // cut short
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, R"({"status":"SUCCESS","records":{"id":"1"}})");  // wrong shape
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, std::string(200000, '[') + std::string(200000, ']'));  // too deep
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");  // too large
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
+}

@@ -1,0 +1,147 @@
+// The vultr provider against a fake of the Vultr API v2 DNS records
+// (tests/support/fake_vultr.hpp; https://www.vultr.com/api/#tag/dns).
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "fake_vultr.hpp"
+#include "provider.hpp"
+
+using namespace chipmunk::providers;
+using chipmunk::IpAddress;
+using chipmunk::test::FakeVultr;
+
+namespace {
+
+std::unique_ptr<DnsProvider> makeVultr(const FakeVultr& fake, std::vector<Record> records,
+                                       std::map<std::string, std::string> extra = {}) {
+  ProviderContext context;
+  context.section = "vultr";
+  context.settings = {{"api_key", "vultr-key"}, {"endpoint", fake.endpoint()}};
+  for (const auto& [k, v] : extra) {
+    context.settings[k] = v;
+  }
+  context.records = std::move(records);
+  context.http.timeout = std::chrono::seconds(5);
+  return makeProvider(*ProviderRegistry::builtin().find("vultr"), context);
+}
+
+IpAddress ip(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+FakeVultr::DnsRecord rec(const char* type, const char* name, const char* data, long long ttl = 300,
+                         int priority = -1) {
+  FakeVultr::DnsRecord r;
+  r.domain = "example.com";
+  r.type = type;
+  r.name = name;
+  r.data = data;
+  r.ttl = ttl;
+  r.priority = priority;
+  return r;
+}
+
+const Record kHome{"home", "home", "example.com", RecordType::A};
+const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+const Record kApex{"apex", "", "example.com", RecordType::A};
+
+}  // namespace
+
+TEST_CASE("Vultr: PATCHes data only (TTL, priority kept), A, AAAA, apex, then unchanged",
+          "[providers][unit]") {
+  FakeVultr fake;
+  fake.addDomain("example.com");
+  fake.addRecord(rec("A", "home", "192.0.2.1", 900, 5));
+  fake.addRecord(rec("AAAA", "home", "2001:db8::1"));
+  fake.addRecord(rec("A", "", "192.0.2.9"));
+  auto p = makeVultr(fake, {kHome, kHome6, kApex});
+  REQUIRE(p->prepare().ok());
+  const auto r = p->update(kHome, ip("198.51.100.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::Updated);
+  const auto a = fake.record("example.com", "A", "home");
+  CHECK(a->data == "198.51.100.7");
+  CHECK(a->ttl == 900);
+  CHECK(a->priority == 5);
+  CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7");
+  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "A", "")->data == "198.51.100.8");
+}
+
+TEST_CASE("Vultr: follows the listing's cursors", "[providers][unit]") {
+  FakeVultr fake;
+  fake.addDomain("example.com");
+  for (int i = 0; i < 7; ++i) {
+    fake.addRecord(rec("A", ("other" + std::to_string(i)).c_str(), "192.0.2.2"));
+  }
+  fake.addRecord(rec("A", "home", "192.0.2.1"));
+  fake.setPageSize(3);
+  auto p = makeVultr(fake, {kHome});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "A", "home")->data == "198.51.100.7");
+  const auto reqs = fake.requests();
+  REQUIRE(reqs.size() == 4);  // three pages, then the PATCH
+  CHECK(reqs[1].param("cursor") == "c3");
+  CHECK(reqs[2].param("cursor") == "c6");
+  CHECK(reqs[3].method == "PATCH");
+}
+
+TEST_CASE("Vultr: ttl, create_missing, a missing record and an unknown domain",
+          "[providers][unit]") {
+  FakeVultr fake;
+  fake.addDomain("example.com");
+  fake.addRecord(rec("A", "home", "198.51.100.7", 300));
+  auto p = makeVultr(fake, {kHome}, {{"ttl", "120"}});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.record("example.com", "A", "home")->ttl == 120);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
+  CHECK(makeVultr(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
+  auto creating = makeVultr(fake, {nas}, {{"create_missing", "yes"}});
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
+  REQUIRE(fake.record("example.com", "AAAA", "nas"));
+  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
+  const Record other{"o", "home", "other.example", RecordType::A};
+  const auto r = p->update(other, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::NotFound);
+  CHECK(r.detail.find("Unable to find domain") != std::string::npos);
+}
+
+TEST_CASE("Vultr: a refused key is auth-failed and never shown", "[providers][unit]") {
+  FakeVultr fake("real-key");
+  fake.addDomain("example.com");
+  const auto r = makeVultr(fake, {kHome})->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::AuthFailed);
+  CHECK(r.detail.find("Invalid API token") != std::string::npos);
+  CHECK(r.detail.find("vultr-key") == std::string::npos);
+  CHECK_THROWS_WITH(makeVultr(fake, {kHome}, {{"api_key", ""}}), "[vultr] api_key is required");
+}
+
+TEST_CASE("Vultr: 429/503 with and without Retry-After, malformed and oversized",
+          "[providers][unit]") {
+  FakeVultr fake;
+  fake.addDomain("example.com");
+  fake.addRecord(rec("A", "home", "192.0.2.1"));
+  auto p = makeVultr(fake, {kHome});
+  fake.failNext(429, R"({"error":"Rate limit reached","status":429})", "2");
+  auto r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK(r.retryAfter == std::chrono::seconds(2));
+  fake.failNext(503, R"({"error":"Rate limit reached","status":503})");
+  r = p->update(kHome, ip("198.51.100.7"));
+  CHECK(r.status == UpdateStatus::RetryLater);
+  CHECK_FALSE(r.retryAfter);
+  fake.failNext(200, R"({"records":[{"id":)");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, R"({"records":{"id":"x"}})");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, std::string(100000, '['));
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
+  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+}

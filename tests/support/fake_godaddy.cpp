@@ -1,0 +1,163 @@
+// A fake GoDaddy Domains API v1; see fake_godaddy.hpp and
+// https://developer.godaddy.com/doc/endpoint/domains
+#include "fake_godaddy.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "fake_cloudflare.hpp"  // urlDecode
+#include "json.hpp"
+
+namespace chipmunk::test {
+namespace {
+
+FakeResponse reply(int status, const std::string& body) {
+  FakeResponse r;
+  r.status = status;
+  r.body = body;
+  return r;
+}
+
+FakeResponse error(int status, const std::string& code, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("code");
+  w.String(code.c_str());
+  w.Key("message");
+  w.String(message.c_str());
+  w.EndObject();
+  return reply(status, buf.GetString());
+}
+
+}  // namespace
+
+FakeGoDaddy::FakeGoDaddy(std::string key, std::string secret)
+    : auth_("sso-key " + key + ":" + secret) {
+  server_ = std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); });
+}
+
+FakeGoDaddy::~FakeGoDaddy() {
+  server_->stop();
+}
+
+std::string FakeGoDaddy::endpoint() const {
+  return server_->url() + "/v1";
+}
+
+void FakeGoDaddy::addDomain(const std::string& domain, bool apiAccess) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  domains_[domain];
+  access_[domain] = apiAccess;
+}
+
+void FakeGoDaddy::setRecords(const std::string& domain, const std::string& type,
+                             const std::string& name, std::vector<Entry> entries) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  domains_[domain][type + " " + name] = std::move(entries);
+}
+
+std::vector<FakeGoDaddy::Entry> FakeGoDaddy::records(const std::string& domain,
+                                                     const std::string& type,
+                                                     const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto d = domains_.find(domain);
+  if (d == domains_.end()) {
+    return {};
+  }
+  const auto it = d->second.find(type + " " + name);
+  return it == d->second.end() ? std::vector<Entry>{} : it->second;
+}
+
+void FakeGoDaddy::failNext(int status, std::string body, std::string retryAfter) {
+  FakeResponse r = reply(status, std::move(body));
+  if (!retryAfter.empty()) {
+    r.headers.emplace_back("Retry-After", retryAfter);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  failures_.push_back(std::move(r));
+}
+
+std::vector<FakeRequest> FakeGoDaddy::requests() const {
+  return server_->requests();
+}
+
+FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!failures_.empty()) {
+    FakeResponse r = failures_.front();
+    failures_.erase(failures_.begin());
+    return r;
+  }
+  if (req.header("authorization") != auth_) {
+    return error(401, "UNABLE_TO_AUTHENTICATE",
+                 "Unable to authenticate user with given credentials");
+  }
+  // /v1/domains/DOMAIN/records/TYPE/NAME
+  std::vector<std::string> parts;
+  for (size_t pos = 1; pos <= req.path.size();) {
+    const size_t slash = req.path.find('/', pos);
+    const size_t end = slash == std::string::npos ? req.path.size() : slash;
+    parts.push_back(urlDecode(req.path.substr(pos, end - pos)));
+    pos = end + 1;
+  }
+  if (parts.size() != 6 || parts[0] != "v1" || parts[1] != "domains" || parts[3] != "records") {
+    return error(404, "NOT_FOUND", "Not found");
+  }
+  const auto d = domains_.find(parts[2]);
+  if (d == domains_.end()) {
+    return error(404, "UNKNOWN_DOMAIN",
+                 "The given domain is not registered, or does not have a zone file");
+  }
+  if (!access_[parts[2]]) {
+    return error(403, "ACCESS_DENIED", "Authenticated user is not allowed access");
+  }
+  auto& entries = d->second[parts[4] + " " + parts[5]];
+  if (req.method == "GET") {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartArray();
+    for (const auto& e : entries) {
+      w.StartObject();
+      w.Key("data");
+      w.String(e.data.c_str());
+      w.Key("name");
+      w.String(parts[5].c_str());
+      w.Key("ttl");
+      w.Int64(e.ttl);
+      w.Key("type");
+      w.String(parts[4].c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    return reply(200, buf.GetString());
+  }
+  if (req.method == "PUT") {
+    rapidjson::Document body;
+    std::string parseError;
+    if (!json::parse(body, req.body, parseError) || !body.IsArray()) {
+      return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
+    }
+    std::vector<Entry> next;
+    for (const auto& item : body.GetArray()) {
+      if (!item.IsObject() || !item.HasMember("data") || !item["data"].IsString()) {
+        return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
+      }
+      Entry e;
+      e.data = item["data"].GetString();
+      if (item.HasMember("ttl") && item["ttl"].IsInt64()) {
+        e.ttl = item["ttl"].GetInt64();
+      }
+      if (e.ttl < 600) {
+        return error(422, "INVALID_BODY", "ttl must be at least 600");
+      }
+      next.push_back(e);
+    }
+    entries = next;
+    return reply(200, "");
+  }
+  return error(405, "METHOD_NOT_ALLOWED", "Method not allowed");
+}
+
+}  // namespace chipmunk::test

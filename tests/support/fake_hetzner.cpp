@@ -1,0 +1,233 @@
+// A fake Hetzner DNS Console API v1; see fake_hetzner.hpp and https://dns.hetzner.com/api-docs
+#include "fake_hetzner.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+#include "fake_cloudflare.hpp"  // urlDecode
+#include "ip.hpp"
+#include "json.hpp"
+
+namespace chipmunk::test {
+namespace {
+
+FakeResponse reply(int status, const std::string& body) {
+  FakeResponse r;
+  r.status = status;
+  r.body = body;
+  return r;
+}
+
+void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const FakeHetzner::DnsRecord& r) {
+  w.StartObject();
+  w.Key("id");
+  w.String(r.id.c_str());
+  w.Key("type");
+  w.String(r.type.c_str());
+  w.Key("name");
+  w.String(r.name.c_str());
+  w.Key("value");
+  w.String(r.value.c_str());
+  if (r.ttl > 0) {
+    w.Key("ttl");
+    w.Int64(r.ttl);
+  }
+  w.Key("zone_id");
+  w.String(r.zoneId.c_str());
+  w.Key("created");
+  w.String("2026-01-01 00:00:00.000 +0000 UTC");
+  w.Key("modified");
+  w.String("2026-01-01 00:00:00.000 +0000 UTC");
+  w.EndObject();
+}
+
+std::string one(const FakeHetzner::DnsRecord& r) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("record");
+  write(w, r);
+  w.EndObject();
+  return buf.GetString();
+}
+
+}  // namespace
+
+FakeHetzner::FakeHetzner(std::string token) : token_(std::move(token)) {
+  server_ = std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); });
+}
+
+FakeHetzner::~FakeHetzner() {
+  server_->stop();
+}
+
+std::string FakeHetzner::endpoint() const {
+  return server_->url() + "/api/v1";
+}
+
+std::string FakeHetzner::addZone(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  zones_.emplace_back(name, "zone" + std::to_string(nextId_++));
+  return zones_.back().second;
+}
+
+std::string FakeHetzner::addRecord(DnsRecord record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  record.id = "rec" + std::to_string(nextId_++);
+  records_.push_back(record);
+  return record.id;
+}
+
+std::optional<FakeHetzner::DnsRecord> FakeHetzner::record(const std::string& zoneId,
+                                                          const std::string& type,
+                                                          const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& r : records_) {
+    if (r.zoneId == zoneId && r.type == type && r.name == name) {
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+void FakeHetzner::setPageSize(int size) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pageSize_ = size;
+}
+
+void FakeHetzner::failNext(int status, std::string body, std::string retryAfter) {
+  FakeResponse r = reply(status, std::move(body));
+  if (!retryAfter.empty()) {
+    r.headers.emplace_back("Retry-After", retryAfter);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  failures_.push_back(std::move(r));
+}
+
+std::vector<FakeRequest> FakeHetzner::requests() const {
+  return server_->requests();
+}
+
+FakeResponse FakeHetzner::handle(const FakeRequest& req) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!failures_.empty()) {
+    FakeResponse r = failures_.front();
+    failures_.erase(failures_.begin());
+    return r;
+  }
+  if (req.header("auth-api-token") != token_) {
+    return reply(401, R"({"message":"Invalid authentication credentials"})");
+  }
+  if (req.method == "GET" && req.path == "/api/v1/zones") {
+    const std::string name = urlDecode(req.param("name"));
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("zones");
+    w.StartArray();
+    int count = 0;
+    for (const auto& [zone, id] : zones_) {
+      if (name.empty() || zone == name) {
+        ++count;
+        w.StartObject();
+        w.Key("id");
+        w.String(id.c_str());
+        w.Key("name");
+        w.String(zone.c_str());
+        w.Key("ttl");
+        w.Int(86400);
+        w.EndObject();
+      }
+    }
+    w.EndArray();
+    w.EndObject();
+    if (count == 0) {
+      return reply(404, R"({"zones":[],"error":{"message":"zone not found","code":404}})");
+    }
+    return reply(200, buf.GetString());
+  }
+  if (req.method == "GET" && req.path == "/api/v1/records") {
+    const std::string zoneId = req.param("zone_id");
+    std::vector<const DnsRecord*> mine;
+    for (const auto& r : records_) {
+      if (r.zoneId == zoneId) {
+        mine.push_back(&r);
+      }
+    }
+    const int perPage = std::max(
+        1, std::min(pageSize_,
+                    req.param("per_page").empty() ? 100 : std::stoi(req.param("per_page"))));
+    const int page = req.param("page").empty() ? 1 : std::max(1, std::stoi(req.param("page")));
+    const int lastPage = std::max(1, static_cast<int>((mine.size() + perPage - 1) / perPage));
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("records");
+    w.StartArray();
+    for (size_t i = static_cast<size_t>((page - 1) * perPage);
+         i < mine.size() && i < static_cast<size_t>(page * perPage); ++i) {
+      write(w, *mine[i]);
+    }
+    w.EndArray();
+    w.Key("meta");
+    w.StartObject();
+    w.Key("pagination");
+    w.StartObject();
+    w.Key("page");
+    w.Int(page);
+    w.Key("per_page");
+    w.Int(perPage);
+    w.Key("last_page");
+    w.Int(lastPage);
+    w.Key("total_entries");
+    w.Int64(static_cast<long long>(mine.size()));
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+    return reply(200, buf.GetString());
+  }
+  rapidjson::Document body;
+  std::string error;
+  if (!json::parse(body, req.body, error) || !body.IsObject()) {
+    return reply(400, R"({"error":{"message":"400 Bad Request","code":400}})");
+  }
+  const auto text = [&body](const char* key) {
+    return body.HasMember(key) && body[key].IsString() ? std::string(body[key].GetString())
+                                                       : std::string();
+  };
+  DnsRecord next;
+  next.zoneId = text("zone_id");
+  next.type = text("type");
+  next.name = text("name");
+  next.value = text("value");
+  next.ttl = body.HasMember("ttl") && body["ttl"].IsInt64() ? body["ttl"].GetInt64() : 0;
+  const auto ip = IpAddress::parse(next.value);
+  if (!ip || (next.type == "A") != ip->isV4()) {
+    return reply(
+        422,
+        R"({"record":{},"error":{"message":"422 Unprocessable Entity: invalid record value","code":422}})");
+  }
+  const std::string prefix = "/api/v1/records/";
+  if (req.method == "PUT" && req.path.rfind(prefix, 0) == 0) {
+    const std::string id = req.path.substr(prefix.size());
+    for (auto& r : records_) {
+      if (r.id == id) {
+        next.id = id;
+        r = next;
+        return reply(200, one(r));
+      }
+    }
+    return reply(404, R"({"record":{},"error":{"message":"record not found","code":404}})");
+  }
+  if (req.method == "POST" && req.path == "/api/v1/records") {
+    next.id = "rec" + std::to_string(nextId_++);
+    records_.push_back(next);
+    return reply(200, one(next));
+  }
+  return reply(404, R"({"error":{"message":"not found","code":404}})");
+}
+
+}  // namespace chipmunk::test

@@ -1,0 +1,221 @@
+// A fake IONOS Hosting DNS API v1; see fake_ionos.hpp and
+// https://developer.hosting.ionos.com/docs/dns
+#include "fake_ionos.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "fake_cloudflare.hpp"  // urlDecode
+#include "json.hpp"
+
+namespace chipmunk::test {
+namespace {
+
+FakeResponse reply(int status, const std::string& body) {
+  FakeResponse r;
+  r.status = status;
+  r.body = body;
+  return r;
+}
+
+FakeResponse error(int status, const std::string& code, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  w.StartObject();
+  w.Key("code");
+  w.String(code.c_str());
+  w.Key("message");
+  w.String(message.c_str());
+  w.EndObject();
+  w.EndArray();
+  return reply(status, buf.GetString());
+}
+
+std::string uuid(int n) {
+  std::string tail = std::to_string(n);
+  return "4ab3a7e2-1234-5678-abcd-" + std::string(12 - tail.size(), '0') + tail;
+}
+
+// Sets the fields of `r` from a record object of a request body (defaults for those left out).
+void fill(const rapidjson::Value& v, FakeIonos::DnsRecord& r) {
+  r.content = v.HasMember("content") && v["content"].IsString() ? v["content"].GetString() : "";
+  r.ttl = v.HasMember("ttl") && v["ttl"].IsInt64() ? v["ttl"].GetInt64() : 3600;
+  r.prio = v.HasMember("prio") && v["prio"].IsInt64() ? v["prio"].GetInt64() : 0;
+  r.disabled = v.HasMember("disabled") && v["disabled"].IsBool() && v["disabled"].GetBool();
+}
+
+}  // namespace
+
+FakeIonos::FakeIonos(std::string key) : key_(std::move(key)) {
+  server_ = std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); });
+}
+
+FakeIonos::~FakeIonos() {
+  server_->stop();
+}
+
+std::string FakeIonos::endpoint() const {
+  return server_->url() + "/dns/v1";
+}
+
+std::string FakeIonos::addZone(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  zones_.emplace_back(name, uuid(nextId_++));
+  return zones_.back().second;
+}
+
+std::string FakeIonos::addRecord(DnsRecord record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  record.id = uuid(nextId_++);
+  records_.push_back(record);
+  return record.id;
+}
+
+std::optional<FakeIonos::DnsRecord> FakeIonos::record(const std::string& name,
+                                                      const std::string& type) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& r : records_) {
+    if (r.name == name && r.type == type) {
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+void FakeIonos::failNext(int status, std::string body, std::string retryAfter) {
+  FakeResponse r = reply(status, std::move(body));
+  if (!retryAfter.empty()) {
+    r.headers.emplace_back("Retry-After", retryAfter);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  failures_.push_back(std::move(r));
+}
+
+std::vector<FakeRequest> FakeIonos::requests() const {
+  return server_->requests();
+}
+
+FakeResponse FakeIonos::handle(const FakeRequest& req) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!failures_.empty()) {
+    FakeResponse r = failures_.front();
+    failures_.erase(failures_.begin());
+    return r;
+  }
+  if (req.header("x-api-key") != key_) {
+    return error(401, "UNAUTHORIZED", "The customer is not authorized to do this operation.");
+  }
+  const FakeResponse notFound = error(404, "NOT_FOUND", "Zone or record not found.");
+  if (req.path == "/dns/v1/zones" && req.method == "GET") {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartArray();
+    for (const auto& [name, id] : zones_) {
+      w.StartObject();
+      w.Key("name");
+      w.String(name.c_str());
+      w.Key("id");
+      w.String(id.c_str());
+      w.Key("type");
+      w.String("NATIVE");
+      w.EndObject();
+    }
+    w.EndArray();
+    return reply(200, buf.GetString());
+  }
+  const std::string prefix = "/dns/v1/zones/";
+  if (req.path.rfind(prefix, 0) != 0) {
+    return notFound;
+  }
+  const std::string rest = req.path.substr(prefix.size());
+  const auto slash = rest.find('/');
+  const std::string zoneId = rest.substr(0, slash);
+  std::string zone;
+  for (const auto& [name, id] : zones_) {
+    if (id == zoneId) {
+      zone = name;
+    }
+  }
+  if (zone.empty()) {
+    return notFound;
+  }
+  if (slash == std::string::npos && req.method == "GET") {
+    const std::string name = urlDecode(req.param("recordName"));
+    const std::string type = req.param("recordType");
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("name");
+    w.String(zone.c_str());
+    w.Key("id");
+    w.String(zoneId.c_str());
+    w.Key("type");
+    w.String("NATIVE");
+    w.Key("records");
+    w.StartArray();
+    for (const auto& r : records_) {
+      if (r.zone != zone || (!name.empty() && r.name != name) ||
+          (!type.empty() && r.type != type)) {
+        continue;
+      }
+      w.StartObject();
+      w.Key("name");
+      w.String(r.name.c_str());
+      w.Key("rootName");
+      w.String(zone.c_str());
+      w.Key("type");
+      w.String(r.type.c_str());
+      w.Key("content");
+      w.String(r.content.c_str());
+      w.Key("changeDate");
+      w.String("2026-01-01T00:00:00.000Z");
+      w.Key("ttl");
+      w.Int64(r.ttl);
+      w.Key("prio");
+      w.Int64(r.prio);
+      w.Key("disabled");
+      w.Bool(r.disabled);
+      w.Key("id");
+      w.String(r.id.c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return reply(200, buf.GetString());
+  }
+  rapidjson::Document body;
+  std::string parseError;
+  if (!json::parse(body, req.body, parseError)) {
+    return error(400, "INVALID_REQUEST_BODY", "The request body is not valid JSON.");
+  }
+  if (req.method == "PUT" && rest.compare(slash, 9, "/records/") == 0 && body.IsObject()) {
+    const std::string id = rest.substr(slash + 9);
+    for (auto& r : records_) {
+      if (r.zone == zone && r.id == id) {
+        fill(body, r);
+        return reply(200, "{}");
+      }
+    }
+    return notFound;
+  }
+  if (req.method == "POST" && rest.substr(slash) == "/records" && body.IsArray()) {
+    for (const auto& item : body.GetArray()) {
+      if (!item.IsObject()) {
+        return error(400, "INVALID_RECORD", "Record is not an object.");
+      }
+      DnsRecord r;
+      r.id = uuid(nextId_++);
+      r.zone = zone;
+      r.name = item.HasMember("name") && item["name"].IsString() ? item["name"].GetString() : "";
+      r.type = item.HasMember("type") && item["type"].IsString() ? item["type"].GetString() : "";
+      fill(item, r);
+      records_.push_back(r);
+    }
+    return reply(201, "[]");
+  }
+  return notFound;
+}
+
+}  // namespace chipmunk::test

@@ -1,0 +1,216 @@
+// A fake Vultr API v2 (DNS records); see fake_vultr.hpp and https://www.vultr.com/api/#tag/dns
+#include "fake_vultr.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+#include "fake_cloudflare.hpp"  // urlDecode
+#include "json.hpp"
+
+namespace chipmunk::test {
+namespace {
+
+FakeResponse reply(int status, const std::string& body) {
+  FakeResponse r;
+  r.status = status;
+  r.body = body;
+  return r;
+}
+
+FakeResponse error(int status, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("error");
+  w.String(message.c_str());
+  w.Key("status");
+  w.Int(status);
+  w.EndObject();
+  return reply(status, buf.GetString());
+}
+
+void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const FakeVultr::DnsRecord& r) {
+  w.StartObject();
+  w.Key("id");
+  w.String(r.id.c_str());
+  w.Key("type");
+  w.String(r.type.c_str());
+  w.Key("name");
+  w.String(r.name.c_str());
+  w.Key("data");
+  w.String(r.data.c_str());
+  w.Key("priority");
+  w.Int(r.priority);
+  w.Key("ttl");
+  w.Int64(r.ttl);
+  w.EndObject();
+}
+
+}  // namespace
+
+FakeVultr::FakeVultr(std::string key) : key_(std::move(key)) {
+  server_ = std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); });
+}
+
+FakeVultr::~FakeVultr() {
+  server_->stop();
+}
+
+std::string FakeVultr::endpoint() const {
+  return server_->url() + "/v2";
+}
+
+void FakeVultr::addDomain(const std::string& domain) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  domains_.push_back(domain);
+}
+
+std::string FakeVultr::addRecord(DnsRecord record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  record.id = "cb676a46-66fd-4dfb-b839-" + std::to_string(100000000000 + nextId_++);
+  records_.push_back(record);
+  return record.id;
+}
+
+std::optional<FakeVultr::DnsRecord> FakeVultr::record(const std::string& domain,
+                                                      const std::string& type,
+                                                      const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& r : records_) {
+    if (r.domain == domain && r.type == type && r.name == name) {
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+void FakeVultr::setPageSize(int size) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pageSize_ = size;
+}
+
+void FakeVultr::failNext(int status, std::string body, std::string retryAfter) {
+  FakeResponse r = reply(status, std::move(body));
+  if (!retryAfter.empty()) {
+    r.headers.emplace_back("Retry-After", retryAfter);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  failures_.push_back(std::move(r));
+}
+
+std::vector<FakeRequest> FakeVultr::requests() const {
+  return server_->requests();
+}
+
+FakeResponse FakeVultr::handle(const FakeRequest& req) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!failures_.empty()) {
+    FakeResponse r = failures_.front();
+    failures_.erase(failures_.begin());
+    return r;
+  }
+  if (req.header("authorization") != "Bearer " + key_) {
+    return error(401, "Invalid API token.");
+  }
+  const std::string prefix = "/v2/domains/";
+  if (req.path.rfind(prefix, 0) != 0) {
+    return error(404, "Not found");
+  }
+  const std::string rest = req.path.substr(prefix.size());
+  const auto slash = rest.find('/');
+  const std::string domain = rest.substr(0, slash);
+  if (std::find(domains_.begin(), domains_.end(), domain) == domains_.end() ||
+      slash == std::string::npos || rest.compare(slash, 8, "/records") != 0) {
+    return error(404, "Unable to find domain");
+  }
+  const std::string id = rest.size() > slash + 9 ? rest.substr(slash + 9) : "";
+  if (req.method == "GET" && id.empty()) {
+    std::vector<const DnsRecord*> mine;
+    for (const auto& r : records_) {
+      if (r.domain == domain) {
+        mine.push_back(&r);
+      }
+    }
+    const int perPage = std::max(
+        1, std::min(pageSize_,
+                    req.param("per_page").empty() ? 100 : std::stoi(req.param("per_page"))));
+    // The cursor is an opaque token; here, "c" + the index of the page's first entry.
+    const std::string cursor = urlDecode(req.param("cursor"));
+    const size_t start = cursor.size() > 1 && cursor[0] == 'c' ? std::stoul(cursor.substr(1)) : 0;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("records");
+    w.StartArray();
+    for (size_t i = start; i < mine.size() && i < start + perPage; ++i) {
+      write(w, *mine[i]);
+    }
+    w.EndArray();
+    w.Key("meta");
+    w.StartObject();
+    w.Key("total");
+    w.Int64(static_cast<long long>(mine.size()));
+    w.Key("links");
+    w.StartObject();
+    w.Key("next");
+    w.String(start + perPage < mine.size() ? ("c" + std::to_string(start + perPage)).c_str() : "");
+    w.Key("prev");
+    w.String("");
+    w.EndObject();
+    w.EndObject();
+    w.EndObject();
+    return reply(200, buf.GetString());
+  }
+  rapidjson::Document body;
+  std::string parseError;
+  if (!json::parse(body, req.body, parseError) || !body.IsObject()) {
+    return error(400, "Invalid JSON");
+  }
+  const auto text = [&body](const char* key, std::string& out) {
+    if (body.HasMember(key) && body[key].IsString()) {
+      out = body[key].GetString();
+    }
+  };
+  if (req.method == "PATCH" && !id.empty()) {
+    for (auto& r : records_) {
+      if (r.domain == domain && r.id == id) {
+        text("name", r.name);
+        text("data", r.data);
+        if (body.HasMember("ttl") && body["ttl"].IsInt64()) {
+          r.ttl = body["ttl"].GetInt64();
+        }
+        if (body.HasMember("priority") && body["priority"].IsInt()) {
+          r.priority = body["priority"].GetInt();
+        }
+        FakeResponse ok = reply(204, "");
+        return ok;
+      }
+    }
+    return error(404, "Unable to find record");
+  }
+  if (req.method == "POST" && id.empty()) {
+    DnsRecord r;
+    r.id = "cb676a46-66fd-4dfb-b839-" + std::to_string(100000000000 + nextId_++);
+    r.domain = domain;
+    text("name", r.name);
+    text("type", r.type);
+    text("data", r.data);
+    if (body.HasMember("ttl") && body["ttl"].IsInt64()) {
+      r.ttl = body["ttl"].GetInt64();
+    }
+    records_.push_back(r);
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("record");
+    write(w, r);
+    w.EndObject();
+    return reply(201, buf.GetString());
+  }
+  return error(405, "Method not allowed");
+}
+
+}  // namespace chipmunk::test

@@ -50,7 +50,7 @@ const Record kApex{"apex", "", "example.com", RecordType::A};
 
 }  // namespace
 
-TEST_CASE("DigitalOcean: PATCHes only data, so ttl, priority and tag stay; then unchanged",
+TEST_CASE("DigitalOcean: PATCHes only data, so ttl, priority and tag stay, then unchanged",
           "[providers][unit]") {
   FakeDigitalOcean fake;
   fake.addDomain("example.com");

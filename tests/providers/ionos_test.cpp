@@ -49,7 +49,7 @@ const Record kApex{"apex", "", "example.com", RecordType::A};
 
 }  // namespace
 
-TEST_CASE("Ionos: PUTs content with the record's ttl, prio and disabled flag; unchanged",
+TEST_CASE("Ionos: PUTs content with the record's ttl, prio and disabled flag, unchanged",
           "[providers][unit]") {
   FakeIonos fake;
   fake.addZone("example.org");

@@ -68,7 +68,7 @@ TEST_CASE("Porkbun: updates A and AAAA, keeps ttl, prio and notes, then is uncha
   }
 }
 
-TEST_CASE("Porkbun: ttl is set when configured; a missing record is created or not found",
+TEST_CASE("Porkbun: ttl is set when configured, a missing record is created or not found",
           "[providers][unit]") {
   FakePorkbun fake;
   fake.addDomain("example.com");

@@ -139,7 +139,7 @@ TEST_CASE("Url: placeholders are percent-encoded in the URL and JSON-escaped in 
   CHECK(body["ttl"].GetInt() == 60);
 }
 
-TEST_CASE("Url: a form body is percent-encoded; url_ipv6 and basic_auth", "[providers][unit]") {
+TEST_CASE("Url: a form body is percent-encoded, url_ipv6 and basic_auth", "[providers][unit]") {
   ScriptedServer fake;
   auto p = makeUrl({{"url", fake.url() + "/v4"},
                     {"url_ipv6", fake.url() + "/v6?host={host}"},
@@ -244,7 +244,7 @@ TEST_CASE("Url: without patterns, 2xx is updated", "[providers][unit]") {
   CHECK(p->update(home, ip("198.51.100.7")).status == UpdateStatus::AuthFailed);
 }
 
-TEST_CASE("Url: json_pointer classifies a JSON field; malformed and oversized replies fail",
+TEST_CASE("Url: json_pointer classifies a JSON field, malformed and oversized replies fail",
           "[providers][unit]") {
   ScriptedServer fake;
   auto p = makeUrl({{"url", fake.url() + "/api"},
@@ -302,7 +302,7 @@ TEST_CASE("Url: bad templates, headers, patterns and pointers are configuration 
   CHECK_NOTHROW(makeUrl({{"url", u}, {"body", "{\"a\":{\"b\":[]}, \"ip\":\"{address}\"}"}}));
 }
 
-TEST_CASE("Url: the documented JSON example passes --check-config; a typo is file:line",
+TEST_CASE("Url: the documented JSON example passes --check-config, a typo is file:line",
           "[providers][integration]") {
   chipmunk::test::TempDir dir;
   const std::string section =

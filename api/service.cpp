@@ -518,7 +518,7 @@ Response ApiService::setRoute(Call& call) {
     return plain(400, "Bad Request: NUL in a field");
   }
   if (const auto repeated = repeatedKey(params)) {
-    return plain(400, "Bad Request: field " + repeated->substr(0, 40) + " given twice");
+    return plain(400, "Bad Request: field " + echo(*repeated, 40) + " given twice");
   }
   std::string name = call.user;
   std::optional<int64_t> ttl;

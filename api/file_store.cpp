@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include <algorithm>
@@ -28,6 +29,8 @@ namespace chipmunk::api {
 namespace {
 
 constexpr size_t kMaxRecordFileSize = 64 * 1024;
+// Ten years: above any TTL the configuration allows (max_ttl is at most 365 days).
+constexpr int64_t kMaxTtl = 10LL * 366 * 86400;
 
 std::string errnoText(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
@@ -131,17 +134,23 @@ void FileStore::load(const std::string& name, Entry& e) {
     }
     return usable(IpAddress::parse(it->value.GetString()), name + ".json");
   };
-  auto readInt = [&](const char* key) -> int64_t {
+  // Numbers as another program (or a damaged file) may have left them: a time is between 0
+  // and now (one in the future was written under a wrong clock and counts as now), a TTL
+  // between 0 and kMaxTtl, so that no arithmetic on them (expiry, "seen ago") can overflow
+  // and a record cannot be kept from expiring by a date far ahead.
+  const int64_t loadedAt = static_cast<int64_t>(::time(nullptr));
+  auto readInt = [&](const char* key, int64_t max) -> int64_t {
     const auto it = doc.FindMember(key);
-    return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+    const int64_t v = it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+    return std::clamp<int64_t>(v, 0, max);
   };
   record.ipv4 = readIp("ipv4");
   record.ipv6 = readIp("ipv6");
-  record.firstSeen = readInt("first_seen");
-  record.changedAt = readInt("changed_at");
-  record.lastSeen = readInt("last_seen");
-  record.ttl = readInt("ttl");
-  record.expiredAt = readInt("expired_at");
+  record.firstSeen = readInt("first_seen", loadedAt);
+  record.changedAt = readInt("changed_at", loadedAt);
+  record.lastSeen = readInt("last_seen", loadedAt);
+  record.ttl = readInt("ttl", kMaxTtl);
+  record.expiredAt = readInt("expired_at", loadedAt);
   const auto expired = doc.FindMember("expired");
   record.expired =
       expired != doc.MemberEnd() && expired->value.IsBool() && expired->value.GetBool();

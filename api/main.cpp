@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
       }
       chipmunk::logging::setLevel(fresh.logLevel);
       server->reload(fresh);
-      push->stop();  // an exchange in progress finishes first
+      push->stop();  // an exchange in progress is abandoned; the new service pushes again
       push = freshPush;
       server->setPushListener(push);
       config.users = fresh.users;

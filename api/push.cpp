@@ -48,8 +48,8 @@ std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
     served.emplace_back(t.account, target.record);
     push->targets_.push_back(std::move(target));
   }
-  const auto http =
-      providers::httpOptions(config.pushTimeout, config.pushVerifyTls, config.pushCaFile);
+  auto http = providers::httpOptions(config.pushTimeout, config.pushVerifyTls, config.pushCaFile);
+  http.cancel = push->cancel_;
   for (auto& [section, provider] : providers::buildProviders(
            providers::ProviderRegistry::builtin(), config.pushAccounts, served, http, errors)) {
     push->accounts_[section].provider = std::move(provider);
@@ -95,6 +95,7 @@ void PushService::stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
+  cancel_->store(true);  // an exchange in progress ends now, not after push timeout
   wake_.notify_all();
   if (thread_.joinable()) {
     thread_.join();

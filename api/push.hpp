@@ -10,6 +10,7 @@
 // <client_update_dir>/.push-state.json (written atomically), so a restart pushes only
 // records whose address changed meanwhile.
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -80,6 +81,9 @@ class PushService final : public RecordListener {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  // Set by stop(): the providers' exchanges in progress are abandoned (HttpOptions::cancel),
+  // so that neither a reload nor a shutdown waits for a hanging provider.
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::vector<Target> targets_;
   std::mt19937 rng_;
   std::thread thread_;

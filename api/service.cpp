@@ -462,8 +462,10 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     return finish(json(200, "{\"Client_IP\": \"" + call.clientText + "\"}"));
   }
   if (request.path == "/set") {
-    if (!isGetLike(request.method) && request.method != Method::kPost) {
-      return finish(methodNotAllowed("GET, HEAD, POST"));
+    // HEAD is a safe method (RFC 9110 section 9.2.1): `curl -I` or a link checker must not
+    // store the caller's address. Only GET and POST change a record.
+    if (request.method != Method::kGet && request.method != Method::kPost) {
+      return finish(methodNotAllowed("GET, POST"));
     }
     return finish(setRoute(call));
   }
@@ -516,7 +518,7 @@ Response ApiService::setRoute(Call& call) {
     return plain(400, "Bad Request: NUL in a field");
   }
   if (const auto repeated = repeatedKey(params)) {
-    return plain(400, "Bad Request: field " + repeated->substr(0, 40) + " given twice");
+    return plain(400, "Bad Request: field " + echo(*repeated, 40) + " given twice");
   }
   std::string name = call.user;
   std::optional<int64_t> ttl;
@@ -677,9 +679,10 @@ Response ApiService::nicUpdateRoute(Call& call) {
   // dyndns2 as clients parse it: 200 and one code line per host, in request order.
   // https://help.dyn.com/remote-access-api/perform-update/ and return codes.
   const auto& cfg = call.rt.config;
-  if (!isGetLike(call.request.method)) {
-    // badagent is dyndns2's word for "method not permitted" too.
-    Response r = methodNotAllowed("GET, HEAD");
+  if (call.request.method != Method::kGet) {
+    // badagent is dyndns2's word for "method not permitted" too. HEAD is a safe method
+    // (RFC 9110 section 9.2.1) and an update is not: only GET updates.
+    Response r = methodNotAllowed("GET");
     r.body = "badagent\n";
     return r;
   }

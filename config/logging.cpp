@@ -5,10 +5,48 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
+
+#include "utf8.hpp"
 
 namespace chipmunk::logging {
 namespace {
+
+// Every line of both programs goes through this: values from the network (a provider's
+// error text, a discovery reply, a request's fields) must not start a line of their own,
+// carry terminal escapes or bidi overrides, or make a line megabytes long, whichever log
+// call prints them. Clean lines (printable ASCII, at most kMaxMessageBytes) pass unchanged.
+class EscapingSink final : public spdlog::sinks::sink {
+ public:
+  explicit EscapingSink(std::shared_ptr<spdlog::sinks::sink> inner) : inner_(std::move(inner)) {}
+
+  // spdlog::sinks::sink
+  void log(const spdlog::details::log_msg& msg) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    const bool clean =
+        payload.size() <= kMaxMessageBytes &&
+        std::all_of(payload.begin(), payload.end(), [](char c) {
+          return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+        });
+    if (clean) {
+      inner_->log(msg);
+      return;
+    }
+    const std::string escaped = escapeText(payload, kMaxMessageBytes);
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
+    inner_->log(copy);
+  }
+  void flush() override { inner_->flush(); }
+  void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    inner_->set_formatter(std::move(formatter));
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::sink> inner_;
+};
 
 // A file sink that can be reopened: spdlog's basic_file_sink cannot.
 class ReopenableFileSink final : public spdlog::sinks::base_sink<std::mutex> {
@@ -54,14 +92,14 @@ void init(const std::string& file, const std::string& level) {
   std::lock_guard<std::mutex> lock(s.mutex);
   if (file.empty()) {
     s.fileSink.reset();
-    s.sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    s.sink = std::make_shared<EscapingSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>());
   } else {
     try {
       s.fileSink = std::make_shared<ReopenableFileSink>(file);
     } catch (const spdlog::spdlog_ex& e) {
       throw std::runtime_error(std::string("cannot open log file: ") + e.what());
     }
-    s.sink = s.fileSink;
+    s.sink = std::make_shared<EscapingSink>(s.fileSink);
   }
   s.sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v");
   s.level = spdlog::level::from_str(level);
@@ -104,7 +142,7 @@ std::shared_ptr<spdlog::logger> get(const std::string& name) {
     return existing;
   }
   if (!s.sink) {
-    s.sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    s.sink = std::make_shared<EscapingSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     s.sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v");
   }
   auto logger = std::make_shared<spdlog::logger>(name, s.sink);

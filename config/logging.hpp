@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -8,6 +9,12 @@ class logger;
 }
 
 namespace chipmunk::logging {
+
+// The longest message a log line carries (before the time, level and logger name): a
+// longer one is cut there. Every message is escaped first (utf8.hpp, escapeText): a line
+// break, another control character, a malformed UTF-8 byte or a bidi override in a logged
+// value never reaches the log as such.
+inline constexpr size_t kMaxMessageBytes = 4096;
 
 // Sets up the process-wide log: to `file` (appending; reopened by reopen()) or, when
 // `file` is empty, to standard error. Loggers made by get() share it. Throws

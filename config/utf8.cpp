@@ -1,5 +1,8 @@
 #include "utf8.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace chipmunk {
 namespace {
 
@@ -78,6 +81,46 @@ std::string sanitizeText(std::string_view text) {
       out.append(text.data() + i, n);
       i += n;
     }
+  }
+  return out;
+}
+
+std::string escapeText(std::string_view text, size_t maxBytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(std::min(text.size(), maxBytes) + 16);
+  size_t i = 0;
+  std::string piece;
+  while (i < text.size()) {
+    uint32_t c = 0;
+    const size_t n = decode(text, i, c);
+    piece.clear();
+    if (n == 0 || (c < 0x80 && isUnsafeTextCharacter(c))) {
+      const auto b = static_cast<unsigned char>(text[i]);
+      if (b == '\n') {
+        piece = "\\n";
+      } else if (b == '\r') {
+        piece = "\\r";
+      } else if (b == '\t') {
+        piece = "\\t";
+      } else {
+        piece = {'\\', 'x', kHex[b >> 4], kHex[b & 15]};
+      }
+    } else if (isUnsafeTextCharacter(c)) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "\\u{%04X}", static_cast<unsigned>(c));
+      piece = buf;
+    } else {
+      piece.assign(text.data() + i, n);
+    }
+    if (out.size() + piece.size() > maxBytes) {
+      break;
+    }
+    out += piece;
+    i += n == 0 ? 1 : n;
+  }
+  if (i < text.size()) {
+    out += "...(" + std::to_string(text.size() - i) + " more bytes)";
   }
   return out;
 }

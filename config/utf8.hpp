@@ -25,4 +25,11 @@ std::optional<size_t> safeTextLength(std::string_view text);
 // U+FFFD: safe to write into JSON or HTML whatever bytes it came with.
 std::string sanitizeText(std::string_view text);
 
+// `text` for a log line: well-formed safe text is kept as it is; an ASCII control is
+// written as \n, \r, \t or \xHH, each byte of a malformed sequence as \xHH and another
+// unsafe character as \u{XXXX}, so that no value can start a line of its own or make one
+// read differently from what it holds. At most `maxBytes` bytes of output (escapes are
+// never cut), then "...(N more bytes)" says how much of `text` was left out.
+std::string escapeText(std::string_view text, size_t maxBytes);
+
 }  // namespace chipmunk

@@ -26,6 +26,7 @@
 #include "json.hpp"
 #include "logging.hpp"
 #include "provider.hpp"
+#include "utf8.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -61,9 +62,15 @@ struct Envelope {
     return false;
   }
   std::string describe() const {
+    // The server's words, for logs, the state file and a terminal: escaped, each cut at
+    // 200 bytes and at most kMaxReasons of them, whatever the reply held.
     std::string out;
-    for (const auto& [code, message] : errors) {
-      out += (out.empty() ? "" : "; ") + std::to_string(code) + " " + message.substr(0, 200);
+    for (size_t i = 0; i < errors.size() && i < kMaxReasons; ++i) {
+      out += (out.empty() ? "" : "; ") + std::to_string(errors[i].first) + " " +
+             escapeText(errors[i].second, 200);
+    }
+    if (errors.size() > kMaxReasons) {
+      out += "; " + std::to_string(errors.size() - kMaxReasons) + " more";
     }
     return out;
   }

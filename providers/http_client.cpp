@@ -31,8 +31,9 @@ namespace {
 
 bool (*gInterruptCheck)() = nullptr;
 
-bool interrupted() {
-  return gInterruptCheck != nullptr && gInterruptCheck();
+bool interrupted(const HttpOptions& options) {
+  return (gInterruptCheck != nullptr && gInterruptCheck()) ||
+         (options.cancel != nullptr && options.cancel->load());
 }
 
 std::string trim(const std::string& s) {
@@ -95,6 +96,7 @@ struct Transfer {
   HttpResponse* response = nullptr;
   size_t maxBody = 0;
   bool tooLarge = false;
+  const HttpOptions* options = nullptr;
 };
 
 size_t onBody(char* data, size_t size, size_t count, void* user) {
@@ -124,8 +126,8 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-int onProgress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return interrupted() ? 1 : 0;  // non-zero aborts
+int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return interrupted(*static_cast<Transfer*>(user)->options) ? 1 : 0;  // non-zero aborts
 }
 
 // ---- plain HTTP ----
@@ -201,9 +203,9 @@ using Clock = std::chrono::steady_clock;
 
 // Waits for `events` on fd until `deadline`, in short slices so that an interrupt is seen.
 // Returns 1 when ready, 0 on timeout, -1 when interrupted or on error.
-int waitFd(int fd, short events, Clock::time_point deadline) {
+int waitFd(const HttpOptions& options, int fd, short events, Clock::time_point deadline) {
   for (;;) {
-    if (interrupted()) {
+    if (interrupted(options)) {
       return -1;
     }
     const auto left =
@@ -307,7 +309,7 @@ HttpResponse performPlain(const HttpOptions& options, const HttpRequest& request
     return response;
   };
   auto failed = [&](const std::string& what) {
-    response.error = interrupted() ? "interrupted (shutting down)" : what;
+    response.error = interrupted(options) ? "interrupted (shutting down)" : what;
     return response;
   };
 
@@ -334,7 +336,7 @@ HttpResponse performPlain(const HttpOptions& options, const HttpRequest& request
       ::close(s);
       continue;
     }
-    const int ready = waitFd(s, POLLOUT, connectDeadline);
+    const int ready = waitFd(options, s, POLLOUT, connectDeadline);
     int soError = 0;
     socklen_t len = sizeof soError;
     if (ready == 1 && ::getsockopt(s, SOL_SOCKET, SO_ERROR, &soError, &len) == 0 && soError == 0) {
@@ -377,7 +379,7 @@ HttpResponse performPlain(const HttpOptions& options, const HttpRequest& request
   out += "\r\n" + request.body;
   size_t sent = 0;
   while (sent < out.size()) {
-    const int ready = waitFd(fd, POLLOUT, deadline);
+    const int ready = waitFd(options, fd, POLLOUT, deadline);
     if (ready == 0) {
       return timedOut();
     }
@@ -433,7 +435,7 @@ HttpResponse performPlain(const HttpOptions& options, const HttpRequest& request
     } else if (data.size() > maxHead) {
       return failed("reply head too large");
     }
-    const int ready = waitFd(fd, POLLIN, deadline);
+    const int ready = waitFd(options, fd, POLLIN, deadline);
     if (ready == 0) {
       return timedOut();
     }
@@ -653,7 +655,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
   }
   CURL* curl = static_cast<CURL*>(curl_);
   api.easyReset(curl);  // keeps live connections for reuse
-  Transfer transfer{&response, options_.maxBodySize, false};
+  Transfer transfer{&response, options_.maxBodySize, false, &options_};
   char errorBuffer[CURL_ERROR_SIZE] = {0};
   auto set = api.easySetopt;
 
@@ -676,8 +678,9 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
                                            : CURL_IPRESOLVE_WHATEVER);
   const std::string agent = userAgent();
   set(curl, CURLOPT_USERAGENT, agent.c_str());
-  if (gInterruptCheck != nullptr) {
+  if (gInterruptCheck != nullptr || options_.cancel != nullptr) {
     set(curl, CURLOPT_XFERINFOFUNCTION, &onProgress);
+    set(curl, CURLOPT_XFERINFODATA, &transfer);
     set(curl, CURLOPT_NOPROGRESS, 0L);
   }
   set(curl, CURLOPT_WRITEFUNCTION, &onBody);

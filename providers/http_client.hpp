@@ -1,8 +1,10 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,6 +21,10 @@ struct HttpOptions {
   std::string caFile;  // empty: the system store
   IpResolve resolve = IpResolve::kAny;
   size_t maxBodySize = 1024 * 1024;  // larger replies are an error
+  // When set and true, transfers in progress are abandoned ("interrupted"), as with
+  // setInterruptCheck() but for the clients made with these options only: gateway push
+  // stopping for a reload or shutdown must not wait for a hanging provider.
+  std::shared_ptr<const std::atomic<bool>> cancel;
 };
 
 struct HttpRequest {

@@ -19,6 +19,7 @@
 #include "json.hpp"
 #include "logging.hpp"
 #include "provider.hpp"
+#include "utf8.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -52,11 +53,20 @@ std::string errorReasons(const std::string& body) {
       !doc["errors"].IsArray()) {
     return {};
   }
+  // The server's words, for logs, the state file and a terminal: escaped, each cut at 200
+  // bytes and at most kMaxReasons of them, whatever the reply held.
   std::string out;
+  size_t count = 0;
   for (const auto& e : doc["errors"].GetArray()) {
     if (e.IsObject() && e.HasMember("reason") && e["reason"].IsString()) {
-      out += (out.empty() ? "" : "; ") + std::string(e["reason"].GetString()).substr(0, 200);
+      if (++count <= kMaxReasons) {
+        out += (out.empty() ? "" : "; ") +
+               escapeText({e["reason"].GetString(), e["reason"].GetStringLength()}, 200);
+      }
     }
+  }
+  if (count > kMaxReasons) {
+    out += "; " + std::to_string(count - kMaxReasons) + " more";
   }
   return out;
 }

@@ -32,6 +32,10 @@ struct UpdateResult {
   bool ok() const { return status == UpdateStatus::Updated || status == UpdateStatus::Unchanged; }
 };
 
+// At most this many of a reply's error messages go into a detail (each escaped and cut at
+// 200 bytes, utf8.hpp escapeText): a reply of thousands of messages is not one huge line.
+inline constexpr size_t kMaxReasons = 5;
+
 // An outcome and its detail; `stop` for failures that retrying cannot change.
 UpdateResult outcome(UpdateStatus status, std::string detail, bool stop = false);
 

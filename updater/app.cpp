@@ -18,6 +18,7 @@
 #include "chipmunk/version.hpp"
 #include "logging.hpp"
 #include "updater.hpp"
+#include "utf8.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -395,7 +396,9 @@ int runMain(int argc, char** argv) {
   if (options.once) {
     const auto report = updater->runCycle(options.force);
     for (const auto& line : report.lines) {
-      std::cout << line << "\n";
+      // A line may quote a provider's error text: escaped, so that it can neither forge a
+      // line nor send control sequences to the operator's terminal.
+      std::cout << escapeText(line, logging::kMaxMessageBytes) << "\n";
     }
     const int code = report.exitCode();
     log->info(

@@ -94,8 +94,10 @@ std::optional<RecordState> StateStore::load(const std::string& record) const {
       out = doc[key].GetString();
     }
   };
+  // Times are seconds since the epoch: a negative one (a damaged or hand-edited file) is
+  // none, so that no later arithmetic on it can overflow.
   auto num = [&](const char* key, long long& out) {
-    if (doc.HasMember(key) && doc[key].IsInt64()) {
+    if (doc.HasMember(key) && doc[key].IsInt64() && doc[key].GetInt64() >= 0) {
       out = doc[key].GetInt64();
     }
   };

@@ -169,8 +169,11 @@ CycleReport Updater::runCycle(bool force) {
     }
     const std::string ipText = ip->toString();
     const bool current = r.state.ip == ipText;
-    const bool refreshDue = r.config.forceRefresh.count() > 0 &&
-                            now - r.state.pushedAt >= r.config.forceRefresh.count();
+    // A push time in the future was written under a wrong clock: when the record was last
+    // pushed is unknown, so the refresh is due (not postponed until that time comes).
+    const bool refreshDue =
+        r.config.forceRefresh.count() > 0 &&
+        (r.state.pushedAt > now || now - r.state.pushedAt >= r.config.forceRefresh.count());
     if (current && !refreshDue && !force) {
       ++report.unchanged;
       report.lines.push_back(label + " " + ipText + " current");

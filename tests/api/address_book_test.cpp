@@ -231,6 +231,27 @@ TEST_CASE("Address book: a repeated /set field or a NUL in one is refused, not c
   CHECK(get(api, "/get/ip?x=1&x=2", "alice", "secret").status == 200);  // fields are ignored
 }
 
+TEST_CASE("Address book: an error that repeats a field name shows only printable ASCII",
+          "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  // Field names of the client's choosing: a line break with a forged line, a terminal
+  // escape, bytes that are not UTF-8.
+  for (const std::string path :
+       {"/set?%0D%0AX-Forged:%201=a&%0D%0AX-Forged:%201=b", "/set?%1B%5B31m=a&%1B%5B31m=b",
+        "/set?%FF%FE=a&%FF%FE=b", "/set?%0D%0AX-Forged=a", "/set?%E2%80%AEx=a"}) {
+    INFO(path);
+    const auto r = get(api, path, "alice", "secret");
+    CHECK(r.status == 400);
+    CHECK(r.body.rfind("Bad Request", 0) == 0);
+    for (const char c : r.body) {
+      const auto b = static_cast<unsigned char>(c);
+      CHECK((b == '\n' || (b >= 0x20 && b < 0x7f)));
+    }
+    CHECK(r.body.find('\n') >= r.body.size() - 1);  // at most a final line break
+  }
+}
+
 TEST_CASE("Address book: the page needs credentials and loads nothing from elsewhere",
           "[api][addressbook]") {
   ApiInstance api(kUsers);

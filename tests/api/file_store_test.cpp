@@ -4,6 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <ctime>
+#include <vector>
+
 #include "file_store.hpp"
 #include "forked.hpp"
 #include "small_stack.hpp"
@@ -211,4 +215,44 @@ TEST_CASE("Unit: an address no host can have is not loaded from a record file", 
   CHECK_FALSE(bob->ipv4);
   CHECK_FALSE(bob->ipv6);
   CHECK(store.get("carol")->ip->toString() == "192.168.1.7");
+}
+
+TEST_CASE("Unit: times in a record file far ahead or out of range neither overflow nor stop expiry",
+          "[api][unit]") {
+  TempDir dir;
+  const int64_t now = static_cast<int64_t>(::time(nullptr));
+  // "bob": stored under a clock that was 75 years ahead. "carol": a damaged file whose
+  // last_seen + ttl overflows. "dave": negative numbers.
+  const std::pair<const char*, const char*> files[] = {
+      {"bob",
+       "{\"ipv4\":\"192.0.2.2\",\"last_seen\":4102444800,\"first_seen\":4102444800,"
+       "\"ttl\":60}"},
+      {"carol", "{\"ipv4\":\"192.0.2.3\",\"last_seen\":9223372036854775807,\"ttl\":60}"},
+      {"dave",
+       "{\"ipv4\":\"192.0.2.4\",\"last_seen\":-9223372036854775807,\"ttl\":-5,"
+       "\"first_seen\":-1}"},
+  };
+  for (const auto& [name, json] : files) {
+    chipmunk::test::writeFile(dir.file(std::string(name) + ".cm"), "192.0.2.1\n");
+    chipmunk::test::writeFile(dir.file(std::string(name) + ".json"), json);
+  }
+  FileStore store(dir.path());
+  for (const auto& [name, json] : files) {
+    INFO(name);
+    const auto rec = store.get(name);
+    REQUIRE(rec);
+    CHECK(rec->lastSeen >= 0);
+    CHECK(rec->lastSeen <= now + 5);  // a time ahead counts as the time it was loaded
+    CHECK(rec->firstSeen >= 0);
+    CHECK(rec->ttl >= 0);
+  }
+  // Nothing expires before its TTL from now has passed...
+  CHECK(store.expireDue(now).empty());
+  // ...and a record stored under a clock far ahead expires once it has, not in year 2100.
+  std::vector<std::string> expired;
+  for (const auto& r : store.expireDue(now + 70)) {
+    expired.push_back(r.name);
+  }
+  std::sort(expired.begin(), expired.end());
+  CHECK(expired == std::vector<std::string>{"bob", "carol"});
 }

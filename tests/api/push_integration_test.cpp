@@ -1,5 +1,6 @@
 // Gateway mode: chipmunk-api pushes record changes to a DNS provider through the provider
 // library (here the fake Linode API v4, which follows Linode's published reference).
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -265,4 +266,37 @@ TEST_CASE("Gateway mode: a FIFO named like the push state file does not hang sta
         return ::lstat(state.c_str(), &st) == 0 && S_ISREG(st.st_mode);
       },
       5s));
+}
+
+TEST_CASE("Gateway mode: SIGHUP and SIGTERM are not delayed by a hanging provider",
+          "[api][push][integration]") {
+  // The provider answers after 60 s; the push timeout is 30 s. A reload or a stop must not
+  // wait for the exchange (the updater's SIGTERM already did not), or a SIGHUP holds the
+  // main loop (no flush, no signal) and systemd kills a stopping server before its flush.
+  FakeLinode linode;
+  const long long domain = linode.addDomain("example.com");
+  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  linode.setDelay(60s);
+  std::string config = gatewayConfig(linode);
+  config.replace(config.find("timeout = 5s"), 12, "timeout = 30s");
+  ApiInstance api(config);
+  REQUIRE(api.start());
+  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
+        "good 203.0.113.7\n");
+  REQUIRE(waitUntil([&] { return !linode.requests().empty(); }, 10s));
+  std::this_thread::sleep_for(300ms);
+
+  auto start = std::chrono::steady_clock::now();
+  api.process().signal(SIGHUP);
+  REQUIRE(api.waitForLog("config reloaded", 10s));
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+
+  // The new push service asks the hanging provider again; SIGTERM does not wait for it.
+  REQUIRE(waitUntil([&] { return linode.requests().size() >= 2; }, 10s));
+  std::this_thread::sleep_for(300ms);
+  start = std::chrono::steady_clock::now();
+  api.process().signal(SIGTERM);
+  CHECK(api.process().wait(10s) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+  CHECK(api.log().find("stopped") != std::string::npos);
 }

@@ -106,6 +106,33 @@ TEST_CASE("Integration: HEAD gets the headers of GET without a body", "[api][int
   CHECK(anonymous.body.empty());
 }
 
+TEST_CASE("Integration: HEAD never changes a record", "[api][integration]") {
+  // RFC 9110 section 9.2.1: HEAD is safe. `curl -I` on /set from an administrator's laptop,
+  // or a link checker on a bookmarked /nic/update URL, must not move the record.
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  const std::string agent = "User-Agent: test/1\r\n";
+  struct Case {
+    const char* path;
+    const char* allow;
+  };
+  for (const Case& c : {Case{"/set", "GET, POST"}, Case{"/set?note=from-head", "GET, POST"},
+                        Case{"/nic/update?hostname=alice&myip=192.0.2.1", "GET"},
+                        Case{"/v3/update?hostname=alice&myip=192.0.2.1", "GET"}}) {
+    INFO(c.path);
+    const auto r = httpRequest(api.port(), "HEAD", c.path, kAlice + agent);
+    CHECK(r.status == 405);
+    CHECK(r.header("allow") == c.allow);
+    CHECK(r.body.empty());
+  }
+  CHECK_FALSE(fileExists(api.dataDir() + "/alice.cm"));
+  CHECK_FALSE(fileExists(api.dataDir() + "/alice.json"));
+  // GET still stores, and HEAD still reads.
+  CHECK(httpRequest(api.port(), "GET", "/set", kAlice).status == 200);
+  CHECK(fileExists(api.dataDir() + "/alice.cm"));
+  CHECK(httpRequest(api.port(), "HEAD", "/hosts/alice", kAlice).status == 200);
+}
+
 TEST_CASE("Integration: other methods get 405 with Allow and unknown paths 404",
           "[api][integration]") {
   ApiInstance api(kUsers);
@@ -117,8 +144,8 @@ TEST_CASE("Integration: other methods get 405 with Allow and unknown paths 404",
   };
   for (const Case& c :
        {Case{"POST", "/get/ip", "GET, HEAD"}, Case{"PUT", "/get/ip.json", "GET, HEAD"},
-        Case{"DELETE", "/set", "GET, HEAD, POST"}, Case{"PUT", "/set", "GET, HEAD, POST"},
-        Case{"PATCH", "/get/ip", "GET, HEAD"}, Case{"OPTIONS", "/set", "GET, HEAD, POST"},
+        Case{"DELETE", "/set", "GET, POST"}, Case{"PUT", "/set", "GET, POST"},
+        Case{"PATCH", "/get/ip", "GET, HEAD"}, Case{"OPTIONS", "/set", "GET, POST"},
         Case{"POST", "/healthz", "GET, HEAD"}}) {
     INFO(c.method << " " << c.path);
     const auto r = httpRequest(api.port(), c.method, c.path, kAlice);
@@ -149,7 +176,7 @@ TEST_CASE("Integration: every route answers every method by one table", "[api][i
   };
   const std::vector<Route> routes = {
       {"/healthz", "GET, HEAD"},   {"/get/ip", "GET, HEAD"},      {"/get/ip.json", "GET, HEAD"},
-      {"/set", "GET, HEAD, POST"}, {"/nic/update", "GET, HEAD"},  {"/v3/update", "GET, HEAD"},
+      {"/set", "GET, POST"},       {"/nic/update", "GET"},        {"/v3/update", "GET"},
       {"/hosts", "GET, HEAD"},     {"/hosts/alice", "GET, HEAD"}, {"/", "GET, HEAD"},
       {"/no/such/route", nullptr},
   };
@@ -190,7 +217,7 @@ TEST_CASE("Integration: DELETE /nic/update is 405 with Allow and changes nothing
       const auto r = httpRequest(api.port(), method, path + "?hostname=alice&myip=192.0.2.1",
                                  kAlice + "User-Agent: test/1\r\n");
       CHECK(r.status == 405);
-      CHECK(r.header("allow") == "GET, HEAD");
+      CHECK(r.header("allow") == "GET");
       CHECK(r.body == "badagent\n");  // dyndns2's word for a method not permitted
     }
   }

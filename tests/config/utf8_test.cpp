@@ -2,6 +2,7 @@
 
 #include "utf8.hpp"
 
+using chipmunk::escapeText;
 using chipmunk::isUnsafeTextCharacter;
 using chipmunk::safeTextLength;
 using chipmunk::sanitizeText;
@@ -63,4 +64,27 @@ TEST_CASE("Unit: sanitized text keeps good characters and replaces the rest", "[
     all += "\xE2\x80";  // a truncated sequence after every byte
   }
   CHECK(safeTextLength(sanitizeText(all)));
+}
+
+TEST_CASE("Unit: escaped text keeps one log line one line and bounded", "[config][unit]") {
+  CHECK(escapeText("plain text, Caf\xC3\xA9", 100) == "plain text, Caf\xC3\xA9");
+  CHECK(escapeText("a\nb\rc\td", 100) == "a\\nb\\rc\\td");
+  CHECK(escapeText(std::string("\x1B]0;x\x07\0\x7F", 8), 100) == "\\x1b]0;x\\x07\\x00\\x7f");
+  CHECK(escapeText("\xFF\xC3", 100) == "\\xff\\xc3");  // malformed bytes
+  CHECK(escapeText("a\xE2\x80\xAE"
+                   "b\xC2\x85",
+                   100) == "a\\u{202E}b\\u{0085}");  // bidi, C1
+  // Cut at the limit, never inside an escape, and says how much was left out.
+  CHECK(escapeText(std::string(10, 'x'), 4) == "xxxx...(6 more bytes)");
+  CHECK(escapeText("ab\ncd", 3) == "ab...(3 more bytes)");
+  // Whatever the input: no byte that could end or disguise a line, and bounded.
+  std::string all;
+  for (int b = 0; b < 256; ++b) {
+    all += static_cast<char>(b);
+    all += "\xE2\x80";  // a truncated sequence after every byte
+  }
+  const std::string escaped = escapeText(all + std::string(100000, '\n'), 4096);
+  CHECK(escaped.size() <= 4096 + 32);
+  CHECK(safeTextLength(escaped));
+  CHECK(escaped.find_first_of(std::string("\r\n\0", 3)) == std::string::npos);
 }

@@ -7,6 +7,7 @@
 #include <fuzzer/FuzzedDataProvider.h>
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -23,8 +24,11 @@ using namespace chipmunk::api;
 
 class MemoryStore final : public Store {
  public:
+  std::atomic<long long> updates{0};  // calls of update(): a request that changed state
+
   api::UpdateResult update(const std::string& name, const RecordUpdate& u, int64_t now) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    ++updates;
     api::UpdateResult r;
     auto& rec = records_[name];
     r.before = rec;
@@ -170,7 +174,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.upgradeInsecureRequests = in.ConsumeBool();
   req.body = in.ConsumeRemainingBytesAsString();
 
+  const long long updatesBefore = store->updates.load();
   const Response r = service.handle(req, true);
+  // Only GET (and POST on /set) change a record: HEAD is a safe method.
+  if (store->updates.load() != updatesBefore &&
+      !(req.method == Method::kGet || (req.method == Method::kPost && req.path == "/set"))) {
+    std::abort();
+  }
+  // An error body repeats request text as printable ASCII only.
+  if (r.code >= 400 && r.contentType.rfind("text/plain", 0) == 0) {
+    for (const char c : r.body) {
+      if (c != '\n' &&
+          (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)) {
+        std::abort();
+      }
+    }
+  }
   if (r.code < 200 || r.code > 599 || r.needsSlowAuth) {
     std::abort();
   }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "api_instance.hpp"
+#include "fake_http_server.hpp"
 #include "fake_linode.hpp"
 #include "process.hpp"
 #include "provider.hpp"
@@ -179,6 +180,56 @@ TEST_CASE("chipmunk-updater: --once with the real chipmunk-api and the fake Lino
   // The token never reaches the log.
   CHECK(f.log().find("test-token") == std::string::npos);
   CHECK(f.log().find("secret") == std::string::npos);
+}
+
+TEST_CASE("chipmunk-updater: a provider's error text cannot forge log lines or reach the terminal",
+          "[updater][integration]") {
+  // A provider (or whatever answers in its place) whose error reasons hold a line break
+  // followed by a line of its choosing, terminal control sequences, and thousands of
+  // reasons.
+  std::string reasons =
+      "{\"reason\": \"bad\\n1999-01-01T00:00:00.000+0000 info updater: FORGED "
+      "record updated\\u001b]0;owned\\u0007\\r\"}";
+  for (int i = 0; i < 3000; ++i) {
+    reasons += ",{\"reason\": \"" + std::string(190, 'x') + "\\n1999-01-01 FORGED\"}";
+  }
+  FakeHttpServer server([&](const FakeRequest&) {
+    FakeResponse r;
+    r.status = 400;
+    r.body = "{\"errors\": [" + reasons + "]}";
+    return r;
+  });
+  TempDir dir;
+  writeFile(dir.file("ip.txt"), "203.0.113.10\n");
+  writeFile(dir.file("updater.ini"),
+            "[Global]\nallow_private = yes\nstate_dir = state\ntimeout = 2s\n"
+            "[Daemon]\nlogfile = updater.log\n"
+            "[source:file]\ntype = command\ncommand = cat " +
+                dir.file("ip.txt") + "\n[linode]\napi_key = t\nendpoint = " + server.url() +
+                "/v4\n[record:home]\nprovider = linode\nhost = home\ndomain = example.com\n");
+  CHECK(runCommand({CHIPMUNK_UPDATER_BIN, "--config", dir.file("updater.ini"), "--once"},
+                   dir.file("stdout.txt"), dir.file("stderr.txt"), {}, 30s) == 1);
+  const std::string log = readFile(dir.file("updater.log"));
+  const std::string out = readFile(dir.file("stdout.txt"));
+  REQUIRE(log.find("FORGED") != std::string::npos);  // reported, as text
+  REQUIRE(out.find("FORGED") != std::string::npos);
+  for (const std::string* text : {&log, &out}) {
+    CHECK(text->find('\x1b') == std::string::npos);
+    CHECK(text->find('\x07') == std::string::npos);
+    CHECK(text->find('\r') == std::string::npos);
+    size_t start = 0;
+    while (start < text->size()) {
+      size_t end = text->find('\n', start);
+      if (end == std::string::npos) {
+        end = text->size();
+      }
+      const std::string line = text->substr(start, end - start);
+      INFO(line.substr(0, 120));
+      CHECK(line.rfind("1999-", 0) != 0);  // no line of the server's
+      CHECK(line.size() <= 4096 + 200);
+      start = end + 1;
+    }
+  }
 }
 
 TEST_CASE("chipmunk-updater: --once exit codes", "[updater][integration]") {

@@ -109,6 +109,25 @@ TEST_CASE("Updater: a forced refresh pushes an unchanged address when due", "[up
   CHECK(f.linode.target(f.domainId, "home", "A") == "203.0.113.10");
 }
 
+TEST_CASE("Updater: a push time ahead of the clock or out of range does not postpone the refresh",
+          "[updater][unit]") {
+  Fixture f;
+  f.make()->runCycle(false);
+  const std::string state = readFile(f.dir.file("state/home.state"));
+  const auto pos = state.find("\"pushed_at\":");
+  REQUIRE(pos != std::string::npos);
+  // Written while the clock was 75 years ahead, or damaged: when the record was last pushed
+  // is not known, so the refresh (25 days by default) is due now, not in year 2100.
+  for (const std::string pushedAt : {"4102444800", "-9223372036854775807"}) {
+    INFO(pushedAt);
+    writeFile(f.dir.file("state/home.state"), state.substr(0, pos) + "\"pushed_at\":" + pushedAt +
+                                                  state.substr(state.find(',', pos)));
+    const int puts = f.linode.count("PUT");
+    CHECK(f.make()->runCycle(false).exitCode() == kExitOk);
+    CHECK(f.linode.count("PUT") == puts + 1);
+  }
+}
+
 TEST_CASE("Updater: a forced push repairs a record changed elsewhere, with a PUT",
           "[updater][unit]") {
   Fixture f;

@@ -36,7 +36,7 @@ const std::string kSlowHash =
 }  // namespace
 
 TEST_CASE("Hardening: a flood of wrong passwords from 30 IPv6 /64s does not keep a valid user out",
-          "[hardening][auth]") {
+          "[hardening][auth][serial]") {
   // The flood arrives through a trusted proxy, which names 30 different /64s; the limiter
   // is off, so only the scheduling of the checks protects the user.
   const std::string hash = chipmunk::hashPassword("right-pw", 200000);
@@ -98,7 +98,7 @@ TEST_CASE("Hardening: a flood of wrong passwords from 30 IPv6 /64s does not keep
 }
 
 TEST_CASE("Hardening: a complete request is never answered 408 because its password check is slow",
-          "[hardening][auth]") {
+          "[hardening][auth][serial]") {
   ApiInstance api("[Users]\nslow = " + kSlowHash +
                   "\n\n[Limits]\nheader_timeout = 1s\nkeepalive_timeout = 30s\n");
   REQUIRE(api.start());
@@ -131,7 +131,7 @@ TEST_CASE("Hardening: a complete request is never answered 408 because its passw
 }
 
 TEST_CASE("Hardening: an answer after a wait longer than keep-alive allows says Connection: close",
-          "[hardening][auth]") {
+          "[hardening][auth][serial]") {
   ApiInstance api("[Users]\nslow = " + kSlowHash +
                   "\n\n[Limits]\nheader_timeout = 1s\nkeepalive_timeout = 2s\n");
   REQUIRE(api.start());

@@ -16,6 +16,7 @@
 #include "file_store.hpp"
 #include "logging.hpp"
 #include "password_hash.hpp"
+#include "pid_file.hpp"
 #include "push.hpp"
 #include "server.hpp"
 
@@ -199,6 +200,15 @@ int main(int argc, char** argv) {
   for (const auto& w : config.warnings) {
     log->warn("{}", w);
   }
+  if (!config.pidFile.empty()) {
+    std::string pidError;
+    if (!chipmunk::claimPidFile(config.pidFile, pidError)) {
+      log->critical("cannot claim pid file path={} error=\"{}\"", config.pidFile, pidError);
+      std::cerr << "chipmunk-api: pid file " << config.pidFile << ": " << pidError << "\n";
+      chipmunk::logging::shutdown();
+      return 1;
+    }
+  }
 
   std::unique_ptr<chipmunk::api::ApiServer> server;
   std::shared_ptr<chipmunk::api::FileStore> store;
@@ -215,6 +225,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     log->critical("start-up failed error=\"{}\"", e.what());
     std::cerr << "chipmunk-api: " << e.what() << "\n";
+    if (!config.pidFile.empty()) {
+      chipmunk::releasePidFile(config.pidFile);
+    }
     chipmunk::logging::shutdown();
     return 1;
   }
@@ -283,6 +296,9 @@ int main(int argc, char** argv) {
   server->shutdown();
   push->stop();
   store->flush();
+  if (!config.pidFile.empty()) {
+    chipmunk::releasePidFile(config.pidFile);
+  }
   log->info("stopped");
   chipmunk::logging::shutdown();
   return exitCode;

@@ -40,13 +40,37 @@ void usage(std::ostream& out) {
          "  --check-config      validate the configuration, print every problem, exit\n"
          "  --help-config       list every setting with its default and meaning\n"
          "  --version           print the version\n"
-         "  hash-password       read a password from standard input and print a\n"
-         "                      $pbkdf2-sha256$ hash for [Users]\n"
+         "  hash-password       read a password and print a $pbkdf2-sha256$ hash for\n"
+         "                      [Users]; on a terminal it is asked twice (a mismatch\n"
+         "                      exits 2), from a pipe one line is read\n"
          "\n"
          "Signals: SIGHUP reloads the configuration (users, trusted proxies, public\n"
          "endpoints, limits, log level; a broken file is rejected and the old one kept),\n"
          "SIGUSR1 reopens the log file, SIGTERM/SIGINT shut down gracefully.\n"
          "Exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.\n";
+}
+
+// Turns echo off, prompts on standard error and reads one line from the terminal on
+// standard input, then restores echo.
+std::string readHidden(const char* prompt) {
+  termios saved{};
+  const bool quietened = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (quietened) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::cerr << prompt << std::flush;  // after echo is off: a quick typist is not echoed
+  std::string line;
+  std::getline(std::cin, line);
+  if (quietened) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  }
+  std::cerr << "\n";
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  return line;
 }
 
 int hashPasswordCommand(int argc, char** argv) {
@@ -71,22 +95,19 @@ int hashPasswordCommand(int argc, char** argv) {
     }
   }
   std::string password;
-  const bool tty = ::isatty(STDIN_FILENO) != 0;
-  termios saved{};
-  if (tty) {
-    std::cerr << "Password: " << std::flush;
-    ::tcgetattr(STDIN_FILENO, &saved);
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::getline(std::cin, password);
-  if (tty) {
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::cerr << "\n";
-  }
-  if (!password.empty() && password.back() == '\r') {
-    password.pop_back();
+  if (::isatty(STDIN_FILENO) != 0) {
+    // On a terminal, as htpasswd does: asked twice without echo, a mismatch refused.
+    password = readHidden("Password: ");
+    if (!password.empty() && readHidden("Retype password: ") != password) {
+      std::cerr << "chipmunk-api: the passwords do not match; nothing printed\n";
+      return 2;
+    }
+  } else {
+    // A pipe or file: one line, read once (scripts feed the password this way).
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') {
+      password.pop_back();
+    }
   }
   if (password.empty()) {
     std::cerr << "chipmunk-api: empty password\n";

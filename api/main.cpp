@@ -16,6 +16,7 @@
 #include "file_store.hpp"
 #include "logging.hpp"
 #include "password_hash.hpp"
+#include "pid_file.hpp"
 #include "push.hpp"
 #include "server.hpp"
 
@@ -39,13 +40,37 @@ void usage(std::ostream& out) {
          "  --check-config      validate the configuration, print every problem, exit\n"
          "  --help-config       list every setting with its default and meaning\n"
          "  --version           print the version\n"
-         "  hash-password       read a password from standard input and print a\n"
-         "                      $pbkdf2-sha256$ hash for [Users]\n"
+         "  hash-password       read a password and print a $pbkdf2-sha256$ hash for\n"
+         "                      [Users]; on a terminal it is asked twice (a mismatch\n"
+         "                      exits 2), from a pipe one line is read\n"
          "\n"
          "Signals: SIGHUP reloads the configuration (users, trusted proxies, public\n"
          "endpoints, limits, log level; a broken file is rejected and the old one kept),\n"
          "SIGUSR1 reopens the log file, SIGTERM/SIGINT shut down gracefully.\n"
          "Exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.\n";
+}
+
+// Turns echo off, prompts on standard error and reads one line from the terminal on
+// standard input, then restores echo.
+std::string readHidden(const char* prompt) {
+  termios saved{};
+  const bool quietened = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (quietened) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::cerr << prompt << std::flush;  // after echo is off: a quick typist is not echoed
+  std::string line;
+  std::getline(std::cin, line);
+  if (quietened) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  }
+  std::cerr << "\n";
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  return line;
 }
 
 int hashPasswordCommand(int argc, char** argv) {
@@ -70,22 +95,19 @@ int hashPasswordCommand(int argc, char** argv) {
     }
   }
   std::string password;
-  const bool tty = ::isatty(STDIN_FILENO) != 0;
-  termios saved{};
-  if (tty) {
-    std::cerr << "Password: " << std::flush;
-    ::tcgetattr(STDIN_FILENO, &saved);
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::getline(std::cin, password);
-  if (tty) {
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-    std::cerr << "\n";
-  }
-  if (!password.empty() && password.back() == '\r') {
-    password.pop_back();
+  if (::isatty(STDIN_FILENO) != 0) {
+    // On a terminal, as htpasswd does: asked twice without echo, a mismatch refused.
+    password = readHidden("Password: ");
+    if (!password.empty() && readHidden("Retype password: ") != password) {
+      std::cerr << "chipmunk-api: the passwords do not match; nothing printed\n";
+      return 2;
+    }
+  } else {
+    // A pipe or file: one line, read once (scripts feed the password this way).
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') {
+      password.pop_back();
+    }
   }
   if (password.empty()) {
     std::cerr << "chipmunk-api: empty password\n";
@@ -199,6 +221,15 @@ int main(int argc, char** argv) {
   for (const auto& w : config.warnings) {
     log->warn("{}", w);
   }
+  if (!config.pidFile.empty()) {
+    std::string pidError;
+    if (!chipmunk::claimPidFile(config.pidFile, pidError)) {
+      log->critical("cannot claim pid file path={} error=\"{}\"", config.pidFile, pidError);
+      std::cerr << "chipmunk-api: pid file " << config.pidFile << ": " << pidError << "\n";
+      chipmunk::logging::shutdown();
+      return 1;
+    }
+  }
 
   std::unique_ptr<chipmunk::api::ApiServer> server;
   std::shared_ptr<chipmunk::api::FileStore> store;
@@ -215,6 +246,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     log->critical("start-up failed error=\"{}\"", e.what());
     std::cerr << "chipmunk-api: " << e.what() << "\n";
+    if (!config.pidFile.empty()) {
+      chipmunk::releasePidFile(config.pidFile);
+    }
     chipmunk::logging::shutdown();
     return 1;
   }
@@ -283,6 +317,9 @@ int main(int argc, char** argv) {
   server->shutdown();
   push->stop();
   store->flush();
+  if (!config.pidFile.empty()) {
+    chipmunk::releasePidFile(config.pidFile);
+  }
   log->info("stopped");
   chipmunk::logging::shutdown();
   return exitCode;

@@ -589,6 +589,44 @@ class HttpHandler final : public Pistache::Http::Handler {
     return path == "/nic/update" || path == "/v3/update";
   }
 
+  // The answer codes of a dyndns2 body, comma-separated ("good,nohost"): the first word of
+  // every line, when every one is a dyndns2 code; empty for any other body (a 403 or 405
+  // text). Never the addresses after the codes; bounded, so the line stays short.
+  static std::string dyndnsCodes(const std::string& body) {
+    static const char* const kCodes[] = {"good",    "nochg",   "nohost",   "notfqdn",
+                                         "numhost", "badauth", "badagent", "abuse",
+                                         "dnserr",  "911",     "!yours",   "!donator"};
+    constexpr size_t kMaxCodes = 20;
+    std::string codes;
+    size_t count = 0;
+    size_t start = 0;
+    while (start < body.size()) {
+      size_t end = body.find('\n', start);
+      if (end == std::string::npos) {
+        end = body.size();
+      }
+      const size_t space = body.find(' ', start);
+      const std::string word = body.substr(start, std::min(end, space) - start);
+      start = end + 1;
+      if (word.empty()) {
+        continue;
+      }
+      bool known = false;
+      for (const char* code : kCodes) {
+        known = known || word == code;
+      }
+      if (!known) {
+        return std::string();
+      }
+      if (++count <= kMaxCodes) {
+        codes += (codes.empty() ? "" : ",") + word;
+      } else if (count == kMaxCodes + 1) {
+        codes += ",...";
+      }
+    }
+    return codes;
+  }
+
   // dyndns2 clients read a 5xx body as return codes: it says 911 (try later), never
   // something a client could take for success.
   static Response dyndnsServerError(Response r) {
@@ -703,8 +741,12 @@ class HttpHandler final : public Pistache::Http::Handler {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - start)
                           .count();
-      log->info("request method={} path=\"{}\" status={} client={} user={} duration_us={}",
+      // A dyndns2 answer is a 200 whatever happened: log its codes (good, nochg, nohost,
+      // badauth...), one per host in order, never the addresses that follow them.
+      const std::string answers = isDyndnsPath(info.path) ? dyndnsCodes(r.body) : std::string();
+      log->info("request method={} path=\"{}\" status={}{}{} client={} user={} duration_us={}",
                 sanitizeForLog(info.methodName), sanitizeForLog(info.path), r.code,
+                answers.empty() ? "" : " dyndns=", answers,
                 r.client.empty() ? info.peer.toString() : r.client,
                 r.user.empty() ? "-" : sanitizeForLog(r.user), us);
     }

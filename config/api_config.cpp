@@ -46,6 +46,10 @@ Schema makeApiSchema() {
             "Directory of the per-user records (<user>.cm holds the IP and a newline; "
             "'updated' is touched on every change). Relative to the config file.",
             true})
+      .add({"Paths", "pid_file", T::kPath, "",
+            "PID file, written at start-up (atomically) and removed on exit; chipmunk-api "
+            "refuses to start while another live process holds it. logrotate signals the pid "
+            "in it where there is no systemd. Empty: none. Relative to the config file."})
       .add({"Log", "file", T::kPath, "",
             "Log file (reopened on SIGUSR1). Empty: standard error. Relative to the config file."})
       .add({"Log",
@@ -444,6 +448,9 @@ bool loadApiConfig(const std::string& path, const std::vector<ProviderDecl>& pro
       return false;
     }
   }
+  config.pidFile = settings.getString("Paths", "pid_file").empty()
+                       ? std::string()
+                       : settings.getPath("Paths", "pid_file");
   config.logFile = settings.isSet("Log", "file") && !settings.getString("Log", "file").empty()
                        ? settings.getPath("Log", "file")
                        : std::string();

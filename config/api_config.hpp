@@ -46,6 +46,7 @@ struct ApiConfig {
   std::string tlsCertificate;  // both empty: plain HTTP
   std::string tlsKey;
   std::vector<ApiUser> users;
+  std::string pidFile;  // [Paths] pid_file; empty: none
   std::string logFile;  // empty: stderr
   std::string logLevel = "info";
   size_t maxRequestSize = 8192;

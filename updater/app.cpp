@@ -17,6 +17,7 @@
 
 #include "chipmunk/version.hpp"
 #include "logging.hpp"
+#include "pid_file.hpp"
 #include "updater.hpp"
 #include "utf8.hpp"
 
@@ -70,27 +71,6 @@ std::string absolute(const std::string& path) {
     return path;
   }
   return std::string(cwd) + "/" + path;
-}
-
-bool writePidFile(const std::string& path, std::string& error) {
-  const std::string tmp = path + ".tmp";
-  // Created anew, never opened if something is there (a FIFO would block start-up).
-  ::unlink(tmp.c_str());
-  const int fd =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
-  if (fd < 0) {
-    error = std::strerror(errno);
-    return false;
-  }
-  const std::string text = std::to_string(::getpid()) + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
 }
 
 // Classic double fork: the caller's parent returns at once, the grandchild runs on.
@@ -173,7 +153,7 @@ int runDaemon(const Options& options, std::unique_ptr<Updater> updater) {
   const std::string pidFile = updater->config().pidFile;
   if (!pidFile.empty()) {
     std::string error;
-    if (!writePidFile(pidFile, error)) {
+    if (!claimPidFile(pidFile, error)) {
       log->error("cannot write pidfile path={} error=\"{}\"", pidFile, error);
     }
   }
@@ -250,7 +230,7 @@ int runDaemon(const Options& options, std::unique_ptr<Updater> updater) {
     }
   }
   if (!pidFile.empty()) {
-    ::unlink(pidFile.c_str());
+    releasePidFile(pidFile);
   }
   log->info("stopped");
   logging::shutdown();

@@ -108,6 +108,7 @@ std::optional<std::chrono::steady_clock::time_point> Updater::nextRetry() const 
 CycleReport Updater::runCycle(bool force) {
   CycleReport report;
   std::map<bool, std::optional<IpAddress>> addresses;  // ipv6? -> address
+  std::map<bool, std::string> whyNoAddress;            // ipv6? -> the sources' errors
   bool needV4 = false;
   bool needV6 = false;
   for (const auto& r : records_) {
@@ -131,6 +132,11 @@ CycleReport Updater::runCycle(bool force) {
       log()->error("no address discovered family={}", toString(family));
       report.discoveryFailed = true;
       report.lines.push_back(std::string("discovery ") + toString(family) + " failed");
+      std::string why;
+      for (const auto& e : found.errors) {
+        why += (why.empty() ? "" : "; ") + e;
+      }
+      whyNoAddress[v6] = why.empty() ? "no source answered" : why;
       continue;
     }
     log()->debug("address discovered family={} ip={} source={}", toString(family),
@@ -162,7 +168,11 @@ CycleReport Updater::runCycle(bool force) {
     }
     auto ip = addresses[r.config.ipv6];
     if (!ip) {
-      continue;  // counted as a discovery failure
+      // Counted as a discovery failure; still one line per record, as for every outcome.
+      report.lines.push_back(label + " not updated: no " +
+                             toString(r.config.ipv6 ? Family::kIPv6 : Family::kIPv4) +
+                             " address discovered (" + whyNoAddress[r.config.ipv6] + ")");
+      continue;
     }
     if (!r.config.ipv6Suffix.empty()) {
       ip = withInterfaceId(*ip, r.config.ipv6Suffix);

@@ -1,7 +1,17 @@
 // The command line and configuration loading of the real chipmunk-api binary.
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <regex>
+#include <string>
+#include <vector>
 
 #include "integration_helpers.hpp"
 
@@ -152,4 +162,114 @@ TEST_CASE("Integration: --listen overrides the config and port 0 logs the bound 
   CHECK(contains(clash.log(), "start-up failed"));
   // The first server is unaffected.
   CHECK(httpRequest(api.port(), "GET", "/get/ip", basicAuth("alice", "secret")).status == 200);
+}
+
+// hash-password on a terminal: a pseudo-terminal stands in for the user's.
+namespace {
+
+struct PtyRun {
+  int status = -1;
+  std::string out;     // standard output (the hash)
+  std::string screen;  // what the terminal showed (prompts, messages)
+};
+
+// Runs `chipmunk-api hash-password` with a pty as stdin and stderr, answering each prompt
+// that ends in ": " with the next of `answers`.
+PtyRun runOnPty(const std::vector<std::string>& answers) {
+  PtyRun run;
+  int master = -1;
+  int slave = -1;
+  REQUIRE(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+  int outPipe[2];
+  REQUIRE(::pipe(outPipe) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::setsid();
+    ::ioctl(slave, TIOCSCTTY, 0);
+    ::dup2(slave, STDIN_FILENO);
+    ::dup2(outPipe[1], STDOUT_FILENO);
+    ::dup2(slave, STDERR_FILENO);
+    ::close(master);
+    ::close(outPipe[0]);
+    ::execl(CHIPMUNK_API_BIN, CHIPMUNK_API_BIN, "hash-password", "--iterations", "10000",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(slave);
+  ::close(outPipe[1]);
+  size_t answered = 0;
+  size_t promptsSeen = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool masterOpen = true;
+  bool outOpen = true;
+  while ((masterOpen || outOpen) && std::chrono::steady_clock::now() < deadline) {
+    pollfd fds[2] = {{masterOpen ? master : -1, POLLIN, 0}, {outOpen ? outPipe[0] : -1, POLLIN, 0}};
+    if (::poll(fds, 2, 200) <= 0) {
+      continue;
+    }
+    char buf[512];
+    if (fds[0].revents != 0) {
+      const ssize_t n = ::read(master, buf, sizeof buf);
+      if (n <= 0) {
+        masterOpen = false;  // EIO once the child has closed the terminal
+      } else {
+        run.screen.append(buf, static_cast<size_t>(n));
+      }
+    }
+    if (fds[1].revents != 0) {
+      const ssize_t n = ::read(outPipe[0], buf, sizeof buf);
+      if (n <= 0) {
+        outOpen = false;
+      } else {
+        run.out.append(buf, static_cast<size_t>(n));
+      }
+    }
+    size_t prompts = 0;
+    for (size_t at = run.screen.find("assword: "); at != std::string::npos;
+         at = run.screen.find("assword: ", at + 1)) {
+      ++prompts;
+    }
+    while (promptsSeen < prompts) {
+      ++promptsSeen;
+      if (answered < answers.size()) {
+        const std::string line = answers[answered++] + "\n";
+        REQUIRE(::write(master, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+      }
+    }
+  }
+  ::close(master);
+  ::close(outPipe[0]);
+  int status = 0;
+  ::kill(pid, SIGKILL);  // only if it is still there after the deadline
+  ::waitpid(pid, &status, 0);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("Integration: hash-password on a terminal asks twice and refuses a mismatch",
+          "[api][integration]") {
+  const auto same = runOnPty({"pty-secret", "pty-secret"});
+  INFO(same.screen);
+  CHECK(same.status == 0);
+  CHECK(contains(same.screen, "Password: "));
+  CHECK(contains(same.screen, "Retype password: "));
+  CHECK_FALSE(contains(same.screen, "pty-secret"));  // echo was off
+  CHECK(contains(same.out, "$pbkdf2-sha256$10000$"));
+
+  const auto differ = runOnPty({"pty-secret", "pty-secreT"});
+  INFO(differ.screen);
+  CHECK(differ.status == 2);
+  CHECK(contains(differ.screen, "the passwords do not match"));
+  CHECK(differ.out.empty());
+}
+
+TEST_CASE("Integration: hash-password from a pipe reads one line and asks nothing",
+          "[api][integration]") {
+  const auto piped = runApi({"hash-password", "--iterations", "10000"}, "piped-secret\n");
+  CHECK(piped.status == 0);
+  CHECK(contains(piped.out, "$pbkdf2-sha256$10000$"));
+  CHECK_FALSE(contains(piped.err, "Retype"));
 }

@@ -294,3 +294,40 @@ TEST_CASE("Integration: malformed requests get 400 without internals and the ser
   CHECK(ok.body == "Your IP:  127.0.0.1");
   CHECK_FALSE(fileExists(api.dataDir() + "/alice.cm"));
 }
+
+TEST_CASE("Integration: a /nic/update log line carries the dyndns2 answer codes",
+          "[api][integration]") {
+  // dyndns2 answers nohost, badauth or abuse with a 200 or 401: the status alone does not
+  // say what happened, the codes do (and never the addresses or the credentials).
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  const std::string agent = "User-Agent: test/1\r\n";
+  const std::string path = "/nic/update?hostname=alice,nobody.example.com&myip=192.0.2.1";
+  CHECK(httpRequest(api.port(), "GET", path, kAlice + agent).status == 200);
+  CHECK(httpRequest(api.port(), "GET", path, kAlice + agent).status == 200);
+  CHECK(httpRequest(api.port(), "GET", "/get/ip", kAlice).status == 200);
+  httpRequest(api.port(), "GET", "/nic/update?hostname=alice&myip=192.0.2.1",
+              basicAuth("alice", "Wr0ng-guess-Zk9") + agent);
+
+  const auto lines = requestLines(api, 4);
+  REQUIRE(lines.size() == 4);
+  CHECK(contains(lines[0], "path=\"/nic/update\" status=200 dyndns=good,nohost client="));
+  CHECK(contains(lines[1], "path=\"/nic/update\" status=200 dyndns=nochg,nohost client="));
+  CHECK(contains(lines[2], "path=\"/get/ip\" status=200 client="));
+  CHECK_FALSE(contains(lines[2], "dyndns="));
+  CHECK(contains(lines[3], " dyndns=badauth client="));
+  // Not a dyndns2 answer (the cross-site refusal is human-readable text): no field rather
+  // than a wrong one.
+  CHECK(httpRequest(api.port(), "GET", path, agent + "Sec-Fetch-Site: cross-site\r\n").status ==
+        403);
+  const auto more = requestLines(api, 5);
+  REQUIRE(more.size() == 5);
+  INFO(more[4]);
+  CHECK(contains(more[4], "path=\"/nic/update\" status=403 client="));
+  for (const auto& line : lines) {
+    INFO(line);
+    CHECK_FALSE(contains(line, "192.0.2.1"));
+    CHECK_FALSE(contains(line, "Wr0ng-guess-Zk9"));
+    CHECK_FALSE(contains(line, "secret"));
+  }
+}

@@ -103,4 +103,63 @@ for f in "$tmp/log/chipmunk-api.log.1" "$tmp/log/chipmunk-api.log.2.gz"; do
     fail "$(basename "$f") holds no request line"
 done
 pass "rotated files in the middle of the stream hold request lines"
+# Without systemd: the shipped postrotate as it is, signalling the pid in [Paths] pid_file.
+# Only the paths are replaced: the log, the pid file, and /run/systemd/system (which may
+# exist on the test host) by a directory that does not.
+nosd="$tmp/nosd"
+mkdir -p "$nosd/log"
+cfg="$(api_config "$nosd")"
+sed -i -e "s|^file = .*|file = $nosd/log/chipmunk-api.log|" \
+  -e "s|^client_update_dir = .*|&\npid_file = $nosd/api.pid|" "$cfg"
+start_api "$api_bin" "$cfg" "$nosd/log/chipmunk-api.log"
+expect_eq "$(cat "$nosd/api.pid" 2>/dev/null || true)" "$api_pid" \
+  "chipmunk-api wrote its pid to [Paths] pid_file"
+rc=0
+"$api_bin" --config "$cfg" >"$nosd/second.txt" 2>&1 || rc=$?
+expect_eq "$rc" 1 "a second chipmunk-api with the same pid file refuses to start"
+grep -q "another process (pid $api_pid) holds it" "$nosd/second.txt" ||
+  fail "the second instance did not say why: $(cat "$nosd/second.txt")"
+expect_eq "$(cat "$nosd/api.pid")" "$api_pid" "the refused instance left the pid file alone"
+
+sed -e "s|/var/log/chipmunk/chipmunk-api.log|$nosd/log/chipmunk-api.log|" \
+  -e "s|/run/systemd/system|$nosd/no-systemd|g" \
+  -e "s|/run/chipmunk-api.pid|$nosd/api.pid|g" \
+  "$src/scripts/logrotate/chipmunk-api" >"$nosd/logrotate.conf"
+grep -q "kill -USR1 \"\$(cat $nosd/api.pid)\"" "$nosd/logrotate.conf" ||
+  fail "the shipped postrotate has no pid-file branch: $(cat "$nosd/logrotate.conf")"
+requests() {
+  local urls=()
+  for _ in $(seq 1 "$1"); do urls+=(-o /dev/null "http://127.0.0.1:$api_port/get/ip"); done
+  curl -sS --max-time 20 -u alice:alice-secret -w '%{http_code}\n' "${urls[@]}" >>"$nosd/codes"
+}
+# Three batches of 40 requests, rotated between them; each rotation must be followed by a
+# reopen (so the next batch goes to the new file, and .1 is closed before it is compressed).
+for batch in 1 2 3; do
+  requests 40
+  if [ "$batch" -lt 3 ]; then
+    logrotate -f -s "$nosd/state" "$nosd/logrotate.conf" || fail "rotation $batch failed"
+    for _ in $(seq 1 150); do
+      [ "$(grep -c 'log file reopened' "$nosd/log/chipmunk-api.log" 2>/dev/null || true)" -ge 1 ] &&
+        break
+      sleep 0.1
+    done
+    grep -q 'log file reopened' "$nosd/log/chipmunk-api.log" ||
+      fail "rotation $batch: chipmunk-api did not reopen its log (nobody signalled it)"
+  fi
+done
+expect_eq "$(grep -c '^200$' "$nosd/codes")" 120 "all 120 requests got 200"
+kill -TERM "$api_pid"
+for _ in $(seq 1 100); do kill -0 "$api_pid" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$api_pid" 2>/dev/null || fail "chipmunk-api did not stop"
+wait "$api_pid" || fail "chipmunk-api exited with an error"
+[ ! -e "$nosd/api.pid" ] || fail "chipmunk-api left its pid file behind"
+pass "chipmunk-api removed its pid file on exit"
+ls -l "$nosd/log" | sed 's/^/# /'
+line='request method=GET path="/get/ip" status=200'
+expect_eq "$(zcat -f "$nosd/log/chipmunk-api.log.2.gz" | grep -c "$line" || true)" 40 \
+  "no systemd: the first batch is whole in .2.gz (compressed after it was closed)"
+expect_eq "$(grep -c "$line" "$nosd/log/chipmunk-api.log.1" || true)" 40 \
+  "no systemd: the second batch is whole in .1"
+expect_eq "$(grep -c "$line" "$nosd/log/chipmunk-api.log" || true)" 40 \
+  "no systemd: the third batch went to the new file, written after the rotation"
 echo "logrotate: $checks checks passed"

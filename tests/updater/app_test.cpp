@@ -244,6 +244,13 @@ TEST_CASE("chipmunk-updater: --once exit codes", "[updater][integration]") {
   f.setIp("not an address");
   CHECK(f.runOnce() == 1);  // discovery failed
   CHECK(f.log().find("not an IP address") != std::string::npos);
+  // Still one line per record on standard output, saying why it was not updated.
+  const std::string out = readFile(f.dir.file("stdout.txt"));
+  INFO(out);
+  CHECK(out.find("discovery ipv4 failed\n") != std::string::npos);
+  CHECK(out.find("home home.example.com A not updated: no ipv4 address discovered (") !=
+        std::string::npos);
+  CHECK(out.find("not an IP address") != std::string::npos);
   f.setIp("203.0.113.10");
   CHECK(f.runOnce() == 0);
   CHECK(f.linode.target(f.domainId, "home", "A") == "203.0.113.10");

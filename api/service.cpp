@@ -396,17 +396,18 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   }
 
   const bool nic = request.path == "/nic/update" || request.path == "/v3/update";
+  // Before anything else of the request is weighed, and before the password check: a page
+  // on another site can make a browser send its cached credentials, but no request of its
+  // costs a password check or counts as a failed login, and all get the same 403.
+  if (crossSiteRefused(request, nic || request.path == "/set")) {
+    return finish(plain(403, kCrossSite));
+  }
   if (!client) {
     // client_ip_header = auto and the proxy's headers name different clients: one of them
     // was passed on from the client. Nobody is charged or served as the wrong address.
     return finish(plain(400, "Bad Request: conflicting forwarding headers"));
   }
   const bool ipEndpoint = request.path == "/get/ip" || request.path == "/get/ip.json";
-  // Before the password check: a page on another site can make a browser send its cached
-  // credentials, but no request of its costs a password check or counts as a failed login.
-  if (crossSiteRefused(request, nic || request.path == "/set")) {
-    return finish(plain(403, kCrossSite));
-  }
   if (!(ipEndpoint && cfg.publicIpEndpoints)) {
     const auto now = std::chrono::steady_clock::now();
     if (const long long wait = rt->limiter->blockedFor(call.client, now); wait > 0) {

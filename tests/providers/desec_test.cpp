@@ -6,28 +6,20 @@
 
 #include "fake_desec.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeDesec;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeDesec(const FakeDesec& fake, std::vector<Record> records,
                                        std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "desec";
-  context.settings = {{"token", "desec-token"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("desec"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("desec", {{"token", "desec-token"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeDesec::RRset set(long long ttl, std::vector<std::string> records) {

@@ -6,28 +6,20 @@
 
 #include "fake_gandi.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeGandi;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeGandi(const FakeGandi& fake, std::vector<Record> records,
                                        std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "gandi";
-  context.settings = {{"token", "gandi-pat"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("gandi"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("gandi", {{"token", "gandi-pat"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeGandi::RRset set(long long ttl, std::vector<std::string> values) {

@@ -6,29 +6,22 @@
 
 #include "fake_godaddy.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeGoDaddy;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeGoDaddy(const FakeGoDaddy& fake, std::vector<Record> records,
                                          std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "godaddy";
-  context.settings = {
-      {"api_key", "gd-key"}, {"api_secret", "gd-secret"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("godaddy"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider(
+      "godaddy",
+      {{"api_key", "gd-key"}, {"api_secret", "gd-secret"}, {"endpoint", fake.endpoint()}},
+      std::move(records), extra);
 }
 
 const Record kHome{"home", "home", "example.com", RecordType::A};

@@ -6,28 +6,21 @@
 
 #include "fake_hetzner.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeHetzner;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeHetzner(const FakeHetzner& fake, std::vector<Record> records,
                                          std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "hetzner";
-  context.settings = {{"api_token", "hetzner-token"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("hetzner"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("hetzner",
+                          {{"api_token", "hetzner-token"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeHetzner::DnsRecord rec(const std::string& zone, const char* type, const char* name,

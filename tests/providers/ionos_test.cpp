@@ -6,28 +6,20 @@
 
 #include "fake_ionos.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeIonos;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeIonos(const FakeIonos& fake, std::vector<Record> records,
                                        std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "ionos";
-  context.settings = {{"api_key", "prefix.secret"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("ionos"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("ionos", {{"api_key", "prefix.secret"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeIonos::DnsRecord rec(const char* name, const char* type, const char* content,

@@ -6,29 +6,22 @@
 
 #include "fake_porkbun.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakePorkbun;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makePorkbun(const FakePorkbun& fake, std::vector<Record> records,
                                          std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "porkbun";
-  context.settings = {
-      {"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("porkbun"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider(
+      "porkbun",
+      {{"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}, {"endpoint", fake.endpoint()}},
+      std::move(records), extra);
 }
 
 const Record kHome{"home", "home", "example.com", RecordType::A};

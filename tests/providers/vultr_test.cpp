@@ -6,28 +6,20 @@
 
 #include "fake_vultr.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeVultr;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeVultr(const FakeVultr& fake, std::vector<Record> records,
                                        std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "vultr";
-  context.settings = {{"api_key", "vultr-key"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("vultr"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("vultr", {{"api_key", "vultr-key"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeVultr::DnsRecord rec(const char* type, const char* name, const char* data, long long ttl = 300,

@@ -137,16 +137,7 @@ class IonosProvider final : public DnsProvider {
 
  private:
   HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("X-API-Key", key_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = std::move(body);
-    }
-    return req;
+    return jsonRequest(method, endpoint_ + path, "X-API-Key", key_, std::move(body));
   }
 
   static void writeRecord(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string* name,

@@ -25,6 +25,20 @@ long long ttlSetting(const ProviderContext& context) {
   return ttl;
 }
 
+HttpRequest jsonRequest(const std::string& method, std::string url, const std::string& authName,
+                        std::string authValue, std::string body) {
+  HttpRequest req;
+  req.method = method;
+  req.url = std::move(url);
+  req.headers.emplace_back(authName, std::move(authValue));
+  req.headers.emplace_back("Accept", "application/json");
+  if (!body.empty()) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = std::move(body);
+  }
+  return req;
+}
+
 UpdateResult classifyJsonFailure(const HttpResponse& response, const std::string& what,
                                  const JsonRefine& refine) {
   UpdateResult result = classifyHttpFailure(response, what);

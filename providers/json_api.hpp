@@ -20,6 +20,12 @@ std::string endpointSetting(const ProviderContext& context);
 // The `ttl` setting in seconds; empty or 0: keep the record's (0).
 long long ttlSetting(const ProviderContext& context);
 
+// `method` on `url` with the header `authName: authValue` (the provider's own auth scheme),
+// Accept: application/json and, when `body` is not empty, it as Content-Type:
+// application/json.
+HttpRequest jsonRequest(const std::string& method, std::string url, const std::string& authName,
+                        std::string authValue, std::string body);
+
 // classifyHttpFailure(response, what); then, when the exchange completed and its body parses
 // as JSON (json::parse, bounded), `refine` may adjust the result from the document: append
 // the service's message to the detail, map an error code to AuthFailed or NotFound.

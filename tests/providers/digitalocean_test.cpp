@@ -15,6 +15,8 @@ using chipmunk::IpAddress;
 using chipmunk::test::FakeDigitalOcean;
 using chipmunk::test::ip;
 using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
@@ -153,7 +155,7 @@ TEST_CASE("DigitalOcean: 429 with Retry-After or ratelimit-reset, 5xx, malformed
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, std::string(100000, '{'));
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  fake.failNext(200, oversizedJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
 }

@@ -13,6 +13,8 @@ using chipmunk::IpAddress;
 using chipmunk::test::FakeGoDaddy;
 using chipmunk::test::ip;
 using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
@@ -120,7 +122,7 @@ TEST_CASE("GoDaddy: 429 with retryAfterSec or Retry-After or neither, 5xx, malfo
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, R"({"data":"198.51.100.7"})");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '['));
+  fake.failNext(200, tooDeepJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, "[\"" + std::string(2 * 1024 * 1024, 'x') + "\"]");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);

@@ -13,6 +13,8 @@ using chipmunk::IpAddress;
 using chipmunk::test::FakeIonos;
 using chipmunk::test::ip;
 using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
@@ -122,9 +124,9 @@ TEST_CASE("Ionos: 429 with and without Retry-After, 5xx, malformed and oversized
   REQUIRE(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // zone cached
   fake.failNext(200, R"({"records":{"id":"x"}})");
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '['));
+  fake.failNext(200, tooDeepJson());
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  fake.failNext(200, oversizedJson());
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Updated);
 }

@@ -13,6 +13,8 @@ using chipmunk::IpAddress;
 using chipmunk::test::FakePorkbun;
 using chipmunk::test::ip;
 using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
@@ -135,7 +137,7 @@ TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversiz
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, std::string(200000, '[') + std::string(200000, ']'));  // too deep
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");  // too large
+  fake.failNext(200, oversizedJson());  // too large
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
   CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");

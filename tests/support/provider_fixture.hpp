@@ -1,7 +1,8 @@
 #pragma once
 
 // The set-up the provider tests share (tests/providers/<name>_test.cpp): building a built-in
-// provider against a fake's endpoint, and addresses from text.
+// provider against a fake's endpoint, addresses from text, and the too-deep and oversized
+// replies every JSON provider must survive.
 
 #include <chrono>
 #include <map>
@@ -35,6 +36,16 @@ inline std::unique_ptr<providers::DnsProvider> makeTestProvider(
 // An address the test knows to be valid.
 inline IpAddress ip(const char* text) {
   return *IpAddress::parse(text);
+}
+
+// A reply nested deeper than json::parse accepts (refused without recursing: Failed).
+inline std::string tooDeepJson() {
+  return std::string(100000, '[');
+}
+
+// A JSON object of 2 MiB, larger than the HTTP client accepts (RetryLater).
+inline std::string oversizedJson() {
+  return "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}";
 }
 
 }  // namespace chipmunk::test

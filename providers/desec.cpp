@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "json_api.hpp"
 #include "provider.hpp"
 
 namespace chipmunk::providers {
@@ -26,10 +27,8 @@ namespace {
 constexpr const char* kDefaultEndpoint = "https://desec.io/api/v1";
 
 // {"detail":"..."} or the first reason of a validation error, cut to 200 characters.
-std::string detailOf(const std::string& body) {
-  rapidjson::Document doc;
-  std::string error;
-  if (!json::parse(doc, body, error) || !doc.IsObject()) {
+std::string detailOf(const rapidjson::Document& doc) {
+  if (!doc.IsObject()) {
     return {};
   }
   for (const auto& m : doc.GetObject()) {
@@ -44,30 +43,22 @@ std::string detailOf(const std::string& body) {
 }
 
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
-  UpdateResult r = classifyHttpFailure(resp, what);
-  const std::string detail = resp.transportOk() ? detailOf(resp.body) : "";
-  if (!detail.empty()) {
-    r.detail += " (" + detail + ")";
-  }
-  return r;
+  return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
+    const std::string detail = detailOf(doc);
+    if (!detail.empty()) {
+      r.detail += " (" + detail + ")";
+    }
+  });
 }
 
 class DesecProvider final : public DnsProvider {
  public:
   explicit DesecProvider(const ProviderContext& context)
       : token_(context.get("token")),
-        endpoint_(context.get("endpoint")),
+        endpoint_(endpointSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
-  }
+        ttl_(ttlSetting(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
@@ -111,16 +102,8 @@ class DesecProvider final : public DnsProvider {
 
  private:
   HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Authorization", "Token " + token_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = std::move(body);
-    }
-    return req;
+    return jsonRequest(method, endpoint_ + path, "Authorization", "Token " + token_,
+                       std::move(body));
   }
 
   std::string body(const std::string* sub, const std::string* type,

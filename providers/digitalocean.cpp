@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "json_api.hpp"
 #include "provider.hpp"
 
 namespace chipmunk::providers {
@@ -35,10 +36,8 @@ struct Found {
   long long ttl = 0;
 };
 
-std::string errorText(const std::string& body, std::string& id) {
-  rapidjson::Document doc;
-  std::string error;
-  if (!json::parse(doc, body, error) || !doc.IsObject()) {
+std::string errorText(const rapidjson::Document& doc, std::string& id) {
+  if (!doc.IsObject()) {
     return {};
   }
   const auto idIt = doc.FindMember("id");
@@ -52,7 +51,17 @@ std::string errorText(const std::string& body, std::string& id) {
 }
 
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
-  UpdateResult r = classifyHttpFailure(resp, what);
+  UpdateResult r =
+      classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& result) {
+        std::string id;
+        const std::string message = errorText(doc, id);
+        if (id == "unauthorized" || id == "forbidden") {
+          result.status = UpdateStatus::AuthFailed;
+        }
+        if (!message.empty() || !id.empty()) {
+          result.detail += " (" + id + (message.empty() ? "" : ": " + message) + ")";
+        }
+      });
   if (!resp.transportOk()) {
     return r;
   }
@@ -68,14 +77,6 @@ UpdateResult failure(const HttpResponse& resp, const std::string& what) {
           std::chrono::seconds(std::clamp<long long>(reset - now, 1, kMaxRetryAfter.count()));
     }
   }
-  std::string id;
-  const std::string message = errorText(resp.body, id);
-  if (id == "unauthorized" || id == "forbidden") {
-    r.status = UpdateStatus::AuthFailed;
-  }
-  if (!message.empty() || !id.empty()) {
-    r.detail += " (" + id + (message.empty() ? "" : ": " + message) + ")";
-  }
   return r;
 }
 
@@ -83,18 +84,10 @@ class DigitalOceanProvider final : public DnsProvider {
  public:
   explicit DigitalOceanProvider(const ProviderContext& context)
       : token_(context.get("api_token")),
-        endpoint_(context.get("endpoint")),
+        endpoint_(endpointSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
-  }
+        ttl_(ttlSetting(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "json_api.hpp"
 #include "provider.hpp"
 
 namespace chipmunk::providers {
@@ -25,35 +26,21 @@ constexpr const char* kDefaultEndpoint = "https://api.gandi.net/v5/livedns";
 constexpr long long kGandiDefaultTtl = 10800;
 
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
-  UpdateResult r = classifyHttpFailure(resp, what);
-  if (!resp.transportOk()) {
-    return r;
-  }
-  rapidjson::Document doc;
-  std::string error;
-  if (json::parse(doc, resp.body, error) && doc.IsObject() && doc.HasMember("message") &&
-      doc["message"].IsString()) {
-    r.detail += " (" + std::string(doc["message"].GetString()).substr(0, 200) + ")";
-  }
-  return r;
+  return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
+    if (doc.IsObject() && doc.HasMember("message") && doc["message"].IsString()) {
+      r.detail += " (" + std::string(doc["message"].GetString()).substr(0, 200) + ")";
+    }
+  });
 }
 
 class GandiProvider final : public DnsProvider {
  public:
   explicit GandiProvider(const ProviderContext& context)
       : token_(context.get("token")),
-        endpoint_(context.get("endpoint")),
+        endpoint_(endpointSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
-  }
+        ttl_(ttlSetting(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
@@ -112,16 +99,8 @@ class GandiProvider final : public DnsProvider {
 
  private:
   HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Authorization", "Bearer " + token_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = std::move(body);
-    }
-    return req;
+    return jsonRequest(method, endpoint_ + path, "Authorization", "Bearer " + token_,
+                       std::move(body));
   }
 
   std::string token_;

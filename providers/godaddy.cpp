@@ -18,6 +18,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "json_api.hpp"
 #include "provider.hpp"
 
 namespace chipmunk::providers {
@@ -26,15 +27,10 @@ namespace {
 constexpr const char* kDefaultEndpoint = "https://api.godaddy.com/v1";
 constexpr long long kMinTtl = 600;
 
-UpdateResult failure(const HttpResponse& resp, const std::string& what) {
-  UpdateResult r = classifyHttpFailure(resp, what);
-  if (!resp.transportOk()) {
-    return r;
-  }
-  rapidjson::Document doc;
-  std::string error;
-  if (!json::parse(doc, resp.body, error) || !doc.IsObject()) {
-    return r;
+// GoDaddy's {"code","message","retryAfterSec"}: UNKNOWN_DOMAIN and NOT_FOUND are NotFound.
+void refine(const HttpResponse& resp, const rapidjson::Document& doc, UpdateResult& r) {
+  if (!doc.IsObject()) {
+    return;
   }
   const std::string code =
       doc.HasMember("code") && doc["code"].IsString() ? doc["code"].GetString() : "";
@@ -51,7 +47,12 @@ UpdateResult failure(const HttpResponse& resp, const std::string& what) {
   if (!code.empty() || !message.empty()) {
     r.detail += " (" + code + (message.empty() ? "" : ": " + message.substr(0, 200)) + ")";
   }
-  return r;
+}
+
+UpdateResult failure(const HttpResponse& resp, const std::string& what) {
+  return classifyJsonFailure(resp, what, [&resp](const rapidjson::Document& doc, UpdateResult& r) {
+    refine(resp, doc, r);
+  });
 }
 
 class GoDaddyProvider final : public DnsProvider {
@@ -59,18 +60,10 @@ class GoDaddyProvider final : public DnsProvider {
   explicit GoDaddyProvider(const ProviderContext& context)
       : key_(context.get("api_key")),
         secret_(context.get("api_secret")),
-        endpoint_(context.get("endpoint")),
+        endpoint_(endpointSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
-  }
+        ttl_(ttlSetting(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
@@ -130,16 +123,8 @@ class GoDaddyProvider final : public DnsProvider {
 
  private:
   HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Authorization", "sso-key " + key_ + ":" + secret_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = std::move(body);
-    }
-    return req;
+    return jsonRequest(method, endpoint_ + path, "Authorization", "sso-key " + key_ + ":" + secret_,
+                       std::move(body));
   }
 
   std::string key_;

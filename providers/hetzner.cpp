@@ -22,6 +22,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "json_api.hpp"
 #include "provider.hpp"
 
 namespace chipmunk::providers {
@@ -32,23 +33,18 @@ constexpr int kPerPage = 100;
 constexpr int kMaxPages = 100;
 
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
-  UpdateResult r = classifyHttpFailure(resp, what);
-  if (!resp.transportOk()) {
-    return r;
-  }
-  rapidjson::Document doc;
-  std::string error;
-  if (!json::parse(doc, resp.body, error) || !doc.IsObject()) {
-    return r;
-  }
-  const rapidjson::Value* m = rapidjson::Pointer("/message").Get(doc);
-  if (m == nullptr || !m->IsString() || m->GetStringLength() == 0) {
-    m = rapidjson::Pointer("/error/message").Get(doc);
-  }
-  if (m != nullptr && m->IsString() && m->GetStringLength() > 0) {
-    r.detail += " (" + std::string(m->GetString()).substr(0, 200) + ")";
-  }
-  return r;
+  return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
+    if (!doc.IsObject()) {
+      return;
+    }
+    const rapidjson::Value* m = rapidjson::Pointer("/message").Get(doc);
+    if (m == nullptr || !m->IsString() || m->GetStringLength() == 0) {
+      m = rapidjson::Pointer("/error/message").Get(doc);
+    }
+    if (m != nullptr && m->IsString() && m->GetStringLength() > 0) {
+      r.detail += " (" + std::string(m->GetString()).substr(0, 200) + ")";
+    }
+  });
 }
 
 std::string str(const rapidjson::Value& v, const char* key) {
@@ -59,18 +55,10 @@ class HetznerProvider final : public DnsProvider {
  public:
   explicit HetznerProvider(const ProviderContext& context)
       : token_(context.get("api_token")),
-        endpoint_(context.get("endpoint")),
+        endpoint_(endpointSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
-  }
+        ttl_(ttlSetting(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
@@ -148,16 +136,7 @@ class HetznerProvider final : public DnsProvider {
 
  private:
   HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Auth-API-Token", token_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = std::move(body);
-    }
-    return req;
+    return jsonRequest(method, endpoint_ + path, "Auth-API-Token", token_, std::move(body));
   }
 
   static std::string body(const std::string& zoneId, const std::string& type,

@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "json_api.hpp"
 #include "provider.hpp"
 
 namespace chipmunk::providers {
@@ -28,21 +29,17 @@ namespace {
 constexpr const char* kDefaultEndpoint = "https://api.hosting.ionos.com/dns/v1";
 
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
-  UpdateResult r = classifyHttpFailure(resp, what);
-  if (!resp.transportOk()) {
-    return r;
-  }
-  rapidjson::Document doc;
-  std::string error;
-  if (json::parse(doc, resp.body, error) && doc.IsArray() && !doc.Empty() && doc[0].IsObject()) {
+  return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
+    if (!doc.IsArray() || doc.Empty() || !doc[0].IsObject()) {
+      return;
+    }
     const auto& e = doc[0];
     const std::string code =
         e.HasMember("code") && e["code"].IsString() ? e["code"].GetString() : "";
     const std::string message =
         e.HasMember("message") && e["message"].IsString() ? e["message"].GetString() : "";
     r.detail += " (" + code + (message.empty() ? "" : ": " + message.substr(0, 200)) + ")";
-  }
-  return r;
+  });
 }
 
 std::string str(const rapidjson::Value& v, const char* key) {
@@ -53,21 +50,14 @@ class IonosProvider final : public DnsProvider {
  public:
   explicit IonosProvider(const ProviderContext& context)
       : key_(context.get("api_key")),
-        endpoint_(context.get("endpoint")),
+        endpoint_(endpointSetting(context)),
         createMissing_(context.getBool("create_missing")),
+        ttl_(ttlSetting(context)),
         http_(context.http) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
     if (key_.find('.') == std::string::npos) {
       throw std::invalid_argument("[" + context.section +
                                   "] api_key must be PREFIX.SECRET, as IONOS shows it");
     }
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
   }
 
   // DnsProvider
@@ -147,16 +137,7 @@ class IonosProvider final : public DnsProvider {
 
  private:
   HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("X-API-Key", key_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = std::move(body);
-    }
-    return req;
+    return jsonRequest(method, endpoint_ + path, "X-API-Key", key_, std::move(body));
   }
 
   static void writeRecord(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string* name,

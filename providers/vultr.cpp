@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "json.hpp"
+#include "json_api.hpp"
 #include "provider.hpp"
 
 namespace chipmunk::providers {
@@ -29,17 +30,11 @@ constexpr int kPerPage = 500;  // the API's maximum
 constexpr int kMaxPages = 50;
 
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
-  UpdateResult r = classifyHttpFailure(resp, what);
-  if (!resp.transportOk()) {
-    return r;
-  }
-  rapidjson::Document doc;
-  std::string error;
-  if (json::parse(doc, resp.body, error) && doc.IsObject() && doc.HasMember("error") &&
-      doc["error"].IsString()) {
-    r.detail += " (" + std::string(doc["error"].GetString()).substr(0, 200) + ")";
-  }
-  return r;
+  return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
+    if (doc.IsObject() && doc.HasMember("error") && doc["error"].IsString()) {
+      r.detail += " (" + std::string(doc["error"].GetString()).substr(0, 200) + ")";
+    }
+  });
 }
 
 std::string str(const rapidjson::Value& v, const char* key) {
@@ -50,18 +45,10 @@ class VultrProvider final : public DnsProvider {
  public:
   explicit VultrProvider(const ProviderContext& context)
       : key_(context.get("api_key")),
-        endpoint_(context.get("endpoint")),
+        endpoint_(endpointSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl_);
-  }
+        ttl_(ttlSetting(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
@@ -134,16 +121,8 @@ class VultrProvider final : public DnsProvider {
 
  private:
   HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Authorization", "Bearer " + key_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (!body.empty()) {
-      req.headers.emplace_back("Content-Type", "application/json");
-      req.body = std::move(body);
-    }
-    return req;
+    return jsonRequest(method, endpoint_ + path, "Authorization", "Bearer " + key_,
+                       std::move(body));
   }
 
   static std::string body(const std::string* name, const std::string* type,

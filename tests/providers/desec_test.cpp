@@ -6,28 +6,22 @@
 
 #include "fake_desec.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeDesec;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeDesec(const FakeDesec& fake, std::vector<Record> records,
                                        std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "desec";
-  context.settings = {{"token", "desec-token"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("desec"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("desec", {{"token", "desec-token"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeDesec::RRset set(long long ttl, std::vector<std::string> records) {
@@ -125,9 +119,9 @@ TEST_CASE("Desec: throttled with and without Retry-After, 5xx, malformed and ove
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, R"({"records":"198.51.100.7"})");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '['));
+  fake.failNext(200, tooDeepJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  fake.failNext(200, oversizedJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
 }

@@ -8,28 +8,23 @@
 
 #include "fake_digitalocean.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeDigitalOcean;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeDo(const FakeDigitalOcean& fake, std::vector<Record> records,
                                     std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "digitalocean";
-  context.settings = {{"api_token", "do-test-token"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("digitalocean"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("digitalocean",
+                          {{"api_token", "do-test-token"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeDigitalOcean::DnsRecord rec(const char* type, const char* name, const char* data,
@@ -160,7 +155,7 @@ TEST_CASE("DigitalOcean: 429 with Retry-After or ratelimit-reset, 5xx, malformed
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, std::string(100000, '{'));
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  fake.failNext(200, oversizedJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
 }

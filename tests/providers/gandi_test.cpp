@@ -6,28 +6,22 @@
 
 #include "fake_gandi.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeGandi;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeGandi(const FakeGandi& fake, std::vector<Record> records,
                                        std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "gandi";
-  context.settings = {{"token", "gandi-pat"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("gandi"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("gandi", {{"token", "gandi-pat"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeGandi::RRset set(long long ttl, std::vector<std::string> values) {
@@ -125,9 +119,9 @@ TEST_CASE("Gandi: 429 with and without Retry-After, 5xx, malformed and oversized
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, R"({"rrset_values":"198.51.100.7"})");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '['));
+  fake.failNext(200, tooDeepJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  fake.failNext(200, oversizedJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
 }

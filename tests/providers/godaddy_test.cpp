@@ -6,29 +6,24 @@
 
 #include "fake_godaddy.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeGoDaddy;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeGoDaddy(const FakeGoDaddy& fake, std::vector<Record> records,
                                          std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "godaddy";
-  context.settings = {
-      {"api_key", "gd-key"}, {"api_secret", "gd-secret"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("godaddy"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider(
+      "godaddy",
+      {{"api_key", "gd-key"}, {"api_secret", "gd-secret"}, {"endpoint", fake.endpoint()}},
+      std::move(records), extra);
 }
 
 const Record kHome{"home", "home", "example.com", RecordType::A};
@@ -127,7 +122,7 @@ TEST_CASE("GoDaddy: 429 with retryAfterSec or Retry-After or neither, 5xx, malfo
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, R"({"data":"198.51.100.7"})");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '['));
+  fake.failNext(200, tooDeepJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, "[\"" + std::string(2 * 1024 * 1024, 'x') + "\"]");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);

@@ -6,28 +6,23 @@
 
 #include "fake_hetzner.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeHetzner;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeHetzner(const FakeHetzner& fake, std::vector<Record> records,
                                          std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "hetzner";
-  context.settings = {{"api_token", "hetzner-token"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("hetzner"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("hetzner",
+                          {{"api_token", "hetzner-token"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeHetzner::DnsRecord rec(const std::string& zone, const char* type, const char* name,
@@ -138,9 +133,9 @@ TEST_CASE("Hetzner: 429 with and without Retry-After, 5xx, malformed and oversiz
   REQUIRE(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // zone cached
   fake.failNext(200, R"({"records":{"id":"x"}})");
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '['));
+  fake.failNext(200, tooDeepJson());
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  fake.failNext(200, oversizedJson());
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Updated);
 }

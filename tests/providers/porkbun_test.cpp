@@ -6,29 +6,24 @@
 
 #include "fake_porkbun.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakePorkbun;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makePorkbun(const FakePorkbun& fake, std::vector<Record> records,
                                          std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "porkbun";
-  context.settings = {
-      {"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("porkbun"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider(
+      "porkbun",
+      {{"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}, {"endpoint", fake.endpoint()}},
+      std::move(records), extra);
 }
 
 const Record kHome{"home", "home", "example.com", RecordType::A};
@@ -142,7 +137,7 @@ TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversiz
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, std::string(200000, '[') + std::string(200000, ']'));  // too deep
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");  // too large
+  fake.failNext(200, oversizedJson());  // too large
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
   CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");

@@ -6,28 +6,22 @@
 
 #include "fake_vultr.hpp"
 #include "provider.hpp"
+#include "provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeVultr;
+using chipmunk::test::ip;
+using chipmunk::test::makeTestProvider;
+using chipmunk::test::oversizedJson;
+using chipmunk::test::tooDeepJson;
 
 namespace {
 
 std::unique_ptr<DnsProvider> makeVultr(const FakeVultr& fake, std::vector<Record> records,
                                        std::map<std::string, std::string> extra = {}) {
-  ProviderContext context;
-  context.section = "vultr";
-  context.settings = {{"api_key", "vultr-key"}, {"endpoint", fake.endpoint()}};
-  for (const auto& [k, v] : extra) {
-    context.settings[k] = v;
-  }
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find("vultr"), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return makeTestProvider("vultr", {{"api_key", "vultr-key"}, {"endpoint", fake.endpoint()}},
+                          std::move(records), extra);
 }
 
 FakeVultr::DnsRecord rec(const char* type, const char* name, const char* data, long long ttl = 300,
@@ -139,9 +133,9 @@ TEST_CASE("Vultr: 429/503 with and without Retry-After, malformed and oversized"
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   fake.failNext(200, R"({"records":{"id":"x"}})");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '['));
+  fake.failNext(200, tooDeepJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "{\"pad\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}");
+  fake.failNext(200, oversizedJson());
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
 }

@@ -13,15 +13,8 @@ namespace {
 
 constexpr long long kMinimumTtl = 3600;
 
-FakeResponse reply(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 FakeResponse notFound() {
-  return reply(404, R"({"detail":"Not found."})");
+  return jsonReply(404, R"({"detail":"Not found."})");
 }
 
 std::string render(const std::string& domain, const std::string& subname, const std::string& type,
@@ -57,13 +50,13 @@ std::string render(const std::string& domain, const std::string& subname, const 
 std::optional<FakeResponse> apply(const rapidjson::Document& body, FakeDesec::RRset& set) {
   if (body.HasMember("ttl")) {
     if (!body["ttl"].IsInt64() || body["ttl"].GetInt64() < kMinimumTtl) {
-      return reply(400, R"({"ttl":["Ensure this value is greater than or equal to 3600."]})");
+      return jsonReply(400, R"({"ttl":["Ensure this value is greater than or equal to 3600."]})");
     }
     set.ttl = body["ttl"].GetInt64();
   }
   if (body.HasMember("records")) {
     if (!body["records"].IsArray()) {
-      return reply(400, R"({"records":["Expected a list of items."]})");
+      return jsonReply(400, R"({"records":["Expected a list of items."]})");
     }
     set.records.clear();
     for (const auto& r : body["records"].GetArray()) {
@@ -111,12 +104,7 @@ std::optional<FakeDesec::RRset> FakeDesec::rrset(const std::string& domain,
 }
 
 void FakeDesec::failNext(int status, std::string body, std::string retryAfter) {
-  FakeResponse r = reply(status, std::move(body));
-  if (!retryAfter.empty()) {
-    r.headers.emplace_back("Retry-After", retryAfter);
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), retryAfter);
 }
 
 std::vector<FakeRequest> FakeDesec::requests() const {
@@ -125,13 +113,11 @@ std::vector<FakeRequest> FakeDesec::requests() const {
 
 FakeResponse FakeDesec::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.header("authorization") != "Token " + token_) {
-    return reply(401, R"({"detail":"Invalid token."})");
+    return jsonReply(401, R"({"detail":"Invalid token."})");
   }
   // /api/v1/domains/DOMAIN/rrsets/[SUBNAME/TYPE/]
   std::vector<std::string> parts;
@@ -153,7 +139,7 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
   std::string error;
   if ((req.method == "PATCH" || req.method == "POST") &&
       (!json::parse(body, req.body, error) || !body.IsObject())) {
-    return reply(400, R"({"detail":"JSON parse error"})");
+    return jsonReply(400, R"({"detail":"JSON parse error"})");
   }
   if (parts.size() == 7) {
     const std::string subname = parts[5] == "@" ? "" : parts[5];
@@ -162,7 +148,7 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
       return notFound();
     }
     if (req.method == "GET") {
-      return reply(200, render(d->first, subname, parts[6], it->second));
+      return jsonReply(200, render(d->first, subname, parts[6], it->second));
     }
     if (req.method == "PATCH") {
       RRset next = it->second;
@@ -170,9 +156,9 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
         return *bad;
       }
       it->second = next;
-      return reply(200, render(d->first, subname, parts[6], it->second));
+      return jsonReply(200, render(d->first, subname, parts[6], it->second));
     }
-    return reply(405, R"({"detail":"Method not allowed."})");
+    return jsonReply(405, R"({"detail":"Method not allowed."})");
   }
   if (parts.size() == 5 && req.method == "POST") {
     const std::string subname =
@@ -180,7 +166,7 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
     const std::string type =
         body.HasMember("type") && body["type"].IsString() ? body["type"].GetString() : "";
     if (d->second.count(subname + " " + type) != 0) {
-      return reply(
+      return jsonReply(
           400,
           R"({"non_field_errors":["Another RRset with the same subdomain and type exists for this domain."]})");
     }
@@ -189,7 +175,7 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
       return *bad;
     }
     d->second[subname + " " + type] = set;
-    return reply(201, render(d->first, subname, type, set));
+    return jsonReply(201, render(d->first, subname, type, set));
   }
   return notFound();
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fake_http_server.hpp"
+#include "fake_json_api.hpp"
 
 namespace chipmunk::test {
 
@@ -50,7 +51,7 @@ class FakeDesec {
   std::string token_;
   // domain -> "subname TYPE" -> RRset
   std::map<std::string, std::map<std::string, RRset>> domains_;
-  std::vector<FakeResponse> failures_;
+  FailureQueue failures_;
   std::unique_ptr<FakeHttpServer> server_;
 };
 

@@ -12,15 +12,8 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse reply(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 FakeResponse notFound() {
-  return reply(
+  return jsonReply(
       404, R"({"id":"not_found","message":"The resource you were accessing could not be found."})");
 }
 
@@ -102,10 +95,7 @@ void FakeDigitalOcean::ignoreNameFilter(bool on) {
 
 void FakeDigitalOcean::failNext(int status, std::string body,
                                 std::vector<std::pair<std::string, std::string>> headers) {
-  FakeResponse r = reply(status, std::move(body));
-  r.headers = std::move(headers);
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), std::move(headers));
 }
 
 std::vector<FakeRequest> FakeDigitalOcean::requests() const {
@@ -114,13 +104,11 @@ std::vector<FakeRequest> FakeDigitalOcean::requests() const {
 
 FakeResponse FakeDigitalOcean::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.header("authorization") != "Bearer " + token_) {
-    return reply(401, R"({"id":"unauthorized","message":"Unable to authenticate you"})");
+    return jsonReply(401, R"({"id":"unauthorized","message":"Unable to authenticate you"})");
   }
   const std::string prefix = "/v2/domains/";
   if (req.path.rfind(prefix, 0) != 0) {
@@ -183,13 +171,13 @@ FakeResponse FakeDigitalOcean::handle(const FakeRequest& req) {
     w.Int64(static_cast<long long>(matched.size()));
     w.EndObject();
     w.EndObject();
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   rapidjson::Document body;
   std::string error;
   if ((req.method == "PATCH" || req.method == "POST") &&
       (!json::parse(body, req.body, error) || !body.IsObject())) {
-    return reply(400, R"({"id":"bad_request","message":"invalid JSON"})");
+    return jsonReply(400, R"({"id":"bad_request","message":"invalid JSON"})");
   }
   const auto str = [&body](const char* key) {
     return body.HasMember(key) && body[key].IsString() ? std::string(body[key].GetString())
@@ -210,7 +198,7 @@ FakeResponse FakeDigitalOcean::handle(const FakeRequest& req) {
         w.Key("domain_record");
         write(w, r);
         w.EndObject();
-        return reply(200, buf.GetString());
+        return jsonReply(200, buf.GetString());
       }
     }
     return notFound();
@@ -231,7 +219,7 @@ FakeResponse FakeDigitalOcean::handle(const FakeRequest& req) {
     w.Key("domain_record");
     write(w, r);
     w.EndObject();
-    return reply(201, buf.GetString());
+    return jsonReply(201, buf.GetString());
   }
   return notFound();
 }

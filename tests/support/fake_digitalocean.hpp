@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "fake_http_server.hpp"
+#include "fake_json_api.hpp"
 
 namespace chipmunk::test {
 
@@ -57,7 +58,7 @@ class FakeDigitalOcean {
   mutable std::mutex mutex_;
   std::string token_;
   std::map<std::string, std::vector<DnsRecord>> domains_;
-  std::vector<FakeResponse> failures_;
+  FailureQueue failures_;
   int pageSize_ = 200;
   bool ignoreName_ = false;
   long long nextId_ = 3352890;

@@ -11,13 +11,6 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse reply(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 FakeResponse error(int code, const std::string& message, const std::string& object,
                    const std::string& cause) {
   rapidjson::StringBuffer buf;
@@ -32,7 +25,7 @@ FakeResponse error(int code, const std::string& message, const std::string& obje
   w.Key("cause");
   w.String(cause.c_str());
   w.EndObject();
-  return reply(code, buf.GetString());
+  return jsonReply(code, buf.GetString());
 }
 
 }  // namespace
@@ -73,12 +66,7 @@ std::optional<FakeGandi::RRset> FakeGandi::rrset(const std::string& domain, cons
 }
 
 void FakeGandi::failNext(int status, std::string body, std::string retryAfter) {
-  FakeResponse r = reply(status, std::move(body));
-  if (!retryAfter.empty()) {
-    r.headers.emplace_back("Retry-After", retryAfter);
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), retryAfter);
 }
 
 std::vector<FakeRequest> FakeGandi::requests() const {
@@ -87,10 +75,8 @@ std::vector<FakeRequest> FakeGandi::requests() const {
 
 FakeResponse FakeGandi::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.header("authorization") != "Bearer " + token_) {
     return error(401,
@@ -142,7 +128,7 @@ FakeResponse FakeGandi::handle(const FakeRequest& req) {
     w.Key("rrset_href");
     w.String(("https://api.gandi.net" + req.path).c_str());
     w.EndObject();
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   if (req.method == "PUT") {
     rapidjson::Document body;
@@ -159,7 +145,7 @@ FakeResponse FakeGandi::handle(const FakeRequest& req) {
       set.values.push_back(v.IsString() ? v.GetString() : "?");
     }
     d->second[key] = set;
-    return reply(201, R"({"message":"DNS Record Created"})");
+    return jsonReply(201, R"({"message":"DNS Record Created"})");
   }
   return error(405, "Method Not Allowed", "HTTPMethodNotAllowed", "Method Not Allowed");
 }

@@ -12,13 +12,6 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse reply(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 FakeResponse error(int status, const std::string& code, const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -28,7 +21,7 @@ FakeResponse error(int status, const std::string& code, const std::string& messa
   w.Key("message");
   w.String(message.c_str());
   w.EndObject();
-  return reply(status, buf.GetString());
+  return jsonReply(status, buf.GetString());
 }
 
 }  // namespace
@@ -71,12 +64,7 @@ std::vector<FakeGoDaddy::Entry> FakeGoDaddy::records(const std::string& domain,
 }
 
 void FakeGoDaddy::failNext(int status, std::string body, std::string retryAfter) {
-  FakeResponse r = reply(status, std::move(body));
-  if (!retryAfter.empty()) {
-    r.headers.emplace_back("Retry-After", retryAfter);
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), retryAfter);
 }
 
 std::vector<FakeRequest> FakeGoDaddy::requests() const {
@@ -85,10 +73,8 @@ std::vector<FakeRequest> FakeGoDaddy::requests() const {
 
 FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.header("authorization") != auth_) {
     return error(401, "UNABLE_TO_AUTHENTICATE",
@@ -131,7 +117,7 @@ FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
       w.EndObject();
     }
     w.EndArray();
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   if (req.method == "PUT") {
     rapidjson::Document body;
@@ -155,7 +141,7 @@ FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
       next.push_back(e);
     }
     entries = next;
-    return reply(200, "");
+    return jsonReply(200, "");
   }
   return error(405, "METHOD_NOT_ALLOWED", "Method not allowed");
 }

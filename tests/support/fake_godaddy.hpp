@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fake_http_server.hpp"
+#include "fake_json_api.hpp"
 
 namespace chipmunk::test {
 
@@ -49,7 +50,7 @@ class FakeGoDaddy {
   std::string auth_;
   std::map<std::string, bool> access_;
   std::map<std::string, std::map<std::string, std::vector<Entry>>> domains_;  // "TYPE name"
-  std::vector<FakeResponse> failures_;
+  FailureQueue failures_;
   std::unique_ptr<FakeHttpServer> server_;
 };
 

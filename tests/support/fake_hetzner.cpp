@@ -14,13 +14,6 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse reply(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const FakeHetzner::DnsRecord& r) {
   w.StartObject();
   w.Key("id");
@@ -99,12 +92,7 @@ void FakeHetzner::setPageSize(int size) {
 }
 
 void FakeHetzner::failNext(int status, std::string body, std::string retryAfter) {
-  FakeResponse r = reply(status, std::move(body));
-  if (!retryAfter.empty()) {
-    r.headers.emplace_back("Retry-After", retryAfter);
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), retryAfter);
 }
 
 std::vector<FakeRequest> FakeHetzner::requests() const {
@@ -113,13 +101,11 @@ std::vector<FakeRequest> FakeHetzner::requests() const {
 
 FakeResponse FakeHetzner::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.header("auth-api-token") != token_) {
-    return reply(401, R"({"message":"Invalid authentication credentials"})");
+    return jsonReply(401, R"({"message":"Invalid authentication credentials"})");
   }
   if (req.method == "GET" && req.path == "/api/v1/zones") {
     const std::string name = urlDecode(req.param("name"));
@@ -145,9 +131,9 @@ FakeResponse FakeHetzner::handle(const FakeRequest& req) {
     w.EndArray();
     w.EndObject();
     if (count == 0) {
-      return reply(404, R"({"zones":[],"error":{"message":"zone not found","code":404}})");
+      return jsonReply(404, R"({"zones":[],"error":{"message":"zone not found","code":404}})");
     }
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   if (req.method == "GET" && req.path == "/api/v1/records") {
     const std::string zoneId = req.param("zone_id");
@@ -187,12 +173,12 @@ FakeResponse FakeHetzner::handle(const FakeRequest& req) {
     w.EndObject();
     w.EndObject();
     w.EndObject();
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   rapidjson::Document body;
   std::string error;
   if (!json::parse(body, req.body, error) || !body.IsObject()) {
-    return reply(400, R"({"error":{"message":"400 Bad Request","code":400}})");
+    return jsonReply(400, R"({"error":{"message":"400 Bad Request","code":400}})");
   }
   const auto text = [&body](const char* key) {
     return body.HasMember(key) && body[key].IsString() ? std::string(body[key].GetString())
@@ -206,7 +192,7 @@ FakeResponse FakeHetzner::handle(const FakeRequest& req) {
   next.ttl = body.HasMember("ttl") && body["ttl"].IsInt64() ? body["ttl"].GetInt64() : 0;
   const auto ip = IpAddress::parse(next.value);
   if (!ip || (next.type == "A") != ip->isV4()) {
-    return reply(
+    return jsonReply(
         422,
         R"({"record":{},"error":{"message":"422 Unprocessable Entity: invalid record value","code":422}})");
   }
@@ -217,17 +203,17 @@ FakeResponse FakeHetzner::handle(const FakeRequest& req) {
       if (r.id == id) {
         next.id = id;
         r = next;
-        return reply(200, one(r));
+        return jsonReply(200, one(r));
       }
     }
-    return reply(404, R"({"record":{},"error":{"message":"record not found","code":404}})");
+    return jsonReply(404, R"({"record":{},"error":{"message":"record not found","code":404}})");
   }
   if (req.method == "POST" && req.path == "/api/v1/records") {
     next.id = "rec" + std::to_string(nextId_++);
     records_.push_back(next);
-    return reply(200, one(next));
+    return jsonReply(200, one(next));
   }
-  return reply(404, R"({"error":{"message":"not found","code":404}})");
+  return jsonReply(404, R"({"error":{"message":"not found","code":404}})");
 }
 
 }  // namespace chipmunk::test

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fake_http_server.hpp"
+#include "fake_json_api.hpp"
 
 namespace chipmunk::test {
 
@@ -57,7 +58,7 @@ class FakeHetzner {
   std::string token_;
   std::vector<std::pair<std::string, std::string>> zones_;  // name, id
   std::vector<DnsRecord> records_;
-  std::vector<FakeResponse> failures_;
+  FailureQueue failures_;
   int pageSize_ = 100;
   int nextId_ = 1;
   std::unique_ptr<FakeHttpServer> server_;

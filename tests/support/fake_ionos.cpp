@@ -12,13 +12,6 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse reply(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 FakeResponse error(int status, const std::string& code, const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -30,7 +23,7 @@ FakeResponse error(int status, const std::string& code, const std::string& messa
   w.String(message.c_str());
   w.EndObject();
   w.EndArray();
-  return reply(status, buf.GetString());
+  return jsonReply(status, buf.GetString());
 }
 
 std::string uuid(int n) {
@@ -85,12 +78,7 @@ std::optional<FakeIonos::DnsRecord> FakeIonos::record(const std::string& name,
 }
 
 void FakeIonos::failNext(int status, std::string body, std::string retryAfter) {
-  FakeResponse r = reply(status, std::move(body));
-  if (!retryAfter.empty()) {
-    r.headers.emplace_back("Retry-After", retryAfter);
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), retryAfter);
 }
 
 std::vector<FakeRequest> FakeIonos::requests() const {
@@ -99,10 +87,8 @@ std::vector<FakeRequest> FakeIonos::requests() const {
 
 FakeResponse FakeIonos::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.header("x-api-key") != key_) {
     return error(401, "UNAUTHORIZED", "The customer is not authorized to do this operation.");
@@ -123,7 +109,7 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
       w.EndObject();
     }
     w.EndArray();
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   const std::string prefix = "/dns/v1/zones/";
   if (req.path.rfind(prefix, 0) != 0) {
@@ -183,7 +169,7 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
     }
     w.EndArray();
     w.EndObject();
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   rapidjson::Document body;
   std::string parseError;
@@ -195,7 +181,7 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
     for (auto& r : records_) {
       if (r.zone == zone && r.id == id) {
         fill(body, r);
-        return reply(200, "{}");
+        return jsonReply(200, "{}");
       }
     }
     return notFound;
@@ -213,7 +199,7 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
       fill(item, r);
       records_.push_back(r);
     }
-    return reply(201, "[]");
+    return jsonReply(201, "[]");
   }
   return notFound;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fake_http_server.hpp"
+#include "fake_json_api.hpp"
 
 namespace chipmunk::test {
 
@@ -52,7 +53,7 @@ class FakeIonos {
   std::string key_;
   std::vector<std::pair<std::string, std::string>> zones_;  // name, id
   std::vector<DnsRecord> records_;
-  std::vector<FakeResponse> failures_;
+  FailureQueue failures_;
   int nextId_ = 1;
   std::unique_ptr<FakeHttpServer> server_;
 };

@@ -13,13 +13,6 @@ namespace {
 
 constexpr const char* kBase = "/api/json/v3";
 
-FakeResponse json(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 FakeResponse error(const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -29,7 +22,7 @@ FakeResponse error(const std::string& message) {
   w.Key("message");
   w.String(message.c_str());
   w.EndObject();
-  return json(400, buf.GetString());
+  return jsonReply(400, buf.GetString());
 }
 
 std::string field(const rapidjson::Document& doc, const char* key) {
@@ -100,12 +93,7 @@ std::optional<FakePorkbun::DnsRecord> FakePorkbun::record(const std::string& fqd
 }
 
 void FakePorkbun::failNext(int status, std::string body, std::string retryAfter) {
-  FakeResponse r = json(status, std::move(body));
-  if (!retryAfter.empty()) {
-    r.headers.emplace_back("Retry-After", retryAfter);
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), retryAfter);
 }
 
 std::vector<FakeRequest> FakePorkbun::requests() const {
@@ -114,13 +102,11 @@ std::vector<FakeRequest> FakePorkbun::requests() const {
 
 FakeResponse FakePorkbun::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.method != "POST" || req.path.rfind(kBase, 0) != 0) {
-    return json(404, "<html>Not Found</html>");
+    return jsonReply(404, "<html>Not Found</html>");
   }
   rapidjson::Document body;
   std::string parseError;
@@ -132,7 +118,7 @@ FakeResponse FakePorkbun::handle(const FakeRequest& req) {
   }
   const auto parts = split(req.path.substr(std::string(kBase).size()));
   if (parts.size() == 1 && parts[0] == "ping") {
-    return json(200, R"({"status":"SUCCESS","yourIp":"127.0.0.1"})");
+    return jsonReply(200, R"({"status":"SUCCESS","yourIp":"127.0.0.1"})");
   }
   if (parts.size() < 3 || parts[0] != "dns") {
     return error("Invalid command.");
@@ -176,7 +162,7 @@ FakeResponse FakePorkbun::handle(const FakeRequest& req) {
     }
     w.EndArray();
     w.EndObject();
-    return json(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   if (parts[1] == "edit" && parts.size() == 4) {
     for (auto& [dom, r] : records_) {
@@ -196,7 +182,7 @@ FakeResponse FakePorkbun::handle(const FakeRequest& req) {
         return error("Edit error: We were unable to edit the DNS record.");
       }
       r = next;
-      return json(200, R"({"status":"SUCCESS"})");
+      return jsonReply(200, R"({"status":"SUCCESS"})");
     }
     return error("Edit error: Invalid record ID.");
   }
@@ -210,7 +196,7 @@ FakeResponse FakePorkbun::handle(const FakeRequest& req) {
       r.ttl = field(body, "ttl");
     }
     records_.emplace_back(domain, r);
-    return json(200, R"({"status":"SUCCESS","id":)" + r.id + "}");
+    return jsonReply(200, R"({"status":"SUCCESS","id":)" + r.id + "}");
   }
   return error("Invalid command.");
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fake_http_server.hpp"
+#include "fake_json_api.hpp"
 
 namespace chipmunk::test {
 
@@ -58,7 +59,7 @@ class FakePorkbun {
   std::string secretKey_;
   std::map<std::string, bool> domains_;                     // domain -> API access
   std::vector<std::pair<std::string, DnsRecord>> records_;  // domain, record
-  std::vector<FakeResponse> failures_;
+  FailureQueue failures_;
   int nextId_ = 106926650;
   std::unique_ptr<FakeHttpServer> server_;
 };

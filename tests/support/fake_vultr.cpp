@@ -13,13 +13,6 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse reply(int status, const std::string& body) {
-  FakeResponse r;
-  r.status = status;
-  r.body = body;
-  return r;
-}
-
 FakeResponse error(int status, const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
@@ -29,7 +22,7 @@ FakeResponse error(int status, const std::string& message) {
   w.Key("status");
   w.Int(status);
   w.EndObject();
-  return reply(status, buf.GetString());
+  return jsonReply(status, buf.GetString());
 }
 
 void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const FakeVultr::DnsRecord& r) {
@@ -93,12 +86,7 @@ void FakeVultr::setPageSize(int size) {
 }
 
 void FakeVultr::failNext(int status, std::string body, std::string retryAfter) {
-  FakeResponse r = reply(status, std::move(body));
-  if (!retryAfter.empty()) {
-    r.headers.emplace_back("Retry-After", retryAfter);
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  failures_.push_back(std::move(r));
+  failures_.push(status, std::move(body), retryAfter);
 }
 
 std::vector<FakeRequest> FakeVultr::requests() const {
@@ -107,10 +95,8 @@ std::vector<FakeRequest> FakeVultr::requests() const {
 
 FakeResponse FakeVultr::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!failures_.empty()) {
-    FakeResponse r = failures_.front();
-    failures_.erase(failures_.begin());
-    return r;
+  if (auto failure = failures_.pop()) {
+    return *failure;
   }
   if (req.header("authorization") != "Bearer " + key_) {
     return error(401, "Invalid API token.");
@@ -162,7 +148,7 @@ FakeResponse FakeVultr::handle(const FakeRequest& req) {
     w.EndObject();
     w.EndObject();
     w.EndObject();
-    return reply(200, buf.GetString());
+    return jsonReply(200, buf.GetString());
   }
   rapidjson::Document body;
   std::string parseError;
@@ -185,7 +171,7 @@ FakeResponse FakeVultr::handle(const FakeRequest& req) {
         if (body.HasMember("priority") && body["priority"].IsInt()) {
           r.priority = body["priority"].GetInt();
         }
-        FakeResponse ok = reply(204, "");
+        FakeResponse ok = jsonReply(204, "");
         return ok;
       }
     }
@@ -208,7 +194,7 @@ FakeResponse FakeVultr::handle(const FakeRequest& req) {
     w.Key("record");
     write(w, r);
     w.EndObject();
-    return reply(201, buf.GetString());
+    return jsonReply(201, buf.GetString());
   }
   return error(405, "Method not allowed");
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fake_http_server.hpp"
+#include "fake_json_api.hpp"
 
 namespace chipmunk::test {
 
@@ -53,7 +54,7 @@ class FakeVultr {
   std::string key_;
   std::vector<std::string> domains_;
   std::vector<DnsRecord> records_;
-  std::vector<FakeResponse> failures_;
+  FailureQueue failures_;
   int pageSize_ = 500;
   int nextId_ = 1;
   std::unique_ptr<FakeHttpServer> server_;

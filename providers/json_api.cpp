@@ -1,0 +1,56 @@
+#include "json_api.hpp"
+
+#include <stdexcept>
+
+#include "json.hpp"
+#include "settings.hpp"
+
+namespace chipmunk::providers {
+
+std::string endpointSetting(const ProviderContext& context) {
+  std::string endpoint = context.get("endpoint");
+  while (!endpoint.empty() && endpoint.back() == '/') {
+    endpoint.pop_back();
+  }
+  if (endpoint.rfind("http://", 0) != 0 && endpoint.rfind("https://", 0) != 0) {
+    throw std::invalid_argument("[" + context.section +
+                                "] endpoint must be an http:// or https:// URL");
+  }
+  return endpoint;
+}
+
+long long ttlSetting(const ProviderContext& context) {
+  long long ttl = 0;
+  config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl);
+  return ttl;
+}
+
+HttpRequest jsonRequest(const std::string& method, std::string url, const std::string& authName,
+                        std::string authValue, std::string body) {
+  HttpRequest req;
+  req.method = method;
+  req.url = std::move(url);
+  req.headers.emplace_back(authName, std::move(authValue));
+  req.headers.emplace_back("Accept", "application/json");
+  if (!body.empty()) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = std::move(body);
+  }
+  return req;
+}
+
+UpdateResult classifyJsonFailure(const HttpResponse& response, const std::string& what,
+                                 const JsonRefine& refine) {
+  UpdateResult result = classifyHttpFailure(response, what);
+  if (!response.transportOk()) {
+    return result;
+  }
+  rapidjson::Document doc;
+  std::string error;
+  if (json::parse(doc, response.body, error)) {
+    refine(doc, result);
+  }
+  return result;
+}
+
+}  // namespace chipmunk::providers

@@ -1,0 +1,40 @@
+// Shared pieces of the JSON REST API fakes; see fake_json_api.hpp.
+#include "fake_json_api.hpp"
+
+namespace chipmunk::test {
+
+FakeResponse jsonReply(int status, std::string body) {
+  FakeResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+void FailureQueue::push(int status, std::string body, const std::string& retryAfter) {
+  FakeResponse r = jsonReply(status, std::move(body));
+  if (!retryAfter.empty()) {
+    r.headers.emplace_back("Retry-After", retryAfter);
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.push_back(std::move(r));
+}
+
+void FailureQueue::push(int status, std::string body,
+                        std::vector<std::pair<std::string, std::string>> headers) {
+  FakeResponse r = jsonReply(status, std::move(body));
+  r.headers = std::move(headers);
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.push_back(std::move(r));
+}
+
+std::optional<FakeResponse> FailureQueue::pop() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (queue_.empty()) {
+    return std::nullopt;
+  }
+  FakeResponse r = std::move(queue_.front());
+  queue_.pop_front();
+  return r;
+}
+
+}  // namespace chipmunk::test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "authenticator.hpp"
 
 #include <openssl/crypto.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "basic_auth.hpp"
 
 #include "base64.hpp"

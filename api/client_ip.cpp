@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "client_ip.hpp"
 
 namespace chipmunk::api {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "hooks.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The request-head checks chipmunk-api runs on the raw bytes before Pistache parses them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chipmunk-api: tells callers their public IP and remembers it per user.
 #include <signal.h>
 #include <termios.h>

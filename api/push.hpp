@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Gateway mode: when a record changes on this server, push its address to DNS through the

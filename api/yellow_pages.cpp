@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The address book page: one self-contained HTML document (no external assets), served
 // behind the same authentication as the API. The server renders the records into the page
 // (a plain table that needs no script, and the same records as JSON for the script); the

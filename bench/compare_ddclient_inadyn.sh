@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Compares chipmunk-updater with Debian's ddclient and inadyn doing the same job: read the
 # address from chipmunk-api's /get/ip and push it with dyndns2 to chipmunk-api's
 # /nic/update, all on 127.0.0.1 inside a network namespace that has only loopback (both

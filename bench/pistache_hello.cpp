@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A bare Pistache 0.0.5 handler answering "Your IP:  <peer>", for bench/run.sh: the floor
 // chipmunk-api's /get/ip is compared against. It uses the same endpoint options as
 // chipmunk-api (api/server.cpp, with the defaults of docs/CONFIG.md) but Pistache's own

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # HTTP throughput of chipmunk-api against nginx and a bare Pistache handler, in one run, on
 # loopback, with wrk. Targets (each answers "Your IP:  <peer>"):
 #   nginx        Debian's nginx, `return 200 "Your IP:  $remote_addr"`, WORKERS workers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Soak test of chipmunk-api (docs/SECURITY.md, "Load"):
 #  1. wrk holds SOAK_CONNECTIONS keep-alive connections (default 2000) for SOAK_DURATION
 #     (default 2m) against /get/ip with Basic auth; every response must be a 200 and no

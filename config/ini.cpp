@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "ini.hpp"
 
 #include <ini.h>

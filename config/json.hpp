@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Bounded JSON parsing for everything the programs read: provider replies, discovery replies

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "logging.hpp"
 
 #include <spdlog/details/file_helper.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "password_hash.hpp"
 
 #include <openssl/crypto.h>

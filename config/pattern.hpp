@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Regular expressions from the configuration (`regex =` of the updater's web and command

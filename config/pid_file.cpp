@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "pid_file.hpp"
 
 #include <fcntl.h>

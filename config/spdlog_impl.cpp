@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // spdlog and fmt, compiled into Chipmunk from Debian's own headers (libspdlog-dev and
 // libfmt-dev) instead of linked as libspdlog.so.1.10 and libfmt.so.9.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "updater_config.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cloudflare DNS through the Cloudflare API v4.
 //   Reference:    https://developers.cloudflare.com/api/
 //   Tokens:       https://developers.cloudflare.com/fundamentals/api/get-started/create-token/

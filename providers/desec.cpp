@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // deSEC (desec.io) through its REST API v1.
 //   Reference: https://desec.readthedocs.io/en/latest/dns/rrsets.html
 //   Auth:      https://desec.readthedocs.io/en/latest/auth/tokens.html (Authorization: Token T)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DigitalOcean DNS through the DigitalOcean API v2.
 //   Reference: https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records
 //   List:      GET /v2/domains/DOMAIN/records?type=A&name=FQDN&page=&per_page= ->

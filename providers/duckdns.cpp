@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DuckDNS (duckdns.org), its HTTP update API.
 //   Reference: https://www.duckdns.org/spec.jsp
 //   https://www.duckdns.org/update?domains=NAME&token=TOKEN&ip=V4&ipv6=V6&verbose=true

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dyndns2 protocol (DynDNS "Remote Access API"), spoken by many providers and by
 // chipmunk-api's own /nic/update.
 //   Reference: https://help.dyn.com/remote-access-api/perform-update/

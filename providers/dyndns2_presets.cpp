@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Services that speak the dyndns2 protocol (providers/dyndns2.cpp), as named presets: the
 // service's server, where it wants an IPv6 address, and its quirks, from its documentation
 // (linked in each). The replies are dyndns2's, classified by dyndns2.cpp. Each is tested by

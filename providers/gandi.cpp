@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Gandi LiveDNS through the Gandi API v5.
 //   Reference: https://api.gandi.net/docs/livedns/
 //   Auth:      https://api.gandi.net/docs/authentication/ (Authorization: Bearer PAT, a

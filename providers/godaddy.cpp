@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GoDaddy DNS through the GoDaddy Domains API v1.
 //   Reference: https://developer.godaddy.com/doc/endpoint/domains
 //   Auth:      https://developer.godaddy.com/getstarted (Authorization: sso-key KEY:SECRET;

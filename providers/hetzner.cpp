@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hetzner DNS through the Hetzner DNS Console API v1.
 //   Reference: https://dns.hetzner.com/api-docs
 //   Auth:      Auth-API-Token: TOKEN (dns.hetzner.com: API tokens)

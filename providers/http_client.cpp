@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Two transports behind one interface:
 //  - http:// is spoken here directly (HTTP/1.1, one request per connection): a daemon that
 //    mostly talks plain HTTP to a local chipmunk-api should not pay for libcurl, which with

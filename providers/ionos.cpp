@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IONOS DNS through the IONOS Hosting DNS API v1.
 //   Reference: https://developer.hosting.ionos.com/docs/dns
 //   Auth:      https://developer.hosting.ionos.com/docs/getstarted (X-API-Key: PREFIX.SECRET)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // What the JSON REST providers (desec, digitalocean, gandi, godaddy, hetzner, ionos, porkbun,

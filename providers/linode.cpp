@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Linode DNS Manager through the Linode API v4.
 //   Reference: https://techdocs.akamai.com/linode-api/reference/api
 //   Domains:   https://techdocs.akamai.com/linode-api/reference/get-domains

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Porkbun DNS through the Porkbun API v3.
 //   Reference: https://porkbun.com/api/json/v3/documentation
 //   Endpoint:  https://api.porkbun.com/api/json/v3 (every call is a POST with a JSON body that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The providers compiled into chipmunk-updater: one line each. Explicit on purpose, since
 // static self-registration does not survive static linking.
 #include "provider.hpp"

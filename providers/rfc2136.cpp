@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // RFC 2136 dynamic DNS UPDATE, signed with TSIG, sent straight to the zone's primary server
 // (BIND, Knot, PowerDNS, NSD-fed setups...).
 //   Dynamic update:  https://www.rfc-editor.org/rfc/rfc2136

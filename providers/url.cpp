@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A custom-URL provider: any HTTP API that updates a record with one request, described in
 // the configuration (method, URL template, headers, body template, and how to read the reply).
 // The counterpart of inadyn's `custom {}` and ddns-updater's `custom` provider.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Services whose update API is one HTTP request, as named presets of the url provider
 // (providers/url.cpp): the URL templates and reply patterns come from each service's
 // documentation (linked in each); the user gives the token or password. Each is tested by

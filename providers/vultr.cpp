@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Vultr DNS through the Vultr API v2.
 //   Reference: https://www.vultr.com/api/#tag/dns
 //   Auth:      Authorization: Bearer API_KEY (the key's access-control list must allow this

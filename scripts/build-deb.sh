@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the Debian packages chipmunk-api and chipmunk-updater from debian/ with
 # dpkg-buildpackage (binary only), in a copy of the tree under build-deb/ (dpkg-buildpackage
 # writes beside the source it builds). Prints the paths of the packages, one a line.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Configures and builds Chipmunk with ccache.
 # Usage: scripts/build.sh [--sanitize] [ninja-target ...]   (build/ or build-asan/)
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Fails when a C++ file differs from what .clang-format makes of it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

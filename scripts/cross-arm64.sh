@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # chipmunk-updater for arm64 (routers, Raspberry Pis), from this x86-64 Debian 12 machine:
 #   1. cross-builds the chipmunk-updater package with Debian's cross toolchain and multiarch
 #      libraries (dpkg-buildpackage -a arm64, profile pkg.chipmunk.updater-only);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets of tests/fuzz with clang (ASan+UBSan, build-fuzz/) and runs
 # each one for SECONDS_PER_TARGET seconds (default 20) from its seed corpus in
 # tests/fuzz/corpus/<name>/. New inputs go to build-fuzz/corpus/<name>/ (the seeds in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages Chipmunk needs that are not installed yet.
 # Usage: scripts/install-deps.sh [--tests] [extra-package ...]
 #   --tests  also the real programs the test suite starts: nginx, Apache, BIND, ddclient,

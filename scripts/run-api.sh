@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The first of the README's two commands: installs what is missing, builds, and runs
 # chipmunk-api on 127.0.0.1:8080 with config/chipmunk-api.ini, the file store in data/
 # and the demo user (demo / demo-password). Ctrl-C stops it.

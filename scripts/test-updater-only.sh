@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The updater-only build as a machine without Pistache sees it: configures build-updater/
 # with Pistache hidden from pkg-config (every other .pc file stays visible), checks that
 # CMake chose the updater-only build by itself, builds it, checks that no Pistache header

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The second of the README's two commands: installs what is missing, builds, and runs the
 # whole test suite with ctest. `--sanitize` does the same in an ASan+UBSan build.
 set -euo pipefail

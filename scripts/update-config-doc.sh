@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Rewrites the settings block of docs/CONFIG.md from `chipmunk-api --help-config`, the
 # single declaration of every setting. A unit test fails when the two drift apart.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Rewrites the SETTINGS sections of docs/man/chipmunk-api.ini.5 and chipmunk-updater.ini.5
 # from the programs' `--help-config`, the single declaration of every setting (as
 # update-config-doc.sh does for docs/CONFIG.md), so the pages cannot drift from the code.

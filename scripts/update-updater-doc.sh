@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Rewrites the generated parts of the docs from chipmunk-updater itself, the single
 # declaration of every setting and provider:
 # - the settings reference block of docs/UPDATER.md from `--help-config` (providers

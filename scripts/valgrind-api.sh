@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Runs chipmunk-api under valgrind (memcheck) for a short session — /get/ip, /set with a
 # changing address, /nic/update, /hosts, a wrong password, a malformed header — then stops
 # it with SIGTERM. Fails on any memory error and on any definite or indirect leak; leaks of

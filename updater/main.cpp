@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chipmunk-updater: keeps DNS records pointing at this machine's public address.
 #include "app.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "state_store.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Writes OUTPUT, a C++ source defining chipmunk::gitDescribe(): `git describe` of the
 # checkout in SOURCE_DIR. Run at every build (cmake -P, from the top-level CMakeLists.txt);
 # the file is rewritten only when the text changes, so an unchanged checkout recompiles

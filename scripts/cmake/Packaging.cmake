@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Install layout (FHS), also what the Debian packages (debian/) take. Included from the
 # top-level CMakeLists.txt after the programs' targets exist.
 #

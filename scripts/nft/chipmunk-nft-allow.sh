@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # chipmunk-nft-allow.sh: keeps nftables sets of allowed source addresses in step with the
 # address book. Meant as chipmunk-api's [Hooks] on_change and on_expire command:
 #

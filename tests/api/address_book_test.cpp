@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The address book against the real chipmunk-api binary: who may read and write which
 // record, /set metadata validation, the /hosts JSON, the page, record expiry and hooks.
 #include <signal.h>

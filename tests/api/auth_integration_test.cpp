@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Authentication of the real chipmunk-api binary: 401 format, hostile Authorization values,
 // public IP endpoints, password hashes from hash-password and the failed-login limit.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The command line and configuration loading of the real chipmunk-api binary.
 #include <poll.h>
 #include <pty.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The hook runner: events queue per record, records take turns, and a record's pending
 // changes coalesce so that its latest state always reaches the hook.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Request smuggling against the real chipmunk-api binary with no proxy in front (the
 // direct and native-TLS deployments): a head whose framing two parsers could read
 // differently is refused with 400 and the connection closed, and what the client sends

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The raw request-head checks (api/http_framing.cpp) that run before Pistache parses a
 // request: RFC 9112 sections 2.2, 3, 5.1, 5.2 and 6.3.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Running the real chipmunk-api binary: the request log, signals (SIGUSR1, SIGHUP, SIGTERM,
 // SIGINT) and the request limits that protect it.
 #include <signal.h>

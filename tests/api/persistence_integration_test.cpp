@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the real chipmunk-api binary writes for /set: <user>.cm and 'updated' as the original
 // Chipmunk wrote them, only on change, across restarts, and nothing torn on failure.
 #include <sys/stat.h>

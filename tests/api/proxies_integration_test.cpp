@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Who the caller is, as the real chipmunk-api binary decides it: the socket peer, unless the
 // peer is a trusted proxy; only then are X-Forwarded-For, Forwarded and X-Real-IP believed.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Gateway mode: chipmunk-api pushes record changes to a DNS provider through the provider
 // library (here the fake Linode API v4, which follows Linode's published reference).
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The routes of the real chipmunk-api binary over real sockets: exact answer formats, HEAD,
 // 405/404, IPv4/IPv6 listeners and connection persistence.
 #include <net/if.h>

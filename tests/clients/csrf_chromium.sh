@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Cross-site request forgery in a real headless Chromium. The address book is opened with
 # Basic credentials (Chromium caches them for the origin), then pages served from another
 # origin (http://127.0.0.2:8081, a static server) try to change records through that cache:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dyndns2 endpoint (/nic/update, /v3/update) against the real chipmunk-api binary: one
 // test per return code, plus the rules clients depend on (status codes, request order,
 // ignored parameters, the caller's address when myip is absent).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/nft/chipmunk-nft-allow.sh as chipmunk-api's on_change/on_expire hook, against the
 # real nft in a network namespace of its own (its nftables ruleset is private to the test).
 # Usage: nft_hook.sh CHIPMUNK_API_BIN SOURCE_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Real, unchanged dyndns2 clients against chipmunk-api: Debian's ddclient (3.10) and
 # inadyn (2.10) each update records that /hosts then shows.
 # Usage: real_clients.sh CHIPMUNK_API_BIN [ddclient|inadyn|all]

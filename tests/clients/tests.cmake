@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Real third-party clients and tools against chipmunk-api (they run in network namespaces
 # of their own; see each script).
 add_test(NAME clients.real_dyndns2_clients

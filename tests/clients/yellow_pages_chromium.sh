@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The address book page in a real headless Chromium: it loads with Basic credentials,
 # shows the records this test creates (stale and expired ones marked), its own refresh of
 # /hosts succeeds, and screenshots (desktop and phone width) are saved as test artefacts.

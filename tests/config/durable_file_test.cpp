@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The durable write's order of system calls, observed by interposing fsync(), renameat()
 // and unlinkat(): the test binary's own definitions take precedence over libc's for the
 // product code linked into it (static libraries), and they pass every call on to the kernel

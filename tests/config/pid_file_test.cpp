@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pid file shared by chipmunk-api ([Paths] pid_file) and chipmunk-updater ([Daemon]
 // pidfile): a live holder is refused, a stale or garbage file is replaced, and only one's
 // own file is removed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Real Apache httpd (mod_proxy, mod_ssl) in front of chipmunk-api with the shipped site
 # vhost/apache/chipmunk.conf, from a self-contained main config (no a2enmod, nothing read
 # from /etc/apache2); then the compact vhost/chipmunk.vhost.sample the same way.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The Debian packages chipmunk-api and chipmunk-updater (debian/, scripts/build-deb.sh):
 # lintian, their control fields, each installed alone (the updater's must not pull
 # Pistache), each program run as its system user (the API on a free loopback port, the

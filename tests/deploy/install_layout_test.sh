@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `cmake --install` into a temporary DESTDIR: the FHS layout, the configured systemd units
 # (systemd-analyze verify and an offline security review against that root), and the
 # installed configuration samples (--check-config with the installed binaries).

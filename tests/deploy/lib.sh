@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared helpers for the deployment tests (sourced, not run). Every process started through
 # these helpers is stopped on exit, also when a check fails; the temp dir is removed.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The shipped logrotate configuration for chipmunk-api, run for real while requests stream
 # in: no request line may be lost or doubled across rotations.
 # Usage: logrotate_test.sh CHIPMUNK_API_BINARY SOURCE_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # chipmunk-api's own TLS ([Server] tls_certificate / tls_key), checked with curl --cacert,
 # and the shipped chipmunk-updater binary as its https client (libcurl loaded with dlopen()
 # into an updater whose C++ runtime is linked statically).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Real nginx in front of chipmunk-api with the shipped site file vhost/nginx/chipmunk.conf.
 # Usage: nginx_test.sh CHIPMUNK_API_BINARY SOURCE_DIR
 set -euo pipefail

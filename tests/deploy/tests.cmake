@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Deployment tests (issue 6): real nginx and Apache in front of chipmunk-api with the
 # shipped vhost files, native TLS, the shipped logrotate file under load, and the install
 # layout with its systemd units. Each script starts its servers on free loopback ports and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chipmunk-fake: runs one provider's fake API (tests/support/fake_*.hpp) on 127.0.0.1 until
 // Ctrl-C, seeded with example.com records, and prints the provider section that points
 // chipmunk-updater at it, for manual trials with --once. Not installed; built with the tests.

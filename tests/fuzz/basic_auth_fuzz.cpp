@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Authorization header decoding (api/basic_auth): any bytes yield credentials or nullopt.
 #include <cstdlib>
 #include <string_view>

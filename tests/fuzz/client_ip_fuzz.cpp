@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // X-Forwarded-For, X-Real-IP and RFC 7239 Forwarded parsing (api/client_ip), the joining
 // of repeated header lines, and the walk that picks the client from them.
 #include <fuzzer/FuzzedDataProvider.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The Cloudflare v4 provider's reply handling (providers/cloudflare.cpp: the success/errors
 // envelope, result_info paging, zone and record listings, PATCH and POST results) and the
 // plain-HTTP client under it: every reply comes from the fuzzer, raw (status line, headers,

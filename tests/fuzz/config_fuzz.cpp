@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The INI loader and validators (config/ini, settings, api_config, updater_config with the
 // built-in providers' settings), fed from memory.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dyndns2 provider's reply lines (providers/dyndns2.cpp) and the plain-HTTP client
 // under it (providers/http_client.cpp: status line, headers, chunked bodies, Retry-After).
 #include "fuzz_support.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The file store's readers (api/file_store.cpp): a <name>.cm and a <name>.json side file as
 // another program or a crash may have left them, then an update and an expiry over them.
 #include <fcntl.h>

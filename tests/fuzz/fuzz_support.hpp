@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Shared by the libFuzzer targets: quiet logging, a config file in memory, and a loopback

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The raw request-head guard of chipmunk-api (api/http_framing.cpp): HeadScanner fed in
 // arbitrary read sizes, checkRequestHead on whatever head it finds, oversizeStatus and
 // parseQuery. Checks that the scan does not depend on how the bytes were split, and that a

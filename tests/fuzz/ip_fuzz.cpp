@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Address parsing (config/ip): IPv4/IPv6 literals, CIDRs and host:port.
 #include <cstdlib>
 #include <string>

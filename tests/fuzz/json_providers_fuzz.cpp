@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The reply handling of the JSON-API providers (those listed in kProviders below: listings,
 // pagination links, edit and create results, error bodies sent with 4xx) over the plain-HTTP
 // client. Every reply comes from the fuzzer, raw (status line, headers, body), one per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The RFC 2136 provider's handling of the server's reply to its UPDATE (providers/rfc2136.cpp:
 // ldns parsing the wire message, TSIG verification, rcode and query-id checks). A loopback
 // DNS responder answers every UDP datagram and every TCP message with the fuzz input.

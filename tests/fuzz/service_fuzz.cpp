@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The routes of chipmunk-api (api/service.cpp) below the HTTP library: /set query and form
 // fields (metadata, ttl, hostname), /nic/update hostnames and myip lists, /hosts, together
 // with the Authorization, forwarding and browser (Origin, Fetch Metadata) headers, against

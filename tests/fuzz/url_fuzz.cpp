@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The url provider's reply handling and its presets' patterns (providers/url.cpp,
 // providers/url_presets.cpp: PCRE2 patterns on the body, a JSON pointer into a json::parse'd
 // body, the HTTP status fallback) over the plain-HTTP client: every reply comes from the

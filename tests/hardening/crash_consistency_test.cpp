@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Crash consistency of the file store: chipmunk-api is SIGKILLed at random moments while
 // clients store changing addresses, then restarted. Every record must be whole after every
 // kill: <user>.cm holds exactly one of the addresses sent and a newline (never empty, torn

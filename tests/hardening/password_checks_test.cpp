@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Slow password checks (a PBKDF2 on a cache miss) against the real chipmunk-api: a flood of
 // wrong passwords from many sources must not keep a user with valid credentials out, and a
 // request whose headers are complete is answered with what was done however long its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Secrets never reach logs or error bodies. A representative session runs against the real
 // chipmunk-api (right and wrong passwords, a hashed user, /set, /nic/update badauth,
 // malformed headers, broken configs holding secrets) and the real chipmunk-updater (a

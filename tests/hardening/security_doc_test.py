@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """docs/SECURITY.md names the tests that prove each guard: every quoted "Area: behaviour"
 name there must be a test case of the suite, so a renamed or deleted test cannot leave the
 document pointing at nothing. Usage: security_doc_test.py SECURITY.md CHIPMUNK_TESTS_BIN"""

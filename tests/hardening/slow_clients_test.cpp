@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Slow and idle clients (slowloris): connections that trickle their headers one byte a
 // second must not keep a normal client from being served, and the server closes them, and
 // idle connections, when [Limits] header_timeout and keepalive_timeout say so. Liveness

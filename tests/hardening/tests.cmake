@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # chipmunk-api under valgrind memcheck: a short session, no memory errors, no leaks.
 find_program(CHIPMUNK_VALGRIND valgrind)
 find_program(CHIPMUNK_CURL curl)

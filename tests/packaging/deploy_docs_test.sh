@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Checks of docs/DEPLOY.md and docs/UPDATER.md against what ships, for the steps a newcomer
 # walks (issue 18): the package file name of step 1, the web server installed before
 # certbot needs port 80, nginx's default site left alone, the [Hosts] line for "my own

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The man pages as the build configured them (BUILD_DIR/man: version and installed paths
 # filled in): every expected page is there, groff -ww renders each without a warning, man
 # renders it the way lintian checks it, and no @PLACEHOLDER@ is left.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Packaging and release checks (issue 18): the version, printed by both programs.
 set(CHIPMUNK_VERSION_TEST_API -)
 if(TARGET chipmunk-api)
@@ -24,3 +25,8 @@ add_test(NAME packaging.deploy_docs
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging/deploy_docs_test.sh ${CMAKE_SOURCE_DIR}
           ${CHIPMUNK_VERSION_TEST_API} $<TARGET_FILE:chipmunk-updater>)
 set_tests_properties(packaging.deploy_docs PROPERTIES TIMEOUT 60 LABELS packaging)
+
+# Every source, script and build file names its licence (SPDX-License-Identifier: MIT).
+add_test(NAME packaging.spdx
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging/spdx_test.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(packaging.spdx PROPERTIES TIMEOUT 60 LABELS packaging SKIP_RETURN_CODE 77)

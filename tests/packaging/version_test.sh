@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # --version of both programs: "<program> <project VERSION>" and, in a git checkout, the
 # checkout's `git describe` in parentheses; the top entry of CHANGELOG.md is that version;
 # scripts/cmake/GitDescribe.cmake falls back to no description outside a git checkout,

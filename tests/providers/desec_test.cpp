@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The desec provider against a fake of the deSEC REST API v1
 // (tests/support/fake_desec.hpp; https://desec.readthedocs.io/en/latest/dns/rrsets.html).
 #include <catch2/catch.hpp>

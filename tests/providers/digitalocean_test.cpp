@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The digitalocean provider against a fake of the DigitalOcean API v2 domain records
 // (tests/support/fake_digitalocean.hpp;
 // https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records).

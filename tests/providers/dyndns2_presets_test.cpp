@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dyndns2 presets (providers/dyndns2_presets.cpp), each by name, against the fake dyndns2
 // server (tests/support/fake_dyndns2.hpp) set up with the service's quirks: its path, where it
 // reads an IPv6 address, and the replies of the protocol.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The gandi provider against a fake of the Gandi LiveDNS API v5
 // (tests/support/fake_gandi.hpp; https://api.gandi.net/docs/livedns/).
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The godaddy provider against a fake of the GoDaddy Domains API v1
 // (tests/support/fake_godaddy.hpp; https://developer.godaddy.com/doc/endpoint/domains).
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The hetzner provider against a fake of the Hetzner DNS Console API v1
 // (tests/support/fake_hetzner.hpp; https://dns.hetzner.com/api-docs).
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The ionos provider against a fake of the IONOS Hosting DNS API v1
 // (tests/support/fake_ionos.hpp; https://developer.hosting.ionos.com/docs/dns).
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The porkbun provider against a fake of the Porkbun API v3
 // (tests/support/fake_porkbun.hpp; https://porkbun.com/api/json/v3/documentation).
 #include <catch2/catch.hpp>

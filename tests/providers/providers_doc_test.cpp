@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // docs/PROVIDERS.md lists every provider and every setting each one declares (the single
 // declaration in providers/<name>.cpp), and nothing that is not declared; the provider tables
 // of README.md, docs/PROVIDERS.md and docs/UPDATER.md are the registry's own; every provider

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The rfc2136 provider against a real BIND 9 (named) started for each test.
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The url presets (providers/url_presets.cpp), each by name, against loopback fakes that
 // answer as each service documents:
 //   dynv6     https://dynv6.com/docs/apis (GET /api/update?zone=&token=&ipv4=|ipv6=)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The url provider (providers/url.cpp) against a loopback fake of "some HTTP update API":
 // every request is recorded, so the tests read back what the templates produced, decoded the
 // way a server would decode it, and compare with the hostile values that went in.

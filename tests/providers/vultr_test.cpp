@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The vultr provider against a fake of the Vultr API v2 DNS records
 // (tests/support/fake_vultr.hpp; https://www.vultr.com/api/#tag/dns).
 #include <catch2/catch.hpp>

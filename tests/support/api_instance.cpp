@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api_instance.hpp"
 
 #include <sys/stat.h>

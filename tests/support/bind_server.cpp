@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "bind_server.hpp"
 
 #include <netinet/in.h>

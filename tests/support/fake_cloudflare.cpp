@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake Cloudflare API v4; see fake_cloudflare.hpp and https://developers.cloudflare.com/api/
 #include "fake_cloudflare.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the Cloudflare API v4 DNS endpoints, for tests. It follows the published

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake deSEC API v1; see fake_desec.hpp and
 // https://desec.readthedocs.io/en/latest/dns/rrsets.html
 #include "fake_desec.hpp"

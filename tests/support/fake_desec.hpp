@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the deSEC REST API v1 RRset calls, for tests and manual trials. It follows

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake DigitalOcean API v2; see fake_digitalocean.hpp and
 // https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records
 #include "fake_digitalocean.hpp"

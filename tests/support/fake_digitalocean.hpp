@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the DigitalOcean API v2 domain-record calls, for tests and manual trials. It

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake DuckDNS; see fake_duckdns.hpp and https://www.duckdns.org/spec.jsp
 #include "fake_duckdns.hpp"
 

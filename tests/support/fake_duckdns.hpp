@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the DuckDNS update API, for tests. It follows https://www.duckdns.org/spec.jsp:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake dyndns2 server; see fake_dyndns2.hpp and
 // https://help.dyn.com/remote-access-api/perform-update/
 #include "fake_dyndns2.hpp"

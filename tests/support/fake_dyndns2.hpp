@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake dyndns2 server, for the dyndns2 provider's presets. It follows the protocol as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake Gandi LiveDNS API v5; see fake_gandi.hpp and https://api.gandi.net/docs/livedns/
 #include "fake_gandi.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the Gandi LiveDNS API v5 RRset calls, for tests and manual trials. It follows

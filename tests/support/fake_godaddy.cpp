@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake GoDaddy Domains API v1; see fake_godaddy.hpp and
 // https://developer.godaddy.com/doc/endpoint/domains
 #include "fake_godaddy.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the GoDaddy Domains API v1 record calls, for tests and manual trials. It follows

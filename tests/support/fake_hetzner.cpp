@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake Hetzner DNS Console API v1; see fake_hetzner.hpp and https://dns.hetzner.com/api-docs
 #include "fake_hetzner.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the Hetzner DNS Console API v1, for tests and manual trials. It follows

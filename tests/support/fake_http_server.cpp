@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "fake_http_server.hpp"
 
 #include <arpa/inet.h>

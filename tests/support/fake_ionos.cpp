@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake IONOS Hosting DNS API v1; see fake_ionos.hpp and
 // https://developer.hosting.ionos.com/docs/dns
 #include "fake_ionos.hpp"

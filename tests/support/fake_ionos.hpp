@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the IONOS Hosting DNS API v1, for tests and manual trials. It follows

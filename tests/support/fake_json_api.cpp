@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared pieces of the JSON REST API fakes; see fake_json_api.hpp.
 #include "fake_json_api.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // What the fakes of the JSON REST APIs (fake_desec, fake_digitalocean, fake_gandi,

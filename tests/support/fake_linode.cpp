@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake Linode API v4; see fake_linode.hpp and
 // https://techdocs.akamai.com/linode-api/reference/api (Linode API v4 reference).
 #include "fake_linode.hpp"

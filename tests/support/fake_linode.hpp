@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the Linode API v4 Domains endpoints, for tests. It follows the published

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake Porkbun API v3; see fake_porkbun.hpp and
 // https://porkbun.com/api/json/v3/documentation
 #include "fake_porkbun.hpp"

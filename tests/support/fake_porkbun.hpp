@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the Porkbun API v3 DNS calls, for tests and manual trials. It follows

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fake Vultr API v2 (DNS records); see fake_vultr.hpp and https://www.vultr.com/api/#tag/dns
 #include "fake_vultr.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // A fake of the Vultr API v2 DNS record calls, for tests and manual trials. It follows

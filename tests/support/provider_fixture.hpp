@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The set-up the provider tests share (tests/providers/<name>_test.cpp): building a built-in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "raw_http.hpp"
 
 #include <arpa/inet.h>

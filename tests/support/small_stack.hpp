@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // Runs a function on a thread with a small stack: code whose stack use grows with its input

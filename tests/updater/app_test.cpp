@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // chipmunk-updater as a real process: one-shot and daemon modes, exit codes, signals.
 #include <signal.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // IPv6 through the whole updater: discovery per family, A and AAAA of one name from one
 // record entry, AAAA built from a discovered prefix plus a fixed interface identifier, the
 // state cache kept per type, and providers that write AAAA (Linode fake, real BIND).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # chipmunk-updater's footprint: the release build maps no C++ runtime, spdlog, fmt, libcurl
 # or libldns at start (the daemon-RSS target in docs/BENCHMARKS.md depends on it); libcurl
 # and libldns are loaded with dlopen() only when a configuration needs them.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # chipmunk-updater's link footprint (tests/updater/linkage_test.sh): the release build keeps
 # the C++ runtime, spdlog, fmt, libcurl and libldns out of the process at start. Sanitizer
 # and fuzz builds link the shared C++ runtime on purpose (updater/CMakeLists.txt).

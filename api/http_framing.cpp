@@ -99,11 +99,11 @@ int hexValue(char c) {
   return -1;
 }
 
-bool percentDecode(std::string_view in, std::string& out) {
+bool percentDecode(std::string_view in, bool plusIsSpace, std::string& out) {
   out.clear();
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') {
-      out += in[i];
+      out += plusIsSpace && in[i] == '+' ? ' ' : in[i];
       continue;
     }
     if (i + 2 >= in.size() || hexValue(in[i + 1]) < 0 || hexValue(in[i + 2]) < 0) {
@@ -251,32 +251,34 @@ int oversizeStatus(const HeadScanner& scanner, size_t limit) {
   return 413;
 }
 
-bool parseQuery(std::string_view target, std::vector<std::pair<std::string, std::string>>& fields) {
-  fields.clear();
-  const size_t question = target.find('?');
-  if (question == std::string_view::npos) {
-    return true;
-  }
-  std::string_view query = target.substr(question + 1);
+bool appendUrlEncoded(std::string_view text, bool plusIsSpace,
+                      std::vector<std::pair<std::string, std::string>>& fields) {
   bool ok = true;
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  while (!text.empty()) {
+    const size_t amp = text.find('&');
+    const std::string_view item = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
     if (item.empty()) {
       continue;
     }
     const size_t eq = item.find('=');
     std::string key;
     std::string value;
-    if (!percentDecode(item.substr(0, eq), key) ||
-        (eq != std::string_view::npos && !percentDecode(item.substr(eq + 1), value))) {
+    if (!percentDecode(item.substr(0, eq), plusIsSpace, key) ||
+        (eq != std::string_view::npos && !percentDecode(item.substr(eq + 1), plusIsSpace, value))) {
       ok = false;
       continue;
     }
     fields.emplace_back(std::move(key), std::move(value));
   }
   return ok;
+}
+
+bool parseQuery(std::string_view target, std::vector<std::pair<std::string, std::string>>& fields) {
+  fields.clear();
+  const size_t question = target.find('?');
+  return question == std::string_view::npos ||
+         appendUrlEncoded(target.substr(question + 1), false, fields);
 }
 
 }  // namespace chipmunk::api

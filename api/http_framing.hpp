@@ -69,4 +69,11 @@ int oversizeStatus(const HeadScanner& scanner, size_t limit);
 // False on a malformed percent escape.
 bool parseQuery(std::string_view target, std::vector<std::pair<std::string, std::string>>& fields);
 
+// Appends the percent-decoded fields of "a=1&b=%20" (a query, or an
+// application/x-www-form-urlencoded body, where '+' is a space: plusIsSpace) in order,
+// repeats included; empty items are skipped. False when an item had a malformed escape
+// (that item is left out).
+bool appendUrlEncoded(std::string_view text, bool plusIsSpace,
+                      std::vector<std::pair<std::string, std::string>>& fields);
+
 }  // namespace chipmunk::api

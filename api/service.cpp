@@ -11,6 +11,7 @@
 #include "base64.hpp"
 #include "basic_auth.hpp"
 #include "client_ip.hpp"
+#include "http_framing.hpp"
 #include "settings.hpp"
 #include "utf8.hpp"
 
@@ -73,45 +74,6 @@ std::string rfc3339(int64_t t) {
 
 bool isHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// application/x-www-form-urlencoded (POST bodies): '+' is a space there.
-bool parseForm(const std::string& body, std::vector<std::pair<std::string, std::string>>& out) {
-  auto decode = [](std::string_view in, std::string& s) {
-    s.clear();
-    for (size_t i = 0; i < in.size(); ++i) {
-      if (in[i] == '%') {
-        if (i + 2 >= in.size() || !isHex(in[i + 1]) || !isHex(in[i + 2])) {
-          return false;
-        }
-        s += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        s += in[i] == '+' ? ' ' : in[i];
-      }
-    }
-    return true;
-  };
-  size_t start = 0;
-  while (start < body.size()) {
-    size_t amp = body.find('&', start);
-    if (amp == std::string::npos) {
-      amp = body.size();
-    }
-    const std::string_view item(body.data() + start, amp - start);
-    if (!item.empty()) {
-      const auto eq = item.find('=');
-      std::string key;
-      std::string value;
-      if (!decode(item.substr(0, eq), key) ||
-          (eq != std::string_view::npos && !decode(item.substr(eq + 1), value))) {
-        return false;
-      }
-      out.emplace_back(std::move(key), std::move(value));
-    }
-    start = amp + 1;
-  }
-  return true;
 }
 
 // What an error answer repeats of a request (a field name, a host name): printable ASCII,
@@ -508,7 +470,7 @@ Response ApiService::setRoute(Call& call) {
   }
   if (call.request.method == Method::kPost && call.request.contentType &&
       call.request.contentType->rfind("application/x-www-form-urlencoded", 0) == 0 &&
-      !parseForm(call.request.body, params)) {
+      !appendUrlEncoded(call.request.body, true, params)) {
     return plain(400, "Bad Request: malformed form body");
   }
   if (params.size() > kMaxParams) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,11 @@ struct ForwardingHeaders {
 // Pistache keeps only the first line of a name: without this, a client's own first
 // X-Forwarded-For line would hide the one its proxy appended.
 std::optional<std::string> joinHeaderLines(std::string_view block, std::string_view name);
+
+// The same for several names in one pass over the block: joined[i] for names[i] (joined
+// holds at least names.size() entries; they are reset first).
+void joinHeaderLines(std::string_view block, std::initializer_list<std::string_view> names,
+                     std::optional<std::string>* joined);
 
 // One node of a forwarding chain: "192.0.2.1", "192.0.2.1:80", "2001:db8::1",
 // "[2001:db8::1]:80". nullopt for anything else ("unknown", obfuscated names, garbage).

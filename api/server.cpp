@@ -310,14 +310,16 @@ class GuardedStep final : public Pistache::Http::Private::Step {
   // Pistache keeps the first line of a repeated header and drops the others; a forwarding
   // header's value is all of its lines, in order (see joinHeaderLines).
   void joinForwardingHeaders(std::string_view block) const {
-    for (const char* name : {"X-Forwarded-For", "X-Real-IP", "Forwarded"}) {
-      auto joined = joinHeaderLines(block, name);
-      if (!joined) {
+    static constexpr const char* kNames[] = {"X-Forwarded-For", "X-Real-IP", "Forwarded"};
+    std::optional<std::string> joined[std::size(kNames)];
+    joinHeaderLines(block, {kNames[0], kNames[1], kNames[2]}, joined);  // one pass for all
+    for (size_t i = 0; i < std::size(kNames); ++i) {
+      if (!joined[i]) {
         continue;
       }
       auto& headers = message->headers();
-      headers.remove(name);  // the one raw entry Pistache kept (the first line)
-      headers.addRaw(Pistache::Http::Header::Raw(name, std::move(*joined)));
+      headers.remove(kNames[i]);  // the one raw entry Pistache kept (the first line)
+      headers.addRaw(Pistache::Http::Header::Raw(kNames[i], std::move(*joined[i])));
     }
   }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "authenticator.hpp"
+#include "api/authenticator.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "password_hash.hpp"
+#include "common/password_hash.hpp"
 
 namespace chipmunk::api {
 namespace {

@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api_config.hpp"
+#include "config/api_config.hpp"
 
 namespace chipmunk::api {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "basic_auth.hpp"
+#include "api/basic_auth.hpp"
 
-#include "base64.hpp"
+#include "common/base64.hpp"
 
 namespace chipmunk::api {
 namespace {

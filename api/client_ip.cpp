@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "client_ip.hpp"
+#include "api/client_ip.hpp"
 
 namespace chipmunk::api {
 namespace {

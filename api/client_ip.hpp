@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "api_config.hpp"
-#include "ip.hpp"
+#include "common/ip.hpp"
+#include "config/api_config.hpp"
 
 namespace chipmunk::api {
 

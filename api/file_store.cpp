@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "file_store.hpp"
+#include "api/file_store.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -20,9 +20,9 @@
 #include <set>
 #include <vector>
 
-#include "json.hpp"
-#include "logging.hpp"
-#include "utf8.hpp"
+#include "common/json.hpp"
+#include "common/logging.hpp"
+#include "common/utf8.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -99,7 +99,7 @@ std::shared_ptr<FileStore::Entry> FileStore::entry(const std::string& name) {
 
 void FileStore::load(const std::string& name, Entry& e) {
   HostRecord& record = e.record;
-  // The one rule for stored addresses (config/ip.hpp) holds for what is on disk too: an
+  // The one rule for stored addresses (common/ip.hpp) holds for what is on disk too: an
   // address no host can have (written by hand, or by an older version) is dropped.
   auto usable = [&](std::optional<IpAddress> ip, const std::string& file) {
     if (ip && !isPublishable(*ip, true)) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "durable_file.hpp"
-#include "store.hpp"
+#include "api/store.hpp"
+#include "common/durable_file.hpp"
 
 namespace chipmunk::api {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "hooks.hpp"
+#include "api/hooks.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include "logging.hpp"
-#include "shell.hpp"
+#include "common/logging.hpp"
+#include "common/shell.hpp"
 
 namespace chipmunk::api {
 

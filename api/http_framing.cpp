@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "http_framing.hpp"
+#include "api/http_framing.hpp"
 
 #include <strings.h>
 

@@ -12,14 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "api_config.hpp"
+#include "api/file_store.hpp"
+#include "api/push.hpp"
+#include "api/server.hpp"
 #include "chipmunk/version.hpp"
-#include "file_store.hpp"
-#include "logging.hpp"
-#include "password_hash.hpp"
-#include "pid_file.hpp"
-#include "push.hpp"
-#include "server.hpp"
+#include "common/logging.hpp"
+#include "common/password_hash.hpp"
+#include "common/pid_file.hpp"
+#include "config/api_config.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "push.hpp"
+#include "api/push.hpp"
 
 #include <fcntl.h>
 #include <rapidjson/document.h>
@@ -11,9 +11,9 @@
 #include <algorithm>
 #include <ctime>
 
-#include "file_store.hpp"
-#include "json.hpp"
-#include "logging.hpp"
+#include "api/file_store.hpp"
+#include "common/json.hpp"
+#include "common/logging.hpp"
 
 namespace chipmunk::api {
 namespace {

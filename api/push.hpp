@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "api_config.hpp"
-#include "provider.hpp"
-#include "service.hpp"
+#include "api/service.hpp"
+#include "config/api_config.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::api {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "server.hpp"
+#include "api/server.hpp"
 
 #include <strings.h>
 #include <sys/socket.h>
@@ -20,11 +20,12 @@
 #include <thread>
 #include <vector>
 
-#include "client_ip.hpp"
-#include "hooks.hpp"
-#include "http_framing.hpp"
-#include "logging.hpp"
-#include "slow_auth_pool.hpp"
+#include "api/client_ip.hpp"
+#include "api/hooks.hpp"
+#include "api/http_framing.hpp"
+#include "api/slow_auth_pool.hpp"
+#include "common/logging.hpp"
+#include "providers/dyndns2_codes.hpp"
 
 namespace chipmunk::api {
 
@@ -596,9 +597,6 @@ class HttpHandler final : public Pistache::Http::Handler {
   // every line, when every one is a dyndns2 code; empty for any other body (a 403 or 405
   // text). Never the addresses after the codes; bounded, so the line stays short.
   static std::string dyndnsCodes(const std::string& body) {
-    static const char* const kCodes[] = {"good",    "nochg",   "nohost",   "notfqdn",
-                                         "numhost", "badauth", "badagent", "abuse",
-                                         "dnserr",  "911",     "!yours",   "!donator"};
     constexpr size_t kMaxCodes = 20;
     std::string codes;
     size_t count = 0;
@@ -615,7 +613,7 @@ class HttpHandler final : public Pistache::Http::Handler {
         continue;
       }
       bool known = false;
-      for (const char* code : kCodes) {
+      for (const std::string_view code : dyndns2::kAllCodes) {
         known = known || word == code;
       }
       if (!known) {
@@ -633,8 +631,8 @@ class HttpHandler final : public Pistache::Http::Handler {
   // dyndns2 clients read a 5xx body as return codes: it says 911 (try later), never
   // something a client could take for success.
   static Response dyndnsServerError(Response r) {
-    if (r.body.rfind("911", 0) != 0) {
-      r.body = "911\n";
+    if (r.body.rfind(dyndns2::k911, 0) != 0) {
+      r.body = dyndns2::line(dyndns2::k911);
       r.contentType = "text/plain; charset=utf-8";
     }
     return r;

@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "api_config.hpp"
-#include "service.hpp"
+#include "api/service.hpp"
+#include "config/api_config.hpp"
 
 namespace Pistache::Http {
 class Endpoint;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "service.hpp"
+#include "api/service.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -8,12 +8,14 @@
 #include <chrono>
 #include <ctime>
 
-#include "base64.hpp"
-#include "basic_auth.hpp"
-#include "client_ip.hpp"
-#include "http_framing.hpp"
-#include "settings.hpp"
-#include "utf8.hpp"
+#include "api/basic_auth.hpp"
+#include "api/client_ip.hpp"
+#include "api/http_framing.hpp"
+#include "common/base64.hpp"
+#include "common/strings.hpp"
+#include "common/utf8.hpp"
+#include "config/settings.hpp"
+#include "providers/dyndns2_codes.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -33,7 +35,7 @@ Response plain(int code, std::string body) {
   return r;
 }
 
-Response unauthorized(const char* body = "Access denied") {
+Response unauthorized(const std::string& body = "Access denied") {
   Response r = plain(401, body);
   r.extraHeaders = "WWW-Authenticate: Basic realm=\"chipmunk\"\r\n";
   return r;
@@ -95,7 +97,7 @@ bool originIsHost(const std::string& origin, const std::optional<std::string>& h
   if (!host || host->empty()) {
     return false;
   }
-  const std::string o = config::lowercase(origin);
+  const std::string o = lowercase(origin);
   std::string defaultPort;
   std::string authority;
   if (o.rfind("http://", 0) == 0) {
@@ -116,7 +118,7 @@ bool originIsHost(const std::string& origin, const std::optional<std::string>& h
   };
   authority = withoutDefaultPort(authority);
   return !authority.empty() && authority.find('/') == std::string::npos &&
-         authority == withoutDefaultPort(config::lowercase(*host));
+         authority == withoutDefaultPort(lowercase(*host));
 }
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
@@ -193,7 +195,7 @@ std::string checkMetadataField(const std::string& key, const std::string& value)
         (port = std::stoll(value)) >= 1 && port <= 65535;
     return ok ? "" : "wg_listen_port must be a port number (1-65535)";
   }
-  // The one rule for stored addresses (config/ip.hpp): a LAN address is fine, one that is
+  // The one rule for stored addresses (common/ip.hpp): a LAN address is fine, one that is
   // no host's (0.0.0.0, broadcast, multicast, ...) is not.
   if (key == "wg_address") {
     const auto cidr = Cidr::parse(value);
@@ -375,7 +377,8 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     const auto now = std::chrono::steady_clock::now();
     if (const long long wait = rt->limiter->blockedFor(call.client, now); wait > 0) {
       if (nic) {
-        return finish(plain(200, "abuse\n"));  // dyndns2 clients must never see a 429
+        return finish(
+            plain(200, dyndns2::line(dyndns2::kAbuse)));  // dyndns2 clients must never see a 429
       }
       Response r = plain(429, "Too Many Requests");
       r.extraHeaders = "Retry-After: " + std::to_string(wait) + "\r\n";
@@ -387,7 +390,8 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
       if (request.authorization) {
         rt->limiter->recordFailure(call.client, now);
       }
-      return finish(unauthorized(nic ? "badauth\n" : "Access denied"));
+      return finish(
+          unauthorized(nic ? dyndns2::line(dyndns2::kBadauth) : std::string("Access denied")));
     }
     std::optional<bool> ok = rt->auth->verifyFast(creds->user, creds->password);
     if (!ok) {
@@ -409,7 +413,8 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
         call.user = "(unknown)";
       }
       rt->limiter->recordFailure(call.client, now);
-      return finish(unauthorized(nic ? "badauth\n" : "Access denied"));
+      return finish(
+          unauthorized(nic ? dyndns2::line(dyndns2::kBadauth) : std::string("Access denied")));
     }
   }
 
@@ -492,8 +497,8 @@ Response ApiService::setRoute(Call& call) {
       return plain(400, "Bad Request: field " + echo(key, 40) + " is too long");
     }
     if (key == "hostname") {
-      name = config::lowercase(value);
-      if (name == config::lowercase(call.user)) {
+      name = lowercase(value);
+      if (name == lowercase(call.user)) {
         name = call.user;
       }
     } else if (key == "ttl") {
@@ -553,7 +558,7 @@ Response ApiService::hostsRoute(Call& call, const std::string& name) {
       }
     }
   } else {
-    const std::string key = ownerOf(call.rt, name).empty() ? config::lowercase(name) : name;
+    const std::string key = ownerOf(call.rt, name).empty() ? lowercase(name) : name;
     auto r = readable(key) ? store_->get(key) : std::nullopt;
     if (!r) {
       return plain(404, "Not Found");
@@ -647,15 +652,15 @@ Response ApiService::nicUpdateRoute(Call& call) {
     // badagent is dyndns2's word for "method not permitted" too. HEAD is a safe method
     // (RFC 9110 section 9.2.1) and an update is not: only GET updates.
     Response r = methodNotAllowed("GET");
-    r.body = "badagent\n";
+    r.body = dyndns2::line(dyndns2::kBadagent);
     return r;
   }
   if (!call.request.userAgent || call.request.userAgent->empty()) {
-    return plain(200, "badagent\n");
+    return plain(200, dyndns2::line(dyndns2::kBadagent));
   }
   // A malformed query, or a NUL anywhere in it, is answered as a malformed name.
   if (call.request.badQuery || hasNul(call.request.query)) {
-    return plain(200, "notfqdn\n");
+    return plain(200, dyndns2::line(dyndns2::kNotfqdn));
   }
   std::optional<std::string> hostnames;
   std::optional<std::string> myip;
@@ -666,7 +671,7 @@ Response ApiService::nicUpdateRoute(Call& call) {
   for (const auto& [key, value] : call.request.query) {
     if (key == "hostname") {
       if (hostnames) {
-        return plain(200, "notfqdn\n");
+        return plain(200, dyndns2::line(dyndns2::kNotfqdn));
       }
       hostnames = value;
     } else if (key == "myip" || key == "myipv6") {
@@ -683,10 +688,10 @@ Response ApiService::nicUpdateRoute(Call& call) {
     }
   }
   if (hosts.empty()) {
-    return plain(200, "notfqdn\n");
+    return plain(200, dyndns2::line(dyndns2::kNotfqdn));
   }
   if (static_cast<int>(hosts.size()) > cfg.dyndnsMaxHosts) {
-    return plain(200, "numhost\n");
+    return plain(200, dyndns2::line(dyndns2::kNumhost));
   }
   // myip=v4, myip=v6, myip=v4,v6 (ddclient 4, Fritz!Box), plus myipv6=.
   // Two addresses of one family (myip=192.0.2.1,192.0.2.2, or an IPv4 in both myip and
@@ -736,10 +741,10 @@ Response ApiService::nicUpdateRoute(Call& call) {
   // The answer for one record: updates it.
   auto update = [&](const std::string& name) -> std::string {
     if (badAddress || (!v4 && !v6)) {
-      return "dnserr\n";
+      return dyndns2::line(dyndns2::kDnserr);
     }
     if (abuseBlocked(call.rt, name, call.now)) {
-      return "abuse\n";
+      return dyndns2::line(dyndns2::kAbuse);
     }
     RecordUpdate u;
     u.ipv4 = v4;
@@ -748,21 +753,21 @@ Response ApiService::nicUpdateRoute(Call& call) {
     const UpdateResult result = store_->update(name, u, call.now);
     if (result.outcome == SetOutcome::kFailed) {
       serverError = true;
-      return "911\n";
+      return dyndns2::line(dyndns2::k911);
     }
     if (result.outcome == SetOutcome::kUnchanged) {
       countNochg(call.rt, name, call.now);
-      return "nochg " + shown + "\n";
+      return std::string(dyndns2::kNochg) + " " + shown + "\n";
     }
     notifyChange(call.rt, name, result);
-    return "good " + shown + "\n";
+    return std::string(dyndns2::kGood) + " " + shown + "\n";
   };
   // A record named more than once (home.example.org,HOME.example.org) is updated once and
   // counts once towards abuse_nochg_limit; every name given still gets a line, in order:
   // the answer of the record's first mention.
   std::unordered_map<std::string, std::string> answered;
   for (const auto& raw : hosts) {
-    const std::string host = config::lowercase(raw);
+    const std::string host = lowercase(raw);
     std::string name;
     for (const auto& n : owned) {
       if (n == raw || n == host) {
@@ -770,7 +775,8 @@ Response ApiService::nicUpdateRoute(Call& call) {
       }
     }
     if (name.empty()) {
-      body += config::isValidHostName(host) ? "nohost\n" : "notfqdn\n";
+      body += config::isValidHostName(host) ? dyndns2::line(dyndns2::kNohost)
+                                            : dyndns2::line(dyndns2::kNotfqdn);
       continue;
     }
     auto it = answered.find(name);
@@ -784,7 +790,7 @@ Response ApiService::nicUpdateRoute(Call& call) {
     // those already stored answer nochg when the client retries.
     std::string all;
     for (size_t i = 0; i < hosts.size(); ++i) {
-      all += "911\n";
+      all += dyndns2::line(dyndns2::k911);
     }
     return plain(500, all);
   }

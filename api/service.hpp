@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "api_config.hpp"
-#include "authenticator.hpp"
-#include "ip.hpp"
-#include "store.hpp"
+#include "api/authenticator.hpp"
+#include "api/store.hpp"
+#include "common/ip.hpp"
+#include "config/api_config.hpp"
 
 namespace chipmunk::api {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "slow_auth_pool.hpp"
+#include "api/slow_auth_pool.hpp"
 
 #include <algorithm>
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ip.hpp"
+#include "common/ip.hpp"
 
 namespace chipmunk::api {
 

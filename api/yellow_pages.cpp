@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "json.hpp"
-#include "service.hpp"
+#include "api/service.hpp"
+#include "common/json.hpp"
 
 namespace chipmunk::api {
 namespace {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "api_config.hpp"
+#include "config/api_config.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "password_hash.hpp"
+#include "common/password_hash.hpp"
+#include "common/strings.hpp"
 
 namespace chipmunk::config {
 namespace {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "ip.hpp"
-#include "settings.hpp"
-#include "updater_config.hpp"
+#include "common/ip.hpp"
+#include "config/settings.hpp"
+#include "config/updater_config.hpp"
 
 namespace chipmunk::config {
 

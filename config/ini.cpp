@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "ini.hpp"
+#include "config/ini.hpp"
 
 #include <ini.h>
 

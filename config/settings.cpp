@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "settings.hpp"
+#include "config/settings.hpp"
 
 #include <sys/stat.h>
 
@@ -9,7 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "ip.hpp"
+#include "common/ip.hpp"
+#include "common/strings.hpp"
 
 namespace chipmunk::config {
 namespace {
@@ -143,12 +144,6 @@ std::string checkValue(const SettingSpec& spec, const std::string& value,
 }
 
 }  // namespace
-
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 bool parseBool(const std::string& text, bool& value) {
   const std::string t = lowercase(text);

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "ini.hpp"
+#include "config/ini.hpp"
 
 namespace chipmunk::config {
 
@@ -112,6 +112,5 @@ bool parseBool(const std::string& text, bool& value);
 bool parseSeconds(const std::string& text, long long& seconds);
 // Splits on commas and white space, dropping empty items.
 std::vector<std::string> splitList(const std::string& text);
-std::string lowercase(std::string text);
 
 }  // namespace chipmunk::config

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "updater_config.hpp"
+#include "config/updater_config.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "ip.hpp"
-#include "pattern.hpp"
+#include "common/ip.hpp"
+#include "common/pattern.hpp"
+#include "common/strings.hpp"
 
 namespace chipmunk::config {
 namespace {

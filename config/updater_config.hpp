@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "settings.hpp"
+#include "config/settings.hpp"
 
 namespace chipmunk::config {
 

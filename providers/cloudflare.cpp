@@ -24,10 +24,11 @@
 #include <set>
 #include <stdexcept>
 
-#include "json.hpp"
-#include "logging.hpp"
-#include "provider.hpp"
-#include "utf8.hpp"
+#include "common/json.hpp"
+#include "common/logging.hpp"
+#include "common/strings.hpp"
+#include "common/utf8.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -136,7 +137,7 @@ class CloudflareProvider final : public DnsProvider {
       : records_(context.records),
         token_(context.get("api_token")),
         fixedZoneId_(context.get("zone_id")),
-        proxied_(config::lowercase(context.get("proxied"))),
+        proxied_(lowercase(context.get("proxied"))),
         createMissing_(context.getBool("create_missing")),
         http_(context.http) {
     const std::string where = "[" + context.section + "] ";
@@ -189,7 +190,7 @@ class CloudflareProvider final : public DnsProvider {
       // A cached id no longer exists (record or zone recreated): look them up again, once.
       staleIds_ = false;
       if (fixedZoneId_.empty()) {
-        zones_.erase(config::lowercase(record.domain));
+        zones_.erase(lowercase(record.domain));
       }
       records_cache_.clear();
       r = updateOnce(record, ip);
@@ -246,7 +247,7 @@ class CloudflareProvider final : public DnsProvider {
       id = fixedZoneId_;
       return outcome(UpdateStatus::Unchanged, "configured");
     }
-    const std::string wanted = config::lowercase(domain);
+    const std::string wanted = lowercase(domain);
     if (const auto it = zones_.find(wanted); it != zones_.end()) {
       id = it->second;
       return outcome(UpdateStatus::Unchanged, "cached");
@@ -254,7 +255,7 @@ class CloudflareProvider final : public DnsProvider {
     id.clear();
     UpdateResult r =
         listAll("/zones?name=" + urlEncode(wanted), "list zones", [&](const rapidjson::Value& z) {
-          if (id.empty() && config::lowercase(getString(z, "name")) == wanted) {
+          if (id.empty() && lowercase(getString(z, "name")) == wanted) {
             id = getString(z, "id");
           }
         });
@@ -271,7 +272,7 @@ class CloudflareProvider final : public DnsProvider {
   }
 
   static std::string cacheKey(const std::string& zoneId, const Record& record) {
-    return zoneId + " " + config::lowercase(record.fqdn()) + " " + toString(record.type);
+    return zoneId + " " + lowercase(record.fqdn()) + " " + toString(record.type);
   }
 
   // `missing` is set when the listing worked and holds no such record.
@@ -284,13 +285,13 @@ class CloudflareProvider final : public DnsProvider {
     }
     out = Cached{};
     int matches = 0;
-    const std::string fqdn = config::lowercase(record.fqdn());
+    const std::string fqdn = lowercase(record.fqdn());
     const std::string type = toString(record.type);
     UpdateResult r =
         listAll("/zones/" + zoneId + "/dns_records?type=" + type + "&name=" + urlEncode(fqdn),
                 "list records", [&](const rapidjson::Value& item) {
                   // Filter here too, in case the server ignores part of the query.
-                  if (config::lowercase(getString(item, "name")) != fqdn ||
+                  if (lowercase(getString(item, "name")) != fqdn ||
                       getString(item, "type") != type || getString(item, "id").empty()) {
                     return;
                   }
@@ -325,7 +326,7 @@ class CloudflareProvider final : public DnsProvider {
       w.Key("type");
       w.String(toString(create->type));
       w.Key("name");
-      w.String(config::lowercase(create->fqdn()).c_str());
+      w.String(lowercase(create->fqdn()).c_str());
     }
     w.Key("content");
     w.String(content.c_str());
@@ -349,7 +350,7 @@ class CloudflareProvider final : public DnsProvider {
 
   UpdateResult updateOnce(const Record& record, const IpAddress& ip) {
     std::string zoneId;
-    const bool hadZone = !fixedZoneId_.empty() || zones_.count(config::lowercase(record.domain));
+    const bool hadZone = !fixedZoneId_.empty() || zones_.count(lowercase(record.domain));
     UpdateResult r = zoneIdFor(record.domain, zoneId);
     if (!r.ok()) {
       return r;

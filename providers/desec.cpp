@@ -18,9 +18,10 @@
 
 #include <stdexcept>
 
-#include "json.hpp"
-#include "json_api.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "providers/json_api.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -65,8 +66,8 @@ class DesecProvider final : public DnsProvider {
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = config::lowercase(record.domain);
-    const std::string sub = config::lowercase(record.host);
+    const std::string domain = lowercase(record.domain);
+    const std::string sub = lowercase(record.host);
     const std::string type = toString(record.type);
     const std::string path = "/domains/" + urlEncode(domain) + "/rrsets/" +
                              (sub.empty() ? "@" : urlEncode(sub)) + "/" + type + "/";

@@ -20,9 +20,10 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "json.hpp"
-#include "json_api.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "providers/json_api.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -94,9 +95,9 @@ class DigitalOceanProvider final : public DnsProvider {
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = config::lowercase(record.domain);
-    const std::string fqdn = config::lowercase(record.fqdn());
-    const std::string relative = record.host.empty() ? "@" : config::lowercase(record.host);
+    const std::string domain = lowercase(record.domain);
+    const std::string fqdn = lowercase(record.fqdn());
+    const std::string relative = record.host.empty() ? "@" : lowercase(record.host);
     const std::string type = toString(record.type);
     Found found;
     int matches = 0;
@@ -124,7 +125,7 @@ class DigitalOceanProvider final : public DnsProvider {
             !item["type"].IsString() || std::string(item["type"].GetString()) != type) {
           continue;
         }
-        const std::string name = config::lowercase(item["name"].GetString());
+        const std::string name = lowercase(item["name"].GetString());
         if (name != relative && name != fqdn) {
           continue;
         }

@@ -11,7 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "provider.hpp"
+#include "common/strings.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -95,12 +96,12 @@ class DuckDnsProvider final : public DnsProvider {
   // "home" for home.duckdns.org (also when written as host = home.duckdns.org, domain =
   // duckdns.org); empty when the record is not under duckdns.org.
   static std::string subdomain(const Record& record) {
-    const std::string domain = config::lowercase(record.domain);
-    std::string host = config::lowercase(record.host);
+    const std::string domain = lowercase(record.domain);
+    std::string host = lowercase(record.host);
     if (domain == kZone) {
       return host;
     }
-    const std::string fqdn = config::lowercase(record.fqdn());
+    const std::string fqdn = lowercase(record.fqdn());
     const std::string suffix = std::string(".") + kZone;
     if (fqdn.size() > suffix.size() &&
         fqdn.compare(fqdn.size() - suffix.size(), std::string::npos, suffix) == 0) {

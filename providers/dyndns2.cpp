@@ -12,7 +12,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "provider.hpp"
+#include "common/strings.hpp"
+#include "providers/dyndns2_codes.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -25,7 +27,7 @@ class Dyndns2Provider final : public DnsProvider {
       : server_(context.get("server")),
         username_(context.get("username")),
         password_(context.get("password")),
-        ipv6Param_(config::lowercase(context.get("ipv6_param"))),
+        ipv6Param_(lowercase(context.get("ipv6_param"))),
         path_(context.get("path")),
         http_(context.http) {
     if (server_.rfind("http://", 0) != 0 && server_.rfind("https://", 0) != 0) {
@@ -56,7 +58,7 @@ class Dyndns2Provider final : public DnsProvider {
     // myipv6); Dyn-style servers, chipmunk-api included, take either family in myip=; some
     // (ddclient 4, Fritz!Box style) want both at once, myip=V4,V6 (ipv6_param = combined):
     // then the other family's last accepted address goes along.
-    const std::string fqdn = config::lowercase(record.fqdn());
+    const std::string fqdn = lowercase(record.fqdn());
     std::string value = ip.toString();
     if (ipv6Param_ == "combined") {
       const auto& last = last_[fqdn];
@@ -74,7 +76,7 @@ class Dyndns2Provider final : public DnsProvider {
     const std::string code =
         resp.transportOk() ? resp.body.substr(0, resp.body.find_first_of(" \r\n")) : "";
     const std::string detail = "nic/update: " + code;
-    if (code == "911" || code == "dnserr") {
+    if (code == dyndns2::k911 || code == dyndns2::kDnserr) {
       // Also when it comes with a 5xx, as chipmunk-api sends it.
       UpdateResult r =
           outcome(UpdateStatus::RetryLater, detail + " (server trouble; waiting 30 min)");
@@ -84,25 +86,26 @@ class Dyndns2Provider final : public DnsProvider {
     if (!resp.transportOk() || resp.status != 200) {
       return classifyHttpFailure(resp, "nic/update");
     }
-    if (code == "good" || code == "nochg") {
+    if (code == dyndns2::kGood || code == dyndns2::kNochg) {
       (ip.isV4() ? last_[fqdn].first : last_[fqdn].second) = ip.toString();
-      return outcome(code == "good" ? UpdateStatus::Updated : UpdateStatus::Unchanged, detail);
+      return outcome(code == dyndns2::kGood ? UpdateStatus::Updated : UpdateStatus::Unchanged,
+                     detail);
     }
-    if (code == "badauth") {
+    if (code == dyndns2::kBadauth) {
       return outcome(UpdateStatus::AuthFailed, detail + " (user name or password refused)", true);
     }
-    if (code == "!donator" || code == "abuse" || code == "badagent") {
+    if (code == dyndns2::kNotDonator || code == dyndns2::kAbuse || code == dyndns2::kBadagent) {
       return outcome(UpdateStatus::AuthFailed,
-                     detail + (code == "abuse"      ? " (account blocked for abuse)"
-                               : code == "badagent" ? " (client refused)"
-                                                    : " (feature needs a paid account)"),
+                     detail + (code == dyndns2::kAbuse      ? " (account blocked for abuse)"
+                               : code == dyndns2::kBadagent ? " (client refused)"
+                                                            : " (feature needs a paid account)"),
                      true);
     }
-    if (code == "nohost" || code == "notfqdn" || code == "numhost") {
+    if (code == dyndns2::kNohost || code == dyndns2::kNotfqdn || code == dyndns2::kNumhost) {
       return outcome(UpdateStatus::NotFound,
-                     detail + (code == "nohost"    ? " (host name not in this account)"
-                               : code == "notfqdn" ? " (not a fully qualified host name)"
-                                                   : " (too many hosts in one request)"),
+                     detail + (code == dyndns2::kNohost    ? " (host name not in this account)"
+                               : code == dyndns2::kNotfqdn ? " (not a fully qualified host name)"
+                                                           : " (too many hosts in one request)"),
                      true);
     }
     return outcome(UpdateStatus::Failed, "nic/update: unexpected reply");

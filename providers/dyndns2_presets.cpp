@@ -3,7 +3,7 @@
 // service's server, where it wants an IPv6 address, and its quirks, from its documentation
 // (linked in each). The replies are dyndns2's, classified by dyndns2.cpp. Each is tested by
 // name in tests/providers/dyndns2_presets_test.cpp against a fake that holds its quirks.
-#include "provider.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 

@@ -16,9 +16,10 @@
 
 #include <stdexcept>
 
-#include "json.hpp"
-#include "json_api.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "providers/json_api.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -47,8 +48,8 @@ class GandiProvider final : public DnsProvider {
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = config::lowercase(record.domain);
-    const std::string name = record.host.empty() ? "@" : config::lowercase(record.host);
+    const std::string domain = lowercase(record.domain);
+    const std::string name = record.host.empty() ? "@" : lowercase(record.host);
     const std::string type = toString(record.type);
     const std::string path = "/domains/" + urlEncode(domain) + "/records/" +
                              (name == "@" ? name : urlEncode(name)) + "/" +

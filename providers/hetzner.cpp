@@ -22,9 +22,10 @@
 #include <map>
 #include <stdexcept>
 
-#include "json.hpp"
-#include "json_api.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "providers/json_api.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -65,8 +66,8 @@ class HetznerProvider final : public DnsProvider {
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = config::lowercase(record.domain);
-    const std::string name = record.host.empty() ? "@" : config::lowercase(record.host);
+    const std::string domain = lowercase(record.domain);
+    const std::string name = record.host.empty() ? "@" : lowercase(record.host);
     const std::string type = toString(record.type);
     std::string zoneId;
     UpdateResult r = zoneIdFor(domain, zoneId);
@@ -99,7 +100,7 @@ class HetznerProvider final : public DnsProvider {
         return outcome(UpdateStatus::Failed, "list records: not a records listing");
       }
       for (const auto& item : doc["records"].GetArray()) {
-        if (str(item, "type") == type && config::lowercase(str(item, "name")) == name &&
+        if (str(item, "type") == type && lowercase(str(item, "name")) == name &&
             !str(item, "id").empty()) {
           id = str(item, "id");
           value = str(item, "value");
@@ -180,7 +181,7 @@ class HetznerProvider final : public DnsProvider {
       return outcome(UpdateStatus::Failed, "list zones: not a zones listing");
     }
     for (const auto& zone : doc["zones"].GetArray()) {
-      if (config::lowercase(str(zone, "name")) == domain && !str(zone, "id").empty()) {
+      if (lowercase(str(zone, "name")) == domain && !str(zone, "id").empty()) {
         id = str(zone, "id");
         zones_[domain] = id;
         return outcome(UpdateStatus::Unchanged, "found");

@@ -6,7 +6,8 @@
 //    Debian 12 (measured; docs/UPDATER.md, "Benchmark").
 //  - https:// goes through libcurl, loaded with dlopen() on first use, so that TLS keeps a
 //    maintained, verified implementation (certificate and host name checks, CA file).
-#include "http_client.hpp"
+#include "providers/http_client.hpp"
+#include "common/strings.hpp"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -23,9 +24,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "base64.hpp"
 #include "chipmunk/version.hpp"
-#include "settings.hpp"
+#include "common/base64.hpp"
+#include "config/settings.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -121,8 +122,7 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
   }
   const auto colon = line.find(':');
   if (colon != std::string::npos) {
-    t->response->headers[config::lowercase(trim(line.substr(0, colon)))] =
-        trim(line.substr(colon + 1));
+    t->response->headers[lowercase(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
   }
   return n;
 }
@@ -495,14 +495,14 @@ HttpResponse performPlain(const HttpOptions& options, const HttpRequest& request
             line[colon - 1] == '\t' || line.find_first_of(std::string("\r\n\0", 3)) != line.npos) {
           return failed("malformed reply header");
         }
-        const std::string name = config::lowercase(line.substr(0, colon));
+        const std::string name = lowercase(line.substr(0, colon));
         const std::string value = trim(line.substr(colon + 1));
         if (name == "content-length") {
           for (const auto& item : splitComma(value)) {
             lengths.push_back(item);
           }
         } else if (name == "transfer-encoding") {
-          codings += (codings.empty() ? "" : ",") + config::lowercase(value);
+          codings += (codings.empty() ? "" : ",") + lowercase(value);
         }
         response.headers[name] = value;
       }

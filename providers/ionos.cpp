@@ -20,9 +20,10 @@
 #include <map>
 #include <stdexcept>
 
-#include "json.hpp"
-#include "json_api.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "providers/json_api.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -65,8 +66,8 @@ class IonosProvider final : public DnsProvider {
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = config::lowercase(record.domain);
-    const std::string fqdn = config::lowercase(record.fqdn());
+    const std::string domain = lowercase(record.domain);
+    const std::string fqdn = lowercase(record.fqdn());
     const std::string type = toString(record.type);
     std::string zoneId;
     UpdateResult r = zoneIdFor(domain, zoneId);
@@ -91,7 +92,7 @@ class IonosProvider final : public DnsProvider {
     }
     const rapidjson::Value* found = nullptr;
     for (const auto& item : doc["records"].GetArray()) {
-      if (str(item, "type") == type && config::lowercase(str(item, "name")) == fqdn &&
+      if (str(item, "type") == type && lowercase(str(item, "name")) == fqdn &&
           !str(item, "id").empty()) {
         found = &item;
         break;
@@ -177,7 +178,7 @@ class IonosProvider final : public DnsProvider {
       return outcome(UpdateStatus::Failed, "list zones: not a zone list");
     }
     for (const auto& zone : doc.GetArray()) {
-      if (config::lowercase(str(zone, "name")) == domain && !str(zone, "id").empty()) {
+      if (lowercase(str(zone, "name")) == domain && !str(zone, "id").empty()) {
         id = str(zone, "id");
         zones_[domain] = id;
         return outcome(UpdateStatus::Unchanged, "found");

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "json_api.hpp"
+#include "providers/json_api.hpp"
 
 #include <stdexcept>
 
-#include "json.hpp"
-#include "settings.hpp"
+#include "common/json.hpp"
+#include "config/settings.hpp"
 
 namespace chipmunk::providers {
 

@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "provider.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 

@@ -17,10 +17,11 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "json.hpp"
-#include "logging.hpp"
-#include "provider.hpp"
-#include "utf8.hpp"
+#include "common/json.hpp"
+#include "common/logging.hpp"
+#include "common/strings.hpp"
+#include "common/utf8.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -214,13 +215,13 @@ class LinodeProvider final : public DnsProvider {
       return okResult(UpdateStatus::Unchanged, "cached");
     }
     id = 0;
-    const std::string wanted = config::lowercase(domain);
+    const std::string wanted = lowercase(domain);
     UpdateResult r =
         listAll("/domains", jsonObject({{"domain", domain}}), "list domains",
                 [&](const rapidjson::Value& item) {
                   if (id == 0 && item.HasMember("domain") && item["domain"].IsString() &&
                       item.HasMember("id") && item["id"].IsInt64() &&
-                      config::lowercase(item["domain"].GetString()) == wanted) {
+                      lowercase(item["domain"].GetString()) == wanted) {
                     id = item["id"].GetInt64();
                   }
                 });
@@ -236,7 +237,7 @@ class LinodeProvider final : public DnsProvider {
   }
 
   UpdateResult findRecord(long long domainId, const Record& record, Cached& out) {
-    const RecordKey key{domainId, config::lowercase(record.host), toString(record.type)};
+    const RecordKey key{domainId, lowercase(record.host), toString(record.type)};
     const auto it = recordCache_.find(key);
     if (it != recordCache_.end()) {
       out = it->second;
@@ -244,24 +245,25 @@ class LinodeProvider final : public DnsProvider {
     }
     out = Cached{};
     int matches = 0;
-    UpdateResult r = listAll(
-        "/domains/" + std::to_string(domainId) + "/records",
-        jsonObject({{"name", record.host}, {"type", toString(record.type)}}), "list records",
-        [&](const rapidjson::Value& item) {
-          // The filter is applied here too, in case the server ignores part of it.
-          if (!item.HasMember("id") || !item["id"].IsInt64() || !item.HasMember("name") ||
-              !item["name"].IsString() || !item.HasMember("type") || !item["type"].IsString() ||
-              config::lowercase(item["name"].GetString()) != std::get<1>(key) ||
-              std::string(item["type"].GetString()) != std::get<2>(key)) {
-            return;
-          }
-          if (++matches == 1) {
-            out.id = item["id"].GetInt64();
-            out.target = item.HasMember("target") && item["target"].IsString()
-                             ? item["target"].GetString()
-                             : "";
-          }
-        });
+    UpdateResult r = listAll("/domains/" + std::to_string(domainId) + "/records",
+                             jsonObject({{"name", record.host}, {"type", toString(record.type)}}),
+                             "list records", [&](const rapidjson::Value& item) {
+                               // The filter is applied here too, in case the server ignores part of
+                               // it.
+                               if (!item.HasMember("id") || !item["id"].IsInt64() ||
+                                   !item.HasMember("name") || !item["name"].IsString() ||
+                                   !item.HasMember("type") || !item["type"].IsString() ||
+                                   lowercase(item["name"].GetString()) != std::get<1>(key) ||
+                                   std::string(item["type"].GetString()) != std::get<2>(key)) {
+                                 return;
+                               }
+                               if (++matches == 1) {
+                                 out.id = item["id"].GetInt64();
+                                 out.target = item.HasMember("target") && item["target"].IsString()
+                                                  ? item["target"].GetString()
+                                                  : "";
+                               }
+                             });
     if (!r.ok()) {
       return r;
     }
@@ -286,7 +288,7 @@ class LinodeProvider final : public DnsProvider {
     if (!r.ok()) {
       return r;
     }
-    const RecordKey key{domainId, config::lowercase(record.host), toString(record.type)};
+    const RecordKey key{domainId, lowercase(record.host), toString(record.type)};
     const bool hadRecord = recordCache_.count(key) != 0;
     Cached cached;
     r = findRecord(domainId, record, cached);
@@ -332,7 +334,7 @@ class LinodeProvider final : public DnsProvider {
     std::string error;
     if (json::parse(doc, resp.body, error) && doc.IsObject() && doc.HasMember("id") &&
         doc["id"].IsInt64()) {
-      recordCache_[{domainId, config::lowercase(record.host), toString(record.type)}] = {
+      recordCache_[{domainId, lowercase(record.host), toString(record.type)}] = {
           doc["id"].GetInt64(), target};
     }
     log()->info("record created record={} type={}", record.fqdn(), toString(record.type));

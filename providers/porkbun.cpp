@@ -20,9 +20,10 @@
 
 #include <stdexcept>
 
-#include "json.hpp"
-#include "json_api.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "providers/json_api.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -66,7 +67,7 @@ std::string text(const rapidjson::Value& object, const char* key) {
 }
 
 bool contains(const std::string& haystack, const char* needle) {
-  return config::lowercase(haystack).find(needle) != std::string::npos;
+  return lowercase(haystack).find(needle) != std::string::npos;
 }
 
 class PorkbunProvider final : public DnsProvider {
@@ -90,8 +91,8 @@ class PorkbunProvider final : public DnsProvider {
   }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = config::lowercase(record.domain);
-    const std::string sub = config::lowercase(record.host);
+    const std::string domain = lowercase(record.domain);
+    const std::string sub = lowercase(record.host);
     const std::string type = toString(record.type);
     HttpResponse resp;
     Reply reply = call("/dns/retrieveByNameType/" + urlEncode(domain) + "/" + type +

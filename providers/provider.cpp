@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "provider.hpp"
+#include "providers/provider.hpp"
 
 #include <algorithm>
 #include <climits>
 #include <sstream>
 #include <stdexcept>
+
+#include "common/strings.hpp"
 
 namespace chipmunk::providers {
 
@@ -36,7 +38,7 @@ UpdateResult outcome(UpdateStatus status, std::string detail, bool stop) {
 
 const std::string& ProviderContext::get(const std::string& key) const {
   static const std::string kEmpty;
-  const auto it = settings.find(config::lowercase(key));
+  const auto it = settings.find(lowercase(key));
   return it == settings.end() ? kEmpty : it->second;
 }
 
@@ -72,7 +74,7 @@ void ProviderRegistry::add(ProviderInfo info) {
   if (find(info.name) != nullptr) {
     throw std::logic_error("provider registered twice: " + info.name);
   }
-  if (info.name.empty() || info.name != config::lowercase(info.name) ||
+  if (info.name.empty() || info.name != lowercase(info.name) ||
       info.name.find(':') != std::string::npos || !info.create) {
     throw std::logic_error("provider registration is incomplete or misnamed: " + info.name);
   }
@@ -88,7 +90,7 @@ void ProviderRegistry::add(ProviderInfo info) {
 
 std::unique_ptr<DnsProvider> makeProvider(const ProviderInfo& info, ProviderContext context) {
   for (const auto& s : info.settings) {
-    const std::string key = config::lowercase(s.key);
+    const std::string key = lowercase(s.key);
     auto it = context.settings.find(key);
     if (it == context.settings.end() || it->second.empty()) {
       if (s.required) {
@@ -195,7 +197,7 @@ std::string textTable(const ProviderRegistry& registry) {
 }
 
 const ProviderInfo* ProviderRegistry::find(const std::string& name) const {
-  const std::string n = config::lowercase(name);
+  const std::string n = lowercase(name);
   for (const auto& p : providers_) {
     if (p.name == n) {
       return &p;

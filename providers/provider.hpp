@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include "http_client.hpp"
-#include "ip.hpp"
-#include "settings.hpp"
-#include "updater_config.hpp"
+#include "common/ip.hpp"
+#include "config/settings.hpp"
+#include "config/updater_config.hpp"
+#include "providers/http_client.hpp"
 
 namespace chipmunk::providers {
 

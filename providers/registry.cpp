@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The providers compiled into chipmunk-updater: one line each. Explicit on purpose, since
 // static self-registration does not survive static linking.
-#include "provider.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 

@@ -28,9 +28,10 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "base64.hpp"
-#include "logging.hpp"
-#include "provider.hpp"
+#include "common/base64.hpp"
+#include "common/logging.hpp"
+#include "common/strings.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -135,7 +136,7 @@ std::string withoutDot(std::string name) {
   while (!name.empty() && name.back() == '.') {
     name.pop_back();
   }
-  return config::lowercase(name);
+  return lowercase(name);
 }
 
 class Rfc2136Provider final : public DnsProvider {
@@ -146,7 +147,7 @@ class Rfc2136Provider final : public DnsProvider {
         zone_(withoutDot(context.get("zone"))),
         keyName_(withoutDot(context.get("key_name"))),
         keySecret_(context.get("key_secret")),
-        algorithm_(config::lowercase(context.get("key_algorithm"))),
+        algorithm_(lowercase(context.get("key_algorithm"))),
         timeout_(context.http.timeout) {
     const std::string where = "[" + section_ + "] ";
     if (server_.empty()) {
@@ -186,7 +187,7 @@ class Rfc2136Provider final : public DnsProvider {
     }
     for (const auto& record : context.records) {
       const std::string zone = zoneOf(record);
-      const std::string fqdn = config::lowercase(record.fqdn());
+      const std::string fqdn = lowercase(record.fqdn());
       if (fqdn != zone &&
           (fqdn.size() <= zone.size() ||
            fqdn.compare(fqdn.size() - zone.size() - 1, std::string::npos, "." + zone) != 0)) {
@@ -200,7 +201,7 @@ class Rfc2136Provider final : public DnsProvider {
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string fqdn = config::lowercase(record.fqdn());
+    const std::string fqdn = lowercase(record.fqdn());
     const std::string zone = zoneOf(record);
     const std::string what = "UPDATE " + fqdn + " " + toString(record.type) + " in zone " + zone;
     if ((record.type == RecordType::A) != ip.isV4()) {

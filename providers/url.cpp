@@ -13,7 +13,7 @@
 // known name and "}" is literal text (a JSON body's own braces), but {word} with an unknown
 // word is a configuration error, to catch typos.
 // The reply is classified by the first of the *_regex patterns that matches (PCRE2 with match
-// limits, config/pattern.hpp), in the order auth-failed, not-found, retry-later, unchanged,
+// limits, common/pattern.hpp), in the order auth-failed, not-found, retry-later, unchanged,
 // updated; applied to the whole body, or with json_pointer to the value at that pointer of
 // the body parsed by json::parse. When none matches, the HTTP status decides: 2xx is updated
 // (or, with updated_regex set, an unexpected reply), else the usual mapping (429/5xx retry
@@ -28,9 +28,10 @@
 #include <map>
 #include <stdexcept>
 
-#include "json.hpp"
-#include "pattern.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/pattern.hpp"
+#include "common/strings.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -175,7 +176,7 @@ class UrlProvider final : public DnsProvider {
         urlIpv6_(context.get("url_ipv6")),
         method_(uppercase(context.get("method"))),
         body_(context.get("body")),
-        bodyFormat_(config::lowercase(context.get("body_format"))),
+        bodyFormat_(lowercase(context.get("body_format"))),
         username_(context.get("username")),
         password_(context.get("password")),
         basicAuth_(context.getBool("basic_auth")),
@@ -209,7 +210,7 @@ class UrlProvider final : public DnsProvider {
     for (const auto& rule : kRules) {
       const std::string& pattern = context.get(rule.key);
       std::string error;
-      if (!pattern.empty() && !config::checkPattern(pattern, error)) {
+      if (!pattern.empty() && !checkPattern(pattern, error)) {
         throw std::invalid_argument(where + rule.key + ": " + error);
       }
       patterns_.emplace_back(rule, pattern);
@@ -242,7 +243,7 @@ class UrlProvider final : public DnsProvider {
       }
       const auto first = v.find_first_not_of(" \t");
       req.headers.emplace_back(name, first == std::string::npos ? "" : v.substr(first));
-      contentType = contentType || config::lowercase(name) == "content-type";
+      contentType = contentType || lowercase(name) == "content-type";
     }
     if (!body_.empty()) {
       const Escape escape = bodyFormat_ == "json"   ? Escape::kJson
@@ -283,7 +284,7 @@ class UrlProvider final : public DnsProvider {
         continue;
       }
       std::string error;
-      if (!config::firstMatch(*subject, pattern, error)) {
+      if (!firstMatch(*subject, pattern, error)) {
         if (!error.empty()) {
           return outcome(UpdateStatus::Failed, std::string("reply: ") + rule.key + ": " + error);
         }

@@ -3,7 +3,7 @@
 // (providers/url.cpp): the URL templates and reply patterns come from each service's
 // documentation (linked in each); the user gives the token or password. Each is tested by
 // name in tests/providers/url_presets_test.cpp against a fake that answers as the service does.
-#include "provider.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 

@@ -19,9 +19,10 @@
 
 #include <stdexcept>
 
-#include "json.hpp"
-#include "json_api.hpp"
-#include "provider.hpp"
+#include "common/json.hpp"
+#include "common/strings.hpp"
+#include "providers/json_api.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -55,8 +56,8 @@ class VultrProvider final : public DnsProvider {
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = config::lowercase(record.domain);
-    const std::string name = config::lowercase(record.host);
+    const std::string domain = lowercase(record.domain);
+    const std::string name = lowercase(record.host);
     const std::string type = toString(record.type);
     const std::string base = "/domains/" + urlEncode(domain) + "/records";
     std::string id;
@@ -84,7 +85,7 @@ class VultrProvider final : public DnsProvider {
       }
       for (const auto& item : doc["records"].GetArray()) {
         if (id.empty() && item.IsObject() && str(item, "type") == type &&
-            config::lowercase(str(item, "name")) == name && !str(item, "id").empty()) {
+            lowercase(str(item, "name")) == name && !str(item, "id").empty()) {
           id = str(item, "id");
           data = str(item, "data");
           ttl = item.HasMember("ttl") && item["ttl"].IsInt64() ? item["ttl"].GetInt64() : 0;

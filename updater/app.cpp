@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "app.hpp"
+#include "updater/app.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "chipmunk/version.hpp"
-#include "logging.hpp"
-#include "pid_file.hpp"
-#include "updater.hpp"
-#include "utf8.hpp"
+#include "common/logging.hpp"
+#include "common/pid_file.hpp"
+#include "common/utf8.hpp"
+#include "updater/updater.hpp"
 
 namespace chipmunk::updater {
 namespace {

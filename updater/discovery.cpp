@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "discovery.hpp"
+#include "updater/discovery.hpp"
 
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -14,9 +14,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "json.hpp"
-#include "pattern.hpp"
-#include "shell.hpp"
+#include "common/json.hpp"
+#include "common/pattern.hpp"
+#include "common/shell.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -228,7 +228,7 @@ std::optional<IpAddress> validateAddress(const std::string& text, Family family,
     return std::nullopt;
   }
   if (!ip->isHostAddress()) {
-    // Not even allow_private admits these (config/ip.hpp, isPublishable).
+    // Not even allow_private admits these (common/ip.hpp, isPublishable).
     error = ip->toString() +
             " is not a host address (unspecified, broadcast, multicast, "
             "link-local or reserved)";
@@ -270,7 +270,7 @@ std::optional<std::string> jsonField(const std::string& body, const std::string&
 std::optional<std::string> regexMatch(const std::string& text, const std::string& regex,
                                       std::string* error) {
   std::string why;
-  auto m = config::firstMatch(text, regex, why);
+  auto m = firstMatch(text, regex, why);
   if (error != nullptr) {
     *error = why;
   }

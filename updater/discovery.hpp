@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "ip.hpp"
-#include "provider.hpp"  // and providers/http_client.hpp (the name is also taken in tests/support)
-#include "updater_config.hpp"
+#include "common/ip.hpp"
+#include "config/updater_config.hpp"
+#include "providers/provider.hpp"  // and providers/http_client.hpp (the name is also taken in tests/support)
 
 namespace chipmunk::updater {
 
@@ -30,7 +30,7 @@ std::optional<IpAddress> validateAddress(const std::string& text, Family family,
 // body is not JSON or lacks the field.
 std::optional<std::string> jsonField(const std::string& body, const std::string& field);
 // The first capture group of the first match (or the whole match when the regex has none).
-// PCRE2 with match and heap limits (config/pattern.hpp): when the pattern gives up on the
+// PCRE2 with match and heap limits (common/pattern.hpp): when the pattern gives up on the
 // text, nullopt with the reason in `error` (if given).
 std::optional<std::string> regexMatch(const std::string& text, const std::string& regex,
                                       std::string* error = nullptr);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "state_store.hpp"
+#include "updater/state_store.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "json.hpp"
+#include "common/json.hpp"
 
 namespace chipmunk::updater {
 namespace {

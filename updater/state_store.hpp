@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "durable_file.hpp"
+#include "common/durable_file.hpp"
 
 namespace chipmunk::updater {
 

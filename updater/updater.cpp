@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "updater.hpp"
+#include "updater/updater.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,8 +7,8 @@
 #include <array>
 #include <ctime>
 
-#include "logging.hpp"
-#include "shell.hpp"
+#include "common/logging.hpp"
+#include "common/shell.hpp"
 
 namespace chipmunk::updater {
 namespace {

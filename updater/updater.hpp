@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "discovery.hpp"
-#include "provider.hpp"
-#include "state_store.hpp"
-#include "updater_config.hpp"
+#include "config/updater_config.hpp"
+#include "providers/provider.hpp"
+#include "updater/discovery.hpp"
+#include "updater/state_store.hpp"
 
 namespace chipmunk::updater {
 

@@ -11,8 +11,8 @@
 #include <set>
 #include <sstream>
 
-#include "api_instance.hpp"
-#include "raw_http.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/raw_http.hpp"
 
 using namespace chipmunk::test;
 
@@ -694,7 +694,7 @@ TEST_CASE("Address book: a flapping record starves no other hook and its last st
 
 TEST_CASE("Address book: lan_ip, wg_address and the caller's address must be host addresses",
           "[api][addressbook]") {
-  // One rule (config/ip.hpp isPublishable, private allowed) for every address we store:
+  // One rule (common/ip.hpp isPublishable, private allowed) for every address we store:
   // no unspecified, broadcast, multicast, reserved, link-local or IPv4-compatible forms.
   ApiInstance api(std::string(kUsers) +
                   "[Server]\ntrusted_proxies = 127.0.0.1\n"

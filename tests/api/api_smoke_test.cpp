@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "api_instance.hpp"
-#include "raw_http.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/raw_http.hpp"
 
 using namespace chipmunk::test;
 

@@ -6,8 +6,8 @@
 #include <csignal>
 #include <regex>
 
-#include "base64.hpp"
-#include "integration_helpers.hpp"
+#include "common/base64.hpp"
+#include "tests/api/integration_helpers.hpp"
 
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;

@@ -6,8 +6,8 @@
 #include <functional>
 #include <map>
 
-#include "authenticator.hpp"
-#include "password_hash.hpp"
+#include "api/authenticator.hpp"
+#include "common/password_hash.hpp"
 
 using chipmunk::IpAddress;
 using chipmunk::api::Authenticator;

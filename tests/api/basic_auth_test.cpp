@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "base64.hpp"
-#include "basic_auth.hpp"
+#include "api/basic_auth.hpp"
+#include "common/base64.hpp"
 
 using chipmunk::base64Encode;
 using chipmunk::api::parseBasicAuthorization;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "integration_helpers.hpp"
+#include "tests/api/integration_helpers.hpp"
 
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;

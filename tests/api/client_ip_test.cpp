@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "client_ip.hpp"
+#include "api/client_ip.hpp"
 
 using namespace chipmunk::api;
 using chipmunk::Cidr;

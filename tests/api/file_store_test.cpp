@@ -9,10 +9,10 @@
 #include <ctime>
 #include <vector>
 
-#include "file_store.hpp"
-#include "forked.hpp"
-#include "small_stack.hpp"
-#include "temp_dir.hpp"
+#include "api/file_store.hpp"
+#include "tests/support/forked.hpp"
+#include "tests/support/small_stack.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using chipmunk::IpAddress;
 using chipmunk::api::FileStore;

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "hooks.hpp"
-#include "process.hpp"
-#include "temp_dir.hpp"
+#include "api/hooks.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using chipmunk::api::HookRunner;
 using chipmunk::test::fileExists;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "http_framing.hpp"
+#include "api/http_framing.hpp"
 
 using namespace chipmunk::api;
 

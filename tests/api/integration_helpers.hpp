@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "api_instance.hpp"
-#include "process.hpp"
-#include "raw_http.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/raw_http.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace chipmunk::test::integration {
 

@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "integration_helpers.hpp"
+#include "tests/api/integration_helpers.hpp"
 
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;

@@ -3,7 +3,7 @@
 // peer is a trusted proxy; only then are X-Forwarded-For, Forwarded and X-Real-IP believed.
 #include <catch2/catch.hpp>
 
-#include "integration_helpers.hpp"
+#include "tests/api/integration_helpers.hpp"
 
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;

@@ -9,11 +9,11 @@
 #include <chrono>
 #include <thread>
 
-#include "api_instance.hpp"
-#include "bind_server.hpp"
-#include "fake_linode.hpp"
-#include "process.hpp"
-#include "raw_http.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/bind_server.hpp"
+#include "tests/support/fake_linode.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/raw_http.hpp"
 
 using namespace chipmunk::test;
 using namespace std::chrono_literals;

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "slow_auth_pool.hpp"
+#include "api/slow_auth_pool.hpp"
 
 using chipmunk::api::SlowAuthPool;
 using namespace std::chrono_literals;

@@ -8,8 +8,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "api_instance.hpp"
-#include "raw_http.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/raw_http.hpp"
 
 using namespace chipmunk::test;
 
@@ -359,7 +359,7 @@ TEST_CASE("Dyndns2: error answers carry no success words", "[clients][dyndns2]")
 }
 
 TEST_CASE("Dyndns2: dnserr for addresses no host can have", "[clients][dyndns2]") {
-  // The one rule of config/ip.hpp (isPublishable with private addresses allowed): besides
+  // The one rule of common/ip.hpp (isPublishable with private addresses allowed): besides
   // unspecified and multicast, the limited broadcast, reserved 240/4, "this network",
   // link-local, IPv4-compatible IPv6 and the discard prefix are refused; private,
   // documentation and loopback addresses are a LAN's business and stay accepted.

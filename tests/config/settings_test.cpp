@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "api_config.hpp"
-#include "ini.hpp"
-#include "settings.hpp"
-#include "temp_dir.hpp"
+#include "config/api_config.hpp"
+#include "config/ini.hpp"
+#include "config/settings.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk::config;
 using chipmunk::test::TempDir;

@@ -12,16 +12,16 @@
 #include <memory>
 #include <string>
 
-#include "fake_desec.hpp"
-#include "fake_digitalocean.hpp"
-#include "fake_duckdns.hpp"
-#include "fake_dyndns2.hpp"
-#include "fake_gandi.hpp"
-#include "fake_godaddy.hpp"
-#include "fake_hetzner.hpp"
-#include "fake_ionos.hpp"
-#include "fake_porkbun.hpp"
-#include "fake_vultr.hpp"
+#include "tests/support/fake_desec.hpp"
+#include "tests/support/fake_digitalocean.hpp"
+#include "tests/support/fake_duckdns.hpp"
+#include "tests/support/fake_dyndns2.hpp"
+#include "tests/support/fake_gandi.hpp"
+#include "tests/support/fake_godaddy.hpp"
+#include "tests/support/fake_hetzner.hpp"
+#include "tests/support/fake_ionos.hpp"
+#include "tests/support/fake_porkbun.hpp"
+#include "tests/support/fake_vultr.hpp"
 
 using namespace chipmunk::test;
 

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "basic_auth.hpp"
+#include "api/basic_auth.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view header(reinterpret_cast<const char*>(data), size);

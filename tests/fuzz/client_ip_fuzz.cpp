@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-#include "client_ip.hpp"
+#include "api/client_ip.hpp"
 
 using chipmunk::Cidr;
 using chipmunk::IpAddress;

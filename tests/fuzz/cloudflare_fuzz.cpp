@@ -5,8 +5,8 @@
 // body), one per connection, split at "\n#####\n".
 #include <cstdio>
 
-#include "fuzz_support.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;

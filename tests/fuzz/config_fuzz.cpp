@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "api_config.hpp"
-#include "fuzz_support.hpp"
-#include "ini.hpp"
-#include "provider.hpp"
-#include "updater.hpp"
-#include "updater_config.hpp"
+#include "config/api_config.hpp"
+#include "config/ini.hpp"
+#include "config/updater_config.hpp"
+#include "providers/provider.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
+#include "updater/updater.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The dyndns2 provider's reply lines (providers/dyndns2.cpp) and the plain-HTTP client
 // under it (providers/http_client.cpp: status line, headers, chunked bodies, Retry-After).
-#include "fuzz_support.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;

@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "file_store.hpp"
-#include "fuzz_support.hpp"
-#include "utf8.hpp"
+#include "api/file_store.hpp"
+#include "common/utf8.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
 

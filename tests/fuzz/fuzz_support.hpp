@@ -17,12 +17,12 @@
 #include <thread>
 #include <vector>
 
-#include "json.hpp"
-#include "logging.hpp"
+#include "common/json.hpp"
+#include "common/logging.hpp"
 
 namespace chipmunk::fuzz {
 
-// The bounded JSON parser (config/json.hpp) on `text`, and on `text` under 100,000 levels of
+// The bounded JSON parser (common/json.hpp) on `text`, and on `text` under 100,000 levels of
 // nesting, deeper than -max_len lets an input reach: whatever is accepted is within the depth
 // limit, and the deep one is refused, never a crash (issue #11: 1 MB of "[" killed the API).
 inline void checkBoundedJson(const std::string& text) {

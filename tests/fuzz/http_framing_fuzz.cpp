@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "http_framing.hpp"
+#include "api/http_framing.hpp"
 
 namespace {
 

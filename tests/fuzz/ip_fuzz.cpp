@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Address parsing (config/ip): IPv4/IPv6 literals, CIDRs and host:port.
+// Address parsing (common/ip): IPv4/IPv6 literals, CIDRs and host:port.
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include "ip.hpp"
+#include "common/ip.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

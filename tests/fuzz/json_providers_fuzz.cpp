@@ -4,8 +4,8 @@
 // client. Every reply comes from the fuzzer, raw (status line, headers, body), one per
 // connection, split at "\n#####\n"; each provider in turn consumes them from the start. A new
 // JSON provider adds its line to kProviders: no new target, no CMake edit.
-#include "fuzz_support.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
 

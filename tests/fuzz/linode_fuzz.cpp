@@ -2,8 +2,8 @@
 // The Linode v4 provider's reply handling (providers/linode.cpp) and the plain-HTTP client
 // under it (providers/http_client.cpp): every reply the provider reads comes from the
 // fuzzer, raw (status line, headers, body), one per connection.
-#include "fuzz_support.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;

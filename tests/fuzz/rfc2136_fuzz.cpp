@@ -9,8 +9,8 @@
 
 #include <cstdio>
 
-#include "fuzz_support.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
 

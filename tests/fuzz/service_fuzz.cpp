@@ -13,10 +13,10 @@
 #include <map>
 #include <mutex>
 
-#include "base64.hpp"
-#include "fuzz_support.hpp"
-#include "password_hash.hpp"
-#include "service.hpp"
+#include "api/service.hpp"
+#include "common/base64.hpp"
+#include "common/password_hash.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
 

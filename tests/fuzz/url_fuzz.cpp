@@ -3,8 +3,8 @@
 // providers/url_presets.cpp: PCRE2 patterns on the body, a JSON pointer into a json::parse'd
 // body, the HTTP status fallback) over the plain-HTTP client: every reply comes from the
 // fuzzer, raw (status line, headers, body), one per connection, split at "\n#####\n".
-#include "fuzz_support.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;

@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "api_instance.hpp"
-#include "raw_http.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/raw_http.hpp"
 
 using namespace chipmunk::test;
 

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "api_instance.hpp"
-#include "password_hash.hpp"
-#include "raw_http.hpp"
-#include "temp_dir.hpp"
+#include "common/password_hash.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/raw_http.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk::test;
 using Clock = std::chrono::steady_clock;

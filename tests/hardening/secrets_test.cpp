@@ -7,10 +7,10 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
-#include "api_instance.hpp"
-#include "base64.hpp"
-#include "fake_linode.hpp"
-#include "raw_http.hpp"
+#include "common/base64.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/fake_linode.hpp"
+#include "tests/support/raw_http.hpp"
 
 using namespace chipmunk::test;
 

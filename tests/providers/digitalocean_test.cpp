@@ -7,9 +7,9 @@
 #include <ctime>
 #include <map>
 
-#include "fake_digitalocean.hpp"
-#include "provider.hpp"
-#include "provider_fixture.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/fake_digitalocean.hpp"
+#include "tests/support/provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

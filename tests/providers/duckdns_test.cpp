@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "fake_duckdns.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/fake_duckdns.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

@@ -6,8 +6,8 @@
 
 #include <set>
 
-#include "fake_dyndns2.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/fake_dyndns2.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "api_instance.hpp"
-#include "fake_http_server.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/fake_http_server.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

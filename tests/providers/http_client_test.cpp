@@ -4,8 +4,8 @@
 #include <map>
 
 #include "chipmunk/version.hpp"
-#include "fake_http_server.hpp"
-#include "provider.hpp"  // brings providers/http_client.hpp
+#include "providers/provider.hpp"  // brings providers/http_client.hpp
+#include "tests/support/fake_http_server.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::test::FakeHttpServer;

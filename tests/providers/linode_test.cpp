@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "fake_http_server.hpp"
-#include "fake_linode.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/fake_http_server.hpp"
+#include "tests/support/fake_linode.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "provider.hpp"
+#include "providers/provider.hpp"
 
 using namespace chipmunk::providers;
 

@@ -10,9 +10,9 @@
 #include <regex>
 #include <set>
 
-#include "provider.hpp"
-#include "temp_dir.hpp"
-#include "updater_config.hpp"
+#include "config/updater_config.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk::providers;
 

@@ -11,8 +11,8 @@
 #include <functional>
 #include <thread>
 
-#include "bind_server.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/bind_server.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

@@ -11,9 +11,9 @@
 #include <mutex>
 #include <set>
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "fake_http_server.hpp"
-#include "provider.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/fake_http_server.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

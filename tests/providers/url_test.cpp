@@ -7,12 +7,12 @@
 #include <deque>
 #include <mutex>
 
-#include "base64.hpp"
-#include "fake_http_server.hpp"
-#include "json.hpp"
-#include "process.hpp"
-#include "provider.hpp"
-#include "temp_dir.hpp"
+#include "common/base64.hpp"
+#include "common/json.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/fake_http_server.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

@@ -5,9 +5,9 @@
 
 #include <map>
 
-#include "fake_vultr.hpp"
-#include "provider.hpp"
-#include "provider_fixture.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/fake_vultr.hpp"
+#include "tests/support/provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;

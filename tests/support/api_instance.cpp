@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "api_instance.hpp"
+#include "tests/support/api_instance.hpp"
 
 #include <sys/stat.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "bind_server.hpp"
+#include "tests/support/bind_server.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "process.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace chipmunk::test {
 

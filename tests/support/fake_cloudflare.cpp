@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A fake Cloudflare API v4; see fake_cloudflare.hpp and https://developers.cloudflare.com/api/
-#include "fake_cloudflare.hpp"
+#include "tests/support/fake_cloudflare.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>

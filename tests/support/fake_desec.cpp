@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // A fake deSEC API v1; see fake_desec.hpp and
 // https://desec.readthedocs.io/en/latest/dns/rrsets.html
-#include "fake_desec.hpp"
+#include "tests/support/fake_desec.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "json.hpp"
+#include "common/json.hpp"
 
 namespace chipmunk::test {
 namespace {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // A fake DigitalOcean API v2; see fake_digitalocean.hpp and
 // https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records
-#include "fake_digitalocean.hpp"
+#include "tests/support/fake_digitalocean.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "json.hpp"
+#include "common/json.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 namespace {

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "fake_http_server.hpp"
-#include "fake_json_api.hpp"
+#include "tests/support/fake_http_server.hpp"
+#include "tests/support/fake_json_api.hpp"
 
 namespace chipmunk::test {
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // A fake DuckDNS; see fake_duckdns.hpp and https://www.duckdns.org/spec.jsp
-#include "fake_duckdns.hpp"
+#include "tests/support/fake_duckdns.hpp"
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "ip.hpp"
+#include "common/ip.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 

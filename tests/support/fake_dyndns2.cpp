@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // A fake dyndns2 server; see fake_dyndns2.hpp and
 // https://help.dyn.com/remote-access-api/perform-update/
-#include "fake_dyndns2.hpp"
+#include "tests/support/fake_dyndns2.hpp"
 
-#include "base64.hpp"
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "ip.hpp"
+#include "common/base64.hpp"
+#include "common/ip.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 

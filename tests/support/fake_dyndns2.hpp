@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "fake_http_server.hpp"
+#include "tests/support/fake_http_server.hpp"
 
 namespace chipmunk::test {
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // A fake Gandi LiveDNS API v5; see fake_gandi.hpp and https://api.gandi.net/docs/livedns/
-#include "fake_gandi.hpp"
+#include "tests/support/fake_gandi.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "json.hpp"
+#include "common/json.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 namespace {

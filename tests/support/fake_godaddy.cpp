@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // A fake GoDaddy Domains API v1; see fake_godaddy.hpp and
 // https://developer.godaddy.com/doc/endpoint/domains
-#include "fake_godaddy.hpp"
+#include "tests/support/fake_godaddy.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "json.hpp"
+#include "common/json.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 namespace {

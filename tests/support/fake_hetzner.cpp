@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A fake Hetzner DNS Console API v1; see fake_hetzner.hpp and https://dns.hetzner.com/api-docs
-#include "fake_hetzner.hpp"
+#include "tests/support/fake_hetzner.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -8,9 +8,9 @@
 
 #include <algorithm>
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "ip.hpp"
-#include "json.hpp"
+#include "common/ip.hpp"
+#include "common/json.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 namespace {

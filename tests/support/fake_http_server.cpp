@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "fake_http_server.hpp"
+#include "tests/support/fake_http_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // A fake IONOS Hosting DNS API v1; see fake_ionos.hpp and
 // https://developer.hosting.ionos.com/docs/dns
-#include "fake_ionos.hpp"
+#include "tests/support/fake_ionos.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "json.hpp"
+#include "common/json.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Shared pieces of the JSON REST API fakes; see fake_json_api.hpp.
-#include "fake_json_api.hpp"
+#include "tests/support/fake_json_api.hpp"
 
 namespace chipmunk::test {
 

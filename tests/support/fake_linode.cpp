@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A fake Linode API v4; see fake_linode.hpp and
 // https://techdocs.akamai.com/linode-api/reference/api (Linode API v4 reference).
-#include "fake_linode.hpp"
+#include "tests/support/fake_linode.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "ip.hpp"
+#include "common/ip.hpp"
 
 namespace chipmunk::test {
 namespace {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // A fake Porkbun API v3; see fake_porkbun.hpp and
 // https://porkbun.com/api/json/v3/documentation
-#include "fake_porkbun.hpp"
+#include "tests/support/fake_porkbun.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "json.hpp"
+#include "common/json.hpp"
 
 namespace chipmunk::test {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A fake Vultr API v2 (DNS records); see fake_vultr.hpp and https://www.vultr.com/api/#tag/dns
-#include "fake_vultr.hpp"
+#include "tests/support/fake_vultr.hpp"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
-#include "fake_cloudflare.hpp"  // urlDecode
-#include "json.hpp"
+#include "common/json.hpp"
+#include "tests/support/fake_cloudflare.hpp"  // urlDecode
 
 namespace chipmunk::test {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "process.hpp"
+#include "tests/support/process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "ip.hpp"
-#include "provider.hpp"
+#include "common/ip.hpp"
+#include "providers/provider.hpp"
 
 namespace chipmunk::test {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "raw_http.hpp"
+#include "tests/support/raw_http.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "base64.hpp"
+#include "common/base64.hpp"
 
 namespace chipmunk::test {
 

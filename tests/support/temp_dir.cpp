@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>
 #include <filesystem>

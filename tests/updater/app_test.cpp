@@ -5,12 +5,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "api_instance.hpp"
-#include "fake_http_server.hpp"
-#include "fake_linode.hpp"
-#include "process.hpp"
-#include "provider.hpp"
-#include "temp_dir.hpp"
+#include "providers/provider.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/fake_http_server.hpp"
+#include "tests/support/fake_linode.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk::test;
 using namespace std::chrono_literals;

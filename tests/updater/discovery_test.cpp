@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "api_instance.hpp"
-#include "discovery.hpp"
-#include "fake_http_server.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/api_instance.hpp"
+#include "tests/support/fake_http_server.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "updater/discovery.hpp"
 
 using namespace chipmunk;
 using namespace chipmunk::updater;

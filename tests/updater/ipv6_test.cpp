@@ -4,11 +4,11 @@
 // state cache kept per type, and providers that write AAAA (Linode fake, real BIND).
 #include <catch2/catch.hpp>
 
-#include "bind_server.hpp"
-#include "fake_duckdns.hpp"
-#include "fake_linode.hpp"
-#include "temp_dir.hpp"
-#include "updater.hpp"
+#include "tests/support/bind_server.hpp"
+#include "tests/support/fake_duckdns.hpp"
+#include "tests/support/fake_linode.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "updater/updater.hpp"
 
 using namespace chipmunk;
 using namespace chipmunk::updater;

@@ -3,11 +3,11 @@
 
 #include <sys/stat.h>
 
-#include "small_stack.hpp"
+#include "tests/support/small_stack.hpp"
 
-#include "forked.hpp"
-#include "state_store.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/forked.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "updater/state_store.hpp"
 
 using namespace chipmunk::updater;
 using chipmunk::test::TempDir;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "temp_dir.hpp"
-#include "updater.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "updater/updater.hpp"
 
 using namespace chipmunk;
 using chipmunk::test::TempDir;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "fake_linode.hpp"
-#include "temp_dir.hpp"
-#include "updater.hpp"
+#include "tests/support/fake_linode.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "updater/updater.hpp"
 
 using namespace chipmunk;
 using namespace chipmunk::updater;

@@ -46,7 +46,7 @@ template FMT_API auto decimal_point_impl(locale_ref) -> char;
 }  // namespace detail
 FMT_END_NAMESPACE
 
-// spdlog: the sink templates Chipmunk uses (config/logging.cpp, the programs' main.cpp).
+// spdlog: the sink templates Chipmunk uses (common/logging.cpp, the programs' main.cpp).
 template class spdlog::sinks::base_sink<std::mutex>;
 template class spdlog::sinks::base_sink<spdlog::details::null_mutex>;
 template class spdlog::sinks::stdout_sink_base<spdlog::details::console_mutex>;

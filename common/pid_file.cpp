@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pid_file.hpp"
+#include "common/pid_file.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "durable_file.hpp"
+#include "common/durable_file.hpp"
 
 namespace chipmunk {
 namespace {

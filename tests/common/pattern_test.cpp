@@ -4,9 +4,9 @@
 #include <chrono>
 #include <string>
 
-#include "pattern.hpp"
+#include "common/pattern.hpp"
 
-using namespace chipmunk::config;
+using namespace chipmunk;
 
 TEST_CASE("Unit: patterns take the first group, or the whole match", "[config][unit]") {
   std::string error;

@@ -14,12 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "durable_file.hpp"
-#include "temp_dir.hpp"
+#include "common/durable_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
-// The file store (api/) is not built in an updater-only build (CHIPMUNK_BUILD_API=OFF).
-#if __has_include("file_store.hpp")
-#include "file_store.hpp"
+// The file store (api/) is not built in an updater-only build (CHIPMUNK_BUILD_API=OFF);
+// tests/CMakeLists.txt defines CHIPMUNK_HAVE_API when it is.
+#ifdef CHIPMUNK_HAVE_API
+#include "api/file_store.hpp"
 #define CHIPMUNK_HAVE_FILE_STORE 1
 #endif
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "ip.hpp"
+#include "common/ip.hpp"
 
 using chipmunk::Cidr;
 using chipmunk::IpAddress;

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "json.hpp"
+#include "common/json.hpp"
 
 using namespace chipmunk;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "json.hpp"
+#include "common/json.hpp"
 
 #include <rapidjson/error/en.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "shell.hpp"
+#include "common/shell.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pattern.hpp"
+#include "common/pattern.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace chipmunk::config {
+namespace chipmunk {
 namespace {
 
 struct CodeDeleter {
@@ -81,4 +81,4 @@ std::optional<std::string> firstMatch(const std::string& text, const std::string
   return text.substr(ovector[2 * group], ovector[2 * group + 1] - ovector[2 * group]);
 }
 
-}  // namespace chipmunk::config
+}  // namespace chipmunk

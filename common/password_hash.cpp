@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "password_hash.hpp"
+#include "common/password_hash.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "base64.hpp"
+#include "common/base64.hpp"
 
 namespace chipmunk {
 namespace {

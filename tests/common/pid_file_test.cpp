@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "pid_file.hpp"
-#include "temp_dir.hpp"
+#include "common/pid_file.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk;
 using namespace chipmunk::test;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "base64.hpp"
-#include "password_hash.hpp"
+#include "common/base64.hpp"
+#include "common/password_hash.hpp"
 
 using chipmunk::base64Decode;
 using chipmunk::base64Encode;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "durable_file.hpp"
+#include "common/durable_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "base64.hpp"
+#include "common/base64.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "utf8.hpp"
+#include "common/utf8.hpp"
 
 #include <algorithm>
 #include <cstdio>

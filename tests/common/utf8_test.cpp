@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
-#include "utf8.hpp"
+#include "common/utf8.hpp"
 
 using chipmunk::escapeText;
 using chipmunk::isUnsafeTextCharacter;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "ip.hpp"
+#include "common/ip.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "logging.hpp"
+#include "common/logging.hpp"
 
 #include <spdlog/details/file_helper.h>
 #include <spdlog/sinks/base_sink.h>
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "utf8.hpp"
+#include "common/utf8.hpp"
 
 namespace chipmunk::logging {
 namespace {

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-namespace chipmunk::config {
+namespace chipmunk {
 
 // Limits of one match (pcre2_set_match_limit, pcre2_set_heap_limit).
 inline constexpr unsigned kPatternMatchLimit = 1000000;
@@ -28,4 +28,4 @@ bool checkPattern(const std::string& pattern, std::string& error);
 std::optional<std::string> firstMatch(const std::string& text, const std::string& pattern,
                                       std::string& error);
 
-}  // namespace chipmunk::config
+}  // namespace chipmunk

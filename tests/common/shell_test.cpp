@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "shell.hpp"
+#include "common/shell.hpp"
 
 using namespace chipmunk;
 

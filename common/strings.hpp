@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Small ASCII string helpers every part shares (header names, setting keys, provider
+// names): protocol words are ASCII, so no locale takes part.
+
+#include <string>
+#include <string_view>
+
+namespace chipmunk {
+
+// `text` with A-Z turned into a-z; other bytes unchanged.
+std::string lowercase(std::string text);
+
+// `text` without leading and trailing spaces, tabs, CR and LF.
+std::string_view trimAscii(std::string_view text);
+
+}  // namespace chipmunk

@@ -178,24 +178,23 @@ bool FileStore::writeMeta(const HostRecord& record, std::string& error) {
     w.Key(key);
     value ? w.String(value->toString().c_str()) : w.Null();
   };
+  auto number = [&](const char* key, int64_t value) {
+    w.Key(key);
+    w.Int64(value);
+  };
   w.StartObject();
   w.Key("name");
   w.String(record.name.c_str());
   ip("ip", record.ip);
   ip("ipv4", record.ipv4);
   ip("ipv6", record.ipv6);
-  w.Key("first_seen");
-  w.Int64(record.firstSeen);
-  w.Key("changed_at");
-  w.Int64(record.changedAt);
-  w.Key("last_seen");
-  w.Int64(record.lastSeen);
-  w.Key("ttl");
-  w.Int64(record.ttl);
+  number("first_seen", record.firstSeen);
+  number("changed_at", record.changedAt);
+  number("last_seen", record.lastSeen);
+  number("ttl", record.ttl);
   w.Key("expired");
   w.Bool(record.expired);
-  w.Key("expired_at");
-  w.Int64(record.expiredAt);
+  number("expired_at", record.expiredAt);
   w.Key("metadata");
   w.StartObject();
   for (const auto& [key, value] : record.metadata) {

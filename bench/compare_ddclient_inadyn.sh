@@ -12,6 +12,9 @@
 #
 #   sudo bench/compare_ddclient_inadyn.sh [BUILD_DIR]     (needs root for unshare -n)
 #   ROUNDS="http" to skip the HTTPS round; RUNS=N one-shot runs per client (default 11).
+#   BASELINE=/path/to/other/build: also times that build's chipmunk-updater (same API, same
+#   configuration, run right after this build's) as chipmunk-updater@base, and prints
+#   new / baseline for the one-shot time and the daemon RSS (before/after a change).
 # ddclient needs libio-socket-ssl-perl for the HTTPS round (scripts/install-deps.sh --tests).
 set -eu
 if [ "${CHIPMUNK_BENCH_IN_NETNS:-}" != 1 ]; then
@@ -22,6 +25,11 @@ ip link set lo up
 BUILD=$(cd "${1:-$(dirname "$0")/../build}" && pwd)
 API="$BUILD/api/chipmunk-api"
 UPDATER="$BUILD/updater/chipmunk-updater"
+BASE_UPDATER=
+if [ -n "${BASELINE:-}" ]; then
+  BASE_UPDATER="$(cd "$BASELINE" && pwd)/updater/chipmunk-updater"
+  [ -x "$BASE_UPDATER" ] || { echo "compare_ddclient_inadyn.sh: no $BASE_UPDATER" >&2; exit 2; }
+fi
 RUNS=${RUNS:-11}
 ROUNDS=${ROUNDS:-"http https"}
 W=$(mktemp -d)
@@ -176,6 +184,10 @@ for scheme in $ROUNDS; do
   u_ms=$(oneshot updater "$UPDATER" --config "$W/updater.ini" --once --force)
   u_rss=$(daemon_rss updater "$UPDATER" --config "$W/updater.ini")
   cp "$W/updater.smaps" "$W/updater-$scheme.smaps"
+  if [ -n "$BASE_UPDATER" ]; then
+    b_ms=$(oneshot updater-base "$BASE_UPDATER" --config "$W/updater.ini" --once --force)
+    b_rss=$(daemon_rss updater-base "$BASE_UPDATER" --config "$W/updater.ini")
+  fi
   CHECK='success|good|nochg|update'
   i_ms=$(oneshot inadyn inadyn --once --force -n -f "$W/inadyn.conf" \
     --cache-dir "$W/inadyn-cache" -P "$W/inadyn.run.pid" -l info)
@@ -195,6 +207,13 @@ for scheme in $ROUNDS; do
     printf "%-18s %12.1f %10.2f %12.1f %10.2f\n", "inadyn", im/1000, 1, ir/1024, 1
     printf "%-18s %12.1f %10.2f %12.1f %10.2f\n", "ddclient", dm/1000, dm/im, dr/1024, dr/ir
   }'
+  if [ -n "$BASE_UPDATER" ]; then
+    awk -v um="$u_ms" -v bm="$b_ms" -v ur="$u_rss" -v br="$b_rss" 'BEGIN {
+      printf "%-22s %8.1f ms %8.1f MB\n", "chipmunk-updater@base", bm/1000, br/1024
+      printf "new / baseline: one-shot time %.2f, daemon RSS %.2f (lower is better)\n",
+        (bm > 0 ? um/bm : 0), (br > 0 ? ur/br : 0)
+    }'
+  fi
   echo
   kill "$(cat "$W/api-$scheme.pid")" 2>/dev/null || true
   rm -f "$W/api-$scheme.pid"

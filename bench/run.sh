@@ -18,9 +18,16 @@
 # so that drifting machine load hits all targets alike. Medians over rounds are printed with
 # ratios to nginx and the targets' ratios. Everything started here is stopped on exit.
 #
+# Before/after a change: BASELINE=/path/to/other/build also starts that build's chipmunk-api
+# (same configuration) and adds each chipmunk-api target of TARGETS again as <target>@base
+# (get-plain@base, get-hash@base, set-hash@base, get-log@base) to the SAME rotated rounds;
+# the summary then prints new / baseline per target and style (req/s, and CPU per request).
+# Build the baseline from a worktree of the old commit (docs/BENCHMARKS.md).
+#
 #   bench/run.sh [BUILD_DIR]        (default: build)
 #   env: ROUNDS=3 DURATION=3 CLOSE_DURATION=2 CONNECTIONS=64 WRK_THREADS=1 WORKERS=2
 #        TARGETS="nginx hello get-plain get-hash set-hash" STYLES="plain ka close"
+#        BASELINE=other/build (optional)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +42,14 @@ WRK_THREADS=${WRK_THREADS:-1}
 WORKERS=${WORKERS:-2}  # chipmunk-api's default [Server] threads
 TARGETS=${TARGETS:-"nginx hello get-plain get-hash set-hash"}
 STYLES=${STYLES:-"plain ka close"}
+BASELINE=${BASELINE:-}
+BASE_API=
+if [ -n "$BASELINE" ]; then
+  BASE_API="$(cd "$BASELINE" && pwd)/api/chipmunk-api"
+  for t in $TARGETS; do
+    case $t in get-plain | get-hash | set-hash | get-log) TARGETS="$TARGETS $t@base" ;; esac
+  done
+fi
 
 for tool in wrk nginx curl base64; do
   command -v "$tool" > /dev/null || {
@@ -42,9 +57,9 @@ for tool in wrk nginx curl base64; do
     exit 2
   }
 done
-for bin in "$API" "$HELLO"; do
+for bin in "$API" "$HELLO" $BASE_API; do
   [ -x "$bin" ] || {
-    echo "run.sh: $bin missing; build it: ninja -C $BUILD chipmunk-api pistache_hello" >&2
+    echo "run.sh: $bin missing; build it: ninja -C $(dirname "$(dirname "$bin")") chipmunk-api pistache_hello" >&2
     exit 2
   }
 done
@@ -129,31 +144,37 @@ PLAIN_PASS=plain-secret
 HASH_USER=bob
 HASH_PASS=hashed-secret
 HASH=$(printf '%s\n' "$HASH_PASS" | "$API" hash-password)
-start_api() {  # name, log level -> sets API_PORT_<name>
-  local name=$1 level=$2 port
+. "$ROOT/scripts/lib/api_ini.sh"
+start_api() {  # name, log level, binary -> sets API_PORT_<name> and API_PID_<name>
+  local name=$1 level=$2 bin=$3 port
   port=$(free_port)
-  mkdir -p "$W/$name/data"
-  cat > "$W/$name/api.ini" << INI
-[Server]
+  write_api_ini "$W/$name" "$level" "$WORKERS"
+  cat >> "$W/$name/api.ini" << INI
 listen = 127.0.0.1:$port
-threads = $WORKERS
-[Paths]
-client_update_dir = data
-[Log]
-level = $level
-file = api.log
 [Users]
 $PLAIN_USER = $PLAIN_PASS
 $HASH_USER = $HASH
 INI
-  "$API" --config "$W/$name/api.ini" > "$W/$name/api.out" 2>&1 &
+  "$bin" --config "$W/$name/api.ini" > "$W/$name/api.out" 2>&1 &
   PIDS+=($!)
   printf -v "API_PID_$name" '%s' "$!"
   wait_port "$port"
   printf -v "API_PORT_$name" '%s' "$port"
 }
-start_api quiet warn
-case " $TARGETS " in *" get-log "*) start_api logged info ;; esac
+start_api quiet warn "$API"
+case " $TARGETS " in *" get-log "*) start_api logged info "$API" ;; esac
+if [ -n "$BASE_API" ]; then
+  start_api base_quiet warn "$BASE_API"
+  case " $TARGETS " in *" get-log@base "*) start_api base_logged info "$BASE_API" ;; esac
+fi
+# api_var KIND TARGET [logged]: the value of API_KIND_quiet (or _logged), or of
+# API_KIND_base_quiet for a target@base.
+api_var() {
+  local var="API_$1_"
+  case $2 in *@base) var="${var}base_" ;; esac
+  var="$var${3:-quiet}"
+  echo "${!var:-0}"
+}
 
 auth() { printf 'Authorization: Basic %s' "$(printf '%s:%s' "$1" "$2" | base64 -w0)"; }
 PLAIN_AUTH=$(auth "$PLAIN_USER" "$PLAIN_PASS")
@@ -163,9 +184,11 @@ url_of() {
   case $1 in
     nginx) echo "http://127.0.0.1:$NGINX_PORT/get/ip" ;;
     hello) echo "http://127.0.0.1:$HELLO_PORT/get/ip" ;;
-    get-plain | get-hash) echo "http://127.0.0.1:$API_PORT_quiet/get/ip" ;;
-    set-hash) echo "http://127.0.0.1:$API_PORT_quiet/set" ;;
-    get-log) echo "http://127.0.0.1:${API_PORT_logged:-0}/get/ip" ;;
+    get-plain | get-hash | get-plain@base | get-hash@base)
+      echo "http://127.0.0.1:$(api_var PORT "$1")/get/ip"
+      ;;
+    set-hash | set-hash@base) echo "http://127.0.0.1:$(api_var PORT "$1")/set" ;;
+    get-log | get-log@base) echo "http://127.0.0.1:$(api_var PORT "$1" logged)/get/ip" ;;
     *)
       echo "run.sh: unknown target $1" >&2
       return 1
@@ -174,8 +197,8 @@ url_of() {
 }
 auth_of() {
   case $1 in
-    get-plain) echo "$PLAIN_AUTH" ;;
-    get-hash | set-hash | get-log) echo "$HASH_AUTH" ;;
+    get-plain*) echo "$PLAIN_AUTH" ;;
+    get-hash* | set-hash* | get-log*) echo "$HASH_AUTH" ;;
     *) echo "X-Bench: 1" ;;  # nginx and hello take no credentials
   esac
 }
@@ -186,20 +209,22 @@ for t in $TARGETS; do
   curl -s -D "$W/headers" -o "$W/body" -H "$(auth_of "$t")" "$(url_of "$t")"
   code=$(head -n1 "$W/headers" | tr -d '\r')
   conn=$(grep -i '^connection:' "$W/headers" | tr -d '\r' || true)
-  printf '%-10s %-16s %-22s %s\n' "$t" "$code" "${conn:-(no Connection header)}" "$(cat "$W/body")"
+  printf '%-14s %-16s %-22s %s\n' "$t" "$code" "${conn:-(no Connection header)}" "$(cat "$W/body")"
   case $t in
-    set-hash) grep -q '"status": "\(saved\|unchanged\)"' "$W/body" ;;
+    set-hash*) grep -q '"status": "\(saved\|unchanged\)"' "$W/body" ;;
     *) grep -q '^Your IP:  127\.0\.0\.1$' "$W/body" ;;
   esac || {
     echo "run.sh: unexpected answer from $t" >&2
     exit 1
   }
 done
-curl -s -o /dev/null -H "$HASH_AUTH" "$(url_of set-hash)"
-grep -q '"status": "unchanged"' <(curl -s -H "$HASH_AUTH" "$(url_of set-hash)") || {
-  echo "run.sh: /set did not answer unchanged" >&2
-  exit 1
-}
+for t in set-hash ${BASE_API:+set-hash@base}; do
+  curl -s -o /dev/null -H "$HASH_AUTH" "$(url_of "$t")"
+  grep -q '"status": "unchanged"' <(curl -s -H "$HASH_AUTH" "$(url_of "$t")") || {
+    echo "run.sh: /set did not answer unchanged ($t)" >&2
+    exit 1
+  }
+done
 
 cat > "$W/report.lua" << 'LUA'
 done = function(summary, latency, requests)
@@ -216,8 +241,8 @@ pids_of() {
   case $1 in
     nginx) pgrep -P "$(cat "$W/nginx/nginx.pid")" | tr '\n' ' ' ;;
     hello) echo "$HELLO_PID" ;;
-    get-log) echo "${API_PID_logged:-}" ;;
-    *) echo "$API_PID_quiet" ;;
+    get-log | get-log@base) api_var PID "$1" logged ;;
+    *) api_var PID "$1" ;;
   esac
 }
 cpu_ticks() {  # pids... -> utime + stime in clock ticks
@@ -286,7 +311,7 @@ function median(list,   a, k, m, i, j, tmp) {
 }
 END {
   nt = split(targets, T, " "); ns = split(styles, S, " ")
-  printf "%-6s %-10s %10s %9s %9s %8s %7s %8s %8s  %s\n", "style", "target", "req/s", "p50 ms",
+  printf "%-6s %-14s %10s %9s %9s %8s %7s %8s %8s  %s\n", "style", "target", "req/s", "p50 ms",
     "p99 ms", "vs nginx", "us-cpu", "sockerr", "non-2xx", "req/s per round"
   for (s = 1; s <= ns; s++) {
     for (i = 1; i <= nt; i++) {
@@ -295,7 +320,7 @@ END {
     }
     for (i = 1; i <= nt; i++) {
       key = S[s] SUBSEP T[i]; ng = R[S[s] SUBSEP "nginx"]
-      printf "%-6s %-10s %10.0f %9.3f %9.3f %8s %7.1f %7d %8d %s\n", S[s], T[i], R[key],
+      printf "%-6s %-14s %10.0f %9.3f %9.3f %8s %7.1f %7d %8d %s\n", S[s], T[i], R[key],
         median(p50[key]), median(p99[key]), (ng > 0 ? sprintf("%.2f", R[key] / ng) : "-"),
         median(cpu[key]), err[key], bad[key], runs[key]
     }
@@ -320,4 +345,15 @@ END {
   pk = R["plain" SUBSEP "get-hash"]; kk = R["ka" SUBSEP "get-hash"]
   if (pk > 0 && kk > 0)
     printf "  chipmunk-api keep-alive without a header: get-hash plain / ka = %.2f\n", pk / kk
+  header = 0
+  for (s = 1; s <= ns; s++) {
+    for (i = 1; i <= nt; i++) {
+      if (T[i] !~ /@base$/) continue
+      t = substr(T[i], 1, length(T[i]) - 5); b = R[S[s] SUBSEP T[i]]; n = R[S[s] SUBSEP t]
+      if (!header++) print "\nnew / baseline (medians, same style; req/s higher is better, CPU lower):"
+      nc = median(cpu[S[s] SUBSEP t]); bc = median(cpu[S[s] SUBSEP T[i]])
+      printf "  %-5s %-10s req/s %s   CPU per request %s\n", S[s], t,
+        (b > 0 ? sprintf("%.2f", n / b) : "-"), (bc > 0 ? sprintf("%.2f", nc / bc) : "-")
+    }
+  }
 }' "$W/results"

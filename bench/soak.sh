@@ -11,6 +11,7 @@
 # Needs wrk and python3; raises the open-file limit for itself and the server.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../scripts/lib/api_ini.sh"
 bin=${1:-$here/../build/api/chipmunk-api}
 connections=${SOAK_CONNECTIONS:-2000}
 duration=${SOAK_DURATION:-2m}
@@ -34,15 +35,8 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-mkdir "$dir/data"
-cat >"$dir/api.ini" <<INI
-[Paths]
-client_update_dir = data
-[Log]
-file = api.log
-level = warn
-[Server]
-threads = $threads
+write_api_ini "$dir" warn "$threads"
+cat >>"$dir/api.ini" <<INI
 [Users]
 soak = soak-password
 [Limits]

@@ -28,6 +28,16 @@ struct Net {
   int prefix;
 };
 
+template <size_t N>
+bool inAnyNet(const uint8_t* addr, const Net (&nets)[N]) {
+  for (const auto& net : nets) {
+    if (inNet(addr, net.bytes, net.prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
@@ -125,17 +135,10 @@ bool IpAddress::isPublic() const {
       {{0xff}, 8},                     // multicast
   };
   if (isV4()) {
-    for (const auto& net : kV4) {
-      if (inNet(bytes_.data(), net.bytes, net.prefix)) {
-        return false;
-      }
-    }
-    return true;
+    return !inAnyNet(bytes_.data(), kV4);
   }
-  for (const auto& net : kV6) {
-    if (inNet(bytes_.data(), net.bytes, net.prefix)) {
-      return false;
-    }
+  if (inAnyNet(bytes_.data(), kV6)) {
+    return false;
   }
   // Only 2000::/3 is allocated global unicast.
   return (bytes_[0] & 0xe0) == 0x20;
@@ -154,17 +157,10 @@ bool IpAddress::isHostAddress() const {
       {{0x01, 0x00}, 64},  // discard-only
   };
   if (isV4()) {
-    for (const auto& net : kV4) {
-      if (inNet(bytes_.data(), net.bytes, net.prefix)) {
-        return false;
-      }
-    }
-    return true;
+    return !inAnyNet(bytes_.data(), kV4);
   }
-  for (const auto& net : kV6) {
-    if (inNet(bytes_.data(), net.bytes, net.prefix)) {
-      return false;
-    }
+  if (inAnyNet(bytes_.data(), kV6)) {
+    return false;
   }
   if (bytes_[0] == 0) {
     // ::/8 is reserved: ::, ::1, the deprecated IPv4-compatible ::a.b.c.d, and the NAT64
@@ -173,12 +169,7 @@ bool IpAddress::isHostAddress() const {
         {{0, 0x64, 0xff, 0x9b}, 96},
         {{0, 0x64, 0xff, 0x9b, 0, 1}, 48},
     };
-    for (const auto& net : kNat64) {
-      if (inNet(bytes_.data(), net.bytes, net.prefix)) {
-        return true;
-      }
-    }
-    return isLoopback();
+    return inAnyNet(bytes_.data(), kNat64) || isLoopback();
   }
   return true;
 }

@@ -9,6 +9,7 @@
 #   scripts/valgrind-api.sh [path/to/chipmunk-api]     (default: build/api/chipmunk-api)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/api_ini.sh"
 bin=${1:-$here/../build/api/chipmunk-api}
 command -v valgrind >/dev/null || { echo "valgrind-api.sh: valgrind is not installed" >&2; exit 2; }
 [ -x "$bin" ] || { echo "valgrind-api.sh: no binary at $bin" >&2; exit 2; }
@@ -20,16 +21,9 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-mkdir "$dir/data"
-cat >"$dir/api.ini" <<INI
-[Paths]
-client_update_dir = data
-[Log]
-file = api.log
-level = debug
-[Server]
+write_api_ini "$dir" debug 2
+cat >>"$dir/api.ini" <<INI
 trusted_proxies = 127.0.0.1
-threads = 2
 [Users]
 alice = alice-valgrind-pw
 ; Hashed with the fewest iterations allowed: every failed login costs the largest configured

@@ -50,6 +50,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
 
 count_log() { grep -c -- "$1" "$work/api.log" 2>/dev/null || true; }
 # wait_for_log PATTERN SECONDS [COUNT]: until the log has more than COUNT (default 0) lines
@@ -62,26 +63,16 @@ wait_for_log() {
   return 1
 }
 
-mkdir "$work/data" "$work/evil"
-cat > "$work/api.ini" <<INI
-[Server]
+mkdir "$work/evil"
+write_api_ini "$work" info 2
+cat >> "$work/api.ini" <<INI
 listen = 127.0.0.1:8080
-[Paths]
-client_update_dir = data
-[Log]
-file = api.log
 [Users]
 alice = secret
 [Hosts]
 home.example.org = alice
 INI
-"$api_bin" --config "$work/api.ini" >"$work/api-stdout.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening address=" "$work/api.log" 2>/dev/null && break
-  kill -0 "$api_pid" 2>/dev/null || fail "chipmunk-api exited"
-  sleep 0.1
-done
+run_api "$api_bin" "$work" || fail "chipmunk-api did not start"
 base=http://127.0.0.1:8080
 [ "$(curl -sS -A csrf-test -u alice:secret "$base/nic/update?hostname=home.example.org&myip=198.51.100.23")" = \
   "good 198.51.100.23" ] || fail "nic/update with curl"

@@ -39,6 +39,13 @@ void checkDyndnsRules(const HttpResponse& r) {
   }
 }
 
+// The dyndns2 rules, then the status and body expected.
+void checkAnswer(const HttpResponse& r, int status, const std::string& body) {
+  checkDyndnsRules(r);
+  CHECK(r.status == status);
+  CHECK(r.body == body);
+}
+
 std::string hostsJson(const ApiInstance& api, const std::string& name) {
   return httpRequest(api.port(), "GET", "/hosts/" + name, basicAuth("alice", "secret")).body;
 }
@@ -61,9 +68,7 @@ TEST_CASE("Dyndns2: nochg when the address is the same", "[clients][dyndns2]") {
   REQUIRE(api.start());
   REQUIRE(nic(api, "hostname=home.example.org&myip=192.0.2.10").body == "good 192.0.2.10\n");
   const auto r = nic(api, "hostname=home.example.org&myip=192.0.2.10");
-  checkDyndnsRules(r);
-  CHECK(r.status == 200);
-  CHECK(r.body == "nochg 192.0.2.10\n");
+  checkAnswer(r, 200, "nochg 192.0.2.10\n");
 }
 
 TEST_CASE("Dyndns2: one line per host in request order", "[clients][dyndns2]") {
@@ -107,9 +112,7 @@ TEST_CASE("Dyndns2: notfqdn for a missing or malformed host name", "[clients][dy
         "hostname=home.example.org.&myip=192.0.2.10"}) {
     INFO(query);
     const auto r = nic(api, query);
-    checkDyndnsRules(r);
-    CHECK(r.status == 200);
-    CHECK(r.body == "notfqdn\n");
+    checkAnswer(r, 200, "notfqdn\n");
   }
 }
 
@@ -119,9 +122,7 @@ TEST_CASE("Dyndns2: nohost for a name the user does not own", "[clients][dyndns2
   for (const std::string host : {"box.example.org", "unknown.example.org", "bob"}) {
     INFO(host);
     const auto r = nic(api, "hostname=" + host + "&myip=192.0.2.10");
-    checkDyndnsRules(r);
-    CHECK(r.status == 200);
-    CHECK(r.body == (host == "bob" ? "notfqdn\n" : "nohost\n"));
+    checkAnswer(r, 200, (host == "bob" ? "notfqdn\n" : "nohost\n"));
   }
   CHECK(httpRequest(api.port(), "GET", "/hosts/box.example.org", basicAuth("bob", "hunter2"))
             .status == 404);
@@ -131,9 +132,7 @@ TEST_CASE("Dyndns2: numhost for more names than max_hosts", "[clients][dyndns2]"
   ApiInstance api(kConfig);
   REQUIRE(api.start());
   const auto r = nic(api, "hostname=a.example.org,b.example.org,c.example.org,d.example.org");
-  checkDyndnsRules(r);
-  CHECK(r.status == 200);
-  CHECK(r.body == "numhost\n");
+  checkAnswer(r, 200, "numhost\n");
 }
 
 TEST_CASE("Dyndns2: abuse after abuse_nochg_limit nochg answers", "[clients][dyndns2]") {
@@ -146,9 +145,7 @@ TEST_CASE("Dyndns2: abuse after abuse_nochg_limit nochg answers", "[clients][dyn
   }
   for (const std::string& query : {q, std::string("hostname=home.example.org&myip=192.0.2.11")}) {
     const auto r = nic(api, query);
-    checkDyndnsRules(r);
-    CHECK(r.status == 200);
-    CHECK(r.body == "abuse\n");
+    checkAnswer(r, 200, "abuse\n");
   }
   // The block is per host: another host of the same user still updates.
   CHECK(nic(api, "hostname=nas.example.org&myip=192.0.2.10").body == "good 192.0.2.10\n");
@@ -219,9 +216,7 @@ TEST_CASE("Dyndns2: dnserr for an unusable myip", "[clients][dyndns2]") {
   for (const std::string ip : {"999.1.1.1", "0.0.0.0", "224.0.0.1", "ff02::1", "::", "nonsense"}) {
     INFO(ip);
     const auto r = nic(api, "hostname=home.example.org&myip=" + ip);
-    checkDyndnsRules(r);
-    CHECK(r.status == 200);
-    CHECK(r.body == "dnserr\n");
+    checkAnswer(r, 200, "dnserr\n");
   }
 }
 
@@ -236,9 +231,7 @@ TEST_CASE("Dyndns2: two addresses of one family are dnserr, one of each is good"
         "myipv6=2001:db8::1&myipv6=2001:db8::2"}) {
     INFO(query);
     const auto r = nic(api, "hostname=home.example.org&" + query);
-    checkDyndnsRules(r);
-    CHECK(r.status == 200);
-    CHECK(r.body == "dnserr\n");
+    checkAnswer(r, 200, "dnserr\n");
   }
   // Nothing was stored by any of them.
   CHECK(hostsJson(api, "home.example.org") == "Not Found");
@@ -260,9 +253,7 @@ TEST_CASE("Dyndns2: a repeated hostname or a NUL in the query is notfqdn", "[cli
         "hostname=home.example.org&myip=192.0.2.5&system=dyn%00dns"}) {
     INFO(query);
     const auto r = nic(api, query);
-    checkDyndnsRules(r);
-    CHECK(r.status == 200);
-    CHECK(r.body == "notfqdn\n");
+    checkAnswer(r, 200, "notfqdn\n");
   }
   CHECK(hostsJson(api, "home.example.org") == "Not Found");
   CHECK(hostsJson(api, "nas.example.org") == "Not Found");
@@ -278,9 +269,7 @@ TEST_CASE("Dyndns2: 911 with a 500 when the record cannot be stored", "[clients]
   REQUIRE(::mkdir((api.dataDir() + "/home.example.org.cm").c_str(), 0755) == 0);
   REQUIRE(api.start());
   const auto r = nic(api, "hostname=nas.example.org,home.example.org&myip=192.0.2.30");
-  checkDyndnsRules(r);
-  CHECK(r.status == 500);
-  CHECK(r.body == "911\n911\n");
+  checkAnswer(r, 500, "911\n911\n");
   CHECK(api.log().find("record write failed name=home.example.org") != std::string::npos);
   // The host that was stored answers nochg on the retry.
   CHECK(nic(api, "hostname=nas.example.org&myip=192.0.2.30").body == "nochg 192.0.2.30\n");
@@ -370,9 +359,7 @@ TEST_CASE("Dyndns2: dnserr for addresses no host can have", "[clients][dyndns2]"
         "::0.0.0.2", "100::1", "ff05::2", "::ffff:0.0.0.0", "192.0.2.9,224.0.0.5"}) {
     INFO(ip);
     const auto r = nic(api, "hostname=home.example.org&myip=" + ip);
-    checkDyndnsRules(r);
-    CHECK(r.status == 200);
-    CHECK(r.body == "dnserr\n");
+    checkAnswer(r, 200, "dnserr\n");
   }
   CHECK_FALSE(fileExists(api.dataDir() + "/home.example.org.cm"));
   for (const std::string ip : {"10.1.2.3", "192.0.2.7", "fd00::7", "2001:db8::7"}) {

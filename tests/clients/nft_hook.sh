@@ -34,6 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
 
 # The table and sets as docs/ADDRESS_BOOK.md shows them.
 nft -f - <<'NFT'
@@ -80,14 +81,9 @@ CHIPMUNK_EVENT=change CHIPMUNK_HOST=other.example.org CHIPMUNK_NEW_IPV4=192.0.2.
 expect_set allow4 ""
 
 # --- as chipmunk-api's hook ---------------------------------------------------------------
-mkdir "$work/data"
-cat > "$work/api.ini" <<INI
-[Server]
+write_api_ini "$work" info 2
+cat >> "$work/api.ini" <<INI
 listen = 127.0.0.1:8080
-[Paths]
-client_update_dir = data
-[Log]
-file = api.log
 [Users]
 alice = secret
 [Hosts]
@@ -100,13 +96,7 @@ on_change = $hook --table inet chipmunk --set4 allow4 --set6 allow6
 on_expire = $hook --table inet chipmunk
 timeout = 10s
 INI
-"$api_bin" --config "$work/api.ini" >"$work/api-stdout.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening address=" "$work/api.log" 2>/dev/null && break
-  kill -0 "$api_pid" 2>/dev/null || fail "chipmunk-api exited"
-  sleep 0.1
-done
+run_api "$api_bin" "$work" || fail "chipmunk-api did not start"
 nic() {
   local out
   out=$(curl -sS -A nft-test -u alice:secret "http://127.0.0.1:8080/nic/update?$1")

@@ -37,18 +37,14 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
 
 port=8080
-mkdir "$work/data"
-cat > "$work/api.ini" <<INI
-[Server]
+write_api_ini "$work" info 2
+cat >> "$work/api.ini" <<INI
 listen = 127.0.0.1:$port
 ; inadyn's check-IP request (GET /get/ip, HTTP/1.0) carries no credentials.
 public_ip_endpoints = yes
-[Paths]
-client_update_dir = data
-[Log]
-file = api.log
 [Users]
 ddc = ddc-secret
 ina = ina-secret
@@ -60,14 +56,7 @@ cabin.example.org = ina
 [Access]
 read_all = admin
 INI
-"$api_bin" --config "$work/api.ini" >"$work/api-stdout.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening address=" "$work/api.log" 2>/dev/null && break
-  kill -0 "$api_pid" 2>/dev/null || fail "chipmunk-api exited"
-  sleep 0.1
-done
-grep -q "listening address=" "$work/api.log" || fail "chipmunk-api did not start"
+run_api "$api_bin" "$work" || fail "chipmunk-api did not start"
 
 hosts() { curl -sS --fail -u admin:admin-secret "http://127.0.0.1:$port/hosts/$1"; }
 expect_ip() {  # expect_ip HOST FIELD VALUE

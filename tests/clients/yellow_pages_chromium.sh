@@ -47,6 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
 
 # run_browser TIMEOUT ARGS...: Chromium headless, output in $work/browser.out.
 run_browser() {
@@ -80,13 +81,9 @@ JSON
 cat > "$work/data/gone.example.org.json" <<JSON
 {"name":"gone.example.org","ip":null,"ipv4":"203.0.113.60","ipv6":null,"first_seen":$old,"changed_at":$old,"last_seen":$old,"ttl":600,"expired":true,"expired_at":$((old + 600)),"metadata":{}}
 JSON
-cat > "$work/api.ini" <<INI
-[Server]
+write_api_ini "$work" info 2
+cat >> "$work/api.ini" <<INI
 listen = 127.0.0.1:8080
-[Paths]
-client_update_dir = data
-[Log]
-file = api.log
 [Users]
 alice = secret
 bob = hunter2
@@ -100,13 +97,7 @@ read_all = admin
 [Records]
 stale_after = 15m
 INI
-"$api_bin" --config "$work/api.ini" >"$work/api-stdout.log" 2>&1 &
-api_pid=$!
-for _ in $(seq 100); do
-  grep -q "listening address=" "$work/api.log" 2>/dev/null && break
-  kill -0 "$api_pid" 2>/dev/null || fail "chipmunk-api exited"
-  sleep 0.1
-done
+run_api "$api_bin" "$work" || fail "chipmunk-api did not start"
 base=http://127.0.0.1:8080
 [ "$(curl -sS -A page-test -u alice:secret "$base/nic/update?hostname=home.example.org&myip=198.51.100.23,2001:db8::23")" = \
   "good 198.51.100.23,2001:db8::23" ] || fail "nic/update"

@@ -12,12 +12,8 @@ apache_bin="$(command -v apache2 || echo /usr/sbin/apache2)"
 [ -x "$apache_bin" ] || fail "apache2 is not installed (scripts/install-deps.sh --tests)"
 modules=/usr/lib/apache2/modules
 
-make_cert "$tmp"
-mkdir -p "$tmp/www/.well-known/acme-challenge" "$tmp/apache-run"
-printf 'acme-token-1' >"$tmp/www/.well-known/acme-challenge/token-1"
-chmod -R a+rX "$tmp/www"
-
-start_api "$api_bin" "$(api_config "$tmp" "trusted_proxies = 127.0.0.1")" "$tmp/api.log"
+mkdir -p "$tmp/apache-run"
+proxy_fixture "$tmp"
 
 # site_copy FILE HTTP HTTPS: the shipped file with its placeholders replaced.
 site_copy() {

@@ -156,6 +156,17 @@ api_config() {
   echo "$dir/api.ini"
 }
 
+# proxy_fixture DIR: what a reverse-proxy test needs: a throw-away certificate (make_cert),
+# DIR/www holding an ACME challenge token, and chipmunk-api ($api_bin) trusting 127.0.0.1 as
+# its proxy (start_api: api_pid, api_port).
+proxy_fixture() {
+  make_cert "$1"
+  mkdir -p "$1/www/.well-known/acme-challenge"
+  printf 'acme-token-1' >"$1/www/.well-known/acme-challenge/token-1"
+  chmod -R a+rX "$1/www"
+  start_api "$api_bin" "$(api_config "$1" "trusted_proxies = 127.0.0.1")" "$1/api.log"
+}
+
 # TCP sockets (any state but LISTEN) with PORT at either end: connections to chipmunk-api.
 count_sockets() {
   ss -Htan "( sport = :$1 or dport = :$1 )" | grep -vc LISTEN || true

@@ -9,12 +9,8 @@ src="$2"
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 [ -x "$nginx_bin" ] || fail "nginx is not installed (scripts/install-deps.sh --tests)"
 
-make_cert "$tmp"
-mkdir -p "$tmp/www/.well-known/acme-challenge" "$tmp/nginx"
-printf 'acme-token-1' >"$tmp/www/.well-known/acme-challenge/token-1"
-chmod -R a+rX "$tmp/www"
-
-start_api "$api_bin" "$(api_config "$tmp" "trusted_proxies = 127.0.0.1")" "$tmp/api.log"
+mkdir -p "$tmp/nginx"
+proxy_fixture "$tmp"
 
 # The shipped site with its placeholders replaced; nothing else is changed.
 site_copy() {

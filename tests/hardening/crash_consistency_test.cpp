@@ -70,6 +70,50 @@ std::vector<std::string> listDir(const std::string& dir) {
   return names;
 }
 
+// Checks every user's record in `dataDir` that exists: <user>.cm is one of `allowed` and a
+// newline, <user>.json (when there) parses as an object. Returns how many .cm files it read.
+int checkRecordsWhole(const std::string& dataDir, const std::set<std::string>& allowed) {
+  int checked = 0;
+  for (const auto& user : kUsers) {
+    const std::string cm = dataDir + "/" + user + ".cm";
+    if (!fileExists(cm)) {
+      continue;  // not written yet (first cycle only)
+    }
+    const std::string text = readFile(cm);
+    INFO(user << ".cm = \"" << text << "\"");
+    REQUIRE(text.size() > 1);
+    REQUIRE(text.back() == '\n');
+    CHECK(allowed.count(text.substr(0, text.size() - 1)) == 1);
+    ++checked;
+    const std::string json = dataDir + "/" + user + ".json";
+    if (fileExists(json)) {
+      const std::string body = readFile(json);
+      rapidjson::Document doc;
+      doc.Parse(body.c_str(), body.size());
+      INFO(user << ".json = " << body);
+      CHECK_FALSE(doc.HasParseError());
+      CHECK(doc.IsObject());
+    }
+  }
+  return checked;
+}
+
+// Nothing but records, their side files, the lock, "updated" and the temporary files of
+// writes that a kill interrupted (reused by the next write of the same file) may be there.
+void checkOnlyRecordFiles(const std::string& dataDir) {
+  auto endsWith = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  for (const auto& name : listDir(dataDir)) {
+    if (name == "." || name == ".." || name == ".chipmunk.lock" || name == "updated") {
+      continue;
+    }
+    INFO("in the data directory: " << name);
+    CHECK((endsWith(name, ".cm") || endsWith(name, ".json") ||
+           (name[0] == '.' && endsWith(name, ".tmp"))));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("Hardening: records stay whole when chipmunk-api is killed during a storm of /set",
@@ -104,27 +148,7 @@ TEST_CASE("Hardening: records stay whole when chipmunk-api is killed during a st
       t.join();
     }
 
-    for (const auto& user : kUsers) {
-      const std::string cm = api.dataDir() + "/" + user + ".cm";
-      if (!fileExists(cm)) {
-        continue;  // not written yet (first cycle only)
-      }
-      const std::string text = readFile(cm);
-      INFO(user << ".cm = \"" << text << "\"");
-      REQUIRE(text.size() > 1);
-      REQUIRE(text.back() == '\n');
-      CHECK(allowed.count(text.substr(0, text.size() - 1)) == 1);
-      ++recordsChecked;
-      const std::string json = api.dataDir() + "/" + user + ".json";
-      if (fileExists(json)) {
-        const std::string body = readFile(json);
-        rapidjson::Document doc;
-        doc.Parse(body.c_str(), body.size());
-        INFO(user << ".json = " << body);
-        CHECK_FALSE(doc.HasParseError());
-        CHECK(doc.IsObject());
-      }
-    }
+    recordsChecked += checkRecordsWhole(api.dataDir(), allowed);
   }
   CHECK(saved > 0);
   CHECK(recordsChecked >= 2 * static_cast<int>(kUsers.size()));
@@ -140,17 +164,5 @@ TEST_CASE("Hardening: records stay whole when chipmunk-api is killed during a st
   }
   api.stop();
   CHECK(api.process().wait(std::chrono::seconds(5)) == 0);
-  // Nothing but records, their side files, the lock, "updated" and the temporary files of
-  // writes that a kill interrupted (reused by the next write of the same file) may be there.
-  auto endsWith = [](const std::string& s, const std::string& tail) {
-    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  for (const auto& name : listDir(api.dataDir())) {
-    if (name == "." || name == ".." || name == ".chipmunk.lock" || name == "updated") {
-      continue;
-    }
-    INFO("in the data directory: " << name);
-    CHECK((endsWith(name, ".cm") || endsWith(name, ".json") ||
-           (name[0] == '.' && endsWith(name, ".tmp"))));
-  }
+  checkOnlyRecordFiles(api.dataDir());
 }

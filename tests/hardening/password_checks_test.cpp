@@ -34,6 +34,21 @@ std::string get(const std::string& path, const std::string& extra) {
 const std::string kSlowHash =
     "$pbkdf2-sha256$10000000$96TSsnRSrChxV0nezkEiqA$5iUHVRb2Ufo+DDB9UbUBq76KJmZTVnAg7dyMPrzHD9Y";
 
+// The user "slow" (kSlowHash) alone, header_timeout = 1s, and `keepalive` as the
+// keepalive_timeout.
+std::string slowUserConfig(const std::string& keepalive) {
+  return "[Users]\nslow = " + kSlowHash +
+         "\n\n[Limits]\nheader_timeout = 1s\nkeepalive_timeout = " + keepalive + "\n";
+}
+
+// A connection on which "slow" has sent GET `path` with `password` (not yet answered).
+std::unique_ptr<HttpConnection> slowUserRequest(int port, const std::string& path,
+                                                const std::string& password) {
+  auto conn = std::make_unique<HttpConnection>("127.0.0.1", port, std::chrono::seconds(60));
+  conn->sendRaw(get(path, basicAuth("slow", password)));
+  return conn;
+}
+
 }  // namespace
 
 TEST_CASE("Hardening: a flood of wrong passwords from 30 IPv6 /64s does not keep a valid user out",
@@ -103,12 +118,10 @@ TEST_CASE("Hardening: a complete request is never answered 408 because its passw
   // keepalive_timeout is long enough that the answer keeps the connection (past half of it
   // the answer would rightly say Connection: close): two 10M-iteration checks took 17 s in
   // the ASan build on a loaded machine.
-  ApiInstance api("[Users]\nslow = " + kSlowHash +
-                  "\n\n[Limits]\nheader_timeout = 1s\nkeepalive_timeout = 300s\n");
+  ApiInstance api(slowUserConfig("300s"));
   REQUIRE(api.start());
   // A wrong password pays as much (every failure costs the largest configured count).
-  HttpConnection wrong("127.0.0.1", api.port(), std::chrono::seconds(60));
-  wrong.sendRaw(get("/get/ip", basicAuth("slow", "wrong-pw")));
+  const auto wrong = slowUserRequest(api.port(), "/get/ip", "wrong-pw");
 
   HttpConnection conn("127.0.0.1", api.port(), std::chrono::seconds(60));
   const auto start = Clock::now();
@@ -128,7 +141,7 @@ TEST_CASE("Hardening: a complete request is never answered 408 because its passw
   conn.sendRaw(get("/get/ip", basicAuth("slow", "slow-secret")));
   CHECK(conn.readResponse().status == 200);
 
-  const auto denied = wrong.readResponse();
+  const auto denied = wrong->readResponse();
   CHECK(denied.status == 401);
   CHECK_FALSE(denied.closedByServer);
   CHECK(tookMs > 1500);  // the case this test is about: longer than header_timeout
@@ -136,14 +149,12 @@ TEST_CASE("Hardening: a complete request is never answered 408 because its passw
 
 TEST_CASE("Hardening: an answer after a wait longer than keep-alive allows says Connection: close",
           "[hardening][auth][serial]") {
-  ApiInstance api("[Users]\nslow = " + kSlowHash +
-                  "\n\n[Limits]\nheader_timeout = 1s\nkeepalive_timeout = 2s\n");
+  ApiInstance api(slowUserConfig("2s"));
   REQUIRE(api.start());
-  HttpConnection conn("127.0.0.1", api.port(), std::chrono::seconds(60));
-  conn.sendRaw(get("/set", basicAuth("slow", "slow-secret")));
-  const auto r = conn.readResponse();
+  const auto conn = slowUserRequest(api.port(), "/set", "slow-secret");
+  const auto r = conn->readResponse();
   CHECK(r.status == 200);
   CHECK(r.header("connection") == "close");
-  CHECK(conn.waitForClose(std::chrono::seconds(5)));
+  CHECK(conn->waitForClose(std::chrono::seconds(5)));
   CHECK(readFile(api.dataDir() + "/slow.cm") == "127.0.0.1\n");
 }

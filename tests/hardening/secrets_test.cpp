@@ -46,10 +46,8 @@ std::string everything(const HttpResponse& r) {
   return out + r.body;
 }
 
-}  // namespace
-
-TEST_CASE("Hardening: chipmunk-api never logs or returns passwords", "[hardening][secrets]") {
-  // A hash of the second secret, made by the real command (few iterations: a test).
+// A hash of kHashedSecret, made by the real command (few iterations: a test).
+std::string hashedSecret() {
   TempDir tmp;
   REQUIRE(runCommand({CHIPMUNK_API_BIN, "hash-password", "--iterations", "10000"},
                      tmp.file("hash.txt"), tmp.file("hash.err"), kHashedSecret + "\n") == 0);
@@ -58,19 +56,42 @@ TEST_CASE("Hardening: chipmunk-api never logs or returns passwords", "[hardening
     hash.pop_back();
   }
   REQUIRE(hash.rfind("$pbkdf2-sha256$", 0) == 0);
+  return hash;
+}
 
+// Debug level: the most a log will ever say.
+void setDebugLevel(ApiInstance& api) {
+  std::string cfg = readFile(api.configPath());
+  const auto at = cfg.find("level = info");
+  REQUIRE(at != std::string::npos);
+  cfg.replace(at, 12, "level = debug");
+  writeFile(api.configPath(), cfg);
+}
+
+// Broken configurations that hold a secret: reported as file:line, never with it. Returns
+// what chipmunk-api --check-config printed.
+std::string brokenConfigReport() {
+  TempDir bad1;
+  writeFile(bad1.file("a.ini"),
+            "[Paths]\nclient_update_dir = .\n[Users]\n../evil = " + kConfigSecret +
+                "\nok = " + kConfigSecret + std::string(250, 'x') + "\n");
+  const int rc = runCommand({CHIPMUNK_API_BIN, "--config", bad1.file("a.ini"), "--check-config"},
+                            bad1.file("out.txt"), bad1.file("err.txt"));
+  CHECK(rc == 2);
+  const std::string report = readFile(bad1.file("out.txt")) + readFile(bad1.file("err.txt"));
+  CHECK(report.find("a.ini:4") != std::string::npos);
+  return report;
+}
+
+}  // namespace
+
+TEST_CASE("Hardening: chipmunk-api never logs or returns passwords", "[hardening][secrets]") {
+  const std::string hash = hashedSecret();
   ApiInstance api("[Users]\nalice = " + kPlainSecret + "\nbob = " + hash +
                       "\n\n[Hosts]\nhome.example.com = alice\n\n"
                       "[Limits]\nmax_failed_logins = 1000\n",
                   false);
-  // Debug level: the most a log will ever say.
-  {
-    std::string cfg = readFile(api.configPath());
-    const auto at = cfg.find("level = info");
-    REQUIRE(at != std::string::npos);
-    cfg.replace(at, 12, "level = debug");
-    writeFile(api.configPath(), cfg);
-  }
+  setDebugLevel(api);
   REQUIRE(api.start());
   const int port = api.port();
   std::string seen;
@@ -108,16 +129,7 @@ TEST_CASE("Hardening: chipmunk-api never logs or returns passwords", "[hardening
   req("GET", "/set?ttl=" + kWrongSecret, basicAuth("alice", kWrongSecret));
   api.stop();
 
-  // Broken configurations that hold a secret: reported as file:line, never with it.
-  TempDir bad1;
-  writeFile(bad1.file("a.ini"),
-            "[Paths]\nclient_update_dir = .\n[Users]\n../evil = " + kConfigSecret +
-                "\nok = " + kConfigSecret + std::string(250, 'x') + "\n");
-  const int rc = runCommand({CHIPMUNK_API_BIN, "--config", bad1.file("a.ini"), "--check-config"},
-                            bad1.file("out.txt"), bad1.file("err.txt"));
-  CHECK(rc == 2);
-  const std::string report = readFile(bad1.file("out.txt")) + readFile(bad1.file("err.txt"));
-  CHECK(report.find("a.ini:4") != std::string::npos);
+  const std::string report = brokenConfigReport();
   INFO(report);
 
   const std::string logs = api.log() + readFile(api.dir().file("stdout.txt"));

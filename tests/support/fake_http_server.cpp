@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <stdexcept>
 
 namespace chipmunk::test {
@@ -51,6 +53,99 @@ std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   const auto e = s.find_last_not_of(" \t\r\n");
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Reads the head and the body (Content-Length), 5 s at most, into `data`; the head ends at
+// `headEnd` and the body is `need` bytes. False when the request did not arrive whole.
+bool readRequest(int fd, const std::atomic<bool>& stopping, std::string& data, size_t& headEnd,
+                 size_t& need) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  headEnd = std::string::npos;
+  need = 0;
+  while (std::chrono::steady_clock::now() < deadline && !stopping) {
+    if (headEnd != std::string::npos && data.size() >= headEnd + 4 + need) {
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) {
+      continue;
+    }
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      return false;
+    }
+    data.append(buf, static_cast<size_t>(n));
+    if (data.size() > 1024 * 1024) {
+      return false;
+    }
+    if (headEnd == std::string::npos) {
+      headEnd = data.find("\r\n\r\n");
+      if (headEnd != std::string::npos) {
+        const std::string head = lower(data.substr(0, headEnd));
+        const auto cl = head.find("\r\ncontent-length:");
+        if (cl != std::string::npos) {
+          need = std::stoul(head.substr(cl + 17, head.find("\r\n", cl + 2) - cl - 17));
+        }
+      }
+    }
+  }
+  return headEnd != std::string::npos && data.size() >= headEnd + 4 + need;
+}
+
+// The request line, headers (names in lower case) and body of a request read whole.
+FakeRequest parseRequest(const std::string& data, size_t headEnd, size_t need) {
+  FakeRequest req;
+  const std::string head = data.substr(0, headEnd);
+  const auto firstEol = head.find("\r\n");
+  const std::string requestLine = head.substr(0, firstEol);
+  const auto sp1 = requestLine.find(' ');
+  const auto sp2 = requestLine.find(' ', sp1 + 1);
+  req.method = requestLine.substr(0, sp1);
+  const std::string target = requestLine.substr(sp1 + 1, sp2 - sp1 - 1);
+  const auto q = target.find('?');
+  req.path = target.substr(0, q);
+  req.query = q == std::string::npos ? "" : target.substr(q + 1);
+  size_t pos = firstEol == std::string::npos ? head.size() : firstEol + 2;
+  while (pos < head.size()) {
+    auto eol = head.find("\r\n", pos);
+    if (eol == std::string::npos) {
+      eol = head.size();
+    }
+    const std::string line = head.substr(pos, eol - pos);
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      req.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+    }
+    pos = eol + 2;
+  }
+  req.body = data.substr(headEnd + 4, need);
+  return req;
+}
+
+std::string renderResponse(const FakeResponse& resp) {
+  if (!resp.raw.empty()) {
+    return resp.raw;
+  }
+  std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + reasonPhrase(resp.status) +
+                    "\r\nContent-Type: " + resp.contentType +
+                    "\r\nContent-Length: " + std::to_string(resp.body.size()) +
+                    "\r\nConnection: close\r\n";
+  for (const auto& [name, value] : resp.headers) {
+    out += name + ": " + value + "\r\n";
+  }
+  return out + "\r\n" + resp.body;
+}
+
+void sendAll(int fd, const std::string& out) {
+  size_t sent = 0;
+  while (sent < out.size()) {
+    const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      return;
+    }
+    sent += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace
@@ -144,67 +239,13 @@ void FakeHttpServer::acceptLoop() {
 }
 
 void FakeHttpServer::serve(int fd) {
-  // Read the head and the body (Content-Length), 5 s at most.
   std::string data;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  size_t headEnd = std::string::npos;
+  size_t headEnd = 0;
   size_t need = 0;
-  while (std::chrono::steady_clock::now() < deadline && !stopping_) {
-    if (headEnd != std::string::npos && data.size() >= headEnd + 4 + need) {
-      break;
-    }
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) {
-      continue;
-    }
-    char buf[4096];
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) {
-      return;
-    }
-    data.append(buf, static_cast<size_t>(n));
-    if (data.size() > 1024 * 1024) {
-      return;
-    }
-    if (headEnd == std::string::npos) {
-      headEnd = data.find("\r\n\r\n");
-      if (headEnd != std::string::npos) {
-        const std::string head = lower(data.substr(0, headEnd));
-        const auto cl = head.find("\r\ncontent-length:");
-        if (cl != std::string::npos) {
-          need = std::stoul(head.substr(cl + 17, head.find("\r\n", cl + 2) - cl - 17));
-        }
-      }
-    }
-  }
-  if (headEnd == std::string::npos || data.size() < headEnd + 4 + need) {
+  if (!readRequest(fd, stopping_, data, headEnd, need)) {
     return;
   }
-  FakeRequest req;
-  const std::string head = data.substr(0, headEnd);
-  const auto firstEol = head.find("\r\n");
-  const std::string requestLine = head.substr(0, firstEol);
-  const auto sp1 = requestLine.find(' ');
-  const auto sp2 = requestLine.find(' ', sp1 + 1);
-  req.method = requestLine.substr(0, sp1);
-  const std::string target = requestLine.substr(sp1 + 1, sp2 - sp1 - 1);
-  const auto q = target.find('?');
-  req.path = target.substr(0, q);
-  req.query = q == std::string::npos ? "" : target.substr(q + 1);
-  size_t pos = firstEol == std::string::npos ? head.size() : firstEol + 2;
-  while (pos < head.size()) {
-    auto eol = head.find("\r\n", pos);
-    if (eol == std::string::npos) {
-      eol = head.size();
-    }
-    const std::string line = head.substr(pos, eol - pos);
-    const auto colon = line.find(':');
-    if (colon != std::string::npos) {
-      req.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
-    }
-    pos = eol + 2;
-  }
-  req.body = data.substr(headEnd + 4, need);
+  FakeRequest req = parseRequest(data, headEnd, need);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     requests_.push_back(req);
@@ -217,26 +258,7 @@ void FakeHttpServer::serve(int fd) {
       return;
     }
   }
-  std::string out = !resp.raw.empty()
-                        ? resp.raw
-                        : "HTTP/1.1 " + std::to_string(resp.status) + " " +
-                              reasonPhrase(resp.status) + "\r\nContent-Type: " + resp.contentType +
-                              "\r\nContent-Length: " + std::to_string(resp.body.size()) +
-                              "\r\nConnection: close\r\n";
-  if (resp.raw.empty()) {
-    for (const auto& [name, value] : resp.headers) {
-      out += name + ": " + value + "\r\n";
-    }
-    out += "\r\n" + resp.body;
-  }
-  size_t sent = 0;
-  while (sent < out.size()) {
-    const ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) {
-      return;
-    }
-    sent += static_cast<size_t>(n);
-  }
+  sendAll(fd, renderResponse(resp));
 }
 
 }  // namespace chipmunk::test

@@ -3,8 +3,6 @@
 // which record, the record's fields, the page's headers, and bad text in a record file.
 #include <catch2/catch.hpp>
 
-#include <regex>
-
 #include "tests/api/address_book_helpers.hpp"
 
 using namespace chipmunk::test;

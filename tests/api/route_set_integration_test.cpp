@@ -3,6 +3,8 @@
 // repeated fields and NULs, what an error echoes, notes, and the addresses it accepts.
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 #include "tests/api/address_book_helpers.hpp"
 
 using namespace chipmunk::test;

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,9 +72,18 @@ class RecordListener {
 // The routes, independent of the HTTP library: /get/ip, /get/ip.json, /set, /hosts,
 // /hosts/<name>, / (the address book page), /nic/update and /v3/update (dyndns2),
 // /healthz. Thread-safe; reload() swaps the reloadable settings atomically.
+class NochgCounters;
+
+// The routes, independent of the HTTP library: /get/ip, /get/ip.json, /set, /hosts,
+// /hosts/<name>, / (the address book page), /nic/update and /v3/update (dyndns2),
+// /healthz; the table is in api/routes.cpp. Thread-safe; reload() swaps the reloadable
+// settings atomically.
 class ApiService {
  public:
   ApiService(const config::ApiConfig& config, std::shared_ptr<Store> store);
+  ~ApiService();
+  ApiService(const ApiService&) = delete;
+  ApiService& operator=(const ApiService&) = delete;
 
   // Answers a request. With allowSlow = false it never runs a KDF: when one is needed it
   // returns a Response with needsSlowAuth set, and the caller runs handle() again with
@@ -100,47 +106,17 @@ class ApiService {
     std::shared_ptr<Authenticator> auth;
     std::shared_ptr<LoginLimiter> limiter;
   };
-  struct Call;  // one request in flight
 
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
   static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config);
 
-  Response setRoute(Call& call);
-  Response hostsRoute(Call& call, const std::string& name);
-  Response nicUpdateRoute(Call& call);
-  std::string ownerOf(const Runtime& rt, const std::string& name) const;
-  void notifyChange(const Runtime& rt, const std::string& name, const UpdateResult& result);
-  // dyndns2 abuse tracking: true when `host` is blocked now; counts a nochg answer.
-  bool abuseBlocked(const Runtime& rt, const std::string& host, int64_t now);
-  void countNochg(const Runtime& rt, const std::string& host, int64_t now);
-
   std::shared_ptr<const Runtime> runtime_;
   std::shared_ptr<Store> store_;
   std::shared_ptr<RecordListener> listener_;
-
-  struct Abuse {
-    int nochg = 0;
-    int64_t windowStart = 0;
-    int64_t blockedUntil = 0;
-  };
-  std::mutex abuseMutex_;
-  std::unordered_map<std::string, Abuse> abuse_;
+  std::unique_ptr<NochgCounters> nochg_;  // /nic/update's abuse counters
 };
 
 // "HTTP/1.1 <code> <reason>" reason phrases for the codes we send.
 const char* reasonPhrase(int code);
-
-// The address book page (HTML, CSS and script in one document, no external assets) showing
-// `recordsJson` (the /hosts answer for the caller).
-std::string yellowPagesHtml(const std::string& recordsJson);
-
-// Validates one /set metadata field; returns an error message or empty.
-std::string checkMetadataField(const std::string& key, const std::string& value);
-
-// Cross-site request forgery and cross-site loads: true when a browser says (or cannot
-// say otherwise) that `request` comes from another site and it must be refused. Clients
-// that are not browsers send none of the headers looked at and are never refused.
-// `changesState`: the route writes records (/set, /nic/update, /v3/update).
-bool crossSiteRefused(const RequestInfo& request, bool changesState);
 
 }  // namespace chipmunk::api

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "api/service.hpp"
+#include "api/routes.hpp"
 #include "common/json.hpp"
 
 namespace chipmunk::api {

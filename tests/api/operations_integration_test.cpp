@@ -26,6 +26,49 @@ std::vector<std::string> requestLines(const ApiInstance& api, size_t n) {
   return linesWith(api.log(), "request method=");
 }
 
+struct OversizedCase {
+  const char* what;
+  std::string request;
+  int status;
+};
+
+// Requests that outgrow max_request_size = 2048 (`big` is longer), each with the status it
+// must get.
+std::vector<OversizedCase> oversizedRequests(const std::string& big) {
+  // RFC 9110 sections 15.5.15 and 15.5.14, RFC 6585 section 5: by where the request
+  // outgrew max_request_size.
+  return {
+      {"body",
+       "POST /set HTTP/1.1\r\nHost: test\r\n" + kAlice +
+           "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+           std::to_string(big.size()) + "\r\n\r\nnote=" + big.substr(5),
+       413},
+      {"one long header",
+       "GET /get/ip HTTP/1.1\r\nHost: test\r\n" + kAlice + "X-Long: " + big + "\r\n\r\n", 431},
+      {"many headers",
+       [&] {
+         std::string r = "GET /get/ip HTTP/1.1\r\nHost: test\r\n" + kAlice;
+         for (int i = 0; i < 200; ++i) {
+           r += "X-H" + std::to_string(i) + ": v\r\n";
+         }
+         return r + "\r\n";
+       }(),
+       431},
+      {"long URL", "GET /get/ip?" + big + " HTTP/1.1\r\nHost: test\r\n" + kAlice + "\r\n", 414},
+      {"10 KB request target",
+       "GET /nic/update?hostname=" + std::string(10240, 'a') + " HTTP/1.1\r\nHost: test\r\n" +
+           kAlice + "\r\n",
+       414},
+      {"long URL sent in pieces", "GET /get/ip?" + big, 414},
+      // Refused from the header alone: Pistache 0.0.5 would first reserve this much memory.
+      {"huge Content-Length",
+       "POST /set HTTP/1.1\r\nHost: test\r\n" + kAlice + "Content-Length: 99999999999\r\n\r\nabc",
+       413},
+      {"Content-Length over the limit",
+       "POST /set HTTP/1.1\r\nHost: test\r\n" + kAlice + "Content-Length: 3000\r\n\r\nabc", 413},
+  };
+}
+
 }  // namespace
 
 TEST_CASE("Integration: one log line per request and never a credential", "[api][integration]") {
@@ -166,43 +209,7 @@ TEST_CASE("Integration: oversized requests get 414, 431 or 413 and the server ke
   ApiInstance api("[Users]\nalice = secret\n\n[Limits]\nmax_request_size = 2048\n");
   REQUIRE(api.start());
   const std::string big(4000, 'x');
-  struct Case {
-    const char* what;
-    std::string request;
-    int status;
-  };
-  // RFC 9110 sections 15.5.15 and 15.5.14, RFC 6585 section 5: by where the request
-  // outgrew max_request_size.
-  const std::vector<Case> cases = {
-      {"body",
-       "POST /set HTTP/1.1\r\nHost: test\r\n" + kAlice +
-           "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-           std::to_string(big.size()) + "\r\n\r\nnote=" + big.substr(5),
-       413},
-      {"one long header",
-       "GET /get/ip HTTP/1.1\r\nHost: test\r\n" + kAlice + "X-Long: " + big + "\r\n\r\n", 431},
-      {"many headers",
-       [&] {
-         std::string r = "GET /get/ip HTTP/1.1\r\nHost: test\r\n" + kAlice;
-         for (int i = 0; i < 200; ++i) {
-           r += "X-H" + std::to_string(i) + ": v\r\n";
-         }
-         return r + "\r\n";
-       }(),
-       431},
-      {"long URL", "GET /get/ip?" + big + " HTTP/1.1\r\nHost: test\r\n" + kAlice + "\r\n", 414},
-      {"10 KB request target",
-       "GET /nic/update?hostname=" + std::string(10240, 'a') + " HTTP/1.1\r\nHost: test\r\n" +
-           kAlice + "\r\n",
-       414},
-      {"long URL sent in pieces", "GET /get/ip?" + big, 414},
-      // Refused from the header alone: Pistache 0.0.5 would first reserve this much memory.
-      {"huge Content-Length",
-       "POST /set HTTP/1.1\r\nHost: test\r\n" + kAlice + "Content-Length: 99999999999\r\n\r\nabc",
-       413},
-      {"Content-Length over the limit",
-       "POST /set HTTP/1.1\r\nHost: test\r\n" + kAlice + "Content-Length: 3000\r\n\r\nabc", 413},
-  };
+  const auto cases = oversizedRequests(big);
   for (const auto& c : cases) {
     INFO(c.what);
     HttpConnection conn("127.0.0.1", api.port());

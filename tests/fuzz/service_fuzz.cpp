@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The routes of chipmunk-api (api/service.cpp) below the HTTP library: /set query and form
-// fields (metadata, ttl, hostname), /nic/update hostnames and myip lists, /hosts, together
-// with the Authorization, forwarding and browser (Origin, Fetch Metadata) headers, against
-// an in-memory store. Every JSON answer must be valid UTF-8, whatever the store holds; a
-// NUL or a repeated field is refused, never cut short or settled by order, and an update
-// names at most one address per family.
+// The routes of chipmunk-api (ApiService: api/service.cpp, routes.cpp and route_*.cpp)
+// below the HTTP library: /set query and form fields (metadata, ttl, hostname), /nic/update
+// hostnames and myip lists, /hosts, together with the Authorization, forwarding and browser
+// (Origin, Fetch Metadata) headers, against an in-memory store. Every JSON answer must be valid
+// UTF-8, whatever the store holds; a NUL or a repeated field is refused, never cut short or settled
+// by order, and an update names at most one address per family.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <rapidjson/document.h>
 
@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 
+#include "api/access.hpp"
 #include "api/service.hpp"
 #include "common/base64.hpp"
 #include "common/password_hash.hpp"

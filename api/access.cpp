@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#include "api/access.hpp"
+
+#include <chrono>
+#include <string>
+
+#include "api/basic_auth.hpp"
+#include "common/strings.hpp"
+#include "providers/dyndns2_codes.hpp"
+
+namespace chipmunk::api {
+namespace {
+
+// An Origin header ("https://host[:port]", or "null") names the server itself when its
+// host and port are those of the Host header. The scheme is not compared: behind a
+// TLS-terminating proxy the browser says https and the server hears http.
+bool originIsHost(const std::string& origin, const std::optional<std::string>& host) {
+  if (!host || host->empty()) {
+    return false;
+  }
+  const std::string o = lowercase(origin);
+  std::string defaultPort;
+  std::string authority;
+  if (o.rfind("http://", 0) == 0) {
+    authority = o.substr(7);
+    defaultPort = ":80";
+  } else if (o.rfind("https://", 0) == 0) {
+    authority = o.substr(8);
+    defaultPort = ":443";
+  } else {
+    return false;  // "null" (an opaque origin: a sandbox, a data: URL, a redirect) and others
+  }
+  auto withoutDefaultPort = [&](std::string a) {
+    if (a.size() > defaultPort.size() &&
+        a.compare(a.size() - defaultPort.size(), defaultPort.size(), defaultPort) == 0) {
+      a.resize(a.size() - defaultPort.size());
+    }
+    return a;
+  };
+  authority = withoutDefaultPort(authority);
+  return !authority.empty() && authority.find('/') == std::string::npos &&
+         authority == withoutDefaultPort(lowercase(*host));
+}
+
+Response unauthorized(Access access) {
+  Response r = plain(401, access == Access::kDyndns2 ? dyndns2::line(dyndns2::kBadauth)
+                                                     : std::string("Access denied"));
+  r.extraHeaders = "WWW-Authenticate: Basic realm=\"chipmunk\"\r\n";
+  return r;
+}
+
+// The answer to an address locked out for `wait` seconds.
+Response lockedOut(Access access, long long wait) {
+  if (access == Access::kDyndns2) {
+    return plain(200, dyndns2::line(dyndns2::kAbuse));  // dyndns2 clients must never see a 429
+  }
+  Response r = plain(429, "Too Many Requests");
+  r.extraHeaders = "Retry-After: " + std::to_string(wait) + "\r\n";
+  return r;
+}
+
+}  // namespace
+
+bool crossSiteRefused(const RequestInfo& request, bool changesState) {
+  // Fetch Metadata (https://www.w3.org/TR/fetch-metadata/): a browser that sends it says
+  // where the request comes from. "none" is the user himself (the address bar, a
+  // bookmark). "same-site" is another origin of the same registrable domain (a sibling
+  // subdomain, or http:// of this host): it is not this server, so it is refused too.
+  if (request.secFetchSite) {
+    const std::string& site = *request.secFetchSite;
+    if (site == "same-origin" || site == "none") {
+      return false;
+    }
+    if (changesState) {
+      return true;
+    }
+    // Reading: another site may link to the page (a top-level navigation), but not frame
+    // it or load it or the records as a resource.
+    const bool topLevel = isGetLike(request.method) && request.secFetchMode &&
+                          *request.secFetchMode == "navigate" &&
+                          (!request.secFetchDest || *request.secFetchDest == "document");
+    return !topLevel;
+  }
+  if (!changesState) {
+    return false;  // a read that does not come from a page of another site cannot be told
+  }
+  // Browsers without Fetch Metadata, and requests to URLs that are not potentially
+  // trustworthy (plain http:// to a name other than localhost), for which browsers send
+  // none: an Origin (sent with every POST) must be this server...
+  if (request.origin) {
+    return !originIsHost(*request.origin, request.host);
+  }
+  // ... and a navigation (Upgrade-Insecure-Requests) whose origin the browser did not
+  // tell can come from anywhere: a link on another site.
+  return request.upgradeInsecureRequests;
+}
+
+bool needsLogin(Access access, const config::ApiConfig& config) {
+  return access != Access::kAnyone && !(access == Access::kPublicIp && config.publicIpEndpoints);
+}
+
+std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteCall& call,
+                              Access access, bool allowSlow) {
+  const auto now = std::chrono::steady_clock::now();
+  if (const long long wait = limiter.blockedFor(call.client, now); wait > 0) {
+    return lockedOut(access, wait);
+  }
+  const auto& authorization = call.request.authorization;
+  const auto creds = authorization ? parseBasicAuthorization(*authorization) : std::nullopt;
+  if (!creds) {
+    if (authorization) {
+      limiter.recordFailure(call.client, now);
+    }
+    return unauthorized(access);
+  }
+  std::optional<bool> ok = auth.verifyFast(creds->user, creds->password);
+  if (!ok) {
+    if (!allowSlow) {
+      Response r;
+      r.needsSlowAuth = true;
+      r.slowAuthSource = LoginLimiter::key(call.client);
+      r.slowAuthSuspect = limiter.failures(call.client, now) > 0;
+      return r;
+    }
+    ok = auth.verifySlow(creds->user, creds->password);
+  }
+  call.user = creds->user;
+  if (!*ok) {
+    // A name that is not a configured user may be a password typed into the user field:
+    // the request log must not record it.
+    if (ownerOf(call.config, creds->user) != creds->user) {
+      call.user = "(unknown)";
+    }
+    limiter.recordFailure(call.client, now);
+    return unauthorized(access);
+  }
+  return std::nullopt;
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+// chipmunk-api as a program: the command line, hash-password, start-up, and the signal loop
+// (SIGHUP reload, SIGUSR1 log reopen, SIGTERM/SIGINT shutdown).
+#include "api/app.hpp"
+
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+
+#include "chipmunk/version.hpp"
+#include "common/logging.hpp"
+#include "common/password_hash.hpp"
+#include "common/pid_file.hpp"
+
+namespace chipmunk::api {
+namespace {
+
+using config::ApiConfig;
+
+constexpr const char* kDefaultConfig = "/etc/chipmunk/chipmunk-api.ini";
+
+void usage(std::ostream& out) {
+  out << "Usage: chipmunk-api [--config FILE] [--listen HOST:PORT] [--check-config]\n"
+         "                    [--help-config] [--version] [--help]\n"
+         "       chipmunk-api hash-password [--iterations N]\n"
+         "\n"
+         "Tells HTTP clients their public IP (/get/ip, /get/ip.json) and stores it per\n"
+         "user (/set), behind HTTP Basic auth.\n"
+         "\n"
+         "  --config FILE       configuration file (default "
+      << kDefaultConfig
+      << ")\n"
+         "  --listen HOST:PORT  listen here instead of [Server] listen; port 0 picks a\n"
+         "                      free port (the bound address is logged)\n"
+         "  --check-config      validate the configuration, print every problem, exit\n"
+         "  --help-config       list every setting with its default and meaning\n"
+         "  --version           print the version\n"
+         "  hash-password       read a password and print a $pbkdf2-sha256$ hash for\n"
+         "                      [Users]; on a terminal it is asked twice (a mismatch\n"
+         "                      exits 2), from a pipe one line is read\n"
+         "\n"
+         "Signals: SIGHUP reloads the configuration (users, trusted proxies, public\n"
+         "endpoints, limits, log level; a broken file is rejected and the old one kept),\n"
+         "SIGUSR1 reopens the log file, SIGTERM/SIGINT shut down gracefully.\n"
+         "Exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.\n";
+}
+
+// Turns echo off, prompts on standard error and reads one line from the terminal on
+// standard input, then restores echo.
+std::string readHidden(const char* prompt) {
+  termios saved{};
+  const bool quietened = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (quietened) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::cerr << prompt << std::flush;  // after echo is off: a quick typist is not echoed
+  std::string line;
+  std::getline(std::cin, line);
+  if (quietened) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+  }
+  std::cerr << "\n";
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  return line;
+}
+
+int hashPasswordCommand(int argc, char** argv) {
+  int iterations = kDefaultPbkdf2Iterations;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--iterations" && i + 1 < argc) {
+      try {
+        iterations = std::stoi(argv[++i]);
+      } catch (const std::exception&) {
+        iterations = 0;
+      }
+      if (iterations < kMinPbkdf2Iterations || iterations > kMaxPbkdf2Iterations) {
+        std::cerr << "chipmunk-api: --iterations must be from " << kMinPbkdf2Iterations << " to "
+                  << kMaxPbkdf2Iterations << "\n";
+        return 2;
+      }
+    } else {
+      std::cerr << "chipmunk-api: unknown argument for hash-password: " << arg << "\n";
+      return 2;
+    }
+  }
+  std::string password;
+  if (::isatty(STDIN_FILENO) != 0) {
+    // On a terminal, as htpasswd does: asked twice without echo, a mismatch refused.
+    password = readHidden("Password: ");
+    if (!password.empty() && readHidden("Retype password: ") != password) {
+      std::cerr << "chipmunk-api: the passwords do not match; nothing printed\n";
+      return 2;
+    }
+  } else {
+    // A pipe or file: one line, read once (scripts feed the password this way).
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') {
+      password.pop_back();
+    }
+  }
+  if (password.empty()) {
+    std::cerr << "chipmunk-api: empty password\n";
+    return 2;
+  }
+  std::cout << hashPassword(password, iterations) << "\n";
+  return 0;
+}
+
+void printErrors(const std::vector<std::string>& errors) {
+  for (const auto& e : errors) {
+    std::cerr << e << "\n";
+  }
+}
+
+// Reads the command line into `app` (and `checkOnly`); returns the exit status when the
+// program is done (--help, --version, --help-config, a bad argument).
+std::optional<int> parseCommandLine(int argc, char** argv, App& app, bool& checkOnly) {
+  app.configPath = kDefaultConfig;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "chipmunk-api: " << name << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--config" || arg == "-c") {
+      app.configPath = value("--config");
+    } else if (arg.rfind("--config=", 0) == 0) {
+      app.configPath = arg.substr(9);
+    } else if (arg == "--listen") {
+      app.listen = value("--listen");
+    } else if (arg.rfind("--listen=", 0) == 0) {
+      app.listen = arg.substr(9);
+    } else if (arg == "--check-config") {
+      checkOnly = true;
+    } else if (arg == "--help-config") {
+      std::cout << "chipmunk-api settings (INI; section and key names are case-insensitive):\n"
+                << config::apiSchema().reference();
+      return 0;
+    } else if (arg == "--version") {
+      std::cout << versionLine("chipmunk-api") << "\n";
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      usage(std::cout);
+      return 0;
+    } else {
+      std::cerr << "chipmunk-api: unknown argument: " << arg << "\n";
+      usage(std::cerr);
+      return 2;
+    }
+  }
+  if (!app.listen.empty() && !parseHostPort(app.listen, app.listenHost, app.listenPort)) {
+    std::cerr << "chipmunk-api: --listen: expected HOST:PORT, got \"" << app.listen << "\"\n";
+    return 2;
+  }
+  return std::nullopt;
+}
+
+// --listen wins over [Server] listen, also after a reload.
+void applyOverrides(const App& app, ApiConfig& config) {
+  if (!app.listen.empty()) {
+    config.listenHost = app.listenHost;
+    config.listenPort = app.listenPort;
+  }
+}
+
+// Loads app.config; returns the exit status when the program is done (a bad file, or
+// --check-config).
+std::optional<int> loadStartupConfig(App& app, bool checkOnly) {
+  std::vector<std::string> errors;
+  if (!config::loadApiConfig(app.configPath, app.providerDecls, app.config, errors) ||
+      !PushService::check(app.config, errors)) {
+    printErrors(errors);
+    std::cerr << "chipmunk-api: " << errors.size() << " configuration error"
+              << (errors.size() == 1 ? "" : "s") << "\n";
+    return 2;
+  }
+  applyOverrides(app, app.config);
+  if (!checkOnly) {
+    return std::nullopt;
+  }
+  for (const auto& w : app.config.warnings) {
+    std::cerr << "warning: " << w << "\n";
+  }
+  std::cout << app.configPath << ": OK\n";
+  return 0;
+}
+
+// Signals are taken synchronously by the main loop (sigwait): they are blocked before any
+// thread starts so that every thread inherits the mask.
+sigset_t blockSignals() {
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (const int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) {
+    sigaddset(&signals, s);
+  }
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// Starts logging and claims the pid file; returns the exit status on failure.
+std::optional<int> startLogging(const ApiConfig& config) {
+  try {
+    logging::init(config.logFile, config.logLevel);
+  } catch (const std::exception& e) {
+    std::cerr << "chipmunk-api: " << e.what() << "\n";
+    return 2;
+  }
+  auto log = logging::get("api");
+  for (const auto& w : config.warnings) {
+    log->warn("{}", w);
+  }
+  if (!config.pidFile.empty()) {
+    std::string pidError;
+    if (!claimPidFile(config.pidFile, pidError)) {
+      log->critical("cannot claim pid file path={} error=\"{}\"", config.pidFile, pidError);
+      std::cerr << "chipmunk-api: pid file " << config.pidFile << ": " << pidError << "\n";
+      logging::shutdown();
+      return 1;
+    }
+  }
+  return std::nullopt;
+}
+
+void stopLogging(const ApiConfig& config) {
+  if (!config.pidFile.empty()) {
+    releasePidFile(config.pidFile);
+  }
+  logging::shutdown();
+}
+
+// Builds and starts the server; false (logged, pid file released) on failure.
+bool startServing(App& app) {
+  auto log = logging::get("api");
+  try {
+    buildApp(app);
+    app.server->start();
+  } catch (const std::exception& e) {
+    log->critical("start-up failed error=\"{}\"", e.what());
+    std::cerr << "chipmunk-api: " << e.what() << "\n";
+    stopLogging(app.config);
+    return false;
+  }
+  log->info("listening address={} tls={} version={} config={} data_dir={} users={}",
+            app.server->boundAddress(), app.config.tlsCertificate.empty() ? "no" : "yes", kVersion,
+            app.configPath, app.config.dataDir, app.config.users.size());
+  logging::flush();
+  return true;
+}
+
+// Settings that only a restart applies.
+bool needsRestart(const ApiConfig& fresh, const ApiConfig& running) {
+  return fresh.listenHost != running.listenHost || fresh.listenPort != running.listenPort ||
+         fresh.threads != running.threads || fresh.dataDir != running.dataDir ||
+         fresh.logFile != running.logFile || fresh.maxRequestSize != running.maxRequestSize ||
+         fresh.headerTimeout != running.headerTimeout || fresh.bodyTimeout != running.bodyTimeout ||
+         fresh.keepaliveTimeout != running.keepaliveTimeout;
+}
+
+// Serves until SIGTERM or SIGINT, flushing the store every flush_interval.
+void serveUntilStopped(App& app, const sigset_t& signals) {
+  auto log = logging::get("api");
+  for (;;) {
+    timespec timeout{static_cast<time_t>(app.config.flushInterval.count()), 0};
+    const int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig < 0) {
+      if (errno == EAGAIN) {
+        app.store->flush();
+      }
+      continue;
+    }
+    if (sig == SIGUSR1) {
+      logging::reopen();
+      log->info("log file reopened");
+      logging::flush();
+    } else if (sig == SIGHUP) {
+      reloadConfig(app);
+    } else {
+      log->info("shutting down signal={}", sig == SIGTERM ? "TERM" : "INT");
+      return;
+    }
+  }
+}
+
+void stopServing(App& app) {
+  app.server->shutdown();
+  app.push->stop();
+  app.store->flush();
+  if (!app.config.pidFile.empty()) {
+    releasePidFile(app.config.pidFile);
+  }
+  logging::get("api")->info("stopped");
+  logging::shutdown();
+}
+
+}  // namespace
+
+void buildApp(App& app) {
+  std::vector<std::string> errors;
+  app.store = std::make_shared<FileStore>(app.config.dataDir);
+  app.server = std::make_unique<ApiServer>(app.config, app.store);
+  app.push = PushService::create(app.config, *app.store, errors);
+  if (!app.push) {
+    throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
+  }
+  app.server->setPushListener(app.push);
+}
+
+bool reloadConfig(App& app) {
+  auto log = logging::get("api");
+  ApiConfig fresh;
+  std::vector<std::string> errors;
+  std::shared_ptr<PushService> freshPush;
+  if (config::loadApiConfig(app.configPath, app.providerDecls, fresh, errors)) {
+    ApiConfig pushConfig = fresh;
+    pushConfig.dataDir = app.config.dataDir;  // a new data directory needs a restart
+    freshPush = PushService::create(pushConfig, *app.store, errors);
+  }
+  if (!freshPush) {
+    for (const auto& e : errors) {
+      log->error("config reload rejected: {}", e);
+    }
+    log->error("config reload rejected errors={}; still serving the previous configuration",
+               errors.size());
+    return false;
+  }
+  applyOverrides(app, fresh);
+  if (needsRestart(fresh, app.config)) {
+    log->warn(
+        "config reload: listen, threads, client_update_dir, log file and connection "
+        "limits take effect after a restart");
+  }
+  for (const auto& w : fresh.warnings) {
+    log->warn("{}", w);
+  }
+  logging::setLevel(fresh.logLevel);
+  app.server->reload(fresh);
+  app.push->stop();  // an exchange in progress is abandoned; the new service pushes again
+  app.push = freshPush;
+  app.server->setPushListener(app.push);
+  app.config.users = fresh.users;
+  log->info("config reloaded users={}", fresh.users.size());
+  logging::flush();
+  return true;
+}
+
+int runMain(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "hash-password") {
+    return hashPasswordCommand(argc, argv);
+  }
+  App app;
+  bool checkOnly = false;
+  if (const auto done = parseCommandLine(argc, argv, app, checkOnly)) {
+    return *done;
+  }
+  if (const auto done = loadStartupConfig(app, checkOnly)) {
+    return *done;
+  }
+  const sigset_t signals = blockSignals();
+  if (const auto failed = startLogging(app.config)) {
+    return *failed;
+  }
+  if (!startServing(app)) {
+    return 1;
+  }
+  serveUntilStopped(app, signals);
+  stopServing(app);
+  return 0;
+}
+
+}  // namespace chipmunk::api

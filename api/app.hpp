@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/file_store.hpp"
+#include "api/push.hpp"
+#include "api/server.hpp"
+#include "config/api_config.hpp"
+
+namespace chipmunk::api {
+
+// The whole chipmunk-api program (command line, hash-password, serving, signals); main.cpp
+// only calls it, so the tests link what ships.
+int runMain(int argc, char** argv);
+
+// The program while it serves: what SIGHUP reloads into.
+struct App {
+  std::string configPath;
+  std::string listen;  // --listen HOST:PORT as given; empty: [Server] listen
+  std::string listenHost;
+  uint16_t listenPort = 0;
+  std::vector<config::ProviderDecl> providerDecls = pushProviderDeclarations();
+  config::ApiConfig config;  // as started (a restart applies listen, threads, data_dir...)
+  std::shared_ptr<FileStore> store;
+  std::unique_ptr<ApiServer> server;
+  std::shared_ptr<PushService> push;
+};
+
+// Opens the store and builds the server (not started) and the gateway push for app.config.
+// Throws std::runtime_error on failure.
+void buildApp(App& app);
+
+// SIGHUP: reads app.configPath again. A good file's users, hosts, limits, hooks, log level
+// and push targets take effect for new requests; a broken one is logged and the running
+// configuration kept (false).
+bool reloadConfig(App& app);
+
+}  // namespace chipmunk::api

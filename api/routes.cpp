@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// The route table of chipmunk-api and the helpers its route families share. ApiService::handle
+// (api/service.cpp) looks a request up here, guards it by the route's Access, then calls the
+// handler.
+#include "api/routes.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace chipmunk::api {
+
+namespace {
+
+constexpr const char* kTextPlain = "text/plain; charset=utf-8";
+constexpr const char* kJson = "application/json";
+
+// clang-format off
+const Route kRoutes[] = {
+  // path           methods       access             handler
+  {"/healthz",      "GET, HEAD",  Access::kAnyone,   answerHealth},
+  {"/get/ip",       "GET, HEAD",  Access::kPublicIp, answerIpText},
+  {"/get/ip.json",  "GET, HEAD",  Access::kPublicIp, answerIpJson},
+  {"/set",          "GET, POST",  Access::kWriter,   answerSet},
+  {"/nic/update",   "GET",        Access::kDyndns2,  answerNicUpdate},
+  {"/v3/update",    "GET",        Access::kDyndns2,  answerNicUpdate},
+  {"/hosts",        "GET, HEAD",  Access::kReader,   answerHosts},
+  {"/hosts/",       "GET, HEAD",  Access::kReader,   answerHosts},
+  {"/",             "GET, HEAD",  Access::kReader,   answerPage},
+};
+// clang-format on
+// HEAD is a safe method (RFC 9110 section 9.2.1): `curl -I` or a link checker must not
+// store the caller's address, so the routes that write serve no HEAD.
+
+const char* methodName(Method method) {
+  switch (method) {
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    default:
+      return nullptr;
+  }
+}
+
+Response answerWith(int code, const char* contentType, std::string body) {
+  Response r;
+  r.code = code;
+  r.contentType = contentType;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+bool Route::matches(const std::string& requestPath) const {
+  const size_t length = std::strlen(path);
+  const bool prefix = length > 1 && path[length - 1] == '/';
+  return prefix ? requestPath.compare(0, length, path) == 0 : requestPath == path;
+}
+
+bool Route::allows(Method method) const {
+  const char* name = methodName(method);
+  if (name == nullptr) {
+    return false;
+  }
+  const std::string list = std::string(", ") + methods + ",";
+  return list.find(std::string(" ") + name + ",") != std::string::npos;
+}
+
+const Route* findRoute(const std::string& path) {
+  for (const Route& route : kRoutes) {
+    if (route.matches(path)) {
+      return &route;
+    }
+  }
+  return nullptr;
+}
+
+Response plain(int code, std::string body) {
+  return answerWith(code, kTextPlain, std::move(body));
+}
+
+Response json(int code, std::string body) {
+  return answerWith(code, kJson, std::move(body));
+}
+
+Response methodNotAllowed(const char* allow) {
+  Response r = plain(405, "Method Not Allowed");
+  r.extraHeaders = std::string("Allow: ") + allow + "\r\n";
+  return r;
+}
+
+bool isGetLike(Method method) {
+  return method == Method::kGet || method == Method::kHead;
+}
+
+bool hasNul(const Fields& fields) {
+  return std::any_of(fields.begin(), fields.end(), [](const auto& f) {
+    return f.first.find('\0') != std::string::npos || f.second.find('\0') != std::string::npos;
+  });
+}
+
+bool malformedQuery(const RequestInfo& request) {
+  return request.badQuery || hasNul(request.query);
+}
+
+std::string echo(const std::string& text, size_t max) {
+  std::string out = text.substr(0, max);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) {
+      c = '?';
+    }
+  }
+  return out;
+}
+
+std::string ownerOf(const config::ApiConfig& config, const std::string& name) {
+  for (const auto& user : config.users) {
+    if (user.name == name) {
+      return name;
+    }
+  }
+  const auto it = config.hostOwners.find(name);
+  return it == config.hostOwners.end() ? std::string() : it->second;
+}
+
+void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result) {
+  if (result.outcome != SetOutcome::kSaved || !result.addressChanged()) {
+    return;
+  }
+  if (call.listener) {
+    call.listener->recordChanged(ownerOf(call.config, name), result.before, result.after);
+  }
+}
+
+Response answerHealth(RouteCall& call) {
+  return malformedQuery(call.request) ? plain(400, "Bad Request: malformed query string")
+                                      : plain(200, "ok\n");
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// chipmunk-api's routes: the table (api/routes.cpp) and what every route family is given.
+// One file per family: route_ip.cpp, route_set.cpp, route_hosts.cpp (with the page in
+// yellow_pages.cpp), route_nic_update.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/service.hpp"
+#include "api/store.hpp"
+#include "common/ip.hpp"
+#include "config/api_config.hpp"
+
+namespace chipmunk::api {
+
+class NochgCounters;
+
+// What a route handler is given: the request, who asks, and the parts of the service it
+// may use.
+struct RouteCall {
+  const config::ApiConfig& config;
+  const RequestInfo& request;
+  Store& store;
+  NochgCounters& nochg;                      // /nic/update's abuse counters
+  std::shared_ptr<RecordListener> listener;  // told of address changes; may be null
+  IpAddress client;                          // resolved through trusted proxies
+  std::string clientText;
+  std::string user;  // who logged in; empty on a route open to anyone
+  int64_t now = 0;   // Unix seconds
+};
+
+// Who may call a route, and how it is guarded before its handler runs.
+enum class Access {
+  kAnyone,    // no check at all: /healthz, for load balancers
+  kPublicIp,  // anyone with [Server] public_ip_endpoints, else a logged-in user
+  kReader,    // a logged-in user; reads records
+  kWriter,    // a logged-in user; writes records (refused on any cross-site sign)
+  kDyndns2,   // a kWriter that answers refusals in dyndns2 words (clients parse them)
+};
+
+using RouteHandler = Response (*)(RouteCall&);
+
+struct Route {
+  const char* path;     // exact, or a prefix when it ends in '/' (but is not "/")
+  const char* methods;  // the methods served, as the Allow header lists them
+  Access access;
+  RouteHandler handler;
+
+  bool matches(const std::string& requestPath) const;
+  bool allows(Method method) const;
+};
+
+// The route that serves `path`, or nullptr (404, to logged-in users only).
+const Route* findRoute(const std::string& path);
+
+// Helpers the route families share.
+Response plain(int code, std::string body);
+Response json(int code, std::string body);
+Response methodNotAllowed(const char* allow);
+bool isGetLike(Method method);
+// Request fields (query parameters, form fields) in request order.
+using Fields = std::vector<std::pair<std::string, std::string>>;
+bool hasNul(const Fields& fields);
+// A malformed percent escape or a NUL in the query string.
+bool malformedQuery(const RequestInfo& request);
+// What an error answer repeats of a request (a field name, a host name): at most `max`
+// bytes of printable ASCII, whatever bytes the request had.
+std::string echo(const std::string& text, size_t max);
+// The user who owns record `name`; empty when it is not (or no longer) configured.
+std::string ownerOf(const config::ApiConfig& config, const std::string& name);
+// Tells the listener when `result` changed an address.
+void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result);
+
+// The route families.
+Response answerHealth(RouteCall& call);     // /healthz (api/routes.cpp)
+Response answerIpText(RouteCall& call);     // /get/ip (api/route_ip.cpp)
+Response answerIpJson(RouteCall& call);     // /get/ip.json
+Response answerSet(RouteCall& call);        // /set (api/route_set.cpp)
+Response answerHosts(RouteCall& call);      // /hosts, /hosts/<name> (api/route_hosts.cpp)
+Response answerPage(RouteCall& call);       // / (the address book page)
+Response answerNicUpdate(RouteCall& call);  // /nic/update, /v3/update (route_nic_update.cpp)
+
+// Validates one /set metadata field; returns an error message or empty (route_set.cpp).
+std::string checkMetadataField(const std::string& key, const std::string& value);
+
+// The address book page (HTML, CSS and script in one document, no external assets) showing
+// `recordsJson` (the /hosts answer for the caller) (api/yellow_pages.cpp).
+std::string yellowPagesHtml(const std::string& recordsJson);
+
+}  // namespace chipmunk::api

@@ -15,7 +15,7 @@
 
 namespace chipmunk::json {
 
-// The largest text we parse: the HTTP client's reply cap (providers/http_client.hpp).
+// The largest text we parse: the HTTP client's reply cap (providers/http/client.hpp).
 inline constexpr size_t kMaxBytes = 1024 * 1024;
 // Deeper than anything a provider, a discovery service or our own files send (Cloudflare's
 // and Linode's envelopes are 4 levels deep).

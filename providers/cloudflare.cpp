@@ -28,6 +28,7 @@
 #include "common/logging.hpp"
 #include "common/strings.hpp"
 #include "common/utf8.hpp"
+#include "providers/http/url.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {

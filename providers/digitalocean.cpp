@@ -22,6 +22,8 @@
 
 #include "common/json.hpp"
 #include "common/strings.hpp"
+#include "providers/http/retry_after.hpp"
+#include "providers/http/url.hpp"
 #include "providers/json_api.hpp"
 #include "providers/provider.hpp"
 

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "common/strings.hpp"
+#include "providers/http/url.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {

@@ -14,6 +14,7 @@
 
 #include "common/strings.hpp"
 #include "providers/dyndns2_codes.hpp"
+#include "providers/http/url.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/strings.hpp"
+#include "providers/http/retry_after.hpp"
 
 namespace chipmunk::providers {
 

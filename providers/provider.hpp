@@ -14,7 +14,7 @@
 #include "common/ip.hpp"
 #include "config/settings.hpp"
 #include "config/updater_config.hpp"
-#include "providers/http_client.hpp"
+#include "providers/http/client.hpp"
 
 namespace chipmunk::providers {
 

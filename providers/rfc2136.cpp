@@ -9,23 +9,16 @@
 // A address", applied atomically by the server. The reply's rcode is classified and its TSIG
 // is verified before a NOERROR is believed.
 //
-// DNS wire format and TSIG come from ldns (Debian's libldns-dev, loaded with dlopen() below):
-// it builds, signs and verifies the messages, so this file holds no hand-written DNS encoder.
-// <stdbool.h> first: without __bool_true_false_are_defined, ldns/common.h defines the macros
-// true, false and bool, which break every C++ header included after it (fmt's, for one).
-#include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
+// DNS wire format and TSIG come from ldns, loaded with dlopen() (rfc2136_ldns.cpp): it
+// builds, signs and verifies the messages, so this file holds no hand-written DNS encoder.
+#include "providers/rfc2136_ldns.hpp"  // first: it includes <stdbool.h> before ldns (see there)
 
-#include <dlfcn.h>
-#include <ldns/ldns.h>
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 
 #include "common/base64.hpp"
@@ -36,65 +29,8 @@
 namespace chipmunk::providers {
 namespace {
 
-// ---- libldns, loaded on demand ----
-// libldns is opened with dlopen() when the first rfc2136 provider is built, not linked: it
-// brings libssl and libcrypto with it (~1.9 MB resident), which every updater and API would
-// otherwise carry whether or not an RFC 2136 record is configured (docs/BENCHMARKS.md).
-// Every ldns function this file calls, without its "ldns_" prefix:
-// clang-format off
-#define CHIPMUNK_LDNS_FUNCTIONS(X) \
-  X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(get_errorstr_by_id) \
-  X(lookup_by_id) X(pkt2buffer_wire) X(pkt_free) X(pkt_get_rcode) X(pkt_id) \
-  X(pkt_set_random_id) X(pkt_set_rd) X(pkt_tsig) X(pkt_tsig_verify) X(rdf2native_int16) \
-  X(rdf_clone) X(rdf_deep_free) X(rdf_new_frm_str) \
-  X(resolver_deep_free) X(resolver_new) X(resolver_set_tsig_algorithm) \
-  X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(rr_list_deep_free) X(rr_list_new) \
-  X(rr_list_push_rr) X(rr_new) X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
-  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(udp_send) X(update_pkt_new) \
-  X(update_pkt_tsig_add) X(wire2pkt)
-// clang-format on
-
-struct LdnsApi {
-  bool loaded = false;
-  std::string error;
-#define CHIPMUNK_LDNS_MEMBER(name) decltype(&::ldns_##name) name = nullptr;
-  CHIPMUNK_LDNS_FUNCTIONS(CHIPMUNK_LDNS_MEMBER)
-#undef CHIPMUNK_LDNS_MEMBER
-  ldns_lookup_table* rcodes = nullptr;
-};
-
-const LdnsApi& ldns() {
-  static LdnsApi api;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    void* lib = ::dlopen("libldns.so.3", RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) {
-      const char* e = ::dlerror();
-      api.error = std::string("rfc2136 needs libldns (Debian: libldns3): ") +
-                  (e != nullptr ? e : "cannot load");
-      return;
-    }
-    std::string missing;
-    // POSIX guarantees that a data pointer from dlsym converts to a function pointer.
-    auto bind = [&](auto& fn, const char* name) {
-      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
-      if (fn == nullptr && missing.empty()) {
-        missing = name;
-      }
-    };
-#define CHIPMUNK_LDNS_BIND(name) bind(api.name, "ldns_" #name);
-    CHIPMUNK_LDNS_FUNCTIONS(CHIPMUNK_LDNS_BIND)
-#undef CHIPMUNK_LDNS_BIND
-    bind(api.rcodes, "ldns_rcodes");
-    if (!missing.empty()) {
-      api.error = "rfc2136: libldns.so.3 has no " + missing;
-      return;
-    }
-    api.loaded = true;
-  });
-  return api;
-}
-#undef CHIPMUNK_LDNS_FUNCTIONS
+using rfc2136::ldns;
+using rfc2136::LdnsPtr;
 
 constexpr const char* kDefaultAlgorithm = "hmac-sha256";
 
@@ -114,24 +50,6 @@ const char* tsigErrorName(int code) {
   }
 }
 
-// ldns' names for the algorithms it implements (tsig.c: ldns_digest_function). It spells
-// hmac-sha384 "hmac-shac384." and has no hmac-sha224, so those two are not offered.
-std::string ldnsAlgorithm(const std::string& name) {
-  if (name == "hmac-md5") {
-    return "hmac-md5.sig-alg.reg.int.";
-  }
-  return name + ".";
-}
-
-struct LdnsDeleter {
-  void operator()(ldns_resolver* r) const { ldns().resolver_deep_free(r); }
-  void operator()(ldns_pkt* p) const { ldns().pkt_free(p); }
-  void operator()(ldns_rr_list* l) const { ldns().rr_list_deep_free(l); }
-  void operator()(ldns_rdf* d) const { ldns().rdf_deep_free(d); }
-};
-template <typename T>
-using LdnsPtr = std::unique_ptr<T, LdnsDeleter>;
-
 std::string withoutDot(std::string name) {
   while (!name.empty() && name.back() == '.') {
     name.pop_back();
@@ -145,9 +63,8 @@ class Rfc2136Provider final : public DnsProvider {
       : section_(context.section),
         server_(context.get("server")),
         zone_(withoutDot(context.get("zone"))),
-        keyName_(withoutDot(context.get("key_name"))),
-        keySecret_(context.get("key_secret")),
-        algorithm_(lowercase(context.get("key_algorithm"))),
+        key_{withoutDot(context.get("key_name")), context.get("key_secret"),
+             lowercase(context.get("key_algorithm"))},
         timeout_(context.http.timeout) {
     const std::string where = "[" + section_ + "] ";
     if (server_.empty()) {
@@ -169,20 +86,20 @@ class Rfc2136Provider final : public DnsProvider {
       throw std::invalid_argument(where + "ttl is not a number of seconds");
     }
     ttl_ = static_cast<uint32_t>(ttl);
-    if (algorithm_.empty()) {
-      algorithm_ = kDefaultAlgorithm;
+    if (key_.algorithm.empty()) {
+      key_.algorithm = kDefaultAlgorithm;
     }
-    if (keyName_.empty() != keySecret_.empty()) {
+    if (key_.name.empty() != key_.secret.empty()) {
       throw std::invalid_argument(where + "set both key_name and key_secret (or neither)");
     }
-    if (!keySecret_.empty() && !base64Decode(keySecret_)) {
+    if (!key_.secret.empty() && !base64Decode(key_.secret)) {
       // The secret itself is never echoed.
       throw std::invalid_argument(where + "key_secret is not base64 (as tsig-keygen prints it)");
     }
     if (!ldns().loaded) {
       throw std::invalid_argument(where + ldns().error);
     }
-    if (keyName_.empty()) {
+    if (key_.name.empty()) {
       log()->warn("no TSIG key: updates are unsigned section={}", section_);
     }
     for (const auto& record : context.records) {
@@ -214,20 +131,12 @@ class Rfc2136Provider final : public DnsProvider {
     if (!resolveServer(to, toLength, error)) {
       return outcome(UpdateStatus::RetryLater, what + ": " + error);
     }
-    LdnsPtr<ldns_pkt> query(buildUpdate(fqdn, zone, record.type, ip));
+    LdnsPtr<ldns_pkt> query = rfc2136::buildUpdate(fqdn, zone, record.type, ip, ttl_);
     if (!query) {
       return outcome(UpdateStatus::Failed, what + ": cannot build the UPDATE message");
     }
-    if (!keyName_.empty()) {
-      // ldns signs with the key it finds on a resolver.
-      LdnsPtr<ldns_resolver> signer(ldns().resolver_new());
-      if (!signer) {
-        return outcome(UpdateStatus::Failed, what + ": out of memory");
-      }
-      ldns().resolver_set_tsig_keyname(signer.get(), (keyName_ + ".").c_str());
-      ldns().resolver_set_tsig_keydata(signer.get(), keySecret_.c_str());
-      ldns().resolver_set_tsig_algorithm(signer.get(), ldnsAlgorithm(algorithm_).c_str());
-      const ldns_status s = ldns().update_pkt_tsig_add(query.get(), signer.get());
+    if (!key_.name.empty()) {
+      const ldns_status s = rfc2136::signUpdate(query.get(), key_);
       if (s != LDNS_STATUS_OK) {
         return outcome(UpdateStatus::Failed,
                        what + ": cannot sign with TSIG: " + ldns().get_errorstr_by_id(s));
@@ -235,7 +144,7 @@ class Rfc2136Provider final : public DnsProvider {
     }
 
     std::string wire;
-    const ldns_status sent = exchange(query.get(), to, toLength, wire);
+    const ldns_status sent = rfc2136::exchange(query.get(), to, toLength, timeout_, wire);
     const std::string server = server_ + ":" + std::to_string(port_);
     if (wire.empty()) {
       return outcome(UpdateStatus::RetryLater,
@@ -249,7 +158,8 @@ class Rfc2136Provider final : public DnsProvider {
       return outcome(UpdateStatus::RetryLater, what + ": unreadable reply from " + server + ": " +
                                                    ldns().get_errorstr_by_id(parsed));
     }
-    const bool verified = !keyName_.empty() && verifyReply(reply.get(), wire, query.get());
+    const bool verified =
+        !key_.name.empty() && rfc2136::verifyReply(reply.get(), wire, query.get(), key_);
     return classify(what, verified, query.get(), reply.get());
   }
 
@@ -277,94 +187,6 @@ class Rfc2136Provider final : public DnsProvider {
     return true;
   }
 
-  // One UDP exchange (RFC 2136 section 7.3: an UPDATE goes to the primary over UDP; replies
-  // are small); the raw reply lands in `wire`, which the TSIG check needs. Sent here rather
-  // than with ldns_send(), which verifies the reply's TSIG itself: ldns 1.8.3 leaks the record
-  // when it verifies one naming an algorithm it does not implement (docs/SECURITY.md), so
-  // verifyReply() checks the algorithm first.
-  ldns_status exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
-                       std::string& wire) const {
-    const LdnsApi& api = ldns();
-    std::unique_ptr<ldns_buffer, decltype(api.buffer_free)> out(api.buffer_new(LDNS_MAX_PACKETLEN),
-                                                                api.buffer_free);
-    if (!out) {
-      return LDNS_STATUS_MEM_ERR;
-    }
-    ldns_status status = api.pkt2buffer_wire(out.get(), query);
-    if (status != LDNS_STATUS_OK) {
-      return status;
-    }
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(
-        std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout_).count()));
-    uint8_t* reply = nullptr;
-    size_t replySize = 0;
-    status = api.udp_send(&reply, out.get(), &to, toLength, tv, &replySize);
-    if (reply != nullptr) {
-      wire.assign(reinterpret_cast<const char*>(reply), replySize);
-      ::free(reply);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocates with malloc()
-    }
-    return status;
-  }
-
-  // True when the reply carries a TSIG made with our key and algorithm over this exchange.
-  bool verifyReply(ldns_pkt* reply, const std::string& wire, const ldns_pkt* query) const {
-    const LdnsApi& api = ldns();
-    const ldns_rr* theirs = api.pkt_tsig(reply);
-    const ldns_rr* ours = api.pkt_tsig(query);
-    if (theirs == nullptr || ours == nullptr || api.rr_rd_count(theirs) <= 6 ||
-        api.rr_rd_count(ours) <= 3) {
-      return false;
-    }
-    // Only our algorithm is ever handed to ldns' verifier (see exchange()).
-    if (api.dname_compare(api.rr_rdf(theirs, 0), api.rr_rdf(ours, 0)) != 0) {
-      return false;
-    }
-    return api.pkt_tsig_verify(reply, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(),
-                               (keyName_ + ".").c_str(), keySecret_.c_str(), api.rr_rdf(ours, 3));
-  }
-
-  ldns_pkt* buildUpdate(const std::string& fqdn, const std::string& zone, RecordType type,
-                        const IpAddress& ip) const {
-    const ldns_rr_type rrType = type == RecordType::A ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA;
-    LdnsPtr<ldns_rdf> owner(ldns().dname_new_frm_str((fqdn + ".").c_str()));
-    ldns_rdf* zoneName = ldns().dname_new_frm_str((zone + ".").c_str());
-    ldns_rdf* address = ldns().rdf_new_frm_str(
-        type == RecordType::A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, ip.toString().c_str());
-    LdnsPtr<ldns_rr_list> updates(ldns().rr_list_new());
-    if (!owner || !zoneName || !address || !updates) {
-      ldns().rdf_deep_free(zoneName);
-      ldns().rdf_deep_free(address);
-      return nullptr;
-    }
-    // RFC 2136 2.5.2 "Delete an RRset": class ANY, TTL 0, no rdata. Built field by field
-    // (ldns does not parse an rdata-less text form).
-    ldns_rr* remove = ldns().rr_new();
-    ldns().rr_set_owner(remove, ldns().rdf_clone(owner.get()));
-    ldns().rr_set_type(remove, rrType);
-    ldns().rr_set_class(remove, LDNS_RR_CLASS_ANY);
-    ldns().rr_set_ttl(remove, 0);
-    ldns().rr_list_push_rr(updates.get(), remove);
-    // RFC 2136 2.5.1 "Add to an RRset".
-    ldns_rr* add = ldns().rr_new();
-    ldns().rr_set_owner(add, ldns().rdf_clone(owner.get()));
-    ldns().rr_set_type(add, rrType);
-    ldns().rr_set_class(add, LDNS_RR_CLASS_IN);
-    ldns().rr_set_ttl(add, ttl_);
-    ldns().rr_push_rdf(add, address);
-    ldns().rr_list_push_rr(updates.get(), add);
-
-    // Takes the zone name; copies the update list.
-    ldns_pkt* pkt =
-        ldns().update_pkt_new(zoneName, LDNS_RR_CLASS_IN, nullptr, updates.get(), nullptr);
-    if (pkt == nullptr) {
-      return nullptr;
-    }
-    ldns().pkt_set_rd(pkt, false);  // a Z bit in UPDATE (RFC 2136 2.2)
-    ldns().pkt_set_random_id(pkt);
-    return pkt;
-  }
-
   UpdateResult classify(const std::string& what, bool verified, const ldns_pkt* query,
                         const ldns_pkt* reply) const {
     const ldns_pkt_rcode rcode = ldns().pkt_get_rcode(reply);
@@ -378,7 +200,7 @@ class Rfc2136Provider final : public DnsProvider {
     if (tsigError != 0) {
       // The server could not authenticate us: wrong secret (BADSIG), unknown key name or
       // algorithm (BADKEY), clock skew (BADTIME). Retrying cannot fix the first two.
-      const std::string detail = what + ": server rejected the TSIG key \"" + keyName_ + "\" (" +
+      const std::string detail = what + ": server rejected the TSIG key \"" + key_.name + "\" (" +
                                  rcodeText + ", " + tsigErrorName(tsigError) + ")";
       return outcome(tsigError == 18 ? UpdateStatus::Failed : UpdateStatus::AuthFailed,
                      tsigError == 18 ? detail + "; check this machine's clock" : detail);
@@ -386,7 +208,7 @@ class Rfc2136Provider final : public DnsProvider {
     if (ldns().pkt_id(reply) != ldns().pkt_id(query)) {
       return outcome(UpdateStatus::RetryLater, what + ": reply does not match the query id");
     }
-    if (!keyName_.empty() && !verified) {
+    if (!key_.name.empty() && !verified) {
       // Unsigned or badly signed: nothing in it can be trusted, NOERROR included.
       return outcome(UpdateStatus::Failed,
                      what + ": the reply's TSIG signature does not verify (" + rcodeText + ")");
@@ -415,9 +237,7 @@ class Rfc2136Provider final : public DnsProvider {
   std::string server_;
   uint16_t port_ = 53;
   std::string zone_;
-  std::string keyName_;
-  std::string keySecret_;
-  std::string algorithm_;
+  rfc2136::TsigKey key_;
   uint32_t ttl_ = 300;
   std::chrono::milliseconds timeout_;
 };

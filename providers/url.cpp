@@ -31,6 +31,7 @@
 #include "common/json.hpp"
 #include "common/pattern.hpp"
 #include "common/strings.hpp"
+#include "providers/http/url.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {

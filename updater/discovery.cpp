@@ -17,6 +17,7 @@
 #include "common/json.hpp"
 #include "common/pattern.hpp"
 #include "common/shell.hpp"
+#include "providers/http/url.hpp"
 
 namespace chipmunk::updater {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "common/ip.hpp"
 #include "config/updater_config.hpp"
-#include "providers/provider.hpp"  // and providers/http_client.hpp (the name is also taken in tests/support)
+#include "providers/http/client.hpp"
 
 namespace chipmunk::updater {
 

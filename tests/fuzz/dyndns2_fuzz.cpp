@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The dyndns2 provider's reply lines (providers/dyndns2.cpp) and the plain-HTTP client
-// under it (providers/http_client.cpp: status line, headers, chunked bodies, Retry-After).
+// under it (providers/http/plain_transport.cpp and http1.cpp: status line, headers, chunked
+// bodies; retry_after.cpp: Retry-After).
 #include "providers/provider.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The Linode v4 provider's reply handling (providers/linode.cpp) and the plain-HTTP client
-// under it (providers/http_client.cpp): every reply the provider reads comes from the
+// under it (providers/http/plain_transport.cpp): every reply the provider reads comes from the
 // fuzzer, raw (status line, headers, body), one per connection.
 #include "providers/provider.hpp"
 #include "tests/fuzz/fuzz_support.hpp"

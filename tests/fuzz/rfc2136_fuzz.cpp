@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The RFC 2136 provider's handling of the server's reply to its UPDATE (providers/rfc2136.cpp:
-// ldns parsing the wire message, TSIG verification, rcode and query-id checks). A loopback
-// DNS responder answers every UDP datagram and every TCP message with the fuzz input.
-// The first input byte picks the case: bit 0 patches the reply's first two bytes to the
+// The RFC 2136 provider's handling of the server's reply to its UPDATE (providers/rfc2136.cpp
+// and rfc2136_ldns.cpp: ldns parsing the wire message, TSIG verification, rcode and query-id
+// checks). A loopback DNS responder answers every UDP datagram and every TCP message with the fuzz
+// input. The first input byte picks the case: bit 0 patches the reply's first two bytes to the
 // query's id (so the reply gets past the id check), bit 1 signs the UPDATE with a TSIG key
 // (so ldns verifies the reply's TSIG), bit 2 updates an AAAA record instead of an A record.
 #include <poll.h>

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+// The HTTP client that providers and IP discovery share: what a request and a reply hold,
+// the options of an exchange and HttpClient, which picks the transport by the URL's scheme
+// (plain_transport.cpp for http://, curl_transport.cpp for https://).
+
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,28 +49,13 @@ struct HttpResponse {
 
   bool transportOk() const { return error.empty(); }
   std::string header(const std::string& lowerName) const;
-  // Retry-After as a delay from now (delta-seconds or an HTTP date), if present and valid.
+  // Retry-After as a delay from now (delta-seconds or an HTTP date; retry_after.hpp), if
+  // present and valid.
   std::optional<std::chrono::seconds> retryAfter() const;
 };
 
 // The User-Agent every request carries: chipmunk-updater/<version>.
 std::string userAgent();
-
-// The longest Retry-After we read: longer waits (a date in year 9999, 999999999 s) saturate
-// here, so that no caller's clock arithmetic can overflow. It is the largest retry_max the
-// configuration accepts; retryDelay() (provider.hpp) then caps it at the configured one.
-inline constexpr std::chrono::seconds kMaxRetryAfter{7 * 24 * 3600};
-
-// Parses a Retry-After value (RFC 9110 section 10.2.3): delta-seconds or an HTTP-date,
-// relative to `now`. A date in the past is 0 s; anything longer than kMaxRetryAfter is
-// kMaxRetryAfter. Nonsense (negative, fractions, garbage) is nullopt.
-std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value, std::time_t now);
-
-// Percent-encodes everything but RFC 3986 unreserved characters (for query values).
-std::string urlEncode(const std::string& text);
-
-// "https://user:pass@host/path?q" -> "https://host/path" for logs.
-std::string redactUrl(const std::string& url);
 
 // Process-wide: when set and it returns true, transfers in progress are abandoned (the
 // daemon sets it to "SIGTERM is pending", so that a hanging provider cannot delay exit).

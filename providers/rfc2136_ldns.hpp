@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// The DNS messages of the rfc2136 provider, built, TSIG-signed, sent and verified with ldns
+// (Debian's libldns-dev), so that no hand-written DNS encoder lives here. libldns is opened
+// with dlopen() when the first rfc2136 provider is built, not linked: it brings libssl and
+// libcrypto with it (~1.9 MB resident), which every updater and API would otherwise carry
+// whether or not an RFC 2136 record is configured (docs/BENCHMARKS.md).
+
+// <stdbool.h> first: without __bool_true_false_are_defined, ldns/common.h defines the macros
+// true, false and bool, which break every C++ header included after it (fmt's, for one).
+#include <stdbool.h>  // NOLINT(modernize-deprecated-headers)
+
+#include <ldns/ldns.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/ip.hpp"
+#include "providers/provider.hpp"
+
+namespace chipmunk::providers::rfc2136 {
+
+// Every ldns function the provider calls, without its "ldns_" prefix:
+// clang-format off
+#define CHIPMUNK_LDNS_FUNCTIONS(X) \
+  X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(get_errorstr_by_id) \
+  X(lookup_by_id) X(pkt2buffer_wire) X(pkt_free) X(pkt_get_rcode) X(pkt_id) \
+  X(pkt_set_random_id) X(pkt_set_rd) X(pkt_tsig) X(pkt_tsig_verify) X(rdf2native_int16) \
+  X(rdf_clone) X(rdf_deep_free) X(rdf_new_frm_str) \
+  X(resolver_deep_free) X(resolver_new) X(resolver_set_tsig_algorithm) \
+  X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(rr_list_deep_free) X(rr_list_new) \
+  X(rr_list_push_rr) X(rr_new) X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
+  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(udp_send) X(update_pkt_new) \
+  X(update_pkt_tsig_add) X(wire2pkt)
+// clang-format on
+
+struct LdnsApi {
+  bool loaded = false;
+  std::string error;  // why not, for the provider's settings error
+#define CHIPMUNK_LDNS_MEMBER(name) decltype(&::ldns_##name) name = nullptr;
+  CHIPMUNK_LDNS_FUNCTIONS(CHIPMUNK_LDNS_MEMBER)
+#undef CHIPMUNK_LDNS_MEMBER
+  ldns_lookup_table* rcodes = nullptr;
+};
+
+// libldns, loaded on the first call (thread-safe).
+const LdnsApi& ldns();
+
+struct LdnsDeleter {
+  void operator()(ldns_resolver* r) const { ldns().resolver_deep_free(r); }
+  void operator()(ldns_pkt* p) const { ldns().pkt_free(p); }
+  void operator()(ldns_rr_list* l) const { ldns().rr_list_deep_free(l); }
+  void operator()(ldns_rdf* d) const { ldns().rdf_deep_free(d); }
+};
+template <typename T>
+using LdnsPtr = std::unique_ptr<T, LdnsDeleter>;
+
+// A TSIG key as the server's key statement names it (tsig-keygen NAME).
+struct TsigKey {
+  std::string name;       // without the trailing dot; empty: unsigned updates
+  std::string secret;     // base64
+  std::string algorithm;  // "hmac-sha256"
+};
+
+// ldns' name for a TSIG algorithm (tsig.c: ldns_digest_function): "hmac-sha256." and the
+// long form of hmac-md5.
+std::string ldnsAlgorithm(const std::string& name);
+
+// One UPDATE message for `zone`: "delete the name's A (or AAAA) RRset", then "add name TTL
+// A address" (RFC 2136 2.5.2 and 2.5.1), applied atomically by the server. Null when ldns
+// cannot build it.
+LdnsPtr<ldns_pkt> buildUpdate(const std::string& fqdn, const std::string& zone, RecordType type,
+                              const IpAddress& ip, uint32_t ttl);
+
+// Adds the TSIG record of `key` to `query`.
+ldns_status signUpdate(ldns_pkt* query, const TsigKey& key);
+
+// One UDP exchange (RFC 2136 section 7.3: an UPDATE goes to the primary over UDP; replies
+// are small); the raw reply lands in `wire`, which the TSIG check needs.
+ldns_status exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
+                     std::chrono::milliseconds timeout, std::string& wire);
+
+// True when `reply` carries a TSIG made with `key` and its algorithm over this exchange.
+bool verifyReply(ldns_pkt* reply, const std::string& wire, const ldns_pkt* query,
+                 const TsigKey& key);
+
+}  // namespace chipmunk::providers::rfc2136

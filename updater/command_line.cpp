@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+#include "updater/command_line.hpp"
+
+#include <unistd.h>
+
+#include <ostream>
+
+#include "chipmunk/version.hpp"
+#include "updater/updater.hpp"
+
+namespace chipmunk::updater {
+namespace {
+
+std::string absolute(const std::string& path) {
+  if (path.empty() || path[0] == '/') {
+    return path;
+  }
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) == nullptr) {
+    return path;
+  }
+  return std::string(cwd) + "/" + path;
+}
+
+// Every section kind once: records, sources and each provider's account section.
+std::string settingsReference() {
+  const auto& registry = providers::ProviderRegistry::builtin();
+  config::IniDocument sample;
+  sample.sections = {{"source:NAME", 0}, {"record:NAME", 0}};
+  for (const auto& p : registry.all()) {
+    sample.sections.push_back({p.name, 0});
+  }
+  return "chipmunk-updater settings (INI; section and key names are case-insensitive; a "
+         "provider section may be [NAME] or [NAME:LABEL]):\n" +
+         config::updaterSchema(providerDecls(registry), sample).reference();
+}
+
+// The commands that print and exit: their text, or nullopt when `arg` is not one.
+std::optional<std::string> answer(const std::string& arg) {
+  if (arg == "--help-config") {
+    return settingsReference();
+  }
+  if (arg == "--list-providers") {
+    return providers::textTable(providers::ProviderRegistry::builtin());
+  }
+  if (arg == "--list-providers=markdown") {
+    return providers::markdownTable(providers::ProviderRegistry::builtin());
+  }
+  if (arg == "--version") {
+    return versionLine("chipmunk-updater") + "\n";
+  }
+  if (arg == "--help" || arg == "-h") {
+    return usage();
+  }
+  return std::nullopt;
+}
+
+// Sets the flag `arg` names; false when it names none.
+bool setFlag(const std::string& arg, Options& options) {
+  bool* flag = arg == "--once"           ? &options.once
+               : arg == "--daemon"       ? &options.daemon
+               : arg == "--check-config" ? &options.checkOnly
+               : arg == "--force"        ? &options.force
+                                         : nullptr;
+  if (flag != nullptr) {
+    *flag = true;
+  }
+  return flag != nullptr;
+}
+
+}  // namespace
+
+std::string usage() {
+  return std::string(R"(Usage: chipmunk-updater [--config FILE] [--once] [--daemon] [--check-config]
+                        [--force] [--list-providers] [--version] [--help]
+
+Discovers this machine's public address and keeps DNS records pointing at it.
+
+  --config FILE   configuration file (default )") +
+         kDefaultConfig + R"()
+  --once          check and update once, then exit (see exit status)
+  --daemon        fork into the background and write [Daemon] pidfile
+                  (also [Global] daemonize = yes); default: stay in the foreground
+  --check-config  validate the configuration, print every problem, exit
+  --force         push every record even when the state says it is current
+  --help-config   list every fixed setting with its default and meaning
+  --list-providers  list the providers: name, service, A/AAAA, API documentation
+                  (--list-providers=markdown: the table the docs include)
+  --version       print the version
+
+Signals (daemon): SIGUSR1 reopens the log file (inadyn uses SIGUSR1 to force an
+update; here that is SIGUSR2), SIGUSR2 checks now, SIGHUP reloads the
+configuration (a broken file is rejected and the old one kept), SIGTERM/SIGINT
+exit cleanly.
+Exit status: 0 up to date, 1 failure (discovery, record failed or not found),
+2 bad configuration or usage, 3 provider refused credentials, 75 temporary
+failure (retry later).
+)";
+}
+
+std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& options,
+                                    std::ostream& out, std::ostream& err) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" || arg == "-c") {
+      if (i + 1 >= argc) {
+        err << "chipmunk-updater: --config needs a value\n";
+        return kExitConfig;
+      }
+      options.configPath = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      options.configPath = arg.substr(9);
+    } else if (const auto text = answer(arg)) {
+      out << *text;
+      return 0;
+    } else if (!setFlag(arg, options)) {
+      err << "chipmunk-updater: unknown argument: " << arg << "\n" << usage();
+      return kExitConfig;
+    }
+  }
+  if (options.once && options.daemon) {
+    err << "chipmunk-updater: --once and --daemon exclude each other\n";
+    return kExitConfig;
+  }
+  options.configPath = absolute(options.configPath);
+  return std::nullopt;
+}
+
+}  // namespace chipmunk::updater

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "common/ip.hpp"
+#include "config/provider_sections.hpp"
 #include "config/settings.hpp"
-#include "config/updater_config.hpp"
 
 namespace chipmunk::config {
 
@@ -35,51 +35,59 @@ struct PushTarget {
   std::string where;
 };
 
+// Every field a setting fills takes its default from that setting's row
+// (config/api_server_settings.cpp), never from an initializer here.
 struct ApiConfig {
+  ApiConfig();
+
   std::string path;
-  std::string listenHost = "127.0.0.1";
-  uint16_t listenPort = 8080;
-  int threads = 2;
+  // [Server]
+  std::string listenHost;
+  uint16_t listenPort = 0;
+  int threads = 0;
   bool publicIpEndpoints = false;
   std::vector<Cidr> trustedProxies;
   ClientIpHeader clientIpHeader = ClientIpHeader::kAuto;
-  std::string dataDir;
   std::string tlsCertificate;  // both empty: plain HTTP
   std::string tlsKey;
-  std::vector<ApiUser> users;
-  std::string pidFile;  // [Paths] pid_file; empty: none
+  // [Paths], [Log]
+  std::string dataDir;
+  std::string pidFile;  // empty: none
   std::string logFile;  // empty: stderr
-  std::string logLevel = "info";
-  size_t maxRequestSize = 8192;
-  std::chrono::seconds headerTimeout{10};
-  std::chrono::seconds bodyTimeout{30};
-  std::chrono::seconds keepaliveTimeout{60};
-  int maxFailedLogins = 10;
-  std::chrono::seconds failedLoginWindow{60};
-  std::chrono::seconds failedLoginLockout{300};
-  std::chrono::seconds flushInterval{60};
+  std::string logLevel;
+  // [Limits], [Store]
+  size_t maxRequestSize = 0;
+  std::chrono::seconds headerTimeout{};
+  std::chrono::seconds bodyTimeout{};
+  std::chrono::seconds keepaliveTimeout{};
+  int maxFailedLogins = 0;
+  std::chrono::seconds failedLoginWindow{};
+  std::chrono::seconds failedLoginLockout{};
+  std::chrono::seconds flushInterval{};
+  // [Users]
+  std::vector<ApiUser> users;
 
-  // The address book.
+  // The address book: [Hosts], [Access], [TTL], [Records], [DynDNS], [Hooks].
   std::map<std::string, std::string> hostOwners;  // extra host name -> owning user
   std::vector<std::string> readAll;               // users who may read every record
-  std::chrono::seconds defaultTtl{0};             // 0: records never expire
-  std::chrono::seconds maxTtl{30 * 86400};
-  std::chrono::seconds staleAfter{15 * 60};
+  std::chrono::seconds defaultTtl{};              // 0: records never expire
+  std::chrono::seconds maxTtl{};
+  std::chrono::seconds staleAfter{};
   std::map<std::string, std::chrono::seconds> ttlOverrides;  // user or host name -> TTL
-  int dyndnsMaxHosts = 20;
-  int abuseNochgLimit = 10;
-  std::chrono::seconds abuseWindow{3600};
-  std::chrono::seconds abuseBlock{3600};
+  int dyndnsMaxHosts = 0;
+  int abuseNochgLimit = 0;
+  std::chrono::seconds abuseWindow{};
+  std::chrono::seconds abuseBlock{};
   std::string onChange;  // shell commands; empty: none
   std::string onExpire;
-  std::chrono::seconds hookTimeout{10};
-  // Gateway mode: provider accounts and the records pushed through them.
+  std::chrono::seconds hookTimeout{};
+  // Gateway mode: provider accounts and the records pushed through them ([Push], [push:LABEL]).
   std::vector<AccountConfig> pushAccounts;
   std::vector<PushTarget> pushTargets;
-  std::chrono::seconds pushRetryMin{30};
-  std::chrono::seconds pushRetryMax{3600};
-  std::chrono::seconds pushTimeout{30};
-  bool pushVerifyTls = true;
+  std::chrono::seconds pushRetryMin{};
+  std::chrono::seconds pushRetryMax{};
+  std::chrono::seconds pushTimeout{};
+  bool pushVerifyTls = false;
   std::string pushCaFile;
 
   // Names `user` may update (its own name first, then the hosts it owns).

@@ -106,6 +106,11 @@ class Settings {
 bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
                   std::vector<std::string>& errors);
 
+// The words of both programs' log level settings, from the most verbose to off.
+inline std::vector<std::string> logLevelWords() {
+  return {"trace", "debug", "info", "warn", "error", "off"};
+}
+
 // Parses a yes/no word; false on anything else.
 bool parseBool(const std::string& text, bool& value);
 // Parses "90", "90s", "15m", "2h", "25d" into seconds; false on anything else.

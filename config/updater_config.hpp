@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "config/provider_sections.hpp"
 #include "config/settings.hpp"
 
 namespace chipmunk::config {
@@ -29,21 +30,6 @@ struct SourceConfig {
   std::string where;  // path:line of the section, for messages
 };
 
-// What a DNS provider accepts in its account section (filled from the provider registry;
-// the config library does not link the providers).
-struct ProviderDecl {
-  std::string name;
-  std::vector<SettingSpec> settings;  // section left empty
-};
-
-// A provider account: [linode] or [linode:work].
-struct AccountConfig {
-  std::string section;                          // as written, lower-cased
-  std::string provider;                         // "linode"
-  std::map<std::string, std::string> settings;  // every declared key, defaults filled
-  std::string where;
-};
-
 struct RecordConfig {
   std::string name;     // [record:NAME] (with "/A" or "/AAAA" when type = both), or the
                         // provider section of the legacy form
@@ -60,40 +46,39 @@ struct RecordConfig {
   std::string where;
 };
 
+// Every field a setting fills takes its default from that setting's row
+// (config/updater_settings.cpp), never from an initializer here.
 struct UpdaterConfig {
+  UpdaterConfig();
+
   std::string path;
-  bool updateDns = true;
+  // [Global]
+  bool updateDns = false;
   bool daemonize = false;
-  std::chrono::seconds interval{300};
+  bool verifyTls = false;
+  std::string caFile;
+  std::chrono::seconds timeout{};
+  bool allowPrivate = false;
+  std::chrono::seconds forceRefresh{};  // a record's own force_refresh overrides it
+  std::string stateDir;
+  std::string logLevel;
+  // [Daemon]
+  std::chrono::seconds interval{};
   std::string pidFile;
   std::string logFile;  // empty: standard error
-  std::string logLevel = "info";
-  std::string stateDir;
-  bool verifyTls = true;
-  std::string caFile;
-  std::chrono::seconds timeout{30};
-  bool allowPrivate = false;
-  std::chrono::seconds retryMin{60};
-  std::chrono::seconds retryMax{3600};
+  std::chrono::seconds retryMin{};
+  std::chrono::seconds retryMax{};
+  // [dDNS], [Discovery], [Hooks]
+  std::string defaultProvider;              // for records that name none
+  std::vector<std::string> discoveryOrder;  // empty: every source in file order
   std::string onChange;
-  std::chrono::seconds hookTimeout{10};
+  std::chrono::seconds hookTimeout{};
+
   std::vector<SourceConfig> sources;  // in the order they are tried
   std::vector<AccountConfig> accounts;
   std::vector<RecordConfig> records;
   std::vector<std::string> warnings;
 };
-
-// "linode" or "linode:work" -> "linode"; empty when the section is not a provider's.
-std::string providerOfSection(const std::vector<ProviderDecl>& providers,
-                              const std::string& section);
-// Declares provider section `section`'s settings in `schema`; false when it is none.
-bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& providers,
-                        const std::string& section);
-// The provider sections (accounts) of a loaded document, every declared key filled.
-std::vector<AccountConfig> providerAccounts(const std::string& path,
-                                            const std::vector<ProviderDecl>& providers,
-                                            const IniDocument& doc, const Schema& schema,
-                                            const Settings& settings);
 
 // The schema for one file: the fixed sections plus, for every [record:NAME],
 // [source:NAME] and provider section the document has, that section's settings.

@@ -13,7 +13,7 @@
 
 #include "common/ip.hpp"
 #include "config/settings.hpp"
-#include "config/updater_config.hpp"
+#include "config/provider_sections.hpp"
 #include "providers/http/client.hpp"
 
 namespace chipmunk::providers {

@@ -3,7 +3,7 @@
 # Rewrites the generated parts of the docs from chipmunk-updater itself, the single
 # declaration of every setting and provider:
 # - the settings reference block of docs/UPDATER.md from `--help-config` (providers
-#   included; tests/updater/updater_config_test.cpp fails when the two drift apart);
+#   included; tests/config/updater_config_test.cpp fails when the two drift apart);
 # - the provider table of README.md, docs/PROVIDERS.md and docs/UPDATER.md, between the
 #   generated-table markers, from `--list-providers=markdown`
 #   (tests/providers/providers_doc_test.cpp fails when it drifts).

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+// chipmunk-api's sections whose keys are names: [Users], [Hosts], [TTL]; and the address
+// book's cross-checks between them and [Access] read_all.
+#include <map>
+
+#include "common/password_hash.hpp"
+#include "common/strings.hpp"
+#include "config/api_steps.hpp"
+
+namespace chipmunk::config::api_steps {
+namespace {
+
+using Check = std::function<std::string(const std::string& key, const std::string& value)>;
+
+DynamicSectionSpec nameSection(std::string section, std::string keyHelp, std::string valueHelp,
+                               Check validate) {
+  DynamicSectionSpec spec;
+  spec.section = std::move(section);
+  spec.keyHelp = std::move(keyHelp);
+  spec.valueHelp = std::move(valueHelp);
+  spec.validate = std::move(validate);
+  return spec;
+}
+
+std::string checkHost(const std::string& host, const std::string& owner) {
+  if (!isValidHostName(host)) {
+    return "invalid host name \"" + host.substr(0, 64) +
+           "\": expected a fully qualified domain name";
+  }
+  if (owner.empty()) {
+    return "host " + host + " has no owner";
+  }
+  return {};
+}
+
+std::string checkTtl(const std::string& name, const std::string& value) {
+  long long seconds = 0;
+  if (!parseSeconds(value, seconds) || seconds > 365 * 86400) {
+    return "TTL of " + name.substr(0, 64) + ": expected a duration up to 365d, got \"" +
+           value.substr(0, 40) + "\"";
+  }
+  return {};
+}
+
+std::string checkUser(const std::string& name, const std::string& secret) {
+  if (!isValidUserName(name)) {
+    return "invalid user name \"" + name.substr(0, 64) +
+           "\": use letters, digits, '.', '_', '-', '@' (at most 64, starting with "
+           "a letter or digit)";
+  }
+  if (secret.empty()) {
+    return "user " + name + " has an empty password";
+  }
+  if (looksLikePasswordHash(secret)) {
+    const std::string problem = checkPasswordHash(secret);
+    if (!problem.empty()) {
+      return "user " + name + ": " + problem;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void addNameSections(Schema& schema) {
+  schema.addDynamicSection(nameSection("Hosts", "host name (FQDN)", "owning user", checkHost))
+      .addDynamicSection(
+          nameSection("TTL", "user or host name", "duration (0: never expires)", checkTtl))
+      .addDynamicSection(
+          nameSection("Users", "user name", "password or $pbkdf2-sha256$ hash", checkUser));
+}
+
+void loadUsers(const std::string& path, const Settings& settings, ApiConfig& config) {
+  for (const auto& entry : settings.entries("Users")) {
+    ApiUser user;
+    user.name = entry.key;
+    user.secret = entry.value;
+    user.hashed = looksLikePasswordHash(entry.value);
+    user.where = path + ":" + std::to_string(entry.line);
+    if (!user.hashed) {
+      config.warnings.push_back(user.where + ": user " + user.name +
+                                " has a plaintext password; store a hash from "
+                                "'chipmunk-api hash-password' instead");
+    }
+    config.users.push_back(std::move(user));
+  }
+}
+
+void loadAddressBook(const std::string& path, const Settings& settings, ApiConfig& config,
+                     std::vector<std::string>& errors) {
+  std::map<std::string, std::string> userWhere;
+  for (const auto& user : config.users) {
+    userWhere[user.name] = user.where;
+  }
+  for (const auto& entry : settings.entries("Hosts")) {
+    const std::string host = lowercase(entry.key);
+    const std::string where = path + ":" + std::to_string(entry.line);
+    if (userWhere.count(entry.value) == 0) {
+      errors.push_back(where + ": [Hosts] " + host + ": owner \"" + entry.value.substr(0, 64) +
+                       "\" is not in [Users]");
+    } else if (userWhere.count(host) != 0) {
+      errors.push_back(where + ": [Hosts] " + host + " is also a user name");
+    } else if (!config.hostOwners.emplace(host, entry.value).second) {
+      errors.push_back(where + ": [Hosts] " + host + " is listed more than once");
+    }
+  }
+  for (const auto& name : config.readAll) {
+    if (userWhere.count(name) == 0) {
+      errors.push_back(settings.where("Access", "read_all") + ": [Access] read_all: \"" +
+                       name.substr(0, 64) + "\" is not in [Users]");
+    }
+  }
+  for (const auto& entry : settings.entries("TTL")) {
+    const std::string name = userWhere.count(entry.key) != 0 ? entry.key : lowercase(entry.key);
+    if (userWhere.count(name) == 0 && config.hostOwners.count(name) == 0) {
+      errors.push_back(path + ":" + std::to_string(entry.line) + ": [TTL] \"" +
+                       entry.key.substr(0, 64) + "\" is neither a user nor a host");
+      continue;
+    }
+    long long seconds = 0;
+    parseSeconds(entry.value, seconds);
+    config.ttlOverrides[name] = std::chrono::seconds(seconds);
+  }
+}
+
+}  // namespace chipmunk::config::api_steps

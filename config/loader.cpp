@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#include "config/loader.hpp"
+
+#include <exception>
+
+namespace chipmunk::config {
+
+bool loadConfigFile(const std::string& path, const ConfigSteps& steps,
+                    std::vector<std::string>& errors) {
+  IniDocument doc;
+  const size_t before = errors.size();
+  if (!parseIniFile(path, doc, errors) && doc.path.empty()) {
+    return false;  // could not be read at all
+  }
+  const Schema schema = steps.schemaFor(doc);
+  Settings settings;
+  loadSettings(schema, doc, settings, errors);
+  const size_t settingErrors = errors.size();
+  try {
+    steps.interpret(doc, schema, settings, errors);
+  } catch (const std::exception&) {
+    if (settingErrors == before) {
+      throw;  // a programmer error, not a consequence of a bad setting
+    }
+    errors.resize(settingErrors);
+  }
+  return errors.size() == before;
+}
+
+}  // namespace chipmunk::config

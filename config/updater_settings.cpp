@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+// chipmunk-updater's fixed sections, one row per setting: [Global], [ChipmunkAPIServer],
+// [Daemon], [dDNS], [Discovery], [Hooks].
+#include "config/setting_table.hpp"
+#include "config/updater_steps.hpp"
+
+namespace chipmunk::config {
+namespace updater_steps {
+namespace {
+
+using C = UpdaterConfig;
+
+SettingTable<C> makeGlobalSettings() {
+  SettingTable<C> t;
+  t.setting("Global", "update_dns")
+      .flag(&C::updateDns)
+      .byDefault("yes")
+      .help(
+          "Update DNS records (no: only discover the address, e.g. to report it with "
+          "method = set).");
+  t.setting("Global", "daemonize")
+      .flag(&C::daemonize)
+      .byDefault("no")
+      .help(
+          "Run as a daemon: fork into the background and write [Daemon] pidfile. The "
+          "default (no) stays in the foreground, as systemd wants.");
+  t.setting("Global", "verify_tls")
+      .flag(&C::verifyTls)
+      .byDefault("yes")
+      .help("Verify TLS certificates (the original client did not).");
+  t.setting("Global", "ca_file")
+      .path(&C::caFile)
+      .help("CA bundle (PEM) for TLS; empty: the system's.");
+  t.setting("Global", "timeout")
+      .seconds(&C::timeout)
+      .range(1, 600)
+      .byDefault("30s")
+      .help("Time limit of every HTTP exchange (discovery and providers).");
+  t.setting("Global", "allow_private")
+      .flag(&C::allowPrivate)
+      .byDefault("no")
+      .help(
+          "Accept private, loopback and documentation addresses from discovery (tests, "
+          "LANs). Unspecified, broadcast, multicast, link-local and reserved addresses are "
+          "refused all the same.");
+  t.setting("Global", "force_refresh")
+      .seconds(&C::forceRefresh)
+      .range(0, 365 * 86400)
+      .byDefault("25d")
+      .help(
+          "Push a record again after this long even when the address did not change, for "
+          "providers that expire idle records; 0: never.");
+  t.setting("Global", "state_dir")
+      .path(&C::stateDir)
+      .byDefault("/var/lib/chipmunk-updater")
+      .help(
+          "Directory of the per-record state (last address pushed, when, result); created "
+          "if missing.");
+  t.setting("Global", "log_level")
+      .choice(&C::logLevel, logLevelWords())
+      .byDefault("info")
+      .help("Log level.");
+  return t;
+}
+
+SettingTable<SourceConfig> makeChipmunkServerSettings() {
+  using S = SourceConfig;
+  SettingTable<S> t;
+  t.setting("ChipmunkAPIServer", "endpoint")
+      .text(&S::url)
+      .help("Base URL of chipmunk-api (https://ip.example.net); empty: not a source.");
+  t.setting("ChipmunkAPIServer", "username").text(&S::username).help("User name on chipmunk-api.");
+  t.setting("ChipmunkAPIServer", "password").secret(&S::password).help("Password on chipmunk-api.");
+  t.setting("ChipmunkAPIServer", "method")
+      .choice(&S::chipmunkSet, {{"get", false}, {"set", true}})
+      .byDefault("get")
+      .help(
+          "get: read /get/ip.json; set: call /set so that the server records the address "
+          "too.");
+  return t;
+}
+
+SettingTable<C> makeDaemonSettings() {
+  SettingTable<C> t;
+  t.setting("Daemon", "interval")
+      .seconds(&C::interval)
+      .range(1, 7 * 86400)
+      .byDefault("300")
+      .help("Seconds between checks of the address.");
+  t.setting("Daemon", "pidfile")
+      .path(&C::pidFile)
+      .help("PID file, written while the daemon runs (not with --once) and removed on exit.");
+  t.setting("Daemon", "logfile")
+      .path(&C::logFile)
+      .help("Log file (reopened on SIGUSR1); empty: standard error.");
+  t.setting("Daemon", "retry_min")
+      .seconds(&C::retryMin)
+      .range(1, 86400)
+      .byDefault("60s")
+      .help("First wait after a failed update; doubled on every failure, with jitter.");
+  t.setting("Daemon", "retry_max")
+      .seconds(&C::retryMax)
+      .range(1, 7 * 86400)
+      .byDefault("1h")
+      .help("Longest wait between retries.");
+  t.setting("dDNS", "provider")
+      .text(&C::defaultProvider)
+      .help(
+          "Provider section used by the original one-record form ([linode] host, domain) "
+          "and by [record:NAME] sections that name none.");
+  t.setting("Discovery", "order")
+      .list(&C::discoveryOrder)
+      .help(
+          "Source names to try, in order (chipmunk for [ChipmunkAPIServer], NAME for "
+          "[source:NAME]); empty: every source in file order.");
+  t.setting("Hooks", "on_change")
+      .text(&C::onChange)
+      .help(
+          "Shell command run (sh -c) after a record got a new address; environment: "
+          "CHIPMUNK_RECORD, CHIPMUNK_HOST, CHIPMUNK_TYPE, CHIPMUNK_PROVIDER, "
+          "CHIPMUNK_OLD_IP, CHIPMUNK_NEW_IP.");
+  t.setting("Hooks", "timeout")
+      .seconds(&C::hookTimeout)
+      .range(1, 3600)
+      .byDefault("10s")
+      .help("A hook still running after this is killed.");
+  return t;
+}
+
+// The rows in the order --help-config lists them.
+struct FixedSettings {
+  SettingTable<C> global = makeGlobalSettings();
+  SettingTable<SourceConfig> chipmunkServer = makeChipmunkServerSettings();
+  SettingTable<C> daemon = makeDaemonSettings();
+};
+
+const FixedSettings& fixedSettings() {
+  static const FixedSettings settings;
+  return settings;
+}
+
+}  // namespace
+
+void declareFixedSettings(Schema& schema) {
+  fixedSettings().global.declare(schema);
+  fixedSettings().chipmunkServer.declare(schema);
+  fixedSettings().daemon.declare(schema);
+}
+
+void applyFixedSettings(const Settings& settings, UpdaterConfig& config) {
+  fixedSettings().global.apply(settings, config);
+  fixedSettings().daemon.apply(settings, config);
+}
+
+bool chipmunkServerSource(const Settings& settings, const std::string& section,
+                          SourceConfig& source) {
+  fixedSettings().chipmunkServer.apply(settings, source, section);
+  if (source.url.empty()) {
+    return false;
+  }
+  source.name = "chipmunk";
+  source.kind = SourceKind::kChipmunk;
+  return true;
+}
+
+void checkFixedSettings(const Settings& settings, UpdaterConfig& config,
+                        std::vector<std::string>& errors) {
+  if (config.retryMax < config.retryMin) {
+    errors.push_back(settings.where("Daemon", "retry_max") +
+                     ": [Daemon] retry_max is shorter than retry_min");
+  }
+  if (config.daemonize && config.logFile.empty()) {
+    config.warnings.push_back(settings.where("Global", "daemonize") +
+                              ": daemonize = yes without [Daemon] logfile: the log is discarded");
+  }
+  if (!config.verifyTls) {
+    config.warnings.push_back(settings.where("Global", "verify_tls") +
+                              ": TLS certificates are not verified");
+  }
+}
+
+}  // namespace updater_steps
+
+UpdaterConfig::UpdaterConfig() {
+  updater_steps::fixedSettings().global.applyDefaults(*this);
+  updater_steps::fixedSettings().daemon.applyDefaults(*this);
+}
+
+}  // namespace chipmunk::config

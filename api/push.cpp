@@ -2,14 +2,10 @@
 #include "api/push.hpp"
 
 #include <fcntl.h>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 
 #include "api/file_store.hpp"
 #include "common/json.hpp"
@@ -32,9 +28,7 @@ std::vector<config::ProviderDecl> pushProviderDeclarations() {
 }
 
 PushService::PushService(const config::ApiConfig& config)
-    : config_(config),
-      statePath_(config.dataDir + "/" + kStateFile),
-      rng_(std::random_device{}()) {}
+    : config_(config), statePath_(config.dataDir + "/" + kStateFile) {}
 
 std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
                                                 std::vector<std::string>& errors) {
@@ -46,14 +40,16 @@ std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
     target.config = t;
     target.record = {t.label, t.host, t.domain,
                      t.ipv6 ? providers::RecordType::AAAA : providers::RecordType::A};
+    target.sync.state.key = providers::recordKey(t.account, target.record);
     served.emplace_back(t.account, target.record);
     push->targets_.push_back(std::move(target));
   }
   auto http = providers::httpOptions(config.pushTimeout, config.pushVerifyTls, config.pushCaFile);
   http.cancel = push->cancel_;
+  const providers::RetryPolicy policy{config.pushRetryMin, config.pushRetryMax};
   for (auto& [section, provider] : providers::buildProviders(
            providers::ProviderRegistry::builtin(), config.pushAccounts, served, http, errors)) {
-    push->accounts_[section].provider = std::move(provider);
+    push->accounts_[section] = std::make_unique<providers::RecordSync>(std::move(provider), policy);
   }
   if (errors.size() != before) {
     return nullptr;
@@ -115,50 +111,30 @@ void PushService::loadState() {
     log()->error("ignoring push state file={} error=\"{}\"", statePath_, error);
     return;
   }
-  rapidjson::Document doc;
-  if (!json::parse(doc, text, error) || !doc.IsObject()) {
-    log()->warn("ignoring unreadable push state file={} error=\"{}\"", statePath_,
-                error.empty() ? "not an object" : error);
+  const auto states = providers::parseSyncStates(text, error);
+  if (!states) {
+    log()->warn("ignoring unreadable push state file={} error=\"{}\"", statePath_, error);
     return;
   }
   for (auto& t : targets_) {
-    const auto it = doc.FindMember(t.config.label.c_str());
-    if (it == doc.MemberEnd() || !it->value.IsObject()) {
-      continue;
-    }
-    const auto ip = it->value.FindMember("ip");
-    const auto key = it->value.FindMember("key");
     // The state holds for the same record at the same provider only.
-    const std::string expected = providers::recordKey(t.config.account, t.record);
-    if (ip != it->value.MemberEnd() && ip->value.IsString() && key != it->value.MemberEnd() &&
-        key->value.IsString() && expected == key->value.GetString()) {
-      t.pushed = ip->value.GetString();
+    const auto it = states->find(t.config.label);
+    if (it != states->end() && it->second.key == t.sync.state.key) {
+      t.sync.restore(it->second);
     }
   }
 }
 
 void PushService::saveStateLocked() {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
+  std::map<std::string, providers::SyncState> states;
   for (const auto& t : targets_) {
-    if (t.pushed.empty()) {
-      continue;
+    if (!t.sync.state.ip.empty() || t.sync.state.attemptedAt != 0) {
+      states[t.config.label] = t.sync.state;
     }
-    w.Key(t.config.label.c_str());
-    w.StartObject();
-    w.Key("key");
-    const std::string key = providers::recordKey(t.config.account, t.record);
-    w.String(key.c_str());
-    w.Key("ip");
-    w.String(t.pushed.c_str());
-    w.EndObject();
   }
-  w.EndObject();
   const int dir = ::open(config_.dataDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   std::string error;
-  if (dir < 0 ||
-      !writeFileDurably(dir, kStateFile, std::string(buffer.GetString()) + "\n", error)) {
+  if (dir < 0 || !writeFileDurably(dir, kStateFile, providers::formatSyncStates(states), error)) {
     log()->error("cannot write push state file={} error=\"{}\"", statePath_,
                  dir < 0 ? std::string("cannot open directory") : error);
   }
@@ -183,14 +159,13 @@ void PushService::want(const HostRecord& record) {
         t.want.reset();
         continue;
       }
-      if (!ip || ip->toString() == t.pushed) {
+      if (!ip || ip->toString() == t.sync.state.ip) {
         t.want.reset();
         continue;
       }
       if (!t.want || *t.want != *ip) {
         t.want = ip;
-        t.failures = 0;  // a new address is tried at once, whatever the backoff said
-        t.due = Clock::now();
+        t.sync.clearBackoff();  // a new address is tried at once, whatever the backoff said
         queued = true;
       }
     }
@@ -217,24 +192,27 @@ void PushService::recordExpired(const std::string&, const HostRecord& record) {
   }
 }
 
+PushService::Target* PushService::nextDue(Clock::time_point now,
+                                          std::optional<Clock::time_point>& wakeAt) {
+  for (auto& t : targets_) {
+    if (!t.want || t.sync.stopped) {
+      continue;
+    }
+    if (!t.sync.waiting(now)) {
+      return &t;
+    }
+    if (!wakeAt || *t.sync.retryAt < *wakeAt) {
+      wakeAt = t.sync.retryAt;
+    }
+  }
+  return nullptr;
+}
+
 void PushService::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
-    const auto now = Clock::now();
-    Target* next = nullptr;
     std::optional<Clock::time_point> wakeAt;
-    for (auto& t : targets_) {
-      if (!t.want || t.authStopped) {
-        continue;
-      }
-      if (t.due <= now) {
-        next = &t;
-        break;
-      }
-      if (!wakeAt || t.due < *wakeAt) {
-        wakeAt = t.due;
-      }
-    }
+    Target* next = nextDue(Clock::now(), wakeAt);
     if (next == nullptr) {
       if (wakeAt) {
         wake_.wait_until(lock, *wakeAt);
@@ -244,64 +222,50 @@ void PushService::run() {
       continue;
     }
     const std::string label = next->config.label;
-    const std::string account = next->config.account;
+    providers::RecordSync& account = *accounts_.at(next->config.account);
     const providers::Record record = next->record;
     const IpAddress ip = *next->want;
     lock.unlock();
-
     // The exchange runs without the lock: HTTP threads only queue.
-    Account& a = accounts_.at(account);
-    providers::UpdateResult result;
-    result.status = providers::UpdateStatus::Updated;
-    try {
-      if (!a.prepared) {
-        result = a.provider->prepare();
-      }
-      if (result.ok()) {
-        a.prepared = true;
-        result = a.provider->update(record, ip);
-      }
-    } catch (const std::exception& e) {
-      result = providers::UpdateResult();
-      result.detail = std::string("exception: ") + e.what();
-    }
-
+    account.newRound();  // each attempt prepares again if the last prepare failed
+    const providers::UpdateResult result = account.publish(record, ip);
     lock.lock();
-    auto it = std::find_if(targets_.begin(), targets_.end(),
-                           [&](const Target& t) { return t.config.label == label; });
-    if (it == targets_.end()) {
-      continue;
-    }
-    Target& t = *it;
-    if (result.ok()) {
-      t.pushed = ip.toString();
-      t.failures = 0;
+    settleLocked(label, result, ip);
+  }
+}
+
+void PushService::settleLocked(const std::string& label, const providers::UpdateResult& result,
+                               const IpAddress& ip) {
+  auto it = std::find_if(targets_.begin(), targets_.end(),
+                         [&](const Target& t) { return t.config.label == label; });
+  if (it == targets_.end()) {
+    return;
+  }
+  Target& t = *it;
+  const auto settled = accounts_.at(t.config.account)->settle(t.sync, result, ip);
+  saveStateLocked();
+  const providers::Record& record = t.record;
+  switch (settled.verdict) {
+    case providers::Verdict::kPublished:
       if (t.want && *t.want == ip) {
         t.want.reset();
       }
       log()->info("pushed push={} name={} type={} ip={} result={}", label, record.fqdn(),
-                  providers::toString(record.type), t.pushed, providers::toString(result.status));
-      saveStateLocked();
-      continue;
-    }
-    if (result.status == providers::UpdateStatus::AuthFailed || result.stop) {
-      t.authStopped = true;
+                  providers::toString(record.type), t.sync.state.ip,
+                  providers::toString(result.status));
+      break;
+    case providers::Verdict::kStopped:
       log()->error(
           "push refused{}; stopped until the configuration is reloaded push={} name={} "
           "result={} detail=\"{}\"",
           result.status == providers::UpdateStatus::AuthFailed ? ": credentials rejected" : "",
           label, record.fqdn(), providers::toString(result.status), result.detail);
-      continue;
-    }
-    a.prepared = a.prepared && result.status != providers::UpdateStatus::NotFound;
-    ++t.failures;
-    const auto delay = providers::retryDelay(
-        result.retryAfter,
-        providers::backoffDelay(t.failures, config_.pushRetryMin, config_.pushRetryMax, rng_),
-        config_.pushRetryMax);
-    t.due = Clock::now() + delay;
-    log()->warn("push failed; retrying push={} name={} result={} detail=\"{}\" retry_in={}s", label,
-                record.fqdn(), providers::toString(result.status), result.detail, delay.count());
+      break;
+    case providers::Verdict::kRetry:
+      log()->warn("push failed; retrying push={} name={} result={} detail=\"{}\" retry_in={}s",
+                  label, record.fqdn(), providers::toString(result.status), result.detail,
+                  settled.retryIn.count());
+      break;
   }
 }
 

@@ -7,9 +7,11 @@
 // Cloudflare or a BIND zone: the provider credentials stay on the server.
 //
 // Pushes run on one background thread; failures retry with exponential backoff and jitter
-// and never slow an HTTP answer. What was pushed last is kept in
-// <client_update_dir>/.push-state.json (written atomically), so a restart pushes only
-// records whose address changed meanwhile.
+// and never slow an HTTP answer; the provider calls, backoff and stops are the record-sync
+// engine's (providers/record_sync.hpp), as in chipmunk-updater. What was pushed last is kept
+// in <client_update_dir>/.push-state.json (written atomically, in the state format the
+// updater shares: providers/sync_state.hpp), so a restart pushes only records whose address
+// changed meanwhile.
 
 #include <atomic>
 #include <condition_variable>
@@ -17,7 +19,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "api/service.hpp"
 #include "config/api_config.hpp"
 #include "providers/provider.hpp"
+#include "providers/record_sync.hpp"
 
 namespace chipmunk::api {
 
@@ -57,14 +59,7 @@ class PushService final : public RecordListener {
     config::PushTarget config;
     providers::Record record;
     std::optional<IpAddress> want;  // the address DNS should hold
-    std::string pushed;             // what the provider last accepted ("" : nothing yet)
-    int failures = 0;
-    Clock::time_point due{};
-    bool authStopped = false;
-  };
-  struct Account {
-    std::unique_ptr<providers::DnsProvider> provider;
-    bool prepared = false;
+    providers::SyncRecord sync;     // what the provider last accepted, backoff and stop
   };
 
   explicit PushService(const config::ApiConfig& config);
@@ -73,11 +68,16 @@ class PushService final : public RecordListener {
   void loadState();
   void saveStateLocked();
   void run();
+  // The first target due now, or nullptr with `wakeAt` set to the earliest later one.
+  Target* nextDue(Clock::time_point now, std::optional<Clock::time_point>& wakeAt);
+  // Records the outcome of pushing `ip` for the target `label` (lock held).
+  void settleLocked(const std::string& label, const providers::UpdateResult& result,
+                    const IpAddress& ip);
   void want(const HostRecord& record);
 
   config::ApiConfig config_;
   std::string statePath_;
-  std::map<std::string, Account> accounts_;  // by provider section
+  std::map<std::string, std::unique_ptr<providers::RecordSync>> accounts_;  // by section
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -86,7 +86,6 @@ class PushService final : public RecordListener {
   // so that neither a reload nor a shutdown waits for a hanging provider.
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::vector<Target> targets_;
-  std::mt19937 rng_;
   std::thread thread_;
 };
 

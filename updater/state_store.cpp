@@ -5,14 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cerrno>
 #include <cstring>
-
-#include "common/json.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -85,30 +79,7 @@ std::optional<RecordState> StateStore::load(const std::string& record) const {
   if (readRegularFile(dirFd_, fileName(record), 64 * 1024, text, error) != ReadStatus::kOk) {
     return std::nullopt;
   }
-  rapidjson::Document doc;
-  if (!json::parse(doc, text, error) || !doc.IsObject()) {
-    return std::nullopt;  // a damaged file is as good as none: the next push rewrites it
-  }
-  RecordState s;
-  auto str = [&](const char* key, std::string& out) {
-    if (doc.HasMember(key) && doc[key].IsString()) {
-      out = doc[key].GetString();
-    }
-  };
-  // Times are seconds since the epoch: a negative one (a damaged or hand-edited file) is
-  // none, so that no later arithmetic on it can overflow.
-  auto num = [&](const char* key, long long& out) {
-    if (doc.HasMember(key) && doc[key].IsInt64() && doc[key].GetInt64() >= 0) {
-      out = doc[key].GetInt64();
-    }
-  };
-  str("fingerprint", s.fingerprint);
-  str("ip", s.ip);
-  num("pushed_at", s.pushedAt);
-  str("last_result", s.lastResult);
-  num("attempted_at", s.attemptedAt);
-  str("detail", s.detail);
-  return s;
+  return providers::parseSyncState(text);
 }
 
 bool StateStore::save(const std::string& record, const RecordState& state, std::string& error) {
@@ -116,26 +87,8 @@ bool StateStore::save(const std::string& record, const RecordState& state, std::
     error = "state directory not open";
     return false;
   }
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("record");
-  w.String(record.c_str());
-  w.Key("fingerprint");
-  w.String(state.fingerprint.c_str());
-  w.Key("ip");
-  w.String(state.ip.c_str());
-  w.Key("pushed_at");
-  w.Int64(state.pushedAt);
-  w.Key("last_result");
-  w.String(state.lastResult.c_str());
-  w.Key("attempted_at");
-  w.Int64(state.attemptedAt);
-  w.Key("detail");
-  w.String(state.detail.substr(0, 300).c_str());
-  w.EndObject();
-  return writeFileDurably(dirFd_, fileName(record), std::string(buf.GetString()) + "\n", error,
-                          0640);
+  return writeFileDurably(dirFd_, fileName(record), providers::formatSyncState(record, state),
+                          error, 0640);
 }
 
 }  // namespace chipmunk::updater

@@ -5,18 +5,13 @@
 #include <string>
 
 #include "common/durable_file.hpp"
+#include "providers/sync_state.hpp"
 
 namespace chipmunk::updater {
 
-// What is remembered about one record between runs.
-struct RecordState {
-  std::string fingerprint;  // provider section, name and type: state of another record is ignored
-  std::string ip;           // last address the provider accepted; empty: none yet
-  long long pushedAt = 0;   // when (Unix seconds)
-  std::string lastResult;   // "updated", "unchanged", "retry-later", ...
-  long long attemptedAt = 0;
-  std::string detail;
-};
+// What is remembered about one record between runs: the format gateway push shares
+// (providers/sync_state.hpp). Files of the updater's format 1 still load.
+using RecordState = providers::SyncState;
 
 // One small JSON file per record in the state directory, replaced atomically and durably
 // (write a temporary file, fsync, rename, fsync the directory), so a crash leaves the old

@@ -52,8 +52,7 @@ int CycleReport::exitCode() const {
   return kExitOk;
 }
 
-Updater::Updater(config::UpdaterConfig config)
-    : config_(std::move(config)), rng_(std::random_device{}()) {}
+Updater::Updater(config::UpdaterConfig config) : config_(std::move(config)) {}
 
 std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
@@ -66,13 +65,14 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
     r.config = rc;
     r.record = {rc.name, rc.host, rc.domain,
                 rc.ipv6 ? providers::RecordType::AAAA : providers::RecordType::A};
-    r.fingerprint = providers::recordKey(rc.account, r.record);
+    r.sync.state.key = providers::recordKey(rc.account, r.record);
     served.emplace_back(rc.account, r.record);
     u->records_.push_back(std::move(r));
   }
+  const providers::RetryPolicy policy{config.retryMin, config.retryMax};
   for (auto& [section, provider] :
        providers::buildProviders(registry, config.accounts, served, http, errors)) {
-    u->accounts_[section].provider = std::move(provider);
+    u->accounts_[section] = std::make_unique<providers::RecordSync>(std::move(provider), policy);
   }
   if (!errors.empty()) {
     return nullptr;
@@ -87,10 +87,8 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
         config.stateDir, error);
   }
   for (auto& r : u->records_) {
-    if (auto s = u->store_->load(r.config.name); s && s->fingerprint == r.fingerprint) {
-      r.state = *s;
-    } else {
-      r.state.fingerprint = r.fingerprint;
+    if (auto s = u->store_->load(r.config.name); s && s->key == r.sync.state.key) {
+      r.sync.restore(*s);
     }
   }
   return u;
@@ -99,21 +97,19 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
 std::optional<std::chrono::steady_clock::time_point> Updater::nextRetry() const {
   std::optional<std::chrono::steady_clock::time_point> next;
   for (const auto& r : records_) {
-    if (r.retryAt && !r.authStopped && (!next || *r.retryAt < *next)) {
-      next = r.retryAt;
+    if (r.sync.retryAt && !r.sync.stopped && (!next || *r.sync.retryAt < *next)) {
+      next = r.sync.retryAt;
     }
   }
   return next;
 }
 
-CycleReport Updater::runCycle(bool force) {
-  CycleReport report;
-  std::map<bool, std::optional<IpAddress>> addresses;  // ipv6? -> address
-  std::map<bool, std::string> whyNoAddress;            // ipv6? -> the sources' errors
+Updater::Addresses Updater::discover(CycleReport& report) {
+  Addresses out;
   bool needV4 = false;
   bool needV6 = false;
   for (const auto& r : records_) {
-    if (!r.authStopped) {
+    if (!r.sync.stopped) {
       (r.config.ipv6 ? needV6 : needV4) = true;
     }
   }
@@ -137,156 +133,132 @@ CycleReport Updater::runCycle(bool force) {
       for (const auto& e : found.errors) {
         why += (why.empty() ? "" : "; ") + e;
       }
-      whyNoAddress[v6] = why.empty() ? "no source answered" : why;
+      out.whyNone[v6] = why.empty() ? "no source answered" : why;
       continue;
     }
     log()->debug("address discovered family={} ip={} source={}", toString(family),
                  found.ip->toString(), found.source);
-    addresses[v6] = found.ip;
+    out.ip[v6] = found.ip;
     if (!config_.updateDns) {
       report.lines.push_back(std::string("address ") + found.ip->toString());
       ++report.unchanged;
     }
   }
+  return out;
+}
+
+CycleReport Updater::runCycle(bool force) {
+  CycleReport report;
+  const Addresses addresses = discover(report);
   if (!config_.updateDns) {
     return report;
   }
-
-  const auto steadyNow = std::chrono::steady_clock::now();
-  const long long now = unixNow();
-  std::map<std::string, providers::UpdateResult> prepareFailures;  // this cycle only
+  for (auto& [section, sync] : accounts_) {
+    sync->newRound();  // a prepare that failed last cycle is tried again, once per account
+  }
   for (auto& r : records_) {
-    const std::string label =
-        r.config.name + " " + r.record.fqdn() + " " + providers::toString(r.record.type);
-    if (r.authStopped) {
-      const bool auth = r.stoppedBy == providers::UpdateStatus::AuthFailed;
-      ++(auth ? report.authFailed : report.failed);
-      report.lines.push_back(
-          label + " stopped (" +
-          (auth ? std::string("auth failed") : providers::toString(r.stoppedBy)) + ": " +
-          r.state.detail + "; reload to retry)");
-      continue;
-    }
-    auto ip = addresses[r.config.ipv6];
-    if (!ip) {
-      // Counted as a discovery failure; still one line per record, as for every outcome.
-      report.lines.push_back(label + " not updated: no " +
-                             toString(r.config.ipv6 ? Family::kIPv6 : Family::kIPv4) +
-                             " address discovered (" + whyNoAddress[r.config.ipv6] + ")");
-      continue;
-    }
-    if (!r.config.ipv6Suffix.empty()) {
-      ip = withInterfaceId(*ip, r.config.ipv6Suffix);
-    }
-    const std::string ipText = ip->toString();
-    const bool current = r.state.ip == ipText;
-    // A push time in the future was written under a wrong clock: when the record was last
-    // pushed is unknown, so the refresh is due (not postponed until that time comes).
-    const bool refreshDue =
-        r.config.forceRefresh.count() > 0 &&
-        (r.state.pushedAt > now || now - r.state.pushedAt >= r.config.forceRefresh.count());
-    if (current && !refreshDue && !force) {
-      ++report.unchanged;
-      report.lines.push_back(label + " " + ipText + " current");
-      continue;
-    }
-    if (r.retryAt && steadyNow < *r.retryAt && !force) {
-      ++report.retryLater;
-      report.lines.push_back(label + " waiting to retry");
-      continue;
-    }
-    auto& account = accounts_[r.config.account];
-    providers::UpdateResult result;
-    if (const auto it = prepareFailures.find(r.config.account); it != prepareFailures.end()) {
-      result = it->second;
-    } else {
-      try {
-        if (!account.prepared) {
-          const auto prepared = account.provider->prepare();
-          if (prepared.ok()) {
-            account.prepared = true;
-          } else {
-            prepareFailures[r.config.account] = prepared;
-            result = prepared;
-          }
-        }
-        if (account.prepared) {
-          log()->info("updating record={} host={} type={} ip={} previous={} reason={}",
-                      r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
-                      r.state.ip.empty() ? "-" : r.state.ip,
-                      force ? "forced" : (current ? "refresh" : "changed"));
-          result = account.provider->update(r.record, *ip);
-        }
-      } catch (const std::exception& e) {
-        result = {providers::UpdateStatus::Failed, std::string("provider error: ") + e.what(), {}};
-      }
-    }
-    apply(r, result, *ip, report);
-    report.lines.push_back(label + " " + ipText + " " + providers::toString(result.status) +
-                           (result.ok() ? "" : ": " + result.detail));
+    syncRecord(r, addresses, force, report);
   }
   return report;
+}
+
+void Updater::syncRecord(RecordRuntime& r, const Addresses& addresses, bool force,
+                         CycleReport& report) {
+  const std::string label =
+      r.config.name + " " + r.record.fqdn() + " " + providers::toString(r.record.type);
+  if (r.sync.stopped) {
+    const bool auth = r.sync.stoppedBy == providers::UpdateStatus::AuthFailed;
+    ++(auth ? report.authFailed : report.failed);
+    report.lines.push_back(
+        label + " stopped (" +
+        (auth ? std::string("auth failed") : providers::toString(r.sync.stoppedBy)) + ": " +
+        r.sync.state.detail + "; reload to retry)");
+    return;
+  }
+  const auto found = addresses.ip.find(r.config.ipv6);
+  if (found == addresses.ip.end() || !found->second) {
+    // Counted as a discovery failure; still one line per record, as for every outcome.
+    const auto why = addresses.whyNone.find(r.config.ipv6);
+    report.lines.push_back(label + " not updated: no " +
+                           toString(r.config.ipv6 ? Family::kIPv6 : Family::kIPv4) +
+                           " address discovered (" +
+                           (why == addresses.whyNone.end() ? std::string() : why->second) + ")");
+    return;
+  }
+  IpAddress ip = *found->second;
+  if (!r.config.ipv6Suffix.empty()) {
+    ip = withInterfaceId(ip, r.config.ipv6Suffix);
+  }
+  const std::string ipText = ip.toString();
+  const long long now = unixNow();
+  const auto& state = r.sync.state;
+  const bool current = state.ip == ipText;
+  // A push time in the future was written under a wrong clock: when the record was last
+  // pushed is unknown, so the refresh is due (not postponed until that time comes).
+  const bool refreshDue =
+      r.config.forceRefresh.count() > 0 &&
+      (state.pushedAt > now || now - state.pushedAt >= r.config.forceRefresh.count());
+  if (current && !refreshDue && !force) {
+    ++report.unchanged;
+    report.lines.push_back(label + " " + ipText + " current");
+    return;
+  }
+  if (r.sync.waiting(std::chrono::steady_clock::now()) && !force) {
+    ++report.retryLater;
+    report.lines.push_back(label + " waiting to retry");
+    return;
+  }
+  auto& account = *accounts_.at(r.config.account);
+  const auto result = account.publish(r.record, ip, [&] {
+    log()->info("updating record={} host={} type={} ip={} previous={} reason={}", r.config.name,
+                r.record.fqdn(), providers::toString(r.record.type), ipText,
+                state.ip.empty() ? "-" : state.ip,
+                force ? "forced" : (current ? "refresh" : "changed"));
+  });
+  apply(r, result, ip, report);
+  report.lines.push_back(label + " " + ipText + " " + providers::toString(result.status) +
+                         (result.ok() ? "" : ": " + result.detail));
 }
 
 void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, const IpAddress& ip,
                     CycleReport& report) {
   using providers::UpdateStatus;
   const std::string ipText = ip.toString();
-  const std::string oldIp = r.state.ip;
-  r.state.attemptedAt = unixNow();
-  r.state.lastResult = providers::toString(result.status);
-  r.state.detail = result.detail;
-  switch (result.status) {
-    case UpdateStatus::Updated:
-    case UpdateStatus::Unchanged:
+  const std::string oldIp = r.sync.state.ip;
+  auto& account = *accounts_.at(r.config.account);
+  const auto settled = account.settle(r.sync, result, ip);
+  switch (settled.verdict) {
+    case providers::Verdict::kPublished:
       ++(result.status == UpdateStatus::Updated ? report.updated : report.unchanged);
-      r.state.ip = ipText;
-      r.state.pushedAt = r.state.attemptedAt;
-      r.failures = 0;
-      r.retryAt.reset();
       log()->info("record {} record={} host={} type={} ip={} detail=\"{}\"",
                   result.status == UpdateStatus::Updated ? "updated" : "already current",
                   r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
                   result.detail);
       break;
-    case UpdateStatus::AuthFailed:
-      ++report.authFailed;
-      r.authStopped = true;
-      r.stoppedBy = UpdateStatus::AuthFailed;
-      r.retryAt.reset();
-      log()->error(
-          "provider refused the credentials; record stopped until the configuration is "
-          "reloaded record={} provider={} detail=\"{}\"",
-          r.config.name, r.config.account, result.detail);
-      break;
-    case UpdateStatus::RetryLater:
-    case UpdateStatus::NotFound:
-    case UpdateStatus::Failed: {
-      ++(result.status == UpdateStatus::RetryLater ? report.retryLater : report.failed);
-      if (result.stop) {
-        // The provider says retrying cannot help (dyndns2 nohost, notfqdn, numhost).
-        r.authStopped = true;
-        r.stoppedBy = result.status;
-        r.retryAt.reset();
+    case providers::Verdict::kStopped:
+      if (result.status == UpdateStatus::AuthFailed) {
+        ++report.authFailed;
+        log()->error(
+            "provider refused the credentials; record stopped until the configuration is "
+            "reloaded record={} provider={} detail=\"{}\"",
+            r.config.name, r.config.account, result.detail);
+      } else {
+        ++(result.status == UpdateStatus::RetryLater ? report.retryLater : report.failed);
         log()->error(
             "provider rejected the record; record stopped until the configuration is reloaded "
             "record={} provider={} result={} detail=\"{}\"",
             r.config.name, r.config.account, providers::toString(result.status), result.detail);
-        break;
       }
-      ++r.failures;
-      const auto delay = retryDelay(
-          result.retryAfter, backoffDelay(r.failures, config_.retryMin, config_.retryMax, rng_),
-          config_.retryMax);
-      r.retryAt = std::chrono::steady_clock::now() + delay;
-      log()->warn("update failed record={} result={} failures={} retry_in_s={} detail=\"{}\"",
-                  r.config.name, providers::toString(result.status), r.failures, delay.count(),
-                  result.detail);
       break;
-    }
+    case providers::Verdict::kRetry:
+      ++(result.status == UpdateStatus::RetryLater ? report.retryLater : report.failed);
+      log()->warn("update failed record={} result={} failures={} retry_in_s={} detail=\"{}\"",
+                  r.config.name, providers::toString(result.status), r.sync.state.failures,
+                  settled.retryIn.count(), result.detail);
+      break;
   }
   std::string error;
-  if (store_->isOpen() && !store_->save(r.config.name, r.state, error)) {
+  if (store_->isOpen() && !store_->save(r.config.name, r.sync.state, error)) {
     log()->error("cannot save state record={} error=\"{}\"", r.config.name, error);
   }
   if (result.status == UpdateStatus::Updated && oldIp != ipText) {

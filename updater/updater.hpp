@@ -5,12 +5,12 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "config/updater_config.hpp"
 #include "providers/provider.hpp"
+#include "providers/record_sync.hpp"
 #include "updater/discovery.hpp"
 #include "updater/state_store.hpp"
 
@@ -53,8 +53,9 @@ struct CycleReport {
   int exitCode() const;
 };
 
-// Keeps the configured records pointing at the discovered address: the state cache, the
-// provider calls, backoff, auth stops and the on_change hook. One thread.
+// Keeps the configured records pointing at the discovered address: discovery, the state
+// cache, the on_change hook and the report; the provider calls, backoff and stops are the
+// record-sync engine's (providers/record_sync.hpp). One thread.
 class Updater {
  public:
   // Builds providers and opens the state directory. Returns nullptr with `errors` for a
@@ -71,32 +72,29 @@ class Updater {
   const config::UpdaterConfig& config() const { return config_; }
 
  private:
-  struct Account {
-    std::unique_ptr<providers::DnsProvider> provider;
-    bool prepared = false;
-  };
   struct RecordRuntime {
     config::RecordConfig config;
     providers::Record record;
-    std::string fingerprint;
-    RecordState state;
-    int failures = 0;
-    std::optional<std::chrono::steady_clock::time_point> retryAt;
-    bool authStopped = false;  // stopped until reload: AuthFailed, or a result with stop set
-    providers::UpdateStatus stoppedBy = providers::UpdateStatus::AuthFailed;
+    providers::SyncRecord sync;
+  };
+  // The address of each family (ipv6?) and, for a family none was found for, why.
+  struct Addresses {
+    std::map<bool, std::optional<IpAddress>> ip;
+    std::map<bool, std::string> whyNone;
   };
 
   explicit Updater(config::UpdaterConfig config);
+  Addresses discover(CycleReport& report);
+  void syncRecord(RecordRuntime& r, const Addresses& addresses, bool force, CycleReport& report);
   void apply(RecordRuntime& r, const providers::UpdateResult& result, const IpAddress& ip,
              CycleReport& report);
   void runHook(const RecordRuntime& r, const std::string& oldIp, const std::string& newIp);
 
   config::UpdaterConfig config_;
-  std::map<std::string, Account> accounts_;
+  std::map<std::string, std::unique_ptr<providers::RecordSync>> accounts_;  // by section
   std::vector<RecordRuntime> records_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<StateStore> store_;
-  std::mt19937 rng_;
 };
 
 }  // namespace chipmunk::updater

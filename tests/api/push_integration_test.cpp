@@ -31,6 +31,13 @@ std::string gatewayConfig(const FakeLinode& linode, const std::string& token = "
          "domain = example.com\n";
 }
 
+// The zone example.com with home.example.com A at 192.0.2.1; returns the zone's id.
+long long homeZone(FakeLinode& linode) {
+  const long long zone = linode.addDomain("example.com");
+  linode.addRecord(zone, "home", "A", "192.0.2.1");
+  return zone;
+}
+
 HttpResponse nicUpdate(int port, const std::string& query) {
   return httpRequest(port, "GET", "/nic/update?" + query,
                      basicAuth("alice", "secret") + "User-Agent: test-router/1.0\r\n");
@@ -300,4 +307,27 @@ TEST_CASE("Gateway mode: SIGHUP and SIGTERM are not delayed by a hanging provide
   CHECK(api.process().wait(10s) == 0);
   CHECK(std::chrono::steady_clock::now() - start < 3s);
   CHECK(api.log().find("stopped") != std::string::npos);
+}
+
+TEST_CASE("Gateway mode: a push state file of the old format still counts after an upgrade",
+          "[api][push][integration]") {
+  FakeLinode linode;
+  const long long zone = homeZone(linode);
+  ApiInstance api(gatewayConfig(linode));
+  const auto pushed = [&](const std::string& ip) {
+    return nicUpdate(api.port(), "hostname=home.example.com&myip=" + ip).body ==
+               "good " + ip + "\n" &&
+           waitUntil([&] { return linode.target(zone, "home", "A") == ip; }, 10s);
+  };
+  REQUIRE(api.start());
+  REQUIRE(pushed("203.0.113.7"));
+  api.stop();
+  // As chipmunk-api wrote it before the updater and gateway push shared one state format.
+  const std::string state = api.dataDir() + "/.push-state.json";
+  writeFile(state, R"({"home":{"key":"linode home.example.com A","ip":"203.0.113.7"}})");
+  REQUIRE(api.start());
+  std::this_thread::sleep_for(1500ms);
+  CHECK(linode.count("PUT") == 1);  // remembered: not pushed again
+  REQUIRE(pushed("203.0.113.8"));
+  CHECK(waitUntil([&] { return readFile(state).find("\"format\":2") != std::string::npos; }, 5s));
 }

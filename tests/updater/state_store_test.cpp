@@ -19,7 +19,7 @@ TEST_CASE("StateStore: saves and loads a record's state", "[updater][unit]") {
     StateStore store(dir.file("a/b"));
     REQUIRE(store.open(error));
     RecordState s;
-    s.fingerprint = "linode home.example.com A";
+    s.key = "linode home.example.com A";
     s.ip = "203.0.113.7";
     s.pushedAt = 1700000000;
     s.lastResult = "updated";
@@ -32,7 +32,7 @@ TEST_CASE("StateStore: saves and loads a record's state", "[updater][unit]") {
   CHECK(s->ip == "203.0.113.7");
   CHECK(s->pushedAt == 1700000000);
   CHECK(s->lastResult == "updated");
-  CHECK(s->fingerprint == "linode home.example.com A");
+  CHECK(s->key == "linode home.example.com A");
   CHECK_FALSE(store.load("other"));
   CHECK(chipmunk::test::fileExists(dir.file("a/b/home_A.state")));
   CHECK_FALSE(chipmunk::test::fileExists(dir.file("a/b/.home_A.state.tmp")));
@@ -105,4 +105,27 @@ TEST_CASE("StateStore: a FIFO in the state directory blocks neither load nor sav
       },
       std::chrono::seconds(5));
   CHECK(rc == 0);  // -1: it hung
+}
+
+TEST_CASE("StateStore: a state file of the updater's format 1 still loads", "[updater][unit]") {
+  TempDir dir;
+  std::string error;
+  StateStore store(dir.path());
+  REQUIRE(store.open(error));
+  // As chipmunk-updater wrote it before the updater and gateway push shared one format.
+  chipmunk::test::writeFile(
+      dir.file("home.state"),
+      R"({"record":"home","fingerprint":"linode home.example.com A","ip":"203.0.113.7",)"
+      R"("pushed_at":1700000000,"last_result":"updated","attempted_at":1700000001,)"
+      R"("detail":"HTTP 200"})"
+      "\n");
+  const auto s = store.load("home");
+  REQUIRE(s);
+  CHECK(s->key == "linode home.example.com A");
+  CHECK(s->ip == "203.0.113.7");
+  CHECK(s->pushedAt == 1700000000);
+  // Saved again, it is written in the shared format.
+  REQUIRE(store.save("home", *s, error));
+  CHECK(chipmunk::test::readFile(dir.file("home.state")).find("\"format\":2") != std::string::npos);
+  CHECK(store.load("home")->key == "linode home.example.com A");
 }

@@ -108,4 +108,66 @@ void HookRunner::execute(const Job& job) {
   }
 }
 
+namespace {
+
+// The CHIPMUNK_* variables a hook sees; `after` is null for an expiry.
+std::map<std::string, std::string> environment(const char* event, const std::string& owner,
+                                               const HostRecord& before, const HostRecord* after) {
+  auto text = [](const std::optional<IpAddress>& ip, bool expired) {
+    return ip && !expired ? ip->toString() : std::string();
+  };
+  return {
+      {"CHIPMUNK_EVENT", event},
+      {"CHIPMUNK_USER", owner},
+      {"CHIPMUNK_HOST", before.name},
+      {"CHIPMUNK_OLD_IP", text(before.ip, before.expired)},
+      {"CHIPMUNK_OLD_IPV4", text(before.ipv4, before.expired)},
+      {"CHIPMUNK_OLD_IPV6", text(before.ipv6, before.expired)},
+      {"CHIPMUNK_NEW_IP", after ? text(after->ip, false) : ""},
+      {"CHIPMUNK_NEW_IPV4", after ? text(after->ipv4, false) : ""},
+      {"CHIPMUNK_NEW_IPV6", after ? text(after->ipv6, false) : ""},
+      {"CHIPMUNK_TTL", std::to_string(after ? after->ttl : before.ttl)},
+  };
+}
+
+}  // namespace
+
+void HookListener::configure(const config::ApiConfig& config) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  onChange_ = config.onChange;
+  onExpire_ = config.onExpire;
+  timeout_ = config.hookTimeout;
+}
+
+void HookListener::setNext(std::shared_ptr<RecordListener> next) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  next_ = std::move(next);
+}
+
+void HookListener::recordChanged(const std::string& owner, const HostRecord& before,
+                                 const HostRecord& after) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!onChange_.empty()) {
+    // Coalesced per record: a flapping record neither fills the queue nor delays other
+    // records' hooks, and its latest address still reaches the hook.
+    runner_.run(after.name, onChange_, environment("change", owner, before, &after), timeout_,
+                true);
+  }
+  if (next_) {
+    next_->recordChanged(owner, before, after);
+  }
+}
+
+void HookListener::recordExpired(const std::string& owner, const HostRecord& record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  logging::get("api")->info("record expired name={} owner={}", record.name, owner);
+  if (!onExpire_.empty()) {
+    runner_.run(record.name, onExpire_, environment("expire", owner, record, nullptr), timeout_,
+                false);
+  }
+  if (next_) {
+    next_->recordExpired(owner, record);
+  }
+}
+
 }  // namespace chipmunk::api

@@ -5,10 +5,14 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
+
+#include "api/service.hpp"
+#include "config/api_config.hpp"
 
 namespace chipmunk::api {
 
@@ -59,6 +63,33 @@ class HookRunner {
   std::deque<std::string> turns_;  // records with pending events, in turn order
   bool stopping_ = false;
   std::thread thread_;
+};
+
+// Turns record changes and expiries into hook runs (on_change, on_expire), then tells the
+// next listener (gateway mode's pusher).
+class HookListener final : public RecordListener {
+ public:
+  explicit HookListener(const config::ApiConfig& config) { configure(config); }
+  ~HookListener() override { runner_.stop(); }
+
+  // Takes the hook commands and timeout of a (re)loaded configuration.
+  void configure(const config::ApiConfig& config);
+  // Runs the hooks already queued, then stops.
+  void stop() { runner_.stop(); }
+  void setNext(std::shared_ptr<RecordListener> next);
+
+  // RecordListener
+  void recordChanged(const std::string& owner, const HostRecord& before,
+                     const HostRecord& after) override;
+  void recordExpired(const std::string& owner, const HostRecord& record) override;
+
+ private:
+  std::mutex mutex_;
+  std::string onChange_;
+  std::string onExpire_;
+  std::chrono::seconds timeout_{10};
+  std::shared_ptr<RecordListener> next_;
+  HookRunner runner_;
 };
 
 }  // namespace chipmunk::api

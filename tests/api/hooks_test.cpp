@@ -90,3 +90,55 @@ TEST_CASE("Unit: a stopped hook runner refuses new events", "[api][unit]") {
   CHECK_FALSE(runner.run("a", "true", {}, std::chrono::seconds(1), true));
   CHECK(runner.run("a", "", {}, std::chrono::seconds(1), true));  // no command: nothing to do
 }
+
+namespace {
+
+// Counts what reaches the listener after the hooks.
+class CountingListener final : public chipmunk::api::RecordListener {
+ public:
+  void recordChanged(const std::string&, const chipmunk::api::HostRecord&,
+                     const chipmunk::api::HostRecord&) override {
+    ++changes;
+  }
+  void recordExpired(const std::string&, const chipmunk::api::HostRecord&) override { ++expiries; }
+  int changes = 0;
+  int expiries = 0;
+};
+
+}  // namespace
+
+TEST_CASE("Unit: the hook listener runs on_change and on_expire, then tells the next listener",
+          "[api][unit]") {
+  using chipmunk::api::HookListener;
+  using chipmunk::api::HostRecord;
+  TempDir dir;
+  const std::string out = dir.file("out.txt");
+  const std::string line =
+      "\"$CHIPMUNK_EVENT $CHIPMUNK_USER $CHIPMUNK_HOST $CHIPMUNK_OLD_IP>$CHIPMUNK_NEW_IP "
+      "$CHIPMUNK_NEW_IPV4 $CHIPMUNK_TTL\" >> " +
+      out;
+  chipmunk::config::ApiConfig config;
+  config.onChange = "echo " + line;
+  config.onExpire = "echo " + line;
+  HookListener listener(config);
+  auto next = std::make_shared<CountingListener>();
+  listener.setNext(next);
+
+  HostRecord before;
+  before.name = "home";
+  before.ip = chipmunk::IpAddress::parse("192.0.2.1");
+  before.ipv4 = before.ip;
+  before.ttl = 60;
+  HostRecord after = before;
+  after.ip = chipmunk::IpAddress::parse("192.0.2.2");
+  after.ipv4 = after.ip;
+  listener.recordChanged("alice", before, after);
+  after.expired = true;
+  listener.recordExpired("alice", after);
+  listener.stop();  // runs what is queued
+
+  CHECK(lines(out) == std::vector<std::string>{"change alice home 192.0.2.1>192.0.2.2 192.0.2.2 60",
+                                               "expire alice home >  60"});
+  CHECK(next->changes == 1);
+  CHECK(next->expiries == 1);
+}

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "api/http_framing.hpp"
+#include "api/http_wire.hpp"
 
 #include <strings.h>
+
+#include <ctime>
+
+#include "common/strings.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -71,16 +75,6 @@ bool isTarget(std::string_view s) {
   return true;
 }
 
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool named(std::string_view name, const char* lower) {
   const size_t n = std::char_traits<char>::length(lower);
   return name.size() == n && strncasecmp(name.data(), lower, n) == 0;
@@ -143,44 +137,52 @@ void HeadScanner::scan(const char* data, size_t size) {
   }
 }
 
-int checkRequestHead(std::string_view head, RequestHead& out) {
-  constexpr int kBad = 400;
-  out = RequestHead{};
-  size_t eol = head.find("\r\n");
+namespace {
+
+// request-line = method SP request-target SP HTTP-version, single spaces. Returns where the
+// header lines start, or npos when the line is refused.
+size_t readRequestLine(std::string_view head, RequestHead& out, std::string_view& version) {
+  const size_t eol = head.find("\r\n");
   if (eol == std::string_view::npos) {
-    return kBad;
+    return std::string_view::npos;
   }
-  // request-line = method SP request-target SP HTTP-version, single spaces.
   const std::string_view line = head.substr(0, eol);
   const size_t sp1 = line.find(' ');
   const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
-    return kBad;
+    return std::string_view::npos;
   }
   const std::string_view method = line.substr(0, sp1);
   const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  const std::string_view version = line.substr(sp2 + 1);
+  version = line.substr(sp2 + 1);
   if (!isToken(method) || !isTarget(target) || (version != "HTTP/1.1" && version != "HTTP/1.0")) {
-    return kBad;
+    return std::string_view::npos;
   }
   out.method = method;
   out.target = target;
+  return eol + 2;
+}
 
+// How often the header lines that decide framing or meaning appear.
+struct FieldCounts {
   int contentLengths = 0;
   int transferEncodings = 0;
   int hosts = 0;
   int authorizations = 0;
   int contentTypes = 0;
-  std::string_view contentLength;
-  size_t pos = eol + 2;
+  std::string_view contentLength;  // the last one's value
+};
+
+// Reads the header lines from `pos` to the empty line that must end the head. False when a
+// line is refused or the head does not end there.
+bool countFields(std::string_view head, size_t pos, FieldCounts& counts) {
   for (;;) {
-    eol = head.find("\r\n", pos);
+    const size_t eol = head.find("\r\n", pos);
     if (eol == std::string_view::npos) {
-      return kBad;  // the head must end with an empty line
+      return false;  // the head must end with an empty line
     }
     if (eol == pos) {
-      pos += 2;
-      break;
+      return pos + 2 == head.size();  // bytes after the empty line are not part of a head
     }
     const std::string_view field = head.substr(pos, eol - pos);
     pos = eol + 2;
@@ -188,57 +190,73 @@ int checkRequestHead(std::string_view head, RequestHead& out) {
     // that is not a token before the colon is refused by section 5.1.
     const size_t colon = field.find(':');
     if (colon == std::string_view::npos) {
-      return kBad;
+      return false;
     }
     const std::string_view name = field.substr(0, colon);
     const std::string_view value = field.substr(colon + 1);
     if (!isToken(name) || !isFieldValue(value)) {
-      return kBad;
+      return false;
     }
     if (named(name, "content-length")) {
-      ++contentLengths;
-      contentLength = trimOws(value);
+      ++counts.contentLengths;
+      counts.contentLength = trimAscii(value);
     } else if (named(name, "transfer-encoding")) {
-      ++transferEncodings;
+      ++counts.transferEncodings;
     } else if (named(name, "host")) {
-      ++hosts;
+      ++counts.hosts;
     } else if (named(name, "authorization")) {
-      ++authorizations;
+      ++counts.authorizations;
     } else if (named(name, "content-type")) {
-      ++contentTypes;
+      ++counts.contentTypes;
     }
   }
-  if (pos != head.size()) {
-    return kBad;  // bytes after the empty line are not part of a head
-  }
+}
+
+// 0, or the status refusing what the counted lines say together.
+int checkFields(const FieldCounts& counts, std::string_view version, RequestHead& out) {
+  constexpr int kBad = 400;
   // One Host for HTTP/1.1 (RFC 9112 section 3.2); one set of credentials and one media type:
   // with two, which one counts would depend on the parser.
-  if ((version == "HTTP/1.1" && hosts == 0) || hosts > 1 || authorizations > 1 ||
-      contentTypes > 1) {
+  if ((version == "HTTP/1.1" && counts.hosts == 0) || counts.hosts > 1 ||
+      counts.authorizations > 1 || counts.contentTypes > 1) {
     return kBad;
   }
   // RFC 9112 section 6.3: Content-Length with Transfer-Encoding is a smuggling attempt;
   // several Content-Length lines, or a list ("5, 6", even "5, 5"), are refused rather than
   // reconciled. A chunked body alone is 411: Pistache would reserve each chunk's claimed
   // size, and no client of ours sends one (the section lets a server ask for a length).
-  if (transferEncodings > 0) {
-    return contentLengths > 0 ? kBad : 411;
+  if (counts.transferEncodings > 0) {
+    return counts.contentLengths > 0 ? kBad : 411;
   }
-  if (contentLengths > 1) {
+  if (counts.contentLengths > 1) {
     return kBad;
   }
-  if (contentLengths == 1) {
-    if (contentLength.empty() || contentLength.size() > 19 ||
-        contentLength.find_first_not_of("0123456789") != std::string_view::npos) {
+  if (counts.contentLengths == 1) {
+    const std::string_view length = counts.contentLength;
+    if (length.empty() || length.size() > 19 ||
+        length.find_first_not_of("0123456789") != std::string_view::npos) {
       return kBad;
     }
     unsigned long long n = 0;
-    for (const char c : contentLength) {
+    for (const char c : length) {
       n = n * 10 + static_cast<unsigned>(c - '0');
     }
     out.contentLength = n;
   }
   return 0;
+}
+
+}  // namespace
+
+int checkRequestHead(std::string_view head, RequestHead& out) {
+  out = RequestHead{};
+  std::string_view version;
+  const size_t fields = readRequestLine(head, out, version);
+  FieldCounts counts;
+  if (fields == std::string_view::npos || !countFields(head, fields, counts)) {
+    return 400;
+  }
+  return checkFields(counts, version, out);
 }
 
 int oversizeStatus(const HeadScanner& scanner, size_t limit) {
@@ -279,6 +297,135 @@ bool parseQuery(std::string_view target, std::vector<std::pair<std::string, std:
   const size_t question = target.find('?');
   return question == std::string_view::npos ||
          appendUrlEncoded(target.substr(question + 1), false, fields);
+}
+
+Method methodOf(std::string_view name) {
+  if (name == "GET") {
+    return Method::kGet;
+  }
+  if (name == "HEAD") {
+    return Method::kHead;
+  }
+  return name == "POST" ? Method::kPost : Method::kOther;
+}
+
+void takeHeader(std::string_view name, const std::string& value, RequestInfo& info,
+                std::optional<std::string>& connection) {
+  if (named(name, "authorization")) {
+    info.authorization = value;
+  } else if (named(name, "connection")) {
+    connection = value;
+  } else if (named(name, "content-type")) {
+    info.contentType = value;
+  } else if (named(name, "user-agent")) {
+    info.userAgent = value;
+  } else if (named(name, "x-forwarded-for")) {
+    info.xForwardedFor = value;
+  } else if (named(name, "x-real-ip")) {
+    info.xRealIp = value;
+  } else if (named(name, "forwarded")) {
+    info.forwarded = value;
+  } else if (named(name, "host")) {
+    info.host = value;
+  } else if (named(name, "origin")) {
+    info.origin = value;
+  } else if (named(name, "sec-fetch-site")) {
+    info.secFetchSite = value;
+  } else if (named(name, "sec-fetch-mode")) {
+    info.secFetchMode = value;
+  } else if (named(name, "sec-fetch-dest")) {
+    info.secFetchDest = value;
+  } else if (named(name, "upgrade-insecure-requests")) {
+    info.upgradeInsecureRequests = true;
+  }
+}
+
+bool keepsAlive(const std::optional<std::string>& connection, bool http10) {
+  if (!connection) {
+    return !http10;
+  }
+  bool close = false;
+  bool keep = false;
+  std::string_view rest = *connection;
+  for (;;) {
+    const size_t comma = rest.find(',');
+    // OWS is SP and HTAB; a checked head has no CR or LF inside a value for trimAscii to take.
+    const std::string_view option = trimAscii(rest.substr(0, comma));
+    close = close || named(option, "close");
+    keep = keep || named(option, "keep-alive");
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(comma + 1);
+  }
+  return !close && (!http10 || keep);
+}
+
+Response textResponse(int code, std::string body) {
+  Response r;
+  r.code = code;
+  r.contentType = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+namespace {
+
+// "Date: Tue, 24 Nov 2026 22:06:22 GMT\r\n", formatted once per second per thread.
+const std::string& dateHeader() {
+  thread_local std::time_t last = 0;
+  thread_local std::string header;
+  const std::time_t now = std::time(nullptr);
+  if (now != last) {
+    last = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    header = buf;
+  }
+  return header;
+}
+
+}  // namespace
+
+std::string formatResponse(const Response& r, bool head, bool keepAlive, bool http10) {
+  std::string out;
+  out.reserve(256 + r.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.code);
+  out += ' ';
+  out += reasonPhrase(r.code);
+  out += "\r\n";
+  out += dateHeader();
+  if (!r.contentType.empty()) {
+    out += "Content-Type: ";
+    out += r.contentType;
+    out += "\r\n";
+  }
+  out += "Content-Length: ";
+  out += std::to_string(r.body.size());
+  out += "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+  if (!keepAlive) {
+    out += "Connection: close\r\n";
+  } else if (http10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += r.extraHeaders;
+  out += "\r\n";
+  if (!head) {
+    out += r.body;
+  }
+  return out;
+}
+
+std::string sanitizeForLog(const std::string& text) {
+  std::string out;
+  for (const char c : text.substr(0, 200)) {
+    const auto b = static_cast<unsigned char>(c);
+    out += (b < 0x21 || b > 0x7e || c == '"') ? '?' : c;
+  }
+  return out;
 }
 
 }  // namespace chipmunk::api

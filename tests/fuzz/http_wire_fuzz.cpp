@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The raw request-head guard of chipmunk-api (api/http_framing.cpp): HeadScanner fed in
+// The raw request-head guard of chipmunk-api (api/http_wire.cpp): HeadScanner fed in
 // arbitrary read sizes, checkRequestHead on whatever head it finds, oversizeStatus and
 // parseQuery. Checks that the scan does not depend on how the bytes were split, and that a
 // head the guard accepts has the properties the HTTP layer relies on: one unambiguous
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "api/http_framing.hpp"
+#include "api/http_wire.hpp"
 
 namespace {
 

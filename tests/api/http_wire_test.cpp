@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The raw request-head checks (api/http_framing.cpp) that run before Pistache parses a
-// request: RFC 9112 sections 2.2, 3, 5.1, 5.2 and 6.3.
+// The HTTP wire (api/http_wire.cpp): the raw request-head checks that run before Pistache
+// parses a request (RFC 9112 sections 2.2, 3, 5.1, 5.2 and 6.3), the query decoder, the
+// reading of received headers, and the bytes of a response.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "api/http_framing.hpp"
+#include "api/http_wire.hpp"
 
 using namespace chipmunk::api;
 
@@ -161,4 +163,67 @@ TEST_CASE("Framing: query fields are decoded in order with repeats kept", "[api]
   CHECK_FALSE(parseQuery("/set?note=%zz", fields));
   CHECK_FALSE(parseQuery("/set?note=%4", fields));
   CHECK_FALSE(parseQuery("/set?%=1", fields));
+}
+
+TEST_CASE("Unit: received headers fill the request and Connection decides keep-alive",
+          "[api][unit]") {
+  RequestInfo info;
+  std::optional<std::string> connection;
+  takeHeader("authorization", "Basic eA==", info, connection);
+  takeHeader("X-FORWARDED-FOR", "192.0.2.1, 192.0.2.2", info, connection);
+  takeHeader("Sec-Fetch-Site", "same-origin", info, connection);
+  takeHeader("Upgrade-Insecure-Requests", "1", info, connection);
+  takeHeader("Connection", "close", info, connection);
+  takeHeader("X-Other", "ignored", info, connection);
+  takeHeader("Hostname", "not the Host header", info, connection);
+  CHECK(info.authorization == std::string("Basic eA=="));
+  CHECK(info.xForwardedFor == std::string("192.0.2.1, 192.0.2.2"));
+  CHECK(info.secFetchSite == std::string("same-origin"));
+  CHECK(info.upgradeInsecureRequests);
+  CHECK_FALSE(info.host);
+  CHECK(connection == std::string("close"));
+
+  CHECK(keepsAlive(std::nullopt, false));  // HTTP/1.1 persists by default
+  CHECK_FALSE(keepsAlive(std::nullopt, true));
+  CHECK_FALSE(keepsAlive(std::string("Upgrade, CLOSE"), false));
+  CHECK(keepsAlive(std::string("\tKeep-Alive ,x"), true));
+  CHECK_FALSE(keepsAlive(std::string("keep-alive, close"), true));
+  CHECK_FALSE(keepsAlive(std::string("keep-alive2"), true));
+  CHECK(keepsAlive(std::string(""), false));
+
+  CHECK(methodOf("GET") == Method::kGet);
+  CHECK(methodOf("HEAD") == Method::kHead);
+  CHECK(methodOf("POST") == Method::kPost);
+  CHECK(methodOf("get") == Method::kOther);
+  CHECK(methodOf("DELETE") == Method::kOther);
+}
+
+TEST_CASE("Unit: a response is written with our headers, HEAD without its body", "[api][unit]") {
+  Response r = textResponse(401, "Unauthorized");
+  r.extraHeaders = "WWW-Authenticate: Basic realm=\"chipmunk\"\r\n";
+  const std::string out = formatResponse(r, false, true, false);
+  CHECK(out.rfind("HTTP/1.1 401 Unauthorized\r\nDate: ", 0) == 0);
+  const std::string rest = out.substr(out.find("GMT\r\n") + 5);
+  CHECK(rest ==
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 12\r\n"
+        "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+        "WWW-Authenticate: Basic realm=\"chipmunk\"\r\n\r\nUnauthorized");
+
+  const std::string head = formatResponse(r, true, false, false);
+  CHECK(head.find("Content-Length: 12\r\n") != std::string::npos);
+  CHECK(head.find("Connection: close\r\n") != std::string::npos);
+  CHECK(head.substr(head.size() - 4) == "\r\n\r\n");  // no body
+
+  Response empty;
+  empty.code = 204;
+  const std::string kept10 = formatResponse(empty, false, true, true);
+  CHECK(kept10.find("\r\nContent-Type:") == std::string::npos);
+  CHECK(kept10.find("Content-Length: 0\r\n") != std::string::npos);
+  CHECK(kept10.find("Connection: keep-alive\r\n") != std::string::npos);
+}
+
+TEST_CASE("Unit: request text is made safe for a log line", "[api][unit]") {
+  CHECK(sanitizeForLog("/nic/update") == "/nic/update");
+  CHECK(sanitizeForLog("a b\"c\r\nd\xe2\x80\xae") == "a?b?c??d???");
+  CHECK(sanitizeForLog(std::string(300, 'x')) == std::string(200, 'x'));
 }

@@ -3,7 +3,8 @@
 
 // chipmunk-api's HTTP/1.1 wire, without the HTTP library: the checks run on the raw request
 // head before Pistache parses it, the url-decoder, the reading of a request's headers into
-// a RequestInfo, and the bytes of a response (server.cpp holds the Pistache glue around it).
+// a RequestInfo (http_writer.hpp has the bytes of a response; server.cpp holds the
+// Pistache glue around both).
 //
 // Pistache 0.0.5 is lenient where leniency lets two parsers disagree about where a request
 // ends (RFC 9112 sections 2.2, 3, 5 and 6.3): it takes the first of two Content-Length
@@ -99,24 +100,5 @@ void takeHeader(std::string_view name, const std::string& value, RequestInfo& in
 // header (RFC 9110 section 7.6.1: a list of case-insensitive options) and its version
 // (RFC 9112 section 9.3: HTTP/1.1 persists by default, HTTP/1.0 only with keep-alive).
 bool keepsAlive(const std::optional<std::string>& connection, bool http10);
-
-// ---- The response ----
-
-// A text/plain response with a fixed body.
-Response textResponse(int code, std::string body);
-
-// The bytes of `r` on the wire: status line, Date, Content-Type, Content-Length, the fixed
-// Cache-Control and X-Content-Type-Options, Connection when it is not the version's
-// default (close; keep-alive for HTTP/1.0), `r.extraHeaders`, then the body unless `head`
-// (a HEAD answer carries GET's headers, Content-Length included, without the body).
-std::string formatResponse(const Response& r, bool head, bool keepAlive, bool http10);
-
-// ---- The request log ----
-
-// A request's text (method, path, user) for a log line: at most 200 bytes of printable
-// ASCII; anything else, and '"', becomes '?'. No line breaks or quotes that would forge log
-// fields, and no bytes of other encodings (invalid UTF-8, bidi overrides) that make a log
-// line read differently from what it holds.
-std::string sanitizeForLog(const std::string& text);
 
 }  // namespace chipmunk::api

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "api/http_framing.hpp"
+#include "api/http_wire.hpp"
 #include "api/routes.hpp"
 #include "common/base64.hpp"
 #include "common/strings.hpp"

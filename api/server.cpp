@@ -17,6 +17,7 @@
 #include "api/dyndns2_reply.hpp"
 #include "api/hooks.hpp"
 #include "api/http_wire.hpp"
+#include "api/http_writer.hpp"
 #include "api/server_parser.hpp"
 #include "api/slow_auth_pool.hpp"
 #include "common/logging.hpp"

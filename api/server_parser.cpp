@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "api/client_ip.hpp"
+#include "api/http_writer.hpp"
 
 namespace chipmunk::api {
 namespace {

@@ -116,7 +116,4 @@ class ApiService {
   std::unique_ptr<NochgCounters> nochg_;  // /nic/update's abuse counters
 };
 
-// "HTTP/1.1 <code> <reason>" reason phrases for the codes we send.
-const char* reasonPhrase(int code);
-
 }  // namespace chipmunk::api

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "api/file_store.hpp"
-#include "api/http_framing.hpp"
+#include "api/http_wire.hpp"
 #include "api/service.hpp"
 #include "common/base64.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -104,15 +104,11 @@ ProviderInfo desecProvider() {
   ProviderInfo info =
       providerOf<DesecProvider>("desec", "deSEC (desec.io), REST API v1",
                                 "https://desec.readthedocs.io/en/latest/dns/rrsets.html");
-  info.settings = {
-      {"", "token", T::kSecret, "", "API token (desec.io: Token Management).", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0",
-       "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.", false,
-       0, 86400},
-      {"", "create_missing", T::kBool, "no",
-       "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."},
-  };
+  info.settings = restSettings(
+      {{"", "token", T::kSecret, "", "API token (desec.io: Token Management).", true}},
+      {kDefaultEndpoint,
+       "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.", 86400,
+       "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."});
   return info;
 }
 

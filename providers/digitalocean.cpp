@@ -125,13 +125,11 @@ ProviderInfo digitaloceanProvider() {
   ProviderInfo info = providerOf<DigitalOceanProvider>(
       "digitalocean", "DigitalOcean DNS, API v2",
       "https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records");
-  info.settings = {
-      {"", "api_token", T::kSecret, "", "Personal access token with domain read and write.", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set (30 s or more); 0: keep the record's.", false, 0,
-       86400},
-      {"", "create_missing", T::kBool, "no", "Create the record when the domain lacks it."},
-  };
+  info.settings =
+      restSettings({{"", "api_token", T::kSecret, "",
+                     "Personal access token with domain read and write.", true}},
+                   {kDefaultEndpoint, "TTL to set (30 s or more); 0: keep the record's.", 86400,
+                    "Create the record when the domain lacks it."});
   return info;
 }
 

@@ -77,15 +77,11 @@ ProviderInfo gandiProvider() {
   ProviderInfo info =
       providerOf<GandiProvider>("gandi", "Gandi LiveDNS, API v5 with a personal access token",
                                 "https://api.gandi.net/docs/livedns/");
-  info.settings = {
-      {"", "token", T::kSecret, "",
-       "Personal access token allowed to manage the domain's technical configuration.", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set (300 s or more); 0: keep the RRset's.", false, 0,
-       2592000},
-      {"", "create_missing", T::kBool, "no",
-       "Create the RRset when the domain lacks it (TTL 10800 unless ttl is set)."},
-  };
+  info.settings = restSettings(
+      {{"", "token", T::kSecret, "",
+        "Personal access token allowed to manage the domain's technical configuration.", true}},
+      {kDefaultEndpoint, "TTL to set (300 s or more); 0: keep the RRset's.", 2592000,
+       "Create the RRset when the domain lacks it (TTL 10800 unless ttl is set)."});
   return info;
 }
 

@@ -93,15 +93,11 @@ ProviderInfo godaddyProvider() {
   ProviderInfo info =
       providerOf<GoDaddyProvider>("godaddy", "GoDaddy DNS, Domains API v1 (sso-key)",
                                   "https://developer.godaddy.com/doc/endpoint/domains");
-  info.settings = {
-      {"", "api_key", T::kSecret, "", "Production API key.", true},
-      {"", "api_secret", T::kSecret, "", "Its secret.", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set (600 s or more); 0: keep the record's.", false, 0,
-       604800},
-      {"", "create_missing", T::kBool, "no",
-       "Create the record when the domain lacks it (TTL 600 unless ttl is set)."},
-  };
+  info.settings =
+      restSettings({{"", "api_key", T::kSecret, "", "Production API key.", true},
+                    {"", "api_secret", T::kSecret, "", "Its secret.", true}},
+                   {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 604800,
+                    "Create the record when the domain lacks it (TTL 600 unless ttl is set)."});
   return info;
 }
 

@@ -106,13 +106,10 @@ ProviderInfo hetznerProvider() {
   using T = config::SettingType;
   ProviderInfo info = providerOf<HetznerProvider>("hetzner", "Hetzner DNS Console, API v1",
                                                   "https://dns.hetzner.com/api-docs");
-  info.settings = {
-      {"", "api_token", T::kSecret, "", "DNS Console API token.", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set; 0: keep the record's (or the zone's default).",
-       false, 0, 86400},
-      {"", "create_missing", T::kBool, "no", "Create the record when the zone lacks it."},
-  };
+  info.settings =
+      restSettings({{"", "api_token", T::kSecret, "", "DNS Console API token.", true}},
+                   {kDefaultEndpoint, "TTL to set; 0: keep the record's (or the zone's default).",
+                    86400, "Create the record when the zone lacks it."});
   return info;
 }
 

@@ -125,14 +125,11 @@ ProviderInfo ionosProvider() {
   using T = config::SettingType;
   ProviderInfo info = providerOf<IonosProvider>("ionos", "IONOS DNS, Hosting DNS API v1",
                                                 "https://developer.hosting.ionos.com/docs/dns");
-  info.settings = {
-      {"", "api_key", T::kSecret, "", "API key as PREFIX.SECRET (developer.hosting.ionos.com).",
-       true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set; 0: keep the record's.", false, 0, 86400},
-      {"", "create_missing", T::kBool, "no",
-       "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."},
-  };
+  info.settings =
+      restSettings({{"", "api_key", T::kSecret, "",
+                     "API key as PREFIX.SECRET (developer.hosting.ionos.com).", true}},
+                   {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
+                    "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."});
   return info;
 }
 

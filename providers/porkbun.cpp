@@ -199,15 +199,12 @@ ProviderInfo porkbunProvider() {
   using T = config::SettingType;
   ProviderInfo info = providerOf<PorkbunProvider>("porkbun", "Porkbun DNS, API v3",
                                                   "https://porkbun.com/api/json/v3/documentation");
-  info.settings = {
-      {"", "api_key", T::kSecret, "", "API key (pk1_...), with API ACCESS on for the domain.",
-       true},
-      {"", "secret_api_key", T::kSecret, "", "Secret API key (sk1_...).", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set (600 s or more); 0: keep the record's.", false, 0,
-       86400},
-      {"", "create_missing", T::kBool, "no", "Create the record when the domain lacks it."},
-  };
+  info.settings =
+      restSettings({{"", "api_key", T::kSecret, "",
+                     "API key (pk1_...), with API ACCESS on for the domain.", true},
+                    {"", "secret_api_key", T::kSecret, "", "Secret API key (sk1_...).", true}},
+                   {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 86400,
+                    "Create the record when the domain lacks it."});
   return info;
 }
 

@@ -187,6 +187,15 @@ UpdateResult RestRecords::sync(const RecordTarget& target, const std::optional<F
   return update(*found);
 }
 
+std::vector<config::SettingSpec> restSettings(std::vector<config::SettingSpec> credentials,
+                                              const RestSettings& rest) {
+  using T = config::SettingType;
+  credentials.push_back({"", "endpoint", T::kString, rest.endpoint, "API base URL."});
+  credentials.push_back({"", "ttl", T::kSeconds, "0", rest.ttlHelp, false, 0, rest.maxTtl});
+  credentials.push_back({"", "create_missing", T::kBool, "no", rest.createHelp});
+  return credentials;
+}
+
 UpdateResult prepareEach(const std::vector<Record>& records,
                          const std::function<UpdateResult(const Record&)>& lookUp) {
   UpdateResult worst = outcome(UpdateStatus::Unchanged, "ids looked up");

@@ -155,6 +155,18 @@ class RestRecords {
   std::map<std::string, std::string> zones_;  // domain -> zone id
 };
 
+// The settings RestRecords reads, as a provider words them: the endpoint's default, the
+// ttl's help and upper bound, the create_missing help.
+struct RestSettings {
+  const char* endpoint;
+  std::string ttlHelp;
+  long long maxTtl;
+  std::string createHelp;
+};
+// `credentials` (the provider's own keys), then endpoint, ttl and create_missing.
+std::vector<config::SettingSpec> restSettings(std::vector<config::SettingSpec> credentials,
+                                              const RestSettings& rest);
+
 // The prepare() of a provider that looks its ids up ahead, record by record (`lookUp`):
 // AuthFailed or RetryLater ends it (the whole account is affected); another failure is
 // update()'s business (Unchanged, with the first such detail).

@@ -93,14 +93,11 @@ ProviderInfo vultrProvider() {
   using T = config::SettingType;
   ProviderInfo info =
       providerOf<VultrProvider>("vultr", "Vultr DNS, API v2", "https://www.vultr.com/api/#tag/dns");
-  info.settings = {
-      {"", "api_key", T::kSecret, "",
-       "API key (its access control must allow this machine's address).", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set; 0: keep the record's.", false, 0, 86400},
-      {"", "create_missing", T::kBool, "no",
-       "Create the record when the domain lacks it (TTL 300 unless ttl is set)."},
-  };
+  info.settings =
+      restSettings({{"", "api_key", T::kSecret, "",
+                     "API key (its access control must allow this machine's address).", true}},
+                   {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
+                    "Create the record when the domain lacks it (TTL 300 unless ttl is set)."});
   return info;
 }
 

@@ -101,15 +101,14 @@ class DesecProvider final : public DnsProvider {
 
 ProviderInfo desecProvider() {
   using T = config::SettingType;
-  ProviderInfo info =
-      providerOf<DesecProvider>("desec", "deSEC (desec.io), REST API v1",
-                                "https://desec.readthedocs.io/en/latest/dns/rrsets.html");
-  info.settings = restSettings(
-      {{"", "token", T::kSecret, "", "API token (desec.io: Token Management).", true}},
-      {kDefaultEndpoint,
-       "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.", 86400,
-       "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."});
-  return info;
+  return providerOf<DesecProvider>(
+      "desec", "deSEC (desec.io), REST API v1",
+      "https://desec.readthedocs.io/en/latest/dns/rrsets.html",
+      restSettings(
+          {{"", "token", T::kSecret, "", "API token (desec.io: Token Management).", true}},
+          {kDefaultEndpoint,
+           "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.",
+           86400, "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

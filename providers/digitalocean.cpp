@@ -122,15 +122,13 @@ class DigitalOceanProvider final : public DnsProvider {
 
 ProviderInfo digitaloceanProvider() {
   using T = config::SettingType;
-  ProviderInfo info = providerOf<DigitalOceanProvider>(
+  return providerOf<DigitalOceanProvider>(
       "digitalocean", "DigitalOcean DNS, API v2",
-      "https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records");
-  info.settings =
+      "https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records",
       restSettings({{"", "api_token", T::kSecret, "",
                      "Personal access token with domain read and write.", true}},
                    {kDefaultEndpoint, "TTL to set (30 s or more); 0: keep the record's.", 86400,
-                    "Create the record when the domain lacks it."});
-  return info;
+                    "Create the record when the domain lacks it."}));
 }
 
 }  // namespace chipmunk::providers

@@ -74,15 +74,14 @@ class GandiProvider final : public DnsProvider {
 
 ProviderInfo gandiProvider() {
   using T = config::SettingType;
-  ProviderInfo info =
-      providerOf<GandiProvider>("gandi", "Gandi LiveDNS, API v5 with a personal access token",
-                                "https://api.gandi.net/docs/livedns/");
-  info.settings = restSettings(
-      {{"", "token", T::kSecret, "",
-        "Personal access token allowed to manage the domain's technical configuration.", true}},
-      {kDefaultEndpoint, "TTL to set (300 s or more); 0: keep the RRset's.", 2592000,
-       "Create the RRset when the domain lacks it (TTL 10800 unless ttl is set)."});
-  return info;
+  return providerOf<GandiProvider>(
+      "gandi", "Gandi LiveDNS, API v5 with a personal access token",
+      "https://api.gandi.net/docs/livedns/",
+      restSettings(
+          {{"", "token", T::kSecret, "",
+            "Personal access token allowed to manage the domain's technical configuration.", true}},
+          {kDefaultEndpoint, "TTL to set (300 s or more); 0: keep the RRset's.", 2592000,
+           "Create the RRset when the domain lacks it (TTL 10800 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

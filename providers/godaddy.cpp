@@ -90,15 +90,13 @@ class GoDaddyProvider final : public DnsProvider {
 
 ProviderInfo godaddyProvider() {
   using T = config::SettingType;
-  ProviderInfo info =
-      providerOf<GoDaddyProvider>("godaddy", "GoDaddy DNS, Domains API v1 (sso-key)",
-                                  "https://developer.godaddy.com/doc/endpoint/domains");
-  info.settings =
+  return providerOf<GoDaddyProvider>(
+      "godaddy", "GoDaddy DNS, Domains API v1 (sso-key)",
+      "https://developer.godaddy.com/doc/endpoint/domains",
       restSettings({{"", "api_key", T::kSecret, "", "Production API key.", true},
                     {"", "api_secret", T::kSecret, "", "Its secret.", true}},
                    {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 604800,
-                    "Create the record when the domain lacks it (TTL 600 unless ttl is set)."});
-  return info;
+                    "Create the record when the domain lacks it (TTL 600 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

@@ -104,13 +104,11 @@ class HetznerProvider final : public DnsProvider {
 
 ProviderInfo hetznerProvider() {
   using T = config::SettingType;
-  ProviderInfo info = providerOf<HetznerProvider>("hetzner", "Hetzner DNS Console, API v1",
-                                                  "https://dns.hetzner.com/api-docs");
-  info.settings =
+  return providerOf<HetznerProvider>(
+      "hetzner", "Hetzner DNS Console, API v1", "https://dns.hetzner.com/api-docs",
       restSettings({{"", "api_token", T::kSecret, "", "DNS Console API token.", true}},
                    {kDefaultEndpoint, "TTL to set; 0: keep the record's (or the zone's default).",
-                    86400, "Create the record when the zone lacks it."});
-  return info;
+                    86400, "Create the record when the zone lacks it."}));
 }
 
 }  // namespace chipmunk::providers

@@ -13,6 +13,8 @@
 //              "disabled"}] -> 201
 //   Errors:    [{"code":"UNAUTHORIZED"|"NOT_FOUND"|...,"message":"..."}]; 401 refused key,
 //              403 key without access, 404 unknown zone or record, 429 rate limit
+#include <rapidjson/pointer.h>
+
 #include <stdexcept>
 
 #include "common/strings.hpp"
@@ -27,12 +29,12 @@ constexpr long long kDefaultTtl = 3600;
 // [{"code","message"}]: the first error's.
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
-    if (!doc.IsArray() || doc.Empty() || !doc[0].IsObject()) {
-      return;
+    const rapidjson::Value* first = doc.IsArray() ? rapidjson::Pointer("/0").Get(doc) : nullptr;
+    if (first != nullptr && first->IsObject()) {
+      const std::string message = jsonString(*first, "message");
+      r.detail += " (" + jsonString(*first, "code") +
+                  (message.empty() ? "" : ": " + message.substr(0, 200)) + ")";
     }
-    const std::string message = jsonString(doc[0], "message");
-    r.detail += " (" + jsonString(doc[0], "code") +
-                (message.empty() ? "" : ": " + message.substr(0, 200)) + ")";
   });
 }
 
@@ -123,14 +125,12 @@ class IonosProvider final : public DnsProvider {
 
 ProviderInfo ionosProvider() {
   using T = config::SettingType;
-  ProviderInfo info = providerOf<IonosProvider>("ionos", "IONOS DNS, Hosting DNS API v1",
-                                                "https://developer.hosting.ionos.com/docs/dns");
-  info.settings =
+  return providerOf<IonosProvider>(
+      "ionos", "IONOS DNS, Hosting DNS API v1", "https://developer.hosting.ionos.com/docs/dns",
       restSettings({{"", "api_key", T::kSecret, "",
                      "API key as PREFIX.SECRET (developer.hosting.ionos.com).", true}},
                    {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
-                    "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."});
-  return info;
+                    "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

@@ -11,16 +11,19 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {
 
 // The ProviderInfo of provider class P (constructed from a ProviderContext): its name,
-// description and documentation; the caller adds the settings.
+// description, documentation and settings (or the caller adds them).
 template <typename P>
-ProviderInfo providerOf(std::string name, std::string description, std::string documentation) {
+ProviderInfo providerOf(std::string name, std::string description, std::string documentation,
+                        std::vector<config::SettingSpec> settings = {}) {
   ProviderInfo info;
+  info.settings = std::move(settings);
   info.name = std::move(name);
   info.description = std::move(description);
   info.documentation = std::move(documentation);

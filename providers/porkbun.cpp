@@ -197,15 +197,13 @@ class PorkbunProvider final : public DnsProvider {
 
 ProviderInfo porkbunProvider() {
   using T = config::SettingType;
-  ProviderInfo info = providerOf<PorkbunProvider>("porkbun", "Porkbun DNS, API v3",
-                                                  "https://porkbun.com/api/json/v3/documentation");
-  info.settings =
+  return providerOf<PorkbunProvider>(
+      "porkbun", "Porkbun DNS, API v3", "https://porkbun.com/api/json/v3/documentation",
       restSettings({{"", "api_key", T::kSecret, "",
                      "API key (pk1_...), with API ACCESS on for the domain.", true},
                     {"", "secret_api_key", T::kSecret, "", "Secret API key (sk1_...).", true}},
                    {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 86400,
-                    "Create the record when the domain lacks it."});
-  return info;
+                    "Create the record when the domain lacks it."}));
 }
 
 }  // namespace chipmunk::providers

@@ -91,14 +91,12 @@ class VultrProvider final : public DnsProvider {
 
 ProviderInfo vultrProvider() {
   using T = config::SettingType;
-  ProviderInfo info =
-      providerOf<VultrProvider>("vultr", "Vultr DNS, API v2", "https://www.vultr.com/api/#tag/dns");
-  info.settings =
+  return providerOf<VultrProvider>(
+      "vultr", "Vultr DNS, API v2", "https://www.vultr.com/api/#tag/dns",
       restSettings({{"", "api_key", T::kSecret, "",
                      "API key (its access control must allow this machine's address).", true}},
                    {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
-                    "Create the record when the domain lacks it (TTL 300 unless ttl is set)."});
-  return info;
+                    "Create the record when the domain lacks it (TTL 300 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

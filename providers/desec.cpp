@@ -66,7 +66,7 @@ class DesecProvider final : public DnsProvider {
       const bool one = records.Size() == 1 && records[0].IsString();
       found = FoundRecord{"", one ? records[0].GetString() : "", jsonInt(doc, "ttl", 0)};
     }
-    const long long ttl = api_.ttl() > 0 ? api_.ttl() : kUsualMinimumTtl;
+    const long long ttl = api_.ttlOr(kUsualMinimumTtl);
     const std::string done = "RRset " + record.fqdn() + " " + type + " -> " + content;
     return api_.sync(
         {record.fqdn(), type, content, "RRset", "or no such domain; create_missing = no"}, found,

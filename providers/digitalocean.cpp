@@ -96,13 +96,12 @@ class DigitalOceanProvider final : public DnsProvider {
     return api_.sync(
         {fqdn, type, content}, found,
         [&] {
-          const long long ttl = api_.ttl() > 0 ? api_.ttl() : 1800;
           return api_.sendCreate(api_.request("POST", base,
                                               JsonBody()
                                                   .add("type", type)
                                                   .add("name", relative)
                                                   .add("data", content)
-                                                  .add("ttl", ttl)
+                                                  .add("ttl", api_.ttlOr(1800))
                                                   .text()),
                                  {201, 200}, content);
         },

@@ -62,8 +62,8 @@ class GandiProvider final : public DnsProvider {
     };
     return api_.sync(
         {record.fqdn(), type, content, "RRset"}, found,
-        [&] { return put(api_.ttl() > 0 ? api_.ttl() : kGandiDefaultTtl); },
-        [&](const FoundRecord& f) { return put(api_.ttl() > 0 ? api_.ttl() : f.ttl); });
+        [&] { return put(api_.ttlOr(kGandiDefaultTtl)); },
+        [&](const FoundRecord& f) { return put(api_.ttlOr(f.ttl)); });
   }
 
  private:

@@ -77,9 +77,8 @@ class GoDaddyProvider final : public DnsProvider {
                         record.fqdn() + " " + type + " -> " + content});
     };
     return api_.sync(
-        {record.fqdn(), type, content}, found,
-        [&] { return put(api_.ttl() > 0 ? api_.ttl() : kMinTtl); },
-        [&](const FoundRecord& f) { return put(api_.ttl() > 0 ? api_.ttl() : f.ttl); });
+        {record.fqdn(), type, content}, found, [&] { return put(api_.ttlOr(kMinTtl)); },
+        [&](const FoundRecord& f) { return put(api_.ttlOr(f.ttl)); });
   }
 
  private:

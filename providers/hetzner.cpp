@@ -90,9 +90,9 @@ class HetznerProvider final : public DnsProvider {
                                  content);
         },
         [&](const FoundRecord& f) {
-          return api_.sendUpdate(api_.request("PUT", "/records/" + urlEncode(f.id),
-                                              body(api_.ttl() > 0 ? api_.ttl() : f.ttl)),
-                                 {200}, f.id, content);
+          return api_.sendUpdate(
+              api_.request("PUT", "/records/" + urlEncode(f.id), body(api_.ttlOr(f.ttl))), {200},
+              f.id, content);
         });
   }
 

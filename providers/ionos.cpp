@@ -87,7 +87,7 @@ class IonosProvider final : public DnsProvider {
     return api_.sync(
         {fqdn, type, content}, found,
         [&] {
-          const long long ttl = api_.ttl() > 0 ? api_.ttl() : kDefaultTtl;
+          const long long ttl = api_.ttlOr(kDefaultTtl);
           const std::string body = "[" +
                                    JsonBody()
                                        .add("name", fqdn)
@@ -110,7 +110,7 @@ class IonosProvider final : public DnsProvider {
                           (*f.item)["disabled"].GetBool();
     const std::string body = JsonBody()
                                  .add("content", content)
-                                 .add("ttl", api_.ttl() > 0 ? api_.ttl() : f.ttl)
+                                 .add("ttl", api_.ttlOr(f.ttl))
                                  .add("prio", jsonInt(*f.item, "prio", 0))
                                  .add("disabled", disabled)
                                  .text();

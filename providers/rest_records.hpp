@@ -97,6 +97,7 @@ class RestRecords {
 
   const std::string& endpoint() const { return endpoint_; }
   long long ttl() const { return ttl_; }  // the configured TTL; 0: keep the record's
+  long long ttlOr(long long fallback) const { return ttl_ > 0 ? ttl_ : fallback; }
   bool createMissing() const { return createMissing_; }
   HttpClient& http() { return http_; }
   UpdateResult failure(const HttpResponse& response, const std::string& what) const {

@@ -65,13 +65,12 @@ class VultrProvider final : public DnsProvider {
     return api_.sync(
         {record.fqdn(), type, content}, found,
         [&] {
-          const long long ttl = api_.ttl() > 0 ? api_.ttl() : 300;
           return api_.sendCreate(api_.request("POST", base,
                                               JsonBody()
                                                   .add("name", name)
                                                   .add("type", type)
                                                   .add("data", content)
-                                                  .add("ttl", ttl)
+                                                  .add("ttl", api_.ttlOr(300))
                                                   .text()),
                                  {201}, content);
         },

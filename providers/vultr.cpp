@@ -65,14 +65,10 @@ class VultrProvider final : public DnsProvider {
     return api_.sync(
         {record.fqdn(), type, content}, found,
         [&] {
-          return api_.sendCreate(api_.request("POST", base,
-                                              JsonBody()
-                                                  .add("name", name)
-                                                  .add("type", type)
-                                                  .add("data", content)
-                                                  .add("ttl", api_.ttlOr(300))
-                                                  .text()),
-                                 {201}, content);
+          JsonBody body;
+          body.add("name", name).add("type", type).add("data", content);
+          body.add("ttl", api_.ttlOr(300));  // the record gets Vultr's usual TTL unless set
+          return api_.sendCreate(api_.request("POST", base, body.text()), {201}, content);
         },
         [&](const FoundRecord& f) {
           return api_.sendUpdate(

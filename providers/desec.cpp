@@ -19,7 +19,6 @@ namespace chipmunk::providers {
 namespace {
 
 constexpr const char* kDefaultEndpoint = "https://desec.io/api/v1";
-constexpr long long kUsualMinimumTtl = 3600;
 
 // {"detail":"..."} or the first reason of a validation error.
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
@@ -66,7 +65,7 @@ class DesecProvider final : public DnsProvider {
       const bool one = records.Size() == 1 && records[0].IsString();
       found = FoundRecord{"", one ? records[0].GetString() : "", jsonInt(doc, "ttl", 0)};
     }
-    const long long ttl = api_.ttlOr(kUsualMinimumTtl);
+    const long long ttl = api_.ttlOr(3600);  // deSEC's usual minimum TTL
     const std::string done = "RRset " + record.fqdn() + " " + type + " -> " + content;
     return api_.sync(
         {record.fqdn(), type, content, "RRset", "or no such domain; create_missing = no"}, found,

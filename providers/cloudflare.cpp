@@ -278,13 +278,8 @@ class CloudflareProvider final : public DnsProvider {
       }
       return outcome(UpdateStatus::NotFound, "no " + type + " record " + fqdn + " in the zone");
     }
-    if (matches > 1) {
-      log()->warn("several records match; updating the first record={} type={} record_id={}", fqdn,
-                  type, out.id);
-    }
     records_cache_[key] = out;
-    log()->info("record found record={} type={} record_id={}", fqdn, type, out.id);
-    return outcome(UpdateStatus::Unchanged, "found");
+    return recordFound(*log(), matches, fqdn, type, out.id);
   }
 
   // The PATCH sends the content and what is configured; a create also the name, type and

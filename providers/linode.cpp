@@ -221,14 +221,8 @@ class LinodeProvider final : public DnsProvider {
       return outcome(UpdateStatus::NotFound,
                      "no " + std::get<2>(key) + " record " + record.fqdn() + " in the domain");
     }
-    if (matches > 1) {
-      log()->warn("several records match; updating the first record={} type={} record_id={}",
-                  record.fqdn(), std::get<2>(key), out.id);
-    }
     recordCache_[key] = out;
-    log()->info("record found record={} type={} record_id={}", record.fqdn(), std::get<2>(key),
-                out.id);
-    return outcome(UpdateStatus::Unchanged, "found");
+    return recordFound(*log(), matches, record.fqdn(), std::get<2>(key), std::to_string(out.id));
   }
 
   UpdateResult updateOnce(const Record& record, const IpAddress& ip) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "common/json.hpp"
 #include "common/strings.hpp"
 
@@ -194,6 +196,16 @@ std::vector<config::SettingSpec> restSettings(std::vector<config::SettingSpec> c
   credentials.push_back({"", "ttl", T::kSeconds, "0", rest.ttlHelp, false, 0, rest.maxTtl});
   credentials.push_back({"", "create_missing", T::kBool, "no", rest.createHelp});
   return credentials;
+}
+
+UpdateResult recordFound(spdlog::logger& log, int matches, const std::string& fqdn,
+                         const std::string& type, const std::string& id) {
+  if (matches > 1) {
+    log.warn("several records match; updating the first record={} type={} record_id={}", fqdn, type,
+             id);
+  }
+  log.info("record found record={} type={} record_id={}", fqdn, type, id);
+  return outcome(UpdateStatus::Unchanged, "found");
 }
 
 UpdateResult prepareEach(const std::vector<Record>& records,

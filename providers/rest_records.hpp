@@ -23,6 +23,10 @@
 #include "providers/json_api.hpp"
 #include "providers/provider.hpp"
 
+namespace spdlog {
+class logger;
+}
+
 namespace chipmunk::providers {
 
 // The string member `key` of `value` ("" when `value` is not an object or it is absent or
@@ -167,6 +171,11 @@ struct RestSettings {
 // `credentials` (the provider's own keys), then endpoint, ttl and create_missing.
 std::vector<config::SettingSpec> restSettings(std::vector<config::SettingSpec> credentials,
                                               const RestSettings& rest);
+
+// A provider that caches record ids found them: logs record_id (warns when `matches` > 1:
+// the first is updated) on `log` and answers Unchanged "found".
+UpdateResult recordFound(spdlog::logger& log, int matches, const std::string& fqdn,
+                         const std::string& type, const std::string& id);
 
 // The prepare() of a provider that looks its ids up ahead, record by record (`lookUp`):
 // AuthFailed or RetryLater ends it (the whole account is affected); another failure is

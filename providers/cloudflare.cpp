@@ -15,8 +15,6 @@
 // Every reply is the envelope {success, errors:[{code,message}], messages, result,
 // result_info}; its error codes go into the detail.
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -30,6 +28,7 @@
 #include "common/utf8.hpp"
 #include "providers/http/url.hpp"
 #include "providers/provider.hpp"
+#include "providers/rest_records.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -128,75 +127,52 @@ UpdateResult failure(const HttpResponse& resp, const Envelope& env, const std::s
   return r;
 }
 
-std::string getString(const rapidjson::Value& v, const char* key) {
-  return v.HasMember(key) && v[key].IsString() ? v[key].GetString() : "";
+// zone_id: empty or the zone's hexadecimal id.
+std::string zoneIdSetting(const ProviderContext& context) {
+  const std::string& id = context.get("zone_id");
+  for (const char c : id) {
+    if (std::isxdigit(static_cast<unsigned char>(c)) == 0) {
+      throw std::invalid_argument("[" + context.section +
+                                  "] zone_id must be the zone's hexadecimal id");
+    }
+  }
+  return id;
 }
 
 class CloudflareProvider final : public DnsProvider {
  public:
   explicit CloudflareProvider(const ProviderContext& context)
       : records_(context.records),
-        token_(context.get("api_token")),
-        fixedZoneId_(context.get("zone_id")),
-        proxied_(lowercase(context.get("proxied"))),
+        token_(requiredSetting(context, "api_token")),
+        endpoint_(endpointSetting(context, kDefaultEndpoint)),
+        proxied_(context.get("proxied").empty() ? "keep" : lowercase(context.get("proxied"))),
+        ttl_(ttlSetting(context)),
+        fixedZoneId_(zoneIdSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {
-    const std::string where = "[" + context.section + "] ";
-    if (token_.empty()) {
-      throw std::invalid_argument(where + "api_token is required");
-    }
-    endpoint_ = context.get("endpoint").empty() ? kDefaultEndpoint : context.get("endpoint");
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument(where + "endpoint must be an http:// or https:// URL");
-    }
-    if (proxied_.empty()) {
-      proxied_ = "keep";
-    }
-    long long ttl = 0;
-    config::parseSeconds(context.get("ttl").empty() ? "0" : context.get("ttl"), ttl);
-    ttl_ = ttl;
-    for (const char c : fixedZoneId_) {
-      if (std::isxdigit(static_cast<unsigned char>(c)) == 0) {
-        throw std::invalid_argument(where + "zone_id must be the zone's hexadecimal id");
-      }
-    }
-  }
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override {
-    UpdateResult worst = outcome(UpdateStatus::Unchanged, "ids looked up");
-    for (const auto& record : records_) {
+    return prepareEach(records_, [this](const Record& record) {
       std::string zoneId;
       UpdateResult r = zoneIdFor(record.domain, zoneId);
       if (r.ok()) {
         Cached cached;
         r = findRecord(zoneId, record, cached);
       }
-      if (r.status == UpdateStatus::AuthFailed || r.status == UpdateStatus::RetryLater) {
-        return r;
-      }
-      if (!r.ok() && worst.ok()) {
-        worst.detail = r.detail;  // a missing record is update()'s business
-      }
-    }
-    return worst;
+      return r;
+    });
   }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    UpdateResult r = updateOnce(record, ip);
-    if (r.status == UpdateStatus::NotFound && staleIds_) {
-      // A cached id no longer exists (record or zone recreated): look them up again, once.
-      staleIds_ = false;
-      if (fixedZoneId_.empty()) {
-        zones_.erase(lowercase(record.domain));
-      }
-      records_cache_.clear();
-      r = updateOnce(record, ip);
-    }
-    return r;
+    // A cached id may no longer exist (record or zone recreated): look them up again, once.
+    return withFreshIds([&] { return updateOnce(record, ip); }, staleIds_,
+                        [&] {
+                          if (fixedZoneId_.empty()) {
+                            zones_.erase(lowercase(record.domain));
+                          }
+                          records_cache_.clear();
+                        });
   }
 
  private:
@@ -207,16 +183,10 @@ class CloudflareProvider final : public DnsProvider {
 
   static std::shared_ptr<spdlog::logger> log() { return logging::get("provider.cloudflare"); }
 
-  HttpRequest request(const std::string& method, const std::string& path) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Authorization", "Bearer " + token_);
-    req.headers.emplace_back("Accept", "application/json");
-    if (method == "PATCH" || method == "POST") {
-      req.headers.emplace_back("Content-Type", "application/json");
-    }
-    return req;
+  HttpRequest request(const std::string& method, const std::string& path,
+                      std::string body = "") const {
+    return jsonRequest(method, endpoint_ + path, "Authorization", "Bearer " + token_,
+                       std::move(body));
   }
 
   // GETs every page of a listing, calling `each` for every object of "result".
@@ -256,8 +226,8 @@ class CloudflareProvider final : public DnsProvider {
     id.clear();
     UpdateResult r =
         listAll("/zones?name=" + urlEncode(wanted), "list zones", [&](const rapidjson::Value& z) {
-          if (id.empty() && lowercase(getString(z, "name")) == wanted) {
-            id = getString(z, "id");
+          if (id.empty() && lowercase(jsonString(z, "name")) == wanted) {
+            id = jsonString(z, "id");
           }
         });
     if (!r.ok()) {
@@ -292,13 +262,13 @@ class CloudflareProvider final : public DnsProvider {
         listAll("/zones/" + zoneId + "/dns_records?type=" + type + "&name=" + urlEncode(fqdn),
                 "list records", [&](const rapidjson::Value& item) {
                   // Filter here too, in case the server ignores part of the query.
-                  if (lowercase(getString(item, "name")) != fqdn ||
-                      getString(item, "type") != type || getString(item, "id").empty()) {
+                  if (lowercase(jsonString(item, "name")) != fqdn ||
+                      jsonString(item, "type") != type || jsonString(item, "id").empty()) {
                     return;
                   }
                   if (++matches == 1) {
-                    out.id = getString(item, "id");
-                    out.content = getString(item, "content");
+                    out.id = jsonString(item, "id");
+                    out.content = jsonString(item, "content");
                   }
                 });
     if (!r.ok()) {
@@ -310,43 +280,25 @@ class CloudflareProvider final : public DnsProvider {
       }
       return outcome(UpdateStatus::NotFound, "no " + type + " record " + fqdn + " in the zone");
     }
-    if (matches > 1) {
-      log()->warn("several records match; updating the first record={} type={} record_id={}", fqdn,
-                  type, out.id);
-    }
     records_cache_[key] = out;
-    log()->info("record found record={} type={} record_id={}", fqdn, type, out.id);
-    return outcome(UpdateStatus::Unchanged, "found");
+    return recordFound(*log(), matches, fqdn, type, out.id);
   }
 
+  // The PATCH sends the content and what is configured; a create also the name, type and
+  // Cloudflare's defaults for the rest (TTL 1: automatic, not proxied).
   std::string body(const Record* create, const std::string& content) const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
+    JsonBody body;
     if (create != nullptr) {
-      w.Key("type");
-      w.String(toString(create->type));
-      w.Key("name");
-      w.String(lowercase(create->fqdn()).c_str());
+      body.add("type", toString(create->type)).add("name", lowercase(create->fqdn()));
     }
-    w.Key("content");
-    w.String(content.c_str());
-    if (ttl_ > 0) {
-      w.Key("ttl");
-      w.Int64(ttl_);
-    } else if (create != nullptr) {
-      w.Key("ttl");
-      w.Int(1);  // 1 = "automatic"
+    body.add("content", content);
+    if (ttl_ > 0 || create != nullptr) {
+      body.add("ttl", ttl_ > 0 ? ttl_ : 1LL);
     }
-    if (proxied_ != "keep") {
-      w.Key("proxied");
-      w.Bool(proxied_ == "yes");
-    } else if (create != nullptr) {
-      w.Key("proxied");
-      w.Bool(false);
+    if (proxied_ != "keep" || create != nullptr) {
+      body.add("proxied", proxied_ == "yes");
     }
-    w.EndObject();
-    return buf.GetString();
+    return body.text();
   }
 
   UpdateResult updateOnce(const Record& record, const IpAddress& ip) {
@@ -374,9 +326,8 @@ class CloudflareProvider final : public DnsProvider {
     if (!hadRecord && cached.content == content && ttl_ == 0 && proxied_ == "keep") {
       return outcome(UpdateStatus::Unchanged, "record already points at " + content);
     }
-    HttpRequest req = request("PATCH", "/zones/" + zoneId + "/dns_records/" + cached.id);
-    req.body = body(nullptr, content);
-    const HttpResponse resp = http_.perform(req);
+    const HttpResponse resp = http_.perform(
+        request("PATCH", "/zones/" + zoneId + "/dns_records/" + cached.id, body(nullptr, content)));
     const Envelope env = parseEnvelope(resp.body);
     if (!resp.transportOk() || resp.status != 200 || !env.success) {
       UpdateResult f = failure(resp, env, "patch record");
@@ -390,16 +341,15 @@ class CloudflareProvider final : public DnsProvider {
   }
 
   UpdateResult create(const std::string& zoneId, const Record& record, const std::string& content) {
-    HttpRequest req = request("POST", "/zones/" + zoneId + "/dns_records");
-    req.body = body(&record, content);
-    const HttpResponse resp = http_.perform(req);
+    const HttpResponse resp =
+        http_.perform(request("POST", "/zones/" + zoneId + "/dns_records", body(&record, content)));
     const Envelope env = parseEnvelope(resp.body);
     const rapidjson::Value* result = env.result();
     if (!resp.transportOk() || resp.status != 200 || !env.success) {
       return failure(resp, env, "create record");
     }
-    if (result != nullptr && result->IsObject() && !getString(*result, "id").empty()) {
-      records_cache_[cacheKey(zoneId, record)] = {getString(*result, "id"), content};
+    if (result != nullptr && result->IsObject() && !jsonString(*result, "id").empty()) {
+      records_cache_[cacheKey(zoneId, record)] = {jsonString(*result, "id"), content};
     }
     log()->info("record created record={} type={}", record.fqdn(), toString(record.type));
     return outcome(UpdateStatus::Updated, "record created -> " + content);
@@ -407,11 +357,11 @@ class CloudflareProvider final : public DnsProvider {
 
   std::vector<Record> records_;
   std::string token_;
-  std::string fixedZoneId_;
-  std::string proxied_;
-  bool createMissing_ = false;
-  long long ttl_ = 0;
   std::string endpoint_;
+  std::string proxied_;
+  long long ttl_ = 0;
+  std::string fixedZoneId_;
+  bool createMissing_ = false;
   HttpClient http_;
   std::map<std::string, std::string> zones_;
   std::map<std::string, Cached> records_cache_;
@@ -422,10 +372,9 @@ class CloudflareProvider final : public DnsProvider {
 
 ProviderInfo cloudflareProvider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "cloudflare";
-  info.description = "Cloudflare DNS, API v4 with an API token";
-  info.documentation = "https://developers.cloudflare.com/api/";
+  ProviderInfo info =
+      providerOf<CloudflareProvider>("cloudflare", "Cloudflare DNS, API v4 with an API token",
+                                     "https://developers.cloudflare.com/api/");
   info.settings = {
       {"", "api_token", T::kSecret, "",
        "API token (Authorization: Bearer) with Zone:DNS:Edit, plus Zone:Zone:Read unless "
@@ -447,9 +396,6 @@ ProviderInfo cloudflareProvider() {
       {"", "ttl", T::kSeconds, "0",
        "TTL to set (1: automatic, else 60-86400 s); 0: keep the record's own.", false, 0, 86400},
       {"", "create_missing", T::kBool, "no", "Create the record when the zone lacks it."},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<CloudflareProvider>(context);
   };
   return info;
 }

@@ -12,44 +12,30 @@
 //              throttled..."), 400 {"field":["reason"]} for a bad value (a TTL below the
 //              domain's minimum_ttl)
 // A dynamic record holds one address: the RRset's records become [ADDRESS].
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include <stdexcept>
-
-#include "common/json.hpp"
 #include "common/strings.hpp"
 #include "providers/http/url.hpp"
 #include "providers/json_api.hpp"
 #include "providers/provider.hpp"
+#include "providers/rest_records.hpp"
 
 namespace chipmunk::providers {
 namespace {
 
 constexpr const char* kDefaultEndpoint = "https://desec.io/api/v1";
 
-// {"detail":"..."} or the first reason of a validation error, cut to 200 characters.
-std::string detailOf(const rapidjson::Document& doc) {
-  if (!doc.IsObject()) {
-    return {};
-  }
-  for (const auto& m : doc.GetObject()) {
-    if (m.value.IsString()) {
-      return std::string(m.value.GetString()).substr(0, 200);
-    }
-    if (m.value.IsArray() && !m.value.Empty() && m.value[0].IsString()) {
-      return (std::string(m.name.GetString()) + ": " + m.value[0].GetString()).substr(0, 200);
-    }
-  }
-  return {};
-}
-
+// {"detail":"..."} or the first reason of a validation error.
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
-    const std::string detail = detailOf(doc);
-    if (!detail.empty()) {
-      r.detail += " (" + detail + ")";
+    if (!doc.IsObject()) {
+      return;
+    }
+    for (const auto& m : doc.GetObject()) {
+      if (m.value.IsString()) {
+        return appendReason(r, m.value.GetString());
+      }
+      if (m.value.IsArray() && !m.value.Empty() && m.value[0].IsString()) {
+        return appendReason(r, std::string(m.name.GetString()) + ": " + m.value[0].GetString());
+      }
     }
   });
 }
@@ -57,14 +43,10 @@ UpdateResult failure(const HttpResponse& resp, const std::string& what) {
 class DesecProvider final : public DnsProvider {
  public:
   explicit DesecProvider(const ProviderContext& context)
-      : token_(context.get("token")),
-        endpoint_(endpointSetting(context)),
-        createMissing_(context.getBool("create_missing")),
-        ttl_(ttlSetting(context)),
-        http_(context.http) {}
+      : api_(context, "Authorization", "Token " + context.get("token"), failure) {}
 
   // DnsProvider
-  UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
+  UpdateResult prepare() override { return nothingToPrepare(); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
     const std::string domain = lowercase(record.domain);
@@ -73,103 +55,62 @@ class DesecProvider final : public DnsProvider {
     const std::string path = "/domains/" + urlEncode(domain) + "/rrsets/" +
                              (sub.empty() ? "@" : urlEncode(sub)) + "/" + type + "/";
     const std::string content = ip.toString();
-    HttpResponse resp = http_.perform(request("GET", path, ""));
-    if (resp.transportOk() && resp.status == 404) {
-      if (!createMissing_) {
-        return outcome(UpdateStatus::NotFound, "no " + type + " RRset " + record.fqdn() +
-                                                   " (or no such domain; create_missing = no)");
-      }
-      return create(domain, sub, type, content);
-    }
-    if (!resp.transportOk() || resp.status != 200) {
-      return failure(resp, "read rrset");
-    }
     rapidjson::Document doc;
-    std::string error;
-    if (!json::parse(doc, resp.body, error) || !doc.IsObject() || !doc.HasMember("records") ||
-        !doc["records"].IsArray()) {
-      return outcome(UpdateStatus::Failed, "read rrset: not an RRset");
+    int status = 0;
+    std::optional<FoundRecord> found;
+    auto stop = api_.fetch(api_.request("GET", path), {200}, "read rrset", {"records", "an RRset"},
+                           doc, &status);
+    if (stop && status != 404) {
+      return *stop;
     }
-    const auto& records = doc["records"];
-    const long long ttl = doc.HasMember("ttl") && doc["ttl"].IsInt64() ? doc["ttl"].GetInt64() : 0;
-    if (records.Size() == 1 && records[0].IsString() && records[0].GetString() == content &&
-        (ttl_ == 0 || ttl_ == ttl)) {
-      return outcome(UpdateStatus::Unchanged, "RRset already holds " + content);
+    if (!stop) {
+      const auto& records = doc["records"];
+      const bool one = records.Size() == 1 && records[0].IsString();
+      found = FoundRecord{"", one ? records[0].GetString() : "", jsonInt(doc, "ttl", 0)};
     }
-    resp = http_.perform(request("PATCH", path, body(nullptr, nullptr, content)));
-    if (!resp.transportOk() || resp.status != 200) {
-      return failure(resp, "update rrset");
-    }
-    return outcome(UpdateStatus::Updated, "RRset " + record.fqdn() + " " + type + " -> " + content);
+    const long long ttl = api_.ttlOr(3600);  // deSEC's usual minimum TTL
+    const std::string done = "RRset " + record.fqdn() + " " + type + " -> " + content;
+    return api_.sync(
+        {record.fqdn(), type, content, "RRset", "or no such domain; create_missing = no"}, found,
+        [&] {
+          return api_.send({api_.request("POST", "/domains/" + urlEncode(domain) + "/rrsets/",
+                                         JsonBody()
+                                             .add("subname", sub)
+                                             .add("type", type)
+                                             .add("ttl", ttl)
+                                             .addList("records", content)
+                                             .text()),
+                            {201},
+                            "create rrset",
+                            "RRset created -> " + content});
+        },
+        [&](const FoundRecord&) {
+          return api_.send(
+              {api_.request(
+                   "PATCH", path,
+                   JsonBody().addPositive("ttl", api_.ttl()).addList("records", content).text()),
+               {200},
+               "update rrset",
+               done});
+        });
   }
 
  private:
-  HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    return jsonRequest(method, endpoint_ + path, "Authorization", "Token " + token_,
-                       std::move(body));
-  }
-
-  std::string body(const std::string* sub, const std::string* type,
-                   const std::string& content) const {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    if (sub != nullptr) {
-      w.Key("subname");
-      w.String(sub->c_str());
-      w.Key("type");
-      w.String(type->c_str());
-    }
-    if (ttl_ > 0 || sub != nullptr) {
-      w.Key("ttl");
-      w.Int64(ttl_ > 0 ? ttl_ : 3600);  // deSEC's usual minimum
-    }
-    w.Key("records");
-    w.StartArray();
-    w.String(content.c_str());
-    w.EndArray();
-    w.EndObject();
-    return buf.GetString();
-  }
-
-  UpdateResult create(const std::string& domain, const std::string& sub, const std::string& type,
-                      const std::string& content) {
-    const HttpResponse resp = http_.perform(
-        request("POST", "/domains/" + urlEncode(domain) + "/rrsets/", body(&sub, &type, content)));
-    if (!resp.transportOk() || resp.status != 201) {
-      return failure(resp, "create rrset");
-    }
-    return outcome(UpdateStatus::Updated, "RRset created -> " + content);
-  }
-
-  std::string token_;
-  std::string endpoint_;
-  bool createMissing_ = false;
-  long long ttl_ = 0;
-  HttpClient http_;
+  RestRecords api_;
 };
 
 }  // namespace
 
 ProviderInfo desecProvider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "desec";
-  info.description = "deSEC (desec.io), REST API v1";
-  info.documentation = "https://desec.readthedocs.io/en/latest/dns/rrsets.html";
-  info.settings = {
-      {"", "token", T::kSecret, "", "API token (desec.io: Token Management).", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0",
-       "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.", false,
-       0, 86400},
-      {"", "create_missing", T::kBool, "no",
-       "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<DesecProvider>(context);
-  };
-  return info;
+  return providerOf<DesecProvider>(
+      "desec", "deSEC (desec.io), REST API v1",
+      "https://desec.readthedocs.io/en/latest/dns/rrsets.html",
+      restSettings(
+          {{"", "token", T::kSecret, "", "API token (desec.io: Token Management).", true}},
+          {kDefaultEndpoint,
+           "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.",
+           86400, "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

@@ -13,6 +13,7 @@
 
 #include "common/strings.hpp"
 #include "providers/http/url.hpp"
+#include "providers/json_api.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {
@@ -121,16 +122,11 @@ class DuckDnsProvider final : public DnsProvider {
 
 ProviderInfo duckdnsProvider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "duckdns";
-  info.description = "DuckDNS (NAME.duckdns.org)";
-  info.documentation = "https://www.duckdns.org/spec.jsp";
+  ProviderInfo info = providerOf<DuckDnsProvider>("duckdns", "DuckDNS (NAME.duckdns.org)",
+                                                  "https://www.duckdns.org/spec.jsp");
   info.settings = {
       {"", "token", T::kSecret, "", "The account token shown on duckdns.org.", true},
       {"", "endpoint", T::kString, kDefaultEndpoint, "Update URL (for tests and mirrors)."},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<DuckDnsProvider>(context);
   };
   return info;
 }

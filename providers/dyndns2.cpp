@@ -15,6 +15,7 @@
 #include "common/strings.hpp"
 #include "providers/dyndns2_codes.hpp"
 #include "providers/http/url.hpp"
+#include "providers/json_api.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {
@@ -126,10 +127,9 @@ class Dyndns2Provider final : public DnsProvider {
 
 ProviderInfo dyndns2Provider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "dyndns2";
-  info.description = "Any dyndns2 (/nic/update) server, chipmunk-api included";
-  info.documentation = "https://help.dyn.com/remote-access-api/perform-update/";
+  ProviderInfo info = providerOf<Dyndns2Provider>(
+      "dyndns2", "Any dyndns2 (/nic/update) server, chipmunk-api included",
+      "https://help.dyn.com/remote-access-api/perform-update/");
   info.settings = {
       {"", "server", T::kString, "", "Base URL of the server (https://members.example.net).", true},
       {"", "username", T::kString, "", "Account name.", true},
@@ -148,9 +148,6 @@ ProviderInfo dyndns2Provider() {
       {"", "path", T::kString, "/nic/update",
        "Update path, with a query of its own if the server needs one "
        "(/nic/update?system=dyndns); ddclient calls it script."},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<Dyndns2Provider>(context);
   };
   return info;
 }

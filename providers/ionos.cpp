@@ -13,209 +13,127 @@
 //              "disabled"}] -> 201
 //   Errors:    [{"code":"UNAUTHORIZED"|"NOT_FOUND"|...,"message":"..."}]; 401 refused key,
 //              403 key without access, 404 unknown zone or record, 429 rate limit
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include <rapidjson/pointer.h>
 
-#include <map>
 #include <stdexcept>
 
-#include "common/json.hpp"
 #include "common/strings.hpp"
 #include "providers/http/url.hpp"
 #include "providers/json_api.hpp"
 #include "providers/provider.hpp"
+#include "providers/rest_records.hpp"
 
 namespace chipmunk::providers {
 namespace {
 
 constexpr const char* kDefaultEndpoint = "https://api.hosting.ionos.com/dns/v1";
+constexpr long long kDefaultTtl = 3600;
 
+// [{"code","message"}]: the first error's.
 UpdateResult failure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
-    if (!doc.IsArray() || doc.Empty() || !doc[0].IsObject()) {
-      return;
+    const rapidjson::Value* first = doc.IsArray() ? rapidjson::Pointer("/0").Get(doc) : nullptr;
+    if (first != nullptr && first->IsObject()) {
+      const std::string message = jsonString(*first, "message");
+      r.detail += " (" + jsonString(*first, "code") +
+                  (message.empty() ? "" : ": " + message.substr(0, 200)) + ")";
     }
-    const auto& e = doc[0];
-    const std::string code =
-        e.HasMember("code") && e["code"].IsString() ? e["code"].GetString() : "";
-    const std::string message =
-        e.HasMember("message") && e["message"].IsString() ? e["message"].GetString() : "";
-    r.detail += " (" + code + (message.empty() ? "" : ": " + message.substr(0, 200)) + ")";
   });
 }
 
-std::string str(const rapidjson::Value& v, const char* key) {
-  return v.IsObject() && v.HasMember(key) && v[key].IsString() ? v[key].GetString() : "";
+const std::string& checkedKey(const ProviderContext& context) {
+  const std::string& key = context.get("api_key");
+  if (key.find('.') == std::string::npos) {
+    throw std::invalid_argument("[" + context.section +
+                                "] api_key must be PREFIX.SECRET, as IONOS shows it");
+  }
+  return key;
 }
 
 class IonosProvider final : public DnsProvider {
  public:
   explicit IonosProvider(const ProviderContext& context)
-      : key_(context.get("api_key")),
-        endpoint_(endpointSetting(context)),
-        createMissing_(context.getBool("create_missing")),
-        ttl_(ttlSetting(context)),
-        http_(context.http) {
-    if (key_.find('.') == std::string::npos) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] api_key must be PREFIX.SECRET, as IONOS shows it");
-    }
-  }
+      : api_(context, "X-API-Key", checkedKey(context), failure) {}
 
   // DnsProvider
-  UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
+  UpdateResult prepare() override { return nothingToPrepare(); }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
     const std::string domain = lowercase(record.domain);
     const std::string fqdn = lowercase(record.fqdn());
     const std::string type = toString(record.type);
     std::string zoneId;
-    UpdateResult r = zoneIdFor(domain, zoneId);
-    if (!r.ok()) {
-      return r;
+    if (auto stop = api_.zoneId(domain, "/zones", {nullptr, "a zone list"}, zoneId)) {
+      return *stop;
     }
-    HttpResponse resp = http_.perform(request(
-        "GET",
-        "/zones/" + urlEncode(zoneId) + "?recordName=" + urlEncode(fqdn) + "&recordType=" + type,
-        ""));
-    if (!resp.transportOk() || resp.status != 200) {
-      if (resp.transportOk() && resp.status == 404) {
-        zones_.erase(domain);  // the zone may have been recreated under a new id
-      }
-      return failure(resp, "read records");
-    }
+    const std::string zone = "/zones/" + urlEncode(zoneId);
     rapidjson::Document doc;
-    std::string error;
-    if (!json::parse(doc, resp.body, error) || !doc.IsObject() || !doc.HasMember("records") ||
-        !doc["records"].IsArray()) {
-      return outcome(UpdateStatus::Failed, "read records: not a zone with records");
+    int status = 0;
+    if (auto stop = api_.fetch(
+            api_.request("GET", zone + "?recordName=" + urlEncode(fqdn) + "&recordType=" + type),
+            {200}, "read records", {"records", "a zone with records"}, doc, &status)) {
+      if (status == 404) {
+        api_.forgetZone(domain);  // the zone may have been recreated under a new id
+      }
+      return *stop;
     }
-    const rapidjson::Value* found = nullptr;
+    std::optional<FoundRecord> found;
     for (const auto& item : doc["records"].GetArray()) {
-      if (str(item, "type") == type && lowercase(str(item, "name")) == fqdn &&
-          !str(item, "id").empty()) {
-        found = &item;
+      if (jsonString(item, "type") == type && lowercase(jsonString(item, "name")) == fqdn &&
+          !jsonString(item, "id").empty()) {
+        found = FoundRecord{jsonString(item, "id"), jsonString(item, "content"),
+                            jsonInt(item, "ttl", kDefaultTtl), &item};
         break;
       }
     }
     const std::string content = ip.toString();
-    if (found == nullptr) {
-      if (!createMissing_) {
-        return outcome(UpdateStatus::NotFound,
-                       "no " + type + " record " + fqdn + " (create_missing = no)");
-      }
-      rapidjson::StringBuffer buf;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-      w.StartArray();
-      writeRecord(w, &fqdn, &type, content, ttl_ > 0 ? ttl_ : 3600, 0, false);
-      w.EndArray();
-      resp = http_.perform(
-          request("POST", "/zones/" + urlEncode(zoneId) + "/records", buf.GetString()));
-      if (!resp.transportOk() || resp.status != 201) {
-        return failure(resp, "create record");
-      }
-      return outcome(UpdateStatus::Updated, "record created -> " + content);
-    }
-    const long long ttl =
-        (*found).HasMember("ttl") && (*found)["ttl"].IsInt64() ? (*found)["ttl"].GetInt64() : 3600;
-    if (str(*found, "content") == content && (ttl_ == 0 || ttl_ == ttl)) {
-      return outcome(UpdateStatus::Unchanged, "record already points at " + content);
-    }
-    const long long prio =
-        (*found).HasMember("prio") && (*found)["prio"].IsInt64() ? (*found)["prio"].GetInt64() : 0;
-    const bool disabled = (*found).HasMember("disabled") && (*found)["disabled"].IsBool() &&
-                          (*found)["disabled"].GetBool();
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    writeRecord(w, nullptr, nullptr, content, ttl_ > 0 ? ttl_ : ttl, prio, disabled);
-    const std::string id = str(*found, "id");
-    resp = http_.perform(request("PUT", "/zones/" + urlEncode(zoneId) + "/records/" + urlEncode(id),
-                                 buf.GetString()));
-    if (!resp.transportOk() || resp.status != 200) {
-      return failure(resp, "update record");
-    }
-    return outcome(UpdateStatus::Updated, "record " + id + " -> " + content);
+    return api_.sync(
+        {fqdn, type, content}, found,
+        [&] {
+          const long long ttl = api_.ttlOr(kDefaultTtl);
+          const std::string body = "[" +
+                                   JsonBody()
+                                       .add("name", fqdn)
+                                       .add("type", type)
+                                       .add("content", content)
+                                       .add("ttl", ttl)
+                                       .add("prio", 0LL)
+                                       .add("disabled", false)
+                                       .text() +
+                                   "]";
+          return api_.sendCreate(api_.request("POST", zone + "/records", body), {201}, content);
+        },
+        [&](const FoundRecord& f) { return put(zone, f, content); });
   }
 
  private:
-  HttpRequest request(const std::string& method, const std::string& path, std::string body) const {
-    return jsonRequest(method, endpoint_ + path, "X-API-Key", key_, std::move(body));
+  // Every field is set: the record's own ttl, prio and disabled flag go back with the address.
+  UpdateResult put(const std::string& zone, const FoundRecord& f, const std::string& content) {
+    const bool disabled = f.item->HasMember("disabled") && (*f.item)["disabled"].IsBool() &&
+                          (*f.item)["disabled"].GetBool();
+    const std::string body = JsonBody()
+                                 .add("content", content)
+                                 .add("ttl", api_.ttlOr(f.ttl))
+                                 .add("prio", jsonInt(*f.item, "prio", 0))
+                                 .add("disabled", disabled)
+                                 .text();
+    return api_.sendUpdate(api_.request("PUT", zone + "/records/" + urlEncode(f.id), body), {200},
+                           f.id, content);
   }
 
-  static void writeRecord(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string* name,
-                          const std::string* type, const std::string& content, long long ttl,
-                          long long prio, bool disabled) {
-    w.StartObject();
-    if (name != nullptr) {
-      w.Key("name");
-      w.String(name->c_str());
-      w.Key("type");
-      w.String(type->c_str());
-    }
-    w.Key("content");
-    w.String(content.c_str());
-    w.Key("ttl");
-    w.Int64(ttl);
-    w.Key("prio");
-    w.Int64(prio);
-    w.Key("disabled");
-    w.Bool(disabled);
-    w.EndObject();
-  }
-
-  UpdateResult zoneIdFor(const std::string& domain, std::string& id) {
-    if (const auto it = zones_.find(domain); it != zones_.end()) {
-      id = it->second;
-      return outcome(UpdateStatus::Unchanged, "cached");
-    }
-    const HttpResponse resp = http_.perform(request("GET", "/zones", ""));
-    if (!resp.transportOk() || resp.status != 200) {
-      return failure(resp, "list zones");
-    }
-    rapidjson::Document doc;
-    std::string error;
-    if (!json::parse(doc, resp.body, error) || !doc.IsArray()) {
-      return outcome(UpdateStatus::Failed, "list zones: not a zone list");
-    }
-    for (const auto& zone : doc.GetArray()) {
-      if (lowercase(str(zone, "name")) == domain && !str(zone, "id").empty()) {
-        id = str(zone, "id");
-        zones_[domain] = id;
-        return outcome(UpdateStatus::Unchanged, "found");
-      }
-    }
-    return outcome(UpdateStatus::NotFound, "zone " + domain + " is not in this account");
-  }
-
-  std::string key_;
-  std::string endpoint_;
-  bool createMissing_ = false;
-  long long ttl_ = 0;
-  HttpClient http_;
-  std::map<std::string, std::string> zones_;  // domain -> zone id
+  RestRecords api_;
 };
 
 }  // namespace
 
 ProviderInfo ionosProvider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "ionos";
-  info.description = "IONOS DNS, Hosting DNS API v1";
-  info.documentation = "https://developer.hosting.ionos.com/docs/dns";
-  info.settings = {
-      {"", "api_key", T::kSecret, "", "API key as PREFIX.SECRET (developer.hosting.ionos.com).",
-       true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set; 0: keep the record's.", false, 0, 86400},
-      {"", "create_missing", T::kBool, "no",
-       "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<IonosProvider>(context);
-  };
-  return info;
+  return providerOf<IonosProvider>(
+      "ionos", "IONOS DNS, Hosting DNS API v1", "https://developer.hosting.ionos.com/docs/dns",
+      restSettings({{"", "api_key", T::kSecret, "",
+                     "API key as PREFIX.SECRET (developer.hosting.ionos.com).", true}},
+                   {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
+                    "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "providers/json_api.hpp"
 
+#include <rapidjson/pointer.h>
+
 #include <stdexcept>
+#include <vector>
 
 #include "common/json.hpp"
 #include "config/settings.hpp"
 
 namespace chipmunk::providers {
 
-std::string endpointSetting(const ProviderContext& context) {
-  std::string endpoint = context.get("endpoint");
+std::string endpointSetting(const ProviderContext& context, const std::string& fallback) {
+  std::string endpoint = context.get("endpoint").empty() ? fallback : context.get("endpoint");
   while (!endpoint.empty() && endpoint.back() == '/') {
     endpoint.pop_back();
   }
@@ -18,6 +21,14 @@ std::string endpointSetting(const ProviderContext& context) {
                                 "] endpoint must be an http:// or https:// URL");
   }
   return endpoint;
+}
+
+const std::string& requiredSetting(const ProviderContext& context, const std::string& key) {
+  const std::string& value = context.get(key);
+  if (value.empty()) {
+    throw std::invalid_argument("[" + context.section + "] " + key + " is required");
+  }
+  return value;
 }
 
 long long ttlSetting(const ProviderContext& context) {
@@ -52,6 +63,30 @@ UpdateResult classifyJsonFailure(const HttpResponse& response, const std::string
     refine(doc, result);
   }
   return result;
+}
+
+void appendReason(UpdateResult& result, const std::string& reason) {
+  if (!reason.empty()) {
+    result.detail += " (" + reason.substr(0, 200) + ")";
+  }
+}
+
+UpdateResult classifyJsonMessage(const HttpResponse& response, const std::string& what,
+                                 std::initializer_list<const char*> pointers) {
+  const std::vector<const char*> paths(pointers);
+  return classifyJsonFailure(response, what,
+                             [&paths](const rapidjson::Document& doc, UpdateResult& result) {
+                               if (!doc.IsObject()) {
+                                 return;
+                               }
+                               for (const char* path : paths) {
+                                 const rapidjson::Value* m = rapidjson::Pointer(path).Get(doc);
+                                 if (m != nullptr && m->IsString() && m->GetStringLength() > 0) {
+                                   appendReason(result, m->GetString());
+                                   return;
+                                 }
+                               }
+                             });
 }
 
 }  // namespace chipmunk::providers

@@ -9,8 +9,6 @@
 // The original Chipmunk client spoke API v3, which Linode retired; the same config keys
 // (api_key, host, domain, endpoint) now drive v4.
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -21,7 +19,7 @@
 #include "common/logging.hpp"
 #include "common/strings.hpp"
 #include "common/utf8.hpp"
-#include "providers/provider.hpp"
+#include "providers/rest_records.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -29,23 +27,6 @@ namespace {
 constexpr const char* kDefaultEndpoint = "https://api.linode.com/v4";
 constexpr int kPageSize = 100;
 constexpr int kMaxPages = 100;  // bounds a listing at 10,000 entries
-
-std::string jsonObject(const std::vector<std::pair<std::string, std::string>>& fields,
-                       const std::vector<std::pair<std::string, long long>>& numbers = {}) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  for (const auto& [k, v] : fields) {
-    w.Key(k.c_str());
-    w.String(v.c_str());
-  }
-  for (const auto& [k, v] : numbers) {
-    w.Key(k.c_str());
-    w.Int64(v);
-  }
-  w.EndObject();
-  return buf.GetString();
-}
 
 // The reasons of a v4 error body {"errors":[{"reason":"...","field":"..."}]}, joined.
 std::string errorReasons(const std::string& body) {
@@ -82,76 +63,48 @@ UpdateResult failure(const HttpResponse& r, const std::string& what) {
   return result;
 }
 
-long long ttlOf(const ProviderContext& context) {
-  long long seconds = 0;
-  config::parseSeconds(context.get("ttl"), seconds);
-  return seconds;
-}
-
-UpdateResult okResult(UpdateStatus status, std::string detail) {
-  UpdateResult r;
-  r.status = status;
-  r.detail = std::move(detail);
-  return r;
+// The endpoint; a config written for the original client names the retired v3 one.
+std::string linodeEndpoint(const ProviderContext& context) {
+  const std::string endpoint = endpointSetting(context, kDefaultEndpoint);
+  if (endpoint.find("api.linode.com") != std::string::npos &&
+      endpoint.find("/v4") == std::string::npos) {
+    logging::get("provider.linode")
+        ->warn("endpoint is the retired Linode API v3; using v4 endpoint={}", kDefaultEndpoint);
+    return kDefaultEndpoint;
+  }
+  return endpoint;
 }
 
 class LinodeProvider final : public DnsProvider {
  public:
   explicit LinodeProvider(const ProviderContext& context)
       : records_(context.records),
-        token_(context.get("api_key")),
+        token_(requiredSetting(context, "api_key")),
         createMissing_(context.getBool("create_missing")),
-        ttl_(ttlOf(context)),
-        http_(context.http) {
-    if (token_.empty()) {
-      throw std::invalid_argument("[" + context.section + "] api_key is required");
-    }
-    endpoint_ = context.get("endpoint").empty() ? kDefaultEndpoint : context.get("endpoint");
-    while (!endpoint_.empty() && endpoint_.back() == '/') {
-      endpoint_.pop_back();
-    }
-    if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
-      throw std::invalid_argument("[" + context.section +
-                                  "] endpoint must be an http:// or https:// URL");
-    }
-    // A config written for the original client names the retired v3 endpoint.
-    if (endpoint_.find("api.linode.com") != std::string::npos &&
-        endpoint_.find("/v4") == std::string::npos) {
-      log()->warn("endpoint is the retired Linode API v3; using v4 endpoint={}", kDefaultEndpoint);
-      endpoint_ = kDefaultEndpoint;
-    }
-  }
+        ttl_(ttlSetting(context)),
+        endpoint_(linodeEndpoint(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override {
-    UpdateResult worst = okResult(UpdateStatus::Unchanged, "ids looked up");
-    for (const auto& record : records_) {
+    return prepareEach(records_, [this](const Record& record) {
       long long domainId = 0;
       UpdateResult r = domainIdFor(record.domain, domainId);
       if (r.ok() && domainId > 0) {
         Cached cached;
         r = findRecord(domainId, record, cached);
       }
-      if (r.status == UpdateStatus::AuthFailed || r.status == UpdateStatus::RetryLater) {
-        return r;  // the whole account is affected
-      }
-      if (!r.ok() && worst.ok()) {
-        worst.detail = r.detail;  // a missing record is update()'s business
-      }
-    }
-    return worst;
+      return r;
+    });
   }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    UpdateResult r = updateOnce(record, ip);
-    if (r.status == UpdateStatus::NotFound && staleIds_) {
-      // The ids we cached are gone (record or domain recreated): look them up afresh.
-      staleIds_ = false;
-      domains_.erase(record.domain);
-      recordCache_.clear();
-      r = updateOnce(record, ip);
-    }
-    return r;
+    // The ids we cached may be gone (record or domain recreated): look them up afresh.
+    return withFreshIds([&] { return updateOnce(record, ip); }, staleIds_,
+                        [&] {
+                          domains_.erase(record.domain);
+                          recordCache_.clear();
+                        });
   }
 
  private:
@@ -165,13 +118,10 @@ class LinodeProvider final : public DnsProvider {
   // file) replaces the loggers.
   static std::shared_ptr<spdlog::logger> log() { return logging::get("provider.linode"); }
 
-  HttpRequest request(const std::string& method, const std::string& path) const {
-    HttpRequest req;
-    req.method = method;
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Authorization", "Bearer " + token_);
-    req.headers.emplace_back("Accept", "application/json");
-    return req;
+  HttpRequest request(const std::string& method, const std::string& path,
+                      std::string body = "") const {
+    return jsonRequest(method, endpoint_ + path, "Authorization", "Bearer " + token_,
+                       std::move(body));
   }
 
   // GETs every page of a paginated listing, calling `each` for each item of "data".
@@ -190,11 +140,11 @@ class LinodeProvider final : public DnsProvider {
       rapidjson::Document doc;
       std::string error;
       if (!json::parse(doc, resp.body, error)) {
-        return okResult(UpdateStatus::RetryLater,
-                        what + ": reply is not a v4 page envelope (" + error + ")");
+        return outcome(UpdateStatus::RetryLater,
+                       what + ": reply is not a v4 page envelope (" + error + ")");
       }
       if (!doc.IsObject() || !doc.HasMember("data") || !doc["data"].IsArray()) {
-        return okResult(UpdateStatus::RetryLater, what + ": reply is not a v4 page envelope");
+        return outcome(UpdateStatus::RetryLater, what + ": reply is not a v4 page envelope");
       }
       for (const auto& item : doc["data"].GetArray()) {
         if (item.IsObject()) {
@@ -205,19 +155,19 @@ class LinodeProvider final : public DnsProvider {
         pages = doc["pages"].GetInt();
       }
     }
-    return okResult(UpdateStatus::Unchanged, what);
+    return outcome(UpdateStatus::Unchanged, what);
   }
 
   UpdateResult domainIdFor(const std::string& domain, long long& id) {
     const auto it = domains_.find(domain);
     if (it != domains_.end()) {
       id = it->second;
-      return okResult(UpdateStatus::Unchanged, "cached");
+      return outcome(UpdateStatus::Unchanged, "cached");
     }
     id = 0;
     const std::string wanted = lowercase(domain);
     UpdateResult r =
-        listAll("/domains", jsonObject({{"domain", domain}}), "list domains",
+        listAll("/domains", JsonBody().add("domain", domain).text(), "list domains",
                 [&](const rapidjson::Value& item) {
                   if (id == 0 && item.HasMember("domain") && item["domain"].IsString() &&
                       item.HasMember("id") && item["id"].IsInt64() &&
@@ -229,11 +179,11 @@ class LinodeProvider final : public DnsProvider {
       return r;
     }
     if (id == 0) {
-      return okResult(UpdateStatus::NotFound, "domain " + domain + " is not in this account");
+      return outcome(UpdateStatus::NotFound, "domain " + domain + " is not in this account");
     }
     domains_[domain] = id;
     log()->info("domain found domain={} domain_id={}", domain, id);
-    return okResult(UpdateStatus::Unchanged, "found");
+    return outcome(UpdateStatus::Unchanged, "found");
   }
 
   UpdateResult findRecord(long long domainId, const Record& record, Cached& out) {
@@ -241,44 +191,38 @@ class LinodeProvider final : public DnsProvider {
     const auto it = recordCache_.find(key);
     if (it != recordCache_.end()) {
       out = it->second;
-      return okResult(UpdateStatus::Unchanged, "cached");
+      return outcome(UpdateStatus::Unchanged, "cached");
     }
     out = Cached{};
     int matches = 0;
-    UpdateResult r = listAll("/domains/" + std::to_string(domainId) + "/records",
-                             jsonObject({{"name", record.host}, {"type", toString(record.type)}}),
-                             "list records", [&](const rapidjson::Value& item) {
-                               // The filter is applied here too, in case the server ignores part of
-                               // it.
-                               if (!item.HasMember("id") || !item["id"].IsInt64() ||
-                                   !item.HasMember("name") || !item["name"].IsString() ||
-                                   !item.HasMember("type") || !item["type"].IsString() ||
-                                   lowercase(item["name"].GetString()) != std::get<1>(key) ||
-                                   std::string(item["type"].GetString()) != std::get<2>(key)) {
-                                 return;
-                               }
-                               if (++matches == 1) {
-                                 out.id = item["id"].GetInt64();
-                                 out.target = item.HasMember("target") && item["target"].IsString()
-                                                  ? item["target"].GetString()
-                                                  : "";
-                               }
-                             });
+    UpdateResult r = listAll(
+        "/domains/" + std::to_string(domainId) + "/records",
+        JsonBody().add("name", record.host).add("type", toString(record.type)).text(),
+        "list records", [&](const rapidjson::Value& item) {
+          // The filter is applied here too, in case the server ignores part of
+          // it.
+          if (!item.HasMember("id") || !item["id"].IsInt64() || !item.HasMember("name") ||
+              !item["name"].IsString() || !item.HasMember("type") || !item["type"].IsString() ||
+              lowercase(item["name"].GetString()) != std::get<1>(key) ||
+              std::string(item["type"].GetString()) != std::get<2>(key)) {
+            return;
+          }
+          if (++matches == 1) {
+            out.id = item["id"].GetInt64();
+            out.target = item.HasMember("target") && item["target"].IsString()
+                             ? item["target"].GetString()
+                             : "";
+          }
+        });
     if (!r.ok()) {
       return r;
     }
     if (matches == 0) {
-      return okResult(UpdateStatus::NotFound,
-                      "no " + std::get<2>(key) + " record " + record.fqdn() + " in the domain");
-    }
-    if (matches > 1) {
-      log()->warn("several records match; updating the first record={} type={} record_id={}",
-                  record.fqdn(), std::get<2>(key), out.id);
+      return outcome(UpdateStatus::NotFound,
+                     "no " + std::get<2>(key) + " record " + record.fqdn() + " in the domain");
     }
     recordCache_[key] = out;
-    log()->info("record found record={} type={} record_id={}", record.fqdn(), std::get<2>(key),
-                out.id);
-    return okResult(UpdateStatus::Unchanged, "found");
+    return recordFound(*log(), matches, record.fqdn(), std::get<2>(key), std::to_string(out.id));
   }
 
   UpdateResult updateOnce(const Record& record, const IpAddress& ip) {
@@ -300,13 +244,11 @@ class LinodeProvider final : public DnsProvider {
       return r;
     }
     if (!hadRecord && cached.target == target) {
-      return okResult(UpdateStatus::Unchanged, "record already points at " + target);
+      return outcome(UpdateStatus::Unchanged, "record already points at " + target);
     }
-    HttpRequest req = request(
-        "PUT", "/domains/" + std::to_string(domainId) + "/records/" + std::to_string(cached.id));
-    req.headers.emplace_back("Content-Type", "application/json");
-    req.body = jsonObject({{"target", target}});
-    const HttpResponse resp = http_.perform(req);
+    const HttpResponse resp = http_.perform(request(
+        "PUT", "/domains/" + std::to_string(domainId) + "/records/" + std::to_string(cached.id),
+        JsonBody().add("target", target).text()));
     if (!resp.transportOk() || resp.status != 200) {
       if (resp.transportOk() && resp.status == 404 && (hadDomain || hadRecord)) {
         staleIds_ = true;
@@ -314,19 +256,18 @@ class LinodeProvider final : public DnsProvider {
       return failure(resp, "update record");
     }
     recordCache_[key].target = target;
-    return okResult(UpdateStatus::Updated, "record " + std::to_string(cached.id) + " -> " + target);
+    return outcome(UpdateStatus::Updated, "record " + std::to_string(cached.id) + " -> " + target);
   }
 
   UpdateResult create(long long domainId, const Record& record, const std::string& target) {
-    HttpRequest req = request("POST", "/domains/" + std::to_string(domainId) + "/records");
-    req.headers.emplace_back("Content-Type", "application/json");
-    std::vector<std::pair<std::string, long long>> numbers;
-    if (ttl_ > 0) {
-      numbers.emplace_back("ttl_sec", ttl_);
-    }
-    req.body = jsonObject(
-        {{"type", toString(record.type)}, {"name", record.host}, {"target", target}}, numbers);
-    const HttpResponse resp = http_.perform(req);
+    const HttpResponse resp =
+        http_.perform(request("POST", "/domains/" + std::to_string(domainId) + "/records",
+                              JsonBody()
+                                  .add("type", toString(record.type))
+                                  .add("name", record.host)
+                                  .add("target", target)
+                                  .addPositive("ttl_sec", ttl_)
+                                  .text()));
     if (!resp.transportOk() || resp.status != 200) {
       return failure(resp, "create record");
     }
@@ -338,7 +279,7 @@ class LinodeProvider final : public DnsProvider {
           doc["id"].GetInt64(), target};
     }
     log()->info("record created record={} type={}", record.fqdn(), toString(record.type));
-    return okResult(UpdateStatus::Updated, "record created -> " + target);
+    return outcome(UpdateStatus::Updated, "record created -> " + target);
   }
 
   std::vector<Record> records_;
@@ -356,10 +297,9 @@ class LinodeProvider final : public DnsProvider {
 
 ProviderInfo linodeProvider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "linode";
-  info.description = "Linode (Akamai) DNS Manager, API v4";
-  info.documentation = "https://techdocs.akamai.com/linode-api/reference/api";
+  ProviderInfo info =
+      providerOf<LinodeProvider>("linode", "Linode (Akamai) DNS Manager, API v4",
+                                 "https://techdocs.akamai.com/linode-api/reference/api");
   info.settings = {
       {"", "api_key", T::kSecret, "", "Linode personal access token with Domains read/write scope.",
        true},
@@ -368,9 +308,6 @@ ProviderInfo linodeProvider() {
       {"", "create_missing", T::kBool, "no", "Create the record when the domain lacks it."},
       {"", "ttl", T::kSeconds, "0", "TTL of created records; 0: the domain's default.", false, 0,
        7 * 86400},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<LinodeProvider>(context);
   };
   return info;
 }

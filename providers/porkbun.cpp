@@ -14,17 +14,12 @@
 //              enabled per domain ("API ACCESS" toggle), else the domain's calls fail.
 // The record is read before it is written: an unchanged address sends nothing (Porkbun
 // answers an edit that changes nothing with an error).
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include <stdexcept>
-
 #include "common/json.hpp"
 #include "common/strings.hpp"
 #include "providers/http/url.hpp"
 #include "providers/json_api.hpp"
 #include "providers/provider.hpp"
+#include "providers/rest_records.hpp"
 
 namespace chipmunk::providers {
 namespace {
@@ -71,15 +66,24 @@ bool contains(const std::string& haystack, const char* needle) {
   return lowercase(haystack).find(needle) != std::string::npos;
 }
 
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+// A TTL as Porkbun writes it ("600"): -1 when the text is not exactly a number we would send.
+long long ttlOf(const std::string& text) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return -1;
+  }
+  const long long ttl = std::stoll(text);
+  return std::to_string(ttl) == text ? ttl : -1;
+}
+
 class PorkbunProvider final : public DnsProvider {
  public:
   explicit PorkbunProvider(const ProviderContext& context)
       : apiKey_(context.get("api_key")),
         secretKey_(context.get("secret_api_key")),
-        endpoint_(endpointSetting(context)),
-        createMissing_(context.getBool("create_missing")),
-        ttl_(ttlSetting(context)),
-        http_(context.http) {}
+        api_(context, "", "", classifyHttpFailure) {}
 
   // DnsProvider
   UpdateResult prepare() override {
@@ -92,11 +96,11 @@ class PorkbunProvider final : public DnsProvider {
   }
 
   UpdateResult update(const Record& record, const IpAddress& ip) override {
-    const std::string domain = lowercase(record.domain);
+    const std::string domain = urlEncode(lowercase(record.domain));
     const std::string sub = lowercase(record.host);
     const std::string type = toString(record.type);
     HttpResponse resp;
-    Reply reply = call("/dns/retrieveByNameType/" + urlEncode(domain) + "/" + type +
+    Reply reply = call("/dns/retrieveByNameType/" + domain + "/" + type +
                            (sub.empty() ? "" : "/" + urlEncode(sub)),
                        {}, resp);
     if (!resp.transportOk() || resp.status != 200 || !reply.success) {
@@ -106,76 +110,59 @@ class PorkbunProvider final : public DnsProvider {
     if (records == reply.doc.MemberEnd() || !records->value.IsArray()) {
       return outcome(UpdateStatus::Failed, "retrieve: reply has no records array");
     }
-    const rapidjson::Value* found = nullptr;
+    std::optional<FoundRecord> found;
     for (const auto& item : records->value.GetArray()) {
       if (item.IsObject() && !text(item, "id").empty() && text(item, "type") == type) {
-        found = &item;
+        found =
+            FoundRecord{text(item, "id"), text(item, "content"), ttlOf(text(item, "ttl")), &item};
         break;
       }
     }
     const std::string content = ip.toString();
-    if (found == nullptr) {
-      if (!createMissing_) {
-        return outcome(UpdateStatus::NotFound,
-                       "no " + type + " record " + record.fqdn() + " (create_missing = no)");
-      }
-      std::vector<std::pair<std::string, std::string>> fields = {
-          {"name", sub}, {"type", type}, {"content", content}};
-      if (ttl_ > 0) {
-        fields.emplace_back("ttl", std::to_string(ttl_));
-      }
-      reply = call("/dns/create/" + urlEncode(domain), fields, resp);
-      if (!resp.transportOk() || resp.status != 200 || !reply.success) {
-        return failure(resp, reply, "create");
-      }
-      return outcome(UpdateStatus::Updated, "record created -> " + content);
-    }
-    const std::string ttl = ttl_ > 0 ? std::to_string(ttl_) : text(*found, "ttl");
-    if (text(*found, "content") == content && ttl == text(*found, "ttl")) {
-      return outcome(UpdateStatus::Unchanged, "record already points at " + content);
-    }
-    const std::string id = text(*found, "id");
-    // A full replacement: everything the record had goes back, the address changed.
-    const std::vector<std::pair<std::string, std::string>> fields = {
-        {"name", sub},
-        {"type", type},
-        {"content", content},
-        {"ttl", ttl},
-        {"prio", text(*found, "prio")},
-        {"notes", text(*found, "notes")}};
-    reply = call("/dns/edit/" + urlEncode(domain) + "/" + urlEncode(id), fields, resp);
-    if (!resp.transportOk() || resp.status != 200 || !reply.success) {
-      return failure(resp, reply, "edit");
-    }
-    return outcome(UpdateStatus::Updated, "record " + id + " -> " + content);
+    return api_.sync(
+        {record.fqdn(), type, content}, found,
+        [&] {
+          Fields fields = {{"name", sub}, {"type", type}, {"content", content}};
+          if (api_.ttl() > 0) {
+            fields.emplace_back("ttl", std::to_string(api_.ttl()));
+          }
+          return write("/dns/create/" + domain, fields, "create", "record created -> " + content);
+        },
+        [&](const FoundRecord& f) {
+          // A full replacement: everything the record had goes back, the address changed.
+          const Fields fields = {
+              {"name", sub},
+              {"type", type},
+              {"content", content},
+              {"ttl", api_.ttl() > 0 ? std::to_string(api_.ttl()) : text(*f.item, "ttl")},
+              {"prio", text(*f.item, "prio")},
+              {"notes", text(*f.item, "notes")}};
+          return write("/dns/edit/" + domain + "/" + urlEncode(f.id), fields, "edit",
+                       "record " + f.id + " -> " + content);
+        });
   }
 
  private:
-  Reply call(const std::string& path,
-             const std::vector<std::pair<std::string, std::string>>& fields, HttpResponse& resp) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("apikey");
-    w.String(apiKey_.c_str());
-    w.Key("secretapikey");
-    w.String(secretKey_.c_str());
+  Reply call(const std::string& path, const Fields& fields, HttpResponse& resp) {
+    JsonBody body;
+    body.add("apikey", apiKey_).add("secretapikey", secretKey_);
     for (const auto& [key, value] : fields) {
-      if (key == "prio" && value.empty()) {
-        continue;
+      if (key != "prio" || !value.empty()) {
+        body.add(key.c_str(), value);
       }
-      w.Key(key.c_str());
-      w.String(value.c_str());
     }
-    w.EndObject();
-    HttpRequest req;
-    req.method = "POST";
-    req.url = endpoint_ + path;
-    req.headers.emplace_back("Content-Type", "application/json");
-    req.headers.emplace_back("Accept", "application/json");
-    req.body = buf.GetString();
-    resp = http_.perform(req);
+    resp = api_.http().perform(api_.request("POST", path, body.text()));
     return parseReply(resp.body);
+  }
+
+  UpdateResult write(const std::string& path, const Fields& fields, const std::string& what,
+                     const std::string& done) {
+    HttpResponse resp;
+    const Reply reply = call(path, fields, resp);
+    if (!resp.transportOk() || resp.status != 200 || !reply.success) {
+      return failure(resp, reply, what);
+    }
+    return outcome(UpdateStatus::Updated, done);
   }
 
   // Errors come as {"status":"ERROR","message":...}, mostly with HTTP 400: the message tells
@@ -200,41 +187,26 @@ class PorkbunProvider final : public DnsProvider {
     } else if (contains(m, "rate limit") && r.status == UpdateStatus::Failed) {
       r.status = UpdateStatus::RetryLater;
     }
-    if (!m.empty()) {
-      r.detail += " (" + m + ")";
-    }
+    appendReason(r, m);
     return r;
   }
 
   std::string apiKey_;
   std::string secretKey_;
-  std::string endpoint_;
-  bool createMissing_ = false;
-  long long ttl_ = 0;
-  HttpClient http_;
+  RestRecords api_;
 };
 
 }  // namespace
 
 ProviderInfo porkbunProvider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "porkbun";
-  info.description = "Porkbun DNS, API v3";
-  info.documentation = "https://porkbun.com/api/json/v3/documentation";
-  info.settings = {
-      {"", "api_key", T::kSecret, "", "API key (pk1_...), with API ACCESS on for the domain.",
-       true},
-      {"", "secret_api_key", T::kSecret, "", "Secret API key (sk1_...).", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"", "ttl", T::kSeconds, "0", "TTL to set (600 s or more); 0: keep the record's.", false, 0,
-       86400},
-      {"", "create_missing", T::kBool, "no", "Create the record when the domain lacks it."},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<PorkbunProvider>(context);
-  };
-  return info;
+  return providerOf<PorkbunProvider>(
+      "porkbun", "Porkbun DNS, API v3", "https://porkbun.com/api/json/v3/documentation",
+      restSettings({{"", "api_key", T::kSecret, "",
+                     "API key (pk1_...), with API ACCESS on for the domain.", true},
+                    {"", "secret_api_key", T::kSecret, "", "Secret API key (sk1_...).", true}},
+                   {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 86400,
+                    "Create the record when the domain lacks it."}));
 }
 
 }  // namespace chipmunk::providers

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "common/ip.hpp"
-#include "config/settings.hpp"
 #include "config/provider_sections.hpp"
+#include "config/settings.hpp"
 #include "providers/http/client.hpp"
 
 namespace chipmunk::providers {

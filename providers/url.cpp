@@ -32,6 +32,7 @@
 #include "common/pattern.hpp"
 #include "common/strings.hpp"
 #include "providers/http/url.hpp"
+#include "providers/json_api.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {
@@ -170,53 +171,85 @@ const std::array<Rule, 5> kRules = {{{"auth_failed_regex", UpdateStatus::AuthFai
                                      {"unchanged_regex", UpdateStatus::Unchanged},
                                      {"updated_regex", UpdateStatus::Updated}}};
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+using Patterns = std::vector<std::pair<Rule, std::string>>;
+
+// The checks of the constructor, each throwing std::invalid_argument("[section] key ...").
+std::string where(const ProviderContext& context) {
+  return "[" + context.section + "] ";
+}
+
+// `key`, an http:// or https:// URL template (or empty).
+const std::string& urlTemplate(const ProviderContext& context, const std::string& key) {
+  const std::string& text = context.get(key);
+  if (!text.empty() && text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0) {
+    throw std::invalid_argument(where(context) + key + " must be an http:// or https:// URL");
+  }
+  checkTemplate(where(context), key, text);
+  return text;
+}
+
+const std::string& bodyTemplate(const ProviderContext& context) {
+  checkTemplate(where(context), "body", context.get("body"));
+  return context.get("body");
+}
+
+// header1..header4, each "Name: value template".
+Headers headerTemplates(const ProviderContext& context) {
+  Headers headers;
+  for (int i = 1; i <= kMaxHeaders; ++i) {
+    const std::string key = "header" + std::to_string(i);
+    const std::string& text = context.get(key);
+    if (text.empty()) {
+      continue;
+    }
+    const auto colon = text.find(':');
+    if (colon == 0 || colon == std::string::npos || text.find_first_of(" \t") < colon) {
+      throw std::invalid_argument(where(context) + key + " must read \"Name: value\"");
+    }
+    checkTemplate(where(context), key, text);
+    headers.emplace_back(text.substr(0, colon), text.substr(colon + 1));
+  }
+  return headers;
+}
+
+const std::string& jsonPointer(const ProviderContext& context) {
+  const std::string& pointer = context.get("json_pointer");
+  if (!pointer.empty() && !rapidjson::Pointer(pointer.c_str(), pointer.size()).IsValid()) {
+    throw std::invalid_argument(where(context) +
+                                "json_pointer is not a JSON pointer (RFC 6901: /a/0/b)");
+  }
+  return pointer;
+}
+
+Patterns patterns(const ProviderContext& context) {
+  Patterns out;
+  for (const auto& rule : kRules) {
+    const std::string& pattern = context.get(rule.key);
+    std::string error;
+    if (!pattern.empty() && !checkPattern(pattern, error)) {
+      throw std::invalid_argument(where(context) + rule.key + ": " + error);
+    }
+    out.emplace_back(rule, pattern);
+  }
+  return out;
+}
+
 class UrlProvider final : public DnsProvider {
  public:
   explicit UrlProvider(const ProviderContext& context)
-      : url_(context.get("url")),
-        urlIpv6_(context.get("url_ipv6")),
+      : url_(urlTemplate(context, "url")),
+        urlIpv6_(urlTemplate(context, "url_ipv6")),
         method_(uppercase(context.get("method"))),
-        body_(context.get("body")),
+        body_(bodyTemplate(context)),
         bodyFormat_(lowercase(context.get("body_format"))),
         username_(context.get("username")),
         password_(context.get("password")),
         basicAuth_(context.getBool("basic_auth")),
-        pointer_(context.get("json_pointer")),
-        http_(context.http) {
-    const std::string where = "[" + context.section + "] ";
-    for (const auto& [key, text] :
-         {std::pair<std::string, std::string>{"url", url_}, {"url_ipv6", urlIpv6_}}) {
-      if (!text.empty() && text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0) {
-        throw std::invalid_argument(where + key + " must be an http:// or https:// URL");
-      }
-      checkTemplate(where, key, text);
-    }
-    checkTemplate(where, "body", body_);
-    for (int i = 1; i <= kMaxHeaders; ++i) {
-      const std::string key = "header" + std::to_string(i);
-      const std::string& text = context.get(key);
-      if (text.empty()) {
-        continue;
-      }
-      const auto colon = text.find(':');
-      if (colon == 0 || colon == std::string::npos || text.find_first_of(" \t") < colon) {
-        throw std::invalid_argument(where + key + " must read \"Name: value\"");
-      }
-      checkTemplate(where, key, text);
-      headers_.emplace_back(text.substr(0, colon), text.substr(colon + 1));
-    }
-    if (!pointer_.empty() && !rapidjson::Pointer(pointer_.c_str(), pointer_.size()).IsValid()) {
-      throw std::invalid_argument(where + "json_pointer is not a JSON pointer (RFC 6901: /a/0/b)");
-    }
-    for (const auto& rule : kRules) {
-      const std::string& pattern = context.get(rule.key);
-      std::string error;
-      if (!pattern.empty() && !checkPattern(pattern, error)) {
-        throw std::invalid_argument(where + rule.key + ": " + error);
-      }
-      patterns_.emplace_back(rule, pattern);
-    }
-  }
+        headers_(headerTemplates(context)),
+        pointer_(jsonPointer(context)),
+        patterns_(patterns(context)),
+        http_(context.http) {}
 
   // DnsProvider
   UpdateResult prepare() override { return outcome(UpdateStatus::Unchanged, "nothing to look up"); }
@@ -235,12 +268,24 @@ class UrlProvider final : public DnsProvider {
     HttpRequest req;
     req.method = method_;
     expand(ip.isV6() && !urlIpv6_.empty() ? urlIpv6_ : url_, values, Escape::kUrl, req.url);
+    if (!addHeaders(values, req)) {
+      return outcome(UpdateStatus::Failed, "request: a header value would hold a line break", true);
+    }
+    if (basicAuth_) {
+      req.basicAuth = std::make_pair(username_, password_);
+    }
+    const HttpResponse resp = http_.perform(req);
+    return classify(resp);
+  }
+
+ private:
+  // The headers and the body, expanded; false when a header value would hold a line break.
+  bool addHeaders(const std::map<std::string, std::string>& values, HttpRequest& req) const {
     bool contentType = false;
     for (const auto& [name, value] : headers_) {
       std::string v;
       if (!expand(value, values, Escape::kHeader, v)) {
-        return outcome(UpdateStatus::Failed, "request: a header value would hold a line break",
-                       true);
+        return false;
       }
       const auto first = v.find_first_not_of(" \t");
       req.headers.emplace_back(name, first == std::string::npos ? "" : v.substr(first));
@@ -258,14 +303,9 @@ class UrlProvider final : public DnsProvider {
                                                      : "text/plain; charset=utf-8");
       }
     }
-    if (basicAuth_) {
-      req.basicAuth = std::make_pair(username_, password_);
-    }
-    const HttpResponse resp = http_.perform(req);
-    return classify(resp);
+    return true;
   }
 
- private:
   UpdateResult classify(const HttpResponse& resp) const {
     if (!resp.transportOk()) {
       return classifyHttpFailure(resp, "request");
@@ -319,9 +359,9 @@ class UrlProvider final : public DnsProvider {
   std::string username_;
   std::string password_;
   bool basicAuth_ = false;
+  Headers headers_;
   std::string pointer_;
-  std::vector<std::pair<std::string, std::string>> headers_;
-  std::vector<std::pair<Rule, std::string>> patterns_;
+  Patterns patterns_;
   HttpClient http_;
 };
 
@@ -329,11 +369,9 @@ class UrlProvider final : public DnsProvider {
 
 ProviderInfo urlProvider() {
   using T = config::SettingType;
-  ProviderInfo info;
-  info.name = "url";
-  info.description =
-      "Any HTTP API that updates with one request (custom URL, like inadyn's custom)";
-  info.documentation = "docs/PROVIDERS.md#url";  // our own contract, no third-party API
+  ProviderInfo info = providerOf<UrlProvider>(
+      "url", "Any HTTP API that updates with one request (custom URL, like inadyn's custom)",
+      "docs/PROVIDERS.md#url");  // our own contract, no third-party API
   const std::string placeholders =
       " Placeholders: {host} {name} {label} {domain} {address} {family} {type} {username} "
       "{password}.";
@@ -380,9 +418,6 @@ ProviderInfo urlProvider() {
       {"", "not_found_regex", T::kString, "",
        "Pattern of an unknown host or zone (stops the record until reload)."},
       {"", "retry_regex", T::kString, "", "Pattern of \"try again later\"."},
-  };
-  info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
-    return std::make_unique<UrlProvider>(context);
   };
   return info;
 }

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "tests/support/fake_json_api.hpp"
+
 namespace chipmunk::test {
 namespace {
 
@@ -77,20 +79,6 @@ void writeRecord(Writer& w, const FakeCloudflare::DnsRecord& r, const std::strin
   w.Key("modified_on");
   w.String("2026-01-01T00:00:00.000000Z");
   w.EndObject();
-}
-
-std::vector<std::string> splitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t pos = 1;
-  while (pos <= path.size()) {
-    auto slash = path.find('/', pos);
-    if (slash == std::string::npos) {
-      slash = path.size();
-    }
-    parts.push_back(path.substr(pos, slash - pos));
-    pos = slash + 1;
-  }
-  return parts;
 }
 
 int intParam(const FakeRequest& req, const std::string& name, int fallback) {
@@ -214,6 +202,93 @@ FakeCloudflare::Zone* FakeCloudflare::findZone(const std::string& id) {
   return nullptr;
 }
 
+namespace {
+
+using Items = std::vector<std::function<void(Writer&)>>;
+
+// One page of `items` as a list envelope with result_info.
+FakeResponse listPage(const Items& items, int page, int perPage) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  writeEnvelopeStart(w, true);
+  w.Key("errors");
+  w.StartArray();
+  w.EndArray();
+  w.Key("result");
+  w.StartArray();
+  const size_t from = static_cast<size_t>(page - 1) * perPage;
+  int shown = 0;
+  for (size_t i = from; i < items.size() && shown < perPage; ++i, ++shown) {
+    items[i](w);
+  }
+  w.EndArray();
+  w.Key("result_info");
+  w.StartObject();
+  w.Key("page");
+  w.Int(page);
+  w.Key("per_page");
+  w.Int(perPage);
+  w.Key("count");
+  w.Int(shown);
+  w.Key("total_count");
+  w.Int(static_cast<int>(items.size()));
+  w.Key("total_pages");
+  w.Int(std::max(1, static_cast<int>((items.size() + perPage - 1) / perPage)));
+  w.EndObject();
+  w.EndObject();
+  FakeResponse r;
+  r.body = buf.GetString();
+  return r;
+}
+
+// Applies content, ttl and proxied from a PATCH or POST body; an error reply for a bad one.
+std::optional<FakeResponse> apply(const rapidjson::Document& body, FakeCloudflare::DnsRecord& r) {
+  if (body.HasMember("content")) {
+    if (!body["content"].IsString()) {
+      return errorReply(400, {{9021, "Invalid content for a record"}});
+    }
+    r.content = body["content"].GetString();
+  }
+  if (body.HasMember("ttl")) {
+    if (!body["ttl"].IsInt64() ||
+        (body["ttl"].GetInt64() != 1 &&
+         (body["ttl"].GetInt64() < 60 || body["ttl"].GetInt64() > 86400))) {
+      return errorReply(400, {{9141,
+                               "Invalid TTL. Must be between 60 and 86400 or 1 for "
+                               "automatic."}});
+    }
+    r.ttl = body["ttl"].GetInt64();
+  }
+  if (body.HasMember("proxied")) {
+    if (!body["proxied"].IsBool()) {
+      return errorReply(400, {{9003, "Invalid 'proxied' value, must be a boolean"}});
+    }
+    r.proxied = body["proxied"].GetBool();
+  }
+  return std::nullopt;
+}
+
+// The envelope of one record.
+FakeResponse single(const FakeCloudflare::DnsRecord& r, const std::string& zoneId,
+                    const std::string& zoneName) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  writeEnvelopeStart(w, true);
+  w.Key("errors");
+  w.StartArray();
+  w.EndArray();
+  w.Key("result");
+  writeRecord(w, r, zoneId, zoneName);
+  w.EndObject();
+  FakeResponse resp;
+  resp.body = buf.GetString();
+  return resp;
+}
+
+}  // namespace
+
+// Failures queued by failNext(), auth, then the routes: GET zones, GET and POST
+// zones/ID/dns_records, PATCH zones/ID/dns_records/ID.
 FakeResponse FakeCloudflare::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (failCount_ > 0) {
@@ -238,45 +313,9 @@ FakeResponse FakeCloudflare::handle(const FakeRequest& req) {
   }
   const int perPage = std::min(intParam(req, "per_page", 100), maxPerPage_);
   const int page = std::max(1, intParam(req, "page", 1));
-
-  // Writes one page of `items` as a list envelope.
-  auto list = [&](const std::vector<std::function<void(Writer&)>>& items) {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    writeEnvelopeStart(w, true);
-    w.Key("errors");
-    w.StartArray();
-    w.EndArray();
-    w.Key("result");
-    w.StartArray();
-    const size_t from = static_cast<size_t>(page - 1) * perPage;
-    int shown = 0;
-    for (size_t i = from; i < items.size() && shown < perPage; ++i, ++shown) {
-      items[i](w);
-    }
-    w.EndArray();
-    w.Key("result_info");
-    w.StartObject();
-    w.Key("page");
-    w.Int(page);
-    w.Key("per_page");
-    w.Int(perPage);
-    w.Key("count");
-    w.Int(shown);
-    w.Key("total_count");
-    w.Int(static_cast<int>(items.size()));
-    w.Key("total_pages");
-    w.Int(std::max(1, static_cast<int>((items.size() + perPage - 1) / perPage)));
-    w.EndObject();
-    w.EndObject();
-    FakeResponse r;
-    r.body = buf.GetString();
-    return r;
-  };
-
   if (parts.size() == 3 && req.method == "GET") {
     const std::string name = urlDecode(req.param("name"));
-    std::vector<std::function<void(Writer&)>> items;
+    Items items;
     for (const auto& z : zones_) {
       if (name.empty() || z.name == name) {
         items.push_back([z](Writer& w) {
@@ -291,7 +330,7 @@ FakeResponse FakeCloudflare::handle(const FakeRequest& req) {
         });
       }
     }
-    return list(items);
+    return listPage(items, page, perPage);
   }
   Zone* zone = parts.size() >= 5 && parts[4] == "dns_records" ? findZone(parts[3]) : nullptr;
   if (zone == nullptr) {
@@ -303,14 +342,20 @@ FakeResponse FakeCloudflare::handle(const FakeRequest& req) {
   if (parts.size() == 5 && req.method == "GET") {
     const std::string type = urlDecode(req.param("type"));
     const std::string name = urlDecode(req.param("name"));
-    std::vector<std::function<void(Writer&)>> items;
+    Items items;
     for (const auto& r : zone->records) {
       if ((type.empty() || r.type == type) && (name.empty() || r.name == name)) {
         items.push_back([r, zone](Writer& w) { writeRecord(w, r, zone->id, zone->name); });
       }
     }
-    return list(items);
+    return listPage(items, page, perPage);
   }
+  return change(*zone, parts, req);
+}
+
+// POST zones/ID/dns_records and PATCH zones/ID/dns_records/ID.
+FakeResponse FakeCloudflare::change(Zone& zone, const std::vector<std::string>& parts,
+                                    const FakeRequest& req) {
   rapidjson::Document body;
   if (req.method == "PATCH" || req.method == "POST") {
     body.Parse(req.body.c_str(), req.body.size());
@@ -319,45 +364,6 @@ FakeResponse FakeCloudflare::handle(const FakeRequest& req) {
       return errorReply(400, {{9207, "Request body is invalid."}});
     }
   }
-  auto apply = [&](DnsRecord& r) -> std::optional<FakeResponse> {
-    if (body.HasMember("content")) {
-      if (!body["content"].IsString()) {
-        return errorReply(400, {{9021, "Invalid content for a record"}});
-      }
-      r.content = body["content"].GetString();
-    }
-    if (body.HasMember("ttl")) {
-      if (!body["ttl"].IsInt64() ||
-          (body["ttl"].GetInt64() != 1 &&
-           (body["ttl"].GetInt64() < 60 || body["ttl"].GetInt64() > 86400))) {
-        return errorReply(400, {{9141,
-                                 "Invalid TTL. Must be between 60 and 86400 or 1 for "
-                                 "automatic."}});
-      }
-      r.ttl = body["ttl"].GetInt64();
-    }
-    if (body.HasMember("proxied")) {
-      if (!body["proxied"].IsBool()) {
-        return errorReply(400, {{9003, "Invalid 'proxied' value, must be a boolean"}});
-      }
-      r.proxied = body["proxied"].GetBool();
-    }
-    return std::nullopt;
-  };
-  auto single = [&](const DnsRecord& r) {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    writeEnvelopeStart(w, true);
-    w.Key("errors");
-    w.StartArray();
-    w.EndArray();
-    w.Key("result");
-    writeRecord(w, r, zone->id, zone->name);
-    w.EndObject();
-    FakeResponse resp;
-    resp.body = buf.GetString();
-    return resp;
-  };
   if (parts.size() == 5 && req.method == "POST") {
     DnsRecord r;
     r.id = newId();
@@ -366,21 +372,21 @@ FakeResponse FakeCloudflare::handle(const FakeRequest& req) {
     if (r.type.empty() || r.name.empty()) {
       return errorReply(400, {{9000, "DNS name is invalid."}});
     }
-    if (auto bad = apply(r)) {
+    if (auto bad = apply(body, r)) {
       return *bad;
     }
-    zone->records.push_back(r);
-    return single(r);
+    zone.records.push_back(r);
+    return single(r, zone.id, zone.name);
   }
   if (parts.size() == 6 && req.method == "PATCH") {
-    for (auto& r : zone->records) {
+    for (auto& r : zone.records) {
       if (r.id == parts[5]) {
         DnsRecord copy = r;
-        if (auto bad = apply(copy)) {
+        if (auto bad = apply(body, copy)) {
           return *bad;
         }
         r = copy;
-        return single(r);
+        return single(r, zone.id, zone.name);
       }
     }
     return errorReply(404, {{81044, "Record does not exist."}});

@@ -74,6 +74,8 @@ class FakeCloudflare {
     std::vector<DnsRecord> records;
   };
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse change(Zone& zone, const std::vector<std::string>& parts,
+                      const FakeRequest& request);
   Zone* findZone(const std::string& id);
   std::string newId();
 

@@ -126,54 +126,67 @@ FakeResponse FakeDigitalOcean::handle(const FakeRequest& req) {
   auto& records = d->second;
   const std::string idPart = rest.size() > slash + 9 ? rest.substr(slash + 9) : "";
   if (req.method == "GET" && idPart.empty()) {
-    const std::string type = req.param("type");
-    std::string name = urlDecode(req.param("name"));
-    if (name == domain) {
-      name = "@";
-    } else if (name.size() > domain.size() + 1) {
-      name = name.substr(0, name.size() - domain.size() - 1);
-    }
-    std::vector<const DnsRecord*> matched;
-    for (const auto& r : records) {
-      if ((type.empty() || r.type == type) && (ignoreName_ || name.empty() || r.name == name)) {
-        matched.push_back(&r);
-      }
-    }
-    int perPage = req.param("per_page").empty() ? 20 : std::stoi(req.param("per_page"));
-    perPage = std::max(1, std::min(perPage, pageSize_));
-    const int page = req.param("page").empty() ? 1 : std::stoi(req.param("page"));
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("domain_records");
-    w.StartArray();
-    for (size_t i = static_cast<size_t>((page - 1) * perPage);
-         i < matched.size() && i < static_cast<size_t>(page * perPage); ++i) {
-      write(w, *matched[i]);
-    }
-    w.EndArray();
-    w.Key("links");
-    w.StartObject();
-    if (static_cast<size_t>(page * perPage) < matched.size()) {
-      w.Key("pages");
-      w.StartObject();
-      w.Key("next");
-      const std::string next = "https://api.digitalocean.com/v2/domains/" + domain +
-                               "/records?page=" + std::to_string(page + 1) +
-                               "&per_page=" + std::to_string(perPage) + "&type=" + type +
-                               "&name=" + req.param("name");
-      w.String(next.c_str());
-      w.EndObject();
-    }
-    w.EndObject();
-    w.Key("meta");
-    w.StartObject();
-    w.Key("total");
-    w.Int64(static_cast<long long>(matched.size()));
-    w.EndObject();
-    w.EndObject();
-    return jsonReply(200, buf.GetString());
+    return list(domain, records, req);
   }
+  return change(records, idPart, req);
+}
+
+// GET /v2/domains/DOMAIN/records?type=&name=&page=&per_page=: links.pages.next until done.
+FakeResponse FakeDigitalOcean::list(const std::string& domain,
+                                    const std::vector<DnsRecord>& records,
+                                    const FakeRequest& req) const {
+  const std::string type = req.param("type");
+  std::string name = urlDecode(req.param("name"));
+  if (name == domain) {
+    name = "@";
+  } else if (name.size() > domain.size() + 1) {
+    name = name.substr(0, name.size() - domain.size() - 1);
+  }
+  std::vector<const DnsRecord*> matched;
+  for (const auto& r : records) {
+    if ((type.empty() || r.type == type) && (ignoreName_ || name.empty() || r.name == name)) {
+      matched.push_back(&r);
+    }
+  }
+  int perPage = req.param("per_page").empty() ? 20 : std::stoi(req.param("per_page"));
+  perPage = std::max(1, std::min(perPage, pageSize_));
+  const int page = req.param("page").empty() ? 1 : std::stoi(req.param("page"));
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("domain_records");
+  w.StartArray();
+  for (size_t i = static_cast<size_t>((page - 1) * perPage);
+       i < matched.size() && i < static_cast<size_t>(page * perPage); ++i) {
+    write(w, *matched[i]);
+  }
+  w.EndArray();
+  w.Key("links");
+  w.StartObject();
+  if (static_cast<size_t>(page * perPage) < matched.size()) {
+    w.Key("pages");
+    w.StartObject();
+    w.Key("next");
+    const std::string next = "https://api.digitalocean.com/v2/domains/" + domain +
+                             "/records?page=" + std::to_string(page + 1) +
+                             "&per_page=" + std::to_string(perPage) + "&type=" + type +
+                             "&name=" + req.param("name");
+    w.String(next.c_str());
+    w.EndObject();
+  }
+  w.EndObject();
+  w.Key("meta");
+  w.StartObject();
+  w.Key("total");
+  w.Int64(static_cast<long long>(matched.size()));
+  w.EndObject();
+  w.EndObject();
+  return jsonReply(200, buf.GetString());
+}
+
+// PATCH .../records/ID (fields not sent kept) and POST .../records.
+FakeResponse FakeDigitalOcean::change(std::vector<DnsRecord>& records, const std::string& idPart,
+                                      const FakeRequest& req) {
   rapidjson::Document body;
   std::string error;
   if ((req.method == "PATCH" || req.method == "POST") &&

@@ -55,6 +55,10 @@ class FakeDigitalOcean {
 
  private:
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse list(const std::string& domain, const std::vector<DnsRecord>& records,
+                    const FakeRequest& request) const;
+  FakeResponse change(std::vector<DnsRecord>& records, const std::string& idPart,
+                      const FakeRequest& request);
 
   mutable std::mutex mutex_;
   std::string token_;

@@ -10,12 +10,12 @@
 namespace chipmunk::test {
 
 FakeDyndns2::FakeDyndns2(std::string username, std::string password, std::string path)
-    : username_(std::move(username)), password_(std::move(password)) {
-  const auto q = path.find('?');
-  path_ = path.substr(0, q);
-  requiredQuery_ = q == std::string::npos ? "" : path.substr(q + 1);
-  server_ = std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); });
-}
+    : username_(std::move(username)),
+      password_(std::move(password)),
+      path_(path.substr(0, path.find('?'))),
+      requiredQuery_(path.find('?') == std::string::npos ? "" : path.substr(path.find('?') + 1)),
+      server_(
+          std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); })) {}
 
 FakeDyndns2::~FakeDyndns2() {
   server_->stop();

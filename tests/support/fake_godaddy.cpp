@@ -28,9 +28,9 @@ FakeResponse error(int status, const std::string& code, const std::string& messa
 }  // namespace
 
 FakeGoDaddy::FakeGoDaddy(std::string key, std::string secret)
-    : auth_("sso-key " + key + ":" + secret) {
-  server_ = std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); });
-}
+    : auth_("sso-key " + key + ":" + secret),
+      server_(
+          std::make_unique<FakeHttpServer>([this](const FakeRequest& r) { return handle(r); })) {}
 
 FakeGoDaddy::~FakeGoDaddy() {
   server_->stop();
@@ -72,6 +72,67 @@ std::vector<FakeRequest> FakeGoDaddy::requests() const {
   return server_->requests();
 }
 
+namespace {
+
+// "/v1/domains/DOMAIN/records/TYPE/NAME" -> its segments, percent-decoded.
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> parts = splitPath(path);
+  for (auto& part : parts) {
+    part = urlDecode(part);
+  }
+  return parts;
+}
+
+// GET: [{"data","name","ttl","type"}], [] when there is none.
+FakeResponse listing(const std::vector<FakeGoDaddy::Entry>& entries, const std::string& type,
+                     const std::string& name) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const auto& e : entries) {
+    w.StartObject();
+    w.Key("data");
+    w.String(e.data.c_str());
+    w.Key("name");
+    w.String(name.c_str());
+    w.Key("ttl");
+    w.Int64(e.ttl);
+    w.Key("type");
+    w.String(type.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  return jsonReply(200, buf.GetString());
+}
+
+// PUT [{"data","ttl"}]: replaces every record of the name and type; TTL 600 or more.
+FakeResponse replace(std::vector<FakeGoDaddy::Entry>& entries, const std::string& text) {
+  rapidjson::Document body;
+  std::string parseError;
+  if (!json::parse(body, text, parseError) || !body.IsArray()) {
+    return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
+  }
+  std::vector<FakeGoDaddy::Entry> next;
+  for (const auto& item : body.GetArray()) {
+    if (!item.IsObject() || !item.HasMember("data") || !item["data"].IsString()) {
+      return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
+    }
+    FakeGoDaddy::Entry e;
+    e.data = item["data"].GetString();
+    if (item.HasMember("ttl") && item["ttl"].IsInt64()) {
+      e.ttl = item["ttl"].GetInt64();
+    }
+    if (e.ttl < 600) {
+      return error(422, "INVALID_BODY", "ttl must be at least 600");
+    }
+    next.push_back(e);
+  }
+  entries = next;
+  return jsonReply(200, "");
+}
+
+}  // namespace
+
 FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (auto failure = failures_.pop()) {
@@ -81,14 +142,7 @@ FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
     return error(401, "UNABLE_TO_AUTHENTICATE",
                  "Unable to authenticate user with given credentials");
   }
-  // /v1/domains/DOMAIN/records/TYPE/NAME
-  std::vector<std::string> parts;
-  for (size_t pos = 1; pos <= req.path.size();) {
-    const size_t slash = req.path.find('/', pos);
-    const size_t end = slash == std::string::npos ? req.path.size() : slash;
-    parts.push_back(urlDecode(req.path.substr(pos, end - pos)));
-    pos = end + 1;
-  }
+  const std::vector<std::string> parts = segments(req.path);
   if (parts.size() != 6 || parts[0] != "v1" || parts[1] != "domains" || parts[3] != "records") {
     return error(404, "NOT_FOUND", "Not found");
   }
@@ -102,47 +156,10 @@ FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
   }
   auto& entries = d->second[parts[4] + " " + parts[5]];
   if (req.method == "GET") {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartArray();
-    for (const auto& e : entries) {
-      w.StartObject();
-      w.Key("data");
-      w.String(e.data.c_str());
-      w.Key("name");
-      w.String(parts[5].c_str());
-      w.Key("ttl");
-      w.Int64(e.ttl);
-      w.Key("type");
-      w.String(parts[4].c_str());
-      w.EndObject();
-    }
-    w.EndArray();
-    return jsonReply(200, buf.GetString());
+    return listing(entries, parts[4], parts[5]);
   }
   if (req.method == "PUT") {
-    rapidjson::Document body;
-    std::string parseError;
-    if (!json::parse(body, req.body, parseError) || !body.IsArray()) {
-      return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
-    }
-    std::vector<Entry> next;
-    for (const auto& item : body.GetArray()) {
-      if (!item.IsObject() || !item.HasMember("data") || !item["data"].IsString()) {
-        return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
-      }
-      Entry e;
-      e.data = item["data"].GetString();
-      if (item.HasMember("ttl") && item["ttl"].IsInt64()) {
-        e.ttl = item["ttl"].GetInt64();
-      }
-      if (e.ttl < 600) {
-        return error(422, "INVALID_BODY", "ttl must be at least 600");
-      }
-      next.push_back(e);
-    }
-    entries = next;
-    return jsonReply(200, "");
+    return replace(entries, req.body);
   }
   return error(405, "METHOD_NOT_ALLOWED", "Method not allowed");
 }

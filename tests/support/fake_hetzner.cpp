@@ -109,73 +109,88 @@ FakeResponse FakeHetzner::handle(const FakeRequest& req) {
     return jsonReply(401, R"({"message":"Invalid authentication credentials"})");
   }
   if (req.method == "GET" && req.path == "/api/v1/zones") {
-    const std::string name = urlDecode(req.param("name"));
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("zones");
-    w.StartArray();
-    int count = 0;
-    for (const auto& [zone, id] : zones_) {
-      if (name.empty() || zone == name) {
-        ++count;
-        w.StartObject();
-        w.Key("id");
-        w.String(id.c_str());
-        w.Key("name");
-        w.String(zone.c_str());
-        w.Key("ttl");
-        w.Int(86400);
-        w.EndObject();
-      }
-    }
-    w.EndArray();
-    w.EndObject();
-    if (count == 0) {
-      return jsonReply(404, R"({"zones":[],"error":{"message":"zone not found","code":404}})");
-    }
-    return jsonReply(200, buf.GetString());
+    return zones(req);
   }
   if (req.method == "GET" && req.path == "/api/v1/records") {
-    const std::string zoneId = req.param("zone_id");
-    std::vector<const DnsRecord*> mine;
-    for (const auto& r : records_) {
-      if (r.zoneId == zoneId) {
-        mine.push_back(&r);
-      }
-    }
-    const int perPage = std::max(
-        1, std::min(pageSize_,
-                    req.param("per_page").empty() ? 100 : std::stoi(req.param("per_page"))));
-    const int page = req.param("page").empty() ? 1 : std::max(1, std::stoi(req.param("page")));
-    const int lastPage = std::max(1, static_cast<int>((mine.size() + perPage - 1) / perPage));
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("records");
-    w.StartArray();
-    for (size_t i = static_cast<size_t>((page - 1) * perPage);
-         i < mine.size() && i < static_cast<size_t>(page * perPage); ++i) {
-      write(w, *mine[i]);
-    }
-    w.EndArray();
-    w.Key("meta");
-    w.StartObject();
-    w.Key("pagination");
-    w.StartObject();
-    w.Key("page");
-    w.Int(page);
-    w.Key("per_page");
-    w.Int(perPage);
-    w.Key("last_page");
-    w.Int(lastPage);
-    w.Key("total_entries");
-    w.Int64(static_cast<long long>(mine.size()));
-    w.EndObject();
-    w.EndObject();
-    w.EndObject();
-    return jsonReply(200, buf.GetString());
+    return records(req);
   }
+  return change(req);
+}
+
+// GET /api/v1/zones?name=: 404 when no zone has that name.
+FakeResponse FakeHetzner::zones(const FakeRequest& req) const {
+  const std::string name = urlDecode(req.param("name"));
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("zones");
+  w.StartArray();
+  int count = 0;
+  for (const auto& [zone, id] : zones_) {
+    if (name.empty() || zone == name) {
+      ++count;
+      w.StartObject();
+      w.Key("id");
+      w.String(id.c_str());
+      w.Key("name");
+      w.String(zone.c_str());
+      w.Key("ttl");
+      w.Int(86400);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  if (count == 0) {
+    return jsonReply(404, R"({"zones":[],"error":{"message":"zone not found","code":404}})");
+  }
+  return jsonReply(200, buf.GetString());
+}
+
+// GET /api/v1/records?zone_id=&page=&per_page=: page pagination with meta.pagination.
+FakeResponse FakeHetzner::records(const FakeRequest& req) const {
+  const std::string zoneId = req.param("zone_id");
+  std::vector<const DnsRecord*> mine;
+  for (const auto& r : records_) {
+    if (r.zoneId == zoneId) {
+      mine.push_back(&r);
+    }
+  }
+  const int perPage = std::max(
+      1,
+      std::min(pageSize_, req.param("per_page").empty() ? 100 : std::stoi(req.param("per_page"))));
+  const int page = req.param("page").empty() ? 1 : std::max(1, std::stoi(req.param("page")));
+  const int lastPage = std::max(1, static_cast<int>((mine.size() + perPage - 1) / perPage));
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("records");
+  w.StartArray();
+  for (size_t i = static_cast<size_t>((page - 1) * perPage);
+       i < mine.size() && i < static_cast<size_t>(page * perPage); ++i) {
+    write(w, *mine[i]);
+  }
+  w.EndArray();
+  w.Key("meta");
+  w.StartObject();
+  w.Key("pagination");
+  w.StartObject();
+  w.Key("page");
+  w.Int(page);
+  w.Key("per_page");
+  w.Int(perPage);
+  w.Key("last_page");
+  w.Int(lastPage);
+  w.Key("total_entries");
+  w.Int64(static_cast<long long>(mine.size()));
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return jsonReply(200, buf.GetString());
+}
+
+// PUT /api/v1/records/ID (a full replacement) and POST /api/v1/records; the value is checked.
+FakeResponse FakeHetzner::change(const FakeRequest& req) {
   rapidjson::Document body;
   std::string error;
   if (!json::parse(body, req.body, error) || !body.IsObject()) {

@@ -54,6 +54,9 @@ class FakeHetzner {
 
  private:
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse zones(const FakeRequest& request) const;
+  FakeResponse records(const FakeRequest& request) const;
+  FakeResponse change(const FakeRequest& request);
 
   mutable std::mutex mutex_;
   std::string token_;

@@ -40,6 +40,10 @@ void fill(const rapidjson::Value& v, FakeIonos::DnsRecord& r) {
   r.disabled = v.HasMember("disabled") && v["disabled"].IsBool() && v["disabled"].GetBool();
 }
 
+FakeResponse notFound() {
+  return error(404, "NOT_FOUND", "Zone or record not found.");
+}
+
 }  // namespace
 
 FakeIonos::FakeIonos(std::string key) : key_(std::move(key)) {
@@ -94,27 +98,12 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
   if (req.header("x-api-key") != key_) {
     return error(401, "UNAUTHORIZED", "The customer is not authorized to do this operation.");
   }
-  const FakeResponse notFound = error(404, "NOT_FOUND", "Zone or record not found.");
   if (req.path == "/dns/v1/zones" && req.method == "GET") {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartArray();
-    for (const auto& [name, id] : zones_) {
-      w.StartObject();
-      w.Key("name");
-      w.String(name.c_str());
-      w.Key("id");
-      w.String(id.c_str());
-      w.Key("type");
-      w.String("NATIVE");
-      w.EndObject();
-    }
-    w.EndArray();
-    return jsonReply(200, buf.GetString());
+    return zones();
   }
   const std::string prefix = "/dns/v1/zones/";
   if (req.path.rfind(prefix, 0) != 0) {
-    return notFound;
+    return notFound();
   }
   const std::string rest = req.path.substr(prefix.size());
   const auto slash = rest.find('/');
@@ -126,68 +115,99 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
     }
   }
   if (zone.empty()) {
-    return notFound;
+    return notFound();
   }
   if (slash == std::string::npos && req.method == "GET") {
-    const std::string name = urlDecode(req.param("recordName"));
-    const std::string type = req.param("recordType");
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    return records(zone, zoneId, req);
+  }
+  return change(zone, slash == std::string::npos ? "" : rest.substr(slash), req);
+}
+
+// GET /dns/v1/zones: every zone.
+FakeResponse FakeIonos::zones() const {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const auto& [name, id] : zones_) {
     w.StartObject();
     w.Key("name");
-    w.String(zone.c_str());
+    w.String(name.c_str());
     w.Key("id");
-    w.String(zoneId.c_str());
+    w.String(id.c_str());
     w.Key("type");
     w.String("NATIVE");
-    w.Key("records");
-    w.StartArray();
-    for (const auto& r : records_) {
-      if (r.zone != zone || (!name.empty() && r.name != name) ||
-          (!type.empty() && r.type != type)) {
-        continue;
-      }
-      w.StartObject();
-      w.Key("name");
-      w.String(r.name.c_str());
-      w.Key("rootName");
-      w.String(zone.c_str());
-      w.Key("type");
-      w.String(r.type.c_str());
-      w.Key("content");
-      w.String(r.content.c_str());
-      w.Key("changeDate");
-      w.String("2026-01-01T00:00:00.000Z");
-      w.Key("ttl");
-      w.Int64(r.ttl);
-      w.Key("prio");
-      w.Int64(r.prio);
-      w.Key("disabled");
-      w.Bool(r.disabled);
-      w.Key("id");
-      w.String(r.id.c_str());
-      w.EndObject();
-    }
-    w.EndArray();
     w.EndObject();
-    return jsonReply(200, buf.GetString());
   }
+  w.EndArray();
+  return jsonReply(200, buf.GetString());
+}
+
+// GET /dns/v1/zones/ZONE_ID?recordName=&recordType=: the zone with its matching records.
+FakeResponse FakeIonos::records(const std::string& zone, const std::string& zoneId,
+                                const FakeRequest& req) const {
+  const std::string name = urlDecode(req.param("recordName"));
+  const std::string type = req.param("recordType");
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("name");
+  w.String(zone.c_str());
+  w.Key("id");
+  w.String(zoneId.c_str());
+  w.Key("type");
+  w.String("NATIVE");
+  w.Key("records");
+  w.StartArray();
+  for (const auto& r : records_) {
+    if (r.zone != zone || (!name.empty() && r.name != name) || (!type.empty() && r.type != type)) {
+      continue;
+    }
+    w.StartObject();
+    w.Key("name");
+    w.String(r.name.c_str());
+    w.Key("rootName");
+    w.String(zone.c_str());
+    w.Key("type");
+    w.String(r.type.c_str());
+    w.Key("content");
+    w.String(r.content.c_str());
+    w.Key("changeDate");
+    w.String("2026-01-01T00:00:00.000Z");
+    w.Key("ttl");
+    w.Int64(r.ttl);
+    w.Key("prio");
+    w.Int64(r.prio);
+    w.Key("disabled");
+    w.Bool(r.disabled);
+    w.Key("id");
+    w.String(r.id.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return jsonReply(200, buf.GetString());
+}
+
+// PUT /records/RECORD_ID (every field set) and POST /records [records...] under a zone;
+// `path` is what follows the zone id.
+FakeResponse FakeIonos::change(const std::string& zone, const std::string& path,
+                               const FakeRequest& req) {
   rapidjson::Document body;
   std::string parseError;
   if (!json::parse(body, req.body, parseError)) {
     return error(400, "INVALID_REQUEST_BODY", "The request body is not valid JSON.");
   }
-  if (req.method == "PUT" && rest.compare(slash, 9, "/records/") == 0 && body.IsObject()) {
-    const std::string id = rest.substr(slash + 9);
+  if (req.method == "PUT" && path.compare(0, 9, "/records/") == 0 && body.IsObject()) {
+    const std::string id = path.substr(9);
     for (auto& r : records_) {
       if (r.zone == zone && r.id == id) {
         fill(body, r);
         return jsonReply(200, "{}");
       }
     }
-    return notFound;
+    return notFound();
   }
-  if (req.method == "POST" && rest.substr(slash) == "/records" && body.IsArray()) {
+  if (req.method == "POST" && path == "/records" && body.IsArray()) {
     for (const auto& item : body.GetArray()) {
       if (!item.IsObject()) {
         return error(400, "INVALID_RECORD", "Record is not an object.");
@@ -202,7 +222,7 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
     }
     return jsonReply(201, "[]");
   }
-  return notFound;
+  return notFound();
 }
 
 }  // namespace chipmunk::test

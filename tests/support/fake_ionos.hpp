@@ -49,6 +49,10 @@ class FakeIonos {
 
  private:
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse zones() const;
+  FakeResponse records(const std::string& zone, const std::string& zoneId,
+                       const FakeRequest& request) const;
+  FakeResponse change(const std::string& zone, const std::string& path, const FakeRequest& request);
 
   mutable std::mutex mutex_;
   std::string key_;

@@ -2,7 +2,19 @@
 // Shared pieces of the JSON REST API fakes; see fake_json_api.hpp.
 #include "tests/support/fake_json_api.hpp"
 
+#include <algorithm>
+
 namespace chipmunk::test {
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  for (size_t pos = 1; pos <= path.size();) {
+    const size_t slash = std::min(path.find('/', pos), path.size());
+    parts.push_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return parts;
+}
 
 FakeResponse jsonReply(int status, std::string body) {
   FakeResponse r;

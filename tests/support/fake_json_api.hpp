@@ -18,6 +18,9 @@
 
 namespace chipmunk::test {
 
+// "/v4/domains/1/records" -> {"v4", "domains", "1", "records"}; segments stay encoded.
+std::vector<std::string> splitPath(const std::string& path);
+
 // `status` with `body` as application/json.
 FakeResponse jsonReply(int status, std::string body);
 

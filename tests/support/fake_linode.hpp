@@ -63,7 +63,7 @@ class FakeLinode {
   // Requests with this method whose path starts with `pathPrefix`.
   int count(const std::string& method, const std::string& pathPrefix = "/v4/") const;
 
- private:
+  // What the fake holds (public for the route handlers in fake_linode.cpp).
   struct DomainRecord {
     long long id = 0;
     std::string name;
@@ -76,7 +76,13 @@ class FakeLinode {
     std::string domain;
     std::vector<DomainRecord> records;
   };
+
+ private:
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse route(const FakeRequest& request);
+  FakeResponse queuedFailure();
+  FakeResponse domains(const std::map<std::string, std::string>& filter, long long page,
+                       long long pageSize) const;
   Domain* findDomain(long long id);
 
   mutable std::mutex mutex_;

@@ -132,74 +132,96 @@ FakeResponse FakePorkbun::handle(const FakeRequest& req) {
   if (!d->second) {
     return error("Domain is not opted in to API access.");
   }
-  const auto fqdn = [&domain](const std::string& sub) {
-    return sub.empty() ? domain : sub + "." + domain;
-  };
   if (parts[1] == "retrieveByNameType" && (parts.size() == 4 || parts.size() == 5)) {
-    const std::string name = fqdn(parts.size() == 5 ? parts[4] : "");
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("status");
-    w.String("SUCCESS");
-    w.Key("records");
-    w.StartArray();
-    for (const auto& [dom, r] : records_) {
-      if (dom == domain && r.name == name && r.type == parts[3]) {
-        w.StartObject();
-        for (const auto& [k, v] :
-             std::vector<std::pair<const char*, std::string>>{{"id", r.id},
-                                                              {"name", r.name},
-                                                              {"type", r.type},
-                                                              {"content", r.content},
-                                                              {"ttl", r.ttl},
-                                                              {"prio", r.prio},
-                                                              {"notes", r.notes}}) {
-          w.Key(k);
-          w.String(v.c_str());
-        }
-        w.EndObject();
-      }
-    }
-    w.EndArray();
-    w.EndObject();
-    return jsonReply(200, buf.GetString());
+    return retrieve(domain, parts[3], parts.size() == 5 ? parts[4] : "");
   }
   if (parts[1] == "edit" && parts.size() == 4) {
-    for (auto& [dom, r] : records_) {
-      if (dom != domain || r.id != parts[3]) {
-        continue;
-      }
-      // A full replacement: what is not sent is reset.
-      DnsRecord next = r;
-      next.name = fqdn(field(body, "name"));
-      next.type = field(body, "type");
-      next.content = field(body, "content");
-      next.ttl = has(body, "ttl") ? field(body, "ttl") : "600";
-      next.prio = has(body, "prio") ? field(body, "prio") : "0";
-      next.notes = field(body, "notes");
-      if (next.name == r.name && next.type == r.type && next.content == r.content &&
-          next.ttl == r.ttl && next.prio == r.prio && next.notes == r.notes) {
-        return error("Edit error: We were unable to edit the DNS record.");
-      }
-      r = next;
-      return jsonReply(200, R"({"status":"SUCCESS"})");
-    }
-    return error("Edit error: Invalid record ID.");
+    return edit(domain, parts[3], body);
   }
   if (parts[1] == "create" && parts.size() == 3) {
-    DnsRecord r;
-    r.id = std::to_string(nextId_++);
-    r.name = fqdn(field(body, "name"));
-    r.type = field(body, "type");
-    r.content = field(body, "content");
-    if (has(body, "ttl")) {
-      r.ttl = field(body, "ttl");
-    }
-    records_.emplace_back(domain, r);
-    return jsonReply(200, R"({"status":"SUCCESS","id":)" + r.id + "}");
+    return create(domain, body);
   }
   return error("Invalid command.");
+}
+
+namespace {
+
+std::string fqdn(const std::string& sub, const std::string& domain) {
+  return sub.empty() ? domain : sub + "." + domain;
+}
+
+}  // namespace
+
+// POST /dns/retrieveByNameType/DOMAIN/TYPE[/SUBDOMAIN]: numbers as strings.
+FakeResponse FakePorkbun::retrieve(const std::string& domain, const std::string& type,
+                                   const std::string& sub) const {
+  const std::string name = fqdn(sub, domain);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String("SUCCESS");
+  w.Key("records");
+  w.StartArray();
+  for (const auto& [dom, r] : records_) {
+    if (dom == domain && r.name == name && r.type == type) {
+      w.StartObject();
+      for (const auto& [k, v] :
+           std::vector<std::pair<const char*, std::string>>{{"id", r.id},
+                                                            {"name", r.name},
+                                                            {"type", r.type},
+                                                            {"content", r.content},
+                                                            {"ttl", r.ttl},
+                                                            {"prio", r.prio},
+                                                            {"notes", r.notes}}) {
+        w.Key(k);
+        w.String(v.c_str());
+      }
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  return jsonReply(200, buf.GetString());
+}
+
+// POST /dns/edit/DOMAIN/ID: a full replacement; an edit that changes nothing is an error.
+FakeResponse FakePorkbun::edit(const std::string& domain, const std::string& id,
+                               const rapidjson::Document& body) {
+  for (auto& [dom, r] : records_) {
+    if (dom != domain || r.id != id) {
+      continue;
+    }
+    // A full replacement: what is not sent is reset.
+    DnsRecord next = r;
+    next.name = fqdn(field(body, "name"), domain);
+    next.type = field(body, "type");
+    next.content = field(body, "content");
+    next.ttl = has(body, "ttl") ? field(body, "ttl") : "600";
+    next.prio = has(body, "prio") ? field(body, "prio") : "0";
+    next.notes = field(body, "notes");
+    if (next.name == r.name && next.type == r.type && next.content == r.content &&
+        next.ttl == r.ttl && next.prio == r.prio && next.notes == r.notes) {
+      return error("Edit error: We were unable to edit the DNS record.");
+    }
+    r = next;
+    return jsonReply(200, R"({"status":"SUCCESS"})");
+  }
+  return error("Edit error: Invalid record ID.");
+}
+
+// POST /dns/create/DOMAIN {name, type, content[, ttl]}.
+FakeResponse FakePorkbun::create(const std::string& domain, const rapidjson::Document& body) {
+  DnsRecord r;
+  r.id = std::to_string(nextId_++);
+  r.name = fqdn(field(body, "name"), domain);
+  r.type = field(body, "type");
+  r.content = field(body, "content");
+  if (has(body, "ttl")) {
+    r.ttl = field(body, "ttl");
+  }
+  records_.emplace_back(domain, r);
+  return jsonReply(200, R"({"status":"SUCCESS","id":)" + r.id + "}");
 }
 
 }  // namespace chipmunk::test

@@ -16,6 +16,8 @@
 //     "message":"Invalid domain."} / "Domain is not opted in to API access."
 //   - an edit that changes nothing is 400 "Edit error: We were unable to edit the DNS record."
 //   - failNext() serves 429/503 (with or without Retry-After), malformed or huge bodies
+#include <rapidjson/document.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +56,11 @@ class FakePorkbun {
 
  private:
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse retrieve(const std::string& domain, const std::string& type,
+                        const std::string& sub) const;
+  FakeResponse edit(const std::string& domain, const std::string& id,
+                    const rapidjson::Document& body);
+  FakeResponse create(const std::string& domain, const rapidjson::Document& body);
 
   mutable std::mutex mutex_;
   std::string apiKey_;

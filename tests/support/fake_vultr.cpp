@@ -94,6 +94,8 @@ std::vector<FakeRequest> FakeVultr::requests() const {
   return server_->requests();
 }
 
+// Routes GET, POST .../records and PATCH .../records/ID of a known domain; the rest is 404
+// or 405, as the API answers them.
 FakeResponse FakeVultr::handle(const FakeRequest& req) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (auto failure = failures_.pop()) {
@@ -115,89 +117,109 @@ FakeResponse FakeVultr::handle(const FakeRequest& req) {
   }
   const std::string id = rest.size() > slash + 9 ? rest.substr(slash + 9) : "";
   if (req.method == "GET" && id.empty()) {
-    std::vector<const DnsRecord*> mine;
-    for (const auto& r : records_) {
-      if (r.domain == domain) {
-        mine.push_back(&r);
-      }
-    }
-    const int perPage = std::max(
-        1, std::min(pageSize_,
-                    req.param("per_page").empty() ? 100 : std::stoi(req.param("per_page"))));
-    // The cursor is an opaque token; here, "c" + the index of the page's first entry.
-    const std::string cursor = urlDecode(req.param("cursor"));
-    const size_t start = cursor.size() > 1 && cursor[0] == 'c' ? std::stoul(cursor.substr(1)) : 0;
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("records");
-    w.StartArray();
-    for (size_t i = start; i < mine.size() && i < start + perPage; ++i) {
-      write(w, *mine[i]);
-    }
-    w.EndArray();
-    w.Key("meta");
-    w.StartObject();
-    w.Key("total");
-    w.Int64(static_cast<long long>(mine.size()));
-    w.Key("links");
-    w.StartObject();
-    w.Key("next");
-    w.String(start + perPage < mine.size() ? ("c" + std::to_string(start + perPage)).c_str() : "");
-    w.Key("prev");
-    w.String("");
-    w.EndObject();
-    w.EndObject();
-    w.EndObject();
-    return jsonReply(200, buf.GetString());
+    return list(domain, req);
   }
   rapidjson::Document body;
   std::string parseError;
   if (!json::parse(body, req.body, parseError) || !body.IsObject()) {
     return error(400, "Invalid JSON");
   }
-  const auto text = [&body](const char* key, std::string& out) {
-    if (body.HasMember(key) && body[key].IsString()) {
-      out = body[key].GetString();
-    }
-  };
   if (req.method == "PATCH" && !id.empty()) {
-    for (auto& r : records_) {
-      if (r.domain == domain && r.id == id) {
-        text("name", r.name);
-        text("data", r.data);
-        if (body.HasMember("ttl") && body["ttl"].IsInt64()) {
-          r.ttl = body["ttl"].GetInt64();
-        }
-        if (body.HasMember("priority") && body["priority"].IsInt()) {
-          r.priority = body["priority"].GetInt();
-        }
-        FakeResponse ok = jsonReply(204, "");
-        return ok;
-      }
-    }
-    return error(404, "Unable to find record");
+    return patch(domain, id, body);
   }
   if (req.method == "POST" && id.empty()) {
-    DnsRecord r;
-    r.id = "cb676a46-66fd-4dfb-b839-" + std::to_string(100000000000 + nextId_++);
-    r.domain = domain;
-    text("name", r.name);
-    text("type", r.type);
-    text("data", r.data);
-    if (body.HasMember("ttl") && body["ttl"].IsInt64()) {
-      r.ttl = body["ttl"].GetInt64();
-    }
-    records_.push_back(r);
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    w.StartObject();
-    w.Key("record");
-    write(w, r);
-    w.EndObject();
-    return jsonReply(201, buf.GetString());
+    return create(domain, body);
   }
   return error(405, "Method not allowed");
+}
+
+// GET /v2/domains/DOMAIN/records?per_page=&cursor=: cursor pagination.
+FakeResponse FakeVultr::list(const std::string& domain, const FakeRequest& req) const {
+  std::vector<const DnsRecord*> mine;
+  for (const auto& r : records_) {
+    if (r.domain == domain) {
+      mine.push_back(&r);
+    }
+  }
+  const int perPage = std::max(
+      1,
+      std::min(pageSize_, req.param("per_page").empty() ? 100 : std::stoi(req.param("per_page"))));
+  // The cursor is an opaque token; here, "c" + the index of the page's first entry.
+  const std::string cursor = urlDecode(req.param("cursor"));
+  const size_t start = cursor.size() > 1 && cursor[0] == 'c' ? std::stoul(cursor.substr(1)) : 0;
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("records");
+  w.StartArray();
+  for (size_t i = start; i < mine.size() && i < start + perPage; ++i) {
+    write(w, *mine[i]);
+  }
+  w.EndArray();
+  w.Key("meta");
+  w.StartObject();
+  w.Key("total");
+  w.Int64(static_cast<long long>(mine.size()));
+  w.Key("links");
+  w.StartObject();
+  w.Key("next");
+  w.String(start + perPage < mine.size() ? ("c" + std::to_string(start + perPage)).c_str() : "");
+  w.Key("prev");
+  w.String("");
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return jsonReply(200, buf.GetString());
+}
+
+namespace {
+
+void text(const rapidjson::Document& body, const char* key, std::string& out) {
+  if (body.HasMember(key) && body[key].IsString()) {
+    out = body[key].GetString();
+  }
+}
+
+}  // namespace
+
+// PATCH /v2/domains/DOMAIN/records/ID: fields not sent keep their values; 204.
+FakeResponse FakeVultr::patch(const std::string& domain, const std::string& id,
+                              const rapidjson::Document& body) {
+  for (auto& r : records_) {
+    if (r.domain == domain && r.id == id) {
+      text(body, "name", r.name);
+      text(body, "data", r.data);
+      if (body.HasMember("ttl") && body["ttl"].IsInt64()) {
+        r.ttl = body["ttl"].GetInt64();
+      }
+      if (body.HasMember("priority") && body["priority"].IsInt()) {
+        r.priority = body["priority"].GetInt();
+      }
+      return jsonReply(204, "");
+    }
+  }
+  return error(404, "Unable to find record");
+}
+
+// POST /v2/domains/DOMAIN/records: 201 {"record":{...}}.
+FakeResponse FakeVultr::create(const std::string& domain, const rapidjson::Document& body) {
+  DnsRecord r;
+  r.id = "cb676a46-66fd-4dfb-b839-" + std::to_string(100000000000 + nextId_++);
+  r.domain = domain;
+  text(body, "name", r.name);
+  text(body, "type", r.type);
+  text(body, "data", r.data);
+  if (body.HasMember("ttl") && body["ttl"].IsInt64()) {
+    r.ttl = body["ttl"].GetInt64();
+  }
+  records_.push_back(r);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("record");
+  write(w, r);
+  w.EndObject();
+  return jsonReply(201, buf.GetString());
 }
 
 }  // namespace chipmunk::test

@@ -13,6 +13,8 @@
 //   - an unknown domain or record is 404 {"error":"...","status":404}
 //   - failNext() serves 429/503 (with or without Retry-After), 5xx and broken bodies;
 //     setPageSize() caps per_page to exercise the cursors
+#include <rapidjson/document.h>
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,6 +52,10 @@ class FakeVultr {
 
  private:
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse list(const std::string& domain, const FakeRequest& request) const;
+  FakeResponse patch(const std::string& domain, const std::string& id,
+                     const rapidjson::Document& body);
+  FakeResponse create(const std::string& domain, const rapidjson::Document& body);
 
   mutable std::mutex mutex_;
   std::string key_;

@@ -34,23 +34,23 @@ std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
                                                 std::vector<std::string>& errors) {
   const size_t before = errors.size();
   std::shared_ptr<PushService> push(new PushService(config));
-  std::vector<std::pair<std::string, providers::Record>> served;
+  std::vector<providers::RecordWanted> wanted;
   for (const auto& t : config.pushTargets) {
-    Target target;
-    target.config = t;
-    target.record = {t.label, t.host, t.domain,
-                     t.ipv6 ? providers::RecordType::AAAA : providers::RecordType::A};
-    target.sync.state.key = providers::recordKey(t.account, target.record);
-    served.emplace_back(t.account, target.record);
-    push->targets_.push_back(std::move(target));
+    wanted.push_back({t.label, t.account, t.host, t.domain, t.ipv6});
   }
   auto http = providers::httpOptions(config.pushTimeout, config.pushVerifyTls, config.pushCaFile);
   http.cancel = push->cancel_;
-  const providers::RetryPolicy policy{config.pushRetryMin, config.pushRetryMax};
-  for (auto& [section, provider] : providers::buildProviders(
-           providers::ProviderRegistry::builtin(), config.pushAccounts, served, http, errors)) {
-    push->accounts_[section] = std::make_unique<providers::RecordSync>(std::move(provider), policy);
+  auto kept =
+      providers::keepRecords(providers::ProviderRegistry::builtin(), config.pushAccounts, wanted,
+                             http, {config.pushRetryMin, config.pushRetryMax}, errors);
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    Target target;
+    target.config = config.pushTargets[i];
+    target.record = kept.records[i];
+    target.sync.state.key = kept.keys[i];
+    push->targets_.push_back(std::move(target));
   }
+  push->accounts_ = std::move(kept.accounts);
   if (errors.size() != before) {
     return nullptr;
   }

@@ -38,6 +38,46 @@ struct SettingSpec {
   std::vector<std::string> choices;
 };
 
+// A setting of a section read by key (a DNS provider's account section), named field by
+// field rather than by position:
+//
+//   Setting("port", SettingType::kInteger).range(1, 65535).byDefault("53").help("DNS port.")
+//
+// It converts to the SettingSpec the schema holds (the section is filled in where the
+// provider's section is declared).
+class Setting {
+ public:
+  Setting(std::string key, SettingType type) {
+    spec_.key = std::move(key);
+    spec_.type = type;
+  }
+  Setting& byDefault(std::string value) {
+    spec_.defaultValue = std::move(value);
+    return *this;
+  }
+  Setting& help(std::string text) {
+    spec_.help = std::move(text);
+    return *this;
+  }
+  Setting& required() {
+    spec_.required = true;
+    return *this;
+  }
+  Setting& range(long long min, long long max) {
+    spec_.min = min;
+    spec_.max = max;
+    return *this;
+  }
+  Setting& choices(std::vector<std::string> words) {
+    spec_.choices = std::move(words);
+    return *this;
+  }
+  operator SettingSpec() const { return spec_; }  // NOLINT: a row converts where it is listed
+
+ private:
+  SettingSpec spec_;
+};
+
 // A section whose keys are names chosen by the user ([Users] name = password).
 struct DynamicSectionSpec {
   std::string section;

@@ -376,26 +376,25 @@ ProviderInfo cloudflareProvider() {
       providerOf<CloudflareProvider>("cloudflare", "Cloudflare DNS, API v4 with an API token",
                                      "https://developers.cloudflare.com/api/");
   info.settings = {
-      {"", "api_token", T::kSecret, "",
-       "API token (Authorization: Bearer) with Zone:DNS:Edit, plus Zone:Zone:Read unless "
-       "zone_id is set.",
-       true},
-      {"", "zone_id", T::kString, "",
-       "The zone's id (hexadecimal, on the zone's overview page); empty: looked up by the "
-       "record's domain."},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "API base URL."},
-      {"",
-       "proxied",
-       T::kChoice,
-       "keep",
-       "Proxy through Cloudflare (orange cloud): keep (leave as it is), yes or no.",
-       false,
-       0,
-       0,
-       {"keep", "yes", "no"}},
-      {"", "ttl", T::kSeconds, "0",
-       "TTL to set (1: automatic, else 60-86400 s); 0: keep the record's own.", false, 0, 86400},
-      {"", "create_missing", T::kBool, "no", "Create the record when the zone lacks it."},
+      config::Setting("api_token", T::kSecret)
+          .required()
+          .help("API token (Authorization: Bearer) with Zone:DNS:Edit, plus Zone:Zone:Read unless "
+                "zone_id is set."),
+      config::Setting("zone_id", T::kString)
+          .help("The zone's id (hexadecimal, on the zone's overview page); empty: looked up by the "
+                "record's domain."),
+      config::Setting("endpoint", T::kString).byDefault(kDefaultEndpoint).help("API base URL."),
+      config::Setting("proxied", T::kChoice)
+          .choices({"keep", "yes", "no"})
+          .byDefault("keep")
+          .help("Proxy through Cloudflare (orange cloud): keep (leave as it is), yes or no."),
+      config::Setting("ttl", T::kSeconds)
+          .range(0, 86400)
+          .byDefault("0")
+          .help("TTL to set (1: automatic, else 60-86400 s); 0: keep the record's own."),
+      config::Setting("create_missing", T::kBool)
+          .byDefault("no")
+          .help("Create the record when the zone lacks it."),
   };
   return info;
 }

@@ -107,7 +107,9 @@ ProviderInfo desecProvider() {
       "desec", "deSEC (desec.io), REST API v1",
       "https://desec.readthedocs.io/en/latest/dns/rrsets.html",
       restSettings(
-          {{"", "token", T::kSecret, "", "API token (desec.io: Token Management).", true}},
+          {config::Setting("token", T::kSecret)
+               .required()
+               .help("API token (desec.io: Token Management).")},
           {kDefaultEndpoint,
            "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.",
            86400, "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."}));

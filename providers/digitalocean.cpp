@@ -128,8 +128,9 @@ ProviderInfo digitaloceanProvider() {
   return providerOf<DigitalOceanProvider>(
       "digitalocean", "DigitalOcean DNS, API v2",
       "https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records",
-      restSettings({{"", "api_token", T::kSecret, "",
-                     "Personal access token with domain read and write.", true}},
+      restSettings({config::Setting("api_token", T::kSecret)
+                        .required()
+                        .help("Personal access token with domain read and write.")},
                    {kDefaultEndpoint, "TTL to set (30 s or more); 0: keep the record's.", 86400,
                     "Create the record when the domain lacks it."}));
 }

@@ -125,8 +125,12 @@ ProviderInfo duckdnsProvider() {
   ProviderInfo info = providerOf<DuckDnsProvider>("duckdns", "DuckDNS (NAME.duckdns.org)",
                                                   "https://www.duckdns.org/spec.jsp");
   info.settings = {
-      {"", "token", T::kSecret, "", "The account token shown on duckdns.org.", true},
-      {"", "endpoint", T::kString, kDefaultEndpoint, "Update URL (for tests and mirrors)."},
+      config::Setting("token", T::kSecret)
+          .required()
+          .help("The account token shown on duckdns.org."),
+      config::Setting("endpoint", T::kString)
+          .byDefault(kDefaultEndpoint)
+          .help("Update URL (for tests and mirrors)."),
   };
   return info;
 }

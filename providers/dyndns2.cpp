@@ -131,23 +131,21 @@ ProviderInfo dyndns2Provider() {
       "dyndns2", "Any dyndns2 (/nic/update) server, chipmunk-api included",
       "https://help.dyn.com/remote-access-api/perform-update/");
   info.settings = {
-      {"", "server", T::kString, "", "Base URL of the server (https://members.example.net).", true},
-      {"", "username", T::kString, "", "Account name.", true},
-      {"", "password", T::kSecret, "", "Account password or update token.", true},
-      {"",
-       "ipv6_param",
-       T::kChoice,
-       "myip",
-       "Query parameter that carries an AAAA record's address: myip (Dyn, chipmunk-api), "
-       "myipv6 (servers that keep the families apart) or combined (myip=V4,V6 with the "
-       "other family's last address).",
-       false,
-       0,
-       0,
-       {"myip", "myipv6", "combined"}},
-      {"", "path", T::kString, "/nic/update",
-       "Update path, with a query of its own if the server needs one "
-       "(/nic/update?system=dyndns); ddclient calls it script."},
+      config::Setting("server", T::kString)
+          .required()
+          .help("Base URL of the server (https://members.example.net)."),
+      config::Setting("username", T::kString).required().help("Account name."),
+      config::Setting("password", T::kSecret).required().help("Account password or update token."),
+      config::Setting("ipv6_param", T::kChoice)
+          .choices({"myip", "myipv6", "combined"})
+          .byDefault("myip")
+          .help("Query parameter that carries an AAAA record's address: myip (Dyn, chipmunk-api), "
+                "myipv6 (servers that keep the families apart) or combined (myip=V4,V6 with the "
+                "other family's last address)."),
+      config::Setting("path", T::kString)
+          .byDefault("/nic/update")
+          .help("Update path, with a query of its own if the server needs one "
+                "(/nic/update?system=dyndns); ddclient calls it script."),
   };
   return info;
 }

@@ -80,11 +80,12 @@ ProviderInfo gandiProvider() {
   return providerOf<GandiProvider>(
       "gandi", "Gandi LiveDNS, API v5 with a personal access token",
       "https://api.gandi.net/docs/livedns/",
-      restSettings(
-          {{"", "token", T::kSecret, "",
-            "Personal access token allowed to manage the domain's technical configuration.", true}},
-          {kDefaultEndpoint, "TTL to set (300 s or more); 0: keep the RRset's.", 2592000,
-           "Create the RRset when the domain lacks it (TTL 10800 unless ttl is set)."}));
+      restSettings({config::Setting("token", T::kSecret)
+                        .required()
+                        .help("Personal access token allowed to manage the domain's technical "
+                              "configuration.")},
+                   {kDefaultEndpoint, "TTL to set (300 s or more); 0: keep the RRset's.", 2592000,
+                    "Create the RRset when the domain lacks it (TTL 10800 unless ttl is set)."}));
 }
 
 }  // namespace chipmunk::providers

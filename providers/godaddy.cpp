@@ -96,8 +96,8 @@ ProviderInfo godaddyProvider() {
   return providerOf<GoDaddyProvider>(
       "godaddy", "GoDaddy DNS, Domains API v1 (sso-key)",
       "https://developer.godaddy.com/doc/endpoint/domains",
-      restSettings({{"", "api_key", T::kSecret, "", "Production API key.", true},
-                    {"", "api_secret", T::kSecret, "", "Its secret.", true}},
+      restSettings({config::Setting("api_key", T::kSecret).required().help("Production API key."),
+                    config::Setting("api_secret", T::kSecret).required().help("Its secret.")},
                    {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 604800,
                     "Create the record when the domain lacks it (TTL 600 unless ttl is set)."}));
 }

@@ -109,9 +109,10 @@ ProviderInfo hetznerProvider() {
   using T = config::SettingType;
   return providerOf<HetznerProvider>(
       "hetzner", "Hetzner DNS Console, API v1", "https://dns.hetzner.com/api-docs",
-      restSettings({{"", "api_token", T::kSecret, "", "DNS Console API token.", true}},
-                   {kDefaultEndpoint, "TTL to set; 0: keep the record's (or the zone's default).",
-                    86400, "Create the record when the zone lacks it."}));
+      restSettings(
+          {config::Setting("api_token", T::kSecret).required().help("DNS Console API token.")},
+          {kDefaultEndpoint, "TTL to set; 0: keep the record's (or the zone's default).", 86400,
+           "Create the record when the zone lacks it."}));
 }
 
 }  // namespace chipmunk::providers

@@ -130,8 +130,9 @@ ProviderInfo ionosProvider() {
   using T = config::SettingType;
   return providerOf<IonosProvider>(
       "ionos", "IONOS DNS, Hosting DNS API v1", "https://developer.hosting.ionos.com/docs/dns",
-      restSettings({{"", "api_key", T::kSecret, "",
-                     "API key as PREFIX.SECRET (developer.hosting.ionos.com).", true}},
+      restSettings({config::Setting("api_key", T::kSecret)
+                        .required()
+                        .help("API key as PREFIX.SECRET (developer.hosting.ionos.com).")},
                    {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
                     "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."}));
 }

@@ -301,13 +301,19 @@ ProviderInfo linodeProvider() {
       providerOf<LinodeProvider>("linode", "Linode (Akamai) DNS Manager, API v4",
                                  "https://techdocs.akamai.com/linode-api/reference/api");
   info.settings = {
-      {"", "api_key", T::kSecret, "", "Linode personal access token with Domains read/write scope.",
-       true},
-      {"", "endpoint", T::kString, kDefaultEndpoint,
-       "API base URL. The retired v3 URL of old configs is replaced by the v4 one."},
-      {"", "create_missing", T::kBool, "no", "Create the record when the domain lacks it."},
-      {"", "ttl", T::kSeconds, "0", "TTL of created records; 0: the domain's default.", false, 0,
-       7 * 86400},
+      config::Setting("api_key", T::kSecret)
+          .required()
+          .help("Linode personal access token with Domains read/write scope."),
+      config::Setting("endpoint", T::kString)
+          .byDefault(kDefaultEndpoint)
+          .help("API base URL. The retired v3 URL of old configs is replaced by the v4 one."),
+      config::Setting("create_missing", T::kBool)
+          .byDefault("no")
+          .help("Create the record when the domain lacks it."),
+      config::Setting("ttl", T::kSeconds)
+          .range(0, 7 * 86400)
+          .byDefault("0")
+          .help("TTL of created records; 0: the domain's default."),
   };
   return info;
 }

@@ -202,9 +202,12 @@ ProviderInfo porkbunProvider() {
   using T = config::SettingType;
   return providerOf<PorkbunProvider>(
       "porkbun", "Porkbun DNS, API v3", "https://porkbun.com/api/json/v3/documentation",
-      restSettings({{"", "api_key", T::kSecret, "",
-                     "API key (pk1_...), with API ACCESS on for the domain.", true},
-                    {"", "secret_api_key", T::kSecret, "", "Secret API key (sk1_...).", true}},
+      restSettings({config::Setting("api_key", T::kSecret)
+                        .required()
+                        .help("API key (pk1_...), with API ACCESS on for the domain."),
+                    config::Setting("secret_api_key", T::kSecret)
+                        .required()
+                        .help("Secret API key (sk1_...).")},
                    {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 86400,
                     "Create the record when the domain lacks it."}));
 }

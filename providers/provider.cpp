@@ -210,19 +210,15 @@ const ProviderInfo* ProviderRegistry::find(const std::string& name) const {
 std::vector<config::SettingSpec> commonProviderSettings() {
   using T = config::SettingType;
   return {
-      {"", "host", T::kString, "",
-       "Legacy one-record form: the host name to update, relative to domain (\"home\") or "
-       "fully qualified; \"@\" or empty with domain set: the zone apex."},
-      {"", "domain", T::kString, "", "Legacy one-record form: the zone (\"example.com\")."},
-      {"",
-       "type",
-       T::kChoice,
-       "a",
-       "Legacy one-record form: the record type to keep (a, aaaa or both).",
-       false,
-       0,
-       0,
-       {"a", "aaaa", "both"}},
+      config::Setting("host", T::kString)
+          .help("Legacy one-record form: the host name to update, relative to domain (\"home\") or "
+                "fully qualified; \"@\" or empty with domain set: the zone apex."),
+      config::Setting("domain", T::kString)
+          .help("Legacy one-record form: the zone (\"example.com\")."),
+      config::Setting("type", T::kChoice)
+          .choices({"a", "aaaa", "both"})
+          .byDefault("a")
+          .help("Legacy one-record form: the record type to keep (a, aaaa or both)."),
   };
 }
 

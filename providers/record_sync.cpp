@@ -91,4 +91,22 @@ Settled RecordSync::settle(SyncRecord& r, const UpdateResult& result, const IpAd
   return settled;
 }
 
+KeptRecords keepRecords(const ProviderRegistry& registry,
+                        const std::vector<config::AccountConfig>& accounts,
+                        const std::vector<RecordWanted>& wanted, const HttpOptions& http,
+                        RetryPolicy policy, std::vector<std::string>& errors) {
+  KeptRecords kept;
+  std::vector<std::pair<std::string, Record>> served;
+  for (const RecordWanted& w : wanted) {
+    const Record record{w.label, w.host, w.domain, w.ipv6 ? RecordType::AAAA : RecordType::A};
+    kept.records.push_back(record);
+    kept.keys.push_back(recordKey(w.account, record));
+    served.emplace_back(w.account, record);
+  }
+  for (auto& [section, provider] : buildProviders(registry, accounts, served, http, errors)) {
+    kept.accounts[section] = std::make_unique<RecordSync>(std::move(provider), policy);
+  }
+  return kept;
+}
+
 }  // namespace chipmunk::providers

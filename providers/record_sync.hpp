@@ -12,10 +12,12 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/ip.hpp"
 #include "providers/provider.hpp"
@@ -88,5 +90,29 @@ class RecordSync {
   std::optional<UpdateResult> prepareFailure_;
   std::mt19937 rng_;
 };
+
+// What a program keeps in sync: one engine per provider account (section) that serves a
+// record, and per record the name it goes by at its provider and the key of its state.
+struct KeptRecords {
+  std::map<std::string, std::unique_ptr<RecordSync>> accounts;  // by provider section
+  std::vector<Record> records;                                  // in the order given
+  std::vector<std::string> keys;                                // recordKey() of each
+};
+
+// One configured record: its label, the provider section that serves it and its name.
+struct RecordWanted {
+  std::string label;
+  std::string account;
+  std::string host;
+  std::string domain;
+  bool ipv6 = false;
+};
+
+// Builds the providers of the accounts `wanted` uses (buildProviders()) and an engine for
+// each; a provider that rejects its settings adds "where: message" to `errors`.
+KeptRecords keepRecords(const ProviderRegistry& registry,
+                        const std::vector<config::AccountConfig>& accounts,
+                        const std::vector<RecordWanted>& wanted, const HttpOptions& http,
+                        RetryPolicy policy, std::vector<std::string>& errors);
 
 }  // namespace chipmunk::providers

@@ -192,9 +192,12 @@ UpdateResult RestRecords::sync(const RecordTarget& target, const std::optional<F
 std::vector<config::SettingSpec> restSettings(std::vector<config::SettingSpec> credentials,
                                               const RestSettings& rest) {
   using T = config::SettingType;
-  credentials.push_back({"", "endpoint", T::kString, rest.endpoint, "API base URL."});
-  credentials.push_back({"", "ttl", T::kSeconds, "0", rest.ttlHelp, false, 0, rest.maxTtl});
-  credentials.push_back({"", "create_missing", T::kBool, "no", rest.createHelp});
+  credentials.push_back(
+      config::Setting("endpoint", T::kString).byDefault(rest.endpoint).help("API base URL."));
+  credentials.push_back(
+      config::Setting("ttl", T::kSeconds).range(0, rest.maxTtl).byDefault("0").help(rest.ttlHelp));
+  credentials.push_back(
+      config::Setting("create_missing", T::kBool).byDefault("no").help(rest.createHelp));
   return credentials;
 }
 

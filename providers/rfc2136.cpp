@@ -251,26 +251,29 @@ ProviderInfo rfc2136Provider() {
   info.description = "RFC 2136 dynamic update with TSIG, to your own primary (BIND, Knot, ...)";
   info.documentation = "https://www.rfc-editor.org/rfc/rfc2136";
   info.settings = {
-      {"", "server", T::kString, "",
-       "Primary server that accepts updates: an address (192.0.2.53, 2001:db8::53) or a name.",
-       true},
-      {"", "port", T::kInteger, "53", "Its DNS port (UDP).", false, 1, 65535},
-      {"", "zone", T::kString, "", "Zone to update; empty: each record's domain."},
-      {"", "key_name", T::kString, "",
-       "TSIG key name, as in the server's key statement (tsig-keygen NAME); empty: unsigned "
-       "updates (only for servers that allow-update by address)."},
-      {"", "key_secret", T::kSecret, "",
-       "TSIG secret, base64 (the secret \"...\" of tsig-keygen)."},
-      {"",
-       "key_algorithm",
-       T::kChoice,
-       kDefaultAlgorithm,
-       "TSIG algorithm (hmac-sha384 and hmac-sha224 are not available through ldns).",
-       false,
-       0,
-       0,
-       {"hmac-md5", "hmac-sha1", "hmac-sha256", "hmac-sha512"}},
-      {"", "ttl", T::kSeconds, "300", "TTL of the record written.", false, 0, 7 * 86400},
+      config::Setting("server", T::kString)
+          .required()
+          .help("Primary server that accepts updates: an address (192.0.2.53, 2001:db8::53) or a "
+                "name."),
+      config::Setting("port", T::kInteger)
+          .range(1, 65535)
+          .byDefault("53")
+          .help("Its DNS port (UDP)."),
+      config::Setting("zone", T::kString).help("Zone to update; empty: each record's domain."),
+      config::Setting("key_name", T::kString)
+          .help(
+              "TSIG key name, as in the server's key statement (tsig-keygen NAME); empty: unsigned "
+              "updates (only for servers that allow-update by address)."),
+      config::Setting("key_secret", T::kSecret)
+          .help("TSIG secret, base64 (the secret \"...\" of tsig-keygen)."),
+      config::Setting("key_algorithm", T::kChoice)
+          .choices({"hmac-md5", "hmac-sha1", "hmac-sha256", "hmac-sha512"})
+          .byDefault(kDefaultAlgorithm)
+          .help("TSIG algorithm (hmac-sha384 and hmac-sha224 are not available through ldns)."),
+      config::Setting("ttl", T::kSeconds)
+          .range(0, 7 * 86400)
+          .byDefault("300")
+          .help("TTL of the record written."),
   };
   info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
     return std::make_unique<Rfc2136Provider>(context);

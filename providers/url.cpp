@@ -376,48 +376,45 @@ ProviderInfo urlProvider() {
       " Placeholders: {host} {name} {label} {domain} {address} {family} {type} {username} "
       "{password}.";
   info.settings = {
-      {"", "url", T::kString, "",
-       "URL template (http:// or https://); placeholders are percent-encoded." + placeholders,
-       true},
-      {"", "url_ipv6", T::kString, "", "URL template for AAAA records; empty: url."},
-      {"",
-       "method",
-       T::kChoice,
-       "get",
-       "HTTP method: get, post, put or patch.",
-       false,
-       0,
-       0,
-       {"get", "post", "put", "patch"}},
-      {"", "header1", T::kString, "", "A request header, \"Name: value template\"."},
-      {"", "header2", T::kString, "", "Another request header."},
-      {"", "header3", T::kString, "", "Another request header."},
-      {"", "header4", T::kString, "", "Another request header."},
-      {"", "body", T::kString, "", "Request body template; empty: none."},
-      {"",
-       "body_format",
-       T::kChoice,
-       "json",
-       "How placeholders are escaped in the body (and its Content-Type unless a header sets "
-       "one): json (JSON string escapes), form (percent-encoded) or text (as they are).",
-       false,
-       0,
-       0,
-       {"json", "form", "text"}},
-      {"", "username", T::kString, "", "Value of {username}."},
-      {"", "password", T::kSecret, "", "Value of {password} (a password or a token)."},
-      {"", "basic_auth", T::kBool, "no", "Send username and password as HTTP Basic auth."},
-      {"", "json_pointer", T::kString, "",
-       "Apply the patterns to the value at this JSON pointer (/status) of the reply, not the "
-       "whole body."},
-      {"", "updated_regex", T::kString, "",
-       "Pattern of an accepted update; when set, a 2xx reply that matches no pattern fails."},
-      {"", "unchanged_regex", T::kString, "", "Pattern of \"already had that address\"."},
-      {"", "auth_failed_regex", T::kString, "",
-       "Pattern of refused credentials (stops the record until reload)."},
-      {"", "not_found_regex", T::kString, "",
-       "Pattern of an unknown host or zone (stops the record until reload)."},
-      {"", "retry_regex", T::kString, "", "Pattern of \"try again later\"."},
+      config::Setting("url", T::kString)
+          .required()
+          .help("URL template (http:// or https://); placeholders are percent-encoded." +
+                placeholders),
+      config::Setting("url_ipv6", T::kString).help("URL template for AAAA records; empty: url."),
+      config::Setting("method", T::kChoice)
+          .choices({"get", "post", "put", "patch"})
+          .byDefault("get")
+          .help("HTTP method: get, post, put or patch."),
+      config::Setting("header1", T::kString).help("A request header, \"Name: value template\"."),
+      config::Setting("header2", T::kString).help("Another request header."),
+      config::Setting("header3", T::kString).help("Another request header."),
+      config::Setting("header4", T::kString).help("Another request header."),
+      config::Setting("body", T::kString).help("Request body template; empty: none."),
+      config::Setting("body_format", T::kChoice)
+          .choices({"json", "form", "text"})
+          .byDefault("json")
+          .help(
+              "How placeholders are escaped in the body (and its Content-Type unless a header sets "
+              "one): json (JSON string escapes), form (percent-encoded) or text (as they are)."),
+      config::Setting("username", T::kString).help("Value of {username}."),
+      config::Setting("password", T::kSecret).help("Value of {password} (a password or a token)."),
+      config::Setting("basic_auth", T::kBool)
+          .byDefault("no")
+          .help("Send username and password as HTTP Basic auth."),
+      config::Setting("json_pointer", T::kString)
+          .help("Apply the patterns to the value at this JSON pointer (/status) of the reply, not "
+                "the "
+                "whole body."),
+      config::Setting("updated_regex", T::kString)
+          .help("Pattern of an accepted update; when set, a 2xx reply that matches no pattern "
+                "fails."),
+      config::Setting("unchanged_regex", T::kString)
+          .help("Pattern of \"already had that address\"."),
+      config::Setting("auth_failed_regex", T::kString)
+          .help("Pattern of refused credentials (stops the record until reload)."),
+      config::Setting("not_found_regex", T::kString)
+          .help("Pattern of an unknown host or zone (stops the record until reload)."),
+      config::Setting("retry_regex", T::kString).help("Pattern of \"try again later\"."),
   };
   return info;
 }

@@ -91,8 +91,9 @@ ProviderInfo vultrProvider() {
   using T = config::SettingType;
   return providerOf<VultrProvider>(
       "vultr", "Vultr DNS, API v2", "https://www.vultr.com/api/#tag/dns",
-      restSettings({{"", "api_key", T::kSecret, "",
-                     "API key (its access control must allow this machine's address).", true}},
+      restSettings({config::Setting("api_key", T::kSecret)
+                        .required()
+                        .help("API key (its access control must allow this machine's address).")},
                    {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
                     "Create the record when the domain lacks it (TTL 300 unless ttl is set)."}));
 }

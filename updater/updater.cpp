@@ -59,21 +59,20 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
                                          std::vector<std::string>& errors) {
   std::unique_ptr<Updater> u(new Updater(config));
   const auto http = providers::httpOptions(config.timeout, config.verifyTls, config.caFile);
-  std::vector<std::pair<std::string, providers::Record>> served;
+  std::vector<providers::RecordWanted> wanted;
   for (const auto& rc : config.records) {
+    wanted.push_back({rc.name, rc.account, rc.host, rc.domain, rc.ipv6});
+  }
+  auto kept = providers::keepRecords(registry, config.accounts, wanted, http,
+                                     {config.retryMin, config.retryMax}, errors);
+  for (size_t i = 0; i < wanted.size(); ++i) {
     RecordRuntime r;
-    r.config = rc;
-    r.record = {rc.name, rc.host, rc.domain,
-                rc.ipv6 ? providers::RecordType::AAAA : providers::RecordType::A};
-    r.sync.state.key = providers::recordKey(rc.account, r.record);
-    served.emplace_back(rc.account, r.record);
+    r.config = config.records[i];
+    r.record = kept.records[i];
+    r.sync.state.key = kept.keys[i];
     u->records_.push_back(std::move(r));
   }
-  const providers::RetryPolicy policy{config.retryMin, config.retryMax};
-  for (auto& [section, provider] :
-       providers::buildProviders(registry, config.accounts, served, http, errors)) {
-    u->accounts_[section] = std::make_unique<providers::RecordSync>(std::move(provider), policy);
-  }
+  u->accounts_ = std::move(kept.accounts);
   if (!errors.empty()) {
     return nullptr;
   }

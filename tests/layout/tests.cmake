@@ -6,9 +6,7 @@ if(CHIPMUNK_PYTHON3)
   add_test(NAME layout.sizes
            COMMAND ${CHIPMUNK_PYTHON3} ${CMAKE_SOURCE_DIR}/scripts/check-layout.py
            WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-  # Disabled until the restructuring of issue 12 has landed: enabled by the lead after the
-  # merge.
-  set_tests_properties(layout.sizes PROPERTIES LABELS layout SKIP_RETURN_CODE 77 DISABLED TRUE)
+  set_tests_properties(layout.sizes PROPERTIES LABELS layout SKIP_RETURN_CODE 77)
 
   # The checker itself, on files it writes to a temporary directory: a long function fails,
   # short ones pass, and the layouts it once measured wrong are measured right.

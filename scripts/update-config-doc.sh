@@ -6,11 +6,4 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-$root/build/api/chipmunk-api}"
-python3 - "$root/docs/CONFIG.md" "$("$bin" --help-config)" <<'PY'
-import sys
-path, ref = sys.argv[1], sys.argv[2] + "\n"
-doc = open(path).read()
-start = doc.index("```\n") + 4
-end = doc.index("```", start)
-open(path, "w").write(doc[:start] + ref + doc[end:])
-PY
+"$bin" --help-config | python3 "$root/scripts/lib/doc_block.py" "$root/docs/CONFIG.md"

@@ -11,15 +11,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${1:-$root/build/updater/chipmunk-updater}"
-python3 - "$root/docs/UPDATER.md" "$("$bin" --help-config)" <<'PY'
-import sys
-path, ref = sys.argv[1], sys.argv[2] + "\n"
-doc = open(path).read()
-anchor = doc.index("### Reference (`chipmunk-updater --help-config`)")
-start = doc.index("```\n", anchor) + 4
-end = doc.index("```", start)
-open(path, "w").write(doc[:start] + ref + doc[end:])
-PY
+"$bin" --help-config |
+  python3 "$root/scripts/lib/doc_block.py" "$root/docs/UPDATER.md" "### Reference (\`chipmunk-updater --help-config\`)"
 python3 - "$("$bin" --list-providers=markdown)" "$root/README.md" "$root/docs/PROVIDERS.md" \
   "$root/docs/UPDATER.md" <<'PY'
 import sys

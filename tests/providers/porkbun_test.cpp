@@ -7,29 +7,17 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_porkbun.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakePorkbun;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makePorkbun(const FakePorkbun& fake, std::vector<Record> records,
-                                         std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider(
-      "porkbun",
-      {{"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}, {"endpoint", fake.endpoint()}},
-      std::move(records), extra);
-}
+const RestProviderMaker makePorkbun{"porkbun",
+                                    {{"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}}};
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -75,13 +63,9 @@ TEST_CASE("Porkbun: ttl is set when configured, a missing record is created or n
   CHECK(fake.record("home.example.com", "A")->notes == "n");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
   const Record nas{"nas", "nas", "example.com", RecordType::A};
-  const auto missing = makePorkbun(fake, {nas})->update(nas, ip("198.51.100.7"));
-  CHECK(missing.status == UpdateStatus::NotFound);
-  auto creating = makePorkbun(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  REQUIRE(fake.record("nas.example.com", "A"));
+  checkCreateMissing(makePorkbun, fake, nas, ip("198.51.100.7"),
+                     [&] { return fake.record("nas.example.com", "A").has_value(); });
   CHECK(fake.record("nas.example.com", "A")->content == "198.51.100.7");
-  CHECK(creating->update(nas, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
 }
 
 TEST_CASE("Porkbun: refused keys, API access off and unknown domains stop the record",
@@ -122,24 +106,14 @@ TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversiz
   fake.addDomain("example.com");
   fake.addRecord("example.com", {"", "home.example.com", "A", "192.0.2.1", "600", "0", ""});
   auto p = makePorkbun(fake, {kHome});
-  fake.failNext(429, R"({"status":"ERROR","message":"Rate limit exceeded."})", "90");
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK(r.retryAfter == std::chrono::seconds(90));
-  fake.failNext(429, "");
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
+  checkThrottled(fake, *p, kHome, 429, R"({"status":"ERROR","message":"Rate limit exceeded."})",
+                 "90");
+  checkThrottled(fake, *p, kHome, 429, "");
   fake.failNext(503, "<html>Service Unavailable</html>");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  fake.failNext(200, R"({"status":"SUCCESS","records":)");  // cut short
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, R"({"status":"SUCCESS","records":{"id":"1"}})");  // wrong shape
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(200000, '[') + std::string(200000, ']'));  // too deep
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());  // too large
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(fake, *p, kHome, ip("198.51.100.7"),
+                              {R"({"status":"SUCCESS","records":)",             // cut short
+                               R"({"status":"SUCCESS","records":{"id":"1"}})",  // wrong shape
+                               std::string(200000, '[') + std::string(200000, ']')});  // too deep
   CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
 }

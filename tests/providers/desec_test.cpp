@@ -35,19 +35,18 @@ TEST_CASE("Desec: PATCHes the records only (TTL kept), A, AAAA and apex, then un
   fake.setRRset("example.dedyn.io", "home", "AAAA", set(3600, {"2001:db8::1"}));
   fake.setRRset("example.dedyn.io", "", "A", set(3600, {"192.0.2.9"}));
   auto p = makeDesec(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.dedyn.io", "home", "A")->records ==
-        std::vector<std::string>{"198.51.100.7"});
-  CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
-  CHECK(fake.requests().back().body == R"({"records":["198.51.100.7"]})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.dedyn.io", "home", "AAAA")->records ==
-        std::vector<std::string>{"2001:db8::7"});
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        CHECK(fake.rrset("example.dedyn.io", "home", "A")->records ==
+              std::vector<std::string>{"198.51.100.7"});
+        CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
+        CHECK(fake.requests().back().body == R"({"records":["198.51.100.7"]})");
+      },
+      [&] {
+        CHECK(fake.rrset("example.dedyn.io", "home", "AAAA")->records ==
+              std::vector<std::string>{"2001:db8::7"});
+      });
   CHECK(fake.rrset("example.dedyn.io", "", "A")->records ==
         std::vector<std::string>{"198.51.100.8"});
   CHECK(fake.requests().back().path == "/api/v1/domains/example.dedyn.io/rrsets/@/A/");

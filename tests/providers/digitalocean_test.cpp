@@ -42,21 +42,18 @@ TEST_CASE("DigitalOcean: PATCHes only data, so ttl, priority and tag stay, then 
   fake.addRecord("example.com", rec("AAAA", "home", "2001:db8::1"));
   fake.addRecord("example.com", rec("A", "@", "192.0.2.9"));
   auto p = makeDo(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("example.com", "A", "home");
-  REQUIRE(a);
-  CHECK(a->data == "198.51.100.7");
-  CHECK(a->ttl == 3600);
-  CHECK(a->priority == 7);
-  CHECK(a->tag == "keep-me");
-  CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("example.com", "A", "home");
+        REQUIRE(a);
+        CHECK(a->data == "198.51.100.7");
+        CHECK(a->ttl == 3600);
+        CHECK(a->priority == 7);
+        CHECK(a->tag == "keep-me");
+        CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
+      },
+      [&] { CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7"); });
   CHECK(fake.record("example.com", "A", "@")->data == "198.51.100.8");
   CHECK(fake.requests().front().param("name") == "home.example.com");
 }

@@ -35,16 +35,14 @@ TEST_CASE("Gandi: PUTs the RRset with its own TTL, A, AAAA and apex, then unchan
   fake.setRRset("example.com", "home", "AAAA", set(1800, {"2001:db8::1"}));
   fake.setRRset("example.com", "@", "A", set(10800, {"192.0.2.9"}));
   auto p = makeGandi(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.com", "home", "A")->values == std::vector<std::string>{"198.51.100.7"});
-  CHECK(fake.rrset("example.com", "home", "A")->ttl == 300);  // not reset to 10800
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.com", "home", "AAAA")->ttl == 1800);
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        CHECK(fake.rrset("example.com", "home", "A")->values ==
+              std::vector<std::string>{"198.51.100.7"});
+        CHECK(fake.rrset("example.com", "home", "A")->ttl == 300);  // not reset to 10800
+      },
+      [&] { CHECK(fake.rrset("example.com", "home", "AAAA")->ttl == 1800); });
   CHECK(fake.rrset("example.com", "@", "A")->values == std::vector<std::string>{"198.51.100.8"});
   CHECK(fake.requests().back().path == "/v5/livedns/domains/example.com/records/@/A");
 }

@@ -29,18 +29,15 @@ TEST_CASE("GoDaddy: PUTs the address with the record's own TTL, A, AAAA, apex, u
   fake.setRecords("example.com", "AAAA", "home", {{"2001:db8::1", 600}});
   fake.setRecords("example.com", "A", "@", {{"192.0.2.9", 3600}});
   auto p = makeGoDaddy(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  auto a = fake.records("example.com", "A", "home");
-  REQUIRE(a.size() == 1);
-  CHECK(a[0].data == "198.51.100.7");
-  CHECK(a[0].ttl == 1200);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.records("example.com", "AAAA", "home")[0].data == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        auto a = fake.records("example.com", "A", "home");
+        REQUIRE(a.size() == 1);
+        CHECK(a[0].data == "198.51.100.7");
+        CHECK(a[0].ttl == 1200);
+      },
+      [&] { CHECK(fake.records("example.com", "AAAA", "home")[0].data == "2001:db8::7"); });
   CHECK(fake.records("example.com", "A", "@")[0].data == "198.51.100.8");
   CHECK(fake.requests().back().path == "/v1/domains/example.com/records/A/@");
   CHECK(fake.requests().back().header("authorization") == "sso-key gd-key:gd-secret");

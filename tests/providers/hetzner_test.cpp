@@ -43,17 +43,16 @@ TEST_CASE("Hetzner: PUTs value with the record's own TTL (or none), pages, then 
   fake.addRecord(rec(zone, "A", "@", "192.0.2.9"));
   fake.setPageSize(2);
   auto p = makeHetzner(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  CHECK(fake.record(zone, "A", "home")->value == "198.51.100.7");
-  CHECK(fake.record(zone, "A", "home")->ttl == 120);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record(zone, "AAAA", "home")->value == "2001:db8::7");
-  CHECK(fake.record(zone, "AAAA", "home")->ttl == 0);  // still the zone's default
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        CHECK(fake.record(zone, "A", "home")->value == "198.51.100.7");
+        CHECK(fake.record(zone, "A", "home")->ttl == 120);
+      },
+      [&] {
+        CHECK(fake.record(zone, "AAAA", "home")->value == "2001:db8::7");
+        CHECK(fake.record(zone, "AAAA", "home")->ttl == 0);  // still the zone's default
+      });
   CHECK(fake.record(zone, "A", "@")->value == "198.51.100.8");
   int zoneLookups = 0;
   int pages = 0;

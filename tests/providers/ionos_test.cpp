@@ -42,19 +42,16 @@ TEST_CASE("Ionos: PUTs content with the record's ttl, prio and disabled flag, un
   fake.addRecord(rec("home.example.com", "AAAA", "2001:db8::1"));
   fake.addRecord(rec("example.com", "A", "192.0.2.9"));
   auto p = makeIonos(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("home.example.com", "A");
-  CHECK(a->content == "198.51.100.7");
-  CHECK(a->ttl == 60);
-  CHECK(a->prio == 10);
-  CHECK(a->disabled);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("home.example.com", "A");
+        CHECK(a->content == "198.51.100.7");
+        CHECK(a->ttl == 60);
+        CHECK(a->prio == 10);
+        CHECK(a->disabled);
+      },
+      [&] { CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7"); });
   CHECK(fake.record("example.com", "A")->content == "198.51.100.8");
   int zoneLists = 0;
   for (const auto& req : fake.requests()) {

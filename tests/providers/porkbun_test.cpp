@@ -29,20 +29,19 @@ TEST_CASE("Porkbun: updates A and AAAA, keeps ttl, prio and notes, then is uncha
   fake.addRecord("example.com", {"", "home.example.com", "AAAA", "2001:db8::1", "600", "0", ""});
   fake.addRecord("example.com", {"", "example.com", "A", "192.0.2.9", "600", "0", ""});
   auto p = makePorkbun(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("home.example.com", "A");
-  REQUIRE(a);
-  CHECK(a->content == "198.51.100.7");
-  CHECK(a->ttl == "900");
-  CHECK(a->notes == "my note");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7");
-  CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("home.example.com", "A");
+        REQUIRE(a);
+        CHECK(a->content == "198.51.100.7");
+        CHECK(a->ttl == "900");
+        CHECK(a->notes == "my note");
+      },
+      [&] {
+        CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7");
+        CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
+      });
   CHECK(fake.record("example.com", "A")->content == "198.51.100.8");
   // Keys travel in the body, never in the URL.
   for (const auto& req : fake.requests()) {

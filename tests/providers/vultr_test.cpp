@@ -40,19 +40,16 @@ TEST_CASE("Vultr: PATCHes data only (TTL, priority kept), A, AAAA, apex, then un
   fake.addRecord(rec("AAAA", "home", "2001:db8::1"));
   fake.addRecord(rec("A", "", "192.0.2.9"));
   auto p = makeVultr(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("example.com", "A", "home");
-  CHECK(a->data == "198.51.100.7");
-  CHECK(a->ttl == 900);
-  CHECK(a->priority == 5);
-  CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("example.com", "A", "home");
+        CHECK(a->data == "198.51.100.7");
+        CHECK(a->ttl == 900);
+        CHECK(a->priority == 5);
+        CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
+      },
+      [&] { CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7"); });
   CHECK(fake.record("example.com", "A", "")->data == "198.51.100.8");
 }
 

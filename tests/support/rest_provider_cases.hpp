@@ -36,6 +36,24 @@ struct RestProviderMaker {
   }
 };
 
+// Prepared, then home set to 198.51.100.7 (updated, `afterHome` checks the fake, then
+// unchanged), home/AAAA to 2001:db8::7 (updated, `afterHome6` checks) and the apex to
+// 198.51.100.8 (updated; the caller checks the fake after).
+inline void checkHomeAaaaApex(providers::DnsProvider& p, const HomeRecords& records,
+                              const std::function<void()>& afterHome,
+                              const std::function<void()>& afterHome6) {
+  using providers::UpdateStatus;
+  REQUIRE(p.prepare().ok());
+  const auto r = p.update(records.home, ip("198.51.100.7"));
+  INFO(r.detail);
+  CHECK(r.status == UpdateStatus::Updated);
+  afterHome();
+  CHECK(p.update(records.home, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(p.update(records.home6, ip("2001:db8::7")).status == UpdateStatus::Updated);
+  afterHome6();
+  CHECK(p.update(records.apex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+}
+
 // `missing` is absent: NotFound (and still absent) without create_missing; with it, created
 // (`created()` then holds) and unchanged on the next run. Returns the NotFound result for provider
 // checks.

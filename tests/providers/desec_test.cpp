@@ -76,9 +76,8 @@ TEST_CASE("Desec: ttl, a TTL below the minimum, create_missing, missing RRset or
 TEST_CASE("Desec: an invalid token is auth-failed and never shown", "[providers][unit]") {
   FakeDesec fake("real-token");
   fake.addDomain("example.dedyn.io");
-  const auto r = makeDesec(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  checkAuthFailed(r, "Invalid token", "desec-token");
-  CHECK_THROWS_WITH(makeDesec(fake, {kHome}, {{"token", ""}}), "[desec] token is required");
+  checkRefused(makeDesec, fake, kHome, "Invalid token", "desec-token");
+  checkRequired(makeDesec, fake, kHome, "token");
 }
 
 TEST_CASE("Desec: throttled with and without Retry-After, 5xx, malformed and oversized",

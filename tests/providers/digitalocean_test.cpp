@@ -101,10 +101,8 @@ TEST_CASE("DigitalOcean: ttl, create_missing, a missing record and an unknown do
 TEST_CASE("DigitalOcean: a refused token is auth-failed and never shown", "[providers][unit]") {
   FakeDigitalOcean fake("the-real-token");
   fake.addDomain("example.com");
-  const auto r = makeDo(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  checkAuthFailed(r, "unauthorized", "do-test-token");
-  CHECK_THROWS_WITH(makeDo(fake, {kHome}, {{"api_token", ""}}),
-                    "[digitalocean] api_token is required");
+  checkRefused(makeDo, fake, kHome, "unauthorized", "do-test-token");
+  checkRequired(makeDo, fake, kHome, "api_token");
 }
 
 TEST_CASE("DigitalOcean: 429 with Retry-After or ratelimit-reset, 5xx, malformed, oversized",

@@ -78,7 +78,7 @@ TEST_CASE("Gandi: a refused or under-privileged token is auth-failed and never s
   r = makeGandi(limited, {kHome})->update(kHome, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::AuthFailed);
   CHECK(r.detail.find("Access was denied") != std::string::npos);
-  CHECK_THROWS_WITH(makeGandi(fake, {kHome}, {{"token", ""}}), "[gandi] token is required");
+  checkRequired(makeGandi, fake, kHome, "token");
 }
 
 TEST_CASE("Gandi: 429 with and without Retry-After, 5xx, malformed and oversized",

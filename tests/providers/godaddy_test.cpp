@@ -76,8 +76,7 @@ TEST_CASE("GoDaddy: refused keys and an account without API access are auth-fail
   r = makeGoDaddy(small, {kHome})->update(kHome, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::AuthFailed);
   CHECK(r.detail.find("ACCESS_DENIED") != std::string::npos);
-  CHECK_THROWS_WITH(makeGoDaddy(fake, {kHome}, {{"api_secret", ""}}),
-                    "[godaddy] api_secret is required");
+  checkRequired(makeGoDaddy, fake, kHome, "api_secret");
 }
 
 TEST_CASE("GoDaddy: 429 with retryAfterSec or Retry-After or neither, 5xx, malformed",

@@ -91,8 +91,7 @@ TEST_CASE("Hetzner: ttl, create_missing, a missing record, an unknown zone, a 42
 TEST_CASE("Hetzner: an invalid token is auth-failed and never shown", "[providers][unit]") {
   FakeHetzner fake("real-token");
   fake.addZone("example.com");
-  const auto r = makeHetzner(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  checkAuthFailed(r, "Invalid authentication credentials", "hetzner-token");
+  checkRefused(makeHetzner, fake, kHome, "Invalid authentication credentials", "hetzner-token");
 }
 
 TEST_CASE("Hetzner: 429 with and without Retry-After, 5xx, malformed and oversized",

@@ -80,8 +80,7 @@ TEST_CASE("Ionos: ttl, create_missing, a missing record and an unknown zone", "[
 TEST_CASE("Ionos: a refused key is auth-failed and never shown", "[providers][unit]") {
   FakeIonos fake("prefix.other");
   fake.addZone("example.com");
-  const auto r = makeIonos(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  checkAuthFailed(r, "UNAUTHORIZED", "prefix.secret");
+  checkRefused(makeIonos, fake, kHome, "UNAUTHORIZED", "prefix.secret");
 }
 
 TEST_CASE("Ionos: 429 with and without Retry-After, 5xx, malformed and oversized",

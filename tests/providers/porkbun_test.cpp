@@ -96,7 +96,7 @@ TEST_CASE("Porkbun: refused keys, API access off and unknown domains stop the re
   r = p->update(unknown, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::NotFound);
   CHECK(r.stop);
-  CHECK_THROWS_WITH(makePorkbun(fake, {kHome}, {{"api_key", ""}}), "[porkbun] api_key is required");
+  checkRequired(makePorkbun, fake, kHome, "api_key");
 }
 
 TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversized replies",

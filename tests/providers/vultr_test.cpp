@@ -92,9 +92,8 @@ TEST_CASE("Vultr: ttl, create_missing, a missing record and an unknown domain",
 TEST_CASE("Vultr: a refused key is auth-failed and never shown", "[providers][unit]") {
   FakeVultr fake("real-key");
   fake.addDomain("example.com");
-  const auto r = makeVultr(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  checkAuthFailed(r, "Invalid API token", "vultr-key");
-  CHECK_THROWS_WITH(makeVultr(fake, {kHome}, {{"api_key", ""}}), "[vultr] api_key is required");
+  checkRefused(makeVultr, fake, kHome, "Invalid API token", "vultr-key");
+  checkRequired(makeVultr, fake, kHome, "api_key");
 }
 
 TEST_CASE("Vultr: 429/503 with and without Retry-After, malformed and oversized",

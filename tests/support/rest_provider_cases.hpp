@@ -83,6 +83,25 @@ inline void checkAuthFailed(const providers::UpdateResult& r, const std::string&
   CHECK(r.detail.find(secret) == std::string::npos);
 }
 
+// The provider built against `fake` (which expects another credential) updates `record`:
+// refused as checkAuthFailed says. Returns the result.
+template <class Fake>
+providers::UpdateResult checkRefused(const RestProviderMaker& make, const Fake& fake,
+                                     const providers::Record& record, const std::string& message,
+                                     const std::string& secret) {
+  const auto r = make(fake, {record})->update(record, ip("198.51.100.7"));
+  checkAuthFailed(r, message, secret);
+  return r;
+}
+
+// The credential `key` left empty: building the provider throws "[name] key is required".
+template <class Fake>
+void checkRequired(const RestProviderMaker& make, const Fake& fake, const providers::Record& record,
+                   const std::string& key) {
+  CHECK_THROWS_WITH(make(fake, {record}, {{key, ""}}),
+                    "[" + make.name + "] " + key + " is required");
+}
+
 // The fake answers `status` `body` once, with Retry-After `seconds` (none when empty): the
 // update of `record` is RetryLater with that hint (or none). Returns the result.
 template <class Fake>

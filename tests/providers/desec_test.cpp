@@ -57,10 +57,9 @@ TEST_CASE("Desec: ttl, a TTL below the minimum, create_missing, missing RRset or
   FakeDesec fake;
   fake.addDomain("example.dedyn.io");
   fake.setRRset("example.dedyn.io", "home", "A", set(3600, {"198.51.100.7"}));
-  auto p = makeDesec(fake, {kHome}, {{"ttl", "2h"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeDesec, fake, kHome, "2h", [&] {
+    CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
+  });
   const auto low = makeDesec(fake, {kHome}, {{"ttl", "60"}})->update(kHome, ip("198.51.100.9"));
   CHECK(low.status == UpdateStatus::Failed);
   CHECK(low.detail.find("greater than or equal to 3600") != std::string::npos);

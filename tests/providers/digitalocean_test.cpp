@@ -84,10 +84,8 @@ TEST_CASE("DigitalOcean: ttl, create_missing, a missing record and an unknown do
   FakeDigitalOcean fake;
   fake.addDomain("example.com");
   fake.addRecord("example.com", rec("A", "home", "198.51.100.7", 1800));
-  auto p = makeDo(fake, {kHome}, {{"ttl", "300"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "A", "home")->ttl == 300);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeDo, fake, kHome, "300",
+                           [&] { CHECK(fake.record("example.com", "A", "home")->ttl == 300); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
   checkCreateMissing(makeDo, fake, nas, ip("2001:db8::5"),
                      [&] { return fake.record("example.com", "AAAA", "nas").has_value(); });

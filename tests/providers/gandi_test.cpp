@@ -52,10 +52,8 @@ TEST_CASE("Gandi: ttl, create_missing, a missing RRset and an unknown domain",
   FakeGandi fake;
   fake.addDomain("example.com");
   fake.setRRset("example.com", "home", "A", set(10800, {"198.51.100.7"}));
-  auto p = makeGandi(fake, {kHome}, {{"ttl", "600"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.com", "home", "A")->ttl == 600);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeGandi, fake, kHome, "600",
+                           [&] { CHECK(fake.rrset("example.com", "home", "A")->ttl == 600); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
   const auto missing = checkCreateMissing(makeGandi, fake, nas, ip("2001:db8::5"), [&] {
     return fake.rrset("example.com", "nas", "AAAA").has_value();

@@ -48,10 +48,8 @@ TEST_CASE("GoDaddy: ttl, create_missing, a missing record and an unknown domain"
   FakeGoDaddy fake;
   fake.addDomain("example.com");
   fake.setRecords("example.com", "A", "home", {{"198.51.100.7", 3600}});
-  auto p = makeGoDaddy(fake, {kHome}, {{"ttl", "900"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.records("example.com", "A", "home")[0].ttl == 900);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeGoDaddy, fake, kHome, "900",
+                           [&] { CHECK(fake.records("example.com", "A", "home")[0].ttl == 900); });
   const auto low = makeGoDaddy(fake, {kHome}, {{"ttl", "60"}})->update(kHome, ip("1.2.3.4"));
   CHECK(low.status == UpdateStatus::Failed);
   CHECK(low.detail.find("INVALID_BODY") != std::string::npos);

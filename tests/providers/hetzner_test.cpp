@@ -70,10 +70,8 @@ TEST_CASE("Hetzner: ttl, create_missing, a missing record, an unknown zone, a 42
   FakeHetzner fake;
   const std::string zone = fake.addZone("example.com");
   fake.addRecord(rec(zone, "A", "home", "198.51.100.7"));
-  auto p = makeHetzner(fake, {kHome}, {{"ttl", "300"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record(zone, "A", "home")->ttl == 300);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeHetzner, fake, kHome, "300",
+                           [&] { CHECK(fake.record(zone, "A", "home")->ttl == 300); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
   checkCreateMissing(makeHetzner, fake, nas, ip("2001:db8::5"),
                      [&] { return fake.record(zone, "AAAA", "nas").has_value(); });

@@ -65,10 +65,8 @@ TEST_CASE("Ionos: ttl, create_missing, a missing record and an unknown zone", "[
   FakeIonos fake;
   fake.addZone("example.com");
   fake.addRecord(rec("home.example.com", "A", "198.51.100.7"));
-  auto p = makeIonos(fake, {kHome}, {{"ttl", "300"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("home.example.com", "A")->ttl == 300);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeIonos, fake, kHome, "300",
+                           [&] { CHECK(fake.record("home.example.com", "A")->ttl == 300); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
   checkCreateMissing(makeIonos, fake, nas, ip("2001:db8::5"),
                      [&] { return fake.record("nas.example.com", "AAAA").has_value(); });

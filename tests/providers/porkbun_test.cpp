@@ -56,11 +56,10 @@ TEST_CASE("Porkbun: ttl is set when configured, a missing record is created or n
   FakePorkbun fake;
   fake.addDomain("example.com");
   fake.addRecord("example.com", {"", "home.example.com", "A", "198.51.100.7", "600", "0", "n"});
-  auto p = makePorkbun(fake, {kHome}, {{"ttl", "3600"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // ttl differs
-  CHECK(fake.record("home.example.com", "A")->ttl == "3600");
-  CHECK(fake.record("home.example.com", "A")->notes == "n");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makePorkbun, fake, kHome, "3600", [&] {  // ttl differs
+    CHECK(fake.record("home.example.com", "A")->ttl == "3600");
+    CHECK(fake.record("home.example.com", "A")->notes == "n");
+  });
   const Record nas{"nas", "nas", "example.com", RecordType::A};
   checkCreateMissing(makePorkbun, fake, nas, ip("198.51.100.7"),
                      [&] { return fake.record("nas.example.com", "A").has_value(); });

@@ -76,10 +76,8 @@ TEST_CASE("Vultr: ttl, create_missing, a missing record and an unknown domain",
   FakeVultr fake;
   fake.addDomain("example.com");
   fake.addRecord(rec("A", "home", "198.51.100.7", 300));
-  auto p = makeVultr(fake, {kHome}, {{"ttl", "120"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "A", "home")->ttl == 120);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeVultr, fake, kHome, "120",
+                           [&] { CHECK(fake.record("example.com", "A", "home")->ttl == 120); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
   checkCreateMissing(makeVultr, fake, nas, ip("2001:db8::5"),
                      [&] { return fake.record("example.com", "AAAA", "nas").has_value(); });

@@ -54,6 +54,22 @@ inline void checkHomeAaaaApex(providers::DnsProvider& p, const HomeRecords& reco
   CHECK(p.update(records.apex, ip("198.51.100.8")).status == UpdateStatus::Updated);
 }
 
+// `ttl` configured for a record already at 198.51.100.7: the first update sets it
+// (`afterUpdate` checks the fake), the next is unchanged. Returns the provider.
+template <class Fake>
+std::unique_ptr<providers::DnsProvider> checkTtlApplied(const RestProviderMaker& make,
+                                                        const Fake& fake,
+                                                        const providers::Record& record,
+                                                        const std::string& ttl,
+                                                        const std::function<void()>& afterUpdate) {
+  using providers::UpdateStatus;
+  auto p = make(fake, {record}, {{"ttl", ttl}});
+  CHECK(p->update(record, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  afterUpdate();
+  CHECK(p->update(record, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  return p;
+}
+
 // `missing` is absent: NotFound (and still absent) without create_missing; with it, created
 // (`created()` then holds) and unchanged on the next run. Returns the NotFound result for provider
 // checks.

@@ -4,10 +4,13 @@
 #include "providers/provider.hpp"
 #include "tests/support/fake_cloudflare.hpp"
 #include "tests/support/fake_http_server.hpp"
+#include "tests/support/provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeCloudflare;
+using chipmunk::test::homeRecords;
+using chipmunk::test::ip;
 
 namespace {
 
@@ -29,12 +32,7 @@ std::unique_ptr<DnsProvider> makeCloudflare(const FakeCloudflare& fake, std::vec
   return ProviderRegistry::builtin().find("cloudflare")->create(context);
 }
 
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
-
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 

@@ -7,23 +7,14 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_desec.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakeDesec;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makeDesec(const FakeDesec& fake, std::vector<Record> records,
-                                       std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider("desec", {{"token", "desec-token"}, {"endpoint", fake.endpoint()}},
-                          std::move(records), extra);
-}
+const RestProviderMaker makeDesec{"desec", {{"token", "desec-token"}}};
 
 FakeDesec::RRset set(long long ttl, std::vector<std::string> records) {
   FakeDesec::RRset s;
@@ -32,9 +23,7 @@ FakeDesec::RRset set(long long ttl, std::vector<std::string> records) {
   return s;
 }
 
-const Record kHome{"home", "home", "example.dedyn.io", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.dedyn.io", RecordType::AAAA};
-const Record kApex{"apex", "", "example.dedyn.io", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.dedyn.io");
 
 }  // namespace
 
@@ -46,19 +35,18 @@ TEST_CASE("Desec: PATCHes the records only (TTL kept), A, AAAA and apex, then un
   fake.setRRset("example.dedyn.io", "home", "AAAA", set(3600, {"2001:db8::1"}));
   fake.setRRset("example.dedyn.io", "", "A", set(3600, {"192.0.2.9"}));
   auto p = makeDesec(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.dedyn.io", "home", "A")->records ==
-        std::vector<std::string>{"198.51.100.7"});
-  CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
-  CHECK(fake.requests().back().body == R"({"records":["198.51.100.7"]})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.dedyn.io", "home", "AAAA")->records ==
-        std::vector<std::string>{"2001:db8::7"});
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        CHECK(fake.rrset("example.dedyn.io", "home", "A")->records ==
+              std::vector<std::string>{"198.51.100.7"});
+        CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
+        CHECK(fake.requests().back().body == R"({"records":["198.51.100.7"]})");
+      },
+      [&] {
+        CHECK(fake.rrset("example.dedyn.io", "home", "AAAA")->records ==
+              std::vector<std::string>{"2001:db8::7"});
+      });
   CHECK(fake.rrset("example.dedyn.io", "", "A")->records ==
         std::vector<std::string>{"198.51.100.8"});
   CHECK(fake.requests().back().path == "/api/v1/domains/example.dedyn.io/rrsets/@/A/");
@@ -69,32 +57,26 @@ TEST_CASE("Desec: ttl, a TTL below the minimum, create_missing, missing RRset or
   FakeDesec fake;
   fake.addDomain("example.dedyn.io");
   fake.setRRset("example.dedyn.io", "home", "A", set(3600, {"198.51.100.7"}));
-  auto p = makeDesec(fake, {kHome}, {{"ttl", "2h"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeDesec, fake, kHome, "2h", [&] {
+    CHECK(fake.rrset("example.dedyn.io", "home", "A")->ttl == 7200);
+  });
   const auto low = makeDesec(fake, {kHome}, {{"ttl", "60"}})->update(kHome, ip("198.51.100.9"));
   CHECK(low.status == UpdateStatus::Failed);
   CHECK(low.detail.find("greater than or equal to 3600") != std::string::npos);
   const Record nas{"nas", "nas", "example.dedyn.io", RecordType::AAAA};
-  CHECK(makeDesec(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
-  auto creating = makeDesec(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
-  REQUIRE(fake.rrset("example.dedyn.io", "nas", "AAAA"));
+  checkCreateMissing(makeDesec, fake, nas, ip("2001:db8::5"),
+                     [&] { return fake.rrset("example.dedyn.io", "nas", "AAAA").has_value(); });
   CHECK(fake.rrset("example.dedyn.io", "nas", "AAAA")->ttl == 3600);
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
   const Record other{"o", "home", "other.example", RecordType::A};
+  const auto creating = makeDesec(fake, {nas}, {{"create_missing", "yes"}});
   CHECK(creating->update(other, ip("198.51.100.7")).status == UpdateStatus::NotFound);
 }
 
 TEST_CASE("Desec: an invalid token is auth-failed and never shown", "[providers][unit]") {
   FakeDesec fake("real-token");
   fake.addDomain("example.dedyn.io");
-  const auto r = makeDesec(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::AuthFailed);
-  CHECK(r.detail.find("Invalid token") != std::string::npos);
-  CHECK(r.detail.find("desec-token") == std::string::npos);
-  CHECK_THROWS_WITH(makeDesec(fake, {kHome}, {{"token", ""}}), "[desec] token is required");
+  checkRefused(makeDesec, fake, kHome, "Invalid token", "desec-token");
+  checkRequired(makeDesec, fake, kHome, "token");
 }
 
 TEST_CASE("Desec: throttled with and without Retry-After, 5xx, malformed and oversized",
@@ -105,24 +87,12 @@ TEST_CASE("Desec: throttled with and without Retry-After, 5xx, malformed and ove
   auto p = makeDesec(fake, {kHome});
   const std::string throttled =
       R"({"detail":"Request was throttled. Expected available in 42 seconds."})";
-  fake.failNext(429, throttled, "42");
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK(r.retryAfter == std::chrono::seconds(42));
+  const auto r = checkThrottled(fake, *p, kHome, 429, throttled, "42");
   CHECK(r.detail.find("throttled") != std::string::npos);
-  fake.failNext(429, throttled);
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
+  checkThrottled(fake, *p, kHome, 429, throttled);
   fake.failNext(502, "<html>Bad Gateway</html>");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  fake.failNext(200, R"({"records":["19)");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, R"({"records":"198.51.100.7"})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, tooDeepJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(
+      fake, *p, kHome, ip("198.51.100.7"),
+      {R"({"records":["19)", R"({"records":"198.51.100.7"})", tooDeepJson()});
 }

@@ -9,24 +9,14 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_digitalocean.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakeDigitalOcean;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makeDo(const FakeDigitalOcean& fake, std::vector<Record> records,
-                                    std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider("digitalocean",
-                          {{"api_token", "do-test-token"}, {"endpoint", fake.endpoint()}},
-                          std::move(records), extra);
-}
+const RestProviderMaker makeDo{"digitalocean", {{"api_token", "do-test-token"}}};
 
 FakeDigitalOcean::DnsRecord rec(const char* type, const char* name, const char* data,
                                 long long ttl = 1800, int priority = 0, const char* tag = "") {
@@ -40,9 +30,7 @@ FakeDigitalOcean::DnsRecord rec(const char* type, const char* name, const char* 
   return r;
 }
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -54,21 +42,18 @@ TEST_CASE("DigitalOcean: PATCHes only data, so ttl, priority and tag stay, then 
   fake.addRecord("example.com", rec("AAAA", "home", "2001:db8::1"));
   fake.addRecord("example.com", rec("A", "@", "192.0.2.9"));
   auto p = makeDo(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("example.com", "A", "home");
-  REQUIRE(a);
-  CHECK(a->data == "198.51.100.7");
-  CHECK(a->ttl == 3600);
-  CHECK(a->priority == 7);
-  CHECK(a->tag == "keep-me");
-  CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("example.com", "A", "home");
+        REQUIRE(a);
+        CHECK(a->data == "198.51.100.7");
+        CHECK(a->ttl == 3600);
+        CHECK(a->priority == 7);
+        CHECK(a->tag == "keep-me");
+        CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
+      },
+      [&] { CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7"); });
   CHECK(fake.record("example.com", "A", "@")->data == "198.51.100.8");
   CHECK(fake.requests().front().param("name") == "home.example.com");
 }
@@ -99,17 +84,12 @@ TEST_CASE("DigitalOcean: ttl, create_missing, a missing record and an unknown do
   FakeDigitalOcean fake;
   fake.addDomain("example.com");
   fake.addRecord("example.com", rec("A", "home", "198.51.100.7", 1800));
-  auto p = makeDo(fake, {kHome}, {{"ttl", "300"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "A", "home")->ttl == 300);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeDo, fake, kHome, "300",
+                           [&] { CHECK(fake.record("example.com", "A", "home")->ttl == 300); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
-  CHECK(makeDo(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
-  auto creating = makeDo(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
-  REQUIRE(fake.record("example.com", "AAAA", "nas"));
+  checkCreateMissing(makeDo, fake, nas, ip("2001:db8::5"),
+                     [&] { return fake.record("example.com", "AAAA", "nas").has_value(); });
   CHECK(fake.record("example.com", "AAAA", "nas")->data == "2001:db8::5");
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
   const Record elsewhere{"e", "home", "unknown.example", RecordType::A};
   const auto r = p->update(elsewhere, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::NotFound);
@@ -119,12 +99,8 @@ TEST_CASE("DigitalOcean: ttl, create_missing, a missing record and an unknown do
 TEST_CASE("DigitalOcean: a refused token is auth-failed and never shown", "[providers][unit]") {
   FakeDigitalOcean fake("the-real-token");
   fake.addDomain("example.com");
-  const auto r = makeDo(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::AuthFailed);
-  CHECK(r.detail.find("unauthorized") != std::string::npos);
-  CHECK(r.detail.find("do-test-token") == std::string::npos);
-  CHECK_THROWS_WITH(makeDo(fake, {kHome}, {{"api_token", ""}}),
-                    "[digitalocean] api_token is required");
+  checkRefused(makeDo, fake, kHome, "unauthorized", "do-test-token");
+  checkRequired(makeDo, fake, kHome, "api_token");
 }
 
 TEST_CASE("DigitalOcean: 429 with Retry-After or ratelimit-reset, 5xx, malformed, oversized",
@@ -150,13 +126,7 @@ TEST_CASE("DigitalOcean: 429 with Retry-After or ratelimit-reset, 5xx, malformed
   CHECK_FALSE(r.retryAfter);
   fake.failNext(500, R"({"id":"server_error","message":"Server Error"})");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  fake.failNext(200, R"({"domain_records":[{"id":)");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, R"({"domain_records":{"id":1}})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(100000, '{'));
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(
+      fake, *p, kHome, ip("198.51.100.7"),
+      {R"({"domain_records":[{"id":)", R"({"domain_records":{"id":1}})", std::string(100000, '{')});
 }

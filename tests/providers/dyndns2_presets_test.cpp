@@ -8,10 +8,13 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_dyndns2.hpp"
+#include "tests/support/provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeDyndns2;
+using chipmunk::test::homeRecords;
+using chipmunk::test::ip;
 
 namespace {
 
@@ -37,20 +40,12 @@ const std::vector<Quirks> kPresets = {
 
 std::unique_ptr<DnsProvider> make(const std::string& name, const std::string& server,
                                   const std::string& password, std::vector<Record> records) {
-  ProviderContext context;
-  context.section = name;
-  context.settings = {{"server", server}, {"username", "user@example.com"}, {"password", password}};
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find(name), context);
+  return chipmunk::test::makeTestProvider(
+      name, {{"server", server}, {"username", "user@example.com"}, {"password", password}},
+      std::move(records), {});
 }
 
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
-}
-
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 

@@ -7,23 +7,14 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_gandi.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakeGandi;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makeGandi(const FakeGandi& fake, std::vector<Record> records,
-                                       std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider("gandi", {{"token", "gandi-pat"}, {"endpoint", fake.endpoint()}},
-                          std::move(records), extra);
-}
+const RestProviderMaker makeGandi{"gandi", {{"token", "gandi-pat"}}};
 
 FakeGandi::RRset set(long long ttl, std::vector<std::string> values) {
   FakeGandi::RRset s;
@@ -32,9 +23,7 @@ FakeGandi::RRset set(long long ttl, std::vector<std::string> values) {
   return s;
 }
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -46,16 +35,14 @@ TEST_CASE("Gandi: PUTs the RRset with its own TTL, A, AAAA and apex, then unchan
   fake.setRRset("example.com", "home", "AAAA", set(1800, {"2001:db8::1"}));
   fake.setRRset("example.com", "@", "A", set(10800, {"192.0.2.9"}));
   auto p = makeGandi(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.com", "home", "A")->values == std::vector<std::string>{"198.51.100.7"});
-  CHECK(fake.rrset("example.com", "home", "A")->ttl == 300);  // not reset to 10800
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.com", "home", "AAAA")->ttl == 1800);
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        CHECK(fake.rrset("example.com", "home", "A")->values ==
+              std::vector<std::string>{"198.51.100.7"});
+        CHECK(fake.rrset("example.com", "home", "A")->ttl == 300);  // not reset to 10800
+      },
+      [&] { CHECK(fake.rrset("example.com", "home", "AAAA")->ttl == 1800); });
   CHECK(fake.rrset("example.com", "@", "A")->values == std::vector<std::string>{"198.51.100.8"});
   CHECK(fake.requests().back().path == "/v5/livedns/domains/example.com/records/@/A");
 }
@@ -65,21 +52,16 @@ TEST_CASE("Gandi: ttl, create_missing, a missing RRset and an unknown domain",
   FakeGandi fake;
   fake.addDomain("example.com");
   fake.setRRset("example.com", "home", "A", set(10800, {"198.51.100.7"}));
-  auto p = makeGandi(fake, {kHome}, {{"ttl", "600"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.rrset("example.com", "home", "A")->ttl == 600);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeGandi, fake, kHome, "600",
+                           [&] { CHECK(fake.rrset("example.com", "home", "A")->ttl == 600); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
-  const auto missing = makeGandi(fake, {nas})->update(nas, ip("2001:db8::5"));
-  CHECK(missing.status == UpdateStatus::NotFound);
+  const auto missing = checkCreateMissing(makeGandi, fake, nas, ip("2001:db8::5"), [&] {
+    return fake.rrset("example.com", "nas", "AAAA").has_value();
+  });
   CHECK(missing.detail.find("Can't find the DNS record") != std::string::npos);
-  CHECK_FALSE(fake.rrset("example.com", "nas", "AAAA"));
-  auto creating = makeGandi(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
-  REQUIRE(fake.rrset("example.com", "nas", "AAAA"));
   CHECK(fake.rrset("example.com", "nas", "AAAA")->ttl == 10800);
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
   const Record other{"o", "home", "other.example", RecordType::A};
+  const auto creating = makeGandi(fake, {nas}, {{"create_missing", "yes"}});
   CHECK(creating->update(other, ip("198.51.100.7")).status == UpdateStatus::NotFound);
 }
 
@@ -88,14 +70,13 @@ TEST_CASE("Gandi: a refused or under-privileged token is auth-failed and never s
   FakeGandi fake("real-pat");
   fake.addDomain("example.com");
   auto r = makeGandi(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::AuthFailed);
-  CHECK(r.detail.find("gandi-pat") == std::string::npos);
+  checkAuthFailed(r, "", "gandi-pat");
   FakeGandi limited;
   limited.addDomain("example.com", false);
   r = makeGandi(limited, {kHome})->update(kHome, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::AuthFailed);
   CHECK(r.detail.find("Access was denied") != std::string::npos);
-  CHECK_THROWS_WITH(makeGandi(fake, {kHome}, {{"token", ""}}), "[gandi] token is required");
+  checkRequired(makeGandi, fake, kHome, "token");
 }
 
 TEST_CASE("Gandi: 429 with and without Retry-After, 5xx, malformed and oversized",
@@ -106,23 +87,11 @@ TEST_CASE("Gandi: 429 with and without Retry-After, 5xx, malformed and oversized
   auto p = makeGandi(fake, {kHome});
   const std::string limited =
       R"({"code":429,"message":"Too Many Requests","object":"HTTPTooManyRequests","cause":"Too Many Requests"})";
-  fake.failNext(429, limited, "60");
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK(r.retryAfter == std::chrono::seconds(60));
-  fake.failNext(429, limited);
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
+  checkThrottled(fake, *p, kHome, 429, limited, "60");
+  checkThrottled(fake, *p, kHome, 429, limited);
   fake.failNext(503, "<html>Service Unavailable</html>");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  fake.failNext(200, R"({"rrset_values":["19)");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, R"({"rrset_values":"198.51.100.7"})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, tooDeepJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(
+      fake, *p, kHome, ip("198.51.100.7"),
+      {R"({"rrset_values":["19)", R"({"rrset_values":"198.51.100.7"})", tooDeepJson()});
 }

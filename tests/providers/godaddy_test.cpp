@@ -7,29 +7,17 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_godaddy.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakeGoDaddy;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makeGoDaddy(const FakeGoDaddy& fake, std::vector<Record> records,
-                                         std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider(
-      "godaddy",
-      {{"api_key", "gd-key"}, {"api_secret", "gd-secret"}, {"endpoint", fake.endpoint()}},
-      std::move(records), extra);
-}
+const RestProviderMaker makeGoDaddy{"godaddy",
+                                    {{"api_key", "gd-key"}, {"api_secret", "gd-secret"}}};
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -41,18 +29,15 @@ TEST_CASE("GoDaddy: PUTs the address with the record's own TTL, A, AAAA, apex, u
   fake.setRecords("example.com", "AAAA", "home", {{"2001:db8::1", 600}});
   fake.setRecords("example.com", "A", "@", {{"192.0.2.9", 3600}});
   auto p = makeGoDaddy(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  auto a = fake.records("example.com", "A", "home");
-  REQUIRE(a.size() == 1);
-  CHECK(a[0].data == "198.51.100.7");
-  CHECK(a[0].ttl == 1200);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.records("example.com", "AAAA", "home")[0].data == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        auto a = fake.records("example.com", "A", "home");
+        REQUIRE(a.size() == 1);
+        CHECK(a[0].data == "198.51.100.7");
+        CHECK(a[0].ttl == 1200);
+      },
+      [&] { CHECK(fake.records("example.com", "AAAA", "home")[0].data == "2001:db8::7"); });
   CHECK(fake.records("example.com", "A", "@")[0].data == "198.51.100.8");
   CHECK(fake.requests().back().path == "/v1/domains/example.com/records/A/@");
   CHECK(fake.requests().back().header("authorization") == "sso-key gd-key:gd-secret");
@@ -63,19 +48,15 @@ TEST_CASE("GoDaddy: ttl, create_missing, a missing record and an unknown domain"
   FakeGoDaddy fake;
   fake.addDomain("example.com");
   fake.setRecords("example.com", "A", "home", {{"198.51.100.7", 3600}});
-  auto p = makeGoDaddy(fake, {kHome}, {{"ttl", "900"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.records("example.com", "A", "home")[0].ttl == 900);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeGoDaddy, fake, kHome, "900",
+                           [&] { CHECK(fake.records("example.com", "A", "home")[0].ttl == 900); });
   const auto low = makeGoDaddy(fake, {kHome}, {{"ttl", "60"}})->update(kHome, ip("1.2.3.4"));
   CHECK(low.status == UpdateStatus::Failed);
   CHECK(low.detail.find("INVALID_BODY") != std::string::npos);
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
-  CHECK(makeGoDaddy(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
-  auto creating = makeGoDaddy(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
+  checkCreateMissing(makeGoDaddy, fake, nas, ip("2001:db8::5"),
+                     [&] { return !fake.records("example.com", "AAAA", "nas").empty(); });
   CHECK(fake.records("example.com", "AAAA", "nas")[0].ttl == 600);
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
   const Record other{"o", "home", "other.example", RecordType::A};
   const auto r = p->update(other, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::NotFound);
@@ -87,16 +68,13 @@ TEST_CASE("GoDaddy: refused keys and an account without API access are auth-fail
   FakeGoDaddy fake("gd-key", "other-secret");
   fake.addDomain("example.com");
   auto r = makeGoDaddy(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::AuthFailed);
-  CHECK(r.detail.find("UNABLE_TO_AUTHENTICATE") != std::string::npos);
-  CHECK(r.detail.find("gd-secret") == std::string::npos);
+  checkAuthFailed(r, "UNABLE_TO_AUTHENTICATE", "gd-secret");
   FakeGoDaddy small;
   small.addDomain("example.com", false);
   r = makeGoDaddy(small, {kHome})->update(kHome, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::AuthFailed);
   CHECK(r.detail.find("ACCESS_DENIED") != std::string::npos);
-  CHECK_THROWS_WITH(makeGoDaddy(fake, {kHome}, {{"api_secret", ""}}),
-                    "[godaddy] api_secret is required");
+  checkRequired(makeGoDaddy, fake, kHome, "api_secret");
 }
 
 TEST_CASE("GoDaddy: 429 with retryAfterSec or Retry-After or neither, 5xx, malformed",
@@ -113,19 +91,10 @@ TEST_CASE("GoDaddy: 429 with retryAfterSec or Retry-After or neither, 5xx, malfo
   fake.failNext(429, R"({"code":"TOO_MANY_REQUESTS","message":"Too many requests"})", "12");
   r = p->update(kHome, ip("198.51.100.7"));
   CHECK(r.retryAfter == std::chrono::seconds(12));
-  fake.failNext(429, "");
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
+  checkThrottled(fake, *p, kHome, 429, "");
   fake.failNext(500, R"({"code":"INTERNAL_SERVER_ERROR","message":"oops"})");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  fake.failNext(200, R"([{"data":)");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, R"({"data":"198.51.100.7"})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, tooDeepJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, "[\"" + std::string(2 * 1024 * 1024, 'x') + "\"]");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(fake, *p, kHome, ip("198.51.100.7"),
+                              {R"([{"data":)", R"({"data":"198.51.100.7"})", tooDeepJson()},
+                              "[\"" + std::string(2 * 1024 * 1024, 'x') + "\"]");
 }

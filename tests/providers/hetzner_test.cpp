@@ -7,24 +7,14 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_hetzner.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakeHetzner;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makeHetzner(const FakeHetzner& fake, std::vector<Record> records,
-                                         std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider("hetzner",
-                          {{"api_token", "hetzner-token"}, {"endpoint", fake.endpoint()}},
-                          std::move(records), extra);
-}
+const RestProviderMaker makeHetzner{"hetzner", {{"api_token", "hetzner-token"}}};
 
 FakeHetzner::DnsRecord rec(const std::string& zone, const char* type, const char* name,
                            const char* value, long long ttl = 0) {
@@ -37,9 +27,7 @@ FakeHetzner::DnsRecord rec(const std::string& zone, const char* type, const char
   return r;
 }
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -55,17 +43,16 @@ TEST_CASE("Hetzner: PUTs value with the record's own TTL (or none), pages, then 
   fake.addRecord(rec(zone, "A", "@", "192.0.2.9"));
   fake.setPageSize(2);
   auto p = makeHetzner(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  CHECK(fake.record(zone, "A", "home")->value == "198.51.100.7");
-  CHECK(fake.record(zone, "A", "home")->ttl == 120);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record(zone, "AAAA", "home")->value == "2001:db8::7");
-  CHECK(fake.record(zone, "AAAA", "home")->ttl == 0);  // still the zone's default
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        CHECK(fake.record(zone, "A", "home")->value == "198.51.100.7");
+        CHECK(fake.record(zone, "A", "home")->ttl == 120);
+      },
+      [&] {
+        CHECK(fake.record(zone, "AAAA", "home")->value == "2001:db8::7");
+        CHECK(fake.record(zone, "AAAA", "home")->ttl == 0);  // still the zone's default
+      });
   CHECK(fake.record(zone, "A", "@")->value == "198.51.100.8");
   int zoneLookups = 0;
   int pages = 0;
@@ -83,16 +70,11 @@ TEST_CASE("Hetzner: ttl, create_missing, a missing record, an unknown zone, a 42
   FakeHetzner fake;
   const std::string zone = fake.addZone("example.com");
   fake.addRecord(rec(zone, "A", "home", "198.51.100.7"));
-  auto p = makeHetzner(fake, {kHome}, {{"ttl", "300"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record(zone, "A", "home")->ttl == 300);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeHetzner, fake, kHome, "300",
+                           [&] { CHECK(fake.record(zone, "A", "home")->ttl == 300); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
-  CHECK(makeHetzner(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
-  auto creating = makeHetzner(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
-  REQUIRE(fake.record(zone, "AAAA", "nas"));
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
+  checkCreateMissing(makeHetzner, fake, nas, ip("2001:db8::5"),
+                     [&] { return fake.record(zone, "AAAA", "nas").has_value(); });
   const Record other{"o", "home", "other.example", RecordType::A};
   const auto unknown = p->update(other, ip("198.51.100.7"));
   CHECK(unknown.status == UpdateStatus::NotFound);
@@ -107,10 +89,7 @@ TEST_CASE("Hetzner: ttl, create_missing, a missing record, an unknown zone, a 42
 TEST_CASE("Hetzner: an invalid token is auth-failed and never shown", "[providers][unit]") {
   FakeHetzner fake("real-token");
   fake.addZone("example.com");
-  const auto r = makeHetzner(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::AuthFailed);
-  CHECK(r.detail.find("Invalid authentication credentials") != std::string::npos);
-  CHECK(r.detail.find("hetzner-token") == std::string::npos);
+  checkRefused(makeHetzner, fake, kHome, "Invalid authentication credentials", "hetzner-token");
 }
 
 TEST_CASE("Hetzner: 429 with and without Retry-After, 5xx, malformed and oversized",
@@ -119,24 +98,13 @@ TEST_CASE("Hetzner: 429 with and without Retry-After, 5xx, malformed and oversiz
   const std::string zone = fake.addZone("example.com");
   fake.addRecord(rec(zone, "A", "home", "192.0.2.1"));
   auto p = makeHetzner(fake, {kHome});
-  fake.failNext(429, R"({"message":"rate limit exceeded"})", "7");
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK(r.retryAfter == std::chrono::seconds(7));
-  fake.failNext(429, R"({"message":"rate limit exceeded"})");
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
+  checkThrottled(fake, *p, kHome, 429, R"({"message":"rate limit exceeded"})", "7");
+  checkThrottled(fake, *p, kHome, 429, R"({"message":"rate limit exceeded"})");
   fake.failNext(502, "<html>Bad Gateway</html>");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   fake.failNext(200, R"({"zones":[{"id":)");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   REQUIRE(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // zone cached
-  fake.failNext(200, R"({"records":{"id":"x"}})");
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, tooDeepJson());
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(fake, *p, kHome, ip("198.51.100.8"),
+                              {R"({"records":{"id":"x"}})", tooDeepJson()});
 }

@@ -7,23 +7,14 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_ionos.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakeIonos;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makeIonos(const FakeIonos& fake, std::vector<Record> records,
-                                       std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider("ionos", {{"api_key", "prefix.secret"}, {"endpoint", fake.endpoint()}},
-                          std::move(records), extra);
-}
+const RestProviderMaker makeIonos{"ionos", {{"api_key", "prefix.secret"}}};
 
 FakeIonos::DnsRecord rec(const char* name, const char* type, const char* content,
                          long long ttl = 3600, long long prio = 0, bool disabled = false) {
@@ -38,9 +29,7 @@ FakeIonos::DnsRecord rec(const char* name, const char* type, const char* content
   return r;
 }
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -53,19 +42,16 @@ TEST_CASE("Ionos: PUTs content with the record's ttl, prio and disabled flag, un
   fake.addRecord(rec("home.example.com", "AAAA", "2001:db8::1"));
   fake.addRecord(rec("example.com", "A", "192.0.2.9"));
   auto p = makeIonos(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("home.example.com", "A");
-  CHECK(a->content == "198.51.100.7");
-  CHECK(a->ttl == 60);
-  CHECK(a->prio == 10);
-  CHECK(a->disabled);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("home.example.com", "A");
+        CHECK(a->content == "198.51.100.7");
+        CHECK(a->ttl == 60);
+        CHECK(a->prio == 10);
+        CHECK(a->disabled);
+      },
+      [&] { CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7"); });
   CHECK(fake.record("example.com", "A")->content == "198.51.100.8");
   int zoneLists = 0;
   for (const auto& req : fake.requests()) {
@@ -79,16 +65,11 @@ TEST_CASE("Ionos: ttl, create_missing, a missing record and an unknown zone", "[
   FakeIonos fake;
   fake.addZone("example.com");
   fake.addRecord(rec("home.example.com", "A", "198.51.100.7"));
-  auto p = makeIonos(fake, {kHome}, {{"ttl", "300"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("home.example.com", "A")->ttl == 300);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeIonos, fake, kHome, "300",
+                           [&] { CHECK(fake.record("home.example.com", "A")->ttl == 300); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
-  CHECK(makeIonos(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
-  auto creating = makeIonos(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
-  REQUIRE(fake.record("nas.example.com", "AAAA"));
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
+  checkCreateMissing(makeIonos, fake, nas, ip("2001:db8::5"),
+                     [&] { return fake.record("nas.example.com", "AAAA").has_value(); });
   const Record other{"o", "home", "other.example", RecordType::A};
   CHECK(p->update(other, ip("198.51.100.7")).status == UpdateStatus::NotFound);
   CHECK_THROWS_AS(makeIonos(fake, {kHome}, {{"api_key", "no-dot"}}), std::invalid_argument);
@@ -97,10 +78,7 @@ TEST_CASE("Ionos: ttl, create_missing, a missing record and an unknown zone", "[
 TEST_CASE("Ionos: a refused key is auth-failed and never shown", "[providers][unit]") {
   FakeIonos fake("prefix.other");
   fake.addZone("example.com");
-  const auto r = makeIonos(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::AuthFailed);
-  CHECK(r.detail.find("UNAUTHORIZED") != std::string::npos);
-  CHECK(r.detail.find("prefix.secret") == std::string::npos);
+  checkRefused(makeIonos, fake, kHome, "UNAUTHORIZED", "prefix.secret");
 }
 
 TEST_CASE("Ionos: 429 with and without Retry-After, 5xx, malformed and oversized",
@@ -110,24 +88,13 @@ TEST_CASE("Ionos: 429 with and without Retry-After, 5xx, malformed and oversized
   fake.addRecord(rec("home.example.com", "A", "192.0.2.1"));
   auto p = makeIonos(fake, {kHome});
   const std::string limited = R"([{"code":"TOO_MANY_REQUESTS","message":"Rate limit exceeded."}])";
-  fake.failNext(429, limited, "20");
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK(r.retryAfter == std::chrono::seconds(20));
-  fake.failNext(429, limited);
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
+  checkThrottled(fake, *p, kHome, 429, limited, "20");
+  checkThrottled(fake, *p, kHome, 429, limited);
   fake.failNext(500, R"([{"code":"INTERNAL_SERVER_ERROR","message":"oops"}])");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
   fake.failNext(200, R"([{"name":"example.com","id":)");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
   REQUIRE(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // zone cached
-  fake.failNext(200, R"({"records":{"id":"x"}})");
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, tooDeepJson());
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(fake, *p, kHome, ip("198.51.100.8"),
+                              {R"({"records":{"id":"x"}})", tooDeepJson()});
 }

@@ -7,29 +7,17 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_porkbun.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakePorkbun;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makePorkbun(const FakePorkbun& fake, std::vector<Record> records,
-                                         std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider(
-      "porkbun",
-      {{"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}, {"endpoint", fake.endpoint()}},
-      std::move(records), extra);
-}
+const RestProviderMaker makePorkbun{"porkbun",
+                                    {{"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}}};
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -41,20 +29,19 @@ TEST_CASE("Porkbun: updates A and AAAA, keeps ttl, prio and notes, then is uncha
   fake.addRecord("example.com", {"", "home.example.com", "AAAA", "2001:db8::1", "600", "0", ""});
   fake.addRecord("example.com", {"", "example.com", "A", "192.0.2.9", "600", "0", ""});
   auto p = makePorkbun(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("home.example.com", "A");
-  REQUIRE(a);
-  CHECK(a->content == "198.51.100.7");
-  CHECK(a->ttl == "900");
-  CHECK(a->notes == "my note");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7");
-  CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("home.example.com", "A");
+        REQUIRE(a);
+        CHECK(a->content == "198.51.100.7");
+        CHECK(a->ttl == "900");
+        CHECK(a->notes == "my note");
+      },
+      [&] {
+        CHECK(fake.record("home.example.com", "AAAA")->content == "2001:db8::7");
+        CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
+      });
   CHECK(fake.record("example.com", "A")->content == "198.51.100.8");
   // Keys travel in the body, never in the URL.
   for (const auto& req : fake.requests()) {
@@ -69,19 +56,14 @@ TEST_CASE("Porkbun: ttl is set when configured, a missing record is created or n
   FakePorkbun fake;
   fake.addDomain("example.com");
   fake.addRecord("example.com", {"", "home.example.com", "A", "198.51.100.7", "600", "0", "n"});
-  auto p = makePorkbun(fake, {kHome}, {{"ttl", "3600"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);  // ttl differs
-  CHECK(fake.record("home.example.com", "A")->ttl == "3600");
-  CHECK(fake.record("home.example.com", "A")->notes == "n");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makePorkbun, fake, kHome, "3600", [&] {  // ttl differs
+    CHECK(fake.record("home.example.com", "A")->ttl == "3600");
+    CHECK(fake.record("home.example.com", "A")->notes == "n");
+  });
   const Record nas{"nas", "nas", "example.com", RecordType::A};
-  const auto missing = makePorkbun(fake, {nas})->update(nas, ip("198.51.100.7"));
-  CHECK(missing.status == UpdateStatus::NotFound);
-  auto creating = makePorkbun(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  REQUIRE(fake.record("nas.example.com", "A"));
+  checkCreateMissing(makePorkbun, fake, nas, ip("198.51.100.7"),
+                     [&] { return fake.record("nas.example.com", "A").has_value(); });
   CHECK(fake.record("nas.example.com", "A")->content == "198.51.100.7");
-  CHECK(creating->update(nas, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
 }
 
 TEST_CASE("Porkbun: refused keys, API access off and unknown domains stop the record",
@@ -113,7 +95,7 @@ TEST_CASE("Porkbun: refused keys, API access off and unknown domains stop the re
   r = p->update(unknown, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::NotFound);
   CHECK(r.stop);
-  CHECK_THROWS_WITH(makePorkbun(fake, {kHome}, {{"api_key", ""}}), "[porkbun] api_key is required");
+  checkRequired(makePorkbun, fake, kHome, "api_key");
 }
 
 TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversized replies",
@@ -122,24 +104,14 @@ TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversiz
   fake.addDomain("example.com");
   fake.addRecord("example.com", {"", "home.example.com", "A", "192.0.2.1", "600", "0", ""});
   auto p = makePorkbun(fake, {kHome});
-  fake.failNext(429, R"({"status":"ERROR","message":"Rate limit exceeded."})", "90");
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK(r.retryAfter == std::chrono::seconds(90));
-  fake.failNext(429, "");
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
+  checkThrottled(fake, *p, kHome, 429, R"({"status":"ERROR","message":"Rate limit exceeded."})",
+                 "90");
+  checkThrottled(fake, *p, kHome, 429, "");
   fake.failNext(503, "<html>Service Unavailable</html>");
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  fake.failNext(200, R"({"status":"SUCCESS","records":)");  // cut short
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, R"({"status":"SUCCESS","records":{"id":"1"}})");  // wrong shape
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, std::string(200000, '[') + std::string(200000, ']'));  // too deep
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());  // too large
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  checkBadRepliesThenRecovers(fake, *p, kHome, ip("198.51.100.7"),
+                              {R"({"status":"SUCCESS","records":)",             // cut short
+                               R"({"status":"SUCCESS","records":{"id":"1"}})",  // wrong shape
+                               std::string(200000, '[') + std::string(200000, ']')});  // too deep
   CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
 }

@@ -14,12 +14,14 @@
 #include "providers/provider.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
 #include "tests/support/fake_http_server.hpp"
+#include "tests/support/provider_fixture.hpp"
 
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeHttpServer;
 using chipmunk::test::FakeRequest;
 using chipmunk::test::FakeResponse;
+using chipmunk::test::ip;
 using chipmunk::test::urlDecode;
 
 namespace {
@@ -47,20 +49,26 @@ struct Store {
     v = value;
     return changed;
   }
+
+  // The fake's handler: the forced reply when one is queued, else what `answer` says (called
+  // with the mutex held).
+  template <class Answer>
+  auto serve(Answer answer) {
+    return [this, answer](const FakeRequest& r) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (next) {
+        FakeResponse n = *next;
+        next.reset();
+        return n;
+      }
+      return answer(r);
+    };
+  }
 };
 
 std::unique_ptr<DnsProvider> make(const std::string& name, std::map<std::string, std::string> s,
                                   std::vector<Record> records) {
-  ProviderContext context;
-  context.section = name;
-  context.settings = std::move(s);
-  context.records = std::move(records);
-  context.http.timeout = std::chrono::seconds(5);
-  return makeProvider(*ProviderRegistry::builtin().find(name), context);
-}
-
-IpAddress ip(const char* text) {
-  return *IpAddress::parse(text);
+  return chipmunk::test::makeTestProvider(name, std::move(s), std::move(records), {});
 }
 
 }  // namespace
@@ -78,13 +86,7 @@ TEST_CASE("UrlPresets: every url preset has a test here", "[providers][unit]") {
 TEST_CASE("UrlPresets: dynv6 updates A and AAAA of the zone, 401 and 404 stop",
           "[providers][unit]") {
   Store store;
-  FakeHttpServer fake([&store](const FakeRequest& r) {
-    std::lock_guard<std::mutex> lock(store.mutex);
-    if (store.next) {
-      FakeResponse n = *store.next;
-      store.next.reset();
-      return n;
-    }
+  FakeHttpServer fake(store.serve([&store](const FakeRequest& r) {
     if (r.path != "/api/update") {
       return text(404, "not found");
     }
@@ -103,7 +105,7 @@ TEST_CASE("UrlPresets: dynv6 updates A and AAAA of the zone, 401 and 404 stop",
       changed = store.set(zone + " AAAA", urlDecode(r.param("ipv6"))) || changed;
     }
     return text(200, changed ? "addresses updated" : "addresses unchanged");
-  });
+  }));
   const Record a{"z", "", "home.dynv6.net", RecordType::A};
   const Record aaaa{"z/AAAA", "", "home.dynv6.net", RecordType::AAAA};
   const std::map<std::string, std::string> settings = {
@@ -139,13 +141,7 @@ TEST_CASE("UrlPresets: dynv6 updates A and AAAA of the zone, 401 and 404 stop",
 
 TEST_CASE("UrlPresets: namecheap sends @ for the apex and reads ErrCount", "[providers][unit]") {
   Store store;
-  FakeHttpServer fake([&store](const FakeRequest& r) {
-    std::lock_guard<std::mutex> lock(store.mutex);
-    if (store.next) {
-      FakeResponse n = *store.next;
-      store.next.reset();
-      return n;
-    }
+  FakeHttpServer fake(store.serve([&store](const FakeRequest& r) {
     FakeResponse x;
     x.contentType = "text/html";
     const auto reply = [&x](const std::string& errors, int count) {
@@ -168,7 +164,7 @@ TEST_CASE("UrlPresets: namecheap sends @ for the apex and reads ErrCount", "[pro
     }
     store.set(host, urlDecode(r.param("ip")));
     return reply("", 0);
-  });
+  }));
   const std::map<std::string, std::string> settings = {
       {"url", fake.url() + "/update?host={label}&domain={domain}&password={password}&ip={address}"},
       {"password", kToken}};
@@ -202,13 +198,7 @@ TEST_CASE("UrlPresets: namecheap sends @ for the apex and reads ErrCount", "[pro
 TEST_CASE("UrlPresets: freedns v2 puts the token in the path, v6 on its own host",
           "[providers][unit]") {
   Store store;
-  FakeHttpServer fake([&store](const FakeRequest& r) {
-    std::lock_guard<std::mutex> lock(store.mutex);
-    if (store.next) {
-      FakeResponse n = *store.next;
-      store.next.reset();
-      return n;
-    }
+  FakeHttpServer fake(store.serve([&store](const FakeRequest& r) {
     // /u/TOKEN/ or /v6/u/TOKEN/ (the fake's stand-in for v6.sync.afraid.org)
     const bool v6 = r.path.rfind("/v6/", 0) == 0;
     const std::string path = v6 ? r.path.substr(3) : r.path;
@@ -221,7 +211,7 @@ TEST_CASE("UrlPresets: freedns v2 puts the token in the path, v6 on its own host
                            ", skipping update");
     }
     return text(200, "Updated 1 host(s) home.example.com to " + address + " in 0.1 seconds");
-  });
+  }));
   const std::map<std::string, std::string> settings = {
       {"url", fake.url() + "/u/{password}/?address={address}"},
       {"url_ipv6", fake.url() + "/v6/u/{password}/?address={address}"},

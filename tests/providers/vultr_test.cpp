@@ -7,23 +7,14 @@
 
 #include "providers/provider.hpp"
 #include "tests/support/fake_vultr.hpp"
-#include "tests/support/provider_fixture.hpp"
+#include "tests/support/rest_provider_cases.hpp"
 
 using namespace chipmunk::providers;
-using chipmunk::IpAddress;
-using chipmunk::test::FakeVultr;
-using chipmunk::test::ip;
-using chipmunk::test::makeTestProvider;
-using chipmunk::test::oversizedJson;
-using chipmunk::test::tooDeepJson;
+using namespace chipmunk::test;
 
 namespace {
 
-std::unique_ptr<DnsProvider> makeVultr(const FakeVultr& fake, std::vector<Record> records,
-                                       std::map<std::string, std::string> extra = {}) {
-  return makeTestProvider("vultr", {{"api_key", "vultr-key"}, {"endpoint", fake.endpoint()}},
-                          std::move(records), extra);
-}
+const RestProviderMaker makeVultr{"vultr", {{"api_key", "vultr-key"}}};
 
 FakeVultr::DnsRecord rec(const char* type, const char* name, const char* data, long long ttl = 300,
                          int priority = -1) {
@@ -37,9 +28,7 @@ FakeVultr::DnsRecord rec(const char* type, const char* name, const char* data, l
   return r;
 }
 
-const Record kHome{"home", "home", "example.com", RecordType::A};
-const Record kHome6{"home/AAAA", "home", "example.com", RecordType::AAAA};
-const Record kApex{"apex", "", "example.com", RecordType::A};
+const auto [kHome, kHome6, kApex] = homeRecords("example.com");
 
 }  // namespace
 
@@ -51,19 +40,16 @@ TEST_CASE("Vultr: PATCHes data only (TTL, priority kept), A, AAAA, apex, then un
   fake.addRecord(rec("AAAA", "home", "2001:db8::1"));
   fake.addRecord(rec("A", "", "192.0.2.9"));
   auto p = makeVultr(fake, {kHome, kHome6, kApex});
-  REQUIRE(p->prepare().ok());
-  const auto r = p->update(kHome, ip("198.51.100.7"));
-  INFO(r.detail);
-  CHECK(r.status == UpdateStatus::Updated);
-  const auto a = fake.record("example.com", "A", "home");
-  CHECK(a->data == "198.51.100.7");
-  CHECK(a->ttl == 900);
-  CHECK(a->priority == 5);
-  CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
-  CHECK(p->update(kHome6, ip("2001:db8::7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7");
-  CHECK(p->update(kApex, ip("198.51.100.8")).status == UpdateStatus::Updated);
+  checkHomeAaaaApex(
+      *p, {kHome, kHome6, kApex},
+      [&] {
+        const auto a = fake.record("example.com", "A", "home");
+        CHECK(a->data == "198.51.100.7");
+        CHECK(a->ttl == 900);
+        CHECK(a->priority == 5);
+        CHECK(fake.requests().back().body == R"({"data":"198.51.100.7"})");
+      },
+      [&] { CHECK(fake.record("example.com", "AAAA", "home")->data == "2001:db8::7"); });
   CHECK(fake.record("example.com", "A", "")->data == "198.51.100.8");
 }
 
@@ -90,16 +76,11 @@ TEST_CASE("Vultr: ttl, create_missing, a missing record and an unknown domain",
   FakeVultr fake;
   fake.addDomain("example.com");
   fake.addRecord(rec("A", "home", "198.51.100.7", 300));
-  auto p = makeVultr(fake, {kHome}, {{"ttl", "120"}});
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
-  CHECK(fake.record("example.com", "A", "home")->ttl == 120);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  auto p = checkTtlApplied(makeVultr, fake, kHome, "120",
+                           [&] { CHECK(fake.record("example.com", "A", "home")->ttl == 120); });
   const Record nas{"nas", "nas", "example.com", RecordType::AAAA};
-  CHECK(makeVultr(fake, {nas})->update(nas, ip("2001:db8::5")).status == UpdateStatus::NotFound);
-  auto creating = makeVultr(fake, {nas}, {{"create_missing", "yes"}});
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Updated);
-  REQUIRE(fake.record("example.com", "AAAA", "nas"));
-  CHECK(creating->update(nas, ip("2001:db8::5")).status == UpdateStatus::Unchanged);
+  checkCreateMissing(makeVultr, fake, nas, ip("2001:db8::5"),
+                     [&] { return fake.record("example.com", "AAAA", "nas").has_value(); });
   const Record other{"o", "home", "other.example", RecordType::A};
   const auto r = p->update(other, ip("198.51.100.7"));
   CHECK(r.status == UpdateStatus::NotFound);
@@ -109,11 +90,8 @@ TEST_CASE("Vultr: ttl, create_missing, a missing record and an unknown domain",
 TEST_CASE("Vultr: a refused key is auth-failed and never shown", "[providers][unit]") {
   FakeVultr fake("real-key");
   fake.addDomain("example.com");
-  const auto r = makeVultr(fake, {kHome})->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::AuthFailed);
-  CHECK(r.detail.find("Invalid API token") != std::string::npos);
-  CHECK(r.detail.find("vultr-key") == std::string::npos);
-  CHECK_THROWS_WITH(makeVultr(fake, {kHome}, {{"api_key", ""}}), "[vultr] api_key is required");
+  checkRefused(makeVultr, fake, kHome, "Invalid API token", "vultr-key");
+  checkRequired(makeVultr, fake, kHome, "api_key");
 }
 
 TEST_CASE("Vultr: 429/503 with and without Retry-After, malformed and oversized",
@@ -122,21 +100,9 @@ TEST_CASE("Vultr: 429/503 with and without Retry-After, malformed and oversized"
   fake.addDomain("example.com");
   fake.addRecord(rec("A", "home", "192.0.2.1"));
   auto p = makeVultr(fake, {kHome});
-  fake.failNext(429, R"({"error":"Rate limit reached","status":429})", "2");
-  auto r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK(r.retryAfter == std::chrono::seconds(2));
-  fake.failNext(503, R"({"error":"Rate limit reached","status":503})");
-  r = p->update(kHome, ip("198.51.100.7"));
-  CHECK(r.status == UpdateStatus::RetryLater);
-  CHECK_FALSE(r.retryAfter);
-  fake.failNext(200, R"({"records":[{"id":)");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, R"({"records":{"id":"x"}})");
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, tooDeepJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Failed);
-  fake.failNext(200, oversizedJson());
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::RetryLater);
-  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  checkThrottled(fake, *p, kHome, 429, R"({"error":"Rate limit reached","status":429})", "2");
+  checkThrottled(fake, *p, kHome, 503, R"({"error":"Rate limit reached","status":503})");
+  checkBadRepliesThenRecovers(
+      fake, *p, kHome, ip("198.51.100.7"),
+      {R"({"records":[{"id":)", R"({"records":{"id":"x"}})", tooDeepJson()});
 }

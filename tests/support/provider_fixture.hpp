@@ -2,8 +2,8 @@
 #pragma once
 
 // The set-up the provider tests share (tests/providers/<name>_test.cpp): building a built-in
-// provider against a fake's endpoint, addresses from text, and the too-deep and oversized
-// replies every JSON provider must survive.
+// provider against a fake's endpoint, the home/AAAA/apex records, addresses from text, and the
+// too-deep and oversized replies every JSON provider must survive.
 
 #include <chrono>
 #include <map>
@@ -32,6 +32,18 @@ inline std::unique_ptr<providers::DnsProvider> makeTestProvider(
   context.records = std::move(records);
   context.http.timeout = std::chrono::seconds(5);
   return providers::makeProvider(*providers::ProviderRegistry::builtin().find(name), context);
+}
+
+// home (A), home/AAAA and the apex (A) of `zone`.
+struct HomeRecords {
+  providers::Record home, home6, apex;
+};
+
+inline HomeRecords homeRecords(const std::string& zone) {
+  using providers::RecordType;
+  return {{"home", "home", zone, RecordType::A},
+          {"home/AAAA", "home", zone, RecordType::AAAA},
+          {"apex", "", zone, RecordType::A}};
 }
 
 // An address the test knows to be valid.

@@ -18,23 +18,19 @@ export PATH="$PATH:/usr/sbin:/sbin"
 command -v nft >/dev/null || { echo "SKIP: nft is not installed (scripts/install-deps.sh --tests)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 
+. "$(dirname "$0")/lib.sh"
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-nft-XXXXXX")
 api_pid=""
 cleanup() {
   local rc=$?
-  if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
-    kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
-  fi
+  stop_pid "$api_pid"
   if [ $rc -ne 0 ]; then
     echo "===== nft ruleset"; nft list ruleset || true
-    for f in "$work"/*.log; do echo "===== $f"; cat "$f"; done
   fi
-  rm -rf "$work"
-  exit $rc
+  finish $rc "$work" cat
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
 
 # The table and sets as docs/ADDRESS_BOOK.md shows them.
 nft -f - <<'NFT'
@@ -82,13 +78,8 @@ expect_set allow4 ""
 
 # --- as chipmunk-api's hook ---------------------------------------------------------------
 write_api_ini "$work" info 2
+api_accounts "$work" 127.0.0.1:8080 "alice=secret" "nas.example.org=alice home.example.org=alice"
 cat >> "$work/api.ini" <<INI
-listen = 127.0.0.1:8080
-[Users]
-alice = secret
-[Hosts]
-nas.example.org = alice
-home.example.org = alice
 [TTL]
 nas.example.org = 15s
 [Hooks]

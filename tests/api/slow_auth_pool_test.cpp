@@ -43,6 +43,16 @@ class Gate {
   bool open_ = false;
 };
 
+// A one-worker pool whose worker is held (by `source`'s check) until gate.open().
+struct HeldPool {
+  Gate gate;
+  SlowAuthPool pool;
+  HeldPool(const SlowAuthPool::Options& options, const std::string& source) : pool(options) {
+    REQUIRE(pool.post(source, [this](bool) { gate.wait(); }));
+    gate.waitEntered();
+  }
+};
+
 // Records the order in which queued checks run; task(name) is what a test posts.
 class OrderRecorder {
  public:
@@ -75,10 +85,8 @@ class OrderRecorder {
 }  // namespace
 
 TEST_CASE("Unit: slow password checks are served round robin by source", "[api][unit]") {
-  SlowAuthPool pool({1, 256, 4, 60s});
-  Gate gate;
-  REQUIRE(pool.post("busy", [&](bool) { gate.wait(); }));
-  gate.waitEntered();
+  HeldPool held({1, 256, 4, 60s}, "busy");
+  auto& pool = held.pool;
   OrderRecorder recorder;
   auto task = [&](const std::string& name) { return recorder.task(name); };
   // A flood queued first from three sources, then one request from a newcomer.
@@ -91,7 +99,7 @@ TEST_CASE("Unit: slow password checks are served round robin by source", "[api][
   // The per-source cap: a fifth from "a" is refused, others still accepted.
   CHECK_FALSE(pool.post("a", task("a4")));
   CHECK(pool.waiting() == 13);
-  gate.open();
+  held.gate.open();
   REQUIRE(recorder.waitDone(13) == 13);
   // "busy" was running; then one each from a, b, c and the newcomer in its first round.
   const std::vector<std::string> expected = {"a0", "b0", "c0", "user", "a1", "b1", "c1",
@@ -100,10 +108,8 @@ TEST_CASE("Unit: slow password checks are served round robin by source", "[api][
 }
 
 TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", "[api][unit]") {
-  SlowAuthPool pool({1, 3, 2, 50ms});
-  Gate gate;
-  REQUIRE(pool.post("s0", [&](bool) { gate.wait(); }));
-  gate.waitEntered();
+  HeldPool held({1, 3, 2, 50ms}, "s0");
+  auto& pool = held.pool;
   std::atomic<int> ran{0};
   std::atomic<int> refused{0};
   auto task = [&](bool run) { (run ? ran : refused)++; };
@@ -112,7 +118,7 @@ TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", 
   CHECK(pool.post("s3", task));
   CHECK_FALSE(pool.post("s4", task));  // 3 waiting in all
   std::this_thread::sleep_for(100ms);  // longer than maxWait
-  gate.open();
+  held.gate.open();
   for (int i = 0; i < 1000 && ran + refused < 3; ++i) {
     std::this_thread::sleep_for(5ms);
   }
@@ -130,10 +136,8 @@ TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", 
 }
 
 TEST_CASE("Unit: sources without recent failures are checked before those with", "[api][unit]") {
-  SlowAuthPool pool({1, 256, 4, 60s});
-  Gate gate;
-  REQUIRE(pool.post("busy", [&](bool) { gate.wait(); }));
-  gate.waitEntered();
+  HeldPool held({1, 256, 4, 60s}, "busy");
+  auto& pool = held.pool;
   OrderRecorder recorder;
   auto task = [&](const std::string& name) { return recorder.task(name); };
   // Sources that failed before queue three each; a fresh source's first try is not
@@ -146,7 +150,7 @@ TEST_CASE("Unit: sources without recent failures are checked before those with",
   REQUIRE(pool.post("fresh", task("fresh0"), false));
   REQUIRE(pool.post("fresh", task("fresh1"), true));
   REQUIRE(pool.post("user", task("user"), false));
-  gate.open();
+  held.gate.open();
   REQUIRE(recorder.waitDone(9) == 9);
   const std::vector<std::string> expected = {"fresh0", "user", "a0", "b0", "fresh1",
                                              "a1",     "b1",   "a2", "b2"};

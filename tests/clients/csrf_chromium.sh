@@ -12,20 +12,11 @@ set -euo pipefail
 
 api_bin=${1:?usage: csrf_chromium.sh CHIPMUNK_API_BIN}
 
-# Chromium talks to Google services on its own: run it and the servers in a network
-# namespace with only loopback (the fixed ports are private to it).
-if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
-  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
-  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-browser=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$browser" ] || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --tests)"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+in_loopback_netns "$@"
+need_chromium
 python=$(command -v python3 || true)
 [ -n "$python" ] || { echo "SKIP: python3 (the other origin's static server) is not installed"; exit 77; }
-
-. "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-csrf-XXXXXX")
 api_pid=""

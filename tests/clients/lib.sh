@@ -46,3 +46,24 @@ api_accounts() {
     for pair in $4; do echo "${pair%%=*} = ${pair#*=}"; done
   } >>"$1/api.ini"
 }
+
+# in_loopback_netns ARGS...: Chromium talks to Google services on its own, so a browser test
+# runs itself and its servers in a network namespace with only loopback (its fixed ports
+# are private there). Re-executes the calling script with ARGS inside one unless already
+# there; then brings lo up.
+in_loopback_netns() {
+  if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
+    local ns
+    if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
+    exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
+  fi
+  ip link set lo up
+}
+
+# need_chromium: sets browser to the Chromium binary; skips the test (exit 77) when Chromium
+# or curl is missing.
+need_chromium() {
+  browser=$(command -v chromium || command -v chromium-browser || true)
+  [ -n "$browser" ] || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --tests)"; exit 77; }
+  command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+}

@@ -9,18 +9,9 @@ set -euo pipefail
 api_bin=${1:?usage: yellow_pages_chromium.sh CHIPMUNK_API_BIN ARTIFACT_DIR}
 artifacts=${2:?usage: yellow_pages_chromium.sh CHIPMUNK_API_BIN ARTIFACT_DIR}
 
-# Chromium talks to Google services on its own: run it and the server in a network
-# namespace with only loopback (the fixed port is private to it).
-if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
-  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
-  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-browser=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$browser" ] || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --tests)"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
-
 . "$(dirname "$0")/lib.sh"
+in_loopback_netns "$@"
+need_chromium
 
 mkdir -p "$artifacts"
 work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-chromium-XXXXXX")

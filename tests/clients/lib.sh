@@ -67,3 +67,21 @@ need_chromium() {
   [ -n "$browser" ] || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --tests)"; exit 77; }
   command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 }
+
+# api_work NAME: for a test whose only process is chipmunk-api ($api_pid, set by run_api):
+# makes the work directory $work (chipmunk-NAME-XXXXXX) and arms an EXIT trap that stops
+# chipmunk-api and finishes, printing the logs in full on failure. A test may define
+# on_failure to print more first (it runs only when the test failed).
+api_work() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-$1-XXXXXX")
+  api_pid=""
+  trap _api_work_cleanup EXIT
+}
+_api_work_cleanup() {
+  local rc=$?
+  stop_pid "$api_pid"
+  if [ $rc -ne 0 ] && declare -F on_failure >/dev/null; then
+    on_failure || true
+  fi
+  finish $rc "$work" cat
+}

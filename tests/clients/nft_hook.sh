@@ -20,17 +20,8 @@ command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 
 . "$(dirname "$0")/lib.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-nft-XXXXXX")
-api_pid=""
-cleanup() {
-  local rc=$?
-  stop_pid "$api_pid"
-  if [ $rc -ne 0 ]; then
-    echo "===== nft ruleset"; nft list ruleset || true
-  fi
-  finish $rc "$work" cat
-}
-trap cleanup EXIT
+api_work nft
+on_failure() { echo "===== nft ruleset"; nft list ruleset; }
 
 # The table and sets as docs/ADDRESS_BOOK.md shows them.
 nft -f - <<'NFT'

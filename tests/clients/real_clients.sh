@@ -23,14 +23,7 @@ done
 
 . "$(dirname "$0")/lib.sh"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-clients-XXXXXX")
-api_pid=""
-cleanup() {
-  local rc=$?
-  stop_pid "$api_pid"
-  finish $rc "$work" cat
-}
-trap cleanup EXIT
+api_work clients
 
 port=8080
 write_api_ini "$work" info 2

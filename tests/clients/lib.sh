@@ -47,10 +47,10 @@ api_accounts() {
   } >>"$1/api.ini"
 }
 
-# in_loopback_netns ARGS...: Chromium talks to Google services on its own, so a browser test
-# runs itself and its servers in a network namespace with only loopback (its fixed ports
-# are private there). Re-executes the calling script with ARGS inside one unless already
-# there; then brings lo up.
+# in_loopback_netns ARGS...: runs the calling test in a network namespace with only loopback
+# (Chromium talks to Google services on its own; fixed ports and nft rules stay private to
+# the test). Re-executes the calling script with ARGS inside one unless already there; then
+# brings lo up.
 in_loopback_netns() {
   if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
     local ns

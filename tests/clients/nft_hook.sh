@@ -9,16 +9,12 @@ api_bin=${1:?usage: nft_hook.sh CHIPMUNK_API_BIN SOURCE_DIR}
 src=${2:?usage: nft_hook.sh CHIPMUNK_API_BIN SOURCE_DIR}
 hook="$src/scripts/nft/chipmunk-nft-allow.sh"
 
-if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
-  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
-  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
+. "$(dirname "$0")/lib.sh"
+# Its own network namespace: the nft table and sets it changes are private to the test.
+in_loopback_netns "$@"
 export PATH="$PATH:/usr/sbin:/sbin"
 command -v nft >/dev/null || { echo "SKIP: nft is not installed (scripts/install-deps.sh --tests)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
-
-. "$(dirname "$0")/lib.sh"
 
 api_work nft
 on_failure() { echo "===== nft ruleset"; nft list ruleset; }

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Sourced by scripts that run a throw-away chipmunk-api (bench/soak.sh, bench/run.sh,
-# scripts/valgrind-api.sh, tests/clients/*.sh); not executable on its own.
+# scripts/valgrind-api.sh, tests/clients/lib.sh); not executable on its own.
 
 # write_api_ini DIR LEVEL THREADS: makes DIR/data and writes DIR/api.ini with the store in
 # DIR/data, the log in DIR/api.log at LEVEL, and a [Server] section with THREADS threads

@@ -13,6 +13,18 @@ using chipmunk::IpAddress;
 using chipmunk::api::Authenticator;
 using chipmunk::api::LoginLimiter;
 using chipmunk::config::ApiUser;
+using std::chrono::seconds;
+
+namespace {
+
+// The limiter tests' "now": an arbitrary steady-clock instant.
+const auto kT0 = std::chrono::steady_clock::time_point() + seconds(1000);
+
+IpAddress addr(const char* text) {
+  return *IpAddress::parse(text);
+}
+
+}  // namespace
 
 TEST_CASE("Unit: plaintext and hashed users authenticate and others do not", "[api][unit]") {
   std::vector<ApiUser> users = {{"plain", "pw1", false, "x:1"},
@@ -82,41 +94,36 @@ TEST_CASE("Unit: every failed check costs the same, whatever the user and hash",
 }
 
 TEST_CASE("Unit: the login limiter blocks after N failures and recovers", "[api][unit]") {
-  using std::chrono::seconds;
   LoginLimiter limiter(3, seconds(60), seconds(10));
-  const auto t0 = std::chrono::steady_clock::time_point() + seconds(1000);
-  const auto ip = *IpAddress::parse("198.51.100.1");
-  const auto other = *IpAddress::parse("198.51.100.2");
-  limiter.recordFailure(ip, t0);
-  limiter.recordFailure(ip, t0);
-  CHECK(limiter.blockedFor(ip, t0) == 0);
-  limiter.recordFailure(ip, t0);
-  CHECK(limiter.blockedFor(ip, t0) == 11);
-  CHECK(limiter.blockedFor(other, t0) == 0);
-  CHECK(limiter.blockedFor(ip, t0 + seconds(5)) == 6);
-  CHECK(limiter.blockedFor(ip, t0 + seconds(10)) == 0);
+  const auto ip = addr("198.51.100.1");
+  const auto other = addr("198.51.100.2");
+  limiter.recordFailure(ip, kT0);
+  limiter.recordFailure(ip, kT0);
+  CHECK(limiter.blockedFor(ip, kT0) == 0);
+  limiter.recordFailure(ip, kT0);
+  CHECK(limiter.blockedFor(ip, kT0) == 11);
+  CHECK(limiter.blockedFor(other, kT0) == 0);
+  CHECK(limiter.blockedFor(ip, kT0 + seconds(5)) == 6);
+  CHECK(limiter.blockedFor(ip, kT0 + seconds(10)) == 0);
   // Failures outside the window do not add up.
-  limiter.recordFailure(other, t0);
-  limiter.recordFailure(other, t0 + seconds(61));
-  limiter.recordFailure(other, t0 + seconds(122));
-  CHECK(limiter.blockedFor(other, t0 + seconds(122)) == 0);
+  limiter.recordFailure(other, kT0);
+  limiter.recordFailure(other, kT0 + seconds(61));
+  limiter.recordFailure(other, kT0 + seconds(122));
+  CHECK(limiter.blockedFor(other, kT0 + seconds(122)) == 0);
 }
 
 TEST_CASE("Unit: the login limiter counts IPv6 clients per /64", "[api][unit]") {
-  using std::chrono::seconds;
   LoginLimiter limiter(2, seconds(60), seconds(30));
-  const auto t0 = std::chrono::steady_clock::time_point() + seconds(1000);
-  limiter.recordFailure(*IpAddress::parse("2001:db8:1:2::1"), t0);
-  limiter.recordFailure(*IpAddress::parse("2001:db8:1:2:ffff::9"), t0);
-  CHECK(limiter.blockedFor(*IpAddress::parse("2001:db8:1:2::abcd"), t0) > 0);
-  CHECK(limiter.blockedFor(*IpAddress::parse("2001:db8:1:3::1"), t0) == 0);
+  limiter.recordFailure(addr("2001:db8:1:2::1"), kT0);
+  limiter.recordFailure(addr("2001:db8:1:2:ffff::9"), kT0);
+  CHECK(limiter.blockedFor(addr("2001:db8:1:2::abcd"), kT0) > 0);
+  CHECK(limiter.blockedFor(addr("2001:db8:1:3::1"), kT0) == 0);
 }
 
 TEST_CASE("Unit: max_failed_logins = 0 turns the limiter off", "[api][unit]") {
-  using std::chrono::seconds;
   LoginLimiter limiter(0, seconds(60), seconds(30));
   const auto now = std::chrono::steady_clock::now();
-  const auto ip = *IpAddress::parse("198.51.100.1");
+  const auto ip = addr("198.51.100.1");
   for (int i = 0; i < 100; ++i) {
     limiter.recordFailure(ip, now);
   }
@@ -124,71 +131,67 @@ TEST_CASE("Unit: max_failed_logins = 0 turns the limiter off", "[api][unit]") {
 }
 
 TEST_CASE("Unit: a flood of addresses that fail once never releases a lockout", "[api][unit]") {
-  using std::chrono::seconds;
   LoginLimiter limiter(3, seconds(60), seconds(300));
-  const auto t0 = std::chrono::steady_clock::time_point() + seconds(1000);
-  const auto guesser = *IpAddress::parse("198.51.100.1");
-  const auto v6guesser = *IpAddress::parse("2001:db8:1:2::1");
+  const auto guesser = addr("198.51.100.1");
+  const auto v6guesser = addr("2001:db8:1:2::1");
   for (int i = 0; i < 3; ++i) {
-    limiter.recordFailure(guesser, t0);
-    limiter.recordFailure(v6guesser, t0);
+    limiter.recordFailure(guesser, kT0);
+    limiter.recordFailure(v6guesser, kT0);
   }
-  REQUIRE(limiter.blockedFor(guesser, t0) > 0);
-  REQUIRE(limiter.blockedFor(v6guesser, t0) > 0);
+  REQUIRE(limiter.blockedFor(guesser, kT0) > 0);
+  REQUIRE(limiter.blockedFor(v6guesser, kT0) > 0);
   // 150,000 malformed logins from distinct addresses (each one failure, no lockout).
   for (uint32_t i = 0; i < 150000; ++i) {
     const std::array<uint8_t, 4> b{10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
                                    static_cast<uint8_t>(i)};
-    limiter.recordFailure(IpAddress::fromV4(b), t0 + seconds(1));
+    limiter.recordFailure(IpAddress::fromV4(b), kT0 + seconds(1));
   }
-  CHECK(limiter.blockedFor(guesser, t0 + seconds(2)) > 0);
-  CHECK(limiter.blockedFor(v6guesser, t0 + seconds(2)) > 0);
+  CHECK(limiter.blockedFor(guesser, kT0 + seconds(2)) > 0);
+  CHECK(limiter.blockedFor(v6guesser, kT0 + seconds(2)) > 0);
   // The right password from the guesser is still refused until the lockout ends.
-  CHECK(limiter.blockedFor(guesser, t0 + seconds(299)) > 0);
-  CHECK(limiter.blockedFor(guesser, t0 + seconds(301)) == 0);
+  CHECK(limiter.blockedFor(guesser, kT0 + seconds(299)) > 0);
+  CHECK(limiter.blockedFor(guesser, kT0 + seconds(301)) == 0);
 }
 
 TEST_CASE("Unit: the login limiter's memory is bounded and the least recent counter goes first",
           "[api][unit]") {
-  using std::chrono::seconds;
   LoginLimiter limiter(3, seconds(600), seconds(300), 100, 10);
-  const auto t0 = std::chrono::steady_clock::time_point() + seconds(1000);
   auto v4 = [](uint32_t i) {
     return IpAddress::fromV4(
         {10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)});
   };
-  const auto recent = *IpAddress::parse("198.51.100.1");
-  const auto old = *IpAddress::parse("198.51.100.2");
-  limiter.recordFailure(old, t0);
-  limiter.recordFailure(old, t0);
-  limiter.recordFailure(recent, t0);
+  const auto recent = addr("198.51.100.1");
+  const auto old = addr("198.51.100.2");
+  limiter.recordFailure(old, kT0);
+  limiter.recordFailure(old, kT0);
+  limiter.recordFailure(recent, kT0);
   for (uint32_t i = 0; i < 98; ++i) {
-    limiter.recordFailure(v4(i), t0 + seconds(1));
+    limiter.recordFailure(v4(i), kT0 + seconds(1));
   }
-  limiter.recordFailure(recent, t0 + seconds(2));  // now the most recent
+  limiter.recordFailure(recent, kT0 + seconds(2));  // now the most recent
   CHECK(limiter.countingSize() == 100);
-  limiter.recordFailure(v4(1000), t0 + seconds(3));  // evicts `old`, the least recent
+  limiter.recordFailure(v4(1000), kT0 + seconds(3));  // evicts `old`, the least recent
   CHECK(limiter.countingSize() == 100);
-  CHECK(limiter.failures(old, t0 + seconds(3)) == 0);
-  CHECK(limiter.failures(recent, t0 + seconds(3)) == 2);
-  limiter.recordFailure(recent, t0 + seconds(4));
-  CHECK(limiter.blockedFor(recent, t0 + seconds(4)) > 0);
+  CHECK(limiter.failures(old, kT0 + seconds(3)) == 0);
+  CHECK(limiter.failures(recent, kT0 + seconds(3)) == 2);
+  limiter.recordFailure(recent, kT0 + seconds(4));
+  CHECK(limiter.blockedFor(recent, kT0 + seconds(4)) > 0);
   // Lockouts have their own budget: the oldest goes only after 10 newer ones.
   for (uint32_t i = 0; i < 9; ++i) {
     for (int k = 0; k < 3; ++k) {
-      limiter.recordFailure(v4(2000 + i), t0 + seconds(5));
+      limiter.recordFailure(v4(2000 + i), kT0 + seconds(5));
     }
   }
   CHECK(limiter.blockedSize() == 10);
-  CHECK(limiter.blockedFor(recent, t0 + seconds(5)) > 0);
+  CHECK(limiter.blockedFor(recent, kT0 + seconds(5)) > 0);
   for (int k = 0; k < 3; ++k) {
-    limiter.recordFailure(v4(3000), t0 + seconds(6));
+    limiter.recordFailure(v4(3000), kT0 + seconds(6));
   }
   CHECK(limiter.blockedSize() == 10);
-  CHECK(limiter.blockedFor(recent, t0 + seconds(6)) == 0);
-  CHECK(limiter.blockedFor(v4(3000), t0 + seconds(6)) > 0);
+  CHECK(limiter.blockedFor(recent, kT0 + seconds(6)) == 0);
+  CHECK(limiter.blockedFor(v4(3000), kT0 + seconds(6)) > 0);
   // Counters whose window ended are dropped, lockouts that ended too.
-  limiter.recordFailure(v4(5000), t0 + seconds(2000));
+  limiter.recordFailure(v4(5000), kT0 + seconds(2000));
   CHECK(limiter.countingSize() == 1);
   CHECK(limiter.blockedSize() == 0);
 }

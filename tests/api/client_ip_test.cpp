@@ -24,61 +24,76 @@ std::string resolve(const char* peer, ForwardingHeaders h, const std::vector<con
   return client ? client->toString() : "conflict";
 }
 
+// The forwarding headers a request carries; nullptr is a header that is absent.
+ForwardingHeaders headers(const char* xForwardedFor, const char* xRealIp, const char* forwarded) {
+  ForwardingHeaders h;
+  if (xForwardedFor != nullptr) {
+    h.xForwardedFor = xForwardedFor;
+  }
+  if (xRealIp != nullptr) {
+    h.xRealIp = xRealIp;
+  }
+  if (forwarded != nullptr) {
+    h.forwarded = forwarded;
+  }
+  return h;
+}
+
+// One header value, the proxies trusted, and the client it must resolve to.
+struct HeaderCase {
+  const char* value;
+  std::vector<const char*> trusted;
+  const char* expected;
+  const char* peer = "127.0.0.1";
+};
+
 }  // namespace
 
 TEST_CASE("Unit: forwarding headers from an untrusted peer are ignored", "[api][unit]") {
-  ForwardingHeaders h;
-  h.xForwardedFor = "6.6.6.6";
-  h.xRealIp = "6.6.6.7";
-  h.forwarded = "for=6.6.6.8";
+  const auto h = headers("6.6.6.6", "6.6.6.7", "for=6.6.6.8");
   CHECK(resolve("198.51.100.1", h, {}) == "198.51.100.1");
   CHECK(resolve("198.51.100.1", h, {"127.0.0.1"}) == "198.51.100.1");
 }
 
 TEST_CASE("Unit: X-Forwarded-For is read right to left, skipping trusted hops", "[api][unit]") {
-  ForwardingHeaders h;
-  h.xForwardedFor = "6.6.6.6, 203.0.113.9";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "203.0.113.9");
-  h.xForwardedFor = "6.6.6.6, 203.0.113.9, 10.0.0.2";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1", "10.0.0.0/8"}) == "203.0.113.9");
-  h.xForwardedFor = "10.0.0.3,10.0.0.2";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1", "10.0.0.0/8"}) == "10.0.0.3");
-  h.xForwardedFor = "6.6.6.6, garbage, 10.0.0.2";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1", "10.0.0.0/8"}) == "10.0.0.2");
-  h.xForwardedFor = "[2001:db8::5]:443, 192.0.2.1:5555";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "192.0.2.1");
-  h.xForwardedFor = "::ffff:192.0.2.77";
-  CHECK(resolve("::1", h, {"::1"}) == "192.0.2.77");
-  h.xForwardedFor = "";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "127.0.0.1");
+  const std::vector<HeaderCase> cases = {
+      {"6.6.6.6, 203.0.113.9", {"127.0.0.1"}, "203.0.113.9"},
+      {"6.6.6.6, 203.0.113.9, 10.0.0.2", {"127.0.0.1", "10.0.0.0/8"}, "203.0.113.9"},
+      {"10.0.0.3,10.0.0.2", {"127.0.0.1", "10.0.0.0/8"}, "10.0.0.3"},
+      {"6.6.6.6, garbage, 10.0.0.2", {"127.0.0.1", "10.0.0.0/8"}, "10.0.0.2"},
+      {"[2001:db8::5]:443, 192.0.2.1:5555", {"127.0.0.1"}, "192.0.2.1"},
+      {"::ffff:192.0.2.77", {"::1"}, "192.0.2.77", "::1"},
+      {"", {"127.0.0.1"}, "127.0.0.1"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.value);
+    CHECK(resolve(c.peer, headers(c.value, nullptr, nullptr), c.trusted) == c.expected);
+  }
 }
 
 TEST_CASE("Unit: RFC 7239 Forwarded for= is honoured from trusted proxies", "[api][unit]") {
-  ForwardingHeaders h;
-  h.forwarded = "for=192.0.2.60;proto=http;by=203.0.113.43, for=\"[2001:db8:cafe::17]:4711\"";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "2001:db8:cafe::17");
-  h.forwarded = "For=\"192.0.2.43:47011\"";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "192.0.2.43");
-  h.forwarded = "for=192.0.2.60, for=unknown";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "127.0.0.1");
-  h.forwarded = "for=_hidden, for=198.51.100.17";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "198.51.100.17");
-  h.forwarded = "for=\"unterminated";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "127.0.0.1");
-  h.forwarded = "proto=https, for=198.51.100.2";
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "198.51.100.2");
+  const std::vector<HeaderCase> cases = {
+      {"for=192.0.2.60;proto=http;by=203.0.113.43, for=\"[2001:db8:cafe::17]:4711\"",
+       {"127.0.0.1"},
+       "2001:db8:cafe::17"},
+      {"For=\"192.0.2.43:47011\"", {"127.0.0.1"}, "192.0.2.43"},
+      {"for=192.0.2.60, for=unknown", {"127.0.0.1"}, "127.0.0.1"},
+      {"for=_hidden, for=198.51.100.17", {"127.0.0.1"}, "198.51.100.17"},
+      {"for=\"unterminated", {"127.0.0.1"}, "127.0.0.1"},
+      {"proto=https, for=198.51.100.2", {"127.0.0.1"}, "198.51.100.2"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.value);
+    CHECK(resolve(c.peer, headers(nullptr, nullptr, c.value), c.trusted) == c.expected);
+  }
 }
 
 TEST_CASE("Unit: an explicit client_ip_header reads only that header", "[api][unit]") {
-  ForwardingHeaders h;
-  h.xForwardedFor = "198.51.100.1";
-  h.forwarded = "for=198.51.100.2";
-  h.xRealIp = "198.51.100.3";
+  const auto h = headers("198.51.100.1", "198.51.100.3", "for=198.51.100.2");
   CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}, ClientIpHeader::kXForwardedFor) == "198.51.100.1");
   CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}, ClientIpHeader::kForwarded) == "198.51.100.2");
   CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}, ClientIpHeader::kXRealIp) == "198.51.100.3");
-  ForwardingHeaders onlyReal;
-  onlyReal.xRealIp = "198.51.100.3";
+  auto onlyReal = headers(nullptr, "198.51.100.3", nullptr);
   CHECK(resolve("127.0.0.1", onlyReal, {"127.0.0.1"}) == "198.51.100.3");
   // A chosen header that is absent means the peer itself.
   CHECK(resolve("127.0.0.1", onlyReal, {"127.0.0.1"}, ClientIpHeader::kXForwardedFor) ==
@@ -93,39 +108,31 @@ TEST_CASE("Unit: an explicit client_ip_header reads only that header", "[api][un
 TEST_CASE("Unit: auto believes no header the proxy may have passed on from the client",
           "[api][unit]") {
   const std::vector<const char*> proxy = {"127.0.0.1"};
-  // A proxy that only overwrites X-Real-IP passes the client's X-Forwarded-For on: the
-  // client must not choose its address with it (issue 11, finding 5a).
-  ForwardingHeaders realIpProxy;
-  realIpProxy.xRealIp = "203.0.113.7";
-  realIpProxy.xForwardedFor = "6.6.6.6";
-  CHECK(resolve("127.0.0.1", realIpProxy, proxy) == "conflict");
-  realIpProxy.xForwardedFor = std::nullopt;
-  realIpProxy.forwarded = "for=6.6.6.6";
-  CHECK(resolve("127.0.0.1", realIpProxy, proxy) == "conflict");
-  // A proxy that only appends to X-Forwarded-For passes the client's X-Real-IP on.
-  ForwardingHeaders xffProxy;
-  xffProxy.xForwardedFor = "6.6.6.6, 203.0.113.7";
-  xffProxy.xRealIp = "6.6.6.6";
-  CHECK(resolve("127.0.0.1", xffProxy, proxy) == "conflict");
-  xffProxy.xRealIp = "garbage";
-  CHECK(resolve("127.0.0.1", xffProxy, proxy) == "conflict");
+  // A proxy that only overwrites X-Real-IP passes the client's X-Forwarded-For (or
+  // Forwarded) on; one that only appends to X-Forwarded-For passes the client's X-Real-IP
+  // on: the client must not choose its address with it (issue 11, finding 5a).
+  const auto xffProxy = headers("6.6.6.6, 203.0.113.7", "garbage", nullptr);
+  const std::vector<ForwardingHeaders> conflicts = {
+      headers("6.6.6.6", "203.0.113.7", nullptr),
+      headers(nullptr, "203.0.113.7", "for=6.6.6.6"),
+      headers("6.6.6.6, 203.0.113.7", "6.6.6.6", nullptr),
+      xffProxy,
+  };
+  for (const auto& h : conflicts) {
+    CHECK(resolve("127.0.0.1", h, proxy) == "conflict");
+  }
   // Headers that agree (the shipped vhosts set X-Real-IP and X-Forwarded-For alike).
-  ForwardingHeaders shipped;
-  shipped.xForwardedFor = "203.0.113.7";
-  shipped.xRealIp = "203.0.113.7";
-  CHECK(resolve("127.0.0.1", shipped, proxy) == "203.0.113.7");
-  shipped.forwarded = "for=203.0.113.7";
-  CHECK(resolve("127.0.0.1", shipped, proxy) == "203.0.113.7");
+  CHECK(resolve("127.0.0.1", headers("203.0.113.7", "203.0.113.7", nullptr), proxy) ==
+        "203.0.113.7");
+  CHECK(resolve("127.0.0.1", headers("203.0.113.7", "203.0.113.7", "for=203.0.113.7"), proxy) ==
+        "203.0.113.7");
   // nginx with $proxy_add_x_forwarded_for behind a CDN: X-Real-IP names the trusted CDN,
   // which says nothing about the client, and X-Forwarded-For is walked past it.
-  ForwardingHeaders twoHops;
-  twoHops.xForwardedFor = "6.6.6.6, 203.0.113.7, 10.0.0.2";
-  twoHops.xRealIp = "10.0.0.2";
+  const auto twoHops = headers("6.6.6.6, 203.0.113.7, 10.0.0.2", "10.0.0.2", nullptr);
   CHECK(resolve("127.0.0.1", twoHops, {"127.0.0.1", "10.0.0.0/8"}) == "203.0.113.7");
   // One header alone is the proxy's.
-  ForwardingHeaders alone;
-  alone.forwarded = "for=198.51.100.2";
-  CHECK(resolve("127.0.0.1", alone, proxy) == "198.51.100.2");
+  CHECK(resolve("127.0.0.1", headers(nullptr, nullptr, "for=198.51.100.2"), proxy) ==
+        "198.51.100.2");
   // Never a conflict from an untrusted peer: it is itself.
   CHECK(resolve("198.51.100.1", xffProxy, proxy) == "198.51.100.1");
   for (const auto mode :
@@ -145,14 +152,11 @@ TEST_CASE("Unit: repeated header lines are one list in order", "[api][unit]") {
   CHECK_FALSE(joinHeaderLines(block, "X-Real-IP"));
   CHECK(joinHeaderLines("X-Real-IP: \r\n", "X-Real-IP") == std::string(""));
   // HAProxy's option forwardfor appends a line: the client's forged first line loses.
-  ForwardingHeaders h;
   const auto xff = *joinHeaderLines(block, "X-Forwarded-For");
-  h.xForwardedFor = xff;
-  CHECK(resolve("127.0.0.1", h, {"127.0.0.1"}) == "203.0.113.7");
+  CHECK(resolve("127.0.0.1", headers(xff.c_str(), nullptr, nullptr), {"127.0.0.1"}) ==
+        "203.0.113.7");
   const auto fwd = *joinHeaderLines(block, "Forwarded");
-  ForwardingHeaders f;
-  f.forwarded = fwd;
-  CHECK(resolve("127.0.0.1", f, {"127.0.0.1"}) == "3.3.3.3");
+  CHECK(resolve("127.0.0.1", headers(nullptr, nullptr, fwd.c_str()), {"127.0.0.1"}) == "3.3.3.3");
 }
 
 TEST_CASE("Unit: chain nodes parse with and without ports", "[api][unit]") {

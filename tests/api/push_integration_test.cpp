@@ -38,9 +38,20 @@ long long homeZone(FakeLinode& linode) {
   return zone;
 }
 
+// Waits up to `limit` for home.example.com A in `zone` to hold `ip`.
+bool homeBecomes(const FakeLinode& linode, long long zone, const std::string& ip,
+                 std::chrono::milliseconds limit) {
+  return waitUntil([&] { return linode.target(zone, "home", "A") == ip; }, limit);
+}
+
 HttpResponse nicUpdate(int port, const std::string& query) {
   return httpRequest(port, "GET", "/nic/update?" + query,
                      basicAuth("alice", "secret") + "User-Agent: test-router/1.0\r\n");
+}
+
+// What /nic/update answers alice's router setting home.example.com to `ip`.
+std::string updateHome(const ApiInstance& api, const std::string& ip) {
+  return nicUpdate(api.port(), "hostname=home.example.com&myip=" + ip).body;
 }
 
 }  // namespace
@@ -48,20 +59,17 @@ HttpResponse nicUpdate(int port, const std::string& query) {
 TEST_CASE("Gateway mode: a change is pushed once, not again when unchanged or after a restart",
           "[api][push][integration]") {
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  const long long domain = homeZone(linode);
   ApiInstance api(gatewayConfig(linode));
   REQUIRE(api.start());
 
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
-        "good 203.0.113.7\n");
-  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.7"; }, 10s));
+  CHECK(updateHome(api, "203.0.113.7") == "good 203.0.113.7\n");
+  REQUIRE(homeBecomes(linode, domain, "203.0.113.7", 10s));
   CHECK(linode.count("PUT") == 1);
   CHECK(api.waitForLog("pushed push=home name=home.example.com type=A ip=203.0.113.7"));
 
   // Unchanged: nothing is sent (providers ban clients that repeat no-change updates).
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
-        "nochg 203.0.113.7\n");
+  CHECK(updateHome(api, "203.0.113.7") == "nochg 203.0.113.7\n");
   std::this_thread::sleep_for(1500ms);
   CHECK(linode.count("PUT") == 1);
 
@@ -72,43 +80,38 @@ TEST_CASE("Gateway mode: a change is pushed once, not again when unchanged or af
   CHECK(linode.count("PUT") == 1);
 
   // A new address is pushed again.
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.8").body ==
-        "good 203.0.113.8\n");
-  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.8"; }, 10s));
+  CHECK(updateHome(api, "203.0.113.8") == "good 203.0.113.8\n");
+  REQUIRE(homeBecomes(linode, domain, "203.0.113.8", 10s));
   CHECK(linode.count("PUT") == 2);
 }
 
 TEST_CASE("Gateway mode: a slow or failing provider never slows the answer and is retried",
           "[api][push][integration]") {
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  const long long domain = homeZone(linode);
   linode.failNext(503, 2);
   linode.setDelay(1500ms);
   ApiInstance api(gatewayConfig(linode));
   REQUIRE(api.start());
 
   const auto start = std::chrono::steady_clock::now();
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.9").body ==
-        "good 203.0.113.9\n");
+  CHECK(updateHome(api, "203.0.113.9") == "good 203.0.113.9\n");
   // The answer does not wait for the provider (each of its replies takes 1.5 s).
   CHECK(std::chrono::steady_clock::now() - start < 1000ms);
 
   REQUIRE(api.waitForLog("push failed; retrying push=home", 10s));
-  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.9"; }, 30s));
+  REQUIRE(homeBecomes(linode, domain, "203.0.113.9", 30s));
   CHECK(api.waitForLog("pushed push=home", 5s));
 }
 
 TEST_CASE("Gateway mode: rejected credentials stop the pushes without retrying",
           "[api][push][integration]") {
   FakeLinode linode("the-real-token");
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  const long long domain = homeZone(linode);
   ApiInstance api(gatewayConfig(linode, "a-wrong-token"));
   REQUIRE(api.start());
 
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.10").body ==
-        "good 203.0.113.10\n");
+  CHECK(updateHome(api, "203.0.113.10") == "good 203.0.113.10\n");
   REQUIRE(api.waitForLog("credentials rejected", 10s));
   const size_t requests = linode.requests().size();
   std::this_thread::sleep_for(2500ms);  // longer than retry_max
@@ -173,8 +176,7 @@ TEST_CASE(
     "Gateway mode: a provider reply of 1 MB of open brackets or deep nesting does not kill the API",
     "[api][push][integration]") {
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  const long long domain = homeZone(linode);
   std::string deepObject;
   for (int i = 0; i < 100000; ++i) {
     deepObject += "{\"a\":";
@@ -191,41 +193,35 @@ TEST_CASE(
   ApiInstance api(gatewayConfig(linode));
   REQUIRE(api.start());
 
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.21").body ==
-        "good 203.0.113.21\n");
+  CHECK(updateHome(api, "203.0.113.21") == "good 203.0.113.21\n");
   // The hostile replies are failures like any other: retried, then the push lands.
-  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.21"; }, 20s));
+  REQUIRE(homeBecomes(linode, domain, "203.0.113.21", 20s));
   CHECK(api.process().running());
   CHECK(api.log().find("push failed; retrying push=home") != std::string::npos);
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.21").body ==
-        "nochg 203.0.113.21\n");
+  CHECK(updateHome(api, "203.0.113.21") == "nochg 203.0.113.21\n");
 }
 
 TEST_CASE("Gateway mode: a push state file nested too deep is ignored, not a crash at start",
           "[api][push][integration]") {
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  const long long domain = homeZone(linode);
   ApiInstance api(gatewayConfig(linode));
   writeFile(api.dataDir() + "/.push-state.json", std::string(1000000, '['));
   REQUIRE(api.start());
   CHECK(api.waitForLog("ignoring unreadable push state", 5s));
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.22").body ==
-        "good 203.0.113.22\n");
-  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.22"; }, 10s));
+  CHECK(updateHome(api, "203.0.113.22") == "good 203.0.113.22\n");
+  REQUIRE(homeBecomes(linode, domain, "203.0.113.22", 10s));
 }
 
 TEST_CASE("Gateway mode: Retry-After in year 9999 waits retry_max, never loops",
           "[api][push][integration]") {
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  homeZone(linode);
   linode.answerNext(429, 1000, R"({"errors":[{"reason":"Too Many Requests"}]})",
                     "Fri, 31 Dec 9999 23:59:59 GMT");
   ApiInstance api(gatewayConfig(linode));  // retry_max = 2s
   REQUIRE(api.start());
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.23").body ==
-        "good 203.0.113.23\n");
+  CHECK(updateHome(api, "203.0.113.23") == "good 203.0.113.23\n");
   REQUIRE(api.waitForLog("push failed; retrying push=home", 10s));
   const size_t first = linode.requests().size();
   std::this_thread::sleep_for(4s);
@@ -240,15 +236,13 @@ TEST_CASE("Gateway mode: Retry-After in year 9999 waits retry_max, never loops",
 TEST_CASE("Gateway mode: Retry-After: 999999999 is capped at retry_max",
           "[api][push][integration]") {
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  const long long domain = homeZone(linode);
   linode.answerNext(429, 1, R"({"errors":[{"reason":"Too Many Requests"}]})", "999999999");
   ApiInstance api(gatewayConfig(linode));  // retry_max = 2s
   REQUIRE(api.start());
   const auto start = std::chrono::steady_clock::now();
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.24").body ==
-        "good 203.0.113.24\n");
-  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.24"; }, 10s));
+  CHECK(updateHome(api, "203.0.113.24") == "good 203.0.113.24\n");
+  REQUIRE(homeBecomes(linode, domain, "203.0.113.24", 10s));
   CHECK(std::chrono::steady_clock::now() - start < 6s);
   CHECK(api.log().find("retry_in=2s") != std::string::npos);
 }
@@ -257,17 +251,15 @@ TEST_CASE("Gateway mode: a FIFO named like the push state file does not hang sta
           "[api][push][integration]") {
   // The state file was read with an ifstream: opening a FIFO blocks until a writer comes.
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  const long long domain = homeZone(linode);
   ApiInstance api(gatewayConfig(linode));
   const std::string state = api.dataDir() + "/.push-state.json";
   REQUIRE(::mkfifo(state.c_str(), 0644) == 0);
   REQUIRE(api.start());
   CHECK(api.log().find("not a regular file") != std::string::npos);
   // Pushing works, and the state is then written as a regular file over the FIFO.
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
-        "good 203.0.113.7\n");
-  REQUIRE(waitUntil([&] { return linode.target(domain, "home", "A") == "203.0.113.7"; }, 10s));
+  CHECK(updateHome(api, "203.0.113.7") == "good 203.0.113.7\n");
+  REQUIRE(homeBecomes(linode, domain, "203.0.113.7", 10s));
   CHECK(waitUntil(
       [&] {
         struct stat st {};
@@ -282,15 +274,13 @@ TEST_CASE("Gateway mode: SIGHUP and SIGTERM are not delayed by a hanging provide
   // wait for the exchange (the updater's SIGTERM already did not), or a SIGHUP holds the
   // main loop (no flush, no signal) and systemd kills a stopping server before its flush.
   FakeLinode linode;
-  const long long domain = linode.addDomain("example.com");
-  linode.addRecord(domain, "home", "A", "192.0.2.1");
+  homeZone(linode);
   linode.setDelay(60s);
   std::string config = gatewayConfig(linode);
   config.replace(config.find("timeout = 5s"), 12, "timeout = 30s");
   ApiInstance api(config);
   REQUIRE(api.start());
-  CHECK(nicUpdate(api.port(), "hostname=home.example.com&myip=203.0.113.7").body ==
-        "good 203.0.113.7\n");
+  CHECK(updateHome(api, "203.0.113.7") == "good 203.0.113.7\n");
   REQUIRE(waitUntil([&] { return !linode.requests().empty(); }, 10s));
   std::this_thread::sleep_for(300ms);
 
@@ -315,9 +305,7 @@ TEST_CASE("Gateway mode: a push state file of the old format still counts after 
   const long long zone = homeZone(linode);
   ApiInstance api(gatewayConfig(linode));
   const auto pushed = [&](const std::string& ip) {
-    return nicUpdate(api.port(), "hostname=home.example.com&myip=" + ip).body ==
-               "good " + ip + "\n" &&
-           waitUntil([&] { return linode.target(zone, "home", "A") == ip; }, 10s);
+    return updateHome(api, ip) == "good " + ip + "\n" && homeBecomes(linode, zone, ip, 10s);
   };
   REQUIRE(api.start());
   REQUIRE(pushed("203.0.113.7"));

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -42,24 +43,52 @@ class Gate {
   bool open_ = false;
 };
 
+// A one-worker pool whose worker is held (by `source`'s check) until gate.open().
+struct HeldPool {
+  Gate gate;
+  SlowAuthPool pool;
+  HeldPool(const SlowAuthPool::Options& options, const std::string& source) : pool(options) {
+    REQUIRE(pool.post(source, [this](bool) { gate.wait(); }));
+    gate.waitEntered();
+  }
+};
+
+// Records the order in which queued checks run; task(name) is what a test posts.
+class OrderRecorder {
+ public:
+  std::function<void(bool)> task(const std::string& name) {
+    return [this, name](bool run) {
+      CHECK(run);
+      std::lock_guard<std::mutex> lock(mutex_);
+      order_.push_back(name);
+      ++done_;
+    };
+  }
+  // Waits (up to 5 s) until `count` tasks ran; returns how many did.
+  int waitDone(int count) {
+    for (int i = 0; i < 1000 && done_.load() < count; ++i) {
+      std::this_thread::sleep_for(5ms);
+    }
+    return done_.load();
+  }
+  std::vector<std::string> order() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return order_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> order_;
+  std::atomic<int> done_{0};
+};
+
 }  // namespace
 
 TEST_CASE("Unit: slow password checks are served round robin by source", "[api][unit]") {
-  SlowAuthPool pool({1, 256, 4, 60s});
-  Gate gate;
-  REQUIRE(pool.post("busy", [&](bool) { gate.wait(); }));
-  gate.waitEntered();
-  std::mutex mutex;
-  std::vector<std::string> order;
-  std::atomic<int> done{0};
-  auto task = [&](const std::string& name) {
-    return [&, name](bool run) {
-      CHECK(run);
-      std::lock_guard<std::mutex> lock(mutex);
-      order.push_back(name);
-      ++done;
-    };
-  };
+  HeldPool held({1, 256, 4, 60s}, "busy");
+  auto& pool = held.pool;
+  OrderRecorder recorder;
+  auto task = [&](const std::string& name) { return recorder.task(name); };
   // A flood queued first from three sources, then one request from a newcomer.
   for (int i = 0; i < 4; ++i) {
     for (const std::string source : {"a", "b", "c"}) {
@@ -70,22 +99,17 @@ TEST_CASE("Unit: slow password checks are served round robin by source", "[api][
   // The per-source cap: a fifth from "a" is refused, others still accepted.
   CHECK_FALSE(pool.post("a", task("a4")));
   CHECK(pool.waiting() == 13);
-  gate.open();
-  for (int i = 0; i < 1000 && done.load() < 13; ++i) {
-    std::this_thread::sleep_for(5ms);
-  }
-  REQUIRE(done.load() == 13);
+  held.gate.open();
+  REQUIRE(recorder.waitDone(13) == 13);
   // "busy" was running; then one each from a, b, c and the newcomer in its first round.
   const std::vector<std::string> expected = {"a0", "b0", "c0", "user", "a1", "b1", "c1",
                                              "a2", "b2", "c2", "a3",   "b3", "c3"};
-  CHECK(order == expected);
+  CHECK(recorder.order() == expected);
 }
 
 TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", "[api][unit]") {
-  SlowAuthPool pool({1, 3, 2, 50ms});
-  Gate gate;
-  REQUIRE(pool.post("s0", [&](bool) { gate.wait(); }));
-  gate.waitEntered();
+  HeldPool held({1, 3, 2, 50ms}, "s0");
+  auto& pool = held.pool;
   std::atomic<int> ran{0};
   std::atomic<int> refused{0};
   auto task = [&](bool run) { (run ? ran : refused)++; };
@@ -94,7 +118,7 @@ TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", 
   CHECK(pool.post("s3", task));
   CHECK_FALSE(pool.post("s4", task));  // 3 waiting in all
   std::this_thread::sleep_for(100ms);  // longer than maxWait
-  gate.open();
+  held.gate.open();
   for (int i = 0; i < 1000 && ran + refused < 3; ++i) {
     std::this_thread::sleep_for(5ms);
   }
@@ -112,21 +136,10 @@ TEST_CASE("Unit: the slow-check queue is bounded and stale checks are not run", 
 }
 
 TEST_CASE("Unit: sources without recent failures are checked before those with", "[api][unit]") {
-  SlowAuthPool pool({1, 256, 4, 60s});
-  Gate gate;
-  REQUIRE(pool.post("busy", [&](bool) { gate.wait(); }));
-  gate.waitEntered();
-  std::mutex mutex;
-  std::vector<std::string> order;
-  std::atomic<int> done{0};
-  auto task = [&](const std::string& name) {
-    return [&, name](bool run) {
-      CHECK(run);
-      std::lock_guard<std::mutex> lock(mutex);
-      order.push_back(name);
-      ++done;
-    };
-  };
+  HeldPool held({1, 256, 4, 60s}, "busy");
+  auto& pool = held.pool;
+  OrderRecorder recorder;
+  auto task = [&](const std::string& name) { return recorder.task(name); };
   // Sources that failed before queue three each; a fresh source's first try is not
   // suspect, its later ones are (as the limiter would have counted them by then).
   for (int i = 0; i < 3; ++i) {
@@ -137,12 +150,9 @@ TEST_CASE("Unit: sources without recent failures are checked before those with",
   REQUIRE(pool.post("fresh", task("fresh0"), false));
   REQUIRE(pool.post("fresh", task("fresh1"), true));
   REQUIRE(pool.post("user", task("user"), false));
-  gate.open();
-  for (int i = 0; i < 1000 && done.load() < 9; ++i) {
-    std::this_thread::sleep_for(5ms);
-  }
-  REQUIRE(done.load() == 9);
+  held.gate.open();
+  REQUIRE(recorder.waitDone(9) == 9);
   const std::vector<std::string> expected = {"fresh0", "user", "a0", "b0", "fresh1",
                                              "a1",     "b1",   "a2", "b2"};
-  CHECK(order == expected);
+  CHECK(recorder.order() == expected);
 }

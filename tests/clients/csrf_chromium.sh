@@ -12,16 +12,9 @@ set -euo pipefail
 
 api_bin=${1:?usage: csrf_chromium.sh CHIPMUNK_API_BIN}
 
-# Chromium talks to Google services on its own: run it and the servers in a network
-# namespace with only loopback (the fixed ports are private to it).
-if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
-  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
-  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-browser=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$browser" ] || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --tests)"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+in_loopback_netns "$@"
+need_chromium
 python=$(command -v python3 || true)
 [ -n "$python" ] || { echo "SKIP: python3 (the other origin's static server) is not installed"; exit 77; }
 
@@ -31,26 +24,12 @@ static_pid=""
 browser_pid=""
 cleanup() {
   local rc=$?
-  if [ -n "$browser_pid" ]; then
-    # Chromium runs in a session of its own: end its whole process group.
-    kill -TERM -- "-$browser_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 -- "-$browser_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$browser_pid" 2>/dev/null || true
-  fi
-  for pid in "$static_pid" "$api_pid"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-      kill "$pid"; wait "$pid" 2>/dev/null || true
-    fi
-  done
-  if [ $rc -ne 0 ]; then
-    for f in "$work"/*.log; do echo "===== $f"; tail -40 "$f"; done
-  fi
-  rm -rf "$work"
-  exit $rc
+  stop_group "$browser_pid"
+  stop_pid "$static_pid"
+  stop_pid "$api_pid"
+  finish $rc "$work" tail -40
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
 
 count_log() { grep -c -- "$1" "$work/api.log" 2>/dev/null || true; }
 # wait_for_log PATTERN SECONDS [COUNT]: until the log has more than COUNT (default 0) lines
@@ -65,13 +44,7 @@ wait_for_log() {
 
 mkdir "$work/evil"
 write_api_ini "$work" info 2
-cat >> "$work/api.ini" <<INI
-listen = 127.0.0.1:8080
-[Users]
-alice = secret
-[Hosts]
-home.example.org = alice
-INI
+api_accounts "$work" 127.0.0.1:8080 "alice=secret" "home.example.org=alice"
 run_api "$api_bin" "$work" || fail "chipmunk-api did not start"
 base=http://127.0.0.1:8080
 [ "$(curl -sS -A csrf-test -u alice:secret "$base/nic/update?hostname=home.example.org&myip=198.51.100.23")" = \

@@ -9,32 +9,15 @@ api_bin=${1:?usage: nft_hook.sh CHIPMUNK_API_BIN SOURCE_DIR}
 src=${2:?usage: nft_hook.sh CHIPMUNK_API_BIN SOURCE_DIR}
 hook="$src/scripts/nft/chipmunk-nft-allow.sh"
 
-if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
-  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
-  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
+. "$(dirname "$0")/lib.sh"
+# Its own network namespace: the nft table and sets it changes are private to the test.
+in_loopback_netns "$@"
 export PATH="$PATH:/usr/sbin:/sbin"
 command -v nft >/dev/null || { echo "SKIP: nft is not installed (scripts/install-deps.sh --tests)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-nft-XXXXXX")
-api_pid=""
-cleanup() {
-  local rc=$?
-  if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
-    kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
-  fi
-  if [ $rc -ne 0 ]; then
-    echo "===== nft ruleset"; nft list ruleset || true
-    for f in "$work"/*.log; do echo "===== $f"; cat "$f"; done
-  fi
-  rm -rf "$work"
-  exit $rc
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
+api_work nft
+on_failure() { echo "===== nft ruleset"; nft list ruleset; }
 
 # The table and sets as docs/ADDRESS_BOOK.md shows them.
 nft -f - <<'NFT'
@@ -82,13 +65,8 @@ expect_set allow4 ""
 
 # --- as chipmunk-api's hook ---------------------------------------------------------------
 write_api_ini "$work" info 2
+api_accounts "$work" 127.0.0.1:8080 "alice=secret" "nas.example.org=alice home.example.org=alice"
 cat >> "$work/api.ini" <<INI
-listen = 127.0.0.1:8080
-[Users]
-alice = secret
-[Hosts]
-nas.example.org = alice
-home.example.org = alice
 [TTL]
 nas.example.org = 15s
 [Hooks]

@@ -21,38 +21,19 @@ for tool in ddclient inadyn curl; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/install-deps.sh --tests)"; exit 77; }
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-clients-XXXXXX")
-api_pid=""
-cleanup() {
-  local rc=$?
-  if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
-    kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
-  fi
-  if [ $rc -ne 0 ]; then
-    for f in "$work"/*.log; do echo "===== $f"; cat "$f"; done
-  fi
-  rm -rf "$work"
-  exit $rc
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
+api_work clients
 
 port=8080
 write_api_ini "$work" info 2
 cat >> "$work/api.ini" <<INI
-listen = 127.0.0.1:$port
 ; inadyn's check-IP request (GET /get/ip, HTTP/1.0) carries no credentials.
 public_ip_endpoints = yes
-[Users]
-ddc = ddc-secret
-ina = ina-secret
-admin = admin-secret
-[Hosts]
-home.example.org = ddc
-office.example.org = ddc
-cabin.example.org = ina
+INI
+api_accounts "$work" "127.0.0.1:$port" "ddc=ddc-secret ina=ina-secret admin=admin-secret" \
+  "home.example.org=ddc office.example.org=ddc cabin.example.org=ina"
+cat >> "$work/api.ini" <<INI
 [Access]
 read_all = admin
 INI

@@ -9,45 +9,25 @@ set -euo pipefail
 api_bin=${1:?usage: yellow_pages_chromium.sh CHIPMUNK_API_BIN ARTIFACT_DIR}
 artifacts=${2:?usage: yellow_pages_chromium.sh CHIPMUNK_API_BIN ARTIFACT_DIR}
 
-# Chromium talks to Google services on its own: run it and the server in a network
-# namespace with only loopback (the fixed port is private to it).
-if [ -z "${CHIPMUNK_IN_NETNS:-}" ]; then
-  if [ "$(id -u)" -eq 0 ]; then ns=(unshare -n); else ns=(unshare -rn); fi
-  exec "${ns[@]}" env CHIPMUNK_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-browser=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$browser" ] || { echo "SKIP: chromium is not installed (scripts/install-deps.sh --tests)"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+in_loopback_netns "$@"
+need_chromium
 
 mkdir -p "$artifacts"
 work=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-chromium-XXXXXX")
 api_pid=""
 browser_pid=""
 stop_browser() {
-  # Chromium runs in a session of its own: end its whole process group.
-  if [ -n "$browser_pid" ]; then
-    kill -TERM -- "-$browser_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 -- "-$browser_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$browser_pid" 2>/dev/null || true
-    browser_pid=""
-  fi
+  stop_group "$browser_pid"
+  browser_pid=""
 }
 cleanup() {
   local rc=$?
   stop_browser
-  if [ -n "$api_pid" ] && kill -0 "$api_pid" 2>/dev/null; then
-    kill "$api_pid"; wait "$api_pid" 2>/dev/null || true
-  fi
-  if [ $rc -ne 0 ]; then
-    for f in "$work"/*.log; do echo "===== $f"; tail -50 "$f"; done
-  fi
-  rm -rf "$work"
-  exit $rc
+  stop_pid "$api_pid"
+  finish $rc "$work" tail -50
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-. "$(dirname "$0")/../../scripts/lib/api_ini.sh"
 
 # run_browser TIMEOUT ARGS...: Chromium headless, output in $work/browser.out.
 run_browser() {
@@ -82,16 +62,9 @@ cat > "$work/data/gone.example.org.json" <<JSON
 {"name":"gone.example.org","ip":null,"ipv4":"203.0.113.60","ipv6":null,"first_seen":$old,"changed_at":$old,"last_seen":$old,"ttl":600,"expired":true,"expired_at":$((old + 600)),"metadata":{}}
 JSON
 write_api_ini "$work" info 2
+api_accounts "$work" 127.0.0.1:8080 "alice=secret bob=hunter2 admin=admin-secret" \
+  "home.example.org=alice old.example.org=bob gone.example.org=bob"
 cat >> "$work/api.ini" <<INI
-listen = 127.0.0.1:8080
-[Users]
-alice = secret
-bob = hunter2
-admin = admin-secret
-[Hosts]
-home.example.org = alice
-old.example.org = bob
-gone.example.org = bob
 [Access]
 read_all = admin
 [Records]

@@ -10,30 +10,43 @@ using chipmunk::test::writeFile;
 
 namespace {
 
-bool load(const TempDir& dir, const std::string& text, config::UpdaterConfig& out,
-          std::vector<std::string>& errors) {
-  writeFile(dir.file("u.ini"), text);
-  return updater::loadConfig(dir.file("u.ini"), providers::ProviderRegistry::builtin(), out,
-                             errors);
-}
+// A config loaded the way chipmunk-updater loads it, and the errors it reported.
+struct Loaded {
+  TempDir dir;
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
 
-bool hasError(const std::vector<std::string>& errors, const std::string& text) {
-  for (const auto& e : errors) {
-    if (e.find(text) != std::string::npos) {
-      return true;
-    }
+  // Writes `text` to u.ini in dir and loads it; the errors of an earlier load are cleared.
+  bool load(const std::string& text) {
+    writeFile(dir.file("u.ini"), text);
+    return loadFile(dir.file("u.ini"));
   }
-  return false;
-}
+  // Loads config/NAME from the source tree.
+  bool loadSample(const std::string& name) {
+    return loadFile(std::string(CHIPMUNK_SOURCE_DIR) + "/config/" + name);
+  }
+  bool hasError(const std::string& text) const {
+    for (const auto& e : errors) {
+      if (e.find(text) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool loadFile(const std::string& path) {
+    return updater::loadConfig(path, providers::ProviderRegistry::builtin(), c, errors);
+  }
+};
 
 }  // namespace
 
 TEST_CASE("UpdaterConfig: the original client's sample loads unchanged", "[updater][unit]") {
-  config::UpdaterConfig c;
-  std::vector<std::string> errors;
-  REQUIRE(updater::loadConfig(std::string(CHIPMUNK_SOURCE_DIR) + "/config/sample-cmclient.ini",
-                              providers::ProviderRegistry::builtin(), c, errors));
-  CHECK(errors.empty());
+  Loaded l;
+  REQUIRE(l.loadSample("sample-cmclient.ini"));
+  const auto& c = l.c;
+  CHECK(l.errors.empty());
   CHECK(c.updateDns);
   CHECK_FALSE(c.daemonize);
   CHECK(c.verifyTls);
@@ -52,10 +65,9 @@ TEST_CASE("UpdaterConfig: the original client's sample loads unchanged", "[updat
 }
 
 TEST_CASE("UpdaterConfig: the full sample loads", "[updater][unit]") {
-  config::UpdaterConfig c;
-  std::vector<std::string> errors;
-  REQUIRE(updater::loadConfig(std::string(CHIPMUNK_SOURCE_DIR) + "/config/chipmunk-updater.ini",
-                              providers::ProviderRegistry::builtin(), c, errors));
+  Loaded l;
+  REQUIRE(l.loadSample("chipmunk-updater.ini"));
+  const auto& c = l.c;
   REQUIRE(c.sources.size() == 3);
   CHECK(c.sources[0].name == "chipmunk");
   CHECK(c.sources[0].chipmunkSet);
@@ -70,65 +82,58 @@ TEST_CASE("UpdaterConfig: the full sample loads", "[updater][unit]") {
 }
 
 TEST_CASE("UpdaterConfig: every problem is reported with file and line", "[updater][unit]") {
-  TempDir dir;
-  config::UpdaterConfig c;
-  std::vector<std::string> errors;
-  CHECK_FALSE(load(dir,
-                   "[Global]\nupdate_dns = maybe\ncolour = blue\n[Daemon]\ninterval = 0\n"
-                   "[bogus]\n[linode]\napi_key = t\nwhat = 1\n",
-                   c, errors));
-  CHECK(hasError(errors, "u.ini:2: [Global] update_dns"));
-  CHECK(hasError(errors, "u.ini:3: unknown setting \"colour\""));
-  CHECK(hasError(errors, "u.ini:5: [Daemon] interval"));
-  CHECK(hasError(errors, "u.ini:6: unknown section [bogus]"));
-  CHECK(hasError(errors, "u.ini:9: unknown setting \"what\" in [linode]"));
+  Loaded l;
+  CHECK_FALSE(
+      l.load("[Global]\nupdate_dns = maybe\ncolour = blue\n[Daemon]\ninterval = 0\n"
+             "[bogus]\n[linode]\napi_key = t\nwhat = 1\n"));
   // The checks after the settings run too: one run reports everything.
-  CHECK(hasError(errors, "u.ini: no IP discovery source"));
-  CHECK(errors.size() == 6);
+  for (const char* error :
+       {"u.ini:2: [Global] update_dns", "u.ini:3: unknown setting \"colour\"",
+        "u.ini:5: [Daemon] interval", "u.ini:6: unknown section [bogus]",
+        "u.ini:9: unknown setting \"what\" in [linode]", "u.ini: no IP discovery source"}) {
+    INFO(error);
+    CHECK(l.hasError(error));
+  }
+  CHECK(l.errors.size() == 6);
 }
 
 TEST_CASE("UpdaterConfig: semantic problems name their line", "[updater][unit]") {
-  TempDir dir;
-  config::UpdaterConfig c;
-  std::vector<std::string> errors;
-  CHECK_FALSE(load(dir,
-                   "[source:a]\ntype = web\n[source:b]\ntype = web\nurl = ftp://x\n"
-                   "[source:c]\ntype = command\ncommand = echo\nregex = (\n"
-                   "[record:x]\nprovider = linode\ndomain = example.com\n"
-                   "[record:y]\ndomain = example.com\n",
-                   c, errors));
-  CHECK(hasError(errors, "u.ini:1: [source:a] type = web needs url"));
-  CHECK(hasError(errors, "u.ini:3: [source:b] url/endpoint must start with http"));
-  CHECK(hasError(errors, "u.ini:9: [source:c] regex does not compile"));
-  CHECK(hasError(errors, "u.ini:11: provider section [linode] is not in the file"));
-  CHECK(hasError(errors, "u.ini:13: [record:y] names no provider"));
+  Loaded l;
+  CHECK_FALSE(
+      l.load("[source:a]\ntype = web\n[source:b]\ntype = web\nurl = ftp://x\n"
+             "[source:c]\ntype = command\ncommand = echo\nregex = (\n"
+             "[record:x]\nprovider = linode\ndomain = example.com\n"
+             "[record:y]\ndomain = example.com\n"));
+  for (const char* error : {"u.ini:1: [source:a] type = web needs url",
+                            "u.ini:3: [source:b] url/endpoint must start with http",
+                            "u.ini:9: [source:c] regex does not compile",
+                            "u.ini:11: provider section [linode] is not in the file",
+                            "u.ini:13: [record:y] names no provider"}) {
+    INFO(error);
+    CHECK(l.hasError(error));
+  }
 }
 
 TEST_CASE("UpdaterConfig: a provider's required key is required", "[updater][unit]") {
-  TempDir dir;
-  config::UpdaterConfig c;
-  std::vector<std::string> errors;
-  CHECK_FALSE(load(dir,
-                   "[source:a]\ntype = command\ncommand = echo\n[linode]\nhost = h\n"
-                   "domain = example.com\n[dDNS]\nprovider = linode\n",
-                   c, errors));
-  CHECK(hasError(errors, "missing required setting [linode] api_key"));
+  Loaded l;
+  CHECK_FALSE(
+      l.load("[source:a]\ntype = command\ncommand = echo\n[linode]\nhost = h\n"
+             "domain = example.com\n[dDNS]\nprovider = linode\n"));
+  CHECK(l.hasError("missing required setting [linode] api_key"));
 }
 
 TEST_CASE("UpdaterConfig: records, accounts, order and hosts", "[updater][unit]") {
-  TempDir dir;
-  config::UpdaterConfig c;
-  std::vector<std::string> errors;
-  REQUIRE(load(dir,
-               "[Global]\nstate_dir = st\nallow_private = yes\n"
-               "[Discovery]\norder = second, first\n"
-               "[source:first]\ntype = command\ncommand = echo 1\n"
-               "[source:second]\ntype = web\nurl = http://127.0.0.1:1/ip\nfamily = ipv4\n"
-               "[linode:work]\napi_key = t\n[dDNS]\nprovider = linode:work\n"
-               "[record:apex]\ndomain = Example.COM\nhost = @\nforce_refresh = 0\n"
-               "[record:fq]\ndomain = example.com\nhost = www.example.com.\ntype = aaaa\n",
-               c, errors));
-  CHECK(c.stateDir == dir.file("st"));
+  Loaded l;
+  REQUIRE(
+      l.load("[Global]\nstate_dir = st\nallow_private = yes\n"
+             "[Discovery]\norder = second, first\n"
+             "[source:first]\ntype = command\ncommand = echo 1\n"
+             "[source:second]\ntype = web\nurl = http://127.0.0.1:1/ip\nfamily = ipv4\n"
+             "[linode:work]\napi_key = t\n[dDNS]\nprovider = linode:work\n"
+             "[record:apex]\ndomain = Example.COM\nhost = @\nforce_refresh = 0\n"
+             "[record:fq]\ndomain = example.com\nhost = www.example.com.\ntype = aaaa\n"));
+  const auto& c = l.c;
+  CHECK(c.stateDir == l.dir.file("st"));
   CHECK(c.allowPrivate);
   REQUIRE(c.sources.size() == 2);
   CHECK(c.sources[0].name == "second");
@@ -143,22 +148,16 @@ TEST_CASE("UpdaterConfig: records, accounts, order and hosts", "[updater][unit]"
 }
 
 TEST_CASE("UpdaterConfig: no source, no record and duplicates are errors", "[updater][unit]") {
-  TempDir dir;
-  config::UpdaterConfig c;
-  std::vector<std::string> errors;
-  CHECK_FALSE(load(dir, "[Global]\nupdate_dns = yes\n", c, errors));
-  CHECK(hasError(errors, "no IP discovery source"));
-  errors.clear();
-  CHECK_FALSE(load(dir,
-                   "[source:a]\ntype = command\ncommand = echo\n[linode]\napi_key = t\n"
-                   "[record:x]\nprovider = linode\ndomain = example.com\nhost = h\n"
-                   "[record:y]\nprovider = linode\ndomain = example.com\nhost = h.example.com\n",
-                   c, errors));
-  CHECK(hasError(errors, "duplicates another record"));
-  errors.clear();
-  REQUIRE(load(dir, "[Global]\nupdate_dns = no\n[source:a]\ntype = command\ncommand = echo\n", c,
-               errors));
-  CHECK(c.records.empty());
+  Loaded l;
+  CHECK_FALSE(l.load("[Global]\nupdate_dns = yes\n"));
+  CHECK(l.hasError("no IP discovery source"));
+  CHECK_FALSE(
+      l.load("[source:a]\ntype = command\ncommand = echo\n[linode]\napi_key = t\n"
+             "[record:x]\nprovider = linode\ndomain = example.com\nhost = h\n"
+             "[record:y]\nprovider = linode\ndomain = example.com\nhost = h.example.com\n"));
+  CHECK(l.hasError("duplicates another record"));
+  REQUIRE(l.load("[Global]\nupdate_dns = no\n[source:a]\ntype = command\ncommand = echo\n"));
+  CHECK(l.c.records.empty());
 }
 
 TEST_CASE("UpdaterConfig: docs/UPDATER.md lists every setting", "[updater][unit]") {

@@ -8,8 +8,7 @@ set -euo pipefail
 api_bin="$1"
 src="$2"
 . "$src/tests/deploy/lib.sh"
-apache_bin="$(command -v apache2 || echo /usr/sbin/apache2)"
-[ -x "$apache_bin" ] || fail "apache2 is not installed (scripts/install-deps.sh --tests)"
+need_server apache_bin apache2
 modules=/usr/lib/apache2/modules
 
 mkdir -p "$tmp/apache-run"

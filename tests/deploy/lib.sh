@@ -62,6 +62,15 @@ fail() {
   exit 1
 }
 
+# need_server VAR NAME: sets VAR to the NAME server binary (on PATH, else /usr/sbin/NAME);
+# fails when it is not installed.
+need_server() {
+  local path
+  path="$(command -v "$2" || echo "/usr/sbin/$2")"
+  [ -x "$path" ] || fail "$2 is not installed (scripts/install-deps.sh --tests)"
+  printf -v "$1" '%s' "$path"
+}
+
 checks=0
 pass() {
   checks=$((checks + 1))

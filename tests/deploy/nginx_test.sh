@@ -6,8 +6,7 @@ set -euo pipefail
 api_bin="$1"
 src="$2"
 . "$src/tests/deploy/lib.sh"
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-[ -x "$nginx_bin" ] || fail "nginx is not installed (scripts/install-deps.sh --tests)"
+need_server nginx_bin nginx
 
 mkdir -p "$tmp/nginx"
 proxy_fixture "$tmp"

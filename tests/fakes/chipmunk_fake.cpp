@@ -48,105 +48,113 @@ std::string record(const std::string& provider) {
   return r;
 }
 
+// The section for `provider`: its credential lines (each ending in "\n"), the fake's
+// endpoint, and the home record.
+std::string section(const std::string& provider, const std::string& credentials,
+                    const std::string& endpoint) {
+  return "[" + provider + "]\n" + credentials + "endpoint = " + endpoint + "\n" + record(provider);
+}
+
+// Seeds the home record's two addresses: add(type, address) for A, then AAAA.
+template <typename Add>
+void seedHome(Add add) {
+  add("A", "192.0.2.1");
+  add("AAAA", "2001:db8::1");
+}
+
 const std::map<std::string, std::function<Running()>> kFakes = {
     {"porkbun",
      [] {
        auto f = std::make_shared<FakePorkbun>();
        f->addDomain("example.com");
-       f->addRecord("example.com", {"", "home.example.com", "A", "192.0.2.1", "600", "0", ""});
-       f->addRecord("example.com", {"", "home.example.com", "AAAA", "2001:db8::1", "600", "0", ""});
-       return Running{f, "[porkbun]\napi_key = pk1_test\nsecret_api_key = sk1_test\nendpoint = " +
-                             f->endpoint() + "\n" + record("porkbun")};
+       seedHome([&](const char* type, const char* ip) {
+         f->addRecord("example.com", {"", "home.example.com", type, ip, "600", "0", ""});
+       });
+       return Running{
+           f, section("porkbun", "api_key = pk1_test\nsecret_api_key = sk1_test\n", f->endpoint())};
      }},
     {"digitalocean",
      [] {
        auto f = std::make_shared<FakeDigitalOcean>();
        f->addDomain("example.com");
-       FakeDigitalOcean::DnsRecord a;
-       a.type = "A";
-       a.name = "home";
-       a.data = "192.0.2.1";
-       f->addRecord("example.com", a);
-       a.type = "AAAA";
-       a.data = "2001:db8::1";
-       f->addRecord("example.com", a);
-       return Running{f, "[digitalocean]\napi_token = do-test-token\nendpoint = " + f->endpoint() +
-                             "\n" + record("digitalocean")};
+       seedHome([&](const char* type, const char* ip) {
+         FakeDigitalOcean::DnsRecord a;
+         a.type = type;
+         a.name = "home";
+         a.data = ip;
+         f->addRecord("example.com", a);
+       });
+       return Running{f, section("digitalocean", "api_token = do-test-token\n", f->endpoint())};
      }},
     {"desec",
      [] {
        auto f = std::make_shared<FakeDesec>();
        f->addDomain("example.com");
-       f->setRRset("example.com", "home", "A", {3600, {"192.0.2.1"}});
-       f->setRRset("example.com", "home", "AAAA", {3600, {"2001:db8::1"}});
-       return Running{
-           f, "[desec]\ntoken = desec-token\nendpoint = " + f->endpoint() + "\n" + record("desec")};
+       seedHome([&](const char* type, const char* ip) {
+         f->setRRset("example.com", "home", type, {3600, {ip}});
+       });
+       return Running{f, section("desec", "token = desec-token\n", f->endpoint())};
      }},
     {"gandi",
      [] {
        auto f = std::make_shared<FakeGandi>();
        f->addDomain("example.com");
-       f->setRRset("example.com", "home", "A", {300, {"192.0.2.1"}});
-       f->setRRset("example.com", "home", "AAAA", {300, {"2001:db8::1"}});
-       return Running{
-           f, "[gandi]\ntoken = gandi-pat\nendpoint = " + f->endpoint() + "\n" + record("gandi")};
+       seedHome([&](const char* type, const char* ip) {
+         f->setRRset("example.com", "home", type, {300, {ip}});
+       });
+       return Running{f, section("gandi", "token = gandi-pat\n", f->endpoint())};
      }},
     {"vultr",
      [] {
        auto f = std::make_shared<FakeVultr>();
        f->addDomain("example.com");
-       FakeVultr::DnsRecord a;
-       a.domain = "example.com";
-       a.type = "A";
-       a.name = "home";
-       a.data = "192.0.2.1";
-       f->addRecord(a);
-       a.type = "AAAA";
-       a.data = "2001:db8::1";
-       f->addRecord(a);
-       return Running{
-           f, "[vultr]\napi_key = vultr-key\nendpoint = " + f->endpoint() + "\n" + record("vultr")};
+       seedHome([&](const char* type, const char* ip) {
+         FakeVultr::DnsRecord a;
+         a.domain = "example.com";
+         a.type = type;
+         a.name = "home";
+         a.data = ip;
+         f->addRecord(a);
+       });
+       return Running{f, section("vultr", "api_key = vultr-key\n", f->endpoint())};
      }},
     {"godaddy",
      [] {
        auto f = std::make_shared<FakeGoDaddy>();
        f->addDomain("example.com");
-       f->setRecords("example.com", "A", "home", {{"192.0.2.1", 600}});
-       f->setRecords("example.com", "AAAA", "home", {{"2001:db8::1", 600}});
-       return Running{f, "[godaddy]\napi_key = gd-key\napi_secret = gd-secret\nendpoint = " +
-                             f->endpoint() + "\n" + record("godaddy")};
+       seedHome([&](const char* type, const char* ip) {
+         f->setRecords("example.com", type, "home", {{ip, 600}});
+       });
+       return Running{
+           f, section("godaddy", "api_key = gd-key\napi_secret = gd-secret\n", f->endpoint())};
      }},
     {"ionos",
      [] {
        auto f = std::make_shared<FakeIonos>();
        f->addZone("example.com");
-       FakeIonos::DnsRecord a;
-       a.zone = "example.com";
-       a.name = "home.example.com";
-       a.type = "A";
-       a.content = "192.0.2.1";
-       f->addRecord(a);
-       a.type = "AAAA";
-       a.content = "2001:db8::1";
-       f->addRecord(a);
-       return Running{f, "[ionos]\napi_key = prefix.secret\nendpoint = " + f->endpoint() + "\n" +
-                             record("ionos")};
+       seedHome([&](const char* type, const char* ip) {
+         FakeIonos::DnsRecord a;
+         a.zone = "example.com";
+         a.name = "home.example.com";
+         a.type = type;
+         a.content = ip;
+         f->addRecord(a);
+       });
+       return Running{f, section("ionos", "api_key = prefix.secret\n", f->endpoint())};
      }},
     {"hetzner",
      [] {
        auto f = std::make_shared<FakeHetzner>();
        const std::string zone = f->addZone("example.com");
-       FakeHetzner::DnsRecord a;
-       a.zoneId = zone;
-       a.type = "A";
-       a.name = "home";
-       a.value = "192.0.2.1";
-       f->addRecord(a);
-       a.type = "AAAA";
-       a.value = "2001:db8::1";
-       f->addRecord(a);
-       return Running{f, "[hetzner]\napi_token = hetzner-token\nendpoint = " + f->endpoint() +
-                             "\n" + record("hetzner")};
+       seedHome([&](const char* type, const char* ip) {
+         FakeHetzner::DnsRecord a;
+         a.zoneId = zone;
+         a.type = type;
+         a.name = "home";
+         a.value = ip;
+         f->addRecord(a);
+       });
+       return Running{f, section("hetzner", "api_token = hetzner-token\n", f->endpoint())};
      }},
     {"dyndns2",
      [] {

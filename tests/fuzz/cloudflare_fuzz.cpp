@@ -11,14 +11,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;
   using namespace chipmunk::providers;
-  fuzz::quietLogging();
-  static fuzz::LoopbackResponder responder;
-  const auto responses = fuzz::splitResponses(data, size);
-  responder.setResponses(responses);
-  for (const auto& r : responses) {
-    const auto body = r.find("\r\n\r\n");  // the reply's body, as the provider parses it
-    fuzz::checkBoundedJson(body == std::string::npos ? r : r.substr(body + 4));
-  }
+  std::vector<std::string> responses;
+  auto& responder = fuzz::serveReplies(data, size, responses);
 
   ProviderContext context;
   context.section = "cloudflare";

@@ -184,4 +184,26 @@ inline std::vector<std::string> splitResponses(const uint8_t* data, size_t size)
   return out;
 }
 
+// Each reply's body (after the head), as a provider parses it, through the bounds every JSON
+// read in the product has.
+inline void checkReplyBodies(const std::vector<std::string>& responses) {
+  for (const auto& r : responses) {
+    const auto body = r.find("\r\n\r\n");
+    checkBoundedJson(body == std::string::npos ? r : r.substr(body + 4));
+  }
+}
+
+// The start of every provider target: quiet logs, the fuzzer's input split into replies,
+// their bodies checked, and one loopback server (kept across runs) that serves them, one a
+// connection.
+inline LoopbackResponder& serveReplies(const uint8_t* data, size_t size,
+                                       std::vector<std::string>& responses) {
+  quietLogging();
+  static LoopbackResponder responder;
+  responses = splitResponses(data, size);
+  checkReplyBodies(responses);
+  responder.setResponses(responses);
+  return responder;
+}
+
 }  // namespace chipmunk::fuzz

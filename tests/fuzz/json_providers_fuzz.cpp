@@ -31,15 +31,10 @@ const std::vector<Setup> kProviders = {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;
   using namespace chipmunk::providers;
-  fuzz::quietLogging();
-  static fuzz::LoopbackResponder responder;
-  const auto responses = fuzz::splitResponses(data, size);
-  for (const auto& r : responses) {
-    const auto body = r.find("\r\n\r\n");
-    fuzz::checkBoundedJson(body == std::string::npos ? r : r.substr(body + 4));
-  }
+  std::vector<std::string> responses;
+  auto& responder = fuzz::serveReplies(data, size, responses);
   for (const auto& setup : kProviders) {
-    responder.setResponses(responses);
+    responder.setResponses(responses);  // each provider reads them from the first
     ProviderContext context;
     context.section = setup.name;
     context.settings = setup.settings;

@@ -9,10 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace chipmunk;
   using namespace chipmunk::providers;
-  fuzz::quietLogging();
-  static fuzz::LoopbackResponder responder;
-  const auto responses = fuzz::splitResponses(data, size);
-  responder.setResponses(responses);
+  std::vector<std::string> responses;
+  auto& responder = fuzz::serveReplies(data, size, responses);
   const std::string base = "http://127.0.0.1:" + std::to_string(responder.port());
   const Record a{"home", "home", "example.com", RecordType::A};
   const Record aaaa{"home/AAAA", "home", "example.com", RecordType::AAAA};

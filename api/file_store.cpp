@@ -22,6 +22,7 @@
 
 #include "common/json.hpp"
 #include "common/logging.hpp"
+#include "common/strings.hpp"
 #include "common/utf8.hpp"
 
 #include <spdlog/spdlog.h>
@@ -49,12 +50,6 @@ bool readRecordFile(int dirFd, const std::string& dir, const std::string& name, 
     logging::get("store")->error("ignoring record file file={}/{} error=\"{}\"", dir, name, error);
   }
   return false;
-}
-
-std::string trimmed(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
 }  // namespace
@@ -111,7 +106,7 @@ void FileStore::load(const std::string& name, Entry& e) {
   };
   std::string text;
   if (readRecordFile(dirFd_, dir_, name + ".cm", text)) {
-    record.ip = usable(IpAddress::parse(trimmed(text)), name + ".cm");
+    record.ip = usable(IpAddress::parse(std::string(trimAscii(text))), name + ".cm");
     e.exists = true;
   }
   if (!readRecordFile(dirFd_, dir_, name + ".json", text)) {

@@ -8,17 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/strings.hpp"
+
 namespace chipmunk::config {
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) {
-    return {};
-  }
-  const auto end = s.find_last_not_of(" \t\r\n");
-  return s.substr(begin, end - begin + 1);
-}
 
 // State shared by the line reader and the handler. inih in Debian is built without
 // INI_HANDLER_LINENO, so the reader counts lines and the handler reads the count.
@@ -57,7 +50,7 @@ char* readLine(char* str, int num, void* stream) {
   if (state->line == 1 && raw.rfind("\xEF\xBB\xBF", 0) == 0) {
     raw.erase(0, 3);
   }
-  std::string line = trim(raw);
+  std::string line(trimAscii(raw));
   const bool comment = line.empty() || line[0] == ';' || line[0] == '#';
   if (!comment) {
     if (raw.find('\0') != std::string::npos) {
@@ -69,8 +62,10 @@ char* readLine(char* str, int num, void* stream) {
       line = ";";
     } else if (line[0] == '[') {
       const auto close = line.find(']');
-      const std::string name = close == std::string::npos ? "" : trim(line.substr(1, close - 1));
-      const std::string rest = close == std::string::npos ? "" : trim(line.substr(close + 1));
+      const std::string name =
+          close == std::string::npos ? "" : std::string(trimAscii(line.substr(1, close - 1)));
+      const std::string rest =
+          close == std::string::npos ? "" : std::string(trimAscii(line.substr(close + 1)));
       if (close == std::string::npos || name.empty() ||
           (!rest.empty() && rest[0] != ';' && rest[0] != '#')) {
         state->error("malformed section header: " + line.substr(0, 40));
@@ -83,7 +78,7 @@ char* readLine(char* str, int num, void* stream) {
       if (sep == std::string::npos) {
         state->error("expected 'key = value', '[section]' or a comment");
         line = ";";
-      } else if (trim(line.substr(0, sep)).empty()) {
+      } else if (trimAscii(line.substr(0, sep)).empty()) {
         state->error("missing key before '" + std::string(1, line[sep]) + "'");
         line = ";";
       } else if (state->doc->sections.empty()) {

@@ -17,16 +17,11 @@
 #include "common/json.hpp"
 #include "common/pattern.hpp"
 #include "common/shell.hpp"
+#include "common/strings.hpp"
 #include "providers/http/url.hpp"
 
 namespace chipmunk::updater {
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
 
 std::string preview(const std::string& text) {
   std::string out;
@@ -214,7 +209,7 @@ class CommandSource final : public IpSource {
 
 std::optional<IpAddress> validateAddress(const std::string& text, Family family, bool allowPrivate,
                                          std::string& error) {
-  const std::string t = trim(text);
+  const std::string t(trimAscii(text));
   if (t.empty()) {
     error = "empty reply";
     return std::nullopt;

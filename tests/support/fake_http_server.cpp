@@ -12,6 +12,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "common/strings.hpp"
+
 namespace chipmunk::test {
 namespace {
 
@@ -47,12 +49,6 @@ std::string lower(std::string s) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
 // Reads the head and the body (Content-Length), 5 s at most, into `data`; the head ends at
@@ -115,7 +111,8 @@ FakeRequest parseRequest(const std::string& data, size_t headEnd, size_t need) {
     const std::string line = head.substr(pos, eol - pos);
     const auto colon = line.find(':');
     if (colon != std::string::npos) {
-      req.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+      req.headers[lower(std::string(trimAscii(line.substr(0, colon))))] =
+          std::string(trimAscii(line.substr(colon + 1)));
     }
     pos = eol + 2;
   }

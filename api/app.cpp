@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "api/store_factory.hpp"
 #include "chipmunk/version.hpp"
 #include "common/logging.hpp"
 #include "common/password_hash.hpp"
@@ -313,7 +314,7 @@ void stopServing(App& app) {
 
 void buildApp(App& app) {
   std::vector<std::string> errors;
-  app.store = std::make_shared<FileStore>(app.config.dataDir);
+  app.store = openStore(app.config);
   app.server = std::make_unique<ApiServer>(app.config, app.store);
   app.push = PushService::create(app.config, *app.store, errors);
   if (!app.push) {

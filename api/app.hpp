@@ -25,7 +25,7 @@ struct App {
   uint16_t listenPort = 0;
   std::vector<config::ProviderDecl> providerDecls = pushProviderDeclarations();
   config::ApiConfig config;  // as started (a restart applies listen, threads, data_dir...)
-  std::shared_ptr<FileStore> store;
+  std::shared_ptr<Store> store;
   std::unique_ptr<ApiServer> server;
   std::shared_ptr<PushService> push;
 };

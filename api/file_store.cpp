@@ -302,6 +302,23 @@ UpdateResult FileStore::update(const std::string& name, const RecordUpdate& upda
   return result;
 }
 
+bool FileStore::put(const HostRecord& record) {
+  const auto e = entry(record.name);
+  std::lock_guard<std::mutex> lock(e->mutex);
+  std::string error;
+  const std::string cm = record.ip ? record.ip->toString() + "\n" : std::string();
+  if ((record.ip && !writeFileDurably(dirFd_, record.name + ".cm", cm, error)) ||
+      !writeMeta(record, error)) {
+    logging::get("store")->error("record write failed name={} error=\"{}\"", record.name, error);
+    return false;
+  }
+  e->record = record;
+  e->exists = true;
+  e->dirty = false;
+  touchUpdated();
+  return true;
+}
+
 std::optional<HostRecord> FileStore::get(const std::string& name) {
   const auto e = entry(name);
   std::lock_guard<std::mutex> lock(e->mutex);

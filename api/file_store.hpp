@@ -33,6 +33,7 @@ class FileStore final : public Store {
   std::vector<HostRecord> list() override;
   std::vector<HostRecord> expireDue(int64_t now) override;
   void flush() override;
+  bool put(const HostRecord& record) override;
 
  private:
   struct Entry {

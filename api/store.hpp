@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -67,6 +68,24 @@ class Store {
   virtual std::optional<HostRecord> get(const std::string& name) = 0;
   // Every record the store holds, sorted by name.
   virtual std::vector<HostRecord> list() = 0;
+  // At most `limit` records whose names sort after `after` ("" from the start), sorted by
+  // name: one page of list(). Stores override it to cost what the page holds.
+  virtual std::vector<HostRecord> listAfter(const std::string& after, size_t limit) {
+    std::vector<HostRecord> page;
+    for (auto& r : list()) {
+      if (page.size() >= limit) {
+        break;
+      }
+      if (r.name > after) {
+        page.push_back(std::move(r));
+      }
+    }
+    return page;
+  }
+  // Writes `record` exactly as given (every field, times included), durably, replacing any
+  // record of that name; false when it could not be written. For `chipmunk-api migrate`
+  // and restores, not for clients' updates.
+  virtual bool put(const HostRecord& record) = 0;
   // Withdraws the addresses of records whose TTL ran out by `now`; returns them as they
   // were before expiring.
   virtual std::vector<HostRecord> expireDue(int64_t now) = 0;

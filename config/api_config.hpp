@@ -16,6 +16,9 @@ namespace chipmunk::config {
 // Which proxy header names the client when the socket peer is a trusted proxy.
 enum class ClientIpHeader { kAuto, kXForwardedFor, kXRealIp, kForwarded };
 
+// Where chipmunk-api keeps its data ([Store] backend).
+enum class StoreBackend { kFile, kPostgresql };
+
 struct ApiUser {
   std::string name;
   std::string secret;  // plaintext or "$pbkdf2-sha256$..."
@@ -64,6 +67,9 @@ struct ApiConfig {
   std::chrono::seconds failedLoginWindow{};
   std::chrono::seconds failedLoginLockout{};
   std::chrono::seconds flushInterval{};
+  StoreBackend storeBackend = StoreBackend::kFile;
+  std::string postgresqlConninfo;  // a secret: may hold a password
+  int postgresqlPoolSize = 0;
   // [Users]
   std::vector<ApiUser> users;
 

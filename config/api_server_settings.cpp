@@ -122,6 +122,25 @@ void limitRows(SettingTable<C>& t) {
       .range(1, 86400)
       .byDefault("60s")
       .help("How often 'last seen' times are written out (the IP itself is written at once).");
+  t.setting("Store", "backend")
+      .choice(&C::storeBackend,
+              {{"file", StoreBackend::kFile}, {"postgresql", StoreBackend::kPostgresql}})
+      .byDefault("file")
+      .help(
+          "Where records, users, hosts and tokens live: 'file' (the embedded store in "
+          "client_update_dir, one process per directory) or 'postgresql' (a database that "
+          "several chipmunk-api replicas share; see docs/SCALING.md).");
+  t.setting("Store", "postgresql")
+      .secret(&C::postgresqlConninfo)
+      .help(
+          "With backend = postgresql: the libpq connection string or URI "
+          "(\"host=/run/postgresql dbname=chipmunk user=chipmunk\"). It may hold a "
+          "password, so it is never logged.");
+  t.setting("Store", "pool_size")
+      .integer(&C::postgresqlPoolSize)
+      .range(1, 256)
+      .byDefault("8")
+      .help("With backend = postgresql: database connections this process keeps open.");
 }
 
 void recordRows(SettingTable<C>& t) {

@@ -71,6 +71,11 @@ class MemoryStore final : public Store {
   }
   std::vector<HostRecord> expireDue(int64_t) override { return {}; }
   void flush() override {}
+  bool put(const HostRecord& record) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    records_[record.name] = record;
+    return true;
+  }
 
  private:
   std::mutex mutex_;

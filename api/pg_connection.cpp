@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+#include "api/pg_connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+
+namespace chipmunk::api::pg {
+
+Result::Result(pg_result* result) : result_(result) {}
+
+Result::~Result() {
+  if (result_ != nullptr) {
+    PQclear(result_);
+  }
+}
+
+Result::Result(Result&& other) noexcept : result_(other.result_) {
+  other.result_ = nullptr;
+}
+
+Result& Result::operator=(Result&& other) noexcept {
+  if (this != &other) {
+    if (result_ != nullptr) {
+      PQclear(result_);
+    }
+    result_ = other.result_;
+    other.result_ = nullptr;
+  }
+  return *this;
+}
+
+bool Result::ok() const {
+  if (result_ == nullptr) {
+    return false;
+  }
+  const auto status = PQresultStatus(result_);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+int Result::rows() const {
+  return result_ == nullptr ? 0 : PQntuples(result_);
+}
+
+bool Result::isNull(int row, int column) const {
+  return result_ == nullptr || PQgetisnull(result_, row, column) != 0;
+}
+
+std::string_view Result::get(int row, int column) const {
+  if (isNull(row, column)) {
+    return {};
+  }
+  return {PQgetvalue(result_, row, column), static_cast<size_t>(PQgetlength(result_, row, column))};
+}
+
+long long Result::getInt(int row, int column) const {
+  const std::string text(get(row, column));
+  return text.empty() ? 0 : std::strtoll(text.c_str(), nullptr, 10);
+}
+
+std::string Result::error() const {
+  if (result_ == nullptr) {
+    return "no result";
+  }
+  std::string text = PQresultErrorMessage(result_);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  for (char& c : text) {
+    if (c == '\n') {
+      c = ' ';
+    }
+  }
+  return text;
+}
+
+std::string Result::sqlState() const {
+  if (result_ == nullptr) {
+    return {};
+  }
+  const char* state = PQresultErrorField(result_, PG_DIAG_SQLSTATE);
+  return state == nullptr ? std::string() : std::string(state);
+}
+
+std::unique_ptr<Connection> Connection::open(const std::string& conninfo, std::string& error) {
+  pg_conn* conn = PQconnectdb(conninfo.c_str());
+  if (conn == nullptr) {
+    error = "out of memory";
+    return nullptr;
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+    while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) {
+      error.pop_back();
+    }
+    PQfinish(conn);
+    return nullptr;
+  }
+  // Replies' notices (e.g. "relation already exists, skipping") are not ours to print.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  return std::unique_ptr<Connection>(new Connection(conn));
+}
+
+Connection::~Connection() {
+  PQfinish(conn_);
+}
+
+Result Connection::exec(const std::string& sql, const Params& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) {
+    values.push_back(p ? p->c_str() : nullptr);
+  }
+  return Result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0));
+}
+
+bool Connection::healthy() const {
+  return PQstatus(conn_) == CONNECTION_OK;
+}
+
+std::string Connection::lastError() const {
+  std::string text = PQerrorMessage(conn_);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+Pool::Lease::~Lease() {
+  if (pool_ != nullptr && conn_) {
+    pool_->give(std::move(conn_));
+  }
+}
+
+Pool::Lease& Pool::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    if (pool_ != nullptr && conn_) {
+      pool_->give(std::move(conn_));
+    }
+    pool_ = other.pool_;
+    conn_ = std::move(other.conn_);
+    other.pool_ = nullptr;
+  }
+  return *this;
+}
+
+Pool::Pool(std::string conninfo, size_t size, std::chrono::milliseconds wait)
+    : conninfo_(std::move(conninfo)), size_(size == 0 ? 1 : size), wait_(wait) {}
+
+Pool::~Pool() = default;
+
+Pool::Lease Pool::acquire() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + wait_;
+  for (;;) {
+    while (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (conn->healthy()) {
+        return Lease(this, std::move(conn));
+      }
+      --open_;  // broken: dropped, and a new one is opened below
+    }
+    if (open_ < size_) {
+      ++open_;
+      lock.unlock();
+      std::string error;
+      auto conn = Connection::open(conninfo_, error);
+      lock.lock();
+      if (conn) {
+        lastError_.clear();
+        return Lease(this, std::move(conn));
+      }
+      --open_;
+      lastError_ = error;
+      return Lease();
+    }
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty()) {
+      lastError_ = "no free database connection";
+      return Lease();
+    }
+  }
+}
+
+std::string Pool::lastError() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return lastError_;
+}
+
+void Pool::give(std::unique_ptr<Connection> conn) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (conn->healthy()) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+  cv_.notify_one();
+}
+
+bool inTransaction(Connection& conn, const std::vector<std::string>& sql, std::string& error) {
+  auto begin = conn.exec("BEGIN");
+  if (!begin.ok()) {
+    error = begin.error();
+    return false;
+  }
+  for (const auto& statement : sql) {
+    auto r = conn.exec(statement);
+    if (!r.ok()) {
+      error = r.error();
+      conn.exec("ROLLBACK");
+      return false;
+    }
+  }
+  auto commit = conn.exec("COMMIT");
+  if (!commit.ok()) {
+    error = commit.error();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace chipmunk::api::pg

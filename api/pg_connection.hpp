@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct pg_conn;    // libpq's PGconn
+struct pg_result;  // libpq's PGresult
+
+namespace chipmunk::api::pg {
+
+// One answer from the server (libpq's PGresult), freed on destruction.
+class Result {
+ public:
+  Result() = default;
+  explicit Result(pg_result* result);
+  ~Result();
+  Result(Result&& other) noexcept;
+  Result& operator=(Result&& other) noexcept;
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+
+  // True for PGRES_COMMAND_OK and PGRES_TUPLES_OK.
+  bool ok() const;
+  int rows() const;
+  bool isNull(int row, int column) const;
+  // The text of a field ("" for NULL). Valid while the Result lives.
+  std::string_view get(int row, int column) const;
+  long long getInt(int row, int column) const;
+  // The server's message (one line, no secrets: libpq never echoes the password), or
+  // "no result" when the connection broke.
+  std::string error() const;
+  // The SQLSTATE code ("40001" serialization failure, "57P01" admin shutdown...), or "".
+  std::string sqlState() const;
+
+ private:
+  pg_result* result_ = nullptr;
+};
+
+using Params = std::vector<std::optional<std::string>>;  // nullopt: SQL NULL
+
+// One libpq connection. Not thread-safe: one user at a time (see Pool).
+class Connection {
+ public:
+  // Connects with a libpq connection string or URI; nullptr and `error` (the conninfo
+  // itself is never part of it) when the server cannot be reached.
+  static std::unique_ptr<Connection> open(const std::string& conninfo, std::string& error);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement with text parameters ($1, $2...). Never throws.
+  Result exec(const std::string& sql, const Params& params = {});
+  // False once the connection broke (the server restarted, the network dropped).
+  bool healthy() const;
+  std::string lastError() const;
+  pg_conn* raw() { return conn_; }
+
+ private:
+  explicit Connection(pg_conn* conn) : conn_(conn) {}
+  pg_conn* conn_ = nullptr;
+};
+
+// A bounded set of connections shared by threads. acquire() hands out a healthy
+// connection (reconnecting a broken one) or waits up to `wait` for one to come back; it
+// returns an empty Lease when none can be had, which callers answer with 503.
+class Pool {
+ public:
+  class Lease {
+   public:
+    Lease() = default;
+    Lease(Pool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    ~Lease();
+    Lease(Lease&& other) noexcept = default;
+    Lease& operator=(Lease&& other) noexcept;
+    explicit operator bool() const { return conn_ != nullptr; }
+    Connection* operator->() { return conn_.get(); }
+    Connection& operator*() { return *conn_; }
+
+   private:
+    Pool* pool_ = nullptr;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  Pool(std::string conninfo, size_t size, std::chrono::milliseconds wait);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  Lease acquire();
+  // Why the last acquire() failed ("" when it did not).
+  std::string lastError() const;
+  const std::string& conninfo() const { return conninfo_; }
+
+ private:
+  void give(std::unique_ptr<Connection> conn);
+
+  std::string conninfo_;
+  size_t size_;
+  std::chrono::milliseconds wait_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  size_t open_ = 0;  // connections handed out or idle
+  std::string lastError_;
+};
+
+// Runs `sql` statements in one transaction on `conn`: BEGIN, each, COMMIT; ROLLBACK and
+// false (error in `error`) at the first failure.
+bool inTransaction(Connection& conn, const std::vector<std::string>& sql, std::string& error);
+
+}  // namespace chipmunk::api::pg

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// The PostgreSQL schema, as versioned migrations. A released migration is never edited:
+// a change is a new entry at the end of kMigrations.
+#include "api/pg_schema.hpp"
+
+#include <string>
+#include <vector>
+
+namespace chipmunk::api::pg {
+namespace {
+
+// Any constant key, the same for every replica: serializes migrations.
+constexpr const char* kMigrationLock = "SELECT pg_advisory_xact_lock(7270557302)";
+
+struct Migration {
+  int version;
+  std::vector<std::string> statements;
+};
+
+// Version 1: records, users, hosts, tokens, the outbox and the push state.
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       {
+           // -- records (the Store) --
+           "CREATE TABLE chipmunk_records ("
+           " name text PRIMARY KEY,"
+           " ip text, ipv4 text, ipv6 text,"
+           " first_seen bigint NOT NULL DEFAULT 0,"
+           " changed_at bigint NOT NULL DEFAULT 0,"
+           " last_seen bigint NOT NULL DEFAULT 0,"
+           " ttl bigint NOT NULL DEFAULT 0,"
+           " expired boolean NOT NULL DEFAULT false,"
+           " expired_at bigint NOT NULL DEFAULT 0,"
+           " metadata jsonb NOT NULL DEFAULT '{}'::jsonb,"
+           // last_seen + ttl while the record can expire; NULL otherwise (the expiry index)
+           " expires_at bigint)",
+           "CREATE INDEX chipmunk_records_expires ON chipmunk_records (expires_at)"
+           " WHERE expires_at IS NOT NULL",
+           // -- users, hosts, tokens (the directory) --
+           "CREATE TABLE chipmunk_users ("
+           " name text PRIMARY KEY,"
+           " secret text NOT NULL,"
+           " created_at bigint NOT NULL DEFAULT 0)",
+           "CREATE TABLE chipmunk_hosts ("
+           " name text PRIMARY KEY,"
+           " owner text NOT NULL)",
+           "CREATE INDEX chipmunk_hosts_owner ON chipmunk_hosts (owner)",
+           "CREATE TABLE chipmunk_tokens ("
+           " id text PRIMARY KEY,"
+           " owner text NOT NULL,"
+           " hash text NOT NULL,"
+           " hosts text NOT NULL DEFAULT '',"
+           " routes text NOT NULL DEFAULT '',"
+           " label text NOT NULL DEFAULT '',"
+           " created_at bigint NOT NULL DEFAULT 0,"
+           " revoked_at bigint)",
+           "CREATE INDEX chipmunk_tokens_owner ON chipmunk_tokens (owner)",
+           // -- the outbox: one row per change or expiry, written in the same transaction
+           // as the record; dispatched once across replicas --
+           "CREATE TABLE chipmunk_outbox ("
+           " id bigserial PRIMARY KEY,"
+           " kind text NOT NULL,"  // 'changed' or 'expired'
+           " owner text NOT NULL,"
+           " name text NOT NULL,"
+           " before jsonb,"
+           " after jsonb,"
+           " created_at bigint NOT NULL DEFAULT 0)",
+           // -- the gateway push state, per push target --
+           "CREATE TABLE chipmunk_push_state ("
+           " label text PRIMARY KEY,"
+           " state jsonb NOT NULL DEFAULT '{}'::jsonb)",
+       }},
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int schemaVersion() {
+  return migrations().back().version;
+}
+
+int databaseSchemaVersion(Connection& conn) {
+  auto exists = conn.exec("SELECT to_regclass('chipmunk_schema') IS NOT NULL");
+  if (!exists.ok() || exists.rows() != 1) {
+    return -1;
+  }
+  if (exists.get(0, 0) != "t") {
+    return 0;
+  }
+  auto version = conn.exec("SELECT coalesce(max(version), 0) FROM chipmunk_schema");
+  if (!version.ok() || version.rows() != 1) {
+    return -1;
+  }
+  return static_cast<int>(version.getInt(0, 0));
+}
+
+bool migrateSchema(Connection& conn, std::string& error) {
+  for (const auto& m : migrations()) {
+    std::vector<std::string> statements = {
+        kMigrationLock,
+        "CREATE TABLE IF NOT EXISTS chipmunk_schema (version integer PRIMARY KEY,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"};
+    auto begin = conn.exec("BEGIN");
+    if (!begin.ok()) {
+      error = begin.error();
+      return false;
+    }
+    bool failed = false;
+    for (const auto& s : statements) {
+      auto r = conn.exec(s);
+      if (!r.ok()) {
+        error = r.error();
+        failed = true;
+        break;
+      }
+    }
+    int current = failed ? -1 : databaseSchemaVersion(conn);
+    if (!failed && current < 0) {
+      error = "cannot read the schema version";
+      failed = true;
+    }
+    if (!failed && current > schemaVersion()) {
+      error = "the database's schema is version " + std::to_string(current) +
+              ", newer than this chipmunk-api knows (" + std::to_string(schemaVersion()) +
+              "): upgrade chipmunk-api";
+      failed = true;
+    }
+    if (!failed && current < m.version) {
+      for (const auto& s : m.statements) {
+        auto r = conn.exec(s);
+        if (!r.ok()) {
+          error = "schema migration " + std::to_string(m.version) + ": " + r.error();
+          failed = true;
+          break;
+        }
+      }
+      if (!failed) {
+        auto r = conn.exec("INSERT INTO chipmunk_schema (version) VALUES ($1)",
+                           {std::to_string(m.version)});
+        if (!r.ok()) {
+          error = r.error();
+          failed = true;
+        }
+      }
+    }
+    if (failed) {
+      conn.exec("ROLLBACK");
+      return false;
+    }
+    auto commit = conn.exec("COMMIT");
+    if (!commit.ok()) {
+      error = commit.error();
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace chipmunk::api::pg

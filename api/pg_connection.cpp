@@ -199,19 +199,27 @@ void Pool::give(std::unique_ptr<Connection> conn) {
   cv_.notify_one();
 }
 
-bool inTransaction(Connection& conn, const std::vector<std::string>& sql, std::string& error) {
+bool execAll(Connection& conn, const std::vector<std::string>& sql, std::string& error) {
+  for (const auto& statement : sql) {
+    auto r = conn.exec(statement);
+    if (!r.ok()) {
+      error = r.error();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool inTransaction(Connection& conn, const std::function<bool(std::string&)>& body,
+                   std::string& error) {
   auto begin = conn.exec("BEGIN");
   if (!begin.ok()) {
     error = begin.error();
     return false;
   }
-  for (const auto& statement : sql) {
-    auto r = conn.exec(statement);
-    if (!r.ok()) {
-      error = r.error();
-      conn.exec("ROLLBACK");
-      return false;
-    }
+  if (!body(error)) {
+    conn.exec("ROLLBACK");
+    return false;
   }
   auto commit = conn.exec("COMMIT");
   if (!commit.ok()) {
@@ -219,6 +227,11 @@ bool inTransaction(Connection& conn, const std::vector<std::string>& sql, std::s
     return false;
   }
   return true;
+}
+
+bool inTransaction(Connection& conn, const std::vector<std::string>& sql, std::string& error) {
+  return inTransaction(
+      conn, [&](std::string& e) { return execAll(conn, sql, e); }, error);
 }
 
 }  // namespace chipmunk::api::pg

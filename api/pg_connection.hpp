@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -112,6 +113,12 @@ class Pool {
   std::string lastError_;
 };
 
+// Runs each of `sql` in order; false (error in `error`) at the first failure.
+bool execAll(Connection& conn, const std::vector<std::string>& sql, std::string& error);
+// BEGIN, `body`, COMMIT; ROLLBACK and false when `body` returns false (it sets `error`) or
+// the commit fails.
+bool inTransaction(Connection& conn, const std::function<bool(std::string&)>& body,
+                   std::string& error);
 // Runs `sql` statements in one transaction on `conn`: BEGIN, each, COMMIT; ROLLBACK and
 // false (error in `error`) at the first failure.
 bool inTransaction(Connection& conn, const std::vector<std::string>& sql, std::string& error);

@@ -96,62 +96,50 @@ int databaseSchemaVersion(Connection& conn) {
   return static_cast<int>(version.getInt(0, 0));
 }
 
+namespace {
+
+// Inside the migration's transaction: applies `m` unless the database has it already.
+bool applyMigration(Connection& conn, const Migration& m, std::string& error) {
+  if (!execAll(conn,
+               {kMigrationLock,
+                "CREATE TABLE IF NOT EXISTS chipmunk_schema (version integer PRIMARY KEY,"
+                " applied_at timestamptz NOT NULL DEFAULT now())"},
+               error)) {
+    return false;
+  }
+  const int current = databaseSchemaVersion(conn);
+  if (current < 0) {
+    error = "cannot read the schema version";
+    return false;
+  }
+  if (current > schemaVersion()) {
+    error = "the database's schema is version " + std::to_string(current) +
+            ", newer than this chipmunk-api knows (" + std::to_string(schemaVersion()) +
+            "): upgrade chipmunk-api";
+    return false;
+  }
+  if (current >= m.version) {
+    return true;
+  }
+  if (!execAll(conn, m.statements, error)) {
+    error = "schema migration " + std::to_string(m.version) + ": " + error;
+    return false;
+  }
+  auto r =
+      conn.exec("INSERT INTO chipmunk_schema (version) VALUES ($1)", {std::to_string(m.version)});
+  if (!r.ok()) {
+    error = r.error();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool migrateSchema(Connection& conn, std::string& error) {
   for (const auto& m : migrations()) {
-    std::vector<std::string> statements = {
-        kMigrationLock,
-        "CREATE TABLE IF NOT EXISTS chipmunk_schema (version integer PRIMARY KEY,"
-        " applied_at timestamptz NOT NULL DEFAULT now())"};
-    auto begin = conn.exec("BEGIN");
-    if (!begin.ok()) {
-      error = begin.error();
-      return false;
-    }
-    bool failed = false;
-    for (const auto& s : statements) {
-      auto r = conn.exec(s);
-      if (!r.ok()) {
-        error = r.error();
-        failed = true;
-        break;
-      }
-    }
-    int current = failed ? -1 : databaseSchemaVersion(conn);
-    if (!failed && current < 0) {
-      error = "cannot read the schema version";
-      failed = true;
-    }
-    if (!failed && current > schemaVersion()) {
-      error = "the database's schema is version " + std::to_string(current) +
-              ", newer than this chipmunk-api knows (" + std::to_string(schemaVersion()) +
-              "): upgrade chipmunk-api";
-      failed = true;
-    }
-    if (!failed && current < m.version) {
-      for (const auto& s : m.statements) {
-        auto r = conn.exec(s);
-        if (!r.ok()) {
-          error = "schema migration " + std::to_string(m.version) + ": " + r.error();
-          failed = true;
-          break;
-        }
-      }
-      if (!failed) {
-        auto r = conn.exec("INSERT INTO chipmunk_schema (version) VALUES ($1)",
-                           {std::to_string(m.version)});
-        if (!r.ok()) {
-          error = r.error();
-          failed = true;
-        }
-      }
-    }
-    if (failed) {
-      conn.exec("ROLLBACK");
-      return false;
-    }
-    auto commit = conn.exec("COMMIT");
-    if (!commit.ok()) {
-      error = commit.error();
+    if (!inTransaction(
+            conn, [&](std::string& e) { return applyMigration(conn, m, e); }, error)) {
       return false;
     }
   }

@@ -289,7 +289,9 @@ void buildApp(App& app) {
   }
   app.directory = std::make_unique<DirectoryWatcher>(std::move(directory));
   app.directory->setBase(app.config);
-  app.server = std::make_unique<ApiServer>(app.directory->merged(), app.store);
+  // Built on the INI's few users, then given the merged ones once (a large directory's
+  // user table is built once, and not kept twice).
+  app.server = std::make_unique<ApiServer>(app.config, app.store);
   app.server->reload(app.directory->merged(), app.directory->tokens());
   app.directory->start([server = app.server.get()](const ApiConfig& merged,
                                                    std::shared_ptr<const TokenTable> tokens) {

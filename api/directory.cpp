@@ -6,10 +6,10 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <map>
-#include <set>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/password_hash.hpp"
 #include "common/strings.hpp"
@@ -150,7 +150,7 @@ std::string formatTokens(const std::vector<DirectoryToken>& tokens) {
 
 bool parseUsers(const std::string& text, const std::string& file, std::vector<DirectoryUser>& out,
                 std::string& error) {
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
   return forEachLine(text, file, 2, 2, error, [&](const std::vector<std::string>& f) {
     if (!config::isValidUserName(f[0])) {
       return std::string("invalid user name");
@@ -169,7 +169,7 @@ bool parseUsers(const std::string& text, const std::string& file, std::vector<Di
 
 bool parseHosts(const std::string& text, const std::string& file, std::vector<DirectoryHost>& out,
                 std::string& error) {
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
   return forEachLine(text, file, 2, 2, error, [&](const std::vector<std::string>& f) {
     if (!config::isValidHostName(f[0]) || lowercase(f[0]) != f[0]) {
       return std::string("invalid host name");
@@ -187,7 +187,7 @@ bool parseHosts(const std::string& text, const std::string& file, std::vector<Di
 
 bool parseTokens(const std::string& text, const std::string& file, std::vector<DirectoryToken>& out,
                  std::string& error) {
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
   return forEachLine(text, file, 5, 5, error, [&](const std::vector<std::string>& f) {
     DirectoryToken t;
     t.id = f[0];
@@ -224,7 +224,7 @@ bool parseTokens(const std::string& text, const std::string& file, std::vector<D
 void mergeDirectory(const config::ApiConfig& base, const DirectoryData& directory,
                     config::ApiConfig& out, std::vector<std::string>& warnings) {
   out = base;
-  std::map<std::string, size_t> userIndex;
+  std::unordered_map<std::string, size_t> userIndex;
   for (size_t i = 0; i < out.users.size(); ++i) {
     userIndex[out.users[i].name] = i;
   }

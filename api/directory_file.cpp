@@ -35,6 +35,14 @@ struct Stamp {
   }
 };
 
+// Removes the elements `drop` selects; how many went.
+template <typename T, typename Pred>
+size_t eraseIf(std::vector<T>& v, Pred drop) {
+  const size_t before = v.size();
+  v.erase(std::remove_if(v.begin(), v.end(), drop), v.end());
+  return before - v.size();
+}
+
 class FileDirectory : public Directory {
  public:
   FileDirectory(std::string dir, int dirFd) : dir_(std::move(dir)), dirFd_(dirFd) {}
@@ -89,11 +97,7 @@ class FileDirectory : public Directory {
   }
   bool revokeToken(const std::string& id, std::string& error) override {
     return edit(error, [&](DirectoryData& d, std::string& err) {
-      const auto before = d.tokens.size();
-      d.tokens.erase(std::remove_if(d.tokens.begin(), d.tokens.end(),
-                                    [&](const DirectoryToken& t) { return t.id == id; }),
-                     d.tokens.end());
-      if (d.tokens.size() == before) {
+      if (eraseIf(d.tokens, [&](const DirectoryToken& t) { return t.id == id; }) == 0) {
         err = "no token " + id;
         return 0;
       }
@@ -110,6 +114,7 @@ class FileDirectory : public Directory {
   bool readOne(const char* name, std::string& text, std::string& error) const;
   bool read(DirectoryData& out, std::string& error) const;
   bool edit(std::string& error, const Edit& change);
+  void giveToDirectoryOwner(int which) const;
   static void dropTokensOf(DirectoryData& d, const std::vector<std::string>& owners);
 
   std::string dir_;
@@ -182,26 +187,38 @@ bool FileDirectory::edit(std::string& error, const Edit& change) {
   if (ok && (which & kTokens) != 0) {
     ok = writeFileDurably(dirFd_, ".tokens", formatTokens(d.tokens), error, 0600);
   }
+  if (ok && ::geteuid() == 0) {
+    // Run as root, the files must still be readable by the server: they belong to
+    // whoever owns the data directory.
+    giveToDirectoryOwner(which);
+  }
   ::close(lockFd);  // releases the lock
   return ok;
 }
 
+void FileDirectory::giveToDirectoryOwner(int which) const {
+  struct stat dir {};
+  if (::fstat(dirFd_, &dir) != 0) {
+    return;
+  }
+  for (size_t i = 0; i < kFiles.size(); ++i) {
+    if ((which & (1 << i)) != 0) {
+      // Best effort: a file left to root is reported by the server when it cannot read it.
+      const int rc = ::fchownat(dirFd_, kFiles[i], dir.st_uid, dir.st_gid, AT_SYMLINK_NOFOLLOW);
+      static_cast<void>(rc);
+    }
+  }
+}
+
 void FileDirectory::dropTokensOf(DirectoryData& d, const std::vector<std::string>& owners) {
-  d.tokens.erase(std::remove_if(d.tokens.begin(), d.tokens.end(),
-                                [&](const DirectoryToken& t) {
-                                  return std::find(owners.begin(), owners.end(), t.owner) !=
-                                         owners.end();
-                                }),
-                 d.tokens.end());
+  eraseIf(d.tokens, [&](const DirectoryToken& t) {
+    return std::find(owners.begin(), owners.end(), t.owner) != owners.end();
+  });
 }
 
 bool FileDirectory::deleteUser(const std::string& name, std::string& error) {
   return edit(error, [&](DirectoryData& d, std::string& err) {
-    const auto before = d.users.size();
-    d.users.erase(std::remove_if(d.users.begin(), d.users.end(),
-                                 [&](const DirectoryUser& u) { return u.name == name; }),
-                  d.users.end());
-    if (d.users.size() == before) {
+    if (eraseIf(d.users, [&](const DirectoryUser& u) { return u.name == name; }) == 0) {
       err = "no user " + name + " in the directory";
       return 0;
     }
@@ -211,9 +228,7 @@ bool FileDirectory::deleteUser(const std::string& name, std::string& error) {
         owners.push_back(h.name);
       }
     }
-    d.hosts.erase(std::remove_if(d.hosts.begin(), d.hosts.end(),
-                                 [&](const DirectoryHost& h) { return h.owner == name; }),
-                  d.hosts.end());
+    eraseIf(d.hosts, [&](const DirectoryHost& h) { return h.owner == name; });
     dropTokensOf(d, owners);
     return kUsers | kHosts | kTokens;
   });
@@ -221,11 +236,7 @@ bool FileDirectory::deleteUser(const std::string& name, std::string& error) {
 
 bool FileDirectory::deleteHost(const std::string& name, std::string& error) {
   return edit(error, [&](DirectoryData& d, std::string& err) {
-    const auto before = d.hosts.size();
-    d.hosts.erase(std::remove_if(d.hosts.begin(), d.hosts.end(),
-                                 [&](const DirectoryHost& h) { return h.name == name; }),
-                  d.hosts.end());
-    if (d.hosts.size() == before) {
+    if (eraseIf(d.hosts, [&](const DirectoryHost& h) { return h.name == name; }) == 0) {
       err = "no host " + name + " in the directory";
       return 0;
     }

@@ -189,8 +189,16 @@ bool PgDirectory::load(DirectoryData& out, std::string& error) {
     d.tokens.push_back(std::move(t));
   }
   version_ = version.rows() == 1 ? version.getInt(0, 0) : 0;
-  loaded_ = true;
-  out = std::move(d);
+  loaded_ = true;  // a bad row is reported once, not every second
+  // Rows written by hand are checked like the file backend's lines (the "line" is the
+  // row's position after the header): a bad one refuses the whole directory.
+  DirectoryData checked;
+  if (!parseUsers(formatUsers(d.users), "chipmunk_users", checked.users, error) ||
+      !parseHosts(formatHosts(d.hosts), "chipmunk_hosts", checked.hosts, error) ||
+      !parseTokens(formatTokens(d.tokens), "chipmunk_tokens", checked.tokens, error)) {
+    return false;
+  }
+  out = std::move(checked);
   return true;
 }
 

@@ -39,11 +39,12 @@ void DirectoryWatcher::applyLocked() {
   for (const auto& w : warnings) {
     log->warn("{}", w);
   }
-  log->info("directory applied users={} hosts={} tokens={}", merged_.users.size(),
-            merged_.hostOwners.size(), tokens_->size());
   if (apply_) {
     apply_(merged_, tokens_);
   }
+  // After apply_: from this line on, requests see the new directory.
+  log->info("directory applied users={} hosts={} tokens={}", merged_.users.size(),
+            merged_.hostOwners.size(), tokens_->size());
 }
 
 void DirectoryWatcher::setBase(const config::ApiConfig& base) {

@@ -112,7 +112,7 @@ TEST_CASE("Directory: update tokens are scoped, revocable and shown once", "[api
 
   // The host token updates its host, as that host or as its owner, and nothing else.
   CHECK(nicUpdate(api, "nas.example.org", "nas.example.org", token).body.rfind("good", 0) == 0);
-  CHECK(get(api, "/set", "alice", token).status == 403);  // alice's own record: out of scope
+  CHECK(get(api, "/set?hostname=alice", "alice", token).status == 403);  // out of scope
   CHECK(get(api, "/set?hostname=nas.example.org", "alice", token).status == 200);
   CHECK(nicUpdate(api, "pi.example.org", "nas.example.org", token).body == "nohost\n");
   // Only the update routes take a token: elsewhere it is a wrong password.
@@ -163,8 +163,8 @@ TEST_CASE("Directory: a corrupt directory file is logged and the last good one k
   REQUIRE(admin(api, {"user", "add", "carol", "--iterations", "10000"}, "pw\n").status == 0);
   REQUIRE(answers(api, "/set", "carol", "pw", 200));
   writeFile(api.dataDir() + "/.users", readFile(api.dataDir() + "/.users") + "dave\n");
-  CHECK(api.waitForLog("directory rejected error=\"" + api.dataDir() + "/.users:3:",
-                       std::chrono::seconds(3)));
+  CHECK(api.waitForLog("/.users:3: expected 2 fields", std::chrono::seconds(3)));
+  CHECK(contains(api.log(), "directory rejected error="));
   CHECK(get(api, "/set", "carol", "pw").status == 200);
   // The admin commands refuse to build on a corrupt file too.
   const auto refused = admin(api, {"host", "add", "x.example.org", "carol"});

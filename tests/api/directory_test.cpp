@@ -40,8 +40,8 @@ TEST_CASE("Directory: tokens are 160 random bits in a fixed format", "[api][unit
   CHECK(a.text != b.text);
   REQUIRE(parseToken(a.text));
   CHECK(parseToken(a.text)->secret == a.secret);
-  for (const std::string bad : {std::string("secret"), a.text.substr(1), a.text + "0",
-                                "cmt_" + a.id + "-" + a.secret, "CMT_" + a.text.substr(4)}) {
+  for (const std::string& bad : {std::string("secret"), a.text.substr(1), a.text + "0",
+                                 "cmt_" + a.id + "-" + a.secret, "CMT_" + a.text.substr(4)}) {
     CHECK_FALSE(parseToken(bad));
   }
   CHECK(tokenDigestHex("abc") ==

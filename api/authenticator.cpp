@@ -37,6 +37,7 @@ Authenticator::Authenticator(const std::vector<config::ApiUser>& users,
                              const Authenticator* previous,
                              std::shared_ptr<const TokenTable> tokens)
     : tokens_(tokens ? std::move(tokens) : std::make_shared<const TokenTable>()) {
+  users_.reserve(users.size());
   for (const auto& user : users) {
     auto entry = std::make_unique<Entry>();
     entry->secret = user.secret;

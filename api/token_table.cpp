@@ -37,8 +37,11 @@ TokenTable::TokenTable(const std::vector<DirectoryToken>& tokens, const config::
     throw std::runtime_error("no randomness for the token table");
   }
   std::unordered_set<std::string> users;
-  for (const auto& u : config.users) {
-    users.insert(u.name);
+  if (!tokens.empty()) {  // 100k users and no token: no table to build
+    users.reserve(config.users.size());
+    for (const auto& u : config.users) {
+      users.insert(u.name);
+    }
   }
   for (const auto& t : tokens) {
     Entry e;

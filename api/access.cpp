@@ -139,7 +139,7 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
   if (!*ok) {
     // A name that is not a configured user may be a password typed into the user field:
     // the request log must not record it.
-    if (ownerOf(call.config, creds->user) != creds->user) {
+    if (!auth.knows(creds->user)) {
       call.user = "(unknown)";
     }
     limiter.recordFailure(call.client, now);

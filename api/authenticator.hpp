@@ -38,6 +38,8 @@ class Authenticator {
                          std::shared_ptr<const TokenTable> tokens = nullptr);
 
   const TokenTable& tokens() const { return *tokens_; }
+  // Whether `user` is a configured user (a lookup by name).
+  bool knows(const std::string& user) const { return users_.count(user) != 0; }
 
   // The fast answer: true when it can be given without a KDF (a correct plaintext password,
   // a cached success), nullopt when verifySlow() is needed. Never false: a failure always

@@ -144,7 +144,9 @@ void notifyChange(const RouteCall& call, const std::string& name, const UpdateRe
     return;
   }
   if (call.listener) {
-    call.listener->recordChanged(ownerOf(call.config, name), result.before, result.after);
+    // The caller's own record needs no lookup (ownerOf walks the users).
+    call.listener->recordChanged(name == call.user ? name : ownerOf(call.config, name),
+                                 result.before, result.after);
   }
 }
 

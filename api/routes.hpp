@@ -31,6 +31,9 @@ struct RouteCall {
   std::string clientText;
   std::string user;  // who logged in; empty on a route open to anyone
   int64_t now = 0;   // Unix seconds
+  // Logged in with an update token limited to these names (empty: every name of `user`).
+  std::vector<std::string> scope;
+  bool viaToken = false;
 };
 
 // Who may call a route, and how it is guarded before its handler runs.
@@ -75,6 +78,8 @@ std::string ownerOf(const config::ApiConfig& config, const std::string& name);
 // The answer to an update the store could not write (SetOutcome::kFailed): 503 with
 // Retry-After, the previous record intact; `body` is the route's own wording.
 Response storeFailed(std::string body);
+// The names the caller may update: those its user owns, within its token's scope.
+std::vector<std::string> namesMayUpdate(const RouteCall& call);
 // Tells the listener when `result` changed an address.
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result);
 

@@ -23,6 +23,9 @@ struct RecordSection {
   std::string type;
   std::string ipv6Suffix;
   std::optional<std::chrono::seconds> forceRefresh;  // unset: [Global] force_refresh
+  std::optional<std::chrono::seconds> verifyInterval;
+  std::optional<std::chrono::seconds> propagationDelay;
+  std::vector<std::string> nameServers;
 };
 
 SettingTable<RecordSection> makeRecordSettings() {
@@ -49,6 +52,20 @@ SettingTable<RecordSection> makeRecordSettings() {
       .seconds(&R::forceRefresh)
       .range(0, 365 * 86400)
       .help("Overrides [Global] force_refresh.");
+  t.setting("", "verify_interval")
+      .seconds(&R::verifyInterval)
+      .range(0, 7 * 86400)
+      .help("Overrides [Global] verify_interval.");
+  t.setting("", "propagation_delay")
+      .seconds(&R::propagationDelay)
+      .range(0, 86400)
+      .help("Overrides [Global] propagation_delay.");
+  t.setting("", "nameservers")
+      .list(&R::nameServers)
+      .help(
+          "Authoritative servers to read the record back from when the provider's API cannot "
+          "(host, host:port or [IPv6]:port); empty: the zone's NS records. Never a caching "
+          "resolver.");
   return t;
 }
 
@@ -146,6 +163,9 @@ void addRecords(RecordContext& c, const std::string& name, const RecordSection& 
     record.ipv6 = v6;
     record.ipv6Suffix = v6 ? r.ipv6Suffix : std::string();
     record.forceRefresh = r.forceRefresh.value_or(c.config.forceRefresh);
+    record.verifyInterval = r.verifyInterval.value_or(c.config.verifyInterval);
+    record.propagationDelay = r.propagationDelay.value_or(c.config.propagationDelay);
+    record.nameServers = r.nameServers;
     record.where = where;
     c.config.records.push_back(std::move(record));
   }

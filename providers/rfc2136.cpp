@@ -24,6 +24,7 @@
 #include "common/base64.hpp"
 #include "common/logging.hpp"
 #include "common/strings.hpp"
+#include "providers/dns_read.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {
@@ -161,6 +162,13 @@ class Rfc2136Provider final : public DnsProvider {
     const bool verified =
         !key_.name.empty() && rfc2136::verifyReply(reply.get(), wire, query.get(), key_);
     return classify(what, verified, query.get(), reply.get());
+  }
+
+  // The primary holds the zone: it is asked directly (RD off, AA required).
+  CurrentRecord current(const Record& record) override {
+    const bool v6 = server_.find(':') != std::string::npos;
+    return dns::askAuthoritative((v6 ? "[" + server_ + "]" : server_) + ":" + std::to_string(port_),
+                                 record, timeout_);
   }
 
  private:

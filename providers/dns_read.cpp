@@ -11,6 +11,7 @@
 #include <resolv.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -48,26 +49,6 @@ void splitServer(const std::string& server, std::string& host, std::string& port
     host = server.substr(0, colon);
     port = server.substr(colon + 1);
   }
-}
-
-bool resolve(const std::string& server, sockaddr_storage& to, socklen_t& toLength,
-             std::string& error) {
-  std::string host;
-  std::string port;
-  splitServer(server, host, port);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found);
-  if (rc != 0 || found == nullptr) {
-    error = "cannot resolve name server " + server + ": " + gai_strerror(rc);
-    return false;
-  }
-  std::memcpy(&to, found->ai_addr, found->ai_addrlen);
-  toLength = found->ai_addrlen;
-  freeaddrinfo(found);
-  return true;
 }
 
 // The address in an A or AAAA record's rdata, or "" for anything else.
@@ -130,6 +111,23 @@ CurrentRecord readAnswer(const ldns_pkt* query, const ldns_pkt* reply, const ldn
 
 }  // namespace
 
+bool resolveServer(const std::string& host, const std::string& port, sockaddr_storage& to,
+                   socklen_t& toLength, std::string& error) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0 || found == nullptr) {
+    error = "cannot resolve server " + host + ": " + gai_strerror(rc);
+    return false;
+  }
+  std::memcpy(&to, found->ai_addr, found->ai_addrlen);
+  toLength = found->ai_addrlen;
+  freeaddrinfo(found);
+  return true;
+}
+
 CurrentRecord askAuthoritative(const std::string& server, const Record& record,
                                std::chrono::milliseconds timeout) {
   const std::string what =
@@ -140,7 +138,10 @@ CurrentRecord askAuthoritative(const std::string& server, const Record& record,
   std::string error;
   sockaddr_storage to{};
   socklen_t toLength = 0;
-  if (!resolve(server, to, toLength, error)) {
+  std::string host;
+  std::string port;
+  splitServer(server, host, port);
+  if (!resolveServer(host, port, to, toLength, error)) {
     return failedRead(what + ": " + error);
   }
   const ldns_rr_type type = record.type == RecordType::A ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA;
@@ -184,7 +185,9 @@ std::vector<std::string> nameServers(const std::string& zone, std::string& error
     return out;
   }
   ldns_pkt* raw = nullptr;
-  if (ldns().wire2pkt(&raw, answer.data(), static_cast<size_t>(size)) != LDNS_STATUS_OK) {
+  // res_query returns the answer's full length even when it was cut to the buffer.
+  const size_t length = std::min(static_cast<size_t>(size), answer.size());
+  if (ldns().wire2pkt(&raw, answer.data(), length) != LDNS_STATUS_OK) {
     error = "unreadable NS answer for zone " + zone;
     return out;
   }

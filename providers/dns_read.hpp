@@ -8,6 +8,8 @@
 // resolver is asked only for the zone's NS names and their addresses. Messages come from
 // ldns, loaded as for the rfc2136 provider (rfc2136_ldns.hpp).
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -18,6 +20,11 @@ namespace chipmunk::providers::dns {
 
 // At most this many name servers of a zone are asked, one after the other.
 inline constexpr size_t kMaxNameServers = 4;
+
+// The socket address of `host` (a literal, or the first address the name resolves to) and
+// `port`; false with "cannot resolve server HOST: why" in `error`.
+bool resolveServer(const std::string& host, const std::string& port, sockaddr_storage& to,
+                   socklen_t& toLength, std::string& error);
 
 // Asks `server` ("192.0.2.53", "ns1.example.com", "127.0.0.1:5353", "[::1]:5353"; port 53
 // unless given) for the addresses of `record` over UDP, waiting at most `timeout`.

@@ -46,9 +46,28 @@ struct Drift {
   }
 };
 
-std::string linodeConfig(const test::FakeLinode& linode) {
-  return "[linode]\napi_key = test-token\nendpoint = " + linode.endpoint() +
-         "\n[record:home]\nprovider = linode\nhost = home\ndomain = example.com\n";
+// home.example.com A 192.0.2.1 on a fake Linode.
+struct LinodeDrift : Drift {
+  test::FakeLinode linode;
+  long long domainId = linode.addDomain("example.com");
+
+  LinodeDrift() { linode.addRecord(domainId, "home", "A", "192.0.2.1"); }
+  std::unique_ptr<Updater> make(const std::string& global = "", bool dryRun = false) {
+    return Drift::make("[linode]\napi_key = test-token\nendpoint = " + linode.endpoint() +
+                           "\n[record:home]\nprovider = linode\nhost = home\n"
+                           "domain = example.com\n",
+                       global, dryRun);
+  }
+};
+
+// A real BIND serving example.test with home A 192.0.2.1, started or the test fails.
+std::unique_ptr<test::BindServer> startBind() {
+  auto bind =
+      std::make_unique<test::BindServer>("example.test", "hmac-sha256", "home IN A 192.0.2.1");
+  const bool started = bind->start();
+  INFO(bind->log());
+  REQUIRE(started);
+  return bind;
 }
 
 int count(const std::string& text, const std::string& needle) {
@@ -63,11 +82,10 @@ int count(const std::string& text, const std::string& needle) {
 
 TEST_CASE("Drift: a Linode record changed in the account is repaired at the next verify",
           "[updater][unit]") {
-  Drift d;
-  test::FakeLinode linode;
-  const long long domainId = linode.addDomain("example.com");
-  linode.addRecord(domainId, "home", "A", "192.0.2.1");
-  auto u = d.make(linodeConfig(linode), "verify_interval = 10m\npropagation_delay = 1m\n");
+  LinodeDrift d;
+  auto& linode = d.linode;
+  const long long domainId = d.domainId;
+  auto u = d.make("verify_interval = 10m\npropagation_delay = 1m\n");
   REQUIRE(u->runCycle(false).updated == 1);
   REQUIRE(linode.count("PUT") == 1);
   // Before the interval: no traffic at all.
@@ -120,11 +138,10 @@ TEST_CASE("Drift: a Cloudflare record changed in the dashboard is repaired at th
 }
 
 TEST_CASE("Drift: verify_interval = 0 never reads the record back", "[updater][unit]") {
-  Drift d;
-  test::FakeLinode linode;
-  const long long domainId = linode.addDomain("example.com");
-  linode.addRecord(domainId, "home", "A", "192.0.2.1");
-  auto u = d.make(linodeConfig(linode), "verify_interval = 0\n");
+  LinodeDrift d;
+  auto& linode = d.linode;
+  const long long domainId = d.domainId;
+  auto u = d.make("verify_interval = 0\n");
   REQUIRE(u->runCycle(false).updated == 1);
   linode.setTarget(domainId, "home", "A", "198.51.100.7");
   const size_t requests = linode.requests().size();
@@ -138,24 +155,25 @@ TEST_CASE("Drift: verify_interval = 0 never reads the record back", "[updater][u
 
 TEST_CASE("Drift: a restart within the interval does not read back; after it, it does",
           "[updater][unit]") {
-  Drift d;
-  test::FakeLinode linode;
-  const long long domainId = linode.addDomain("example.com");
-  linode.addRecord(domainId, "home", "A", "192.0.2.1");
+  LinodeDrift d;
+  auto& linode = d.linode;
   const std::string global = "verify_interval = 10m\n";
-  REQUIRE(d.make(linodeConfig(linode), global)->runCycle(false).updated == 1);
+  REQUIRE(d.make(global)->runCycle(false).updated == 1);
   const size_t requests = linode.requests().size();
-  CHECK(d.make(linodeConfig(linode), global)->runCycle(false).unchanged == 1);
+  CHECK(d.make(global)->runCycle(false).unchanged == 1);
   CHECK(linode.requests().size() == requests);
-  REQUIRE(d.make(linodeConfig(linode), global)->nextVerify());
+  auto restarted = d.make(global);
+  REQUIRE(restarted->nextVerify());
+  d.now += 11min;
+  CHECK(restarted->runCycle(false).unchanged == 1);
+  CHECK(linode.requests().size() > requests);  // the restarted updater prepares and reads
+  CHECK(linode.count("PUT") == 1);
 }
 
 TEST_CASE("Drift: a record changed with nsupdate on a real BIND is repaired, rfc2136",
           "[updater][integration]") {
-  test::BindServer bind("example.test", "hmac-sha256", "home IN A 192.0.2.1");
-  const bool started = bind.start();
-  INFO(bind.log());
-  REQUIRE(started);
+  const auto bindServer = startBind();
+  const test::BindServer& bind = *bindServer;
   Drift d;
   auto u = d.make("[rfc2136]\nserver = 127.0.0.1\nport = " + std::to_string(bind.port()) +
                       "\nkey_name = " + bind.keyName() + "\nkey_secret = " + bind.keySecret() +
@@ -186,10 +204,8 @@ TEST_CASE("Drift: a provider whose answers lag is not re-pushed every cycle",
   // dyndns2 cannot be read through its API: the record is read from the zone's
   // authoritative server (nameservers = the BIND), which never sees the provider's writes,
   // as with a provider whose propagation lags.
-  test::BindServer bind("example.test", "hmac-sha256", "home IN A 192.0.2.1");
-  const bool started = bind.start();
-  INFO(bind.log());
-  REQUIRE(started);
+  const auto bindServer = startBind();
+  const test::BindServer& bind = *bindServer;
   test::FakeDyndns2 dyn("user", "pass");
   dyn.addHost("home.example.test");
   Drift d;
@@ -212,11 +228,10 @@ TEST_CASE("Drift: a provider whose answers lag is not re-pushed every cycle",
 
 TEST_CASE("Drift: --dry-run sends nothing, writes no state, and compares with the record",
           "[updater][unit]") {
-  Drift d;
-  test::FakeLinode linode;
-  const long long domainId = linode.addDomain("example.com");
-  linode.addRecord(domainId, "home", "A", "192.0.2.1");
-  auto u = d.make(linodeConfig(linode), "", true);
+  LinodeDrift d;
+  auto& linode = d.linode;
+  const long long domainId = d.domainId;
+  auto u = d.make("", true);
   auto report = u->runCycle(false);
   REQUIRE(report.lines.size() == 1);
   CHECK(report.lines[0] ==
@@ -227,15 +242,15 @@ TEST_CASE("Drift: --dry-run sends nothing, writes no state, and compares with th
   CHECK(linode.target(domainId, "home", "A") == "192.0.2.1");
   CHECK(!test::fileExists(d.dir.file("state")));
   // After a real run: nothing to send, and the record agrees.
-  d.make(linodeConfig(linode))->runCycle(false);
-  report = d.make(linodeConfig(linode), "", true)->runCycle(false);
+  d.make()->runCycle(false);
+  report = d.make("", true)->runCycle(false);
   CHECK(report.lines.at(0) ==
         "home home.example.com A nothing to send: 203.0.113.10 (state: "
         "203.0.113.10; record holds: 203.0.113.10)");
   // Drift shows: the state says current, the record does not.
   linode.setTarget(domainId, "home", "A", "198.51.100.7");
   const int puts = linode.count("PUT");
-  report = d.make(linodeConfig(linode), "", true)->runCycle(false);
+  report = d.make("", true)->runCycle(false);
   CHECK(report.lines.at(0) ==
         "home home.example.com A would send 203.0.113.10 (state: "
         "203.0.113.10; record holds: 198.51.100.7)");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // chipmunk-updater --status (updater/status.cpp): each record's address, last success, last
 // error and next attempt, read from prepared state files, with no daemon and no network.
+#include <sys/stat.h>
 #include <catch2/catch.hpp>
 
 #include <sstream>
@@ -28,6 +29,7 @@ config::UpdaterConfig prepared(TempDir& dir, const std::string& homeState) {
                 "[linode]\napi_key = secret-token\nendpoint = http://127.0.0.1:1/v4\n"
                 "[record:home]\nprovider = linode\nhost = home\ndomain = example.com\n"
                 "[record:office]\nprovider = linode\nhost = office\ndomain = example.com\n");
+  REQUIRE(::mkdir(dir.file("state").c_str(), 0700) == 0);
   writeFile(dir.file("state/home.state"), homeState);
   config::UpdaterConfig c;
   std::vector<std::string> errors;
@@ -113,4 +115,24 @@ TEST_CASE("Status: --status and --dry-run parse; --json needs --status", "[updat
   CHECK(parseCommandLine(2, json, bad, out, err) == kExitConfig);
   const char* daemon[] = {"chipmunk-updater", "--dry-run", "--daemon"};
   CHECK(parseCommandLine(3, daemon, bad, out, err) == kExitConfig);
+}
+
+TEST_CASE("Status: the state's status fields round-trip, and are left out when unset",
+          "[updater][unit]") {
+  providers::SyncState s;
+  s.key = "linode home.example.com A";
+  s.ip = "203.0.113.7";
+  const std::string plain = providers::formatSyncState("home", s);
+  CHECK(plain.find("last_error") == std::string::npos);  // gateway push's file is unchanged
+  CHECK(plain.find("next_at") == std::string::npos);
+  s.lastError = "HTTP 503";
+  s.errorAt = 1700003000;
+  s.verifiedAt = 1700001000;
+  s.nextAt = 1700003720;
+  const auto back = providers::parseSyncState(providers::formatSyncState("home", s));
+  REQUIRE(back);
+  CHECK(back->lastError == "HTTP 503");
+  CHECK(back->errorAt == 1700003000);
+  CHECK(back->verifiedAt == 1700001000);
+  CHECK(back->nextAt == 1700003720);
 }

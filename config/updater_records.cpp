@@ -2,6 +2,7 @@
 // chipmunk-updater's DNS records: [record:NAME] sections, the original client's one-record
 // form ([dDNS] provider = linode, [linode] host, domain) and the checks between records.
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <set>
 
@@ -113,6 +114,17 @@ std::string checkRecord(const std::string& name, const RecordSection& r, const s
   }
   if (!validName(host, true)) {
     return where + ": [" + name + "] host \"" + r.host.substr(0, 60) + "\" is not a host name";
+  }
+  for (const auto& server : r.nameServers) {
+    const bool ok = !server.empty() && server.size() <= 260 &&
+                    std::all_of(server.begin(), server.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
+                             c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
+                    });
+    if (!ok) {
+      return where + ": [" + name + "] nameservers: \"" + server.substr(0, 60) +
+             "\" is not a server (host, host:port or [IPv6]:port)";
+    }
   }
   if (r.ipv6Suffix.empty()) {
     return {};

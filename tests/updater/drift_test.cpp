@@ -256,3 +256,34 @@ TEST_CASE("Drift: --dry-run sends nothing, writes no state, and compares with th
         "203.0.113.10; record holds: 198.51.100.7)");
   CHECK(linode.count("PUT") == puts);
 }
+
+TEST_CASE("Drift: verify settings default, are overridden per record, and are checked",
+          "[updater][unit]") {
+  TempDir dir;
+  const std::string head =
+      "[Global]\nverify_interval = 20m\n[source:a]\ntype = command\ncommand = echo\n"
+      "[linode]\napi_key = t\n";
+  writeFile(dir.file("u.ini"), head +
+                                   "[record:x]\nprovider = linode\ndomain = example.com\n"
+                                   "[record:y]\nprovider = linode\ndomain = example.org\n"
+                                   "verify_interval = 0\npropagation_delay = 1h\n"
+                                   "nameservers = ns1.example.org, [::1]:5353\n");
+  config::UpdaterConfig c;
+  std::vector<std::string> errors;
+  REQUIRE(loadConfig(dir.file("u.ini"), providers::ProviderRegistry::builtin(), c, errors));
+  REQUIRE(c.records.size() == 2);
+  CHECK(c.records[0].verifyInterval == 20min);
+  CHECK(c.records[0].propagationDelay == 5min);  // the default
+  CHECK(c.records[0].nameServers.empty());
+  CHECK(c.records[1].verifyInterval.count() == 0);
+  CHECK(c.records[1].propagationDelay == 1h);
+  CHECK(c.records[1].nameServers == std::vector<std::string>{"ns1.example.org", "[::1]:5353"});
+  writeFile(dir.file("u.ini"), head +
+                                   "[record:x]\nprovider = linode\ndomain = example.com\n"
+                                   "nameservers = ns1.example.org, bad/server\n");
+  errors.clear();
+  CHECK_FALSE(loadConfig(dir.file("u.ini"), providers::ProviderRegistry::builtin(), c, errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("u.ini:8: [x] nameservers: \"bad/server\" is not a server") !=
+        std::string::npos);
+}

@@ -43,6 +43,12 @@ struct RecordConfig {
   // behind a router that discovers the router's prefix.
   std::string ipv6Suffix;
   std::chrono::seconds forceRefresh{0};
+  // Drift repair: read the record back this often (0: never), not sooner than
+  // propagationDelay after a push; ask these servers (empty: the zone's NS) when the
+  // provider's API cannot read it.
+  std::chrono::seconds verifyInterval{0};
+  std::chrono::seconds propagationDelay{0};
+  std::vector<std::string> nameServers;
   std::string where;
 };
 
@@ -59,7 +65,9 @@ struct UpdaterConfig {
   std::string caFile;
   std::chrono::seconds timeout{};
   bool allowPrivate = false;
-  std::chrono::seconds forceRefresh{};  // a record's own force_refresh overrides it
+  std::chrono::seconds forceRefresh{};      // a record's own force_refresh overrides it
+  std::chrono::seconds verifyInterval{};    // a record's own verify_interval overrides it
+  std::chrono::seconds propagationDelay{};  // a record's own propagation_delay overrides it
   std::string stateDir;
   std::string logLevel;
   // [Daemon]

@@ -2,6 +2,7 @@
 // chipmunk-updater's DNS records: [record:NAME] sections, the original client's one-record
 // form ([dDNS] provider = linode, [linode] host, domain) and the checks between records.
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <set>
 
@@ -23,6 +24,9 @@ struct RecordSection {
   std::string type;
   std::string ipv6Suffix;
   std::optional<std::chrono::seconds> forceRefresh;  // unset: [Global] force_refresh
+  std::optional<std::chrono::seconds> verifyInterval;
+  std::optional<std::chrono::seconds> propagationDelay;
+  std::vector<std::string> nameServers;
 };
 
 SettingTable<RecordSection> makeRecordSettings() {
@@ -49,6 +53,20 @@ SettingTable<RecordSection> makeRecordSettings() {
       .seconds(&R::forceRefresh)
       .range(0, 365 * 86400)
       .help("Overrides [Global] force_refresh.");
+  t.setting("", "verify_interval")
+      .seconds(&R::verifyInterval)
+      .range(0, 7 * 86400)
+      .help("Overrides [Global] verify_interval.");
+  t.setting("", "propagation_delay")
+      .seconds(&R::propagationDelay)
+      .range(0, 86400)
+      .help("Overrides [Global] propagation_delay.");
+  t.setting("", "nameservers")
+      .list(&R::nameServers)
+      .help(
+          "Authoritative servers to read the record back from when the provider's API cannot "
+          "(host, host:port or [IPv6]:port); empty: the zone's NS records. Never a caching "
+          "resolver.");
   return t;
 }
 
@@ -96,6 +114,17 @@ std::string checkRecord(const std::string& name, const RecordSection& r, const s
   }
   if (!validName(host, true)) {
     return where + ": [" + name + "] host \"" + r.host.substr(0, 60) + "\" is not a host name";
+  }
+  for (const auto& server : r.nameServers) {
+    const bool ok = !server.empty() && server.size() <= 260 &&
+                    std::all_of(server.begin(), server.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' ||
+                             c == '-' || c == ':' || c == '[' || c == ']' || c == '_';
+                    });
+    if (!ok) {
+      return where + ": [" + name + "] nameservers: \"" + server.substr(0, 60) +
+             "\" is not a server (host, host:port or [IPv6]:port)";
+    }
   }
   if (r.ipv6Suffix.empty()) {
     return {};
@@ -146,6 +175,9 @@ void addRecords(RecordContext& c, const std::string& name, const RecordSection& 
     record.ipv6 = v6;
     record.ipv6Suffix = v6 ? r.ipv6Suffix : std::string();
     record.forceRefresh = r.forceRefresh.value_or(c.config.forceRefresh);
+    record.verifyInterval = r.verifyInterval.value_or(c.config.verifyInterval);
+    record.propagationDelay = r.propagationDelay.value_or(c.config.propagationDelay);
+    record.nameServers = r.nameServers;
     record.where = where;
     c.config.records.push_back(std::move(record));
   }

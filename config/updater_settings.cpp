@@ -50,6 +50,21 @@ SettingTable<C> makeGlobalSettings() {
       .help(
           "Push a record again after this long even when the address did not change, for "
           "providers that expire idle records; 0: never.");
+  t.setting("Global", "verify_interval")
+      .seconds(&C::verifyInterval)
+      .range(0, 7 * 86400)
+      .byDefault("10m")
+      .help(
+          "Drift repair: read each record back this often (through the provider's API where "
+          "it has one, else from the zone's authoritative servers) and push again when it "
+          "holds another address; 0: never.");
+  t.setting("Global", "propagation_delay")
+      .seconds(&C::propagationDelay)
+      .range(0, 86400)
+      .byDefault("5m")
+      .help(
+          "No read-back sooner than this after a push (the provider's propagation time); "
+          "doubled after every repair in a row, up to a day.");
   t.setting("Global", "state_dir")
       .path(&C::stateDir)
       .byDefault("/var/lib/chipmunk-updater")

@@ -175,6 +175,18 @@ class CloudflareProvider final : public DnsProvider {
                         });
   }
 
+  // One listing of the record by name and type (the zone id is cached or configured).
+  CurrentRecord current(const Record& record) override {
+    Cached cached;
+    std::string zoneId;
+    UpdateResult r = zoneIdFor(record.domain, zoneId);
+    if (r.ok()) {
+      records_cache_.erase(cacheKey(zoneId, record));
+      r = findRecord(zoneId, record, cached);
+    }
+    return currentFrom(r, cached.content);
+  }
+
  private:
   struct Cached {
     std::string id;

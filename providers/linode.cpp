@@ -107,6 +107,19 @@ class LinodeProvider final : public DnsProvider {
                         });
   }
 
+  // One listing of the record by name and type (the domain id is cached): what it holds
+  // now, whoever changed it. The cached record id is refreshed on the way.
+  CurrentRecord current(const Record& record) override {
+    Cached cached;
+    long long domainId = 0;
+    UpdateResult r = domainIdFor(record.domain, domainId);
+    if (r.ok()) {
+      recordCache_.erase(RecordKey{domainId, lowercase(record.host), toString(record.type)});
+      r = findRecord(domainId, record, cached);
+    }
+    return currentFrom(r, cached.target);
+  }
+
  private:
   struct Cached {
     long long id = 0;

@@ -29,6 +29,19 @@ const char* toString(UpdateStatus status) {
   return "failed";
 }
 
+CurrentRecord currentFrom(const UpdateResult& found, const std::string& address) {
+  CurrentRecord out;
+  out.detail = found.detail;
+  if (found.ok()) {
+    out.status = CurrentRecord::Status::kFound;
+    out.addresses.push_back(address);
+  } else {
+    out.status = found.status == UpdateStatus::NotFound ? CurrentRecord::Status::kMissing
+                                                        : CurrentRecord::Status::kFailed;
+  }
+  return out;
+}
+
 UpdateResult outcome(UpdateStatus status, std::string detail, bool stop) {
   UpdateResult r;
   r.status = status;

@@ -68,6 +68,21 @@ struct ProviderContext {
   bool getBool(const std::string& key) const;
 };
 
+// What a record holds at the provider right now, read back for drift repair (the updater's
+// verify_interval): kUnsupported when the provider has no way to read it (the updater then
+// asks the zone's authoritative servers), kFailed when the read did not work (`detail` says
+// why; nothing is pushed on a failed read).
+struct CurrentRecord {
+  enum class Status { kUnsupported, kFound, kMissing, kFailed };
+  Status status = Status::kUnsupported;
+  std::vector<std::string> addresses;  // kFound: every address of the name and type
+  std::string detail;                  // for logs; never holds a secret
+};
+
+// The CurrentRecord of a lookup that ended with `found`: kFound holding `address` when it
+// is ok, kMissing when NotFound, else kFailed; its detail either way.
+CurrentRecord currentFrom(const UpdateResult& found, const std::string& address);
+
 // Subclass this to add a provider (see docs/ADDING_A_PROVIDER.md). Calls come from one
 // thread. Expected failures are returned as UpdateResult, never thrown; an exception from a
 // provider is caught by the caller and counted as Failed.
@@ -79,6 +94,9 @@ class DnsProvider {
   virtual UpdateResult prepare() = 0;
   // Points `record` at `ip`.
   virtual UpdateResult update(const Record& record, const IpAddress& ip) = 0;
+  // Reads what `record` holds now, bypassing any cache of the provider's own (one request
+  // where the API allows it). Called after prepare() succeeded. The default cannot read.
+  virtual CurrentRecord current(const Record& /*record*/) { return {}; }
 };
 
 // Maps an HTTP exchange that did not succeed to an outcome: transport errors and timeouts,

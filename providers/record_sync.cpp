@@ -60,6 +60,30 @@ UpdateResult RecordSync::publish(const Record& record, const IpAddress& ip,
   return result;
 }
 
+CurrentRecord RecordSync::read(const Record& record) {
+  CurrentRecord failed;
+  failed.status = CurrentRecord::Status::kFailed;
+  if (prepareFailure_) {
+    failed.detail = prepareFailure_->detail;
+    return failed;
+  }
+  try {
+    if (!prepared_) {
+      const UpdateResult prepared = provider_->prepare();
+      if (!prepared.ok()) {
+        prepareFailure_ = prepared;
+        failed.detail = prepared.detail;
+        return failed;
+      }
+      prepared_ = true;
+    }
+    return provider_->current(record);
+  } catch (const std::exception& e) {
+    failed.detail = std::string("provider error: ") + e.what();
+    return failed;
+  }
+}
+
 Settled RecordSync::settle(SyncRecord& r, const UpdateResult& result, const IpAddress& ip,
                            SyncRecord::Clock::time_point now) {
   r.state.attemptedAt = static_cast<long long>(std::time(nullptr));

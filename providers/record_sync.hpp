@@ -69,6 +69,9 @@ class RecordSync {
   // exception from the provider is caught and returned as Failed ("provider error: ...").
   UpdateResult publish(const Record& record, const IpAddress& ip,
                        const std::function<void()>& beforeUpdate = {});
+  // Prepares if needed, then reads what `record` holds now (DnsProvider::current); a failed
+  // prepare or an exception is kFailed with its detail.
+  CurrentRecord read(const Record& record);
   // Classifies `result` of publishing `ip` for `r`, records it in r.state (attempt time,
   // result, detail; on success the address and its time; failures and stop) and sets the
   // backoff or the stop.

@@ -13,17 +13,16 @@
 // builds, signs and verifies the messages, so this file holds no hand-written DNS encoder.
 #include "providers/rfc2136_ldns.hpp"  // first: it includes <stdbool.h> before ldns (see there)
 
-#include <netdb.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 
 #include "common/base64.hpp"
 #include "common/logging.hpp"
 #include "common/strings.hpp"
+#include "providers/dns_read.hpp"
 #include "providers/provider.hpp"
 
 namespace chipmunk::providers {
@@ -128,7 +127,7 @@ class Rfc2136Provider final : public DnsProvider {
     std::string error;
     sockaddr_storage to{};
     socklen_t toLength = 0;
-    if (!resolveServer(to, toLength, error)) {
+    if (!dns::resolveServer(server_, std::to_string(port_), to, toLength, error)) {
       return outcome(UpdateStatus::RetryLater, what + ": " + error);
     }
     LdnsPtr<ldns_pkt> query = rfc2136::buildUpdate(fqdn, zone, record.type, ip, ttl_);
@@ -163,28 +162,18 @@ class Rfc2136Provider final : public DnsProvider {
     return classify(what, verified, query.get(), reply.get());
   }
 
+  // The primary holds the zone: it is asked directly (RD off, AA required).
+  CurrentRecord current(const Record& record) override {
+    const bool v6 = server_.find(':') != std::string::npos;
+    return dns::askAuthoritative((v6 ? "[" + server_ + "]" : server_) + ":" + std::to_string(port_),
+                                 record, timeout_);
+  }
+
  private:
   static std::shared_ptr<spdlog::logger> log() { return logging::get("provider.rfc2136"); }
 
   std::string zoneOf(const Record& record) const {
     return zone_.empty() ? withoutDot(record.domain) : zone_;
-  }
-
-  // The server's socket address: a literal, or the first address the name resolves to.
-  bool resolveServer(sockaddr_storage& to, socklen_t& toLength, std::string& error) const {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* found = nullptr;
-    const int rc = getaddrinfo(server_.c_str(), std::to_string(port_).c_str(), &hints, &found);
-    if (rc != 0 || found == nullptr) {
-      error = "cannot resolve server " + server_ + ": " + gai_strerror(rc);
-      return false;
-    }
-    std::memcpy(&to, found->ai_addr, found->ai_addrlen);
-    toLength = found->ai_addrlen;
-    freeaddrinfo(found);
-    return true;
   }
 
   UpdateResult classify(const std::string& what, bool verified, const ldns_pkt* query,

@@ -23,7 +23,8 @@
 
 namespace chipmunk::providers::rfc2136 {
 
-// Every ldns function the provider calls, without its "ldns_" prefix:
+// Every ldns function the provider and the authoritative reads (dns_read.hpp) call, without
+// its "ldns_" prefix:
 // clang-format off
 #define CHIPMUNK_LDNS_FUNCTIONS(X) \
   X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(get_errorstr_by_id) \
@@ -34,7 +35,9 @@ namespace chipmunk::providers::rfc2136 {
   X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(rr_list_deep_free) X(rr_list_new) \
   X(rr_list_push_rr) X(rr_new) X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
   X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(udp_send) X(update_pkt_new) \
-  X(update_pkt_tsig_add) X(wire2pkt)
+  X(update_pkt_tsig_add) X(wire2pkt) \
+  X(pkt_query_new) X(pkt_aa) X(pkt_answer) X(rr_list_rr_count) X(rr_list_rr) X(rr_get_type) \
+  X(rr_owner) X(rdf_data) X(rdf_size) X(rdf2str)
 // clang-format on
 
 struct LdnsApi {

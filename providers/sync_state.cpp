@@ -35,6 +35,16 @@ void writeState(Writer& w, const std::string& record, const SyncState& s) {
   text("detail", s.detail.substr(0, 300));
   number("failures", s.failures);
   text("stopped", s.stopped);
+  if (!s.lastError.empty()) {
+    text("last_error", s.lastError.substr(0, 300));
+    number("error_at", s.errorAt);
+  }
+  if (s.verifiedAt > 0) {
+    number("verified_at", s.verifiedAt);
+  }
+  if (s.nextAt > 0) {
+    number("next_at", s.nextAt);
+  }
   w.EndObject();
 }
 
@@ -65,6 +75,10 @@ SyncState readState(const rapidjson::Value& v) {
   num("failures", failures);
   s.failures = static_cast<int>(std::min<long long>(failures, INT_MAX));
   str("stopped", s.stopped);
+  str("last_error", s.lastError);
+  num("error_at", s.errorAt);
+  num("verified_at", s.verifiedAt);
+  num("next_at", s.nextAt);
   return s;
 }
 

@@ -31,6 +31,13 @@ struct SyncState {
   // tries again at once (RecordSync::restore does not bring them back).
   int failures = 0;     // consecutive failures
   std::string stopped;  // the result that stopped the record until a reload; empty: none
+  // For --status (written only when set, so that gateway push's file is unchanged): the
+  // last failure and when, the last read-back that matched, and when the updater means to
+  // look at the record next (a retry, a verification or the next check).
+  std::string lastError;
+  long long errorAt = 0;
+  long long verifiedAt = 0;
+  long long nextAt = 0;
 };
 
 // One record's state as a JSON object (format 2).

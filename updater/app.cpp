@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "common/pid_file.hpp"
 #include "common/utf8.hpp"
 #include "updater/command_line.hpp"
+#include "updater/status.hpp"
 #include "updater/updater.hpp"
 
 namespace chipmunk::updater {
@@ -238,8 +240,10 @@ class Daemon {
   // when the wait failed otherwise.
   int waitForSignal() const {
     auto wake = nextCheck_;
-    if (const auto retry = updater_->nextRetry(); retry && *retry < wake) {
-      wake = *retry;
+    for (const auto& due : {updater_->nextRetry(), updater_->nextVerify()}) {
+      if (due && *due < wake) {
+        wake = *due;
+      }
     }
     const auto left = std::max<Clock::duration>(wake - Clock::now(), Clock::duration::zero());
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
@@ -315,7 +319,14 @@ int run(const Options& options, const config::UpdaterConfig& config) {
     logging::get("updater")->warn("{}", w);
   }
   std::vector<std::string> errors;
-  auto updater = Updater::create(config, providers::ProviderRegistry::builtin(), errors);
+  config::UpdaterConfig used = config;
+  if (options.dryRun) {
+    for (auto& source : used.sources) {
+      source.chipmunkSet = false;  // /set would record the address on the server: a write
+    }
+  }
+  auto updater =
+      Updater::create(used, providers::ProviderRegistry::builtin(), errors, options.dryRun);
   if (!updater) {
     printErrors(errors);
     return kExitConfig;
@@ -345,6 +356,11 @@ int runMain(int argc, char** argv) {
   }
   if (options.checkOnly) {
     return checkOnly(options, config);
+  }
+  if (options.status) {
+    std::cout << formatStatus(readStatus(config), static_cast<long long>(std::time(nullptr)),
+                              options.json);
+    return 0;
   }
   const bool background = !options.once && (options.daemon || config.daemonize);
   if (background) {

@@ -61,6 +61,9 @@ bool setFlag(const std::string& arg, Options& options) {
                : arg == "--daemon"       ? &options.daemon
                : arg == "--check-config" ? &options.checkOnly
                : arg == "--force"        ? &options.force
+               : arg == "--dry-run"      ? &options.dryRun
+               : arg == "--status"       ? &options.status
+               : arg == "--json"         ? &options.json
                                          : nullptr;
   if (flag != nullptr) {
     *flag = true;
@@ -72,7 +75,8 @@ bool setFlag(const std::string& arg, Options& options) {
 
 std::string usage() {
   return std::string(R"(Usage: chipmunk-updater [--config FILE] [--once] [--daemon] [--check-config]
-                        [--force] [--list-providers] [--version] [--help]
+                        [--force] [--dry-run] [--status [--json]]
+                        [--list-providers] [--version] [--help]
 
 Discovers this machine's public address and keeps DNS records pointing at it.
 
@@ -83,6 +87,11 @@ Discovers this machine's public address and keeps DNS records pointing at it.
                   (also [Global] daemonize = yes); default: stay in the foreground
   --check-config  validate the configuration, print every problem, exit
   --force         push every record even when the state says it is current
+  --dry-run       discover, compare with the state and the record itself, print
+                  what would be sent; sends nothing, writes no state
+  --status        print each record's address, last success, last error and
+                  next attempt from the state files (no daemon, no network);
+                  --status --json: the same as JSON
   --help-config   list every fixed setting with its default and meaning
   --list-providers  list the providers: name, service, A/AAAA, API documentation
                   (--list-providers=markdown: the table the docs include)
@@ -117,6 +126,17 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
       err << "chipmunk-updater: unknown argument: " << arg << "\n" << usage();
       return kExitConfig;
     }
+  }
+  if (options.json && !options.status) {
+    err << "chipmunk-updater: --json goes with --status\n";
+    return kExitConfig;
+  }
+  if ((options.dryRun || options.status) && options.daemon) {
+    err << "chipmunk-updater: --dry-run and --status run once; they exclude --daemon\n";
+    return kExitConfig;
+  }
+  if (options.dryRun) {
+    options.once = true;
   }
   if (options.once && options.daemon) {
     err << "chipmunk-updater: --once and --daemon exclude each other\n";

@@ -18,6 +18,9 @@ struct Options {
   bool daemon = false;
   bool checkOnly = false;
   bool force = false;
+  bool dryRun = false;  // --dry-run: one cycle that sends nothing and writes no state
+  bool status = false;  // --status: print each record's state and exit
+  bool json = false;    // --status --json
 };
 
 // The usage text of --help.

@@ -55,6 +55,13 @@ bool StateStore::open(std::string& error) {
   return true;
 }
 
+bool StateStore::openExisting() {
+  if (!dir_.empty()) {
+    dirFd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+  return dirFd_ >= 0;
+}
+
 std::string StateStore::fileName(const std::string& record) {
   std::string out;
   for (const char c : record.substr(0, 100)) {

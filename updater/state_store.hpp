@@ -26,6 +26,9 @@ class StateStore {
   // Creates the directory if needed. False (with `error`) when it cannot be used; the
   // updater then keeps state in memory only.
   bool open(std::string& error);
+  // Opens the directory only if it exists, creating nothing (--dry-run, --status); false
+  // when it cannot be opened (no state then).
+  bool openExisting();
   bool isOpen() const { return dirFd_ >= 0; }
   const std::string& dir() const { return dir_; }
 

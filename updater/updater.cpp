@@ -56,8 +56,9 @@ Updater::Updater(config::UpdaterConfig config) : config_(std::move(config)) {}
 
 std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
-                                         std::vector<std::string>& errors) {
+                                         std::vector<std::string>& errors, bool dryRun) {
   std::unique_ptr<Updater> u(new Updater(config));
+  u->dryRun_ = dryRun;
   const auto http = providers::httpOptions(config.timeout, config.verifyTls, config.caFile);
   std::vector<providers::RecordWanted> wanted;
   for (const auto& rc : config.records) {
@@ -79,7 +80,9 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   u->discovery_ = std::make_unique<Discovery>(config.sources, http, config.allowPrivate);
   u->store_ = std::make_unique<StateStore>(config.stateDir);
   std::string error;
-  if (!u->store_->open(error)) {
+  if (dryRun) {
+    u->store_->openExisting();  // a dry run creates nothing
+  } else if (!u->store_->open(error)) {
     log()->error(
         "state directory unusable; state is kept in memory only, so a restart may resend "
         "dir={} error=\"{}\"",
@@ -88,9 +91,24 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   for (auto& r : u->records_) {
     if (auto s = u->store_->load(r.config.name); s && s->key == r.sync.state.key) {
       r.sync.restore(*s);
+      u->planVerifyFromState(r);
     }
   }
   return u;
+}
+
+std::optional<std::chrono::steady_clock::time_point> Updater::nextVerify() const {
+  // Only read-backs still ahead: one already due waits for the next check (a record that
+  // is not current, or waits out a backoff, is not read back; waking for it would spin).
+  const auto now = clock_();
+  std::optional<Clock::time_point> next;
+  for (const auto& r : records_) {
+    if (r.verifyAt && *r.verifyAt > now && !r.sync.stopped && r.config.verifyInterval.count() > 0 &&
+        (!next || *r.verifyAt < *next)) {
+      next = r.verifyAt;
+    }
+  }
+  return next;
 }
 
 std::optional<std::chrono::steady_clock::time_point> Updater::nextRetry() const {
@@ -192,17 +210,30 @@ void Updater::syncRecord(RecordRuntime& r, const Addresses& addresses, bool forc
   const long long now = unixNow();
   const auto& state = r.sync.state;
   const bool current = state.ip == ipText;
+  bool drift = false;
+  std::string heldBefore;  // what a read-back found, when it found drift
   // A push time in the future was written under a wrong clock: when the record was last
   // pushed is unknown, so the refresh is due (not postponed until that time comes).
   const bool refreshDue =
       r.config.forceRefresh.count() > 0 &&
       (state.pushedAt > now || now - state.pushedAt >= r.config.forceRefresh.count());
-  if (current && !refreshDue && !force) {
-    ++report.unchanged;
-    report.lines.push_back(label + " " + ipText + " current");
+  if (dryRun_) {
+    dryRunRecord(r, ipText, current && !refreshDue && !force, label, report);
     return;
   }
-  if (r.sync.waiting(std::chrono::steady_clock::now()) && !force) {
+  if (current && !refreshDue && !force) {
+    const Verified verified = verifyDue(r) ? verify(r, ipText, heldBefore) : Verified::kNotDue;
+    if (verified != Verified::kDrift) {
+      ++report.unchanged;
+      report.lines.push_back(label + " " + ipText + " current" + verifiedNote(verified));
+      if (verified != Verified::kNotDue) {
+        saveState(r);
+      }
+      return;
+    }
+    drift = true;
+  }
+  if (r.sync.waiting(clock_()) && !force) {
     ++report.retryLater;
     report.lines.push_back(label + " waiting to retry");
     return;
@@ -212,23 +243,35 @@ void Updater::syncRecord(RecordRuntime& r, const Addresses& addresses, bool forc
     log()->info("updating record={} host={} type={} ip={} previous={} reason={}", r.config.name,
                 r.record.fqdn(), providers::toString(r.record.type), ipText,
                 state.ip.empty() ? "-" : state.ip,
-                force ? "forced" : (current ? "refresh" : "changed"));
+                force   ? "forced"
+                : drift ? "drift"
+                        : (current ? "refresh" : "changed"));
   });
-  apply(r, result, ip, report);
+  apply(r, result, ip, report, drift ? &heldBefore : nullptr);
   report.lines.push_back(label + " " + ipText + " " + providers::toString(result.status) +
                          (result.ok() ? "" : ": " + result.detail));
 }
 
 void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, const IpAddress& ip,
-                    CycleReport& report) {
+                    CycleReport& report, const std::string* drifted) {
   using providers::UpdateStatus;
   const std::string ipText = ip.toString();
   const std::string oldIp = r.sync.state.ip;
   auto& account = *accounts_.at(r.config.account);
-  const auto settled = account.settle(r.sync, result, ip);
+  const auto settled = account.settle(r.sync, result, ip, clock_());
+  if (!result.ok()) {
+    r.sync.state.lastError = result.detail;
+    r.sync.state.errorAt = r.sync.state.attemptedAt;
+  }
   switch (settled.verdict) {
     case providers::Verdict::kPublished:
       ++(result.status == UpdateStatus::Updated ? report.updated : report.unchanged);
+      planVerifyAfterPush(r, drifted != nullptr);
+      if (drifted != nullptr) {
+        log()->warn("repaired drift record={} host={} type={} expected={} found={} repairs={}",
+                    r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
+                    *drifted, r.repairs);
+      }
       log()->info("record {} record={} host={} type={} ip={} detail=\"{}\"",
                   result.status == UpdateStatus::Updated ? "updated" : "already current",
                   r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
@@ -256,10 +299,7 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
                   settled.retryIn.count(), result.detail);
       break;
   }
-  std::string error;
-  if (store_->isOpen() && !store_->save(r.config.name, r.sync.state, error)) {
-    log()->error("cannot save state record={} error=\"{}\"", r.config.name, error);
-  }
+  saveState(r);
   if (result.status == UpdateStatus::Updated && oldIp != ipText) {
     runHook(r, oldIp, ipText);
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -60,23 +61,36 @@ class Updater {
  public:
   // Builds providers and opens the state directory. Returns nullptr with `errors` for a
   // provider setting its factory rejects.
+  // `dryRun`: runCycle() sends nothing, writes no state and runs no hook; it reports what it
+  // would send (and reads the record back where it can, to compare).
   static std::unique_ptr<Updater> create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
-                                         std::vector<std::string>& errors);
+                                         std::vector<std::string>& errors, bool dryRun = false);
 
   // Discovers the address(es) and updates the records that need it. `force` pushes even
   // when the state says the record is current, and ignores backoff.
   CycleReport runCycle(bool force);
   // The earliest pending retry, if any record is backing off.
   std::optional<std::chrono::steady_clock::time_point> nextRetry() const;
+  // The earliest read-back (drift repair) still ahead, if any record has one planned.
+  std::optional<std::chrono::steady_clock::time_point> nextVerify() const;
   const config::UpdaterConfig& config() const { return config_; }
+  // Replaces the clock that plans read-backs and retries (tests).
+  void setClock(std::function<std::chrono::steady_clock::time_point()> clock) {
+    clock_ = std::move(clock);
+  }
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct RecordRuntime {
     config::RecordConfig config;
     providers::Record record;
     providers::SyncRecord sync;
+    std::optional<Clock::time_point> verifyAt;  // none: read back at the next cycle
+    int repairs = 0;                            // drift repairs in a row
   };
+  enum class Verified { kNotDue, kSame, kDrift, kUnknown };
+  static const char* verifiedNote(Verified verified);
   // The address of each family (ipv6?) and, for a family none was found for, why.
   struct Addresses {
     std::map<bool, std::optional<IpAddress>> ip;
@@ -86,15 +100,31 @@ class Updater {
   explicit Updater(config::UpdaterConfig config);
   Addresses discover(CycleReport& report);
   void syncRecord(RecordRuntime& r, const Addresses& addresses, bool force, CycleReport& report);
+  // `drifted`: what the record held when a read-back found it wrong (the push repairs it).
   void apply(RecordRuntime& r, const providers::UpdateResult& result, const IpAddress& ip,
-             CycleReport& report);
+             CycleReport& report, const std::string* drifted = nullptr);
   void runHook(const RecordRuntime& r, const std::string& oldIp, const std::string& newIp);
+  // updater/drift.cpp: whether a read-back is due, the read-back itself (the provider's API,
+  // else the zone's authoritative servers), and the plan after a push.
+  bool verifyDue(const RecordRuntime& r) const;
+  Verified verify(RecordRuntime& r, const std::string& expected, std::string& found);
+  void planVerifyAfterPush(RecordRuntime& r, bool repaired);
+  // After a restart (or a --once run): the next read-back one interval after the last push
+  // or read-back the state remembers, so that runs from cron do not read every time.
+  void planVerifyFromState(RecordRuntime& r);
+  void saveState(RecordRuntime& r);
+  // A dry run's report of one record: what would be sent, compared with the state and with
+  // what the record holds (read back where possible). `upToDate`: by the state alone.
+  void dryRunRecord(RecordRuntime& r, const std::string& ipText, bool upToDate,
+                    const std::string& label, CycleReport& report);
 
   config::UpdaterConfig config_;
   std::map<std::string, std::unique_ptr<providers::RecordSync>> accounts_;  // by section
   std::vector<RecordRuntime> records_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<StateStore> store_;
+  bool dryRun_ = false;
+  std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
 };
 
 }  // namespace chipmunk::updater

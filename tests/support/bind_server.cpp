@@ -114,7 +114,8 @@ bool BindServer::start() {
                   "/session.key\";\n  managed-keys-directory \"" + d + "\";\n  listen-on port " +
                   std::to_string(port_) +
                   " { 127.0.0.1; };\n  listen-on-v6 { none; };\n  recursion no;\n"
-                  "  dnssec-validation no;\n  notify no;\n  allow-query { 127.0.0.1; };\n};\n"
+                  "  dnssec-validation no;\n  notify no;\n  allow-query { 127.0.0.1; };\n  "
+                  "querylog yes;\n};\n"
                   "controls { };\n" +
                   keyConf + "zone \"" + zone_ + "\" {\n  type primary;\n  file \"" + d +
                   "/zone.db\";\n  update-policy { grant " + keyName_ + " zonesub A AAAA; };\n};\n");
@@ -156,6 +157,23 @@ std::string BindServer::dig(const std::string& name, const std::string& type) co
     joined += (joined.empty() ? "" : " ") + l;
   }
   return joined;
+}
+
+bool BindServer::nsupdate(const std::string& commands) const {
+  const std::string key = algorithm_ + ":" + keyName_ + ":" + keySecret_;
+  return runCommand(
+             {program("nsupdate"), "-y", key}, dir_.file("nsupdate.out"), dir_.file("nsupdate.err"),
+             "server 127.0.0.1 " + std::to_string(port_) + "\n" + commands + "\nsend\n") == 0;
+}
+
+int BindServer::authoritativeQueries(const std::string& name, const std::string& type) const {
+  const std::string log = readFile(dir_.file("named.err"));
+  const std::string needle = "query: " + name + " IN " + type + " -";
+  int count = 0;
+  for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
 }
 
 long BindServer::digTtl(const std::string& name, const std::string& type) const {

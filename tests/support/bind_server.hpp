@@ -36,6 +36,13 @@ class BindServer {
 
   // `dig @127.0.0.1 -p PORT +short NAME TYPE`, lines sorted and joined with ' ' ("" if none).
   std::string dig(const std::string& name, const std::string& type) const;
+  // Runs nsupdate against this server, signed with the zone's key: `commands` as nsupdate
+  // reads them ("update delete home.example.test A\nupdate add ..."; "server" and "send"
+  // are added). True when nsupdate exits 0.
+  bool nsupdate(const std::string& commands) const;
+  // How many queries for NAME TYPE without recursion desired (RD clear: not dig's) the
+  // query log holds.
+  int authoritativeQueries(const std::string& name, const std::string& type) const;
   // The TTL of the first answer to NAME TYPE, or -1.
   long digTtl(const std::string& name, const std::string& type) const;
 

@@ -157,6 +157,18 @@ std::optional<FakeCloudflare::DnsRecord> FakeCloudflare::record(const std::strin
   return std::nullopt;
 }
 
+void FakeCloudflare::setContent(const std::string& zoneId, const std::string& type,
+                                const std::string& name, const std::string& content) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& z : zones_) {
+    for (auto& r : z.records) {
+      if (z.id == zoneId && r.type == type && r.name == name) {
+        r.content = content;
+      }
+    }
+  }
+}
+
 void FakeCloudflare::removeRecord(const std::string& zoneId, const std::string& recordId) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (Zone* z = findZone(zoneId)) {

@@ -57,6 +57,9 @@ class FakeCloudflare {
   std::optional<DnsRecord> record(const std::string& zoneId, const std::string& type,
                                   const std::string& name) const;
   void removeRecord(const std::string& zoneId, const std::string& recordId);
+  // Points the record elsewhere, as the dashboard or another tool would, without the API.
+  void setContent(const std::string& zoneId, const std::string& type, const std::string& name,
+                  const std::string& content);
 
   // Lists give at most this many entries a page (the real API allows 5-5000 for records).
   void setMaxPerPage(int n);

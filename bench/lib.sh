@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# Sourced by the bench scripts (bench/run.sh, bench/scale.sh); not executable on its own.
+
+# free_port: a loopback port nobody listens on (bounded tries; the kernel picks the range).
+free_port() {
+  local p i
+  for i in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "$(basename "$0"): no free port found" >&2
+  return 1
+}
+
+# nginx_temp_paths DIR: the http-block lines that keep a throw-away nginx's temporary files
+# in DIR (instead of the system's /var/lib/nginx).
+nginx_temp_paths() {
+  local kind
+  for kind in client_body proxy fastcgi uwsgi scgi; do
+    echo "  ${kind}_temp_path $1/$kind;"
+  done
+}

@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "api/migrate.hpp"
 #include "api/store_factory.hpp"
 #include "chipmunk/version.hpp"
 #include "common/logging.hpp"
@@ -32,6 +33,7 @@ void usage(std::ostream& out) {
   out << "Usage: chipmunk-api [--config FILE] [--listen HOST:PORT] [--check-config]\n"
          "                    [--help-config] [--version] [--help]\n"
          "       chipmunk-api hash-password [--iterations N]\n"
+         "       chipmunk-api migrate --from STORE --to STORE [--verify-only]\n"
          "\n"
          "Tells HTTP clients their public IP (/get/ip, /get/ip.json) and stores it per\n"
          "user (/set), behind HTTP Basic auth.\n"
@@ -47,6 +49,8 @@ void usage(std::ostream& out) {
          "  hash-password       read a password and print a $pbkdf2-sha256$ hash for\n"
          "                      [Users]; on a terminal it is asked twice (a mismatch\n"
          "                      exits 2), from a pipe one line is read\n"
+         "  migrate             copy the records of one store into another and verify\n"
+         "                      them (chipmunk-api migrate --help)\n"
          "\n"
          "Signals: SIGHUP reloads the configuration (users, trusted proxies, public\n"
          "endpoints, limits, log level; a broken file is rejected and the old one kept),\n"
@@ -364,6 +368,9 @@ bool reloadConfig(App& app) {
 int runMain(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "hash-password") {
     return hashPasswordCommand(argc, argv);
+  }
+  if (argc >= 2 && std::string(argv[1]) == "migrate") {
+    return migrateCommand(argc, argv);  // api/migrate_cli.cpp
   }
   App app;
   bool checkOnly = false;

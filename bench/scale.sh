@@ -16,20 +16,22 @@
 #   shutdown  BIG records whose last-seen changed (one /set each, address unchanged), then
 #             SIGTERM: seconds until the process exits
 #   replicas  two chipmunk-api replicas (one PostgreSQL) behind nginx vs one: CPU per /set
+#   rfc2136   what a gateway push adds: TSIG-signed DNS UPDATEs/s to a real BIND (1 and 8
+#             senders), UPDATES of them
 # A measurement whose feature has not landed prints "skipped: needs X".
 #
 # Before/after: BASELINE=/path/to/other/build runs every chipmunk-api measurement with that
 # build's binary too (same data, same order) and prints new / baseline per figure.
 #
 #   bench/scale.sh [BUILD_DIR]        (default: build)
-#   env: SECTIONS="writes restart hosts rss shutdown replicas" SIZES="1000 10000 100000"
+#   env: SECTIONS="writes restart hosts rss shutdown replicas rfc2136" SIZES="1000 10000 100000"
 #        BIG=100000 MILLION=no CLIENTS="1 8 64" DURATION=5 WRITE_USERS=1000
-#        RESTART_DURATION=10 SHUTDOWN_WAIT=120 BASELINE=other/build (optional)
+#        RESTART_DURATION=10 SHUTDOWN_WAIT=120 UPDATES=2000 BASELINE=other/build (optional)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
-SECTIONS=${SECTIONS:-"writes restart hosts rss shutdown replicas"}
+SECTIONS=${SECTIONS:-"writes restart hosts rss shutdown replicas rfc2136"}
 SIZES=${SIZES:-"1000 10000 100000"}
 BIG=${BIG:-100000}
 MILLION=${MILLION:-no}

@@ -4,14 +4,18 @@
 echo
 echo "== rss: resident memory with N records (users: as many), after an admin /hosts listing"
 sizes_rss=$BIG
-case " $SECTIONS " in *" hosts "*) case " $SIZES " in *" $BIG "*)
-  echo "   $BIG records: see rss1 of hosts above (file store)"
-  sizes_rss="" ;; esac ;; esac
 [ "$MILLION" = yes ] && sizes_rss="$sizes_rss 1000000"
 for n in $sizes_rss; do
-  gen "$W/rss-$n" "$n" "$n" no
+  d="$W/rss-$n"
+  if [ -d "$W/hosts-$n" ]; then
+    d="$W/hosts-$n"
+    echo "   file $n records: see rss1 of hosts above"
+  else
+    gen "$d" "$n" "$n" no
+  fi
   for b in $BUILDS; do
-    start_api "rss-$b" "$b" "$W/rss-$n" || continue
+    [ "$d" = "$W/rss-$n" ] || break
+    start_api "rss-$b" "$b" "$d" || continue
     rss0=$(rss_kb "$PID")
     read -r t bytes code <<< "$(ms admin:pw "http://127.0.0.1:$PORT/hosts?limit=100")"
     rss1=$(rss_kb "$PID")
@@ -20,9 +24,24 @@ for n in $sizes_rss; do
     echo "   file $b $n records: RSS $((rss0 / 1024)) MB after start, $((rss1 / 1024)) MB after the" \
       "listing ($t ms, $bytes bytes, $code); $((rss1 * 1024 / n)) B/record"
   done
-  if "${BIN[new]}" --help 2>&1 | grep -q "migrate"; then
-    echo "   postgresql $n records: skipped: needs bench/scale_rss.sh to run migrate into the database"
-  else
-    echo "   postgresql $n records: skipped: needs [Store] backend = postgresql and chipmunk-api migrate"
+  # The PostgreSQL backend: the same records copied in with chipmunk-api migrate.
+  db="chipmunk_rss_$n"
+  psqlc -d postgres -c "CREATE DATABASE $db"
+  if ! "${BIN[new]}" migrate --from "file:$d/data" --to "postgresql:$(conninfo "$db")" \
+    > "$W/rss-migrate-$n.out" 2>&1; then
+    echo "   postgresql $n records: skipped: needs [Store] backend = postgresql ($(tail -n1 "$W/rss-migrate-$n.out" | cut -c1-100))"
+    continue
   fi
+  for b in $BUILDS; do
+    mkdir -p "$W/rss-pg-$n-$b/data"
+    cp "$d/users.ini" "$W/rss-pg-$n-$b/"
+    start_api "rss-pg-$b" "$b" "$W/rss-pg-$n-$b" "$(pg_store "$db")" || continue
+    rss0=$(rss_kb "$PID")
+    read -r t bytes code <<< "$(ms admin:pw "http://127.0.0.1:$PORT/hosts?limit=100")"
+    rss1=$(rss_kb "$PID")
+    stop_pid "$PID" 600 > /dev/null
+    result rss "pg-rss-kB-$n(lower)" "$b" "$rss1"
+    echo "   postgresql $b $n records: RSS $((rss0 / 1024)) MB after start, $((rss1 / 1024)) MB" \
+      "after the listing ($t ms, $bytes bytes, $code); $((rss1 * 1024 / n)) B/record"
+  done
 done

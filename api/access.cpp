@@ -113,6 +113,17 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
     }
     return unauthorized(access);
   }
+  if (access == Access::kWriter || access == Access::kDyndns2) {
+    // An update token: one SHA-256, never the slow pool. A token that does not match falls
+    // through to the password check, so it gets the answer (and costs the work) of a wrong
+    // password; on any other route a token is just a wrong password.
+    if (auto grant = auth.tokens().verify(creds->user, creds->password)) {
+      call.user = grant->user;
+      call.scope = std::move(grant->names);
+      call.viaToken = true;
+      return std::nullopt;
+    }
+  }
   std::optional<bool> ok = auth.verifyFast(creds->user, creds->password);
   if (!ok) {
     if (!allowSlow) {

@@ -4,7 +4,6 @@
 #include "api/app.hpp"
 
 #include <signal.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -15,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "api/admin_cli.hpp"
 #include "api/migrate.hpp"
 #include "api/store_factory.hpp"
 #include "chipmunk/version.hpp"
@@ -33,6 +33,10 @@ void usage(std::ostream& out) {
   out << "Usage: chipmunk-api [--config FILE] [--listen HOST:PORT] [--check-config]\n"
          "                    [--help-config] [--version] [--help]\n"
          "       chipmunk-api hash-password [--iterations N]\n"
+         "       chipmunk-api user add|passwd|del NAME | user list        [--config FILE]\n"
+         "       chipmunk-api host add HOST OWNER | host del HOST | host list\n"
+         "       chipmunk-api token add OWNER [--host NAME]... | token list [OWNER]\n"
+         "                    | token revoke ID   (users, hosts, tokens: docs/USERS.md)\n"
          "       chipmunk-api migrate --from STORE --to STORE [--verify-only]\n"
          "\n"
          "Tells HTTP clients their public IP (/get/ip, /get/ip.json) and stores it per\n"
@@ -58,29 +62,6 @@ void usage(std::ostream& out) {
          "Exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.\n";
 }
 
-// Turns echo off, prompts on standard error and reads one line from the terminal on
-// standard input, then restores echo.
-std::string readHidden(const char* prompt) {
-  termios saved{};
-  const bool quietened = ::tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (quietened) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::cerr << prompt << std::flush;  // after echo is off: a quick typist is not echoed
-  std::string line;
-  std::getline(std::cin, line);
-  if (quietened) {
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-  }
-  std::cerr << "\n";
-  if (!line.empty() && line.back() == '\r') {
-    line.pop_back();
-  }
-  return line;
-}
-
 int hashPasswordCommand(int argc, char** argv) {
   int iterations = kDefaultPbkdf2Iterations;
   for (int i = 2; i < argc; ++i) {
@@ -102,22 +83,7 @@ int hashPasswordCommand(int argc, char** argv) {
     }
   }
   std::string password;
-  if (::isatty(STDIN_FILENO) != 0) {
-    // On a terminal, as htpasswd does: asked twice without echo, a mismatch refused.
-    password = readHidden("Password: ");
-    if (!password.empty() && readHidden("Retype password: ") != password) {
-      std::cerr << "chipmunk-api: the passwords do not match; nothing printed\n";
-      return 2;
-    }
-  } else {
-    // A pipe or file: one line, read once (scripts feed the password this way).
-    std::getline(std::cin, password);
-    if (!password.empty() && password.back() == '\r') {
-      password.pop_back();
-    }
-  }
-  if (password.empty()) {
-    std::cerr << "chipmunk-api: empty password\n";
+  if (!readNewPassword(password)) {
     return 2;
   }
   std::cout << hashPassword(password, iterations) << "\n";
@@ -304,6 +270,7 @@ void serveUntilStopped(App& app, const sigset_t& signals) {
 }
 
 void stopServing(App& app) {
+  app.directory->stop();
   app.server->shutdown();
   app.push->stop();
   app.store->flush();
@@ -319,7 +286,19 @@ void stopServing(App& app) {
 void buildApp(App& app) {
   std::vector<std::string> errors;
   app.store = openStore(app.config);
-  app.server = std::make_unique<ApiServer>(app.config, app.store);
+  std::string error;
+  auto directory = openDirectory(app.config, error);
+  if (!directory) {
+    throw std::runtime_error("directory: " + error);
+  }
+  app.directory = std::make_unique<DirectoryWatcher>(std::move(directory));
+  app.directory->setBase(app.config);
+  app.server = std::make_unique<ApiServer>(app.directory->merged(), app.store);
+  app.server->reload(app.directory->merged(), app.directory->tokens());
+  app.directory->start([server = app.server.get()](const ApiConfig& merged,
+                                                   std::shared_ptr<const TokenTable> tokens) {
+    server->reload(merged, std::move(tokens));
+  });
   app.push = PushService::create(app.config, *app.store, errors);
   if (!app.push) {
     throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
@@ -355,7 +334,7 @@ bool reloadConfig(App& app) {
     log->warn("{}", w);
   }
   logging::setLevel(fresh.logLevel);
-  app.server->reload(fresh);
+  app.directory->setBase(fresh);  // reloads the server with the directory merged in
   app.push->stop();  // an exchange in progress is abandoned; the new service pushes again
   app.push = freshPush;
   app.server->setPushListener(app.push);
@@ -368,6 +347,9 @@ bool reloadConfig(App& app) {
 int runMain(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "hash-password") {
     return hashPasswordCommand(argc, argv);
+  }
+  if (argc >= 2 && isAdminCommand(argv[1])) {
+    return runAdminCommand(argc, argv);  // user, host, token (api/admin_cli.cpp)
   }
   if (argc >= 2 && std::string(argv[1]) == "migrate") {
     return migrateCommand(argc, argv);  // api/migrate_cli.cpp

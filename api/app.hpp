@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "api/directory_watcher.hpp"
 #include "api/file_store.hpp"
 #include "api/push.hpp"
 #include "api/server.hpp"
@@ -28,6 +29,7 @@ struct App {
   std::shared_ptr<Store> store;
   std::unique_ptr<ApiServer> server;
   std::shared_ptr<PushService> push;
+  std::unique_ptr<DirectoryWatcher> directory;  // users, hosts, tokens merged over the INI
 };
 
 // Opens the store and builds the server (not started) and the gateway push for app.config.

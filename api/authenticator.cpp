@@ -33,7 +33,10 @@ const EVP_MD* sha256() {
 
 }  // namespace
 
-Authenticator::Authenticator(const std::vector<config::ApiUser>& users) {
+Authenticator::Authenticator(const std::vector<config::ApiUser>& users,
+                             const Authenticator* previous,
+                             std::shared_ptr<const TokenTable> tokens)
+    : tokens_(tokens ? std::move(tokens) : std::make_shared<const TokenTable>()) {
   for (const auto& user : users) {
     auto entry = std::make_unique<Entry>();
     entry->secret = user.secret;
@@ -41,6 +44,7 @@ Authenticator::Authenticator(const std::vector<config::ApiUser>& users) {
     if (user.hashed) {
       entry->iterations = passwordHashIterations(user.secret);
       failCost_ = std::max(failCost_, entry->iterations);
+      keepCached(previous, user, *entry);
     } else {
       entry->plainDigest = digest(user.secret);
     }
@@ -51,6 +55,20 @@ Authenticator::Authenticator(const std::vector<config::ApiUser>& users) {
     // unknown name has always cost).
     failCost_ = kDefaultPbkdf2Iterations;
   }
+}
+
+void Authenticator::keepCached(const Authenticator* previous, const config::ApiUser& user,
+                               Entry& entry) {
+  if (previous == nullptr) {
+    return;
+  }
+  const auto it = previous->users_.find(user.name);
+  if (it == previous->users_.end() || !it->second->hashed || it->second->secret != user.secret) {
+    return;  // a new user or a new hash: its password must be checked again
+  }
+  std::lock_guard<std::mutex> lock(it->second->mutex);
+  entry.cached = it->second->cached;
+  entry.cachedDigest = it->second->cachedDigest;
 }
 
 Authenticator::Digest Authenticator::digest(const std::string& password) const {

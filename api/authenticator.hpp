@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/token_table.hpp"
 #include "config/api_config.hpp"
 
 namespace chipmunk::api {
@@ -26,9 +27,17 @@ namespace chipmunk::api {
 // unknown user and a wrong plaintext password pay it as dummy work; a hashed user whose
 // count is lower pays the real KDF plus the difference. So timing tells neither which
 // names exist nor how their passwords are stored.
+//
+// A rebuilt Authenticator (SIGHUP, a directory change) takes over the cached verifications
+// of `previous` for every user whose stored hash did not change, so a reload costs no KDF.
+// It also holds the update tokens in force (see TokenTable and logIn()).
 class Authenticator {
  public:
-  explicit Authenticator(const std::vector<config::ApiUser>& users);
+  explicit Authenticator(const std::vector<config::ApiUser>& users,
+                         const Authenticator* previous = nullptr,
+                         std::shared_ptr<const TokenTable> tokens = nullptr);
+
+  const TokenTable& tokens() const { return *tokens_; }
 
   // The fast answer: true when it can be given without a KDF (a correct plaintext password,
   // a cached success), nullopt when verifySlow() is needed. Never false: a failure always
@@ -56,9 +65,12 @@ class Authenticator {
   };
 
   Digest digest(const std::string& password) const;
+  // Copies `previous`'s cached verification of `user` into `entry` when the hash is the same.
+  static void keepCached(const Authenticator* previous, const config::ApiUser& user, Entry& entry);
 
   std::unordered_map<std::string, std::unique_ptr<Entry>> users_;
   int failCost_ = 0;
+  std::shared_ptr<const TokenTable> tokens_;
 };
 
 // Counts failed logins per client address (IPv6 by /64, since one subscriber holds a

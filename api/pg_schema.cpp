@@ -37,10 +37,10 @@ const std::vector<Migration>& migrations() {
            " expires_at bigint)",
            "CREATE INDEX chipmunk_records_expires ON chipmunk_records (expires_at)"
            " WHERE expires_at IS NOT NULL",
-           // -- users, hosts, tokens (the directory) --
+           // -- users, hosts, tokens (the directory, api/directory_pg.cpp) --
            "CREATE TABLE chipmunk_users ("
            " name text PRIMARY KEY,"
-           " secret text NOT NULL,"
+           " secret text NOT NULL,"  // always a $pbkdf2-sha256$ hash
            " created_at bigint NOT NULL DEFAULT 0)",
            "CREATE TABLE chipmunk_hosts ("
            " name text PRIMARY KEY,"
@@ -48,14 +48,17 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX chipmunk_hosts_owner ON chipmunk_hosts (owner)",
            "CREATE TABLE chipmunk_tokens ("
            " id text PRIMARY KEY,"
-           " owner text NOT NULL,"
-           " hash text NOT NULL,"
-           " hosts text NOT NULL DEFAULT '',"
-           " routes text NOT NULL DEFAULT '',"
-           " label text NOT NULL DEFAULT '',"
-           " created_at bigint NOT NULL DEFAULT 0,"
-           " revoked_at bigint)",
+           " owner text NOT NULL,"             // a user or a host name
+           " hash text NOT NULL,"              // SHA-256 of the secret, hex
+           " hosts text NOT NULL DEFAULT '',"  // comma-separated; empty: the owner's names
+           " created_at bigint NOT NULL DEFAULT 0)",
            "CREATE INDEX chipmunk_tokens_owner ON chipmunk_tokens (owner)",
+           // One row, bumped by every directory change in the same transaction: replicas
+           // poll it once a second and reload the directory when it moved.
+           "CREATE TABLE chipmunk_directory_version ("
+           " id integer PRIMARY KEY CHECK (id = 1),"
+           " version bigint NOT NULL)",
+           "INSERT INTO chipmunk_directory_version VALUES (1, 0)",
            // -- the outbox: one row per change or expiry, written in the same transaction
            // as the record; dispatched once across replicas --
            "CREATE TABLE chipmunk_outbox ("

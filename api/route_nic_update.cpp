@@ -165,7 +165,7 @@ Response answerNicUpdate(RouteCall& call) {
     return *refusal;
   }
   readAddresses(call, myip, myipv6, asked);
-  const auto owned = call.config.namesOwnedBy(call.user);
+  const auto owned = namesMayUpdate(call);
   std::string body;
   bool serverError = false;
   // A record named more than once (home.example.org,HOME.example.org) is updated once and

@@ -72,7 +72,7 @@ struct SetRequest {
 
 std::optional<Response> interpretFields(const RouteCall& call, const Fields& params,
                                         SetRequest& out) {
-  out.name = call.user;
+  out.name = call.scope.empty() ? call.user : call.scope.front();
   for (const auto& [key, value] : params) {
     if (value.size() > kMaxValueLength) {
       return plain(400, "Bad Request: field " + echo(key, 40) + " is too long");
@@ -159,7 +159,7 @@ Response answerSet(RouteCall& call) {
   if (auto refusal = interpretFields(call, params, asked)) {
     return *refusal;
   }
-  const auto owned = call.config.namesOwnedBy(call.user);
+  const auto owned = namesMayUpdate(call);
   if (std::find(owned.begin(), owned.end(), asked.name) == owned.end()) {
     return plain(403, "Forbidden: " + call.user + " does not own " + echo(asked.name, 80));
   }

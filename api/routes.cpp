@@ -126,6 +126,19 @@ std::string ownerOf(const config::ApiConfig& config, const std::string& name) {
   return it == config.hostOwners.end() ? std::string() : it->second;
 }
 
+std::vector<std::string> namesMayUpdate(const RouteCall& call) {
+  auto names = call.config.namesOwnedBy(call.user);
+  if (!call.scope.empty()) {
+    names.erase(std::remove_if(names.begin(), names.end(),
+                               [&](const std::string& n) {
+                                 return std::find(call.scope.begin(), call.scope.end(), n) ==
+                                        call.scope.end();
+                               }),
+                names.end());
+  }
+  return names;
+}
+
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result) {
   if (result.outcome != SetOutcome::kSaved || !result.addressChanged()) {
     return;

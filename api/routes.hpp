@@ -31,6 +31,9 @@ struct RouteCall {
   std::string clientText;
   std::string user;  // who logged in; empty on a route open to anyone
   int64_t now = 0;   // Unix seconds
+  // Logged in with an update token limited to these names (empty: every name of `user`).
+  std::vector<std::string> scope;
+  bool viaToken = false;
 };
 
 // Who may call a route, and how it is guarded before its handler runs.
@@ -72,6 +75,8 @@ bool malformedQuery(const RequestInfo& request);
 std::string echo(const std::string& text, size_t max);
 // The user who owns record `name`; empty when it is not (or no longer) configured.
 std::string ownerOf(const config::ApiConfig& config, const std::string& name);
+// The names the caller may update: those its user owns, within its token's scope.
+std::vector<std::string> namesMayUpdate(const RouteCall& call);
 // Tells the listener when `result` changed an address.
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result);
 

@@ -414,8 +414,8 @@ void ApiServer::setPushListener(std::shared_ptr<RecordListener> push) {
   hooks_->setNext(std::move(push));
 }
 
-void ApiServer::reload(const config::ApiConfig& config) {
-  service_->reload(config);
+void ApiServer::reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens) {
+  service_->reload(config, std::move(tokens));
   hooks_->configure(config);
 }
 

@@ -38,7 +38,7 @@ class ApiServer {
   uint16_t port() const;
   // "127.0.0.1:8080" or "[::]:8080" with the bound port.
   std::string boundAddress() const;
-  void reload(const config::ApiConfig& config);
+  void reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens = nullptr);
   // Gateway mode: told of every record change after the hooks (nullptr: nobody).
   void setPushListener(std::shared_ptr<RecordListener> push);
   void shutdown();

@@ -51,26 +51,28 @@ Response serve(const Route* route, RouteCall& call) {
 }  // namespace
 
 ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> store)
-    : runtime_(makeRuntime(config)),
+    : runtime_(makeRuntime(config, nullptr, nullptr)),
       store_(std::move(store)),
       nochg_(std::make_unique<NochgCounters>()) {}
 
 ApiService::~ApiService() = default;
 
-std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(const config::ApiConfig& config) {
+std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(
+    const config::ApiConfig& config, const Authenticator* previous,
+    std::shared_ptr<const TokenTable> tokens) {
   auto rt = std::make_shared<Runtime>();
   rt->config = config;
-  rt->auth = std::make_shared<Authenticator>(config.users);
+  rt->auth = std::make_shared<Authenticator>(config.users, previous, std::move(tokens));
   rt->limiter = std::make_shared<LoginLimiter>(config.maxFailedLogins, config.failedLoginWindow,
                                                config.failedLoginLockout);
   return rt;
 }
 
-void ApiService::reload(const config::ApiConfig& config) {
-  auto rt = makeRuntime(config);
+void ApiService::reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens) {
+  const auto old = runtime();
+  auto rt = makeRuntime(config, old->auth.get(), std::move(tokens));
   // Lockouts and counts survive a reload (SIGHUP must not be an amnesty); only the limits
   // change.
-  const auto old = runtime();
   old->limiter->configure(config.maxFailedLogins, config.failedLoginWindow,
                           config.failedLoginLockout);
   rt->limiter = old->limiter;
@@ -102,8 +104,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
       request.peer, {view(request.xForwardedFor), view(request.xRealIp), view(request.forwarded)},
       cfg.trustedProxies, cfg.clientIpHeader);
   const IpAddress caller = client ? *client : request.peer;
-  RouteCall call{cfg,    request,           *store_, *nochg_,  std::atomic_load(&listener_),
-                 caller, caller.toString(), {},      unixNow()};
+  RouteCall call{cfg,    request,           *store_, *nochg_,   std::atomic_load(&listener_),
+                 caller, caller.toString(), {},      unixNow(), {},
+                 false};
   auto finish = [&](Response r) {
     r.client = call.clientText;
     r.user = call.user;

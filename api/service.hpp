@@ -91,8 +91,9 @@ class ApiService {
   Response handle(const RequestInfo& request, bool allowSlow);
 
   // Users, hosts, trusted proxies, public endpoints, limits and hooks take effect for new
-  // requests.
-  void reload(const config::ApiConfig& config);
+  // requests; so do the update tokens (none when null). Cached password checks of users
+  // whose stored hash did not change are kept.
+  void reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens = nullptr);
   void setListener(std::shared_ptr<RecordListener> listener);
 
   // Expires records whose TTL ran out and tells the listener; called about once a second.
@@ -108,7 +109,9 @@ class ApiService {
   };
 
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
-  static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config);
+  static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config,
+                                              const Authenticator* previous,
+                                              std::shared_ptr<const TokenTable> tokens);
 
   std::shared_ptr<const Runtime> runtime_;
   std::shared_ptr<Store> store_;

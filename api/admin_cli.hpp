@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// `chipmunk-api user|host|token ...`: the directory's admin commands (docs/USERS.md).
+#pragma once
+
+#include <string>
+
+namespace chipmunk::api {
+
+// True for the first arguments the admin commands take: "user", "host", "token".
+bool isAdminCommand(const std::string& word);
+// Runs one admin command (argv[1] is the command); returns the exit status: 0 done,
+// 1 the store failed, 2 bad usage or a refused change.
+int runAdminCommand(int argc, char** argv);
+
+// Reads a new password as hash-password does: asked twice without echo on a terminal (a
+// mismatch is refused), one line from a pipe. False (with a message on stderr) when it is
+// empty or the two differ.
+bool readNewPassword(std::string& password);
+
+}  // namespace chipmunk::api

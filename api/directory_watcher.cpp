@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+#include "api/directory_watcher.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "common/logging.hpp"
+
+namespace chipmunk::api {
+
+DirectoryWatcher::DirectoryWatcher(std::unique_ptr<Directory> directory)
+    : directory_(std::move(directory)) {}
+
+DirectoryWatcher::~DirectoryWatcher() {
+  stop();
+}
+
+bool DirectoryWatcher::refresh(bool force) {
+  if (!force && !directory_->changed()) {
+    return false;
+  }
+  DirectoryData fresh;
+  std::string error;
+  if (!directory_->load(fresh, error)) {
+    logging::get("api")->error("directory rejected error=\"{}\"; still serving the last good one",
+                               error);
+    return false;
+  }
+  data_ = std::move(fresh);
+  return true;
+}
+
+void DirectoryWatcher::applyLocked() {
+  std::vector<std::string> warnings;
+  mergeDirectory(base_, data_, merged_, warnings);
+  tokens_ = std::make_shared<const TokenTable>(data_.tokens, merged_);
+  auto log = logging::get("api");
+  for (const auto& w : warnings) {
+    log->warn("{}", w);
+  }
+  log->info("directory applied users={} hosts={} tokens={}", merged_.users.size(),
+            merged_.hostOwners.size(), tokens_->size());
+  if (apply_) {
+    apply_(merged_, tokens_);
+  }
+}
+
+void DirectoryWatcher::setBase(const config::ApiConfig& base) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  base_ = base;
+  refresh(false);
+  applyLocked();
+}
+
+bool DirectoryWatcher::poll() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!refresh(false)) {
+    return false;
+  }
+  applyLocked();
+  return true;
+}
+
+void DirectoryWatcher::start(Apply apply) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    apply_ = std::move(apply);
+  }
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+      lock.unlock();
+      try {
+        poll();
+      } catch (const std::exception& e) {
+        logging::get("api")->error("directory check failed error=\"{}\"", e.what());
+      }
+      lock.lock();
+    }
+  });
+}
+
+void DirectoryWatcher::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+config::ApiConfig DirectoryWatcher::merged() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return merged_;
+}
+
+std::shared_ptr<const TokenTable> DirectoryWatcher::tokens() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return tokens_;
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "api/token_table.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+#include <unordered_set>
+
+namespace chipmunk::api {
+namespace {
+
+bool fromHex(const std::string& text, std::array<unsigned char, 32>& out) {
+  if (text.size() != 64) {
+    return false;
+  }
+  auto value = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  for (size_t i = 0; i < 32; ++i) {
+    const int hi = value(text[2 * i]);
+    const int lo = value(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return false;
+    }
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
+
+}  // namespace
+
+TokenTable::TokenTable(const std::vector<DirectoryToken>& tokens, const config::ApiConfig& config) {
+  // A digest nobody's secret hashes to, for unknown ids.
+  if (RAND_bytes(dummy_.digest.data(), static_cast<int>(dummy_.digest.size())) != 1) {
+    throw std::runtime_error("no randomness for the token table");
+  }
+  std::unordered_set<std::string> users;
+  for (const auto& u : config.users) {
+    users.insert(u.name);
+  }
+  for (const auto& t : tokens) {
+    Entry e;
+    e.owner = t.owner;
+    if (users.count(t.owner) != 0) {
+      e.grant = {t.owner, t.hosts};
+    } else if (const auto host = config.hostOwners.find(t.owner); host != config.hostOwners.end()) {
+      e.grant = {host->second, {t.owner}};  // a host token updates that host only
+    } else {
+      continue;  // its owner is gone
+    }
+    if (fromHex(t.digest, e.digest)) {
+      byId_.emplace(t.id, std::move(e));
+    }
+  }
+}
+
+std::optional<TokenGrant> TokenTable::verify(const std::string& name,
+                                             const std::string& password) const {
+  const auto token = parseToken(password);
+  if (!token) {
+    return std::nullopt;  // not shaped like a token: the format is public, no work to hide
+  }
+  const auto it = byId_.find(token->id);
+  const bool known = it != byId_.end();
+  const Entry& entry = known ? it->second : dummy_;
+  Digest presented{};
+  unsigned int len = 0;
+  ++secretsHashed_;
+  if (EVP_Digest(token->secret.data(), token->secret.size(), presented.data(), &len, EVP_sha256(),
+                 nullptr) != 1) {
+    return std::nullopt;
+  }
+  const bool match = CRYPTO_memcmp(presented.data(), entry.digest.data(), presented.size()) == 0;
+  if (!known || !match || (name != entry.owner && name != entry.grant.user)) {
+    return std::nullopt;
+  }
+  return entry.grant;
+}
+
+}  // namespace chipmunk::api

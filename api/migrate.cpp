@@ -8,14 +8,6 @@
 namespace chipmunk::api {
 namespace {
 
-constexpr size_t kMaxProblems = 20;
-
-void problem(MigrateReport& report, const std::string& text) {
-  if (report.problems.size() < kMaxProblems) {
-    report.problems.push_back(text);
-  }
-}
-
 // Calls `visit` for every record of `store`, in name order, a page at a time.
 template <typename Visit>
 void forEachRecord(Store& store, size_t pageSize, Visit visit) {
@@ -33,6 +25,13 @@ void forEachRecord(Store& store, size_t pageSize, Visit visit) {
 }
 
 }  // namespace
+
+void MigrateReport::problem(const std::string& text) {
+  constexpr size_t kMaxProblems = 20;
+  if (problems.size() < kMaxProblems) {
+    problems.push_back(text);
+  }
+}
 
 std::string firstDifference(const HostRecord& a, const HostRecord& b) {
   const std::pair<const char*, bool> same[] = {
@@ -58,39 +57,41 @@ std::string firstDifference(const HostRecord& a, const HostRecord& b) {
 
 void copyRecords(Store& from, Store& to, MigrateReport& report, size_t pageSize) {
   forEachRecord(from, pageSize, [&](const HostRecord& record) {
-    ++report.source;
+    MigrateCounts& counts = report.records;
+    ++counts.source;
     const auto there = to.get(record.name);
     if (there && firstDifference(record, *there).empty()) {
-      ++report.unchanged;
+      ++counts.unchanged;
     } else if (to.put(record)) {
-      ++report.copied;
+      ++counts.copied;
     } else {
-      ++report.failed;
-      problem(report, record.name + ": could not be written to the target");
+      ++counts.failed;
+      report.problem(record.name + ": could not be written to the target");
     }
   });
 }
 
 void verifyRecords(Store& from, Store& to, MigrateReport& report, size_t pageSize) {
+  MigrateCounts& counts = report.records;
   size_t seen = 0;
   forEachRecord(from, pageSize, [&](const HostRecord& record) {
     ++seen;
     const auto there = to.get(record.name);
     const std::string field = there ? firstDifference(record, *there) : "missing";
     if (field.empty()) {
-      ++report.verified;
+      ++counts.verified;
     } else {
-      ++report.mismatched;
-      problem(report,
-              record.name + ": " + (there ? field + " differs" : "missing") + " in the target");
+      ++counts.mismatched;
+      report.problem(record.name + ": " + (there ? field + " differs" : "missing") +
+                     " in the target");
     }
   });
-  if (report.source == 0) {
-    report.source = seen;  // --verify-only: nothing was copied, the count comes from here
+  if (counts.source == 0) {
+    counts.source = seen;  // --verify-only: nothing was copied, the count comes from here
   }
   forEachRecord(to, pageSize, [&](const HostRecord& record) {
     if (!from.get(record.name)) {
-      ++report.targetOnly;
+      ++counts.targetOnly;
     }
   });
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/directory.hpp"
 #include "api/migrate.hpp"
 #include "api/push.hpp"
 #include "api/store_factory.hpp"
@@ -23,10 +24,12 @@ namespace {
 void migrateUsage(std::ostream& out) {
   out << "Usage: chipmunk-api migrate --from STORE --to STORE [--verify-only]\n"
          "\n"
-         "Copies every record of one store into another, then reads the target back and\n"
-         "compares it with the source record by record (every field). Records already\n"
-         "equal are left alone, so a second run changes nothing; records only the target\n"
-         "holds are kept (and counted). Stop the chipmunk-api servers of both stores first:\n"
+         "Copies every record and the directory (users, hosts and update tokens managed\n"
+         "with `chipmunk-api user|host|token`; the INI's [Users] and [Hosts] stay in the\n"
+         "INI) of one store into another, then reads the target back and compares it with\n"
+         "the source entry by entry (every field). Entries already equal are left alone,\n"
+         "so a second run changes nothing; entries only the target holds are kept (and\n"
+         "counted). Stop the chipmunk-api servers of both stores first:\n"
          "a file store in use is refused (its lock); PostgreSQL cannot tell, and a record\n"
          "written during the copy shows up as a difference.\n"
          "\n"
@@ -112,19 +115,63 @@ std::shared_ptr<Store> openOrSay(const StoreSpec& spec, const char* role) {
   }
 }
 
+// Opens a store's directory; nullptr (printed) on failure.
+std::unique_ptr<Directory> openDirectoryOrSay(const StoreSpec& spec, const char* role) {
+  std::string error;
+  auto directory = openDirectory(spec.config, error);
+  if (!directory) {
+    std::cerr << "chipmunk-api migrate: cannot open the " << role << " directory " << spec.label
+              << ": " << error << "\n";
+  }
+  return directory;
+}
+
+void printCounts(const char* noun, const MigrateCounts& c, bool verifyOnly) {
+  std::cout << c.source << " " << noun;
+  if (!verifyOnly) {
+    std::cout << ", " << c.copied << " copied, " << c.unchanged << " already equal, " << c.failed
+              << " failed";
+  }
+  std::cout << "; verified " << c.verified << "/" << c.source << ", " << c.mismatched
+            << " different or missing; " << c.targetOnly << " only in the target";
+}
+
 void printReport(const StoreSpec& from, const StoreSpec& to, const MigrateReport& r,
                  bool verifyOnly) {
   for (const auto& p : r.problems) {
     std::cerr << "chipmunk-api migrate: " << p << "\n";
   }
-  std::cout << "migrate " << from.label << " -> " << to.label << ": " << r.source << " records";
-  if (!verifyOnly) {
-    std::cout << ", " << r.copied << " copied, " << r.unchanged << " already equal, " << r.failed
-              << " failed";
+  std::cout << "migrate " << from.label << " -> " << to.label << ": ";
+  printCounts("records", r.records, verifyOnly);
+  std::cout << "; directory: ";
+  printCounts("users, hosts and tokens", r.directory, verifyOnly);
+  std::cout << ": " << (r.ok() ? "OK" : "FAILED") << "\n";
+}
+
+// Copies (unless verifyOnly) and verifies the records and the directory; the target is
+// opened afresh for the verification, so that it is read back from where it was stored.
+// False (printed) when a store cannot be opened.
+bool migrateStores(const StoreSpec& from, const StoreSpec& to, bool verifyOnly,
+                   MigrateReport& report) {
+  auto source = openOrSay(from, "source");
+  auto target = source ? openOrSay(to, "target") : nullptr;
+  auto sourceDir = target ? openDirectoryOrSay(from, "source") : nullptr;
+  auto targetDir = sourceDir ? openDirectoryOrSay(to, "target") : nullptr;
+  if (!targetDir) {
+    return false;
   }
-  std::cout << "; verified " << r.verified << "/" << r.source << ", " << r.mismatched
-            << " different or missing; " << r.targetOnly
-            << " only in the target: " << (r.ok() ? "OK" : "FAILED") << "\n";
+  if (!verifyOnly) {
+    copyRecords(*source, *target, report);
+    copyDirectory(*sourceDir, *targetDir, report);
+    target.reset();  // written out and unlocked first
+    targetDir.reset();
+    if (!(target = openOrSay(to, "target")) || !(targetDir = openDirectoryOrSay(to, "target"))) {
+      return false;
+    }
+  }
+  verifyRecords(*source, *target, report);
+  verifyDirectory(*sourceDir, *targetDir, report);
+  return true;
 }
 
 }  // namespace
@@ -162,20 +209,10 @@ int migrateCommand(int argc, char** argv) {
               << from->label << ")\n";
     return 2;
   }
-  auto source = openOrSay(*from, "source");
-  auto target = source ? openOrSay(*to, "target") : nullptr;
-  if (!target) {
+  MigrateReport report;
+  if (!migrateStores(*from, *to, verifyOnly, report)) {
     return 1;
   }
-  MigrateReport report;
-  if (!verifyOnly) {
-    copyRecords(*source, *target, report);
-    target.reset();  // written out and unlocked; verified as read back from scratch
-    if (!(target = openOrSay(*to, "target"))) {
-      return 1;
-    }
-  }
-  verifyRecords(*source, *target, report);
   printReport(*from, *to, report, verifyOnly);
   return report.ok() ? 0 : 1;
 }

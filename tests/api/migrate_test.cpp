@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "api/directory.hpp"
 #include "api/file_store.hpp"
 #include "api/migrate.hpp"
+#include "common/password_hash.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -152,8 +154,9 @@ TEST_CASE("Migrate: verify-only finds a tampered target record and names the fie
   INFO(caught.out << caught.err);
   CHECK(caught.status == 1);
   CHECK(caught.err.find("carol: metadata differs in the target") != std::string::npos);
-  CHECK(caught.out.find("verified 3/4, 1 different or missing; 1 only in the target: FAILED") !=
+  CHECK(caught.out.find("verified 3/4, 1 different or missing; 1 only in the target; directory") !=
         std::string::npos);
+  CHECK(caught.out.find(": FAILED\n") != std::string::npos);
 }
 
 TEST_CASE("Migrate: a target that drops a field fails verification", "[api][migrate]") {
@@ -166,12 +169,12 @@ TEST_CASE("Migrate: a target that drops a field fails verification", "[api][migr
     LossyStore lossy(std::make_shared<FileStore>(to.path()));
     api::copyRecords(source, lossy, report, 3);  // pages of 3: the paging is exercised too
   }
-  CHECK(report.source == 4);
-  CHECK(report.copied == 4);
+  CHECK(report.records.source == 4);
+  CHECK(report.records.copied == 4);
   FileStore target(to.path());
   api::verifyRecords(source, target, report, 3);
-  CHECK(report.verified == 2);  // alice and bob carry no metadata
-  CHECK(report.mismatched == 2);
+  CHECK(report.records.verified == 2);  // alice and bob carry no metadata
+  CHECK(report.records.mismatched == 2);
   CHECK_FALSE(report.ok());
   REQUIRE(report.problems.size() == 2);
   CHECK(report.problems[0] == "carol: metadata differs in the target");
@@ -201,4 +204,61 @@ TEST_CASE("Migrate: bad arguments and the same store on both sides exit 2", "[ap
   CHECK(migrate(work, {"--from", "file:" + dir.path(), "--to", "file:" + dir.file("missing")})
             .status == 2);
   CHECK(migrate(work, {"--to", "file:" + dir.path(), "--frm", "x"}).status == 2);
+}
+
+TEST_CASE("Migrate: the directory's users, hosts and tokens are copied and verified",
+          "[api][migrate]") {
+  TempDir work;
+  TempDir from;
+  TempDir to;
+  fill(from.path(), everyKindOfRecord());
+  std::string error;
+  const std::string hash = hashPassword("carols-password", kMinPbkdf2Iterations);
+  api::DirectoryToken token;
+  token.id = "3f9c1a0b2d4e";
+  token.owner = "carol";
+  token.digest = api::tokenDigestHex("0123456789abcdef0123456789abcdef01234567");
+  token.hosts = {"nas.example.org"};
+  token.created = 1700000000;
+  {
+    auto dir = api::openFileDirectory(from.path(), error);
+    REQUIRE(dir);
+    INFO(error);
+    REQUIRE(dir->putUser({"carol", hash}, true, false, error));
+    REQUIRE(dir->putHost({"nas.example.org", "carol"}, error));
+    REQUIRE(dir->addToken(token, error));
+  }
+  Run first = migrate(work, {"--from", "file:" + from.path(), "--to", "file:" + to.path()});
+  INFO(first.out << first.err);
+  REQUIRE(first.status == 0);
+  CHECK(first.out.find("directory: 3 users, hosts and tokens, 3 copied, 0 already equal") !=
+        std::string::npos);
+  api::DirectoryData copied;
+  {
+    auto dir = api::openFileDirectory(to.path(), error);
+    REQUIRE(dir);
+    REQUIRE(dir->load(copied, error));
+  }
+  REQUIRE(copied.users.size() == 1);
+  CHECK(copied.users[0].hash == hash);
+  REQUIRE(copied.tokens.size() == 1);
+  CHECK(copied.tokens[0].digest == token.digest);
+  CHECK(copied.tokens[0].hosts == token.hosts);
+  Run again = migrate(work, {"--from", "file:" + from.path(), "--to", "file:" + to.path()});
+  CHECK(again.out.find("directory: 3 users, hosts and tokens, 0 copied, 3 already equal") !=
+        std::string::npos);
+  {
+    // The target's token now lets through another secret: verification must notice.
+    auto dir = api::openFileDirectory(to.path(), error);
+    REQUIRE(dir->revokeToken(token.id, error));
+    api::DirectoryToken forged = token;
+    forged.digest = api::tokenDigestHex("ffffffffffffffffffffffffffffffffffffffff");
+    REQUIRE(dir->addToken(forged, error));
+  }
+  Run caught = migrate(
+      work, {"--from", "file:" + from.path(), "--to", "file:" + to.path(), "--verify-only"});
+  INFO(caught.out << caught.err);
+  CHECK(caught.status == 1);
+  CHECK(caught.err.find("token 3f9c1a0b2d4e: differs in the target") != std::string::npos);
+  CHECK(caught.err.find(token.digest) == std::string::npos);  // no secret's digest printed
 }

@@ -81,7 +81,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$ROOT/bench/lib.sh"  # free_port, nginx_temp_paths
+. "$ROOT/bench/lib.sh"  # free_port, nginx_conf_head, cpu_ticks
 wait_port() {  # port: waits up to 10 s for a listener
   local i
   for i in $(seq 1 200); do
@@ -98,13 +98,7 @@ wait_port() {  # port: waits up to 10 s for a listener
 mkdir -p "$W/nginx/logs" "$W/nginx/tmp"
 NGINX_PORT=$(free_port)
 cat > "$W/nginx/nginx.conf" << CONF
-worker_processes $WORKERS;
-pid $W/nginx/nginx.pid;
-error_log $W/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-$(nginx_temp_paths "$W/nginx/tmp")
+$(nginx_conf_head "$W/nginx" "$WORKERS")
   server {
     listen 127.0.0.1:$NGINX_PORT backlog=1024;
     default_type text/plain;
@@ -228,13 +222,6 @@ pids_of() {
     get-log | get-log@base) api_var PID "$1" logged ;;
     *) api_var PID "$1" ;;
   esac
-}
-cpu_ticks() {  # pids... -> utime + stime in clock ticks
-  local total=0 pid
-  for pid in "$@"; do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || echo 0)))
-  done
-  echo "$total"
 }
 HZ=$(getconf CLK_TCK)
 

@@ -77,7 +77,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$ROOT/bench/lib.sh"  # free_port, nginx_temp_paths
+. "$ROOT/bench/lib.sh"  # free_port, nginx_conf_head, cpu_ticks
 wait_port() {  # port pid seconds: 0 once something listens; 1 when pid died or time ran out
   local i
   for i in $(seq 1 $(($3 * 20))); do
@@ -106,13 +106,6 @@ stop_pid() {  # pid seconds: SIGTERM, wait up to seconds, then SIGKILL; prints s
   echo "$(date +%s.%N) $t0" | awk '{printf "%.2f", $1 - $2}'
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2> /dev/null || echo 0; }
-cpu_ticks() {  # pids... -> utime + stime in clock ticks
-  local total=0 pid
-  for pid in "$@"; do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || echo 0)))
-  done
-  echo "$total"
-}
 HZ=$(getconf CLK_TCK)
 # result SECTION KEY BUILD VALUE: one figure, kept for the new / baseline summary.
 result() { echo "$1 $2 $3 $4" >> "$W/results"; }

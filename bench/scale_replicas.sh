@@ -23,13 +23,7 @@ else
     local servers="" p
     for p in "$@"; do servers="$servers server 127.0.0.1:$p;"; done
     cat > "$W/nginx/nginx.conf" << CONF
-worker_processes 2;
-pid $W/nginx/nginx.pid;
-error_log $W/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-$(nginx_temp_paths "$W/nginx/tmp")
+$(nginx_conf_head "$W/nginx" 2)
   upstream api { $servers keepalive 64; }
   server {
     listen 127.0.0.1:$NGINX_PORT backlog=1024;

@@ -15,8 +15,8 @@ for b in $BUILDS; do
   [ "${secs#>}" = "$secs" ] && result shutdown "seconds-$BIG(lower)" "$b" "$secs"
   note=""
   [ "$requests" -ge "$BIG" ] || note=" (only $requests requests in ${load}s: fewer records changed)"
-  [ "${secs#>}" = "$secs" ] || secs="$secs (still running: SIGKILL, the save cut short)"
-  echo "   $b: exit after ${secs}s (RSS before: $((rss / 1024)) MB; $requests requests," \
+  [ "${secs#>}" = "$secs" ] && secs="${secs}s" || secs="${secs}s (still running: SIGKILL, the save cut short)"
+  echo "   $b: exit after ${secs} (RSS before: $((rss / 1024)) MB; $requests requests," \
     "$bad non-2xx, $saved saved)$note"
 done
 stop_timeout=$(sed -n 's/^TimeoutStopSec=//p' "$ROOT/scripts/systemd/chipmunk-api.service")

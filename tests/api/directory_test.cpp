@@ -41,7 +41,7 @@ TEST_CASE("Directory: tokens are 160 random bits in a fixed format", "[api][unit
   REQUIRE(parseToken(a.text));
   CHECK(parseToken(a.text)->secret == a.secret);
   for (const std::string& bad : {std::string("secret"), a.text.substr(1), a.text + "0",
-                                "cmt_" + a.id + "-" + a.secret, "CMT_" + a.text.substr(4)}) {
+                                 "cmt_" + a.id + "-" + a.secret, "CMT_" + a.text.substr(4)}) {
     CHECK_FALSE(parseToken(bad));
   }
   CHECK(tokenDigestHex("abc") ==

@@ -131,6 +131,30 @@ TEST_CASE("Migrate: file store to file store copies every field and a re-run cha
         std::string::npos);
 }
 
+TEST_CASE("Migrate: a record that expired in the source since the last run expires in the target",
+          "[api][migrate]") {
+  TempDir work;
+  TempDir from;
+  TempDir to;
+  auto records = everyKindOfRecord();
+  fill(from.path(), records);
+  REQUIRE(migrate(work, {"--from", "file:" + from.path(), "--to", "file:" + to.path()}).status ==
+          0);
+  HostRecord expired = records[0];  // alice: its address withdrawn since
+  expired.ip.reset();
+  expired.expired = true;
+  expired.expiredAt = 1700000300;
+  {
+    FileStore source(from.path());
+    REQUIRE(source.put(expired));
+  }
+  Run again = migrate(work, {"--from", "file:" + from.path(), "--to", "file:" + to.path()});
+  INFO(again.out << again.err);
+  CHECK(again.status == 0);
+  CHECK(again.out.find("4 records, 1 copied, 3 already equal") != std::string::npos);
+  CHECK_FALSE(test::fileExists(to.file("alice.cm")));
+}
+
 TEST_CASE("Migrate: verify-only finds a tampered target record and names the field",
           "[api][migrate]") {
   TempDir work;

@@ -289,11 +289,10 @@ TEST_CASE("Migrate: the directory's users, hosts and tokens are copied and verif
   CHECK(caught.err.find(token.digest) == std::string::npos);  // no secret's digest printed
 }
 
-// Against a real PostgreSQL: hidden ([.]) until `[Store] backend = postgresql` lands
-// (branch wt-pgstore); remove "[.][needs-pgstore]" when it has.
+// Against a real PostgreSQL (tests/support/postgres_server.hpp).
 
 TEST_CASE("Migrate: file store to PostgreSQL and back keeps every field, verified",
-          "[.][needs-pgstore][api][migrate][postgres][integration]") {
+          "[api][migrate][postgres][integration]") {
   PostgresServer pg;
   const bool started = pg.start();
   INFO(pg.log());
@@ -327,7 +326,7 @@ TEST_CASE("Migrate: file store to PostgreSQL and back keeps every field, verifie
 }
 
 TEST_CASE("Migrate: verify-only finds a record changed in PostgreSQL",
-          "[.][needs-pgstore][api][migrate][postgres][integration]") {
+          "[api][migrate][postgres][integration]") {
   PostgresServer pg;
   const bool started = pg.start();
   INFO(pg.log());

@@ -289,21 +289,30 @@ TEST_CASE("Migrate: the directory's users, hosts and tokens are copied and verif
   CHECK(caught.err.find(token.digest) == std::string::npos);  // no secret's digest printed
 }
 
-// Against a real PostgreSQL (tests/support/postgres_server.hpp).
+// Against a real PostgreSQL (tests/support/postgres_server.hpp): a database "chipmunk"
+// named as migrate's STORE, and a file store of every kind of record.
+struct PgAndFiles {
+  PostgresServer pg;
+  std::string db;
+  TempDir work;
+  TempDir from;
+  const std::vector<HostRecord> records = everyKindOfRecord();
+
+  PgAndFiles() {
+    const bool started = pg.start();
+    INFO(pg.log());
+    REQUIRE(started);
+    REQUIRE(pg.createDatabase("chipmunk"));
+    db = "postgresql:" + pg.conninfo("chipmunk");
+    fill(from.path(), records);
+  }
+};
 
 TEST_CASE("Migrate: file store to PostgreSQL and back keeps every field, verified",
           "[api][migrate][postgres][integration]") {
-  PostgresServer pg;
-  const bool started = pg.start();
-  INFO(pg.log());
-  REQUIRE(started);
-  REQUIRE(pg.createDatabase("chipmunk"));
-  const std::string db = "postgresql:" + pg.conninfo("chipmunk");
-  TempDir work;
-  TempDir from;
+  PgAndFiles f;
+  auto& [pg, db, work, from, records] = f;
   TempDir back;
-  const auto records = everyKindOfRecord();
-  fill(from.path(), records);
   Run in = migrate(work, {"--from", "file:" + from.path(), "--to", db});
   INFO(in.out << in.err);
   REQUIRE(in.status == 0);
@@ -327,15 +336,8 @@ TEST_CASE("Migrate: file store to PostgreSQL and back keeps every field, verifie
 
 TEST_CASE("Migrate: verify-only finds a record changed in PostgreSQL",
           "[api][migrate][postgres][integration]") {
-  PostgresServer pg;
-  const bool started = pg.start();
-  INFO(pg.log());
-  REQUIRE(started);
-  REQUIRE(pg.createDatabase("chipmunk"));
-  const std::string db = "postgresql:" + pg.conninfo("chipmunk");
-  TempDir work;
-  TempDir from;
-  fill(from.path(), everyKindOfRecord());
+  PgAndFiles f;
+  auto& [pg, db, work, from, records] = f;
   REQUIRE(migrate(work, {"--from", "file:" + from.path(), "--to", db}).status == 0);
   pg.psql("UPDATE chipmunk_records SET last_seen = last_seen + 1 WHERE name = 'bob.example.org'",
           "chipmunk");

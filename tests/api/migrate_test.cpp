@@ -65,6 +65,24 @@ void fill(const std::string& dir, const std::vector<HostRecord>& records) {
   }
 }
 
+// A directory of one user (carol, `hash`), her host nas.example.org and a token for it.
+api::DirectoryToken fillDirectory(const std::string& dataDir, const std::string& hash) {
+  api::DirectoryToken token;
+  token.id = "3f9c1a0b2d4e";
+  token.owner = "carol";
+  token.digest = api::tokenDigestHex("0123456789abcdef0123456789abcdef01234567");
+  token.hosts = {"nas.example.org"};
+  token.created = 1700000000;
+  std::string error;
+  auto dir = api::openFileDirectory(dataDir, error);
+  INFO(error);
+  REQUIRE(dir);
+  REQUIRE(dir->putUser({"carol", hash}, true, false, error));
+  REQUIRE(dir->putHost({"nas.example.org", "carol"}, error));
+  REQUIRE(dir->addToken(token, error));
+  return token;
+}
+
 struct Run {
   int status = -1;
   std::string out;
@@ -240,20 +258,7 @@ TEST_CASE("Migrate: the directory's users, hosts and tokens are copied and verif
   fill(from.path(), everyKindOfRecord());
   std::string error;
   const std::string hash = hashPassword("carols-password", kMinPbkdf2Iterations);
-  api::DirectoryToken token;
-  token.id = "3f9c1a0b2d4e";
-  token.owner = "carol";
-  token.digest = api::tokenDigestHex("0123456789abcdef0123456789abcdef01234567");
-  token.hosts = {"nas.example.org"};
-  token.created = 1700000000;
-  {
-    auto dir = api::openFileDirectory(from.path(), error);
-    REQUIRE(dir);
-    INFO(error);
-    REQUIRE(dir->putUser({"carol", hash}, true, false, error));
-    REQUIRE(dir->putHost({"nas.example.org", "carol"}, error));
-    REQUIRE(dir->addToken(token, error));
-  }
+  const api::DirectoryToken token = fillDirectory(from.path(), hash);
   Run first = migrate(work, {"--from", "file:" + from.path(), "--to", "file:" + to.path()});
   INFO(first.out << first.err);
   REQUIRE(first.status == 0);
@@ -313,12 +318,15 @@ TEST_CASE("Migrate: file store to PostgreSQL and back keeps every field, verifie
   PgAndFiles f;
   auto& [pg, db, work, from, records] = f;
   TempDir back;
+  fillDirectory(from.path(), hashPassword("carols-password", kMinPbkdf2Iterations));
   Run in = migrate(work, {"--from", "file:" + from.path(), "--to", db});
   INFO(in.out << in.err);
   REQUIRE(in.status == 0);
   CHECK(in.out.find("4 records, 4 copied, 0 already equal, 0 failed; verified 4/4") !=
         std::string::npos);
+  CHECK(in.out.find("directory: 3 users, hosts and tokens, 3 copied") != std::string::npos);
   CHECK(pg.psql("SELECT count(*) FROM chipmunk_records", "chipmunk") == "4");
+  CHECK(pg.psql("SELECT owner FROM chipmunk_tokens", "chipmunk") == "carol");
   CHECK(in.out.find(pg.socketDir()) == std::string::npos);  // the conninfo is never printed
   Run again = migrate(work, {"--from", "file:" + from.path(), "--to", db});
   CHECK(again.status == 0);
@@ -326,6 +334,7 @@ TEST_CASE("Migrate: file store to PostgreSQL and back keeps every field, verifie
   Run out = migrate(work, {"--from", db, "--to", "file:" + back.path()});
   INFO(out.out << out.err);
   REQUIRE(out.status == 0);
+  CHECK(out.out.find("directory: 3 users, hosts and tokens, 3 copied") != std::string::npos);
   FileStore target(back.path());
   for (const auto& r : records) {
     const auto there = target.get(r.name);

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "api/admin_cli.hpp"
+#include "api/migrate.hpp"
 #include "api/store_factory.hpp"
 #include "chipmunk/version.hpp"
 #include "common/logging.hpp"
@@ -36,6 +37,7 @@ void usage(std::ostream& out) {
          "       chipmunk-api host add HOST OWNER | host del HOST | host list\n"
          "       chipmunk-api token add OWNER [--host NAME]... | token list [OWNER]\n"
          "                    | token revoke ID   (users, hosts, tokens: docs/USERS.md)\n"
+         "       chipmunk-api migrate --from STORE --to STORE [--verify-only]\n"
          "\n"
          "Tells HTTP clients their public IP (/get/ip, /get/ip.json) and stores it per\n"
          "user (/set), behind HTTP Basic auth.\n"
@@ -51,6 +53,8 @@ void usage(std::ostream& out) {
          "  hash-password       read a password and print a $pbkdf2-sha256$ hash for\n"
          "                      [Users]; on a terminal it is asked twice (a mismatch\n"
          "                      exits 2), from a pipe one line is read\n"
+         "  migrate             copy the records of one store into another and verify\n"
+         "                      them (chipmunk-api migrate --help)\n"
          "\n"
          "Signals: SIGHUP reloads the configuration (users, trusted proxies, public\n"
          "endpoints, limits, log level; a broken file is rejected and the old one kept),\n"
@@ -351,6 +355,9 @@ int runMain(int argc, char** argv) {
   }
   if (argc >= 2 && isAdminCommand(argv[1])) {
     return runAdminCommand(argc, argv);  // user, host, token (api/admin_cli.cpp)
+  }
+  if (argc >= 2 && std::string(argv[1]) == "migrate") {
+    return migrateCommand(argc, argv);  // api/migrate_cli.cpp
   }
   App app;
   bool checkOnly = false;

@@ -306,9 +306,20 @@ bool FileStore::put(const HostRecord& record) {
   const auto e = entry(record.name);
   std::lock_guard<std::mutex> lock(e->mutex);
   std::string error;
-  const std::string cm = record.ip ? record.ip->toString() + "\n" : std::string();
-  if ((record.ip && !writeFileDurably(dirFd_, record.name + ".cm", cm, error)) ||
-      !writeMeta(record, error)) {
+  bool addressWritten = true;
+  if (record.ip) {
+    addressWritten =
+        writeFileDurably(dirFd_, record.name + ".cm", record.ip->toString() + "\n", error);
+  } else if (::unlinkat(dirFd_, (record.name + ".cm").c_str(), 0) == 0) {
+    // A record without an address (expired) has no <name>.cm: an old one must not survive.
+    addressWritten = ::fsync(dirFd_) == 0;
+  } else if (errno != ENOENT) {
+    addressWritten = false;
+  }
+  if (!addressWritten && error.empty()) {
+    error = std::string("cannot remove ") + record.name + ".cm: " + std::strerror(errno);
+  }
+  if (!addressWritten || !writeMeta(record, error)) {
     logging::get("store")->error("record write failed name={} error=\"{}\"", record.name, error);
     return false;
   }

@@ -81,19 +81,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A loopback port nobody listens on (bounded tries; the kernel picks the range).
-free_port() {
-  local p i
-  for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "run.sh: no free port found" >&2
-  return 1
-}
+. "$ROOT/bench/lib.sh"  # free_port, nginx_conf_head, cpu_ticks
 wait_port() {  # port: waits up to 10 s for a listener
   local i
   for i in $(seq 1 200); do
@@ -110,17 +98,7 @@ wait_port() {  # port: waits up to 10 s for a listener
 mkdir -p "$W/nginx/logs" "$W/nginx/tmp"
 NGINX_PORT=$(free_port)
 cat > "$W/nginx/nginx.conf" << CONF
-worker_processes $WORKERS;
-pid $W/nginx/nginx.pid;
-error_log $W/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $W/nginx/tmp/body;
-  proxy_temp_path $W/nginx/tmp/proxy;
-  fastcgi_temp_path $W/nginx/tmp/fastcgi;
-  uwsgi_temp_path $W/nginx/tmp/uwsgi;
-  scgi_temp_path $W/nginx/tmp/scgi;
+$(nginx_conf_head "$W/nginx" "$WORKERS")
   server {
     listen 127.0.0.1:$NGINX_PORT backlog=1024;
     default_type text/plain;
@@ -244,13 +222,6 @@ pids_of() {
     get-log | get-log@base) api_var PID "$1" logged ;;
     *) api_var PID "$1" ;;
   esac
-}
-cpu_ticks() {  # pids... -> utime + stime in clock ticks
-  local total=0 pid
-  for pid in "$@"; do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2> /dev/null || echo 0)))
-  done
-  echo "$total"
 }
 HZ=$(getconf CLK_TCK)
 

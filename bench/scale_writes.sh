@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+# bench/scale.sh section "writes" (sourced): durable changed-address writes/s of chipmunk-api
+# (file store; PostgreSQL backend once it starts) vs pgbench's single-row upsert, at CLIENTS.
+echo
+echo "== writes: durable changed-address /set per second vs pgbench single-row upsert" \
+  "(synchronous_commit = on), ${DURATION}s per run, $WRITE_USERS users"
+psqlc -d bench -c "CREATE TABLE upsert_bench (name text PRIMARY KEY, ip inet NOT NULL,
+  changed_at timestamptz NOT NULL)" -c "INSERT INTO upsert_bench SELECT 'u' || lpad(g::text, 7,
+  '0'), '10.0.0.1', now() FROM generate_series(1, $WRITE_USERS) g"
+cat > "$W/upsert.sql" << SQL
+\set id random(1, $WRITE_USERS)
+\set a random(0, 131071)
+INSERT INTO upsert_bench (name, ip, changed_at) VALUES ('u' || lpad(CAST(:id AS text), 7, '0'), '198.18.0.0'::inet + :a, now()) ON CONFLICT (name) DO UPDATE SET ip = EXCLUDED.ip, changed_at = EXCLUDED.changed_at;
+SQL
+pgbench_tps() {  # clients -> transactions per second
+  local j=$(($1 < 2 ? 1 : 2))
+  pgbench -n -h "$W/pg" -p 5432 -U postgres -c "$1" -j "$j" -T "$DURATION" -f "$W/upsert.sql" \
+    bench 2> /dev/null | awk '/^tps/ {printf "%.1f", $3; f = 1} END {if (!f) print 0}'
+}
+auths "$WRITE_USERS" "$W/write-auths"
+declare -A WRITE_PORT=()
+write_targets=""
+for b in $BUILDS; do
+  gen "$W/writes-file-$b" "$WRITE_USERS" "$WRITE_USERS" no
+  start_api "writes-file-$b" "$b" "$W/writes-file-$b"
+  WRITE_PORT[file@$b]=$PORT
+  write_targets="$write_targets file@$b"
+  psqlc -d postgres -c "CREATE DATABASE chipmunk_$b"
+  gen "$W/writes-pg-$b" "$WRITE_USERS" 0 no
+  if start_api "writes-pg-$b" "$b" "$W/writes-pg-$b" "$(pg_store "chipmunk_$b")"; then
+    WRITE_PORT[pg@$b]=$PORT
+    write_targets="$write_targets pg@$b"
+  else
+    echo "   pg@$b: skipped: needs [Store] backend = postgresql (it did not start: $(tail -n1 "$W/writes-pg-$b/api-writes-pg-$b.out" | cut -c1-120))"
+  fi
+done
+printf '   %-8s %10s' clients pgbench
+for t in $write_targets; do printf ' %12s %6s %6s' "$t/s" ratio saved; done
+echo
+for c in $CLIENTS; do
+  pg=$(pgbench_tps "$c")
+  result writes "pgbench-c$c" new "$pg"
+  printf '   %-8s %10s' "$c" "$pg"
+  for t in $write_targets; do
+    read -r rps _ p99 err bad requests saved <<< "$(wrk_set "http://127.0.0.1:${WRITE_PORT[$t]}/set" \
+      "$c" "$DURATION" "$W/write-auths" change)"
+    wps=$(awk -v s="$saved" -v r="$rps" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? r * s / n : 0)}')
+    result writes "${t%@*}-c$c-writes/s" "${t#*@}" "$wps"
+    printf ' %12s %6s %5s%%' "$wps" "$(awk -v a="$wps" -v b="$pg" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" \
+      "$(awk -v s="$saved" -v n="$requests" 'BEGIN {printf "%.0f", (n > 0 ? 100 * s / n : 0)}')"
+    [ "$err" = 0 ] && [ "$bad" = 0 ] || printf ' (sockerr %s non-2xx %s)' "$err" "$bad"
+  done
+  echo
+done
+echo "   X/s: /set answered \"saved\" per second (each a changed address, written durably);" \
+  "ratio: to pgbench at the same clients; saved: share of answers that were \"saved\""

@@ -76,7 +76,8 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   if (!errors.empty()) {
     return nullptr;
   }
-  u->discovery_ = std::make_unique<Discovery>(config.sources, http, config.allowPrivate);
+  u->discovery_ = std::make_unique<Discovery>(config.sources, http, config.allowPrivate,
+                                              config.effectiveConsensus());
   u->store_ = std::make_unique<StateStore>(config.stateDir);
   std::string error;
   if (!u->store_->open(error)) {
@@ -123,6 +124,9 @@ Updater::Addresses Updater::discover(CycleReport& report) {
     const auto found = discovery_->discover(family);
     for (const auto& e : found.errors) {
       log()->warn("discovery source failed family={} error=\"{}\"", toString(family), e);
+    }
+    for (const auto& o : found.outliers) {
+      log()->warn("discovery source disagrees family={} detail=\"{}\"", toString(family), o);
     }
     if (!found.ip) {
       log()->error("no address discovered family={}", toString(family));

@@ -386,10 +386,12 @@ TEST_CASE("chipmunk-updater daemon: SIGHUP applies a new interval and rejects a 
 
   writeFile(f.configPath(), "[Global]\nallow_private = maybe\n[Daemon]\ninterval = 1h\n[nope]\n");
   f.process->signal(SIGHUP);
-  // A bad setting and an unknown section: both are logged.
+  // A bad setting, an unknown section and, found after them, no record: all three are
+  // logged (no source is no error: the built-ins).
   REQUIRE(f.waitForLog("config reload rejected errors="));
   INFO(f.log());
-  CHECK(f.log().find("config reload rejected errors=2") != std::string::npos);
+  CHECK(f.log().find("config reload rejected errors=3") != std::string::npos);
+  CHECK(f.log().find(f.configPath() + ": update_dns is on but no record") != std::string::npos);
   CHECK(f.log().find(f.configPath() + ":2: [Global] allow_private") != std::string::npos);
   CHECK(f.log().find(f.configPath() + ":5: unknown section [nope]") != std::string::npos);
   CHECK(f.process->running());

@@ -2,6 +2,8 @@
 // [Discovery] consensus and the configuration-free updater: chipmunk-updater as a real
 // process, its built-ins pointed at loopback (a real BIND, a fake echo service) through the
 // test-only override variable, and a fake Linode.
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 
 #include <catch2/catch.hpp>
@@ -146,6 +148,22 @@ TEST_CASE("chipmunk-updater: every built-in down is a failed discovery, nothing 
   CHECK(m.log().find("no 2 operators agree") != std::string::npos);
   CHECK(m.linode.count("PUT") == 0);
   CHECK(m.linode.target(m.domainId, "home", "A") == "192.0.2.1");
+  // The daemon keeps running and asks again every interval, publishing nothing.
+  m.write("[Daemon]\ninterval = 1s\n");
+  std::remove(m.dir.file("out").c_str());
+  std::remove(m.dir.file("err").c_str());
+  ChildProcess daemon({CHIPMUNK_UPDATER_BIN, "--config", m.dir.file("u.ini")}, m.dir.file("out"),
+                      m.dir.file("err"));
+  CHECK(waitUntil(
+      [&] {
+        const std::string log = m.log();
+        return log.find("no address discovered") != log.rfind("no address discovered");
+      },
+      20s));
+  CHECK(daemon.running());
+  CHECK(m.linode.count("PUT") == 0);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(10s) == 0);
 }
 
 TEST_CASE("chipmunk-updater: docs/UPDATER.md holds the built-in sources table of the rows",

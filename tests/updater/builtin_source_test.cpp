@@ -8,10 +8,14 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include "tests/support/bind_server.hpp"
 #include "tests/support/fake_http_server.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "updater/builtin_source.hpp"
 #include "updater/dns_query.hpp"
 
@@ -245,4 +249,51 @@ TEST_CASE("Built-in sources: a DNS reply with a wrong ID, name or type is refuse
     CHECK_FALSE(records);
     CHECK(error == refusal);
   }
+}
+
+TEST_CASE("Built-in sources: HTTPS rows over TLS with a throw-away CA", "[updater][integration]") {
+  // openssl s_server -WWW serves files by path: the two rows whose URL ends in a file name.
+  chipmunk::test::TempDir dir;
+  const std::string cert = dir.file("cert.pem");
+  const std::string key = dir.file("key.pem");
+  REQUIRE(chipmunk::test::runCommand(
+              {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+               "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+               "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+              dir.file("o"), dir.file("e")) == 0);
+  std::filesystem::create_directories(dir.file("ifconfig.co"));
+  std::filesystem::create_directories(dir.file("cloudflare-trace/cdn-cgi"));
+  chipmunk::test::writeFile(dir.file("ifconfig.co/json"), "{\"ip\":\"8.8.4.4\",\"country\":\"X\"}");
+  chipmunk::test::writeFile(dir.file("cloudflare-trace/cdn-cgi/trace"), "h=x\nip=8.8.4.4\nts=1\n");
+  int port = 0;
+  {
+    FakeHttpServer probe([](const FakeRequest&) { return FakeResponse{}; });
+    port = probe.port();  // free a moment ago
+  }
+  chipmunk::test::ChildProcess server(
+      {"/bin/sh", "-c",
+       "cd " + dir.path() + " && exec /usr/bin/openssl s_server -quiet -WWW -accept 127.0.0.1:" +
+           std::to_string(port) + " -cert " + cert + " -key " + key},
+      dir.file("s.out"), dir.file("s.err"));
+  providers::HttpOptions http = fastHttp();
+  http.caFile = cert;
+  const auto o = parseBuiltinOverride("https4=https://127.0.0.1:" + std::to_string(port));
+  const auto ask = [&](const std::string& name) {
+    std::string error;
+    std::optional<std::string> text;
+    chipmunk::test::waitUntil(
+        [&] {
+          return (text = makeBuiltinSource(name, http, o)->fetch(Family::kIPv4, error)).has_value();
+        },
+        std::chrono::seconds(10));
+    const auto ip = text ? validateAddress(*text, Family::kIPv4, false, error) : std::nullopt;
+    return ip ? ip->toString() : error;
+  };
+  CHECK(ask("ifconfig.co") == "8.8.4.4");
+  CHECK(ask("cloudflare-trace") == "8.8.4.4");
+  // Without the throw-away CA the same server is refused.
+  std::string error;
+  CHECK_FALSE(makeBuiltinSource("ifconfig.co", fastHttp(), o)->fetch(Family::kIPv4, error));
+  server.signal(SIGTERM);
+  server.wait(std::chrono::seconds(5));
 }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
 #include <netinet/in.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <array>
@@ -25,7 +26,7 @@ namespace {
 #define CHIPMUNK_DNS_QUERY_FUNCTIONS(X) \
   X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(pkt2buffer_wire) \
   X(pkt_answer) X(pkt_free) X(pkt_get_rcode) X(pkt_id) X(pkt_qr) X(pkt_query_new) \
-  X(pkt_question) X(pkt_set_random_id) X(pkt_tc) X(rdf_data) X(rdf_deep_free) X(rdf_size) \
+  X(pkt_question) X(pkt_set_id) X(pkt_tc) X(rdf_data) X(rdf_deep_free) X(rdf_size) \
   X(rr_get_class) X(rr_get_type) X(rr_list_rr) X(rr_list_rr_count) X(rr_owner) X(rr_rd_count) \
   X(rr_rdf) X(tcp_send) X(udp_send) X(wire2pkt)
 // clang-format on
@@ -198,7 +199,14 @@ std::optional<std::vector<std::string>> askDns(const DnsQuestion& question,
     error = "cannot build the DNS question";
     return std::nullopt;
   }
-  a.pkt_set_random_id(query.get());
+  // A random ID from the kernel: ldns' own (pkt_set_random_id) goes through OpenSSL's RAND,
+  // whose start-up made about 3 MB of libcrypto resident (docs/BENCHMARKS.md).
+  uint16_t id = 0;
+  if (::getrandom(&id, sizeof id, 0) != static_cast<ssize_t>(sizeof id)) {
+    error = "no random DNS ID";
+    return std::nullopt;
+  }
+  a.pkt_set_id(query.get(), id);
   Pkt reply = exchange(query.get(), false, to, length, timeout, error);
   if (reply && a.pkt_tc(reply.get()) && matches(reply.get(), query.get(), error)) {
     reply = exchange(query.get(), true, to, length, timeout, error);  // truncated: ask over TCP

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <ctime>
 
 #include "common/logging.hpp"
 #include "common/shell.hpp"
+#include "config/builtin_sources.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -75,6 +77,12 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   u->accounts_ = std::move(kept.accounts);
   if (!errors.empty()) {
     return nullptr;
+  }
+  if (std::getenv(config::kBuiltinOverrideVariable) != nullptr) {
+    log()->warn(
+        "built-in discovery sources point where a test said (not for production) "
+        "variable={}",
+        config::kBuiltinOverrideVariable);
   }
   u->discovery_ = std::make_unique<Discovery>(config.sources, http, config.allowPrivate,
                                               config.effectiveConsensus());

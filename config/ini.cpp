@@ -3,9 +3,11 @@
 
 #include <ini.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/strings.hpp"
@@ -22,12 +24,48 @@ struct ParseState {
   IniDocument* doc = nullptr;
   std::vector<std::string>* errors = nullptr;
   bool ok = true;
+  // The value of the line just handed to inih when that line was too long for inih: inih
+  // got a placeholder value and the handler puts this one in its place.
+  std::optional<std::string> longValue;
 
   void error(const std::string& message) {
     errors->push_back(doc->path + ":" + std::to_string(line) + ": " + message);
     ok = false;
   }
 };
+
+// What inih makes of the text after the '=' (r55, ini.c, with INI_ALLOW_INLINE_COMMENTS and
+// ";" as the prefix): white space trimmed, cut at a ';' that follows white space.
+std::string inihValue(const std::string& rest) {
+  std::string value(trimAscii(rest));
+  for (size_t i = 1; i < value.size(); ++i) {
+    if (value[i] == ';' && std::isspace(static_cast<unsigned char>(value[i - 1])) != 0) {
+      value.erase(i);
+      break;
+    }
+  }
+  return std::string(trimAscii(value));
+}
+
+// A `key = value` line longer than inih's buffer: inih gets "key = <placeholder>" and the
+// value waits in `state` for the handler. False when even that cannot work (the key alone
+// is too long, or the line is over kMaxSettingLineLength).
+bool passLongSetting(ParseState* state, std::string& line) {
+  const auto sep = line.find_first_of("=:");
+  if (sep == std::string::npos || sep + 8 > static_cast<size_t>(kMaxIniLineLength)) {
+    state->error("line longer than " + std::to_string(kMaxIniLineLength) + " characters");
+    return false;
+  }
+  if (line.size() > kMaxSettingLineLength) {
+    state->error("line longer than " + std::to_string(kMaxSettingLineLength) + " characters");
+    return false;
+  }
+  if (!trimAscii(line.substr(0, sep)).empty() && !state->doc->sections.empty()) {
+    state->longValue = inihValue(line.substr(sep + 1));
+  }  // else the checks that follow report the line
+  line = line.substr(0, sep + 1) + " long";
+  return true;
+}
 
 // Hands inih one line at a time, already checked: over-long lines and lines that are
 // neither a section, a comment nor `key = value` are reported here (with their line) and
@@ -56,9 +94,12 @@ char* readLine(char* str, int num, void* stream) {
     if (raw.find('\0') != std::string::npos) {
       state->error("NUL byte in line");
       line = ";";
-    } else if (static_cast<int>(line.size()) > kMaxIniLineLength ||
-               static_cast<int>(line.size()) + 2 > num) {
-      state->error("line longer than " + std::to_string(kMaxIniLineLength) + " characters");
+    } else if ((static_cast<int>(line.size()) > kMaxIniLineLength ||
+                static_cast<int>(line.size()) + 2 > num) &&
+               (line[0] == '[' || !passLongSetting(state, line))) {
+      if (line[0] == '[') {
+        state->error("line longer than " + std::to_string(kMaxIniLineLength) + " characters");
+      }
       line = ";";
     } else if (line[0] == '[') {
       const auto close = line.find(']');
@@ -97,7 +138,8 @@ char* readLine(char* str, int num, void* stream) {
 
 int onEntry(void* user, const char* section, const char* name, const char* value) {
   auto* state = static_cast<ParseState*>(user);
-  state->doc->entries.push_back({section, name, value, state->line});
+  state->doc->entries.push_back({section, name, state->longValue.value_or(value), state->line});
+  state->longValue.reset();
   return 1;
 }
 

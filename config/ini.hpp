@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,11 @@ struct IniDocument {
 };
 
 // The longest line the packaged inih accepts (INI_MAX_LINE - 1, less the newline).
+// Longer lines are refused with this limit, except `key = value` lines (a long command,
+// regex or hook): those pass inih a placeholder and keep their value, up to
+// kMaxSettingLineLength characters.
 inline constexpr int kMaxIniLineLength = 198;
+inline constexpr size_t kMaxSettingLineLength = 16384;
 
 // Parses INI text through inih. Syntax problems are appended to `errors` as
 // "path:line: message"; parsing goes on so that every problem is reported at once.

@@ -11,7 +11,7 @@
 
 namespace chipmunk::config {
 
-enum class SourceKind { kChipmunk, kWeb, kInterface, kCommand };
+enum class SourceKind { kChipmunk, kWeb, kInterface, kCommand, kBuiltin };
 enum class FamilyFilter { kAny, kIPv4, kIPv6 };
 
 // One IP discovery source: [ChipmunkAPIServer] (the original client's) or [source:NAME].
@@ -27,6 +27,9 @@ struct SourceConfig {
   std::string interface;     // interface: its name ("eth0")
   std::string command;       // command: run with sh -c; its output holds the IP
   FamilyFilter family = FamilyFilter::kAny;
+  // Who runs it: consensus counts operators, not sources. A built-in's comes from its row
+  // (config/builtin_sources.cpp); a [source:NAME]'s is its `operator`, or NAME.
+  std::string operatorName;
   std::string where;  // path:line of the section, for messages
 };
 
@@ -79,10 +82,15 @@ struct UpdaterConfig {
   // [dDNS], [Discovery], [Hooks]
   std::string defaultProvider;              // for records that name none
   std::vector<std::string> discoveryOrder;  // empty: every source in file order
+  int consensus = 0;  // as set; 0: 2 with the built-ins alone, else 1 (effectiveConsensus)
   std::string onChange;
   std::chrono::seconds hookTimeout{};
 
   std::vector<SourceConfig> sources;  // in the order they are tried
+  bool builtinDefaults = false;       // no source configured: every built-in, in table order
+
+  // How many independent operators must agree on an address before it is published.
+  int effectiveConsensus() const { return consensus > 0 ? consensus : builtinDefaults ? 2 : 1; }
   std::vector<AccountConfig> accounts;
   std::vector<RecordConfig> records;
   std::vector<std::string> warnings;

@@ -253,6 +253,13 @@ void loadRecords(const std::string& path, const std::vector<ProviderDecl>& provi
       loadRecordSection(c, path, section, settings);
     }
   }
+  // The shortest file: one provider section holding host and domain, and nothing else.
+  if (config.records.empty() && config.defaultProvider.empty() && config.accounts.size() == 1) {
+    const auto domain = config.accounts[0].settings.find("domain");
+    if (domain != config.accounts[0].settings.end() && !domain->second.empty()) {
+      config.defaultProvider = config.accounts[0].section;
+    }
+  }
   if (config.records.empty() && !config.defaultProvider.empty()) {
     loadLegacyRecord(c, settings);
   }

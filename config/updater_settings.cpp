@@ -127,7 +127,16 @@ SettingTable<C> makeDaemonSettings() {
       .list(&C::discoveryOrder)
       .help(
           "Source names to try, in order (chipmunk for [ChipmunkAPIServer], NAME for "
-          "[source:NAME]); empty: every source in file order.");
+          "[source:NAME], or a built-in's name: docs/UPDATER.md); empty: every source in file "
+          "order, or every built-in when the file has no source.");
+  t.setting("Discovery", "consensus")
+      .integer(&C::consensus)
+      .range(0, 8)
+      .byDefault("0")
+      .help(
+          "How many independent operators must report the same address before it is "
+          "published; sources are asked in parallel. 0: 2 when the built-ins are used "
+          "(the file names no source), else 1 (the first source that answers).");
   t.setting("Hooks", "on_change")
       .text(&C::onChange)
       .help(

@@ -6,6 +6,7 @@
 
 #include "common/pattern.hpp"
 #include "common/strings.hpp"
+#include "config/builtin_sources.hpp"
 #include "config/setting_table.hpp"
 #include "config/updater_steps.hpp"
 
@@ -53,6 +54,11 @@ SettingTable<SourceConfig> makeSourceSettings() {
                            {"ipv6", FamilyFilter::kIPv6}})
       .byDefault("any")
       .help("Which address family this source is asked for: any, ipv4 or ipv6.");
+  t.setting("", "operator")
+      .text(&S::operatorName)
+      .help(
+          "Who runs this source, for [Discovery] consensus (two sources of one operator "
+          "count once); empty: the source's own name.");
   return t;
 }
 
@@ -112,6 +118,36 @@ bool readSource(const std::string& path, const IniSection& section, const Settin
   return true;
 }
 
+SourceConfig builtinSource(const std::string& name, const std::string& where) {
+  SourceConfig src;
+  src.name = lowercase(name);
+  src.kind = SourceKind::kBuiltin;
+  for (const auto& row : builtinSources()) {
+    if (row.name == src.name) {
+      src.operatorName = row.operator_;
+    }
+  }
+  src.where = where;
+  return src;
+}
+
+// Consensus needs that many operators among the sources.
+void checkConsensus(const Settings& settings, UpdaterConfig& config,
+                    std::vector<std::string>& errors) {
+  std::set<std::string> operators;
+  for (auto& s : config.sources) {
+    if (s.operatorName.empty()) {
+      s.operatorName = s.name;
+    }
+    operators.insert(lowercase(s.operatorName));
+  }
+  if (config.effectiveConsensus() > static_cast<int>(operators.size())) {
+    errors.push_back(settings.where("Discovery", "consensus") + ": [Discovery] consensus = " +
+                     std::to_string(config.effectiveConsensus()) + " needs as many operators, " +
+                     "the sources have " + std::to_string(operators.size()));
+  }
+}
+
 }  // namespace
 
 bool isSourceSection(const std::string& lowerName) {
@@ -143,21 +179,27 @@ void loadSources(const std::string& path, const IniDocument& doc, const Settings
     const auto it = std::find_if(sources.begin(), sources.end(), [&](const SourceConfig& s) {
       return lowercase(s.name) == lowercase(name);
     });
-    if (it == sources.end()) {
+    if (it != sources.end()) {
+      config.sources.push_back(*it);
+    } else if (isBuiltinSource(name)) {
+      config.sources.push_back(builtinSource(name, settings.where("Discovery", "order")));
+    } else {
       errors.push_back(settings.where("Discovery", "order") +
                        ": [Discovery] order: no source named \"" + name.substr(0, 60) + "\"");
-    } else {
-      config.sources.push_back(*it);
     }
   }
   if (config.discoveryOrder.empty()) {
     config.sources = sources;
   }
-  if (config.sources.empty()) {
-    errors.push_back(path +
-                     ": no IP discovery source: set [ChipmunkAPIServer] endpoint or add a "
-                     "[source:NAME] section");
+  if (config.sources.empty() && config.discoveryOrder.empty()) {
+    config.builtinDefaults = true;
+    for (const auto& row : builtinSources()) {
+      if (config.sources.empty() || config.sources.back().name != row.name) {
+        config.sources.push_back(builtinSource(row.name, path));
+      }
+    }
   }
+  checkConsensus(settings, config, errors);
 }
 
 }  // namespace chipmunk::config::updater_steps

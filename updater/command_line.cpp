@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "chipmunk/version.hpp"
+#include "config/builtin_sources.hpp"
 #include "updater/updater.hpp"
 
 namespace chipmunk::updater {
@@ -35,6 +36,30 @@ std::string settingsReference() {
          config::updaterSchema(providerDecls(registry), sample).reference();
 }
 
+// The built-in discovery sources, one line per row (config/builtin_sources.cpp).
+std::string builtinSourcesTable(bool markdown) {
+  std::string out =
+      markdown ? "| name | operator | family | question | answer |\n|---|---|---|---|---|\n" : "";
+  for (const auto& r : config::builtinSources()) {
+    const std::string question = r.url.empty() ? r.qname + " " + r.qclass + " " + r.qtype + " @" +
+                                                     r.server + " (UDP, TCP if truncated)"
+                                               : "GET " + r.url;
+    const char* answers[] = {"the body", "JSON field ", "line ", "the records", "a TXT record"};
+    std::string answer = answers[static_cast<int>(r.answer)];
+    if (r.answer == config::BuiltinAnswer::kJson) {
+      answer += "`" + r.field + "`";
+    } else if (r.answer == config::BuiltinAnswer::kKeyValue) {
+      answer += "`" + r.field + "=`";
+    }
+    const std::string family = r.ipv6 ? "IPv6" : "IPv4";
+    out += markdown ? "| `" + r.name + "` | " + r.operator_ + " | " + family + " | `" + question +
+                          "` | " + answer + " |\n"
+                    : r.name + "  " + r.operator_ + "  " + family + "  " + question + "  " +
+                          answer + "\n";
+  }
+  return out;
+}
+
 // The commands that print and exit: their text, or nullopt when `arg` is not one.
 std::optional<std::string> answer(const std::string& arg) {
   if (arg == "--help-config") {
@@ -45,6 +70,9 @@ std::optional<std::string> answer(const std::string& arg) {
   }
   if (arg == "--list-providers=markdown") {
     return providers::markdownTable(providers::ProviderRegistry::builtin());
+  }
+  if (arg == "--list-sources" || arg == "--list-sources=markdown") {
+    return builtinSourcesTable(arg == "--list-sources=markdown");
   }
   if (arg == "--version") {
     return versionLine("chipmunk-updater") + "\n";
@@ -76,7 +104,7 @@ bool setFlag(const std::string& arg, Options& options) {
 std::string usage() {
   return std::string(R"(Usage: chipmunk-updater [--config FILE] [--once] [--daemon] [--check-config]
                         [--force] [--dry-run] [--status [--json]]
-                        [--list-providers] [--version] [--help]
+                        [--list-providers] [--list-sources] [--version] [--help]
 
 Discovers this machine's public address and keeps DNS records pointing at it.
 
@@ -95,6 +123,7 @@ Discovers this machine's public address and keeps DNS records pointing at it.
   --help-config   list every fixed setting with its default and meaning
   --list-providers  list the providers: name, service, A/AAAA, API documentation
                   (--list-providers=markdown: the table the docs include)
+  --list-sources  list the built-in discovery sources (--list-sources=markdown)
   --version       print the version
 
 Signals (daemon): SIGUSR1 reopens the log file (inadyn uses SIGUSR1 to force an

@@ -19,6 +19,7 @@
 #include "common/shell.hpp"
 #include "common/strings.hpp"
 #include "providers/http/url.hpp"
+#include "updater/builtin_source.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -348,6 +349,8 @@ std::optional<IpAddress> pickInterfaceAddress(const std::vector<InterfaceAddress
 std::unique_ptr<IpSource> makeSource(const config::SourceConfig& config,
                                      const providers::HttpOptions& http, bool allowPrivate) {
   switch (config.kind) {
+    case config::SourceKind::kBuiltin:
+      return makeBuiltinSource(config.name, http, builtinOverrideFromEnvironment());
     case config::SourceKind::kChipmunk:
       return std::make_unique<ChipmunkSource>(config, http);
     case config::SourceKind::kWeb:
@@ -361,14 +364,19 @@ std::unique_ptr<IpSource> makeSource(const config::SourceConfig& config,
 }
 
 Discovery::Discovery(const std::vector<config::SourceConfig>& sources,
-                     const providers::HttpOptions& http, bool allowPrivate)
-    : allowPrivate_(allowPrivate) {
+                     const providers::HttpOptions& http, bool allowPrivate, int consensus)
+    : allowPrivate_(allowPrivate), consensus_(consensus), budget_(2 * http.timeout) {
   for (const auto& s : sources) {
-    sources_.push_back({s.name, makeSource(s, http, allowPrivate)});
+    sources_.push_back({s.name, lowercase(s.operatorName.empty() ? s.name : s.operatorName),
+                        makeSource(s, http, allowPrivate)});
   }
 }
 
 DiscoveryResult Discovery::discover(Family family) {
+  return consensus_ > 1 ? discoverByConsensus(family) : discoverInOrder(family);
+}
+
+DiscoveryResult Discovery::discoverInOrder(Family family) {
   DiscoveryResult result;
   for (auto& entry : sources_) {
     if (!entry.source->handles(family)) {

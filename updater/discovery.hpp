@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,24 +65,43 @@ std::unique_ptr<IpSource> makeSource(const config::SourceConfig& config,
 
 struct DiscoveryResult {
   std::optional<IpAddress> ip;
-  std::string source;               // the name of the source that answered
+  std::string source;               // the source(s) that answered: "a" or "a+b" (consensus)
   std::vector<std::string> errors;  // "source: message" for every source that failed
+  // Consensus: "source: answered X, the agreed address is Y" for every source outvoted.
+  std::vector<std::string> outliers;
 };
 
-// The configured sources, tried in order until one gives a valid address.
+// The configured sources. With consensus 1, tried in order until one gives a valid address;
+// with consensus N, asked in parallel (one source per operator, in order, as few as can still
+// agree; more when answers fail or differ), and an address is taken only when N operators
+// report it. The whole discovery takes at most twice the HTTP timeout.
 class Discovery {
  public:
   Discovery(const std::vector<config::SourceConfig>& sources, const providers::HttpOptions& http,
-            bool allowPrivate);
+            bool allowPrivate, int consensus = 1);
   DiscoveryResult discover(Family family);
 
- private:
   struct Entry {
     std::string name;
+    std::string operatorName;
     std::unique_ptr<IpSource> source;
   };
+  // One source's answer in a consensus round.
+  struct Answer {
+    Entry* entry = nullptr;
+    std::optional<IpAddress> ip;
+    std::string error;
+  };
+
+ private:
+  DiscoveryResult discoverInOrder(Family family);
+  DiscoveryResult discoverByConsensus(Family family);
+  std::vector<Answer> ask(const std::vector<Entry*>& batch, Family family);
+
   std::vector<Entry> sources_;
   bool allowPrivate_ = false;
+  int consensus_ = 1;
+  std::chrono::milliseconds budget_{0};
 };
 
 }  // namespace chipmunk::updater

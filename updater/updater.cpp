@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <ctime>
 
 #include "common/logging.hpp"
 #include "common/shell.hpp"
+#include "config/builtin_sources.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -77,7 +79,14 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   if (!errors.empty()) {
     return nullptr;
   }
-  u->discovery_ = std::make_unique<Discovery>(config.sources, http, config.allowPrivate);
+  if (std::getenv(config::kBuiltinOverrideVariable) != nullptr) {
+    log()->warn(
+        "built-in discovery sources point where a test said (not for production) "
+        "variable={}",
+        config::kBuiltinOverrideVariable);
+  }
+  u->discovery_ = std::make_unique<Discovery>(config.sources, http, config.allowPrivate,
+                                              config.effectiveConsensus());
   u->store_ = std::make_unique<StateStore>(config.stateDir);
   std::string error;
   if (dryRun) {
@@ -141,6 +150,9 @@ Updater::Addresses Updater::discover(CycleReport& report) {
     const auto found = discovery_->discover(family);
     for (const auto& e : found.errors) {
       log()->warn("discovery source failed family={} error=\"{}\"", toString(family), e);
+    }
+    for (const auto& o : found.outliers) {
+      log()->warn("discovery source disagrees family={} detail=\"{}\"", toString(family), o);
     }
     if (!found.ip) {
       log()->error("no address discovered family={}", toString(family));

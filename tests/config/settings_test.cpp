@@ -39,13 +39,13 @@ TEST_CASE("Unit: the INI reader keeps line numbers and reports every syntax erro
   const bool ok = parseIniText(
       "; comment\n[A]\nkey = value ; inline\n  indented = yes\nnot a setting\n[broken\n"
       "x = " +
-          std::string(300, 'y') + "\n[B]\n= nokey\nk: v\n",
+          std::string(16381, 'y') + "\n[B]\n= nokey\nk: v\n",
       "f.ini", doc, errors);
   CHECK_FALSE(ok);
   REQUIRE(errors.size() == 4);
   CHECK(errors[0] == "f.ini:5: expected 'key = value', '[section]' or a comment");
   CHECK(errors[1].rfind("f.ini:6: malformed section header", 0) == 0);
-  CHECK(errors[2] == "f.ini:7: line longer than 198 characters");
+  CHECK(errors[2] == "f.ini:7: line longer than 16384 characters");
   CHECK(errors[3] == "f.ini:9: missing key before '='");
   REQUIRE(doc.entries.size() == 3);
   CHECK(doc.entries[0].key == "key");
@@ -55,6 +55,25 @@ TEST_CASE("Unit: the INI reader keeps line numbers and reports every syntax erro
   CHECK(doc.entries[1].line == 4);
   CHECK(doc.entries[2].section == "B");
   CHECK(doc.entries[2].line == 10);
+}
+
+TEST_CASE("Unit: a setting line longer than inih's buffer keeps its whole value",
+          "[config][unit]") {
+  IniDocument doc;
+  std::vector<std::string> errors;
+  const std::string longValue = "printf '%s' " + std::string(400, 'a') + "; echo done";
+  const bool ok = parseIniText("[A]\nk = " + longValue + "   ; a comment\nnext = 1\n[" +
+                                   std::string(250, 's') + "]\n" + std::string(250, 'k') + " = v\n",
+                               "f.ini", doc, errors);
+  CHECK_FALSE(ok);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] == "f.ini:4: line longer than 198 characters");  // a section name
+  CHECK(errors[1] == "f.ini:5: line longer than 198 characters");  // a key
+  REQUIRE(doc.entries.size() == 2);
+  CHECK(doc.entries[0].value == longValue);  // ';' after white space starts a comment, as in inih
+  CHECK(doc.entries[0].line == 2);
+  CHECK(doc.entries[1].key == "next");
+  CHECK(doc.entries[1].value == "1");
 }
 
 TEST_CASE("Unit: a setting before any section is an error", "[config][unit]") {

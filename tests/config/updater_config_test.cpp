@@ -85,12 +85,13 @@ TEST_CASE("UpdaterConfig: every problem is reported with file and line", "[updat
   Loaded l;
   CHECK_FALSE(
       l.load("[Global]\nupdate_dns = maybe\ncolour = blue\n[Daemon]\ninterval = 0\n"
-             "[bogus]\n[linode]\napi_key = t\nwhat = 1\n"));
+             "[bogus]\n[linode]\napi_key = t\nwhat = 1\n[Discovery]\nconsensus = 8\n"));
   // The checks after the settings run too: one run reports everything.
   for (const char* error :
        {"u.ini:2: [Global] update_dns", "u.ini:3: unknown setting \"colour\"",
         "u.ini:5: [Daemon] interval", "u.ini:6: unknown section [bogus]",
-        "u.ini:9: unknown setting \"what\" in [linode]", "u.ini: no IP discovery source"}) {
+        "u.ini:9: unknown setting \"what\" in [linode]",
+        "u.ini:11: [Discovery] consensus = 8 needs as many operators, the sources have 6"}) {
     INFO(error);
     CHECK(l.hasError(error));
   }
@@ -149,8 +150,6 @@ TEST_CASE("UpdaterConfig: records, accounts, order and hosts", "[updater][unit]"
 
 TEST_CASE("UpdaterConfig: no source, no record and duplicates are errors", "[updater][unit]") {
   Loaded l;
-  CHECK_FALSE(l.load("[Global]\nupdate_dns = yes\n"));
-  CHECK(l.hasError("no IP discovery source"));
   CHECK_FALSE(
       l.load("[source:a]\ntype = command\ncommand = echo\n[linode]\napi_key = t\n"
              "[record:x]\nprovider = linode\ndomain = example.com\nhost = h\n"
@@ -158,6 +157,52 @@ TEST_CASE("UpdaterConfig: no source, no record and duplicates are errors", "[upd
   CHECK(l.hasError("duplicates another record"));
   REQUIRE(l.load("[Global]\nupdate_dns = no\n[source:a]\ntype = command\ncommand = echo\n"));
   CHECK(l.c.records.empty());
+}
+
+TEST_CASE("UpdaterConfig: no source means the built-ins, with consensus 2", "[updater][unit]") {
+  Loaded l;
+  REQUIRE(
+      l.load("[linode]\napi_key = t\n[record:home]\nprovider = linode\ndomain = example.com\n"
+             "host = home\n"));
+  CHECK(l.c.builtinDefaults);
+  CHECK(l.c.effectiveConsensus() == 2);
+  REQUIRE(l.c.sources.size() == 9);  // one per name, in table order
+  CHECK(l.c.sources[0].name == "opendns");
+  CHECK(l.c.sources[0].kind == config::SourceKind::kBuiltin);
+  CHECK(l.c.sources[0].operatorName == "OpenDNS (Cisco)");
+  // Named in order, beside a source of the file; consensus counts operators.
+  const std::string sources =
+      "[source:mine]\ntype = command\ncommand = echo\n[Global]\nupdate_dns = no\n";
+  CHECK_FALSE(
+      l.load("[Discovery]\norder = mine, icanhazip, cloudflare-trace\nconsensus = 3\n" + sources));
+  CHECK(
+      l.hasError("u.ini:3: [Discovery] consensus = 3 needs as many operators, the sources "
+                 "have 2"));
+  REQUIRE(l.load("[Discovery]\norder = mine, icanhazip, opendns\nconsensus = 3\n" + sources));
+  CHECK_FALSE(l.c.builtinDefaults);
+  REQUIRE(l.c.sources.size() == 3);
+  CHECK(l.c.sources[0].operatorName == "mine");
+  CHECK(l.c.sources[1].operatorName == "Cloudflare");
+  CHECK(l.c.effectiveConsensus() == 3);
+  CHECK_FALSE(l.load("[Discovery]\norder = nosuch\n" + sources));
+  CHECK(l.hasError("u.ini:2: [Discovery] order: no source named \"nosuch\""));
+}
+
+TEST_CASE("UpdaterConfig: long command, regex and on_change lines work, longer ones are refused",
+          "[updater][unit]") {
+  Loaded l;
+  const std::string command = "echo 198.51.100.7 #" + std::string(600, 'c');
+  const std::string regex = "(?:" + std::string(300, 'x') + ")?([0-9.]+)";
+  const std::string hook = "logger -t chipmunk " + std::string(500, 'h');
+  REQUIRE(l.load("[Global]\nupdate_dns = no\n[source:a]\ntype = command\ncommand = " + command +
+                 "\nregex = " + regex + "\n[Hooks]\non_change = " + hook + "\n"));
+  REQUIRE(l.c.sources.size() == 1);
+  CHECK(l.c.sources[0].command == command);
+  CHECK(l.c.sources[0].regex == regex);
+  CHECK(l.c.onChange == hook);
+  CHECK_FALSE(l.load("[Global]\nupdate_dns = no\n[source:a]\ntype = command\ncommand = " +
+                     std::string(20000, 'c') + "\n"));
+  CHECK(l.hasError("u.ini:5: line longer than 16384 characters"));
 }
 
 TEST_CASE("UpdaterConfig: docs/UPDATER.md lists every setting", "[updater][unit]") {

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <vector>
@@ -91,6 +92,35 @@ std::string BindServer::log() const {
          readFile(dir_.file("keygen.err"));
 }
 
+void BindServer::addZone(const std::string& name, const std::string& klass,
+                         const std::string& records) {
+  extraZones_.push_back({name, klass, records});
+}
+
+std::string BindServer::zonesConf() {
+  const std::string d = dir_.path();
+  std::string in = "zone \"" + zone_ + "\" {\n  type primary;\n  file \"" + d +
+                   "/zone.db\";\n  update-policy { grant " + keyName_ + " zonesub A AAAA; };\n};\n";
+  std::map<std::string, std::string> byClass{{"IN", in}};
+  for (size_t i = 0; i < extraZones_.size(); ++i) {
+    const auto& z = extraZones_[i];
+    const std::string file = dir_.file("extra" + std::to_string(i) + ".db");
+    writeFile(file, "$TTL 300\n@ " + z.klass + " SOA ns." + z.name + ". admin." + z.name +
+                        ". 1 3600 600 86400 300\n@ " + z.klass + " NS localhost.\n" + z.records +
+                        "\n");
+    byClass[z.klass] += "zone \"" + z.name + "\" " + z.klass + " {\n  type primary;\n  file \"" +
+                        file + "\";\n};\n";
+  }
+  if (byClass.size() == 1) {
+    return byClass["IN"];
+  }
+  std::string views;
+  for (const auto& [klass, zones] : byClass) {
+    views += "view \"" + klass + "\" " + klass + " {\n  match-clients { any; };\n" + zones + "};\n";
+  }
+  return views;
+}
+
 bool BindServer::start() {
   if (runCommand({program("tsig-keygen"), "-a", algorithm_, keyName_}, dir_.file("key.conf"),
                  dir_.file("keygen.err")) != 0) {
@@ -108,17 +138,17 @@ bool BindServer::start() {
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = freeDnsPort();
     const std::string d = dir_.path();
-    writeFile(dir_.file("named.conf"),
-              "options {\n  directory \"" + d + "\";\n  pid-file \"" + d +
-                  "/named.pid\";\n  session-keyfile \"" + d +
-                  "/session.key\";\n  managed-keys-directory \"" + d + "\";\n  listen-on port " +
-                  std::to_string(port_) +
-                  " { 127.0.0.1; };\n  listen-on-v6 { none; };\n  recursion no;\n"
-                  "  dnssec-validation no;\n  notify no;\n  allow-query { 127.0.0.1; };\n  "
-                  "querylog yes;\n};\n"
-                  "controls { };\n" +
-                  keyConf + "zone \"" + zone_ + "\" {\n  type primary;\n  file \"" + d +
-                  "/zone.db\";\n  update-policy { grant " + keyName_ + " zonesub A AAAA; };\n};\n");
+    writeFile(
+        dir_.file("named.conf"),
+        "options {\n  directory \"" + d + "\";\n  pid-file \"" + d +
+            "/named.pid\";\n  session-keyfile \"" + d +
+            "/session.key\";\n  managed-keys-directory \"" + d + "\";\n  listen-on port " +
+            std::to_string(port_) + " { 127.0.0.1; };\n  listen-on-v6 " +
+            (extraZones_.empty() ? "{ none; }" : "port " + std::to_string(port_) + " { ::1; }") +
+            ";\n  recursion no;\n"
+            "  dnssec-validation no;\n  notify no;\n  allow-query { 127.0.0.1; ::1; };\n  querylog yes;\n};\n"
+            "controls { };\n" +
+            keyConf + zonesConf());
     // Foreground (-g logs to stderr), one worker thread; as root without -u it stays root,
     // which is fine for files in our own temporary directory.
     named_ = std::make_unique<ChildProcess>(

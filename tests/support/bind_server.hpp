@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -21,6 +22,12 @@ class BindServer {
   ~BindServer();
   BindServer(const BindServer&) = delete;
   BindServer& operator=(const BindServer&) = delete;
+
+  // Before start(): one more primary zone, of class IN or CH (records are zone-file lines
+  // after the SOA and NS, "myip IN A 192.0.2.1"). A CH zone puts every zone in a view of
+  // its class (BIND serves non-IN classes from views only). Also makes named listen on ::1
+  // (same port), for questions over IPv6.
+  void addZone(const std::string& name, const std::string& klass, const std::string& records);
 
   // Generates the key, writes the config and zone, starts named and waits until it answers.
   // False (see log()) when named is missing or does not come up.
@@ -47,10 +54,16 @@ class BindServer {
   long digTtl(const std::string& name, const std::string& type) const;
 
  private:
+  std::string zonesConf();  // the zone statements (in views when a zone is not IN)
+
   TempDir dir_;
   std::string zone_;
   std::string algorithm_;
   std::string records_;
+  struct ExtraZone {
+    std::string name, klass, records;
+  };
+  std::vector<ExtraZone> extraZones_;
   std::string keyName_ = "chipmunk-key";
   std::string keySecret_;
   int port_ = 0;

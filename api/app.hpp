@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "api/file_store.hpp"
+#include "api/outbox.hpp"
+#include "api/outbox_effects.hpp"
 #include "api/push.hpp"
 #include "api/server.hpp"
 #include "config/api_config.hpp"
@@ -27,7 +29,10 @@ struct App {
   config::ApiConfig config;  // as started (a restart applies listen, threads, data_dir...)
   std::shared_ptr<Store> store;
   std::unique_ptr<ApiServer> server;
-  std::shared_ptr<PushService> push;
+  std::shared_ptr<PushService> push;  // file store: hooks and pushes run in-process
+  // PostgreSQL store: the outbox runs hooks and pushes, once across replicas (push null).
+  std::shared_ptr<OutboxEffects> effects;
+  std::unique_ptr<OutboxDispatcher> outbox;
 };
 
 // Opens the store and builds the server (not started) and the gateway push for app.config.

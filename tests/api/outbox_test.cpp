@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+// The outbox dispatcher against a real PostgreSQL: the rows are inserted here as the store
+// writes them; two dispatchers share the database as two replicas would.
+#include <catch2/catch.hpp>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "api/outbox.hpp"
+#include "api/pg_connection.hpp"
+#include "api/pg_schema.hpp"
+#include "tests/support/postgres_server.hpp"
+#include "tests/support/process.hpp"
+
+using namespace chipmunk;
+using namespace std::chrono_literals;
+using chipmunk::test::PostgresServer;
+using chipmunk::test::waitUntil;
+
+namespace {
+
+struct Handled {
+  long long id;
+  std::string name;
+  std::string by;
+};
+
+// Records every event it is given; `gate` set: blocks in the first one until released.
+class RecordingHandler final : public api::OutboxHandler {
+ public:
+  RecordingHandler(std::string tag, std::vector<Handled>& log, std::mutex& mutex)
+      : tag_(std::move(tag)), log_(log), mutex_(mutex) {}
+  api::OutboxOutcome handle(api::pg::Connection&, const api::OutboxEvent& event) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      log_.push_back({event.id, event.after.name, tag_});
+    }
+    std::unique_lock<std::mutex> lock(gateMutex_);
+    entered_ = true;
+    gateCv_.notify_all();
+    gateCv_.wait_for(lock, 20s, [this] { return !gate_; });
+    return {};
+  }
+  void closeGate() {
+    std::lock_guard<std::mutex> lock(gateMutex_);
+    gate_ = true;
+  }
+  void openGate() {
+    std::lock_guard<std::mutex> lock(gateMutex_);
+    gate_ = false;
+    gateCv_.notify_all();
+  }
+  bool entered() {
+    std::lock_guard<std::mutex> lock(gateMutex_);
+    return entered_;
+  }
+
+ private:
+  std::string tag_;
+  std::vector<Handled>& log_;
+  std::mutex& mutex_;
+  std::mutex gateMutex_;
+  std::condition_variable gateCv_;
+  bool gate_ = false;
+  bool entered_ = false;
+};
+
+struct Database {
+  PostgresServer server;
+  std::unique_ptr<api::pg::Connection> conn;
+
+  void open() {
+    const bool started = server.start();
+    INFO(server.log());
+    REQUIRE(started);
+    std::string error;
+    conn = api::pg::Connection::open(server.conninfo(), error);
+    REQUIRE(conn);
+    REQUIRE(api::pg::migrateSchema(*conn, error));
+  }
+  // An event for record `name`, as the store writes it.
+  void insert(const std::string& name, const std::string& ip = "203.0.113.7") {
+    api::HostRecord after;
+    after.name = name;
+    after.ip = after.ipv4 = IpAddress::parse(ip);
+    auto r = conn->exec(
+        "INSERT INTO chipmunk_outbox (kind, owner, name, before, after) "
+        "VALUES ('changed', 'alice', $1, NULL, $2::jsonb)",
+        {name, api::recordToOutboxJson(after)});
+    REQUIRE(r.ok());
+  }
+  long long pending() { return conn->exec("SELECT count(*) FROM chipmunk_outbox").getInt(0, 0); }
+};
+
+api::OutboxDispatcher::Options fast() {
+  api::OutboxDispatcher::Options o;
+  o.poll = 200ms;
+  o.reconnectMin = 50ms;
+  o.reconnectMax = 500ms;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("Outbox: a record survives the round trip through the outbox's JSON",
+          "[api][outbox][unit]") {
+  api::HostRecord r;
+  r.name = "home.example.com";
+  r.ip = r.ipv4 = IpAddress::parse("192.0.2.4");
+  r.ipv6 = IpAddress::parse("2001:db8::4");
+  r.ttl = 300;
+  r.changedAt = 1700000000;
+  r.metadata["wg_port"] = "51820";
+  const auto back = api::recordFromOutboxJson(api::recordToOutboxJson(r));
+  REQUIRE(back);
+  CHECK(back->name == r.name);
+  CHECK(back->ipv4 == r.ipv4);
+  CHECK(back->ipv6 == r.ipv6);
+  CHECK(back->ttl == 300);
+  CHECK(back->changedAt == 1700000000);
+  CHECK(back->metadata == r.metadata);
+  // to_jsonb() of a chipmunk_records row: bigint as numbers, SQL NULL as null.
+  const auto row = api::recordFromOutboxJson(
+      R"({"name":"a","ip":null,"ipv4":"192.0.2.9","ttl":60,"expired":true,"metadata":{}})");
+  REQUIRE(row);
+  CHECK_FALSE(row->ip);
+  CHECK(row->ipv4->toString() == "192.0.2.9");
+  CHECK(row->expired);
+  CHECK_FALSE(api::recordFromOutboxJson("[1]"));
+  CHECK_FALSE(api::recordFromOutboxJson("not json"));
+}
+
+TEST_CASE("Outbox: two dispatchers on one database handle every row exactly once, in order",
+          "[api][outbox][postgres][integration]") {
+  Database db;
+  db.open();
+  std::mutex mutex;
+  std::vector<Handled> log;
+  auto a = std::make_shared<RecordingHandler>("a", log, mutex);
+  auto b = std::make_shared<RecordingHandler>("b", log, mutex);
+  api::OutboxDispatcher first(db.server.conninfo(), a, fast());
+  api::OutboxDispatcher second(db.server.conninfo(), b, fast());
+  first.start();
+  second.start();
+  constexpr int kRows = 300;
+  for (int i = 0; i < kRows; ++i) {
+    db.insert("host" + std::to_string(i % 20));
+  }
+  REQUIRE(waitUntil([&] { return db.pending() == 0; }, 60s));
+  first.stop();
+  second.stop();
+  std::lock_guard<std::mutex> lock(mutex);
+  REQUIRE(log.size() == kRows);
+  std::set<long long> ids;
+  std::map<std::string, long long> last;  // per record, the last id handled
+  for (const auto& h : log) {
+    CHECK(ids.insert(h.id).second);
+    CHECK(h.id > last[h.name]);  // rows of one record in order, whichever replica ran them
+    last[h.name] = h.id;
+  }
+  CHECK(first.stats().done + second.stats().done == kRows);
+}
+
+TEST_CASE("Outbox: a dispatcher whose connection dies mid-row leaves the row to the other",
+          "[api][outbox][postgres][integration]") {
+  Database db;
+  db.open();
+  std::mutex mutex;
+  std::vector<Handled> log;
+  auto a = std::make_shared<RecordingHandler>("a", log, mutex);
+  auto b = std::make_shared<RecordingHandler>("b", log, mutex);
+  a->closeGate();
+  api::OutboxDispatcher first(db.server.conninfo() + " application_name=outbox_a", a, fast());
+  api::OutboxDispatcher second(db.server.conninfo(), b, fast());
+  first.start();
+  db.insert("home");
+  REQUIRE(waitUntil([&] { return a->entered(); }, 10s));
+  // The row is locked by the first dispatcher's open transaction: the second skips it.
+  second.start();
+  std::this_thread::sleep_for(600ms);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    CHECK(log.size() == 1);
+  }
+  // The first replica's connection dies (a crash, a network cut): the server rolls its
+  // transaction back and the row is free.
+  CHECK(db.server.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE application_name = 'outbox_a'") == "1");
+  REQUIRE(waitUntil([&] { return db.pending() == 0; }, 10s));
+  a->openGate();
+  REQUIRE(waitUntil([&] { return first.stats().lostCommits == 1; }, 10s));
+  // The first one reconnects and finds nothing left: the row ran once on the second.
+  REQUIRE(waitUntil([&] { return first.stats().connects >= 2; }, 10s));
+  std::this_thread::sleep_for(500ms);
+  first.stop();
+  second.stop();
+  std::lock_guard<std::mutex> lock(mutex);
+  REQUIRE(log.size() == 2);
+  CHECK(log[1].by == "b");
+  CHECK(log[1].id == log[0].id);
+  CHECK(second.stats().done == 1);
+  CHECK(first.stats().done == 0);
+}
+
+TEST_CASE("Outbox: a notification wakes the dispatcher long before its poll",
+          "[api][outbox][postgres][integration]") {
+  Database db;
+  db.open();
+  std::mutex mutex;
+  std::vector<Handled> log;
+  auto options = fast();
+  options.poll = 60s;  // only LISTEN/NOTIFY can explain a quick pick-up
+  api::OutboxDispatcher dispatcher(db.server.conninfo(),
+                                   std::make_shared<RecordingHandler>("a", log, mutex), options);
+  dispatcher.start();
+  REQUIRE(waitUntil([&] { return dispatcher.stats().connects == 1; }, 10s));
+  std::this_thread::sleep_for(300ms);  // the dispatcher is asleep now
+  db.insert("home");
+  CHECK(waitUntil([&] { return db.pending() == 0; }, 10s));
+  dispatcher.stop();  // returns at once although the poll is 60 s
+  CHECK(dispatcher.stats().done == 1);
+}
+
+TEST_CASE("Outbox: the dispatcher reconnects after PostgreSQL restarts",
+          "[api][outbox][postgres][integration]") {
+  Database db;
+  db.open();
+  std::mutex mutex;
+  std::vector<Handled> log;
+  api::OutboxDispatcher dispatcher(db.server.conninfo(),
+                                   std::make_shared<RecordingHandler>("a", log, mutex), fast());
+  dispatcher.start();
+  db.insert("before");
+  REQUIRE(waitUntil([&] { return db.pending() == 0; }, 10s));
+  db.conn.reset();
+  db.server.stop();
+  std::this_thread::sleep_for(500ms);  // the dispatcher retries against a server that is down
+  REQUIRE(db.server.start());
+  std::string error;
+  db.conn = api::pg::Connection::open(db.server.conninfo(), error);
+  REQUIRE(db.conn);
+  db.insert("after");
+  REQUIRE(waitUntil([&] { return db.pending() == 0; }, 20s));
+  dispatcher.stop();
+  CHECK(dispatcher.stats().connects >= 2);
+  CHECK(dispatcher.stats().done == 2);
+}

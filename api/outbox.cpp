@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <poll.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -97,41 +95,6 @@ std::optional<HostRecord> recordFromOutboxJson(std::string_view text) {
     }
   }
   return r;
-}
-
-std::string recordToOutboxJson(const HostRecord& record) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  auto ip = [&](const char* key, const std::optional<IpAddress>& value) {
-    w.Key(key);
-    value ? w.String(value->toString().c_str()) : w.Null();
-  };
-  w.StartObject();
-  w.Key("name");
-  w.String(record.name.c_str());
-  ip("ip", record.ip);
-  ip("ipv4", record.ipv4);
-  ip("ipv6", record.ipv6);
-  const std::pair<const char*, int64_t> times[] = {{"first_seen", record.firstSeen},
-                                                   {"changed_at", record.changedAt},
-                                                   {"last_seen", record.lastSeen},
-                                                   {"ttl", record.ttl},
-                                                   {"expired_at", record.expiredAt}};
-  for (const auto& [key, value] : times) {
-    w.Key(key);
-    w.Int64(value);
-  }
-  w.Key("expired");
-  w.Bool(record.expired);
-  w.Key("metadata");
-  w.StartObject();
-  for (const auto& [key, value] : record.metadata) {
-    w.Key(key.c_str());
-    w.String(value.c_str());
-  }
-  w.EndObject();
-  w.EndObject();
-  return buffer.GetString();
 }
 
 OutboxDispatcher::OutboxDispatcher(std::string conninfo, std::shared_ptr<OutboxHandler> handler,

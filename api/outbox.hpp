@@ -62,7 +62,6 @@ class OutboxHandler {
 // metadata), as to_jsonb() of a chipmunk_records row gives them. Missing fields keep their
 // defaults; nullopt when `text` is not a JSON object.
 std::optional<HostRecord> recordFromOutboxJson(std::string_view text);
-std::string recordToOutboxJson(const HostRecord& record);
 
 class OutboxDispatcher {
  public:

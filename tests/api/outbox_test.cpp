@@ -69,9 +69,15 @@ class RecordingHandler final : public api::OutboxHandler {
   bool entered_ = false;
 };
 
+// A real PostgreSQL with the schema, and two recording handlers ("a", "b") for the
+// dispatchers of two replicas.
 struct Database {
   PostgresServer server;
   std::unique_ptr<api::pg::Connection> conn;
+  std::mutex mutex;
+  std::vector<Handled> log;  // what the handlers were given, in order
+  std::shared_ptr<RecordingHandler> a = std::make_shared<RecordingHandler>("a", log, mutex);
+  std::shared_ptr<RecordingHandler> b = std::make_shared<RecordingHandler>("b", log, mutex);
 
   void open() {
     const bool started = server.start();
@@ -84,13 +90,10 @@ struct Database {
   }
   // An event for record `name`, as the store writes it.
   void insert(const std::string& name, const std::string& ip = "203.0.113.7") {
-    api::HostRecord after;
-    after.name = name;
-    after.ip = after.ipv4 = IpAddress::parse(ip);
     auto r = conn->exec(
-        "INSERT INTO chipmunk_outbox (kind, owner, name, before, after) "
-        "VALUES ('changed', 'alice', $1, NULL, $2::jsonb)",
-        {name, api::recordToOutboxJson(after)});
+        "INSERT INTO chipmunk_outbox (kind, owner, name, before, after) VALUES ('changed',"
+        " 'alice', $1, NULL, jsonb_build_object('name', $1::text, 'ip', $2::text, 'ipv4', $2))",
+        {name, ip});
     REQUIRE(r.ok());
   }
   long long pending() { return conn->exec("SELECT count(*) FROM chipmunk_outbox").getInt(0, 0); }
@@ -106,23 +109,17 @@ api::OutboxDispatcher::Options fast() {
 
 }  // namespace
 
-TEST_CASE("Outbox: a record survives the round trip through the outbox's JSON",
-          "[api][outbox][unit]") {
-  api::HostRecord r;
-  r.name = "home.example.com";
-  r.ip = r.ipv4 = IpAddress::parse("192.0.2.4");
-  r.ipv6 = IpAddress::parse("2001:db8::4");
-  r.ttl = 300;
-  r.changedAt = 1700000000;
-  r.metadata["wg_port"] = "51820";
-  const auto back = api::recordFromOutboxJson(api::recordToOutboxJson(r));
+TEST_CASE("Outbox: a record is read from the outbox's JSON", "[api][outbox][unit]") {
+  const auto back = api::recordFromOutboxJson(
+      R"({"name":"home.example.com","ip":"192.0.2.4","ipv4":"192.0.2.4","ipv6":"2001:db8::4",)"
+      R"("ttl":300,"changed_at":1700000000,"metadata":{"wg_port":"51820"}})");
   REQUIRE(back);
-  CHECK(back->name == r.name);
-  CHECK(back->ipv4 == r.ipv4);
-  CHECK(back->ipv6 == r.ipv6);
+  CHECK(back->name == "home.example.com");
+  CHECK(back->ipv4->toString() == "192.0.2.4");
+  CHECK(back->ipv6->toString() == "2001:db8::4");
   CHECK(back->ttl == 300);
   CHECK(back->changedAt == 1700000000);
-  CHECK(back->metadata == r.metadata);
+  CHECK(back->metadata.at("wg_port") == "51820");
   // to_jsonb() of a chipmunk_records row: bigint as numbers, SQL NULL as null.
   const auto row = api::recordFromOutboxJson(
       R"({"name":"a","ip":null,"ipv4":"192.0.2.9","ttl":60,"expired":true,"metadata":{}})");
@@ -138,12 +135,8 @@ TEST_CASE("Outbox: two dispatchers on one database handle every row exactly once
           "[api][outbox][postgres][integration]") {
   Database db;
   db.open();
-  std::mutex mutex;
-  std::vector<Handled> log;
-  auto a = std::make_shared<RecordingHandler>("a", log, mutex);
-  auto b = std::make_shared<RecordingHandler>("b", log, mutex);
-  api::OutboxDispatcher first(db.server.conninfo(), a, fast());
-  api::OutboxDispatcher second(db.server.conninfo(), b, fast());
+  api::OutboxDispatcher first(db.server.conninfo(), db.a, fast());
+  api::OutboxDispatcher second(db.server.conninfo(), db.b, fast());
   first.start();
   second.start();
   constexpr int kRows = 300;
@@ -153,11 +146,11 @@ TEST_CASE("Outbox: two dispatchers on one database handle every row exactly once
   REQUIRE(waitUntil([&] { return db.pending() == 0; }, 60s));
   first.stop();
   second.stop();
-  std::lock_guard<std::mutex> lock(mutex);
-  REQUIRE(log.size() == kRows);
+  std::lock_guard<std::mutex> lock(db.mutex);
+  REQUIRE(db.log.size() == kRows);
   std::set<long long> ids;
   std::map<std::string, long long> last;  // per record, the last id handled
-  for (const auto& h : log) {
+  for (const auto& h : db.log) {
     CHECK(ids.insert(h.id).second);
     CHECK(h.id > last[h.name]);  // rows of one record in order, whichever replica ran them
     last[h.name] = h.id;
@@ -169,39 +162,35 @@ TEST_CASE("Outbox: a dispatcher whose connection dies mid-row leaves the row to 
           "[api][outbox][postgres][integration]") {
   Database db;
   db.open();
-  std::mutex mutex;
-  std::vector<Handled> log;
-  auto a = std::make_shared<RecordingHandler>("a", log, mutex);
-  auto b = std::make_shared<RecordingHandler>("b", log, mutex);
-  a->closeGate();
-  api::OutboxDispatcher first(db.server.conninfo() + " application_name=outbox_a", a, fast());
-  api::OutboxDispatcher second(db.server.conninfo(), b, fast());
+  db.a->closeGate();
+  api::OutboxDispatcher first(db.server.conninfo() + " application_name=outbox_a", db.a, fast());
+  api::OutboxDispatcher second(db.server.conninfo(), db.b, fast());
   first.start();
   db.insert("home");
-  REQUIRE(waitUntil([&] { return a->entered(); }, 10s));
+  REQUIRE(waitUntil([&] { return db.a->entered(); }, 10s));
   // The row is locked by the first dispatcher's open transaction: the second skips it.
   second.start();
   std::this_thread::sleep_for(600ms);
   {
-    std::lock_guard<std::mutex> lock(mutex);
-    CHECK(log.size() == 1);
+    std::lock_guard<std::mutex> lock(db.mutex);
+    CHECK(db.log.size() == 1);
   }
   // The first replica's connection dies (a crash, a network cut): the server rolls its
   // transaction back and the row is free.
   CHECK(db.server.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                        "WHERE application_name = 'outbox_a'") == "1");
   REQUIRE(waitUntil([&] { return db.pending() == 0; }, 10s));
-  a->openGate();
+  db.a->openGate();
   REQUIRE(waitUntil([&] { return first.stats().lostCommits == 1; }, 10s));
   // The first one reconnects and finds nothing left: the row ran once on the second.
   REQUIRE(waitUntil([&] { return first.stats().connects >= 2; }, 10s));
   std::this_thread::sleep_for(500ms);
   first.stop();
   second.stop();
-  std::lock_guard<std::mutex> lock(mutex);
-  REQUIRE(log.size() == 2);
-  CHECK(log[1].by == "b");
-  CHECK(log[1].id == log[0].id);
+  std::lock_guard<std::mutex> lock(db.mutex);
+  REQUIRE(db.log.size() == 2);
+  CHECK(db.log[1].by == "b");
+  CHECK(db.log[1].id == db.log[0].id);
   CHECK(second.stats().done == 1);
   CHECK(first.stats().done == 0);
 }
@@ -210,12 +199,9 @@ TEST_CASE("Outbox: a notification wakes the dispatcher long before its poll",
           "[api][outbox][postgres][integration]") {
   Database db;
   db.open();
-  std::mutex mutex;
-  std::vector<Handled> log;
   auto options = fast();
   options.poll = 60s;  // only LISTEN/NOTIFY can explain a quick pick-up
-  api::OutboxDispatcher dispatcher(db.server.conninfo(),
-                                   std::make_shared<RecordingHandler>("a", log, mutex), options);
+  api::OutboxDispatcher dispatcher(db.server.conninfo(), db.a, options);
   dispatcher.start();
   REQUIRE(waitUntil([&] { return dispatcher.stats().connects == 1; }, 10s));
   std::this_thread::sleep_for(300ms);  // the dispatcher is asleep now
@@ -229,10 +215,7 @@ TEST_CASE("Outbox: the dispatcher reconnects after PostgreSQL restarts",
           "[api][outbox][postgres][integration]") {
   Database db;
   db.open();
-  std::mutex mutex;
-  std::vector<Handled> log;
-  api::OutboxDispatcher dispatcher(db.server.conninfo(),
-                                   std::make_shared<RecordingHandler>("a", log, mutex), fast());
+  api::OutboxDispatcher dispatcher(db.server.conninfo(), db.a, fast());
   dispatcher.start();
   db.insert("before");
   REQUIRE(waitUntil([&] { return db.pending() == 0; }, 10s));

@@ -184,6 +184,13 @@ Pool::Lease Pool::acquire() {
   }
 }
 
+void Pool::dropIdle() {
+  std::vector<std::unique_ptr<Connection>> dropped;
+  std::lock_guard<std::mutex> lock(mutex_);
+  open_ -= idle_.size();
+  dropped.swap(idle_);
+}
+
 std::string Pool::lastError() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return lastError_;

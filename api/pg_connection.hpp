@@ -95,6 +95,9 @@ class Pool {
   Pool& operator=(const Pool&) = delete;
 
   Lease acquire();
+  // Closes the idle connections: after one turned out broken (the server restarted), the
+  // others most likely are too, and a retry must get a fresh one.
+  void dropIdle();
   // Why the last acquire() failed ("" when it did not).
   std::string lastError() const;
   const std::string& conninfo() const { return conninfo_; }

@@ -22,9 +22,11 @@ const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kMigrations = {
       {1,
        {
-           // -- records (the Store) --
+           // -- records (the Store, api/pg_store.cpp) --
+           // COLLATE "C": names sort bytewise, as std::string does, so that a page's cursor
+           // (listAfter: name > $1) agrees with the order of list().
            "CREATE TABLE chipmunk_records ("
-           " name text PRIMARY KEY,"
+           " name text COLLATE \"C\" PRIMARY KEY,"
            " ip text, ipv4 text, ipv6 text,"
            " first_seen bigint NOT NULL DEFAULT 0,"
            " changed_at bigint NOT NULL DEFAULT 0,"
@@ -34,7 +36,9 @@ const std::vector<Migration>& migrations() {
            " expired_at bigint NOT NULL DEFAULT 0,"
            " metadata jsonb NOT NULL DEFAULT '{}'::jsonb,"
            // last_seen + ttl while the record can expire; NULL otherwise (the expiry index)
-           " expires_at bigint)",
+           " expires_at bigint,"
+           // bumped by every write but the batched last_seen: a writer's compare-and-set
+           " revision bigint NOT NULL DEFAULT 0)",
            "CREATE INDEX chipmunk_records_expires ON chipmunk_records (expires_at)"
            " WHERE expires_at IS NOT NULL",
            // -- users, hosts, tokens (the directory) --
@@ -61,7 +65,10 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE chipmunk_outbox ("
            " id bigserial PRIMARY KEY,"
            " kind text NOT NULL,"  // 'changed' or 'expired'
-           " owner text NOT NULL,"
+                                   // NULL when the writer does not know it (the store knows
+                                   // records, not owners): the dispatcher resolves it from the
+                                   // configuration and the directory
+           " owner text,"
            " name text NOT NULL,"
            " before jsonb,"
            " after jsonb,"

@@ -9,7 +9,7 @@
 
 #include <algorithm>
 
-#include "common/json.hpp"
+#include "api/record_json.hpp"
 #include "common/logging.hpp"
 
 namespace chipmunk::api {
@@ -40,62 +40,7 @@ int64_t unixNow() {
       .count();
 }
 
-int64_t integer(const rapidjson::Value& v) {
-  if (v.IsInt64()) {
-    return v.GetInt64();
-  }
-  if (v.IsString()) {
-    return std::strtoll(v.GetString(), nullptr, 10);
-  }
-  return 0;
-}
-
-std::optional<IpAddress> address(const rapidjson::Value& v) {
-  return v.IsString() ? IpAddress::parse(v.GetString()) : std::nullopt;
-}
-
 }  // namespace
-
-std::optional<HostRecord> recordFromOutboxJson(std::string_view text) {
-  rapidjson::Document doc;
-  std::string error;
-  if (!json::parse(doc, text, error) || !doc.IsObject()) {
-    return std::nullopt;
-  }
-  HostRecord r;
-  for (const auto& m : doc.GetObject()) {
-    const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-    const auto& v = m.value;
-    if (key == "name" && v.IsString()) {
-      r.name = v.GetString();
-    } else if (key == "ip") {
-      r.ip = address(v);
-    } else if (key == "ipv4") {
-      r.ipv4 = address(v);
-    } else if (key == "ipv6") {
-      r.ipv6 = address(v);
-    } else if (key == "first_seen") {
-      r.firstSeen = integer(v);
-    } else if (key == "changed_at") {
-      r.changedAt = integer(v);
-    } else if (key == "last_seen") {
-      r.lastSeen = integer(v);
-    } else if (key == "ttl") {
-      r.ttl = integer(v);
-    } else if (key == "expired") {
-      r.expired = v.IsBool() && v.GetBool();
-    } else if (key == "expired_at") {
-      r.expiredAt = integer(v);
-    } else if (key == "metadata" && v.IsObject()) {
-      for (const auto& f : v.GetObject()) {
-        if (f.value.IsString()) {
-          r.metadata[f.name.GetString()] = f.value.GetString();
-        }
-      }
-    }
-  }
-  return r;
-}
 
 OutboxDispatcher::OutboxDispatcher(std::string conninfo, std::shared_ptr<OutboxHandler> handler,
                                    Options options)
@@ -191,8 +136,8 @@ OutboxDispatcher::Step OutboxDispatcher::dispatchOne() {
       rows.get(0, 1) == "expired" ? OutboxEvent::Kind::kExpired : OutboxEvent::Kind::kChanged;
   event.owner = std::string(rows.get(0, 2));
   const std::string name(rows.get(0, 3));
-  event.before = recordFromOutboxJson(rows.get(0, 4)).value_or(HostRecord{});
-  event.after = recordFromOutboxJson(rows.get(0, 5)).value_or(HostRecord{});
+  event.before = recordFromJson(rows.get(0, 4)).value_or(HostRecord{});
+  event.after = recordFromJson(rows.get(0, 5)).value_or(HostRecord{});
   event.before.name = event.after.name = name;
   event.hookDone = rows.get(0, 6) == "t";
   event.attempts = static_cast<int>(rows.getInt(0, 7));

@@ -57,12 +57,6 @@ class OutboxHandler {
   virtual OutboxOutcome handle(pg::Connection& tx, const OutboxEvent& event) = 0;
 };
 
-// A record as the outbox's before/after jsonb holds it: chipmunk_records' column names
-// (name, ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl, expired, expired_at,
-// metadata), as to_jsonb() of a chipmunk_records row gives them. Missing fields keep their
-// defaults; nullopt when `text` is not a JSON object.
-std::optional<HostRecord> recordFromOutboxJson(std::string_view text);
-
 class OutboxDispatcher {
  public:
   struct Options {

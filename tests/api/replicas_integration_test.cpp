@@ -220,7 +220,7 @@ TEST_CASE("Replicas: two replicas behind nginx run each change's hook and push e
   c.checkExactlyOnce(acknowledged, 1);
 }
 
-TEST_CASE("Replicas: PostgreSQL restarting mid-storm gives 503, then recovers losing nothing",
+TEST_CASE("Replicas: PostgreSQL restarting mid-storm refuses writes, then recovers losing nothing",
           "[api][outbox][postgres][integration][serial]") {
   Cluster c;
   c.start();

@@ -136,8 +136,13 @@ OutboxDispatcher::Step OutboxDispatcher::dispatchOne() {
       rows.get(0, 1) == "expired" ? OutboxEvent::Kind::kExpired : OutboxEvent::Kind::kChanged;
   event.owner = std::string(rows.get(0, 2));
   const std::string name(rows.get(0, 3));
-  event.before = recordFromJson(rows.get(0, 4)).value_or(HostRecord{});
-  event.after = recordFromJson(rows.get(0, 5)).value_or(HostRecord{});
+  for (const auto& [column, record] : {std::pair{4, &event.before}, std::pair{5, &event.after}}) {
+    const auto parsed = recordFromJson(rows.get(0, column));
+    if (!parsed && !rows.isNull(0, column)) {
+      log()->error("unreadable record in the outbox id={} column={}", event.id, column);
+    }
+    *record = parsed.value_or(HostRecord{});
+  }
   event.before.name = event.after.name = name;
   event.hookDone = rows.get(0, 6) == "t";
   event.attempts = static_cast<int>(rows.getInt(0, 7));

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -65,14 +66,14 @@ std::string writeHook(const TempDir& dir) {
 }
 
 std::string replicaConfig(const PostgresServer& pg, const FakeLinode& linode,
-                          const std::string& hook) {
+                          const std::string& hook, const std::string& extra) {
   std::ostringstream c;
   c << "[Store]\nbackend = postgresql\npostgresql = " << pg.conninfo() << "\n"
     << "[Users]\nalice = secret\n[Hosts]\n";
   for (int h = 0; h < kHosts; ++h) {
     c << "h" << h << ".example.com = alice\n";
   }
-  c << "[Hooks]\non_change = " << hook << "\ntimeout = 10s\n"
+  c << extra << "[Hooks]\non_change = " << hook << "\non_expire = " << hook << "\ntimeout = 10s\n"
     << "[Push]\nretry_min = 1s\nretry_max = 2s\ntimeout = 5s\n"
     << "[linode]\napi_key = test-token\nendpoint = " << linode.endpoint() << "\n";
   for (int h = 0; h < kHosts; ++h) {
@@ -120,7 +121,8 @@ struct Cluster {
   int port = 0;
   std::map<std::string, std::string> lastIp;  // per record ("h0"), the last acknowledged
 
-  void start() {
+  // `extra`: more INI sections for both replicas.
+  void start(const std::string& extra = "") {
     const bool started = pg.start();
     INFO(pg.log());
     REQUIRE(started);
@@ -128,7 +130,7 @@ struct Cluster {
     for (int h = 0; h < kHosts; ++h) {
       linode.addRecord(zone, "h" + std::to_string(h), "A", "192.0.2.1");
     }
-    const std::string config = replicaConfig(pg, linode, writeHook(dir));
+    const std::string config = replicaConfig(pg, linode, writeHook(dir), extra);
     one = std::make_unique<ApiInstance>(config);
     two = std::make_unique<ApiInstance>(config);
     REQUIRE(one->start());
@@ -249,4 +251,24 @@ TEST_CASE("Replicas: PostgreSQL restarting mid-storm refuses writes, then recove
   // Each replica may have had one event between its effects and its commit when the
   // database went down: those (at most two) ran twice; every other one once.
   c.checkExactlyOnce(acknowledged, 2);
+}
+
+TEST_CASE("Replicas: a record expires once across replicas and on_expire runs once",
+          "[api][outbox][postgres][integration][serial]") {
+  Cluster c;
+  c.start("[TTL]\nalice = 2s\n");
+  REQUIRE(nicUpdate(c.port, 0, "203.0.113.9").body == "good 203.0.113.9\n");
+  // Both replicas look for due records every second; the store withdraws it once and the
+  // outbox runs on_expire once (its line has no new address).
+  auto expiries = [&](const std::string& file) {
+    const auto lines = readLines(c.dir.file(file));
+    return std::count_if(lines.begin(), lines.end(), [](const std::string& line) {
+      return line.size() > 16 && line.compare(line.size() - 16, 16, " h0.example.com ") == 0;
+    });
+  };
+  REQUIRE(waitUntil([&] { return expiries("events.txt") == 1; }, 20s));
+  CHECK_FALSE(waitUntil([&] { return expiries("runs.txt") > 1; }, 4s));
+  CHECK(readLines(c.dir.file("runs.txt")).size() == 2);  // the change and the expiry
+  CHECK(httpRequest(c.two->port(), "GET", "/hosts/h0.example.com", basicAuth("alice", "secret"))
+            .body.find("\"expired\":true") != std::string::npos);
 }

@@ -274,7 +274,10 @@ bool needsRestart(const ApiConfig& fresh, const ApiConfig& running) {
          fresh.threads != running.threads || fresh.dataDir != running.dataDir ||
          fresh.logFile != running.logFile || fresh.maxRequestSize != running.maxRequestSize ||
          fresh.headerTimeout != running.headerTimeout || fresh.bodyTimeout != running.bodyTimeout ||
-         fresh.keepaliveTimeout != running.keepaliveTimeout;
+         fresh.keepaliveTimeout != running.keepaliveTimeout ||
+         fresh.storeBackend != running.storeBackend ||
+         fresh.postgresqlConninfo != running.postgresqlConninfo ||
+         fresh.postgresqlPoolSize != running.postgresqlPoolSize;
 }
 
 // Serves until SIGTERM or SIGINT, flushing the store every flush_interval.
@@ -368,8 +371,8 @@ bool reloadConfig(App& app) {
   applyOverrides(app, fresh);
   if (needsRestart(fresh, app.config)) {
     log->warn(
-        "config reload: listen, threads, client_update_dir, log file and connection "
-        "limits take effect after a restart");
+        "config reload: listen, threads, client_update_dir, [Store], log file and "
+        "connection limits take effect after a restart");
   }
   for (const auto& w : fresh.warnings) {
     log->warn("{}", w);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "api/record_json.hpp"
+#include "api/record_update.hpp"
 #include "common/logging.hpp"
 
 #include <spdlog/spdlog.h>
@@ -91,41 +92,6 @@ const std::string kInsertColumns =
     " metadata, expires_at, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
     " $11::jsonb, $12, 1)";
 
-// What `update` makes of `before` at `now`, by the rules of Store::update (the same as the
-// file store's): whether anything but the last-seen time changed, and whether the address
-// moved.
-struct Plan {
-  HostRecord next;
-  bool changed = false;
-};
-
-Plan plan(const HostRecord& before, bool exists, const RecordUpdate& u, int64_t now) {
-  Plan p{before};
-  HostRecord& n = p.next;
-  n.ipv4 = u.ipv4 ? u.ipv4 : before.ipv4;
-  n.ipv6 = u.ipv6 ? u.ipv6 : before.ipv6;
-  if (const auto primary = u.primary ? u.primary : (u.ipv4 ? u.ipv4 : u.ipv6)) {
-    n.ip = primary;
-  }
-  n.metadata = u.metadata.value_or(before.metadata);
-  n.ttl = u.ttl.value_or(before.ttl);
-  n.lastSeen = now;
-  n.expired = false;
-  n.expiredAt = 0;
-  // An expired record that gets an address back has moved, even to the same address.
-  const bool moved = n.ip != before.ip || (before.expired && n.ip) || n.ipv4 != before.ipv4 ||
-                     n.ipv6 != before.ipv6;
-  p.changed =
-      moved || !exists || before.expired || n.metadata != before.metadata || n.ttl != before.ttl;
-  if (moved || n.firstSeen == 0) {
-    n.changedAt = now;
-  }
-  if (n.firstSeen == 0) {
-    n.firstSeen = now;
-  }
-  return p;
-}
-
 // A PostgreSQL array literal of `items` ({"a","b"}), quoted element by element.
 std::string arrayLiteral(const std::vector<std::pair<std::string, int64_t>>& items, bool names) {
   std::string out = "{";
@@ -158,11 +124,23 @@ PgStore::~PgStore() {
   flush();
 }
 
+void PgStore::logUnavailable(const std::string& error) {
+  // During an outage every request fails the same way: one line a second, with a count.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  ++unavailable_;
+  int64_t last = lastUnavailableLog_.load();
+  if (now != last && lastUnavailableLog_.compare_exchange_strong(last, now)) {
+    log()->error("database unavailable failures={} error=\"{}\"", unavailable_.exchange(0), error);
+  }
+}
+
 bool PgStore::read(const std::string& sql, const pg::Params& params, pg::Result& out) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto lease = pool_->acquire();
     if (!lease) {
-      log()->error("database unavailable error=\"{}\"", pool_->lastError());
+      logUnavailable(pool_->lastError());
       return false;
     }
     out = lease->exec(sql, params);
@@ -258,7 +236,7 @@ PgStore::Write PgStore::write(const Stored& before, const HostRecord& next, bool
       " SELECT count(*) FROM w";
   auto lease = pool_->acquire();
   if (!lease) {
-    log()->error("record write failed name={} error=\"{}\"", next.name, pool_->lastError());
+    logUnavailable(pool_->lastError());
     return Write::kFailed;
   }
   const auto r = lease->exec(sql, params);
@@ -271,8 +249,6 @@ PgStore::Write PgStore::write(const Stored& before, const HostRecord& next, bool
   return r.getInt(0, 0) == 1 ? Write::kDone : Write::kConflict;
 }
 
-// Long function: the read, the decision and the write of one update, with its retries,
-// read best in one piece.
 UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update, int64_t now) {
   UpdateResult result;
   result.before.name = name;
@@ -287,7 +263,7 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
       before.record.name = name;
       overlaySeen(before.record);
       result.before = before.record;
-      const Plan p = plan(before.record, before.exists, update, now);
+      const PlannedUpdate p = planUpdate(before.record, before.exists, update, now);
       if (!p.changed) {
         keepSeen(before, now);
         result.after = before.record;
@@ -410,7 +386,7 @@ std::vector<HostRecord> PgStore::expireDue(int64_t now) {
   try {
     auto lease = pool_->acquire();
     if (!lease) {
-      log()->error("expiry failed error=\"{}\"", pool_->lastError());
+      logUnavailable(pool_->lastError());
       return {};
     }
     const auto r = lease->exec(sql, {std::to_string(now), std::to_string(kExpireBatch)});

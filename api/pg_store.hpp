@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -60,12 +61,15 @@ class PgStore final : public Store {
   // The newest last-seen time of `record` (the table's or this process's unwritten one).
   void overlaySeen(HostRecord& record);
   void forgetSeen(const std::string& name, int64_t upTo);
+  void logUnavailable(const std::string& error);
   bool flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch);
 
   std::shared_ptr<pg::Pool> pool_;
   std::chrono::seconds flushInterval_;
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written
+  std::atomic<int64_t> lastUnavailableLog_{0};     // steady seconds
+  std::atomic<int64_t> unavailable_{0};            // failures since that line
 };
 
 }  // namespace chipmunk::api

@@ -198,7 +198,7 @@ Response answerNicUpdate(RouteCall& call) {
     for (size_t i = 0; i < asked.hosts.size(); ++i) {
       all += dyndns2::line(dyndns2::k911);
     }
-    return plain(500, all);
+    return storeFailed(all);
   }
   return plain(200, body);
 }

@@ -176,7 +176,7 @@ Response answerSet(RouteCall& call) {
   update.ttl = asked.ttl ? *asked.ttl : call.config.ttlFor(asked.name).count();
   const UpdateResult result = call.store.update(asked.name, update, call.now);
   if (result.outcome == SetOutcome::kFailed) {
-    return plain(500, "Failed to persist information.");
+    return storeFailed("Failed to persist information.");
   }
   notifyChange(call, asked.name, result);
   return json(200, "{\"Client_IP\": \"" + call.clientText + "\", \"status\": \"" +

@@ -86,6 +86,14 @@ Response json(int code, std::string body) {
   return answerWith(code, kJson, std::move(body));
 }
 
+Response storeFailed(std::string body) {
+  // 503, not 500: a store that cannot write (a database restarting, a full disk) is a state
+  // the client should wait out and retry, as dyndns2's 911 says.
+  Response r = plain(503, std::move(body));
+  r.extraHeaders = "Retry-After: 5\r\n";
+  return r;
+}
+
 Response methodNotAllowed(const char* allow) {
   Response r = plain(405, "Method Not Allowed");
   r.extraHeaders = std::string("Allow: ") + allow + "\r\n";

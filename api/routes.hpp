@@ -72,6 +72,9 @@ bool malformedQuery(const RequestInfo& request);
 std::string echo(const std::string& text, size_t max);
 // The user who owns record `name`; empty when it is not (or no longer) configured.
 std::string ownerOf(const config::ApiConfig& config, const std::string& name);
+// The answer to an update the store could not write (SetOutcome::kFailed): 503 with
+// Retry-After, the previous record intact; `body` is the route's own wording.
+Response storeFailed(std::string body);
 // Tells the listener when `result` changed an address.
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result);
 

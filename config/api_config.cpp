@@ -45,6 +45,7 @@ void interpretApiConfig(const std::string& path, const std::vector<ProviderDecl>
   config.path = path;
   api_steps::fixedSettings().apply(settings, config);
   api_steps::checkTls(settings, config, errors);
+  api_steps::checkStore(settings, config, errors);
   api_steps::loadUsers(path, settings, config);
   api_steps::loadAddressBook(path, settings, config, errors);
   api_steps::loadPush(path, providers, doc, schema, settings, config, errors);

@@ -3,6 +3,7 @@
 // [Store], [Access], [Records], [DynDNS], [Hooks], [Push].
 #include <unistd.h>
 
+#include "common/strings.hpp"
 #include "config/api_steps.hpp"
 
 namespace chipmunk::config {
@@ -264,6 +265,18 @@ void checkTls(const Settings& settings, const ApiConfig& config, std::vector<std
           settings.where("Server", f == &config.tlsKey ? "tls_key" : "tls_certificate") +
           ": cannot read " + *f);
     }
+  }
+}
+
+void checkStore(const Settings& settings, ApiConfig& config, std::vector<std::string>& errors) {
+  const bool hasConninfo = !trimAscii(config.postgresqlConninfo).empty();
+  if (config.storeBackend == StoreBackend::kPostgresql && !hasConninfo) {
+    errors.push_back(settings.where("Store", "backend") +
+                     ": [Store] backend = postgresql needs [Store] postgresql = <conninfo> "
+                     "(e.g. \"host=/run/postgresql dbname=chipmunk user=chipmunk\")");
+  } else if (config.storeBackend == StoreBackend::kFile && settings.isSet("Store", "postgresql")) {
+    config.warnings.push_back(settings.where("Store", "postgresql") +
+                              ": [Store] postgresql is ignored with backend = file");
   }
 }
 

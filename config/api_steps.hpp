@@ -17,6 +17,9 @@ namespace chipmunk::config::api_steps {
 const SettingTable<ApiConfig>& fixedSettings();
 // [Server] tls_certificate and tls_key: both or neither, and readable.
 void checkTls(const Settings& settings, const ApiConfig& config, std::vector<std::string>& errors);
+// [Store]: backend = postgresql needs its postgresql = (an error), the file backend ignores
+// one (a warning).
+void checkStore(const Settings& settings, ApiConfig& config, std::vector<std::string>& errors);
 
 // config/api_users.cpp: [Users], [Hosts] and [TTL], whose keys are names.
 void addNameSections(Schema& schema);

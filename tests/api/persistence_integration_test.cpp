@@ -115,7 +115,7 @@ TEST_CASE("Integration: records survive a restart and original .cm files are rea
   CHECK(second.process().wait(std::chrono::seconds(5)) == 1);
 }
 
-TEST_CASE("Integration: a failed write answers 500 and keeps the previous record",
+TEST_CASE("Integration: a failed write answers 503 and keeps the previous record",
           "[api][integration]") {
   // File permissions do not stop root (the tests may run as root), so the write is made to
   // fail by a directory where the store's file goes: the temporary file (create fails with
@@ -130,14 +130,15 @@ TEST_CASE("Integration: a failed write answers 500 and keeps the previous record
 
   for (const std::string method : {"GET", "POST"}) {
     const auto r = httpRequest(api.port(), method, "/set", kAlice);
-    CHECK(r.status == 500);
+    CHECK(r.status == 503);
+    CHECK(r.header("retry-after") == "5");
     CHECK(r.header("content-type").rfind("text/plain", 0) == 0);
     CHECK(r.body == "Failed to persist information.");
     CHECK(readFile(cm) == "192.0.2.1\n");
   }
   CHECK_FALSE(fileExists(api.dataDir() + "/updated"));
   const auto bob = httpRequest(api.port(), "GET", "/set", basicAuth("bob", "hunter2"));
-  CHECK(bob.status == 500);
+  CHECK(bob.status == 503);
   CHECK(bob.body == "Failed to persist information.");
   CHECK_FALSE(fileExists(api.dataDir() + "/.bob.cm.tmp"));
   // The failure is logged with the file, without internals in the answer.

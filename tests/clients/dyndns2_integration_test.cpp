@@ -262,14 +262,15 @@ TEST_CASE("Dyndns2: a repeated hostname or a NUL in the query is notfqdn", "[cli
         "good 192.0.2.5\ngood 192.0.2.5\n");
 }
 
-TEST_CASE("Dyndns2: 911 with a 500 when the record cannot be stored", "[clients][dyndns2]") {
+TEST_CASE("Dyndns2: 911 with a 503 when the record cannot be stored", "[clients][dyndns2]") {
   ApiInstance api(kConfig);
   // A directory where the record's address file goes makes the durable write fail (this
   // works as root too, unlike file permissions).
   REQUIRE(::mkdir((api.dataDir() + "/home.example.org.cm").c_str(), 0755) == 0);
   REQUIRE(api.start());
   const auto r = nic(api, "hostname=nas.example.org,home.example.org&myip=192.0.2.30");
-  checkAnswer(r, 500, "911\n911\n");
+  checkAnswer(r, 503, "911\n911\n");
+  CHECK(r.header("retry-after") == "5");
   CHECK(api.log().find("record write failed name=home.example.org") != std::string::npos);
   // The host that was stored answers nochg on the retry.
   CHECK(nic(api, "hostname=nas.example.org&myip=192.0.2.30").body == "nochg 192.0.2.30\n");

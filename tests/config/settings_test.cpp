@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "config/api_config.hpp"
 #include "config/ini.hpp"
 #include "config/settings.hpp"
@@ -131,6 +133,26 @@ TEST_CASE("Unit: a missing required setting names the file", "[config][unit]") {
   const auto errors = loadText("[Users]\na = b\n", cfg, dir);
   REQUIRE(errors.size() == 1);
   CHECK(errors[0] == dir.file("c.ini") + ": missing required setting [Paths] client_update_dir");
+}
+
+TEST_CASE("Unit: backend = postgresql needs its conninfo, the file backend ignores one",
+          "[config][unit]") {
+  TempDir dir;
+  const std::string base = "[Paths]\nclient_update_dir = .\n[Users]\na = b\n[Store]\n";
+  ApiConfig cfg;
+  auto errors = loadText(base + "backend = postgresql\n", cfg, dir);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].rfind(dir.file("c.ini") + ":6: [Store] backend = postgresql needs", 0) == 0);
+  ApiConfig ok;
+  CHECK(
+      loadText(base + "backend = postgresql\npostgresql = dbname=chipmunk password=Pw1\n", ok, dir)
+          .empty());
+  CHECK(ok.postgresqlConninfo == "dbname=chipmunk password=Pw1");
+  ApiConfig file;
+  CHECK(loadText(base + "postgresql = dbname=chipmunk password=Pw1\n", file, dir).empty());
+  CHECK(std::count(file.warnings.begin(), file.warnings.end(),
+                   dir.file("c.ini") + ":6: [Store] postgresql is ignored with backend = file") ==
+        1);
 }
 
 TEST_CASE("Unit: an unreadable config file is one clear error", "[config][unit]") {

@@ -222,6 +222,9 @@ bool startServing(App& app) {
   try {
     buildApp(app);
     app.server->start();
+    if (app.outbox) {
+      app.outbox->start();
+    }
   } catch (const std::exception& e) {
     log->critical("start-up failed error=\"{}\"", e.what());
     std::cerr << "chipmunk-api: " << e.what() << "\n";
@@ -275,7 +278,12 @@ void serveUntilStopped(App& app, const sigset_t& signals) {
 void stopServing(App& app) {
   app.directory->stop();
   app.server->shutdown();
-  app.push->stop();
+  if (app.outbox) {
+    app.outbox->stop();  // the event in progress finishes (bounded by its timeouts)
+  }
+  if (app.push) {
+    app.push->stop();
+  }
   app.store->flush();
   if (!app.config.pidFile.empty()) {
     releasePidFile(app.config.pidFile);
@@ -304,6 +312,17 @@ void buildApp(App& app) {
                                                    std::shared_ptr<const TokenTable> tokens) {
     server->reload(merged, std::move(tokens));
   });
+  if (app.config.storeBackend == config::StoreBackend::kPostgresql) {
+    app.effects = OutboxEffects::create(app.config, errors);
+    if (!app.effects) {
+      throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
+    }
+    // The store writes an outbox row per change and expiry; no in-process listener.
+    app.server->service().setListener(nullptr);
+    app.outbox = std::make_unique<OutboxDispatcher>(app.config.postgresqlConninfo, app.effects,
+                                                    OutboxDispatcher::Options{});
+    return;
+  }
   app.push = PushService::create(app.config, *app.store, errors);
   if (!app.push) {
     throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
@@ -316,12 +335,17 @@ bool reloadConfig(App& app) {
   ApiConfig fresh;
   std::vector<std::string> errors;
   std::shared_ptr<PushService> freshPush;
+  std::shared_ptr<OutboxEffects> freshEffects;
   if (config::loadApiConfig(app.configPath, app.providerDecls, fresh, errors)) {
     ApiConfig pushConfig = fresh;
     pushConfig.dataDir = app.config.dataDir;  // a new data directory needs a restart
-    freshPush = PushService::create(pushConfig, *app.store, errors);
+    if (app.outbox) {
+      freshEffects = OutboxEffects::create(pushConfig, errors);
+    } else {
+      freshPush = PushService::create(pushConfig, *app.store, errors);
+    }
   }
-  if (!freshPush) {
+  if (!freshPush && !freshEffects) {
     for (const auto& e : errors) {
       log->error("config reload rejected: {}", e);
     }
@@ -340,9 +364,14 @@ bool reloadConfig(App& app) {
   }
   logging::setLevel(fresh.logLevel);
   app.directory->setBase(fresh);  // reloads the server with the directory merged in
-  app.push->stop();  // an exchange in progress is abandoned; the new service pushes again
-  app.push = freshPush;
-  app.server->setPushListener(app.push);
+  if (app.outbox) {
+    app.outbox->setHandler(freshEffects);  // from the next event on
+    app.effects = freshEffects;
+  } else {
+    app.push->stop();  // an exchange in progress is abandoned; the new service pushes again
+    app.push = freshPush;
+    app.server->setPushListener(app.push);
+  }
   app.config.users = fresh.users;
   log->info("config reloaded users={}", fresh.users.size());
   logging::flush();

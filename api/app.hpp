@@ -8,6 +8,8 @@
 
 #include "api/directory_watcher.hpp"
 #include "api/file_store.hpp"
+#include "api/outbox.hpp"
+#include "api/outbox_effects.hpp"
 #include "api/push.hpp"
 #include "api/server.hpp"
 #include "config/api_config.hpp"
@@ -28,7 +30,10 @@ struct App {
   config::ApiConfig config;  // as started (a restart applies listen, threads, data_dir...)
   std::shared_ptr<Store> store;
   std::unique_ptr<ApiServer> server;
-  std::shared_ptr<PushService> push;
+  std::shared_ptr<PushService> push;  // file store: hooks and pushes run in-process
+  // PostgreSQL store: the outbox runs hooks and pushes, once across replicas (push null).
+  std::shared_ptr<OutboxEffects> effects;
+  std::unique_ptr<OutboxDispatcher> outbox;
   std::unique_ptr<DirectoryWatcher> directory;  // users, hosts, tokens merged over the INI
 };
 

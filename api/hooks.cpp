@@ -91,14 +91,19 @@ void HookRunner::loop() {
 }
 
 void HookRunner::execute(const Job& job) {
+  runHookNow(job.command, job.env, job.timeout);
+}
+
+bool runHookNow(const std::string& command, const std::map<std::string, std::string>& env,
+                std::chrono::seconds timeout) {
   auto log = logging::get("hooks");
-  const auto event = job.env.count("CHIPMUNK_EVENT") ? job.env.at("CHIPMUNK_EVENT") : "";
-  const auto host = job.env.count("CHIPMUNK_HOST") ? job.env.at("CHIPMUNK_HOST") : "";
-  const ShellResult r = runShell(job.command, job.env, job.timeout, false);
+  const auto event = env.count("CHIPMUNK_EVENT") ? env.at("CHIPMUNK_EVENT") : "";
+  const auto host = env.count("CHIPMUNK_HOST") ? env.at("CHIPMUNK_HOST") : "";
+  const ShellResult r = runShell(command, env, timeout, false);
   if (!r.started) {
     log->error("hook failed to start event={} host={} error=\"{}\"", event, host, r.error);
   } else if (r.timedOut) {
-    log->error("hook timed out event={} host={} timeout_s={}", event, host, job.timeout.count());
+    log->error("hook timed out event={} host={} timeout_s={}", event, host, timeout.count());
   } else if (r.exitCode == 0) {
     log->info("hook done event={} host={}", event, host);
   } else if (r.signal != 0) {
@@ -106,13 +111,12 @@ void HookRunner::execute(const Job& job) {
   } else {
     log->error("hook failed event={} host={} exit={}", event, host, r.exitCode);
   }
+  return r.ok();
 }
 
-namespace {
-
-// The CHIPMUNK_* variables a hook sees; `after` is null for an expiry.
-std::map<std::string, std::string> environment(const char* event, const std::string& owner,
-                                               const HostRecord& before, const HostRecord* after) {
+std::map<std::string, std::string> hookEnvironment(const char* event, const std::string& owner,
+                                                   const HostRecord& before,
+                                                   const HostRecord* after) {
   auto text = [](const std::optional<IpAddress>& ip, bool expired) {
     return ip && !expired ? ip->toString() : std::string();
   };
@@ -129,8 +133,6 @@ std::map<std::string, std::string> environment(const char* event, const std::str
       {"CHIPMUNK_TTL", std::to_string(after ? after->ttl : before.ttl)},
   };
 }
-
-}  // namespace
 
 void HookListener::configure(const config::ApiConfig& config) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -150,7 +152,7 @@ void HookListener::recordChanged(const std::string& owner, const HostRecord& bef
   if (!onChange_.empty()) {
     // Coalesced per record: a flapping record neither fills the queue nor delays other
     // records' hooks, and its latest address still reaches the hook.
-    runner_.run(after.name, onChange_, environment("change", owner, before, &after), timeout_,
+    runner_.run(after.name, onChange_, hookEnvironment("change", owner, before, &after), timeout_,
                 true);
   }
   if (next_) {
@@ -162,7 +164,7 @@ void HookListener::recordExpired(const std::string& owner, const HostRecord& rec
   std::lock_guard<std::mutex> lock(mutex_);
   logging::get("api")->info("record expired name={} owner={}", record.name, owner);
   if (!onExpire_.empty()) {
-    runner_.run(record.name, onExpire_, environment("expire", owner, record, nullptr), timeout_,
+    runner_.run(record.name, onExpire_, hookEnvironment("expire", owner, record, nullptr), timeout_,
                 false);
   }
   if (next_) {

@@ -16,6 +16,16 @@
 
 namespace chipmunk::api {
 
+// The CHIPMUNK_* variables a hook sees for `event` ("change", "expire"); `after` is null for
+// an expiry.
+std::map<std::string, std::string> hookEnvironment(const char* event, const std::string& owner,
+                                                   const HostRecord& before,
+                                                   const HostRecord* after);
+// Runs one hook command now (`sh -c`), killing it after `timeout`, and logs the outcome;
+// true when it exited 0. For the outbox dispatcher, which runs each event's hook itself.
+bool runHookNow(const std::string& command, const std::map<std::string, std::string>& env,
+                std::chrono::seconds timeout);
+
 // Runs hook commands (`sh -c COMMAND`) one at a time on a thread of its own, so that a
 // request only queues a hook and never waits for it. A command still running after the
 // timeout is killed (its whole process group). Failures are logged, never fatal.

@@ -75,7 +75,20 @@ const std::vector<Migration>& migrations() {
            " name text NOT NULL,"
            " before jsonb,"
            " after jsonb,"
-           " created_at bigint NOT NULL DEFAULT 0)",
+           " created_at bigint NOT NULL DEFAULT 0,"
+           // Owned by the dispatcher (api/outbox.cpp): the hook already ran (a push is
+           // being retried), how often the push was tried, and not before when (Unix s).
+           " hook_done boolean NOT NULL DEFAULT false,"
+           " attempts integer NOT NULL DEFAULT 0,"
+           " not_before bigint NOT NULL DEFAULT 0)",
+           // The claim looks for an earlier event of the same record (per-record order).
+           "CREATE INDEX chipmunk_outbox_name ON chipmunk_outbox (name, id)",
+           // Wakes the replicas' dispatchers (LISTEN chipmunk_outbox) at commit; one
+           // notification per transaction, however many rows it added.
+           "CREATE FUNCTION chipmunk_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS"
+           " $$BEGIN PERFORM pg_notify('chipmunk_outbox', ''); RETURN NULL; END$$",
+           "CREATE TRIGGER chipmunk_outbox_notify AFTER INSERT ON chipmunk_outbox"
+           " FOR EACH STATEMENT EXECUTE FUNCTION chipmunk_outbox_notify()",
            // -- the gateway push state, per push target --
            "CREATE TABLE chipmunk_push_state ("
            " label text PRIMARY KEY,"

@@ -30,28 +30,34 @@ std::vector<config::ProviderDecl> pushProviderDeclarations() {
 PushService::PushService(const config::ApiConfig& config)
     : config_(config), statePath_(config.dataDir + "/" + kStateFile) {}
 
-std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
-                                                std::vector<std::string>& errors) {
+bool buildPushTargets(const config::ApiConfig& config, std::shared_ptr<std::atomic<bool>> cancel,
+                      std::map<std::string, std::unique_ptr<providers::RecordSync>>& accounts,
+                      std::vector<PushTarget>& targets, std::vector<std::string>& errors) {
   const size_t before = errors.size();
-  std::shared_ptr<PushService> push(new PushService(config));
   std::vector<providers::RecordWanted> wanted;
   for (const auto& t : config.pushTargets) {
     wanted.push_back({t.label, t.account, t.host, t.domain, t.ipv6});
   }
   auto http = providers::httpOptions(config.pushTimeout, config.pushVerifyTls, config.pushCaFile);
-  http.cancel = push->cancel_;
+  http.cancel = std::move(cancel);
   auto kept =
       providers::keepRecords(providers::ProviderRegistry::builtin(), config.pushAccounts, wanted,
                              http, {config.pushRetryMin, config.pushRetryMax}, errors);
   for (size_t i = 0; i < wanted.size(); ++i) {
-    Target target;
+    PushTarget target;
     target.config = config.pushTargets[i];
     target.record = kept.records[i];
     target.sync.state.key = kept.keys[i];
-    push->targets_.push_back(std::move(target));
+    targets.push_back(std::move(target));
   }
-  push->accounts_ = std::move(kept.accounts);
-  if (errors.size() != before) {
+  accounts = std::move(kept.accounts);
+  return errors.size() == before;
+}
+
+std::shared_ptr<PushService> PushService::build(const config::ApiConfig& config,
+                                                std::vector<std::string>& errors) {
+  std::shared_ptr<PushService> push(new PushService(config));
+  if (!buildPushTargets(config, push->cancel_, push->accounts_, push->targets_, errors)) {
     return nullptr;
   }
   return push;

@@ -33,6 +33,20 @@ namespace chipmunk::api {
 // The provider sections chipmunk-api accepts: every provider compiled in.
 std::vector<config::ProviderDecl> pushProviderDeclarations();
 
+// One [push:LABEL] target and its provider account's view of it.
+struct PushTarget {
+  config::PushTarget config;
+  providers::Record record;
+  std::optional<IpAddress> want;  // the address DNS should hold
+  providers::SyncRecord sync;     // what the provider last accepted, backoff and stop
+};
+
+// The providers and targets of `config`'s [push:*] sections; exchanges are abandoned once
+// `cancel` is set. Problems go to `errors` ("path:line: message"); false then.
+bool buildPushTargets(const config::ApiConfig& config, std::shared_ptr<std::atomic<bool>> cancel,
+                      std::map<std::string, std::unique_ptr<providers::RecordSync>>& accounts,
+                      std::vector<PushTarget>& targets, std::vector<std::string>& errors);
+
 class PushService final : public RecordListener {
  public:
   // Builds the providers of `config` and starts the thread when there is anything to push;
@@ -55,12 +69,7 @@ class PushService final : public RecordListener {
 
  private:
   using Clock = std::chrono::steady_clock;
-  struct Target {
-    config::PushTarget config;
-    providers::Record record;
-    std::optional<IpAddress> want;  // the address DNS should hold
-    providers::SyncRecord sync;     // what the provider last accepted, backoff and stop
-  };
+  using Target = PushTarget;
 
   explicit PushService(const config::ApiConfig& config);
   static std::shared_ptr<PushService> build(const config::ApiConfig& config,

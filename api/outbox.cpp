@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+#include "api/outbox.hpp"
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "api/record_json.hpp"
+#include "common/logging.hpp"
+
+namespace chipmunk::api {
+namespace {
+
+// The oldest ready row of a record that has no older row: rows of one record run in order
+// (a push of an older address never lands after a newer one), rows of different records
+// in parallel on different replicas. One row per transaction: a replica killed mid-batch
+// would leave every row of its batch to be run again.
+// A row waiting for a push retry is ready at once when a newer row of its record exists:
+// its push is stale, and the newer row's hook must not wait for it.
+constexpr const char* kClaim =
+    "SELECT id, kind, owner, name, before, after, hook_done, attempts,"
+    " EXISTS (SELECT 1 FROM chipmunk_outbox n WHERE n.name = o.name AND n.id > o.id)"
+    " FROM chipmunk_outbox o"
+    " WHERE NOT EXISTS (SELECT 1 FROM chipmunk_outbox p WHERE p.name = o.name AND p.id < o.id)"
+    " AND (o.not_before <= $1"
+    " OR EXISTS (SELECT 1 FROM chipmunk_outbox n WHERE n.name = o.name AND n.id > o.id))"
+    " ORDER BY o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED";
+
+std::shared_ptr<spdlog::logger> log() {
+  return logging::get("outbox");
+}
+
+int64_t unixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+OutboxDispatcher::OutboxDispatcher(std::string conninfo, std::shared_ptr<OutboxHandler> handler,
+                                   Options options)
+    : conninfo_(std::move(conninfo)), options_(options), handler_(std::move(handler)) {
+  if (::pipe2(wakePipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
+    throw std::runtime_error("outbox: cannot create a pipe");
+  }
+}
+
+OutboxDispatcher::~OutboxDispatcher() {
+  stop();
+  ::close(wakePipe_[0]);
+  ::close(wakePipe_[1]);
+}
+
+void OutboxDispatcher::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void OutboxDispatcher::stop() {
+  stopping_ = true;
+  const char byte = 0;
+  [[maybe_unused]] const auto n = ::write(wakePipe_[1], &byte, 1);
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void OutboxDispatcher::setHandler(std::shared_ptr<OutboxHandler> handler) {
+  std::atomic_store(&handler_, std::move(handler));
+}
+
+OutboxDispatcher::Stats OutboxDispatcher::stats() const {
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  return stats_;
+}
+
+bool OutboxDispatcher::connect() {
+  std::string error;
+  conn_ = pg::Connection::open(conninfo_, error);
+  if (!conn_) {
+    log()->warn("cannot connect; retrying error=\"{}\"", error);
+    return false;
+  }
+  auto r = conn_->exec("LISTEN chipmunk_outbox");
+  if (!r.ok()) {
+    log()->warn("LISTEN failed; retrying error=\"{}\"", r.error());
+    conn_.reset();
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  ++stats_.connects;
+  return true;
+}
+
+void OutboxDispatcher::run() {
+  auto backoff = options_.reconnectMin;
+  while (!stopping_) {
+    if (!conn_ && !connect()) {
+      sleepFor(backoff);
+      backoff = std::min(backoff * 2, options_.reconnectMax);
+      continue;
+    }
+    backoff = options_.reconnectMin;
+    Step step = Step::kHandled;
+    while (!stopping_ && step == Step::kHandled) {
+      step = dispatchOne();
+    }
+    if (!stopping_ && (step == Step::kBroken || !waitForWork(options_.poll))) {
+      log()->warn("database connection lost; reconnecting");
+      conn_.reset();
+    }
+  }
+  conn_.reset();
+}
+
+OutboxDispatcher::Step OutboxDispatcher::dispatchOne() {
+  if (!conn_->exec("BEGIN").ok()) {
+    return Step::kBroken;
+  }
+  auto rows = conn_->exec(kClaim, {std::to_string(unixNow())});
+  if (!rows.ok()) {
+    log()->warn("claim failed error=\"{}\"", rows.error());
+    conn_->exec("ROLLBACK");
+    return Step::kBroken;
+  }
+  if (rows.rows() == 0) {
+    return conn_->exec("COMMIT").ok() ? Step::kIdle : Step::kBroken;
+  }
+  OutboxEvent event;
+  event.id = rows.getInt(0, 0);
+  event.kind =
+      rows.get(0, 1) == "expired" ? OutboxEvent::Kind::kExpired : OutboxEvent::Kind::kChanged;
+  event.owner = std::string(rows.get(0, 2));
+  const std::string name(rows.get(0, 3));
+  for (const auto& [column, record] : {std::pair{4, &event.before}, std::pair{5, &event.after}}) {
+    const auto parsed = recordFromJson(rows.get(0, column));
+    if (!parsed && !rows.isNull(0, column)) {
+      log()->error("unreadable record in the outbox id={} column={}", event.id, column);
+    }
+    *record = parsed.value_or(HostRecord{});
+  }
+  event.before.name = event.after.name = name;
+  event.hookDone = rows.get(0, 6) == "t";
+  event.attempts = static_cast<int>(rows.getInt(0, 7));
+  event.superseded = rows.get(0, 8) == "t";
+  try {
+    return finish(event, std::atomic_load(&handler_)->handle(*conn_, event));
+  } catch (const std::exception& e) {
+    // The handler's own statements failed (the connection broke): as a lost commit.
+    conn_->exec("ROLLBACK");
+    std::lock_guard<std::mutex> lock(statsMutex_);
+    ++stats_.lostCommits;
+    log()->error("event failed; it will run again id={} name={} error=\"{}\"", event.id, name,
+                 e.what());
+    return Step::kBroken;
+  }
+}
+
+OutboxDispatcher::Step OutboxDispatcher::finish(const OutboxEvent& event,
+                                                const OutboxOutcome& outcome) {
+  const std::string id = std::to_string(event.id);
+  pg::Result r =
+      outcome.done
+          ? conn_->exec("DELETE FROM chipmunk_outbox WHERE id = $1", {id})
+          : conn_->exec(
+                "UPDATE chipmunk_outbox SET hook_done = hook_done OR $2, attempts = attempts + 1,"
+                " not_before = $3 WHERE id = $1",
+                {id, outcome.hookRan ? "true" : "false",
+                 std::to_string(unixNow() + outcome.retryIn.count())});
+  const bool committed = r.ok() && conn_->exec("COMMIT").ok();
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  if (!committed) {
+    // The unavoidable window: the effects ran, the row is still there; the replica that
+    // takes it next runs them again (a push of an address the provider has is "unchanged").
+    ++stats_.lostCommits;
+    log()->error("event ran but its removal did not commit; it will run again id={} name={}",
+                 event.id, event.after.name);
+    return Step::kBroken;
+  }
+  ++(outcome.done ? stats_.done : stats_.retried);
+  return Step::kHandled;
+}
+
+bool OutboxDispatcher::waitForWork(std::chrono::milliseconds limit) {
+  pg_conn* raw = conn_->raw();
+  // A notification that arrived during the last claim is already in libpq's buffer, where
+  // poll() cannot see it: look there first, or that row would wait for the poll.
+  bool notified = false;
+  while (PGnotify* n = PQnotifies(raw)) {
+    notified = true;
+    PQfreemem(n);
+  }
+  if (notified) {
+    return true;
+  }
+  pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
+  if (fds[0].fd < 0) {
+    return false;
+  }
+  ::poll(fds, 2, static_cast<int>(limit.count()));
+  if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+    if (PQconsumeInput(raw) == 0) {
+      return false;
+    }
+    while (PGnotify* n = PQnotifies(raw)) {
+      PQfreemem(n);
+    }
+  }
+  return PQstatus(raw) == CONNECTION_OK;
+}
+
+void OutboxDispatcher::sleepFor(std::chrono::milliseconds limit) {
+  pollfd fd = {wakePipe_[0], POLLIN, 0};
+  ::poll(&fd, 1, static_cast<int>(limit.count()));
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The outbox consumer of the PostgreSQL backend (docs/SCALING.md, "Replicas and the
+// outbox"). The store writes one chipmunk_outbox row per change or expiry in the same
+// transaction as the record; every replica runs one OutboxDispatcher, and each row's side
+// effects (hooks, gateway push) run on exactly one of them:
+//   BEGIN; SELECT the oldest ready row whose record has no older row, FOR UPDATE SKIP LOCKED;
+//   run its effects; DELETE it (or note the hook ran and when to retry the push); COMMIT.
+// The row stays locked while its effects run, so the other replicas skip it; a replica
+// that dies (or loses its connection) mid-row has its transaction rolled back by the
+// server, and another replica takes the row. Rows of one record are taken in order.
+// The dispatcher sleeps on LISTEN chipmunk_outbox (a trigger notifies at each commit that
+// adds rows), with a bounded poll as the fallback, and reconnects with backoff.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "api/pg_connection.hpp"
+#include "api/store.hpp"
+
+namespace chipmunk::api {
+
+struct OutboxEvent {
+  enum class Kind { kChanged, kExpired };
+  long long id = 0;
+  Kind kind = Kind::kChanged;
+  std::string owner;
+  HostRecord before;      // kExpired: the record before it expired
+  HostRecord after;       // kChanged only
+  bool hookDone = false;  // an earlier attempt ran the hook; only the push is left
+  int attempts = 0;
+  // A newer event of the record is waiting: this one's address is stale, no push is left
+  // to retry (its hook still runs if it has not).
+  bool superseded = false;
+};
+
+// What became of one event's effects.
+struct OutboxOutcome {
+  bool done = true;      // false: keep the row and try again after retryIn
+  bool hookRan = false;  // the hook ran (or had nothing to run) in this attempt
+  std::chrono::seconds retryIn{0};
+};
+
+// Runs one event's side effects, bounded in time (hook_timeout, push timeout). Called in
+// the claiming transaction, on its connection `tx`, which it may use for shared state
+// (chipmunk_push_state): that state commits with the row's removal.
+class OutboxHandler {
+ public:
+  virtual ~OutboxHandler() = default;
+  virtual OutboxOutcome handle(pg::Connection& tx, const OutboxEvent& event) = 0;
+};
+
+class OutboxDispatcher {
+ public:
+  struct Options {
+    // The fallback when a notification is lost (and how soon a push retry is seen).
+    std::chrono::milliseconds poll{1000};
+    std::chrono::milliseconds reconnectMin{100};
+    std::chrono::milliseconds reconnectMax{5000};
+  };
+  struct Stats {
+    uint64_t done = 0;         // rows handled and removed
+    uint64_t retried = 0;      // rows kept for a push retry
+    uint64_t lostCommits = 0;  // effects ran but the commit failed: another replica reruns
+    uint64_t connects = 0;     // successful (re)connections
+  };
+
+  OutboxDispatcher(std::string conninfo, std::shared_ptr<OutboxHandler> handler, Options options);
+  ~OutboxDispatcher();
+  OutboxDispatcher(const OutboxDispatcher&) = delete;
+  OutboxDispatcher& operator=(const OutboxDispatcher&) = delete;
+
+  void start();
+  // Finishes the row in progress (its effects are bounded), then stops the thread.
+  void stop();
+  // A reload: the next row uses `handler`.
+  void setHandler(std::shared_ptr<OutboxHandler> handler);
+  Stats stats() const;
+
+ private:
+  enum class Step { kHandled, kIdle, kBroken };
+  void run();
+  bool connect();
+  Step dispatchOne();
+  Step finish(const OutboxEvent& event, const OutboxOutcome& outcome);
+  // Sleeps until a notification, stop() or `limit`; false when the connection broke.
+  bool waitForWork(std::chrono::milliseconds limit);
+  void sleepFor(std::chrono::milliseconds limit);
+
+  std::string conninfo_;
+  Options options_;
+  std::shared_ptr<OutboxHandler> handler_;  // atomic_load/atomic_store
+  std::unique_ptr<pg::Connection> conn_;    // the dispatcher thread's only
+  int wakePipe_[2] = {-1, -1};              // stop() writes a byte
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex statsMutex_;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace chipmunk::api

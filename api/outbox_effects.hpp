@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// What an outbox event does (PostgreSQL backend): the on_change / on_expire hook, run to its
+// end (bounded by hook_timeout) before the event is removed, and the gateway push, whose
+// state (what each provider last accepted) lives in chipmunk_push_state and commits with the
+// event's removal, so every replica sees it and a re-run of a pushed event is "unchanged".
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/outbox.hpp"
+#include "api/push.hpp"
+#include "config/api_config.hpp"
+
+namespace chipmunk::api {
+
+class OutboxEffects final : public OutboxHandler {
+ public:
+  // The hooks and push targets of `config`; nullptr with `errors` filled when a provider
+  // section is wrong.
+  static std::shared_ptr<OutboxEffects> create(const config::ApiConfig& config,
+                                               std::vector<std::string>& errors);
+  OutboxEffects(const OutboxEffects&) = delete;
+  OutboxEffects& operator=(const OutboxEffects&) = delete;
+  // Abandons a provider exchange in progress (shutdown, reload): the event is retried.
+  void cancel() { cancel_->store(true); }
+
+  // OutboxHandler
+  OutboxOutcome handle(pg::Connection& tx, const OutboxEvent& event) override;
+
+ private:
+  explicit OutboxEffects(const config::ApiConfig& config);
+  void runHook(const OutboxEvent& event);
+  // Points target `t` at `ip`; the delay before a retry, or nullopt when settled.
+  std::optional<std::chrono::seconds> push(pg::Connection& tx, const PushTarget& t,
+                                           const IpAddress& ip);
+
+  config::ApiConfig config_;  // for the owner of events written without one
+  std::string onChange_;
+  std::string onExpire_;
+  std::chrono::seconds hookTimeout_;
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+  std::map<std::string, std::unique_ptr<providers::RecordSync>> accounts_;  // by section
+  std::vector<PushTarget> targets_;
+};
+
+}  // namespace chipmunk::api

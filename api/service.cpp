@@ -60,6 +60,9 @@ ApiService::~ApiService() = default;
 std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(const config::ApiConfig& config) {
   auto rt = std::make_shared<Runtime>();
   rt->config = config;
+  if (!rt->config.ownership) {
+    rt->config.indexOwnership();  // a configuration assembled by hand (tests, tools)
+  }
   rt->auth = std::make_shared<Authenticator>(config.users);
   rt->limiter = std::make_shared<LoginLimiter>(config.maxFailedLogins, config.failedLoginWindow,
                                                config.failedLoginLockout);

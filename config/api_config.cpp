@@ -101,18 +101,10 @@ bool isValidHostName(const std::string& name) {
   return true;
 }
 
-std::vector<std::string> ApiConfig::namesOwnedBy(const std::string& user) const {
-  std::vector<std::string> names{user};
-  for (const auto& [host, owner] : hostOwners) {
-    if (owner == user) {
-      names.push_back(host);
-    }
-  }
-  return names;
-}
-
-bool ApiConfig::mayReadAll(const std::string& user) const {
-  return std::find(readAll.begin(), readAll.end(), user) != readAll.end();
+void ApiConfig::indexOwnership() {
+  auto index = std::make_shared<OwnershipIndex>();
+  index->build(users.shared(), hostOwners, readAll);
+  ownership = std::move(index);
 }
 
 std::chrono::seconds ApiConfig::ttlFor(const std::string& name) const {
@@ -147,6 +139,7 @@ bool loadApiConfig(const std::string& path, const std::vector<ProviderDecl>& pro
   if (!loadConfigFile(path, steps, errors)) {
     return false;
   }
+  config.indexOwnership();
   out = std::move(config);
   return true;
 }

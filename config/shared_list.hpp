@@ -22,7 +22,7 @@ class SharedList {
     return *this;
   }
 
-  const std::vector<T>& items() const { return items_ ? *items_ : empty(); }
+  const std::vector<T>& items() const { return items_ ? *items_ : none(); }
   operator const std::vector<T>&() const { return items(); }  // NOLINT: reads as a vector
   typename std::vector<T>::const_iterator begin() const { return items().begin(); }
   typename std::vector<T>::const_iterator end() const { return items().end(); }
@@ -41,7 +41,7 @@ class SharedList {
   void clear() { items_.reset(); }
 
  private:
-  static const std::vector<T>& empty() {
+  static const std::vector<T>& none() {
     static const std::vector<T> kEmpty;
     return kEmpty;
   }

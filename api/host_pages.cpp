@@ -30,9 +30,9 @@ std::string parseLimit(const std::string& text, size_t& limit) {
 std::vector<HostRecord> readAllAfter(const RouteCall& call, const std::string& after,
                                      size_t wanted) {
   std::vector<HostRecord> out;
-  const size_t chunk = std::max<size_t>(wanted, 64);
   std::string from = after;
   while (out.size() < wanted) {
+    const size_t chunk = std::max<size_t>(wanted - out.size(), 64);  // what is missing
     auto batch = call.store.listAfter(from, chunk);
     if (batch.empty()) {
       break;

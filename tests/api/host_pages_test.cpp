@@ -222,7 +222,9 @@ TEST_CASE("Hosts pages: a plain user's answer at 100k records reads only their o
   f.store->resetCounts();
   CHECK(f.get("/").code == 200);
   CHECK(f.store->lists == 0);
-  CHECK(f.store->listedAfter <= static_cast<long>(kDefaultPageLimit) + 1);
+  // One page and the record telling a next page is there, plus one batch of 64 for the
+  // record nobody owns (gone.example.org) that the page skipped.
+  CHECK(f.store->listedAfter <= static_cast<long>(kDefaultPageLimit) + 1 + 64);
 }
 
 TEST_CASE("Address book page: links to the first, previous and next pages", "[api][unit]") {

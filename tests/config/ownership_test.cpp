@@ -51,12 +51,15 @@ TEST_CASE("Ownership index: owners, owned names and read_all", "[config][unit]")
 TEST_CASE("Ownership index: loadApiConfig builds it from the file", "[config][unit]") {
   chipmunk::test::TempDir dir;
   const std::string path = dir.file("api.ini");
-  std::ofstream(path) << "[Users]\nalice = pw-a\nbob = pw-b\n"
+  std::ofstream(path) << "[Paths]\nclient_update_dir = " << dir.path()
+                      << "\n[Users]\nalice = pw-a\nbob = pw-b\n"
                          "[Hosts]\nNAS.example.org = alice\nbox.example.org = bob\n"
                          "[Access]\nread_all = bob\n";
   chipmunk::config::ApiConfig config;
   std::vector<std::string> errors;
-  REQUIRE(chipmunk::config::loadApiConfig(path, config, errors));
+  const bool loaded = chipmunk::config::loadApiConfig(path, config, errors);
+  INFO((errors.empty() ? std::string() : errors.front()));
+  REQUIRE(loaded);
   REQUIRE(config.ownership);
   CHECK(config.namesOwnedBy("alice") == std::vector<std::string>{"alice", "nas.example.org"});
   CHECK(config.ownerOf("box.example.org") == "bob");

@@ -46,7 +46,12 @@ void interpretApiConfig(const std::string& path, const std::vector<ProviderDecl>
   api_steps::fixedSettings().apply(settings, config);
   api_steps::checkTls(settings, config, errors);
   api_steps::loadUsers(path, settings, config);
-  api_steps::loadAddressBook(path, settings, config, errors);
+  // The index's set of user names also answers the address book's "is it a user?".
+  auto index = std::make_shared<OwnershipIndex>();
+  index->setUsers(config.users.shared());
+  api_steps::loadAddressBook(path, settings, config, *index, errors);
+  index->setHosts(config.hostOwners, config.readAll);
+  config.ownership = std::move(index);
   api_steps::loadPush(path, providers, doc, schema, settings, config, errors);
   if (config.users.empty()) {
     config.warnings.push_back(path + ": no [Users] defined; every authenticated request will fail");
@@ -139,7 +144,6 @@ bool loadApiConfig(const std::string& path, const std::vector<ProviderDecl>& pro
   if (!loadConfigFile(path, steps, errors)) {
     return false;
   }
-  config.indexOwnership();
   out = std::move(config);
   return true;
 }

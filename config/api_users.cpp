@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 // chipmunk-api's sections whose keys are names: [Users], [Hosts], [TTL]; and the address
 // book's cross-checks between them and [Access] read_all.
-#include <string_view>
-#include <unordered_set>
 
 #include "common/password_hash.hpp"
 #include "common/strings.hpp"
@@ -99,34 +97,29 @@ void loadUsers(const std::string& path, const Settings& settings, ApiConfig& con
 }
 
 void loadAddressBook(const std::string& path, const Settings& settings, ApiConfig& config,
-                     std::vector<std::string>& errors) {
-  // Views of config.users' names, which do not change while this runs.
-  std::unordered_set<std::string_view> userNames;
-  userNames.reserve(config.users.size());
-  for (const auto& user : config.users) {
-    userNames.insert(user.name);
-  }
+                     const OwnershipIndex& users, std::vector<std::string>& errors) {
+  const auto isUser = [&](const std::string& name) { return users.isUser(name); };
   for (const auto& entry : settings.entries("Hosts")) {
     const std::string host = lowercase(entry.key);
     const std::string where = path + ":" + std::to_string(entry.line);
-    if (userNames.count(entry.value) == 0) {
+    if (!isUser(entry.value)) {
       errors.push_back(where + ": [Hosts] " + host + ": owner \"" + entry.value.substr(0, 64) +
                        "\" is not in [Users]");
-    } else if (userNames.count(host) != 0) {
+    } else if (isUser(host)) {
       errors.push_back(where + ": [Hosts] " + host + " is also a user name");
     } else if (!config.hostOwners.emplace(host, entry.value).second) {
       errors.push_back(where + ": [Hosts] " + host + " is listed more than once");
     }
   }
   for (const auto& name : config.readAll) {
-    if (userNames.count(name) == 0) {
+    if (!isUser(name)) {
       errors.push_back(settings.where("Access", "read_all") + ": [Access] read_all: \"" +
                        name.substr(0, 64) + "\" is not in [Users]");
     }
   }
   for (const auto& entry : settings.entries("TTL")) {
-    const std::string name = userNames.count(entry.key) != 0 ? entry.key : lowercase(entry.key);
-    if (userNames.count(name) == 0 && config.hostOwners.count(name) == 0) {
+    const std::string name = isUser(entry.key) ? entry.key : lowercase(entry.key);
+    if (!isUser(name) && config.hostOwners.count(name) == 0) {
       errors.push_back(path + ":" + std::to_string(entry.line) + ": [TTL] \"" +
                        entry.key.substr(0, 64) + "\" is neither a user nor a host");
       continue;

@@ -24,12 +24,21 @@ class OwnershipIndex {
   template <typename Users, typename Hosts>
   void build(std::shared_ptr<const Users> users, const Hosts& hostOwners,
              const std::vector<std::string>& readAll) {
+    setUsers(std::move(users));
+    setHosts(hostOwners, readAll);
+  }
+  // build() in two steps, for a loader that checks hosts against isUser() in between.
+  template <typename Users>
+  void setUsers(std::shared_ptr<const Users> users) {
     clear();
     users_.reserve(users->size());
     for (const auto& user : *users) {
       users_.insert(nameOf(user));
     }
     keepUsers_ = std::move(users);
+  }
+  template <typename Hosts>
+  void setHosts(const Hosts& hostOwners, const std::vector<std::string>& readAll) {
     for (const auto& [host, owner] : hostOwners) {
       addHost(host, owner);
     }

@@ -6,8 +6,8 @@
 #      a plain user (their own record), the first admin page of /hosts, and the page (/);
 #      median seconds of ROUNDS, each with curl's time_total;
 #   2. a configuration of CONFIG_USERS users (half hashed) and CONFIG_HOSTS hosts:
-#      --check-config seconds and peak RSS, the serving process's RSS after start, and the
-#      seconds a SIGHUP reload takes (until the "config reloaded" log line).
+#      --check-config seconds (wall and CPU) and peak RSS, the serving process's RSS after
+#      start, and a SIGHUP reload's seconds (until the "config reloaded" log line) and CPU.
 # Everything started here is stopped by PID on exit.
 #
 #   bench/hosts_scale.sh [BUILD_DIR]         (default: build)
@@ -58,6 +58,9 @@ median_time() {
 }
 
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+# CPU seconds (user + system) a process has used: on a shared machine wall time mostly
+# measures the others.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 if [ -z "${SKIP_HOSTS:-}" ]; then
   printf '%-6s %8s %12s %12s %12s\n' build records own_s admin_page_s page_s
@@ -83,17 +86,20 @@ if [ -z "${SKIP_CONFIG:-}" ]; then
   python3 "$ROOT/bench/gen_scale_ini.py" "$dir/api.ini" "$dir/data" "$CONFIG_USERS" "$CONFIG_HOSTS"
   echo "config: $CONFIG_USERS users (half hashed), $CONFIG_HOSTS hosts," \
     "$(du -h "$dir/api.ini" | cut -f1)"
-  printf '%-6s %10s %12s %10s %10s\n' build check_s check_rss_mb rss_mb reload_s
+  printf '%-6s %9s %9s %12s %8s %9s %10s\n' build check_s check_cpu check_rss_mb rss_mb \
+    reload_s reload_cpu
   for b in "${builds[@]}"; do
     name=${b%%:*} bin=${b#*:}/api/chipmunk-api
-    /usr/bin/time -f '%e %M' -o "$dir/time" "$bin" --config "$dir/api.ini" --check-config \
-      >/dev/null 2>&1 || true
-    read -r check_s check_kb <"$dir/time"
+    /usr/bin/time -f '%e %M %U %S' -o "$dir/time" "$bin" --config "$dir/api.ini" \
+      --check-config >/dev/null 2>&1 || true
+    read -r check_s check_kb check_user check_sys <"$dir/time"
+    check_cpu=$(echo "$check_user + $check_sys" | bc)
     port=$(free_port)
     sed -i 's/^level = .*/level = info/' "$dir/api.ini"
     pid=$(start "$bin" "$dir/api.ini" "$port" "$dir/$name.log")
     PIDS+=("$pid")
     rss=$(rss_kb "$pid")
+    cpu0=$(cpu_s "$pid")
     t0=$(date +%s.%N)
     kill -HUP "$pid"
     for _ in $(seq 1 1200); do
@@ -101,8 +107,9 @@ if [ -z "${SKIP_CONFIG:-}" ]; then
       sleep 0.05
     done
     reload=$(echo "$(date +%s.%N) - $t0" | bc)
-    printf '%-6s %10s %12d %10d %10.2f\n' "$name" "$check_s" $((check_kb / 1024)) \
-      $((rss / 1024)) "$reload"
+    reload_cpu=$(echo "$(cpu_s "$pid") - $cpu0" | bc)
+    printf '%-6s %9s %9s %12d %8d %9.2f %10s\n' "$name" "$check_s" "$check_cpu" \
+      $((check_kb / 1024)) $((rss / 1024)) "$reload" "$reload_cpu"
     kill "$pid"; wait "$pid" 2>/dev/null || true
     sed -i 's/^level = .*/level = warn/' "$dir/api.ini"
   done

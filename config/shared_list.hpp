@@ -29,6 +29,8 @@ class SharedList {
   size_t size() const { return items().size(); }
   bool empty() const { return items().empty(); }
   const T& operator[](size_t i) const { return items()[i]; }
+  const T& front() const { return items().front(); }
+  const T& back() const { return items().back(); }
 
   // The list as it is now, for holders that need it to stay as it is: a change through
   // this SharedList copies it first.
@@ -37,6 +39,10 @@ class SharedList {
   }
 
   void push_back(T item) { own().push_back(std::move(item)); }
+  template <typename... Args>
+  T& emplace_back(Args&&... args) {
+    return own().emplace_back(std::forward<Args>(args)...);
+  }
   void reserve(size_t n) { own().reserve(n); }
   void clear() { items_.reset(); }
 

@@ -266,6 +266,7 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
       it->second = h.owner;
     }
   }
+  out.indexOwnership();  // the directory's users and hosts own names too
 }
 
 }  // namespace chipmunk::api

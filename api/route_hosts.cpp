@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // /hosts, /hosts/<name> and / (the address book page): the records the caller may read,
-// as JSON or rendered into the page (api/yellow_pages.cpp).
+// one page at a time (api/host_pages.cpp), as JSON or rendered into the page
+// (api/yellow_pages.cpp).
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -8,6 +9,7 @@
 #include <ctime>
 #include <vector>
 
+#include "api/host_pages.hpp"
 #include "api/routes.hpp"
 #include "common/strings.hpp"
 #include "common/utf8.hpp"
@@ -74,53 +76,54 @@ void writeRecord(JsonWriter& w, const RouteCall& call, const HostRecord& r) {
   w.EndObject();
 }
 
-// The records the caller may read: all of them (name empty) or the one named; a record no
-// longer configured is nobody's. nullopt: the one named is not there for the caller.
-std::optional<std::vector<HostRecord>> readableRecords(const RouteCall& call,
-                                                       const std::string& name) {
-  const bool all = call.config.mayReadAll(call.user);
-  const auto owned = call.config.namesOwnedBy(call.user);
-  auto readable = [&](const std::string& n) {
-    if (ownerOf(call.config, n).empty()) {
-      return false;  // not (or no longer) configured
-    }
-    return all || std::find(owned.begin(), owned.end(), n) != owned.end();
-  };
-  std::vector<HostRecord> records;
-  if (name.empty()) {
-    for (auto& r : call.store.list()) {
-      if (readable(r.name)) {
-        records.push_back(std::move(r));
-      }
-    }
-    return records;
-  }
+// One record the caller may read; nullopt when it is not there for the caller (unknown and
+// foreign alike). A record no longer configured is nobody's.
+std::optional<HostRecord> readableRecord(const RouteCall& call, const std::string& name) {
   const std::string key = ownerOf(call.config, name).empty() ? lowercase(name) : name;
-  auto r = readable(key) ? call.store.get(key) : std::nullopt;
-  if (!r) {
+  const std::string owner = ownerOf(call.config, key);
+  if (owner.empty() || (owner != call.user && !call.config.mayReadAll(call.user))) {
     return std::nullopt;
   }
-  records.push_back(std::move(*r));
-  return records;
+  return call.store.get(key);
 }
 
-// The /hosts answer: an array of every readable record (name empty), or the one named.
-Response hostsJson(const RouteCall& call, const std::string& name) {
-  const auto records = readableRecords(call, name);
-  if (!records) {
+std::string recordsJson(const RouteCall& call, const std::vector<HostRecord>& records) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartArray();
+  for (const auto& r : records) {
+    writeRecord(w, call, r);
+  }
+  w.EndArray();
+  return buf.GetString();
+}
+
+// GET /hosts: {"hosts": [one page of records], "next": cursor or null}, and a Link header.
+Response hostsPage(const RouteCall& call) {
+  PageRequest request;
+  const std::string error = parsePageRequest(call.request.query, false, request);
+  if (!error.empty()) {
+    return plain(400, error);
+  }
+  const RecordPage page = readPage(call, request);
+  std::string body = "{\"hosts\":" + recordsJson(call, page.records) + ",\"next\":";
+  body += page.next.empty() ? "null" : "\"" + page.next + "\"";  // base64url: no escaping
+  Response r = json(200, body + "}");
+  if (!page.next.empty()) {
+    r.extraHeaders += "Link: </hosts?limit=" + std::to_string(request.limit) +
+                      "&cursor=" + page.next + ">; rel=\"next\"\r\n";
+  }
+  return r;
+}
+
+Response oneHost(const RouteCall& call, const std::string& name) {
+  const auto record = readableRecord(call, name);
+  if (!record) {
     return plain(404, "Not Found");
   }
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
-  if (name.empty()) {
-    w.StartArray();
-    for (const auto& r : *records) {
-      writeRecord(w, call, r);
-    }
-    w.EndArray();
-  } else {
-    writeRecord(w, call, records->front());
-  }
+  writeRecord(w, call, *record);
   return json(200, buf.GetString());
 }
 
@@ -128,16 +131,27 @@ Response hostsJson(const RouteCall& call, const std::string& name) {
 
 Response answerHosts(RouteCall& call) {
   const std::string& path = call.request.path;  // "/hosts" or "/hosts/<name>"
-  Response r = hostsJson(call, path.size() > 7 ? path.substr(7) : "");
+  Response r = path.size() > 7 ? oneHost(call, path.substr(7)) : hostsPage(call);
   // Not for other sites' <script> or <img> (their reads are cross-origin: no CORS).
   r.extraHeaders += "Cross-Origin-Resource-Policy: same-origin\r\n";
   return r;
 }
 
 Response answerPage(RouteCall& call) {
+  PageRequest request;
+  const std::string error = parsePageRequest(call.request.query, true, request);
+  if (!error.empty()) {
+    return plain(400, error);
+  }
+  const RecordPage page = readPage(call, request);
+  PageLinks links;
+  links.limit = request.limit;
+  links.cursor = request.cursor;
+  links.next = page.next;
+  links.back = request.back;
   Response r;
   r.contentType = "text/html; charset=utf-8";
-  r.body = yellowPagesHtml(hostsJson(call, "").body);
+  r.body = yellowPagesHtml(recordsJson(call, page.records), links);
   r.extraHeaders =
       "Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; "
       "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; frame-ancestors 'none'\r\n"

@@ -125,13 +125,7 @@ std::string echo(const std::string& text, size_t max) {
 }
 
 std::string ownerOf(const config::ApiConfig& config, const std::string& name) {
-  for (const auto& user : config.users) {
-    if (user.name == name) {
-      return name;
-    }
-  }
-  const auto it = config.hostOwners.find(name);
-  return it == config.hostOwners.end() ? std::string() : it->second;
+  return config.ownerOf(name);
 }
 
 std::vector<std::string> namesMayUpdate(const RouteCall& call) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,8 +96,17 @@ Response answerNicUpdate(RouteCall& call);  // /nic/update, /v3/update (route_ni
 // Validates one /set metadata field; returns an error message or empty (route_set.cpp).
 std::string checkMetadataField(const std::string& key, const std::string& value);
 
+// Where the page's links lead: cursors as /hosts makes them (api/host_pages.hpp).
+struct PageLinks {
+  size_t limit = 0;
+  std::string cursor;               // this page's (empty: the first page)
+  std::string next;                 // empty: this is the last page
+  std::optional<std::string> back;  // the previous page's cursor, when known ("": the first)
+};
+
 // The address book page (HTML, CSS and script in one document, no external assets) showing
-// `recordsJson` (the /hosts answer for the caller) (api/yellow_pages.cpp).
-std::string yellowPagesHtml(const std::string& recordsJson);
+// `recordsJson` (a JSON array: one page of the /hosts answer for the caller), with links to
+// the pages around it (api/yellow_pages.cpp).
+std::string yellowPagesHtml(const std::string& recordsJson, const PageLinks& links);
 
 }  // namespace chipmunk::api

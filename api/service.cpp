@@ -62,6 +62,9 @@ std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(
     std::shared_ptr<const TokenTable> tokens) {
   auto rt = std::make_shared<Runtime>();
   rt->config = config;
+  if (!rt->config.ownership) {
+    rt->config.indexOwnership();  // a configuration assembled by hand (tests, tools)
+  }
   rt->auth = std::make_shared<Authenticator>(config.users, previous, std::move(tokens));
   rt->limiter = std::make_shared<LoginLimiter>(config.maxFailedLogins, config.failedLoginWindow,
                                                config.failedLoginLockout);

@@ -40,6 +40,7 @@ tr.expired td { color: var(--muted); text-decoration: line-through; }
 button.copy { font-size: .75em; margin-left: .3em; padding: .1em .4em; cursor: pointer; }
 .meta { color: var(--muted); font-size: .85em; }
 #empty { color: var(--muted); padding: 1em 0; }
+nav.pages { display: flex; gap: 1em; padding: .8em 0; }
 @media (max-width: 640px) {
   thead { display: none; }
   table, tbody, tr, td { display: block; width: 100%; }
@@ -149,7 +150,7 @@ function render() {
 }
 function showStatus() {
   document.getElementById("status").textContent = records.length + " host" +
-    (records.length === 1 ? "" : "s") + " \u00b7 updated " + new Date().toLocaleTimeString() +
+    (records.length === 1 ? "" : "s") + (PAGED ? " on this page" : "") + " \u00b7 updated " + new Date().toLocaleTimeString() +
     " \u00b7 refreshes every " + REFRESH_MS / 1000 + " s";
 }
 async function load() {
@@ -157,10 +158,11 @@ async function load() {
   try {
     // An absolute URL without user:password@ (fetch refuses those), so that a page opened
     // with credentials in its URL still loads; the browser sends the cached credentials.
-    const url = new URL("hosts", location.origin + location.pathname);
+    // The same page of /hosts as the server rendered (PAGE_QUERY: its limit and cursor).
+    const url = new URL("hosts?" + PAGE_QUERY, location.origin + location.pathname);
     const res = await fetch(url, { credentials: "same-origin", cache: "no-store" });
     if (!res.ok) throw new Error("HTTP " + res.status);
-    records = await res.json();
+    records = (await res.json()).hosts;
     showStatus();
     render();
   } catch (e) {
@@ -302,9 +304,30 @@ std::string renderRows(const rapidjson::Value& records) {
   return out;
 }
 
+std::string link(const char* rel, const char* label, const std::string& query) {
+  return std::string("<a rel=\"") + rel + "\" href=\"?" + escapeHtml(query) + "\">" + label +
+         "</a>";
+}
+
+// First / previous / next: cursors are base64url (nothing to escape in a URL).
+std::string navigation(const PageLinks& links) {
+  const std::string limit = "limit=" + std::to_string(links.limit);
+  std::string out;
+  if (!links.cursor.empty()) {
+    out += link("first", "First page", limit);
+  }
+  if (links.back && !links.back->empty()) {
+    out += link("prev", "Previous page", limit + "&cursor=" + *links.back);
+  }
+  if (!links.next.empty()) {
+    out += link("next", "Next page", limit + "&cursor=" + links.next + "&back=" + links.cursor);
+  }
+  return out.empty() ? out : "<nav class=\"pages\">" + out + "</nav>\n";
+}
+
 }  // namespace
 
-std::string yellowPagesHtml(const std::string& recordsJson) {
+std::string yellowPagesHtml(const std::string& recordsJson, const PageLinks& links) {
   rapidjson::Document doc;
   std::string error;
   // The records are our own output, but their metadata came from clients: bounded all the same
@@ -319,16 +342,21 @@ std::string yellowPagesHtml(const std::string& recordsJson) {
     embedded += c == '<' ? std::string("\\u003c") : std::string(1, c);
   }
   std::string page = kHead;
+  const bool paged = !links.cursor.empty() || !links.next.empty();
   page += "<span id=\"status\">" + std::to_string(count) + (count == 1 ? " host" : " hosts") +
-          "</span>";
+          (paged ? " on this page" : "") + "</span>";
   page += kAfterStatus;
   page += "<tbody>\n";
   page += ok ? renderRows(doc) : "";
   page += "</tbody>";
   page += kAfterRows;
+  page += navigation(links);
   page += count > 0 ? "<div id=\"empty\" hidden>" : "<div id=\"empty\">";
   page += kAfterEmpty;
   page += "let records = " + embedded + ";\n";
+  page += "const PAGED = " + std::string(paged ? "true" : "false") + ";\n";
+  page += "const PAGE_QUERY = \"limit=" + std::to_string(links.limit) +
+          (links.cursor.empty() ? "" : "&cursor=" + links.cursor) + "\";\n";
   page += kTail;
   return page;
 }

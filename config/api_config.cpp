@@ -47,7 +47,12 @@ void interpretApiConfig(const std::string& path, const std::vector<ProviderDecl>
   api_steps::checkTls(settings, config, errors);
   api_steps::checkStore(settings, config, errors);
   api_steps::loadUsers(path, settings, config);
-  api_steps::loadAddressBook(path, settings, config, errors);
+  // The index's set of user names also answers the address book's "is it a user?".
+  auto index = std::make_shared<OwnershipIndex>();
+  index->setUsers(config.users.shared());
+  api_steps::loadAddressBook(path, settings, config, *index, errors);
+  index->setHosts(config.hostOwners, config.readAll);
+  config.ownership = std::move(index);
   api_steps::loadPush(path, providers, doc, schema, settings, config, errors);
   if (config.users.empty()) {
     config.warnings.push_back(path + ": no [Users] defined; every authenticated request will fail");
@@ -102,18 +107,10 @@ bool isValidHostName(const std::string& name) {
   return true;
 }
 
-std::vector<std::string> ApiConfig::namesOwnedBy(const std::string& user) const {
-  std::vector<std::string> names{user};
-  for (const auto& [host, owner] : hostOwners) {
-    if (owner == user) {
-      names.push_back(host);
-    }
-  }
-  return names;
-}
-
-bool ApiConfig::mayReadAll(const std::string& user) const {
-  return std::find(readAll.begin(), readAll.end(), user) != readAll.end();
+void ApiConfig::indexOwnership() {
+  auto index = std::make_shared<OwnershipIndex>();
+  index->build(users.shared(), hostOwners, readAll);
+  ownership = std::move(index);
 }
 
 std::chrono::seconds ApiConfig::ttlFor(const std::string& name) const {

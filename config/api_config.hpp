@@ -4,12 +4,15 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/ip.hpp"
+#include "config/ownership.hpp"
 #include "config/provider_sections.hpp"
 #include "config/settings.hpp"
+#include "config/shared_list.hpp"
 
 namespace chipmunk::config {
 
@@ -70,8 +73,8 @@ struct ApiConfig {
   StoreBackend storeBackend = StoreBackend::kFile;
   std::string postgresqlConninfo;  // a secret: may hold a password
   int postgresqlPoolSize = 0;
-  // [Users]
-  std::vector<ApiUser> users;
+  // [Users]: shared by copies of the configuration (copy on write).
+  SharedList<ApiUser> users;
 
   // The address book: [Hosts], [Access], [TTL], [Records], [DynDNS], [Hooks].
   std::map<std::string, std::string> hostOwners;  // extra host name -> owning user
@@ -96,9 +99,23 @@ struct ApiConfig {
   bool pushVerifyTls = false;
   std::string pushCaFile;
 
+  // Who owns what, from users, hostOwners and readAll: built by loadApiConfig, and by
+  // indexOwnership() for a configuration assembled by hand (or changed after loading);
+  // shared by copies. Null until built: nobody owns anything.
+  std::shared_ptr<const OwnershipIndex> ownership;
+  void indexOwnership();
+
   // Names `user` may update (its own name first, then the hosts it owns).
-  std::vector<std::string> namesOwnedBy(const std::string& user) const;
-  bool mayReadAll(const std::string& user) const;
+  std::vector<std::string> namesOwnedBy(const std::string& user) const {
+    return ownership ? ownership->namesOwnedBy(user) : std::vector<std::string>{user};
+  }
+  bool mayReadAll(const std::string& user) const {
+    return ownership && ownership->mayReadAll(user);
+  }
+  // The user who owns record `name`; empty when it is not (or no longer) configured.
+  std::string ownerOf(const std::string& name) const {
+    return ownership ? ownership->ownerOf(name) : std::string();
+  }
   std::chrono::seconds ttlFor(const std::string& name) const;
 
   // Start-up warnings (e.g. plaintext passwords), one line each.

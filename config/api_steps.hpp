@@ -26,7 +26,7 @@ void addNameSections(Schema& schema);
 void loadUsers(const std::string& path, const Settings& settings, ApiConfig& config);
 // [Hosts], [Access] read_all and [TTL], checked against the users.
 void loadAddressBook(const std::string& path, const Settings& settings, ApiConfig& config,
-                     std::vector<std::string>& errors);
+                     const OwnershipIndex& users, std::vector<std::string>& errors);
 
 // config/api_push.cpp: gateway mode.
 // [push:LABEL] (lower-cased `name`), and its settings.

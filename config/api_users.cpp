@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // chipmunk-api's sections whose keys are names: [Users], [Hosts], [TTL]; and the address
 // book's cross-checks between them and [Access] read_all.
-#include <map>
 
 #include "common/password_hash.hpp"
 #include "common/strings.hpp"
@@ -9,6 +8,8 @@
 
 namespace chipmunk::config::api_steps {
 namespace {
+
+constexpr size_t kPlaintextWarnings = 20;
 
 using Check = std::function<std::string(const std::string& key, const std::string& value)>;
 
@@ -71,48 +72,54 @@ void addNameSections(Schema& schema) {
 }
 
 void loadUsers(const std::string& path, const Settings& settings, ApiConfig& config) {
-  for (const auto& entry : settings.entries("Users")) {
+  const auto& entries = settings.entries("Users");
+  config.users.reserve(entries.size());
+  size_t plaintext = 0;
+  for (const auto& entry : entries) {
     ApiUser user;
     user.name = entry.key;
     user.secret = entry.value;
     user.hashed = looksLikePasswordHash(entry.value);
     user.where = path + ":" + std::to_string(entry.line);
-    if (!user.hashed) {
+    // One line per user up to a few, then a count: a million plaintext users would
+    // otherwise hold a million warnings for the life of the process.
+    if (!user.hashed && ++plaintext <= kPlaintextWarnings) {
       config.warnings.push_back(user.where + ": user " + user.name +
                                 " has a plaintext password; store a hash from "
                                 "'chipmunk-api hash-password' instead");
     }
     config.users.push_back(std::move(user));
   }
+  if (plaintext > kPlaintextWarnings) {
+    config.warnings.push_back(path + ": " + std::to_string(plaintext - kPlaintextWarnings) +
+                              " more users have plaintext passwords");
+  }
 }
 
 void loadAddressBook(const std::string& path, const Settings& settings, ApiConfig& config,
-                     std::vector<std::string>& errors) {
-  std::map<std::string, std::string> userWhere;
-  for (const auto& user : config.users) {
-    userWhere[user.name] = user.where;
-  }
+                     const OwnershipIndex& users, std::vector<std::string>& errors) {
+  const auto isUser = [&](const std::string& name) { return users.isUser(name); };
   for (const auto& entry : settings.entries("Hosts")) {
     const std::string host = lowercase(entry.key);
     const std::string where = path + ":" + std::to_string(entry.line);
-    if (userWhere.count(entry.value) == 0) {
+    if (!isUser(entry.value)) {
       errors.push_back(where + ": [Hosts] " + host + ": owner \"" + entry.value.substr(0, 64) +
                        "\" is not in [Users]");
-    } else if (userWhere.count(host) != 0) {
+    } else if (isUser(host)) {
       errors.push_back(where + ": [Hosts] " + host + " is also a user name");
     } else if (!config.hostOwners.emplace(host, entry.value).second) {
       errors.push_back(where + ": [Hosts] " + host + " is listed more than once");
     }
   }
   for (const auto& name : config.readAll) {
-    if (userWhere.count(name) == 0) {
+    if (!isUser(name)) {
       errors.push_back(settings.where("Access", "read_all") + ": [Access] read_all: \"" +
                        name.substr(0, 64) + "\" is not in [Users]");
     }
   }
   for (const auto& entry : settings.entries("TTL")) {
-    const std::string name = userWhere.count(entry.key) != 0 ? entry.key : lowercase(entry.key);
-    if (userWhere.count(name) == 0 && config.hostOwners.count(name) == 0) {
+    const std::string name = isUser(entry.key) ? entry.key : lowercase(entry.key);
+    if (!isUser(name) && config.hostOwners.count(name) == 0) {
       errors.push_back(path + ":" + std::to_string(entry.line) + ": [TTL] \"" +
                        entry.key.substr(0, 64) + "\" is neither a user nor a host");
       continue;

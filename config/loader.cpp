@@ -15,6 +15,9 @@ bool loadConfigFile(const std::string& path, const ConfigSteps& steps,
   const Schema schema = steps.schemaFor(doc);
   Settings settings;
   loadSettings(schema, doc, settings, errors);
+  // The settings hold what the steps need of the entries (the steps read doc.sections
+  // only): release them now rather than beside everything the steps build from them.
+  std::vector<IniEntry>().swap(doc.entries);
   const size_t settingErrors = errors.size();
   try {
     steps.interpret(doc, schema, settings, errors);

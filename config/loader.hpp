@@ -12,6 +12,7 @@ namespace chipmunk::config {
 
 // What a loader does once the file is parsed: its schema for this document, and the steps
 // that turn validated settings into its config (cross-checks append to `errors`).
+// `interpret` is given the document's sections only: its entries are in `settings` by then.
 struct ConfigSteps {
   std::function<Schema(const IniDocument& doc)> schemaFor;
   std::function<void(const IniDocument& doc, const Schema& schema, const Settings& settings,

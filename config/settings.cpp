@@ -8,6 +8,9 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/ip.hpp"
 #include "common/strings.hpp"
@@ -331,10 +334,44 @@ std::string Settings::where(const std::string& section, const std::string& key) 
   return line > 0 ? path_ + ":" + std::to_string(line) : path_;
 }
 
-std::vector<IniEntry> Settings::entries(const std::string& section) const {
+const std::vector<IniEntry>& Settings::entries(const std::string& section) const {
+  static const std::vector<IniEntry> kNone;
   const auto it = dynamic_.find(lowercase(section));
-  return it == dynamic_.end() ? std::vector<IniEntry>{} : it->second;
+  return it == dynamic_.end() ? kNone : it->second;
 }
+
+namespace {
+
+// What the schema knows of a section, looked up once per section name rather than once per
+// line: a [Users] of a million lines would otherwise walk the schema a million times.
+struct SectionInfo {
+  std::string lower;
+  bool known = false;
+  bool hasFixed = false;  // declares fixed settings (a dynamic section may, too)
+  const DynamicSectionSpec* dynamic = nullptr;
+};
+
+class SectionLookup {
+ public:
+  explicit SectionLookup(const Schema& schema) : schema_(schema) {}
+  const SectionInfo& get(const std::string& name) {
+    auto it = sections_.find(name);
+    if (it == sections_.end()) {
+      SectionInfo info{lowercase(name), schema_.hasSection(name), false, schema_.findDynamic(name)};
+      info.hasFixed = std::any_of(
+          schema_.settings().begin(), schema_.settings().end(),
+          [&](const SettingSpec& spec) { return lowercase(spec.section) == info.lower; });
+      it = sections_.emplace(name, std::move(info)).first;
+    }
+    return it->second;
+  }
+
+ private:
+  const Schema& schema_;
+  std::unordered_map<std::string, SectionInfo> sections_;
+};
+
+}  // namespace
 
 bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
                   std::vector<std::string>& errors) {
@@ -357,20 +394,27 @@ bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
     out.values_[{lowercase(spec.section), lowercase(spec.key)}] = {spec.defaultValue, 0, spec.type};
   }
 
-  std::set<std::pair<std::string, std::string>> seen;
+  SectionLookup sections(schema);
+  std::set<std::pair<std::string, std::string>> seen;  // declared settings, lower-cased
+  // Names in dynamic sections, exact: views of doc's keys, which outlive this loop.
+  std::unordered_map<std::string, std::unordered_set<std::string_view>> seenNames;
   for (const auto& entry : doc.entries) {
-    const std::string s = lowercase(entry.section);
-    if (!schema.hasSection(entry.section)) {
+    const SectionInfo& section = sections.get(entry.section);
+    if (!section.known) {
       continue;  // reported with its section header
     }
-    const bool dynamicSection = schema.findDynamic(entry.section) != nullptr;
-    const std::string k =
-        dynamicSection && !schema.find(entry.section, entry.key) ? entry.key : lowercase(entry.key);
-    if (!seen.insert({s, k}).second) {
+    const std::string& s = section.lower;
+    const SettingSpec* declared =
+        section.hasFixed ? schema.find(entry.section, entry.key) : nullptr;
+    const DynamicSectionSpec* dyn = declared ? nullptr : section.dynamic;
+    const bool first =
+        dyn ? seenNames[s].insert(entry.key).second : seen.insert({s, lowercase(entry.key)}).second;
+    if (!first) {
       err(entry.line, "[" + entry.section + "] " + entry.key + " is set more than once");
       continue;
     }
-    if (const auto* spec = schema.find(entry.section, entry.key)) {
+    if (const auto* spec = declared) {
+      const std::string k = lowercase(entry.key);
       const std::string problem = checkValue(*spec, entry.value, out.baseDir_);
       if (!problem.empty()) {
         err(entry.line, "[" + spec->section + "] " + spec->key + ": " + problem);
@@ -381,7 +425,7 @@ bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
       out.values_[{s, k}] = {entry.value, entry.line, spec->type};
       continue;
     }
-    if (const auto* dyn = schema.findDynamic(entry.section)) {
+    if (dyn != nullptr) {
       const std::string problem = dyn->validate ? dyn->validate(entry.key, entry.value) : "";
       if (!problem.empty()) {
         err(entry.line, "[" + dyn->section + "] " + problem);

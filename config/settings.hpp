@@ -121,8 +121,8 @@ class Settings {
   bool isSet(const std::string& section, const std::string& key) const;
   // "path:line" of the key, or "path" when it comes from its default.
   std::string where(const std::string& section, const std::string& key) const;
-  // Entries of a dynamic section, in file order.
-  std::vector<IniEntry> entries(const std::string& section) const;
+  // Entries of a dynamic section, in file order (valid as long as these Settings).
+  const std::vector<IniEntry>& entries(const std::string& section) const;
 
  private:
   friend bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,

@@ -30,15 +30,17 @@ inline HttpResponse get(const ApiInstance& api, const std::string& path, const s
   return httpRequest(api.port(), "GET", path, basicAuth(user, password));
 }
 
+// The names on one /hosts page ({"hosts": [...], "next": ...}).
 inline std::set<std::string> names(const std::string& json) {
   rapidjson::Document doc;
   doc.Parse(json.c_str());
   std::set<std::string> out;
-  if (doc.HasParseError() || !doc.IsArray()) {
-    out.insert("<not a JSON array>");
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("hosts") ||
+      !doc["hosts"].IsArray()) {
+    out.insert("<not a /hosts page>");
     return out;
   }
-  for (const auto& r : doc.GetArray()) {
+  for (const auto& r : doc["hosts"].GetArray()) {
     out.insert(r["name"].GetString());
   }
   return out;

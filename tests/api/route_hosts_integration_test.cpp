@@ -142,3 +142,37 @@ TEST_CASE("Address book: /hosts stays valid JSON when a record file holds bad te
   disk.Parse<rapidjson::kParseValidateEncodingFlag>(stored.c_str());
   CHECK_FALSE(disk.HasParseError());
 }
+
+TEST_CASE("Address book: /hosts pages over HTTP carry next and a Link header",
+          "[api][addressbook]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  for (const auto& [user, password] : {std::pair<const char*, const char*>{"alice", "secret"},
+                                       {"bob", "hunter2"},
+                                       {"admin", "root-pw"}}) {
+    REQUIRE(get(api, "/set", user, password).status == 200);
+  }
+  std::vector<std::string> seen;
+  std::string target = "/hosts?limit=2";
+  for (int page = 0; page < 5 && !target.empty(); ++page) {
+    const auto r = get(api, target, "admin", "root-pw");
+    REQUIRE(r.status == 200);
+    rapidjson::Document doc;
+    doc.Parse(r.body.c_str());
+    REQUIRE(doc.IsObject());
+    for (const auto& record : doc["hosts"].GetArray()) {
+      seen.push_back(record["name"].GetString());
+    }
+    const std::string link = r.header("link");
+    if (doc["next"].IsNull()) {
+      CHECK(link.empty());
+      target.clear();
+    } else {
+      target = "/hosts?limit=2&cursor=" + std::string(doc["next"].GetString());
+      CHECK(link == "<" + target + ">; rel=\"next\"");
+    }
+  }
+  CHECK(seen == std::vector<std::string>{"admin", "alice", "bob"});
+  CHECK(get(api, "/hosts?limit=0", "admin", "root-pw").status == 400);
+  CHECK(get(api, "/hosts?cursor=tampered", "admin", "root-pw").status == 400);
+}

@@ -10,6 +10,7 @@
 #include "api/http_wire.hpp"
 #include "api/service.hpp"
 #include "common/base64.hpp"
+#include "tests/support/service_request.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk;
@@ -33,20 +34,7 @@ struct Fixture {
 
   Response get(const std::string& path, const std::string& user = "alice",
                Method method = Method::kGet) {
-    RequestInfo r;
-    r.method = method;
-    r.methodName = method == Method::kGet ? "GET" : "OTHER";
-    const size_t q = path.find('?');
-    r.path = path.substr(0, q);
-    if (q != std::string::npos) {
-      r.badQuery = !appendUrlEncoded(path.substr(q + 1), false, r.query);
-    }
-    r.peer = *IpAddress::parse("192.0.2.7");
-    r.userAgent = "test/1";
-    if (!user.empty()) {
-      r.authorization = "Basic " + base64Encode(user + ":" + user + "-pw");
-    }
-    return service.handle(r, true);
+    return service.handle(test::serviceRequest(path, user, method), true);
   }
 };
 
@@ -89,7 +77,7 @@ TEST_CASE("Unit: ApiService stores the caller's address on /set and lists it on 
   CHECK(f.get("/hosts/alice").code == 200);
   // bob reads only his own records.
   CHECK(f.get("/hosts/alice", "bob").code == 404);
-  CHECK(f.get("/hosts", "bob").body == "[]");
+  CHECK(f.get("/hosts", "bob").body == "{\"hosts\":[],\"next\":null}");
 
   const auto page = f.get("/");
   CHECK(page.code == 200);

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#include "config/ownership.hpp"
+
+#include <algorithm>
+
+namespace chipmunk::config {
+
+void OwnershipIndex::clear() {
+  users_.clear();
+  keepUsers_.reset();
+  hostOwner_.clear();
+  hostsOf_.clear();
+  readAll_.clear();
+}
+
+void OwnershipIndex::addHost(const std::string& host, const std::string& owner) {
+  if (users_.count(owner) == 0 || users_.count(host) != 0) {
+    return;  // the loader reports these; such a host is nobody's
+  }
+  if (hostOwner_.emplace(host, owner).second) {
+    hostsOf_[owner].push_back(host);
+  }
+}
+
+void OwnershipIndex::finish(const std::vector<std::string>& readAll) {
+  for (auto& [owner, hosts] : hostsOf_) {
+    std::sort(hosts.begin(), hosts.end());
+  }
+  readAll_.insert(readAll.begin(), readAll.end());
+}
+
+std::vector<std::string> OwnershipIndex::namesOwnedBy(const std::string& user) const {
+  std::vector<std::string> names{user};
+  const auto it = hostsOf_.find(user);
+  if (it != hostsOf_.end()) {
+    names.insert(names.end(), it->second.begin(), it->second.end());
+  }
+  return names;
+}
+
+std::string OwnershipIndex::ownerOf(const std::string& name) const {
+  if (users_.count(name) != 0) {
+    return name;
+  }
+  const auto it = hostOwner_.find(name);
+  return it == hostOwner_.end() ? std::string() : it->second;
+}
+
+bool OwnershipIndex::mayReadAll(const std::string& user) const {
+  return readAll_.count(user) != 0;
+}
+
+}  // namespace chipmunk::config

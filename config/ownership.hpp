@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Who owns which record name: the users (each owns its own name), the [Hosts] names and
+// their owners, and the [Access] read_all users. Built once per configuration load so that
+// every question a request asks costs a lookup, not a walk over every user or host. The
+// interface is small on purpose: a users/hosts directory can feed it instead of the INI.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace chipmunk::config {
+
+class OwnershipIndex {
+ public:
+  OwnershipIndex() = default;
+  // `users`: every user (names, or records with a `name`), held by the index rather than
+  // copied (a million names are not stored twice); `hostOwners`: host name -> owning user (a
+  // host whose owner is not in `users` belongs to nobody); `readAll`: the users who may
+  // read every record.
+  template <typename Users, typename Hosts>
+  void build(std::shared_ptr<const Users> users, const Hosts& hostOwners,
+             const std::vector<std::string>& readAll) {
+    setUsers(std::move(users));
+    setHosts(hostOwners, readAll);
+  }
+  // build() in two steps, for a loader that checks hosts against isUser() in between.
+  template <typename Users>
+  void setUsers(std::shared_ptr<const Users> users) {
+    clear();
+    users_.reserve(users->size());
+    for (const auto& user : *users) {
+      users_.insert(nameOf(user));
+    }
+    keepUsers_ = std::move(users);
+  }
+  template <typename Hosts>
+  void setHosts(const Hosts& hostOwners, const std::vector<std::string>& readAll) {
+    for (const auto& [host, owner] : hostOwners) {
+      addHost(host, owner);
+    }
+    finish(readAll);
+  }
+
+  // The names `user` may update: its own name first, then the hosts it owns, sorted.
+  // O(k) in what it returns.
+  std::vector<std::string> namesOwnedBy(const std::string& user) const;
+  // The user who owns record `name`; empty when the name is not configured.
+  std::string ownerOf(const std::string& name) const;
+  bool mayReadAll(const std::string& user) const;
+  bool isUser(const std::string& name) const { return users_.count(name) != 0; }
+
+  OwnershipIndex(const OwnershipIndex&) = delete;  // its views point into keepUsers_
+  OwnershipIndex& operator=(const OwnershipIndex&) = delete;
+
+ private:
+  static const std::string& nameOf(const std::string& user) { return user; }
+  template <typename User>
+  static const std::string& nameOf(const User& user) {
+    return user.name;
+  }
+  void clear();
+  void addHost(const std::string& host, const std::string& owner);
+  void finish(const std::vector<std::string>& readAll);
+
+  std::shared_ptr<const void> keepUsers_;
+  std::unordered_set<std::string_view> users_;                         // views of keepUsers_' names
+  std::unordered_map<std::string, std::string> hostOwner_;             // host -> user
+  std::unordered_map<std::string, std::vector<std::string>> hostsOf_;  // user -> hosts
+  std::unordered_set<std::string> readAll_;
+};
+
+}  // namespace chipmunk::config

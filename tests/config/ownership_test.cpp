@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// The ownership index (config/ownership.cpp): who owns a name, the names a user owns, who
+// reads everything; and that loadApiConfig builds it from [Users], [Hosts] and [Access].
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/api_config.hpp"
+#include "config/ownership.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using chipmunk::config::OwnershipIndex;
+
+TEST_CASE("Ownership index: owners, owned names and read_all", "[config][unit]") {
+  OwnershipIndex index;
+  const auto users = std::make_shared<const std::vector<std::string>>(
+      std::vector<std::string>{"alice", "bob", "admin"});
+  const std::map<std::string, std::string> hosts{{"z.example.org", "alice"},
+                                                 {"a.example.org", "alice"},
+                                                 {"b.example.org", "bob"},
+                                                 {"orphan.example.org", "nobody"},
+                                                 {"bob", "alice"}};
+  index.build(users, hosts, {"admin"});
+  CHECK(index.namesOwnedBy("alice") ==
+        std::vector<std::string>{"alice", "a.example.org", "z.example.org"});
+  CHECK(index.namesOwnedBy("bob") == std::vector<std::string>{"bob", "b.example.org"});
+  CHECK(index.namesOwnedBy("admin") == std::vector<std::string>{"admin"});
+  CHECK(index.ownerOf("alice") == "alice");
+  CHECK(index.ownerOf("z.example.org") == "alice");
+  CHECK(index.ownerOf("bob") == "bob");                // a user name is its user's
+  CHECK(index.ownerOf("orphan.example.org").empty());  // an owner not in the users
+  CHECK(index.ownerOf("unknown.example.org").empty());
+  CHECK(index.ownerOf("Alice").empty());  // user names are exact
+  CHECK(index.mayReadAll("admin"));
+  CHECK_FALSE(index.mayReadAll("alice"));
+  CHECK(index.isUser("bob"));
+  CHECK_FALSE(index.isUser("a.example.org"));
+
+  // Built again (a reload), nothing of the old one remains.
+  index.build(std::make_shared<const std::vector<std::string>>(1, "carol"),
+              std::map<std::string, std::string>{}, {});
+  CHECK(index.ownerOf("alice").empty());
+  CHECK(index.namesOwnedBy("alice") == std::vector<std::string>{"alice"});
+  CHECK_FALSE(index.mayReadAll("admin"));
+}
+
+TEST_CASE("Ownership index: loadApiConfig builds it from the file", "[config][unit]") {
+  chipmunk::test::TempDir dir;
+  const std::string path = dir.file("api.ini");
+  std::ofstream(path) << "[Paths]\nclient_update_dir = " << dir.path()
+                      << "\n[Users]\nalice = pw-a\nbob = pw-b\n"
+                         "[Hosts]\nNAS.example.org = alice\nbox.example.org = bob\n"
+                         "[Access]\nread_all = bob\n";
+  chipmunk::config::ApiConfig config;
+  std::vector<std::string> errors;
+  const bool loaded = chipmunk::config::loadApiConfig(path, config, errors);
+  INFO((errors.empty() ? std::string() : errors.front()));
+  REQUIRE(loaded);
+  REQUIRE(config.ownership);
+  CHECK(config.namesOwnedBy("alice") == std::vector<std::string>{"alice", "nas.example.org"});
+  CHECK(config.ownerOf("box.example.org") == "bob");
+  CHECK(config.mayReadAll("bob"));
+  CHECK_FALSE(config.mayReadAll("alice"));
+}

@@ -243,7 +243,7 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
     if (it != userIndex.end()) {
       warnings.push_back(out.users[it->second].where + ": user " + u.name +
                          " is also in the directory; the directory's password is used");
-      out.users[it->second] = std::move(user);
+      out.users.set(it->second, std::move(user));
     } else {
       userIndex.emplace(u.name, out.users.size());
       out.users.push_back(std::move(user));

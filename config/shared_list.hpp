@@ -44,6 +44,8 @@ class SharedList {
     return own().emplace_back(std::forward<Args>(args)...);
   }
   void reserve(size_t n) { own().reserve(n); }
+  // Replaces item `i` (copies the list first if another copy shares it).
+  void set(size_t i, T item) { own()[i] = std::move(item); }
   void clear() { items_.reset(); }
 
  private:

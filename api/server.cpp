@@ -151,9 +151,10 @@ class HttpHandler final : public Pistache::Http::Handler {
   HTTP_PROTOTYPE(HttpHandler)
 
   HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool,
-              std::chrono::milliseconds keepaliveTimeout)
+              std::shared_ptr<SlowAuthPool> writers, std::chrono::milliseconds keepaliveTimeout)
       : service_(std::move(service)),
         pool_(std::move(pool)),
+        writers_(std::move(writers)),
         keepaliveTimeout_(keepaliveTimeout),
         log_(logging::get("api")) {}
 
@@ -232,7 +233,7 @@ class HttpHandler final : public Pistache::Http::Handler {
         return false;
       }
       Response r = service_->handle(ex.info, false);
-      if (!r.needsSlowAuth) {
+      if (!r.needsSlowAuth && !r.needsWriter) {
         finish(writer, ex, r);
         return ex.keepAlive;
       }
@@ -246,7 +247,8 @@ class HttpHandler final : public Pistache::Http::Handler {
     }
   }
 
-  // Answers a request that needs a slow password check on the slow-auth pool. Later
+  // Answers a request that needs a slow password check on the slow-auth pool, or writes a
+  // record, on the writers' pool (a full queue: 503 at once). Later
   // responses on this connection must not overtake this one, and Pistache must not time
   // the connection out while its check waits (Awaiting).
   bool handOff(ResponseWriter writer, Exchange ex, const Response& r) {
@@ -262,7 +264,8 @@ class HttpHandler final : public Pistache::Http::Handler {
     holds.awaiting->hold();
     auto shared = std::make_shared<ResponseWriter>(std::move(writer));
     const bool keepAlive = ex.keepAlive;
-    const bool posted = pool_->post(
+    auto& pool = r.needsSlowAuth ? pool_ : writers_;
+    const bool posted = pool->post(
         r.slowAuthSource,
         [self = service_, log = log_, shared, ex, holds, client = r.client,
          keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
@@ -343,6 +346,7 @@ class HttpHandler final : public Pistache::Http::Handler {
 
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
+  std::shared_ptr<SlowAuthPool> writers_;
   std::chrono::milliseconds keepaliveTimeout_;
   std::shared_ptr<spdlog::logger> log_;
 };
@@ -354,6 +358,11 @@ ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> sto
       service_(std::make_shared<ApiService>(config, std::move(store))),
       pool_(std::make_shared<SlowAuthPool>(
           SlowAuthPool::Options{SlowAuthPool::defaultWorkers(), 256, 4, std::chrono::seconds(10)})),
+      // Enough writers for the group commit to batch many clients' writes (they mostly wait
+      // for fsyncs); the queue is fair per source as for password checks, but a proxy or a
+      // NAT may carry many clients, hence the higher per-source limit.
+      writers_(std::make_shared<SlowAuthPool>(
+          SlowAuthPool::Options{64, 1024, 256, std::chrono::seconds(10)})),
       hooks_(std::make_shared<HookListener>(config)) {
   service_->setListener(hooks_);
 }
@@ -384,7 +393,7 @@ void ApiServer::start() {
     endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
   }
   endpoint_->setHandler(Http::make_handler<HttpHandler>(
-      service_, pool_, std::chrono::milliseconds(config_.keepaliveTimeout)));
+      service_, pool_, writers_, std::chrono::milliseconds(config_.keepaliveTimeout)));
   endpoint_->serveThreaded();
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
@@ -434,6 +443,9 @@ void ApiServer::shutdown() {
   }
   if (pool_) {
     pool_->stop();
+  }
+  if (writers_) {
+    writers_->stop();
   }
   if (hooks_) {
     hooks_->stop();  // runs the hooks already queued

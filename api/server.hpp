@@ -48,6 +48,9 @@ class ApiServer {
   config::ApiConfig config_;
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
+  // Record writes (/set, /nic/update): off the I/O threads, so that no request waits
+  // behind another's fsync.
+  std::shared_ptr<SlowAuthPool> writers_;
   std::shared_ptr<HookListener> hooks_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   std::thread maintenance_;  // record expiry

@@ -105,7 +105,8 @@ void checkOnlyRecordFiles(const std::string& dataDir) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
   };
   for (const auto& name : listDir(dataDir)) {
-    if (name == "." || name == ".." || name == ".chipmunk.lock" || name == "updated") {
+    if (name == "." || name == ".." || name == ".chipmunk.lock" || name == "updated" ||
+        name == ".last_seen") {
       continue;
     }
     INFO("in the data directory: " << name);

@@ -200,6 +200,7 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
     logging::get("store")->warn("metadata write failed name={} error=\"{}\"", name, error);
   }
   e.metaStale = !ok;
+  softDirty_ = softDirty_ || !ok;  // the flush retries the .json
   e.jsonLastSeen = ok ? now : e.jsonLastSeen;
   next.name.clear();
   e.record = std::move(next);
@@ -311,6 +312,7 @@ bool FileStore::expireOne(Node& node, int64_t now, HostRecord& was) {
     logging::get("store")->warn("metadata write failed name={} error=\"{}\"", name, error);
   }
   e.metaStale = renamed == 0;
+  softDirty_ = softDirty_ || e.metaStale;
   e.jsonLastSeen = renamed == 0 ? e.jsonLastSeen : next.lastSeen;
   was = named(name, e.record);
   e.record = std::move(next);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "api/group_commit.hpp"
 
+#include "common/durable_file.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,44 +30,9 @@ size_t GroupCommit::queued() {
   return queue_.size();
 }
 
-// As writeFileDurably up to the rename: whatever sits at the temporary name is removed and
-// the file created anew (O_EXCL), so nothing planted there is ever opened.
 bool GroupCommit::stage(const File& file, std::string& error) {
-  const std::string tmp = tmpName(file.name);
-  ::unlinkat(dirFd_, tmp.c_str(), 0);
-  const int fd = ::openat(dirFd_, tmp.c_str(),
-                          O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
-  if (fd < 0) {
-    error = errnoText("create temporary file");
-    return false;
-  }
-  size_t done = 0;
-  bool ok = true;
-  while (ok && done < file.content.size()) {
-    const ssize_t n = ::write(fd, file.content.data() + done, file.content.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      error = errnoText("write");
-      ok = false;
-    } else {
-      done += static_cast<size_t>(n);
-    }
-  }
   counters_.fsyncs.fetch_add(1, std::memory_order_relaxed);
-  if (ok && ::fsync(fd) != 0) {
-    error = errnoText("fsync");
-    ok = false;
-  }
-  if (::close(fd) != 0 && ok) {
-    error = errnoText("close");
-    ok = false;
-  }
-  if (!ok) {
-    ::unlinkat(dirFd_, tmp.c_str(), 0);
-  }
-  return ok;
+  return stageFileDurably(dirFd_, file.name, file.content, error);
 }
 
 bool GroupCommit::write(const std::vector<File>& files, bool touchUpdated, size_t& renamed,

@@ -247,10 +247,9 @@ class HttpHandler final : public Pistache::Http::Handler {
     }
   }
 
-  // Answers a request that needs a slow password check on the slow-auth pool, or writes a
-  // record, on the writers' pool (a full queue: 503 at once). Later
+  // Answers on the slow-auth pool (a KDF check) or the writers' pool (a record write). Later
   // responses on this connection must not overtake this one, and Pistache must not time
-  // the connection out while its check waits (Awaiting).
+  // the connection out while it waits (Awaiting).
   bool handOff(ResponseWriter writer, Exchange ex, const Response& r) {
     Holds holds;
     try {
@@ -264,8 +263,8 @@ class HttpHandler final : public Pistache::Http::Handler {
     holds.awaiting->hold();
     auto shared = std::make_shared<ResponseWriter>(std::move(writer));
     const bool keepAlive = ex.keepAlive;
-    auto& pool = r.needsSlowAuth ? pool_ : writers_;
-    const bool posted = pool->post(
+    SlowAuthPool& pool = r.needsSlowAuth ? *pool_ : *writers_;
+    const bool posted = pool.post(
         r.slowAuthSource,
         [self = service_, log = log_, shared, ex, holds, client = r.client,
          keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
@@ -358,9 +357,6 @@ ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> sto
       service_(std::make_shared<ApiService>(config, std::move(store))),
       pool_(std::make_shared<SlowAuthPool>(
           SlowAuthPool::Options{SlowAuthPool::defaultWorkers(), 256, 4, std::chrono::seconds(10)})),
-      // Enough writers for the group commit to batch many clients' writes (they mostly wait
-      // for fsyncs); the queue is fair per source as for password checks, but a proxy or a
-      // NAT may carry many clients, hence the higher per-source limit.
       writers_(std::make_shared<SlowAuthPool>(
           SlowAuthPool::Options{64, 1024, 256, std::chrono::seconds(10)})),
       hooks_(std::make_shared<HookListener>(config)) {
@@ -441,11 +437,10 @@ void ApiServer::shutdown() {
     endpoint_->shutdown();
     endpoint_.reset();
   }
-  if (pool_) {
-    pool_->stop();
-  }
-  if (writers_) {
-    writers_->stop();
+  for (auto* pool : {&pool_, &writers_}) {
+    if (*pool) {
+      (*pool)->stop();
+    }
   }
   if (hooks_) {
     hooks_->stop();  // runs the hooks already queued

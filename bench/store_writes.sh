@@ -33,12 +33,11 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-store-writes.XXXXXX")
 chmod 755 "$W"  # PostgreSQL runs as its own user below
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill -INT "$pid" 2> /dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2> /dev/null || true
-  done
+  # SIGINT: PostgreSQL's fast shutdown; chipmunk-api stops on it too.
+  if [ ${#PIDS[@]} -gt 0 ]; then
+    kill -INT "${PIDS[@]}" 2> /dev/null || true
+    wait "${PIDS[@]}" 2> /dev/null || true
+  fi
   rm -rf "$W"
 }
 trap cleanup EXIT

@@ -95,7 +95,7 @@ TEST_CASE("Unit: writes queued while a batch commits share the next batch's dire
     t.join();
   }
   CHECK(ok == kFollowers + 1);
-  CHECK(counters.batches == 2);  // not one per write
+  CHECK(counters.batches == 2);                    // not one per write
   CHECK(counters.fsyncs == (kFollowers + 1) + 2);  // each file once, the directory per batch
   for (int i = 0; i <= kFollowers; ++i) {
     CHECK(readFile(dir.file("r" + std::to_string(i) + ".cm")) ==
@@ -165,8 +165,7 @@ TEST_CASE("Unit: records loaded at start expire on time", "[api][unit]") {
   CHECK(again.expireDue(1100).size() == 1);
 }
 
-TEST_CASE("Unit: last-seen times are flushed in one soft-data file and read back",
-          "[api][unit]") {
+TEST_CASE("Unit: last-seen times are flushed in one soft-data file and read back", "[api][unit]") {
   TempDir dir;
   {
     FileStore store(dir.path());
@@ -210,8 +209,8 @@ TEST_CASE("Unit: flushing 100k seen records writes one file", "[api][unit][seria
     const std::string name = dir.file("h" + std::to_string(i) + ".cm");
     const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     REQUIRE(fd >= 0);
-    const std::string text = "10.0." + std::to_string(i / 250) + "." +
-                             std::to_string(i % 250 + 1) + "\n";
+    const std::string text =
+        "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + "\n";
     REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(fd);
   }

@@ -87,8 +87,9 @@ TEST_CASE("Integration: a /set waiting for the store does not delay /get/ip on t
     return test::httpRequest(port, "GET", "/set", alice + "X-Forwarded-For: 198.51.100.1\r\n");
   });
   auto second = std::async(std::launch::async, [&] {
-    return test::httpRequest(port, "GET", "/set",
-                             test::basicAuth("bob", "bob-pw") + "X-Forwarded-For: 198.51.100.2\r\n");
+    return test::httpRequest(
+        port, "GET", "/set",
+        test::basicAuth("bob", "bob-pw") + "X-Forwarded-For: 198.51.100.2\r\n");
   });
   REQUIRE(store->waitInside(2));
   // The only I/O thread is free: reads are answered while both writes wait.

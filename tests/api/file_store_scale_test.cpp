@@ -204,21 +204,23 @@ TEST_CASE("Unit: an older .last_seen or a damaged line never lowers a last-seen 
 TEST_CASE("Unit: flushing 100k seen records writes one file", "[api][unit][serial]") {
   TempDir dir;
   constexpr int kRecords = 100000;
+  auto addressOf = [](int i) {
+    return "10." + std::to_string(i / 62500) + "." + std::to_string(i / 250 % 250) + "." +
+           std::to_string(i % 250 + 1);
+  };
   for (int i = 0; i < kRecords; ++i) {
     // The original's format: an address file only (no fsync: a test fixture).
     const std::string name = dir.file("h" + std::to_string(i) + ".cm");
     const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     REQUIRE(fd >= 0);
-    const std::string text =
-        "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + "\n";
+    const std::string text = addressOf(i) + "\n";
     REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(fd);
   }
   FileStore store(dir.path());
   REQUIRE(store.list().size() == kRecords);
   for (int i = 0; i < kRecords; ++i) {
-    const std::string address =
-        "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    const std::string address = addressOf(i);
     // Seen again at the same address: soft data, kept in memory until the flush.
     REQUIRE(store.recordIp("h" + std::to_string(i), ip(address), 5000 + i).outcome ==
             SetOutcome::kUnchanged);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
+// Long file: the Pistache glue is one handler class and the helpers only it uses.
 // The Pistache glue of chipmunk-api: the endpoint, and the handler that turns a parsed
 // Pistache request into a RequestInfo for ApiService and writes its Response back.
 #include "api/server.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
@@ -101,18 +104,22 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
   if (!holds.awaiting) {
     peer->setIdle(true);
   }
-  const int fd = peer->fd();
   if (onIoThread && !holds.held && peer->ssl() == nullptr &&
       sendAtOnce(*peer, out, keepAlive, holds)) {
     return;
   }
+  // The half-close goes through a descriptor of its own: sent from a pool thread, the
+  // answer may be out, the client gone and its descriptor number reused by a new
+  // connection before .then() runs, and that one must not be shut down.
+  const int fd = keepAlive ? -1 : ::fcntl(peer->fd(), F_DUPFD_CLOEXEC, 0);
   const size_t size = out.size();
   auto sent = peer->send(Pistache::RawBuffer(std::move(out), size));
   std::weak_ptr<Pistache::Tcp::Peer> weakPeer = peer;
   sent.then(
-      [fd, keepAlive, holds, weakPeer](ssize_t) {
-        if (!keepAlive) {
+      [fd, holds, weakPeer](ssize_t) {
+        if (fd >= 0) {
           ::shutdown(fd, SHUT_WR);
+          ::close(fd);
         }
         if (holds.held) {
           holds.held->fetch_sub(1);
@@ -124,7 +131,12 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
           holds.awaiting->release();
         }
       },
-      [holds](std::exception_ptr) { holds.release(); });
+      [fd, holds](std::exception_ptr) {
+        if (fd >= 0) {
+          ::close(fd);
+        }
+        holds.release();
+      });
 }
 
 const std::string kAwaitingKey = "chipmunk.awaiting";

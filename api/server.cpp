@@ -370,7 +370,7 @@ ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> sto
       pool_(std::make_shared<SlowAuthPool>(
           SlowAuthPool::Options{SlowAuthPool::defaultWorkers(), 256, 4, std::chrono::seconds(10)})),
       writers_(std::make_shared<SlowAuthPool>(
-          SlowAuthPool::Options{64, 1024, 256, std::chrono::seconds(10)})),
+          SlowAuthPool::Options{16, 1024, 256, std::chrono::seconds(10)})),
       hooks_(std::make_shared<HookListener>(config)) {
   service_->setListener(hooks_);
 }

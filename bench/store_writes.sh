@@ -123,8 +123,8 @@ start_api() {  # NAME BIN -> PORT_<NAME>
 file_wps() {  # PORT CLIENTS
   local t=$(($2 < WRK_THREADS ? $2 : WRK_THREADS))
   wrk -t "$t" -c "$2" -d "${DURATION}s" -s "$W/set.lua" "http://127.0.0.1:$1/" > "$W/wrk.out"
-  if grep -q "Non-2xx" "$W/wrk.out"; then
-    echo "store_writes.sh: some writes failed: $(grep Non-2xx "$W/wrk.out")" >&2
+  if grep -qE "Non-2xx|Socket errors" "$W/wrk.out"; then
+    echo "store_writes.sh: some writes failed: $(grep -E "Non-2xx|Socket errors" "$W/wrk.out")" >&2
   fi
   awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$W/wrk.out"
 }

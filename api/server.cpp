@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
+// Long file: the Pistache glue is one handler class and the helpers only it uses.
 // The Pistache glue of chipmunk-api: the endpoint, and the handler that turns a parsed
 // Pistache request into a RequestInfo for ApiService and writes its Response back.
 #include "api/server.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
@@ -101,18 +104,22 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
   if (!holds.awaiting) {
     peer->setIdle(true);
   }
-  const int fd = peer->fd();
   if (onIoThread && !holds.held && peer->ssl() == nullptr &&
       sendAtOnce(*peer, out, keepAlive, holds)) {
     return;
   }
+  // The half-close goes through a descriptor of its own: sent from a pool thread, the
+  // answer may be out, the client gone and its descriptor number reused by a new
+  // connection before .then() runs, and that one must not be shut down.
+  const int fd = keepAlive ? -1 : ::fcntl(peer->fd(), F_DUPFD_CLOEXEC, 0);
   const size_t size = out.size();
   auto sent = peer->send(Pistache::RawBuffer(std::move(out), size));
   std::weak_ptr<Pistache::Tcp::Peer> weakPeer = peer;
   sent.then(
-      [fd, keepAlive, holds, weakPeer](ssize_t) {
-        if (!keepAlive) {
+      [fd, holds, weakPeer](ssize_t) {
+        if (fd >= 0) {
           ::shutdown(fd, SHUT_WR);
+          ::close(fd);
         }
         if (holds.held) {
           holds.held->fetch_sub(1);
@@ -124,7 +131,12 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
           holds.awaiting->release();
         }
       },
-      [holds](std::exception_ptr) { holds.release(); });
+      [fd, holds](std::exception_ptr) {
+        if (fd >= 0) {
+          ::close(fd);
+        }
+        holds.release();
+      });
 }
 
 const std::string kAwaitingKey = "chipmunk.awaiting";
@@ -151,9 +163,10 @@ class HttpHandler final : public Pistache::Http::Handler {
   HTTP_PROTOTYPE(HttpHandler)
 
   HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool,
-              std::chrono::milliseconds keepaliveTimeout)
+              std::shared_ptr<SlowAuthPool> writers, std::chrono::milliseconds keepaliveTimeout)
       : service_(std::move(service)),
         pool_(std::move(pool)),
+        writers_(std::move(writers)),
         keepaliveTimeout_(keepaliveTimeout),
         log_(logging::get("api")) {}
 
@@ -232,7 +245,7 @@ class HttpHandler final : public Pistache::Http::Handler {
         return false;
       }
       Response r = service_->handle(ex.info, false);
-      if (!r.needsSlowAuth) {
+      if (!r.needsSlowAuth && !r.needsWriter) {
         finish(writer, ex, r);
         return ex.keepAlive;
       }
@@ -246,9 +259,9 @@ class HttpHandler final : public Pistache::Http::Handler {
     }
   }
 
-  // Answers a request that needs a slow password check on the slow-auth pool. Later
+  // Answers on the slow-auth pool (a KDF check) or the writers' pool (a record write). Later
   // responses on this connection must not overtake this one, and Pistache must not time
-  // the connection out while its check waits (Awaiting).
+  // the connection out while it waits (Awaiting).
   bool handOff(ResponseWriter writer, Exchange ex, const Response& r) {
     Holds holds;
     try {
@@ -262,7 +275,8 @@ class HttpHandler final : public Pistache::Http::Handler {
     holds.awaiting->hold();
     auto shared = std::make_shared<ResponseWriter>(std::move(writer));
     const bool keepAlive = ex.keepAlive;
-    const bool posted = pool_->post(
+    SlowAuthPool& pool = r.needsSlowAuth ? *pool_ : *writers_;
+    const bool posted = pool.post(
         r.slowAuthSource,
         [self = service_, log = log_, shared, ex, holds, client = r.client,
          keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
@@ -343,6 +357,7 @@ class HttpHandler final : public Pistache::Http::Handler {
 
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
+  std::shared_ptr<SlowAuthPool> writers_;
   std::chrono::milliseconds keepaliveTimeout_;
   std::shared_ptr<spdlog::logger> log_;
 };
@@ -354,6 +369,8 @@ ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> sto
       service_(std::make_shared<ApiService>(config, std::move(store))),
       pool_(std::make_shared<SlowAuthPool>(
           SlowAuthPool::Options{SlowAuthPool::defaultWorkers(), 256, 4, std::chrono::seconds(10)})),
+      writers_(std::make_shared<SlowAuthPool>(
+          SlowAuthPool::Options{16, 1024, 256, std::chrono::seconds(10)})),
       hooks_(std::make_shared<HookListener>(config)) {
   service_->setListener(hooks_);
 }
@@ -384,7 +401,7 @@ void ApiServer::start() {
     endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
   }
   endpoint_->setHandler(Http::make_handler<HttpHandler>(
-      service_, pool_, std::chrono::milliseconds(config_.keepaliveTimeout)));
+      service_, pool_, writers_, std::chrono::milliseconds(config_.keepaliveTimeout)));
   endpoint_->serveThreaded();
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
@@ -432,8 +449,10 @@ void ApiServer::shutdown() {
     endpoint_->shutdown();
     endpoint_.reset();
   }
-  if (pool_) {
-    pool_->stop();
+  for (auto* pool : {&pool_, &writers_}) {
+    if (*pool) {
+      (*pool)->stop();
+    }
   }
   if (hooks_) {
     hooks_->stop();  // runs the hooks already queued

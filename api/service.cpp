@@ -132,6 +132,13 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
         return finish(std::move(*refusal));
       }
     }
+    if (!allowSlow && (access == Access::kWriter || access == Access::kDyndns2) &&
+        route->allows(request.method)) {
+      Response r;
+      r.needsWriter = true;
+      r.slowAuthSource = LoginLimiter::key(call.client);
+      return finish(std::move(r));
+    }
   }
   return finish(serve(route, call));
 }

@@ -55,6 +55,10 @@ struct Response {
   // IPv4 address or an IPv6 /64).
   std::string slowAuthSource;
   bool slowAuthSuspect = false;  // the source has failed logins in the current window
+  // Set when the answer writes a record (/set, /nic/update, /v3/update): the caller runs
+  // handle() again with allowSlow = true on a writer thread, so that no I/O thread waits
+  // for an fsync. slowAuthSource says who asks, as above.
+  bool needsWriter = false;
   // For the request log.
   std::string client;
   std::string user;
@@ -85,9 +89,9 @@ class ApiService {
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 
-  // Answers a request. With allowSlow = false it never runs a KDF: when one is needed it
-  // returns a Response with needsSlowAuth set, and the caller runs handle() again with
-  // allowSlow = true off the I/O thread.
+  // Answers a request. With allowSlow = false it never runs a KDF nor writes a record: when
+  // one is needed it returns a Response with needsSlowAuth (or needsWriter) set, and the
+  // caller runs handle() again with allowSlow = true off the I/O thread.
   Response handle(const RequestInfo& request, bool allowSlow);
 
   // Users, hosts, trusted proxies, public endpoints, limits and hooks take effect for new

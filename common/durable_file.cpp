@@ -18,7 +18,7 @@ std::string errnoText(const char* what) {
 
 }  // namespace
 
-bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
+bool stageFileDurably(int dirFd, const std::string& name, const std::string& content,
                       std::string& error, mode_t mode) {
   const std::string tmp = "." + name + ".tmp";
   // Only one writer per name at a time (callers hold a lock): what is at the temporary name
@@ -57,6 +57,15 @@ bool writeFileDurably(int dirFd, const std::string& name, const std::string& con
     ::unlinkat(dirFd, tmp.c_str(), 0);
     return false;
   }
+  return true;
+}
+
+bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
+                      std::string& error, mode_t mode) {
+  if (!stageFileDurably(dirFd, name, content, error, mode)) {
+    return false;
+  }
+  const std::string tmp = "." + name + ".tmp";
   if (::renameat(dirFd, tmp.c_str(), dirFd, name.c_str()) != 0) {
     error = errnoText("rename");
     ::unlinkat(dirFd, tmp.c_str(), 0);

@@ -17,6 +17,12 @@ namespace chipmunk {
 bool writeFileDurably(int dirFd, const std::string& name, const std::string& content,
                       std::string& error, mode_t mode = 0644);
 
+// The first half of writeFileDurably: `content` written to dirFd/".<name>.tmp" and fsynced,
+// not yet renamed. For callers that rename many files and fsync their directory once
+// (api/group_commit.cpp). On failure nothing is left at the temporary name.
+bool stageFileDurably(int dirFd, const std::string& name, const std::string& content,
+                      std::string& error, mode_t mode = 0644);
+
 enum class ReadStatus { kOk, kMissing, kNotRegular, kTooLarge, kError };
 
 // Reads dirFd/name (dirFd may be AT_FDCWD) when it is a regular file of at most `maxSize`

@@ -146,7 +146,8 @@ bool BindServer::start() {
             std::to_string(port_) + " { 127.0.0.1; };\n  listen-on-v6 " +
             (extraZones_.empty() ? "{ none; }" : "port " + std::to_string(port_) + " { ::1; }") +
             ";\n  recursion no;\n"
-            "  dnssec-validation no;\n  notify no;\n  allow-query { 127.0.0.1; ::1; };\n  querylog yes;\n};\n"
+            "  dnssec-validation no;\n  notify no;\n  allow-query { 127.0.0.1; ::1; };\n"
+            "  querylog yes;\n};\n"
             "controls { };\n" +
             keyConf + zonesConf());
     // Foreground (-g logs to stderr), one worker thread; as root without -u it stays root,

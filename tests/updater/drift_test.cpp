@@ -153,7 +153,7 @@ TEST_CASE("Drift: verify_interval = 0 never reads the record back", "[updater][u
   CHECK(!u->nextVerify());
 }
 
-TEST_CASE("Drift: a restart within the interval does not read back; after it, it does",
+TEST_CASE("Drift: a restart within the interval does not read back, after it it does",
           "[updater][unit]") {
   LinodeDrift d;
   auto& linode = d.linode;

@@ -97,7 +97,7 @@ TEST_CASE("Status: a stopped record says so instead of a next attempt", "[update
         std::string::npos);
 }
 
-TEST_CASE("Status: --status and --dry-run parse; --json needs --status", "[updater][unit]") {
+TEST_CASE("Status: --status and --dry-run parse, and --json needs --status", "[updater][unit]") {
   std::ostringstream out;
   std::ostringstream err;
   Options options;

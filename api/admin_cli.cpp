@@ -12,6 +12,8 @@
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <string>
+#include <unordered_set>
 
 #include "api/directory.hpp"
 #include "api/push.hpp"
@@ -204,10 +206,13 @@ int userCommand(const Args& args, Session& s) {
 
 int hostCommand(const Args& args, Session& s) {
   if (args.action == "list") {
+    std::unordered_set<std::string> inDirectory;
+    for (const auto& h : s.data.hosts) {
+      inDirectory.insert(h.name);
+    }
     for (const auto& [host, owner] : s.merged.hostOwners) {
-      const bool inDirectory = std::any_of(s.data.hosts.begin(), s.data.hosts.end(),
-                                           [&](const DirectoryHost& h) { return h.name == host; });
-      std::cout << host << " " << owner << " " << (inDirectory ? "directory" : "ini") << "\n";
+      std::cout << host << " " << owner << " "
+                << (inDirectory.count(host) != 0 ? "directory" : "ini") << "\n";
     }
     return 0;
   }

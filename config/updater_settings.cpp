@@ -112,7 +112,9 @@ SettingTable<C> makeDaemonSettings() {
       .seconds(&C::retryMin)
       .range(1, 86400)
       .byDefault("60s")
-      .help("First wait after a failed update; doubled on every failure, with jitter.");
+      .help(
+          "First wait after a failed update, or after a failed discovery; doubled on every "
+          "failure (updates with jitter).");
   t.setting("Daemon", "retry_max")
       .seconds(&C::retryMax)
       .range(1, 7 * 86400)

@@ -211,10 +211,10 @@ class Daemon {
   // A cycle when one is due, then a wait for the next event; false once told to stop.
   bool step() {
     if (runNow_) {
-      updater_->runCycle(force_);
+      const CycleReport report = updater_->runCycle(force_);
       force_ = false;
       runNow_ = false;
-      nextCheck_ = Clock::now() + updater_->config().interval;
+      nextCheck_ = Clock::now() + nextCheckAfter(report);
       logging::flush();
     }
     const int sig = waitForSignal();
@@ -234,6 +234,28 @@ class Daemon {
       return false;
     }
     return true;
+  }
+
+  // The wait before the next check: the interval, or after a failed discovery (every
+  // source down, no agreement) a backoff: retry_min, doubled per consecutive failure, never
+  // longer than the interval or retry_max. A network outage is noticed quickly once it
+  // ends, and the echo services are never asked more often than every retry_min.
+  std::chrono::seconds nextCheckAfter(const CycleReport& report) {
+    const auto& c = updater_->config();
+    if (!report.discoveryFailed) {
+      discoveryFailures_ = 0;
+      return c.interval;
+    }
+    ++discoveryFailures_;
+    auto wait = c.retryMin;
+    const auto longest = std::min(c.interval, c.retryMax);
+    for (int i = 1; i < discoveryFailures_ && wait < longest; ++i) {
+      wait *= 2;
+    }
+    wait = std::min(wait, longest);
+    log_->warn("discovery failed consecutive={} next_attempt_s={}", discoveryFailures_,
+               wait.count());
+    return wait;
   }
 
   // The signal taken before the next check or retry is due; 0 when none came in time, -1
@@ -293,6 +315,7 @@ class Daemon {
   std::shared_ptr<spdlog::logger> log_ = logging::get("updater");
   bool force_;
   bool runNow_ = true;
+  int discoveryFailures_ = 0;  // consecutive cycles whose discovery failed
   Clock::time_point nextCheck_ = Clock::now();
 };
 

@@ -148,18 +148,22 @@ TEST_CASE("chipmunk-updater: every built-in down is a failed discovery, nothing 
   CHECK(m.log().find("no 2 operators agree") != std::string::npos);
   CHECK(m.linode.count("PUT") == 0);
   CHECK(m.linode.target(m.domainId, "home", "A") == "192.0.2.1");
-  // The daemon keeps running and asks again every interval, publishing nothing.
-  m.write("[Daemon]\ninterval = 1s\n");
+  // The daemon keeps running and asks again after a backoff (retry_min, doubled, at most
+  // retry_max; not the hour-long interval), publishing nothing.
+  m.write("[Daemon]\ninterval = 1h\nretry_min = 1s\nretry_max = 4s\n");
   std::remove(m.dir.file("out").c_str());
   std::remove(m.dir.file("err").c_str());
   ChildProcess daemon({CHIPMUNK_UPDATER_BIN, "--config", m.dir.file("u.ini")}, m.dir.file("out"),
                       m.dir.file("err"));
   CHECK(waitUntil(
       [&] {
-        const std::string log = m.log();
-        return log.find("no address discovered") != log.rfind("no address discovered");
+        return m.log().find("discovery failed consecutive=4 next_attempt_s=4") != std::string::npos;
       },
-      20s));
+      30s));
+  INFO(m.log());
+  CHECK(m.log().find("discovery failed consecutive=1 next_attempt_s=1") != std::string::npos);
+  CHECK(m.log().find("discovery failed consecutive=2 next_attempt_s=2") != std::string::npos);
+  CHECK(m.log().find("discovery failed consecutive=3 next_attempt_s=4") != std::string::npos);
   CHECK(daemon.running());
   CHECK(m.linode.count("PUT") == 0);
   daemon.signal(SIGTERM);

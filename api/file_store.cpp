@@ -11,6 +11,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "api/record_update.hpp"
 #include "common/logging.hpp"
 
 #include <spdlog/spdlog.h>
@@ -138,47 +139,19 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
   Entry& e = *node.second;
   UpdateResult result;
   result.before = named(name, e.record);
-  HostRecord next = result.before;
-  if (update.ipv4) {
-    next.ipv4 = update.ipv4;
-  }
-  if (update.ipv6) {
-    next.ipv6 = update.ipv6;
-  }
-  const std::optional<IpAddress> primary =
-      update.primary ? update.primary : (update.ipv4 ? update.ipv4 : update.ipv6);
-  if (primary) {
-    next.ip = primary;
-  }
-  if (update.metadata) {
-    next.metadata = *update.metadata;
-  }
-  if (update.ttl) {
-    next.ttl = *update.ttl;
-  }
-  next.lastSeen = now;
-  const bool wasExpired = next.expired;
-  next.expired = false;
-  next.expiredAt = 0;
-  const bool cmChanged = next.ip != result.before.ip || (wasExpired && next.ip);
-  const bool changed = cmChanged || next.ipv4 != result.before.ipv4 ||
-                       next.ipv6 != result.before.ipv6 || next.metadata != result.before.metadata ||
-                       next.ttl != result.before.ttl || wasExpired || !e.exists;
-  if (!changed) {
+  PlannedUpdate plan = planUpdate(result.before, e.exists, update, now);
+  if (!plan.changed) {
     e.record.lastSeen = now;
     softDirty_ = true;
     result.after = named(name, e.record);
     result.outcome = SetOutcome::kUnchanged;
     return result;
   }
+  HostRecord& next = plan.next;
+  // <name>.cm is rewritten when the primary address moved (or came back after expiry).
+  const bool cmChanged = next.ip != result.before.ip || (result.before.expired && next.ip);
   const bool addressChanged =
       cmChanged || next.ipv4 != result.before.ipv4 || next.ipv6 != result.before.ipv6;
-  if (addressChanged || next.firstSeen == 0) {
-    next.changedAt = now;
-  }
-  if (next.firstSeen == 0) {
-    next.firstSeen = now;
-  }
   std::vector<GroupCommit::File> files;
   const bool writeCm = cmChanged && next.ip;
   if (writeCm) {

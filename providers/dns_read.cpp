@@ -133,7 +133,7 @@ CurrentRecord askAuthoritative(const std::string& server, const Record& record,
   const std::string what =
       "authoritative " + server + " " + lowercase(record.fqdn()) + " " + toString(record.type);
   if (!ldns().loaded) {
-    return failedRead(what + ": " + ldns().error);
+    return failedRead(what + ": needs " + ldns().error);
   }
   std::string error;
   sockaddr_storage to{};
@@ -174,7 +174,7 @@ CurrentRecord askAuthoritative(const std::string& server, const Record& record,
 std::vector<std::string> nameServers(const std::string& zone, std::string& error) {
   std::vector<std::string> out;
   if (!ldns().loaded) {
-    error = ldns().error;
+    error = "authoritative reads need " + ldns().error;
     return out;
   }
   std::vector<unsigned char> answer(4096);

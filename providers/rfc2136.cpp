@@ -96,7 +96,7 @@ class Rfc2136Provider final : public DnsProvider {
       throw std::invalid_argument(where + "key_secret is not base64 (as tsig-keygen prints it)");
     }
     if (!ldns().loaded) {
-      throw std::invalid_argument(where + ldns().error);
+      throw std::invalid_argument(where + "rfc2136 needs " + ldns().error);
     }
     if (key_.name.empty()) {
       log()->warn("no TSIG key: updates are unsigned section={}", section_);

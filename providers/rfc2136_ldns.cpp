@@ -17,7 +17,7 @@ LdnsApi loadLdns() {
 #undef CHIPMUNK_LDNS_BIND
   library.bind(api.rcodes, "ldns_rcodes");
   if (!library.complete()) {
-    api.error = "rfc2136 needs libldns (Debian: libldns3): " + library.error();
+    api.error = "libldns (Debian: libldns3): " + library.error();
     return api;
   }
   api.loaded = true;

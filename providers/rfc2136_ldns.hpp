@@ -23,8 +23,8 @@
 
 namespace chipmunk::providers::rfc2136 {
 
-// Every ldns function the provider and the authoritative reads (dns_read.hpp) call, without
-// its "ldns_" prefix:
+// Every ldns function the provider, the authoritative reads (dns_read.hpp) and the
+// updater's DNS discovery sources (updater/dns_query.cpp) call, without its "ldns_" prefix:
 // clang-format off
 #define CHIPMUNK_LDNS_FUNCTIONS(X) \
   X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(get_errorstr_by_id) \
@@ -37,7 +37,8 @@ namespace chipmunk::providers::rfc2136 {
   X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(udp_send) X(update_pkt_new) \
   X(update_pkt_tsig_add) X(wire2pkt) \
   X(pkt_query_new) X(pkt_aa) X(pkt_answer) X(rr_list_rr_count) X(rr_list_rr) X(rr_get_type) \
-  X(rr_owner) X(rdf_data) X(rdf_size) X(rdf2str)
+  X(rr_owner) X(rdf_data) X(rdf_size) X(rdf2str) \
+  X(pkt_qr) X(pkt_question) X(pkt_set_id) X(pkt_tc) X(rr_get_class) X(tcp_send)
 // clang-format on
 
 struct LdnsApi {
@@ -49,7 +50,8 @@ struct LdnsApi {
   ldns_lookup_table* rcodes = nullptr;
 };
 
-// libldns, loaded on the first call (thread-safe).
+// libldns, loaded on the first call (thread-safe); `error` says why not, for its caller to
+// prefix ("rfc2136 needs ...", "DNS sources need ...").
 const LdnsApi& ldns();
 
 struct LdnsDeleter {

@@ -16,42 +16,15 @@
 #include <memory>
 
 #include "common/ip.hpp"
-#include "common/shared_library.hpp"
+#include "providers/rfc2136_ldns.hpp"
 
 namespace chipmunk::updater {
 namespace {
 
-// Every ldns function a question needs, without its "ldns_" prefix.
-// clang-format off
-#define CHIPMUNK_DNS_QUERY_FUNCTIONS(X) \
-  X(buffer_free) X(buffer_new) X(dname_compare) X(dname_new_frm_str) X(pkt2buffer_wire) \
-  X(pkt_answer) X(pkt_free) X(pkt_get_rcode) X(pkt_id) X(pkt_qr) X(pkt_query_new) \
-  X(pkt_question) X(pkt_set_id) X(pkt_tc) X(rdf_data) X(rdf_deep_free) X(rdf_size) \
-  X(rr_get_class) X(rr_get_type) X(rr_list_rr) X(rr_list_rr_count) X(rr_owner) X(rr_rd_count) \
-  X(rr_rdf) X(tcp_send) X(udp_send) X(wire2pkt)
-// clang-format on
-
-struct Api {
-  bool loaded = false;
-  std::string error;
-#define CHIPMUNK_DNS_QUERY_MEMBER(name) decltype(&::ldns_##name) name = nullptr;
-  CHIPMUNK_DNS_QUERY_FUNCTIONS(CHIPMUNK_DNS_QUERY_MEMBER)
-#undef CHIPMUNK_DNS_QUERY_MEMBER
-};
-
-// Opened on the first question, like the rfc2136 provider's copy (the same libldns.so.3).
+// libldns through the one loader the rfc2136 provider and the authoritative reads use.
+using Api = providers::rfc2136::LdnsApi;
 const Api& api() {
-  static const Api loaded = [] {
-    Api a;
-    SharedLibrary library({"libldns.so.3"});
-#define CHIPMUNK_DNS_QUERY_BIND(name) library.bind(a.name, "ldns_" #name);
-    CHIPMUNK_DNS_QUERY_FUNCTIONS(CHIPMUNK_DNS_QUERY_BIND)
-#undef CHIPMUNK_DNS_QUERY_BIND
-    a.loaded = library.complete();
-    a.error = a.loaded ? "" : "DNS sources need libldns (Debian: libldns3): " + library.error();
-    return a;
-  }();
-  return loaded;
+  return providers::rfc2136::ldns();
 }
 
 struct PktFree {
@@ -180,7 +153,7 @@ std::optional<std::vector<std::string>> askDns(const DnsQuestion& question,
                                                std::string& error) {
   const Api& a = api();
   if (!a.loaded) {
-    error = a.error;
+    error = "DNS sources need " + a.error;
     return std::nullopt;
   }
   sockaddr_storage to{};

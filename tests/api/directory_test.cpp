@@ -3,6 +3,8 @@
 // Authenticator's cache across rebuilds, without sockets.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <string>
 
 #include "api/authenticator.hpp"
@@ -181,4 +183,19 @@ TEST_CASE("Directory: the file backend edits durably and notices changes", "[api
   CHECK_FALSE(d->load(data, error));
   CHECK(error == dir.file(".hosts") + ":2: expected 2 fields separated by spaces");
   CHECK_FALSE(d->changed());
+}
+
+TEST_CASE("Directory: a file over its size bound is refused, never read", "[api][unit]") {
+  test::TempDir dir;
+  std::string error;
+  auto d = openFileDirectory(dir.path(), error);
+  REQUIRE(d);
+  // A valid line, then a hole up to one byte past 256 MiB (sparse: costs no disk).
+  test::writeFile(dir.file(".hosts"), "nas.example.org carol\n");
+  REQUIRE(::truncate(dir.file(".hosts").c_str(), 256LL * 1024 * 1024 + 1) == 0);
+  DirectoryData data;
+  CHECK_FALSE(d->load(data, error));
+  INFO(error);
+  CHECK(error.find("larger than 268435456 bytes") != std::string::npos);
+  CHECK(data.hosts.empty());
 }

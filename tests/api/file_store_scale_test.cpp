@@ -201,6 +201,18 @@ TEST_CASE("Unit: an older .last_seen or a damaged line never lowers a last-seen 
   CHECK_FALSE(store.get("carol"));
 }
 
+TEST_CASE("Unit: a .last_seen over its size bound is ignored, never read", "[api][unit]") {
+  TempDir dir;
+  writeFile(dir.file("bob.cm"), "198.51.100.2\n");
+  writeFile(dir.file("bob.json"),
+            "{\"ipv4\":\"198.51.100.2\",\"first_seen\":10,\"changed_at\":10,\"last_seen\":500}\n");
+  // A valid start, then a hole up to one byte past 256 MiB (sparse: costs no disk).
+  writeFile(dir.file(".last_seen"), "chipmunk-last-seen 1\nbob 9999\n");
+  REQUIRE(::truncate(dir.file(".last_seen").c_str(), 256LL * 1024 * 1024 + 1) == 0);
+  FileStore store(dir.path());
+  CHECK(store.get("bob")->lastSeen == 500);
+}
+
 TEST_CASE("Unit: flushing 100k seen records writes one file", "[api][unit][serial]") {
   TempDir dir;
   constexpr int kRecords = 100000;

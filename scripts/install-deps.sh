@@ -18,6 +18,7 @@ test_packages=(
   nginx apache2 bind9 bind9-utils bind9-dnsutils postgresql
   ddclient libio-socket-ssl-perl inadyn chromium wrk dpkg-dev nftables
   valgrind clang libclang-rt-14-dev groff-base man-db debhelper lintian python3
+  wireguard-tools wireguard-go prometheus
 )
 if [ "${1:-}" = "--tests" ]; then
   shift

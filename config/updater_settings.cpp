@@ -144,7 +144,31 @@ SettingTable<C> makeDaemonSettings() {
       .help(
           "Shell command run (sh -c) after a record got a new address; environment: "
           "CHIPMUNK_RECORD, CHIPMUNK_HOST, CHIPMUNK_TYPE, CHIPMUNK_PROVIDER, "
-          "CHIPMUNK_OLD_IP, CHIPMUNK_NEW_IP.");
+          "CHIPMUNK_OLD_IP, CHIPMUNK_NEW_IP, CHIPMUNK_EVENT (change), CHIPMUNK_ERROR "
+          "(empty).");
+  t.setting("Hooks", "on_failure")
+      .text(&C::onFailure)
+      .help(
+          "Shell command run once when a record's updates failed failure_threshold times in "
+          "a row (retries included); the on_change variables with CHIPMUNK_EVENT=failure and "
+          "CHIPMUNK_ERROR (the last error).");
+  t.setting("Hooks", "on_stop")
+      .text(&C::onStop)
+      .help(
+          "Shell command run once when a record is stopped until a reload (credentials "
+          "refused, host unknown, abuse); CHIPMUNK_EVENT=stop.");
+  t.setting("Hooks", "on_recover")
+      .text(&C::onRecover)
+      .help(
+          "Shell command run on the first success after an on_failure or on_stop alert "
+          "(also after a restart); CHIPMUNK_EVENT=recover.");
+  t.setting("Hooks", "failure_threshold")
+      .integer(&C::failureThreshold)
+      .range(1, 1000)
+      .byDefault("3")
+      .help(
+          "Failed attempts in a row (after the retry policy's backoff) before on_failure "
+          "and the failure notification; once per failure streak.");
   t.setting("Hooks", "timeout")
       .seconds(&C::hookTimeout)
       .range(1, 3600)

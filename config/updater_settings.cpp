@@ -139,6 +139,11 @@ SettingTable<C> makeDaemonSettings() {
           "How many independent operators must report the same address before it is "
           "published; sources are asked in parallel. 0: 2 when the built-ins are used "
           "(the file names no source), else 1 (the first source that answers).");
+  return t;
+}
+
+SettingTable<C> makeHooksSettings() {
+  SettingTable<C> t;
   t.setting("Hooks", "on_change")
       .text(&C::onChange)
       .help(
@@ -182,6 +187,7 @@ struct FixedSettings {
   SettingTable<C> global = makeGlobalSettings();
   SettingTable<SourceConfig> chipmunkServer = makeChipmunkServerSettings();
   SettingTable<C> daemon = makeDaemonSettings();
+  SettingTable<C> hooks = makeHooksSettings();
 };
 
 const FixedSettings& fixedSettings() {
@@ -195,11 +201,13 @@ void declareFixedSettings(Schema& schema) {
   fixedSettings().global.declare(schema);
   fixedSettings().chipmunkServer.declare(schema);
   fixedSettings().daemon.declare(schema);
+  fixedSettings().hooks.declare(schema);
 }
 
 void applyFixedSettings(const Settings& settings, UpdaterConfig& config) {
   fixedSettings().global.apply(settings, config);
   fixedSettings().daemon.apply(settings, config);
+  fixedSettings().hooks.apply(settings, config);
 }
 
 bool chipmunkServerSource(const Settings& settings, const std::string& section,
@@ -234,6 +242,7 @@ void checkFixedSettings(const Settings& settings, UpdaterConfig& config,
 UpdaterConfig::UpdaterConfig() {
   updater_steps::fixedSettings().global.applyDefaults(*this);
   updater_steps::fixedSettings().daemon.applyDefaults(*this);
+  updater_steps::fixedSettings().hooks.applyDefaults(*this);
 }
 
 }  // namespace chipmunk::config

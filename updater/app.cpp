@@ -203,6 +203,7 @@ class Daemon {
     logging::flush();
     while (step()) {
     }
+    updater_.reset();  // queued notifications are abandoned, one in flight interrupted
     if (!pidFile.empty()) {
       releasePidFile(pidFile);
     }

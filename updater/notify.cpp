@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "common/logging.hpp"
+#include "common/time_text.hpp"
 #include "common/utf8.hpp"
 #include "config/updater_steps.hpp"
 
@@ -28,15 +29,6 @@ constexpr size_t kMaxPingBody = 2000;
 
 std::shared_ptr<spdlog::logger> log() {
   return logging::get("updater");
-}
-
-std::string isoTime(long long t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // `text` as the inside of a JSON string: malformed or unsafe characters replaced first.
@@ -67,7 +59,7 @@ std::string placeholder(const AlertEvent& e, const std::string& word) {
       return *value;
     }
   }
-  return word == "time" ? isoTime(e.time) : alertMessage(e);  // else "message"
+  return word == "time" ? rfc3339(e.time) : alertMessage(e);  // else "message"
 }
 
 std::string defaultBody(const AlertEvent& e) {

@@ -12,21 +12,13 @@
 #include "api/host_pages.hpp"
 #include "api/routes.hpp"
 #include "common/strings.hpp"
+#include "common/time_text.hpp"
 #include "common/utf8.hpp"
 
 namespace chipmunk::api {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::string rfc3339(int64_t t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Text from the store goes out as valid UTF-8 whatever is on disk (a file another program
 // wrote): one bad byte would make the whole answer unreadable for every client.

@@ -21,6 +21,7 @@ void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderD
   updater_steps::applyFixedSettings(settings, config);
   updater_steps::checkFixedSettings(settings, config, errors);
   updater_steps::loadSources(path, doc, settings, config, errors);
+  updater_steps::loadNotifiers(path, doc, settings, config, errors);
   updater_steps::loadRecords(path, providers, doc, schema, settings, config, errors,
                              errors.size() != before);
 }
@@ -30,6 +31,7 @@ void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderD
 Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocument& doc) {
   Schema schema;
   updater_steps::declareFixedSettings(schema);
+  updater_steps::declareNotifySettings(schema);
   std::set<std::string> done;
   for (const auto& section : doc.sections) {
     const std::string s = lowercase(section.name);
@@ -40,6 +42,8 @@ Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocume
       updater_steps::addRecordSection(schema, section.name);
     } else if (updater_steps::isSourceSection(s)) {
       updater_steps::addSourceSection(schema, section.name);
+    } else if (updater_steps::isNotifySection(s)) {
+      updater_steps::addNotifySection(schema, section.name);
     } else {
       addProviderSection(schema, providers, section.name);
     }

@@ -33,6 +33,21 @@ struct SourceConfig {
   std::string where;  // path:line of the section, for messages
 };
 
+// A built-in notifier: [notify:NAME] (config/updater_notify.cpp).
+enum class NotifierKind { kWebhook, kNtfy, kGotify };
+struct NotifierConfig {
+  std::string name;  // NAME of [notify:NAME]
+  NotifierKind kind = NotifierKind::kWebhook;
+  std::string url;                  // a secret: it may carry a token in its query
+  std::vector<std::string> events;  // failure, stop, recover, change (lower-cased)
+  std::string bodyTemplate;         // webhook: the body, with {placeholders}; empty: default
+  std::vector<std::pair<std::string, std::string>> headers;  // webhook: extra headers
+  std::string token;                                         // ntfy, gotify
+  std::string where;                                         // path:line of the section
+
+  bool wants(const std::string& event) const;
+};
+
 struct RecordConfig {
   std::string name;     // [record:NAME] (with "/A" or "/AAAA" when type = both), or the
                         // provider section of the legacy form
@@ -84,7 +99,14 @@ struct UpdaterConfig {
   std::vector<std::string> discoveryOrder;  // empty: every source in file order
   int consensus = 0;  // as set; 0: 2 with the built-ins alone, else 1 (effectiveConsensus)
   std::string onChange;
+  std::string onFailure;
+  std::string onStop;
+  std::string onRecover;
+  int failureThreshold = 0;  // consecutive failed attempts before on_failure
   std::chrono::seconds hookTimeout{};
+  // [notify:NAME] and [Healthchecks] (config/updater_notify.cpp).
+  std::vector<NotifierConfig> notifiers;
+  std::string healthchecksUrl;  // a secret: the URL is the check's credential
 
   std::vector<SourceConfig> sources;  // in the order they are tried
   bool builtinDefaults = false;       // no source configured: every built-in, in table order

@@ -139,12 +139,41 @@ SettingTable<C> makeDaemonSettings() {
           "How many independent operators must report the same address before it is "
           "published; sources are asked in parallel. 0: 2 when the built-ins are used "
           "(the file names no source), else 1 (the first source that answers).");
+  return t;
+}
+
+SettingTable<C> makeHooksSettings() {
+  SettingTable<C> t;
   t.setting("Hooks", "on_change")
       .text(&C::onChange)
       .help(
           "Shell command run (sh -c) after a record got a new address; environment: "
           "CHIPMUNK_RECORD, CHIPMUNK_HOST, CHIPMUNK_TYPE, CHIPMUNK_PROVIDER, "
-          "CHIPMUNK_OLD_IP, CHIPMUNK_NEW_IP.");
+          "CHIPMUNK_OLD_IP, CHIPMUNK_NEW_IP, CHIPMUNK_EVENT (change), CHIPMUNK_ERROR "
+          "(empty).");
+  t.setting("Hooks", "on_failure")
+      .text(&C::onFailure)
+      .help(
+          "Shell command run once when a record's updates failed failure_threshold times in "
+          "a row (retries included); the on_change variables with CHIPMUNK_EVENT=failure and "
+          "CHIPMUNK_ERROR (the last error).");
+  t.setting("Hooks", "on_stop")
+      .text(&C::onStop)
+      .help(
+          "Shell command run once when a record is stopped until a reload (credentials "
+          "refused, host unknown, abuse); CHIPMUNK_EVENT=stop.");
+  t.setting("Hooks", "on_recover")
+      .text(&C::onRecover)
+      .help(
+          "Shell command run on the first success after an on_failure or on_stop alert "
+          "(also after a restart); CHIPMUNK_EVENT=recover.");
+  t.setting("Hooks", "failure_threshold")
+      .integer(&C::failureThreshold)
+      .range(1, 1000)
+      .byDefault("3")
+      .help(
+          "Failed attempts in a row (after the retry policy's backoff) before on_failure "
+          "and the failure notification; once per failure streak.");
   t.setting("Hooks", "timeout")
       .seconds(&C::hookTimeout)
       .range(1, 3600)
@@ -158,6 +187,7 @@ struct FixedSettings {
   SettingTable<C> global = makeGlobalSettings();
   SettingTable<SourceConfig> chipmunkServer = makeChipmunkServerSettings();
   SettingTable<C> daemon = makeDaemonSettings();
+  SettingTable<C> hooks = makeHooksSettings();
 };
 
 const FixedSettings& fixedSettings() {
@@ -171,11 +201,13 @@ void declareFixedSettings(Schema& schema) {
   fixedSettings().global.declare(schema);
   fixedSettings().chipmunkServer.declare(schema);
   fixedSettings().daemon.declare(schema);
+  fixedSettings().hooks.declare(schema);
 }
 
 void applyFixedSettings(const Settings& settings, UpdaterConfig& config) {
   fixedSettings().global.apply(settings, config);
   fixedSettings().daemon.apply(settings, config);
+  fixedSettings().hooks.apply(settings, config);
 }
 
 bool chipmunkServerSource(const Settings& settings, const std::string& section,
@@ -210,6 +242,7 @@ void checkFixedSettings(const Settings& settings, UpdaterConfig& config,
 UpdaterConfig::UpdaterConfig() {
   updater_steps::fixedSettings().global.applyDefaults(*this);
   updater_steps::fixedSettings().daemon.applyDefaults(*this);
+  updater_steps::fixedSettings().hooks.applyDefaults(*this);
 }
 
 }  // namespace chipmunk::config

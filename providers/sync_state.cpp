@@ -45,6 +45,9 @@ void writeState(Writer& w, const std::string& record, const SyncState& s) {
   if (s.nextAt > 0) {
     number("next_at", s.nextAt);
   }
+  if (!s.notified.empty()) {
+    text("notified", s.notified.substr(0, 20));
+  }
   w.EndObject();
 }
 
@@ -79,6 +82,7 @@ SyncState readState(const rapidjson::Value& v) {
   num("error_at", s.errorAt);
   num("verified_at", s.verifiedAt);
   num("next_at", s.nextAt);
+  str("notified", s.notified);
   return s;
 }
 

@@ -38,6 +38,10 @@ struct SyncState {
   long long errorAt = 0;
   long long verifiedAt = 0;
   long long nextAt = 0;
+  // The updater's alerts (written only when set): "failure" or "stop" once that alert was
+  // sent and no success followed, so that a restart neither alerts again nor forgets to
+  // send the recovery.
+  std::string notified;
 };
 
 // One record's state as a JSON object (format 2).

@@ -173,6 +173,10 @@ int runOnce(Updater& updater, bool force) {
       "discovery_failed={} exit={}",
       report.updated, report.unchanged, report.retryLater, report.authFailed, report.failed,
       report.discoveryFailed ? "yes" : "no", code);
+  // Alerts and pings still queued get one exchange's time limit, then are given up.
+  if (!updater.flushNotifications(updater.config().timeout)) {
+    logging::get("updater")->warn("notifications still queued at exit were not sent");
+  }
   logging::shutdown();
   return code;
 }
@@ -199,6 +203,7 @@ class Daemon {
     logging::flush();
     while (step()) {
     }
+    updater_.reset();  // queued notifications are abandoned, one in flight interrupted
     if (!pidFile.empty()) {
       releasePidFile(pidFile);
     }

@@ -9,8 +9,8 @@
 #include <ctime>
 
 #include "common/logging.hpp"
-#include "common/shell.hpp"
 #include "config/builtin_sources.hpp"
+#include "updater/notify.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -56,6 +56,8 @@ int CycleReport::exitCode() const {
 
 Updater::Updater(config::UpdaterConfig config) : config_(std::move(config)) {}
 
+Updater::~Updater() = default;
+
 std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
                                          std::vector<std::string>& errors, bool dryRun) {
@@ -88,6 +90,10 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   u->discovery_ = std::make_unique<Discovery>(config.sources, http, config.allowPrivate,
                                               config.effectiveConsensus());
   u->store_ = std::make_unique<StateStore>(config.stateDir);
+  if (!dryRun && (!config.notifiers.empty() || !config.healthchecksUrl.empty())) {
+    u->notifications_ =
+        std::make_unique<Notifications>(config.notifiers, config.healthchecksUrl, http);
+  }
   std::string error;
   if (dryRun) {
     u->store_->openExisting();  // a dry run creates nothing
@@ -176,7 +182,7 @@ Updater::Addresses Updater::discover(CycleReport& report) {
   return out;
 }
 
-CycleReport Updater::runCycle(bool force) {
+CycleReport Updater::cycle(bool force) {
   CycleReport report;
   const Addresses addresses = discover(report);
   if (!config_.updateDns) {
@@ -311,35 +317,10 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
                   settled.retryIn.count(), result.detail);
       break;
   }
+  const auto alerts = decideAlerts(r, result, settled.verdict, oldIp, ipText);
   saveState(r);
-  if (result.status == UpdateStatus::Updated && oldIp != ipText) {
-    runHook(r, oldIp, ipText);
-  }
-}
-
-void Updater::runHook(const RecordRuntime& r, const std::string& oldIp, const std::string& newIp) {
-  if (config_.onChange.empty()) {
-    return;
-  }
-  const auto result = runShell(config_.onChange,
-                               {{"CHIPMUNK_RECORD", r.config.name},
-                                {"CHIPMUNK_HOST", r.record.fqdn()},
-                                {"CHIPMUNK_TYPE", providers::toString(r.record.type)},
-                                {"CHIPMUNK_PROVIDER", r.config.account},
-                                {"CHIPMUNK_OLD_IP", oldIp},
-                                {"CHIPMUNK_NEW_IP", newIp}},
-                               config_.hookTimeout, false);
-  if (result.ok()) {
-    log()->info("on_change hook done record={}", r.config.name);
-  } else if (result.timedOut) {
-    log()->error("on_change hook timed out and was killed record={} timeout_s={}", r.config.name,
-                 config_.hookTimeout.count());
-  } else if (!result.started) {
-    log()->error("on_change hook did not start record={} error=\"{}\"", r.config.name,
-                 result.error);
-  } else {
-    log()->error("on_change hook failed record={} exit={} signal={}", r.config.name,
-                 result.exitCode, result.signal);
+  for (const auto& alert : alerts) {
+    emit(alert);
   }
 }
 

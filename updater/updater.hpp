@@ -17,6 +17,9 @@
 
 namespace chipmunk::updater {
 
+class Notifications;
+struct AlertEvent;
+
 // Exit codes of `chipmunk-updater --once` (docs/UPDATER.md).
 inline constexpr int kExitOk = 0;         // every record is up to date
 inline constexpr int kExitFailed = 1;     // discovery failed, or a record failed / not found
@@ -66,6 +69,7 @@ class Updater {
   static std::unique_ptr<Updater> create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
                                          std::vector<std::string>& errors, bool dryRun = false);
+  ~Updater();
 
   // Discovers the address(es) and updates the records that need it. `force` pushes even
   // when the state says the record is current, and ignores backoff.
@@ -75,6 +79,9 @@ class Updater {
   // The earliest read-back (drift repair) still ahead, if any record has one planned.
   std::optional<std::chrono::steady_clock::time_point> nextVerify() const;
   const config::UpdaterConfig& config() const { return config_; }
+  // Waits up to `limit` for the queued notifications and pings to go out (--once); false
+  // when some were still queued or in flight.
+  bool flushNotifications(std::chrono::milliseconds limit);
   // Replaces the clock that plans read-backs and retries (tests).
   void setClock(std::function<std::chrono::steady_clock::time_point()> clock) {
     clock_ = std::move(clock);
@@ -103,7 +110,16 @@ class Updater {
   // `drifted`: what the record held when a read-back found it wrong (the push repairs it).
   void apply(RecordRuntime& r, const providers::UpdateResult& result, const IpAddress& ip,
              CycleReport& report, const std::string* drifted = nullptr);
-  void runHook(const RecordRuntime& r, const std::string& oldIp, const std::string& newIp);
+  // updater/alerts.cpp: the hooks and notifications of an attempt's outcome (failure after
+  // failure_threshold attempts, stop, recover, change), remembered in the record's state so
+  // that each is sent once; the healthchecks pings around a cycle.
+  CycleReport cycle(bool force);
+  std::vector<AlertEvent> decideAlerts(RecordRuntime& r, const providers::UpdateResult& result,
+                                       providers::Verdict verdict, const std::string& oldIp,
+                                       const std::string& newIp);
+  void emit(const AlertEvent& e);
+  void runHook(const std::string& command, const AlertEvent& e);
+  void pingResult(const CycleReport& report);
   // updater/drift.cpp: whether a read-back is due, the read-back itself (the provider's API,
   // else the zone's authoritative servers), and the plan after a push.
   bool verifyDue(const RecordRuntime& r) const;
@@ -123,6 +139,7 @@ class Updater {
   std::vector<RecordRuntime> records_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Notifications> notifications_;  // none in a dry run or without targets
   bool dryRun_ = false;
   std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
 };

@@ -209,7 +209,7 @@ TEST_CASE("UpdaterConfig: docs/UPDATER.md lists every setting", "[updater][unit]
   const std::string doc =
       chipmunk::test::readFile(std::string(CHIPMUNK_SOURCE_DIR) + "/docs/UPDATER.md");
   config::IniDocument sample;
-  sample.sections = {{"source:NAME", 0}, {"record:NAME", 0}};
+  sample.sections = {{"source:NAME", 0}, {"record:NAME", 0}, {"notify:NAME", 0}};
   for (const auto& p : providers::ProviderRegistry::builtin().all()) {
     sample.sections.push_back({p.name, 0});
   }

@@ -126,6 +126,24 @@ class OvhProvider final : public DnsProvider {
     return r;
   }
 
+  // The first record of the name and type, read now (the ids listing and one read).
+  CurrentRecord current(const Record& record) override {
+    if (!offset_) {
+      if (UpdateResult r = syncTime(); !r.ok()) {
+        return currentFrom(r, "");
+      }
+    }
+    const std::string zone = zone_.empty() ? lowercase(record.domain) : zone_;
+    std::optional<FoundRecord> found;
+    auto stop = find("/domain/zone/" + urlEncode(zone), subDomain(record), toString(record.type),
+                     record.fqdn(), found);
+    if (!stop && !found) {
+      stop = outcome(UpdateStatus::NotFound, "no record " + record.fqdn());
+    }
+    return stop ? currentFrom(*stop, "")
+                : currentFrom(outcome(UpdateStatus::Unchanged, "record read"), found->content);
+  }
+
  private:
   bool inZone(const Record& record) const {
     const std::string fqdn = lowercase(record.fqdn());

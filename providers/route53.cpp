@@ -158,6 +158,26 @@ class Route53Provider final : public DnsProvider {
         [&](const FoundRecord& f) { return upsert(api_.ttlOr(f.ttl)); });
   }
 
+  // One read of the record set (the zone id is cached): every address it holds now.
+  CurrentRecord current(const Record& record) override {
+    std::string zone;
+    std::optional<FoundRecord> found;
+    std::vector<std::string> values;
+    auto stop = zoneId(lowercase(record.domain), zone);
+    if (!stop) {
+      stop = readSet(zone, record, found, &values);
+    }
+    if (!stop && !found) {
+      stop = outcome(UpdateStatus::NotFound, "no RRset " + record.fqdn());
+    }
+    if (stop) {
+      return currentFrom(*stop, "");
+    }
+    CurrentRecord now = currentFrom(outcome(UpdateStatus::Unchanged, "RRset read"), "");
+    now.addresses = values;
+    return now;
+  }
+
  private:
   // `method` on endpoint + kApi + `path`, signed now.
   HttpResponse call(const std::string& method, const std::string& path, std::string body = "") {
@@ -217,9 +237,11 @@ class Route53Provider final : public DnsProvider {
                    true);
   }
 
-  // Reads the set of `record` into `found` (nothing when the zone lacks it).
+  // Reads the set of `record` into `found` (nothing when the zone lacks it);
+  // `values` (when given) gets every address of the set.
   std::optional<UpdateResult> readSet(const std::string& zone, const Record& record,
-                                      std::optional<FoundRecord>& found) {
+                                      std::optional<FoundRecord>& found,
+                                      std::vector<std::string>* values = nullptr) {
     const std::string fqdn = lowercase(record.fqdn());
     const std::string type = toString(record.type);
     std::optional<xml::Document> doc;
@@ -242,16 +264,19 @@ class Route53Provider final : public DnsProvider {
       return outcome(UpdateStatus::Failed,
                      type + " " + fqdn + " is an alias or has a routing policy; left alone", true);
     }
-    std::vector<std::string> values;
+    std::vector<std::string> addresses;
     if (const xml::Element* records = doc->child(*set, "ResourceRecords")) {
       for (const xml::Element* rr : doc->children(*records, "ResourceRecord")) {
-        values.push_back(trim(doc->text(*rr, {"Value"})));
+        addresses.push_back(trim(doc->text(*rr, {"Value"})));
       }
     }
     const std::string ttl = trim(doc->text(*set, {"TTL"}));
     const bool ttlOk = !ttl.empty() && ttl.size() <= 10 &&
                        ttl.find_first_not_of("0123456789") == std::string::npos;
-    found = FoundRecord{"", values.size() == 1 ? values[0] : "", ttlOk ? std::stoll(ttl) : 0};
+    found = FoundRecord{"", addresses.size() == 1 ? addresses[0] : "", ttlOk ? std::stoll(ttl) : 0};
+    if (values != nullptr) {
+      *values = std::move(addresses);
+    }
     return std::nullopt;
   }
 

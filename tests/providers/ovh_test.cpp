@@ -120,3 +120,18 @@ TEST_CASE("Ovh: an unknown zone, a timestamp out of range, 429, 5xx, malformed a
                               {"[5000001", R"({"ids":[]})", R"(["x"])", tooDeepJson()});
   CHECK(fake.find("example.com", "home", "A")->target == "198.51.100.7");
 }
+
+TEST_CASE("Ovh: current() reads the record now, a missing one, a refusal", "[providers][unit]") {
+  FakeOvh fake;
+  seed(fake);
+  auto p = makeOvh(fake, {kHome, kHome6});
+  auto now = p->current(kHome);
+  CHECK(now.status == CurrentRecord::Status::kFound);
+  CHECK(now.addresses == std::vector<std::string>{"192.0.2.1"});
+  CHECK(p->current(kHome6).status == CurrentRecord::Status::kMissing);
+  fake.failNext(403,
+                R"({"errorCode":"INVALID_CREDENTIAL","message":"This credential is not valid"})");
+  now = p->current(kHome);
+  CHECK(now.status == CurrentRecord::Status::kFailed);
+  CHECK(now.detail.find("This credential is not valid") != std::string::npos);
+}

@@ -164,3 +164,21 @@ TEST_CASE("Route53: Throttling with and without Retry-After, 5xx, malformed and 
        "<!DOCTYPE x [<!ENTITY e \"x\">]><ListResourceRecordSetsResponse/>",
        "<ListResourceRecordSetsResponse/>", R"({"ResourceRecordSets":[]})", deep});
 }
+
+TEST_CASE("Route53: current() reads every address of the set, a missing set, a refusal",
+          "[providers][unit]") {
+  FakeRoute53 fake;
+  seed(fake);
+  fake.setRRset("Z1", "example.com", "A", set(60, {"192.0.2.9", "192.0.2.10"}));
+  auto p = makeRoute53(fake, {kHome, kHome6, kApex});
+  auto now = p->current(kApex);
+  CHECK(now.status == CurrentRecord::Status::kFound);
+  CHECK(now.addresses == std::vector<std::string>{"192.0.2.9", "192.0.2.10"});
+  fake.setRRset("Z1", "home.example.com", "A", set(60, {"203.0.113.5"}));  // changed elsewhere
+  CHECK(p->current(kHome).addresses == std::vector<std::string>{"203.0.113.5"});
+  CHECK(p->current(kHome6).status == CurrentRecord::Status::kMissing);
+  fake.failNext(403, FakeRoute53::errorBody("AccessDenied", "not allowed"));
+  now = p->current(kHome);
+  CHECK(now.status == CurrentRecord::Status::kFailed);
+  CHECK(now.detail.find("AccessDenied") != std::string::npos);
+}

@@ -24,19 +24,23 @@
 //   Errors:    <ErrorResponse><Error><Type>Sender</Type><Code>..</Code><Message>..</Message>
 //              </Error><RequestId>..</RequestId></ErrorResponse>: 403 SignatureDoesNotMatch,
 //              InvalidClientTokenId, AccessDenied; 404 NoSuchHostedZone; 400 Throttling,
-//              PriorRequestNotComplete (retry later), InvalidChangeBatch, InvalidInput.
+//              PriorRequestNotComplete (retry later), InvalidChangeBatch, InvalidInput;
+//              403 "Signature expired" when our clock is over 5 minutes off (the reply's
+//              Date gives the server's time: signed again once).
 // An RRset is one name and type with all its values: a set holding several addresses is
 // replaced by ours alone; its TTL is kept unless `ttl` is set. Sets with a routing policy
 // (SetIdentifier) and alias records are left alone (a failure that stops the record).
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <optional>
 #include <string>
 
 #include "common/logging.hpp"
 #include "common/strings.hpp"
+#include "providers/http/retry_after.hpp"
 #include "providers/http/url.hpp"
 #include "providers/json_api.hpp"
 #include "providers/provider.hpp"
@@ -179,7 +183,9 @@ class Route53Provider final : public DnsProvider {
   }
 
  private:
-  // `method` on endpoint + kApi + `path`, signed now.
+  // `method` on endpoint + kApi + `path`, signed now (by the server's clock once known).
+  // AWS refuses a signature more than 5 minutes off its clock ("Signature expired"): then
+  // the offset of the reply's Date from our clock is kept and the request signed again, once.
   HttpResponse call(const std::string& method, const std::string& path, std::string body = "") {
     HttpRequest req;
     req.method = method;
@@ -188,8 +194,21 @@ class Route53Provider final : public DnsProvider {
       req.headers.emplace_back("Content-Type", "text/xml");
       req.body = std::move(body);
     }
-    signSigV4(req, credentials_, kScope, std::chrono::system_clock::now());
-    return api_.http().perform(req);
+    HttpResponse resp = api_.http().perform(signedNow(req));
+    const auto serverTime = parseHttpDate(resp.header("date"));
+    if (resp.status == 403 && resp.body.find("Signature expired") != std::string::npos &&
+        serverTime) {
+      clockOffset_ = std::chrono::seconds(*serverTime - std::time(nullptr));
+      logging::get("provider.route53")
+          ->warn("clock is off; signing with the server's time offset_s={}", clockOffset_.count());
+      resp = api_.http().perform(signedNow(req));
+    }
+    return resp;
+  }
+
+  HttpRequest signedNow(HttpRequest req) const {
+    signSigV4(req, credentials_, kScope, std::chrono::system_clock::now() + clockOffset_);
+    return req;
   }
 
   // GET `path`: its XML with root `rootName`, or the outcome to stop with.
@@ -310,6 +329,7 @@ class Route53Provider final : public DnsProvider {
   std::string configuredZone_;
   RestRecords api_;
   std::map<std::string, std::string> zones_;  // domain -> hosted zone id
+  std::chrono::seconds clockOffset_{0};       // the server's clock - ours
 };
 
 }  // namespace

@@ -182,3 +182,18 @@ TEST_CASE("Route53: current() reads every address of the set, a missing set, a r
   CHECK(now.status == CurrentRecord::Status::kFailed);
   CHECK(now.detail.find("AccessDenied") != std::string::npos);
 }
+
+TEST_CASE("Route53: a clock an hour off is corrected from the reply's Date, once",
+          "[providers][unit]") {
+  FakeRoute53 fake;
+  seed(fake);
+  fake.setClockSkew(3600);
+  auto p = makeRoute53(fake, {kHome});
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
+  CHECK(fake.rrset("Z1", "home.example.com", "A")->values ==
+        std::vector<std::string>{"198.51.100.7"});
+  // One refused request (the first), then every request signed with the server's time.
+  CHECK(fake.requests().size() == 4);
+  CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
+  CHECK(fake.requests().size() == 5);
+}

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 
 #include "common/strings.hpp"
 #include "providers/signing.hpp"
@@ -99,6 +100,11 @@ std::optional<FakeRoute53::RRset> FakeRoute53::rrset(const std::string& zone,
   return it == z->second.sets.end() ? std::nullopt : std::optional<RRset>(it->second);
 }
 
+void FakeRoute53::setClockSkew(long long seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  skew_ = seconds;
+}
+
 void FakeRoute53::failNext(int status, std::string body, std::string retryAfter) {
   failures_.push(status, std::move(body), retryAfter);
 }
@@ -124,7 +130,7 @@ std::optional<FakeResponse> FakeRoute53::refuseSignature(const FakeRequest& req)
   // X-Amz-Date within 5 minutes of our clock.
   std::tm tm{};
   const bool dated = date.size() == 16 && strptime(date.c_str(), "%Y%m%dT%H%M%SZ", &tm) != nullptr;
-  const auto skew = std::chrono::system_clock::now() -
+  const auto skew = std::chrono::system_clock::now() + std::chrono::seconds(skew_) -
                     std::chrono::system_clock::from_time_t(dated ? timegm(&tm) : 0);
   if (!dated || std::chrono::abs(skew) > std::chrono::minutes(5)) {
     return error(403, "SignatureDoesNotMatch", "Signature expired");
@@ -158,6 +164,17 @@ FakeResponse FakeRoute53::handle(const FakeRequest& req) {
   if (auto failure = failures_.pop()) {
     return *failure;
   }
+  FakeResponse r = route(req);
+  const std::time_t now = std::time(nullptr) + skew_;
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char date[40];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  r.headers.emplace_back("Date", date);
+  return r;
+}
+
+FakeResponse FakeRoute53::route(const FakeRequest& req) {
   if (auto refused = refuseSignature(req)) {
     return *refused;
   }

@@ -19,6 +19,7 @@
 //     on, IsTruncated, NextRecordName/NextRecordType; 404 NoSuchHostedZone
 //   - POST /2013-04-01/hostedzone/ID/rrset/ with CREATE, UPSERT or DELETE changes -> 200
 //     ChangeInfo PENDING; 400 InvalidChangeBatch for a bad batch
+//   - every reply carries Date (the fake's clock, which setClockSkew() moves)
 //   - failNext() serves 400 Throttling, 5xx, broken bodies (with or without Retry-After)
 #include <map>
 #include <memory>
@@ -54,6 +55,8 @@ class FakeRoute53 {
   std::optional<RRset> rrset(const std::string& zone, const std::string& name,
                              const std::string& type) const;
   void failNext(int status, std::string body, std::string retryAfter = "");
+  // The fake's clock runs `seconds` ahead of ours (every reply's Date header says so).
+  void setClockSkew(long long seconds);
   std::vector<FakeRequest> requests() const;
   // An <ErrorResponse> with `code` and `message`, as Route 53 writes it.
   static std::string errorBody(const std::string& code, const std::string& message);
@@ -66,6 +69,7 @@ class FakeRoute53 {
   };
 
   FakeResponse handle(const FakeRequest& request);
+  FakeResponse route(const FakeRequest& request);
   std::optional<FakeResponse> refuseSignature(const FakeRequest& request) const;
   FakeResponse listZones(const FakeRequest& request) const;
   FakeResponse listSets(const Zone& zone, const FakeRequest& request) const;
@@ -75,6 +79,7 @@ class FakeRoute53 {
   std::string accessKeyId_;
   std::string secret_;
   std::string sessionToken_;
+  long long skew_ = 0;
   std::map<std::string, Zone> zones_;  // id -> zone
   FailureQueue failures_;
   std::unique_ptr<FakeHttpServer> server_;

@@ -21,6 +21,8 @@ ProviderInfo vultrProvider();
 ProviderInfo godaddyProvider();
 ProviderInfo ionosProvider();
 ProviderInfo hetznerProvider();
+ProviderInfo route53Provider();
+ProviderInfo ovhProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -52,6 +54,8 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(godaddyProvider());
     r.add(ionosProvider());
     r.add(hetznerProvider());
+    r.add(route53Provider());
+    r.add(ovhProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -20,7 +20,9 @@
 #include "tests/support/fake_godaddy.hpp"
 #include "tests/support/fake_hetzner.hpp"
 #include "tests/support/fake_ionos.hpp"
+#include "tests/support/fake_ovh.hpp"
 #include "tests/support/fake_porkbun.hpp"
+#include "tests/support/fake_route53.hpp"
 #include "tests/support/fake_vultr.hpp"
 
 using namespace chipmunk::test;
@@ -155,6 +157,30 @@ const std::map<std::string, std::function<Running()>> kFakes = {
          f->addRecord(a);
        });
        return Running{f, section("hetzner", "api_token = hetzner-token\n", f->endpoint())};
+     }},
+    {"route53",
+     [] {
+       auto f = std::make_shared<FakeRoute53>();
+       f->addZone("Z1", "example.com");
+       seedHome([&](const char* type, const char* ip) {
+         f->setRRset("Z1", "home.example.com", type, {300, {ip}, ""});
+       });
+       return Running{f, section("route53",
+                                 "access_key_id = AKIDEXAMPLE\n"
+                                 "secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n",
+                                 f->endpoint())};
+     }},
+    {"ovh",
+     [] {
+       auto f = std::make_shared<FakeOvh>();
+       f->addZone("example.com");
+       seedHome([&](const char* type, const char* ip) {
+         f->addRecord("example.com", {"home", type, ip, 0});
+       });
+       return Running{f, section("ovh",
+                                 "application_key = ovh-ak\napplication_secret = ovh-as\n"
+                                 "consumer_key = ovh-ck\n",
+                                 f->endpoint())};
      }},
     {"dyndns2",
      [] {

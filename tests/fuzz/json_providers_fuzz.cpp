@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The reply handling of the JSON-API providers (those listed in kProviders below: listings,
-// pagination links, edit and create results, error bodies sent with 4xx) over the plain-HTTP
-// client. Every reply comes from the fuzzer, raw (status line, headers, body), one per
-// connection, split at "\n#####\n"; each provider in turn consumes them from the start. A new
-// JSON provider adds its line to kProviders: no new target, no CMake edit.
+// The reply handling of the HTTP-API providers (those listed in kProviders below: listings,
+// pagination links, edit and create results, error bodies sent with 4xx; JSON, and route53's
+// XML through providers/xml_reply) over the plain-HTTP client. Every reply comes from the fuzzer,
+// raw (status line, headers, body), one per connection, split at "\n#####\n"; each provider in turn
+// consumes them from the start. A new JSON provider adds its line to kProviders: no new target, no
+// CMake edit.
 #include "providers/provider.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
@@ -24,6 +25,12 @@ const std::vector<Setup> kProviders = {
     {"godaddy", "/v1", {{"api_key", "gd-fuzz"}, {"api_secret", "gd-fuzz"}}},
     {"ionos", "/dns/v1", {{"api_key", "prefix.fuzz"}}},
     {"hetzner", "/api/v1", {{"api_token", "hetzner-fuzz"}}},
+    {"route53", "", {{"access_key_id", "AKIDFUZZ"}, {"secret_access_key", "fuzz"}}},
+    {"ovh",
+     "/1.0",
+     {{"application_key", "ak-fuzz"},
+      {"application_secret", "as-fuzz"},
+      {"consumer_key", "ck-fuzz"}}},
 };
 
 }  // namespace

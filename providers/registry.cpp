@@ -21,6 +21,9 @@ ProviderInfo vultrProvider();
 ProviderInfo godaddyProvider();
 ProviderInfo ionosProvider();
 ProviderInfo hetznerProvider();
+ProviderInfo netcupProvider();
+ProviderInfo njallaProvider();
+ProviderInfo scalewayProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -52,6 +55,9 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(godaddyProvider());
     r.add(ionosProvider());
     r.add(hetznerProvider());
+    r.add(netcupProvider());
+    r.add(njallaProvider());
+    r.add(scalewayProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

@@ -24,6 +24,11 @@ const std::vector<Setup> kProviders = {
     {"godaddy", "/v1", {{"api_key", "gd-fuzz"}, {"api_secret", "gd-fuzz"}}},
     {"ionos", "/dns/v1", {{"api_key", "prefix.fuzz"}}},
     {"hetzner", "/api/v1", {{"api_token", "hetzner-fuzz"}}},
+    {"netcup",
+     "/run/webservice/servers/endpoint.php?JSON",
+     {{"customer_number", "1"}, {"api_key", "nc-fuzz"}, {"api_password", "nc-fuzz"}}},
+    {"njalla", "/api/1", {{"token", "njalla-fuzz"}}},
+    {"scaleway", "/domain/v2beta1", {{"secret_key", "scw-fuzz"}}},
 };
 
 }  // namespace

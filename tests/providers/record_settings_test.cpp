@@ -60,7 +60,9 @@ TEST_CASE("RecordSettings: a record section sets the provider's record-level key
   test::TempDir dir;
   config::UpdaterConfig c;
   std::vector<std::string> errors;
-  REQUIRE(load(dir, kConfig, c, errors));
+  const bool loaded = load(dir, kConfig, c, errors);
+  INFO((errors.empty() ? std::string() : errors[0]));
+  REQUIRE(loaded);
   REQUIRE(c.records.size() == 2);
   CHECK(c.records[0].providerSettings ==
         std::map<std::string, std::string>{{"proxied", "yes"}, {"ttl", "300"}});

@@ -14,23 +14,6 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-FakeResponse error(int code, const std::string& message) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  w.Key("jsonrpc");
-  w.String("2.0");
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.Int(code);
-  w.Key("message");
-  w.String(message.c_str());
-  w.EndObject();
-  w.EndObject();
-  return jsonReply(200, buf.GetString());
-}
-
 void write(Writer& w, const FakeNjalla::DnsRecord& r) {
   w.StartObject();
   w.Key("id");
@@ -46,18 +29,34 @@ void write(Writer& w, const FakeNjalla::DnsRecord& r) {
   w.EndObject();
 }
 
-// {"jsonrpc":"2.0","result":...}, the result written by `body`.
+// {"jsonrpc":"2.0", member: ...}, the member's value written by `body` (HTTP 200 either way).
 template <typename F>
-FakeResponse result(F body) {
+FakeResponse answer(const char* member, F body) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
   w.Key("jsonrpc");
   w.String("2.0");
-  w.Key("result");
+  w.Key(member);
   body(w);
   w.EndObject();
   return jsonReply(200, buf.GetString());
+}
+
+template <typename F>
+FakeResponse result(F body) {
+  return answer("result", body);
+}
+
+FakeResponse error(int code, const std::string& message) {
+  return answer("error", [&](Writer& w) {
+    w.StartObject();
+    w.Key("code");
+    w.Int(code);
+    w.Key("message");
+    w.String(message.c_str());
+    w.EndObject();
+  });
 }
 
 std::string text(const rapidjson::Value& v, const char* key) {

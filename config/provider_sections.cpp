@@ -19,19 +19,28 @@ std::string providerOfSection(const std::vector<ProviderDecl>& providers,
   return {};
 }
 
-bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& providers,
-                        const std::string& section) {
+const ProviderDecl* findProvider(const std::vector<ProviderDecl>& providers,
+                                 const std::string& section) {
   const std::string p = providerOfSection(providers, section);
   for (const auto& decl : providers) {
     if (!p.empty() && decl.name == p) {
-      for (auto spec : decl.settings) {
-        spec.section = section;
-        schema.add(std::move(spec));
-      }
-      return true;
+      return &decl;
     }
   }
-  return false;
+  return nullptr;
+}
+
+bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& providers,
+                        const std::string& section) {
+  const ProviderDecl* decl = findProvider(providers, section);
+  if (decl == nullptr) {
+    return false;
+  }
+  for (auto spec : decl->settings) {
+    spec.section = section;
+    schema.add(std::move(spec));
+  }
+  return true;
 }
 
 std::vector<AccountConfig> providerAccounts(const std::string& path,

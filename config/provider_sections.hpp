@@ -19,6 +19,8 @@ namespace chipmunk::config {
 struct ProviderDecl {
   std::string name;
   std::vector<SettingSpec> settings;  // section left empty
+  // What a [record:NAME] section served by it may set for that record alone.
+  std::vector<SettingSpec> recordSettings;
 };
 
 // A provider account: [linode] or [linode:work].
@@ -32,6 +34,9 @@ struct AccountConfig {
 // "linode" or "linode:work" -> "linode"; empty when the section is not a provider's.
 std::string providerOfSection(const std::vector<ProviderDecl>& providers,
                               const std::string& section);
+// The declaration of the provider of section `section` ("linode:work"); nullptr when none.
+const ProviderDecl* findProvider(const std::vector<ProviderDecl>& providers,
+                                 const std::string& section);
 // Declares provider section `section`'s settings in `schema`; false when it is none.
 bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& providers,
                         const std::string& section);

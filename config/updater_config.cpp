@@ -39,7 +39,7 @@ Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocume
       continue;
     }
     if (updater_steps::isRecordSection(s)) {
-      updater_steps::addRecordSection(schema, section.name);
+      updater_steps::addRecordSection(schema, section.name, providers, doc);
     } else if (updater_steps::isSourceSection(s)) {
       updater_steps::addSourceSection(schema, section.name);
     } else if (updater_steps::isNotifySection(s)) {

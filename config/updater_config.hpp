@@ -67,6 +67,9 @@ struct RecordConfig {
   std::chrono::seconds verifyInterval{0};
   std::chrono::seconds propagationDelay{0};
   std::vector<std::string> nameServers;
+  // The provider's record-level settings this record's section sets
+  // (ProviderDecl::recordSettings; lower-case key -> value).
+  std::map<std::string, std::string> providerSettings;
   std::string where;
 };
 

@@ -27,6 +27,7 @@ struct RecordSection {
   std::optional<std::chrono::seconds> verifyInterval;
   std::optional<std::chrono::seconds> propagationDelay;
   std::vector<std::string> nameServers;
+  std::map<std::string, std::string> providerSettings;  // set by the provider's record rows
 };
 
 SettingTable<RecordSection> makeRecordSettings() {
@@ -178,6 +179,7 @@ void addRecords(RecordContext& c, const std::string& name, const RecordSection& 
     record.verifyInterval = r.verifyInterval.value_or(c.config.verifyInterval);
     record.propagationDelay = r.propagationDelay.value_or(c.config.propagationDelay);
     record.nameServers = r.nameServers;
+    record.providerSettings = r.providerSettings;
     record.where = where;
     c.config.records.push_back(std::move(record));
   }
@@ -197,6 +199,15 @@ void loadRecordSection(RecordContext& c, const std::string& path, const IniSecti
     c.errors.push_back(where + ": [" + section.name +
                        "] names no provider (set provider here or [dDNS] provider)");
     return;
+  }
+  const AccountConfig* account = findAccount(c.config.accounts, r.provider);
+  const ProviderDecl* decl =
+      account == nullptr ? nullptr : findProvider(c.providers, account->provider);
+  for (const auto& spec : decl == nullptr ? std::vector<SettingSpec>{} : decl->recordSettings) {
+    const std::string value = settings.getString(section.name, spec.key);
+    if (!value.empty()) {
+      r.providerSettings[lowercase(spec.key)] = value;
+    }
   }
   addRecords(c, section.name.substr(7), r, accountWhere, where);
 }
@@ -236,8 +247,25 @@ bool isRecordSection(const std::string& lowerName) {
   return isInstanceSection(lowerName, kRecordPrefix);
 }
 
-void addRecordSection(Schema& schema, const std::string& section) {
+void addRecordSection(Schema& schema, const std::string& section,
+                      const std::vector<ProviderDecl>& providers, const IniDocument& doc) {
   recordSettings().declare(schema, section);
+  // The account the section names (else [dDNS] provider), as written: its provider's rows.
+  std::string own;
+  std::string fallback;
+  std::string unused;
+  for (const auto& e : doc.entries) {
+    const std::string s = lowercase(e.section);
+    if (lowercase(e.key) == "provider") {
+      (s == lowercase(section) ? own : s == "ddns" ? fallback : unused) = e.value;
+    }
+  }
+  const std::string account = own.empty() ? fallback : own;
+  const ProviderDecl* decl = findProvider(providers, account);
+  for (auto spec : decl == nullptr ? std::vector<SettingSpec>{} : decl->recordSettings) {
+    spec.section = section;
+    schema.add(std::move(spec));
+  }
 }
 
 void loadRecords(const std::string& path, const std::vector<ProviderDecl>& providers,

@@ -33,7 +33,10 @@ void loadSources(const std::string& path, const IniDocument& doc, const Settings
 // the records' cross-checks. "No record" is only worth saying when nothing else was wrong
 // (`earlierErrors`: the steps before found a problem).
 bool isRecordSection(const std::string& lowerName);
-void addRecordSection(Schema& schema, const std::string& section);
+// Declares [record:NAME] section `section`'s settings, and the record-level settings of the
+// provider its `provider` key (or [dDNS] provider) names in `doc`.
+void addRecordSection(Schema& schema, const std::string& section,
+                      const std::vector<ProviderDecl>& providers, const IniDocument& doc);
 void loadRecords(const std::string& path, const std::vector<ProviderDecl>& providers,
                  const IniDocument& doc, const Schema& schema, const Settings& settings,
                  UpdaterConfig& config, std::vector<std::string>& errors, bool earlierErrors);

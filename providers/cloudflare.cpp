@@ -3,15 +3,13 @@
 //   Reference:    https://developers.cloudflare.com/api/
 //   Tokens:       https://developers.cloudflare.com/fundamentals/api/get-started/create-token/
 //   Zones:        https://developers.cloudflare.com/api/resources/zones/methods/list/
-//   List records:
-//   https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/ Edit
-//   record:  https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/edit/
-//   Create:
-//   https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/create/ Rate
-//   limits:  https://developers.cloudflare.com/fundamentals/api/reference/limits/
+//   Records:      https://developers.cloudflare.com/api/resources/dns/subresources/records/
+//                 (methods/list, methods/edit, methods/create)
+//   Rate limits:  https://developers.cloudflare.com/fundamentals/api/reference/limits/
 // Setup looks up the zone id by name (GET /zones?name=) unless zone_id is configured, and the
 // record id by name and type (GET /zones/:id/dns_records?type=&name=); an update PATCHes the
-// content only, so the record keeps its proxied flag and TTL unless they are configured.
+// content only, so the record keeps its proxied flag, TTL, comment and tags unless proxied or
+// ttl are configured (for the account, or for one record in its [record:NAME] section).
 // Every reply is the envelope {success, errors:[{code,message}], messages, result,
 // result_info}; its error codes go into the detail.
 #include <rapidjson/document.h>
@@ -145,11 +143,13 @@ class CloudflareProvider final : public DnsProvider {
       : records_(context.records),
         token_(requiredSetting(context, "api_token")),
         endpoint_(endpointSetting(context, kDefaultEndpoint)),
-        proxied_(context.get("proxied").empty() ? "keep" : lowercase(context.get("proxied"))),
-        ttl_(ttlSetting(context)),
         fixedZoneId_(zoneIdSetting(context)),
         createMissing_(context.getBool("create_missing")),
-        http_(context.http) {}
+        http_(context.http) {
+    for (const Record& r : records_) {  // a [record:NAME] section may set its own
+      chosen_[cacheKey("", r)] = {proxiedSetting(context, r), ttlSetting(context, r)};
+    }
+  }
 
   // DnsProvider
   UpdateResult prepare() override {
@@ -192,6 +192,32 @@ class CloudflareProvider final : public DnsProvider {
     std::string id;
     std::string content;
   };
+  // What a record's PATCH sends besides the content: proxied ("keep": not sent) and ttl (0:
+  // not sent), its [record:NAME] section's own or the account's.
+  struct Chosen {
+    std::string proxied = "keep";
+    long long ttl = 0;
+  };
+
+  static std::string proxiedSetting(const ProviderContext& context, const Record& record) {
+    const std::string p = lowercase(context.get(record, "proxied"));
+    if (!p.empty() && p != "keep" && p != "yes" && p != "no") {
+      throw std::invalid_argument("[" + context.section + "] proxied must be keep, yes or no");
+    }
+    return p.empty() ? "keep" : p;
+  }
+
+  static long long ttlSetting(const ProviderContext& context, const Record& record) {
+    ProviderContext one;
+    one.section = context.section;
+    one.settings["ttl"] = context.get(record, "ttl");
+    return providers::ttlSetting(one);
+  }
+
+  Chosen chosen(const Record& record) const {
+    const auto it = chosen_.find(cacheKey("", record));
+    return it == chosen_.end() ? Chosen{} : it->second;
+  }
 
   static std::shared_ptr<spdlog::logger> log() { return logging::get("provider.cloudflare"); }
 
@@ -298,17 +324,18 @@ class CloudflareProvider final : public DnsProvider {
 
   // The PATCH sends the content and what is configured; a create also the name, type and
   // Cloudflare's defaults for the rest (TTL 1: automatic, not proxied).
-  std::string body(const Record* create, const std::string& content) const {
+  std::string body(const Record& record, bool create, const std::string& content) const {
+    const Chosen c = chosen(record);
     JsonBody body;
-    if (create != nullptr) {
-      body.add("type", toString(create->type)).add("name", lowercase(create->fqdn()));
+    if (create) {
+      body.add("type", toString(record.type)).add("name", lowercase(record.fqdn()));
     }
     body.add("content", content);
-    if (ttl_ > 0 || create != nullptr) {
-      body.add("ttl", ttl_ > 0 ? ttl_ : 1LL);
+    if (c.ttl > 0 || create) {
+      body.add("ttl", c.ttl > 0 ? c.ttl : 1LL);
     }
-    if (proxied_ != "keep" || create != nullptr) {
-      body.add("proxied", proxied_ == "yes");
+    if (c.proxied != "keep" || create) {
+      body.add("proxied", c.proxied == "yes");
     }
     return body.text();
   }
@@ -335,11 +362,12 @@ class CloudflareProvider final : public DnsProvider {
       }
       return r;
     }
-    if (!hadRecord && cached.content == content && ttl_ == 0 && proxied_ == "keep") {
+    const Chosen c = chosen(record);
+    if (!hadRecord && cached.content == content && c.ttl == 0 && c.proxied == "keep") {
       return outcome(UpdateStatus::Unchanged, "record already points at " + content);
     }
-    const HttpResponse resp = http_.perform(
-        request("PATCH", "/zones/" + zoneId + "/dns_records/" + cached.id, body(nullptr, content)));
+    const HttpResponse resp = http_.perform(request(
+        "PATCH", "/zones/" + zoneId + "/dns_records/" + cached.id, body(record, false, content)));
     const Envelope env = parseEnvelope(resp.body);
     if (!resp.transportOk() || resp.status != 200 || !env.success) {
       UpdateResult f = failure(resp, env, "patch record");
@@ -353,8 +381,8 @@ class CloudflareProvider final : public DnsProvider {
   }
 
   UpdateResult create(const std::string& zoneId, const Record& record, const std::string& content) {
-    const HttpResponse resp =
-        http_.perform(request("POST", "/zones/" + zoneId + "/dns_records", body(&record, content)));
+    const HttpResponse resp = http_.perform(
+        request("POST", "/zones/" + zoneId + "/dns_records", body(record, true, content)));
     const Envelope env = parseEnvelope(resp.body);
     const rapidjson::Value* result = env.result();
     if (!resp.transportOk() || resp.status != 200 || !env.success) {
@@ -370,8 +398,7 @@ class CloudflareProvider final : public DnsProvider {
   std::vector<Record> records_;
   std::string token_;
   std::string endpoint_;
-  std::string proxied_;
-  long long ttl_ = 0;
+  std::map<std::string, Chosen> chosen_;  // by cacheKey("", record)
   std::string fixedZoneId_;
   bool createMissing_ = false;
   HttpClient http_;
@@ -407,6 +434,15 @@ ProviderInfo cloudflareProvider() {
       config::Setting("create_missing", T::kBool)
           .byDefault("no")
           .help("Create the record when the zone lacks it."),
+  };
+  // A [record:NAME] section may set these for its record alone (else the account's apply).
+  info.recordSettings = {
+      config::Setting("proxied", T::kChoice)
+          .choices({"keep", "yes", "no"})
+          .help("This record only: proxy through Cloudflare (keep, yes or no)."),
+      config::Setting("ttl", T::kSeconds)
+          .range(0, 86400)
+          .help("This record only: TTL to set (1: automatic); 0: keep the record's own."),
   };
   return info;
 }

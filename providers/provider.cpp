@@ -56,6 +56,11 @@ const std::string& ProviderContext::get(const std::string& key) const {
   return it == settings.end() ? kEmpty : it->second;
 }
 
+const std::string& ProviderContext::get(const Record& record, const std::string& key) const {
+  const auto it = record.settings.find(lowercase(key));
+  return it == record.settings.end() || it->second.empty() ? get(key) : it->second;
+}
+
 bool ProviderContext::getBool(const std::string& key) const {
   bool value = false;
   config::parseBool(get(key), value);
@@ -91,6 +96,12 @@ void ProviderRegistry::add(ProviderInfo info) {
   if (info.name.empty() || info.name != lowercase(info.name) ||
       info.name.find(':') != std::string::npos || !info.create) {
     throw std::logic_error("provider registration is incomplete or misnamed: " + info.name);
+  }
+  for (auto& s : info.recordSettings) {
+    if (!s.defaultValue.empty() || s.required) {
+      throw std::logic_error("record setting " + s.key + " of " + info.name +
+                             " must have neither a default nor required()");
+    }
   }
   for (auto& s : info.settings) {
     const bool numeric =
@@ -300,6 +311,7 @@ std::vector<config::ProviderDecl> declarations(const ProviderRegistry& registry)
     for (const auto& s : p.settings) {
       d.settings.push_back(s);
     }
+    d.recordSettings = p.recordSettings;
     decls.push_back(std::move(d));
   }
   return decls;

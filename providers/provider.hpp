@@ -52,6 +52,9 @@ struct Record {
   std::string host;    // name relative to the domain ("home"; empty for the apex)
   std::string domain;  // the zone ("example.com")
   RecordType type = RecordType::A;
+  // The provider's record-level settings its [record:NAME] section sets
+  // (ProviderInfo::recordSettings; lower-case key -> value); a key left out is not here.
+  std::map<std::string, std::string> settings{};
 
   std::string fqdn() const { return host.empty() ? domain : host + "." + domain; }
 };
@@ -66,6 +69,9 @@ struct ProviderContext {
 
   const std::string& get(const std::string& key) const;
   bool getBool(const std::string& key) const;
+  // Record-level setting `key` of `record` (its [record:NAME] section) when set, else the
+  // account's setting `key` (get()).
+  const std::string& get(const Record& record, const std::string& key) const;
 };
 
 // What a record holds at the provider right now, read back for drift repair (the updater's
@@ -122,6 +128,10 @@ struct ProviderInfo {
   // Numeric settings (kInteger, kSeconds) declared with min = max = 0 get [0, INT_MAX] when
   // registered, so that a TTL declared without a range still accepts positive values.
   std::vector<config::SettingSpec> settings;
+  // Settings a [record:NAME] section served by this provider may set for that record alone
+  // (Cloudflare's proxied and ttl), declared like `settings` but without a default: a record
+  // that leaves one out gets the account's value (ProviderContext::get(record, key)).
+  std::vector<config::SettingSpec> recordSettings;
   ProviderFactory create;  // throws std::invalid_argument for a bad setting
 };
 

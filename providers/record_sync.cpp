@@ -122,7 +122,8 @@ KeptRecords keepRecords(const ProviderRegistry& registry,
   KeptRecords kept;
   std::vector<std::pair<std::string, Record>> served;
   for (const RecordWanted& w : wanted) {
-    const Record record{w.label, w.host, w.domain, w.ipv6 ? RecordType::AAAA : RecordType::A};
+    const Record record{w.label, w.host, w.domain, w.ipv6 ? RecordType::AAAA : RecordType::A,
+                        w.settings};
     kept.records.push_back(record);
     kept.keys.push_back(recordKey(w.account, record));
     served.emplace_back(w.account, record);

@@ -109,6 +109,7 @@ struct RecordWanted {
   std::string host;
   std::string domain;
   bool ipv6 = false;
+  std::map<std::string, std::string> settings{};  // record-level provider settings
 };
 
 // Builds the providers of the accounts `wanted` uses (buildProviders()) and an engine for

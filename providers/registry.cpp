@@ -23,6 +23,9 @@ ProviderInfo ionosProvider();
 ProviderInfo hetznerProvider();
 ProviderInfo route53Provider();
 ProviderInfo ovhProvider();
+ProviderInfo netcupProvider();
+ProviderInfo njallaProvider();
+ProviderInfo scalewayProvider();
 // Named presets of dyndns2 (dyndns2_presets.cpp) and of url (url_presets.cpp).
 ProviderInfo noipProvider();
 ProviderInfo dynuProvider();
@@ -56,6 +59,9 @@ const ProviderRegistry& ProviderRegistry::builtin() {
     r.add(hetznerProvider());
     r.add(route53Provider());
     r.add(ovhProvider());
+    r.add(netcupProvider());
+    r.add(njallaProvider());
+    r.add(scalewayProvider());
     r.add(noipProvider());
     r.add(dynuProvider());
     r.add(stratoProvider());

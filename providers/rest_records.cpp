@@ -26,6 +26,22 @@ long long jsonInt(const rapidjson::Value& value, const char* key, long long fall
   return it != value.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : fallback;
 }
 
+std::optional<std::string> nameInZone(const Record& record, const std::string& zone) {
+  const std::string z = lowercase(zone);
+  if (z.empty() || z == lowercase(record.domain)) {
+    return lowercase(record.host);
+  }
+  const std::string fqdn = lowercase(record.fqdn());
+  if (fqdn == z) {
+    return std::string();
+  }
+  if (fqdn.size() > z.size() + 1 &&
+      fqdn.compare(fqdn.size() - z.size() - 1, std::string::npos, "." + z) == 0) {
+    return fqdn.substr(0, fqdn.size() - z.size() - 1);
+  }
+  return std::nullopt;
+}
+
 JsonBody::JsonBody() : writer_(buf_) {
   writer_.StartObject();
 }

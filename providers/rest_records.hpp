@@ -35,6 +35,11 @@ std::string jsonString(const rapidjson::Value& value, const char* key);
 // The integer member `key` of `value`; `fallback` when absent or not an integer.
 long long jsonInt(const rapidjson::Value& value, const char* key, long long fallback);
 
+// `record`'s name relative to `zone` (lower case; "" at the apex): the record's own host when
+// `zone` is empty or its domain, else its FQDN less ".zone"; nothing when the record is not
+// in `zone` (a provider whose `zone` setting names a parent of the record's domain).
+std::optional<std::string> nameInZone(const Record& record, const std::string& zone);
+
 // A JSON object written member by member: JsonBody().add("data", ip).add("ttl", 300).text().
 class JsonBody {
  public:

@@ -31,9 +31,16 @@ std::string settingsReference() {
   for (const auto& p : registry.all()) {
     sample.sections.push_back({p.name, 0});
   }
+  config::Schema schema = config::updaterSchema(providerDecls(registry), sample);
+  for (const auto& p : registry.all()) {  // what a record of that provider may set for itself
+    for (auto s : p.recordSettings) {
+      s.section = "record:NAME with provider = " + p.name;
+      schema.add(std::move(s));
+    }
+  }
   return "chipmunk-updater settings (INI; section and key names are case-insensitive; a "
          "provider section may be [NAME] or [NAME:LABEL]):\n" +
-         config::updaterSchema(providerDecls(registry), sample).reference();
+         schema.reference();
 }
 
 // The built-in discovery sources, one line per row (config/builtin_sources.cpp).

@@ -66,7 +66,7 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   const auto http = providers::httpOptions(config.timeout, config.verifyTls, config.caFile);
   std::vector<providers::RecordWanted> wanted;
   for (const auto& rc : config.records) {
-    wanted.push_back({rc.name, rc.account, rc.host, rc.domain, rc.ipv6});
+    wanted.push_back({rc.name, rc.account, rc.host, rc.domain, rc.ipv6, rc.providerSettings});
   }
   auto kept = providers::keepRecords(registry, config.accounts, wanted, http,
                                      {config.retryMin, config.retryMax}, errors);

@@ -20,9 +20,12 @@
 #include "tests/support/fake_godaddy.hpp"
 #include "tests/support/fake_hetzner.hpp"
 #include "tests/support/fake_ionos.hpp"
+#include "tests/support/fake_netcup.hpp"
+#include "tests/support/fake_njalla.hpp"
 #include "tests/support/fake_ovh.hpp"
 #include "tests/support/fake_porkbun.hpp"
 #include "tests/support/fake_route53.hpp"
+#include "tests/support/fake_scaleway.hpp"
 #include "tests/support/fake_vultr.hpp"
 
 using namespace chipmunk::test;
@@ -181,6 +184,36 @@ const std::map<std::string, std::function<Running()>> kFakes = {
                                  "application_key = ovh-ak\napplication_secret = ovh-as\n"
                                  "consumer_key = ovh-ck\n",
                                  f->endpoint())};
+     }},
+    {"netcup",
+     [] {
+       auto f = std::make_shared<FakeNetcup>();
+       f->addDomain("example.com");
+       seedHome([&](const char* type, const char* ip) {
+         f->addRecord("example.com", {"", "home", type, ip});
+       });
+       return Running{f, section("netcup",
+                                 "customer_number = 12345\napi_key = nc-key\n"
+                                 "api_password = nc-password\n",
+                                 f->endpoint())};
+     }},
+    {"njalla",
+     [] {
+       auto f = std::make_shared<FakeNjalla>();
+       f->addDomain("example.com");
+       seedHome([&](const char* type, const char* ip) {
+         f->addRecord("example.com", {0, "home", type, ip});
+       });
+       return Running{f, section("njalla", "token = njalla-token\n", f->endpoint())};
+     }},
+    {"scaleway",
+     [] {
+       auto f = std::make_shared<FakeScaleway>();
+       f->addZone("example.com");
+       seedHome([&](const char* type, const char* ip) {
+         f->addRecord("example.com", {"", "home", type, ip});
+       });
+       return Running{f, section("scaleway", "secret_key = scw-secret\n", f->endpoint())};
      }},
     {"dyndns2",
      [] {

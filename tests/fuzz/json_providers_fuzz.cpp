@@ -31,6 +31,11 @@ const std::vector<Setup> kProviders = {
      {{"application_key", "ak-fuzz"},
       {"application_secret", "as-fuzz"},
       {"consumer_key", "ck-fuzz"}}},
+    {"netcup",
+     "/run/webservice/servers/endpoint.php?JSON",
+     {{"customer_number", "1"}, {"api_key", "nc-fuzz"}, {"api_password", "nc-fuzz"}}},
+    {"njalla", "/api/1", {{"token", "njalla-fuzz"}}},
+    {"scaleway", "/domain/v2beta1", {{"secret_key", "scw-fuzz"}}},
 };
 
 }  // namespace

@@ -77,6 +77,11 @@ TEST_CASE("ProvidersDoc: every provider has a table row with its API link and it
       declared.insert(s.key);
     }
     CHECK(tableKeys(text) == declared);
+    // A record-level setting is documented in the provider's section ("for one record").
+    for (const auto& s : p.recordSettings) {
+      CHECK(text.find("`" + s.key + "`") != std::string::npos);
+      CHECK(text.find("[record:NAME]") != std::string::npos);
+    }
   }
   // No row for a provider that does not exist.
   CHECK(tableKeys(table) == names);

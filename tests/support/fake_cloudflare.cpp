@@ -70,6 +70,8 @@ void writeRecord(Writer& w, const FakeCloudflare::DnsRecord& r, const std::strin
   w.Bool(true);
   w.Key("proxied");
   w.Bool(r.proxied);
+  w.Key("comment");
+  w.String(r.comment.c_str());
   w.Key("ttl");
   w.Int64(r.ttl);
   w.Key("locked");
@@ -178,6 +180,18 @@ void FakeCloudflare::removeRecord(const std::string& zoneId, const std::string& 
   }
 }
 
+void FakeCloudflare::setComment(const std::string& zoneId, const std::string& recordId,
+                                std::string comment) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (Zone* z = findZone(zoneId)) {
+    for (auto& r : z->records) {
+      if (r.id == recordId) {
+        r.comment = comment;
+      }
+    }
+  }
+}
+
 void FakeCloudflare::setMaxPerPage(int n) {
   std::lock_guard<std::mutex> lock(mutex_);
   maxPerPage_ = n;
@@ -276,6 +290,9 @@ std::optional<FakeResponse> apply(const rapidjson::Document& body, FakeCloudflar
       return errorReply(400, {{9003, "Invalid 'proxied' value, must be a boolean"}});
     }
     r.proxied = body["proxied"].GetBool();
+  }
+  if (body.HasMember("comment")) {
+    r.comment = body["comment"].IsString() ? body["comment"].GetString() : "";
   }
   return std::nullopt;
 }

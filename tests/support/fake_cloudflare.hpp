@@ -44,6 +44,7 @@ class FakeCloudflare {
     std::string content;
     long long ttl = 1;  // 1 = automatic
     bool proxied = false;
+    std::string comment{};  // set in the dashboard; a PATCH without "comment" keeps it
   };
 
   explicit FakeCloudflare(std::string token = "cf-test-token");
@@ -57,6 +58,7 @@ class FakeCloudflare {
   std::optional<DnsRecord> record(const std::string& zoneId, const std::string& type,
                                   const std::string& name) const;
   void removeRecord(const std::string& zoneId, const std::string& recordId);
+  void setComment(const std::string& zoneId, const std::string& recordId, std::string comment);
   // Points the record elsewhere, as the dashboard or another tool would, without the API.
   void setContent(const std::string& zoneId, const std::string& type, const std::string& name,
                   const std::string& content);

@@ -18,11 +18,7 @@ TEST_CASE("MetricsText: label values escape backslash, quote and line feed", "[c
         "# TYPE x_total counter\n"
         "x_total{name=\"we\\\"ird\\\\\\nname\"} 3\n");
   CHECK(test::seriesValue(out.text(), "x_total{name=\"we\\\"ird\\\\\\nname\"}") == 3.0);
-  std::string output;
-  if (const auto status = test::promtoolCheck(out.text(), output)) {
-    INFO(output);
-    CHECK(*status == 0);
-  }
+  test::checkExposition(out.text());
 }
 
 TEST_CASE("MetricsText: a histogram's buckets are cumulative and end in +Inf", "[common][unit]") {
@@ -32,9 +28,5 @@ TEST_CASE("MetricsText: a histogram's buckets are cumulative and end in +Inf", "
         "# HELP t_seconds Time.\n# TYPE t_seconds histogram\n"
         "t_seconds_bucket{le=\"0.005\"} 2\nt_seconds_bucket{le=\"0.5\"} 3\n"
         "t_seconds_bucket{le=\"+Inf\"} 4\nt_seconds_sum 1.25\nt_seconds_count 4\n");
-  std::string output;
-  if (const auto status = test::promtoolCheck(out.text(), output)) {
-    INFO(output);
-    CHECK(*status == 0);
-  }
+  test::checkExposition(out.text());
 }

@@ -2,6 +2,7 @@
 #include "tests/support/prometheus_text.hpp"
 
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <iostream>
@@ -31,6 +32,21 @@ std::optional<double> seriesValue(const std::string& exposition, const std::stri
     start = end + 1;
   }
   return std::nullopt;
+}
+
+double requireSeries(const std::string& exposition, const std::string& series) {
+  INFO(series);
+  const auto v = seriesValue(exposition, series);
+  REQUIRE(v);
+  return *v;
+}
+
+void checkExposition(const std::string& exposition) {
+  std::string output;
+  if (const auto status = promtoolCheck(exposition, output)) {
+    INFO(output);
+    CHECK(*status == 0);
+  }
 }
 
 std::optional<int> promtoolCheck(const std::string& exposition, std::string& output) {

@@ -13,6 +13,13 @@ namespace chipmunk::test {
 // labels in the order the exposition writes them); nullopt when absent or unparsable.
 std::optional<double> seriesValue(const std::string& exposition, const std::string& series);
 
+// seriesValue, or a failed REQUIRE naming the series.
+double requireSeries(const std::string& exposition, const std::string& series);
+
+// CHECKs that `promtool check metrics` accepts `exposition` (skipped with a WARN without
+// promtool).
+void checkExposition(const std::string& exposition);
+
 // `promtool check metrics` on `exposition`: nullopt when promtool is not installed (a WARN
 // is printed; the caller skips), else its exit status with its output in `output`.
 std::optional<int> promtoolCheck(const std::string& exposition, std::string& output);

@@ -18,9 +18,10 @@
 
 using namespace chipmunk;
 using namespace chipmunk::updater;
+using chipmunk::test::checkExposition;
 using chipmunk::test::FakeLinode;
-using chipmunk::test::promtoolCheck;
 using chipmunk::test::readFile;
+using chipmunk::test::requireSeries;
 using chipmunk::test::seriesValue;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
@@ -56,21 +57,6 @@ struct HealthFixture {
   }
 };
 
-double value(const std::string& text, const std::string& series) {
-  INFO(series);
-  const auto v = seriesValue(text, series);
-  REQUIRE(v);
-  return *v;
-}
-
-void checkWithPromtool(const std::string& text) {
-  std::string output;
-  if (const auto status = promtoolCheck(text, output)) {
-    INFO(output);
-    CHECK(*status == 0);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("Health: the textfile counts 2 updates, 1 failure, 1 stop and a failed discovery",
@@ -96,25 +82,30 @@ TEST_CASE("Health: the textfile counts 2 updates, 1 failure, 1 stop and a failed
   cycle(false);  // discovery fails
   const std::string text = readFile(f.metrics());
   INFO(text);
-  checkWithPromtool(text);
-  CHECK(value(text, R"(chipmunk_updater_updates_total{record="home"})") == 2);
-  CHECK(value(text, R"(chipmunk_updater_update_failures_total{record="home"})") == 1);
-  CHECK(value(text, R"(chipmunk_updater_updates_total{record="office"})") == 0);
-  CHECK(value(text, R"(chipmunk_updater_update_failures_total{record="office"})") == 1);
-  CHECK(value(text, R"(chipmunk_updater_record_stopped{record="office"})") == 1);
-  CHECK(value(text, R"(chipmunk_updater_record_stopped{record="home"})") == 0);
-  CHECK(value(text, R"(chipmunk_updater_record_consecutive_failures{record="home"})") == 0);
-  CHECK(value(text, R"(chipmunk_updater_record_consecutive_failures{record="office"})") == 1);
-  CHECK(value(text, R"(chipmunk_updater_record_last_success_timestamp_seconds{record="home"})") >=
+  checkExposition(text);
+  CHECK(requireSeries(text, R"(chipmunk_updater_updates_total{record="home"})") == 2);
+  CHECK(requireSeries(text, R"(chipmunk_updater_update_failures_total{record="home"})") == 1);
+  CHECK(requireSeries(text, R"(chipmunk_updater_updates_total{record="office"})") == 0);
+  CHECK(requireSeries(text, R"(chipmunk_updater_update_failures_total{record="office"})") == 1);
+  CHECK(requireSeries(text, R"(chipmunk_updater_record_stopped{record="office"})") == 1);
+  CHECK(requireSeries(text, R"(chipmunk_updater_record_stopped{record="home"})") == 0);
+  CHECK(requireSeries(text, R"(chipmunk_updater_record_consecutive_failures{record="home"})") == 0);
+  CHECK(requireSeries(text, R"(chipmunk_updater_record_consecutive_failures{record="office"})") ==
+        1);
+  CHECK(requireSeries(text,
+                      R"(chipmunk_updater_record_last_success_timestamp_seconds{record="home"})") >=
         now);
-  CHECK(value(text, R"(chipmunk_updater_record_last_success_timestamp_seconds{record="office"})") ==
+  CHECK(requireSeries(
+            text, R"(chipmunk_updater_record_last_success_timestamp_seconds{record="office"})") ==
         0);
-  CHECK(value(text, R"(chipmunk_updater_record_last_attempt_timestamp_seconds{record="office"})") >=
+  CHECK(requireSeries(
+            text, R"(chipmunk_updater_record_last_attempt_timestamp_seconds{record="office"})") >=
         now);
-  CHECK(value(text, "chipmunk_updater_discovery_failures_total") == 1);
-  CHECK(value(text, "chipmunk_updater_cycles_total") == 4);
-  CHECK(value(text, R"(chipmunk_updater_record_info{record="office",host="office.example.com",)"
-                    R"(type="A",provider="linode:bad"})") == 1);
+  CHECK(requireSeries(text, "chipmunk_updater_discovery_failures_total") == 1);
+  CHECK(requireSeries(text, "chipmunk_updater_cycles_total") == 4);
+  CHECK(requireSeries(text,
+                      R"(chipmunk_updater_record_info{record="office",host="office.example.com",)"
+                      R"(type="A",provider="linode:bad"})") == 1);
   CHECK(text.find("chipmunk_updater_build_info{version=\"") != std::string::npos);
   CHECK(text.find("test-token") == std::string::npos);
   // The status file is --status --json's report of the same states.
@@ -166,9 +157,9 @@ TEST_CASE("chipmunk-updater daemon: writes status_file and metrics_file after ev
   };
   REQUIRE(chipmunk::test::waitUntil([&] { return cycles() >= 2; }, std::chrono::seconds(15)));
   const std::string text = readFile(f.metrics());
-  checkWithPromtool(text);
-  CHECK(value(text, R"(chipmunk_updater_updates_total{record="home"})") == 1);
-  CHECK(value(text, R"(chipmunk_updater_record_stopped{record="office"})") == 1);
+  checkExposition(text);
+  CHECK(requireSeries(text, R"(chipmunk_updater_updates_total{record="home"})") == 1);
+  CHECK(requireSeries(text, R"(chipmunk_updater_record_stopped{record="office"})") == 1);
   CHECK(readFile(f.status()).find(R"("record":"home")") != std::string::npos);
   process.signal(SIGTERM);
   CHECK(process.wait(std::chrono::seconds(10)) == 0);

@@ -2,6 +2,7 @@
 #include "updater/health.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -50,7 +51,13 @@ bool writeFileAtomically(const std::string& path, const std::string& content, st
     error = std::string("open directory: ") + std::strerror(errno);
     return false;
   }
-  const bool ok = writeFileDurably(dirFd, name, content, error, 0644);
+  bool ok = writeFileDurably(dirFd, name, content, error, 0644);
+  // node_exporter runs as another user: readable by all whatever the umask (--daemon's is
+  // 027). Neither file holds a secret.
+  if (ok && ::fchmodat(dirFd, name.c_str(), 0644, 0) != 0) {
+    error = std::string("chmod: ") + std::strerror(errno);
+    ok = false;
+  }
   ::close(dirFd);
   return ok;
 }

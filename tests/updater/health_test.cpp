@@ -126,7 +126,10 @@ TEST_CASE("Health: files are replaced by rename, mode 0644, no temporary left", 
   TempDir dir;
   const std::string path = dir.file("chipmunk.prom");
   std::string error;
-  REQUIRE(writeFileAtomically(path, "first 1\n", error));
+  const mode_t umask = ::umask(027);  // the daemon's (--daemon): still readable by all
+  const bool written = writeFileAtomically(path, "first 1\n", error);
+  ::umask(umask);
+  REQUIRE(written);
   struct stat before {};
   REQUIRE(::stat(path.c_str(), &before) == 0);
   CHECK((before.st_mode & 0777) == 0644);

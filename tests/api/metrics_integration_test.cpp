@@ -18,7 +18,7 @@ const std::string kUsers =
 
 }  // namespace
 
-TEST_CASE("Metrics: counts requests, a wrong password and a lockout; promtool accepts it",
+TEST_CASE("Metrics: counts requests, a wrong password and a lockout, and promtool accepts it",
           "[api][integration]") {
   ApiInstance api(kUsers + "[Server]\npublic_ip_endpoints = yes\n");
   REQUIRE(api.start());

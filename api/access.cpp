@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "api/access.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
 #include "api/basic_auth.hpp"
+#include "api/metrics.hpp"
 #include "common/strings.hpp"
 #include "providers/dyndns2_codes.hpp"
 
@@ -40,6 +42,12 @@ bool originIsHost(const std::string& origin, const std::optional<std::string>& h
   authority = withoutDefaultPort(authority);
   return !authority.empty() && authority.find('/') == std::string::npos &&
          authority == withoutDefaultPort(lowercase(*host));
+}
+
+void countAuthFailure(const RouteCall& call) {
+  if (call.metrics != nullptr) {
+    call.metrics->countAuthFailure();
+  }
 }
 
 Response unauthorized(Access access) {
@@ -95,6 +103,23 @@ bool crossSiteRefused(const RequestInfo& request, bool changesState) {
   return request.upgradeInsecureRequests;
 }
 
+bool metricsOpen(const RequestInfo& request, const config::ApiConfig& config) {
+  switch (config.metricsAccess) {
+    case config::MetricsAccess::kOpen:
+      return true;
+    case config::MetricsAccess::kLoopback:
+      return request.peer.isLoopback() && !request.xForwardedFor && !request.xRealIp &&
+             !request.forwarded;
+    default:
+      return false;
+  }
+}
+
+bool mayReadMetrics(const config::ApiConfig& config, const std::string& user) {
+  return std::find(config.metricsUsers.begin(), config.metricsUsers.end(), user) !=
+         config.metricsUsers.end();
+}
+
 bool needsLogin(Access access, const config::ApiConfig& config) {
   return access != Access::kAnyone && !(access == Access::kPublicIp && config.publicIpEndpoints);
 }
@@ -103,6 +128,9 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
                               Access access, bool allowSlow) {
   const auto now = std::chrono::steady_clock::now();
   if (const long long wait = limiter.blockedFor(call.client, now); wait > 0) {
+    if (call.metrics != nullptr) {
+      call.metrics->countLockout();
+    }
     return lockedOut(access, wait);
   }
   const auto& authorization = call.request.authorization;
@@ -110,6 +138,7 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
   if (!creds) {
     if (authorization) {
       limiter.recordFailure(call.client, now);
+      countAuthFailure(call);
     }
     return unauthorized(access);
   }
@@ -143,6 +172,7 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
       call.user = "(unknown)";
     }
     limiter.recordFailure(call.client, now);
+    countAuthFailure(call);
     return unauthorized(access);
   }
   return std::nullopt;

@@ -20,6 +20,13 @@ bool crossSiteRefused(const RequestInfo& request, bool changesState);
 // Whether `access` needs a logged-in user under `config`.
 bool needsLogin(Access access, const config::ApiConfig& config);
 
+// /metrics without credentials: [Metrics] access = open, or loopback and the request came
+// straight from a loopback peer (no forwarding header: a proxy on the same host forwards
+// the internet's requests from loopback too).
+bool metricsOpen(const RequestInfo& request, const config::ApiConfig& config);
+// Whether the logged-in `user` may read /metrics ([Metrics] users).
+bool mayReadMetrics(const config::ApiConfig& config, const std::string& user);
+
 // Logs the caller in with the request's Basic credentials. Returns nullopt with call.user
 // set, or the refusal: 429 while the caller's address is locked out, 401 for missing or
 // wrong credentials (both in dyndns2 words for Access::kDyndns2), or, with allowSlow =

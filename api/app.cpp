@@ -275,6 +275,12 @@ void serveUntilStopped(App& app, const sigset_t& signals) {
   }
 }
 
+// The push service hears of record changes and reports to /metrics.
+void attachPush(App& app) {
+  app.server->setPushListener(app.push);
+  app.server->service().metrics().setPushProbe([push = app.push] { return push->stats(); });
+}
+
 void stopServing(App& app) {
   app.directory->stop();
   app.server->shutdown();
@@ -327,7 +333,7 @@ void buildApp(App& app) {
   if (!app.push) {
     throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
   }
-  app.server->setPushListener(app.push);
+  attachPush(app);
 }
 
 bool reloadConfig(App& app) {
@@ -370,7 +376,7 @@ bool reloadConfig(App& app) {
   } else {
     app.push->stop();  // an exchange in progress is abandoned; the new service pushes again
     app.push = freshPush;
-    app.server->setPushListener(app.push);
+    attachPush(app);
   }
   app.config.users = fresh.users;
   log->info("config reloaded users={}", fresh.users.size());

@@ -238,6 +238,23 @@ std::optional<HostRecord> FileStore::get(const std::string& name) {
   return named(name, node->second->record);
 }
 
+size_t FileStore::count() {
+  std::vector<Node*> nodes;
+  {
+    std::lock_guard<std::mutex> lock(mapMutex_);
+    nodes.reserve(entries_.size());
+    for (auto& node : entries_) {
+      nodes.push_back(&node);
+    }
+  }
+  size_t n = 0;
+  for (Node* node : nodes) {
+    std::lock_guard<std::mutex> lock(lockFor(node->first));
+    n += node->second->exists ? 1 : 0;
+  }
+  return n;
+}
+
 std::vector<HostRecord> FileStore::list() {
   return listAfter("", SIZE_MAX);
 }

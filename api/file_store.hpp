@@ -46,6 +46,7 @@ class FileStore final : public Store {
   std::vector<HostRecord> expireDue(int64_t now) override;
   void flush() override;
   bool put(const HostRecord& record) override;
+  size_t count() override;
 
   // What the store wrote since it opened (tests and benchmarks count fsyncs with it).
   const GroupCommit::Counters& counters() const { return counters_; }

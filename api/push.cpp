@@ -198,6 +198,17 @@ void PushService::recordExpired(const std::string&, const HostRecord& record) {
   }
 }
 
+PushStats PushService::stats() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  PushStats s;
+  s.failures = failures_;
+  for (const auto& t : targets_) {
+    s.stopped += t.sync.stopped ? 1 : 0;
+    s.queued += t.want && !t.sync.stopped ? 1 : 0;
+  }
+  return s;
+}
+
 PushService::Target* PushService::nextDue(Clock::time_point now,
                                           std::optional<Clock::time_point>& wakeAt) {
   for (auto& t : targets_) {
@@ -249,6 +260,7 @@ void PushService::settleLocked(const std::string& label, const providers::Update
   }
   Target& t = *it;
   const auto settled = accounts_.at(t.config.account)->settle(t.sync, result, ip);
+  failures_ += result.ok() ? 0 : 1;
   saveStateLocked();
   const providers::Record& record = t.record;
   switch (settled.verdict) {

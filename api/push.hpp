@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/metrics.hpp"
 #include "api/service.hpp"
 #include "config/api_config.hpp"
 #include "providers/provider.hpp"
@@ -66,6 +67,8 @@ class PushService final : public RecordListener {
 
   // Stops the thread (an exchange in progress finishes first).
   void stop();
+  // What /metrics shows of gateway push (api/metrics.hpp).
+  PushStats stats();
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -95,6 +98,7 @@ class PushService final : public RecordListener {
   // so that neither a reload nor a shutdown waits for a hanging provider.
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::vector<Target> targets_;
+  uint64_t failures_ = 0;  // failed pushes (mutex_)
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "api/metrics.hpp"
 #include "api/routes.hpp"
 #include "common/strings.hpp"
 #include "config/settings.hpp"
@@ -132,6 +133,9 @@ std::string updateOne(const RouteCall& call, const NicRequest& asked, const std:
     return dyndns2::line(dyndns2::kDnserr);
   }
   if (call.nochg.blocked(name, call.now)) {
+    if (call.metrics != nullptr) {
+      call.metrics->countNochgAbuse();
+    }
     return dyndns2::line(dyndns2::kAbuse);
   }
   std::string shown = asked.v4 ? asked.v4->toString() : "";
@@ -142,7 +146,7 @@ std::string updateOne(const RouteCall& call, const NicRequest& asked, const std:
   u.ipv4 = asked.v4;
   u.ipv6 = asked.v6;
   u.ttl = call.config.ttlFor(name).count();
-  const UpdateResult result = call.store.update(name, u, call.now);
+  const UpdateResult result = timedUpdate(call, name, u);
   if (result.outcome == SetOutcome::kFailed) {
     serverError = true;
     return dyndns2::line(dyndns2::k911);

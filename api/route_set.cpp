@@ -174,7 +174,7 @@ Response answerSet(RouteCall& call) {
     update.metadata = asked.metadata;
   }
   update.ttl = asked.ttl ? *asked.ttl : call.config.ttlFor(asked.name).count();
-  const UpdateResult result = call.store.update(asked.name, update, call.now);
+  const UpdateResult result = timedUpdate(call, asked.name, update);
   if (result.outcome == SetOutcome::kFailed) {
     return storeFailed("Failed to persist information.");
   }

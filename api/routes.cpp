@@ -5,7 +5,11 @@
 #include "api/routes.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <iterator>
+
+#include "api/metrics.hpp"
 
 namespace chipmunk::api {
 
@@ -25,6 +29,7 @@ const Route kRoutes[] = {
   {"/v3/update",    "GET",        Access::kDyndns2,  answerNicUpdate},
   {"/hosts",        "GET, HEAD",  Access::kReader,   answerHosts},
   {"/hosts/",       "GET, HEAD",  Access::kReader,   answerHosts},
+  {"/metrics",      "GET, HEAD",  Access::kMetrics,  answerMetrics},
   {"/",             "GET, HEAD",  Access::kReader,   answerPage},
 };
 // clang-format on
@@ -76,6 +81,40 @@ const Route* findRoute(const std::string& path) {
     }
   }
   return nullptr;
+}
+
+int routeIndex(const Route* route) {
+  return route == nullptr ? kRouteUnmatched : static_cast<int>(route - kRoutes);
+}
+
+const char* routeName(int index) {
+  if (index == kRouteUnparsed) {
+    return "unparsed";
+  }
+  if (index == kRouteUnmatched) {
+    return "unmatched";
+  }
+  return index >= 0 && static_cast<size_t>(index) < std::size(kRoutes) ? kRoutes[index].path
+                                                                       : nullptr;
+}
+
+UpdateResult timedUpdate(const RouteCall& call, const std::string& name,
+                         const RecordUpdate& update) {
+  const auto start = std::chrono::steady_clock::now();
+  UpdateResult result = call.store.update(name, update, call.now);
+  if (call.metrics != nullptr) {
+    call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start);
+  }
+  return result;
+}
+
+Response answerMetrics(RouteCall& call) {
+  if (malformedQuery(call.request)) {
+    return plain(400, "Bad Request: malformed query string");
+  }
+  // The text format's content type (https://prometheus.io/docs/instrumenting/exposition_formats/).
+  return answerWith(200, "text/plain; version=0.0.4; charset=utf-8",
+                    call.metrics != nullptr ? call.metrics->render(call.store) : std::string());
 }
 
 Response plain(int code, std::string body) {

@@ -19,6 +19,7 @@
 namespace chipmunk::api {
 
 class NochgCounters;
+class ApiMetrics;
 
 // What a route handler is given: the request, who asks, and the parts of the service it
 // may use.
@@ -35,6 +36,7 @@ struct RouteCall {
   // Logged in with an update token limited to these names (empty: every name of `user`).
   std::vector<std::string> scope;
   bool viaToken = false;
+  ApiMetrics* metrics = nullptr;  // counts what the routes see (auth failures, store writes)
 };
 
 // Who may call a route, and how it is guarded before its handler runs.
@@ -44,6 +46,7 @@ enum class Access {
   kReader,    // a logged-in user; reads records
   kWriter,    // a logged-in user; writes records (refused on any cross-site sign)
   kDyndns2,   // a kWriter that answers refusals in dyndns2 words (clients parse them)
+  kMetrics,   // /metrics: as [Metrics] access says (api/access.cpp metricsOpen)
 };
 
 using RouteHandler = Response (*)(RouteCall&);
@@ -60,6 +63,10 @@ struct Route {
 
 // The route that serves `path`, or nullptr (404, to logged-in users only).
 const Route* findRoute(const std::string& path);
+// The route table's index of `route` (kRouteUnmatched for nullptr), and the name /metrics
+// gives an index or a kRoute* value (api/metrics.hpp); nullptr past the table's end.
+int routeIndex(const Route* route);
+const char* routeName(int index);
 
 // Helpers the route families share.
 Response plain(int code, std::string body);
@@ -92,6 +99,10 @@ Response answerSet(RouteCall& call);        // /set (api/route_set.cpp)
 Response answerHosts(RouteCall& call);      // /hosts, /hosts/<name> (api/route_hosts.cpp)
 Response answerPage(RouteCall& call);       // / (the address book page)
 Response answerNicUpdate(RouteCall& call);  // /nic/update, /v3/update (route_nic_update.cpp)
+Response answerMetrics(RouteCall& call);    // /metrics (api/metrics.cpp)
+// A store write of a route, timed for /metrics.
+UpdateResult timedUpdate(const RouteCall& call, const std::string& name,
+                         const RecordUpdate& update);
 
 // Validates one /set metadata field; returns an error message or empty (route_set.cpp).
 std::string checkMetadataField(const std::string& key, const std::string& value);

@@ -21,6 +21,7 @@
 #include "api/hooks.hpp"
 #include "api/http_wire.hpp"
 #include "api/http_writer.hpp"
+#include "api/metrics.hpp"
 #include "api/server_parser.hpp"
 #include "api/slow_auth_pool.hpp"
 #include "common/logging.hpp"
@@ -143,9 +144,11 @@ const std::string kAwaitingKey = "chipmunk.awaiting";
 
 // The slow-auth pool is full, or the check waited too long for its turn: nothing was
 // done, try again shortly.
-Response busy(const std::string& client) {
+Response busy(const Response& asked, ApiMetrics& metrics) {
+  metrics.countBusy();
   Response r = textResponse(503, "Server busy");
-  r.client = client;
+  r.client = asked.client;
+  r.route = asked.route;
   r.extraHeaders = "Retry-After: 1\r\n";
   return r;
 }
@@ -153,6 +156,7 @@ Response busy(const std::string& client) {
 // What the request log and the answer need of a request beyond its RequestInfo.
 struct Exchange {
   RequestInfo info;
+  ApiMetrics* metrics = nullptr;  // the service's (it outlives every exchange)
   bool keepAlive = true;
   bool http10 = false;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -229,6 +233,7 @@ class HttpHandler final : public Pistache::Http::Handler {
     const auto client = IpAddress::parse(peer->address().host());
     log_->info("request refused status={} client={}", status,
                client ? client->toString() : std::string("-"));
+    service_->metrics().countRequest(kRouteUnparsed, status);
     ResponseWriter writer(Pistache::Http::Version::Http11, transport(), this, peer);
     sendResponse(writer, textResponse(status, reasonPhrase(status)), false, false, false, true);
   }
@@ -238,6 +243,7 @@ class HttpHandler final : public Pistache::Http::Handler {
   bool serve(const Pistache::Http::Request& request, const std::string& target,
              ResponseWriter writer) {
     Exchange ex;
+    ex.metrics = &service_->metrics();
     try {
       if (!toInfo(request, target, ex)) {
         ex.keepAlive = false;
@@ -278,10 +284,10 @@ class HttpHandler final : public Pistache::Http::Handler {
     SlowAuthPool& pool = r.needsSlowAuth ? *pool_ : *writers_;
     const bool posted = pool.post(
         r.slowAuthSource,
-        [self = service_, log = log_, shared, ex, holds, client = r.client,
+        [self = service_, log = log_, shared, ex, holds, asked = r,
          keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
           try {
-            Response slow = run ? self->handle(ex.info, true) : busy(client);
+            Response slow = run ? self->handle(ex.info, true) : busy(asked, self->metrics());
             // Pistache's keep-alive timer counts from when the request was handed over:
             // after a long wait it would close the connection soon after the answer, so
             // past half of keepalive_timeout the answer says Connection: close instead.
@@ -297,7 +303,7 @@ class HttpHandler final : public Pistache::Http::Handler {
         r.slowAuthSuspect);
     if (!posted) {
       holds.release();
-      finish(*shared, ex, busy(r.client));
+      finish(*shared, ex, busy(r, service_->metrics()));
     }
     return keepAlive;
   }
@@ -334,6 +340,9 @@ class HttpHandler final : public Pistache::Http::Handler {
     const RequestInfo& info = ex.info;
     const bool dyndns = isDyndnsPath(info.path);
     const Response& r = given.code >= 500 && dyndns ? dyndnsServerError(given) : given;
+    if (ex.metrics != nullptr) {
+      ex.metrics->countRequest(r.route, r.code);
+    }
     // Log first: the response may leave at once (sendResponse), and a client's next request,
     // perhaps on another thread, must not be logged before this one.
     static const auto log = logging::get("api");

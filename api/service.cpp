@@ -7,6 +7,7 @@
 
 #include "api/access.hpp"
 #include "api/client_ip.hpp"
+#include "api/metrics.hpp"
 #include "api/route_nic_update.hpp"
 #include "api/routes.hpp"
 #include "providers/dyndns2_codes.hpp"
@@ -53,7 +54,8 @@ Response serve(const Route* route, RouteCall& call) {
 ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> store)
     : runtime_(makeRuntime(config, nullptr, nullptr)),
       store_(std::move(store)),
-      nochg_(std::make_unique<NochgCounters>()) {}
+      nochg_(std::make_unique<NochgCounters>()),
+      metrics_(std::make_unique<ApiMetrics>()) {}
 
 ApiService::~ApiService() = default;
 
@@ -101,6 +103,10 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   const auto rt = runtime();
   const auto& cfg = rt->config;
   const Route* route = findRoute(request.path);
+  if (route != nullptr && route->access == Access::kMetrics &&
+      cfg.metricsAccess == config::MetricsAccess::kOff) {
+    route = nullptr;  // as if there were no such route
+  }
   // An unknown path is answered 404 to a logged-in user only, as a read would be.
   const Access access = route ? route->access : Access::kReader;
   const auto client = resolveClientIp(
@@ -109,8 +115,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   const IpAddress caller = client ? *client : request.peer;
   RouteCall call{cfg,    request,           *store_, *nochg_,   std::atomic_load(&listener_),
                  caller, caller.toString(), {},      unixNow(), {},
-                 false};
+                 false,  metrics_.get()};
   auto finish = [&](Response r) {
+    r.route = routeIndex(route);
     r.client = call.clientText;
     r.user = call.user;
     return r;
@@ -127,9 +134,14 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
       // was passed on from the client. Nobody is charged or served as the wrong address.
       return finish(plain(400, "Bad Request: conflicting forwarding headers"));
     }
-    if (needsLogin(access, cfg)) {
+    const bool login =
+        access == Access::kMetrics ? !metricsOpen(request, cfg) : needsLogin(access, cfg);
+    if (login) {
       if (auto refusal = logIn(*rt->auth, *rt->limiter, call, access, allowSlow)) {
         return finish(std::move(*refusal));
+      }
+      if (access == Access::kMetrics && !mayReadMetrics(cfg, call.user)) {
+        return finish(plain(403, "Forbidden\n"));
       }
     }
     if (!allowSlow && (access == Access::kWriter || access == Access::kDyndns2) &&

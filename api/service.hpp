@@ -15,6 +15,7 @@
 namespace chipmunk::api {
 
 class HookRunner;
+class ApiMetrics;
 
 enum class Method { kGet, kHead, kPost, kOther };
 
@@ -59,6 +60,8 @@ struct Response {
   // handle() again with allowSlow = true on a writer thread, so that no I/O thread waits
   // for an fsync. slowAuthSource says who asks, as above.
   bool needsWriter = false;
+  // The route table's index of the route that answered (api/metrics.hpp kRoute*: none).
+  int route = -1;
   // For the request log.
   std::string client;
   std::string user;
@@ -104,6 +107,7 @@ class ApiService {
   void expireRecords();
 
   Store& store() { return *store_; }
+  ApiMetrics& metrics() { return *metrics_; }
 
  private:
   struct Runtime {
@@ -121,6 +125,7 @@ class ApiService {
   std::shared_ptr<Store> store_;
   std::shared_ptr<RecordListener> listener_;
   std::unique_ptr<NochgCounters> nochg_;  // /nic/update's abuse counters
+  std::unique_ptr<ApiMetrics> metrics_;   // /metrics
 };
 
 }  // namespace chipmunk::api

@@ -91,6 +91,8 @@ class Store {
   virtual std::vector<HostRecord> expireDue(int64_t now) = 0;
   // Writes out soft data (last-seen times) kept in memory.
   virtual void flush() = 0;
+  // How many records the store holds (/metrics); stores override it to cost less than a list.
+  virtual size_t count() { return list().size(); }
 
   // The original Chipmunk's /set: the caller's address becomes the record's address.
   UpdateResult recordIp(const std::string& name, const IpAddress& ip, int64_t now) {

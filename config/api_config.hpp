@@ -41,6 +41,14 @@ struct PushTarget {
   std::string where;
 };
 
+// [Metrics] access: who may read /metrics without being one of [Metrics] users.
+enum class MetricsAccess {
+  kLoopback,       // a peer on loopback sending no forwarding header; others: credentials
+  kAuthenticated,  // always credentials of one of [Metrics] users
+  kOpen,           // anyone
+  kOff,            // no /metrics (404)
+};
+
 // Every field a setting fills takes its default from that setting's row
 // (config/api_server_settings.cpp), never from an initializer here.
 struct ApiConfig {
@@ -98,6 +106,9 @@ struct ApiConfig {
   std::chrono::seconds pushTimeout{};
   bool pushVerifyTls = false;
   std::string pushCaFile;
+  // [Metrics]: who may read /metrics (api/metrics.hpp).
+  MetricsAccess metricsAccess = MetricsAccess::kLoopback;
+  std::vector<std::string> metricsUsers;  // users who may read it with their credentials
 
   // Who owns what, from users, hostOwners and readAll: built by loadApiConfig, and by
   // indexOwnership() for a configuration assembled by hand (or changed after loading);

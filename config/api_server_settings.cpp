@@ -232,6 +232,22 @@ void hookAndPushRows(SettingTable<C>& t) {
       .path(&C::pushCaFile)
       .help("Gateway mode: CA bundle (PEM); empty: the system's.")
       .listedAs(SettingType::kString);
+  t.setting("Metrics", "access")
+      .choice(&C::metricsAccess, {{"loopback", MetricsAccess::kLoopback},
+                                  {"authenticated", MetricsAccess::kAuthenticated},
+                                  {"open", MetricsAccess::kOpen},
+                                  {"off", MetricsAccess::kOff}})
+      .byDefault("loopback")
+      .help(
+          "Who may read /metrics (Prometheus text format). loopback: a client on loopback "
+          "that sends no X-Forwarded-For, X-Real-IP or Forwarded header (not through a "
+          "proxy), others with the credentials of one of [Metrics] users; authenticated: "
+          "always those credentials; open: anyone; off: no /metrics (404).");
+  t.setting("Metrics", "users")
+      .list(&C::metricsUsers)
+      .help(
+          "Users (comma-separated, from [Users]) who may read /metrics with their "
+          "credentials. The metrics name no record and no user.");
 }
 
 SettingTable<C> makeFixedSettings() {

@@ -2,6 +2,8 @@
 // chipmunk-api's sections whose keys are names: [Users], [Hosts], [TTL]; and the address
 // book's cross-checks between them and [Access] read_all.
 
+#include <tuple>
+
 #include "common/password_hash.hpp"
 #include "common/strings.hpp"
 #include "config/api_steps.hpp"
@@ -111,11 +113,18 @@ void loadAddressBook(const std::string& path, const Settings& settings, ApiConfi
       errors.push_back(where + ": [Hosts] " + host + " is listed more than once");
     }
   }
-  for (const auto& name : config.readAll) {
-    if (!isUser(name)) {
-      errors.push_back(settings.where("Access", "read_all") + ": [Access] read_all: \"" +
-                       name.substr(0, 64) + "\" is not in [Users]");
+  for (const auto& [list, section, key] : {std::tuple(&config.readAll, "Access", "read_all"),
+                                           std::tuple(&config.metricsUsers, "Metrics", "users")}) {
+    for (const auto& name : *list) {
+      if (!isUser(name)) {
+        errors.push_back(settings.where(section, key) + ": [" + std::string(section) + "] " + key +
+                         ": \"" + name.substr(0, 64) + "\" is not in [Users]");
+      }
     }
+  }
+  if (config.metricsAccess == MetricsAccess::kAuthenticated && config.metricsUsers.empty()) {
+    errors.push_back(settings.where("Metrics", "access") +
+                     ": [Metrics] access = authenticated needs [Metrics] users");
   }
   for (const auto& entry : settings.entries("TTL")) {
     const std::string name = isUser(entry.key) ? entry.key : lowercase(entry.key);

@@ -90,6 +90,8 @@ struct UpdaterConfig {
   std::chrono::seconds verifyInterval{};    // a record's own verify_interval overrides it
   std::chrono::seconds propagationDelay{};  // a record's own propagation_delay overrides it
   std::string stateDir;
+  std::string statusFile;   // empty: none (updater/health.hpp)
+  std::string metricsFile;  // empty: none
   std::string logLevel;
   // [Daemon]
   std::chrono::seconds interval{};

@@ -71,6 +71,18 @@ SettingTable<C> makeGlobalSettings() {
       .help(
           "Directory of the per-record state (last address pushed, when, result); created "
           "if missing.");
+  t.setting("Global", "status_file")
+      .path(&C::statusFile)
+      .help(
+          "Health for monitors: after every cycle, the --status --json report (per record: "
+          "address, last success, last error, stopped reason, next attempt) is written here, "
+          "atomically, mode 0644; empty: none. docs/OPERATIONS.md.");
+  t.setting("Global", "metrics_file")
+      .path(&C::metricsFile)
+      .help(
+          "Health for monitors: after every cycle, the metrics in the Prometheus text format "
+          "are written here, atomically, mode 0644, for node_exporter's textfile collector "
+          "(the name must end in .prom); empty: none. docs/OPERATIONS.md lists the metrics.");
   t.setting("Global", "log_level")
       .choice(&C::logLevel, logLevelWords())
       .byDefault("info")
@@ -230,6 +242,12 @@ void checkFixedSettings(const Settings& settings, UpdaterConfig& config,
   if (config.daemonize && config.logFile.empty()) {
     config.warnings.push_back(settings.where("Global", "daemonize") +
                               ": daemonize = yes without [Daemon] logfile: the log is discarded");
+  }
+  if (!config.metricsFile.empty() &&
+      (config.metricsFile.size() < 5 ||
+       config.metricsFile.compare(config.metricsFile.size() - 5, 5, ".prom") != 0)) {
+    config.warnings.push_back(settings.where("Global", "metrics_file") +
+                              ": node_exporter's textfile collector reads only *.prom files");
   }
   if (!config.verifyTls) {
     config.warnings.push_back(settings.where("Global", "verify_tls") +

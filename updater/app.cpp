@@ -22,6 +22,7 @@
 #include "common/pid_file.hpp"
 #include "common/utf8.hpp"
 #include "updater/command_line.hpp"
+#include "updater/health.hpp"
 #include "updater/status.hpp"
 #include "updater/updater.hpp"
 
@@ -159,9 +160,19 @@ std::optional<int> checkBeforeFork(const config::UpdaterConfig& config) {
   return std::nullopt;
 }
 
+// The status and metrics files after a cycle; a dry run writes nothing.
+void reportHealth(Health& health, const Updater& updater, const CycleReport& report, bool dryRun) {
+  if (!dryRun) {
+    health.afterCycle(updater.recordStatus(), report, static_cast<long long>(std::time(nullptr)));
+  }
+}
+
 // --once: one cycle, its report on standard output, its exit code.
-int runOnce(Updater& updater, bool force) {
+int runOnce(Updater& updater, bool force, bool dryRun) {
   const auto report = updater.runCycle(force);
+  Health health;
+  health.configure(updater.config().statusFile, updater.config().metricsFile);
+  reportHealth(health, updater, report, dryRun);
   for (const auto& line : report.lines) {
     // A line may quote a provider's error text: escaped, so that it can neither forge a
     // line nor send control sequences to the operator's terminal.
@@ -187,7 +198,9 @@ int runOnce(Updater& updater, bool force) {
 class Daemon {
  public:
   Daemon(const Options& options, std::unique_ptr<Updater> updater)
-      : options_(options), updater_(std::move(updater)), force_(options.force) {}
+      : options_(options), updater_(std::move(updater)), force_(options.force) {
+    health_.configure(updater_->config().statusFile, updater_->config().metricsFile);
+  }
 
   int run() {
     const std::string pidFile = updater_->config().pidFile;
@@ -220,6 +233,7 @@ class Daemon {
       force_ = false;
       runNow_ = false;
       nextCheck_ = Clock::now() + nextCheckAfter(report);
+      reportHealth(health_, *updater_, report, options_.dryRun);
       logging::flush();
     }
     const int sig = waitForSignal();
@@ -310,6 +324,7 @@ class Daemon {
     }
     logging::setLevel(fresh.logLevel);
     updater_ = std::move(next);
+    health_.configure(fresh.statusFile, fresh.metricsFile);
     log_->info("config reloaded records={} interval_s={}", fresh.records.size(),
                fresh.interval.count());
     runNow_ = true;
@@ -317,6 +332,7 @@ class Daemon {
 
   const Options& options_;
   std::unique_ptr<Updater> updater_;
+  Health health_;  // its counters outlive reloads
   std::shared_ptr<spdlog::logger> log_ = logging::get("updater");
   bool force_;
   bool runNow_ = true;
@@ -360,7 +376,7 @@ int run(const Options& options, const config::UpdaterConfig& config) {
     return kExitConfig;
   }
   if (options.once) {
-    return runOnce(*updater, options.force);
+    return runOnce(*updater, options.force, options.dryRun);
   }
   return Daemon(options, std::move(updater)).run();
 }

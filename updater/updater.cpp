@@ -112,6 +112,17 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   return u;
 }
 
+std::vector<RecordStatus> Updater::recordStatus() const {
+  std::vector<RecordStatus> out;
+  out.reserve(records_.size());
+  for (const auto& r : records_) {
+    const auto& state = r.sync.state;
+    out.push_back({r.config.name, r.record.fqdn(), providers::toString(r.record.type),
+                   r.config.account, state.attemptedAt > 0 || state.pushedAt > 0, state});
+  }
+  return out;
+}
+
 std::optional<std::chrono::steady_clock::time_point> Updater::nextVerify() const {
   // Only read-backs still ahead: one already due waits for the next check (a record that
   // is not current, or waits out a backoff, is not read back; waking for it would spin).
@@ -276,6 +287,7 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
   const std::string ipText = ip.toString();
   const std::string oldIp = r.sync.state.ip;
   auto& account = *accounts_.at(r.config.account);
+  report.attempts.emplace_back(r.config.name, result.status);
   const auto settled = account.settle(r.sync, result, ip, clock_());
   if (!result.ok()) {
     r.sync.state.lastError = result.detail;

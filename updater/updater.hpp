@@ -14,6 +14,7 @@
 #include "providers/record_sync.hpp"
 #include "updater/discovery.hpp"
 #include "updater/state_store.hpp"
+#include "updater/status.hpp"
 
 namespace chipmunk::updater {
 
@@ -53,6 +54,9 @@ struct CycleReport {
   int failed = 0;  // failed + not found
   bool discoveryFailed = false;
   std::vector<std::string> lines;  // one human line per record, for --once
+  // Each provider call of the cycle: the record's label and its outcome (updater/health.hpp
+  // counts them).
+  std::vector<std::pair<std::string, providers::UpdateStatus>> attempts;
 
   int exitCode() const;
 };
@@ -82,6 +86,8 @@ class Updater {
   // Waits up to `limit` for the queued notifications and pings to go out (--once); false
   // when some were still queued or in flight.
   bool flushNotifications(std::chrono::milliseconds limit);
+  // Each configured record and its state as held in memory (what --status reads from disk).
+  std::vector<RecordStatus> recordStatus() const;
   // Replaces the clock that plans read-backs and retries (tests).
   void setClock(std::function<std::chrono::steady_clock::time_point()> clock) {
     clock_ = std::move(clock);

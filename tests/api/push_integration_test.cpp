@@ -13,6 +13,7 @@
 #include "tests/support/bind_server.hpp"
 #include "tests/support/fake_linode.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/prometheus_text.hpp"
 #include "tests/support/raw_http.hpp"
 
 using namespace chipmunk::test;
@@ -119,6 +120,11 @@ TEST_CASE("Gateway mode: rejected credentials stop the pushes without retrying",
   CHECK(linode.target(domain, "home", "A") == "192.0.2.1");
   // The token never reaches the log.
   CHECK(api.log().find("a-wrong-token") == std::string::npos);
+  // /metrics: one failed push, the target stopped, nothing queued.
+  const std::string metrics = httpRequest(api.port(), "GET", "/metrics").body;
+  CHECK(requireSeries(metrics, "chipmunk_api_push_failures_total") == 1);
+  CHECK(requireSeries(metrics, "chipmunk_api_push_stopped") == 1);
+  CHECK(requireSeries(metrics, "chipmunk_api_push_queue_length") == 0);
 }
 
 TEST_CASE("Gateway mode: push sections are checked like every other setting",

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#include "api/metrics.hpp"
+
+#include <ctime>
+
+#include "api/routes.hpp"
+#include "api/store.hpp"
+#include "chipmunk/version.hpp"
+#include "common/metrics_text.hpp"
+
+namespace chipmunk::api {
+namespace {
+
+// Upper bounds of the store write histogram, in seconds: a file store's group-committed
+// fsync takes about a millisecond on an SSD, a PostgreSQL round trip a few.
+const std::vector<double>& writeBounds() {
+  static const std::vector<double> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                             0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+  return bounds;
+}
+
+uint64_t load(const std::atomic<uint64_t>& a) {
+  return a.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
+ApiMetrics::ApiMetrics() : startedAt_(static_cast<int64_t>(std::time(nullptr))) {
+  static_assert(kBuckets == 14, "writeBounds() has kBuckets bounds");
+}
+
+std::atomic<uint64_t>& ApiMetrics::slot(int route, int code) noexcept {
+  int row = route == kRouteUnparsed ? 0 : route == kRouteUnmatched ? 1 : route + 2;
+  if (row < 0 || row >= kRouteSlots) {
+    row = 1;
+  }
+  const int column = code >= 100 && code <= 599 ? code - 100 : 500 - 100;
+  return requests_[static_cast<size_t>(row)][static_cast<size_t>(column)];
+}
+
+void ApiMetrics::countRequest(int route, int code) noexcept {
+  slot(route, code).fetch_add(1, std::memory_order_relaxed);
+}
+
+void ApiMetrics::observeStoreWrite(std::chrono::steady_clock::duration took) noexcept {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
+  const double seconds = static_cast<double>(ns) / 1e9;
+  const auto& bounds = writeBounds();
+  for (size_t i = 0; i < kBuckets; ++i) {
+    if (seconds <= bounds[i]) {
+      writeBuckets_[i].fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+  }
+  writeCount_.fetch_add(1, std::memory_order_relaxed);
+  writeNanoseconds_.fetch_add(ns > 0 ? static_cast<uint64_t>(ns) : 0, std::memory_order_relaxed);
+}
+
+void ApiMetrics::setPushProbe(std::function<PushStats()> probe) {
+  std::lock_guard<std::mutex> lock(pushMutex_);
+  if (pushProbe_) {
+    pushFailuresBefore_ += pushProbe_().failures;
+  }
+  pushProbe_ = std::move(probe);
+}
+
+void ApiMetrics::renderRequests(MetricsText& out) const {
+  out.family("chipmunk_api_requests_total", "counter",
+             "Requests answered, by route (the route table's name; unmatched: no route, "
+             "unparsed: refused before routing) and status code.");
+  for (int row = 0; row < kRouteSlots; ++row) {
+    const int route = row == 0 ? kRouteUnparsed : row == 1 ? kRouteUnmatched : row - 2;
+    const char* name = routeName(route);
+    if (name == nullptr) {
+      continue;
+    }
+    for (int column = 0; column < kCodes; ++column) {
+      if (const uint64_t n = load(requests_[static_cast<size_t>(row)][static_cast<size_t>(column)]);
+          n > 0) {
+        out.sample("chipmunk_api_requests_total",
+                   {{"route", name}, {"code", std::to_string(column + 100)}}, n);
+      }
+    }
+  }
+}
+
+void ApiMetrics::renderStoreWrites(MetricsText& out) const {
+  std::vector<uint64_t> counts;
+  for (const auto& b : writeBuckets_) {
+    counts.push_back(load(b));
+  }
+  out.histogram("chipmunk_api_store_write_duration_seconds",
+                "Time of the store writes of /set, /nic/update and /v3/update (an fsync or a "
+                "database round trip).",
+                writeBounds(), counts, load(writeCount_),
+                static_cast<double>(load(writeNanoseconds_)) / 1e9);
+}
+
+std::string ApiMetrics::render(Store& store) {
+  MetricsText out;
+  out.family("chipmunk_api_build_info", "gauge", "Always 1; the version in its label.");
+  out.sample("chipmunk_api_build_info", {{"version", kVersion}}, uint64_t{1});
+  out.family("chipmunk_api_start_time_seconds", "gauge", "When the server started (Unix time).");
+  out.sample("chipmunk_api_start_time_seconds", {}, static_cast<double>(startedAt_));
+  renderRequests(out);
+  out.family("chipmunk_api_auth_failures_total", "counter",
+             "Logins refused: wrong or malformed credentials.");
+  out.sample("chipmunk_api_auth_failures_total", load(authFailures_));
+  out.family("chipmunk_api_rate_limited_total", "counter",
+             "Requests refused for the caller's rate: login_lockout (429, or dyndns2 abuse, "
+             "while the address is locked out after failed logins), busy (503: the password "
+             "check or write queue was full), nochg_abuse (a /nic/update host blocked for repeated "
+             "nochg updates).");
+  out.sample("chipmunk_api_rate_limited_total", {{"reason", "login_lockout"}}, load(lockouts_));
+  out.sample("chipmunk_api_rate_limited_total", {{"reason", "busy"}}, load(busy_));
+  out.sample("chipmunk_api_rate_limited_total", {{"reason", "nochg_abuse"}}, load(nochgAbuse_));
+  out.family("chipmunk_api_records", "gauge", "Records in the store.");
+  out.sample("chipmunk_api_records", {}, static_cast<uint64_t>(store.count()));
+  renderStoreWrites(out);
+  std::lock_guard<std::mutex> lock(pushMutex_);
+  if (pushProbe_) {
+    const PushStats push = pushProbe_();
+    out.family("chipmunk_api_push_queue_length", "gauge",
+               "Gateway push: targets waiting to be pushed (a new address or a retry).");
+    out.sample("chipmunk_api_push_queue_length", push.queued);
+    out.family("chipmunk_api_push_stopped", "gauge",
+               "Gateway push: targets stopped until a reload (credentials refused...).");
+    out.sample("chipmunk_api_push_stopped", push.stopped);
+    out.family("chipmunk_api_push_failures_total", "counter",
+               "Gateway push: failed pushes to a DNS provider since the server started.");
+    out.sample("chipmunk_api_push_failures_total", pushFailuresBefore_ + push.failures);
+  }
+  return out.text();
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// chipmunk-api's /metrics (Prometheus text format; docs/OPERATIONS.md lists the metrics).
+// The request path only adds to relaxed atomics: no lock, no allocation. Labels are bounded:
+// a route is the route table's name (never the path asked for), a code one of 100..599, and
+// no metric names a record or a user.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+namespace chipmunk {
+class MetricsText;
+}
+
+namespace chipmunk::api {
+
+class Store;
+
+// What gateway push reports (api/push.hpp).
+struct PushStats {
+  uint64_t queued = 0;    // targets waiting to be pushed (a new address, or a retry)
+  uint64_t stopped = 0;   // targets stopped until a reload
+  uint64_t failures = 0;  // failed pushes since the service started
+};
+
+// Response::route values besides an index of the route table.
+inline constexpr int kRouteUnparsed = -1;   // refused before a route was looked up
+inline constexpr int kRouteUnmatched = -2;  // no route serves the path (404)
+
+class ApiMetrics {
+ public:
+  ApiMetrics();
+
+  // One answer: `route` an index of the route table or one of the kRoute* values.
+  void countRequest(int route, int code) noexcept;
+  void countAuthFailure() noexcept { authFailures_.fetch_add(1, std::memory_order_relaxed); }
+  // Refused for the caller's rate: a locked-out address (429, or dyndns2's abuse), or a
+  // full password-check or write queue (503 Server busy).
+  void countLockout() noexcept { lockouts_.fetch_add(1, std::memory_order_relaxed); }
+  void countBusy() noexcept { busy_.fetch_add(1, std::memory_order_relaxed); }
+  // A /nic/update host blocked for too many nochg answers in a row (dyndns2's abuse).
+  void countNochgAbuse() noexcept { nochgAbuse_.fetch_add(1, std::memory_order_relaxed); }
+  void observeStoreWrite(std::chrono::steady_clock::duration took) noexcept;
+
+  // Gateway push's figures, asked at every scrape; replacing it (a reload) keeps the
+  // failures counted so far. Null: no push service.
+  void setPushProbe(std::function<PushStats()> probe);
+
+  // The exposition, with the store's record count.
+  std::string render(Store& store);
+
+ private:
+  static constexpr int kRouteSlots = 24;  // route table entries + the two kRoute* values
+  static constexpr int kCodes = 500;      // 100..599
+  static constexpr size_t kBuckets = 14;
+
+  std::atomic<uint64_t>& slot(int route, int code) noexcept;
+  void renderRequests(MetricsText& out) const;
+  void renderStoreWrites(MetricsText& out) const;
+
+  std::array<std::array<std::atomic<uint64_t>, kCodes>, kRouteSlots> requests_{};
+  std::atomic<uint64_t> authFailures_{0};
+  std::atomic<uint64_t> lockouts_{0};
+  std::atomic<uint64_t> busy_{0};
+  std::atomic<uint64_t> nochgAbuse_{0};
+  std::array<std::atomic<uint64_t>, kBuckets> writeBuckets_{};
+  std::atomic<uint64_t> writeCount_{0};
+  std::atomic<uint64_t> writeNanoseconds_{0};
+  int64_t startedAt_ = 0;
+
+  std::mutex pushMutex_;
+  std::function<PushStats()> pushProbe_;
+  uint64_t pushFailuresBefore_ = 0;  // counted by push services replaced since
+};
+
+}  // namespace chipmunk::api

@@ -34,8 +34,8 @@ void loadSources(const std::string& path, const IniDocument& doc, const Settings
 // (`earlierErrors`: the steps before found a problem).
 bool isRecordSection(const std::string& lowerName);
 void addRecordSection(Schema& schema, const std::string& section);
-void loadRecords(const std::string& path, const std::vector<ProviderDecl>& providers,
-                 const IniDocument& doc, const Schema& schema, const Settings& settings,
-                 UpdaterConfig& config, std::vector<std::string>& errors, bool earlierErrors);
+void loadRecords(const std::vector<ProviderDecl>& providers, const IniDocument& doc,
+                 const Schema& schema, const Settings& settings, UpdaterConfig& config,
+                 std::vector<std::string>& errors, bool earlierErrors);
 
 }  // namespace chipmunk::config::updater_steps

@@ -23,23 +23,13 @@ ConfigSteps steps(std::function<void(const Settings&)> interpret) {
   ConfigSteps s;
   s.schemaFor = [](const IniDocument&) {
     Schema schema;
-    SettingSpec token;
-    token.section = "Main";
-    token.key = "token";
-    token.type = SettingType::kSecret;
-    schema.add(token);
-    SettingSpec n;
-    n.section = "Main";
-    n.key = "n";
-    n.type = SettingType::kInteger;
-    n.defaultValue = "1";
-    n.min = 1;
-    n.max = 9;
-    schema.add(n);
-    SettingSpec list;
-    list.section = "Main";
-    list.key = "list";
-    schema.add(list);
+    for (SettingSpec spec :
+         {SettingSpec(Setting("token", SettingType::kSecret)),
+          SettingSpec(Setting("n", SettingType::kInteger).range(1, 9).byDefault("1")),
+          SettingSpec(Setting("list", SettingType::kString))}) {
+      spec.section = "Main";
+      schema.add(spec);
+    }
     schema.addDynamicSection({"Users", "name", "value", nullptr});
     return schema;
   };

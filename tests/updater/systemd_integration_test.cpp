@@ -18,13 +18,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The fake Linode with home.example.com, and the address in ip.txt.
 struct Fixture {
   TempDir dir;
   FakeLinode linode;
-  long long domainId = 0;
+  const long long domainId = linode.addDomain("example.com");
 
   Fixture() {
-    domainId = linode.addDomain("example.com");
     linode.addRecord(domainId, "home", "A", "192.0.2.1");
     writeFile(dir.file("ip.txt"), "203.0.113.10\n");
   }

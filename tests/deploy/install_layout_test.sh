@@ -86,7 +86,7 @@ pass "the installed chipmunk-updater.ini passes --check-config"
 # The token as the shipped unit's (commented) LoadCredential= line hands it over: a drop-in
 # names $CREDENTIALS_DIRECTORY/linode_token; systemd's copy is 0400 (0440 with an ACL mask).
 unit="$root$prefix/lib/systemd/system/chipmunk-updater.service"
-grep -q '^#LoadCredential=linode_token:/etc/chipmunk/credentials/linode_token$' "$unit" ||
+grep -q '^#LoadCredential=linode_token:.*/chipmunk/credentials/linode_token$' "$unit" ||
   fail "the updater unit lacks the LoadCredential= example"
 grep -qx 'Type=notify' "$unit" || fail "the updater unit is not Type=notify"
 mkdir -p "$tmp/upd/chipmunk-updater.d" "$tmp/credentials"

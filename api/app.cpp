@@ -8,7 +8,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -21,6 +23,7 @@
 #include "common/logging.hpp"
 #include "common/password_hash.hpp"
 #include "common/pid_file.hpp"
+#include "common/sd_notify.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -216,6 +219,12 @@ void stopLogging(const ApiConfig& config) {
   logging::shutdown();
 }
 
+// The line `systemctl status chipmunk-api` shows.
+void announce(const App& app, const char* state) {
+  sd::notify(std::string(state) + "\nSTATUS=serving on " + app.server->boundAddress() + ", " +
+             std::to_string(app.config.users.size()) + " users");
+}
+
 // Builds and starts the server; false (logged, pid file released) on failure.
 bool startServing(App& app) {
   auto log = logging::get("api");
@@ -235,6 +244,7 @@ bool startServing(App& app) {
             app.server->boundAddress(), app.config.tlsCertificate.empty() ? "no" : "yes", kVersion,
             app.configPath, app.config.dataDir, app.config.users.size());
   logging::flush();
+  announce(app, "READY=1");  // the socket is bound and the store loaded
   return true;
 }
 
@@ -250,16 +260,25 @@ bool needsRestart(const ApiConfig& fresh, const ApiConfig& running) {
          fresh.postgresqlPoolSize != running.postgresqlPoolSize;
 }
 
-// Serves until SIGTERM or SIGINT, flushing the store every flush_interval.
+// Serves until SIGTERM or SIGINT, flushing the store every flush_interval and pinging the
+// systemd watchdog (WatchdogSec=) from this loop: if it hangs, the pings stop.
 void serveUntilStopped(App& app, const sigset_t& signals) {
+  using std::chrono::milliseconds;
   auto log = logging::get("api");
+  sd::Watchdog watchdog;
+  auto nextFlush = std::chrono::steady_clock::now() + app.config.flushInterval;
   for (;;) {
-    timespec timeout{static_cast<time_t>(app.config.flushInterval.count()), 0};
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= nextFlush) {
+      app.store->flush();
+      nextFlush = now + app.config.flushInterval;
+    }
+    const auto toFlush =
+        std::chrono::duration_cast<milliseconds>(nextFlush - now) + milliseconds(1);
+    const long long wait = std::min(watchdog.ping(), toFlush).count();
+    timespec timeout{static_cast<time_t>(wait / 1000), static_cast<long>(wait % 1000) * 1000000};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (sig < 0) {
-      if (errno == EAGAIN) {
-        app.store->flush();
-      }
       continue;
     }
     if (sig == SIGUSR1) {
@@ -267,8 +286,11 @@ void serveUntilStopped(App& app, const sigset_t& signals) {
       log->info("log file reopened");
       logging::flush();
     } else if (sig == SIGHUP) {
+      sd::reloading();
       reloadConfig(app);
+      announce(app, "READY=1");
     } else {
+      sd::notify("STOPPING=1");
       log->info("shutting down signal={}", sig == SIGTERM ? "TERM" : "INT");
       return;
     }

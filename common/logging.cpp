@@ -6,7 +6,12 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "common/utf8.hpp"
@@ -74,6 +79,69 @@ class ReopenableFileSink final : public spdlog::sinks::base_sink<std::mutex> {
   spdlog::details::file_helper file_;
 };
 
+// Standard error connected to the journal: each line starts with its syslog priority ("<3>"
+// for errors, sd-daemon.h), which journald strips and keeps as the entry's priority, and
+// carries no time (journald records its own).
+class JournalStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  // spdlog::sinks::base_sink
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    const std::string prefix = "<" + std::to_string(priority(msg.level)) + ">";
+    std::fwrite(prefix.data(), 1, prefix.size(), stderr);
+    std::fwrite(formatted.data(), 1, formatted.size(), stderr);
+    std::fflush(stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+
+ private:
+  static int priority(spdlog::level::level_enum level) {
+    switch (level) {
+      case spdlog::level::critical:
+        return 2;
+      case spdlog::level::err:
+        return 3;
+      case spdlog::level::warn:
+        return 4;
+      case spdlog::level::info:
+        return 6;
+      default:
+        return 7;
+    }
+  }
+};
+
+// True when $JOURNAL_STREAM names standard error's device and inode ("DEV:INODE" in
+// decimal, systemd.exec(5)): standard error goes to the journal, not redirected elsewhere.
+bool stderrIsJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (stream == nullptr || ::fstat(STDERR_FILENO, &st) != 0) {
+    return false;
+  }
+  const std::string expected = std::to_string(static_cast<unsigned long long>(st.st_dev)) + ":" +
+                               std::to_string(static_cast<unsigned long long>(st.st_ino));
+  return expected == stream;
+}
+
+constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v";
+constexpr const char* kJournalPattern = "%l %n: %v";
+
+// The escaping sink to standard error, in the journal's form when it goes to the journal.
+std::shared_ptr<spdlog::sinks::sink> stderrSink() {
+  const bool journal = stderrIsJournal();
+  std::shared_ptr<spdlog::sinks::sink> inner;
+  if (journal) {
+    inner = std::make_shared<JournalStderrSink>();
+  } else {
+    inner = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  }
+  auto sink = std::make_shared<EscapingSink>(std::move(inner));
+  sink->set_pattern(journal ? kJournalPattern : kPattern);
+  return sink;
+}
+
 struct State {
   std::mutex mutex;
   std::shared_ptr<spdlog::sinks::sink> sink;
@@ -93,7 +161,7 @@ void init(const std::string& file, const std::string& level) {
   std::lock_guard<std::mutex> lock(s.mutex);
   if (file.empty()) {
     s.fileSink.reset();
-    s.sink = std::make_shared<EscapingSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    s.sink = stderrSink();
   } else {
     try {
       s.fileSink = std::make_shared<ReopenableFileSink>(file);
@@ -101,8 +169,8 @@ void init(const std::string& file, const std::string& level) {
       throw std::runtime_error(std::string("cannot open log file: ") + e.what());
     }
     s.sink = std::make_shared<EscapingSink>(s.fileSink);
+    s.sink->set_pattern(kPattern);
   }
-  s.sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v");
   s.level = spdlog::level::from_str(level);
   spdlog::drop_all();
   auto fallback = std::make_shared<spdlog::logger>("chipmunk", s.sink);
@@ -143,8 +211,7 @@ std::shared_ptr<spdlog::logger> get(const std::string& name) {
     return existing;
   }
   if (!s.sink) {
-    s.sink = std::make_shared<EscapingSink>(std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    s.sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v");
+    s.sink = stderrSink();
   }
   auto logger = std::make_shared<spdlog::logger>(name, s.sink);
   logger->set_level(s.level);

@@ -19,7 +19,9 @@ inline constexpr size_t kMaxMessageBytes = 4096;
 
 // Sets up the process-wide log: to `file` (appending; reopened by reopen()) or, when
 // `file` is empty, to standard error. Loggers made by get() share it. Throws
-// std::runtime_error if the file cannot be opened.
+// std::runtime_error if the file cannot be opened. When standard error is the journal
+// ($JOURNAL_STREAM names its device and inode), its lines start with the syslog priority
+// ("<4>" for a warning) and carry no time: journald keeps both.
 void init(const std::string& file, const std::string& level);
 // Reopens the log file under its configured name (after logrotate moved it). Safe to call
 // from any thread; no-op when logging to standard error.

@@ -50,10 +50,10 @@ void interpretApiConfig(const std::string& path, const std::vector<ProviderDecl>
   // The index's set of user names also answers the address book's "is it a user?".
   auto index = std::make_shared<OwnershipIndex>();
   index->setUsers(config.users.shared());
-  api_steps::loadAddressBook(path, settings, config, *index, errors);
+  api_steps::loadAddressBook(settings, config, *index, errors);
   index->setHosts(config.hostOwners, config.readAll);
   config.ownership = std::move(index);
-  api_steps::loadPush(path, providers, doc, schema, settings, config, errors);
+  api_steps::loadPush(providers, doc, schema, settings, config, errors);
   if (config.users.empty()) {
     config.warnings.push_back(path + ": no [Users] defined; every authenticated request will fail");
   }

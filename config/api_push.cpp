@@ -75,8 +75,8 @@ std::string pushedName(const ApiConfig& config, const std::string& record) {
 }
 
 // The targets of one [push:LABEL] section, or an error.
-void loadPushSection(const std::string& path, const std::vector<ProviderDecl>& providers,
-                     const IniSection& section, const Settings& settings, ApiConfig& config,
+void loadPushSection(const std::vector<ProviderDecl>& providers, const IniSection& section,
+                     const Settings& settings, ApiConfig& config,
                      std::vector<std::string>& errors) {
   const std::string& s = section.name;
   PushSection push;
@@ -117,7 +117,7 @@ void loadPushSection(const std::string& path, const std::vector<ProviderDecl>& p
     target.host = host;
     target.domain = domain;
     target.ipv6 = v6;
-    target.where = path + ":" + std::to_string(section.line);
+    target.where = settings.where(section);
     config.pushTargets.push_back(std::move(target));
   }
 }
@@ -132,10 +132,10 @@ bool isPushSection(const std::string& lowerName) {
   return isInstanceSection(lowerName, kPushPrefix);
 }
 
-void loadPush(const std::string& path, const std::vector<ProviderDecl>& providers,
-              const IniDocument& doc, const Schema& schema, const Settings& settings,
-              ApiConfig& config, std::vector<std::string>& errors) {
-  config.pushAccounts = providerAccounts(path, providers, doc, schema, settings);
+void loadPush(const std::vector<ProviderDecl>& providers, const IniDocument& doc,
+              const Schema& schema, const Settings& settings, ApiConfig& config,
+              std::vector<std::string>& errors) {
+  config.pushAccounts = providerAccounts(providers, doc, schema, settings);
   std::vector<std::string> seen;
   for (const auto& section : doc.sections) {
     const std::string s = lowercase(section.name);
@@ -143,7 +143,7 @@ void loadPush(const std::string& path, const std::vector<ProviderDecl>& provider
       continue;
     }
     seen.push_back(s);
-    loadPushSection(path, providers, section, settings, config, errors);
+    loadPushSection(providers, section, settings, config, errors);
   }
 }
 

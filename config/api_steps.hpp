@@ -25,16 +25,16 @@ void checkStore(const Settings& settings, ApiConfig& config, std::vector<std::st
 void addNameSections(Schema& schema);
 void loadUsers(const std::string& path, const Settings& settings, ApiConfig& config);
 // [Hosts], [Access] read_all and [TTL], checked against the users.
-void loadAddressBook(const std::string& path, const Settings& settings, ApiConfig& config,
-                     const OwnershipIndex& users, std::vector<std::string>& errors);
+void loadAddressBook(const Settings& settings, ApiConfig& config, const OwnershipIndex& users,
+                     std::vector<std::string>& errors);
 
 // config/api_push.cpp: gateway mode.
 // [push:LABEL] (lower-cased `name`), and its settings.
 bool isPushSection(const std::string& lowerName);
 void addPushSection(Schema& schema, const std::string& section);
 // The provider accounts and [push:LABEL] sections, checked against the users and hosts.
-void loadPush(const std::string& path, const std::vector<ProviderDecl>& providers,
-              const IniDocument& doc, const Schema& schema, const Settings& settings,
-              ApiConfig& config, std::vector<std::string>& errors);
+void loadPush(const std::vector<ProviderDecl>& providers, const IniDocument& doc,
+              const Schema& schema, const Settings& settings, ApiConfig& config,
+              std::vector<std::string>& errors);
 
 }  // namespace chipmunk::config::api_steps

@@ -82,7 +82,7 @@ void loadUsers(const std::string& path, const Settings& settings, ApiConfig& con
     user.name = entry.key;
     user.secret = entry.value;
     user.hashed = looksLikePasswordHash(entry.value);
-    user.where = path + ":" + std::to_string(entry.line);
+    user.where = settings.where(entry);
     // One line per user up to a few, then a count: a million plaintext users would
     // otherwise hold a million warnings for the life of the process.
     if (!user.hashed && ++plaintext <= kPlaintextWarnings) {
@@ -98,12 +98,12 @@ void loadUsers(const std::string& path, const Settings& settings, ApiConfig& con
   }
 }
 
-void loadAddressBook(const std::string& path, const Settings& settings, ApiConfig& config,
-                     const OwnershipIndex& users, std::vector<std::string>& errors) {
+void loadAddressBook(const Settings& settings, ApiConfig& config, const OwnershipIndex& users,
+                     std::vector<std::string>& errors) {
   const auto isUser = [&](const std::string& name) { return users.isUser(name); };
   for (const auto& entry : settings.entries("Hosts")) {
     const std::string host = lowercase(entry.key);
-    const std::string where = path + ":" + std::to_string(entry.line);
+    const std::string where = settings.where(entry);
     if (!isUser(entry.value)) {
       errors.push_back(where + ": [Hosts] " + host + ": owner \"" + entry.value.substr(0, 64) +
                        "\" is not in [Users]");
@@ -129,8 +129,8 @@ void loadAddressBook(const std::string& path, const Settings& settings, ApiConfi
   for (const auto& entry : settings.entries("TTL")) {
     const std::string name = isUser(entry.key) ? entry.key : lowercase(entry.key);
     if (!isUser(name) && config.hostOwners.count(name) == 0) {
-      errors.push_back(path + ":" + std::to_string(entry.line) + ": [TTL] \"" +
-                       entry.key.substr(0, 64) + "\" is neither a user nor a host");
+      errors.push_back(settings.where(entry) + ": [TTL] \"" + entry.key.substr(0, 64) +
+                       "\" is neither a user nor a host");
       continue;
     }
     long long seconds = 0;

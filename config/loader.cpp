@@ -12,6 +12,7 @@ bool loadConfigFile(const std::string& path, const ConfigSteps& steps,
   if (!parseIniFile(path, doc, errors) && doc.path.empty()) {
     return false;  // could not be read at all
   }
+  parseDropIns(doc, errors);  // <config>.d/*.ini, after the main file
   const Schema schema = steps.schemaFor(doc);
   Settings settings;
   loadSettings(schema, doc, settings, errors);

@@ -23,7 +23,8 @@ struct ConfigSteps {
 // The one error policy of both programs' files: every problem is appended to `errors` as
 // "path:line: message", and a bad setting does not stop the checks that follow it (a value
 // that failed its check stands at its default meanwhile). Should a later step trip over a
-// bad setting after all, the errors so far are what the user sees. Returns true when the
+// bad setting after all, the errors so far are what the user sees. The drop-ins of `path`
+// (parseDropIns, config/ini.hpp) are read after it and checked with it. Returns true when the
 // file had no problem; `interpret` runs unless the file could not be read at all.
 bool loadConfigFile(const std::string& path, const ConfigSteps& steps,
                     std::vector<std::string>& errors);

@@ -43,8 +43,7 @@ bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& provide
   return true;
 }
 
-std::vector<AccountConfig> providerAccounts(const std::string& path,
-                                            const std::vector<ProviderDecl>& providers,
+std::vector<AccountConfig> providerAccounts(const std::vector<ProviderDecl>& providers,
                                             const IniDocument& doc, const Schema& schema,
                                             const Settings& settings) {
   std::vector<AccountConfig> accounts;
@@ -58,7 +57,7 @@ std::vector<AccountConfig> providerAccounts(const std::string& path,
     AccountConfig account;
     account.section = s;
     account.provider = provider;
-    account.where = path + ":" + std::to_string(section.line);
+    account.where = doc.where(section);
     for (const auto& spec : schema.settings()) {
       if (lowercase(spec.section) == s) {
         account.settings[lowercase(spec.key)] = settings.getString(spec.section, spec.key);

@@ -41,8 +41,7 @@ const ProviderDecl* findProvider(const std::vector<ProviderDecl>& providers,
 bool addProviderSection(Schema& schema, const std::vector<ProviderDecl>& providers,
                         const std::string& section);
 // The provider sections (accounts) of a loaded document, every declared key filled.
-std::vector<AccountConfig> providerAccounts(const std::string& path,
-                                            const std::vector<ProviderDecl>& providers,
+std::vector<AccountConfig> providerAccounts(const std::vector<ProviderDecl>& providers,
                                             const IniDocument& doc, const Schema& schema,
                                             const Settings& settings);
 

@@ -78,7 +78,10 @@ std::string quoted(const SettingSpec& spec, const std::string& value) {
   return "\"" + value.substr(0, 80) + "\"";
 }
 
-// Returns an error message, or empty when `value` fits `spec`.
+}  // namespace
+
+namespace detail {
+
 std::string checkValue(const SettingSpec& spec, const std::string& value,
                        const std::string& baseDir) {
   switch (spec.type) {
@@ -146,7 +149,7 @@ std::string checkValue(const SettingSpec& spec, const std::string& value,
   return {};
 }
 
-}  // namespace
+}  // namespace detail
 
 bool parseBool(const std::string& text, bool& value) {
   const std::string t = lowercase(text);
@@ -218,6 +221,17 @@ Schema& Schema::add(SettingSpec spec) {
   if (find(spec.section, spec.key) != nullptr) {
     throw std::logic_error("setting declared twice: " + spec.section + "." + spec.key);
   }
+  // A secret's `_file` form must not collide with a declared setting.
+  const std::string& k = spec.key;
+  const bool fileForm = k.size() > 5 && lowercase(k.substr(k.size() - 5)) == "_file";
+  const SettingSpec* other = spec.type == SettingType::kSecret ? find(spec.section, k + "_file")
+                             : fileForm ? find(spec.section, k.substr(0, k.size() - 5))
+                                        : nullptr;
+  if (other != nullptr &&
+      (spec.type == SettingType::kSecret || other->type == SettingType::kSecret)) {
+    throw std::logic_error("setting collides with a secret's _file form: " + spec.section + "." +
+                           k);
+  }
   settings_.push_back(std::move(spec));
   return *this;
 }
@@ -274,6 +288,13 @@ std::string Schema::reference() const {
     out << "  " << spec.key << " = " << (spec.defaultValue.empty() ? "" : spec.defaultValue)
         << "    (" << typeName(spec) << (spec.required ? ", required" : "") << ")\n"
         << "      " << spec.help << "\n";
+    if (spec.type == SettingType::kSecret) {
+      out << "  " << spec.key << "_file = "
+          << "    (path)\n"
+          << "      Instead of " << spec.key
+          << ": the file holding it (mode 0600 or 0400; one line). "
+             "$CREDENTIALS_DIRECTORY/NAME reads a systemd credential.\n";
+    }
   }
   printDynamic(section);
   for (const auto& dyn : dynamic_) {
@@ -330,121 +351,20 @@ bool Settings::isSet(const std::string& section, const std::string& key) const {
 }
 
 std::string Settings::where(const std::string& section, const std::string& key) const {
-  const int line = value(section, key).line;
-  return line > 0 ? path_ + ":" + std::to_string(line) : path_;
+  const Value& v = value(section, key);
+  return v.line > 0 ? where(v.file, v.line) : path_;
+}
+
+std::string Settings::where(int file, int line) const {
+  const std::string& name =
+      file > 0 && static_cast<size_t>(file) < files_.size() ? files_[file] : path_;
+  return name + ":" + std::to_string(line);
 }
 
 const std::vector<IniEntry>& Settings::entries(const std::string& section) const {
   static const std::vector<IniEntry> kNone;
   const auto it = dynamic_.find(lowercase(section));
   return it == dynamic_.end() ? kNone : it->second;
-}
-
-namespace {
-
-// What the schema knows of a section, looked up once per section name rather than once per
-// line: a [Users] of a million lines would otherwise walk the schema a million times.
-struct SectionInfo {
-  std::string lower;
-  bool known = false;
-  bool hasFixed = false;  // declares fixed settings (a dynamic section may, too)
-  const DynamicSectionSpec* dynamic = nullptr;
-};
-
-class SectionLookup {
- public:
-  explicit SectionLookup(const Schema& schema) : schema_(schema) {}
-  const SectionInfo& get(const std::string& name) {
-    auto it = sections_.find(name);
-    if (it == sections_.end()) {
-      SectionInfo info{lowercase(name), schema_.hasSection(name), false, schema_.findDynamic(name)};
-      info.hasFixed = std::any_of(
-          schema_.settings().begin(), schema_.settings().end(),
-          [&](const SettingSpec& spec) { return lowercase(spec.section) == info.lower; });
-      it = sections_.emplace(name, std::move(info)).first;
-    }
-    return it->second;
-  }
-
- private:
-  const Schema& schema_;
-  std::unordered_map<std::string, SectionInfo> sections_;
-};
-
-}  // namespace
-
-bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
-                  std::vector<std::string>& errors) {
-  const size_t before = errors.size();
-  out = Settings();
-  out.path_ = doc.path;
-  const auto slash = doc.path.rfind('/');
-  out.baseDir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : doc.path.substr(0, slash));
-
-  auto err = [&](int line, const std::string& message) {
-    errors.push_back(doc.path + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message);
-  };
-
-  for (const auto& section : doc.sections) {
-    if (!schema.hasSection(section.name)) {
-      err(section.line, "unknown section [" + section.name + "]");
-    }
-  }
-  for (const auto& spec : schema.settings()) {
-    out.values_[{lowercase(spec.section), lowercase(spec.key)}] = {spec.defaultValue, 0, spec.type};
-  }
-
-  SectionLookup sections(schema);
-  std::set<std::pair<std::string, std::string>> seen;  // declared settings, lower-cased
-  // Names in dynamic sections, exact: views of doc's keys, which outlive this loop.
-  std::unordered_map<std::string, std::unordered_set<std::string_view>> seenNames;
-  for (const auto& entry : doc.entries) {
-    const SectionInfo& section = sections.get(entry.section);
-    if (!section.known) {
-      continue;  // reported with its section header
-    }
-    const std::string& s = section.lower;
-    const SettingSpec* declared =
-        section.hasFixed ? schema.find(entry.section, entry.key) : nullptr;
-    const DynamicSectionSpec* dyn = declared ? nullptr : section.dynamic;
-    const bool first =
-        dyn ? seenNames[s].insert(entry.key).second : seen.insert({s, lowercase(entry.key)}).second;
-    if (!first) {
-      err(entry.line, "[" + entry.section + "] " + entry.key + " is set more than once");
-      continue;
-    }
-    if (const auto* spec = declared) {
-      const std::string k = lowercase(entry.key);
-      const std::string problem = checkValue(*spec, entry.value, out.baseDir_);
-      if (!problem.empty()) {
-        err(entry.line, "[" + spec->section + "] " + spec->key + ": " + problem);
-        // Present but wrong: do not also call it missing.
-        out.values_[{s, k}].line = entry.line;
-        continue;
-      }
-      out.values_[{s, k}] = {entry.value, entry.line, spec->type};
-      continue;
-    }
-    if (dyn != nullptr) {
-      const std::string problem = dyn->validate ? dyn->validate(entry.key, entry.value) : "";
-      if (!problem.empty()) {
-        err(entry.line, "[" + dyn->section + "] " + problem);
-        continue;
-      }
-      out.dynamic_[s].push_back(entry);
-      continue;
-    }
-    err(entry.line,
-        "unknown setting \"" + entry.key.substr(0, 60) + "\" in [" + entry.section + "]");
-  }
-
-  for (const auto& spec : schema.settings()) {
-    const auto& v = out.values_[{lowercase(spec.section), lowercase(spec.key)}];
-    if (spec.required && v.line == 0) {
-      err(0, "missing required setting [" + spec.section + "] " + spec.key);
-    }
-  }
-  return errors.size() == before;
 }
 
 }  // namespace chipmunk::config

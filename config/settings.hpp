@@ -119,22 +119,28 @@ class Settings {
   std::vector<std::string> getList(const std::string& section, const std::string& key) const;
   // True when the file sets the key (not only its default).
   bool isSet(const std::string& section, const std::string& key) const;
-  // "path:line" of the key, or "path" when it comes from its default.
+  // "path:line" of the key (in the file that set it last: the main file or a drop-in), or
+  // the main file's path when it comes from its default.
   std::string where(const std::string& section, const std::string& key) const;
+  // "path:line" of a section header or a dynamic section's entry.
+  std::string where(const IniSection& section) const { return where(section.file, section.line); }
+  std::string where(const IniEntry& entry) const { return where(entry.file, entry.line); }
   // Entries of a dynamic section, in file order (valid as long as these Settings).
   const std::vector<IniEntry>& entries(const std::string& section) const;
 
  private:
-  friend bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
-                           std::vector<std::string>& errors);
+  friend class SettingsBuilder;  // config/load_settings.cpp
   struct Value {
     std::string text;
     int line = 0;
     SettingType type = SettingType::kString;
+    int file = 0;
   };
   const Value& value(const std::string& section, const std::string& key) const;
+  std::string where(int file, int line) const;
 
   std::string path_;
+  std::vector<std::string> files_;  // the main file, then its drop-ins
   std::string baseDir_;
   std::map<std::pair<std::string, std::string>, Value> values_;
   std::map<std::string, std::vector<IniEntry>> dynamic_;
@@ -143,6 +149,9 @@ class Settings {
 // Checks a parsed document against the schema: unknown sections and keys, duplicates,
 // bad values, missing required settings. Every problem is appended to `errors` as
 // "path:line: message". Returns false when there was any.
+// A key set in a drop-in replaces the value an earlier file gave it (a list too, whole);
+// set twice in one file, it is an error. A secret setting `X` may be given as `X_file`
+// (config/secret_file.hpp).
 bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
                   std::vector<std::string>& errors);
 
@@ -150,6 +159,12 @@ bool loadSettings(const Schema& schema, const IniDocument& doc, Settings& out,
 inline std::vector<std::string> logLevelWords() {
   return {"trace", "debug", "info", "warn", "error", "off"};
 }
+
+namespace detail {
+// An error message, or empty when `value` fits `spec` (relative paths against `baseDir`).
+std::string checkValue(const SettingSpec& spec, const std::string& value,
+                       const std::string& baseDir);
+}  // namespace detail
 
 // Parses a yes/no word; false on anything else.
 bool parseBool(const std::string& text, bool& value);

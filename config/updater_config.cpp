@@ -21,8 +21,8 @@ void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderD
   updater_steps::applyFixedSettings(settings, config);
   updater_steps::checkFixedSettings(settings, config, errors);
   updater_steps::loadSources(path, doc, settings, config, errors);
-  updater_steps::loadNotifiers(path, doc, settings, config, errors);
-  updater_steps::loadRecords(path, providers, doc, schema, settings, config, errors,
+  updater_steps::loadNotifiers(doc, settings, config, errors);
+  updater_steps::loadRecords(providers, doc, schema, settings, config, errors,
                              errors.size() != before);
 }
 

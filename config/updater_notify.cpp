@@ -135,7 +135,7 @@ std::string unknownPlaceholder(const std::string& text) {
 }
 
 // One [notify:NAME] section's notifier and its checks.
-NotifierConfig readNotifier(const std::string& path, const IniSection& section,
+NotifierConfig readNotifier(const IniDocument& doc, const IniSection& section,
                             const Settings& settings, std::vector<std::string>& errors) {
   NotifySection n;
   notifySettings().apply(settings, n, section.name);
@@ -145,7 +145,7 @@ NotifierConfig readNotifier(const std::string& path, const IniSection& section,
   out.url = n.url;
   out.bodyTemplate = n.bodyTemplate;
   out.token = n.token;
-  out.where = path + ":" + std::to_string(section.line);
+  out.where = doc.where(section);
   const auto at = [&](const char* key) {
     return settings.where(section.name, key) + ": [" + section.name + "] ";
   };
@@ -202,8 +202,8 @@ void declareNotifySettings(Schema& schema) {
   healthchecksSettings().declare(schema);
 }
 
-void loadNotifiers(const std::string& path, const IniDocument& doc, const Settings& settings,
-                   UpdaterConfig& config, std::vector<std::string>& errors) {
+void loadNotifiers(const IniDocument& doc, const Settings& settings, UpdaterConfig& config,
+                   std::vector<std::string>& errors) {
   healthchecksSettings().apply(settings, config);
   if (!config.healthchecksUrl.empty() && !isHttpUrl(config.healthchecksUrl)) {
     errors.push_back(settings.where("Healthchecks", "url") +
@@ -213,7 +213,7 @@ void loadNotifiers(const std::string& path, const IniDocument& doc, const Settin
   for (const auto& section : doc.sections) {
     const std::string s = lowercase(section.name);
     if (isNotifySection(s) && seen.insert(s).second) {
-      config.notifiers.push_back(readNotifier(path, section, settings, errors));
+      config.notifiers.push_back(readNotifier(doc, section, settings, errors));
     }
   }
 }

@@ -185,9 +185,8 @@ void addRecords(RecordContext& c, const std::string& name, const RecordSection& 
   }
 }
 
-void loadRecordSection(RecordContext& c, const std::string& path, const IniSection& section,
-                       const Settings& settings) {
-  const std::string where = path + ":" + std::to_string(section.line);
+void loadRecordSection(RecordContext& c, const IniSection& section, const Settings& settings) {
+  const std::string where = settings.where(section);
   RecordSection r;
   recordSettings().apply(settings, r, section.name);
   std::string accountWhere = settings.where(section.name, "provider");
@@ -268,17 +267,17 @@ void addRecordSection(Schema& schema, const std::string& section,
   }
 }
 
-void loadRecords(const std::string& path, const std::vector<ProviderDecl>& providers,
-                 const IniDocument& doc, const Schema& schema, const Settings& settings,
-                 UpdaterConfig& config, std::vector<std::string>& errors, bool earlierErrors) {
+void loadRecords(const std::vector<ProviderDecl>& providers, const IniDocument& doc,
+                 const Schema& schema, const Settings& settings, UpdaterConfig& config,
+                 std::vector<std::string>& errors, bool earlierErrors) {
   const size_t before = errors.size();
-  config.accounts = providerAccounts(path, providers, doc, schema, settings);
+  config.accounts = providerAccounts(providers, doc, schema, settings);
   RecordContext c{providers, config, errors};
   std::set<std::string> seen;
   for (const auto& section : doc.sections) {
     const std::string s = lowercase(section.name);
     if (isRecordSection(s) && seen.insert(s).second) {
-      loadRecordSection(c, path, section, settings);
+      loadRecordSection(c, section, settings);
     }
   }
   // The shortest file: one provider section holding host and domain, and nothing else.

@@ -101,10 +101,10 @@ void checkSource(const Settings& settings, const std::string& section, const Sou
 }
 
 // The source a section declares, if it is one.
-bool readSource(const std::string& path, const IniSection& section, const Settings& settings,
-                SourceConfig& src, std::vector<std::string>& errors) {
+bool readSource(const IniSection& section, const Settings& settings, SourceConfig& src,
+                std::vector<std::string>& errors) {
   const std::string s = lowercase(section.name);
-  src.where = path + ":" + std::to_string(section.line);
+  src.where = settings.where(section);
   if (s == "chipmunkapiserver") {
     return chipmunkServerSource(settings, section.name, src);
   }
@@ -165,7 +165,7 @@ void loadSources(const std::string& path, const IniDocument& doc, const Settings
   for (const auto& section : doc.sections) {
     SourceConfig src;
     if (!seen.insert(lowercase(section.name)).second ||
-        !readSource(path, section, settings, src, errors)) {
+        !readSource(section, settings, src, errors)) {
       continue;
     }
     if ((src.kind == SourceKind::kChipmunk || src.kind == SourceKind::kWeb) &&

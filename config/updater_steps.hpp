@@ -37,16 +37,16 @@ bool isRecordSection(const std::string& lowerName);
 // provider its `provider` key (or [dDNS] provider) names in `doc`.
 void addRecordSection(Schema& schema, const std::string& section,
                       const std::vector<ProviderDecl>& providers, const IniDocument& doc);
-void loadRecords(const std::string& path, const std::vector<ProviderDecl>& providers,
-                 const IniDocument& doc, const Schema& schema, const Settings& settings,
-                 UpdaterConfig& config, std::vector<std::string>& errors, bool earlierErrors);
+void loadRecords(const std::vector<ProviderDecl>& providers, const IniDocument& doc,
+                 const Schema& schema, const Settings& settings, UpdaterConfig& config,
+                 std::vector<std::string>& errors, bool earlierErrors);
 
 // config/updater_notify.cpp: [notify:NAME] built-in notifiers and [Healthchecks].
 bool isNotifySection(const std::string& lowerName);
 void addNotifySection(Schema& schema, const std::string& section);
 void declareNotifySettings(Schema& schema);
-void loadNotifiers(const std::string& path, const IniDocument& doc, const Settings& settings,
-                   UpdaterConfig& config, std::vector<std::string>& errors);
+void loadNotifiers(const IniDocument& doc, const Settings& settings, UpdaterConfig& config,
+                   std::vector<std::string>& errors);
 // The placeholders a webhook template may use ({event}, {record}...).
 const std::vector<std::string>& templatePlaceholders();
 

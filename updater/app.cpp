@@ -20,6 +20,7 @@
 #include "chipmunk/version.hpp"
 #include "common/logging.hpp"
 #include "common/pid_file.hpp"
+#include "common/sd_notify.hpp"
 #include "common/utf8.hpp"
 #include "updater/command_line.hpp"
 #include "updater/health.hpp"
@@ -192,6 +193,22 @@ int runOnce(Updater& updater, bool force, bool dryRun) {
   return code;
 }
 
+// The STATUS= line of a cycle (systemctl status): counts only, since a provider's error
+// text is not for every local user to read.
+std::string cycleStatus(const CycleReport& r) {
+  const int failing = r.retryLater + r.authFailed + r.failed;
+  std::string text = std::to_string(r.updated + r.unchanged) + " records ok, " +
+                     std::to_string(failing) + " failing";
+  if (failing > 0) {
+    text += " (" + std::to_string(r.retryLater) + " retrying, " + std::to_string(r.authFailed) +
+            " auth failed, " + std::to_string(r.failed) + " failed)";
+  }
+  if (r.discoveryFailed) {
+    text += "; address discovery failed";
+  }
+  return text;
+}
+
 // The daemon: a cycle at start, then every interval or when a retry is due, and the
 // signals in between (SIGUSR1 reopens the log, SIGUSR2 checks now, SIGHUP reloads,
 // SIGTERM and SIGINT stop).
@@ -214,6 +231,7 @@ class Daemon {
                options_.configPath, updater_->config().records.size(),
                updater_->config().interval.count(), ::getpid());
     logging::flush();
+    sd::notify("READY=1\nSTATUS=first check scheduled");
     while (step()) {
     }
     updater_.reset();  // queued notifications are abandoned, one in flight interrupted
@@ -234,6 +252,7 @@ class Daemon {
       runNow_ = false;
       nextCheck_ = Clock::now() + nextCheckAfter(report);
       reportHealth(health_, *updater_, report, options_.dryRun);
+      sd::status(cycleStatus(report));
       logging::flush();
     }
     const int sig = waitForSignal();
@@ -249,6 +268,7 @@ class Daemon {
     } else if (sig == SIGHUP) {
       reload();
     } else if (sig > 0) {
+      sd::notify("STOPPING=1");
       log_->info("shutting down signal={}", sig == SIGTERM ? "TERM" : "INT");
       return false;
     }
@@ -278,27 +298,36 @@ class Daemon {
   }
 
   // The signal taken before the next check or retry is due; 0 when none came in time, -1
-  // when the wait failed otherwise.
-  int waitForSignal() const {
+  // when the wait failed otherwise. The systemd watchdog is pinged from here (WatchdogSec=):
+  // a loop that hangs stops pinging.
+  int waitForSignal() {
     auto wake = nextCheck_;
     for (const auto& due : {updater_->nextRetry(), updater_->nextVerify()}) {
       if (due && *due < wake) {
         wake = *due;
       }
     }
-    const auto left = std::max<Clock::duration>(wake - Clock::now(), Clock::duration::zero());
+    auto left = std::max<Clock::duration>(wake - Clock::now(), Clock::duration::zero());
+    const auto ping = watchdog_.ping();
+    const bool watchdogFirst = ping < left;
+    left = std::min<Clock::duration>(left, ping);
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     timespec timeout{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
     const sigset_t signals = daemonSignals();
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (sig < 0) {
-      return errno == EAGAIN ? 0 : -1;
+      return errno != EAGAIN ? -1 : (watchdogFirst ? -1 : 0);  // a ping due: wait again
     }
     return sig;
   }
 
   // SIGHUP: the new configuration replaces the running one only when all of it is good.
   void reload() {
+    sd::reloading();
+    reloadBody();
+    sd::notify("READY=1");
+  }
+  void reloadBody() {
     config::UpdaterConfig fresh;
     std::vector<std::string> errors;
     auto next = build(options_, fresh, errors);
@@ -336,6 +365,7 @@ class Daemon {
   std::shared_ptr<spdlog::logger> log_ = logging::get("updater");
   bool force_;
   bool runNow_ = true;
+  sd::Watchdog watchdog_;
   int discoveryFailures_ = 0;  // consecutive cycles whose discovery failed
   Clock::time_point nextCheck_ = Clock::now();
 };

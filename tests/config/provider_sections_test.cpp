@@ -43,7 +43,7 @@ TEST_CASE("Unit: provider accounts carry every declared key and are found in any
   addProviderSection(schema, decls(), "alpha:Work");
   Settings settings;
   loadSettings(schema, doc, settings, errors);
-  const auto accounts = providerAccounts("p.ini", decls(), doc, schema, settings);
+  const auto accounts = providerAccounts(decls(), doc, schema, settings);
   REQUIRE(accounts.size() == 1);
   CHECK(accounts[0].section == "alpha:work");
   CHECK(accounts[0].provider == "alpha");

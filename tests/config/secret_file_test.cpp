@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+// Secret settings given as `<name>_file` (config/secret_file.hpp), through the one loader
+// both programs use, and drop-ins (<config>.d/*.ini) read after the main file.
+#include "config/secret_file.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "config/api_config.hpp"
+#include "config/loader.hpp"
+#include "tests/support/notify_socket.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace chipmunk::config;
+using namespace chipmunk::test;
+
+namespace {
+
+// [Main] token (secret), n (integer), list; [Users] NAME = VALUE.
+ConfigSteps steps(std::function<void(const Settings&)> interpret) {
+  ConfigSteps s;
+  s.schemaFor = [](const IniDocument&) {
+    Schema schema;
+    for (SettingSpec spec :
+         {SettingSpec(Setting("token", SettingType::kSecret)),
+          SettingSpec(Setting("n", SettingType::kInteger).range(1, 9).byDefault("1")),
+          SettingSpec(Setting("list", SettingType::kString))}) {
+      spec.section = "Main";
+      schema.add(spec);
+    }
+    schema.addDynamicSection({"Users", "name", "value", nullptr});
+    return schema;
+  };
+  s.interpret = [interpret](const IniDocument&, const Schema&, const Settings& settings,
+                            std::vector<std::string>&) { interpret(settings); };
+  return s;
+}
+
+void secretFile(const std::string& path, const std::string& content, mode_t mode) {
+  writeFile(path, content);
+  ::chmod(path.c_str(), mode);
+}
+
+std::string joined(const std::vector<std::string>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    out += e + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Secret files: the value is the file's one line, its last newline dropped",
+          "[config][unit]") {
+  TempDir dir;
+  secretFile(dir.file("t"), "s3cret value\n", 0600);
+  writeFile(dir.file("c.ini"), "[Main]\ntoken_file = t\n");
+  std::vector<std::string> errors;
+  std::string token;
+  std::string where;
+  REQUIRE(loadConfigFile(dir.file("c.ini"), steps([&](const Settings& s) {
+                           token = s.getString("Main", "token");
+                           where = s.where("Main", "token");
+                         }),
+                         errors));
+  CHECK(token == "s3cret value");
+  CHECK(where == dir.file("c.ini") + ":2");
+  secretFile(dir.file("t"), "crlf\r\n", 0400);
+  REQUIRE(loadConfigFile(dir.file("c.ini"),
+                         steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
+                         errors));
+  CHECK(token == "crlf");
+}
+
+TEST_CASE("Secret files: every problem is file:line naming the setting, never the content",
+          "[config][unit]") {
+  TempDir dir;
+  const auto errorsFor = [&](const std::string& content, mode_t mode) {
+    secretFile(dir.file("t"), content, mode);
+    std::vector<std::string> errors;
+    CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+    return joined(errors);
+  };
+  writeFile(dir.file("c.ini"), "[Main]\nn = 2\ntoken_file = t\n");
+  const std::string at = dir.file("c.ini") + ":3: [Main] token_file: " + dir.file("t") + ": ";
+  CHECK(errorsFor("hunter2\n", 0640).find(at + "mode 0640 lets group or others") !=
+        std::string::npos);
+  CHECK(errorsFor("hunter2\n", 0604).find("hunter2") == std::string::npos);
+  CHECK(errorsFor("two\nlines\n", 0600).find(at + "the file holds more than one line") !=
+        std::string::npos);
+  CHECK(errorsFor("", 0600).find(at + "the file is empty") != std::string::npos);
+  CHECK(errorsFor(std::string(kMaxSecretFileBytes + 1, 'x'), 0600)
+            .find(at + "larger than 65536 bytes") != std::string::npos);
+  ::unlink(dir.file("t").c_str());
+  std::vector<std::string> errors;
+  CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  CHECK(joined(errors).find(dir.file("c.ini") + ":3: [Main] token_file: cannot open " +
+                            dir.file("t") + ": No such file") != std::string::npos);
+  // Both forms in one file.
+  secretFile(dir.file("t"), "x", 0600);
+  writeFile(dir.file("c.ini"), "[Main]\ntoken_file = t\ntoken = y\n");
+  errors.clear();
+  CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  CHECK(joined(errors).find(dir.file("c.ini") + ":3: [Main] token and token_file are both set") !=
+        std::string::npos);
+  // A setting that is not a secret has no _file form.
+  writeFile(dir.file("c.ini"), "[Main]\nn_file = t\n");
+  errors.clear();
+  CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  CHECK(joined(errors).find(":2: unknown setting \"n_file\" in [Main]") != std::string::npos);
+}
+
+TEST_CASE("Secret files: $CREDENTIALS_DIRECTORY/NAME, group bits allowed there only",
+          "[config][unit]") {
+  TempDir dir;
+  TempDir credentials;
+  secretFile(credentials.file("tok"), "from-systemd", 0440);
+  writeFile(dir.file("c.ini"), "[Main]\ntoken_file = $CREDENTIALS_DIRECTORY/tok\n");
+  ScopedEnv env("CREDENTIALS_DIRECTORY", credentials.path());
+  std::vector<std::string> errors;
+  std::string token;
+  REQUIRE(loadConfigFile(dir.file("c.ini"),
+                         steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
+                         errors));
+  CHECK(token == "from-systemd");
+  writeFile(dir.file("c.ini"), "[Main]\ntoken_file = $CREDENTIALS_DIRECTORY/../tok\n");
+  CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  CHECK(joined(errors).find(":2: [Main] token_file: expected $CREDENTIALS_DIRECTORY/NAME") !=
+        std::string::npos);
+}
+
+TEST_CASE("Secret files: chipmunk-api's [Store] postgresql_file", "[config][unit]") {
+  TempDir dir;
+  ::mkdir(dir.file("data").c_str(), 0755);
+  secretFile(dir.file("pg"), "host=/run/postgresql dbname=chipmunk password=pw\n", 0600);
+  writeFile(dir.file("api.ini"),
+            "[Paths]\nclient_update_dir = data\n[Store]\nbackend = postgresql\n"
+            "postgresql_file = pg\n");
+  ApiConfig config;
+  std::vector<std::string> errors;
+  REQUIRE(loadApiConfig(dir.file("api.ini"), config, errors));
+  CHECK(config.postgresqlConninfo == "host=/run/postgresql dbname=chipmunk password=pw");
+}
+
+TEST_CASE("Drop-ins: <config>.d/*.ini after the main file, in lexical order, errors file:line",
+          "[config][unit]") {
+  TempDir dir;
+  writeFile(dir.file("c.ini"), "[Main]\nn = 1\nlist = a b\n[Users]\nann = 1\nbob = 2\n");
+  ::mkdir(dir.file("c.d").c_str(), 0755);
+  writeFile(dir.file("c.d/20-late.ini"), "[Main]\nn = 3\n[Users]\nbob = 9\n");
+  writeFile(dir.file("c.d/10-early.ini"), "[Main]\nn = 2\nlist = c\n");
+  writeFile(dir.file("c.d/30-ignored.ini~"), "[Main]\nn = 7\n");
+  writeFile(dir.file("c.d/.hidden.ini"), "[Main]\nn = 8\n");
+  CHECK(dropInDirectory(dir.file("c.ini")) == dir.file("c.d"));
+  std::vector<std::string> errors;
+  long long n = 0;
+  std::vector<std::string> list;
+  std::vector<std::string> users;
+  std::string where;
+  REQUIRE(loadConfigFile(dir.file("c.ini"), steps([&](const Settings& s) {
+                           n = s.getInt("Main", "n");
+                           list = s.getList("Main", "list");
+                           where = s.where("Main", "n");
+                           for (const auto& e : s.entries("Users")) {
+                             users.push_back(e.key + "=" + e.value + "@" + s.where(e));
+                           }
+                         }),
+                         errors));
+  CHECK(n == 3);
+  CHECK(where == dir.file("c.d/20-late.ini") + ":2");
+  CHECK(list == std::vector<std::string>{"c"});  // a list is replaced whole
+  CHECK(users == std::vector<std::string>{"ann=1@" + dir.file("c.ini") + ":5",
+                                          "bob=9@" + dir.file("c.d/20-late.ini") + ":4"});
+
+  writeFile(dir.file("c.d/20-late.ini"), "[Main]\nn = 3\nn = 4\nbogus = 1\n[Nope]\n");
+  errors.clear();
+  CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  const std::string text = joined(errors);
+  INFO(text);
+  CHECK(text.find(dir.file("c.d/20-late.ini") + ":3: [Main] n is set more than once") !=
+        std::string::npos);
+  CHECK(text.find(dir.file("c.d/20-late.ini") + ":4: unknown setting \"bogus\" in [Main]") !=
+        std::string::npos);
+  CHECK(text.find(dir.file("c.d/20-late.ini") + ":5: unknown section [Nope]") != std::string::npos);
+
+  // A secret in the main file, its _file form in a drop-in: the drop-in's wins.
+  writeFile(dir.file("c.ini"), "[Main]\ntoken = plain\n");
+  writeFile(dir.file("c.d/20-late.ini"), "[Main]\ntoken_file = t\n");
+  secretFile(dir.file("t"), "from-file\n", 0600);
+  std::string token;
+  errors.clear();
+  REQUIRE(loadConfigFile(dir.file("c.ini"),
+                         steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
+                         errors));
+  CHECK(token == "from-file");
+}

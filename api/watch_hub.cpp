@@ -167,16 +167,19 @@ void WatchHub::stop() {
 }
 
 void WatchHub::finish(const std::shared_ptr<Waiter>& w, End how) {
+  {
+    // Released first: once a client has its answer, its place is free.
+    std::lock_guard<std::mutex> lock(mutex_);
+    --total_;
+    auto it = perUser_.find(w->user);
+    if (it != perUser_.end() && --it->second == 0) {
+      perUser_.erase(it);
+    }
+  }
   try {
     w->end(how);
   } catch (const std::exception& e) {
     logging::get("api")->error("watch answer failed error=\"{}\"", e.what());
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  --total_;
-  auto it = perUser_.find(w->user);
-  if (it != perUser_.end() && --it->second == 0) {
-    perUser_.erase(it);
   }
 }
 

@@ -20,6 +20,7 @@ namespace chipmunk::api {
 
 class NochgCounters;
 class ApiMetrics;
+class WatchHub;
 
 // What a route handler is given: the request, who asks, and the parts of the service it
 // may use.
@@ -37,6 +38,7 @@ struct RouteCall {
   std::vector<std::string> scope;
   bool viaToken = false;
   ApiMetrics* metrics = nullptr;  // counts what the routes see (auth failures, store writes)
+  WatchHub* watch = nullptr;      // the versions of GET /hosts (api/watch_hub.hpp)
 };
 
 // Who may call a route, and how it is guarded before its handler runs.

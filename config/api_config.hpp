@@ -47,11 +47,14 @@ enum class MetricsAccess {
   kAuthenticated,  // always credentials of one of [Metrics] users
   kOpen,           // anyone
   kOff,            // no /metrics (404)
-  // [Mesh:NAME]: the records of the members are readable by every member.
-  struct MeshConfig{
-      std::string name; std::vector<std::string> members;
-      std::string where;  // path:line of members, for messages
-  };
+};
+
+// [Mesh:NAME]: the records of the members are readable by every member.
+struct MeshConfig {
+  std::string name;
+  std::vector<std::string> members;
+  std::string where;  // path:line of members, for messages
+};
 
 // Every field a setting fills takes its default from that setting's row
 // (config/api_server_settings.cpp), never from an initializer here.

@@ -154,7 +154,7 @@ MeshResult WireguardMesh::run() {
   self.preferIPv6 = config_.preferIPv6;
   const auto* own = recordFor(records, dump->publicKey);
   self.hasIPv6 = own != nullptr && own->ipv6.has_value();
-  if (config_.publish && own == nullptr && !dryRun_) {
+  if (config_.publish && own == nullptr && !dryRun_ && !lastPublished().empty()) {
     rememberPublished("");  // the server lost it (or never had it): publish again next time
   }
   syncPeers(*dump, self, records, out);

@@ -66,6 +66,13 @@ void WireguardMesh::watchLoop(std::chrono::seconds fallback) {
         break;
       }
       backoff = std::min(backoff * 2, longest);
+      if (backoff == longest && currentVersion().empty()) {
+        log()->warn(
+            "the server offers no watch (/hosts has no version); syncing at every "
+            "interval interface={}",
+            config_.interface);
+        return;
+      }
       continue;
     }
     const auto started = std::chrono::steady_clock::now();

@@ -181,64 +181,72 @@ std::vector<LocalAddress> localAddresses() {
   return out;
 }
 
+namespace {
+
+// A default route a table line describes, and its metric.
+struct Route {
+  GatewayInfo info;
+  unsigned long metric = 0;
+};
+
+// The route of lowest metric among the lines `parse` accepts (bounded in lines).
+template <class Parse>
+std::optional<GatewayInfo> bestRoute(const std::string& text, Parse parse) {
+  std::istringstream in(text);
+  std::string line;
+  std::optional<Route> best;
+  for (size_t n = 0; n < kMaxLines && std::getline(in, line); ++n) {
+    auto route = parse(line);
+    if (route && (!best || route->metric < best->metric)) {
+      best = std::move(route);
+    }
+  }
+  return best ? std::optional<GatewayInfo>(best->info) : std::nullopt;
+}
+
+}  // namespace
+
 std::optional<GatewayInfo> defaultRouteV4(const std::string& routeText,
                                           const std::string& skipInterface) {
-  std::istringstream in(routeText);
-  std::string line;
-  std::optional<GatewayInfo> best;
-  unsigned long bestMetric = 0;
-  for (size_t n = 0; n < kMaxLines && std::getline(in, line); ++n) {
+  return bestRoute(routeText, [&](const std::string& line) -> std::optional<Route> {
     std::istringstream fields(line);
     std::string iface, dest, gw, flags, refcnt, use, metric, mask;
     if (!(fields >> iface >> dest >> gw >> flags >> refcnt >> use >> metric >> mask) ||
         iface == skipInterface || dest != "00000000" || mask != "00000000" || !allHex(gw, 8) ||
-        !allHex(flags, 4) || metric.size() > 9 ||
-        metric.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    if ((std::stoul(flags, nullptr, 16) & 0x3) != 0x3) {  // RTF_UP | RTF_GATEWAY
-      continue;
+        !allHex(flags, 4) || metric.empty() || metric.size() > 9 ||
+        metric.find_first_not_of("0123456789") != std::string::npos ||
+        (std::stoul(flags, nullptr, 16) & 0x3) != 0x3) {  // RTF_UP | RTF_GATEWAY
+      return std::nullopt;
     }
     // The kernel prints the network-order word as a host-order number.
     const uint32_t word = static_cast<uint32_t>(std::stoul(gw, nullptr, 16));
     std::array<uint8_t, 4> bytes{};
     std::memcpy(bytes.data(), &word, 4);
-    const unsigned long m = std::stoul(metric);
-    if (!best || m < bestMetric) {
-      best = GatewayInfo{iface, IpAddress::fromV4(bytes), std::nullopt, 0, {}};
-      bestMetric = m;
-    }
-  }
-  return best;
+    return Route{GatewayInfo{iface, IpAddress::fromV4(bytes), std::nullopt, 0, {}},
+                 std::stoul(metric)};
+  });
 }
 
 std::optional<GatewayInfo> defaultRouteV6(const std::string& routeText,
                                           const std::string& skipInterface) {
-  std::istringstream in(routeText);
-  std::string line;
-  std::optional<GatewayInfo> best;
-  unsigned long bestMetric = 0;
-  for (size_t n = 0; n < kMaxLines && std::getline(in, line); ++n) {
+  return bestRoute(routeText, [&](const std::string& line) -> std::optional<Route> {
     std::istringstream fields(line);
     std::string dest, destLen, src, srcLen, hop, metric, refcnt, use, flags, iface;
     if (!(fields >> dest >> destLen >> src >> srcLen >> hop >> metric >> refcnt >> use >> flags >>
           iface) ||
-        iface == skipInterface || destLen != "00" || !allHex(metric, 8) || !allHex(flags, 8)) {
-      continue;
+        iface == skipInterface || destLen != "00" || !allHex(metric, 8) || !allHex(flags, 8) ||
+        (std::stoul(flags, nullptr, 16) & 0x3) != 0x3) {
+      return std::nullopt;
     }
     const auto gateway = v6FromHex(hop);
     const auto zero = v6FromHex(dest);
-    if (!gateway || !zero || *zero != *IpAddress::parse("::") ||
-        *gateway == *IpAddress::parse("::") || (std::stoul(flags, nullptr, 16) & 0x3) != 0x3) {
-      continue;
+    const auto none = IpAddress::parse("::");
+    if (!gateway || !zero || *zero != *none || *gateway == *none) {
+      return std::nullopt;
     }
-    const unsigned long m = std::stoul(metric, nullptr, 16);
-    if (!best || m < bestMetric) {
-      best = GatewayInfo{iface, *gateway, std::nullopt, 0, {}};
-      bestMetric = m;
-    }
-  }
-  return best;
+    return Route{GatewayInfo{iface, *gateway, std::nullopt, 0, {}},
+                 std::stoul(metric, nullptr, 16)};
+  });
 }
 
 std::string arpLookup(const std::string& arpText, const IpAddress& ip,

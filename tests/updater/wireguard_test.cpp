@@ -212,7 +212,7 @@ TEST_CASE("WireGuard: a /hosts page gives the mesh records", "[updater][unit]") 
   CHECK_FALSE(parseHostsPage(R"({"hosts":{}})", page, error));
 }
 
-TEST_CASE("WireGuard: [wireguard:IFACE] sections load, with file:line errors", "[updater][unit]") {
+TEST_CASE("WireGuard: wireguard:IFACE sections load, with file:line errors", "[updater][unit]") {
   test::TempDir dir;
   const auto load = [&](const std::string& text, config::UpdaterConfig& c,
                         std::vector<std::string>& errors) {

@@ -259,6 +259,7 @@ bool WireguardMesh::readAllHosts(providers::HttpClient& client, std::vector<Mesh
     }
     if (page == 0) {
       version_ = parsed.version;
+      withoutWatch_ = parsed.version.empty();
     }
     records.insert(records.end(), parsed.records.begin(), parsed.records.end());
     if (parsed.next.empty()) {

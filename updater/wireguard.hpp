@@ -58,6 +58,7 @@ class WireguardMesh {
   providers::HttpRequest request(const std::string& pathAndQuery) const;
   void watchLoop(std::chrono::seconds fallback);
   std::string currentVersion();
+  bool serverWithoutWatch();
   // Waits up to `delay`; false once stopping.
   bool pause(std::chrono::seconds delay);
 
@@ -68,8 +69,9 @@ class WireguardMesh {
   bool dryRun_ = false;
   std::string published_;  // without a state directory: what was published in this process
 
-  std::mutex mutex_;     // one run at a time: the daemon's cycle and the watch
-  std::string version_;  // /hosts version last read (guarded by mutex_)
+  std::mutex mutex_;           // one run at a time: the daemon's cycle and the watch
+  std::string version_;        // /hosts version last read (guarded by mutex_)
+  bool withoutWatch_ = false;  // /hosts answered without a version (guarded by mutex_)
   std::shared_ptr<std::atomic<bool>> stop_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex waitMutex_;
   std::condition_variable wake_;

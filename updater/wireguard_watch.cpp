@@ -43,6 +43,11 @@ std::string WireguardMesh::currentVersion() {
   return version_;
 }
 
+bool WireguardMesh::serverWithoutWatch() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return withoutWatch_;
+}
+
 bool WireguardMesh::pause(std::chrono::seconds delay) {
   std::unique_lock<std::mutex> lock(waitMutex_);
   return !wake_.wait_for(lock, delay, [this] { return stop_->load(); });
@@ -62,17 +67,17 @@ void WireguardMesh::watchLoop(std::chrono::seconds fallback) {
     const std::string since = currentVersion();
     if (since.empty()) {  // no version yet: a run reads one (and syncs)
       run();
-      if (currentVersion().empty() && !pause(backoff)) {
-        break;
-      }
-      backoff = std::min(backoff * 2, longest);
-      if (backoff == longest && currentVersion().empty()) {
+      if (serverWithoutWatch()) {
         log()->warn(
             "the server offers no watch (/hosts has no version); syncing at every "
             "interval interface={}",
             config_.interface);
         return;
       }
+      if (currentVersion().empty() && !pause(backoff)) {
+        break;  // the run failed: again after a backoff
+      }
+      backoff = std::min(backoff * 2, longest);
       continue;
     }
     const auto started = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <exception>
 #include <memory>
 #include <thread>
@@ -246,7 +247,7 @@ struct Mesh {
     return out;
   }
 
-  void writeUpdaterConfig() {
+  void writeUpdaterConfig(const std::string& wireguardSettings = {}) {
     writeFile(dir.file("updater.ini"),
               "[Global]\nupdate_dns = no\nallow_private = yes\nstate_dir = state\n"
               "[ChipmunkAPIServer]\nendpoint = http://192.168.77.1:" +
@@ -254,7 +255,7 @@ struct Mesh {
                   "\nusername = alice\npassword = pw\nmethod = set\n"
                   "[Daemon]\nlogfile = updater.log\n"
                   "[wireguard:" +
-                  iface + "]\n");
+                  iface + "]\n" + wireguardSettings);
   }
 
   int updaterOnce() {
@@ -271,6 +272,11 @@ struct Mesh {
     INFO(error);
     REQUIRE(parsed);
     return *parsed;
+  }
+  // Waits until `name`'s endpoint on the interface is `expected`.
+  bool waitForEndpoint(const std::string& name, const std::string& expected,
+                       std::chrono::seconds timeout) {
+    return waitUntil([&] { return endpointOf(dump(), name) == expected; }, timeout);
   }
   std::string endpointOf(const updater::WgDump& d, const std::string& name) {
     for (const auto& p : d.peers) {
@@ -334,4 +340,61 @@ TEST_CASE("WireGuard mesh: --once publishes and points peers, with the real chip
   for (const char* name : {"bob", "carol", "erin"}) {
     CHECK(m.endpointOf(second, name) == m.endpointOf(first, name));
   }
+}
+
+TEST_CASE("WireGuard mesh: the daemon follows a peer through the watch, with the real chipmunk-api",
+          "[updater][integration][serial]") {
+  const std::string missing = missingPart();
+  if (!missing.empty()) {
+    WARN("skipped: " << missing << " (needs root, ip netns, wg and wireguard-go)");
+    return;
+  }
+  Mesh m;
+  m.makeNamespaces();
+  m.startWireguard();
+  m.startApi();
+  // The interval is far away: only the watch can follow carol in time.
+  m.writeUpdaterConfig("watch = 10\n");
+  ChildProcess daemon(
+      {m.ip, "netns", "exec", m.host, CHIPMUNK_UPDATER_BIN, "--config", m.dir.file("updater.ini")},
+      m.dir.file("daemon-out.txt"), m.dir.file("daemon-err.txt"));
+  const auto log = [&] { return readFile(m.dir.file("updater.log")); };
+  const auto count = [&](const std::string& text) {
+    const std::string all = log();
+    size_t n = 0;
+    for (size_t pos = all.find(text); pos != std::string::npos; pos = all.find(text, pos + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  // A wait that failed shows the daemon's log.
+  const auto expect = [&](bool ok, const char* what) {
+    if (!ok) {
+      WARN(what << "; the daemon's log:\n" << log() << readFile(m.dir.file("daemon-err.txt")));
+    }
+    CHECK(ok);
+    return ok;
+  };
+  REQUIRE(expect(m.waitForEndpoint("carol", "203.0.113.9:51822", std::chrono::seconds(20)),
+                 "the first cycle did not point carol"));
+  REQUIRE(expect(waitUntil([&] { return count("watch started") == 1; }, std::chrono::seconds(10)),
+                 "no watch"));
+  // carol's address changes (she talks from another address): followed in seconds.
+  REQUIRE(m.ask("carol", "/set", "198.51.100.5").status == 200);
+  expect(m.waitForEndpoint("carol", "198.51.100.5:51822", std::chrono::seconds(10)),
+         "the watch did not follow carol");
+  CHECK(m.endpointOf(m.dump(), "bob") == "192.168.77.20:51821");  // untouched
+  // A reload restarts the watch; the next change is followed too.
+  daemon.signal(SIGHUP);
+  REQUIRE(expect(waitUntil([&] { return count("watch started") == 2; }, std::chrono::seconds(10)),
+                 "no watch after the reload"));
+  ::sleep(1);  // the new watch reads the version first
+  REQUIRE(m.ask("carol", "/set", "203.0.113.9").status == 200);
+  expect(m.waitForEndpoint("carol", "203.0.113.9:51822", std::chrono::seconds(10)),
+         "the watch did not follow carol after the reload");
+  CHECK(log().find("offers no watch") == std::string::npos);
+  // SIGTERM with a watch held open: a prompt, clean exit.
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(std::chrono::seconds(5)) == 0);
+  CHECK(log().find("watch stopped") != std::string::npos);
 }

@@ -15,7 +15,7 @@ namespace chipmunk::updater {
 namespace {
 
 constexpr size_t kMaxPages = 100;
-constexpr size_t kPageLimit = 1000;
+constexpr size_t kPageLimit = 500;  // a page of 500 records stays well under 1 MiB
 constexpr size_t kMaxPublishedFile = 4096;
 
 std::shared_ptr<spdlog::logger> log() {

@@ -298,20 +298,30 @@ std::string metadata(const std::string& body, const std::string& key) {
   return doc["metadata"][key.c_str()].GetString();
 }
 
+// The world with its updater config, or nullptr (and why) where it cannot be made.
+std::unique_ptr<Mesh> makeMesh(const std::string& wireguardSettings = {}) {
+  const std::string missing = missingPart();
+  if (!missing.empty()) {
+    WARN("skipped: " << missing << " (needs root, ip netns, wg and wireguard-go)");
+    return nullptr;
+  }
+  auto m = std::make_unique<Mesh>();
+  m->makeNamespaces();
+  m->startWireguard();
+  m->startApi();
+  m->writeUpdaterConfig(wireguardSettings);
+  return m;
+}
+
 }  // namespace
 
 TEST_CASE("WireGuard mesh: --once publishes and points peers, with the real chipmunk-api",
           "[updater][integration][serial]") {
-  const std::string missing = missingPart();
-  if (!missing.empty()) {
-    WARN("skipped: " << missing << " (needs root, ip netns, wg and wireguard-go)");
+  const auto mesh = makeMesh();
+  if (!mesh) {
     return;
   }
-  Mesh m;
-  m.makeNamespaces();
-  m.startWireguard();
-  m.startApi();
-  m.writeUpdaterConfig();
+  Mesh& m = *mesh;
 
   REQUIRE(m.updaterOnce() == 0);
   INFO(m.lastOnce << readFile(m.dir.file("updater.log")));
@@ -344,17 +354,12 @@ TEST_CASE("WireGuard mesh: --once publishes and points peers, with the real chip
 
 TEST_CASE("WireGuard mesh: the daemon follows a peer through the watch, with the real chipmunk-api",
           "[updater][integration][serial]") {
-  const std::string missing = missingPart();
-  if (!missing.empty()) {
-    WARN("skipped: " << missing << " (needs root, ip netns, wg and wireguard-go)");
+  // The interval is far away: only the watch can follow carol in time.
+  const auto mesh = makeMesh("watch = 10\n");
+  if (!mesh) {
     return;
   }
-  Mesh m;
-  m.makeNamespaces();
-  m.startWireguard();
-  m.startApi();
-  // The interval is far away: only the watch can follow carol in time.
-  m.writeUpdaterConfig("watch = 10\n");
+  Mesh& m = *mesh;
   ChildProcess daemon(
       {m.ip, "netns", "exec", m.host, CHIPMUNK_UPDATER_BIN, "--config", m.dir.file("updater.ini")},
       m.dir.file("daemon-out.txt"), m.dir.file("daemon-err.txt"));

@@ -20,10 +20,13 @@
 
 #include "common/base64.hpp"
 #include "common/json.hpp"
+#include "providers/http/url.hpp"
 #include "tests/support/api_instance.hpp"
+#include "tests/support/forked.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "updater/gateway.hpp"
 #include "updater/wg_tool.hpp"
 
 using namespace chipmunk;
@@ -246,13 +249,7 @@ struct Mesh {
     set("dave", "wg_public_key=" + encodeKey("dave") + "&wg_listen_port=51823", "198.51.100.5");
   }
 
-  std::string encodeKey(const std::string& name) {
-    std::string out;
-    for (const char c : keys[name]) {
-      out += c == '+' ? "%2B" : c == '/' ? "%2F" : c == '=' ? "%3D" : std::string(1, c);
-    }
-    return out;
-  }
+  std::string encodeKey(const std::string& name) { return providers::urlEncode(keys[name]); }
 
   void writeUpdaterConfig(const std::string& wireguardSettings = {}) {
     writeFile(dir.file("updater.ini"),
@@ -382,7 +379,6 @@ TEST_CASE("WireGuard mesh: the daemon follows a peer through the watch, with the
     }
     return n;
   };
-  // A wait that failed shows the daemon's log.
   const auto expect = [&](bool ok, const char* what) {
     if (!ok) {
       WARN(what << "; the daemon's log:\n" << log() << readFile(m.dir.file("daemon-err.txt")));
@@ -412,4 +408,43 @@ TEST_CASE("WireGuard mesh: the daemon follows a peer through the watch, with the
   daemon.signal(SIGTERM);
   CHECK(daemon.wait(std::chrono::seconds(5)) == 0);
   CHECK(log().find("watch stopped") != std::string::npos);
+}
+
+TEST_CASE(
+    "WireGuard mesh: the IPv6 gateway and its MAC from the kernel's route and neighbour tables",
+    "[updater][integration]") {
+  const std::string missing = missingPart();
+  Mesh m;
+  if (!missing.empty() || !m.makeNamespaces()) {
+    WARN("skipped: " << (missing.empty() ? "ip netns add failed" : missing));
+    return;
+  }
+  // No IPv4 default route: the IPv6 one, through fd77::1 whose MAC the neighbour table holds.
+  const std::vector<std::vector<std::string>> steps = {
+      {m.ip, "-n", m.host, "route", "del", "default"},
+      {m.ip, "-n", m.host, "addr", "add", "fd77::10/64", "dev", "vh", "nodad"},
+      {m.ip, "-n", m.gateway, "addr", "add", "fd77::1/64", "dev", "vg", "nodad"},
+      {m.ip, "-n", m.host, "-6", "route", "add", "default", "via", "fd77::1", "dev", "vh"},
+      {m.ip, "-n", m.host, "-6", "neigh", "replace", "fd77::1", "lladdr", kGatewayMac, "dev", "vh",
+       "nud", "permanent"}};
+  for (const auto& step : steps) {
+    REQUIRE(m.run(step) == 0);
+  }
+  // In a child process of the namespace: /proc/net is the process's, not the thread's.
+  int rc = -1;
+  inNamespace(m.host, [&] {
+    rc = runForked(
+        [] {
+          const auto gw = updater::discoverGateway("none");
+          if (!gw || gw->interface != "vh" || gw->gateway != *IpAddress::parse("fd77::1")) {
+            return 1;
+          }
+          if (gw->mac != kGatewayMac) {
+            return 2;
+          }
+          return gw->lanIp == IpAddress::parse("fd77::10") && gw->lanPrefix == 64 ? 0 : 3;
+        },
+        std::chrono::seconds(10));
+  });
+  CHECK(rc == 0);  // 1: no route, 2: no MAC, 3: no LAN address
 }

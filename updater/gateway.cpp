@@ -267,7 +267,8 @@ std::string arpLookup(const std::string& arpText, const IpAddress& ip,
     std::istringstream fields(line);
     std::string address, type, flags, mac, mask, device;
     if (!(fields >> address >> type >> flags >> mac >> mask >> device) || device != interface ||
-        IpAddress::parse(address) != ip || flags.size() > 10) {
+        IpAddress::parse(address) != ip || flags.size() < 3 || flags.size() > 10 ||
+        flags.compare(0, 2, "0x") != 0 || !allHex(flags.substr(2), flags.size() - 2)) {
       continue;
     }
     bool ok = mac.size() == 17 && mac != "00:00:00:00:00:00";

@@ -22,6 +22,7 @@ void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderD
   updater_steps::checkFixedSettings(settings, config, errors);
   updater_steps::loadSources(path, doc, settings, config, errors);
   updater_steps::loadNotifiers(doc, settings, config, errors);
+  updater_steps::loadWireguard(doc, settings, config, errors);
   updater_steps::loadRecords(providers, doc, schema, settings, config, errors,
                              errors.size() != before);
 }
@@ -44,6 +45,8 @@ Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocume
       updater_steps::addSourceSection(schema, section.name);
     } else if (updater_steps::isNotifySection(s)) {
       updater_steps::addNotifySection(schema, section.name);
+    } else if (updater_steps::isWireguardSection(s)) {
+      updater_steps::addWireguardSection(schema, section.name);
     } else {
       addProviderSection(schema, providers, section.name);
     }

@@ -232,9 +232,12 @@ class Daemon {
                updater_->config().interval.count(), ::getpid());
     logging::flush();
     sd::notify("READY=1\nSTATUS=first check scheduled");
+    updater_->startWatches();
     while (step()) {
     }
-    updater_.reset();  // queued notifications are abandoned, one in flight interrupted
+    // Its watches stop (and log) before the log closes; queued notifications are
+    // abandoned, one in flight interrupted.
+    updater_.reset();
     if (!pidFile.empty()) {
       releasePidFile(pidFile);
     }
@@ -352,8 +355,9 @@ class Daemon {
       }
     }
     logging::setLevel(fresh.logLevel);
-    updater_ = std::move(next);
+    updater_ = std::move(next);  // the old one's watches stop first
     health_.configure(fresh.statusFile, fresh.metricsFile);
+    updater_->startWatches();
     log_->info("config reloaded records={} interval_s={}", fresh.records.size(),
                fresh.interval.count());
     runNow_ = true;

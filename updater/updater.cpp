@@ -11,6 +11,7 @@
 #include "common/logging.hpp"
 #include "config/builtin_sources.hpp"
 #include "updater/notify.hpp"
+#include "updater/wireguard.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -58,6 +59,12 @@ Updater::Updater(config::UpdaterConfig config) : config_(std::move(config)) {}
 
 Updater::~Updater() = default;
 
+void Updater::startWatches() {
+  for (auto& mesh : meshes_) {
+    mesh->startWatch(config_.interval);
+  }
+}
+
 std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
                                          std::vector<std::string>& errors, bool dryRun) {
@@ -102,6 +109,9 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
         "state directory unusable; state is kept in memory only, so a restart may resend "
         "dir={} error=\"{}\"",
         config.stateDir, error);
+  }
+  for (const auto& wg : config.wireguard) {
+    u->meshes_.push_back(std::make_unique<WireguardMesh>(wg, http, u->store_->dirFd(), dryRun));
   }
   for (auto& r : u->records_) {
     if (auto s = u->store_->load(r.config.name); s && s->key == r.sync.state.key) {
@@ -196,6 +206,11 @@ Updater::Addresses Updater::discover(CycleReport& report) {
 CycleReport Updater::cycle(bool force) {
   CycleReport report;
   const Addresses addresses = discover(report);
+  for (auto& mesh : meshes_) {
+    const MeshResult result = mesh->run();
+    report.lines.insert(report.lines.end(), result.lines.begin(), result.lines.end());
+    report.failed += result.failed ? 1 : 0;
+  }
   if (!config_.updateDns) {
     return report;
   }

@@ -20,6 +20,7 @@ namespace chipmunk::updater {
 
 class Notifications;
 struct AlertEvent;
+class WireguardMesh;  // updater/wireguard.hpp
 
 // Exit codes of `chipmunk-updater --once` (docs/UPDATER.md).
 inline constexpr int kExitOk = 0;         // every record is up to date
@@ -75,7 +76,12 @@ class Updater {
                                          std::vector<std::string>& errors, bool dryRun = false);
   ~Updater();
 
-  // Discovers the address(es) and updates the records that need it. `force` pushes even
+  ~Updater();
+  Updater(const Updater&) = delete;
+  Updater& operator=(const Updater&) = delete;
+
+  // Discovers the address(es), publishes and syncs the [wireguard:IFACE] sections and
+  // updates the records that need it. `force` pushes even
   // when the state says the record is current, and ignores backoff.
   CycleReport runCycle(bool force);
   // The earliest pending retry, if any record is backing off.
@@ -88,6 +94,8 @@ class Updater {
   bool flushNotifications(std::chrono::milliseconds limit);
   // Each configured record and its state as held in memory (what --status reads from disk).
   std::vector<RecordStatus> recordStatus() const;
+  // Daemon: starts the watch of every [wireguard:IFACE] section that has one.
+  void startWatches();
   // Replaces the clock that plans read-backs and retries (tests).
   void setClock(std::function<std::chrono::steady_clock::time_point()> clock) {
     clock_ = std::move(clock);
@@ -146,6 +154,7 @@ class Updater {
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<Notifications> notifications_;  // none in a dry run or without targets
+  std::vector<std::unique_ptr<WireguardMesh>> meshes_;
   bool dryRun_ = false;
   std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
 };

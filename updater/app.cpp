@@ -193,22 +193,6 @@ int runOnce(Updater& updater, bool force, bool dryRun) {
   return code;
 }
 
-// The STATUS= line of a cycle (systemctl status): counts only, since a provider's error
-// text is not for every local user to read.
-std::string cycleStatus(const CycleReport& r) {
-  const int failing = r.retryLater + r.authFailed + r.failed;
-  std::string text = std::to_string(r.updated + r.unchanged) + " records ok, " +
-                     std::to_string(failing) + " failing";
-  if (failing > 0) {
-    text += " (" + std::to_string(r.retryLater) + " retrying, " + std::to_string(r.authFailed) +
-            " auth failed, " + std::to_string(r.failed) + " failed)";
-  }
-  if (r.discoveryFailed) {
-    text += "; address discovery failed";
-  }
-  return text;
-}
-
 // The daemon: a cycle at start, then every interval or when a retry is due, and the
 // signals in between (SIGUSR1 reopens the log, SIGUSR2 checks now, SIGHUP reloads,
 // SIGTERM and SIGINT stop).

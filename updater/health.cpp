@@ -150,4 +150,18 @@ std::string Health::metricsText(const std::vector<RecordStatus>& records) const 
   return out.text();
 }
 
+std::string cycleStatus(const CycleReport& r) {
+  const int failing = r.retryLater + r.authFailed + r.failed;
+  std::string text = std::to_string(r.updated + r.unchanged) + " records ok, " +
+                     std::to_string(failing) + " failing";
+  if (failing > 0) {
+    text += " (" + std::to_string(r.retryLater) + " retrying, " + std::to_string(r.authFailed) +
+            " auth failed, " + std::to_string(r.failed) + " failed)";
+  }
+  if (r.discoveryFailed) {
+    text += "; address discovery failed";
+  }
+  return text;
+}
+
 }  // namespace chipmunk::updater

@@ -49,4 +49,8 @@ class Health {
 // Writes `content` to `path` as writeFileDurably does (mode 0644); false with `error`.
 bool writeFileAtomically(const std::string& path, const std::string& content, std::string& error);
 
+// The STATUS= line of a cycle for systemd (systemctl status): counts only, since a
+// provider's error text is not for every local user to read.
+std::string cycleStatus(const CycleReport& report);
+
 }  // namespace chipmunk::updater

@@ -75,8 +75,6 @@ class Updater {
                                          const providers::ProviderRegistry& registry,
                                          std::vector<std::string>& errors, bool dryRun = false);
   ~Updater();
-
-  ~Updater();
   Updater(const Updater&) = delete;
   Updater& operator=(const Updater&) = delete;
 

@@ -11,15 +11,41 @@
 #include <utility>
 #include <vector>
 
+#include "common/shared_library.hpp"
 #include "common/strings.hpp"
 
 namespace chipmunk::providers {
 namespace {
 
+// libcrypto is opened on first use, like libcurl and libldns (common/shared_library.hpp):
+// chipmunk-updater maps it only when a signed provider (route53, ovh) runs.
+struct Crypto {
+  decltype(&::EVP_Digest) digest = nullptr;
+  decltype(&::EVP_sha1) sha1 = nullptr;
+  decltype(&::EVP_sha256) sha256 = nullptr;
+  decltype(&::HMAC) hmac = nullptr;
+};
+
+const Crypto& crypto() {
+  static const Crypto api = [] {
+    Crypto c;
+    SharedLibrary library({"libcrypto.so.3"});
+    library.bind(c.digest, "EVP_Digest");
+    library.bind(c.sha1, "EVP_sha1");
+    library.bind(c.sha256, "EVP_sha256");
+    library.bind(c.hmac, "HMAC");
+    if (!library.complete()) {
+      throw std::runtime_error("libcrypto (Debian: libssl3): " + library.error());
+    }
+    return c;
+  }();
+  return api;
+}
+
 std::string digest(const EVP_MD* md, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &length, md, nullptr) != 1) {
+  if (crypto().digest(data.data(), data.size(), out, &length, md, nullptr) != 1) {
     throw std::runtime_error("digest failed");
   }
   return std::string(reinterpret_cast<const char*>(out), length);
@@ -54,19 +80,19 @@ std::string hexOf(const std::string& bytes) {
 }
 
 std::string sha1Hex(const std::string& data) {
-  return hexOf(digest(EVP_sha1(), data));
+  return hexOf(digest(crypto().sha1(), data));
 }
 
 std::string sha256Hex(const std::string& data) {
-  return hexOf(digest(EVP_sha256(), data));
+  return hexOf(digest(crypto().sha256(), data));
 }
 
 std::string hmacSha256(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-           &length) == nullptr) {
+  if (crypto().hmac(crypto().sha256(), key.data(), static_cast<int>(key.size()),
+                    reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+                    &length) == nullptr) {
     throw std::runtime_error("HMAC failed");
   }
   return std::string(reinterpret_cast<const char*>(out), length);

@@ -132,7 +132,7 @@ TEST_CASE("Secret files: $CREDENTIALS_DIRECTORY/NAME, group bits allowed there o
         std::string::npos);
 }
 
-TEST_CASE("Secret files: chipmunk-api's [Store] postgresql_file", "[config][unit]") {
+TEST_CASE("Secret files: chipmunk-api's Store postgresql_file", "[config][unit]") {
   TempDir dir;
   ::mkdir(dir.file("data").c_str(), 0755);
   secretFile(dir.file("pg"), "host=/run/postgresql dbname=chipmunk password=pw\n", 0600);

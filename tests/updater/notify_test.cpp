@@ -215,7 +215,7 @@ TEST_CASE("Notify: events a notifier does not want are not sent", "[updater][uni
   CHECK(member(parsed(server.requests()[0].body), "event") == "stop");
 }
 
-TEST_CASE("Notify: a notifier answering 500 is not fatal; the next request still goes out",
+TEST_CASE("Notify: a notifier answering 500 is not fatal, the next request still goes out",
           "[updater][unit]") {
   FakeHttpServer server(
       [](const FakeRequest& r) { return answer(r.path == "/broken" ? 500 : 200); });

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -148,7 +149,37 @@ std::string netnsSkipReason(bool wireguard) {
 }
 
 NetLab::NetLab(const std::string& prefix)
-    : base_(prefix + std::to_string(::getpid())), ipBin_(findProgram("ip")) {}
+    : base_(prefix + std::to_string(::getpid())), ipBin_(findProgram("ip")) {
+  removeLeftovers(prefix);
+}
+
+// A run that was killed (ctest's timeout) leaves its namespaces and the processes in them:
+// those of runs whose PID is gone are stopped (by the PIDs `ip netns pids` lists) and
+// deleted.
+void NetLab::removeLeftovers(const std::string& prefix) {
+  runCommand({ipBin_, "netns", "list"}, dir_.file("list.out"), dir_.file("list.err"));
+  std::istringstream lines(readFile(dir_.file("list.out")));
+  std::string line;
+  for (int n = 0; n < 1000 && std::getline(lines, line); ++n) {
+    const std::string name = line.substr(0, line.find(' '));
+    const size_t dash = name.find('-');
+    const std::string pid = name.substr(std::min(prefix.size(), name.size()),
+                                        dash == std::string::npos ? 0 : dash - prefix.size());
+    if (name.rfind(prefix, 0) != 0 || dash == std::string::npos || pid.empty() ||
+        pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9 ||
+        ::kill(std::stoi(pid), 0) == 0) {
+      continue;
+    }
+    runCommand({ipBin_, "netns", "pids", name}, dir_.file("pids.out"), dir_.file("pids.err"));
+    std::istringstream pids(readFile(dir_.file("pids.out")));
+    for (long p = 0; pids >> p;) {
+      if (p > 1) {
+        ::kill(static_cast<pid_t>(p), SIGKILL);
+      }
+    }
+    runCommand({ipBin_, "netns", "del", name}, dir_.file("o"), dir_.file("e"));
+  }
+}
 
 NetLab::~NetLab() {
   for (auto& p : processes_) {

@@ -87,6 +87,7 @@ class NetLab {
   std::string ipBin_;
   std::vector<std::string> namespaces_;
   std::vector<std::unique_ptr<ChildProcess>> processes_;
+  void removeLeftovers(const std::string& prefix);
 };
 
 }  // namespace chipmunk::test

@@ -26,6 +26,22 @@ void requirePingsBetweenEveryPair(SmallInternet& net) {
   }
 }
 
+// True (after a warning that says why) when this machine cannot build the namespaces.
+bool skipWithoutNamespaces() {
+  const std::string why = netnsSkipReason(true);
+  if (!why.empty()) {
+    WARN("skipped: " << why);
+  }
+  return !why.empty();
+}
+
+// wireguard-go on a1, a2 and c, each knowing the other two by key and allowed-ips only.
+void startMemberTunnels(SmallInternet& net) {
+  net.startWireGuard("a1", {"a2", "c"});
+  net.startWireGuard("a2", {"a1", "c"});
+  net.startWireGuard("c", {"a1", "a2"});
+}
+
 struct MeshUser {
   std::string peer;
   std::string user;
@@ -76,9 +92,7 @@ std::string updaterLog(SmallInternet& net, const std::string& peer) {
 // endpoint), d (mallory, outside the mesh) knowing a1's key, and the four updaters.
 void startMesh(SmallInternet& net) {
   REQUIRE(net.startApi(serverSections()));
-  net.startWireGuard("a1", {"a2", "c"});
-  net.startWireGuard("a2", {"a1", "c"});
-  net.startWireGuard("c", {"a1", "a2"});
+  startMemberTunnels(net);
   net.startWireGuard("d", {"a1"});
   for (const auto& u : kUsers) {
     startUpdater(net, u);
@@ -104,15 +118,11 @@ void requireEndpointsFound(SmallInternet& net) {
 
 TEST_CASE("WireGuard namespaces: pings cross the NAT routers with endpoints the test sets",
           "[serial][netns]") {
-  const std::string why = netnsSkipReason(true);
-  if (!why.empty()) {
-    WARN("skipped: " << why);
+  if (skipWithoutNamespaces()) {
     return;
   }
   SmallInternet net;
-  net.startWireGuard("a1", {"a2", "c"});
-  net.startWireGuard("a2", {"a1", "c"});
-  net.startWireGuard("c", {"a1", "a2"});
+  startMemberTunnels(net);
   // No endpoints: WireGuard cannot reach anyone (the ping is what can fail).
   CHECK_FALSE(net.lab().ping("a1", net.peer("c").wgIp, std::chrono::milliseconds(600)));
   const auto set = [&](const std::string& at, const std::string& of, const std::string& ep) {
@@ -136,9 +146,7 @@ TEST_CASE("WireGuard namespaces: pings cross the NAT routers with endpoints the 
 
 TEST_CASE("WireGuard namespaces: chipmunk-updater points the mesh peers at each other",
           "[serial][netns]") {
-  const std::string why = netnsSkipReason(true);
-  if (!why.empty()) {
-    WARN("skipped: " << why);
+  if (skipWithoutNamespaces()) {
     return;
   }
   SmallInternet net;
@@ -183,9 +191,7 @@ TEST_CASE("WireGuard namespaces: chipmunk-updater points the mesh peers at each 
 // to c across the tunnel, CHIPMUNK_WG_BENCH_RUNS times (default 5, at most 20). Hidden: a
 // figure, not a check (docs/BENCHMARKS.md).
 TEST_CASE("WireGuard namespaces benchmark: renumbered router to first ping", "[.][wgbench]") {
-  const std::string why = netnsSkipReason(true);
-  if (!why.empty()) {
-    WARN("skipped: " << why);
+  if (skipWithoutNamespaces()) {
     return;
   }
   const char* env = std::getenv("CHIPMUNK_WG_BENCH_RUNS");

@@ -16,7 +16,9 @@
 
 #include "api/admin_cli.hpp"
 #include "api/migrate.hpp"
+#include "api/pg_store.hpp"
 #include "api/store_factory.hpp"
+#include "api/watch_hub.hpp"
 #include "chipmunk/version.hpp"
 #include "common/logging.hpp"
 #include "common/password_hash.hpp"
@@ -321,6 +323,13 @@ void buildApp(App& app) {
     app.server->service().setListener(nullptr);
     app.outbox = std::make_unique<OutboxDispatcher>(app.config.postgresqlConninfo, app.effects,
                                                     OutboxDispatcher::Options{});
+    // The watch of GET /hosts: changes made by the other replicas wake this one's watchers.
+    if (auto* pg = dynamic_cast<PgStore*>(app.store.get())) {
+      WatchHub& hub = app.server->service().watch();
+      pg->setNoticeTag(hub.boot());
+      app.outbox->onRecordNotices(hub.boot(),
+                                  [&hub](const std::string& name) { hub.touched(name); });
+    }
     return;
   }
   app.push = PushService::create(app.config, *app.store, errors);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "api/watch_hub.hpp"
 #include "common/base64.hpp"
 #include "config/api_config.hpp"
 
@@ -11,6 +12,7 @@ namespace {
 
 const std::string kCursorPrefix = "n1:";
 constexpr size_t kMaxCursorLength = 400;  // base64 of the prefix and a 253-byte host name
+constexpr size_t kMaxVersionLength = 64;  // ours: 32 hex digits, '-' and a counter
 
 bool isDigits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -51,10 +53,10 @@ std::vector<HostRecord> readAllAfter(const RouteCall& call, const std::string& a
   return out;
 }
 
-// The records of the names a user owns, in name order: one get per name, at most `wanted`.
+// The records of the names a user may read (its own and its mesh peers'), in name order:
+// one get per name, at most `wanted`.
 std::vector<HostRecord> ownedAfter(const RouteCall& call, const std::string& after, size_t wanted) {
-  auto names = call.config.namesOwnedBy(call.user);
-  std::sort(names.begin(), names.end());
+  const auto names = call.config.namesReadableBy(call.user);
   std::vector<HostRecord> out;
   for (auto it = std::upper_bound(names.begin(), names.end(), after);
        it != names.end() && out.size() < wanted; ++it) {
@@ -98,13 +100,25 @@ std::optional<std::string> decodeCursor(const std::string& cursor) {
   return name;
 }
 
-std::string parsePageRequest(const Fields& query, bool withBack, PageRequest& out) {
-  for (const std::string key : {"limit", "cursor", "back"}) {
+namespace {
+
+// A 400's reason when one of `keys` is given more than once, else empty.
+std::string repeated(const Fields& query, std::initializer_list<const char*> keys) {
+  for (const std::string key : keys) {
     const auto n = std::count_if(query.begin(), query.end(),
                                  [&](const auto& field) { return field.first == key; });
     if (n > 1) {
       return "Bad Request: " + key + " given more than once";
     }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string parsePageRequest(const Fields& query, bool withBack, PageRequest& out) {
+  if (auto error = repeated(query, {"limit", "cursor", "back"}); !error.empty()) {
+    return error;
   }
   for (const auto& [key, value] : query) {
     if (key == "limit") {
@@ -127,6 +141,36 @@ std::string parsePageRequest(const Fields& query, bool withBack, PageRequest& ou
     }
   }
   return {};
+}
+
+std::string parseWatchRequest(const Fields& query, const PageRequest& page, WatchRequest& out) {
+  if (auto error = repeated(query, {"wait", "since"}); !error.empty()) {
+    return error;
+  }
+  for (const auto& [key, value] : query) {
+    if (key == "wait") {
+      if (!isDigits(value) || value.size() > 2 || std::stoi(value) < 1 ||
+          std::stoi(value) > kMaxWatchSeconds) {
+        return "Bad Request: wait must be a number of seconds from 1 to " +
+               std::to_string(kMaxWatchSeconds);
+      }
+      out.seconds = std::stoi(value);
+    } else if (key == "since") {
+      if (value.size() > kMaxVersionLength) {
+        return "Bad Request: invalid since";
+      }
+      out.since = value;
+    }
+  }
+  if (out.seconds > 0 && !page.cursor.empty()) {
+    return "Bad Request: wait is for the first page only (no cursor)";
+  }
+  return {};
+}
+
+std::string visibleVersion(const config::ApiConfig& config, WatchHub& hub,
+                           const std::string& user) {
+  return config.mayReadAll(user) ? hub.versionOfAll() : hub.versionOf(config.namesReadableBy(user));
 }
 
 RecordPage readPage(const RouteCall& call, const PageRequest& request) {

@@ -35,14 +35,29 @@ std::optional<std::string> decodeCursor(const std::string& cursor);
 // repeated field), or empty.
 std::string parsePageRequest(const Fields& query, bool withBack, PageRequest& out);
 
+// GET /hosts?wait=N&since=V (the watch): N seconds, 1 to kMaxWatchSeconds; 0 when not asked.
+constexpr int kMaxWatchSeconds = 60;
+struct WatchRequest {
+  int seconds = 0;
+  std::string since;  // the version the caller has; empty: none
+};
+// Reads wait and since from `query`; an error message for a 400 (a bad wait, wait with a
+// cursor, a field given twice, a since too long to be ours), or empty.
+std::string parseWatchRequest(const Fields& query, const PageRequest& page, WatchRequest& out);
+
+// The version of what `user` may read now (WatchHub): of every record for a read_all user,
+// else of the names config::ApiConfig::namesReadableBy gives.
+std::string visibleVersion(const config::ApiConfig& config, WatchHub& hub, const std::string& user);
+
 struct RecordPage {
   std::vector<HostRecord> records;  // sorted by name
   std::string next;                 // the next page's cursor; empty on the last page
 };
 
 // The page of records the caller may read after `request.after`: a read_all user's from
-// Store::listAfter, anyone else's from the names they own (one Store::get per name, never
-// a walk over the store). A record no longer configured is nobody's and never shown.
+// Store::listAfter, anyone else's from the names they own and their mesh peers own
+// (config::ApiConfig::namesReadableBy; one Store::get per name, never a walk over the
+// store). A record no longer configured is nobody's and never shown.
 RecordPage readPage(const RouteCall& call, const PageRequest& request);
 
 }  // namespace chipmunk::api

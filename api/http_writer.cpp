@@ -48,9 +48,12 @@ std::string formatResponse(const Response& r, bool head, bool keepAlive, bool ht
     out += r.contentType;
     out += "\r\n";
   }
-  out += "Content-Length: ";
-  out += std::to_string(r.body.size());
-  out += "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+  if (r.code != 304) {  // a 304 has no body, and its length would be the 200's
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n";
+  }
+  out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
   if (!keepAlive) {
     out += "Connection: close\r\n";
   } else if (http10) {
@@ -67,6 +70,7 @@ std::string formatResponse(const Response& r, bool head, bool keepAlive, bool ht
 const char* reasonPhrase(int code) {
   static constexpr std::pair<int, const char*> kPhrases[] = {
       {200, "OK"},
+      {304, "Not Modified"},
       {400, "Bad Request"},
       {401, "Unauthorized"},
       {403, "Forbidden"},

@@ -86,6 +86,9 @@ bool OutboxDispatcher::connect() {
     return false;
   }
   auto r = conn_->exec("LISTEN chipmunk_outbox");
+  if (r.ok() && onRecordChange_) {
+    r = conn_->exec("LISTEN chipmunk_records");  // one statement per exec (PQexecParams)
+  }
   if (!r.ok()) {
     log()->warn("LISTEN failed; retrying error=\"{}\"", r.error());
     conn_.reset();
@@ -185,16 +188,33 @@ OutboxDispatcher::Step OutboxDispatcher::finish(const OutboxEvent& event,
   return Step::kHandled;
 }
 
+void OutboxDispatcher::onRecordNotices(std::string ownTag,
+                                       std::function<void(const std::string&)> onChange) {
+  ownTag_ = std::move(ownTag);
+  onRecordChange_ = std::move(onChange);
+}
+
+bool OutboxDispatcher::drainNotices() {
+  bool outbox = false;
+  while (PGnotify* n = PQnotifies(conn_->raw())) {
+    const std::string_view channel(n->relname);
+    const std::string_view payload(n->extra != nullptr ? n->extra : "");
+    const size_t space = payload.find(' ');
+    if (channel == "chipmunk_records" && onRecordChange_ && space != std::string_view::npos &&
+        payload.substr(0, space) != ownTag_) {
+      onRecordChange_(std::string(payload.substr(space + 1)));
+    }
+    outbox = outbox || channel == "chipmunk_outbox";
+    PQfreemem(n);
+  }
+  return outbox;
+}
+
 bool OutboxDispatcher::waitForWork(std::chrono::milliseconds limit) {
   pg_conn* raw = conn_->raw();
   // A notification that arrived during the last claim is already in libpq's buffer, where
   // poll() cannot see it: look there first, or that row would wait for the poll.
-  bool notified = false;
-  while (PGnotify* n = PQnotifies(raw)) {
-    notified = true;
-    PQfreemem(n);
-  }
-  if (notified) {
+  if (drainNotices()) {
     return true;
   }
   pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
@@ -206,9 +226,7 @@ bool OutboxDispatcher::waitForWork(std::chrono::milliseconds limit) {
     if (PQconsumeInput(raw) == 0) {
       return false;
     }
-    while (PGnotify* n = PQnotifies(raw)) {
-      PQfreemem(n);
-    }
+    drainNotices();
   }
   return PQstatus(raw) == CONNECTION_OK;
 }

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,6 +78,10 @@ class OutboxDispatcher {
   OutboxDispatcher(const OutboxDispatcher&) = delete;
   OutboxDispatcher& operator=(const OutboxDispatcher&) = delete;
 
+  // Also LISTEN chipmunk_records (PgStore::setNoticeTag): `onChange(name)` for every record
+  // another replica changed or expired, whose notice does not carry `ownTag`. Called on
+  // the dispatcher's thread; must not block. Before start().
+  void onRecordNotices(std::string ownTag, std::function<void(const std::string&)> onChange);
   void start();
   // Finishes the row in progress (its effects are bounded), then stops the thread.
   void stop();
@@ -93,12 +98,16 @@ class OutboxDispatcher {
   // Sleeps until a notification, stop() or `limit`; false when the connection broke.
   bool waitForWork(std::chrono::milliseconds limit);
   void sleepFor(std::chrono::milliseconds limit);
+  // Takes the notifications libpq holds; true when one was the outbox's.
+  bool drainNotices();
 
   std::string conninfo_;
   Options options_;
   std::shared_ptr<OutboxHandler> handler_;  // atomic_load/atomic_store
   std::unique_ptr<pg::Connection> conn_;    // the dispatcher thread's only
   int wakePipe_[2] = {-1, -1};              // stop() writes a byte
+  std::string ownTag_;                      // onRecordNotices
+  std::function<void(const std::string&)> onRecordChange_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex statsMutex_;
   Stats stats_;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+// Long file: every statement of the store beside the code that runs it, one class.
 // The PostgreSQL store. Every statement is a single round trip run in autocommit (one
 // statement, one transaction): a change writes the record and its outbox row from one
 // statement (data-modifying CTEs), so neither is ever committed without the other.
@@ -124,6 +125,14 @@ PgStore::~PgStore() {
   flush();
 }
 
+std::string PgStore::noticeCte(const char* from, const char* column) const {
+  if (tag_.empty()) {
+    return {};
+  }
+  return std::string(", n AS (SELECT ") + column + " AS name, pg_notify('chipmunk_records', '" +
+         tag_ + " ' || " + column + ") FROM " + from + ")";
+}
+
 void PgStore::logUnavailable(const std::string& error) {
   // During an outage every request fails the same way: one line a second, with a count.
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -229,11 +238,13 @@ PgStore::Write PgStore::write(const Stored& before, const HostRecord& next, bool
     change = "INSERT INTO chipmunk_records " + kInsertColumns +
              " ON CONFLICT (name) DO NOTHING RETURNING 1";
   }
+  // The notice CTE, when there is one, has a row per row of w (and is counted so that it runs).
+  const std::string notice = noticeCte("w", "$1::text");
   const std::string sql =
       "WITH w AS (" + change +
       "), o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
-      " SELECT 'changed', $1, $14::jsonb, $15::jsonb, $7 FROM w WHERE $13::boolean)"
-      " SELECT count(*) FROM w";
+      " SELECT 'changed', $1, $14::jsonb, $15::jsonb, $7 FROM w WHERE $13::boolean)" +
+      notice + " SELECT count(*) FROM " + (notice.empty() ? "w" : "n");
   auto lease = pool_->acquire();
   if (!lease) {
     logUnavailable(pool_->lastError());
@@ -380,9 +391,9 @@ std::vector<HostRecord> PgStore::expireDue(int64_t now) {
       " up AS (UPDATE chipmunk_records r SET ip = NULL, expired = true, expired_at = $1,"
       " expires_at = NULL, revision = r.revision + 1 FROM due WHERE r.name = due.name),"
       " o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
-      " SELECT 'expired', name, before_json, after_json, $1 FROM due)"
-      " SELECT " +
-      kColumns + " FROM due ORDER BY name";
+      " SELECT 'expired', name, before_json, after_json, $1 FROM due)" +
+      noticeCte("due", "name") + " SELECT " + kColumns + " FROM due" +
+      (tag_.empty() ? "" : " WHERE name IN (SELECT name FROM n)") + " ORDER BY name";
   try {
     auto lease = pool_->acquire();
     if (!lease) {

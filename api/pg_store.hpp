@@ -40,6 +40,15 @@ class PgStore final : public Store {
   std::vector<HostRecord> expireDue(int64_t now) override;
   void flush() override;
 
+  // Tells the other replicas of every change and expiry this one writes (NOTIFY
+  // chipmunk_records, payload "<tag> <name>", in the writing statement), so that their
+  // watches of GET /hosts wake (OutboxDispatcher::onRecordNotices). `tag`: hex digits that
+  // name this process; empty (the default): no notices. Before the first update.
+  void setNoticeTag(const std::string& tag) {
+    const bool hex = tag.find_first_not_of("0123456789abcdef") == std::string::npos;
+    tag_ = hex ? tag : std::string();  // it goes into the SQL text
+  }
+
   // Records expired per expireDue() call at most (the rest wait for the next call).
   static constexpr int kExpireBatch = 10000;
   // Last-seen times written per statement by flush().
@@ -64,8 +73,12 @@ class PgStore final : public Store {
   void logUnavailable(const std::string& error);
   bool flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch);
 
+  // " , n AS (SELECT pg_notify(...) FROM `from`)" naming `column`, or "" without a tag.
+  std::string noticeCte(const char* from, const char* column) const;
+
   std::shared_ptr<pg::Pool> pool_;
   std::chrono::seconds flushInterval_;
+  std::string tag_;  // setNoticeTag
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written
   std::atomic<int64_t> lastUnavailableLog_{0};     // steady seconds

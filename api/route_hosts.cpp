@@ -81,7 +81,7 @@ void writeRecord(JsonWriter& w, const RouteCall& call, const HostRecord& r) {
 std::optional<HostRecord> readableRecord(const RouteCall& call, const std::string& name) {
   const std::string key = ownerOf(call.config, name).empty() ? lowercase(name) : name;
   const std::string owner = ownerOf(call.config, key);
-  if (owner.empty() || (owner != call.user && !call.config.mayReadAll(call.user))) {
+  if (!call.config.mayReadRecordsOf(call.user, owner)) {
     return std::nullopt;
   }
   return call.store.get(key);
@@ -98,17 +98,35 @@ std::string recordsJson(const RouteCall& call, const std::vector<HostRecord>& re
   return buf.GetString();
 }
 
-// GET /hosts: {"hosts": [one page of records], "next": cursor or null}, and a Link header.
+// GET /hosts: {"hosts": [one page of records], "next": cursor or null, "version": what the
+// caller may see (ETag too)}, and a Link header. With wait=N&since=V and V still the
+// version: a Response the HTTP layer holds (WatchHub) instead.
 Response hostsPage(const RouteCall& call) {
   PageRequest request;
-  const std::string error = parsePageRequest(call.request.query, false, request);
+  WatchRequest watch;
+  std::string error = parsePageRequest(call.request.query, false, request);
+  if (error.empty()) {
+    error = parseWatchRequest(call.request.query, request, watch);
+  }
   if (!error.empty()) {
     return plain(400, error);
+  }
+  // Before the page is read: a change while it is read moves the version past this one.
+  const std::string version = visibleVersion(call.config, *call.watch, call.user);
+  if (watch.seconds > 0 && watch.since == version) {
+    Response held;
+    held.code = 304;
+    held.watchSeconds = watch.seconds;
+    held.watchSince = version;
+    held.extraHeaders = "ETag: \"" + version + "\"\r\n";
+    return held;
   }
   const RecordPage page = readPage(call, request);
   std::string body = "{\"hosts\":" + recordsJson(call, page.records) + ",\"next\":";
   body += page.next.empty() ? "null" : "\"" + page.next + "\"";  // base64url: no escaping
+  body += ",\"version\":\"" + version + "\"";                    // hex, digits and '-': no escaping
   Response r = json(200, body + "}");
+  r.extraHeaders += "ETag: \"" + version + "\"\r\n";
   if (!page.next.empty()) {
     r.extraHeaders += "Link: </hosts?limit=" + std::to_string(request.limit) +
                       "&cursor=" + page.next + ">; rel=\"next\"\r\n";

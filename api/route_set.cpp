@@ -109,13 +109,14 @@ std::string checkMetadataField(const std::string& key, const std::string& value)
                ? ""
                : "wg_public_key must be a WireGuard key (44 base64 characters)";
   }
-  if (key == "wg_listen_port") {
+  // wg_public_port: the port a NAT router forwards to the peer, when not wg_listen_port.
+  if (key == "wg_listen_port" || key == "wg_public_port") {
     long long port = 0;
     const bool ok =
         !value.empty() && value.size() <= 5 &&
         std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
         (port = std::stoll(value)) >= 1 && port <= 65535;
-    return ok ? "" : "wg_listen_port must be a port number (1-65535)";
+    return ok ? "" : key + " must be a port number (1-65535)";
   }
   // The one rule for stored addresses (common/ip.hpp): a LAN address is fine, one that is
   // no host's (0.0.0.0, broadcast, multicast, ...) is not.

@@ -19,6 +19,7 @@
 namespace chipmunk::api {
 
 class NochgCounters;
+class WatchHub;
 
 // What a route handler is given: the request, who asks, and the parts of the service it
 // may use.
@@ -35,6 +36,7 @@ struct RouteCall {
   // Logged in with an update token limited to these names (empty: every name of `user`).
   std::vector<std::string> scope;
   bool viaToken = false;
+  WatchHub* watch = nullptr;  // the versions of GET /hosts (api/watch_hub.hpp)
 };
 
 // Who may call a route, and how it is guarded before its handler runs.

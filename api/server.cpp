@@ -14,6 +14,7 @@
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -23,6 +24,7 @@
 #include "api/http_writer.hpp"
 #include "api/server_parser.hpp"
 #include "api/slow_auth_pool.hpp"
+#include "api/watch_hub.hpp"
 #include "common/logging.hpp"
 
 namespace chipmunk::api {
@@ -150,6 +152,25 @@ Response busy(const std::string& client) {
   return r;
 }
 
+// The watch refused to hold a request: too many held (Hold::kFull, kUserFull), or the
+// server stops.
+Response watchRefused(WatchHub::Hold why, const std::string& client) {
+  Response r = why == WatchHub::Hold::kStopping
+                   ? textResponse(503, "Server shutting down")
+                   : textResponse(429, "Too Many Requests: too many watches held");
+  r.client = client;
+  r.extraHeaders = why == WatchHub::Hold::kStopping ? "Retry-After: 1\r\n" : "Retry-After: 5\r\n";
+  return r;
+}
+
+// The request a changed watch is answered with: the same, without wait (the page, now).
+RequestInfo withoutWait(RequestInfo info) {
+  auto& q = info.query;
+  q.erase(std::remove_if(q.begin(), q.end(), [](const auto& f) { return f.first == "wait"; }),
+          q.end());
+  return info;
+}
+
 // What the request log and the answer need of a request beyond its RequestInfo.
 struct Exchange {
   RequestInfo info;
@@ -218,6 +239,12 @@ class HttpHandler final : public Pistache::Http::Handler {
     parser->reset();
   }
 
+  // Pistache::Tcp::Handler: a held watch of this connection is not answered any more.
+  void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+    service_->watch().dropConnection(peer.get());
+    Pistache::Http::Handler::onDisconnection(peer);
+  }
+
   // Pistache::Http::Handler (not called: onInput above serves requests)
   void onRequest(const Pistache::Http::Request& request, ResponseWriter writer) override {
     serve(request, request.resource(), std::move(writer));
@@ -245,6 +272,9 @@ class HttpHandler final : public Pistache::Http::Handler {
         return false;
       }
       Response r = service_->handle(ex.info, false);
+      if (r.watchSeconds > 0) {
+        return holdWatch(std::move(writer), std::move(ex), r);
+      }
       if (!r.needsSlowAuth && !r.needsWriter) {
         finish(writer, ex, r);
         return ex.keepAlive;
@@ -259,40 +289,114 @@ class HttpHandler final : public Pistache::Http::Handler {
     }
   }
 
+  // What a request answered off the I/O thread holds of its connection (see Holds): later
+  // responses queue behind it, Pistache's timers leave the connection alone. False when
+  // the client went away.
+  static bool holdConnection(const ResponseWriter& writer, Holds& holds,
+                             const void** connection = nullptr) {
+    try {
+      const auto peer = writer.peer();
+      holds.held = outstandingOf(*peer);
+      holds.awaiting = std::static_pointer_cast<Awaiting>(peer->getData(kAwaitingKey));
+      if (connection != nullptr) {
+        *connection = peer.get();
+      }
+    } catch (const std::exception&) {
+      return false;
+    }
+    holds.held->fetch_add(1);
+    holds.awaiting->hold();
+    return true;
+  }
+
+  // Pistache's keep-alive timer counts from when the request was handed over: after a long
+  // wait it would close the connection soon after the answer, so past half of
+  // keepalive_timeout the answer says Connection: close instead.
+  static void ageKeepAlive(Exchange& ex, std::chrono::milliseconds keepaliveTimeout) {
+    ex.keepAlive =
+        ex.keepAlive && std::chrono::steady_clock::now() - ex.start < keepaliveTimeout / 2;
+  }
+
+  // Answers a request off the I/O thread with what `make` returns (a 500 if it throws).
+  template <typename Make>
+  static void finishLate(ResponseWriter& writer, Exchange& ex, const Holds& holds,
+                         std::chrono::milliseconds keepaliveTimeout, Make make) {
+    try {
+      const Response answer = make();
+      ageKeepAlive(ex, keepaliveTimeout);
+      finish(writer, ex, answer, holds);
+    } catch (const std::exception& e) {
+      logging::get("api")->error("request failed error=\"{}\"", e.what());
+      ex.keepAlive = false;
+      finish(writer, ex, textResponse(500, "Internal Server Error"), holds);
+    }
+  }
+
+  // GET /hosts?wait= found nothing new for the caller (`held`: its 304): the watch hub
+  // holds the request, no thread waits for it. The hub's thread answers it when what the
+  // caller may see changes (the page, 200), when the wait runs out (the 304) or at
+  // shutdown (503); a client that closes the connection releases it (onDisconnection).
+  bool holdWatch(ResponseWriter writer, Exchange ex, const Response& held) {
+    Holds holds;
+    const void* connection = nullptr;
+    if (!holdConnection(writer, holds, &connection)) {
+      return false;  // the client went away
+    }
+    auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+    const bool keepAlive = ex.keepAlive;
+    WatchHub::Waiter w;
+    w.user = held.user;
+    w.connection = connection;
+    w.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(held.watchSeconds);
+    w.changed = [self = service_, user = held.user, since = held.watchSince] {
+      return self->watchVersion(user) != since;
+    };
+    w.end = [self = service_, shared, ex, holds, held,
+             keepaliveTimeout = keepaliveTimeout_](WatchHub::End how) mutable {
+      if (how == WatchHub::End::kGone) {
+        holds.release();
+        return;
+      }
+      finishLate(*shared, ex, holds, keepaliveTimeout, [&] {
+        return how == WatchHub::End::kChanged ? self->handle(withoutWait(ex.info), true)
+               : how == WatchHub::End::kStopping
+                   ? watchRefused(WatchHub::Hold::kStopping, held.client)
+                   : held;
+      });
+    };
+    const auto result = service_->watch().hold(std::move(w));
+    if (result != WatchHub::Hold::kHeld) {
+      holds.release();
+      finish(*shared, ex, watchRefused(result, held.client));
+    }
+    return keepAlive;
+  }
+
   // Answers on the slow-auth pool (a KDF check) or the writers' pool (a record write). Later
   // responses on this connection must not overtake this one, and Pistache must not time
   // the connection out while it waits (Awaiting).
   bool handOff(ResponseWriter writer, Exchange ex, const Response& r) {
     Holds holds;
-    try {
-      const auto peer = writer.peer();
-      holds.held = outstandingOf(*peer);
-      holds.awaiting = std::static_pointer_cast<Awaiting>(peer->getData(kAwaitingKey));
-    } catch (const std::exception&) {
+    if (!holdConnection(writer, holds)) {
       return false;  // the client went away
     }
-    holds.held->fetch_add(1);
-    holds.awaiting->hold();
     auto shared = std::make_shared<ResponseWriter>(std::move(writer));
     const bool keepAlive = ex.keepAlive;
     SlowAuthPool& pool = r.needsSlowAuth ? *pool_ : *writers_;
     const bool posted = pool.post(
         r.slowAuthSource,
-        [self = service_, log = log_, shared, ex, holds, client = r.client,
+        [self = service_, shared, ex, holds, client = r.client,
          keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
-          try {
+          finishLate(*shared, ex, holds, keepaliveTimeout, [&] {
             Response slow = run ? self->handle(ex.info, true) : busy(client);
-            // Pistache's keep-alive timer counts from when the request was handed over:
-            // after a long wait it would close the connection soon after the answer, so
-            // past half of keepalive_timeout the answer says Connection: close instead.
-            ex.keepAlive =
-                ex.keepAlive && std::chrono::steady_clock::now() - ex.start < keepaliveTimeout / 2;
-            finish(*shared, ex, slow, holds);
-          } catch (const std::exception& e) {
-            log->error("request failed error=\"{}\"", e.what());
-            ex.keepAlive = false;
-            finish(*shared, ex, textResponse(500, "Internal Server Error"), holds);
-          }
+            if (slow.watchSeconds > 0) {
+              // A watch whose password check ran here: answered at once with the page
+              // (the same version); the client's next watch finds the check cached and is
+              // held.
+              slow = self->handle(withoutWait(ex.info), true);
+            }
+            return slow;
+          });
         },
         r.slowAuthSuspect);
     if (!posted) {
@@ -444,6 +548,9 @@ void ApiServer::shutdown() {
   }
   if (maintenance_.joinable()) {
     maintenance_.join();
+  }
+  if (service_) {
+    service_->watch().stop();  // held watches get 503 now, not at their deadline
   }
   if (endpoint_) {
     endpoint_->shutdown();

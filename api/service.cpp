@@ -7,8 +7,10 @@
 
 #include "api/access.hpp"
 #include "api/client_ip.hpp"
+#include "api/host_pages.hpp"
 #include "api/route_nic_update.hpp"
 #include "api/routes.hpp"
+#include "api/watch_hub.hpp"
 #include "providers/dyndns2_codes.hpp"
 
 namespace chipmunk::api {
@@ -52,10 +54,19 @@ Response serve(const Route* route, RouteCall& call) {
 
 ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> store)
     : runtime_(makeRuntime(config, nullptr, nullptr)),
-      store_(std::move(store)),
-      nochg_(std::make_unique<NochgCounters>()) {}
+      watch_(std::make_shared<WatchHub>()),
+      store_(watchedStore(std::move(store), watch_)),
+      nochg_(std::make_unique<NochgCounters>()) {
+  watch_->setLimits(config.maxWatchers, config.maxWatchersPerUser);
+}
 
-ApiService::~ApiService() = default;
+ApiService::~ApiService() {
+  watch_->stop();
+}
+
+std::string ApiService::watchVersion(const std::string& user) {
+  return visibleVersion(runtime()->config, *watch_, user);
+}
 
 std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(
     const config::ApiConfig& config, const Authenticator* previous,
@@ -80,6 +91,8 @@ void ApiService::reload(const config::ApiConfig& config, std::shared_ptr<const T
                           config.failedLoginLockout);
   rt->limiter = old->limiter;
   std::atomic_store(&runtime_, std::shared_ptr<const Runtime>(std::move(rt)));
+  watch_->setLimits(config.maxWatchers, config.maxWatchersPerUser);
+  watch_->touchedAll();  // who reads what may have changed (users, hosts, meshes)
 }
 
 void ApiService::setListener(std::shared_ptr<RecordListener> listener) {
@@ -109,7 +122,7 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   const IpAddress caller = client ? *client : request.peer;
   RouteCall call{cfg,    request,           *store_, *nochg_,   std::atomic_load(&listener_),
                  caller, caller.toString(), {},      unixNow(), {},
-                 false};
+                 false,  watch_.get()};
   auto finish = [&](Response r) {
     r.client = call.clientText;
     r.user = call.user;

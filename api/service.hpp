@@ -15,6 +15,7 @@
 namespace chipmunk::api {
 
 class HookRunner;
+class WatchHub;
 
 enum class Method { kGet, kHead, kPost, kOther };
 
@@ -59,6 +60,11 @@ struct Response {
   // handle() again with allowSlow = true on a writer thread, so that no I/O thread waits
   // for an fsync. slowAuthSource says who asks, as above.
   bool needsWriter = false;
+  // Set (> 0) when GET /hosts?wait= found nothing new for the caller: the caller holds the
+  // request up to this many seconds (WatchHub) and asks watchVersion() whether the
+  // version watchSince still holds.
+  int watchSeconds = 0;
+  std::string watchSince;
   // For the request log.
   std::string client;
   std::string user;
@@ -103,6 +109,11 @@ class ApiService {
   // Expires records whose TTL ran out and tells the listener; called about once a second.
   void expireRecords();
 
+  // The watch of GET /hosts: what `user` may see now, as a version (WatchHub), and the
+  // held requests.
+  std::string watchVersion(const std::string& user);
+  WatchHub& watch() { return *watch_; }
+
   Store& store() { return *store_; }
 
  private:
@@ -118,7 +129,8 @@ class ApiService {
                                               std::shared_ptr<const TokenTable> tokens);
 
   std::shared_ptr<const Runtime> runtime_;
-  std::shared_ptr<Store> store_;
+  std::shared_ptr<WatchHub> watch_;
+  std::shared_ptr<Store> store_;  // the given store, its changes told to watch_
   std::shared_ptr<RecordListener> listener_;
   std::unique_ptr<NochgCounters> nochg_;  // /nic/update's abuse counters
 };

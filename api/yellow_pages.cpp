@@ -60,7 +60,7 @@ const char* const kAfterStatus = R"HTML(</header>
 <thead><tr>
 <th data-key="name">Host</th><th data-key="owner">Owner</th><th data-key="ipv4">IPv4</th>
 <th data-key="ipv6">IPv6</th><th data-key="seen_seconds_ago">Last seen</th><th data-key="changed_at">Changed</th>
-<th data-key="meta">Details</th>
+<th data-key="wg">WireGuard</th><th data-key="meta">Details</th>
 </tr></thead>
 )HTML";
 
@@ -110,7 +110,17 @@ function fallbackCopy(text, done) {
   const t = document.createElement("textarea"); t.value = text; document.body.appendChild(t);
   t.select(); try { document.execCommand("copy"); done(); } catch (e) {} t.remove();
 }
+// A WireGuard peer's details (docs/WIREGUARD.md): key shortened, port, LAN and public address.
+function wgLines(r) {
+  const m = r.metadata || {};
+  if (!m.wg_public_key) return [];
+  const port = m.wg_public_port || m.wg_listen_port;
+  const pub = r.ipv4 || r.ipv6;
+  return [m.wg_public_key.slice(0, 8) + "\u2026", port ? "port " + port : null,
+          m.lan_ip ? "LAN " + m.lan_ip : null, pub ? "public " + pub : null].filter(x => x);
+}
 function value(r, key) {
+  if (key === "wg") return (r.metadata || {}).wg_public_key || "";
   if (key === "meta") return Object.keys(r.metadata || {}).length;
   const v = r[key];
   return v === null || v === undefined ? (key === "seen_seconds_ago" ? Infinity : "") : v;
@@ -138,6 +148,10 @@ function render() {
     if (r.last_seen) seen.title = r.last_seen; tr.appendChild(seen);
     const changed = el("td", r.changed_at ? r.changed_at.replace("T", " ").replace("Z", " UTC") : "\u2014");
     changed.dataset.label = "Changed"; tr.appendChild(changed);
+    const wg = el("td", null, "meta"); wg.dataset.label = "WireGuard";
+    for (const line of wgLines(r)) wg.appendChild(el("div", line));
+    if (!wg.firstChild) wg.textContent = "\u2014";
+    tr.appendChild(wg);
     const meta = el("td", null, "meta"); meta.dataset.label = "Details";
     for (const [k, v] of Object.entries(r.metadata || {})) meta.appendChild(el("div", k + ": " + v));
     tr.appendChild(meta);
@@ -256,6 +270,26 @@ std::string addressCell(const char* label, const std::string& address) {
                                      : "<span class=\"addr\">" + escapeHtml(address) + "</span>");
 }
 
+// Same lines as the script's wgLines(): "&#8212;" for a record without wg_public_key.
+std::string wireguardCell(const rapidjson::Value& r) {
+  const auto m = r.FindMember("metadata");
+  if (m == r.MemberEnd() || !m->value.IsObject() || text(m->value, "wg_public_key").empty()) {
+    return cell("WireGuard", "&#8212;", "meta");
+  }
+  const rapidjson::Value& meta = m->value;
+  const std::string key = text(meta, "wg_public_key");
+  std::string port = text(meta, "wg_public_port");
+  port = port.empty() ? text(meta, "wg_listen_port") : port;
+  const std::string lan = text(meta, "lan_ip");
+  std::string pub = text(r, "ipv4");
+  pub = pub.empty() ? text(r, "ipv6") : pub;
+  std::string html = "<div>" + escapeHtml(key.substr(0, 8)) + "&#8230;</div>";
+  html += port.empty() ? "" : "<div>port " + escapeHtml(port) + "</div>";
+  html += lan.empty() ? "" : "<div>LAN " + escapeHtml(lan) + "</div>";
+  html += pub.empty() ? "" : "<div>public " + escapeHtml(pub) + "</div>";
+  return cell("WireGuard", html, "meta");
+}
+
 std::string renderRows(const rapidjson::Value& records) {
   std::string out;
   for (const auto& r : records.GetArray()) {
@@ -288,6 +322,7 @@ std::string renderRows(const rapidjson::Value& records) {
       changed = changed.substr(0, 10) + " " + changed.substr(11, 8) + " UTC";
     }
     out += cell("Changed", changed.empty() ? "&#8212;" : escapeHtml(changed));
+    out += wireguardCell(r);
     std::string meta;
     const auto m = r.FindMember("metadata");
     if (m != r.MemberEnd() && m->value.IsObject()) {

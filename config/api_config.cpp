@@ -32,6 +32,8 @@ Schema apiSchemaFor(const std::vector<ProviderDecl>& providers, const IniDocumen
     done.push_back(s);
     if (api_steps::isPushSection(s)) {
       api_steps::addPushSection(schema, section.name);
+    } else if (api_steps::isMeshSection(s)) {
+      api_steps::addMeshSection(schema, section.name);
     } else {
       addProviderSection(schema, providers, section.name);
     }
@@ -51,7 +53,9 @@ void interpretApiConfig(const std::string& path, const std::vector<ProviderDecl>
   auto index = std::make_shared<OwnershipIndex>();
   index->setUsers(config.users.shared());
   api_steps::loadAddressBook(path, settings, config, *index, errors);
+  api_steps::loadMeshes(doc, settings, *index, config, errors);
   index->setHosts(config.hostOwners, config.readAll);
+  index->setMeshes(config.meshes);
   config.ownership = std::move(index);
   api_steps::loadPush(path, providers, doc, schema, settings, config, errors);
   if (config.users.empty()) {
@@ -110,7 +114,21 @@ bool isValidHostName(const std::string& name) {
 void ApiConfig::indexOwnership() {
   auto index = std::make_shared<OwnershipIndex>();
   index->build(users.shared(), hostOwners, readAll);
+  index->setMeshes(meshes);
   ownership = std::move(index);
+}
+
+std::vector<std::string> ApiConfig::namesReadableBy(const std::string& reader) const {
+  if (!ownership) {
+    return {reader};
+  }
+  std::vector<std::string> names;
+  for (const auto& owner : ownership->meshPeersOf(reader)) {
+    const auto owned = ownership->namesOwnedBy(owner);
+    names.insert(names.end(), owned.begin(), owned.end());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::chrono::seconds ApiConfig::ttlFor(const std::string& name) const {

@@ -41,6 +41,13 @@ struct PushTarget {
   std::string where;
 };
 
+// [Mesh:NAME]: the records of the members are readable by every member.
+struct MeshConfig {
+  std::string name;
+  std::vector<std::string> members;
+  std::string where;  // path:line of members, for messages
+};
+
 // Every field a setting fills takes its default from that setting's row
 // (config/api_server_settings.cpp), never from an initializer here.
 struct ApiConfig {
@@ -56,6 +63,8 @@ struct ApiConfig {
   ClientIpHeader clientIpHeader = ClientIpHeader::kAuto;
   std::string tlsCertificate;  // both empty: plain HTTP
   std::string tlsKey;
+  size_t maxWatchers = 0;  // GET /hosts?wait= requests held at once
+  size_t maxWatchersPerUser = 0;
   // [Paths], [Log]
   std::string dataDir;
   std::string pidFile;  // empty: none
@@ -79,7 +88,8 @@ struct ApiConfig {
   // The address book: [Hosts], [Access], [TTL], [Records], [DynDNS], [Hooks].
   std::map<std::string, std::string> hostOwners;  // extra host name -> owning user
   std::vector<std::string> readAll;               // users who may read every record
-  std::chrono::seconds defaultTtl{};              // 0: records never expire
+  std::vector<MeshConfig> meshes;
+  std::chrono::seconds defaultTtl{};  // 0: records never expire
   std::chrono::seconds maxTtl{};
   std::chrono::seconds staleAfter{};
   std::map<std::string, std::chrono::seconds> ttlOverrides;  // user or host name -> TTL
@@ -99,7 +109,7 @@ struct ApiConfig {
   bool pushVerifyTls = false;
   std::string pushCaFile;
 
-  // Who owns what, from users, hostOwners and readAll: built by loadApiConfig, and by
+  // Who owns what, from users, hostOwners, readAll and meshes: built by loadApiConfig, and by
   // indexOwnership() for a configuration assembled by hand (or changed after loading);
   // shared by copies. Null until built: nobody owns anything.
   std::shared_ptr<const OwnershipIndex> ownership;
@@ -112,6 +122,14 @@ struct ApiConfig {
   bool mayReadAll(const std::string& user) const {
     return ownership && ownership->mayReadAll(user);
   }
+  // THE read rule of /hosts, /hosts/<name>, the watch and the page: whether `reader` may
+  // read the records owned by `owner` (its own, read_all, or a mesh in common).
+  bool mayReadRecordsOf(const std::string& reader, const std::string& owner) const {
+    return ownership && ownership->mayRead(reader, owner);
+  }
+  // Every name whose record `reader` may read when it may not read all: the names of its
+  // own and of its mesh peers, sorted.
+  std::vector<std::string> namesReadableBy(const std::string& reader) const;
   // The user who owns record `name`; empty when it is not (or no longer) configured.
   std::string ownerOf(const std::string& name) const {
     return ownership ? ownership->ownerOf(name) : std::string();

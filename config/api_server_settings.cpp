@@ -24,6 +24,18 @@ void serverRows(SettingTable<C>& t) {
       .range(1, 64)
       .byDefault("2")
       .help("HTTP worker threads.");
+  t.setting("Server", "max_watchers")
+      .integer(&C::maxWatchers)
+      .range(0, 100000)
+      .byDefault("1024")
+      .help(
+          "GET /hosts?wait= requests (the watch) held at once; beyond it they get 429 with "
+          "Retry-After. 0: no watch is held (429 at once).");
+  t.setting("Server", "max_watchers_per_user")
+      .integer(&C::maxWatchersPerUser)
+      .range(1, 1000)
+      .byDefault("4")
+      .help("GET /hosts?wait= requests one user may have held at once; beyond it, 429.");
   t.setting("Server", "public_ip_endpoints")
       .flag(&C::publicIpEndpoints)
       .byDefault("no")

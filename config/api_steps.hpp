@@ -28,6 +28,13 @@ void loadUsers(const std::string& path, const Settings& settings, ApiConfig& con
 void loadAddressBook(const std::string& path, const Settings& settings, ApiConfig& config,
                      const OwnershipIndex& users, std::vector<std::string>& errors);
 
+// config/api_mesh.cpp: [Mesh:NAME] (lower-cased `name`), whose members read each other's
+// records; members are checked against the users.
+bool isMeshSection(const std::string& lowerName);
+void addMeshSection(Schema& schema, const std::string& section);
+void loadMeshes(const IniDocument& doc, const Settings& settings, const OwnershipIndex& users,
+                ApiConfig& config, std::vector<std::string>& errors);
+
 // config/api_push.cpp: gateway mode.
 // [push:LABEL] (lower-cased `name`), and its settings.
 bool isPushSection(const std::string& lowerName);

@@ -11,6 +11,7 @@ void OwnershipIndex::clear() {
   hostOwner_.clear();
   hostsOf_.clear();
   readAll_.clear();
+  meshPeers_.clear();
 }
 
 void OwnershipIndex::addHost(const std::string& host, const std::string& owner) {
@@ -48,6 +49,47 @@ std::string OwnershipIndex::ownerOf(const std::string& name) const {
 
 bool OwnershipIndex::mayReadAll(const std::string& user) const {
   return readAll_.count(user) != 0;
+}
+
+void OwnershipIndex::addMesh(const std::vector<std::string>& members) {
+  for (const auto& member : members) {
+    if (users_.count(member) == 0) {
+      continue;  // the loader reports it
+    }
+    auto& peers = meshPeers_[member];
+    for (const auto& other : members) {
+      if (other != member && users_.count(other) != 0) {
+        peers.push_back(other);
+      }
+    }
+  }
+}
+
+void OwnershipIndex::finishMeshes() {
+  for (auto& [user, peers] : meshPeers_) {
+    std::sort(peers.begin(), peers.end());
+    peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
+  }
+}
+
+bool OwnershipIndex::mayRead(const std::string& reader, const std::string& owner) const {
+  if (owner.empty() || reader.empty()) {
+    return false;
+  }
+  if (owner == reader || mayReadAll(reader)) {
+    return true;
+  }
+  const auto it = meshPeers_.find(reader);
+  return it != meshPeers_.end() && std::binary_search(it->second.begin(), it->second.end(), owner);
+}
+
+std::vector<std::string> OwnershipIndex::meshPeersOf(const std::string& user) const {
+  std::vector<std::string> out{user};
+  const auto it = meshPeers_.find(user);
+  if (it != meshPeers_.end()) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  return out;
 }
 
 }  // namespace chipmunk::config

@@ -51,6 +51,20 @@ class OwnershipIndex {
   // The user who owns record `name`; empty when the name is not configured.
   std::string ownerOf(const std::string& name) const;
   bool mayReadAll(const std::string& user) const;
+  // After build()/setHosts(): [Mesh:NAME] sections (anything with `members`); members who
+  // are not users are left out.
+  template <typename Meshes>
+  void setMeshes(const Meshes& meshes) {
+    for (const auto& mesh : meshes) {
+      addMesh(mesh.members);
+    }
+    finishMeshes();
+  }
+  // Whether `reader` may read the records `owner` owns: its own, a read_all user's, or a
+  // member's of a mesh `reader` is in. False for an empty owner (a name nobody owns).
+  bool mayRead(const std::string& reader, const std::string& owner) const;
+  // `user`, then every other user it shares a mesh with (sorted, each once).
+  std::vector<std::string> meshPeersOf(const std::string& user) const;
   bool isUser(const std::string& name) const { return users_.count(name) != 0; }
 
   OwnershipIndex(const OwnershipIndex&) = delete;  // its views point into keepUsers_
@@ -65,12 +79,16 @@ class OwnershipIndex {
   void clear();
   void addHost(const std::string& host, const std::string& owner);
   void finish(const std::vector<std::string>& readAll);
+  void addMesh(const std::vector<std::string>& members);
+  void finishMeshes();
 
   std::shared_ptr<const void> keepUsers_;
   std::unordered_set<std::string_view> users_;                         // views of keepUsers_' names
   std::unordered_map<std::string, std::string> hostOwner_;             // host -> user
   std::unordered_map<std::string, std::vector<std::string>> hostsOf_;  // user -> hosts
   std::unordered_set<std::string> readAll_;
+  // user -> the other users it shares a mesh with (sorted, each once)
+  std::unordered_map<std::string, std::vector<std::string>> meshPeers_;
 };
 
 }  // namespace chipmunk::config

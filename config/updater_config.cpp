@@ -21,6 +21,7 @@ void interpretUpdaterConfig(const std::string& path, const std::vector<ProviderD
   updater_steps::applyFixedSettings(settings, config);
   updater_steps::checkFixedSettings(settings, config, errors);
   updater_steps::loadSources(path, doc, settings, config, errors);
+  updater_steps::loadWireguard(path, doc, settings, config, errors);
   updater_steps::loadRecords(path, providers, doc, schema, settings, config, errors,
                              errors.size() != before);
 }
@@ -40,6 +41,8 @@ Schema updaterSchema(const std::vector<ProviderDecl>& providers, const IniDocume
       updater_steps::addRecordSection(schema, section.name);
     } else if (updater_steps::isSourceSection(s)) {
       updater_steps::addSourceSection(schema, section.name);
+    } else if (updater_steps::isWireguardSection(s)) {
+      updater_steps::addWireguardSection(schema, section.name);
     } else {
       addProviderSection(schema, providers, section.name);
     }

@@ -55,6 +55,24 @@ struct RecordConfig {
   std::string where;
 };
 
+// A [wireguard:IFACE] section: the interface's details published to chipmunk-api, and its
+// peers' endpoints pointed where the other records say (config/updater_wireguard.cpp).
+struct WireguardConfig {
+  std::string interface;  // IFACE, checked as an interface name
+  bool publish = false;   // send key, port, addresses and gateway MAC with /set
+  bool sync = false;      // set the endpoints of the peers already on the interface
+  std::string address;    // the WireGuard address to publish; empty: the interface's
+  bool preferIPv6 = false;
+  std::string addPeers;          // "no", "host" (wg_address/32 or /128) or "subnet" (as published)
+  int publicPort = 0;            // published as wg_public_port (0: not published)
+  std::chrono::seconds watch{};  // long-poll wait of the daemon's watch; 0: no watch
+  // [ChipmunkAPIServer]: where and as whom.
+  std::string apiUrl;
+  std::string apiUser;
+  std::string apiPassword;
+  std::string where;  // path:line of the section
+};
+
 // Every field a setting fills takes its default from that setting's row
 // (config/updater_settings.cpp), never from an initializer here.
 struct UpdaterConfig {
@@ -93,6 +111,7 @@ struct UpdaterConfig {
   int effectiveConsensus() const { return consensus > 0 ? consensus : builtinDefaults ? 2 : 1; }
   std::vector<AccountConfig> accounts;
   std::vector<RecordConfig> records;
+  std::vector<WireguardConfig> wireguard;
   std::vector<std::string> warnings;
 };
 

@@ -263,7 +263,8 @@ void loadRecords(const std::string& path, const std::vector<ProviderDecl>& provi
   if (config.records.empty() && !config.defaultProvider.empty()) {
     loadLegacyRecord(c, settings);
   }
-  if (config.updateDns && config.records.empty() && !earlierErrors && errors.size() == before) {
+  if (config.updateDns && config.records.empty() && config.wireguard.empty() && !earlierErrors &&
+      errors.size() == before) {
     errors.push_back(settings.where("Global", "update_dns") +
                      ": update_dns is on but no record is configured (add [record:NAME] or "
                      "[dDNS] provider with host and domain in its section)");

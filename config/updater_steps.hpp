@@ -29,6 +29,12 @@ void addSourceSection(Schema& schema, const std::string& section);
 void loadSources(const std::string& path, const IniDocument& doc, const Settings& settings,
                  UpdaterConfig& config, std::vector<std::string>& errors);
 
+// config/updater_wireguard.cpp: [wireguard:IFACE] (needs [ChipmunkAPIServer] endpoint).
+bool isWireguardSection(const std::string& lowerName);
+void addWireguardSection(Schema& schema, const std::string& section);
+void loadWireguard(const std::string& path, const IniDocument& doc, const Settings& settings,
+                   UpdaterConfig& config, std::vector<std::string>& errors);
+
 // config/updater_records.cpp: [record:NAME], the original client's one-record form, and
 // the records' cross-checks. "No record" is only worth saying when nothing else was wrong
 // (`earlierErrors`: the steps before found a problem).

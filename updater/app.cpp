@@ -197,8 +197,10 @@ class Daemon {
                options_.configPath, updater_->config().records.size(),
                updater_->config().interval.count(), ::getpid());
     logging::flush();
+    updater_->startWatches();
     while (step()) {
     }
+    updater_.reset();  // its watches stop (and log) before the log closes
     if (!pidFile.empty()) {
       releasePidFile(pidFile);
     }
@@ -304,7 +306,8 @@ class Daemon {
       }
     }
     logging::setLevel(fresh.logLevel);
-    updater_ = std::move(next);
+    updater_ = std::move(next);  // the old one's watches stop first
+    updater_->startWatches();
     log_->info("config reloaded records={} interval_s={}", fresh.records.size(),
                fresh.interval.count());
     runNow_ = true;

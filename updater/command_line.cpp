@@ -27,7 +27,7 @@ std::string absolute(const std::string& path) {
 std::string settingsReference() {
   const auto& registry = providers::ProviderRegistry::builtin();
   config::IniDocument sample;
-  sample.sections = {{"source:NAME", 0}, {"record:NAME", 0}};
+  sample.sections = {{"source:NAME", 0}, {"record:NAME", 0}, {"wireguard:IFACE", 0}};
   for (const auto& p : registry.all()) {
     sample.sections.push_back({p.name, 0});
   }

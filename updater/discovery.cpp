@@ -47,19 +47,7 @@ bool familyAllowed(config::FamilyFilter filter, Family family) {
 class ChipmunkSource final : public IpSource {
  public:
   ChipmunkSource(const config::SourceConfig& config, providers::HttpOptions http)
-      : config_(config), http_(std::move(http)) {
-    base_ = config.url;
-    // Accept a URL that already names an endpoint.
-    for (const char* suffix : {"/get/ip.json", "/get/ip", "/set"}) {
-      const std::string s = suffix;
-      if (base_.size() >= s.size() && base_.compare(base_.size() - s.size(), s.size(), s) == 0) {
-        base_.erase(base_.size() - s.size());
-      }
-    }
-    while (!base_.empty() && base_.back() == '/') {
-      base_.pop_back();
-    }
-  }
+      : config_(config), http_(std::move(http)), base_(chipmunkBaseUrl(config.url)) {}
 
   // IpSource
   bool handles(Family family) const override { return familyAllowed(config_.family, family); }
@@ -207,6 +195,21 @@ class CommandSource final : public IpSource {
 };
 
 }  // namespace
+
+std::string chipmunkBaseUrl(const std::string& url) {
+  std::string base = url;
+  // Accept a URL that already names an endpoint.
+  for (const char* suffix : {"/get/ip.json", "/get/ip", "/set"}) {
+    const std::string s = suffix;
+    if (base.size() >= s.size() && base.compare(base.size() - s.size(), s.size(), s) == 0) {
+      base.erase(base.size() - s.size());
+    }
+  }
+  while (!base.empty() && base.back() == '/') {
+    base.pop_back();
+  }
+  return base;
+}
 
 std::optional<IpAddress> validateAddress(const std::string& text, Family family, bool allowPrivate,
                                          std::string& error) {

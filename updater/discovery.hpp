@@ -19,6 +19,9 @@ inline const char* toString(Family f) {
   return f == Family::kIPv4 ? "ipv4" : "ipv6";
 }
 
+// chipmunk-api's base URL from [ChipmunkAPIServer] endpoint, which may name /set or /get/ip.
+std::string chipmunkBaseUrl(const std::string& url);
+
 // Turns text a source returned into an address: surrounding white space is dropped; anything
 // else that is not exactly one address (an HTML error page, "Your IP: ...") is an error, as
 // is an address of the other family, one that is no host's (isHostAddress: unspecified,

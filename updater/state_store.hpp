@@ -31,6 +31,7 @@ class StateStore {
   bool openExisting();
   bool isOpen() const { return dirFd_ >= 0; }
   const std::string& dir() const { return dir_; }
+  int dirFd() const { return dirFd_; }  // -1 when not open
 
   std::optional<RecordState> load(const std::string& record) const;
   bool save(const std::string& record, const RecordState& state, std::string& error);

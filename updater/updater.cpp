@@ -11,6 +11,7 @@
 #include "common/logging.hpp"
 #include "common/shell.hpp"
 #include "config/builtin_sources.hpp"
+#include "updater/wireguard.hpp"
 
 namespace chipmunk::updater {
 namespace {
@@ -56,6 +57,14 @@ int CycleReport::exitCode() const {
 
 Updater::Updater(config::UpdaterConfig config) : config_(std::move(config)) {}
 
+Updater::~Updater() = default;
+
+void Updater::startWatches() {
+  for (auto& mesh : meshes_) {
+    mesh->startWatch(config_.interval);
+  }
+}
+
 std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
                                          const providers::ProviderRegistry& registry,
                                          std::vector<std::string>& errors, bool dryRun) {
@@ -96,6 +105,9 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
         "state directory unusable; state is kept in memory only, so a restart may resend "
         "dir={} error=\"{}\"",
         config.stateDir, error);
+  }
+  for (const auto& wg : config.wireguard) {
+    u->meshes_.push_back(std::make_unique<WireguardMesh>(wg, http, u->store_->dirFd(), dryRun));
   }
   for (auto& r : u->records_) {
     if (auto s = u->store_->load(r.config.name); s && s->key == r.sync.state.key) {
@@ -179,6 +191,11 @@ Updater::Addresses Updater::discover(CycleReport& report) {
 CycleReport Updater::runCycle(bool force) {
   CycleReport report;
   const Addresses addresses = discover(report);
+  for (auto& mesh : meshes_) {
+    const MeshResult result = mesh->run();
+    report.lines.insert(report.lines.end(), result.lines.begin(), result.lines.end());
+    report.failed += result.failed ? 1 : 0;
+  }
   if (!config_.updateDns) {
     return report;
   }

@@ -17,6 +17,8 @@
 
 namespace chipmunk::updater {
 
+class WireguardMesh;  // updater/wireguard.hpp
+
 // Exit codes of `chipmunk-updater --once` (docs/UPDATER.md).
 inline constexpr int kExitOk = 0;         // every record is up to date
 inline constexpr int kExitFailed = 1;     // discovery failed, or a record failed / not found
@@ -67,7 +69,12 @@ class Updater {
                                          const providers::ProviderRegistry& registry,
                                          std::vector<std::string>& errors, bool dryRun = false);
 
-  // Discovers the address(es) and updates the records that need it. `force` pushes even
+  ~Updater();
+  Updater(const Updater&) = delete;
+  Updater& operator=(const Updater&) = delete;
+
+  // Discovers the address(es), publishes and syncs the [wireguard:IFACE] sections and
+  // updates the records that need it. `force` pushes even
   // when the state says the record is current, and ignores backoff.
   CycleReport runCycle(bool force);
   // The earliest pending retry, if any record is backing off.
@@ -75,6 +82,8 @@ class Updater {
   // The earliest read-back (drift repair) still ahead, if any record has one planned.
   std::optional<std::chrono::steady_clock::time_point> nextVerify() const;
   const config::UpdaterConfig& config() const { return config_; }
+  // Daemon: starts the watch of every [wireguard:IFACE] section that has one.
+  void startWatches();
   // Replaces the clock that plans read-backs and retries (tests).
   void setClock(std::function<std::chrono::steady_clock::time_point()> clock) {
     clock_ = std::move(clock);
@@ -123,6 +132,7 @@ class Updater {
   std::vector<RecordRuntime> records_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<StateStore> store_;
+  std::vector<std::unique_ptr<WireguardMesh>> meshes_;
   bool dryRun_ = false;
   std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
 };

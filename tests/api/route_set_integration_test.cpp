@@ -14,12 +14,13 @@ TEST_CASE("Address book: set validates metadata", "[api][addressbook]") {
   ApiInstance api(kUsers);
   REQUIRE(api.start());
   const std::string good = "/set?wg_public_key=" + kWgKey +
-                           "&wg_listen_port=51820&lan_ip=192.168.1.10"
+                           "&wg_listen_port=51820&wg_public_port=41000&lan_ip=192.168.1.10"
                            "&gateway_mac=00:11:22:aa:bb:cc&note=rack%202";
   REQUIRE(get(api, good, "alice", "secret").status == 200);
   const std::string stored = get(api, "/hosts/alice", "alice", "secret").body;
   CHECK(stored.find("\"wg_public_key\":\"" + kWgKey + "\"") != std::string::npos);
   CHECK(stored.find("\"wg_listen_port\":\"51820\"") != std::string::npos);
+  CHECK(stored.find("\"wg_public_port\":\"41000\"") != std::string::npos);
   CHECK(stored.find("\"lan_ip\":\"192.168.1.10\"") != std::string::npos);
   CHECK(stored.find("\"gateway_mac\":\"00:11:22:aa:bb:cc\"") != std::string::npos);
   CHECK(stored.find("\"note\":\"rack 2\"") != std::string::npos);
@@ -32,6 +33,7 @@ TEST_CASE("Address book: set validates metadata", "[api][addressbook]") {
            "/set?color=red", "/set?note=" + std::string(101, 'n'), "/set?note=a%01b",
            "/set?wg_public_key=abc", "/set?wg_public_key=" + kWgKey.substr(0, 40),
            "/set?wg_listen_port=0", "/set?wg_listen_port=65536", "/set?wg_listen_port=http",
+           "/set?wg_public_port=0", "/set?wg_public_port=65536", "/set?wg_public_port=1x",
            "/set?lan_ip=192.168.1", "/set?lan_ip=host.lan", "/set?gateway_mac=00-11-22-aa-bb-cc",
            "/set?gateway_mac=00:11:22:aa:bb", "/set?lan_ip=" + std::string(300, '1'), manyFields,
            "/set?ttl=forever", "/set?note=%zz"}) {

@@ -75,7 +75,7 @@ base=http://127.0.0.1:8080
 [ "$(curl -sS -A page-test -u alice:secret "$base/nic/update?hostname=home.example.org&myip=198.51.100.23,2001:db8::23")" = \
   "good 198.51.100.23,2001:db8::23" ] || fail "nic/update"
 curl -sS --fail -u alice:secret \
-  "$base/set?note=laptop&lan_ip=192.168.1.20&wg_listen_port=51820" >/dev/null || fail "/set alice"
+  "$base/set?note=laptop&lan_ip=192.168.1.20&wg_listen_port=51820&wg_public_key=xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg%3D" >/dev/null || fail "/set alice"
 curl -sS --fail -u bob:hunter2 "$base/set" >/dev/null || fail "/set bob"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/")" = 401 ] || fail "/ without credentials"
 
@@ -90,6 +90,9 @@ done
 grep -q '198.51.100.23' "$dom" || fail "no IPv4 of home.example.org"
 grep -q '2001:db8::23' "$dom" || fail "no IPv6 of home.example.org"
 grep -q 'lan_ip: 192.168.1.20' "$dom" || fail "no metadata"
+# The WireGuard column, as the page's script renders it: the key shortened, port, LAN.
+grep -q '<div>xTIBA5rb…</div><div>port 51820</div><div>LAN 192.168.1.20</div>' "$dom" ||
+  fail "no WireGuard column"
 grep -q 'attic &lt;b&gt;box&lt;/b&gt;' "$dom" || fail "metadata not escaped"
 grep -q '<tr data-name="old.example.org" class="stale">' "$dom" || fail "old.example.org not marked stale"
 grep -q '<tr data-name="gone.example.org" class="[^"]*expired' "$dom" || fail "gone.example.org not marked expired"

@@ -66,3 +66,43 @@ TEST_CASE("Ownership index: loadApiConfig builds it from the file", "[config][un
   CHECK(config.mayReadAll("bob"));
   CHECK_FALSE(config.mayReadAll("alice"));
 }
+
+TEST_CASE("Ownership index: mesh members read each other and nobody else gains",
+          "[config][unit][mesh]") {
+  chipmunk::test::TempDir dir;
+  const std::string path = dir.file("api.ini");
+  std::ofstream(path) << "[Paths]\nclient_update_dir = " << dir.path()
+                      << "\n[Users]\nalice = pw-a\nbob = pw-b\ncarol = pw-c\ndave = pw-d\n"
+                         "[Hosts]\nnas.example.org = alice\n"
+                         "[Mesh:home]\nmembers = alice, bob\n"
+                         "[Mesh:office]\nmembers = bob, carol\n";
+  chipmunk::config::ApiConfig config;
+  std::vector<std::string> errors;
+  REQUIRE(chipmunk::config::loadApiConfig(path, config, errors));
+  REQUIRE(config.meshes.size() == 2);
+  CHECK(config.mayReadRecordsOf("bob", "alice"));
+  CHECK(config.mayReadRecordsOf("alice", "bob"));
+  CHECK(config.mayReadRecordsOf("carol", "bob"));
+  CHECK_FALSE(config.mayReadRecordsOf("carol", "alice"));  // no mesh in common
+  CHECK_FALSE(config.mayReadRecordsOf("dave", "alice"));
+  CHECK_FALSE(config.mayReadRecordsOf("alice", ""));  // a name nobody owns
+  CHECK(config.namesReadableBy("alice") ==
+        std::vector<std::string>{"alice", "bob", "nas.example.org"});
+  CHECK(config.namesReadableBy("bob") ==
+        std::vector<std::string>{"alice", "bob", "carol", "nas.example.org"});
+  CHECK(config.namesReadableBy("dave") == std::vector<std::string>{"dave"});
+}
+
+TEST_CASE("Ownership index: a mesh member who is not a user is a file:line error",
+          "[config][unit][mesh]") {
+  chipmunk::test::TempDir dir;
+  const std::string path = dir.file("api.ini");
+  std::ofstream(path) << "[Paths]\nclient_update_dir = " << dir.path()
+                      << "\n[Users]\nalice = pw-a\n"
+                         "[Mesh:home]\nmembers = alice, mallory\n";
+  chipmunk::config::ApiConfig config;
+  std::vector<std::string> errors;
+  CHECK_FALSE(chipmunk::config::loadApiConfig(path, config, errors));
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == path + ":6: [Mesh:home] members: \"mallory\" is not in [Users]");
+}

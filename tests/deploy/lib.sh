@@ -266,4 +266,30 @@ check_proxy() {
   [ "$(count_sockets "$api_port")" -ge $((after + 10)) ] ||
     fail "$name: the socket count does not see new connections ($(count_sockets "$api_port"))"
   pass "$name: the socket count sees one socket per new connection"
+  check_watch "$name" "$https"
+}
+
+# check_watch NAME HTTPS_PORT: the watch (GET /hosts?wait=N&since=V) passes through the
+# proxy: held, then answered by a change with the new page (200, not a proxy timeout), and a
+# watch longer than 30 s (the proxies' old read timeout) ends in chipmunk-api's 304.
+check_watch() {
+  local name="$1" base="https://localhost:$2"
+  local c=(curl -sS --max-time 50 --cacert "$tmp/cert.pem" -u alice:alice-secret)
+  local v watcher code
+  v="$("${c[@]}" --interface 127.0.0.2 "$base/hosts" | sed -nE 's/.*"version":"([^"]+)".*/\1/p')"
+  [ -n "$v" ] || fail "$name: /hosts has no version"
+  "${c[@]}" --interface 127.0.0.2 -o "$tmp/watch.body" -w '%{http_code}' \
+    "$base/hosts?wait=30&since=$v" >"$tmp/watch.code" &
+  watcher=$!
+  sleep 1
+  expect_eq "$("${c[@]}" --interface 127.0.0.3 "$base/set")" \
+    '{"Client_IP": "127.0.0.3", "status": "saved"}' "$name: a new address while a watch is held"
+  wait "$watcher" || fail "$name: the watch failed: $(cat "$tmp/watch.code")"
+  expect_eq "$(cat "$tmp/watch.code")" 200 "$name: the held watch is answered by the change"
+  grep -q '"ipv4":"127.0.0.3"' "$tmp/watch.body" ||
+    fail "$name: the watch's page lacks the new address: $(cat "$tmp/watch.body")"
+  pass "$name: the watch's page has the new address"
+  v="$(sed -nE 's/.*"version":"([^"]+)".*/\1/p' "$tmp/watch.body")"
+  expect_eq "$("${c[@]}" -o /dev/null -w '%{http_code}' "$base/hosts?wait=32&since=$v")" 304 \
+    "$name: a 32 s watch without a change ends in 304, not a proxy timeout"
 }

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -117,13 +118,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                      "/get/ip", "/get/ip.json", "/", "/healthz",
                                                      "/hosts/alice", "/hosts/home.example.com"})
                  : in.ConsumeRandomLengthString(64);
-  static const char* kKeys[] = {"hostname", "myip",          "myipv6",     "ttl",
-                                "note",     "wg_public_key", "wg_address", "wg_listen_port",
-                                "lan_ip",   "gateway_mac",   "system",     "offline"};
+  static const char* kKeys[] = {"hostname",       "myip",          "myipv6",     "ttl",
+                                "note",           "wg_public_key", "wg_address", "wg_listen_port",
+                                "lan_ip",         "gateway_mac",   "system",     "offline",
+                                "wg_public_port", "wait",          "since"};
   const int params = in.ConsumeIntegralInRange(0, 20);
   for (int i = 0; i < params; ++i) {
-    std::string key = in.ConsumeBool() ? kKeys[in.ConsumeIntegralInRange<size_t>(0, 11)]
-                                       : in.ConsumeRandomLengthString(16);
+    std::string key = in.ConsumeBool()
+                          ? kKeys[in.ConsumeIntegralInRange<size_t>(0, std::size(kKeys) - 1)]
+                          : in.ConsumeRandomLengthString(16);
     std::string value = in.ConsumeRandomLengthString(300);
     if (in.ConsumeIntegralInRange(0, 7) == 0) {
       value.insert(in.ConsumeIntegralInRange<size_t>(0, value.size()), 1, '\0');

@@ -136,7 +136,9 @@ HttpResponse HttpConnection::readResponse(bool head) {
     }
     r.headers.emplace(name, value);
   }
-  if (!head) {
+  // 304 (and 204, 1xx) never have a body, whatever the headers say.
+  const bool bodiless = r.status == 304 || r.status == 204 || (r.status >= 100 && r.status < 200);
+  if (!head && !bodiless) {
     const auto cl = r.headers.find("content-length");
     if (cl != r.headers.end()) {
       const size_t len = std::stoul(cl->second);

@@ -71,7 +71,7 @@ std::string serverSections() {
 std::string updaterConfig(SmallInternet& net, const MeshUser& u) {
   const MeshPeer& p = net.peer(u.peer);
   const std::string dir = net.lab().dir().file("updater-" + u.peer);
-  return "[Global]\nallow_private = yes\nstate_dir = " + dir +
+  return "[Global]\nupdate_dns = no\nallow_private = yes\nstate_dir = " + dir +
          "\ntimeout = 3s\n\n"
          "[ChipmunkAPIServer]\nusername = " +
          u.user + "\npassword = " + u.password + "\nmethod = set\nendpoint = http://" +

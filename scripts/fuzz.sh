@@ -27,7 +27,7 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(basic_auth client_ip ip config service file_store linode dyndns2 cloudflare rfc2136
-           http_wire url json_providers)
+           http_wire url json_providers wireguard)
 fi
 
 if [ ! -f "$build/CMakeCache.txt" ]; then

@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
@@ -91,6 +92,28 @@ std::string formatMac(const uint8_t* mac, size_t size) {
   return out;
 }
 
+// The MAC of a neighbour message when it is `ip` on interface `index` and usable.
+std::string neighbourMac(nlmsghdr* h, const IpAddress& ip, unsigned index) {
+  auto* nd = static_cast<ndmsg*>(NLMSG_DATA(h));
+  if (h->nlmsg_type != RTM_NEWNEIGH || h->nlmsg_len < NLMSG_LENGTH(sizeof(ndmsg)) ||
+      static_cast<unsigned>(nd->ndm_ifindex) != index ||
+      (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED)) != 0) {
+    return {};
+  }
+  int attrLeft = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(ndmsg)));
+  const uint8_t* dst = nullptr;
+  std::string lladdr;
+  auto* first = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(nd) + NLMSG_ALIGN(sizeof(ndmsg)));
+  for (auto* a = first; RTA_OK(a, attrLeft); a = RTA_NEXT(a, attrLeft)) {
+    if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 16) {
+      dst = static_cast<const uint8_t*>(RTA_DATA(a));
+    } else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+      lladdr = formatMac(static_cast<const uint8_t*>(RTA_DATA(a)), 6);
+    }
+  }
+  return dst != nullptr && std::memcmp(dst, ip.bytes(), 16) == 0 ? lladdr : std::string();
+}
+
 // The link-layer address of `ip` on interface `index` in the kernel's IPv6 neighbour table
 // (netlink RTM_GETNEIGH dump; bounded in messages and time).
 std::string neighbourMacV6(const IpAddress& ip, unsigned index) {
@@ -110,38 +133,25 @@ std::string neighbourMacV6(const IpAddress& ip, unsigned index) {
   request.body.ndm_family = AF_INET6;
   std::string mac;
   if (::send(fd, &request, sizeof request, 0) == static_cast<ssize_t>(sizeof request)) {
-    std::array<char, 32768> buf{};
+    alignas(nlmsghdr) std::array<char, 32768> buf{};
     bool done = false;
     for (int reads = 0; !done && reads < 64; ++reads) {
       const ssize_t got = ::recv(fd, buf.data(), buf.size(), 0);
-      if (got <= 0) {
-        break;
-      }
-      int left = static_cast<int>(got);
-      for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
-           h = NLMSG_NEXT(h, left)) {
-        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+      size_t left = got > 0 ? static_cast<size_t>(got) : 0;
+      done = left == 0;
+      char* at = buf.data();
+      while (!done && left >= sizeof(nlmsghdr)) {
+        auto* h = reinterpret_cast<nlmsghdr*>(at);
+        if (h->nlmsg_len < sizeof(nlmsghdr) || h->nlmsg_len > left || h->nlmsg_type == NLMSG_DONE ||
+            h->nlmsg_type == NLMSG_ERROR) {
           done = true;
           break;
         }
-        const auto* nd = static_cast<const ndmsg*>(NLMSG_DATA(h));
-        if (h->nlmsg_type != RTM_NEWNEIGH || static_cast<unsigned>(nd->ndm_ifindex) != index ||
-            (nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED)) != 0) {
-          continue;
-        }
-        int attrLeft = static_cast<int>(RTM_PAYLOAD(h));
-        const uint8_t* dst = nullptr;
-        std::string lladdr;
-        for (auto* a = RTM_RTA(nd); RTA_OK(a, attrLeft); a = RTA_NEXT(a, attrLeft)) {
-          if (a->rta_type == NDA_DST && RTA_PAYLOAD(a) == 16) {
-            dst = static_cast<const uint8_t*>(RTA_DATA(a));
-          } else if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
-            lladdr = formatMac(static_cast<const uint8_t*>(RTA_DATA(a)), 6);
-          }
-        }
-        if (dst != nullptr && std::memcmp(dst, ip.bytes(), 16) == 0 && !lladdr.empty()) {
-          mac = lladdr;
-        }
+        const std::string found = neighbourMac(h, ip, index);
+        mac = found.empty() ? mac : found;
+        const size_t step = std::min<size_t>(NLMSG_ALIGN(h->nlmsg_len), left);
+        at += step;
+        left -= step;
       }
     }
   }
@@ -257,7 +267,8 @@ std::string arpLookup(const std::string& arpText, const IpAddress& ip,
     std::istringstream fields(line);
     std::string address, type, flags, mac, mask, device;
     if (!(fields >> address >> type >> flags >> mac >> mask >> device) || device != interface ||
-        IpAddress::parse(address) != ip || flags.size() > 10) {
+        IpAddress::parse(address) != ip || flags.size() < 3 || flags.size() > 10 ||
+        flags.compare(0, 2, "0x") != 0 || !allHex(flags.substr(2), flags.size() - 2)) {
       continue;
     }
     bool ok = mac.size() == 17 && mac != "00:00:00:00:00:00";

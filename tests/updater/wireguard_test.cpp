@@ -165,6 +165,8 @@ TEST_CASE("WireGuard: the default gateway and its MAC from /proc fixtures", "[up
       "192.168.1.1      0x1         0x2         de:ad:be:ef:00:01     *        wlan0\n";
   CHECK(arpLookup(arp, gw->gateway, "eth0") == "aa:bb:cc:00:11:22");
   CHECK(arpLookup(arp, ip("192.168.1.5"), "eth0").empty());  // incomplete
+  // Fields that are not what the kernel prints are skipped, never thrown on (found by fuzzing).
+  CHECK(arpLookup("192.168.1.1 0x1 zz aa:bb:cc:00:11:22 * eth0\n", gw->gateway, "eth0").empty());
   pickLanAddress(
       *gw,
       {{"lo", ip("127.0.0.1"), 8}, {"eth0", ip("10.1.1.1"), 24}, {"eth0", ip("192.168.1.10"), 24}});

@@ -330,9 +330,9 @@ std::string NetLab::logOf(const std::string& logName) const {
   return readFile(dir_.file(logName + ".out")) + readFile(dir_.file(logName + ".err"));
 }
 
-void NetLab::inNamespace(const std::string& nsName, const std::function<void()>& f) const {
+void inNetworkNamespace(const std::string& name, const std::function<void()>& body) {
   std::exception_ptr failure;
-  const std::string path = "/var/run/netns/" + ns(nsName);
+  const std::string path = "/var/run/netns/" + name;
   std::thread worker([&] {
     try {
       const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -343,7 +343,7 @@ void NetLab::inNamespace(const std::string& nsName, const std::function<void()>&
         throw std::runtime_error("cannot join network namespace " + path);
       }
       ::close(fd);
-      f();
+      body();
     } catch (...) {
       failure = std::current_exception();
     }
@@ -352,6 +352,10 @@ void NetLab::inNamespace(const std::string& nsName, const std::function<void()>&
   if (failure) {
     std::rethrow_exception(failure);
   }
+}
+
+void NetLab::inNamespace(const std::string& nsName, const std::function<void()>& f) const {
+  inNetworkNamespace(ns(nsName), f);
 }
 
 bool NetLab::ping(const std::string& nsName, const std::string& dst,

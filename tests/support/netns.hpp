@@ -21,6 +21,11 @@ std::string netnsSkipReason(bool wireguard);
 // The absolute path of a program found in $PATH, /usr/sbin or /sbin ("" when none).
 std::string findProgram(const std::string& name);
 
+// Runs `body` on a thread that has joined the named network namespace (/var/run/netns/NAME;
+// setns affects only that thread): the sockets it opens live there. Exceptions (a failed
+// REQUIRE) are passed on.
+void inNetworkNamespace(const std::string& name, const std::function<void()>& body);
+
 // A small network built from namespaces, veth pairs, bridges and nftables rules. Every
 // namespace is named prefix + pid + "-" + short name, so parallel runs and leftovers of a
 // killed run never collide. The destructor stops every process started with spawn() (by
@@ -73,8 +78,7 @@ class NetLab {
                       const std::string& logName);
   std::string logOf(const std::string& logName) const;
 
-  // Runs `f` on a thread that has joined the namespace (setns affects only that thread):
-  // its sockets live in that namespace. Exceptions are passed on.
+  // inNetworkNamespace() for namespace `nsName` of this lab.
   void inNamespace(const std::string& nsName, const std::function<void()>& f) const;
   // ICMP echo from the namespace to `dst` (IPv4): one request every 200 ms until a reply
   // comes or `timeout` passes. True when a reply came.

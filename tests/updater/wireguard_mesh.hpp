@@ -24,6 +24,7 @@
 #include "common/json.hpp"
 #include "providers/http/url.hpp"
 #include "tests/support/api_instance.hpp"
+#include "tests/support/netns.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -61,29 +62,6 @@ inline std::string missingPart() {
     }
   }
   return {};
-}
-
-// Runs `body` on a thread that entered network namespace `ns`: the sockets it opens and the
-// processes it starts live there. An exception (a failed REQUIRE) is rethrown here.
-template <class F>
-void inNamespace(const std::string& ns, F body) {
-  std::exception_ptr failure;
-  std::thread t([&] {
-    try {
-      const int fd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
-        throw std::runtime_error("cannot enter network namespace " + ns);
-      }
-      ::close(fd);
-      body();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-  });
-  t.join();
-  if (failure) {
-    std::rethrow_exception(failure);
-  }
 }
 
 // The small world: namespaces, wireguard-go, the API; torn down in reverse, by PID.
@@ -217,7 +195,7 @@ struct Mesh {
   HttpResponse ask(const std::string& user, const std::string& target,
                    const std::string& source = "192.168.77.1") {
     HttpResponse response;
-    inNamespace(gateway, [&] {
+    chipmunk::test::inNetworkNamespace(gateway, [&] {
       HttpConnection conn("192.168.77.1", api->port(), std::chrono::seconds(10), source);
       conn.sendRaw("GET " + target + " HTTP/1.1\r\nHost: mesh\r\nConnection: close\r\n" +
                    "Authorization: Basic " + base64Encode(user + ":pw") + "\r\n\r\n");
@@ -230,7 +208,7 @@ struct Mesh {
     api = std::make_unique<ApiInstance>(
         "[Users]\nalice = pw\nbob = pw\ncarol = pw\ndave = pw\nfrank = pw\n[Access]\nread_all = "
         "alice\n");
-    inNamespace(gateway, [&] { REQUIRE(api->start("192.168.77.1:0")); });
+    chipmunk::test::inNetworkNamespace(gateway, [&] { REQUIRE(api->start("192.168.77.1:0")); });
     // bob sits behind our gateway; carol behind another, talking from 203.0.113.9; dave's
     // key is on no interface of ours.
     const auto set = [&](const std::string& user, const std::string& query,

@@ -33,7 +33,7 @@ TEST_CASE(
   }
   // In a child process of the namespace: /proc/net is the process's, not the thread's.
   int rc = -1;
-  inNamespace(m.host, [&] {
+  chipmunk::test::inNetworkNamespace(m.host, [&] {
     rc = runForked(
         [] {
           const auto gw = updater::discoverGateway("none");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Configuration drop-ins: <config>.d/*.ini read after the main file, in lexical order.
+// Configuration drop-ins: <config>.d/*.ini read after the main file, in lexical order
+// (chipmunk-updater.ini: updater.d, chipmunk-api.ini: api.d).
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -74,7 +75,15 @@ std::string dropInDirectory(const std::string& configPath) {
   const auto dot = configPath.rfind('.');
   const bool hasExtension =
       dot != std::string::npos && dot > 0 && (slash == std::string::npos || dot > slash + 1);
-  return (hasExtension ? configPath.substr(0, dot) : configPath) + ".d";
+  std::string stem = hasExtension ? configPath.substr(0, dot) : configPath;
+  // In /etc/chipmunk the program's "chipmunk-" prefix says nothing: chipmunk-updater.ini
+  // takes its drop-ins from updater.d, chipmunk-api.ini from api.d.
+  const size_t base = slash == std::string::npos ? 0 : slash + 1;
+  const std::string prefix = "chipmunk-";
+  if (stem.compare(base, prefix.size(), prefix) == 0 && stem.size() > base + prefix.size()) {
+    stem.erase(base, prefix.size());
+  }
+  return stem + ".d";
 }
 
 bool parseDropIns(IniDocument& doc, std::vector<std::string>& errors) {

@@ -56,7 +56,8 @@ bool parseIniText(const std::string& text, const std::string& path, IniDocument&
 bool parseIniFile(const std::string& path, IniDocument& doc, std::vector<std::string>& errors);
 
 // Drop-ins: the directory of a configuration file's drop-ins, its path with the extension
-// replaced by ".d" (/etc/chipmunk/chipmunk-updater.ini -> /etc/chipmunk/chipmunk-updater.d).
+// replaced by ".d" and a leading "chipmunk-" dropped from the file name
+// (/etc/chipmunk/chipmunk-updater.ini -> /etc/chipmunk/updater.d, /etc/x/my.ini -> /etc/x/my.d).
 std::string dropInDirectory(const std::string& configPath);
 inline constexpr size_t kMaxDropIns = 128;
 inline constexpr size_t kMaxDropInBytes = 16 * 1024 * 1024;

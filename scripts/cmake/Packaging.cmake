@@ -45,6 +45,10 @@ foreach(program ${CHIPMUNK_PROGRAMS})
     "${unit_text}")
   file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/packaging/${unit} CONTENT "${unit_text}")
   install(FILES ${CMAKE_BINARY_DIR}/packaging/${unit} DESTINATION lib/systemd/system)
+  # The unit's LoadCredential= directory: it must exist for the service to start.
+  string(REPLACE "chipmunk-" "" short ${program})
+  install(DIRECTORY DESTINATION ${CHIPMUNK_SYSCONF_DIR}/credentials/${short}
+    DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 endforeach()
 install(FILES scripts/systemd/chipmunk.sysusers DESTINATION lib/sysusers.d
   RENAME chipmunk.conf)

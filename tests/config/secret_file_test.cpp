@@ -155,6 +155,10 @@ TEST_CASE("Drop-ins: <config>.d/*.ini after the main file, in lexical order, err
   writeFile(dir.file("c.d/30-ignored.ini~"), "[Main]\nn = 7\n");
   writeFile(dir.file("c.d/.hidden.ini"), "[Main]\nn = 8\n");
   CHECK(dropInDirectory(dir.file("c.ini")) == dir.file("c.d"));
+  CHECK(dropInDirectory("/etc/chipmunk/chipmunk-updater.ini") == "/etc/chipmunk/updater.d");
+  CHECK(dropInDirectory("/etc/chipmunk/chipmunk-api.ini") == "/etc/chipmunk/api.d");
+  CHECK(dropInDirectory("/etc/chipmunk-x/home.ini") == "/etc/chipmunk-x/home.d");
+  CHECK(dropInDirectory("chipmunk-.ini") == "chipmunk-.d");
   std::vector<std::string> errors;
   long long n = 0;
   std::vector<std::string> list;

@@ -119,6 +119,8 @@ check_installed() { # PACKAGE USER STATE_DIR
     fail "other users can read $p.ini"
   fi
   pass "$p: only root and $user read the configuration"
+  expect_eq "$(stat -c '%U:%G %a' "/etc/chipmunk/credentials/${p#chipmunk-}")" "root:root 700" \
+    "the unit's LoadCredential= directory of $p exists, root's 0700"
   "/usr/bin/$p" --version | grep -q "^$p $(sed -n 's/^project(chipmunk VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")" ||
     fail "$p --version: $("/usr/bin/$p" --version)"
 }
@@ -212,6 +214,7 @@ dpkg -P chipmunk-api chipmunk-updater >"$tmp/dpkg.txt" 2>&1 || fail "dpkg -P: $(
 [ ! -e "$wants/chipmunk-api.service" ] && [ ! -e "$wants/chipmunk-updater.service" ] ||
   fail "dpkg -P left the enablement"
 [ ! -e /var/log/chipmunk ] || fail "dpkg -P left the logs"
+[ ! -e /etc/chipmunk/credentials ] || fail "dpkg -P left the empty credentials directories"
 expect_eq "$(cat /var/lib/chipmunk/bob.cm)" "127.0.0.9" "dpkg -P keeps the users' stored records"
 pass "dpkg -P removes configuration, stat overrides, enablement and logs"
 rm -rf /var/lib/chipmunk /var/lib/chipmunk-updater

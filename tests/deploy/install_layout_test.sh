@@ -83,28 +83,34 @@ pass "the installed chipmunk-api.ini passes --check-config"
   --check-config >"$tmp/check.txt" 2>&1 || fail "installed chipmunk-updater.ini: $(cat "$tmp/check.txt")"
 pass "the installed chipmunk-updater.ini passes --check-config"
 
-# The token as the shipped unit's (commented) LoadCredential= line hands it over: a drop-in
-# names $CREDENTIALS_DIRECTORY/linode_token; systemd's copy is 0400 (0440 with an ACL mask).
+# The token as the shipped unit's LoadCredential= line hands it over: every file of
+# <sysconf>/chipmunk/credentials/updater becomes $CREDENTIALS_DIRECTORY/updater_<name>;
+# systemd's copy is 0400 (0440 with an ACL mask).
 unit="$root$prefix/lib/systemd/system/chipmunk-updater.service"
-grep -q '^#LoadCredential=linode_token:.*/chipmunk/credentials/linode_token$' "$unit" ||
-  fail "the updater unit lacks the LoadCredential= example"
+grep -qx "LoadCredential=updater:$sysconf/chipmunk/credentials/updater" "$unit" ||
+  fail "the updater unit does not load its credentials directory: $(grep LoadCredential "$unit")"
+for p in api updater; do
+  [ "$(stat -c %a "$root$sysconf/chipmunk/credentials/$p" 2>/dev/null)" = 700 ] ||
+    fail "the credentials directory of $p is not installed 0700"
+done
+pass "the units load <sysconf>/chipmunk/credentials/{api,updater}, installed 0700"
 grep -qx 'Type=notify' "$unit" || fail "the updater unit is not Type=notify"
-mkdir -p "$tmp/upd/chipmunk-updater.d" "$tmp/credentials"
+mkdir -p "$tmp/upd/updater.d" "$tmp/credentials"
 cp "$root$sysconf/chipmunk/chipmunk-updater.ini" "$tmp/upd/"
-printf '[linode]\napi_key_file = $CREDENTIALS_DIRECTORY/linode_token\n' \
-  >"$tmp/upd/chipmunk-updater.d/10-credentials.ini"
-printf 'the-token\n' >"$tmp/credentials/linode_token"
-chmod 0440 "$tmp/credentials/linode_token"
+printf '[linode]\napi_key_file = $CREDENTIALS_DIRECTORY/updater_linode_token\n' \
+  >"$tmp/upd/updater.d/10-credentials.ini"
+printf 'the-token\n' >"$tmp/credentials/updater_linode_token"
+chmod 0440 "$tmp/credentials/updater_linode_token"
 CREDENTIALS_DIRECTORY="$tmp/credentials" "$root$prefix/bin/chipmunk-updater" \
   --config "$tmp/upd/chipmunk-updater.ini" --check-config >"$tmp/check.txt" 2>&1 ||
   fail "the credential from a drop-in: $(cat "$tmp/check.txt")"
 pass "a drop-in reads the token from \$CREDENTIALS_DIRECTORY (the unit's LoadCredential= example)"
-chmod 0444 "$tmp/credentials/linode_token"
+chmod 0444 "$tmp/credentials/updater_linode_token"
 if CREDENTIALS_DIRECTORY="$tmp/credentials" "$root$prefix/bin/chipmunk-updater" \
   --config "$tmp/upd/chipmunk-updater.ini" --check-config >"$tmp/check.txt" 2>&1; then
   fail "a world-readable credential passed --check-config"
 fi
-grep -q "^$tmp/upd/chipmunk-updater.d/10-credentials.ini:2: \[linode\] api_key_file: .*mode 0444" \
+grep -q "^$tmp/upd/updater.d/10-credentials.ini:2: \[linode\] api_key_file: .*mode 0444" \
   "$tmp/check.txt" || fail "the refusal does not name the drop-in's line: $(cat "$tmp/check.txt")"
 pass "a world-readable credential is refused with the drop-in's file:line"
 echo "install layout: $checks checks passed"

@@ -9,6 +9,7 @@
 
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -237,5 +238,25 @@ FakeResponse FakeDigitalOcean::change(std::vector<DnsRecord>& records, const std
   }
   return notFound();
 }
+
+namespace {
+
+// `chipmunk-fake digitalocean` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "digitalocean", [] {
+      auto f = std::make_shared<FakeDigitalOcean>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        FakeDigitalOcean::DnsRecord a;
+        a.type = type;
+        a.name = "home";
+        a.data = ip;
+        f->addRecord("example.com", a);
+      });
+      return RunningFake{f,
+                         fakeSection("digitalocean", "api_token = do-test-token\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -23,10 +23,13 @@ TEST_CASE("ProviderFuzzSetups: every HTTP-API provider is fuzzed and builds from
     context.records = {{"home", "home", "example.com", RecordType::A}};
     CHECK_NOTHROW(makeProvider(*setup.info, context));
   }
-  // The 13 of the table json_providers_fuzz.cpp kept by hand before, and the two JSON
-  // providers with fuzz targets of their own.
+  // At least the 13 of the table json_providers_fuzz.cpp kept by hand before and the two
+  // JSON providers with fuzz targets of their own; a new one joins without an edit here.
   const std::set<std::string> expected = {
       "porkbun", "digitalocean", "desec",  "gandi",  "vultr",    "godaddy",    "ionos", "hetzner",
       "route53", "ovh",          "netcup", "njalla", "scaleway", "cloudflare", "linode"};
-  CHECK(names == expected);
+  for (const auto& name : expected) {
+    INFO("provider " << name);
+    CHECK(names.count(name) == 1);
+  }
 }

@@ -247,11 +247,7 @@ const RunnableFake kRunnable{
       auto f = std::make_shared<FakeDigitalOcean>();
       f->addDomain("example.com");
       seedHome([&](const char* type, const char* ip) {
-        FakeDigitalOcean::DnsRecord a;
-        a.type = type;
-        a.name = "home";
-        a.data = ip;
-        f->addRecord("example.com", a);
+        f->addRecord("example.com", {0, type, "home", ip, 1800, 0, ""});
       });
       return RunningFake{f,
                          fakeSection("digitalocean", "api_token = do-test-token\n", f->endpoint())};

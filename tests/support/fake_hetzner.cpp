@@ -241,12 +241,7 @@ const RunnableFake kRunnable{
       auto f = std::make_shared<FakeHetzner>();
       const std::string zone = f->addZone("example.com");
       seedHome([&](const char* type, const char* ip) {
-        FakeHetzner::DnsRecord a;
-        a.zoneId = zone;
-        a.type = type;
-        a.name = "home";
-        a.value = ip;
-        f->addRecord(a);
+        f->addRecord({"", zone, type, "home", ip, 0});
       });
       return RunningFake{f, fakeSection("hetzner", "api_token = hetzner-token\n", f->endpoint())};
     }};

@@ -234,12 +234,7 @@ const RunnableFake kRunnable{
       auto f = std::make_shared<FakeIonos>();
       f->addZone("example.com");
       seedHome([&](const char* type, const char* ip) {
-        FakeIonos::DnsRecord a;
-        a.zone = "example.com";
-        a.name = "home.example.com";
-        a.type = type;
-        a.content = ip;
-        f->addRecord(a);
+        f->addRecord({"", "example.com", "home.example.com", type, ip, 3600, 0, false});
       });
       return RunningFake{f, fakeSection("ionos", "api_key = prefix.secret\n", f->endpoint())};
     }};

@@ -231,12 +231,7 @@ const RunnableFake kRunnable{
       auto f = std::make_shared<FakeVultr>();
       f->addDomain("example.com");
       seedHome([&](const char* type, const char* ip) {
-        FakeVultr::DnsRecord a;
-        a.domain = "example.com";
-        a.type = type;
-        a.name = "home";
-        a.data = ip;
-        f->addRecord(a);
+        f->addRecord({"", "example.com", type, "home", ip, 300, -1});
       });
       return RunningFake{f, fakeSection("vultr", "api_key = vultr-key\n", f->endpoint())};
     }};

@@ -14,7 +14,8 @@ TEST_CASE("ProviderFuzzSetups: every HTTP-API provider is fuzzed and builds from
           "[providers][unit]") {
   std::set<std::string> names;
   for (const auto& setup : chipmunk::test::providerFuzzSetups()) {
-    INFO("provider " << setup.info->name);
+    INFO("provider " << setup.info->name
+                     << ": a provider without `endpoint` clears httpApi in its ProviderInfo");
     names.insert(setup.info->name);
     ProviderContext context;
     context.section = setup.info->name;

@@ -132,6 +132,9 @@ ProviderInfo duckdnsProvider() {
           .byDefault(kDefaultEndpoint)
           .help("Update URL (for tests and mirrors)."),
   };
+  // Not fuzzed with the JSON APIs: it serves only NAME.duckdns.org records, and its one-word
+  // reply is parsed in the plain; tests/providers/duckdns_test.cpp covers it.
+  info.httpApi = false;
   return info;
 }
 

@@ -147,6 +147,8 @@ ProviderInfo dyndns2Provider() {
           .help("Update path, with a query of its own if the server needs one "
                 "(/nic/update?system=dyndns); ddclient calls it script."),
   };
+  // No `endpoint`: the server setting; dyndns2_fuzz covers its replies.
+  info.httpApi = false;
   return info;
 }
 

@@ -18,7 +18,7 @@
 namespace chipmunk::providers {
 
 // The ProviderInfo of provider class P (constructed from a ProviderContext): its name,
-// description, documentation and settings (or the caller adds them).
+// description, documentation and settings (or the caller adds them); marked httpApi.
 template <typename P>
 ProviderInfo providerOf(std::string name, std::string description, std::string documentation,
                         std::vector<config::SettingSpec> settings = {}) {
@@ -27,6 +27,7 @@ ProviderInfo providerOf(std::string name, std::string description, std::string d
   info.name = std::move(name);
   info.description = std::move(description);
   info.documentation = std::move(documentation);
+  info.httpApi = true;
   info.create = [](const ProviderContext& context) -> std::unique_ptr<DnsProvider> {
     return std::make_unique<P>(context);
   };

@@ -125,6 +125,10 @@ struct ProviderInfo {
   // A named preset of another provider ("dyndns2"): its tests live in
   // tests/providers/<preset>_presets_test.cpp rather than in a file of its own.
   std::string presetOf;
+  // Speaks an HTTP API at its `endpoint` setting for records of any domain, so the provider
+  // fuzz target (tests/fuzz/json_providers_fuzz.cpp) feeds it hostile replies. providerOf
+  // (providers/json_api.hpp) sets it; a provider that does not fit clears it (dyndns2, url).
+  bool httpApi = false;
   // Numeric settings (kInteger, kSeconds) declared with min = max = 0 get [0, INT_MAX] when
   // registered, so that a TTL declared without a range still accepts positive values.
   std::vector<config::SettingSpec> settings;

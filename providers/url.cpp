@@ -416,6 +416,8 @@ ProviderInfo urlProvider() {
           .help("Pattern of an unknown host or zone (stops the record until reload)."),
       config::Setting("retry_regex", T::kString).help("Pattern of \"try again later\"."),
   };
+  // No `endpoint`: the user's url template; url_fuzz covers it.
+  info.httpApi = false;
   return info;
 }
 

@@ -2,7 +2,7 @@
 // docs/PROVIDERS.md lists every provider and every setting each one declares (the single
 // declaration in providers/<name>.cpp), and nothing that is not declared; the provider tables
 // of README.md, docs/PROVIDERS.md and docs/UPDATER.md are the registry's own; every provider
-// has a documentation link and a test against a fake.
+// has a documentation link, a test against a fake and a runnable fake for chipmunk-fake.
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +12,7 @@
 
 #include "config/updater_config.hpp"
 #include "providers/provider.hpp"
+#include "tests/support/runnable_fake.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace chipmunk::providers;
@@ -146,5 +147,20 @@ TEST_CASE("ProvidersDoc: --list-providers' plain table names every provider", "[
     INFO("provider " << p.name);
     CHECK(text.find("\n" + p.name + " ") != std::string::npos);
     CHECK(text.find(p.documentation) != std::string::npos);
+  }
+}
+
+TEST_CASE("ProvidersDoc: every provider with an HTTP fake runs in chipmunk-fake",
+          "[providers][unit]") {
+  // Without a fake server of its own: rfc2136 (real BIND, tests/support/bind_server.hpp), url
+  // (a FakeHttpServer set up by each test) and the presets (their base's fake).
+  const std::set<std::string> withoutFake = {"rfc2136", "url"};
+  const auto& fakes = chipmunk::test::runnableFakes();
+  for (const auto& p : ProviderRegistry::builtin().all()) {
+    if (p.presetOf.empty() && withoutFake.count(p.name) == 0) {
+      INFO("provider " << p.name << ": register a RunnableFake in tests/support/fake_" << p.name
+                       << ".cpp (tests/support/runnable_fake.hpp)");
+      CHECK(fakes.count(p.name) == 1);
+    }
   }
 }

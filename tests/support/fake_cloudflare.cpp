@@ -12,6 +12,7 @@
 #include <functional>
 
 #include "tests/support/fake_json_api.hpp"
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -422,5 +423,21 @@ FakeResponse FakeCloudflare::change(Zone& zone, const std::vector<std::string>& 
   }
   return errorReply(405, {{10405, "Method not allowed"}});
 }
+
+namespace {
+
+// `chipmunk-fake cloudflare` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "cloudflare", [] {
+      auto f = std::make_shared<FakeCloudflare>("cf-test-token");
+      const std::string zone = f->addZone("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord(zone, type, "home.example.com", ip);
+      });
+      return RunningFake{f,
+                         fakeSection("cloudflare", "api_token = cf-test-token\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/json.hpp"
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -180,5 +181,20 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
   }
   return notFound();
 }
+
+namespace {
+
+// `chipmunk-fake desec` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "desec", [] {
+      auto f = std::make_shared<FakeDesec>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->setRRset("example.com", "home", type, {3600, {ip}});
+      });
+      return RunningFake{f, fakeSection("desec", "token = desec-token\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

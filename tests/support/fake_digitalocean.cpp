@@ -9,6 +9,7 @@
 
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -237,5 +238,21 @@ FakeResponse FakeDigitalOcean::change(std::vector<DnsRecord>& records, const std
   }
   return notFound();
 }
+
+namespace {
+
+// `chipmunk-fake digitalocean` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "digitalocean", [] {
+      auto f = std::make_shared<FakeDigitalOcean>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord("example.com", {0, type, "home", ip, 1800, 0, ""});
+      });
+      return RunningFake{f,
+                         fakeSection("digitalocean", "api_token = do-test-token\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

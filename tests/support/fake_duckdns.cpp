@@ -4,6 +4,7 @@
 
 #include "common/ip.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 
@@ -94,5 +95,19 @@ FakeResponse FakeDuckDns::handle(const FakeRequest& req) {
   }
   return ok;
 }
+
+namespace {
+
+// `chipmunk-fake duckdns` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{"duckdns", [] {
+                               auto f = std::make_shared<FakeDuckDns>();
+                               f->addDomain("myhome");
+                               return RunningFake{
+                                   f, "[duckdns]\ntoken = duck-token\nendpoint = " + f->endpoint() +
+                                          "\n[record:home]\nprovider = duckdns\nhost = myhome\n"
+                                          "domain = duckdns.org\ntype = both\n"};
+                             }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -6,6 +6,7 @@
 #include "common/base64.hpp"
 #include "common/ip.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 
@@ -122,5 +123,18 @@ FakeResponse FakeDyndns2::handle(const FakeRequest& req) {
   const std::string shown = v4.empty() ? v6 : v6.empty() ? v4 : v4 + "," + v6;
   return reply((changed ? "good " : "nochg ") + shown);
 }
+
+namespace {
+
+// `chipmunk-fake dyndns2` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{"dyndns2", [] {
+                               auto f = std::make_shared<FakeDyndns2>("alice", "secret");
+                               f->addHost("home.example.com");
+                               return RunningFake{f, "[dyndns2]\nserver = " + f->url() +
+                                                         "\nusername = alice\npassword = secret\n" +
+                                                         fakeRecord("dyndns2")};
+                             }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

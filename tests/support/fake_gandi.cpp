@@ -8,6 +8,7 @@
 
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -150,5 +151,20 @@ FakeResponse FakeGandi::handle(const FakeRequest& req) {
   }
   return error(405, "Method Not Allowed", "HTTPMethodNotAllowed", "Method Not Allowed");
 }
+
+namespace {
+
+// `chipmunk-fake gandi` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "gandi", [] {
+      auto f = std::make_shared<FakeGandi>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->setRRset("example.com", "home", type, {300, {ip}});
+      });
+      return RunningFake{f, fakeSection("gandi", "token = gandi-pat\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

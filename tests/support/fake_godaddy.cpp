@@ -9,6 +9,7 @@
 
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -163,5 +164,21 @@ FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
   }
   return error(405, "METHOD_NOT_ALLOWED", "Method not allowed");
 }
+
+namespace {
+
+// `chipmunk-fake godaddy` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "godaddy", [] {
+      auto f = std::make_shared<FakeGoDaddy>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->setRecords("example.com", type, "home", {{ip, 600}});
+      });
+      return RunningFake{
+          f, fakeSection("godaddy", "api_key = gd-key\napi_secret = gd-secret\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -11,6 +11,7 @@
 #include "common/ip.hpp"
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -231,5 +232,20 @@ FakeResponse FakeHetzner::change(const FakeRequest& req) {
   }
   return jsonReply(404, R"({"error":{"message":"not found","code":404}})");
 }
+
+namespace {
+
+// `chipmunk-fake hetzner` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "hetzner", [] {
+      auto f = std::make_shared<FakeHetzner>();
+      const std::string zone = f->addZone("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord({"", zone, type, "home", ip, 0});
+      });
+      return RunningFake{f, fakeSection("hetzner", "api_token = hetzner-token\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -9,6 +9,7 @@
 
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -224,5 +225,20 @@ FakeResponse FakeIonos::change(const std::string& zone, const std::string& path,
   }
   return notFound();
 }
+
+namespace {
+
+// `chipmunk-fake ionos` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "ionos", [] {
+      auto f = std::make_shared<FakeIonos>();
+      f->addZone("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord({"", "example.com", "home.example.com", type, ip, 3600, 0, false});
+      });
+      return RunningFake{f, fakeSection("ionos", "api_key = prefix.secret\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "common/json.hpp"
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -242,5 +243,23 @@ FakeResponse FakeNetcup::updateRecords(const std::string& domain, const rapidjso
   return answer("updateDnsRecords", true, 2000, "DNS records successful updated",
                 "The given DNS records for this zone were updated.", records(list));
 }
+
+namespace {
+
+// `chipmunk-fake netcup` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{"netcup", [] {
+                               auto f = std::make_shared<FakeNetcup>();
+                               f->addDomain("example.com");
+                               seedHome([&](const char* type, const char* ip) {
+                                 f->addRecord("example.com", {"", "home", type, ip});
+                               });
+                               return RunningFake{
+                                   f, fakeSection("netcup",
+                                                  "customer_number = 12345\napi_key = nc-key\n"
+                                                  "api_password = nc-password\n",
+                                                  f->endpoint())};
+                             }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

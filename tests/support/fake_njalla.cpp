@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/json.hpp"
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -203,5 +204,20 @@ FakeResponse FakeNjalla::add(const std::string& domain, const rapidjson::Value& 
   domains_[domain].push_back(r);
   return result([&](Writer& w) { write(w, r); });
 }
+
+namespace {
+
+// `chipmunk-fake njalla` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "njalla", [] {
+      auto f = std::make_shared<FakeNjalla>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord("example.com", {0, "home", type, ip});
+      });
+      return RunningFake{f, fakeSection("njalla", "token = njalla-token\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

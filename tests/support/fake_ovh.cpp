@@ -13,6 +13,7 @@
 #include "common/json.hpp"
 #include "providers/signing.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -241,5 +242,23 @@ FakeResponse FakeOvh::records(Zone& zone, const std::string& name, const FakeReq
   it->second.ttl = ttl(it->second.ttl);
   return jsonReply(200, "null");
 }
+
+namespace {
+
+// `chipmunk-fake ovh` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "ovh", [] {
+      auto f = std::make_shared<FakeOvh>();
+      f->addZone("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord("example.com", {"home", type, ip, 0});
+      });
+      return RunningFake{f, fakeSection("ovh",
+                                        "application_key = ovh-ak\napplication_secret = ovh-as\n"
+                                        "consumer_key = ovh-ck\n",
+                                        f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

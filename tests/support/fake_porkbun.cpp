@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/json.hpp"
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -223,5 +224,22 @@ FakeResponse FakePorkbun::create(const std::string& domain, const rapidjson::Doc
   records_.emplace_back(domain, r);
   return jsonReply(200, R"({"status":"SUCCESS","id":)" + r.id + "}");
 }
+
+namespace {
+
+// `chipmunk-fake porkbun` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "porkbun", [] {
+      auto f = std::make_shared<FakePorkbun>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord("example.com", {"", "home.example.com", type, ip, "600", "0", ""});
+      });
+      return RunningFake{
+          f,
+          fakeSection("porkbun", "api_key = pk1_test\nsecret_api_key = sk1_test\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

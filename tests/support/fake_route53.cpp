@@ -11,6 +11,7 @@
 #include "providers/signing.hpp"
 #include "providers/xml_reply.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -290,5 +291,24 @@ FakeResponse FakeRoute53::change(Zone& zone, const FakeRequest& req) {
                "</Status><SubmittedAt>2026-12-01T00:00:00.000Z</SubmittedAt>"
                "</ChangeInfo></ChangeResourceRecordSetsResponse>");
 }
+
+namespace {
+
+// `chipmunk-fake route53` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "route53", [] {
+      auto f = std::make_shared<FakeRoute53>();
+      f->addZone("Z1", "example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->setRRset("Z1", "home.example.com", type, {300, {ip}, ""});
+      });
+      return RunningFake{
+          f, fakeSection("route53",
+                         "access_key_id = AKIDEXAMPLE\n"
+                         "secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n",
+                         f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

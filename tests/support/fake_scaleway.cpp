@@ -10,6 +10,7 @@
 
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -259,5 +260,20 @@ std::optional<std::string> FakeScaleway::apply(std::vector<DnsRecord>& zone,
   }
   return std::nullopt;
 }
+
+namespace {
+
+// `chipmunk-fake scaleway` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "scaleway", [] {
+      auto f = std::make_shared<FakeScaleway>();
+      f->addZone("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord("example.com", {"", "home", type, ip});
+      });
+      return RunningFake{f, fakeSection("scaleway", "secret_key = scw-secret\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -10,6 +10,7 @@
 
 #include "common/json.hpp"
 #include "tests/support/fake_cloudflare.hpp"  // urlDecode
+#include "tests/support/runnable_fake.hpp"
 
 namespace chipmunk::test {
 namespace {
@@ -221,5 +222,20 @@ FakeResponse FakeVultr::create(const std::string& domain, const rapidjson::Docum
   w.EndObject();
   return jsonReply(201, buf.GetString());
 }
+
+namespace {
+
+// `chipmunk-fake vultr` (tests/support/runnable_fake.hpp).
+const RunnableFake kRunnable{
+    "vultr", [] {
+      auto f = std::make_shared<FakeVultr>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord({"", "example.com", type, "home", ip, 300, -1});
+      });
+      return RunningFake{f, fakeSection("vultr", "api_key = vultr-key\n", f->endpoint())};
+    }};
+
+}  // namespace
 
 }  // namespace chipmunk::test

@@ -7,8 +7,6 @@
 // the gateway. Root, `ip netns` and wireguard-go are needed; a case says why and passes
 // without them. Every process is stopped by PID and the namespaces are deleted, on failure
 // too.
-#include <fcntl.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,9 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <exception>
 #include <memory>
-#include <thread>
 
 #include "common/base64.hpp"
 #include "common/json.hpp"

@@ -112,8 +112,10 @@ TEST_CASE("Watch: every /hosts answer carries its version in the body and the ET
   CHECK(answered.status == 200);
   CHECK(versionOf(answered) == v);
   // Bad waits, and a wait past the first page.
-  for (const char* path : {"/hosts?wait=0", "/hosts?wait=61", "/hosts?wait=x",
-                           "/hosts?wait=1&wait=2", "/hosts?wait=5&cursor=bjE6YWxpY2U"}) {
+  const std::string longSince = "/hosts?wait=5&since=" + std::string(65, 'a');  // bound: 64
+  for (const std::string& path : {std::string("/hosts?wait=0"), std::string("/hosts?wait=61"),
+                                  std::string("/hosts?wait=x"), std::string("/hosts?wait=1&wait=2"),
+                                  std::string("/hosts?wait=5&cursor=bjE6YWxpY2U"), longSince}) {
     INFO(path);
     CHECK(get(api, path, "alice", "secret").status == 400);
   }

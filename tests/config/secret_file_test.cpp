@@ -201,3 +201,31 @@ TEST_CASE("Drop-ins: <config>.d/*.ini after the main file, in lexical order, err
                          errors));
   CHECK(token == "from-file");
 }
+
+TEST_CASE("Drop-ins: more than kMaxDropIns files or one over kMaxDropInBytes is an error",
+          "[config][unit]") {
+  TempDir dir;
+  writeFile(dir.file("c.ini"), "[Main]\nn = 1\n");
+  ::mkdir(dir.file("c.d").c_str(), 0755);
+  for (size_t i = 0; i < kMaxDropIns; ++i) {
+    writeFile(dir.file("c.d/" + std::to_string(1000 + i) + ".ini"), "[Main]\nn = 2\n");
+  }
+  std::vector<std::string> errors;
+  CHECK(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  writeFile(dir.file("c.d/9999.ini"), "[Main]\nn = 3\n");  // one more than the bound
+  errors.clear();
+  CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  CHECK(joined(errors).find("more than " + std::to_string(kMaxDropIns) + " drop-in files") !=
+        std::string::npos);
+
+  TempDir big;
+  writeFile(big.file("c.ini"), "[Main]\nn = 1\n");
+  ::mkdir(big.file("c.d").c_str(), 0755);
+  const std::string huge = big.file("c.d/10-huge.ini");
+  writeFile(huge, "[Main]\nn = 2\n");  // then sparse, one byte past the bound
+  REQUIRE(::truncate(huge.c_str(), static_cast<off_t>(kMaxDropInBytes) + 1) == 0);
+  errors.clear();
+  CHECK_FALSE(loadConfigFile(big.file("c.ini"), steps([](const Settings&) {}), errors));
+  CHECK(joined(errors).find(huge + ": larger than " + std::to_string(kMaxDropInBytes)) !=
+        std::string::npos);
+}

@@ -13,5 +13,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
+# ...also with -g: ccache otherwise hashes the build directory's path into every object
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "${extra[@]}" >/dev/null
 ninja -C "$build" -j "$(nproc)" "$@"

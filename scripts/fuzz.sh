@@ -19,6 +19,7 @@ nice_level=${FUZZ_NICE:-0}
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is needed (apt-get install clang)" >&2; exit 2; }
 export CCACHE_DIR=${CCACHE_DIR:-$root/.cache/ccache}
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"   # ...also with -g (no build path in the hash)
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 generator=()

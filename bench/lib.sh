@@ -3,11 +3,15 @@
 # Sourced by the bench scripts (bench/run.sh, bench/profile.sh, bench/scale.sh); not
 # executable on its own.
 
-# free_port: a loopback port nobody listens on (bounded tries; the kernel picks the range).
+# free_port: a loopback port nobody listens on (bounded tries), below the kernel's ephemeral
+# range: a port that wrk's closed connections left in TIME_WAIT as their local port would
+# make bind() fail with EADDRINUSE even though nothing listens on it.
 free_port() {
-  local p _
+  local p _ low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2> /dev/null || echo 32768)
+  [ "$low" -gt 12000 ] || low=50000
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null; then
       echo "$p"
       return 0

@@ -4,8 +4,9 @@
 # STYLES, on loopback, one bounded wrk run per tool:
 #   stat    perf stat -p: task-clock, context switches and system calls (the
 #           raw_syscalls:sys_enter tracepoint, cheap), each per request
-#   strace  strace -c -f -p: system calls by name, per request (strace slows the server
-#           several-fold, so its own req/s are low; the per-request counts still hold)
+#   strace  strace -c -f -p: system calls by name per request, with how many of them failed
+#           (EAGAIN mostly); strace slows the server several-fold, so its req/s are low and
+#           a server may batch less per epoll_wait than at full speed
 #   record  perf record -g -p (only for the chipmunk-api servers): the TOP functions by
 #           self time, then by time including callees
 # Servers: nginx (`return 200`, WORKERS workers), go (bench/go_echo.go, GOMAXPROCS =
@@ -146,7 +147,7 @@ perf_top() {
   local data=$1
   shift
   timeout 300 perf report -i "$data" --stdio -g none "$@" 2> /dev/null |
-    grep -v -E -e '^#' -e '\] 0x[0-9a-f]+$' | grep . | cut -c1-150 | sed -E 's/[ -]+$//' |
+    cut -c1-150 | sed -E 's/[ -]+$//' | grep -v -E -e '^#' -e '\] 0x[0-9a-f]+$' | grep . |
     head -n "$TOP" || true
 }
 
@@ -174,7 +175,9 @@ for style in $STYLES; do
       under_tool "$out.strace" "$s" "$style" strace -c -f -qq -o "$out.strace" \
         "${spids[@]/#/-p}"
       awk -v n="$n" -v s="$s" -v st="$style" -v top="$TOP" '
-        NF >= 5 && $1 ~ /^[0-9.]+$/ && $NF != "total" {calls[$NF] = $4; total += $4}
+        NF >= 5 && $1 ~ /^[0-9.]+$/ && $NF != "total" {
+          calls[$NF] = $4; total += $4; errors[$NF] = NF >= 6 ? $5 : 0
+        }
         END {
           if (n == 0) exit
           printf "strace %-5s %-9s %9d requests  %5.2f syscalls per request:", st, s, n, total / n
@@ -182,7 +185,9 @@ for style in $STYLES; do
           while (k++ < top) {
             best = ""; for (c in calls) if (best == "" || calls[c] > calls[best]) best = c
             if (best == "" || calls[best] / n < 0.005) break
-            printf " %s %.2f", best, calls[best] / n; delete calls[best]
+            printf " %s %.2f", best, calls[best] / n
+            if (errors[best] / n >= 0.005) printf " (%.2f failed)", errors[best] / n
+            delete calls[best]
           }
           print ""
         }' "$out.strace"

@@ -11,7 +11,8 @@
 #           self time, then by time including callees
 # Servers: nginx (`return 200`, WORKERS workers), go (bench/go_echo.go, GOMAXPROCS =
 # WORKERS; skipped without go), get-hash (chipmunk-api GET /get/ip, Basic auth with a
-# cached $pbkdf2-sha256$ hash, WORKERS threads, [Log] level = warn).
+# cached $pbkdf2-sha256$ hash, WORKERS threads, [Log] level = warn), set-hash (the same
+# chipmunk-api configuration, GET /set with the address unchanged).
 # Styles: ka (-H "Connection: keep-alive"), close (-H "Connection: close"), plain (none).
 # Everything started here is stopped by PID on exit; each tool and wrk run under `timeout`.
 #
@@ -90,25 +91,33 @@ for s in $SERVERS; do
       SERVER_PIDS[$s]=$!
       wait_listener "${PORT[$s]}"
       ;;
-    get-hash)
-      write_api_ini "$W/api" warn "$WORKERS"
+    get-hash | set-hash)
+      write_api_ini "$W/$s" warn "$WORKERS"
       printf 'listen = 127.0.0.1:%s\n[Users]\nbob = %s\n' "${PORT[$s]}" \
-        "$(printf 'hashed-secret\n' | "$API" hash-password)" >> "$W/api/api.ini"
-      "$API" --config "$W/api/api.ini" > "$W/api/out" 2>&1 &
+        "$(printf 'hashed-secret\n' | "$API" hash-password)" >> "$W/$s/api.ini"
+      "$API" --config "$W/$s/api.ini" > "$W/$s/out" 2>&1 &
       PIDS+=($!)
       SERVER_PIDS[$s]=$!
       wait_listener "${PORT[$s]}"
       ;;
     *)
-      echo "profile.sh: unknown server $s (nginx, go, get-hash)" >&2
+      echo "profile.sh: unknown server $s (nginx, go, get-hash, set-hash)" >&2
       exit 2
       ;;
   esac
 done
 AUTH="Authorization: Basic $(printf 'bob:hashed-secret' | base64 -w0)"
-for s in $SERVERS; do  # the first request verifies the hash, later ones hit the cache
+url_of() {
+  case $1 in
+    set-hash) echo "http://127.0.0.1:${PORT[$1]}/set" ;;
+    *) echo "http://127.0.0.1:${PORT[$1]}/get/ip" ;;
+  esac
+}
+for s in $SERVERS; do  # the first request verifies the hash (and /set stores the address)
   [ -n "${SERVER_PIDS[$s]:-}" ] || continue
-  grep -q '^Your IP:  127\.0\.0\.1$' <(curl -s -H "$AUTH" "http://127.0.0.1:${PORT[$s]}/get/ip") || {
+  curl -s -o /dev/null -H "$AUTH" "$(url_of "$s")"
+  grep -q -e '^Your IP:  127\.0\.0\.1$' -e '"status": "unchanged"' \
+    <(curl -s -H "$AUTH" "$(url_of "$s")") || {
     echo "profile.sh: unexpected answer from $s" >&2
     exit 1
   }
@@ -122,7 +131,7 @@ wrk_requests() {
     close) extra=(-H "Connection: close") ;;
   esac
   timeout $((DURATION + 20)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -H "$AUTH" \
-    "${extra[@]}" "http://127.0.0.1:${PORT[$1]}/get/ip" 2> /dev/null |
+    "${extra[@]}" "$(url_of "$1")" 2> /dev/null |
     awk '/requests in/ {print $1; found = 1} END {if (!found) print 0}'
 }
 
@@ -194,7 +203,7 @@ for style in $STYLES; do
       ;;
     esac
     case " $TOOLS " in *" record "*)
-      [ "$s" = get-hash ] || continue
+      case $s in get-hash | set-hash) ;; *) continue ;; esac
       under_tool "$out.record" "$s" "$style" perf record -F 499 --call-graph "$CALLGRAPH" \
         -o "$out.perf.data" -p "$pids"
       echo "record $style $s: $n requests; top $TOP by self time (perf report --no-children):"

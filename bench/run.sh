@@ -167,6 +167,7 @@ if has_target hello; then
   PIDS+=("$HELLO_PID")
   wait_listener "$HELLO_PORT"
 fi
+
 # --- chipmunk-api ------------------------------------------------------------------------
 PLAIN_USER=alice
 PLAIN_PASS=plain-secret

@@ -86,8 +86,9 @@ start_echo_nginx() {
   # shellcheck disable=SC2016 # $remote_addr is nginx's
   server='default_type text/plain; location / { return 200 "Your IP:  $remote_addr"; }'
   if [ $# -ge 6 ]; then
-    tls="server { listen 127.0.0.1:$4 ssl backlog=1024; ssl_certificate $5;
-           ssl_certificate_key $6; $server }"
+    # TLS 1.3 as Go and OpenSSL's defaults (Debian's nginx 1.22 offers only up to 1.2).
+    tls="server { listen 127.0.0.1:$4 ssl backlog=1024; ssl_protocols TLSv1.2 TLSv1.3;
+           ssl_certificate $5; ssl_certificate_key $6; $server }"
   fi
   cat > "$dir/nginx.conf" << CONF
 $(nginx_conf_head "$dir" "$2")

@@ -121,3 +121,19 @@ build_go_echo() {
     return 1
   }
 }
+
+# stop_started DIR PID...: stops the nginx started in DIR/nginx (if any) and the PIDs, and
+# waits for those PIDs (children of the calling shell). For the scripts' EXIT traps.
+stop_started() {
+  local dir=$1 pid
+  shift
+  if [ -f "$dir/nginx/nginx.pid" ]; then
+    kill "$(cat "$dir/nginx/nginx.pid")" 2> /dev/null || true
+  fi
+  for pid in "$@"; do
+    kill "$pid" 2> /dev/null || true
+  done
+  for pid in "$@"; do
+    wait "$pid" 2> /dev/null || true
+  done
+}

@@ -47,20 +47,15 @@ done
   exit 2
 }
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"  # free_port, wait_listener, start_echo_nginx, build_go_echo
+# shellcheck source=scripts/lib/api_ini.sh
+. "$ROOT/scripts/lib/api_ini.sh"  # write_api_ini
 W=$(mktemp -d /tmp/chipmunk-profile.XXXXXX)
 PIDS=()
 TOOL_PID=
 cleanup() {
-  if [ -n "$TOOL_PID" ]; then kill "$TOOL_PID" 2> /dev/null || true; fi
-  if [ -f "$W/nginx/nginx.pid" ]; then
-    kill "$(cat "$W/nginx/nginx.pid")" 2> /dev/null || true
-  fi
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2> /dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2> /dev/null || true
-  done
+  stop_started "$W" ${TOOL_PID:+"$TOOL_PID"} "${PIDS[@]}"
   if [ -n "$KEEP" ]; then
     mkdir -p "$KEEP"
     cp -r "$W/out/." "$KEEP/" 2> /dev/null || true
@@ -70,11 +65,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$W/out"
-
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"  # free_port, wait_listener, start_echo_nginx, build_go_echo
-# shellcheck source=scripts/lib/api_ini.sh
-. "$ROOT/scripts/lib/api_ini.sh"  # write_api_ini
 
 declare -A PORT SERVER_PIDS
 for s in $SERVERS; do

@@ -99,25 +99,17 @@ for bin in "${bins[@]}"; do
   }
 done
 
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"  # free_port, wait_listener, start_echo_nginx, build_go_echo, cpu_ticks
 W=$(mktemp -d /tmp/chipmunk-bench.XXXXXX)
 PIDS=()
 cleanup() {
-  if [ -f "$W/nginx/nginx.pid" ]; then
-    kill "$(cat "$W/nginx/nginx.pid")" 2> /dev/null || true
-  fi
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2> /dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2> /dev/null || true
-  done
+  stop_started "$W" "${PIDS[@]}"
   rm -rf "$W"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# shellcheck source=bench/lib.sh
-. "$ROOT/bench/lib.sh"  # free_port, wait_listener, start_echo_nginx, build_go_echo, cpu_ticks
 CERT="$W/tls/cert.pem"
 KEY="$W/tls/key.pem"
 if has_target '*+tls*'; then

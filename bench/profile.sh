@@ -12,7 +12,8 @@
 # Servers: nginx (`return 200`, WORKERS workers), go (bench/go_echo.go, GOMAXPROCS =
 # WORKERS; skipped without go), get-hash (chipmunk-api GET /get/ip, Basic auth with a
 # cached $pbkdf2-sha256$ hash, WORKERS threads, [Log] level = warn), set-hash (the same
-# chipmunk-api configuration, GET /set with the address unchanged).
+# chipmunk-api configuration, GET /set with the address unchanged); each also as S+tls over
+# TLS (a self-signed P-256 certificate made here; chipmunk-api's native TLS).
 # Styles: ka (-H "Connection: keep-alive"), close (-H "Connection: close"), plain (none).
 # Everything started here is stopped by PID on exit; each tool and wrk run under `timeout`.
 #
@@ -66,48 +67,66 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$W/out"
 
+CERT="$W/tls/cert.pem"
+KEY="$W/tls/key.pem"
+case " $SERVERS " in *"+tls "*) make_tls_cert "$W/tls" ;; esac
 declare -A PORT SERVER_PIDS
 for s in $SERVERS; do
   PORT[$s]=$(free_port)
+  tls=()
+  case $s in *+tls) tls=("$CERT" "$KEY") ;; esac
   case $s in
     nginx)
       start_echo_nginx "$W/nginx" "$WORKERS" "${PORT[$s]}"
       SERVER_PIDS[$s]=$(nginx_workers "$W/nginx")
       ;;
-    go)
-      build_go_echo "$ROOT" "$W/go" || continue
-      "$W/go/go_echo" "${PORT[$s]}" "$WORKERS" > "$W/go/out" 2>&1 &
+    nginx+tls)  # a second nginx: its plain listener unused
+      start_echo_nginx "$W/nginx-tls" "$WORKERS" "$(free_port)" "${PORT[$s]}" "${tls[@]}"
+      PIDS+=("$(cat "$W/nginx-tls/nginx.pid")")
+      SERVER_PIDS[$s]=$(nginx_workers "$W/nginx-tls")
+      ;;
+    go | go+tls)
+      [ -x "$W/go/go_echo" ] || build_go_echo "$ROOT" "$W/go" || continue
+      if [ ${#tls[@]} -gt 0 ]; then
+        "$W/go/go_echo" "$(free_port)" "$WORKERS" "${PORT[$s]}" "${tls[@]}" > "$W/$s.out" 2>&1 &
+      else
+        "$W/go/go_echo" "${PORT[$s]}" "$WORKERS" > "$W/$s.out" 2>&1 &
+      fi
       PIDS+=($!)
       SERVER_PIDS[$s]=$!
       wait_listener "${PORT[$s]}"
       ;;
-    get-hash | set-hash)
+    get-hash | set-hash | get-hash+tls | set-hash+tls)
       write_api_ini "$W/$s" warn "$WORKERS"
-      printf 'listen = 127.0.0.1:%s\n[Users]\nbob = %s\n' "${PORT[$s]}" \
-        "$(printf 'hashed-secret\n' | "$API" hash-password)" >> "$W/$s/api.ini"
+      printf 'listen = 127.0.0.1:%s\n' "${PORT[$s]}" >> "$W/$s/api.ini"
+      if [ ${#tls[@]} -gt 0 ]; then
+        printf 'tls_certificate = %s\ntls_key = %s\n' "${tls[@]}" >> "$W/$s/api.ini"
+      fi
+      printf '[Users]\nbob = %s\n' "$(printf 'hashed-secret\n' | "$API" hash-password)" \
+        >> "$W/$s/api.ini"
       "$API" --config "$W/$s/api.ini" > "$W/$s/out" 2>&1 &
       PIDS+=($!)
       SERVER_PIDS[$s]=$!
       wait_listener "${PORT[$s]}"
       ;;
     *)
-      echo "profile.sh: unknown server $s (nginx, go, get-hash, set-hash)" >&2
+      echo "profile.sh: unknown server $s (nginx, go, get-hash, set-hash; each also +tls)" >&2
       exit 2
       ;;
   esac
 done
 AUTH="Authorization: Basic $(printf 'bob:hashed-secret' | base64 -w0)"
 url_of() {
-  case $1 in
-    set-hash) echo "http://127.0.0.1:${PORT[$1]}/set" ;;
-    *) echo "http://127.0.0.1:${PORT[$1]}/get/ip" ;;
-  esac
+  local scheme=http path=/get/ip
+  case $1 in *+tls) scheme=https ;; esac
+  case $1 in set-hash*) path=/set ;; esac
+  echo "$scheme://127.0.0.1:${PORT[$1]}$path"
 }
 for s in $SERVERS; do  # the first request verifies the hash (and /set stores the address)
   [ -n "${SERVER_PIDS[$s]:-}" ] || continue
-  curl -s -o /dev/null -H "$AUTH" "$(url_of "$s")"
+  curl -sk -o /dev/null -H "$AUTH" "$(url_of "$s")"
   grep -q -e '^Your IP:  127\.0\.0\.1$' -e '"status": "unchanged"' \
-    <(curl -s -H "$AUTH" "$(url_of "$s")") || {
+    <(curl -sk -H "$AUTH" "$(url_of "$s")") || {
     echo "profile.sh: unexpected answer from $s" >&2
     exit 1
   }
@@ -193,13 +212,15 @@ for style in $STYLES; do
       ;;
     esac
     case " $TOOLS " in *" record "*)
-      case $s in get-hash | set-hash) ;; *) continue ;; esac
+      case $s in get-hash* | set-hash*) ;; *) continue ;; esac
       under_tool "$out.record" "$s" "$style" perf record -F 499 --call-graph "$CALLGRAPH" \
         -o "$out.perf.data" -p "$pids"
       echo "record $style $s: $n requests; top $TOP by self time (perf report --no-children):"
       perf_top "$out.perf.data" --no-children --sort dso,symbol
       echo "record $style $s: top $TOP including callees (perf report --children):"
       perf_top "$out.perf.data" --children --sort symbol
+      echo "record $style $s: by thread (chipmunk-api = the accept thread, Pistache's listener):"
+      perf_top "$out.perf.data" --no-children --sort comm
       ;;
     esac
   done

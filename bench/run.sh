@@ -29,7 +29,7 @@
 # Before/after a change: BASELINE=/path/to/other/build also starts that build's chipmunk-api
 # (same configuration) and adds each chipmunk-api target of TARGETS again as <target>@base
 # (get-plain@base, get-hash+tls@base, ...) to the SAME rotated rounds; the summary then
-# prints new / baseline per target and style (req/s, and CPU per request).
+# prints new / baseline per target and style (req/s, CPU per request, p99).
 # Build the baseline from a worktree of the old commit (docs/BENCHMARKS.md).
 #
 #   bench/run.sh [BUILD_DIR]        (default: build)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Installs the Debian 12 packages Chipmunk needs that are not installed yet.
-# Usage: scripts/install-deps.sh [--tests] [extra-package ...]
+# Usage: scripts/install-deps.sh [--tests] [--bench] [extra-package ...]
 #   --tests  also the real programs the test suite starts: nginx, Apache, BIND, ddclient,
 #            inadyn, Chromium, logrotate, ...
+#   --bench  also what the benchmarks use (docs/BENCHMARKS.md): wrk, nginx, golang-go (the Go
+#            echo that bench/run.sh builds), linux-perf and strace (bench/profile.sh)
 # Services that Debian would start on installation (nginx, apache2, named) are not started:
 # the tests start their own instances on loopback ports and stop them.
 set -euo pipefail
@@ -20,10 +22,15 @@ test_packages=(
   valgrind clang libclang-rt-14-dev groff-base man-db debhelper lintian python3
   wireguard-tools wireguard-go prometheus
 )
-if [ "${1:-}" = "--tests" ]; then
+bench_packages=(wrk nginx openssl procps golang-go linux-perf strace)
+while [ $# -gt 0 ]; do
+  case $1 in
+    --tests) packages+=("${test_packages[@]}") ;;
+    --bench) packages+=("${bench_packages[@]}") ;;
+    *) break ;;
+  esac
   shift
-  packages+=("${test_packages[@]}")
-fi
+done
 packages+=("$@")
 
 missing=()

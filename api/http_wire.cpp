@@ -3,6 +3,8 @@
 
 #include <strings.h>
 
+#include <ctime>
+
 #include "common/strings.hpp"
 
 namespace chipmunk::api {
@@ -158,6 +160,7 @@ size_t readRequestLine(std::string_view head, RequestHead& out, std::string_view
   }
   out.method = method;
   out.target = target;
+  out.http10 = version == "HTTP/1.0";
   return eol + 2;
 }
 
@@ -168,12 +171,64 @@ struct FieldCounts {
   int hosts = 0;
   int authorizations = 0;
   int contentTypes = 0;
+  bool badDate = false;
   std::string_view contentLength;  // the last one's value
+  std::string_view host;           // the last one's value
 };
+
+// Where readRequestHead files the header lines (nothing for checkRequestHead).
+struct FieldSink {
+  RequestInfo* info = nullptr;
+  std::optional<std::string>* connection = nullptr;
+};
+
+// An HTTP-date (RFC 9110 section 5.6.7): IMF-fixdate or one of the two obsolete forms.
+// Nothing reads a request's Date; a malformed one is refused as Pistache refused it.
+bool isHttpDate(std::string_view value) {
+  if (value.size() > 64) {
+    return false;
+  }
+  const std::string text(value);
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), format, &tm);
+    if (end != nullptr && *end == '\0') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// uri-host [ ":" port ] (RFC 9112 section 3.2; RFC 3986 section 3.2.2): an IP literal in
+// brackets, or a name without a colon; the port all digits, at most 65535.
+bool isHostValue(std::string_view host) {
+  size_t portColon = std::string_view::npos;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    if (close + 1 < host.size()) {
+      if (host[close + 1] != ':') {
+        return false;
+      }
+      portColon = close + 1;
+    }
+  } else {
+    portColon = host.find(':');
+  }
+  if (portColon == std::string_view::npos) {
+    return true;
+  }
+  const std::string_view port = host.substr(portColon + 1);
+  return port.size() <= 5 && port.find_first_not_of("0123456789") == std::string_view::npos &&
+         (port.empty() || std::stoul(std::string(port)) <= 65535);
+}
 
 // Reads the header lines from `pos` to the empty line that must end the head. False when a
 // line is refused or the head does not end there.
-bool countFields(std::string_view head, size_t pos, FieldCounts& counts) {
+bool countFields(std::string_view head, size_t pos, FieldCounts& counts, const FieldSink& sink) {
   for (;;) {
     const size_t eol = head.find("\r\n", pos);
     if (eol == std::string_view::npos) {
@@ -195,6 +250,9 @@ bool countFields(std::string_view head, size_t pos, FieldCounts& counts) {
     if (!isToken(name) || !isFieldValue(value)) {
       return false;
     }
+    if (sink.info != nullptr) {
+      takeHeader(name, trimAscii(value), *sink.info, *sink.connection);
+    }
     if (named(name, "content-length")) {
       ++counts.contentLengths;
       counts.contentLength = trimAscii(value);
@@ -202,10 +260,13 @@ bool countFields(std::string_view head, size_t pos, FieldCounts& counts) {
       ++counts.transferEncodings;
     } else if (named(name, "host")) {
       ++counts.hosts;
+      counts.host = trimAscii(value);
     } else if (named(name, "authorization")) {
       ++counts.authorizations;
     } else if (named(name, "content-type")) {
       ++counts.contentTypes;
+    } else if (named(name, "date")) {
+      counts.badDate = counts.badDate || !isHttpDate(trimAscii(value));
     }
   }
 }
@@ -216,7 +277,8 @@ int checkFields(const FieldCounts& counts, std::string_view version, RequestHead
   // One Host for HTTP/1.1 (RFC 9112 section 3.2); one set of credentials and one media type:
   // with two, which one counts would depend on the parser.
   if ((version == "HTTP/1.1" && counts.hosts == 0) || counts.hosts > 1 ||
-      counts.authorizations > 1 || counts.contentTypes > 1) {
+      counts.authorizations > 1 || counts.contentTypes > 1 || counts.badDate ||
+      (counts.hosts == 1 && !isHostValue(counts.host))) {
     return kBad;
   }
   // RFC 9112 section 6.3: Content-Length with Transfer-Encoding is a smuggling attempt;
@@ -246,15 +308,36 @@ int checkFields(const FieldCounts& counts, std::string_view version, RequestHead
 
 }  // namespace
 
-int checkRequestHead(std::string_view head, RequestHead& out) {
+namespace {
+
+int readHead(std::string_view head, RequestHead& out, const FieldSink& sink) {
   out = RequestHead{};
   std::string_view version;
   const size_t fields = readRequestLine(head, out, version);
   FieldCounts counts;
-  if (fields == std::string_view::npos || !countFields(head, fields, counts)) {
+  if (fields == std::string_view::npos || !countFields(head, fields, counts, sink)) {
     return 400;
   }
   return checkFields(counts, version, out);
+}
+
+}  // namespace
+
+int checkRequestHead(std::string_view head, RequestHead& out) {
+  return readHead(head, out, FieldSink{});
+}
+
+int readRequestHead(std::string_view head, RequestHead& out, RequestInfo& info,
+                    std::optional<std::string>& connection) {
+  if (const int status = readHead(head, out, FieldSink{&info, &connection})) {
+    return status;
+  }
+  info.methodName.assign(out.method);
+  info.method = methodOf(out.method);
+  info.path.assign(out.target.substr(0, out.target.find('?')));
+  // From the target as sent: repeated query fields are all kept, in order.
+  info.badQuery = !parseQuery(out.target, info.query);
+  return 0;
 }
 
 int oversizeStatus(const HeadScanner& scanner, size_t limit) {
@@ -307,32 +390,51 @@ Method methodOf(std::string_view name) {
   return name == "POST" ? Method::kPost : Method::kOther;
 }
 
-void takeHeader(std::string_view name, const std::string& value, RequestInfo& info,
+namespace {
+
+void keepFirst(std::optional<std::string>& field, std::string_view value) {
+  if (!field) {
+    field.emplace(value);
+  }
+}
+
+void joinList(std::optional<std::string>& field, std::string_view value) {
+  if (!field) {
+    field.emplace(value);
+  } else {
+    *field += ", ";
+    *field += value;
+  }
+}
+
+}  // namespace
+
+void takeHeader(std::string_view name, std::string_view value, RequestInfo& info,
                 std::optional<std::string>& connection) {
   if (named(name, "authorization")) {
-    info.authorization = value;
-  } else if (named(name, "connection")) {
-    connection = value;
-  } else if (named(name, "content-type")) {
-    info.contentType = value;
-  } else if (named(name, "user-agent")) {
-    info.userAgent = value;
-  } else if (named(name, "x-forwarded-for")) {
-    info.xForwardedFor = value;
-  } else if (named(name, "x-real-ip")) {
-    info.xRealIp = value;
-  } else if (named(name, "forwarded")) {
-    info.forwarded = value;
+    keepFirst(info.authorization, value);
   } else if (named(name, "host")) {
-    info.host = value;
+    keepFirst(info.host, value);
+  } else if (named(name, "user-agent")) {
+    keepFirst(info.userAgent, value);
+  } else if (named(name, "connection")) {
+    joinList(connection, value);
+  } else if (named(name, "content-type")) {
+    keepFirst(info.contentType, value);
+  } else if (named(name, "x-forwarded-for")) {
+    joinList(info.xForwardedFor, value);
+  } else if (named(name, "x-real-ip")) {
+    joinList(info.xRealIp, value);
+  } else if (named(name, "forwarded")) {
+    joinList(info.forwarded, value);
   } else if (named(name, "origin")) {
-    info.origin = value;
+    keepFirst(info.origin, value);
   } else if (named(name, "sec-fetch-site")) {
-    info.secFetchSite = value;
+    keepFirst(info.secFetchSite, value);
   } else if (named(name, "sec-fetch-mode")) {
-    info.secFetchMode = value;
+    keepFirst(info.secFetchMode, value);
   } else if (named(name, "sec-fetch-dest")) {
-    info.secFetchDest = value;
+    keepFirst(info.secFetchDest, value);
   } else if (named(name, "upgrade-insecure-requests")) {
     info.upgradeInsecureRequests = true;
   }

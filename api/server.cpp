@@ -5,6 +5,7 @@
 #include "api/server.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,8 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 
 #include "api/dyndns2_reply.hpp"
 #include "api/hooks.hpp"
@@ -156,6 +159,28 @@ RequestInfo withoutWait(RequestInfo info) {
   return info;
 }
 
+// The client's address of a connected socket, from the kernel in binary (no text round
+// trip through Pistache's Address::host()); IPv4-mapped IPv6 peers of a dual-stack
+// listener come out as IPv4. nullopt when the socket has none (it is gone).
+std::optional<IpAddress> peerAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return std::nullopt;
+  }
+  if (ss.ss_family == AF_INET) {
+    std::array<uint8_t, 4> bytes;
+    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, 4);
+    return IpAddress::fromV4(bytes);
+  }
+  if (ss.ss_family == AF_INET6) {
+    std::array<uint8_t, 16> bytes;
+    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, 16);
+    return IpAddress::fromV6(bytes);  // folds ::ffff:a.b.c.d
+  }
+  return std::nullopt;
+}
+
 // A request read off a connection, and what the request log needs besides.
 struct Exchange : ParsedRequest {
   ApiMetrics* metrics = nullptr;  // the service's (it outlives every exchange)
@@ -175,10 +200,10 @@ class HttpHandler final : public Pistache::Http::Handler {
         log_(logging::get("api")) {}
 
   // Pistache::Tcp::Handler (Pistache::Http::Handler's only puts its parser on the peer):
-  // our connection state in its place, with the peer's address read once.
+  // our connection state in its place, with the peer's address read once, in binary.
   void onConnection(const PeerPtr& peer) override {
-    peer->putData(ParserData, std::make_shared<ConnectionState>(
-                                  getMaxRequestSize(), IpAddress::parse(peer->address().host())));
+    peer->putData(ParserData,
+                  std::make_shared<ConnectionState>(getMaxRequestSize(), peerAddress(peer->fd())));
   }
 
   // Pistache::Tcp::Handler, in place of Pistache::Http::Handler's: the connection's requests

@@ -5,7 +5,6 @@
 #include "api/server.hpp"
 
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,7 +18,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -441,69 +439,30 @@ ApiServer::~ApiServer() {
   shutdown();
 }
 
-namespace {
-
-// With SO_REUSEPORT, a second process of the same user could bind the same port and take
-// a share of the connections without an error. The port is first bound once without it:
-// EADDRINUSE when anything listens there already.
-void requireFreePort(const std::string& host, uint16_t port) {
-  if (port == 0) {
-    return;  // the kernel picks a free one
-  }
-  addrinfo hints{};
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) {
-    return;  // Pistache's bind reports it
-  }
-  const int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  const bool taken = fd >= 0 && ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
-                     ::bind(fd, found->ai_addr, found->ai_addrlen) != 0 && errno == EADDRINUSE;
-  if (fd >= 0) {
-    ::close(fd);
-  }
-  ::freeaddrinfo(found);
-  if (taken) {
-    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
-                             ": address already in use");
-  }
-}
-
-}  // namespace
-
 void ApiServer::start() {
   using namespace Pistache;
   const bool v6 = config_.listenHost.find(':') != std::string::npos;
   const std::string host = config_.listenHost == "localhost" ? "127.0.0.1" : config_.listenHost;
-  requireFreePort(host, config_.listenPort);
-  // One listener per I/O thread, all on the same port (SO_REUSEPORT: the kernel spreads
-  // new connections over them), so that no single accept thread hands every connection
-  // over; the first binds the configured port (or 0), the others the port it got.
-  const Flags<Tcp::Options> flags(Tcp::Options::ReuseAddr | Tcp::Options::ReusePort);
-  for (int i = 0; i < config_.threads; ++i) {
-    const uint16_t port = i == 0 ? config_.listenPort : this->port();
-    auto endpoint =
-        std::make_unique<Http::Endpoint>(Address(v6 ? "[" + host + "]" : host, Port(port)));
-    endpoint->init(Http::Endpoint::options()
-                       .threads(1)
-                       .flags(flags)
-                       .maxRequestSize(config_.maxRequestSize)
-                       .headerTimeout(config_.headerTimeout)
-                       .bodyTimeout(config_.bodyTimeout)
-                       .keepaliveTimeout(config_.keepaliveTimeout));
-    // Pistache 0.0.5 ignores Options::backlog() (upstream #1194): set it on the listener.
-    endpoint->initArgs(1, flags, std::string("chipmunk-http"), 1024);
-    if (!config_.tlsCertificate.empty()) {
-      // After initArgs(): Listener::init() resets the TLS flag.
-      endpoint->useSSL(config_.tlsCertificate, config_.tlsKey);
-    }
-    endpoint->setHandler(Http::make_handler<HttpHandler>(
-        service_, pool_, writers_, std::chrono::milliseconds(config_.keepaliveTimeout)));
-    endpoint->serveThreaded();
-    endpoints_.push_back(std::move(endpoint));
+  Address addr(v6 ? "[" + host + "]" : host, Port(config_.listenPort));
+  endpoint_ = std::make_unique<Http::Endpoint>(addr);
+  auto opts = Http::Endpoint::options()
+                  .threads(config_.threads)
+                  .flags(Tcp::Options::ReuseAddr)
+                  .maxRequestSize(config_.maxRequestSize)
+                  .headerTimeout(config_.headerTimeout)
+                  .bodyTimeout(config_.bodyTimeout)
+                  .keepaliveTimeout(config_.keepaliveTimeout);
+  endpoint_->init(opts);
+  // Pistache 0.0.5 ignores Options::backlog() (upstream #1194): set it on the listener.
+  endpoint_->initArgs(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
+                      std::string("chipmunk-http"), 1024);
+  if (!config_.tlsCertificate.empty()) {
+    // After initArgs(): Listener::init() resets the TLS flag.
+    endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
   }
+  endpoint_->setHandler(Http::make_handler<HttpHandler>(
+      service_, pool_, writers_, std::chrono::milliseconds(config_.keepaliveTimeout)));
+  endpoint_->serveThreaded();
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
     while (!stopping_) {
@@ -520,7 +479,7 @@ void ApiServer::start() {
 }
 
 uint16_t ApiServer::port() const {
-  return endpoints_.empty() ? 0 : static_cast<uint16_t>(endpoints_.front()->getPort());
+  return endpoint_ ? static_cast<uint16_t>(endpoint_->getPort()) : 0;
 }
 
 std::string ApiServer::boundAddress() const {
@@ -549,10 +508,10 @@ void ApiServer::shutdown() {
   if (service_) {
     service_->watch().stop();  // held watches get 503 now, not at their deadline
   }
-  for (auto& endpoint : endpoints_) {
-    endpoint->shutdown();
+  if (endpoint_) {
+    endpoint_->shutdown();
+    endpoint_.reset();
   }
-  endpoints_.clear();
   for (auto* pool : {&pool_, &writers_}) {
     if (*pool) {
       (*pool)->stop();

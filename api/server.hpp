@@ -7,7 +7,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "api/service.hpp"
 #include "config/api_config.hpp"
@@ -55,8 +54,7 @@ class ApiServer {
   // 256 per source, as a NAT or a proxy may carry many clients.
   std::shared_ptr<SlowAuthPool> writers_;
   std::shared_ptr<HookListener> hooks_;
-  // One per I/O thread ([Server] threads), sharing the port (SO_REUSEPORT).
-  std::vector<std::unique_ptr<Pistache::Http::Endpoint>> endpoints_;
+  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   std::thread maintenance_;  // record expiry
   std::mutex maintenanceMutex_;
   std::condition_variable maintenanceCv_;

@@ -31,7 +31,10 @@ int RequestReader::next(ParsedRequest& out) {
   if (have == 0) {
     return kAgain;
   }
-  scanner_.scan(buf_.data() + start_ + scanner_.scanned(), have - scanner_.scanned());
+  // No further than one byte past the limit: what lies beyond cannot make a head that is
+  // accepted, and the status must not depend on how the bytes were split into reads.
+  const size_t scan = std::min(have, maxSize_ + 1);
+  scanner_.scan(buf_.data() + start_ + scanner_.scanned(), scan - scanner_.scanned());
   if (scanner_.bad()) {
     return 400;
   }

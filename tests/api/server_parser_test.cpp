@@ -125,6 +125,11 @@ TEST_CASE("Unit: the request reader refuses limits by where they were hit", "[ap
   // 414 inside the request line, 431 inside the headers, 413 for the body.
   CHECK(refusal("GET /" + std::string(2000, 'a') + " HTTP/1.1\r\n") == 414);
   CHECK(refusal("GET /" + std::string(2000, 'a')) == 414);
+  // Whatever lies past the limit does not change the status, however the bytes arrive.
+  const std::string pastLimit = "GET /" + std::string(2000, 'a') + " HTTP/1.1\r\nX: \n\r\n";
+  for (const size_t chunk : {size_t{1}, size_t{7}, size_t{1000}, pastLimit.size()}) {
+    CHECK(readAll(pastLimit, chunk).refused == 414);
+  }
   CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(2000, 'a')) == 431);
   CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n") ==
         431);

@@ -3,6 +3,7 @@
 
 #include <strings.h>
 
+#include <cstring>
 #include <ctime>
 
 #include "common/strings.hpp"
@@ -112,12 +113,14 @@ bool percentDecode(std::string_view in, bool plusIsSpace, std::string& out) {
 }  // namespace
 
 void HeadScanner::scan(const char* data, size_t size) {
-  for (size_t k = 0; k < size && headEnd_ == npos && !bad_; ++k) {
-    const char c = data[k];
-    const size_t i = scanned_++;
+  // From CR to CR with memchr, not byte by byte: between two line ends only a CR can end a
+  // line, and an LF before it is a bare LF.
+  size_t k = 0;
+  while (k < size && headEnd_ == npos && !bad_) {
     if (afterCr_) {
       afterCr_ = false;
-      if (c != '\n') {
+      const size_t i = scanned_ + k++;
+      if (data[k - 1] != '\n') {
         bad_ = true;
         break;
       }
@@ -129,12 +132,19 @@ void HeadScanner::scan(const char* data, size_t size) {
         headEnd_ = i + 1;
       }
       lineStart_ = i + 1;
-    } else if (c == '\n') {
-      bad_ = true;
-    } else if (c == '\r') {
-      afterCr_ = true;
+      continue;
     }
+    const auto* cr = static_cast<const char*>(std::memchr(data + k, '\r', size - k));
+    const size_t stop = cr != nullptr ? static_cast<size_t>(cr - data) : size;
+    if (const void* lf = std::memchr(data + k, '\n', stop - k)) {
+      k = static_cast<size_t>(static_cast<const char*>(lf) - data) + 1;
+      bad_ = true;
+      break;
+    }
+    k = cr != nullptr ? stop + 1 : size;
+    afterCr_ = cr != nullptr;
   }
+  scanned_ += k;
 }
 
 namespace {

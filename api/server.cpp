@@ -183,8 +183,8 @@ std::optional<IpAddress> peerAddress(int fd) {
 
 // A request read off a connection, and what the request log needs besides.
 struct Exchange : ParsedRequest {
-  ApiMetrics* metrics = nullptr;  // the service's (it outlives every exchange)
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ApiMetrics* metrics = nullptr;                // the service's (it outlives every exchange)
+  std::chrono::steady_clock::time_point start;  // when it was read whole
 };
 
 class HttpHandler final : public Pistache::Http::Handler {
@@ -229,6 +229,7 @@ class HttpHandler final : public Pistache::Http::Handler {
         conn.reset();
         return;
       }
+      ex.start = std::chrono::steady_clock::now();
       peer->setIdle(false);
       const bool keepAlive = serve(peer, conn, ex);
       conn.reset();

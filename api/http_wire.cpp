@@ -4,9 +4,9 @@
 #include <strings.h>
 
 #include <cstring>
-#include <ctime>
 
 #include "common/strings.hpp"
+#include "providers/http/retry_after.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -79,35 +79,6 @@ bool isTarget(std::string_view s) {
 bool named(std::string_view name, const char* lower) {
   const size_t n = std::char_traits<char>::length(lower);
   return name.size() == n && strncasecmp(name.data(), lower, n) == 0;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-bool percentDecode(std::string_view in, bool plusIsSpace, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += plusIsSpace && in[i] == '+' ? ' ' : in[i];
-      continue;
-    }
-    if (i + 2 >= in.size() || hexValue(in[i + 1]) < 0 || hexValue(in[i + 2]) < 0) {
-      return false;
-    }
-    out += static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2]));
-    i += 2;
-  }
-  return true;
 }
 
 }  // namespace
@@ -192,24 +163,6 @@ struct FieldSink {
   std::optional<std::string>* connection = nullptr;
 };
 
-// An HTTP-date (RFC 9110 section 5.6.7): IMF-fixdate or one of the two obsolete forms.
-// Nothing reads a request's Date; a malformed one is refused as Pistache refused it.
-bool isHttpDate(std::string_view value) {
-  if (value.size() > 64) {
-    return false;
-  }
-  const std::string text(value);
-  for (const char* format :
-       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), format, &tm);
-    if (end != nullptr && *end == '\0') {
-      return true;
-    }
-  }
-  return false;
-}
-
 // uri-host [ ":" port ] (RFC 9112 section 3.2; RFC 3986 section 3.2.2): an IP literal in
 // brackets, or a name without a colon; the port all digits, at most 65535.
 bool isHostValue(std::string_view host) {
@@ -276,7 +229,10 @@ bool countFields(std::string_view head, size_t pos, FieldCounts& counts, const F
     } else if (named(name, "content-type")) {
       ++counts.contentTypes;
     } else if (named(name, "date")) {
-      counts.badDate = counts.badDate || !isHttpDate(trimAscii(value));
+      // Nothing reads a request's Date; a malformed one is refused as Pistache refused it.
+      const std::string_view date = trimAscii(value);
+      counts.badDate =
+          counts.badDate || date.size() > 64 || !providers::parseHttpDate(std::string(date));
     }
   }
 }
@@ -358,36 +314,6 @@ int oversizeStatus(const HeadScanner& scanner, size_t limit) {
     return 431;
   }
   return 413;
-}
-
-bool appendUrlEncoded(std::string_view text, bool plusIsSpace,
-                      std::vector<std::pair<std::string, std::string>>& fields) {
-  bool ok = true;
-  while (!text.empty()) {
-    const size_t amp = text.find('&');
-    const std::string_view item = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
-    if (item.empty()) {
-      continue;
-    }
-    const size_t eq = item.find('=');
-    std::string key;
-    std::string value;
-    if (!percentDecode(item.substr(0, eq), plusIsSpace, key) ||
-        (eq != std::string_view::npos && !percentDecode(item.substr(eq + 1), plusIsSpace, value))) {
-      ok = false;
-      continue;
-    }
-    fields.emplace_back(std::move(key), std::move(value));
-  }
-  return ok;
-}
-
-bool parseQuery(std::string_view target, std::vector<std::pair<std::string, std::string>>& fields) {
-  fields.clear();
-  const size_t question = target.find('?');
-  return question == std::string_view::npos ||
-         appendUrlEncoded(target.substr(question + 1), false, fields);
 }
 
 Method methodOf(std::string_view name) {

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// chipmunk-api's HTTP/1.1 wire, without the HTTP library: the checks run on the raw request
-// head before Pistache parses it, the url-decoder, the reading of a request's headers into
-// a RequestInfo (http_writer.hpp has the bytes of a response; server.cpp holds the
-// Pistache glue around both).
+// chipmunk-api's HTTP/1.1 wire, without the HTTP library: the checks on the raw request
+// head and, in the same pass, the reading of its headers into a RequestInfo; the
+// url-decoder (http_wire_query.cpp). http_wire_reader.hpp cuts a connection's bytes into
+// requests with these, http_writer.hpp has the bytes of a response, server.cpp holds the
+// Pistache glue around them.
 //
-// Pistache 0.0.5 is lenient where leniency lets two parsers disagree about where a request
-// ends (RFC 9112 sections 2.2, 3, 5 and 6.3): it takes the first of two Content-Length
-// lines, reads "Name :" as a field named "Name ", and a bare LF as part of a value. Each
-// such head is refused here with 400 (411 for a lone Transfer-Encoding) and the connection
-// closed, so the bytes that follow are never read as another request, whether or not a
-// proxy stands in front.
+// Where leniency lets two parsers disagree about where a request ends (RFC 9112 sections
+// 2.2, 3, 5 and 6.3: two Content-Length lines, "Name :", a bare LF inside a value), the
+// head is refused with 400 (411 for a lone Transfer-Encoding) and the connection closed,
+// so the bytes that follow are never read as another request, whether or not a proxy
+// stands in front.
 
 #include <cstddef>
 #include <optional>
@@ -24,7 +24,7 @@
 
 namespace chipmunk::api {
 
-// ---- The request head, before Pistache parses it ----
+// ---- The request head ----
 
 // Finds the end of the request line and of the head as bytes arrive, one read at a time,
 // without keeping them; refuses a bare CR or LF at once.

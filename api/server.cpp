@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Long file: the Pistache glue is one handler class and the helpers only it uses.
-// The Pistache glue of chipmunk-api: the endpoint, and the handler that turns a parsed
-// Pistache request into a RequestInfo for ApiService and writes its Response back.
+// The Pistache glue of chipmunk-api: the endpoint, and the handler that reads each
+// connection's requests (RequestReader) for ApiService and writes its Responses back.
 #include "api/server.hpp"
 
 #include <fcntl.h>

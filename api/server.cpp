@@ -76,27 +76,29 @@ bool sendAtOnce(Pistache::Tcp::Peer& peer, const std::shared_ptr<Outstanding>& o
   return false;
 }
 
-// Writes the response ourselves (see ApiServer) and, when the connection is not to be
-// kept, half-closes it once the bytes are out so that clients reading to EOF finish.
-// `peer`: null when the client went away. `ioOutstanding`: the connection's count, given
-// on its I/O thread only (see sendAtOnce). `holds.held` (slow-auth pool): a count this
-// response already holds in the connection's Outstanding; released once the bytes are out.
+// Hands one answer's bytes to the socket (see sendResponse). `peer`: null when the client
+// went away. `onIoThread`: on the connection's I/O thread (see sendAtOnce). `holds.held`
+// (slow-auth pool): a count this response already holds in the connection's Outstanding;
+// released once the bytes are out (an answer queued in Pistache takes one too).
 // `holds.awaiting` (slow-auth pool): released, and the connection marked idle for
 // Pistache's keep-alive timer, only once the bytes are out, so that the timer cannot drop
 // an answer that is written but not sent.
-void sendResponse(const PeerPtr& peer, const std::shared_ptr<Outstanding>& ioOutstanding,
-                  const Response& r, bool head, bool keepAlive, bool http10, Holds holds = {}) {
+void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, std::string& out,
+                 bool keepAlive, Holds holds) {
   if (!peer) {
     holds.release();
     return;  // the client went away
   }
-  std::string out = formatResponse(r, head, keepAlive, http10);
   if (!holds.awaiting) {
     peer->setIdle(true);
   }
-  if (ioOutstanding && !holds.held && peer->ssl() == nullptr &&
-      sendAtOnce(*peer, ioOutstanding, out, keepAlive, holds)) {
+  if (onIoThread && !holds.held && peer->ssl() == nullptr &&
+      sendAtOnce(*peer, conn.outstanding, out, keepAlive, holds)) {
     return;
+  }
+  if (!holds.held) {
+    holds.held = conn.outstanding;
+    holds.held->fetch_add(1);
   }
   // The half-close goes through a descriptor of its own: sent from a pool thread, the
   // answer may be out, the client gone and its descriptor number reused by a new
@@ -111,9 +113,7 @@ void sendResponse(const PeerPtr& peer, const std::shared_ptr<Outstanding>& ioOut
           ::shutdown(fd, SHUT_WR);
           ::close(fd);
         }
-        if (holds.held) {
-          holds.held->fetch_sub(1);
-        }
+        holds.held->fetch_sub(1);
         if (holds.awaiting) {
           if (auto p = weakPeer.lock()) {
             p->setIdle(true);
@@ -127,6 +127,33 @@ void sendResponse(const PeerPtr& peer, const std::shared_ptr<Outstanding>& ioOut
         }
         holds.release();
       });
+}
+
+// Writes the response ourselves (see ApiServer) and, when the connection is not to be
+// kept, half-closes it once the bytes are out so that clients reading to EOF finish.
+// Answers leave in the order their requests came (RFC 9112 section 9.3.2), whichever
+// thread made them: `seq` is the request's number on its connection; an answer whose turn
+// has not come is parked, and handed to the socket (through Pistache's queue) right after
+// the one before it. See writeAnswer for the other arguments.
+void sendResponse(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, uint64_t seq,
+                  bool onIoThread, const Response& r, bool head, bool keepAlive, bool http10,
+                  Holds holds = {}) {
+  std::string out = formatResponse(r, head, keepAlive, http10);
+  std::lock_guard<std::mutex> lock(conn->sendMutex);
+  if (seq != conn->nextToSend) {
+    conn->parked.emplace(seq, [weak = std::weak_ptr<Pistache::Tcp::Peer>(peer),
+                               out = std::move(out), keepAlive, holds](ConnectionState& c) mutable {
+      writeAnswer(weak.lock(), c, false, out, keepAlive, holds);
+    });
+    return;
+  }
+  writeAnswer(peer, *conn, onIoThread, out, keepAlive, std::move(holds));
+  for (auto next = conn->parked.find(++conn->nextToSend); next != conn->parked.end();
+       next = conn->parked.find(++conn->nextToSend)) {
+    auto write = std::move(next->second);
+    conn->parked.erase(next);
+    write(*conn);
+  }
 }
 
 // The slow-auth pool is full, or the check waited too long for its turn: nothing was
@@ -185,6 +212,7 @@ std::optional<IpAddress> peerAddress(int fd) {
 struct Exchange : ParsedRequest {
   ApiMetrics* metrics = nullptr;                // the service's (it outlives every exchange)
   std::chrono::steady_clock::time_point start;  // when it was read whole
+  uint64_t seq = 0;                             // its number on the connection (see sendResponse)
 };
 
 class HttpHandler final : public Pistache::Http::Handler {
@@ -211,7 +239,8 @@ class HttpHandler final : public Pistache::Http::Handler {
   // "Connection: close", the connection half-closed, and nothing it sends afterwards is
   // read, as after any response that closes the connection.
   void onInput(const char* buffer, size_t len, const PeerPtr& peer) override {
-    auto& conn = static_cast<ConnectionState&>(*getParser(peer));
+    const auto shared = std::static_pointer_cast<ConnectionState>(getParser(peer));
+    auto& conn = *shared;
     if (conn.closed) {
       return;
     }
@@ -225,13 +254,14 @@ class HttpHandler final : public Pistache::Http::Handler {
       }
       if (got != RequestReader::kReady) {
         conn.closed = true;
-        refuse(peer, conn, got);
+        refuse(peer, shared, got);
         conn.reset();
         return;
       }
       ex.start = std::chrono::steady_clock::now();
+      ex.seq = conn.nextSeq++;
       peer->setIdle(false);
-      const bool keepAlive = serve(peer, conn, ex);
+      const bool keepAlive = serve(peer, shared, ex);
       conn.reset();
       if (!keepAlive) {
         conn.closed = true;
@@ -251,30 +281,30 @@ class HttpHandler final : public Pistache::Http::Handler {
 
  private:
   // A request refused before it was parsed: logged without any of its bytes.
-  void refuse(const PeerPtr& peer, const ConnectionState& conn, int status) {
+  void refuse(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, int status) {
     log_->info("request refused status={} client={}", status,
-               conn.peer ? conn.peer->toString() : std::string("-"));
+               conn->peer ? conn->peer->toString() : std::string("-"));
     service_->metrics().countRequest(kRouteUnparsed, status);
-    sendResponse(peer, conn.outstanding, textResponse(status, reasonPhrase(status)), false, false,
-                 false);
+    sendResponse(peer, conn, conn->nextSeq++, true, textResponse(status, reasonPhrase(status)),
+                 false, false, false);
   }
 
   // Answers one request. Returns whether the connection stays open for another request.
-  bool serve(const PeerPtr& peer, const ConnectionState& conn, Exchange& ex) {
+  bool serve(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, Exchange& ex) {
     ex.metrics = &service_->metrics();
     try {
-      if (!conn.peer) {
+      if (!conn->peer) {
         ex.keepAlive = false;
-        finish(peer, conn.outstanding, ex, textResponse(400, "Bad Request"));
+        finish(peer, conn, true, ex, textResponse(400, "Bad Request"));
         return false;
       }
-      ex.info.peer = *conn.peer;
+      ex.info.peer = *conn->peer;
       Response r = service_->handle(ex.info, false);
       if (r.watchSeconds > 0) {
         return holdWatch(peer, conn, std::move(ex), r);
       }
       if (!r.needsSlowAuth && !r.needsWriter) {
-        finish(peer, conn.outstanding, ex, r);
+        finish(peer, conn, true, ex, r);
         return ex.keepAlive;
       }
       return handOff(peer, conn, std::move(ex), r);
@@ -282,7 +312,7 @@ class HttpHandler final : public Pistache::Http::Handler {
       // Never echo internals to a client.
       log_->error("request failed error=\"{}\"", e.what());
       ex.keepAlive = false;
-      finish(peer, conn.outstanding, ex, textResponse(500, "Internal Server Error"));
+      finish(peer, conn, true, ex, textResponse(500, "Internal Server Error"));
       return false;
     }
   }
@@ -306,17 +336,18 @@ class HttpHandler final : public Pistache::Http::Handler {
 
   // Answers a request off the I/O thread with what `make` returns (a 500 if it throws).
   template <typename Make>
-  static void finishLate(const std::weak_ptr<Pistache::Tcp::Peer>& peer, Exchange& ex,
+  static void finishLate(const std::weak_ptr<Pistache::Tcp::Peer>& peer,
+                         const std::shared_ptr<ConnectionState>& conn, Exchange& ex,
                          const Holds& holds, std::chrono::milliseconds keepaliveTimeout,
                          Make make) {
     try {
       const Response answer = make();
       ageKeepAlive(ex, keepaliveTimeout);
-      finish(peer.lock(), nullptr, ex, answer, holds);
+      finish(peer.lock(), conn, false, ex, answer, holds);
     } catch (const std::exception& e) {
       logging::get("api")->error("request failed error=\"{}\"", e.what());
       ex.keepAlive = false;
-      finish(peer.lock(), nullptr, ex, textResponse(500, "Internal Server Error"), holds);
+      finish(peer.lock(), conn, false, ex, textResponse(500, "Internal Server Error"), holds);
     }
   }
 
@@ -324,9 +355,9 @@ class HttpHandler final : public Pistache::Http::Handler {
   // holds the request, no thread waits for it. The hub's thread answers it when what the
   // caller may see changes (the page, 200), when the wait runs out (the 304) or at
   // shutdown (503); a client that closes the connection releases it (onDisconnection).
-  bool holdWatch(const PeerPtr& peer, const ConnectionState& conn, Exchange ex,
+  bool holdWatch(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, Exchange ex,
                  const Response& held) {
-    const Holds holds = holdConnection(conn);
+    const Holds holds = holdConnection(*conn);
     const bool keepAlive = ex.keepAlive;
     WatchHub::Waiter w;
     w.user = held.user;
@@ -335,13 +366,13 @@ class HttpHandler final : public Pistache::Http::Handler {
     w.changed = [self = service_, user = held.user, since = held.watchSince] {
       return self->watchVersion(user) != since;
     };
-    w.end = [self = service_, weak = std::weak_ptr<Pistache::Tcp::Peer>(peer), ex, holds, held,
-             keepaliveTimeout = keepaliveTimeout_](WatchHub::End how) mutable {
+    w.end = [self = service_, weak = std::weak_ptr<Pistache::Tcp::Peer>(peer), conn, ex, holds,
+             held, keepaliveTimeout = keepaliveTimeout_](WatchHub::End how) mutable {
       if (how == WatchHub::End::kGone) {
         holds.release();
         return;
       }
-      finishLate(weak, ex, holds, keepaliveTimeout, [&] {
+      finishLate(weak, conn, ex, holds, keepaliveTimeout, [&] {
         return how == WatchHub::End::kChanged ? self->handle(withoutWait(ex.info), true)
                : how == WatchHub::End::kStopping
                    ? watchRefused(WatchHub::Hold::kStopping, held.client)
@@ -351,7 +382,7 @@ class HttpHandler final : public Pistache::Http::Handler {
     const auto result = service_->watch().hold(std::move(w));
     if (result != WatchHub::Hold::kHeld) {
       holds.release();
-      finish(peer, conn.outstanding, ex, watchRefused(result, held.client));
+      finish(peer, conn, true, ex, watchRefused(result, held.client));
     }
     return keepAlive;
   }
@@ -359,15 +390,16 @@ class HttpHandler final : public Pistache::Http::Handler {
   // Answers on the slow-auth pool (a KDF check) or the writers' pool (a record write). Later
   // responses on this connection must not overtake this one, and Pistache must not time
   // the connection out while it waits (Awaiting).
-  bool handOff(const PeerPtr& peer, const ConnectionState& conn, Exchange ex, const Response& r) {
-    const Holds holds = holdConnection(conn);
+  bool handOff(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, Exchange ex,
+               const Response& r) {
+    const Holds holds = holdConnection(*conn);
     const bool keepAlive = ex.keepAlive;
     SlowAuthPool& pool = r.needsSlowAuth ? *pool_ : *writers_;
     const bool posted = pool.post(
         r.slowAuthSource,
-        [self = service_, weak = std::weak_ptr<Pistache::Tcp::Peer>(peer), ex, holds, asked = r,
-         keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
-          finishLate(weak, ex, holds, keepaliveTimeout, [&] {
+        [self = service_, weak = std::weak_ptr<Pistache::Tcp::Peer>(peer), conn, ex, holds,
+         asked = r, keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
+          finishLate(weak, conn, ex, holds, keepaliveTimeout, [&] {
             Response slow = run ? self->handle(ex.info, true) : busy(asked, self->metrics());
             if (slow.watchSeconds > 0) {
               // A watch whose password check ran here: answered at once with the page
@@ -381,15 +413,15 @@ class HttpHandler final : public Pistache::Http::Handler {
         r.slowAuthSuspect);
     if (!posted) {
       holds.release();
-      finish(peer, conn.outstanding, ex, busy(r, service_->metrics()));
+      finish(peer, conn, true, ex, busy(r, service_->metrics()));
     }
     return keepAlive;
   }
 
-  // Logs the request and sends its answer. `ioOutstanding`: the connection's count, on its
-  // I/O thread; `holds`: set off the I/O thread (see sendResponse).
-  static void finish(const PeerPtr& peer, const std::shared_ptr<Outstanding>& ioOutstanding,
-                     const Exchange& ex, const Response& given, Holds holds = {}) {
+  // Logs the request and sends its answer (see sendResponse). `onIoThread`: called on the
+  // connection's I/O thread; `holds`: set off the I/O thread.
+  static void finish(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn,
+                     bool onIoThread, const Exchange& ex, const Response& given, Holds holds = {}) {
     const RequestInfo& info = ex.info;
     const bool dyndns = isDyndnsPath(info.path);
     const Response& r = given.code >= 500 && dyndns ? dyndnsServerError(given) : given;
@@ -412,8 +444,8 @@ class HttpHandler final : public Pistache::Http::Handler {
                 r.client.empty() ? info.peer.toString() : r.client,
                 r.user.empty() ? "-" : sanitizeForLog(r.user), us);
     }
-    sendResponse(peer, ioOutstanding, r, info.method == Method::kHead, ex.keepAlive, ex.http10,
-                 std::move(holds));
+    sendResponse(peer, conn, ex.seq, onIoThread, r, info.method == Method::kHead, ex.keepAlive,
+                 ex.http10, std::move(holds));
   }
 
   std::shared_ptr<ApiService> service_;

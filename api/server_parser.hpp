@@ -11,7 +11,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "api/http_wire_reader.hpp"
@@ -77,6 +80,14 @@ class ConnectionState final : public Pistache::Http::RequestParser {
   // Set once a response said "Connection: close" (or refused the request): whatever the
   // client sends after it is never read as a request.
   bool closed = false;
+
+  // Answers leave in the order the requests came, whichever thread makes them (server.cpp,
+  // sendResponse): each request read gets the next number; an answer whose turn has not
+  // come waits in `parked` until the answers before it are handed to the socket.
+  uint64_t nextSeq = 0;  // I/O thread: the number of the next request read
+  std::mutex sendMutex;
+  uint64_t nextToSend = 0;                                           // under sendMutex
+  std::map<uint64_t, std::function<void(ConnectionState&)>> parked;  // under sendMutex
 };
 
 }  // namespace chipmunk::api

@@ -3,7 +3,10 @@
 
 #include <strings.h>
 
+#include <cstring>
+
 #include "common/strings.hpp"
+#include "providers/http/retry_after.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -78,44 +81,17 @@ bool named(std::string_view name, const char* lower) {
   return name.size() == n && strncasecmp(name.data(), lower, n) == 0;
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-bool percentDecode(std::string_view in, bool plusIsSpace, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += plusIsSpace && in[i] == '+' ? ' ' : in[i];
-      continue;
-    }
-    if (i + 2 >= in.size() || hexValue(in[i + 1]) < 0 || hexValue(in[i + 2]) < 0) {
-      return false;
-    }
-    out += static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2]));
-    i += 2;
-  }
-  return true;
-}
-
 }  // namespace
 
 void HeadScanner::scan(const char* data, size_t size) {
-  for (size_t k = 0; k < size && headEnd_ == npos && !bad_; ++k) {
-    const char c = data[k];
-    const size_t i = scanned_++;
+  // From CR to CR with memchr, not byte by byte: between two line ends only a CR can end a
+  // line, and an LF before it is a bare LF.
+  size_t k = 0;
+  while (k < size && headEnd_ == npos && !bad_) {
     if (afterCr_) {
       afterCr_ = false;
-      if (c != '\n') {
+      const size_t i = scanned_ + k++;
+      if (data[k - 1] != '\n') {
         bad_ = true;
         break;
       }
@@ -127,12 +103,19 @@ void HeadScanner::scan(const char* data, size_t size) {
         headEnd_ = i + 1;
       }
       lineStart_ = i + 1;
-    } else if (c == '\n') {
-      bad_ = true;
-    } else if (c == '\r') {
-      afterCr_ = true;
+      continue;
     }
+    const auto* cr = static_cast<const char*>(std::memchr(data + k, '\r', size - k));
+    const size_t stop = cr != nullptr ? static_cast<size_t>(cr - data) : size;
+    if (const void* lf = std::memchr(data + k, '\n', stop - k)) {
+      k = static_cast<size_t>(static_cast<const char*>(lf) - data) + 1;
+      bad_ = true;
+      break;
+    }
+    k = cr != nullptr ? stop + 1 : size;
+    afterCr_ = cr != nullptr;
   }
+  scanned_ += k;
 }
 
 namespace {
@@ -158,6 +141,7 @@ size_t readRequestLine(std::string_view head, RequestHead& out, std::string_view
   }
   out.method = method;
   out.target = target;
+  out.http10 = version == "HTTP/1.0";
   return eol + 2;
 }
 
@@ -168,12 +152,46 @@ struct FieldCounts {
   int hosts = 0;
   int authorizations = 0;
   int contentTypes = 0;
+  bool badDate = false;
   std::string_view contentLength;  // the last one's value
+  std::string_view host;           // the last one's value
 };
+
+// Where readRequestHead files the header lines (nothing for checkRequestHead).
+struct FieldSink {
+  RequestInfo* info = nullptr;
+  std::optional<std::string>* connection = nullptr;
+};
+
+// uri-host [ ":" port ] (RFC 9112 section 3.2; RFC 3986 section 3.2.2): an IP literal in
+// brackets, or a name without a colon; the port all digits, at most 65535.
+bool isHostValue(std::string_view host) {
+  size_t portColon = std::string_view::npos;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) {
+      return false;
+    }
+    if (close + 1 < host.size()) {
+      if (host[close + 1] != ':') {
+        return false;
+      }
+      portColon = close + 1;
+    }
+  } else {
+    portColon = host.find(':');
+  }
+  if (portColon == std::string_view::npos) {
+    return true;
+  }
+  const std::string_view port = host.substr(portColon + 1);
+  return port.size() <= 5 && port.find_first_not_of("0123456789") == std::string_view::npos &&
+         (port.empty() || std::stoul(std::string(port)) <= 65535);
+}
 
 // Reads the header lines from `pos` to the empty line that must end the head. False when a
 // line is refused or the head does not end there.
-bool countFields(std::string_view head, size_t pos, FieldCounts& counts) {
+bool countFields(std::string_view head, size_t pos, FieldCounts& counts, const FieldSink& sink) {
   for (;;) {
     const size_t eol = head.find("\r\n", pos);
     if (eol == std::string_view::npos) {
@@ -195,6 +213,9 @@ bool countFields(std::string_view head, size_t pos, FieldCounts& counts) {
     if (!isToken(name) || !isFieldValue(value)) {
       return false;
     }
+    if (sink.info != nullptr) {
+      takeHeader(name, trimAscii(value), *sink.info, *sink.connection);
+    }
     if (named(name, "content-length")) {
       ++counts.contentLengths;
       counts.contentLength = trimAscii(value);
@@ -202,10 +223,16 @@ bool countFields(std::string_view head, size_t pos, FieldCounts& counts) {
       ++counts.transferEncodings;
     } else if (named(name, "host")) {
       ++counts.hosts;
+      counts.host = trimAscii(value);
     } else if (named(name, "authorization")) {
       ++counts.authorizations;
     } else if (named(name, "content-type")) {
       ++counts.contentTypes;
+    } else if (named(name, "date")) {
+      // Nothing reads a request's Date; a malformed one is refused as Pistache refused it.
+      const std::string_view date = trimAscii(value);
+      counts.badDate =
+          counts.badDate || date.size() > 64 || !providers::parseHttpDate(std::string(date));
     }
   }
 }
@@ -216,7 +243,8 @@ int checkFields(const FieldCounts& counts, std::string_view version, RequestHead
   // One Host for HTTP/1.1 (RFC 9112 section 3.2); one set of credentials and one media type:
   // with two, which one counts would depend on the parser.
   if ((version == "HTTP/1.1" && counts.hosts == 0) || counts.hosts > 1 ||
-      counts.authorizations > 1 || counts.contentTypes > 1) {
+      counts.authorizations > 1 || counts.contentTypes > 1 || counts.badDate ||
+      (counts.hosts == 1 && !isHostValue(counts.host))) {
     return kBad;
   }
   // RFC 9112 section 6.3: Content-Length with Transfer-Encoding is a smuggling attempt;
@@ -246,15 +274,36 @@ int checkFields(const FieldCounts& counts, std::string_view version, RequestHead
 
 }  // namespace
 
-int checkRequestHead(std::string_view head, RequestHead& out) {
+namespace {
+
+int readHead(std::string_view head, RequestHead& out, const FieldSink& sink) {
   out = RequestHead{};
   std::string_view version;
   const size_t fields = readRequestLine(head, out, version);
   FieldCounts counts;
-  if (fields == std::string_view::npos || !countFields(head, fields, counts)) {
+  if (fields == std::string_view::npos || !countFields(head, fields, counts, sink)) {
     return 400;
   }
   return checkFields(counts, version, out);
+}
+
+}  // namespace
+
+int checkRequestHead(std::string_view head, RequestHead& out) {
+  return readHead(head, out, FieldSink{});
+}
+
+int readRequestHead(std::string_view head, RequestHead& out, RequestInfo& info,
+                    std::optional<std::string>& connection) {
+  if (const int status = readHead(head, out, FieldSink{&info, &connection})) {
+    return status;
+  }
+  info.methodName.assign(out.method);
+  info.method = methodOf(out.method);
+  info.path.assign(out.target.substr(0, out.target.find('?')));
+  // From the target as sent: repeated query fields are all kept, in order.
+  info.badQuery = !parseQuery(out.target, info.query);
+  return 0;
 }
 
 int oversizeStatus(const HeadScanner& scanner, size_t limit) {
@@ -267,36 +316,6 @@ int oversizeStatus(const HeadScanner& scanner, size_t limit) {
   return 413;
 }
 
-bool appendUrlEncoded(std::string_view text, bool plusIsSpace,
-                      std::vector<std::pair<std::string, std::string>>& fields) {
-  bool ok = true;
-  while (!text.empty()) {
-    const size_t amp = text.find('&');
-    const std::string_view item = text.substr(0, amp);
-    text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
-    if (item.empty()) {
-      continue;
-    }
-    const size_t eq = item.find('=');
-    std::string key;
-    std::string value;
-    if (!percentDecode(item.substr(0, eq), plusIsSpace, key) ||
-        (eq != std::string_view::npos && !percentDecode(item.substr(eq + 1), plusIsSpace, value))) {
-      ok = false;
-      continue;
-    }
-    fields.emplace_back(std::move(key), std::move(value));
-  }
-  return ok;
-}
-
-bool parseQuery(std::string_view target, std::vector<std::pair<std::string, std::string>>& fields) {
-  fields.clear();
-  const size_t question = target.find('?');
-  return question == std::string_view::npos ||
-         appendUrlEncoded(target.substr(question + 1), false, fields);
-}
-
 Method methodOf(std::string_view name) {
   if (name == "GET") {
     return Method::kGet;
@@ -307,32 +326,51 @@ Method methodOf(std::string_view name) {
   return name == "POST" ? Method::kPost : Method::kOther;
 }
 
-void takeHeader(std::string_view name, const std::string& value, RequestInfo& info,
+namespace {
+
+void keepFirst(std::optional<std::string>& field, std::string_view value) {
+  if (!field) {
+    field.emplace(value);
+  }
+}
+
+void joinList(std::optional<std::string>& field, std::string_view value) {
+  if (!field) {
+    field.emplace(value);
+  } else {
+    *field += ", ";
+    *field += value;
+  }
+}
+
+}  // namespace
+
+void takeHeader(std::string_view name, std::string_view value, RequestInfo& info,
                 std::optional<std::string>& connection) {
   if (named(name, "authorization")) {
-    info.authorization = value;
-  } else if (named(name, "connection")) {
-    connection = value;
-  } else if (named(name, "content-type")) {
-    info.contentType = value;
-  } else if (named(name, "user-agent")) {
-    info.userAgent = value;
-  } else if (named(name, "x-forwarded-for")) {
-    info.xForwardedFor = value;
-  } else if (named(name, "x-real-ip")) {
-    info.xRealIp = value;
-  } else if (named(name, "forwarded")) {
-    info.forwarded = value;
+    keepFirst(info.authorization, value);
   } else if (named(name, "host")) {
-    info.host = value;
+    keepFirst(info.host, value);
+  } else if (named(name, "user-agent")) {
+    keepFirst(info.userAgent, value);
+  } else if (named(name, "connection")) {
+    joinList(connection, value);
+  } else if (named(name, "content-type")) {
+    keepFirst(info.contentType, value);
+  } else if (named(name, "x-forwarded-for")) {
+    joinList(info.xForwardedFor, value);
+  } else if (named(name, "x-real-ip")) {
+    joinList(info.xRealIp, value);
+  } else if (named(name, "forwarded")) {
+    joinList(info.forwarded, value);
   } else if (named(name, "origin")) {
-    info.origin = value;
+    keepFirst(info.origin, value);
   } else if (named(name, "sec-fetch-site")) {
-    info.secFetchSite = value;
+    keepFirst(info.secFetchSite, value);
   } else if (named(name, "sec-fetch-mode")) {
-    info.secFetchMode = value;
+    keepFirst(info.secFetchMode, value);
   } else if (named(name, "sec-fetch-dest")) {
-    info.secFetchDest = value;
+    keepFirst(info.secFetchDest, value);
   } else if (named(name, "upgrade-insecure-requests")) {
     info.upgradeInsecureRequests = true;
   }

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// chipmunk-api's HTTP/1.1 wire, without the HTTP library: the checks run on the raw request
-// head before Pistache parses it, the url-decoder, the reading of a request's headers into
-// a RequestInfo (http_writer.hpp has the bytes of a response; server.cpp holds the
-// Pistache glue around both).
+// chipmunk-api's HTTP/1.1 wire, without the HTTP library: the checks on the raw request
+// head and, in the same pass, the reading of its headers into a RequestInfo; the
+// url-decoder (http_wire_query.cpp). http_wire_reader.hpp cuts a connection's bytes into
+// requests with these, http_writer.hpp has the bytes of a response, server.cpp holds the
+// Pistache glue around them.
 //
-// Pistache 0.0.5 is lenient where leniency lets two parsers disagree about where a request
-// ends (RFC 9112 sections 2.2, 3, 5 and 6.3): it takes the first of two Content-Length
-// lines, reads "Name :" as a field named "Name ", and a bare LF as part of a value. Each
-// such head is refused here with 400 (411 for a lone Transfer-Encoding) and the connection
-// closed, so the bytes that follow are never read as another request, whether or not a
-// proxy stands in front.
+// Where leniency lets two parsers disagree about where a request ends (RFC 9112 sections
+// 2.2, 3, 5 and 6.3: two Content-Length lines, "Name :", a bare LF inside a value), the
+// head is refused with 400 (411 for a lone Transfer-Encoding) and the connection closed,
+// so the bytes that follow are never read as another request, whether or not a proxy
+// stands in front.
 
 #include <cstddef>
 #include <optional>
@@ -24,7 +24,7 @@
 
 namespace chipmunk::api {
 
-// ---- The request head, before Pistache parses it ----
+// ---- The request head ----
 
 // Finds the end of the request line and of the head as bytes arrive, one read at a time,
 // without keeping them; refuses a bare CR or LF at once.
@@ -56,6 +56,7 @@ class HeadScanner {
 struct RequestHead {
   std::string_view method;
   std::string_view target;  // the request-target as sent (path and query)
+  bool http10 = false;
   std::optional<unsigned long long> contentLength;
 };
 
@@ -65,8 +66,15 @@ struct RequestHead {
 // whitespace before its colon; a folded line; a control character or NUL in a value; a
 // Content-Length that is not one 1*DIGIT value, given once; Content-Length together with
 // Transfer-Encoding; no Host in HTTP/1.1, or two; two Authorization or Content-Type lines)
-// or 411 (Transfer-Encoding: chunked bodies are not accepted).
+// or 411 (Transfer-Encoding: chunked bodies are not accepted). A Host that is not
+// host[:port] is a 400 too (RFC 9112 section 3.2).
 int checkRequestHead(std::string_view head, RequestHead& out);
+
+// The same check, and in the same pass over the head each header line files its value into
+// `info` and `connection` (takeHeader), and the request line the method, path and query.
+// `info` and `connection` are fresh (nothing filed yet).
+int readRequestHead(std::string_view head, RequestHead& out, RequestInfo& info,
+                    std::optional<std::string>& connection);
 
 // The status for a request that outgrew max_request_size, from where the limit was hit:
 // 414 inside the request line, 431 inside the header lines, 413 in the body.
@@ -91,9 +99,11 @@ bool appendUrlEncoded(std::string_view text, bool plusIsSpace,
 // "GET", "HEAD" and "POST" are the methods routes tell apart; any other is kOther.
 Method methodOf(std::string_view name);
 
-// Files one received header line into `info` (the headers routes read; any other is
-// ignored), or into `connection` when it is the Connection header.
-void takeHeader(std::string_view name, const std::string& value, RequestInfo& info,
+// Files one received header line (its value without surrounding whitespace) into `info`
+// (the headers routes read; any other is ignored), or into `connection` when it is the
+// Connection header. Repeated list fields (the forwarding headers, Connection) are joined
+// with ", " in order (RFC 9110 section 5.3); of another repeated field the first counts.
+void takeHeader(std::string_view name, std::string_view value, RequestInfo& info,
                 std::optional<std::string>& connection);
 
 // Whether the connection stays open after the answer, from the request's Connection

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Long file: the Pistache glue is one handler class and the helpers only it uses.
-// The Pistache glue of chipmunk-api: the endpoint, and the handler that turns a parsed
-// Pistache request into a RequestInfo for ApiService and writes its Response back.
+// The Pistache glue of chipmunk-api: the endpoint, and the handler that reads each
+// connection's requests (RequestReader) for ApiService and writes its Responses back.
 #include "api/server.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,8 +16,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 
 #include "api/dyndns2_reply.hpp"
 #include "api/hooks.hpp"
@@ -30,24 +33,9 @@
 
 namespace chipmunk::api {
 
-using Pistache::Http::ResponseWriter;
+using PeerPtr = std::shared_ptr<Pistache::Tcp::Peer>;
 
 namespace {
-
-// Responses of one connection handed to Pistache's write queue, or to the slow-auth pool,
-// and not written yet: while there is one, later responses queue behind it.
-using Outstanding = std::atomic<int>;
-
-// Only on the connection's I/O thread (Pistache's peer data is not locked).
-std::shared_ptr<Outstanding> outstandingOf(Pistache::Tcp::Peer& peer) {
-  static const std::string kKey = "chipmunk.outstanding";
-  auto data = peer.tryGetData(kKey);
-  if (!data) {
-    data = std::make_shared<Outstanding>(0);
-    peer.putData(kKey, data);
-  }
-  return std::static_pointer_cast<Outstanding>(data);
-}
 
 // What a response still holds of its connection until its bytes are out (see sendResponse).
 struct Holds {
@@ -69,10 +57,10 @@ struct Holds {
 // epoll_ctl and a wake-up per response, about a third of the CPU of a small request
 // (docs/BENCHMARKS.md). True when all of `out` left; otherwise what is left of it stays in
 // `out`, and `holds.held` counts it as outstanding.
-bool sendAtOnce(Pistache::Tcp::Peer& peer, std::string& out, bool keepAlive, Holds& holds) {
-  holds.held = outstandingOf(peer);
+bool sendAtOnce(Pistache::Tcp::Peer& peer, const std::shared_ptr<Outstanding>& outstanding,
+                std::string& out, bool keepAlive, Holds& holds) {
   size_t written = 0;
-  if (holds.held->load() == 0) {
+  if (outstanding->load() == 0) {
     const ssize_t n = ::send(peer.fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     written = n > 0 ? static_cast<size_t>(n) : 0;  // on an error Pistache's write reports it
   }
@@ -82,25 +70,22 @@ bool sendAtOnce(Pistache::Tcp::Peer& peer, std::string& out, bool keepAlive, Hol
     }
     return true;
   }
+  holds.held = outstanding;
   holds.held->fetch_add(1);
   out.erase(0, written);
   return false;
 }
 
-// Writes the response ourselves (see ApiServer) and, when the connection is not to be
-// kept, half-closes it once the bytes are out so that clients reading to EOF finish.
-// `holds.held`: a count this response already holds in the connection's Outstanding
-// (slow-auth pool); released once the bytes are out. `holds.awaiting` (slow-auth pool):
-// released, and the connection marked idle for Pistache's keep-alive timer, only once the
-// bytes are out, so that the timer cannot drop an answer that is written but not sent.
-// `onIoThread`: called on the connection's I/O thread (see sendAtOnce).
-void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool keepAlive, bool http10,
-                  bool onIoThread, Holds holds = {}) {
-  std::string out = formatResponse(r, head, keepAlive, http10);
-  std::shared_ptr<Pistache::Tcp::Peer> peer;
-  try {
-    peer = writer.peer();
-  } catch (const std::exception&) {
+// Hands one answer's bytes to the socket (see sendResponse). `peer`: null when the client
+// went away. `onIoThread`: on the connection's I/O thread (see sendAtOnce). `holds.held`
+// (slow-auth pool): a count this response already holds in the connection's Outstanding;
+// released once the bytes are out (an answer queued in Pistache takes one too).
+// `holds.awaiting` (slow-auth pool): released, and the connection marked idle for
+// Pistache's keep-alive timer, only once the bytes are out, so that the timer cannot drop
+// an answer that is written but not sent.
+void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, std::string& out,
+                 bool keepAlive, Holds holds) {
+  if (!peer) {
     holds.release();
     return;  // the client went away
   }
@@ -108,8 +93,12 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
     peer->setIdle(true);
   }
   if (onIoThread && !holds.held && peer->ssl() == nullptr &&
-      sendAtOnce(*peer, out, keepAlive, holds)) {
+      sendAtOnce(*peer, conn.outstanding, out, keepAlive, holds)) {
     return;
+  }
+  if (!holds.held) {
+    holds.held = conn.outstanding;
+    holds.held->fetch_add(1);
   }
   // The half-close goes through a descriptor of its own: sent from a pool thread, the
   // answer may be out, the client gone and its descriptor number reused by a new
@@ -124,9 +113,7 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
           ::shutdown(fd, SHUT_WR);
           ::close(fd);
         }
-        if (holds.held) {
-          holds.held->fetch_sub(1);
-        }
+        holds.held->fetch_sub(1);
         if (holds.awaiting) {
           if (auto p = weakPeer.lock()) {
             p->setIdle(true);
@@ -142,7 +129,32 @@ void sendResponse(ResponseWriter& writer, const Response& r, bool head, bool kee
       });
 }
 
-const std::string kAwaitingKey = "chipmunk.awaiting";
+// Writes the response ourselves (see ApiServer) and, when the connection is not to be
+// kept, half-closes it once the bytes are out so that clients reading to EOF finish.
+// Answers leave in the order their requests came (RFC 9112 section 9.3.2), whichever
+// thread made them: `seq` is the request's number on its connection; an answer whose turn
+// has not come is parked, and handed to the socket (through Pistache's queue) right after
+// the one before it. See writeAnswer for the other arguments.
+void sendResponse(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, uint64_t seq,
+                  bool onIoThread, const Response& r, bool head, bool keepAlive, bool http10,
+                  Holds holds = {}) {
+  std::string out = formatResponse(r, head, keepAlive, http10);
+  std::lock_guard<std::mutex> lock(conn->sendMutex);
+  if (seq != conn->nextToSend) {
+    conn->parked.emplace(seq, [weak = std::weak_ptr<Pistache::Tcp::Peer>(peer),
+                               out = std::move(out), keepAlive, holds](ConnectionState& c) mutable {
+      writeAnswer(weak.lock(), c, false, out, keepAlive, holds);
+    });
+    return;
+  }
+  writeAnswer(peer, *conn, onIoThread, out, keepAlive, std::move(holds));
+  for (auto next = conn->parked.find(++conn->nextToSend); next != conn->parked.end();
+       next = conn->parked.find(++conn->nextToSend)) {
+    auto write = std::move(next->second);
+    conn->parked.erase(next);
+    write(*conn);
+  }
+}
 
 // The slow-auth pool is full, or the check waited too long for its turn: nothing was
 // done, try again shortly.
@@ -174,13 +186,33 @@ RequestInfo withoutWait(RequestInfo info) {
   return info;
 }
 
-// What the request log and the answer need of a request beyond its RequestInfo.
-struct Exchange {
-  RequestInfo info;
-  ApiMetrics* metrics = nullptr;  // the service's (it outlives every exchange)
-  bool keepAlive = true;
-  bool http10 = false;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+// The client's address of a connected socket, from the kernel in binary (no text round
+// trip through Pistache's Address::host()); IPv4-mapped IPv6 peers of a dual-stack
+// listener come out as IPv4. nullopt when the socket has none (it is gone).
+std::optional<IpAddress> peerAddress(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return std::nullopt;
+  }
+  if (ss.ss_family == AF_INET) {
+    std::array<uint8_t, 4> bytes;
+    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, 4);
+    return IpAddress::fromV4(bytes);
+  }
+  if (ss.ss_family == AF_INET6) {
+    std::array<uint8_t, 16> bytes;
+    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, 16);
+    return IpAddress::fromV6(bytes);  // folds ::ffff:a.b.c.d
+  }
+  return std::nullopt;
+}
+
+// A request read off a connection, and what the request log needs besides.
+struct Exchange : ParsedRequest {
+  ApiMetrics* metrics = nullptr;                // the service's (it outlives every exchange)
+  std::chrono::steady_clock::time_point start;  // when it was read whole
+  uint64_t seq = 0;                             // its number on the connection (see sendResponse)
 };
 
 class HttpHandler final : public Pistache::Http::Handler {
@@ -195,124 +227,103 @@ class HttpHandler final : public Pistache::Http::Handler {
         keepaliveTimeout_(keepaliveTimeout),
         log_(logging::get("api")) {}
 
-  // Pistache::Tcp::Handler (Pistache::Http::Handler's only puts its parser on the peer)
-  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
-    auto awaiting = std::make_shared<Awaiting>();
-    peer->putData(kAwaitingKey, awaiting);
+  // Pistache::Tcp::Handler (Pistache::Http::Handler's only puts its parser on the peer):
+  // our connection state in its place, with the peer's address read once, in binary.
+  void onConnection(const PeerPtr& peer) override {
     peer->putData(ParserData,
-                  std::make_shared<GuardedRequestParser>(getMaxRequestSize(), awaiting));
+                  std::make_shared<ConnectionState>(getMaxRequestSize(), peerAddress(peer->fd())));
   }
 
-  // Pistache::Tcp::Handler, in place of Pistache::Http::Handler's: that one answers a parse
-  // error with Pistache's own response and goes on reading the connection, so the bytes
-  // after a refused head would be parsed as the next request. Here a refused request is
-  // answered with "Connection: close", the connection half-closed, and nothing it sends
-  // afterwards is read, as after any response that closes the connection.
-  void onInput(const char* buffer, size_t len,
-               const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
-    auto parser = std::static_pointer_cast<GuardedRequestParser>(getParser(peer));
-    if (parser->closed) {
+  // Pistache::Tcp::Handler, in place of Pistache::Http::Handler's: the connection's requests
+  // are read by our RequestReader and served in order. A refused request is answered with
+  // "Connection: close", the connection half-closed, and nothing it sends afterwards is
+  // read, as after any response that closes the connection.
+  void onInput(const char* buffer, size_t len, const PeerPtr& peer) override {
+    const auto shared = std::static_pointer_cast<ConnectionState>(getParser(peer));
+    auto& conn = *shared;
+    if (conn.closed) {
       return;
     }
-    int refused = parser->take(buffer, len);
-    auto state = Pistache::Http::Private::State::Again;
-    if (refused == 0) {
-      try {
-        state = parser->parse();
-      } catch (const Pistache::Http::HttpError& e) {
-        refused = e.code();
-      } catch (const std::exception&) {
-        refused = 400;
+    conn.reader.append(buffer, len);
+    for (;;) {
+      Exchange ex;
+      const int got = conn.reader.next(ex);
+      if (got == RequestReader::kAgain) {
+        conn.track();
+        return;
+      }
+      if (got != RequestReader::kReady) {
+        conn.closed = true;
+        refuse(peer, shared, got);
+        conn.reset();
+        return;
+      }
+      ex.start = std::chrono::steady_clock::now();
+      ex.seq = conn.nextSeq++;
+      peer->setIdle(false);
+      const bool keepAlive = serve(peer, shared, ex);
+      conn.reset();
+      if (!keepAlive) {
+        conn.closed = true;
+        return;
       }
     }
-    if (refused != 0) {
-      parser->closed = true;
-      refuse(peer, refused);
-      parser->reset();
-      return;
-    }
-    if (state != Pistache::Http::Private::State::Done) {
-      return;
-    }
-    auto& request = parser->request;
-    request.copyAddress(peer->address());
-    peer->setIdle(false);
-    const bool keepAlive = serve(request, parser->target(),
-                                 ResponseWriter(request.version(), transport(), this, peer));
-    parser->closed = !keepAlive;
-    parser->reset();
   }
 
   // Pistache::Tcp::Handler: a held watch of this connection is not answered any more.
-  void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+  void onDisconnection(const PeerPtr& peer) override {
     service_->watch().dropConnection(peer.get());
     Pistache::Http::Handler::onDisconnection(peer);
   }
 
   // Pistache::Http::Handler (not called: onInput above serves requests)
-  void onRequest(const Pistache::Http::Request& request, ResponseWriter writer) override {
-    serve(request, request.resource(), std::move(writer));
-  }
+  void onRequest(const Pistache::Http::Request&, Pistache::Http::ResponseWriter) override {}
 
  private:
   // A request refused before it was parsed: logged without any of its bytes.
-  void refuse(const std::shared_ptr<Pistache::Tcp::Peer>& peer, int status) {
-    const auto client = IpAddress::parse(peer->address().host());
+  void refuse(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, int status) {
     log_->info("request refused status={} client={}", status,
-               client ? client->toString() : std::string("-"));
+               conn->peer ? conn->peer->toString() : std::string("-"));
     service_->metrics().countRequest(kRouteUnparsed, status);
-    ResponseWriter writer(Pistache::Http::Version::Http11, transport(), this, peer);
-    sendResponse(writer, textResponse(status, reasonPhrase(status)), false, false, false, true);
+    sendResponse(peer, conn, conn->nextSeq++, true, textResponse(status, reasonPhrase(status)),
+                 false, false, false);
   }
 
-  // Answers one request; `target`: the request-target as sent. Returns whether the
-  // connection stays open for another request.
-  bool serve(const Pistache::Http::Request& request, const std::string& target,
-             ResponseWriter writer) {
-    Exchange ex;
+  // Answers one request. Returns whether the connection stays open for another request.
+  bool serve(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, Exchange& ex) {
     ex.metrics = &service_->metrics();
     try {
-      if (!toInfo(request, target, ex)) {
+      if (!conn->peer) {
         ex.keepAlive = false;
-        finish(writer, ex, textResponse(400, "Bad Request"));
+        finish(peer, conn, true, ex, textResponse(400, "Bad Request"));
         return false;
       }
+      ex.info.peer = *conn->peer;
       Response r = service_->handle(ex.info, false);
       if (r.watchSeconds > 0) {
-        return holdWatch(std::move(writer), std::move(ex), r);
+        return holdWatch(peer, conn, std::move(ex), r);
       }
       if (!r.needsSlowAuth && !r.needsWriter) {
-        finish(writer, ex, r);
+        finish(peer, conn, true, ex, r);
         return ex.keepAlive;
       }
-      return handOff(std::move(writer), std::move(ex), r);
+      return handOff(peer, conn, std::move(ex), r);
     } catch (const std::exception& e) {
-      // Never echo internals to a client (Pistache would put e.what() in the body).
+      // Never echo internals to a client.
       log_->error("request failed error=\"{}\"", e.what());
       ex.keepAlive = false;
-      finish(writer, ex, textResponse(500, "Internal Server Error"));
+      finish(peer, conn, true, ex, textResponse(500, "Internal Server Error"));
       return false;
     }
   }
 
   // What a request answered off the I/O thread holds of its connection (see Holds): later
-  // responses queue behind it, Pistache's timers leave the connection alone. False when
-  // the client went away.
-  static bool holdConnection(const ResponseWriter& writer, Holds& holds,
-                             const void** connection = nullptr) {
-    try {
-      const auto peer = writer.peer();
-      holds.held = outstandingOf(*peer);
-      holds.awaiting = std::static_pointer_cast<Awaiting>(peer->getData(kAwaitingKey));
-      if (connection != nullptr) {
-        *connection = peer.get();
-      }
-    } catch (const std::exception&) {
-      return false;
-    }
+  // responses queue behind it, Pistache's timers leave the connection alone.
+  static Holds holdConnection(const ConnectionState& conn) {
+    Holds holds{conn.outstanding, conn.awaiting};
     holds.held->fetch_add(1);
     holds.awaiting->hold();
-    return true;
+    return holds;
   }
 
   // Pistache's keep-alive timer counts from when the request was handed over: after a long
@@ -325,16 +336,18 @@ class HttpHandler final : public Pistache::Http::Handler {
 
   // Answers a request off the I/O thread with what `make` returns (a 500 if it throws).
   template <typename Make>
-  static void finishLate(ResponseWriter& writer, Exchange& ex, const Holds& holds,
-                         std::chrono::milliseconds keepaliveTimeout, Make make) {
+  static void finishLate(const std::weak_ptr<Pistache::Tcp::Peer>& peer,
+                         const std::shared_ptr<ConnectionState>& conn, Exchange& ex,
+                         const Holds& holds, std::chrono::milliseconds keepaliveTimeout,
+                         Make make) {
     try {
       const Response answer = make();
       ageKeepAlive(ex, keepaliveTimeout);
-      finish(writer, ex, answer, holds);
+      finish(peer.lock(), conn, false, ex, answer, holds);
     } catch (const std::exception& e) {
       logging::get("api")->error("request failed error=\"{}\"", e.what());
       ex.keepAlive = false;
-      finish(writer, ex, textResponse(500, "Internal Server Error"), holds);
+      finish(peer.lock(), conn, false, ex, textResponse(500, "Internal Server Error"), holds);
     }
   }
 
@@ -342,28 +355,24 @@ class HttpHandler final : public Pistache::Http::Handler {
   // holds the request, no thread waits for it. The hub's thread answers it when what the
   // caller may see changes (the page, 200), when the wait runs out (the 304) or at
   // shutdown (503); a client that closes the connection releases it (onDisconnection).
-  bool holdWatch(ResponseWriter writer, Exchange ex, const Response& held) {
-    Holds holds;
-    const void* connection = nullptr;
-    if (!holdConnection(writer, holds, &connection)) {
-      return false;  // the client went away
-    }
-    auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+  bool holdWatch(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, Exchange ex,
+                 const Response& held) {
+    const Holds holds = holdConnection(*conn);
     const bool keepAlive = ex.keepAlive;
     WatchHub::Waiter w;
     w.user = held.user;
-    w.connection = connection;
+    w.connection = peer.get();
     w.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(held.watchSeconds);
     w.changed = [self = service_, user = held.user, since = held.watchSince] {
       return self->watchVersion(user) != since;
     };
-    w.end = [self = service_, shared, ex, holds, held,
-             keepaliveTimeout = keepaliveTimeout_](WatchHub::End how) mutable {
+    w.end = [self = service_, weak = std::weak_ptr<Pistache::Tcp::Peer>(peer), conn, ex, holds,
+             held, keepaliveTimeout = keepaliveTimeout_](WatchHub::End how) mutable {
       if (how == WatchHub::End::kGone) {
         holds.release();
         return;
       }
-      finishLate(*shared, ex, holds, keepaliveTimeout, [&] {
+      finishLate(weak, conn, ex, holds, keepaliveTimeout, [&] {
         return how == WatchHub::End::kChanged ? self->handle(withoutWait(ex.info), true)
                : how == WatchHub::End::kStopping
                    ? watchRefused(WatchHub::Hold::kStopping, held.client)
@@ -373,7 +382,7 @@ class HttpHandler final : public Pistache::Http::Handler {
     const auto result = service_->watch().hold(std::move(w));
     if (result != WatchHub::Hold::kHeld) {
       holds.release();
-      finish(*shared, ex, watchRefused(result, held.client));
+      finish(peer, conn, true, ex, watchRefused(result, held.client));
     }
     return keepAlive;
   }
@@ -381,19 +390,16 @@ class HttpHandler final : public Pistache::Http::Handler {
   // Answers on the slow-auth pool (a KDF check) or the writers' pool (a record write). Later
   // responses on this connection must not overtake this one, and Pistache must not time
   // the connection out while it waits (Awaiting).
-  bool handOff(ResponseWriter writer, Exchange ex, const Response& r) {
-    Holds holds;
-    if (!holdConnection(writer, holds)) {
-      return false;  // the client went away
-    }
-    auto shared = std::make_shared<ResponseWriter>(std::move(writer));
+  bool handOff(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn, Exchange ex,
+               const Response& r) {
+    const Holds holds = holdConnection(*conn);
     const bool keepAlive = ex.keepAlive;
     SlowAuthPool& pool = r.needsSlowAuth ? *pool_ : *writers_;
     const bool posted = pool.post(
         r.slowAuthSource,
-        [self = service_, shared, ex, holds, asked = r,
-         keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
-          finishLate(*shared, ex, holds, keepaliveTimeout, [&] {
+        [self = service_, weak = std::weak_ptr<Pistache::Tcp::Peer>(peer), conn, ex, holds,
+         asked = r, keepaliveTimeout = keepaliveTimeout_](bool run) mutable {
+          finishLate(weak, conn, ex, holds, keepaliveTimeout, [&] {
             Response slow = run ? self->handle(ex.info, true) : busy(asked, self->metrics());
             if (slow.watchSeconds > 0) {
               // A watch whose password check ran here: answered at once with the page
@@ -407,40 +413,15 @@ class HttpHandler final : public Pistache::Http::Handler {
         r.slowAuthSuspect);
     if (!posted) {
       holds.release();
-      finish(*shared, ex, busy(r, service_->metrics()));
+      finish(peer, conn, true, ex, busy(r, service_->metrics()));
     }
     return keepAlive;
   }
 
-  static bool toInfo(const Pistache::Http::Request& request, const std::string& target,
-                     Exchange& ex) {
-    RequestInfo& info = ex.info;
-    info.methodName = Pistache::Http::methodString(request.method());
-    info.method = methodOf(info.methodName);
-    info.path = request.resource();
-    ex.http10 = request.version() == Pistache::Http::Version::Http10;
-    // One pass over the received headers: each tryGetRaw()/tryGet() would copy, lower-case
-    // and hash its name again (about 7 % of a request's CPU in bench/run.sh's profile).
-    std::optional<std::string> connection;
-    for (const auto& [name, header] : request.headers().rawList()) {
-      takeHeader(name, header.value(), info, connection);
-    }
-    ex.keepAlive = keepsAlive(connection, ex.http10);
-    // From the target as sent: Pistache's query() keeps only the first of repeated fields.
-    info.badQuery = !parseQuery(target, info.query);
-    info.body = request.body();
-    const auto peer = IpAddress::parse(request.address().host());
-    if (!peer) {
-      return false;
-    }
-    info.peer = *peer;
-    return true;
-  }
-
-  // Logs the request and sends its answer. `holds`: set on the slow-auth pool (see
-  // sendResponse); unset on the I/O thread.
-  static void finish(ResponseWriter& writer, const Exchange& ex, const Response& given,
-                     Holds holds = {}) {
+  // Logs the request and sends its answer (see sendResponse). `onIoThread`: called on the
+  // connection's I/O thread; `holds`: set off the I/O thread.
+  static void finish(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn,
+                     bool onIoThread, const Exchange& ex, const Response& given, Holds holds = {}) {
     const RequestInfo& info = ex.info;
     const bool dyndns = isDyndnsPath(info.path);
     const Response& r = given.code >= 500 && dyndns ? dyndnsServerError(given) : given;
@@ -463,9 +444,8 @@ class HttpHandler final : public Pistache::Http::Handler {
                 r.client.empty() ? info.peer.toString() : r.client,
                 r.user.empty() ? "-" : sanitizeForLog(r.user), us);
     }
-    const bool onIoThread = holds.held == nullptr;
-    sendResponse(writer, r, info.method == Method::kHead, ex.keepAlive, ex.http10, onIoThread,
-                 std::move(holds));
+    sendResponse(peer, conn, ex.seq, onIoThread, r, info.method == Method::kHead, ex.keepAlive,
+                 ex.http10, std::move(holds));
   }
 
   std::shared_ptr<ApiService> service_;

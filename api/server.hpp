@@ -21,7 +21,8 @@ class SlowAuthPool;
 class HookListener;
 
 // chipmunk-api's HTTP server: a Pistache endpoint in front of ApiService.
-// Pistache is used for sockets, parsing, limits and timeouts; responses are written by us
+// Pistache is used for sockets, its reactor and timeouts; requests are parsed by our
+// RequestReader (http_wire_reader.hpp) and responses are written by us
 // so that every header is ours: HTTP/1.1 connections stay open unless the client asks
 // otherwise (Pistache 0.0.5 would answer "Connection: Close" to every request that does
 // not send a Connection header), HEAD gets GET's headers without a body, and

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// The server's request parser: Pistache 0.0.5's, with every step guarded by the checks of
-// api/http_wire.hpp. Pistache glue, used by api/server.cpp only.
+// A connection's state on its Pistache peer: our request reader (api/http_wire_reader.hpp)
+// in the place of Pistache's request parser, so that Pistache's endpoint still times the
+// connection out. Pistache glue, used by api/server.cpp only.
 
 #include <pistache/http.h>
 
@@ -10,11 +11,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
-#include <string>
-#include <string_view>
+#include <mutex>
+#include <optional>
 
-#include "api/http_wire.hpp"
+#include "api/http_wire_reader.hpp"
+#include "common/ip.hpp"
 
 namespace chipmunk::api {
 
@@ -23,7 +27,7 @@ namespace chipmunk::api {
 // been at the request line for longer than header_timeout (endpoint.cc, checkIdlePeers),
 // and a request waiting for its password check is exactly that: its headers arrived long
 // ago. While a count is held here, the connection's parser steps report an id Pistache
-// does not time (GuardedStep::id), so a complete request is always answered with what
+// does not time (ConnectionState), so a complete request is always answered with what
 // was done. The wait itself is bounded by the pool (SlowAuthPool::Options::maxWait), and
 // kMaxAwait is a backstop after which Pistache's timers apply again.
 struct Awaiting {
@@ -49,43 +53,41 @@ struct Awaiting {
   }
 };
 
-// One per connection: Pistache's request parser with guarded steps, and the raw-byte
-// checks of http_wire.hpp run on each read before Pistache sees it.
-//
-// Pistache 0.0.5's request parser answers an exception from a header's parser (a Host
-// port, Date or Content-Length it cannot read) with a 500 whose body is e.what(), and
-// reserves whatever body size Content-Length claims before reading a byte of it (a huge
-// value: bad_alloc, a 500, or an abort under ASan). Here each step is wrapped so that parse
-// errors are a 400 with a fixed text, and before the request line is parsed the complete
-// head must have passed checkRequestHead() (ambiguous framing is a 400, a
-// Transfer-Encoding 411) and a Content-Length larger than max_request_size is a 413,
-// before the body step runs.
-class GuardedRequestParser final : public Pistache::Http::RequestParser {
+// Responses of one connection handed to Pistache's write queue, or to the slow-auth pool,
+// and not written yet: while there is one, later responses queue behind it.
+using Outstanding = std::atomic<int>;
+
+// One per connection, put on the peer where Pistache's Http::Handler keeps its request
+// parser (Http::Handler::ParserData). Pistache's endpoint times every connection through
+// that object (checkIdlePeers: time() since the last reset(), and step()->id(): header_timeout
+// at the request line or headers, body_timeout in the body, nothing for other ids), so this
+// is a RequestParser whose steps only report where `reader` is; Pistache's parse() is never
+// called. Everything here but the atomics is used on the connection's I/O thread only.
+class ConnectionState final : public Pistache::Http::RequestParser {
  public:
-  GuardedRequestParser(size_t maxSize, const std::shared_ptr<const Awaiting>& awaiting);
+  // `peer`: the client's address, read once per connection (nullopt: unreadable, every
+  // request gets 400).
+  ConnectionState(size_t maxSize, std::optional<IpAddress> peer);
 
-  // Pistache::Http::Private::ParserBase
-  void reset() override;
+  // reset() after each request: Pistache's timers count from there.
+  // Reports to Pistache's timers whether `reader` waits for a head or for a body.
+  void track();
 
-  // Takes the connection's next bytes: 0, or the status to refuse the request with (a bare
-  // CR or LF: 400; over max_request_size: 414, 431 or 413 by where the limit was hit).
-  int take(const char* data, size_t size);
-
-  const HeadScanner& scanner() const { return scanner_; }
-  size_t maxSize() const { return maxSize_; }
-  // The request-target as sent, with its query (Pistache keeps the first of repeated query
-  // fields only); set once the head has been checked.
-  const std::string& target() const { return target_; }
-  void setTarget(std::string_view target) { target_ = target; }
-
+  RequestReader reader;
+  const std::optional<IpAddress> peer;
+  const std::shared_ptr<Awaiting> awaiting = std::make_shared<Awaiting>();
+  const std::shared_ptr<Outstanding> outstanding = std::make_shared<Outstanding>(0);
   // Set once a response said "Connection: close" (or refused the request): whatever the
   // client sends after it is never read as a request.
   bool closed = false;
 
- private:
-  size_t maxSize_;
-  HeadScanner scanner_;
-  std::string target_;
+  // Answers leave in the order the requests came, whichever thread makes them (server.cpp,
+  // sendResponse): each request read gets the next number; an answer whose turn has not
+  // come waits in `parked` until the answers before it are handed to the socket.
+  uint64_t nextSeq = 0;  // I/O thread: the number of the next request read
+  std::mutex sendMutex;
+  uint64_t nextToSend = 0;                                           // under sendMutex
+  std::map<uint64_t, std::function<void(ConnectionState&)>> parked;  // under sendMutex
 };
 
 }  // namespace chipmunk::api

@@ -146,3 +146,27 @@ TEST_CASE("Framing integration: after a response that closes, the connection is 
   CHECK(conn.readResponse().status == 200);
   CHECK(fileExists(api.dataDir() + "/alice.cm"));
 }
+
+TEST_CASE("Framing integration: pipelined requests are answered in order", "[api][integration]") {
+  ApiInstance api(kUsers);
+  REQUIRE(api.start());
+  // /set is answered by a writer thread, /get/ip at once on the I/O thread: the answers
+  // must still leave in the order the requests came (RFC 9112 section 9.3.2).
+  const std::string set = "GET /set?note=n HTTP/1.1\r\nHost: test\r\n" + kAlice + "\r\n";
+  const std::string get = "GET /get/ip HTTP/1.1\r\nHost: test\r\n" + kAlice + "\r\n";
+  HttpConnection conn("127.0.0.1", api.port(), std::chrono::seconds(5));
+  conn.sendRaw(set + get + set + get + "HEAD /get/ip HTTP/1.1\r\nHost: test\r\n" + kAlice +
+               "Connection: close\r\n\r\n");
+  for (int i = 0; i < 2; ++i) {
+    const auto stored = conn.readResponse();
+    CHECK(stored.status == 200);
+    CHECK(stored.body.find("\"status\"") != std::string::npos);
+    const auto ip = conn.readResponse();
+    CHECK(ip.status == 200);
+    CHECK(ip.body == "Your IP:  127.0.0.1");
+  }
+  const auto head = conn.readResponse(true);
+  CHECK(head.status == 200);
+  CHECK(head.header("connection") == "close");
+  CHECK(conn.waitForClose(std::chrono::seconds(3)));
+}

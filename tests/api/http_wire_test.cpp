@@ -176,12 +176,17 @@ TEST_CASE("Unit: received headers fill the request and Connection decides keep-a
   takeHeader("Connection", "close", info, connection);
   takeHeader("X-Other", "ignored", info, connection);
   takeHeader("Hostname", "not the Host header", info, connection);
+  takeHeader("X-Forwarded-For", "192.0.2.3", info, connection);  // a list: joined
+  takeHeader("connection", "Upgrade", info, connection);
+  takeHeader("User-Agent", "first", info, connection);
+  takeHeader("User-Agent", "second", info, connection);  // not a list: the first counts
   CHECK(info.authorization == std::string("Basic eA=="));
-  CHECK(info.xForwardedFor == std::string("192.0.2.1, 192.0.2.2"));
+  CHECK(info.xForwardedFor == std::string("192.0.2.1, 192.0.2.2, 192.0.2.3"));
+  CHECK(info.userAgent == std::string("first"));
   CHECK(info.secFetchSite == std::string("same-origin"));
   CHECK(info.upgradeInsecureRequests);
   CHECK_FALSE(info.host);
-  CHECK(connection == std::string("close"));
+  CHECK(connection == std::string("close, Upgrade"));
 
   CHECK(keepsAlive(std::nullopt, false));  // HTTP/1.1 persists by default
   CHECK_FALSE(keepsAlive(std::nullopt, true));

@@ -1,70 +1,171 @@
 // SPDX-License-Identifier: MIT
-// The server's request parser (api/server_parser.cpp): Pistache's parser, fed only heads
-// that passed the wire's checks, refusing the others with a status and keeping the target
-// as sent and every line of a forwarding header.
+// The server's request parser (api/http_wire_reader.cpp): a connection's bytes in, its
+// requests out in order, whatever the reads' sizes; the limits and framing refusals with
+// their statuses; and the connection state that reports it to Pistache's timers
+// (api/server_parser.cpp).
 #include <catch2/catch.hpp>
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "api/http_wire_reader.hpp"
 #include "api/server_parser.hpp"
 
-using chipmunk::api::Awaiting;
-using chipmunk::api::GuardedRequestParser;
-using Pistache::Http::Private::State;
+using namespace chipmunk::api;
+using chipmunk::IpAddress;
 
 namespace {
 
-// The status a head is refused with once taken whole; 0 when it parses.
-int refusal(const std::string& bytes, size_t maxSize = 1024) {
-  GuardedRequestParser parser(maxSize, std::make_shared<Awaiting>());
-  if (const int status = parser.take(bytes.data(), bytes.size())) {
-    return status;
+// What a reader makes of `bytes` taken in reads of `chunk` bytes: the requests, in order,
+// then the refusal status (0: none, and no partial request left over when `whole`).
+struct Outcome {
+  std::vector<ParsedRequest> requests;
+  int refused = 0;
+  size_t buffered = 0;
+};
+
+Outcome readAll(const std::string& bytes, size_t chunk, size_t maxSize = 1024) {
+  RequestReader reader(maxSize);
+  Outcome o;
+  for (size_t i = 0; i < bytes.size() && o.refused == 0; i += chunk) {
+    reader.append(bytes.data() + i, std::min(chunk, bytes.size() - i));
+    ParsedRequest r;
+    int got = RequestReader::kAgain;
+    while ((got = reader.next(r)) == RequestReader::kReady) {
+      o.requests.push_back(std::move(r));
+    }
+    o.refused = got == RequestReader::kAgain ? 0 : got;
   }
-  try {
-    return parser.parse() == State::Done ? 0 : -1;
-  } catch (const Pistache::Http::HttpError& e) {
-    return e.code();
-  }
+  o.buffered = reader.buffered();
+  return o;
 }
+
+int refusal(const std::string& bytes, size_t maxSize = 1024) {
+  return readAll(bytes, bytes.size(), maxSize).refused;
+}
+
+const std::string kGet =
+    "GET /get/ip?a=1&a=2 HTTP/1.1\r\nHost: h\r\nAuthorization: Basic eA==\r\n"
+    "X-Forwarded-For: 192.0.2.1\r\nx-forwarded-for:192.0.2.2 \r\nUser-Agent: one\r\n"
+    "User-Agent: two\r\n\r\n";
+const std::string kPost = "POST /set HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
+const std::string kHead10 = "HEAD / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
 
 }  // namespace
 
-TEST_CASE("Unit: the server parser keeps the target as sent and joins forwarding headers",
+TEST_CASE("Unit: the request reader serves pipelined requests in order at every split",
           "[api][unit]") {
-  GuardedRequestParser parser(1024, std::make_shared<Awaiting>());
-  const std::string head =
-      "GET /nic/update?hostname=a&hostname=b HTTP/1.1\r\nHost: h\r\n"
-      "X-Forwarded-For: 192.0.2.1\r\nX-Forwarded-For: 192.0.2.2\r\n\r\n";
-  const size_t half = head.size() / 2;
-  REQUIRE(parser.take(head.data(), half) == 0);
-  CHECK(parser.parse() == State::Again);  // nothing reaches Pistache before the whole head
-  REQUIRE(parser.take(head.data() + half, head.size() - half) == 0);
-  REQUIRE(parser.parse() == State::Done);
-  CHECK(parser.target() == "/nic/update?hostname=a&hostname=b");
-  CHECK(parser.request.resource() == "/nic/update");
-  const auto xff = parser.request.headers().tryGetRaw("X-Forwarded-For");
-  REQUIRE(xff);
-  CHECK(xff->value() == "192.0.2.1, 192.0.2.2");
-
-  parser.reset();
-  CHECK(parser.target().empty());
-  const std::string next = "POST /set HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok";
-  REQUIRE(parser.take(next.data(), next.size()) == 0);
-  REQUIRE(parser.parse() == State::Done);
-  CHECK(parser.request.body() == "ok");
+  const std::string bytes = kGet + kPost + kHead10;
+  for (size_t chunk = 1; chunk <= bytes.size(); ++chunk) {
+    INFO("read size " << chunk);
+    const Outcome o = readAll(bytes, chunk);
+    REQUIRE(o.refused == 0);
+    REQUIRE(o.requests.size() == 3);
+    CHECK(o.buffered == 0);
+    const RequestInfo& get = o.requests[0].info;
+    CHECK(get.methodName == "GET");
+    CHECK(get.method == Method::kGet);
+    CHECK(get.path == "/get/ip");
+    REQUIRE(get.query.size() == 2);  // repeats kept, in order
+    CHECK(get.query[1].second == "2");
+    CHECK(get.host == std::string("h"));
+    CHECK(get.authorization == std::string("Basic eA=="));
+    CHECK(get.xForwardedFor == std::string("192.0.2.1, 192.0.2.2"));  // every line, in order
+    CHECK(get.userAgent == std::string("one"));                       // the first
+    CHECK(get.body.empty());
+    CHECK(o.requests[0].keepAlive);
+    CHECK(o.requests[1].info.method == Method::kPost);
+    CHECK(o.requests[1].info.body == "hello");
+    CHECK(o.requests[2].info.method == Method::kHead);
+    CHECK(o.requests[2].http10);
+    CHECK(o.requests[2].keepAlive);
+  }
 }
 
-TEST_CASE("Unit: the server parser refuses heads with the wire's statuses", "[api][unit]") {
+TEST_CASE("Unit: the request reader applies HTTP/1.0 and HTTP/1.1 keep-alive rules",
+          "[api][unit]") {
+  const auto keeps = [](const std::string& head) {
+    const Outcome o = readAll(head, head.size());
+    REQUIRE(o.requests.size() == 1);
+    return o.requests[0].keepAlive;
+  };
+  CHECK(keeps("GET / HTTP/1.1\r\nHost: h\r\n\r\n"));
+  CHECK_FALSE(keeps("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+  CHECK_FALSE(keeps("GET / HTTP/1.1\r\nHost: h\r\nConnection: x\r\nConnection: close\r\n\r\n"));
+  CHECK_FALSE(keeps("GET / HTTP/1.0\r\n\r\n"));
+  CHECK(keeps("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+}
+
+TEST_CASE("Unit: the request reader waits for a body and reports it to the timers", "[api][unit]") {
+  ConnectionState conn(1024, IpAddress::parse("192.0.2.9"));
+  ParsedRequest r;
+  const size_t headLen = kPost.size() - 5;
+  conn.reader.append(kPost.data(), headLen - 1);
+  CHECK(conn.reader.next(r) == RequestReader::kAgain);
+  conn.track();
+  CHECK(conn.step()->id() == Pistache::Http::Private::RequestLineStep::Id);  // header_timeout
+  conn.reader.append(kPost.data() + headLen - 1, 3);
+  CHECK(conn.reader.next(r) == RequestReader::kAgain);
+  conn.track();
+  CHECK(conn.step()->id() == Pistache::Http::Private::BodyStep::Id);  // body_timeout
+  conn.awaiting->hold();  // a request at the slow-auth pool: not timed
+  CHECK(conn.step()->id() != Pistache::Http::Private::BodyStep::Id);
+  CHECK(conn.step()->id() != Pistache::Http::Private::RequestLineStep::Id);
+  conn.awaiting->release();
+  conn.reader.append(kPost.data() + headLen + 2, 3);
+  REQUIRE(conn.reader.next(r) == RequestReader::kReady);
+  CHECK(r.info.body == "hello");
+  conn.reset();
+  conn.track();
+  CHECK(conn.step()->id() == Pistache::Http::Private::RequestLineStep::Id);
+}
+
+TEST_CASE("Unit: the request reader refuses limits by where they were hit", "[api][unit]") {
+  // 414 inside the request line, 431 inside the headers, 413 for the body.
+  CHECK(refusal("GET /" + std::string(2000, 'a') + " HTTP/1.1\r\n") == 414);
+  CHECK(refusal("GET /" + std::string(2000, 'a')) == 414);
+  // Whatever lies past the limit does not change the status, however the bytes arrive.
+  const std::string pastLimit = "GET /" + std::string(2000, 'a') + " HTTP/1.1\r\nX: \n\r\n";
+  for (const size_t chunk : {size_t{1}, size_t{7}, size_t{1000}, pastLimit.size()}) {
+    CHECK(readAll(pastLimit, chunk).refused == 414);
+  }
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(2000, 'a')) == 431);
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n") ==
+        431);
+  CHECK(refusal("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n") == 413);
+  CHECK(refusal("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999\r\n\r\n") == 413);
+  const std::string head = "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n";
+  CHECK(refusal(head) == 413);  // head and body together over 1024
+  CHECK(refusal(head, head.size() + 1000) == 0);
+  // The limit is per request: pipelined requests together may exceed it.
+  std::string many;
+  for (int i = 0; i < 40; ++i) {
+    many += "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+  }
+  const Outcome o = readAll(many, many.size(), 64);
+  CHECK(o.refused == 0);
+  CHECK(o.requests.size() == 40);
+}
+
+TEST_CASE("Unit: the request reader refuses bad framing", "[api][unit]") {
   CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\n\r\n") == 0);
   CHECK(refusal("GET / HTTP/1.1\nHost: h\r\n\r\n") == 400);  // a bare LF
   CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") ==
         400);
   CHECK(refusal("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n") == 411);
-  CHECK(refusal("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n") == 413);
   CHECK(refusal("BREW / HTTP/1.1\r\nHost: h\r\n\r\n") == 501);
-  CHECK(refusal("GET /" + std::string(2000, 'a') + " HTTP/1.1\r\n") == 414);
-  CHECK(refusal("GET / HTTP/1.1\r\nHost: h:port\r\n\r\n") == 400);  // Pistache's own error
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: h:port\r\n\r\n") == 400);
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n") == 400);
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n") == 0);
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: h:65536\r\n\r\n") == 400);
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\nDate: yesterday\r\n\r\n") == 400);
+  CHECK(refusal("GET / HTTP/1.1\r\nHost: h\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n") == 0);
+  CHECK(refusal("GET / HTTP/1.1\r\n\r\n") == 400);  // no Host
+  // A bad request behind a good one: the good one is served, then the refusal.
+  const Outcome o = readAll(kGet + "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 7);
+  CHECK(o.requests.size() == 1);
+  CHECK(o.refused == 400);
 }
 
 TEST_CASE("Unit: a connection awaiting its password check is busy until released", "[api][unit]") {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The raw request-head guard of chipmunk-api (api/http_wire.cpp): HeadScanner fed in
-// arbitrary read sizes, checkRequestHead on whatever head it finds, oversizeStatus and
-// parseQuery. Checks that the scan does not depend on how the bytes were split, and that a
-// head the guard accepts has the properties the HTTP layer relies on: one unambiguous
-// length, no Transfer-Encoding, no NUL, CR or LF inside a line, a target without spaces.
+// The request parser of chipmunk-api (api/http_wire.cpp, api/http_wire_reader.cpp):
+// HeadScanner and the server's RequestReader fed in arbitrary read sizes, checkRequestHead
+// on whatever head it finds, oversizeStatus and parseQuery. Checks that the scan and the
+// requests read do not depend on how the bytes were split, that every request read fits
+// the limit, and that a head the guard accepts has the properties the HTTP layer relies
+// on: one unambiguous length, no Transfer-Encoding, no NUL, CR or LF inside a line, a
+// target without spaces.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <strings.h>
 
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "api/http_wire.hpp"
+#include "api/http_wire_reader.hpp"
 
 namespace {
 
@@ -37,6 +40,34 @@ int countField(const std::string& head, const char* lowerName) {
   return n;
 }
 
+// What a RequestReader reads from `bytes` taken `chunk` bytes at a time: a digest of each
+// request, then the refusal (or 0).
+std::vector<std::string> readRequests(const std::string& bytes, size_t chunk, size_t limit) {
+  RequestReader reader(limit);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < bytes.size(); i += chunk) {
+    reader.append(bytes.data() + i, std::min(chunk, bytes.size() - i));
+    for (;;) {
+      ParsedRequest r;
+      const int got = reader.next(r);
+      if (got == RequestReader::kAgain) {
+        break;
+      }
+      if (got != RequestReader::kReady) {
+        require(got == 400 || got == 411 || got == 413 || got == 414 || got == 431 || got == 501);
+        out.push_back(std::to_string(got));
+        return out;
+      }
+      require(r.info.body.size() <= limit && !r.info.methodName.empty());
+      require(r.info.path.find_first_of(" \r\n") == std::string::npos);
+      out.push_back(r.info.methodName + ' ' + r.info.path + ' ' + std::to_string(r.keepAlive) +
+                    ' ' + r.info.host.value_or("-") + ' ' + r.info.body);
+    }
+    require(reader.buffered() <= limit);
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -44,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t chunk = in.ConsumeIntegralInRange<size_t>(1, 64);
   const size_t limit = in.ConsumeIntegralInRange<size_t>(16, 2048);
   const std::string bytes = in.ConsumeRemainingBytesAsString();
+  require(readRequests(bytes, chunk, limit) == readRequests(bytes, bytes.size() + 1, limit));
 
   HeadScanner split;
   size_t fed = 0;

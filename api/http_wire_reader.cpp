@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "api/http_wire_reader.hpp"
+
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <string_view>
+
+namespace chipmunk::api {
+namespace {
+
+// RFC 9110 section 9.1: a method the server does not know is 501.
+bool knownMethod(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET",   "HEAD",    "POST",  "PUT",    "DELETE",
+                                                "PATCH", "OPTIONS", "TRACE", "CONNECT"};
+  return std::find(std::begin(kKnown), std::end(kKnown), method) != std::end(kKnown);
+}
+
+}  // namespace
+
+int RequestReader::next(ParsedRequest& out) {
+  const size_t have = buf_.size() - start_;
+  if (headLen_ != 0) {
+    // The head passed before, its body was incomplete: read again once the body is here.
+    if (have < headLen_ + bodyLen_) {
+      return kAgain;
+    }
+    const int status = readHead(out);
+    return status != 0 ? status : kReady;
+  }
+  if (have == 0) {
+    return kAgain;
+  }
+  // No further than one byte past the limit: what lies beyond cannot make a head that is
+  // accepted, and the status must not depend on how the bytes were split into reads.
+  const size_t scan = std::min(have, maxSize_ + 1);
+  scanner_.scan(buf_.data() + start_ + scanner_.scanned(), scan - scanner_.scanned());
+  if (scanner_.bad()) {
+    return 400;
+  }
+  const size_t headEnd = scanner_.headEnd();
+  if (headEnd == HeadScanner::npos) {
+    return have > maxSize_ ? oversizeStatus(scanner_, maxSize_) : kAgain;
+  }
+  if (headEnd > maxSize_) {
+    return oversizeStatus(scanner_, maxSize_);
+  }
+  headLen_ = headEnd;
+  if (const int status = readHead(out)) {
+    return status;
+  }
+  return headLen_ == 0 ? kReady : kAgain;  // consumed, or waiting for its body
+}
+
+int RequestReader::readHead(ParsedRequest& out) {
+  out = ParsedRequest{};
+  RequestHead head;
+  std::optional<std::string> connection;
+  const std::string_view bytes(buf_.data() + start_, headLen_);
+  if (const int status = readRequestHead(bytes, head, out.info, connection)) {
+    return status;
+  }
+  if (!knownMethod(head.method)) {
+    return 501;
+  }
+  const unsigned long long length = head.contentLength.value_or(0);
+  if (length > maxSize_ - headLen_) {
+    return 413;
+  }
+  bodyLen_ = static_cast<size_t>(length);
+  if (buf_.size() - start_ < headLen_ + bodyLen_) {
+    return 0;  // the body is still to come (inBody())
+  }
+  out.info.body.assign(buf_, start_ + headLen_, bodyLen_);
+  out.http10 = head.http10;
+  out.keepAlive = keepsAlive(connection, head.http10);
+  consume(headLen_ + bodyLen_);
+  return 0;
+}
+
+void RequestReader::consume(size_t length) {
+  start_ += length;
+  if (start_ == buf_.size()) {
+    buf_.clear();  // the usual case: nothing pipelined behind it
+    start_ = 0;
+  } else if (start_ > maxSize_) {
+    buf_.erase(0, start_);  // what is left is less than a request's bytes and one read
+    start_ = 0;
+  }
+  scanner_.reset();
+  headLen_ = 0;
+  bodyLen_ = 0;
+}
+
+}  // namespace chipmunk::api

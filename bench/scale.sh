@@ -11,10 +11,12 @@
 #             (tokens: once `chipmunk-api token` exists)
 #   hosts     per size in SIZES (users = records): GET /hosts as a plain user (own record)
 #             and the first admin page (/hosts?limit=100 as a read_all user), in ms
-#   rss       VmRSS after start and after the admin listing (all records loaded), bytes per
-#             record; MILLION=yes adds 1M records (file store: a few minutes more)
+#   rss       VmRSS after start and after the admin listing, bytes per record; the file
+#             store with INI users, the PostgreSQL backend with its users in the store's
+#             directory (records and users written by SQL); MILLION=yes adds 1M records
 #   shutdown  BIG records whose last-seen changed (one /set each, address unchanged), then
-#             SIGTERM: seconds until the process exits
+#             SIGTERM: seconds until the process exits, both backends; a restart counts the
+#             records whose last_seen was kept
 #   replicas  two chipmunk-api replicas (one PostgreSQL) behind nginx vs one: CPU per /set
 #   rfc2136   what a gateway push adds: TSIG-signed DNS UPDATEs/s to a real BIND (1 and 8
 #             senders), UPDATES of them
@@ -27,6 +29,7 @@
 #   env: SECTIONS="writes restart hosts rss shutdown replicas rfc2136" SIZES="1000 10000 100000"
 #        BIG=100000 MILLION=no CLIENTS="1 8 64" DURATION=5 WRITE_USERS=1000
 #        RESTART_DURATION=10 SHUTDOWN_WAIT=120 UPDATES=2000 BASELINE=other/build (optional)
+#        HOSTS_ROUNDS=5 RSS_BACKENDS="file postgresql" SHUTDOWN_BACKENDS="file postgresql"
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -32,14 +32,12 @@ std::string firstLine(const std::string& path) {
 
 TEST_CASE("Outbox: a directory host's hook names its owner",
           "[api][outbox][postgres][integration]") {
-  test::PostgresServer pg;
-  const bool started = pg.start();
-  INFO(pg.log());
-  REQUIRE(started);
   test::TempDir dir;
-  const std::string hooks = dir.file("hooks.txt");
   App app;
   app.configPath = dir.file("api.ini");
+  const std::string hooks = dir.file("hooks.txt");
+  test::PostgresServer pg;
+  REQUIRE(pg.start());
   test::writeFile(app.configPath,
                   "[Paths]\nclient_update_dir = " + dir.path() +
                       "\n[Store]\nbackend = postgresql\npostgresql = " + pg.conninfo() +

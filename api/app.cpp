@@ -343,7 +343,7 @@ void buildApp(App& app) {
     server->reload(merged, std::move(tokens));
   });
   if (app.config.storeBackend == config::StoreBackend::kPostgresql) {
-    app.effects = OutboxEffects::create(app.config, errors);
+    app.effects = OutboxEffects::create(app.config, errors, app.server->service().ownerLookup());
     if (!app.effects) {
       throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
     }
@@ -377,7 +377,7 @@ bool reloadConfig(App& app) {
     ApiConfig pushConfig = fresh;
     pushConfig.dataDir = app.config.dataDir;  // a new data directory needs a restart
     if (app.outbox) {
-      freshEffects = OutboxEffects::create(pushConfig, errors);
+      freshEffects = OutboxEffects::create(pushConfig, errors, app.server->service().ownerLookup());
     } else {
       freshPush = PushService::create(pushConfig, *app.store, errors);
     }

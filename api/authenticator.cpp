@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 
@@ -33,23 +34,23 @@ const EVP_MD* sha256() {
 
 }  // namespace
 
-Authenticator::Authenticator(const std::vector<config::ApiUser>& users,
-                             const Authenticator* previous,
+Authenticator::Authenticator(std::shared_ptr<const Users> users, const Authenticator* previous,
                              std::shared_ptr<const TokenTable> tokens)
-    : tokens_(tokens ? std::move(tokens) : std::make_shared<const TokenTable>()) {
-  users_.reserve(users.size());
-  for (const auto& user : users) {
-    auto entry = std::make_unique<Entry>();
-    entry->secret = user.secret;
-    entry->hashed = user.hashed;
+    : keepUsers_(users ? std::move(users) : std::make_shared<const Users>()),
+      tokens_(tokens ? std::move(tokens) : std::make_shared<const TokenTable>()) {
+  users_.reserve(keepUsers_->size());
+  for (const auto& user : *keepUsers_) {
+    Entry entry;
+    entry.user = &user;
+    entry.hashed = user.hashed;
     if (user.hashed) {
-      entry->iterations = passwordHashIterations(user.secret);
-      failCost_ = std::max(failCost_, entry->iterations);
-      keepCached(previous, user, *entry);
+      entry.iterations = passwordHashIterations(user.secret);
+      failCost_ = std::max(failCost_, entry.iterations);
+      keepCached(previous, user, entry);
     } else {
-      entry->plainDigest = digest(user.secret);
+      entry.digest = digest(user.secret);
     }
-    users_[user.name] = std::move(entry);
+    users_.insert_or_assign(std::string_view(user.name), entry);  // a name given twice: the last
   }
   if (failCost_ == 0) {
     // No hashes configured: a failure costs what checking a default hash would (what an
@@ -64,12 +65,19 @@ void Authenticator::keepCached(const Authenticator* previous, const config::ApiU
     return;
   }
   const auto it = previous->users_.find(user.name);
-  if (it == previous->users_.end() || !it->second->hashed || it->second->secret != user.secret) {
+  if (it == previous->users_.end() || !it->second.hashed ||
+      it->second.user->secret != user.secret) {
     return;  // a new user or a new hash: its password must be checked again
   }
-  std::lock_guard<std::mutex> lock(it->second->mutex);
-  entry.cached = it->second->cached;
-  entry.cachedDigest = it->second->cachedDigest;
+  std::lock_guard<std::mutex> lock(previous->lockOf(it->second));
+  entry.cached = it->second.cached;
+  entry.digest = it->second.digest;
+}
+
+std::mutex& Authenticator::lockOf(const Entry& entry) const {
+  // Entries stay where they are (map nodes): their address picks the lock.
+  const auto at = reinterpret_cast<uintptr_t>(&entry);
+  return locks_[((at >> 4) ^ (at >> 12)) % locks_.size()];
 }
 
 Authenticator::Digest Authenticator::digest(const std::string& password) const {
@@ -96,17 +104,16 @@ std::optional<bool> Authenticator::verifyFast(const std::string& user,
   if (it == users_.end()) {
     return std::nullopt;  // unknown: the slow path, like a wrong password
   }
-  const Entry& entry = *it->second;
+  const Entry& entry = it->second;
   const Digest presented = digest(password);
   if (!entry.hashed) {
-    if (CRYPTO_memcmp(presented.data(), entry.plainDigest.data(), presented.size()) == 0) {
+    if (CRYPTO_memcmp(presented.data(), entry.digest.data(), presented.size()) == 0) {
       return true;
     }
     return std::nullopt;  // wrong: pays failCost() on the slow path
   }
-  std::lock_guard<std::mutex> lock(entry.mutex);
-  if (entry.cached &&
-      CRYPTO_memcmp(presented.data(), entry.cachedDigest.data(), presented.size()) == 0) {
+  std::lock_guard<std::mutex> lock(lockOf(entry));
+  if (entry.cached && CRYPTO_memcmp(presented.data(), entry.digest.data(), presented.size()) == 0) {
     return true;
   }
   return std::nullopt;
@@ -118,21 +125,21 @@ bool Authenticator::verifySlow(const std::string& user, const std::string& passw
     spendPbkdf2(failCost_);
     return false;
   }
-  Entry& entry = *it->second;
+  Entry& entry = it->second;
   const Digest presented = digest(password);
   if (!entry.hashed) {
-    if (CRYPTO_memcmp(presented.data(), entry.plainDigest.data(), presented.size()) == 0) {
+    if (CRYPTO_memcmp(presented.data(), entry.digest.data(), presented.size()) == 0) {
       return true;
     }
     spendPbkdf2(failCost_);
     return false;
   }
-  if (!verifyPasswordHash(password, entry.secret)) {
+  if (!verifyPasswordHash(password, entry.user->secret)) {
     spendPbkdf2(failCost_ - entry.iterations);
     return false;
   }
-  std::lock_guard<std::mutex> lock(entry.mutex);
-  entry.cachedDigest = presented;
+  std::lock_guard<std::mutex> lock(lockOf(entry));
+  entry.digest = presented;
   entry.cached = true;
   return true;
 }

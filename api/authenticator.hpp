@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -31,11 +32,20 @@ namespace chipmunk::api {
 // A rebuilt Authenticator (SIGHUP, a directory change) takes over the cached verifications
 // of `previous` for every user whose stored hash did not change, so a reload costs no KDF.
 // It also holds the update tokens in force (see TokenTable and logIn()).
+//
+// Memory: a user costs one small entry (its digest and flags) besides the users' list it is
+// built from, which it shares rather than copies (names and hashes are not held twice; at a
+// million directory users that is most of the process).
 class Authenticator {
  public:
-  explicit Authenticator(const std::vector<config::ApiUser>& users,
+  using Users = std::vector<config::ApiUser>;
+  explicit Authenticator(std::shared_ptr<const Users> users,
                          const Authenticator* previous = nullptr,
                          std::shared_ptr<const TokenTable> tokens = nullptr);
+  // The same with a copy of `users`.
+  explicit Authenticator(const Users& users, const Authenticator* previous = nullptr,
+                         std::shared_ptr<const TokenTable> tokens = nullptr)
+      : Authenticator(std::make_shared<const Users>(users), previous, std::move(tokens)) {}
 
   const TokenTable& tokens() const { return *tokens_; }
   // Whether `user` is a configured user (a lookup by name).
@@ -57,20 +67,25 @@ class Authenticator {
  private:
   using Digest = std::array<unsigned char, 32>;
   struct Entry {
-    std::string secret;
+    const config::ApiUser* user = nullptr;  // in users_' list: the name and the secret
+    // Plaintext users: of the configured password (fixed). Hashed users: of the last
+    // verified password when `cached` (both under lockOf()).
+    Digest digest{};
+    int iterations = 0;  // hashed users: the hash's count
     bool hashed = false;
-    int iterations = 0;    // hashed users: the hash's count
-    Digest plainDigest{};  // plaintext users: digest of the configured password
-    mutable std::mutex mutex;
     bool cached = false;
-    Digest cachedDigest{};  // hashed users: digest of the last verified password
   };
 
   Digest digest(const std::string& password) const;
   // Copies `previous`'s cached verification of `user` into `entry` when the hash is the same.
   static void keepCached(const Authenticator* previous, const config::ApiUser& user, Entry& entry);
+  // The lock of a hashed entry's cache: one of a few, not one per user (a mutex is larger
+  // than the rest of the entry).
+  std::mutex& lockOf(const Entry& entry) const;
 
-  std::unordered_map<std::string, std::unique_ptr<Entry>> users_;
+  std::shared_ptr<const Users> keepUsers_;             // what users_' keys and entries view
+  std::unordered_map<std::string_view, Entry> users_;  // by name
+  mutable std::array<std::mutex, 64> locks_;
   int failCost_ = 0;
   std::shared_ptr<const TokenTable> tokens_;
 };

@@ -238,7 +238,7 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
     userIndex[out.users[i].name] = i;
   }
   for (const auto& u : directory.users) {
-    config::ApiUser user{u.name, u.hash, true, "directory"};
+    config::ApiUser user{u.name, u.hash, true, kDirectoryUserWhere};
     const auto it = userIndex.find(u.name);
     if (it != userIndex.end()) {
       warnings.push_back(out.users[it->second].where + ": user " + u.name +

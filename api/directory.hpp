@@ -101,6 +101,9 @@ bool parseHosts(const std::string& text, const std::string& file, std::vector<Di
 bool parseTokens(const std::string& text, const std::string& file, std::vector<DirectoryToken>& out,
                  std::string& error);
 
+// ApiUser::where of the users mergeDirectory takes from the directory.
+inline constexpr const char* kDirectoryUserWhere = "directory";
+
 // The INI's users and hosts with the directory's merged over them: on a name in both, the
 // directory wins (a warning says so). Entries that cannot apply (a host whose owner is
 // unknown, a host named like a user) are left out with a warning. `out` starts as `base`.

@@ -2,6 +2,9 @@
 #include "api/directory_watcher.hpp"
 
 #include <chrono>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <spdlog/spdlog.h>
 
@@ -28,12 +31,23 @@ bool DirectoryWatcher::refresh(bool force) {
     return false;
   }
   data_ = std::move(fresh);
+  usersInMerged_ = false;
   return true;
 }
 
 void DirectoryWatcher::applyLocked() {
+  if (usersInMerged_) {
+    // A new base without a new directory: the last merge's directory users, for this one.
+    for (const auto& user : merged_.users) {
+      if (user.where == kDirectoryUserWhere) {
+        data_.users.push_back({user.name, user.secret});
+      }
+    }
+  }
   std::vector<std::string> warnings;
   mergeDirectory(base_, data_, merged_, warnings);
+  data_.users = {};
+  usersInMerged_ = true;
   tokens_ = std::make_shared<const TokenTable>(data_.tokens, merged_);
   auto log = logging::get("api");
   for (const auto& w : warnings) {
@@ -42,6 +56,9 @@ void DirectoryWatcher::applyLocked() {
   if (apply_) {
     apply_(merged_, tokens_);
   }
+#ifdef __GLIBC__
+  malloc_trim(0);  // what the load and the previous tables held goes back to the system
+#endif
   // After apply_: from this line on, requests see the new directory.
   log->info("directory applied users={} hosts={} tokens={}", merged_.users.size(),
             merged_.hostOwners.size(), tokens_->size());

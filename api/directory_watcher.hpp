@@ -50,7 +50,11 @@ class DirectoryWatcher {
   std::unique_ptr<Directory> directory_;
   mutable std::mutex mutex_;
   config::ApiConfig base_;
+  // The last good directory, without its users once merged (usersInMerged_): they are in
+  // merged_.users, and a second copy of a million users' hashes would be most of the
+  // process's memory.
   DirectoryData data_;
+  bool usersInMerged_ = false;
   config::ApiConfig merged_;
   std::shared_ptr<const TokenTable> tokens_ = std::make_shared<const TokenTable>();
   Apply apply_;

@@ -27,8 +27,10 @@ OutboxEffects::OutboxEffects(const config::ApiConfig& config)
       hookTimeout_(config.hookTimeout) {}
 
 std::shared_ptr<OutboxEffects> OutboxEffects::create(const config::ApiConfig& config,
-                                                     std::vector<std::string>& errors) {
+                                                     std::vector<std::string>& errors,
+                                                     OwnerLookup owners) {
   std::shared_ptr<OutboxEffects> effects(new OutboxEffects(config));
+  effects->owners_ = std::move(owners);
   if (!config.pushTargets.empty() &&
       !buildPushTargets(config, effects->cancel_, effects->accounts_, effects->targets_, errors)) {
     return nullptr;
@@ -80,7 +82,10 @@ void OutboxEffects::runHook(const OutboxEvent& event) {
     return;
   }
   // The store knows records, not owners: an event may come without one.
-  const std::string owner = event.owner.empty() ? ownerOf(config_, event.after.name) : event.owner;
+  const std::string& name = event.after.name.empty() ? event.before.name : event.after.name;
+  const std::string owner = !event.owner.empty() ? event.owner
+                            : owners_            ? owners_(name)
+                                                 : ownerOf(config_, name);
   auto env = changed ? hookEnvironment("change", owner, event.before, &event.after)
                      : hookEnvironment("expire", owner, event.before, nullptr);
   // Unique per event across replicas: a hook that must never act twice (the rare re-run

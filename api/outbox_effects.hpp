@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,10 +22,14 @@ namespace chipmunk::api {
 
 class OutboxEffects final : public OutboxHandler {
  public:
+  // The owner of record `name` (CHIPMUNK_USER of the hooks) for the events the store
+  // writes without one: the running server's users and hosts, the directory's included.
+  using OwnerLookup = std::function<std::string(const std::string& name)>;
   // The hooks and push targets of `config`; nullptr with `errors` filled when a provider
-  // section is wrong.
+  // section is wrong. Owners come from `owners`, or from `config` when it is empty.
   static std::shared_ptr<OutboxEffects> create(const config::ApiConfig& config,
-                                               std::vector<std::string>& errors);
+                                               std::vector<std::string>& errors,
+                                               OwnerLookup owners = nullptr);
   OutboxEffects(const OutboxEffects&) = delete;
   OutboxEffects& operator=(const OutboxEffects&) = delete;
   // Abandons a provider exchange in progress (shutdown, reload): the event is retried.
@@ -40,7 +45,8 @@ class OutboxEffects final : public OutboxHandler {
   std::optional<std::chrono::seconds> push(pg::Connection& tx, const PushTarget& t,
                                            const IpAddress& ip);
 
-  config::ApiConfig config_;  // for the owner of events written without one
+  config::ApiConfig config_;  // for the owner of events written without one (no owners_)
+  OwnerLookup owners_;
   std::string onChange_;
   std::string onExpire_;
   std::chrono::seconds hookTimeout_;

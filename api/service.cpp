@@ -78,7 +78,7 @@ std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(
   if (!rt->config.ownership) {
     rt->config.indexOwnership();  // a configuration assembled by hand (tests, tools)
   }
-  rt->auth = std::make_shared<Authenticator>(config.users, previous, std::move(tokens));
+  rt->auth = std::make_shared<Authenticator>(config.users.shared(), previous, std::move(tokens));
   rt->limiter = std::make_shared<LoginLimiter>(config.maxFailedLogins, config.failedLoginWindow,
                                                config.failedLoginLockout);
   return rt;

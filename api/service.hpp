@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +120,11 @@ class ApiService {
 
   Store& store() { return *store_; }
   ApiMetrics& metrics() { return *metrics_; }
+  // Owners of records as requests see them now (the INI's and the directory's; empty:
+  // nobody), for the outbox's hooks (App: the dispatcher stops before the service goes).
+  std::function<std::string(const std::string&)> ownerLookup() const {
+    return [this](const std::string& name) { return runtime()->config.ownerOf(name); };
+  }
 
  private:
   struct Runtime {

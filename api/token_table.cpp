@@ -36,17 +36,22 @@ TokenTable::TokenTable(const std::vector<DirectoryToken>& tokens, const config::
   if (RAND_bytes(dummy_.digest.data(), static_cast<int>(dummy_.digest.size())) != 1) {
     throw std::runtime_error("no randomness for the token table");
   }
+  // Who is a user: the configuration's ownership index (a merged one has it), else a set
+  // built here (a configuration assembled by hand; a million names are not copied for it).
   std::unordered_set<std::string> users;
-  if (!tokens.empty()) {  // 100k users and no token: no table to build
+  if (!tokens.empty() && !config.ownership) {
     users.reserve(config.users.size());
     for (const auto& u : config.users) {
       users.insert(u.name);
     }
   }
+  const auto isUser = [&](const std::string& name) {
+    return config.ownership ? config.ownership->isUser(name) : users.count(name) != 0;
+  };
   for (const auto& t : tokens) {
     Entry e;
     e.owner = t.owner;
-    if (users.count(t.owner) != 0) {
+    if (isUser(t.owner)) {
       e.grant = {t.owner, t.hosts};
     } else if (const auto host = config.hostOwners.find(t.owner); host != config.hostOwners.end()) {
       e.grant = {host->second, {t.owner}};  // a host token updates that host only

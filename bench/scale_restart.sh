@@ -14,7 +14,7 @@ restart_run() {
   for b in $BUILDS; do
     t0=$(date +%s.%N)
     start_api "restart-$b" "$b" "$W/restart" || {
-      echo "   $b: did not start"
+      echo "   $b: did not start: $(tail -n2 "$W/restart/api-restart-$b.out" | tr '\n' ' ' | cut -c1-300)"
       continue
     }
     up=$(echo "$(date +%s.%N) $t0" | awk '{printf "%.2f", $1 - $2}')

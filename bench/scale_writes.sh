@@ -54,3 +54,25 @@ for c in $CLIENTS; do
 done
 echo "   X/s: /set answered \"saved\" per second (each a changed address, written durably);" \
   "ratio: to pgbench at the same clients; saved: share of answers that were \"saved\""
+
+# `chipmunk-api migrate` of MIGRATE_RECORDS records from a file store into PostgreSQL (copy
+# then verify, record by record), per build: records per second of the whole command.
+MIGRATE_RECORDS=${MIGRATE_RECORDS:-100000}
+echo
+echo "== migrate: chipmunk-api migrate --from file --to postgresql, $MIGRATE_RECORDS records" \
+  "(copy and verify)"
+gen "$W/migrate" 0 "$MIGRATE_RECORDS" no
+for b in $BUILDS; do
+  psqlc -d postgres -c "CREATE DATABASE migrate_$b"
+  t0=$(date +%s.%N)
+  if "${BIN[$b]}" migrate --from "file:$W/migrate/data" \
+    --to "postgresql:$(conninfo "migrate_$b")" > "$W/migrate-$b.out" 2>&1; then
+    read -r took rate <<< "$(awk -v n="$MIGRATE_RECORDS" -v a="$t0" -v b="$(date +%s.%N)" \
+      'BEGIN {printf "%.1f %.0f", b - a, n / (b - a)}')"
+    result writes "migrate-records/s" "$b" "$rate"
+    echo "   $b: ${took}s, $rate records/s; $(tail -n1 "$W/migrate-$b.out" |
+      grep -o '[0-9]* records, [0-9]* copied[^;]*; verified [0-9/]*' | head -n1)"
+  else
+    echo "   $b: failed: $(tail -n1 "$W/migrate-$b.out" | cut -c1-140)"
+  fi
+done

@@ -5,22 +5,14 @@ namespace chipmunk::api::pg_sql {
 namespace {
 
 // The outbox's JSON of a record (the shape of recordToJson) from SQL: the columns are
-// `prefix` + the column's name (`name` as is); `ip`, `lastSeen`, `expired` and `expiredAt`
+// `p` + the column's name (`name` as is); `ip`, `lastSeen`, `expired` and `expiredAt`
 // are expressions, so that one builder writes a row before and after a change or expiry.
-struct JsonOf {
-  const char* prefix;
-  const char* ip;
-  const char* lastSeen;
-  const char* expired;
-  const char* expiredAt;
-};
-
-std::string rowJson(const JsonOf& j) {
-  const std::string p = j.prefix;
-  return "jsonb_build_object('name', name, 'ip', " + std::string(j.ip) + ", 'ipv4', " + p +
+std::string rowJson(const std::string& p, const char* ip, const char* lastSeen, const char* expired,
+                    const char* expiredAt) {
+  return "jsonb_build_object('name', name, 'ip', " + std::string(ip) + ", 'ipv4', " + p +
          "ipv4, 'ipv6', " + p + "ipv6, 'first_seen', " + p + "first_seen, 'changed_at', " + p +
-         "changed_at, 'last_seen', " + j.lastSeen + ", 'ttl', " + p + "ttl, 'expired', " +
-         j.expired + ", 'expired_at', " + j.expiredAt + ", 'metadata', " + p + "metadata)";
+         "changed_at, 'last_seen', " + lastSeen + ", 'ttl', " + p + "ttl, 'expired', " + expired +
+         ", 'expired_at', " + expiredAt + ", 'metadata', " + p + "metadata)";
 }
 
 const char* kRecordColumns =
@@ -77,8 +69,8 @@ std::string buildUpdate() {
          " w AS (SELECT one FROM up UNION ALL SELECT one FROM ins),"
          " o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
          " SELECT 'changed', name, " +
-         rowJson({"", "ip", "GREATEST(last_seen, $8::bigint)", "expired", "expired_at"}) + ", " +
-         rowJson({"n_", "n_ip", "n_last_seen", "false", "0"}) +
+         rowJson("", "ip", "GREATEST(last_seen, $8::bigint)", "expired", "expired_at") + ", " +
+         rowJson("n_", "n_ip", "n_last_seen", "false", "0") +
          ", n_last_seen FROM p WHERE p.announce AND EXISTS (SELECT 1 FROM w))"
          " SELECT " +
          columns() + ", present, changed, announce, (SELECT count(*) FROM w) FROM p";
@@ -124,8 +116,8 @@ const std::string& expireDue() {
   // another replica just expired no longer matches when re-checked (its expires_at is NULL).
   static const std::string kSql =
       "WITH due AS (SELECT " + columns() + ", " +
-      rowJson({"", "ip", "last_seen", "expired", "expired_at"}) + " AS before_json, " +
-      rowJson({"", "NULL::text", "last_seen", "true", "$1::bigint"}) +
+      rowJson("", "ip", "last_seen", "expired", "expired_at") + " AS before_json, " +
+      rowJson("", "NULL::text", "last_seen", "true", "$1::bigint") +
       " AS after_json FROM chipmunk_records WHERE expires_at <= $1 ORDER BY expires_at"
       " LIMIT $2 FOR UPDATE SKIP LOCKED),"
       " up AS (UPDATE chipmunk_records r SET ip = NULL, expired = true, expired_at = $1,"

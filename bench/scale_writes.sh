@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # bench/scale.sh section "writes" (sourced): durable changed-address writes/s of chipmunk-api
-# (file store; PostgreSQL backend once it starts) vs pgbench's single-row upsert, at CLIENTS.
+# (file store; PostgreSQL backend once it starts) vs pgbench's single-row upsert, at CLIENTS;
+# then `chipmunk-api migrate` of MIGRATE_RECORDS (default 100000) records into PostgreSQL.
 echo
 echo "== writes: durable changed-address /set per second vs pgbench single-row upsert" \
   "(synchronous_commit = on), ${DURATION}s per run, $WRITE_USERS users"
@@ -27,7 +28,9 @@ for b in $BUILDS; do
   write_targets="$write_targets file@$b"
   psqlc -d postgres -c "CREATE DATABASE chipmunk_$b"
   gen "$W/writes-pg-$b" "$WRITE_USERS" 0 no
-  if start_api "writes-pg-$b" "$b" "$W/writes-pg-$b" "$(pg_store "chipmunk_$b")"; then
+  # PG_POOL_SIZE: [Store] pool_size for both builds (unset: the build's default)
+  if start_api "writes-pg-$b" "$b" "$W/writes-pg-$b" \
+    "$(pg_store "chipmunk_$b")${PG_POOL_SIZE:+$'\n'pool_size = $PG_POOL_SIZE}"; then
     WRITE_PORT[pg@$b]=$PORT
     write_targets="$write_targets pg@$b"
   else

@@ -128,6 +128,29 @@ TEST_CASE("PgStore: replicas expiring at once take disjoint records", "[api][pos
 
 namespace {
 
+struct Notice {
+  std::string channel;
+  std::string payload;
+  int pid;
+};
+
+// The notifications `conn` (LISTENing) receives within `limit`, until `enough` of them.
+std::vector<Notice> notices(chipmunk::api::pg::Connection& conn, size_t enough,
+                            std::chrono::milliseconds limit) {
+  std::vector<Notice> got;
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (got.size() < enough && std::chrono::steady_clock::now() < end) {
+    pollfd fd = {PQsocket(conn.raw()), POLLIN, 0};
+    ::poll(&fd, 1, 100);
+    REQUIRE(PQconsumeInput(conn.raw()) == 1);
+    while (PGnotify* n = PQnotifies(conn.raw())) {
+      got.push_back({n->relname, n->extra, n->be_pid});
+      PQfreemem(n);
+    }
+  }
+  return got;
+}
+
 // Waits (bounded) until `count` reaches `target`.
 bool waitFor(const std::atomic<int>& count, int target) {
   for (int spins = 0; spins < 20000; ++spins) {
@@ -217,33 +240,6 @@ TEST_CASE("PgStore: last-seen times wait for flush, in batches", "[api][postgres
   CHECK(db.server().psql("SELECT count(*) FROM chipmunk_records WHERE last_seen = 2000") ==
         std::to_string(kRecords));
 }
-
-namespace {
-
-struct Notice {
-  std::string channel;
-  std::string payload;
-  int pid;
-};
-
-// The notifications `conn` (LISTENing) receives within `limit`, until `enough` of them.
-std::vector<Notice> notices(chipmunk::api::pg::Connection& conn, size_t enough,
-                            std::chrono::milliseconds limit) {
-  std::vector<Notice> got;
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (got.size() < enough && std::chrono::steady_clock::now() < end) {
-    pollfd fd = {PQsocket(conn.raw()), POLLIN, 0};
-    ::poll(&fd, 1, 100);
-    REQUIRE(PQconsumeInput(conn.raw()) == 1);
-    while (PGnotify* n = PQnotifies(conn.raw())) {
-      got.push_back({n->relname, n->extra, n->be_pid});
-      PQfreemem(n);
-    }
-  }
-  return got;
-}
-
-}  // namespace
 
 TEST_CASE("PgStore: a change wakes the dispatchers from a session of its own, after the commit",
           "[api][postgres]") {

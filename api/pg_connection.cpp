@@ -158,9 +158,10 @@ bool Connection::stillOpen() {
   if (fd.fd < 0) {
     return false;
   }
-  if (::poll(&fd, 1, 0) > 0) {
-    // Idle, so what arrived is a notice, or the end: an error and EOF when the server
-    // restarted (PQconsumeInput fails, or the status turns bad).
+  // Idle, so what arrives is a notice, or the end: when the server stops, its FATAL
+  // message (which libpq takes as a notice) and then EOF, seen by a later read (then
+  // PQconsumeInput fails). Bounded: a few reads.
+  for (int reads = 0; reads < 4 && ::poll(&fd, 1, 0) > 0; ++reads) {
     if (PQconsumeInput(conn_) == 0) {
       return false;
     }

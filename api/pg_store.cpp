@@ -101,8 +101,7 @@ void PgStore::logUnavailable(const std::string& error) {
   }
 }
 
-bool PgStore::run(const std::string& sql, const pg::Params& params, pg::Result& out,
-                  bool idempotent) {
+bool PgStore::run(const std::string& sql, const pg::Params& params, pg::Result& out) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto lease = pool_->acquire();
     if (!lease) {
@@ -113,9 +112,7 @@ bool PgStore::run(const std::string& sql, const pg::Params& params, pg::Result& 
     if (out.ok()) {
       return true;
     }
-    if (!idempotent || !connectionBroke(*lease, out)) {
-      // Whether a write cut off by a broken connection committed is unknown: the client
-      // hears of a failure and retries (then finds it unchanged), never of a success.
+    if (!connectionBroke(*lease, out)) {
       log()->error("database statement failed error=\"{}\"", out.error());
       return false;
     }
@@ -127,8 +124,8 @@ bool PgStore::run(const std::string& sql, const pg::Params& params, pg::Result& 
 
 std::optional<PgStore::Stored> PgStore::load(const std::string& name, bool& failed) {
   pg::Result r;
-  failed = !run("SELECT " + pg_sql::columns() + " FROM chipmunk_records WHERE name = $1", {name}, r,
-                true);
+  failed =
+      !run("SELECT " + pg_sql::columns() + " FROM chipmunk_records WHERE name = $1", {name}, r);
   if (failed || r.rows() == 0) {
     return std::nullopt;
   }
@@ -190,7 +187,10 @@ int64_t PgStore::unwrittenSeen(const std::string& name) {
 PgStore::Write PgStore::attempt(const pg::Params& params, const RecordUpdate& update, int64_t now,
                                 UpdateResult& result) {
   pg::Result r;
-  if (!run(pg_sql::updateRecord(), params, r, false) || r.rows() != 1) {
+  // Retried once on a fresh connection when the connection broke: the statement is a
+  // compare-and-set, so when the first one committed unheard, the second finds the record
+  // changed already and answers "unchanged" (no second write, no second outbox row).
+  if (!run(pg_sql::updateRecord(), params, r) || r.rows() != 1) {
     log()->error("record write failed name={}", result.before.name);
     return Write::kFailed;
   }
@@ -299,7 +299,7 @@ std::vector<HostRecord> PgStore::listAfter(const std::string& after, size_t limi
     pg::Result r;
     if (!run("SELECT " + pg_sql::columns() +
                  " FROM chipmunk_records WHERE name > $1 ORDER BY name LIMIT $2",
-             {after, std::to_string(bounded)}, r, true)) {
+             {after, std::to_string(bounded)}, r)) {
       return {};
     }
     return records(r);
@@ -313,7 +313,7 @@ bool PgStore::put(const HostRecord& record) {
   try {
     pg::Result r;
     // An exact upsert: running it twice is running it once, so a broken connection is retried.
-    if (!run(pg_sql::putRecord(), recordParams(record), r, true)) {
+    if (!run(pg_sql::putRecord(), recordParams(record), r)) {
       log()->error("record write failed name={}", record.name);
       return false;
     }
@@ -343,7 +343,7 @@ bool PgStore::putAll(const std::vector<HostRecord>& records) {
       params.push_back(pg::arrayLiteral(column));
     }
     pg::Result r;
-    if (!run(pg_sql::putRecords(), params, r, true)) {
+    if (!run(pg_sql::putRecords(), params, r)) {
       return false;
     }
     std::lock_guard<std::mutex> lock(seenMutex_);
@@ -393,7 +393,7 @@ bool PgStore::flushBatch(const std::vector<std::pair<std::string, int64_t>>& bat
     times.push_back(number(seen));
   }
   pg::Result r;
-  return run(pg_sql::flushSeen(), {pg::arrayLiteral(names), pg::arrayLiteral(times)}, r, true);
+  return run(pg_sql::flushSeen(), {pg::arrayLiteral(names), pg::arrayLiteral(times)}, r);
 }
 
 void PgStore::flush() {

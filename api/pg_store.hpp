@@ -65,9 +65,10 @@ class PgStore final : public Store {
   struct Stored;  // a row as read, with its revision
   enum class Write { kDone, kConflict, kFailed };
 
-  // Runs one statement; `idempotent` (a read, an exact upsert): retried once on a fresh
-  // connection when the connection broke. False when it failed (logged).
-  bool run(const std::string& sql, const pg::Params& params, pg::Result& out, bool idempotent);
+  // Runs one statement, retried once on a fresh connection when the connection broke:
+  // every statement of this store may run twice (reads, exact upserts, the last-seen
+  // GREATEST, the update's compare-and-set). False when it failed (logged).
+  bool run(const std::string& sql, const pg::Params& params, pg::Result& out);
   std::optional<Stored> load(const std::string& name, bool& failed);
   static Stored storedAt(const pg::Result& r, int row);
   std::vector<HostRecord> records(const pg::Result& r);

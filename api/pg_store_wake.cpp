@@ -14,6 +14,10 @@
 namespace chipmunk::api::pg {
 namespace {
 
+// Between two transactions of NOTIFYs at least: what commits meanwhile goes into the next
+// one (a dispatcher wakes at most this much later; at most 200 such transactions a second,
+// however many writes).
+constexpr std::chrono::milliseconds kGather{5};
 // Between failed attempts to reach the database.
 constexpr std::chrono::milliseconds kRetryMin{100};
 constexpr std::chrono::milliseconds kRetryMax{2000};
@@ -85,10 +89,12 @@ void Waker::run() {
     if (dropped > 0) {
       log()->warn("record notices dropped (too many pending) count={}", dropped);
     }
+    const auto started = std::chrono::steady_clock::now();
     const bool sent = send(outbox, names);
     lock.lock();
     if (sent) {
       retry = kRetryMin;
+      cv_.wait_until(lock, started + kGather, [this] { return stopping_; });
       continue;
     }
     if (stopping) {

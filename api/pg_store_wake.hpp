@@ -23,8 +23,9 @@ class Connection;
 // until after its commit record is flushed, so every notifying writer of the cluster
 // commits one after another and group commit is lost (pgbench, single-row upsert with and
 // without a pg_notify in it: 2121 vs 293 tps at 8 clients, 10411 vs 281 at 32;
-// docs/BENCHMARKS.md). Here the lock is held by one short transaction per batch, committed
-// with synchronous_commit = off (a notification is delivered at commit, not at flush).
+// docs/BENCHMARKS.md). Here the lock is held by one short transaction per batch (at most
+// one per 5 ms), committed with synchronous_commit = off (a notification is delivered at
+// commit, not at flush).
 //
 // A notification is a wake-up, never the data: one that is lost (this process killed
 // between a commit and its NOTIFY, or the database unreachable) costs a dispatcher its poll

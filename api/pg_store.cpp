@@ -191,8 +191,7 @@ PgStore::Write PgStore::attempt(const pg::Params& params, const RecordUpdate& up
   // compare-and-set, so when the first one committed unheard, the second finds the record
   // changed already and answers "unchanged" (no second write, no second outbox row).
   if (!run(pg_sql::updateRecord(), params, r) || r.rows() != 1) {
-    log()->error("record write failed name={}", result.before.name);
-    return Write::kFailed;
+    return Write::kFailed;  // logged by run(), an outage once a second
   }
   Stored before = storedAt(r, 0);
   before.exists = r.get(0, 12) == "t";

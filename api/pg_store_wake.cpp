@@ -90,7 +90,9 @@ void Waker::run() {
       log()->warn("record notices dropped (too many pending) count={}", dropped);
     }
     const auto started = std::chrono::steady_clock::now();
-    const bool sent = send(outbox, names);
+    // At the end, only on a session already open: a new one to an unreachable host could
+    // hold the shutdown for as long as the kernel tries to connect.
+    const bool sent = (!stopping || conn_) && send(outbox, names);
     lock.lock();
     if (sent) {
       retry = kRetryMin;

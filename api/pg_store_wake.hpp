@@ -34,7 +34,7 @@ class Connection;
 class Waker {
  public:
   explicit Waker(std::string conninfo);
-  // Sends what is pending (one attempt) and stops.
+  // Sends what is pending (one attempt, on the session if one is open) and stops.
   ~Waker();
   Waker(const Waker&) = delete;
   Waker& operator=(const Waker&) = delete;

@@ -38,12 +38,14 @@ struct MigrateReport {
 // The first field (in HostRecord's order) in which `a` and `b` differ; "" when equal.
 std::string firstDifference(const HostRecord& a, const HostRecord& b);
 
-// Copies every record of `from` that is missing or different in `to` with put(), a page
-// of `pageSize` at a time (memory bounded by the page): re-running changes nothing.
+// Copies every record of `from` that is missing or different in `to`, a page of `pageSize`
+// at a time (memory bounded by the pages): both read in name order and merged, the copies
+// written a page per putAll(). Re-running changes nothing.
 void copyRecords(Store& from, Store& to, MigrateReport& report, size_t pageSize = 1000);
 
-// Compares every record of `from` with `to`'s get(), every field; counts records only `to`
-// holds. Open `to` afresh for this so that it reads what was stored, not a cache.
+// Compares every record of `from` with `to`'s, every field (both read in name order a page
+// at a time and merged); counts records only `to` holds. Open `to` afresh for this so that it reads
+// what was stored, not a cache.
 void verifyRecords(Store& from, Store& to, MigrateReport& report, size_t pageSize = 1000);
 
 // The same for the directory (api/directory.hpp): users, hosts and tokens of `from` missing

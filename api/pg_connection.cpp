@@ -2,6 +2,7 @@
 #include "api/pg_connection.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cstdlib>
 
@@ -106,18 +107,69 @@ Connection::~Connection() {
   PQfinish(conn_);
 }
 
-Result Connection::exec(const std::string& sql, const Params& params) {
+namespace {
+
+// libpq's view of `params`: C strings, NULL for SQL NULL (valid while `params` lives).
+std::vector<const char*> pointers(const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) {
     values.push_back(p ? p->c_str() : nullptr);
   }
+  return values;
+}
+
+}  // namespace
+
+Result Connection::exec(const std::string& sql, const Params& params) {
+  const auto values = pointers(params);
   return Result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                              values.data(), nullptr, nullptr, 0));
 }
 
+Result Connection::execPrepared(const std::string& sql, const Params& params) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    if (prepared_.size() >= kMaxPrepared) {
+      return exec(sql, params);
+    }
+    const std::string name = "chipmunk_" + std::to_string(prepared_.size() + 1);
+    Result made(
+        PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
+    if (!made.ok()) {
+      return made;
+    }
+    it = prepared_.emplace(sql, name).first;
+  }
+  const auto values = pointers(params);
+  return Result(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
+                               values.data(), nullptr, nullptr, 0));
+}
+
 bool Connection::healthy() const {
   return PQstatus(conn_) == CONNECTION_OK;
+}
+
+bool Connection::stillOpen() {
+  if (!healthy()) {
+    return false;
+  }
+  pollfd fd = {PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0) {
+    return false;
+  }
+  // Idle, so what arrives is a notice, or the end: when the server stops, its FATAL
+  // message (which libpq takes as a notice) and then EOF, seen by a later read (then
+  // PQconsumeInput fails). Bounded: a few reads.
+  for (int reads = 0; reads < 4 && ::poll(&fd, 1, 0) > 0; ++reads) {
+    if (PQconsumeInput(conn_) == 0) {
+      return false;
+    }
+    while (PGnotify* n = PQnotifies(conn_)) {
+      PQfreemem(n);
+    }
+  }
+  return healthy();
 }
 
 std::string Connection::lastError() const {
@@ -158,7 +210,7 @@ Pool::Lease Pool::acquire() {
     while (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
-      if (conn->healthy()) {
+      if (conn->stillOpen()) {
         return Lease(this, std::move(conn));
       }
       --open_;  // broken: dropped, and a new one is opened below
@@ -204,6 +256,28 @@ void Pool::give(std::unique_ptr<Connection> conn) {
     --open_;
   }
   cv_.notify_one();
+}
+
+std::string arrayLiteral(const Params& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) {
+      out += ',';
+    }
+    if (!item) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (const char c : *item) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+      }
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 bool execAll(Connection& conn, const std::vector<std::string>& sql, std::string& error) {

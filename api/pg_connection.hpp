@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;    // libpq's PGconn
@@ -59,14 +60,24 @@ class Connection {
 
   // Runs one statement with text parameters ($1, $2...). Never throws.
   Result exec(const std::string& sql, const Params& params = {});
+  // The same through a statement prepared on this connection at its first use (named
+  // chipmunk_1, chipmunk_2... per connection): parsed and planned once, not per call — for
+  // the store's few statements, run thousands of times. At most kMaxPrepared per
+  // connection (then exec()).
+  Result execPrepared(const std::string& sql, const Params& params);
+  static constexpr size_t kMaxPrepared = 64;
   // False once the connection broke (the server restarted, the network dropped).
   bool healthy() const;
+  // For an idle connection: false when the server closed it meanwhile (a restart), seen
+  // without a round trip (the socket is readable: libpq reads what is there).
+  bool stillOpen();
   std::string lastError() const;
   pg_conn* raw() { return conn_; }
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   pg_conn* conn_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
 // A bounded set of connections shared by threads. acquire() hands out a healthy
@@ -115,6 +126,10 @@ class Pool {
   size_t open_ = 0;  // connections handed out or idle
   std::string lastError_;
 };
+
+// A PostgreSQL array literal of `items` ({"a",NULL}: each quoted, nullopt as NULL), for a
+// $n::text[] (or bigint[], boolean[]...).
+std::string arrayLiteral(const Params& items);
 
 // Runs each of `sql` in order; false (error in `error`) at the first failure.
 bool execAll(Connection& conn, const std::vector<std::string>& sql, std::string& error);

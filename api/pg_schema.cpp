@@ -18,81 +18,93 @@ struct Migration {
 };
 
 // Version 1: records, users, hosts, tokens, the outbox and the push state.
+std::vector<std::string> version1() {
+  return {
+      // -- records (the Store, api/pg_store.cpp) --
+      // COLLATE "C": names sort bytewise, as std::string does, so that a page's cursor
+      // (listAfter: name > $1) agrees with the order of list().
+      "CREATE TABLE chipmunk_records ("
+      " name text COLLATE \"C\" PRIMARY KEY,"
+      " ip text, ipv4 text, ipv6 text,"
+      " first_seen bigint NOT NULL DEFAULT 0,"
+      " changed_at bigint NOT NULL DEFAULT 0,"
+      " last_seen bigint NOT NULL DEFAULT 0,"
+      " ttl bigint NOT NULL DEFAULT 0,"
+      " expired boolean NOT NULL DEFAULT false,"
+      " expired_at bigint NOT NULL DEFAULT 0,"
+      " metadata jsonb NOT NULL DEFAULT '{}'::jsonb,"
+      // last_seen + ttl while the record can expire; NULL otherwise (the expiry index)
+      " expires_at bigint,"
+      // bumped by every write but the batched last_seen: a writer's compare-and-set
+      " revision bigint NOT NULL DEFAULT 0)",
+      "CREATE INDEX chipmunk_records_expires ON chipmunk_records (expires_at)"
+      " WHERE expires_at IS NOT NULL",
+      // -- users, hosts, tokens (the directory, api/directory_pg.cpp) --
+      "CREATE TABLE chipmunk_users ("
+      " name text PRIMARY KEY,"
+      " secret text NOT NULL,"  // always a $pbkdf2-sha256$ hash
+      " created_at bigint NOT NULL DEFAULT 0)",
+      "CREATE TABLE chipmunk_hosts ("
+      " name text PRIMARY KEY,"
+      " owner text NOT NULL)",
+      "CREATE INDEX chipmunk_hosts_owner ON chipmunk_hosts (owner)",
+      "CREATE TABLE chipmunk_tokens ("
+      " id text PRIMARY KEY,"
+      " owner text NOT NULL,"             // a user or a host name
+      " hash text NOT NULL,"              // SHA-256 of the secret, hex
+      " hosts text NOT NULL DEFAULT '',"  // comma-separated; empty: the owner's names
+      " created_at bigint NOT NULL DEFAULT 0)",
+      "CREATE INDEX chipmunk_tokens_owner ON chipmunk_tokens (owner)",
+      // One row, bumped by every directory change in the same transaction: replicas
+      // poll it once a second and reload the directory when it moved.
+      "CREATE TABLE chipmunk_directory_version ("
+      " id integer PRIMARY KEY CHECK (id = 1),"
+      " version bigint NOT NULL)",
+      "INSERT INTO chipmunk_directory_version VALUES (1, 0)",
+      // -- the outbox: one row per change or expiry, written in the same transaction
+      // as the record; dispatched once across replicas --
+      "CREATE TABLE chipmunk_outbox ("
+      " id bigserial PRIMARY KEY,"
+      " kind text NOT NULL,"  // 'changed' or 'expired'
+                              // NULL when the writer does not know it (the store knows
+                              // records, not owners): the dispatcher resolves it from the
+                              // configuration and the directory
+      " owner text,"
+      " name text NOT NULL,"
+      " before jsonb,"
+      " after jsonb,"
+      " created_at bigint NOT NULL DEFAULT 0,"
+      // Owned by the dispatcher (api/outbox.cpp): the hook already ran (a push is
+      // being retried), how often the push was tried, and not before when (Unix s).
+      " hook_done boolean NOT NULL DEFAULT false,"
+      " attempts integer NOT NULL DEFAULT 0,"
+      " not_before bigint NOT NULL DEFAULT 0)",
+      // The claim looks for an earlier event of the same record (per-record order).
+      "CREATE INDEX chipmunk_outbox_name ON chipmunk_outbox (name, id)",
+      // Wakes the replicas' dispatchers (LISTEN chipmunk_outbox) at commit; one
+      // notification per transaction, however many rows it added.
+      "CREATE FUNCTION chipmunk_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS"
+      " $$BEGIN PERFORM pg_notify('chipmunk_outbox', ''); RETURN NULL; END$$",
+      "CREATE TRIGGER chipmunk_outbox_notify AFTER INSERT ON chipmunk_outbox"
+      " FOR EACH STATEMENT EXECUTE FUNCTION chipmunk_outbox_notify()",
+      // -- the gateway push state, per push target --
+      "CREATE TABLE chipmunk_push_state ("
+      " label text PRIMARY KEY,"
+      " state jsonb NOT NULL DEFAULT '{}'::jsonb)",
+  };
+}
+
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kMigrations = {
-      {1,
+      {1, version1()},
+      // Version 2: no NOTIFY in the writing transaction. A notifying transaction holds
+      // PostgreSQL's notification lock through its commit's WAL flush, so the trigger made
+      // every change of the cluster commit one after another; the store now wakes the
+      // dispatchers after its commit, from a session of its own (api/pg_store_wake.hpp).
+      {2,
        {
-           // -- records (the Store, api/pg_store.cpp) --
-           // COLLATE "C": names sort bytewise, as std::string does, so that a page's cursor
-           // (listAfter: name > $1) agrees with the order of list().
-           "CREATE TABLE chipmunk_records ("
-           " name text COLLATE \"C\" PRIMARY KEY,"
-           " ip text, ipv4 text, ipv6 text,"
-           " first_seen bigint NOT NULL DEFAULT 0,"
-           " changed_at bigint NOT NULL DEFAULT 0,"
-           " last_seen bigint NOT NULL DEFAULT 0,"
-           " ttl bigint NOT NULL DEFAULT 0,"
-           " expired boolean NOT NULL DEFAULT false,"
-           " expired_at bigint NOT NULL DEFAULT 0,"
-           " metadata jsonb NOT NULL DEFAULT '{}'::jsonb,"
-           // last_seen + ttl while the record can expire; NULL otherwise (the expiry index)
-           " expires_at bigint,"
-           // bumped by every write but the batched last_seen: a writer's compare-and-set
-           " revision bigint NOT NULL DEFAULT 0)",
-           "CREATE INDEX chipmunk_records_expires ON chipmunk_records (expires_at)"
-           " WHERE expires_at IS NOT NULL",
-           // -- users, hosts, tokens (the directory, api/directory_pg.cpp) --
-           "CREATE TABLE chipmunk_users ("
-           " name text PRIMARY KEY,"
-           " secret text NOT NULL,"  // always a $pbkdf2-sha256$ hash
-           " created_at bigint NOT NULL DEFAULT 0)",
-           "CREATE TABLE chipmunk_hosts ("
-           " name text PRIMARY KEY,"
-           " owner text NOT NULL)",
-           "CREATE INDEX chipmunk_hosts_owner ON chipmunk_hosts (owner)",
-           "CREATE TABLE chipmunk_tokens ("
-           " id text PRIMARY KEY,"
-           " owner text NOT NULL,"             // a user or a host name
-           " hash text NOT NULL,"              // SHA-256 of the secret, hex
-           " hosts text NOT NULL DEFAULT '',"  // comma-separated; empty: the owner's names
-           " created_at bigint NOT NULL DEFAULT 0)",
-           "CREATE INDEX chipmunk_tokens_owner ON chipmunk_tokens (owner)",
-           // One row, bumped by every directory change in the same transaction: replicas
-           // poll it once a second and reload the directory when it moved.
-           "CREATE TABLE chipmunk_directory_version ("
-           " id integer PRIMARY KEY CHECK (id = 1),"
-           " version bigint NOT NULL)",
-           "INSERT INTO chipmunk_directory_version VALUES (1, 0)",
-           // -- the outbox: one row per change or expiry, written in the same transaction
-           // as the record; dispatched once across replicas --
-           "CREATE TABLE chipmunk_outbox ("
-           " id bigserial PRIMARY KEY,"
-           " kind text NOT NULL,"  // 'changed' or 'expired'
-                                   // NULL when the writer does not know it (the store knows
-                                   // records, not owners): the dispatcher resolves it from the
-                                   // configuration and the directory
-           " owner text,"
-           " name text NOT NULL,"
-           " before jsonb,"
-           " after jsonb,"
-           " created_at bigint NOT NULL DEFAULT 0,"
-           // Owned by the dispatcher (api/outbox.cpp): the hook already ran (a push is
-           // being retried), how often the push was tried, and not before when (Unix s).
-           " hook_done boolean NOT NULL DEFAULT false,"
-           " attempts integer NOT NULL DEFAULT 0,"
-           " not_before bigint NOT NULL DEFAULT 0)",
-           // The claim looks for an earlier event of the same record (per-record order).
-           "CREATE INDEX chipmunk_outbox_name ON chipmunk_outbox (name, id)",
-           // Wakes the replicas' dispatchers (LISTEN chipmunk_outbox) at commit; one
-           // notification per transaction, however many rows it added.
-           "CREATE FUNCTION chipmunk_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS"
-           " $$BEGIN PERFORM pg_notify('chipmunk_outbox', ''); RETURN NULL; END$$",
-           "CREATE TRIGGER chipmunk_outbox_notify AFTER INSERT ON chipmunk_outbox"
-           " FOR EACH STATEMENT EXECUTE FUNCTION chipmunk_outbox_notify()",
-           // -- the gateway push state, per push target --
-           "CREATE TABLE chipmunk_push_state ("
-           " label text PRIMARY KEY,"
-           " state jsonb NOT NULL DEFAULT '{}'::jsonb)",
+           "DROP TRIGGER chipmunk_outbox_notify ON chipmunk_outbox",
+           "DROP FUNCTION chipmunk_outbox_notify()",
        }},
   };
   return kMigrations;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Long file: every statement of the store beside the code that runs it, one class.
-// The PostgreSQL store. Every statement is a single round trip run in autocommit (one
-// statement, one transaction): a change writes the record and its outbox row from one
-// statement (data-modifying CTEs), so neither is ever committed without the other.
+// The PostgreSQL store. Every statement (api/pg_store_sql.cpp) is a single round trip run
+// in autocommit (one statement, one transaction): a change writes the record and its outbox
+// row from one statement (data-modifying CTEs), so neither is ever committed without the
+// other.
 #include "api/pg_store.hpp"
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <limits>
 #include <utility>
 
+#include "api/pg_store_sql.hpp"
 #include "api/record_json.hpp"
 #include "api/record_update.hpp"
 #include "common/logging.hpp"
@@ -29,21 +30,6 @@ namespace {
 
 // Contended compare-and-set writes on one record retried before update() gives up.
 constexpr int kMaxAttempts = 8;
-
-const std::string kColumns =
-    "name, ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl, expired, expired_at,"
-    " metadata::text, revision";
-
-// The outbox's JSON of a row (the shape of recordToJson), from SQL: `ip`, `expired` and
-// `expiredAt` are expressions, so that the same builder writes the row before and after
-// it expired.
-std::string rowJson(const std::string& ip, const std::string& expired,
-                    const std::string& expiredAt) {
-  return "jsonb_build_object('name', name, 'ip', " + ip +
-         ", 'ipv4', ipv4, 'ipv6', ipv6, 'first_seen', first_seen, 'changed_at', changed_at,"
-         " 'last_seen', last_seen, 'ttl', ttl, 'expired', " +
-         expired + ", 'expired_at', " + expiredAt + ", 'metadata', metadata)";
-}
 
 std::shared_ptr<spdlog::logger> log() {
   return logging::get("store");
@@ -88,49 +74,19 @@ pg::Params recordParams(const HostRecord& r) {
           expiresAt(r)};
 }
 
-const std::string kInsertColumns =
-    "(name, ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl, expired, expired_at,"
-    " metadata, expires_at, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-    " $11::jsonb, $12, 1)";
-
-// A PostgreSQL array literal of `items` ({"a","b"}), quoted element by element.
-std::string arrayLiteral(const std::vector<std::pair<std::string, int64_t>>& items, bool names) {
-  std::string out = "{";
-  for (const auto& [name, seen] : items) {
-    if (out.size() > 1) {
-      out += ',';
-    }
-    if (!names) {
-      out += std::to_string(seen);
-      continue;
-    }
-    out += '"';
-    for (const char c : name) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-      }
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
+std::optional<std::string> number(int64_t value) {
+  return std::to_string(value);
 }
 
 }  // namespace
 
 PgStore::PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInterval)
-    : pool_(std::move(pool)), flushInterval_(flushInterval) {}
+    : pool_(std::move(pool)),
+      flushInterval_(flushInterval),
+      waker_(std::make_unique<pg::Waker>(pool_->conninfo())) {}
 
 PgStore::~PgStore() {
   flush();
-}
-
-std::string PgStore::noticeCte(const char* from, const char* column) const {
-  if (tag_.empty()) {
-    return {};
-  }
-  return std::string(", n AS (SELECT ") + column + " AS name, pg_notify('chipmunk_records', '" +
-         tag_ + " ' || " + column + ") FROM " + from + ")";
 }
 
 void PgStore::logUnavailable(const std::string& error) {
@@ -145,14 +101,14 @@ void PgStore::logUnavailable(const std::string& error) {
   }
 }
 
-bool PgStore::read(const std::string& sql, const pg::Params& params, pg::Result& out) {
+bool PgStore::run(const std::string& sql, const pg::Params& params, pg::Result& out) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto lease = pool_->acquire();
     if (!lease) {
       logUnavailable(pool_->lastError());
       return false;
     }
-    out = lease->exec(sql, params);
+    out = lease->execPrepared(sql, params);
     if (out.ok()) {
       return true;
     }
@@ -168,7 +124,8 @@ bool PgStore::read(const std::string& sql, const pg::Params& params, pg::Result&
 
 std::optional<PgStore::Stored> PgStore::load(const std::string& name, bool& failed) {
   pg::Result r;
-  failed = !read("SELECT " + kColumns + " FROM chipmunk_records WHERE name = $1", {name}, r);
+  failed =
+      !run("SELECT " + pg_sql::columns() + " FROM chipmunk_records WHERE name = $1", {name}, r);
   if (failed || r.rows() == 0) {
     return std::nullopt;
   }
@@ -221,43 +178,47 @@ std::vector<HostRecord> PgStore::records(const pg::Result& r) {
   return out;
 }
 
-PgStore::Write PgStore::write(const Stored& before, const HostRecord& next, bool announce) {
-  pg::Params params = recordParams(next);
-  params.push_back(std::string(announce ? "true" : "false"));
-  params.push_back(recordToJson(before.record));
-  params.push_back(recordToJson(next));
-  std::string change;
-  if (before.exists) {
-    params.push_back(std::to_string(before.revision));
-    change =
-        "UPDATE chipmunk_records SET ip = $2, ipv4 = $3, ipv6 = $4, first_seen = $5,"
-        " changed_at = $6, last_seen = $7, ttl = $8, expired = $9, expired_at = $10,"
-        " metadata = $11::jsonb, expires_at = $12, revision = revision + 1"
-        " WHERE name = $1 AND revision = $16 RETURNING 1";
-  } else {
-    change = "INSERT INTO chipmunk_records " + kInsertColumns +
-             " ON CONFLICT (name) DO NOTHING RETURNING 1";
+int64_t PgStore::unwrittenSeen(const std::string& name) {
+  std::lock_guard<std::mutex> lock(seenMutex_);
+  const auto it = seen_.find(name);
+  return it == seen_.end() ? 0 : it->second;
+}
+
+PgStore::Write PgStore::attempt(const pg::Params& params, const RecordUpdate& update, int64_t now,
+                                UpdateResult& result) {
+  pg::Result r;
+  // Retried once on a fresh connection when the connection broke: the statement is a
+  // compare-and-set, so when the first one committed unheard, the second finds the record
+  // changed already and answers "unchanged" (no second write, no second outbox row).
+  if (!run(pg_sql::updateRecord(), params, r) || r.rows() != 1) {
+    return Write::kFailed;  // logged by run(), an outage once a second
   }
-  // The notice CTE, when there is one, has a row per row of w (and is counted so that it runs).
-  const std::string notice = noticeCte("w", "$1::text");
-  const std::string sql =
-      "WITH w AS (" + change +
-      "), o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
-      " SELECT 'changed', $1, $14::jsonb, $15::jsonb, $7 FROM w WHERE $13::boolean)" +
-      notice + " SELECT count(*) FROM " + (notice.empty() ? "w" : "n");
-  auto lease = pool_->acquire();
-  if (!lease) {
-    logUnavailable(pool_->lastError());
-    return Write::kFailed;
+  Stored before = storedAt(r, 0);
+  before.exists = r.get(0, 12) == "t";
+  overlaySeen(before.record);
+  result.before = before.record;
+  const bool changed = r.get(0, 13) == "t";
+  const PlannedUpdate p = planUpdate(before.record, before.exists, update, now);
+  if (p.changed != changed) {
+    // The statement's plan is what was written; the two must agree (the store contract).
+    log()->error("update plans disagree name={} sql={} planUpdate={}", result.before.name, changed,
+                 p.changed);
   }
-  const auto r = lease->exec(sql, params);
-  if (!r.ok() || r.rows() != 1) {
-    // Whether a statement cut off by a broken connection committed is unknown: the client
-    // hears of a failure and retries (then finds it unchanged), never of a success.
-    log()->error("record write failed name={} error=\"{}\"", next.name, r.error());
-    return Write::kFailed;
+  if (!changed) {
+    keepSeen(before, now);
+    result.after = before.record;
+    result.after.lastSeen = std::max(before.record.lastSeen, now);
+    result.outcome = SetOutcome::kUnchanged;
+    return Write::kDone;
   }
-  return r.getInt(0, 0) == 1 ? Write::kDone : Write::kConflict;
+  if (r.getInt(0, 15) != 1) {
+    return Write::kConflict;
+  }
+  result.after = p.next;
+  forgetSeen(result.before.name, now);
+  waker_->committed({result.before.name}, r.get(0, 14) == "t");
+  result.outcome = SetOutcome::kSaved;
+  return Write::kDone;
 }
 
 UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update, int64_t now) {
@@ -265,31 +226,21 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
   result.before.name = name;
   result.outcome = SetOutcome::kFailed;
   try {
-    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-      bool failed = false;
-      Stored before = load(name, failed).value_or(Stored{});
-      if (failed) {
-        break;
-      }
-      before.record.name = name;
-      overlaySeen(before.record);
-      result.before = before.record;
-      const PlannedUpdate p = planUpdate(before.record, before.exists, update, now);
-      if (!p.changed) {
-        keepSeen(before, now);
-        result.after = before.record;
-        result.after.lastSeen = std::max(before.record.lastSeen, now);
-        result.outcome = SetOutcome::kUnchanged;
-        return result;
-      }
-      result.after = p.next;
-      const Write w = write(before, p.next, result.addressChanged());
-      if (w == Write::kDone) {
-        forgetSeen(name, now);
-        result.outcome = SetOutcome::kSaved;
-        return result;
-      }
-      if (w == Write::kFailed) {
+    const auto primary =
+        update.primary ? update.primary : (update.ipv4 ? update.ipv4 : update.ipv6);
+    const pg::Params params = {name,
+                               text(update.ipv4),
+                               text(update.ipv6),
+                               text(primary),
+                               update.metadata
+                                   ? std::optional<std::string>(metadataToJson(*update.metadata))
+                                   : std::nullopt,
+                               update.ttl ? number(*update.ttl) : std::nullopt,
+                               number(now),
+                               number(unwrittenSeen(name))};
+    for (int i = 0; i < kMaxAttempts; ++i) {
+      const Write w = attempt(params, update, now, result);
+      if (w != Write::kConflict) {
         break;
       }
     }
@@ -345,9 +296,9 @@ std::vector<HostRecord> PgStore::listAfter(const std::string& after, size_t limi
     const auto bounded =
         std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max()));
     pg::Result r;
-    if (!read(
-            "SELECT " + kColumns + " FROM chipmunk_records WHERE name > $1 ORDER BY name LIMIT $2",
-            {after, std::to_string(bounded)}, r)) {
+    if (!run("SELECT " + pg_sql::columns() +
+                 " FROM chipmunk_records WHERE name > $1 ORDER BY name LIMIT $2",
+             {after, std::to_string(bounded)}, r)) {
       return {};
     }
     return records(r);
@@ -360,14 +311,8 @@ std::vector<HostRecord> PgStore::listAfter(const std::string& after, size_t limi
 bool PgStore::put(const HostRecord& record) {
   try {
     pg::Result r;
-    const std::string sql =
-        "INSERT INTO chipmunk_records " + kInsertColumns +
-        " ON CONFLICT (name) DO UPDATE SET ip = $2, ipv4 = $3, ipv6 = $4, first_seen = $5,"
-        " changed_at = $6, last_seen = $7, ttl = $8, expired = $9, expired_at = $10,"
-        " metadata = $11::jsonb, expires_at = $12,"
-        " revision = chipmunk_records.revision + 1";
     // An exact upsert: running it twice is running it once, so a broken connection is retried.
-    if (!read(sql, recordParams(record), r)) {
+    if (!run(pg_sql::putRecord(), recordParams(record), r)) {
       log()->error("record write failed name={}", record.name);
       return false;
     }
@@ -380,32 +325,59 @@ bool PgStore::put(const HostRecord& record) {
   }
 }
 
+bool PgStore::putAll(const std::vector<HostRecord>& records) {
+  if (records.empty()) {
+    return true;
+  }
+  try {
+    std::vector<pg::Params> columns(12);
+    for (const auto& record : records) {
+      pg::Params one = recordParams(record);
+      for (size_t c = 0; c < columns.size(); ++c) {
+        columns[c].push_back(std::move(one[c]));
+      }
+    }
+    pg::Params params;
+    for (const auto& column : columns) {
+      params.push_back(pg::arrayLiteral(column));
+    }
+    pg::Result r;
+    if (!run(pg_sql::putRecords(), params, r)) {
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(seenMutex_);
+    for (const auto& record : records) {
+      seen_.erase(record.name);
+    }
+    return true;
+  } catch (const std::exception& e) {
+    log()->error("record batch write failed records={} error=\"{}\"", records.size(), e.what());
+    return false;
+  }
+}
+
 std::vector<HostRecord> PgStore::expireDue(int64_t now) {
-  // FOR UPDATE SKIP LOCKED: replicas expiring at once take disjoint rows, and a row that
-  // another replica just expired no longer matches when re-checked (its expires_at is NULL).
-  const std::string sql =
-      "WITH due AS (SELECT " + kColumns + ", " + rowJson("ip", "expired", "expired_at") +
-      " AS before_json, " + rowJson("NULL::text", "true", "$1::bigint") +
-      " AS after_json FROM chipmunk_records WHERE expires_at <= $1 ORDER BY expires_at"
-      " LIMIT $2 FOR UPDATE SKIP LOCKED),"
-      " up AS (UPDATE chipmunk_records r SET ip = NULL, expired = true, expired_at = $1,"
-      " expires_at = NULL, revision = r.revision + 1 FROM due WHERE r.name = due.name),"
-      " o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
-      " SELECT 'expired', name, before_json, after_json, $1 FROM due)" +
-      noticeCte("due", "name") + " SELECT " + kColumns + " FROM due" +
-      (tag_.empty() ? "" : " WHERE name IN (SELECT name FROM n)") + " ORDER BY name";
   try {
     auto lease = pool_->acquire();
     if (!lease) {
       logUnavailable(pool_->lastError());
       return {};
     }
-    const auto r = lease->exec(sql, {std::to_string(now), std::to_string(kExpireBatch)});
+    const auto r = lease->execPrepared(pg_sql::expireDue(), {number(now), number(kExpireBatch)});
     if (!r.ok()) {
       log()->error("expiry failed error=\"{}\"", r.error());
       return {};
     }
-    return records(r);
+    auto expired = records(r);
+    if (!expired.empty()) {
+      std::vector<std::string> names;
+      names.reserve(expired.size());
+      for (const auto& record : expired) {
+        names.push_back(record.name);
+      }
+      waker_->committed(names, true);
+    }
+    return expired;
   } catch (const std::exception& e) {
     log()->error("expiry failed error=\"{}\"", e.what());
     return {};
@@ -413,13 +385,14 @@ std::vector<HostRecord> PgStore::expireDue(int64_t now) {
 }
 
 bool PgStore::flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch) {
+  pg::Params names;
+  pg::Params times;
+  for (const auto& [name, seen] : batch) {
+    names.emplace_back(name);
+    times.push_back(number(seen));
+  }
   pg::Result r;
-  return read(
-      "UPDATE chipmunk_records r SET last_seen = GREATEST(r.last_seen, v.seen),"
-      " expires_at = CASE WHEN r.expires_at IS NULL THEN NULL"
-      " ELSE GREATEST(r.last_seen, v.seen) + r.ttl END"
-      " FROM unnest($1::text[], $2::bigint[]) AS v(name, seen) WHERE r.name = v.name",
-      {arrayLiteral(batch, true), arrayLiteral(batch, false)}, r);
+  return run(pg_sql::flushSeen(), {pg::arrayLiteral(names), pg::arrayLiteral(times)}, r);
 }
 
 void PgStore::flush() {

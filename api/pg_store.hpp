@@ -9,15 +9,18 @@
 #include <unordered_map>
 
 #include "api/pg_connection.hpp"
+#include "api/pg_store_wake.hpp"
 #include "api/store.hpp"
 
 namespace chipmunk::api {
 
 // Records in PostgreSQL (table chipmunk_records, api/pg_schema.cpp), shared by every
-// replica that uses the same database. A change is one statement: the record (a
-// compare-and-set on its revision) and, when its address changed or it expired, a row in
-// chipmunk_outbox, committed together (synchronous_commit as the server has it: kSaved
-// means committed). A poll that changes nothing writes nothing: its last-seen time waits
+// replica that uses the same database. An update is one statement, one round trip
+// (api/pg_store_sql.hpp): it reads the record, plans the change and, when something
+// changed, writes the record (a compare-and-set on its revision) and, when its address
+// changed or it expired, a row in chipmunk_outbox, committed together (synchronous_commit
+// as the server has it: kSaved means committed). The wake-ups follow the commit
+// (api/pg_store_wake.hpp). A poll that changes nothing writes nothing: its last-seen time waits
 // in memory for flush(), which writes them all in batches; a record whose stored last-seen
 // would let it expire before the next flush is written at once, so that no replica expires
 // a host that is still polling.
@@ -40,13 +43,17 @@ class PgStore final : public Store {
   std::vector<HostRecord> expireDue(int64_t now) override;
   void flush() override;
 
+  // Writes `records` exactly as put() does, all in one transaction (one statement): what
+  // `chipmunk-api migrate` copies a page with. False (nothing written) when it failed.
+  bool putAll(const std::vector<HostRecord>& records) override;
+
   // Tells the other replicas of every change and expiry this one writes (NOTIFY
-  // chipmunk_records, payload "<tag> <name>", in the writing statement), so that their
-  // watches of GET /hosts wake (OutboxDispatcher::onRecordNotices). `tag`: hex digits that
-  // name this process; empty (the default): no notices. Before the first update.
+  // chipmunk_records, payload "<tag> <name>", after the commit: api/pg_store_wake.hpp), so
+  // that their watches of GET /hosts wake (OutboxDispatcher::onRecordNotices). `tag`: hex
+  // digits that name this process; empty (the default): no notices.
   void setNoticeTag(const std::string& tag) {
     const bool hex = tag.find_first_not_of("0123456789abcdef") == std::string::npos;
-    tag_ = hex ? tag : std::string();  // it goes into the SQL text
+    waker_->setTag(hex ? tag : std::string());
   }
 
   // Records expired per expireDue() call at most (the rest wait for the next call).
@@ -58,13 +65,17 @@ class PgStore final : public Store {
   struct Stored;  // a row as read, with its revision
   enum class Write { kDone, kConflict, kFailed };
 
-  // Runs a read (idempotent) and retries once on a fresh connection when the connection
-  // broke; false when it failed.
-  bool read(const std::string& sql, const pg::Params& params, pg::Result& out);
+  // Runs one statement, retried once on a fresh connection when the connection broke:
+  // every statement of this store may run twice (reads, exact upserts, the last-seen
+  // GREATEST, the update's compare-and-set). False when it failed (logged).
+  bool run(const std::string& sql, const pg::Params& params, pg::Result& out);
   std::optional<Stored> load(const std::string& name, bool& failed);
   static Stored storedAt(const pg::Result& r, int row);
   std::vector<HostRecord> records(const pg::Result& r);
-  Write write(const Stored& before, const HostRecord& next, bool announce);
+  // One attempt of update(): kConflict when another writer won the compare-and-set.
+  Write attempt(const pg::Params& params, const RecordUpdate& update, int64_t now,
+                UpdateResult& result);
+  int64_t unwrittenSeen(const std::string& name);
   // An unchanged poll: its last-seen time kept for flush() (or written now, see above).
   void keepSeen(const Stored& before, int64_t now);
   // The newest last-seen time of `record` (the table's or this process's unwritten one).
@@ -73,12 +84,9 @@ class PgStore final : public Store {
   void logUnavailable(const std::string& error);
   bool flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch);
 
-  // " , n AS (SELECT pg_notify(...) FROM `from`)" naming `column`, or "" without a tag.
-  std::string noticeCte(const char* from, const char* column) const;
-
   std::shared_ptr<pg::Pool> pool_;
   std::chrono::seconds flushInterval_;
-  std::string tag_;  // setNoticeTag
+  std::unique_ptr<pg::Waker> waker_;
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written
   std::atomic<int64_t> lastUnavailableLog_{0};     // steady seconds

@@ -86,6 +86,16 @@ class Store {
   // record of that name; false when it could not be written. For `chipmunk-api migrate`
   // and restores, not for clients' updates.
   virtual bool put(const HostRecord& record) = 0;
+  // Writes every record of `records` as put() does; false when one could not be written
+  // (the others may have been: put() them one by one to know which). Stores override it to
+  // write many in one transaction.
+  virtual bool putAll(const std::vector<HostRecord>& records) {
+    bool ok = true;
+    for (const auto& r : records) {
+      ok = put(r) && ok;
+    }
+    return ok;
+  }
   // Withdraws the addresses of records whose TTL ran out by `now`; returns them as they
   // were before expiring.
   virtual std::vector<HostRecord> expireDue(int64_t now) = 0;

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # bench/scale.sh section "writes" (sourced): durable changed-address writes/s of chipmunk-api
-# (file store; PostgreSQL backend once it starts) vs pgbench's single-row upsert, at CLIENTS.
+# (file store; PostgreSQL backend once it starts) vs pgbench's single-row upsert, at CLIENTS;
+# then `chipmunk-api migrate` of MIGRATE_RECORDS (default 100000) records into PostgreSQL.
 echo
 echo "== writes: durable changed-address /set per second vs pgbench single-row upsert" \
   "(synchronous_commit = on), ${DURATION}s per run, $WRITE_USERS users"
@@ -27,7 +28,9 @@ for b in $BUILDS; do
   write_targets="$write_targets file@$b"
   psqlc -d postgres -c "CREATE DATABASE chipmunk_$b"
   gen "$W/writes-pg-$b" "$WRITE_USERS" 0 no
-  if start_api "writes-pg-$b" "$b" "$W/writes-pg-$b" "$(pg_store "chipmunk_$b")"; then
+  # PG_POOL_SIZE: [Store] pool_size for both builds (unset: the build's default)
+  if start_api "writes-pg-$b" "$b" "$W/writes-pg-$b" \
+    "$(pg_store "chipmunk_$b")${PG_POOL_SIZE:+$'\n'pool_size = $PG_POOL_SIZE}"; then
     WRITE_PORT[pg@$b]=$PORT
     write_targets="$write_targets pg@$b"
   else
@@ -54,3 +57,25 @@ for c in $CLIENTS; do
 done
 echo "   X/s: /set answered \"saved\" per second (each a changed address, written durably);" \
   "ratio: to pgbench at the same clients; saved: share of answers that were \"saved\""
+
+# `chipmunk-api migrate` of MIGRATE_RECORDS records from a file store into PostgreSQL (copy
+# then verify, record by record), per build: records per second of the whole command.
+MIGRATE_RECORDS=${MIGRATE_RECORDS:-100000}
+echo
+echo "== migrate: chipmunk-api migrate --from file --to postgresql, $MIGRATE_RECORDS records" \
+  "(copy and verify)"
+gen "$W/migrate" 0 "$MIGRATE_RECORDS" no
+for b in $BUILDS; do
+  psqlc -d postgres -c "CREATE DATABASE migrate_$b"
+  t0=$(date +%s.%N)
+  if "${BIN[$b]}" migrate --from "file:$W/migrate/data" \
+    --to "postgresql:$(conninfo "migrate_$b")" > "$W/migrate-$b.out" 2>&1; then
+    read -r took rate <<< "$(awk -v n="$MIGRATE_RECORDS" -v a="$t0" -v b="$(date +%s.%N)" \
+      'BEGIN {printf "%.1f %.0f", b - a, n / (b - a)}')"
+    result writes "migrate-records/s" "$b" "$rate"
+    echo "   $b: ${took}s, $rate records/s; $(tail -n1 "$W/migrate-$b.out" |
+      grep -o '[0-9]* records, [0-9]* copied[^;]*; verified [0-9/]*' | head -n1)"
+  else
+    echo "   $b: failed: $(tail -n1 "$W/migrate-$b.out" | cut -c1-140)"
+  fi
+done

@@ -152,8 +152,12 @@ void limitRows(SettingTable<C>& t) {
   t.setting("Store", "pool_size")
       .integer(&C::postgresqlPoolSize)
       .range(1, 256)
-      .byDefault("8")
-      .help("With backend = postgresql: database connections this process keeps open.");
+      .byDefault("16")
+      .help(
+          "With backend = postgresql: database connections this process keeps open for "
+          "requests and its store's upkeep (the outbox dispatcher and the wake-ups have one "
+          "each besides). The default matches the 16 threads that write records: fewer "
+          "make writers wait for a connection.");
 }
 
 void recordRows(SettingTable<C>& t) {

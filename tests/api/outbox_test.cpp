@@ -88,13 +88,15 @@ struct Database {
     REQUIRE(conn);
     REQUIRE(api::pg::migrateSchema(*conn, error));
   }
-  // An event for record `name`, as the store writes it.
+  // An event for record `name`, as the store writes it: the row, then (after its commit)
+  // the wake-up (api/pg_store_wake.hpp).
   void insert(const std::string& name, const std::string& ip = "203.0.113.7") {
     auto r = conn->exec(
         "INSERT INTO chipmunk_outbox (kind, owner, name, before, after) VALUES ('changed',"
         " 'alice', $1, NULL, jsonb_build_object('name', $1::text, 'ip', $2::text, 'ipv4', $2))",
         {name, ip});
     REQUIRE(r.ok());
+    REQUIRE(conn->exec("NOTIFY chipmunk_outbox").ok());
   }
   long long pending() { return conn->exec("SELECT count(*) FROM chipmunk_outbox").getInt(0, 0); }
 };

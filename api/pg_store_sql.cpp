@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include "api/pg_store_sql.hpp"
+
+namespace chipmunk::api::pg_sql {
+namespace {
+
+// The outbox's JSON of a record (the shape of recordToJson) from SQL: the columns are
+// `p` + the column's name (`name` as is); `ip`, `lastSeen`, `expired` and `expiredAt`
+// are expressions, so that one builder writes a row before and after a change or expiry.
+std::string rowJson(const std::string& p, const char* ip, const char* lastSeen, const char* expired,
+                    const char* expiredAt) {
+  return "jsonb_build_object('name', name, 'ip', " + std::string(ip) + ", 'ipv4', " + p +
+         "ipv4, 'ipv6', " + p + "ipv6, 'first_seen', " + p + "first_seen, 'changed_at', " + p +
+         "changed_at, 'last_seen', " + lastSeen + ", 'ttl', " + p + "ttl, 'expired', " + expired +
+         ", 'expired_at', " + expiredAt + ", 'metadata', " + p + "metadata)";
+}
+
+const char* kRecordColumns =
+    "name, ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl, expired, expired_at,"
+    " metadata, expires_at, revision";
+
+const char* kSetAll =
+    " ip = EXCLUDED.ip, ipv4 = EXCLUDED.ipv4, ipv6 = EXCLUDED.ipv6,"
+    " first_seen = EXCLUDED.first_seen, changed_at = EXCLUDED.changed_at,"
+    " last_seen = EXCLUDED.last_seen, ttl = EXCLUDED.ttl, expired = EXCLUDED.expired,"
+    " expired_at = EXCLUDED.expired_at, metadata = EXCLUDED.metadata,"
+    " expires_at = EXCLUDED.expires_at, revision = chipmunk_records.revision + 1";
+
+std::string buildUpdate() {
+  // b: the record before (an empty one when there is none); n, m, p: planUpdate.
+  return std::string(
+             "WITH old AS (SELECT ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl,"
+             " expired, expired_at, metadata, revision FROM chipmunk_records"
+             " WHERE name = $1::text),"
+             " b AS (SELECT $1::text AS name, o.ip, o.ipv4, o.ipv6,"
+             " coalesce(o.first_seen, 0) AS first_seen, coalesce(o.changed_at, 0) AS changed_at,"
+             " coalesce(o.last_seen, 0) AS last_seen, coalesce(o.ttl, 0) AS ttl,"
+             " coalesce(o.expired, false) AS expired, coalesce(o.expired_at, 0) AS expired_at,"
+             " coalesce(o.metadata, '{}'::jsonb) AS metadata, coalesce(o.revision, 0) AS revision,"
+             " o.revision IS NOT NULL AS present FROM (SELECT 1) AS one LEFT JOIN old AS o ON "
+             "true),"
+             " n AS (SELECT b.*, coalesce($4::text, b.ip) AS n_ip,"
+             " coalesce($2::text, b.ipv4) AS n_ipv4, coalesce($3::text, b.ipv6) AS n_ipv6,"
+             " coalesce($5::jsonb, b.metadata) AS n_metadata, coalesce($6::bigint, b.ttl) AS n_ttl,"
+             " $7::bigint AS n_last_seen FROM b),"
+             // An expired record that gets an address back has moved, even to the same address.
+             " m AS (SELECT n.*, (n_ip IS DISTINCT FROM ip OR (expired AND n_ip IS NOT NULL)"
+             " OR n_ipv4 IS DISTINCT FROM ipv4 OR n_ipv6 IS DISTINCT FROM ipv6) AS moved FROM n),"
+             " p AS (SELECT m.*, (moved OR NOT present OR expired OR n_metadata <> metadata"
+             " OR n_ttl <> ttl) AS changed,"
+             " (n_ip IS DISTINCT FROM ip OR n_ipv4 IS DISTINCT FROM ipv4"
+             " OR n_ipv6 IS DISTINCT FROM ipv6 OR expired) AS announce,"
+             " CASE WHEN moved OR first_seen = 0 THEN n_last_seen ELSE changed_at END"
+             " AS n_changed_at,"
+             " CASE WHEN first_seen = 0 THEN n_last_seen ELSE first_seen END AS n_first_seen,"
+             " CASE WHEN n_ttl > 0 AND n_ip IS NOT NULL THEN n_last_seen + n_ttl END"
+             " AS n_expires_at FROM m),"
+             " up AS (UPDATE chipmunk_records AS r SET ip = p.n_ip, ipv4 = p.n_ipv4,"
+             " ipv6 = p.n_ipv6, first_seen = p.n_first_seen, changed_at = p.n_changed_at,"
+             " last_seen = p.n_last_seen, ttl = p.n_ttl, expired = false, expired_at = 0,"
+             " metadata = p.n_metadata, expires_at = p.n_expires_at, revision = r.revision + 1"
+             " FROM p WHERE r.name = p.name AND p.present AND p.changed"
+             " AND r.revision = p.revision RETURNING 1 AS one),"
+             " ins AS (INSERT INTO chipmunk_records (") +
+         kRecordColumns +
+         ") SELECT name, n_ip, n_ipv4, n_ipv6, n_first_seen, n_changed_at, n_last_seen, n_ttl,"
+         " false, 0, n_metadata, n_expires_at, 1 FROM p WHERE NOT p.present"
+         " ON CONFLICT (name) DO NOTHING RETURNING 1 AS one),"
+         " w AS (SELECT one FROM up UNION ALL SELECT one FROM ins),"
+         " o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
+         " SELECT 'changed', name, " +
+         rowJson("", "ip", "GREATEST(last_seen, $8::bigint)", "expired", "expired_at") + ", " +
+         rowJson("n_", "n_ip", "n_last_seen", "false", "0") +
+         ", n_last_seen FROM p WHERE p.announce AND EXISTS (SELECT 1 FROM w))"
+         " SELECT " +
+         columns() + ", present, changed, announce, (SELECT count(*) FROM w) FROM p";
+}
+
+}  // namespace
+
+const std::string& columns() {
+  static const std::string kColumns =
+      "name, ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl, expired, expired_at,"
+      " metadata::text, revision";
+  return kColumns;
+}
+
+const std::string& updateRecord() {
+  static const std::string kSql = buildUpdate();
+  return kSql;
+}
+
+const std::string& putRecord() {
+  static const std::string kSql = std::string("INSERT INTO chipmunk_records (") + kRecordColumns +
+                                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+                                  " $11::jsonb, $12, 1) ON CONFLICT (name) DO UPDATE SET" +
+                                  kSetAll;
+  return kSql;
+}
+
+const std::string& putRecords() {
+  static const std::string kSql =
+      std::string("INSERT INTO chipmunk_records (") + kRecordColumns +
+      ") SELECT name, ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl, expired,"
+      " expired_at, metadata::jsonb, expires_at, 1 FROM unnest($1::text[], $2::text[],"
+      " $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],"
+      " $9::boolean[], $10::bigint[], $11::text[], $12::bigint[]) AS v(name, ip, ipv4, ipv6,"
+      " first_seen, changed_at, last_seen, ttl, expired, expired_at, metadata, expires_at)"
+      " ON CONFLICT (name) DO UPDATE SET" +
+      kSetAll;
+  return kSql;
+}
+
+const std::string& expireDue() {
+  // FOR UPDATE SKIP LOCKED: replicas expiring at once take disjoint rows, and a row that
+  // another replica just expired no longer matches when re-checked (its expires_at is NULL).
+  static const std::string kSql =
+      "WITH due AS (SELECT " + columns() + ", " +
+      rowJson("", "ip", "last_seen", "expired", "expired_at") + " AS before_json, " +
+      rowJson("", "NULL::text", "last_seen", "true", "$1::bigint") +
+      " AS after_json FROM chipmunk_records WHERE expires_at <= $1 ORDER BY expires_at"
+      " LIMIT $2 FOR UPDATE SKIP LOCKED),"
+      " up AS (UPDATE chipmunk_records r SET ip = NULL, expired = true, expired_at = $1,"
+      " expires_at = NULL, revision = r.revision + 1 FROM due WHERE r.name = due.name),"
+      " o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
+      " SELECT 'expired', name, before_json, after_json, $1 FROM due)"
+      " SELECT " +
+      columns() + " FROM due ORDER BY name";
+  return kSql;
+}
+
+const std::string& flushSeen() {
+  static const std::string kSql =
+      "UPDATE chipmunk_records r SET last_seen = GREATEST(r.last_seen, v.seen),"
+      " expires_at = CASE WHEN r.expires_at IS NULL THEN NULL"
+      " ELSE GREATEST(r.last_seen, v.seen) + r.ttl END"
+      " FROM unnest($1::text[], $2::bigint[]) AS v(name, seen) WHERE r.name = v.name";
+  return kSql;
+}
+
+}  // namespace chipmunk::api::pg_sql

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+#include "api/pg_store_wake.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "api/pg_connection.hpp"
+#include "common/logging.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace chipmunk::api::pg {
+namespace {
+
+// Between two transactions of NOTIFYs at least: what commits meanwhile goes into the next
+// one (a dispatcher wakes at most this much later; at most 200 such transactions a second,
+// however many writes).
+constexpr std::chrono::milliseconds kGather{5};
+// Between failed attempts to reach the database.
+constexpr std::chrono::milliseconds kRetryMin{100};
+constexpr std::chrono::milliseconds kRetryMax{2000};
+
+// One statement, one transaction: the outbox wake (when $1) and a record notice per name.
+constexpr const char* kNotify =
+    "SELECT count(*) FROM (SELECT pg_notify('chipmunk_outbox', '') WHERE $1::boolean"
+    " UNION ALL SELECT pg_notify('chipmunk_records', $2::text || ' ' || n)"
+    " FROM unnest($3::text[]) AS n) AS s";
+
+std::shared_ptr<spdlog::logger> log() {
+  return logging::get("store");
+}
+
+}  // namespace
+
+Waker::Waker(std::string conninfo) : conninfo_(std::move(conninfo)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Waker::~Waker() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Waker::setTag(const std::string& tag) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  tag_ = tag;
+}
+
+void Waker::committed(const std::vector<std::string>& names, bool outbox) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    outbox_ = outbox_ || outbox;
+    if (!tag_.empty()) {
+      for (const auto& name : names) {
+        if (names_.size() < kMaxPending) {
+          names_.insert(name);
+        } else {
+          ++dropped_;
+        }
+      }
+    }
+    if (!outbox_ && names_.empty()) {
+      return;
+    }
+  }
+  cv_.notify_one();
+}
+
+void Waker::run() {
+  auto retry = kRetryMin;
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || outbox_ || !names_.empty(); });
+    if (!outbox_ && names_.empty()) {
+      return;  // stopping, nothing left
+    }
+    const bool outbox = std::exchange(outbox_, false);
+    std::set<std::string> names;
+    names.swap(names_);
+    const size_t dropped = std::exchange(dropped_, 0);
+    const bool stopping = stopping_;
+    lock.unlock();
+    if (dropped > 0) {
+      log()->warn("record notices dropped (too many pending) count={}", dropped);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    // At the end, only on a session already open: a new one to an unreachable host could
+    // hold the shutdown for as long as the kernel tries to connect.
+    const bool sent = (!stopping || conn_) && send(outbox, names);
+    lock.lock();
+    if (sent) {
+      retry = kRetryMin;
+      cv_.wait_until(lock, started + kGather, [this] { return stopping_; });
+      continue;
+    }
+    if (stopping) {
+      return;  // one attempt at the end
+    }
+    // Kept for the next attempt (with what came meanwhile, bounded), after a pause.
+    outbox_ = outbox_ || outbox;
+    for (auto& name : names) {
+      if (names_.size() >= kMaxPending) {
+        break;
+      }
+      names_.insert(name);
+    }
+    cv_.wait_for(lock, retry, [this] { return stopping_; });
+    retry = std::min(retry * 2, kRetryMax);
+  }
+}
+
+bool Waker::send(bool outbox, const std::set<std::string>& names) {
+  std::string tag;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tag = tag_;
+  }
+  if (!conn_) {
+    std::string error;
+    conn_ = Connection::open(conninfo_, error);
+    // Notifications are delivered at commit; their durability does not matter.
+    if (!conn_ || !conn_->exec("SET synchronous_commit = off").ok()) {
+      log()->warn("wake-up session cannot connect error=\"{}\"", conn_ ? "SET failed" : error);
+      conn_.reset();
+      return false;
+    }
+  }
+  const auto r = conn_->exec(kNotify, {std::string(outbox ? "true" : "false"), tag,
+                                       arrayLiteral(Params(names.begin(), names.end()))});
+  if (!r.ok()) {
+    log()->warn("wake-up failed error=\"{}\"", r.error());
+    conn_.reset();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace chipmunk::api::pg

@@ -19,6 +19,7 @@ constexpr char kMagic[4] = {'C', 'M', 'J', '1'};
 constexpr size_t kHeader = 12;  // magic, length, CRC-32
 // The whole file is read at start: room for maxBytes plus what a full group adds.
 constexpr size_t kMaxFile = 256u << 20;
+constexpr off_t kExtend = 1 << 20;
 
 std::string errnoText(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
@@ -58,10 +59,12 @@ uint32_t getU32(std::string_view in) {
   return v;
 }
 
-bool writeAll(int fd, const std::string& data) {
+// pwrite of all of `data` at `offset`.
+bool writeAt(int fd, std::string_view data, off_t offset) {
   size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    const ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -107,7 +110,8 @@ std::vector<std::string> Journal::read(int dirFd, const char* file, size_t& igno
     entries.emplace_back(payload);
     rest.remove_prefix(kHeader + length);
   }
-  ignored = rest.size();
+  // What follows the last entry is the zeros the file was extended with, or a torn entry.
+  ignored = rest.find_last_not_of('\0') == std::string_view::npos ? 0 : rest.size();
   return entries;
 }
 
@@ -131,8 +135,8 @@ Journal::~Journal() {
 
 // A new, empty active file whose name is durable (the directory is fsynced).
 int Journal::openActive(std::string& error) {
-  const int fd = ::openat(dirFd_, kFile,
-                          O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int fd =
+      ::openat(dirFd_, kFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     error = errnoText("create");
     return -1;
@@ -217,15 +221,26 @@ void Journal::runBatch(int fd, std::vector<Pending*>& batch) {
     data += p->framed;
     touch = touch || p->touch;
   }
-  const off_t start = ::lseek(fd, 0, SEEK_END);
   std::string why;
-  if (!writeAll(fd, data)) {
+  // The file grows by kExtend bytes of zeros at a time, written (not fallocated): an entry
+  // then overwrites blocks that exist, and the fdatasync that makes it durable writes the
+  // data alone, with no file-system metadata to commit (PostgreSQL's WAL does the same).
+  const off_t end = end_ + static_cast<off_t>(data.size());
+  bool ok = true;
+  if (end > capacity_) {
+    const off_t grown = (end / kExtend + 1) * kExtend;
+    ok = writeAt(fd, std::string(static_cast<size_t>(grown - end), '\0'), end);
+    capacity_ = ok ? grown : capacity_;
+  }
+  if (!ok || !writeAt(fd, data, end_)) {
     why = errnoText("write");
     // Cut the partial group off: nothing acknowledged may follow a torn entry.
-    if (start < 0 || ::ftruncate(fd, start) != 0) {
+    if (::ftruncate(fd, end_) != 0) {
       why += " (and the journal could not be cut back: " + errnoText("ftruncate") + ")";
     }
+    capacity_ = end_;
   } else {
+    end_ = end;
     counters_.fsyncs.fetch_add(1, std::memory_order_relaxed);
     counters_.batches.fetch_add(1, std::memory_order_relaxed);
     if (::fdatasync(fd) != 0) {
@@ -255,6 +270,8 @@ bool Journal::rotate(std::unordered_set<std::string>& keys, std::string& error) 
     } else {
       ::close(fd_);
       fd_ = fd;
+      end_ = 0;
+      capacity_ = 0;
       ok = true;
     }
   }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -21,9 +23,11 @@ namespace chipmunk::api {
 // the next group. append() returns true only once its entry is durable.
 //
 // An entry is "CMJ1", the payload's length and its CRC-32 (both 32-bit little-endian), then
-// the payload. Reading stops at the first entry that is short, too long or fails its
-// checksum: a tail torn by a crash mid-append is ignored (it was never acknowledged). A
-// failed write is cut back off the file, so nothing acknowledged ever follows a torn entry.
+// the payload. The file is extended with written zeros 1 MB at a time, so that an entry
+// overwrites existing blocks and its fdatasync has no file-system metadata to commit.
+// Reading stops at the first entry that is short, too long or fails its checksum (or at the
+// zeros): a tail torn by a crash mid-append is ignored (it was never acknowledged). A failed
+// write is cut back off the file, so nothing acknowledged ever follows a torn entry.
 //
 // A checkpoint (FileStore) retires the active file: rotate() renames it to .journal.old
 // and starts a new one, returning the names whose entries the old file holds; once their
@@ -97,6 +101,8 @@ class Journal {
   bool leading_ = false;
   bool rotating_ = false;
   int fd_ = -1;
+  off_t end_ = 0;       // where the next group goes; the leader's (or rotate()'s)
+  off_t capacity_ = 0;  // the file's size: zeros from end_ on
   size_t bytes_ = 0;
   size_t entries_ = 0;
   std::unordered_set<std::string> keys_;

@@ -106,7 +106,8 @@ TEST_CASE("Unit: a torn or damaged journal tail is ignored, never replayed", "[a
   TempDir dir;
   writeAndDie(dir.path());
   loseRecordFiles(dir);
-  const std::string good = readFile(dir.file(Journal::kFile));
+  std::string good = readFile(dir.file(Journal::kFile));
+  good.erase(good.find_last_not_of('\0') + 1);  // the zeros the file was extended with
   REQUIRE_FALSE(good.empty());
   const std::string dave =
       "{\"name\":\"dave\",\"ip\":\"198.51.100.4\",\"ipv4\":\"198.51.100.4\",\"first_seen\":5}";

@@ -35,19 +35,20 @@ using chipmunk::writeFileDurably;  // durable_file.hpp
 // One process owns a directory at a time (an flock on <dir>/.chipmunk.lock). Every record
 // is loaded at start and kept in a sorted map; expiry pops a heap keyed by expiry time.
 //
-// A change is written in this order: <name>.cm and <name>.json replaced in place (a temporary
-// file renamed over each, so a reader sees the old or the new file, never a torn one; not yet
-// fsynced), then the record appended to the journal, whose fdatasync is shared by every
-// writer of the moment (group commit). The write is acknowledged after that fdatasync: a
-// changed address costs a share of ONE fdatasync instead of three fsyncs. A checkpoint (a
-// thread of the store: when the journal passes 8 MB or 16384 entries (Journal::Limits), every
-// kCheckpointInterval it is not empty, and when the store closes) rotates the journal, makes
-// the record files it covers durable (fdatasync of each, or one syncfs when there are many,
-// then the directory), and deletes the old journal. At start a journal left by a crash is
-// replayed: its whole entries (a torn tail is ignored) are written to their record files
-// durably before the store serves, and the journal is removed. So an acknowledged write
-// survives kill -9 (its files are in place) and power loss (its entry is durable, and the
-// replay rewrites any file the cut left behind).
+// A change is written in this order: <name>.cm and <name>.json replaced in place (the new
+// content written over the spare .<file>.tmp and exchanged with the file, RENAME_EXCHANGE,
+// so a reader sees the old or the new file, never a torn one, and no inode is created per
+// write; not yet fsynced), then the record appended to the journal, whose fdatasync is
+// shared by every writer of the moment (group commit). The write is acknowledged after that
+// fdatasync: a changed address costs a share of ONE fdatasync instead of three fsyncs. A
+// checkpoint (a thread of the store: when the journal passes 8 MB or 16384 entries
+// (Journal::Limits), every kCheckpointInterval it is not empty, and when the store closes)
+// rotates the journal, makes the record files it covers durable (fdatasync of each, or one
+// syncfs when there are many, then the directory), deletes the old journal and the spares.
+// At start a journal left by a crash is replayed: its whole entries (a torn tail is
+// ignored) are written to their record files durably before the store serves, and the
+// journal is removed. So an acknowledged write survives kill -9 (its files are in place) and
+// power loss (its entry is durable, and the replay rewrites any file the cut left behind).
 class FileStore final : public Store {
  public:
   static constexpr std::chrono::seconds kCheckpointInterval{30};

@@ -135,6 +135,7 @@ class FileStore final : public Store {
   // Returns how many records it wrote back.
   size_t replay();
   bool syncRecordFiles(const std::unordered_set<std::string>& names, std::string& error);
+  void removeSpares(const std::unordered_set<std::string>& names);
   void runCheckpoints();
   // Puts the record on the expiry heap when it can expire; caller holds its lock.
   void schedule(Node& node);

@@ -78,7 +78,8 @@ bool isRegularAt(int dirFd, const std::string& name) {
 // Writes `content` to dirFd/.<name>.tmp: over the spare a previous write left there, or,
 // when there is none or it is not a regular file, to a new file. On failure nothing is left
 // at the temporary name.
-bool writeSpare(int dirFd, const std::string& name, const std::string& content, std::string& error) {
+bool writeSpare(int dirFd, const std::string& name, const std::string& content,
+                std::string& error) {
   const std::string tmp = "." + name + ".tmp";
   // O_NONBLOCK: a FIFO there fails (ENXIO) instead of blocking; then it is replaced.
   const int fd = ::openat(dirFd, tmp.c_str(),
@@ -133,6 +134,16 @@ bool FileStore::writeFiles(const std::vector<File>& files, size_t& renamed, std:
 bool FileStore::journal(const std::string& name, const std::string& json, bool touch,
                         std::string& error) {
   return journal_->append(name, json, touch, error);
+}
+
+void FileStore::removeSpares(const std::unordered_set<std::string>& names) {
+  // The older contents the writes left: one inode per record file at rest.
+  for (const auto& name : names) {
+    std::lock_guard<std::mutex> record(lockFor(name));
+    for (const char* suffix : {".cm.tmp", ".json.tmp"}) {
+      ::unlinkat(dirFd_, ("." + name + suffix).c_str(), 0);
+    }
+  }
 }
 
 bool FileStore::syncRecordFiles(const std::unordered_set<std::string>& names, std::string& error) {
@@ -200,6 +211,7 @@ size_t FileStore::replay() {
   if (!replayed.empty() && !syncRecordFiles(names, error)) {
     throw std::runtime_error("cannot replay the journal in " + dir_ + ": " + error);
   }
+  removeSpares(names);
   for (const char* file : {Journal::kOldFile, Journal::kFile}) {
     if (::unlinkat(dirFd_, file, 0) != 0 && errno != ENOENT) {
       throw std::runtime_error(errnoText("cannot remove " + dir_ + "/" + file));
@@ -236,13 +248,7 @@ bool FileStore::checkpoint() {
     return false;
   }
   journal_->retire();
-  // The spares the writes left (their older contents) go: one inode per file at rest.
-  for (const auto& name : oldKeys_) {
-    std::lock_guard<std::mutex> record(lockFor(name));
-    for (const char* suffix : {".cm.tmp", ".json.tmp"}) {
-      ::unlinkat(dirFd_, ("." + name + suffix).c_str(), 0);
-    }
-  }
+  removeSpares(oldKeys_);
   oldKeys_.clear();
   oldPending_ = false;
   counters_.checkpoints.fetch_add(1, std::memory_order_relaxed);

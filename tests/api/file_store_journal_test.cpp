@@ -85,6 +85,7 @@ void checkReplayed(const TempDir& dir, FileStore& store) {
   CHECK(readFile(dir.file("carol.json")).find("\"expired\":true") != std::string::npos);
   CHECK(readFile(dir.file(Journal::kFile)).empty());
   CHECK_FALSE(fileExists(dir.file(Journal::kOldFile)));
+  CHECK_FALSE(fileExists(dir.file(".alice.cm.tmp")));  // no spare left behind
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ class Recording {
 
 }  // namespace
 
-void recordSync(int fd, bool dataOnly) {
+static void recordSync(int fd, bool dataOnly) {
   if (tRecording != nullptr) {
     struct stat st {};
     SysCall c;

@@ -180,3 +180,24 @@ TEST_CASE("Unit: the journal is checkpointed when it passes its entry limit", "[
   CHECK(store.counters().checkpoints >= 2);  // by its thread, not at close
   CHECK(store.journalBytes() < 10 * 400);
 }
+
+TEST_CASE("Unit: a crash mid-checkpoint replays the old journal, then the new one", "[api][unit]") {
+  TempDir dir;
+  auto entry = [](const std::string& name, const std::string& address, int changed) {
+    return Journal::frame("{\"name\":\"" + name + "\",\"ip\":\"" + address + "\",\"ipv4\":\"" +
+                          address + "\",\"changed_at\":" + std::to_string(changed) + "}");
+  };
+  // The checkpoint had rotated (alice's older change in .journal.old, her newer one and
+  // bob's in .journal) when the process died.
+  writeFile(dir.file(Journal::kOldFile),
+            entry("alice", "198.51.100.1", 10) + entry("carol", "198.51.100.3", 11));
+  writeFile(dir.file(Journal::kFile),
+            entry("alice", "198.51.100.2", 20) + entry("bob", "198.51.100.4", 21));
+  FileStore store(dir.path());
+  CHECK(store.get("alice")->ip->toString() == "198.51.100.2");
+  CHECK(store.get("alice")->changedAt == 20);
+  CHECK(store.get("bob")->ip->toString() == "198.51.100.4");
+  CHECK(store.get("carol")->ip->toString() == "198.51.100.3");
+  CHECK(readFile(dir.file("alice.cm")) == "198.51.100.2\n");
+  CHECK_FALSE(fileExists(dir.file(Journal::kOldFile)));
+}

@@ -23,7 +23,9 @@ std::string errnoText(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-void touchUpdated(int dirFd) {
+}  // namespace
+
+void FileStore::touchUpdated(int dirFd) {
   // O_NONBLOCK: a FIFO named 'updated' must not block a /set that holds the record's lock
   // (opening one for writing waits for a reader). Only a regular file is touched.
   const int fd = ::openat(
@@ -43,13 +45,7 @@ void touchUpdated(int dirFd) {
   ::close(fd);
 }
 
-bool canExpire(const HostRecord& r) {
-  return !r.expired && r.ttl > 0 && r.ip.has_value();
-}
-
-}  // namespace
-
-FileStore::FileStore(const std::string& dir) : dir_(dir) {
+FileStore::FileStore(const std::string& dir, Journal::Limits limits) : dir_(dir), limits_(limits) {
   dirFd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirFd_ < 0) {
     throw std::runtime_error(errnoText(("cannot open data directory " + dir).c_str()));
@@ -65,14 +61,37 @@ FileStore::FileStore(const std::string& dir) : dir_(dir) {
     ::close(dirFd_);
     throw std::runtime_error(why);
   }
-  commit_ = std::make_unique<GroupCommit>(dirFd_, counters_, touchUpdated);
-  // Load every record now: expiry only looks at loaded records, and a record stored before
-  // a restart must still expire when its TTL runs out.
-  loadAll();
+  try {
+    // Load every record now: expiry only looks at loaded records, and a record stored
+    // before a restart must still expire when its TTL runs out. A journal a crash left is
+    // replayed (and removed) on the way.
+    loadAll();
+    journal_ = std::make_unique<Journal>(dirFd_, counters_, limits_, touchUpdated, [this] {
+      std::lock_guard<std::mutex> lock(wakeMutex_);
+      wakeFull_ = true;
+      wake_.notify_one();
+    });
+  } catch (...) {
+    ::close(lockFd_);
+    ::close(dirFd_);
+    throw;
+  }
+  checkpointer_ = std::thread([this] { runCheckpoints(); });
 }
 
 FileStore::~FileStore() {
+  {
+    std::lock_guard<std::mutex> lock(wakeMutex_);
+    stopping_ = true;
+    wake_.notify_one();
+  }
+  checkpointer_.join();
   flush();
+  // Both journals, when a failed checkpoint left the old one (bounded: two syncs at most).
+  if (checkpoint()) {
+    checkpoint();
+  }
+  journal_.reset();
   ::close(lockFd_);
   ::close(dirFd_);
 }
@@ -91,23 +110,17 @@ FileStore::Node* FileStore::findOrCreate(const std::string& name) {
   std::lock_guard<std::mutex> lock(mapMutex_);
   auto it = entries_.find(name);
   if (it == entries_.end()) {
-    it = entries_.emplace(name, std::make_unique<Entry>()).first;
+    it = entries_.try_emplace(name).first;
   }
   return &*it;
 }
 
-HostRecord FileStore::named(const std::string& name, const HostRecord& record) const {
-  HostRecord out = record;
-  out.name = name;
-  return out;
-}
-
 void FileStore::schedule(Node& node) {
-  Entry& e = *node.second;
-  if (!e.exists || !canExpire(e.record)) {
+  Entry& e = node.second;
+  if (!e.exists || !e.canExpire()) {
     return;
   }
-  const int64_t due = e.record.lastSeen + e.record.ttl;
+  const int64_t due = e.lastSeen + e.ttl;
   std::lock_guard<std::mutex> lock(heapMutex_);
   if (e.scheduled != 0 && e.scheduled <= due) {
     return;  // an earlier check is queued: it finds the later time then
@@ -121,11 +134,6 @@ size_t FileStore::scheduledExpiries() {
   return heap_.size();
 }
 
-bool FileStore::writeFiles(const std::vector<GroupCommit::File>& files, bool touch, size_t& renamed,
-                           std::string& error) {
-  return commit_->write(files, touch, renamed, error);
-}
-
 UpdateResult FileStore::update(const std::string& name, const RecordUpdate& update, int64_t now) {
   Node* node = findOrCreate(name);
   std::lock_guard<std::mutex> lock(lockFor(name));
@@ -136,14 +144,14 @@ UpdateResult FileStore::update(const std::string& name, const RecordUpdate& upda
 // original's tools expect (<name>.cm before <name>.json).
 UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t now) {
   const std::string& name = node.first;
-  Entry& e = *node.second;
+  Entry& e = node.second;
   UpdateResult result;
-  result.before = named(name, e.record);
+  result.before = e.record(name);
   PlannedUpdate plan = planUpdate(result.before, e.exists, update, now);
   if (!plan.changed) {
-    e.record.lastSeen = now;
+    e.lastSeen = now;
     softDirty_ = true;
-    result.after = named(name, e.record);
+    result.after = e.record(name);
     result.outcome = SetOutcome::kUnchanged;
     return result;
   }
@@ -152,7 +160,7 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
   const bool cmChanged = next.ip != result.before.ip || (result.before.expired && next.ip);
   const bool addressChanged =
       cmChanged || next.ipv4 != result.before.ipv4 || next.ipv6 != result.before.ipv6;
-  std::vector<GroupCommit::File> files;
+  std::vector<File> files;
   const bool writeCm = cmChanged && next.ip;
   if (writeCm) {
     files.push_back({name + ".cm", next.ip->toString() + "\n"});
@@ -160,7 +168,14 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
   files.push_back({name + ".json", metaJson(name, next)});
   std::string error;
   size_t renamed = 0;
-  const bool ok = writeFiles(files, addressChanged, renamed, error);
+  bool ok = writeFiles(files, renamed, error);
+  std::string journalError;
+  if ((ok || (writeCm && renamed == 1)) &&
+      !journal(name, files.back().content, addressChanged, journalError)) {
+    ok = false;
+    renamed = 0;
+    error = journalError;
+  }
   if (!ok && !(writeCm && renamed == 1)) {
     logging::get("store")->error("record write failed name={} file={}/{} error=\"{}\"", name, dir_,
                                  files[std::min(renamed, files.size() - 1)].name, error);
@@ -169,17 +184,16 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
     return result;
   }
   if (!ok) {
-    // The address itself is stored; the side data follows on the next flush.
+    // The address itself is stored (and journalled); the side data follows on the next flush.
     logging::get("store")->warn("metadata write failed name={} error=\"{}\"", name, error);
   }
   e.metaStale = !ok;
   softDirty_ = softDirty_ || !ok;  // the flush retries the .json
   e.jsonLastSeen = ok ? now : e.jsonLastSeen;
-  next.name.clear();
-  e.record = std::move(next);
+  result.after = next;
+  e.assign(std::move(next));
   e.exists = true;
   schedule(node);
-  result.after = named(name, e.record);
   result.outcome = SetOutcome::kSaved;
   return result;
 }
@@ -187,8 +201,8 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
 bool FileStore::put(const HostRecord& record) {
   Node* node = findOrCreate(record.name);
   std::lock_guard<std::mutex> lock(lockFor(record.name));
-  Entry& e = *node->second;
-  std::vector<GroupCommit::File> files;
+  Entry& e = node->second;
+  std::vector<File> files;
   if (record.ip) {
     files.push_back({record.name + ".cm", record.ip->toString() + "\n"});
   }
@@ -201,12 +215,12 @@ bool FileStore::put(const HostRecord& record) {
     return false;
   }
   size_t renamed = 0;
-  if (!writeFiles(files, true, renamed, error)) {
+  if (!writeFiles(files, renamed, error) ||
+      !journal(record.name, files.back().content, true, error)) {
     logging::get("store")->error("record write failed name={} error=\"{}\"", record.name, error);
     return false;
   }
-  e.record = record;
-  e.record.name.clear();
+  e.assign(HostRecord(record));
   e.exists = true;
   e.metaStale = false;
   e.jsonLastSeen = record.lastSeen;
@@ -219,9 +233,9 @@ std::optional<HostRecord> FileStore::get(const std::string& name) {
   Node* node = find(name);
   if (node == nullptr) {
     // Not loaded at start nor written since: another program may have put it there.
-    auto fresh = std::make_unique<Entry>();
-    load(name, *fresh);
-    if (!fresh->exists) {
+    Entry fresh;
+    load(name, fresh);
+    if (!fresh.exists) {
       return std::nullopt;
     }
     {
@@ -232,10 +246,10 @@ std::optional<HostRecord> FileStore::get(const std::string& name) {
     schedule(*node);
   }
   std::lock_guard<std::mutex> lock(lockFor(name));
-  if (!node->second->exists) {
+  if (!node->second.exists) {
     return std::nullopt;
   }
-  return named(name, node->second->record);
+  return node->second.record(name);
 }
 
 size_t FileStore::count() {
@@ -250,7 +264,7 @@ size_t FileStore::count() {
   size_t n = 0;
   for (Node* node : nodes) {
     std::lock_guard<std::mutex> lock(lockFor(node->first));
-    n += node->second->exists ? 1 : 0;
+    n += node->second.exists ? 1 : 0;
   }
   return n;
 }
@@ -274,8 +288,8 @@ std::vector<HostRecord> FileStore::listAfter(const std::string& after, size_t li
   out.reserve(nodes.size());
   for (Node* node : nodes) {
     std::lock_guard<std::mutex> lock(lockFor(node->first));
-    if (node->second->exists) {
-      out.push_back(named(node->first, node->second->record));
+    if (node->second.exists) {
+      out.push_back(node->second.record(node->first));
     }
   }
   return out;
@@ -283,15 +297,15 @@ std::vector<HostRecord> FileStore::listAfter(const std::string& after, size_t li
 
 bool FileStore::expireOne(Node& node, int64_t now, HostRecord& was) {
   const std::string& name = node.first;
-  Entry& e = *node.second;
-  if (!e.exists || !canExpire(e.record)) {
+  Entry& e = node.second;
+  if (!e.exists || !e.canExpire()) {
     return false;
   }
-  if (e.record.lastSeen + e.record.ttl > now) {
+  if (e.lastSeen + e.ttl > now) {
     schedule(node);  // refreshed since it was queued
     return false;
   }
-  HostRecord next = e.record;
+  HostRecord next = e.record(name);
   next.expired = true;
   next.expiredAt = now;
   next.ip.reset();
@@ -302,16 +316,19 @@ bool FileStore::expireOne(Node& node, int64_t now, HostRecord& was) {
   }
   std::string error;
   size_t renamed = 0;
-  // The .json rename and the directory fsync (which also makes the unlink durable) go
-  // through the group commit.
-  if (!writeFiles({{name + ".json", metaJson(name, next)}}, true, renamed, error)) {
+  // The journal entry makes the unlink and the new .json durable (a replay repeats both).
+  const std::string json = metaJson(name, next);
+  if (!writeFiles({{name + ".json", json}}, renamed, error)) {
     logging::get("store")->warn("metadata write failed name={} error=\"{}\"", name, error);
+  }
+  if (!journal(name, json, true, error)) {
+    logging::get("store")->warn("journal write failed name={} error=\"{}\"", name, error);
   }
   e.metaStale = renamed == 0;
   softDirty_ = softDirty_ || e.metaStale;
   e.jsonLastSeen = renamed == 0 ? e.jsonLastSeen : next.lastSeen;
-  was = named(name, e.record);
-  e.record = std::move(next);
+  was = e.record(name);
+  e.assign(std::move(next));
   return true;
 }
 
@@ -326,10 +343,10 @@ std::vector<HostRecord> FileStore::expireDue(int64_t now) {
       }
       const auto [due, top] = heap_.top();
       heap_.pop();
-      if (top->second->scheduled != due) {
+      if (top->second.scheduled != due) {
         continue;  // superseded by an earlier time, already handled
       }
-      top->second->scheduled = 0;
+      top->second.scheduled = 0;
       node = top;
     }
     std::lock_guard<std::mutex> lock(lockFor(node->first));
@@ -360,23 +377,24 @@ void FileStore::flush() {
   size_t lines = 0;
   for (Node* node : nodes) {
     std::lock_guard<std::mutex> lock(lockFor(node->first));
-    Entry& e = *node->second;
+    Entry& e = node->second;
     if (!e.exists) {
       continue;
     }
     if (e.metaStale) {
       std::string error;
       size_t renamed = 0;
-      if (writeFiles({{node->first + ".json", metaJson(node->first, e.record)}}, false, renamed,
-                     error)) {
+      const std::string json = metaJson(node->first, e.record(node->first));
+      if (writeFiles({{node->first + ".json", json}}, renamed, error) &&
+          journal(node->first, json, false, error)) {
         e.metaStale = false;
-        e.jsonLastSeen = e.record.lastSeen;
+        e.jsonLastSeen = e.lastSeen;
       }
     }
-    if (e.record.lastSeen > e.jsonLastSeen) {
+    if (e.lastSeen > e.jsonLastSeen) {
       soft += node->first;
       soft += ' ';
-      soft += std::to_string(e.record.lastSeen);
+      soft += std::to_string(e.lastSeen);
       soft += '\n';
       ++lines;
     }

@@ -75,14 +75,48 @@ std::set<std::string> recordNamesIn(int dirFd) {
 
 }  // namespace
 
+HostRecord FileStore::Entry::record(const std::string& name) const {
+  HostRecord r;
+  r.name = name;
+  r.ip = ip;
+  r.ipv4 = ipv4;
+  r.ipv6 = ipv6;
+  r.firstSeen = firstSeen;
+  r.changedAt = changedAt;
+  r.lastSeen = lastSeen;
+  r.ttl = ttl;
+  r.expired = expired;
+  r.expiredAt = expiredAt;
+  if (metadata) {
+    r.metadata = *metadata;
+  }
+  return r;
+}
+
+void FileStore::Entry::assign(HostRecord&& r) {
+  ip = r.ip;
+  ipv4 = r.ipv4;
+  ipv6 = r.ipv6;
+  firstSeen = r.firstSeen;
+  changedAt = r.changedAt;
+  lastSeen = r.lastSeen;
+  ttl = r.ttl;
+  expired = r.expired;
+  expiredAt = r.expiredAt;
+  metadata = r.metadata.empty() ? nullptr : std::make_unique<Metadata>(std::move(r.metadata));
+}
+
 void FileStore::loadAll() {
   for (const auto& name : recordNamesIn(dirFd_)) {
-    auto e = std::make_unique<Entry>();
-    load(name, *e);
-    if (e->exists) {
+    Entry e;
+    load(name, e);
+    if (e.exists) {
       auto* slot = &*entries_.emplace(name, std::move(e)).first;
       schedule(*slot);
     }
+  }
+  if (replay() > 0) {
+    touchUpdated(dirFd_);  // record files changed: tools that watch 'updated' look again
   }
   readSoftData();
   // Loading parses every file: hand the parsers' memory back (RSS at 100k records).
@@ -131,25 +165,27 @@ void FileStore::readSoftData() {
     }
     const auto it = entries_.find(line.substr(0, space));
     if (it != entries_.end()) {
-      auto& r = it->second->record;
-      r.lastSeen = std::max(r.lastSeen, std::clamp<int64_t>(seen, 0, loadedAt));
+      auto& e = it->second;
+      e.lastSeen = std::max(e.lastSeen, std::clamp<int64_t>(seen, 0, loadedAt));
     }
   }
 }
 
 // Long function: one reading of <name>.cm and <name>.json, each field bounded where read.
+// The one rule for stored addresses (common/ip.hpp) holds for what is on disk too: an
+// address no host can have (written by hand, or by an older version) is dropped.
+std::optional<IpAddress> FileStore::usable(std::optional<IpAddress> ip,
+                                           const std::string& file) const {
+  if (ip && !isPublishable(*ip, true)) {
+    logging::get("store")->error("ignoring an address that is no host's file={}/{} ip={}", dir_,
+                                 file, ip->toString());
+    ip.reset();
+  }
+  return ip;
+}
+
 void FileStore::load(const std::string& name, Entry& e) {
-  HostRecord& record = e.record;
-  // The one rule for stored addresses (common/ip.hpp) holds for what is on disk too: an
-  // address no host can have (written by hand, or by an older version) is dropped.
-  auto usable = [&](std::optional<IpAddress> ip, const std::string& file) {
-    if (ip && !isPublishable(*ip, true)) {
-      logging::get("store")->error("ignoring an address that is no host's file={}/{} ip={}", dir_,
-                                   file, ip->toString());
-      ip.reset();
-    }
-    return ip;
-  };
+  HostRecord record;
   std::string text;
   if (readRecordFile(dirFd_, dir_, name + ".cm", text)) {
     record.ip = usable(IpAddress::parse(std::string(trimAscii(text))), name + ".cm");
@@ -159,15 +195,24 @@ void FileStore::load(const std::string& name, Entry& e) {
     if (record.ip) {
       (record.ip->isV4() ? record.ipv4 : record.ipv6) = record.ip;
     }
-    return;
+  } else {
+    e.exists = true;
+    parseMeta(name, text, record, false);
   }
-  e.exists = true;
+  e.assign(std::move(record));
+  e.jsonLastSeen = e.lastSeen;
+}
+
+// Long function: one <name>.json (or a journal entry, whose "ip" is the primary address),
+// each field bounded where read.
+bool FileStore::parseMeta(const std::string& name, const std::string& text, HostRecord& record,
+                          bool primary) const {
   rapidjson::Document doc;
   std::string error;
   if (!json::parse(doc, text, error) || !doc.IsObject()) {
     logging::get("store")->warn("ignoring unreadable metadata file={}/{}.json error=\"{}\"", dir_,
                                 name, error.empty() ? "not an object" : error);
-    return;
+    return false;
   }
   auto readIp = [&](const char* key) -> std::optional<IpAddress> {
     const auto it = doc.FindMember(key);
@@ -176,6 +221,9 @@ void FileStore::load(const std::string& name, Entry& e) {
     }
     return usable(IpAddress::parse(it->value.GetString()), name + ".json");
   };
+  if (primary) {
+    record.ip = readIp("ip");
+  }
   // Numbers as another program (or a damaged file) may have left them: a time is between 0
   // and now (one in the future was written under a wrong clock and counts as now), a TTL
   // between 0 and kMaxTtl, so that no arithmetic on them (expiry, "seen ago") can overflow
@@ -191,7 +239,6 @@ void FileStore::load(const std::string& name, Entry& e) {
   record.firstSeen = readInt("first_seen", loadedAt);
   record.changedAt = readInt("changed_at", loadedAt);
   record.lastSeen = readInt("last_seen", loadedAt);
-  e.jsonLastSeen = record.lastSeen;
   record.ttl = readInt("ttl", kMaxTtl);
   record.expiredAt = readInt("expired_at", loadedAt);
   const auto expired = doc.FindMember("expired");
@@ -211,6 +258,7 @@ void FileStore::load(const std::string& name, Entry& e) {
       }
     }
   }
+  return true;
 }
 
 std::string FileStore::metaJson(const std::string& name, const HostRecord& record) const {

@@ -1,71 +1,111 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <utility>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace chipmunk::api {
 
-// Durable replacement of files in one directory, with the guarantees of writeFileDurably
-// (common/durable_file.hpp: a crash leaves the old or the new content of each file, never a
-// torn one) but with the directory's fsync shared by concurrent writers (group commit).
+// The file store's write-ahead journal, <dir>/.journal: concurrent writers append one entry
+// each and share ONE fdatasync per group (group commit). A writer that finds no sync running
+// leads one: it writes every queued entry in one write(), fdatasyncs the file once, touches
+// <dir>/updated once when asked, and wakes the whole group; entries queued meanwhile form
+// the next group. append() returns true only once its entry is durable.
 //
-// Each caller writes and fsyncs its temporary files on its own thread (concurrent fsyncs
-// share the file system's journal commits), then queues the renames. The first caller that
-// finds no batch running leads one: it renames every queued file into place, fsyncs the
-// directory once, touches <dir>/updated once when asked, and wakes the whole batch. A
-// caller returns only when its files are in place and durable, so an acknowledged write
-// survives a crash as before; callers that queued while a batch ran form the next batch.
-class GroupCommit {
+// An entry is "CMJ1", the payload's length and its CRC-32 (both 32-bit little-endian), then
+// the payload. The file is extended with written zeros 1 MB at a time, so that an entry
+// overwrites existing blocks and its fdatasync has no file-system metadata to commit.
+// Reading stops at the first entry that is short, too long or fails its checksum (or at the
+// zeros): a tail torn by a crash mid-append is ignored (it was never acknowledged). A failed
+// write is cut back off the file, so nothing acknowledged ever follows a torn entry.
+//
+// A checkpoint (FileStore) retires the active file: rotate() renames it to .journal.old
+// and starts a new one, returning the names whose entries the old file holds; once their
+// record files are durable the checkpoint calls retire(), which deletes .journal.old.
+class Journal {
  public:
-  struct File {
-    std::string name;
-    std::string content;
-  };
   struct Counters {
     std::atomic<uint64_t> filesWritten{0};
     std::atomic<uint64_t> fsyncs{0};
     std::atomic<uint64_t> batches{0};
+    std::atomic<uint64_t> checkpoints{0};
   };
+  struct Limits {
+    size_t checkpointBytes = 8u << 20;  // the checkpointer is woken past these
+    size_t checkpointEntries = 16384;
+    size_t maxBytes = 64u << 20;  // appends wait (then fail) for a checkpoint past this
+    std::chrono::milliseconds maxWait{5000};
+  };
+  static constexpr const char* kFile = ".journal";
+  static constexpr const char* kOldFile = ".journal.old";
+  static constexpr size_t kMaxPayload = 64 * 1024;
 
-  // `touch` is called by a batch's leader, once, when a write of the batch asked for it.
-  GroupCommit(int dirFd, Counters& counters, std::function<void(int dirFd)> touch);
-  GroupCommit(const GroupCommit&) = delete;
-  GroupCommit& operator=(const GroupCommit&) = delete;
+  // Creates a new, empty <dir>/.journal (the caller replayed and removed any earlier one)
+  // and makes its name durable. Throws std::runtime_error when it cannot.
+  // `touch` is called by a group's leader, once, when an entry of the group asked for it;
+  // `full` when the file passes the checkpoint limits (by the appender that passed them).
+  Journal(int dirFd, Counters& counters, Limits limits, std::function<void(int dirFd)> touch,
+          std::function<void()> full);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
 
-  // Replaces `files` in order; true when all are in place and durable. Otherwise `error`
-  // says why and `renamed` how many of them (a prefix) replaced their targets; 0: none did.
-  // The caller holds a lock that keeps other writers of these names away (the temporary
-  // names are ".<name>.tmp").
-  bool write(const std::vector<File>& files, bool touchUpdated, size_t& renamed,
-             std::string& error);
-  // Writes queued for the next batch (tests watch batches form with it).
+  // Appends `payload` (at most kMaxPayload bytes) for record `key`; true when it is durable.
+  bool append(const std::string& key, const std::string& payload, bool touch, std::string& error);
+  // Entries queued for the next group (tests watch groups form with it).
   size_t queued();
+  // Bytes and entries in the active file.
+  size_t bytes();
+  size_t entries();
+  // Renames the active file to .journal.old and starts a new one; `keys` gets the names
+  // written to the old one. False (nothing changed) when the new file cannot be made.
+  bool rotate(std::unordered_set<std::string>& keys, std::string& error);
+  // Deletes .journal.old (its records are durable in their own files).
+  void retire();
+
+  // One entry as written to the file.
+  static std::string frame(std::string_view payload);
+  // The entries of dirFd/file in order, up to the first torn or damaged one; `ignored` gets
+  // how many bytes followed it. A missing file has none.
+  static std::vector<std::string> read(int dirFd, const char* file, size_t& ignored);
 
  private:
   struct Pending {
-    std::vector<std::string> names;
+    const std::string* key;
+    std::string framed;
     bool touch = false;
-    size_t renamed = 0;
-    std::string error;
     bool done = false;
+    std::string error;
   };
-  bool stage(const File& file, std::string& error);
-  void runBatch(std::vector<Pending*>& batch);
+  int openActive(std::string& error);
+  void runBatch(int fd, std::vector<Pending*>& batch);
 
   int dirFd_;
   Counters& counters_;
+  Limits limits_;
   std::function<void(int)> touch_;
+  std::function<void()> full_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<Pending*> queue_;
   bool leading_ = false;
+  bool rotating_ = false;
+  int fd_ = -1;
+  off_t end_ = 0;       // where the next group goes; the leader's (or rotate()'s)
+  off_t capacity_ = 0;  // the file's size: zeros from end_ on
+  size_t bytes_ = 0;
+  size_t entries_ = 0;
+  std::unordered_set<std::string> keys_;
 };
 
 }  // namespace chipmunk::api

@@ -7,10 +7,12 @@
 #
 #   bench/store_rss.sh [BUILD_DIR]      (default: build)
 #   env: RECORDS=100000  BASELINE=other/build (also measures that build's chipmunk-api)
+#        START_WAIT=600 (seconds a start may take: loading 1M records takes minutes)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 RECORDS=${RECORDS:-100000}
+START_WAIT=${START_WAIT:-600}
 W=$(mktemp -d /tmp/chipmunk-rss.XXXXXX)
 api_pid=
 cleanup() {
@@ -44,7 +46,16 @@ rss_kb() {  # BIN DIR -> RSS of a started chipmunk-api, in kB
   write_api_ini "$2" warn 2
   sed -i 's/^level = warn/level = info/' "$2/api.ini"
   printf 'listen = 127.0.0.1:0\n[Users]\nalice = secret\n' >> "$2/api.ini"
-  run_api "$1" "$2" || { echo "store_rss.sh: chipmunk-api did not start" >&2; exit 1; }
+  # run_api's 10 s are too short for loading a million records: wait up to START_WAIT.
+  "$1" --config "$2/api.ini" > "$2/api-stdout.log" 2>&1 &
+  api_pid=$!
+  local _
+  for _ in $(seq $((START_WAIT * 10))); do
+    grep -q "listening address=" "$2/api.log" 2> /dev/null && break
+    kill -0 "$api_pid" 2> /dev/null || { echo "store_rss.sh: chipmunk-api exited" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -q "listening address=" "$2/api.log" || { echo "store_rss.sh: no start" >&2; exit 1; }
   local kb
   kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$api_pid/status")
   kill "$api_pid"

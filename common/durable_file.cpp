@@ -19,7 +19,7 @@ std::string errnoText(const char* what) {
 }  // namespace
 
 bool stageFileDurably(int dirFd, const std::string& name, const std::string& content,
-                      std::string& error, mode_t mode) {
+                      std::string& error, mode_t mode, bool sync) {
   const std::string tmp = "." + name + ".tmp";
   // Only one writer per name at a time (callers hold a lock): what is at the temporary name
   // is a leftover of a crash or something planted (a FIFO there would block open() for
@@ -46,7 +46,7 @@ bool stageFileDurably(int dirFd, const std::string& name, const std::string& con
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (sync && ::fsync(fd) != 0) {
     error = errnoText("fsync");
     ::close(fd);
     ::unlinkat(dirFd, tmp.c_str(), 0);

@@ -18,10 +18,12 @@ bool writeFileDurably(int dirFd, const std::string& name, const std::string& con
                       std::string& error, mode_t mode = 0644);
 
 // The first half of writeFileDurably: `content` written to dirFd/".<name>.tmp" and fsynced,
-// not yet renamed. For callers that rename many files and fsync their directory once
-// (api/group_commit.cpp). On failure nothing is left at the temporary name.
+// not yet renamed. For callers that rename many files and fsync their directory once. With
+// `sync` false the fsync is left out: for callers whose durability comes from elsewhere (the
+// file store's journal, api/group_commit.hpp). On failure nothing is left at the temporary
+// name.
 bool stageFileDurably(int dirFd, const std::string& name, const std::string& content,
-                      std::string& error, mode_t mode = 0644);
+                      std::string& error, mode_t mode = 0644, bool sync = true);
 
 enum class ReadStatus { kOk, kMissing, kNotRegular, kTooLarge, kError };
 

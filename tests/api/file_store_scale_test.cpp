@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The file store at scale: writers share directory fsyncs (group commit), expiry pops a heap
+// The file store at scale: writers share journal fdatasyncs (group commit), expiry pops a heap
 // instead of scanning every record, last-seen times are flushed in one file, and pages of
 // records come from the sorted index.
 #include <catch2/catch.hpp>
@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,7 +23,7 @@
 
 using chipmunk::IpAddress;
 using chipmunk::api::FileStore;
-using chipmunk::api::GroupCommit;
+using chipmunk::api::Journal;
 using chipmunk::api::RecordUpdate;
 using chipmunk::api::SetOutcome;
 using chipmunk::test::fileExists;
@@ -46,45 +47,48 @@ RecordUpdate withTtl(const std::string& address, int64_t ttl) {
 
 }  // namespace
 
-TEST_CASE("Unit: writes queued while a batch commits share the next batch's directory fsync",
+TEST_CASE("Unit: journal entries queued while a group syncs share the next group's fdatasync",
           "[api][unit]") {
   TempDir dir;
   const int dirFd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   REQUIRE(dirFd >= 0);
-  GroupCommit::Counters counters;
-  // The first batch's leader stops in the 'updated' touch until the others have queued.
+  Journal::Counters counters;
+  // The first group's leader stops in the 'updated' touch until the others have queued.
   std::mutex m;
   std::condition_variable cv;
   bool hold = true;
-  GroupCommit commit(dirFd, counters, [&](int) {
-    std::unique_lock<std::mutex> lock(m);
-    cv.wait_for(lock, std::chrono::seconds(20), [&] { return !hold; });
-  });
+  std::atomic<bool> leading{false};
+  auto journal = std::make_unique<Journal>(
+      dirFd, counters, Journal::Limits{},
+      [&](int) {
+        leading = true;
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait_for(lock, std::chrono::seconds(20), [&] { return !hold; });
+      },
+      nullptr);
+  const auto created = counters.fsyncs.load();  // the directory, for the new file's name
   std::atomic<int> ok{0};
-  auto writeOne = [&](int i) {
+  auto appendOne = [&](int i) {
     std::string error;
-    size_t renamed = 0;
     const std::string name = "r" + std::to_string(i);
-    if (commit.write({{name + ".cm", "198.51.100." + std::to_string(i) + "\n"}}, true, renamed,
-                     error)) {
+    if (journal->append(name, "entry " + name, true, error)) {
       ++ok;
     }
   };
-  std::thread leader(writeOne, 0);
-  // The leader is inside its batch (in the touch) once r0.cm is in place.
-  for (int i = 0; i < 2000 && !fileExists(dir.file("r0.cm")); ++i) {
+  std::thread leader(appendOne, 0);
+  for (int i = 0; i < 2000 && !leading; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  REQUIRE(fileExists(dir.file("r0.cm")));
+  REQUIRE(leading);
   constexpr int kFollowers = 8;
   std::vector<std::thread> followers;
   for (int i = 1; i <= kFollowers; ++i) {
-    followers.emplace_back(writeOne, i);
+    followers.emplace_back(appendOne, i);
   }
-  for (int i = 0; i < 2000 && commit.queued() < kFollowers; ++i) {
+  for (int i = 0; i < 2000 && journal->queued() < kFollowers; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  CHECK(commit.queued() == kFollowers);
+  CHECK(journal->queued() == kFollowers);
   {
     std::lock_guard<std::mutex> lock(m);
     hold = false;
@@ -95,23 +99,34 @@ TEST_CASE("Unit: writes queued while a batch commits share the next batch's dire
     t.join();
   }
   CHECK(ok == kFollowers + 1);
-  CHECK(counters.batches == 2);                    // not one per write
-  CHECK(counters.fsyncs == (kFollowers + 1) + 2);  // each file once, the directory per batch
-  for (int i = 0; i <= kFollowers; ++i) {
-    CHECK(readFile(dir.file("r" + std::to_string(i) + ".cm")) ==
-          "198.51.100." + std::to_string(i) + "\n");
-    CHECK_FALSE(fileExists(dir.file(".r" + std::to_string(i) + ".cm.tmp")));
-  }
+  CHECK(counters.batches == 2);           // not one per write
+  CHECK(counters.fsyncs == created + 2);  // one fdatasync per group, no file's own
+  CHECK(journal->entries() == kFollowers + 1);
+  size_t ignored = 0;
+  const auto entries = Journal::read(dirFd, Journal::kFile, ignored);
+  REQUIRE(entries.size() == kFollowers + 1);
+  CHECK(entries[0] == "entry r0");  // the first group, then the rest in any order
+  CHECK(ignored == 0);
+  journal.reset();
   ::close(dirFd);
 }
 
-TEST_CASE("Unit: a changed address costs three fsyncs, an unchanged one none", "[api][unit]") {
+TEST_CASE("Unit: a changed address costs one journal fdatasync, an unchanged one none",
+          "[api][unit]") {
   TempDir dir;
   FileStore store(dir.path());
+  const auto before = store.counters().fsyncs.load();
   CHECK(store.recordIp("alice", ip("198.51.100.1"), 1000).outcome == SetOutcome::kSaved);
-  CHECK(store.counters().fsyncs == 3);  // alice.cm, alice.json, the directory
+  CHECK(store.counters().fsyncs == before + 1);  // the journal: alice.cm and .json wait
+  CHECK(store.counters().batches == 1);
+  CHECK(readFile(dir.file("alice.cm")) == "198.51.100.1\n");  // yet are in place
   CHECK(store.recordIp("alice", ip("198.51.100.1"), 1001).outcome == SetOutcome::kUnchanged);
-  CHECK(store.counters().fsyncs == 3);
+  CHECK(store.counters().fsyncs == before + 1);
+  // The checkpoint: the directory for the new journal's name, both files, the directory.
+  CHECK(store.checkpoint());
+  CHECK(store.counters().fsyncs == before + 5);
+  CHECK(store.checkpoint());  // nothing left to do
+  CHECK(store.counters().fsyncs == before + 5);
 }
 
 TEST_CASE("Unit: expiry follows TTL changes and refreshes without scanning", "[api][unit]") {

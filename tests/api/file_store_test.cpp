@@ -45,8 +45,12 @@ TEST_CASE("Unit: the file store writes <user>.cm only when the IP changes", "[ap
   CHECK(rec->firstSeen == 1000);
   CHECK(rec->changedAt == 1020);
   CHECK_FALSE(store.get("bob"));
-  // No temporary files are left behind.
+  // A write leaves the older content at .alice.cm.tmp, written over by the next one (no
+  // inode per write); the checkpoint removes it: no temporary files are left behind.
+  CHECK(readFile(dir.file(".alice.cm.tmp")) == "198.51.100.1\n");
+  CHECK(store.checkpoint());
   CHECK_FALSE(fileExists(dir.file(".alice.cm.tmp")));
+  CHECK_FALSE(fileExists(dir.file(".alice.json.tmp")));
 }
 
 TEST_CASE("Unit: last-seen times are kept in memory and flushed", "[api][unit]") {

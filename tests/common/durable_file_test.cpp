@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The durable write's order of system calls, observed by interposing fsync(), renameat()
-// and unlinkat(): the test binary's own definitions take precedence over libc's for the
+// The durable write's order of system calls, observed by interposing fsync(), fdatasync(),
+// renameat() and unlinkat(): the test binary's own definitions take precedence over libc's for the
 // product code linked into it (static libraries), and they pass every call on to the kernel
 // with syscall(2), so the rest of the suite is unaffected. Only calls made on a thread that
 // is recording are logged.
@@ -30,7 +30,7 @@ using chipmunk::test::TempDir;
 namespace {
 
 struct SysCall {
-  std::string what;  // "fsync-file", "fsync-dir", "fsync-other", "rename", "unlink"
+  std::string what;  // "fsync-file", "fsync-dir", "fsync-other", "fdatasync", "rename", "unlink"
   ino_t inode = 0;   // of the fsynced descriptor
   std::string name;  // rename's new name, unlink's name
 };
@@ -68,19 +68,29 @@ class Recording {
 
 }  // namespace
 
-extern "C" int fsync(int fd) {
+static void recordSync(int fd, bool dataOnly) {
   if (tRecording != nullptr) {
     struct stat st {};
     SysCall c;
     if (::fstat(fd, &st) == 0) {
-      c.what = S_ISDIR(st.st_mode)   ? "fsync-dir"
+      c.what = dataOnly              ? "fdatasync"
+               : S_ISDIR(st.st_mode) ? "fsync-dir"
                : S_ISREG(st.st_mode) ? "fsync-file"
                                      : "fsync-other";
       c.inode = st.st_ino;
     }
     tRecording->push_back(c);
   }
+}
+
+extern "C" int fsync(int fd) {
+  recordSync(fd, false);
   return static_cast<int>(::syscall(SYS_fsync, fd));
+}
+
+extern "C" int fdatasync(int fd) {
+  recordSync(fd, true);
+  return static_cast<int>(::syscall(SYS_fdatasync, fd));
 }
 
 // noexcept: glibc declares these two __THROW.
@@ -131,10 +141,13 @@ TEST_CASE("Unit: a durable write fsyncs the file, renames it, then fsyncs the di
 }
 
 #ifdef CHIPMUNK_HAVE_FILE_STORE
-TEST_CASE("Unit: the file store's writes and expiries reach the directory on disk", "[api][unit]") {
+TEST_CASE(
+    "Unit: the file store's writes and expiries are in its journal on disk before they return",
+    "[api][unit]") {
   TempDir dir;
   chipmunk::api::FileStore store(dir.path());
   const ino_t directory = inodeOf(dir.path());
+  const ino_t journal = inodeOf(dir.file(chipmunk::api::Journal::kFile));
   std::vector<SysCall> calls;
   {
     Recording rec;
@@ -144,24 +157,35 @@ TEST_CASE("Unit: the file store's writes and expiries reach the directory on dis
     REQUIRE(store.update("alice", u, 1000).outcome == chipmunk::api::SetOutcome::kSaved);
     calls = rec.calls();
   }
-  for (const std::string name : {"alice.cm", "alice.json"}) {
-    INFO(name);
-    const int rename = find(calls, "rename", 0, name);
-    REQUIRE(rename >= 0);
-    const int fileSync = find(calls, "fsync-file", inodeOf(dir.file(name)));
-    CHECK(fileSync >= 0);
-    CHECK(fileSync < rename);
-    CHECK(find(calls, "fsync-dir", directory, {}, static_cast<size_t>(rename)) > rename);
-  }
+  // Both files in place (a reader never sees a torn one), then the journal's fdatasync: the
+  // change is durable before update() returns (a replay rewrites the files after a cut).
+  const int cm = find(calls, "rename", 0, "alice.cm");
+  const int json = find(calls, "rename", 0, "alice.json");
+  REQUIRE(cm >= 0);
+  REQUIRE(json > cm);
+  CHECK(find(calls, "fdatasync", journal, {}, static_cast<size_t>(json)) > json);
   {
     Recording rec;
     REQUIRE(store.expireDue(2000).size() == 1);
     calls = rec.calls();
   }
-  // The withdrawn address must not come back after a power cut.
+  // The withdrawn address must not come back after a power cut: its entry (a replay
+  // removes alice.cm again) is durable after the unlink.
   const int unlink = find(calls, "unlink", 0, "alice.cm");
   REQUIRE(unlink >= 0);
-  CHECK(find(calls, "fsync-dir", directory, {}, static_cast<size_t>(unlink)) > unlink);
+  CHECK(find(calls, "fdatasync", journal, {}, static_cast<size_t>(unlink)) > unlink);
+  {
+    Recording rec;
+    REQUIRE(store.checkpoint());
+    calls = rec.calls();
+  }
+  // A checkpoint syncs the record files, then the directory, and only then deletes the
+  // journal that covered them.
+  const int fileSync = find(calls, "fdatasync", inodeOf(dir.file("alice.json")));
+  REQUIRE(fileSync >= 0);
+  const int dirSync = find(calls, "fsync-dir", directory, {}, static_cast<size_t>(fileSync));
+  CHECK(dirSync > fileSync);
+  CHECK(find(calls, "unlink", 0, chipmunk::api::Journal::kOldFile) > dirSync);
 }
 #endif
 

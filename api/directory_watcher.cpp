@@ -12,14 +12,34 @@
 
 namespace chipmunk::api {
 
-DirectoryWatcher::DirectoryWatcher(std::unique_ptr<Directory> directory)
-    : directory_(std::move(directory)) {}
+DirectoryWatcher::DirectoryWatcher(std::unique_ptr<Directory> directory, size_t cacheCapacity)
+    : directory_(std::move(directory)) {
+  if (directory_->lookup() != nullptr) {
+    cache_ = std::make_shared<DirectoryCache>(directory_, cacheCapacity);
+  }
+}
 
 DirectoryWatcher::~DirectoryWatcher() {
   stop();
 }
 
 bool DirectoryWatcher::refresh(bool force) {
+  if (cache_) {
+    try {
+      const bool moved = cache_->refresh();
+      if (unavailable_) {
+        logging::get("api")->info("directory reachable again");
+        unavailable_ = false;
+      }
+      return moved || force;
+    } catch (const std::exception& e) {
+      if (!unavailable_) {
+        logging::get("api")->error("directory check failed error=\"{}\"", e.what());
+        unavailable_ = true;
+      }
+      return force;
+    }
+  }
   if (!force && !directory_->changed()) {
     return false;
   }
@@ -35,7 +55,41 @@ bool DirectoryWatcher::refresh(bool force) {
   return true;
 }
 
+void DirectoryWatcher::applyLookedUpLocked() {
+  std::vector<std::string> warnings;
+  DirectoryData overlap;  // the INI's users that are directory users too
+  try {
+    std::vector<std::string> names;
+    for (const auto& user : base_.users) {
+      names.push_back(user.name);
+      if (names.size() == 1000 || &user == &base_.users.back()) {
+        auto found = directory_->lookup()->users(names);
+        overlap.users.insert(overlap.users.end(), found.begin(), found.end());
+        names.clear();
+      }
+    }
+  } catch (const DirectoryUnavailable& e) {
+    warnings.push_back(std::string("INI users not compared with the directory: ") + e.what());
+  }
+  mergeDirectory(base_, overlap, merged_, warnings);
+  merged_.indexOwnership(cache_);
+  tokens_ = std::make_shared<const TokenTable>(cache_, merged_);
+  auto log = logging::get("api");
+  for (const auto& w : warnings) {
+    log->warn("{}", w);
+  }
+  if (apply_) {
+    apply_(merged_, tokens_);
+  }
+  log->info("directory applied users={} (the directory's are looked up) hosts={}",
+            merged_.users.size(), merged_.hostOwners.size());
+}
+
 void DirectoryWatcher::applyLocked() {
+  if (cache_) {
+    applyLookedUpLocked();
+    return;
+  }
   if (usersInMerged_) {
     // A new base without a new directory: the last merge's directory users, for this one.
     for (const auto& user : merged_.users) {

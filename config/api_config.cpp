@@ -111,8 +111,9 @@ bool isValidHostName(const std::string& name) {
   return true;
 }
 
-void ApiConfig::indexOwnership() {
+void ApiConfig::indexOwnership(std::shared_ptr<const OwnershipSource> source) {
   auto index = std::make_shared<OwnershipIndex>();
+  index->setSource(std::move(source));
   index->build(users.shared(), hostOwners, readAll);
   index->setMeshes(meshes);
   ownership = std::move(index);

@@ -336,9 +336,8 @@ void buildApp(App& app) {
   app.directory = std::make_unique<DirectoryWatcher>(std::move(directory),
                                                      static_cast<size_t>(app.config.userCache));
   app.directory->setBase(app.config);
-  // Built on the INI's few users, then given the merged ones once (a large directory's
-  // user table is built once, and not kept twice). With PostgreSQL the directory's users
-  // are looked up through the cache instead.
+  // Built on the INI's few users, then given the merged ones once (a large file directory's
+  // user table is built once; PostgreSQL's directory users are looked up, not loaded).
   app.server = std::make_unique<ApiServer>(app.config, app.store);
   app.server->reload(app.directory->merged(), app.directory->tokens(), app.directory->cache());
   app.directory->start([server = app.server.get(), cache = app.directory->cache()](

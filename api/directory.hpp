@@ -17,6 +17,10 @@
 
 namespace chipmunk::api {
 
+namespace pg {
+class Result;
+}
+
 struct DirectoryUser {
   std::string name;
   std::string hash;  // always a $pbkdf2-sha256$ hash: the directory never holds a plaintext
@@ -104,6 +108,8 @@ std::unique_ptr<Directory> openFileDirectory(const std::string& dataDir, std::st
 std::unique_ptr<Directory> openPgDirectory(const std::string& conninfo, std::string& error);
 // The lookups of openPgDirectory's directory, on connections of their own (opened on use).
 std::unique_ptr<DirectoryLookup> openPgDirectoryLookup(const std::string& conninfo);
+// Row `row` of "SELECT id, owner, hash, hosts, created_at FROM chipmunk_tokens".
+DirectoryToken tokenFromRow(const pg::Result& rows, int row);
 
 // Update tokens: "cmt_<id>_<secret>", id kTokenIdHexLength and secret kTokenSecretHexLength
 // lowercase hex digits (48 and 160 random bits): 57 characters, letters, digits and '_',

@@ -273,8 +273,8 @@ void DirectoryCache::prefetch(const std::vector<std::string>& names) const {
     for (const auto& name : names) {
       const auto* known = names_.find(name);
       const auto* unknown = unknownNames_.find(name);
-      const bool fresh = (known && known->generation == generation) ||
-                         (unknown && *unknown == generation);
+      const bool fresh =
+          (known && known->generation == generation) || (unknown && *unknown == generation);
       if (!fresh && mayBeName(name)) {
         missing.push_back(name);
       }

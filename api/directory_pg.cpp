@@ -7,7 +7,6 @@
 // api/directory_cache.hpp). So a change is seen by every replica within about a second, and
 // the steady cost is one tiny query per replica per second, whatever the number of users.
 #include <mutex>
-#include <sstream>
 
 #include "api/directory.hpp"
 #include "api/pg_connection.hpp"
@@ -182,16 +181,7 @@ bool PgDirectory::load(DirectoryData& out, std::string& error) {
     d.hosts.push_back({std::string(hosts.get(i, 0)), std::string(hosts.get(i, 1))});
   }
   for (int i = 0; i < tokens.rows(); ++i) {
-    DirectoryToken t{std::string(tokens.get(i, 0)),
-                     std::string(tokens.get(i, 1)),
-                     std::string(tokens.get(i, 2)),
-                     {},
-                     tokens.getInt(i, 4)};
-    std::istringstream names{std::string(tokens.get(i, 3))};
-    for (std::string h; std::getline(names, h, ',');) {
-      t.hosts.push_back(h);
-    }
-    d.tokens.push_back(std::move(t));
+    d.tokens.push_back(tokenFromRow(tokens, i));
   }
   version_ = version.rows() == 1 ? version.getInt(0, 0) : 0;
   loaded_ = true;  // a bad row is reported once, not every second

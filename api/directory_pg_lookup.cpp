@@ -50,13 +50,13 @@ class PgDirectoryLookup : public DirectoryLookup {
   }
   std::vector<std::pair<std::string, config::DirectoryName>> names(
       const std::vector<std::string>& names) override {
-    const auto r = run(
-        "SELECT n.name, u.name IS NOT NULL, h.owner, o.name IS NOT NULL "
-        "FROM unnest($1::text[]) AS n(name) "
-        "LEFT JOIN chipmunk_users u ON u.name = n.name "
-        "LEFT JOIN chipmunk_hosts h ON h.name = n.name "
-        "LEFT JOIN chipmunk_users o ON o.name = h.owner",
-        {textArray(names)});
+    const auto r =
+        run("SELECT n.name, u.name IS NOT NULL, h.owner, o.name IS NOT NULL "
+            "FROM unnest($1::text[]) AS n(name) "
+            "LEFT JOIN chipmunk_users u ON u.name = n.name "
+            "LEFT JOIN chipmunk_hosts h ON h.name = n.name "
+            "LEFT JOIN chipmunk_users o ON o.name = h.owner",
+            {textArray(names)});
     std::vector<std::pair<std::string, config::DirectoryName>> out;
     for (int i = 0; i < r.rows(); ++i) {
       config::DirectoryName d;
@@ -68,11 +68,11 @@ class PgDirectoryLookup : public DirectoryLookup {
     return out;
   }
   std::vector<std::string> hostsOf(const std::string& owner) override {
-    const auto r = run(
-        "SELECT h.name FROM chipmunk_hosts h WHERE h.owner = $1 AND NOT EXISTS "
-        "(SELECT 1 FROM chipmunk_users u WHERE u.name = h.name) ORDER BY h.name LIMIT " +
-            std::to_string(kMaxHostsOf),
-        {owner});
+    const auto r =
+        run("SELECT h.name FROM chipmunk_hosts h WHERE h.owner = $1 AND NOT EXISTS "
+            "(SELECT 1 FROM chipmunk_users u WHERE u.name = h.name) ORDER BY h.name LIMIT " +
+                std::to_string(kMaxHostsOf),
+            {owner});
     std::vector<std::string> out;
     for (int i = 0; i < r.rows(); ++i) {
       out.emplace_back(r.get(i, 0));
@@ -80,19 +80,13 @@ class PgDirectoryLookup : public DirectoryLookup {
     return out;
   }
   std::vector<DirectoryToken> tokens(const std::vector<std::string>& ids) override {
-    const auto r = run(
-        "SELECT id, owner, hash, hosts, created_at FROM chipmunk_tokens "
-        "WHERE id = ANY($1::text[])",
-        {textArray(ids)});
+    const auto r =
+        run("SELECT id, owner, hash, hosts, created_at FROM chipmunk_tokens "
+            "WHERE id = ANY($1::text[])",
+            {textArray(ids)});
     std::vector<DirectoryToken> out;
     for (int i = 0; i < r.rows(); ++i) {
-      DirectoryToken t{std::string(r.get(i, 0)), std::string(r.get(i, 1)),
-                       std::string(r.get(i, 2)), {}, r.getInt(i, 4)};
-      std::istringstream hosts{std::string(r.get(i, 3))};
-      for (std::string h; std::getline(hosts, h, ',');) {
-        t.hosts.push_back(h);
-      }
-      out.push_back(std::move(t));
+      out.push_back(tokenFromRow(r, i));
     }
     return out;
   }
@@ -119,6 +113,19 @@ class PgDirectoryLookup : public DirectoryLookup {
 };
 
 }  // namespace
+
+DirectoryToken tokenFromRow(const pg::Result& rows, int row) {
+  DirectoryToken t{std::string(rows.get(row, 0)),
+                   std::string(rows.get(row, 1)),
+                   std::string(rows.get(row, 2)),
+                   {},
+                   rows.getInt(row, 4)};
+  std::istringstream hosts{std::string(rows.get(row, 3))};
+  for (std::string h; std::getline(hosts, h, ',');) {
+    t.hosts.push_back(h);
+  }
+  return t;
+}
 
 std::unique_ptr<DirectoryLookup> openPgDirectoryLookup(const std::string& conninfo) {
   return std::make_unique<PgDirectoryLookup>(conninfo);

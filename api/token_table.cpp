@@ -110,7 +110,9 @@ std::optional<TokenGrant> TokenTable::verify(const std::string& name,
     if (const auto t = directory_->token(token->id)) {
       looked = entryOf(
           *t, [&](const std::string& n) { return ownership_ && ownership_->isUser(n); },
-          [&](const std::string& n) { return ownership_ ? ownership_->ownerOf(n) : std::string(); });
+          [&](const std::string& n) {
+            return ownership_ ? ownership_->ownerOf(n) : std::string();
+          });
       known = looked.has_value();
     }
   }

@@ -19,7 +19,7 @@ namespace chipmunk::config {
 // one indexed query per miss).
 struct DirectoryName {
   bool isUser = false;
-  std::string hostOwner;       // the directory's host of that name: its owner ("" none)
+  std::string hostOwner;         // the directory's host of that name: its owner ("" none)
   bool hostOwnerIsUser = false;  // that owner is a directory user
 };
 

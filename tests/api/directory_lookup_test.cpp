@@ -214,3 +214,19 @@ TEST_CASE("DirectoryLookup: tokens are looked up by id and revoked on every repl
   CHECK(within(std::chrono::milliseconds(1500),
                [&] { return !tokens()->verify("pi.example.org", token).has_value(); }));
 }
+
+TEST_CASE("DirectoryLookup: a directory host takes its owner's TTL and counts for its owner",
+          "[api][postgres][integration]") {
+  Setup s("[TTL]\nalice = 1h\n");
+  auto r = s.replica();
+  s.admin({"host", "add", "nas.example.org", "alice"});  // an INI user's directory host
+  CHECK(within(std::chrono::milliseconds(1500), [&] {
+    return r->app.directory->merged().ownerOf("nas.example.org") == "alice";
+  }));
+  const config::ApiConfig merged = r->app.directory->merged();
+  CHECK(merged.ttlFor("nas.example.org") == std::chrono::hours(1));
+  CHECK(merged.ttlFor("other.example.org") == merged.defaultTtl);
+  CHECK(merged.namesOwnedBy("alice") == std::vector<std::string>{"alice", "nas.example.org"});
+  CHECK(merged.mayReadRecordsOf("alice", merged.ownerOf("nas.example.org")));
+  CHECK_FALSE(merged.mayReadRecordsOf("bob", merged.ownerOf("nas.example.org")));
+}

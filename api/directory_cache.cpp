@@ -46,7 +46,6 @@ uint64_t DirectoryCache::generation() const {
 
 bool DirectoryCache::refresh() {
   const long long version = lookup_.version();
-  ++queries_;
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -78,7 +77,6 @@ void DirectoryCache::revalidateUsers(uint64_t generation) {
     for (auto& u : lookup_.users(batch)) {
       hashes.emplace(std::move(u.name), std::move(u.hash));
     }
-    ++queries_;
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& name : batch) {
       auto* entry = checks_.find(name);
@@ -105,7 +103,6 @@ void DirectoryCache::revalidateNames(uint64_t generation) {
   }
   inBatches(keys, [&](const std::vector<std::string>& batch) {
     const auto found = lookup_.names(batch);
-    ++queries_;
     storeNames(found, generation);
   });
 }
@@ -118,7 +115,6 @@ void DirectoryCache::revalidateTokens(uint64_t generation) {
   }
   inBatches(keys, [&](const std::vector<std::string>& batch) {
     auto found = lookup_.tokens(batch);
-    ++queries_;
     std::lock_guard<std::mutex> lock(mutex_);
     if (generation_ != generation) {
       return;  // another change since: its refresh re-reads them

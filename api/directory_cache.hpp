@@ -75,7 +75,8 @@ class DirectoryCache : public config::OwnershipSource {
     size_t users = 0, names = 0, unknownNames = 0, hostLists = 0, tokens = 0;
   };
   Sizes sizes() const;
-  // Queries made for misses and re-validations since the start (tests count them).
+  // Queries made for requests' misses since the start (not the watcher's version checks
+  // and re-validations; tests count them).
   uint64_t queries() const { return queries_.load(); }
 
  private:

@@ -92,21 +92,24 @@ class PgDirectoryLookup : public DirectoryLookup {
   }
 
  private:
-  // One statement; throws DirectoryUnavailable when it cannot be run.
+  // One statement; throws DirectoryUnavailable when it cannot be run. A connection that
+  // broke since its last use (the server restarted) is replaced once, not reported.
   pg::Result run(const std::string& sql, const pg::Params& params) {
-    auto lease = pool_.acquire();
-    if (!lease) {
-      throw DirectoryUnavailable("the directory's database cannot be reached: " +
-                                 pool_.lastError());
-    }
-    auto r = lease->execPrepared(sql, params);
-    if (!r.ok()) {
-      if (!lease->healthy()) {
-        pool_.dropIdle();  // the server went away: the idle ones are most likely broken too
+    for (int attempt = 0;; ++attempt) {
+      auto lease = pool_.acquire();
+      if (!lease) {
+        throw DirectoryUnavailable("the directory's database cannot be reached: " +
+                                   pool_.lastError());
       }
-      throw DirectoryUnavailable("directory lookup failed: " + r.error());
+      auto r = lease->execPrepared(sql, params);
+      if (r.ok()) {
+        return r;
+      }
+      if (lease->healthy() || attempt == 1) {
+        throw DirectoryUnavailable("directory lookup failed: " + r.error());
+      }
+      pool_.dropIdle();  // the others most likely broke too
     }
-    return r;
   }
 
   pg::Pool pool_;

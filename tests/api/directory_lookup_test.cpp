@@ -185,6 +185,11 @@ TEST_CASE("DirectoryLookup: with the database stopped an uncached user gets 503,
   CHECK(r->code("alice", "a-pw") == 200);          // nor does the INI
   REQUIRE(s.pg.start());
   CHECK(within(std::chrono::milliseconds(5000), [&] { return r->code("dave", "d-pw") == 200; }));
+  // A restart between two requests: the broken connection is replaced, no 503.
+  s.admin({"user", "add", "erin", "--iterations", "10000"}, "e-pw\n");
+  s.pg.stop();
+  REQUIRE(s.pg.start());
+  CHECK(r->code("erin", "e-pw") == 200);
 }
 
 TEST_CASE("DirectoryLookup: tokens are looked up by id and revoked on every replica",

@@ -339,11 +339,7 @@ void buildApp(App& app) {
   // Built on the INI's few users, then given the merged ones once (a large file directory's
   // user table is built once; PostgreSQL's directory users are looked up, not loaded).
   app.server = std::make_unique<ApiServer>(app.config, app.store);
-  app.server->reload(app.directory->merged(), app.directory->tokens(), app.directory->cache());
-  app.directory->start([server = app.server.get(), cache = app.directory->cache()](
-                           const ApiConfig& merged, std::shared_ptr<const TokenTable> tokens) {
-    server->reload(merged, std::move(tokens), cache);
-  });
+  serveDirectory(*app.directory, *app.server);
   if (app.config.storeBackend == config::StoreBackend::kPostgresql) {
     app.effects = OutboxEffects::create(app.config, errors, app.server->service().ownerLookup());
     if (!app.effects) {

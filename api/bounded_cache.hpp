@@ -30,8 +30,14 @@ class BoundedCache {
     order_.splice(order_.begin(), order_, it->second);
     return &it->second->second;
   }
+  // The entry without touching its place in the order (for upkeep, not for use).
+  V* peek(const std::string& key) {
+    const auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &it->second->second;
+  }
+  // Adds an entry as the most recently used, or replaces one where it is in the order.
   void put(const std::string& key, V value) {
-    if (V* old = find(key)) {
+    if (V* old = peek(key)) {
       *old = std::move(value);
       return;
     }

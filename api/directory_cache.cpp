@@ -79,7 +79,7 @@ void DirectoryCache::revalidateUsers(uint64_t generation) {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& name : batch) {
-      auto* entry = checks_.find(name);
+      auto* entry = checks_.peek(name);  // re-validating is not a use
       if (entry == nullptr || entry->generation >= generation) {
         continue;  // gone meanwhile, or cached after the bump
       }
@@ -119,12 +119,18 @@ void DirectoryCache::revalidateTokens(uint64_t generation) {
     if (generation_ != generation) {
       return;  // another change since: its refresh re-reads them
     }
-    for (const auto& id : batch) {
-      tokens_.erase(id);  // revoked ones stay out
-    }
+    std::unordered_map<std::string, DirectoryToken> byId;
     for (auto& t : found) {
       const std::string id = t.id;
-      tokens_.put(id, {std::move(t), generation});
+      byId.emplace(id, std::move(t));
+    }
+    for (const auto& id : batch) {
+      const auto it = byId.find(id);
+      if (it == byId.end()) {
+        tokens_.erase(id);  // revoked
+      } else if (auto* entry = tokens_.peek(id)) {
+        *entry = {std::move(it->second), generation};  // re-validating is not a use
+      }
     }
   });
 }

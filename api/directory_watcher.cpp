@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/metrics.hpp"
+#include "api/server.hpp"
 #include "common/logging.hpp"
 
 namespace chipmunk::api {
@@ -172,6 +174,21 @@ config::ApiConfig DirectoryWatcher::merged() const {
 std::shared_ptr<const TokenTable> DirectoryWatcher::tokens() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return tokens_;
+}
+
+void serveDirectory(DirectoryWatcher& watcher, ApiServer& server) {
+  const auto& cache = watcher.cache();
+  server.reload(watcher.merged(), watcher.tokens(), cache);
+  if (cache) {
+    server.service().metrics().setDirectoryProbe([cache] {
+      const auto sizes = cache->sizes();
+      return DirectoryStats{sizes.users, sizes.names + sizes.unknownNames, cache->queries()};
+    });
+  }
+  watcher.start(
+      [&server, cache](const config::ApiConfig& merged, std::shared_ptr<const TokenTable> tokens) {
+        server.reload(merged, std::move(tokens), cache);
+      });
 }
 
 }  // namespace chipmunk::api

@@ -15,6 +15,8 @@
 
 namespace chipmunk::api {
 
+class ApiServer;
+
 // Keeps the running server's users, hosts and tokens in step with the directory: once a
 // second it asks the store whether the directory changed (Directory::changed(): a stat of
 // three files, or one row in PostgreSQL) and, when it did, reads it, merges it over the
@@ -77,5 +79,9 @@ class DirectoryWatcher {
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// Gives `server` the watcher's merged users, hosts and tokens (and its cache) now and at
+// every change from now on, and the cache's figures to /metrics. Before watcher.start().
+void serveDirectory(DirectoryWatcher& watcher, ApiServer& server);
 
 }  // namespace chipmunk::api

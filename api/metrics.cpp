@@ -64,6 +64,11 @@ void ApiMetrics::setPushProbe(std::function<PushStats()> probe) {
   pushProbe_ = std::move(probe);
 }
 
+void ApiMetrics::setDirectoryProbe(std::function<DirectoryStats()> probe) {
+  std::lock_guard<std::mutex> lock(pushMutex_);
+  directoryProbe_ = std::move(probe);
+}
+
 void ApiMetrics::renderRequests(MetricsText& out) const {
   out.family("chipmunk_api_requests_total", "counter",
              "Requests answered, by route (the route table's name; unmatched: no route, "
@@ -129,6 +134,18 @@ std::string ApiMetrics::render(Store& store) {
     out.family("chipmunk_api_push_failures_total", "counter",
                "Gateway push: failed pushes to a DNS provider since the server started.");
     out.sample("chipmunk_api_push_failures_total", pushFailuresBefore_ + push.failures);
+  }
+  if (directoryProbe_) {
+    const DirectoryStats d = directoryProbe_();
+    out.family("chipmunk_api_directory_cached_users", "gauge",
+               "PostgreSQL directory: verified users held in the cache ([Store] user_cache).");
+    out.sample("chipmunk_api_directory_cached_users", d.cachedUsers);
+    out.family("chipmunk_api_directory_cached_names", "gauge",
+               "PostgreSQL directory: names (users, hosts, unknown names) held in the cache.");
+    out.sample("chipmunk_api_directory_cached_names", d.cachedNames);
+    out.family("chipmunk_api_directory_lookups_total", "counter",
+               "PostgreSQL directory: queries for requests' cache misses since the start.");
+    out.sample("chipmunk_api_directory_lookups_total", d.lookups);
   }
   return out.text();
 }

@@ -132,6 +132,7 @@ TEST_CASE("DirectoryLookup: more users than the cache holds all log in, the cach
   REQUIRE(s.pg.psql("INSERT INTO chipmunk_users (name, secret) SELECT 'u' || k, '" + hash +
                     "' FROM generate_series(1, 150) k; UPDATE chipmunk_directory_version SET "
                     "version = version + 1; SELECT count(*) FROM chipmunk_users") == "150");
+  r->app.directory->poll();  // the change seen: the counts below are the logins' alone
   for (int round = 0; round < 2; ++round) {
     int ok = 0;
     for (int k = 1; k <= 150; ++k) {
@@ -141,6 +142,10 @@ TEST_CASE("DirectoryLookup: more users than the cache holds all log in, the cach
     CHECK(r->cache().sizes().users == 100);
   }
   CHECK(r->code("alice", "a-pw") == 200);  // the INI's users are still in memory
+  ApiService& service = r->app.server->service();
+  const std::string metrics = service.metrics().render(service.store());
+  CHECK(metrics.find("\nchipmunk_api_directory_cached_users 100\n") != std::string::npos);
+  CHECK(metrics.find("\nchipmunk_api_directory_lookups_total 300\n") != std::string::npos);
 }
 
 TEST_CASE("DirectoryLookup: a wrong password and an unknown name get 401 at the same cost",

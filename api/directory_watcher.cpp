@@ -33,7 +33,7 @@ bool DirectoryWatcher::refresh(bool force) {
         logging::get("api")->info("directory reachable again");
         unavailable_ = false;
       }
-      return moved || force;
+      return moved || force || overlapStale_;
     } catch (const std::exception& e) {
       if (!unavailable_) {
         logging::get("api")->error("directory check failed error=\"{}\"", e.what());
@@ -70,7 +70,13 @@ void DirectoryWatcher::applyLookedUpLocked() {
         names.clear();
       }
     }
+    overlap_ = overlap.users;
+    overlapStale_ = false;
   } catch (const DirectoryUnavailable& e) {
+    // The last known overrides stay (an INI password the directory replaced must not come
+    // back while the database is away); read again at the next poll that reaches it.
+    overlap.users = overlap_;
+    overlapStale_ = true;
     warnings.push_back(std::string("INI users not compared with the directory: ") + e.what());
   }
   mergeDirectory(base_, overlap, merged_, warnings);

@@ -65,6 +65,10 @@ class DirectoryWatcher {
   std::shared_ptr<Directory> directory_;
   std::shared_ptr<DirectoryCache> cache_;
   bool unavailable_ = false;  // the last refresh failed (logged once)
+  // The INI's users that the looked-up directory has too (their directory hashes win), as
+  // last read; `overlapStale_`: that read failed, so it is tried again at the next poll.
+  std::vector<DirectoryUser> overlap_;
+  bool overlapStale_ = false;
   mutable std::mutex mutex_;
   config::ApiConfig base_;
   // The last good directory, without its users once merged (usersInMerged_): they are in

@@ -240,3 +240,19 @@ TEST_CASE("DirectoryLookup: a directory host takes its owner's TTL and counts fo
   CHECK(merged.mayReadRecordsOf("alice", merged.ownerOf("nas.example.org")));
   CHECK_FALSE(merged.mayReadRecordsOf("bob", merged.ownerOf("nas.example.org")));
 }
+
+TEST_CASE("DirectoryLookup: an INI user the directory also has takes the directory's password",
+          "[api][postgres][integration]") {
+  Setup s;
+  auto r = s.replica();
+  CHECK(r->code("alice", "a-pw") == 200);
+  std::string error;
+  auto directory = openDirectory(r->app.config, error);
+  REQUIRE(directory);
+  REQUIRE(directory->putUser({"alice", hashPassword("dir-pw", kMinPbkdf2Iterations)}, false, false,
+                             error));
+  CHECK(within(std::chrono::milliseconds(1500), [&] { return r->code("alice", "dir-pw") == 200; }));
+  CHECK(r->code("alice", "a-pw") == 401);
+  REQUIRE(directory->deleteUser("alice", error));
+  CHECK(within(std::chrono::milliseconds(1500), [&] { return r->code("alice", "a-pw") == 200; }));
+}

@@ -143,6 +143,14 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
     return unauthorized(access);
   }
   if (access == Access::kWriter || access == Access::kDyndns2) {
+    if (!allowSlow && auth.tokens().needsLookup(creds->password)) {
+      // A token of the PostgreSQL directory not cached yet: the query runs where the write
+      // will, on a writer thread, not on this I/O thread.
+      Response r;
+      r.needsWriter = true;
+      r.slowAuthSource = LoginLimiter::key(call.client);
+      return r;
+    }
     // An update token: one SHA-256, never the slow pool. A token that does not match falls
     // through to the password check, so it gets the answer (and costs the work) of a wrong
     // password; on any other route a token is just a wrong password.

@@ -259,7 +259,8 @@ bool needsRestart(const ApiConfig& fresh, const ApiConfig& running) {
          fresh.keepaliveTimeout != running.keepaliveTimeout ||
          fresh.storeBackend != running.storeBackend ||
          fresh.postgresqlConninfo != running.postgresqlConninfo ||
-         fresh.postgresqlPoolSize != running.postgresqlPoolSize;
+         fresh.postgresqlPoolSize != running.postgresqlPoolSize ||
+         fresh.userCache != running.userCache;
 }
 
 // Serves until SIGTERM or SIGINT, flushing the store every flush_interval and pinging the
@@ -332,16 +333,13 @@ void buildApp(App& app) {
   if (!directory) {
     throw std::runtime_error("directory: " + error);
   }
-  app.directory = std::make_unique<DirectoryWatcher>(std::move(directory));
+  app.directory = std::make_unique<DirectoryWatcher>(std::move(directory),
+                                                     static_cast<size_t>(app.config.userCache));
   app.directory->setBase(app.config);
-  // Built on the INI's few users, then given the merged ones once (a large directory's
-  // user table is built once, and not kept twice).
+  // Built on the INI's few users, then given the merged ones once (a large file directory's
+  // user table is built once; PostgreSQL's directory users are looked up, not loaded).
   app.server = std::make_unique<ApiServer>(app.config, app.store);
-  app.server->reload(app.directory->merged(), app.directory->tokens());
-  app.directory->start([server = app.server.get()](const ApiConfig& merged,
-                                                   std::shared_ptr<const TokenTable> tokens) {
-    server->reload(merged, std::move(tokens));
-  });
+  serveDirectory(*app.directory, *app.server);
   if (app.config.storeBackend == config::StoreBackend::kPostgresql) {
     app.effects = OutboxEffects::create(app.config, errors, app.server->service().ownerLookup());
     if (!app.effects) {

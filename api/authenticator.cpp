@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "api/directory_cache.hpp"
 #include "common/password_hash.hpp"
 
 namespace chipmunk::api {
@@ -35,9 +36,11 @@ const EVP_MD* sha256() {
 }  // namespace
 
 Authenticator::Authenticator(std::shared_ptr<const Users> users, const Authenticator* previous,
-                             std::shared_ptr<const TokenTable> tokens)
+                             std::shared_ptr<const TokenTable> tokens,
+                             std::shared_ptr<DirectoryCache> directory)
     : keepUsers_(users ? std::move(users) : std::make_shared<const Users>()),
-      tokens_(tokens ? std::move(tokens) : std::make_shared<const TokenTable>()) {
+      tokens_(tokens ? std::move(tokens) : std::make_shared<const TokenTable>()),
+      directory_(std::move(directory)) {
   users_.reserve(keepUsers_->size());
   for (const auto& user : *keepUsers_) {
     Entry entry;
@@ -98,11 +101,35 @@ Authenticator::Digest Authenticator::digest(const std::string& password) const {
   return out;
 }
 
+int Authenticator::failCost() const {
+  // With a directory not loaded, its hashes' counts are known only once seen: a failure
+  // costs at least what `chipmunk-api user add` uses by default, so that an unknown name
+  // is not cheaper than a directory user whose hash was not met yet.
+  return directory_ ? std::max({failCost_, directory_->maxIterations(), kDefaultPbkdf2Iterations})
+                    : failCost_;
+}
+
+bool Authenticator::knows(const std::string& user) const {
+  if (users_.count(user) != 0) {
+    return true;
+  }
+  try {
+    return directory_ && directory_->lookup(user).isUser;
+  } catch (const std::exception&) {
+    return false;  // only for the request log: the name is then not written
+  }
+}
+
 std::optional<bool> Authenticator::verifyFast(const std::string& user,
                                               const std::string& password) const {
   const auto it = users_.find(user);
   if (it == users_.end()) {
-    return std::nullopt;  // unknown: the slow path, like a wrong password
+    // A directory user's cached check; anything else (unknown here) takes the slow path,
+    // like a wrong password.
+    if (directory_ && directory_->verifiedBefore(user, digest(password))) {
+      return true;
+    }
+    return std::nullopt;
   }
   const Entry& entry = it->second;
   const Digest presented = digest(password);
@@ -119,9 +146,33 @@ std::optional<bool> Authenticator::verifyFast(const std::string& user,
   return std::nullopt;
 }
 
+bool Authenticator::verifyInDirectory(const std::string& user, const std::string& password) {
+  const uint64_t generation = directory_->generation();
+  const auto hash = directory_->userHash(user);  // the same query for every name
+  const Digest presented = digest(password);
+  if (!hash) {
+    spendPbkdf2(failCost());
+    return false;
+  }
+  const int iterations = passwordHashIterations(*hash);
+  directory_->noteIterations(iterations);
+  if (directory_->renewCheck(user, *hash, presented, generation)) {
+    return true;  // verified before against this very hash
+  }
+  if (!verifyPasswordHash(password, *hash)) {
+    spendPbkdf2(failCost() - iterations);
+    return false;
+  }
+  directory_->rememberCheck(user, *hash, presented, generation);
+  return true;
+}
+
 bool Authenticator::verifySlow(const std::string& user, const std::string& password) {
   const auto it = users_.find(user);
   if (it == users_.end()) {
+    if (directory_) {
+      return verifyInDirectory(user, password);
+    }
     spendPbkdf2(failCost_);
     return false;
   }
@@ -131,11 +182,11 @@ bool Authenticator::verifySlow(const std::string& user, const std::string& passw
     if (CRYPTO_memcmp(presented.data(), entry.digest.data(), presented.size()) == 0) {
       return true;
     }
-    spendPbkdf2(failCost_);
+    spendPbkdf2(failCost());
     return false;
   }
   if (!verifyPasswordHash(password, entry.user->secret)) {
-    spendPbkdf2(failCost_ - entry.iterations);
+    spendPbkdf2(failCost() - entry.iterations);
     return false;
   }
   std::lock_guard<std::mutex> lock(lockOf(entry));

@@ -16,6 +16,10 @@
 #include "config/api_config.hpp"
 
 namespace chipmunk::api {
+class DirectoryCache;
+}
+
+namespace chipmunk::api {
 
 // Checks user names and passwords against the configured users. A correct plaintext
 // password and a cached verification cost one SHA-256 and a constant-time compare; a hashed
@@ -36,20 +40,28 @@ namespace chipmunk::api {
 // Memory: a user costs one small entry (its digest and flags) besides the users' list it is
 // built from, which it shares rather than copies (names and hashes are not held twice; at a
 // million directory users that is most of the process).
+//
+// With a `directory` (the PostgreSQL backend, not loaded): a name that is not one of
+// `users` is looked up there (DirectoryCache: one indexed query, on the slow path only),
+// and a success cached in its bounded cache. An unknown name costs the same query and the
+// same failCost() PBKDF2 as a wrong password; failCost() then also covers the largest count
+// of the directory's hashes seen so far. The lookup throws DirectoryUnavailable when the
+// database is away (answered 503, not 401).
 class Authenticator {
  public:
   using Users = std::vector<config::ApiUser>;
   explicit Authenticator(std::shared_ptr<const Users> users,
                          const Authenticator* previous = nullptr,
-                         std::shared_ptr<const TokenTable> tokens = nullptr);
+                         std::shared_ptr<const TokenTable> tokens = nullptr,
+                         std::shared_ptr<DirectoryCache> directory = nullptr);
   // The same with a copy of `users`.
   explicit Authenticator(const Users& users, const Authenticator* previous = nullptr,
                          std::shared_ptr<const TokenTable> tokens = nullptr)
       : Authenticator(std::make_shared<const Users>(users), previous, std::move(tokens)) {}
 
   const TokenTable& tokens() const { return *tokens_; }
-  // Whether `user` is a configured user (a lookup by name).
-  bool knows(const std::string& user) const { return users_.count(user) != 0; }
+  // Whether `user` is a configured user (a lookup by name; in the directory too).
+  bool knows(const std::string& user) const;
 
   // The fast answer: true when it can be given without a KDF (a correct plaintext password,
   // a cached success), nullopt when verifySlow() is needed. Never false: a failure always
@@ -62,7 +74,7 @@ class Authenticator {
     return fast ? *fast : verifySlow(user, password);
   }
   // PBKDF2 iterations every failed check costs.
-  int failCost() const { return failCost_; }
+  int failCost() const;
 
  private:
   using Digest = std::array<unsigned char, 32>;
@@ -82,12 +94,15 @@ class Authenticator {
   // The lock of a hashed entry's cache: one of a few, not one per user (a mutex is larger
   // than the rest of the entry).
   std::mutex& lockOf(const Entry& entry) const;
+  // verifySlow() of a name that is not one of the users: the directory's.
+  bool verifyInDirectory(const std::string& user, const std::string& password);
 
   std::shared_ptr<const Users> keepUsers_;             // what users_' keys and entries view
   std::unordered_map<std::string_view, Entry> users_;  // by name
   mutable std::array<std::mutex, 64> locks_;
   int failCost_ = 0;
   std::shared_ptr<const TokenTable> tokens_;
+  std::shared_ptr<DirectoryCache> directory_;
 };
 
 // Counts failed logins per client address (IPv6 by /64, since one subscriber holds a

@@ -8,12 +8,18 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/api_config.hpp"
 
 namespace chipmunk::api {
+
+namespace pg {
+class Result;
+}
 
 struct DirectoryUser {
   std::string name;
@@ -39,6 +45,33 @@ struct DirectoryData {
   std::vector<DirectoryToken> tokens;
 };
 
+// The store cannot answer a directory lookup (the database away): the request is answered
+// 503, never 401 (api/service.cpp).
+class DirectoryUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A directory too large to hold in memory (PostgreSQL): asked by key, one indexed query per
+// call (the keys of a call go in one query). Every call throws DirectoryUnavailable when the
+// store cannot answer. api/directory_cache.hpp keeps a bounded cache in front of it.
+class DirectoryLookup {
+ public:
+  virtual ~DirectoryLookup() = default;
+  // The number every edit bumps (chipmunk_directory_version).
+  virtual long long version() = 0;
+  // Those of `names` that are directory users, with their stored hashes.
+  virtual std::vector<DirectoryUser> users(const std::vector<std::string>& names) = 0;
+  // What the directory says of each of `names`.
+  virtual std::vector<std::pair<std::string, config::DirectoryName>> names(
+      const std::vector<std::string>& names) = 0;
+  // The hosts `owner` owns (none named like a directory user), sorted, at most kMaxHostsOf.
+  virtual std::vector<std::string> hostsOf(const std::string& owner) = 0;
+  static constexpr size_t kMaxHostsOf = 10000;
+  // Those of `ids` that are tokens.
+  virtual std::vector<DirectoryToken> tokens(const std::vector<std::string>& ids) = 0;
+};
+
 // A directory in a store. load() reads all of it; changed() is the cheap question asked
 // once a second by the server (a stat of three files, or one indexed row in PostgreSQL).
 // The edits are what the admin commands do; each is atomic and durable.
@@ -50,6 +83,9 @@ class Directory {
   virtual bool changed() = 0;
   // The whole directory; false with `error` ("file:line: message" for a corrupt file).
   virtual bool load(DirectoryData& out, std::string& error) = 0;
+  // Lookups by key, for a directory the server does not load (PostgreSQL: see
+  // docs/SCALING.md "Memory with the PostgreSQL backend"); null: load() it (the files).
+  virtual DirectoryLookup* lookup() { return nullptr; }
 
   // Creates or replaces a user's hash. `mustExist`: refuse an unknown user (passwd),
   // `mustBeNew`: refuse an existing one (add).
@@ -70,6 +106,10 @@ class Directory {
 std::unique_ptr<Directory> openDirectory(const config::ApiConfig& config, std::string& error);
 std::unique_ptr<Directory> openFileDirectory(const std::string& dataDir, std::string& error);
 std::unique_ptr<Directory> openPgDirectory(const std::string& conninfo, std::string& error);
+// The lookups of openPgDirectory's directory, on connections of their own (opened on use).
+std::unique_ptr<DirectoryLookup> openPgDirectoryLookup(const std::string& conninfo);
+// Row `row` of "SELECT id, owner, hash, hosts, created_at FROM chipmunk_tokens".
+DirectoryToken tokenFromRow(const pg::Result& rows, int row);
 
 // Update tokens: "cmt_<id>_<secret>", id kTokenIdHexLength and secret kTokenSecretHexLength
 // lowercase hex digits (48 and 160 random bits): 57 characters, letters, digits and '_',

@@ -2,11 +2,11 @@
 // The PostgreSQL backend of the directory: chipmunk_users, chipmunk_hosts, chipmunk_tokens
 // (api/pg_schema.cpp). Every edit runs in one transaction that also bumps the single row of
 // chipmunk_directory_version; each replica asks for that number once a second (one
-// primary-key read) and reloads the whole directory only when it moved. So a change is
-// seen by every replica within about a second, and the steady cost is one tiny query per
-// replica per second, whatever the number of users or requests.
+// primary-key read) and, when it moved, re-validates what it cached (the server does not
+// load this directory: it looks names up, api/directory_pg_lookup.cpp and
+// api/directory_cache.hpp). So a change is seen by every replica within about a second, and
+// the steady cost is one tiny query per replica per second, whatever the number of users.
 #include <mutex>
-#include <sstream>
 
 #include "api/directory.hpp"
 #include "api/pg_connection.hpp"
@@ -35,7 +35,9 @@ std::string joinHosts(const std::vector<std::string>& hosts) {
 class PgDirectory : public Directory {
  public:
   PgDirectory(std::string conninfo, std::unique_ptr<pg::Connection> conn)
-      : conninfo_(std::move(conninfo)), conn_(std::move(conn)) {}
+      : conninfo_(std::move(conninfo)),
+        conn_(std::move(conn)),
+        lookup_(openPgDirectoryLookup(conninfo_)) {}
 
   // Directory
   bool changed() override {
@@ -47,6 +49,7 @@ class PgDirectory : public Directory {
     return r.ok() && r.rows() == 1 && (!loaded_ || r.getInt(0, 0) != version_);
   }
   bool load(DirectoryData& out, std::string& error) override;
+  DirectoryLookup* lookup() override { return lookup_.get(); }
   bool putUser(const DirectoryUser& user, bool mustBeNew, bool mustExist,
                std::string& error) override {
     const pg::Params p{user.name, user.hash};
@@ -118,6 +121,7 @@ class PgDirectory : public Directory {
   std::mutex mutex_;
   std::string conninfo_;
   std::unique_ptr<pg::Connection> conn_;
+  std::unique_ptr<DirectoryLookup> lookup_;
   bool loaded_ = false;
   long long version_ = 0;
 };
@@ -177,16 +181,7 @@ bool PgDirectory::load(DirectoryData& out, std::string& error) {
     d.hosts.push_back({std::string(hosts.get(i, 0)), std::string(hosts.get(i, 1))});
   }
   for (int i = 0; i < tokens.rows(); ++i) {
-    DirectoryToken t{std::string(tokens.get(i, 0)),
-                     std::string(tokens.get(i, 1)),
-                     std::string(tokens.get(i, 2)),
-                     {},
-                     tokens.getInt(i, 4)};
-    std::istringstream names{std::string(tokens.get(i, 3))};
-    for (std::string h; std::getline(names, h, ',');) {
-      t.hosts.push_back(h);
-    }
-    d.tokens.push_back(std::move(t));
+    d.tokens.push_back(tokenFromRow(tokens, i));
   }
   version_ = version.rows() == 1 ? version.getInt(0, 0) : 0;
   loaded_ = true;  // a bad row is reported once, not every second

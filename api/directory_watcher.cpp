@@ -8,18 +8,40 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/metrics.hpp"
+#include "api/server.hpp"
 #include "common/logging.hpp"
 
 namespace chipmunk::api {
 
-DirectoryWatcher::DirectoryWatcher(std::unique_ptr<Directory> directory)
-    : directory_(std::move(directory)) {}
+DirectoryWatcher::DirectoryWatcher(std::unique_ptr<Directory> directory, size_t cacheCapacity)
+    : directory_(std::move(directory)) {
+  if (directory_->lookup() != nullptr) {
+    cache_ = std::make_shared<DirectoryCache>(directory_, cacheCapacity);
+  }
+}
 
 DirectoryWatcher::~DirectoryWatcher() {
   stop();
 }
 
 bool DirectoryWatcher::refresh(bool force) {
+  if (cache_) {
+    try {
+      const bool moved = cache_->refresh();
+      if (unavailable_) {
+        logging::get("api")->info("directory reachable again");
+        unavailable_ = false;
+      }
+      return moved || force || overlapStale_;
+    } catch (const std::exception& e) {
+      if (!unavailable_) {
+        logging::get("api")->error("directory check failed error=\"{}\"", e.what());
+        unavailable_ = true;
+      }
+      return force;
+    }
+  }
   if (!force && !directory_->changed()) {
     return false;
   }
@@ -35,7 +57,47 @@ bool DirectoryWatcher::refresh(bool force) {
   return true;
 }
 
+void DirectoryWatcher::applyLookedUpLocked() {
+  std::vector<std::string> warnings;
+  DirectoryData overlap;  // the INI's users that are directory users too
+  try {
+    std::vector<std::string> names;
+    for (const auto& user : base_.users) {
+      names.push_back(user.name);
+      if (names.size() == 1000 || &user == &base_.users.back()) {
+        auto found = directory_->lookup()->users(names);
+        overlap.users.insert(overlap.users.end(), found.begin(), found.end());
+        names.clear();
+      }
+    }
+    overlap_ = overlap.users;
+    overlapStale_ = false;
+  } catch (const DirectoryUnavailable& e) {
+    // The last known overrides stay (an INI password the directory replaced must not come
+    // back while the database is away); read again at the next poll that reaches it.
+    overlap.users = overlap_;
+    overlapStale_ = true;
+    warnings.push_back(std::string("INI users not compared with the directory: ") + e.what());
+  }
+  mergeDirectory(base_, overlap, merged_, warnings);
+  merged_.indexOwnership(cache_);
+  tokens_ = std::make_shared<const TokenTable>(cache_, merged_);
+  auto log = logging::get("api");
+  for (const auto& w : warnings) {
+    log->warn("{}", w);
+  }
+  if (apply_) {
+    apply_(merged_, tokens_);
+  }
+  log->info("directory applied users={} (the directory's are looked up) hosts={}",
+            merged_.users.size(), merged_.hostOwners.size());
+}
+
 void DirectoryWatcher::applyLocked() {
+  if (cache_) {
+    applyLookedUpLocked();
+    return;
+  }
   if (usersInMerged_) {
     // A new base without a new directory: the last merge's directory users, for this one.
     for (const auto& user : merged_.users) {
@@ -118,6 +180,21 @@ config::ApiConfig DirectoryWatcher::merged() const {
 std::shared_ptr<const TokenTable> DirectoryWatcher::tokens() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return tokens_;
+}
+
+void serveDirectory(DirectoryWatcher& watcher, ApiServer& server) {
+  const auto& cache = watcher.cache();
+  server.reload(watcher.merged(), watcher.tokens(), cache);
+  if (cache) {
+    server.service().metrics().setDirectoryProbe([cache] {
+      const auto sizes = cache->sizes();
+      return DirectoryStats{sizes.users, sizes.names + sizes.unknownNames, cache->queries()};
+    });
+  }
+  watcher.start(
+      [&server, cache](const config::ApiConfig& merged, std::shared_ptr<const TokenTable> tokens) {
+        server.reload(merged, std::move(tokens), cache);
+      });
 }
 
 }  // namespace chipmunk::api

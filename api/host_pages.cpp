@@ -41,6 +41,14 @@ std::vector<HostRecord> readAllAfter(const RouteCall& call, const std::string& a
     }
     from = batch.back().name;
     const bool last = batch.size() < chunk;
+    if (call.config.ownership) {
+      // With the PostgreSQL directory: one query for the owners of the chunk, not one each.
+      std::vector<std::string> names;
+      for (const auto& r : batch) {
+        names.push_back(r.name);
+      }
+      call.config.ownership->prefetch(names);
+    }
     for (auto& r : batch) {
       if (out.size() < wanted && !call.config.ownerOf(r.name).empty()) {
         out.push_back(std::move(r));

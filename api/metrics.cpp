@@ -64,6 +64,11 @@ void ApiMetrics::setPushProbe(std::function<PushStats()> probe) {
   pushProbe_ = std::move(probe);
 }
 
+void ApiMetrics::setDirectoryProbe(std::function<DirectoryStats()> probe) {
+  std::lock_guard<std::mutex> lock(pushMutex_);
+  directoryProbe_ = std::move(probe);
+}
+
 void ApiMetrics::renderRequests(MetricsText& out) const {
   out.family("chipmunk_api_requests_total", "counter",
              "Requests answered, by route (the route table's name; unmatched: no route, "
@@ -118,17 +123,43 @@ std::string ApiMetrics::render(Store& store) {
   out.sample("chipmunk_api_records", {}, static_cast<uint64_t>(store.count()));
   renderStoreWrites(out);
   std::lock_guard<std::mutex> lock(pushMutex_);
+  // One sample each, without labels: {name, type, help, value}.
+  struct Single {
+    const char* name;
+    const char* type;
+    const char* help;
+    uint64_t value;
+  };
+  std::vector<Single> singles;
   if (pushProbe_) {
     const PushStats push = pushProbe_();
-    out.family("chipmunk_api_push_queue_length", "gauge",
-               "Gateway push: targets waiting to be pushed (a new address or a retry).");
-    out.sample("chipmunk_api_push_queue_length", push.queued);
-    out.family("chipmunk_api_push_stopped", "gauge",
-               "Gateway push: targets stopped until a reload (credentials refused...).");
-    out.sample("chipmunk_api_push_stopped", push.stopped);
-    out.family("chipmunk_api_push_failures_total", "counter",
-               "Gateway push: failed pushes to a DNS provider since the server started.");
-    out.sample("chipmunk_api_push_failures_total", pushFailuresBefore_ + push.failures);
+    singles.push_back({"chipmunk_api_push_queue_length", "gauge",
+                       "Gateway push: targets waiting to be pushed (a new address or a retry).",
+                       push.queued});
+    singles.push_back({"chipmunk_api_push_stopped", "gauge",
+                       "Gateway push: targets stopped until a reload (credentials refused...).",
+                       push.stopped});
+    singles.push_back({"chipmunk_api_push_failures_total", "counter",
+                       "Gateway push: failed pushes to a DNS provider since the server started.",
+                       pushFailuresBefore_ + push.failures});
+  }
+  if (directoryProbe_) {
+    const DirectoryStats d = directoryProbe_();
+    singles.push_back(
+        {"chipmunk_api_directory_cached_users", "gauge",
+         "PostgreSQL directory: verified users held in the cache ([Store] user_cache).",
+         d.cachedUsers});
+    singles.push_back(
+        {"chipmunk_api_directory_cached_names", "gauge",
+         "PostgreSQL directory: names (users, hosts, unknown names) held in the cache.",
+         d.cachedNames});
+    singles.push_back({"chipmunk_api_directory_lookups_total", "counter",
+                       "PostgreSQL directory: queries for requests' cache misses since the start.",
+                       d.lookups});
+  }
+  for (const auto& single : singles) {
+    out.family(single.name, single.type, single.help);
+    out.sample(single.name, single.value);
   }
   return out.text();
 }

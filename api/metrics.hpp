@@ -29,6 +29,13 @@ struct PushStats {
   uint64_t failures = 0;  // failed pushes since the service started
 };
 
+// What the PostgreSQL directory's cache reports (api/directory_cache.hpp).
+struct DirectoryStats {
+  uint64_t cachedUsers = 0;  // verified users held
+  uint64_t cachedNames = 0;  // names (users, hosts, unknown) held
+  uint64_t lookups = 0;      // queries for requests' cache misses since the start
+};
+
 // Response::route values besides an index of the route table.
 inline constexpr int kRouteUnparsed = -1;   // refused before a route was looked up
 inline constexpr int kRouteUnmatched = -2;  // no route serves the path (404)
@@ -51,6 +58,9 @@ class ApiMetrics {
   // Gateway push's figures, asked at every scrape; replacing it (a reload) keeps the
   // failures counted so far. Null: no push service.
   void setPushProbe(std::function<PushStats()> probe);
+
+  // The directory cache's figures, asked at every scrape. Null: the directory is loaded.
+  void setDirectoryProbe(std::function<DirectoryStats()> probe);
 
   // The exposition, with the store's record count.
   std::string render(Store& store);
@@ -76,7 +86,8 @@ class ApiMetrics {
 
   std::mutex pushMutex_;
   std::function<PushStats()> pushProbe_;
-  uint64_t pushFailuresBefore_ = 0;  // counted by push services replaced since
+  uint64_t pushFailuresBefore_ = 0;                 // counted by push services replaced since
+  std::function<DirectoryStats()> directoryProbe_;  // under pushMutex_
 };
 
 }  // namespace chipmunk::api

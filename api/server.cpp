@@ -524,8 +524,9 @@ void ApiServer::setPushListener(std::shared_ptr<RecordListener> push) {
   hooks_->setNext(std::move(push));
 }
 
-void ApiServer::reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens) {
-  service_->reload(config, std::move(tokens));
+void ApiServer::reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens,
+                       std::shared_ptr<DirectoryCache> directory) {
+  service_->reload(config, std::move(tokens), std::move(directory));
   hooks_->configure(config);
 }
 

@@ -39,7 +39,9 @@ class ApiServer {
   uint16_t port() const;
   // "127.0.0.1:8080" or "[::]:8080" with the bound port.
   std::string boundAddress() const;
-  void reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens = nullptr);
+  // See ApiService::reload.
+  void reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens = nullptr,
+              std::shared_ptr<DirectoryCache> directory = nullptr);
   // Gateway mode: told of every record change after the hooks (nullptr: nobody).
   void setPushListener(std::shared_ptr<RecordListener> push);
   void shutdown();

@@ -3,16 +3,21 @@
 // table (api/routes.cpp), guards it by its Access (api/access.cpp), then runs its handler.
 #include "api/service.hpp"
 
+#include <atomic>
 #include <chrono>
 
 #include "api/access.hpp"
 #include "api/client_ip.hpp"
+#include "api/directory.hpp"
 #include "api/host_pages.hpp"
 #include "api/metrics.hpp"
 #include "api/route_nic_update.hpp"
 #include "api/routes.hpp"
 #include "api/watch_hub.hpp"
+#include "common/logging.hpp"
 #include "providers/dyndns2_codes.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace chipmunk::api {
 namespace {
@@ -54,7 +59,7 @@ Response serve(const Route* route, RouteCall& call) {
 }  // namespace
 
 ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> store)
-    : runtime_(makeRuntime(config, nullptr, nullptr)),
+    : runtime_(makeRuntime(config, nullptr, nullptr, nullptr)),
       watch_(std::make_shared<WatchHub>()),
       store_(watchedStore(std::move(store), watch_)),
       nochg_(std::make_unique<NochgCounters>()),
@@ -72,21 +77,23 @@ std::string ApiService::watchVersion(const std::string& user) {
 
 std::shared_ptr<ApiService::Runtime> ApiService::makeRuntime(
     const config::ApiConfig& config, const Authenticator* previous,
-    std::shared_ptr<const TokenTable> tokens) {
+    std::shared_ptr<const TokenTable> tokens, std::shared_ptr<DirectoryCache> directory) {
   auto rt = std::make_shared<Runtime>();
   rt->config = config;
   if (!rt->config.ownership) {
     rt->config.indexOwnership();  // a configuration assembled by hand (tests, tools)
   }
-  rt->auth = std::make_shared<Authenticator>(config.users.shared(), previous, std::move(tokens));
+  rt->auth = std::make_shared<Authenticator>(config.users.shared(), previous, std::move(tokens),
+                                             std::move(directory));
   rt->limiter = std::make_shared<LoginLimiter>(config.maxFailedLogins, config.failedLoginWindow,
                                                config.failedLoginLockout);
   return rt;
 }
 
-void ApiService::reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens) {
+void ApiService::reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens,
+                        std::shared_ptr<DirectoryCache> directory) {
   const auto old = runtime();
-  auto rt = makeRuntime(config, old->auth.get(), std::move(tokens));
+  auto rt = makeRuntime(config, old->auth.get(), std::move(tokens), std::move(directory));
   // Lockouts and counts survive a reload (SIGHUP must not be an amnesty); only the limits
   // change.
   old->limiter->configure(config.maxFailedLogins, config.failedLoginWindow,
@@ -113,6 +120,25 @@ void ApiService::expireRecords() {
 }
 
 Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
+  try {
+    return handleLoaded(request, allowSlow);
+  } catch (const DirectoryUnavailable& e) {
+    // A user or a name the directory must be asked about while the database is away: the
+    // caller is not refused (401) nor is anything decided; the client retries.
+    static std::atomic<int64_t> lastLog{0};  // once a second, not once a request
+    const int64_t now = unixNow();
+    if (lastLog.exchange(now) != now) {
+      logging::get("api")->warn("directory unavailable error=\"{}\"", e.what());
+    }
+    Response r = plain(503, "Service Unavailable: the user directory cannot be reached\n");
+    r.extraHeaders = "Retry-After: 5\r\n";
+    r.route = routeIndex(findRoute(request.path));
+    r.client = request.peer.toString();
+    return r;
+  }
+}
+
+Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow) {
   const auto rt = runtime();
   const auto& cfg = rt->config;
   const Route* route = findRoute(request.path);

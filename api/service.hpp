@@ -18,6 +18,7 @@ namespace chipmunk::api {
 class HookRunner;
 class ApiMetrics;
 class WatchHub;
+class DirectoryCache;
 
 enum class Method { kGet, kHead, kPost, kOther };
 
@@ -106,8 +107,10 @@ class ApiService {
 
   // Users, hosts, trusted proxies, public endpoints, limits and hooks take effect for new
   // requests; so do the update tokens (none when null). Cached password checks of users
-  // whose stored hash did not change are kept.
-  void reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens = nullptr);
+  // whose stored hash did not change are kept. `directory`: the users beyond `config`'s,
+  // looked up (the PostgreSQL directory; see Authenticator).
+  void reload(const config::ApiConfig& config, std::shared_ptr<const TokenTable> tokens = nullptr,
+              std::shared_ptr<DirectoryCache> directory = nullptr);
   void setListener(std::shared_ptr<RecordListener> listener);
 
   // Expires records whose TTL ran out and tells the listener; called about once a second.
@@ -136,7 +139,9 @@ class ApiService {
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
   static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config,
                                               const Authenticator* previous,
-                                              std::shared_ptr<const TokenTable> tokens);
+                                              std::shared_ptr<const TokenTable> tokens,
+                                              std::shared_ptr<DirectoryCache> directory);
+  Response handleLoaded(const RequestInfo& request, bool allowSlow);
 
   std::shared_ptr<const Runtime> runtime_;
   std::shared_ptr<WatchHub> watch_;

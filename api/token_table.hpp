@@ -4,6 +4,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -13,6 +15,8 @@
 #include "config/api_config.hpp"
 
 namespace chipmunk::api {
+
+class DirectoryCache;
 
 // What a valid update token lets its bearer do: update records as `user`, limited to
 // `names` (empty: every name the user owns). Only on the update routes (/set,
@@ -31,6 +35,14 @@ class TokenTable {
   TokenTable() = default;
   // Tokens whose owner is neither a user nor a host of `config` are left out.
   TokenTable(const std::vector<DirectoryToken>& tokens, const config::ApiConfig& config);
+  // The tokens of a directory that is not loaded (PostgreSQL): looked up by id (the cache,
+  // else one query; DirectoryUnavailable when the database is away), their owners through
+  // `config`'s ownership. An unknown id costs the same query and hash as a known one.
+  TokenTable(std::shared_ptr<DirectoryCache> directory, const config::ApiConfig& config);
+
+  // True when checking `password` needs a directory query (a token whose id is not cached):
+  // then only off the I/O threads.
+  bool needsLookup(const std::string& password) const;
 
   // The grant when `password` is a token ("cmt_<id>_<secret>") that matches, and the
   // Basic-auth user `name` is the token's owner (for a host token: the host or its owner).
@@ -48,8 +60,17 @@ class TokenTable {
     Digest digest{};
   };
 
+  using IsUser = std::function<bool(const std::string&)>;
+  using HostOwner = std::function<std::string(const std::string&)>;
+  // The entry of `t`; nullopt when its owner is gone.
+  static std::optional<Entry> entryOf(const DirectoryToken& t, const IsUser& isUser,
+                                      const HostOwner& hostOwner);
+  void makeDummy();
+
   std::unordered_map<std::string, Entry> byId_;
   Entry dummy_;
+  std::shared_ptr<DirectoryCache> directory_;
+  std::shared_ptr<const config::OwnershipIndex> ownership_;
   mutable std::atomic<uint64_t> secretsHashed_{0};
 };
 

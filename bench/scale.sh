@@ -18,6 +18,8 @@
 #             SIGTERM: seconds until the process exits, both backends; a restart counts the
 #             records whose last_seen was kept
 #   replicas  two chipmunk-api replicas (one PostgreSQL) behind nginx vs one: CPU per /set
+#   usercache (not in the default list) PostgreSQL backend: RSS after CACHE_LOGINS (10000)
+#             distinct directory users logged in, per logged-in user (bench/scale_usercache.sh)
 #   rfc2136   what a gateway push adds: TSIG-signed DNS UPDATEs/s to a real BIND (1 and 8
 #             senders), UPDATES of them
 # A measurement whose feature has not landed prints "skipped: needs X".

@@ -111,8 +111,9 @@ bool isValidHostName(const std::string& name) {
   return true;
 }
 
-void ApiConfig::indexOwnership() {
+void ApiConfig::indexOwnership(std::shared_ptr<const OwnershipSource> source) {
   auto index = std::make_shared<OwnershipIndex>();
+  index->setSource(std::move(source));
   index->build(users.shared(), hostOwners, readAll);
   index->setMeshes(meshes);
   ownership = std::move(index);
@@ -136,15 +137,15 @@ std::chrono::seconds ApiConfig::ttlFor(const std::string& name) const {
   if (it != ttlOverrides.end()) {
     return it->second;
   }
-  // A host without its own TTL takes its owner's.
-  const auto host = hostOwners.find(name);
-  if (host != hostOwners.end()) {
-    const auto owner = ttlOverrides.find(host->second);
-    if (owner != ttlOverrides.end()) {
-      return owner->second;
-    }
+  if (ttlOverrides.empty()) {
+    return defaultTtl;  // nothing to look up
   }
-  return defaultTtl;
+  // A host without its own TTL takes its owner's: an INI host's, else the ownership index's
+  // (the hosts of the PostgreSQL directory, which are not in hostOwners).
+  const auto host = hostOwners.find(name);
+  const std::string owner = host != hostOwners.end() ? host->second : ownerOf(name);
+  const auto ttl = owner.empty() || owner == name ? ttlOverrides.end() : ttlOverrides.find(owner);
+  return ttl != ttlOverrides.end() ? ttl->second : defaultTtl;
 }
 
 bool loadApiConfig(const std::string& path, ApiConfig& out, std::vector<std::string>& errors) {

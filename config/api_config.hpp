@@ -90,6 +90,7 @@ struct ApiConfig {
   StoreBackend storeBackend = StoreBackend::kFile;
   std::string postgresqlConninfo;  // a secret: may hold a password
   int postgresqlPoolSize = 0;
+  int userCache = 0;  // directory users cached by a replica (PostgreSQL backend)
   // [Users]: shared by copies of the configuration (copy on write).
   SharedList<ApiUser> users;
 
@@ -124,7 +125,8 @@ struct ApiConfig {
   // indexOwnership() for a configuration assembled by hand (or changed after loading);
   // shared by copies. Null until built: nobody owns anything.
   std::shared_ptr<const OwnershipIndex> ownership;
-  void indexOwnership();
+  // `source`: names beyond users and hostOwners (the PostgreSQL directory, not loaded).
+  void indexOwnership(std::shared_ptr<const OwnershipSource> source = nullptr);
 
   // Names `user` may update (its own name first, then the hosts it owns).
   std::vector<std::string> namesOwnedBy(const std::string& user) const {

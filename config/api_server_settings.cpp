@@ -158,6 +158,16 @@ void limitRows(SettingTable<C>& t) {
           "requests and its store's upkeep (the outbox dispatcher and the wake-ups have one "
           "each besides). The default matches the 16 threads that write records: fewer "
           "make writers wait for a connection.");
+  t.setting("Store", "user_cache")
+      .integer(&C::userCache)
+      .range(100, 10000000)
+      .byDefault("10000")
+      .help(
+          "With backend = postgresql: directory users (chipmunk-api user add) whose verified "
+          "password check a replica keeps, least recently used first out; as many names, "
+          "host lists and tokens besides. The directory is not loaded: a user not in the "
+          "cache costs one indexed query (and the password check) on its next request. "
+          "About 0.3 kB each (docs/SCALING.md).");
 }
 
 void recordRows(SettingTable<C>& t) {

@@ -15,7 +15,7 @@ void OwnershipIndex::clear() {
 }
 
 void OwnershipIndex::addHost(const std::string& host, const std::string& owner) {
-  if (users_.count(owner) == 0 || users_.count(host) != 0) {
+  if (!isUser(owner) || isUser(host)) {
     return;  // the loader reports these; such a host is nobody's
   }
   if (hostOwner_.emplace(host, owner).second) {
@@ -34,14 +34,45 @@ std::vector<std::string> OwnershipIndex::namesOwnedBy(const std::string& user) c
   std::vector<std::string> names{user};
   const auto it = hostsOf_.find(user);
   if (it != hostsOf_.end()) {
-    names.insert(names.end(), it->second.begin(), it->second.end());
+    for (const auto& host : it->second) {
+      // The directory's owner of a host wins over the index's.
+      const std::string other = source_ ? sourceHostOwner(host) : std::string();
+      if (other.empty() || other == user) {
+        names.push_back(host);
+      }
+    }
+  }
+  if (source_) {
+    for (auto& host : source_->hostsOf(user)) {
+      if (users_.count(host) == 0) {
+        names.push_back(std::move(host));
+      }
+    }
+    std::sort(names.begin() + 1, names.end());
+    names.erase(std::unique(names.begin() + 1, names.end()), names.end());
   }
   return names;
+}
+
+std::string OwnershipIndex::sourceHostOwner(const std::string& name) const {
+  const DirectoryName found = source_->lookup(name);
+  if (found.hostOwner.empty() || !(found.hostOwnerIsUser || users_.count(found.hostOwner) != 0)) {
+    return {};  // no such host, or its owner is nobody: ignored, as mergeDirectory does
+  }
+  return found.hostOwner;
 }
 
 std::string OwnershipIndex::ownerOf(const std::string& name) const {
   if (users_.count(name) != 0) {
     return name;
+  }
+  if (source_) {
+    if (source_->lookup(name).isUser) {
+      return name;
+    }
+    if (std::string owner = sourceHostOwner(name); !owner.empty()) {
+      return owner;
+    }
   }
   const auto it = hostOwner_.find(name);
   return it == hostOwner_.end() ? std::string() : it->second;
@@ -53,12 +84,12 @@ bool OwnershipIndex::mayReadAll(const std::string& user) const {
 
 void OwnershipIndex::addMesh(const std::vector<std::string>& members) {
   for (const auto& member : members) {
-    if (users_.count(member) == 0) {
+    if (!isUser(member)) {
       continue;  // the loader reports it
     }
     auto& peers = meshPeers_[member];
     for (const auto& other : members) {
-      if (other != member && users_.count(other) != 0) {
+      if (other != member && isUser(other)) {
         peers.push_back(other);
       }
     }

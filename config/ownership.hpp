@@ -14,6 +14,27 @@
 
 namespace chipmunk::config {
 
+// What a store's directory says of one name, when the directory is too large to hold in
+// memory (the PostgreSQL backend: api/directory_cache.hpp answers from a bounded cache and
+// one indexed query per miss).
+struct DirectoryName {
+  bool isUser = false;
+  std::string hostOwner;         // the directory's host of that name: its owner ("" none)
+  bool hostOwnerIsUser = false;  // that owner is a directory user
+};
+
+// The names an OwnershipIndex does not hold: asked after its own users and hosts. May throw
+// (the database away): the request is then answered 503 (api/service.cpp).
+class OwnershipSource {
+ public:
+  virtual ~OwnershipSource() = default;
+  virtual DirectoryName lookup(const std::string& name) const = 0;
+  // The directory's hosts owned by `user` (none named like a directory user), sorted.
+  virtual std::vector<std::string> hostsOf(const std::string& user) const = 0;
+  // A hint: these names will be asked soon (one query for a page of records, not one each).
+  virtual void prefetch(const std::vector<std::string>& names) const = 0;
+};
+
 class OwnershipIndex {
  public:
   OwnershipIndex() = default;
@@ -45,6 +66,16 @@ class OwnershipIndex {
     finish(readAll);
   }
 
+  // Names beyond the index's own users and hosts (the PostgreSQL directory): on a name in
+  // both, the directory wins, as in api::mergeDirectory. Set before build()/setUsers().
+  void setSource(std::shared_ptr<const OwnershipSource> source) { source_ = std::move(source); }
+  // A hint before a page of ownerOf() questions (see OwnershipSource::prefetch).
+  void prefetch(const std::vector<std::string>& names) const {
+    if (source_) {
+      source_->prefetch(names);
+    }
+  }
+
   // The names `user` may update: its own name first, then the hosts it owns, sorted.
   // O(k) in what it returns.
   std::vector<std::string> namesOwnedBy(const std::string& user) const;
@@ -65,7 +96,9 @@ class OwnershipIndex {
   bool mayRead(const std::string& reader, const std::string& owner) const;
   // `user`, then every other user it shares a mesh with (sorted, each once).
   std::vector<std::string> meshPeersOf(const std::string& user) const;
-  bool isUser(const std::string& name) const { return users_.count(name) != 0; }
+  bool isUser(const std::string& name) const {
+    return users_.count(name) != 0 || (source_ && source_->lookup(name).isUser);
+  }
 
   OwnershipIndex(const OwnershipIndex&) = delete;  // its views point into keepUsers_
   OwnershipIndex& operator=(const OwnershipIndex&) = delete;
@@ -82,6 +115,10 @@ class OwnershipIndex {
   void addMesh(const std::vector<std::string>& members);
   void finishMeshes();
 
+  // The owner the source gives `name` when it is a directory host with a user for owner.
+  std::string sourceHostOwner(const std::string& name) const;
+
+  std::shared_ptr<const OwnershipSource> source_;
   std::shared_ptr<const void> keepUsers_;
   std::unordered_set<std::string_view> users_;                         // views of keepUsers_' names
   std::unordered_map<std::string, std::string> hostOwner_;             // host -> user

@@ -94,6 +94,10 @@ void ApiMetrics::renderStoreWrites(MetricsText& out) const {
                 "database round trip).",
                 writeBounds(), counts, load(writeCount_),
                 static_cast<double>(load(writeNanoseconds_)) / 1e9);
+  out.family("chipmunk_api_quick_updates_total", "counter",
+             "Updates (/set, /nic/update, /v3/update) that changed nothing but the last-seen "
+             "time, answered on the I/O thread from the store's memory, without a writer thread.");
+  out.sample("chipmunk_api_quick_updates_total", load(quickUpdates_));
 }
 
 std::string ApiMetrics::render(Store& store) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <iterator>
+#include <optional>
 
 #include "api/metrics.hpp"
 
@@ -20,19 +21,22 @@ constexpr const char* kJson = "application/json";
 
 // clang-format off
 const Route kRoutes[] = {
-  // path           methods       access             handler
-  {"/healthz",      "GET, HEAD",  Access::kAnyone,   answerHealth},
-  {"/get/ip",       "GET, HEAD",  Access::kPublicIp, answerIpText},
-  {"/get/ip.json",  "GET, HEAD",  Access::kPublicIp, answerIpJson},
-  {"/set",          "GET, POST",  Access::kWriter,   answerSet},
-  {"/nic/update",   "GET",        Access::kDyndns2,  answerNicUpdate},
-  {"/v3/update",    "GET",        Access::kDyndns2,  answerNicUpdate},
-  {"/hosts",        "GET, HEAD",  Access::kReader,   answerHosts},
-  {"/hosts/",       "GET, HEAD",  Access::kReader,   answerHosts},
-  {"/metrics",      "GET, HEAD",  Access::kMetrics,  answerMetrics},
-  {"/",             "GET, HEAD",  Access::kReader,   answerPage},
+  // path           methods       access             handler          quick
+  {"/healthz",      "GET, HEAD",  Access::kAnyone,   answerHealth,    false},
+  {"/get/ip",       "GET, HEAD",  Access::kPublicIp, answerIpText,    false},
+  {"/get/ip.json",  "GET, HEAD",  Access::kPublicIp, answerIpJson,    false},
+  {"/set",          "GET, POST",  Access::kWriter,   answerSet,       true},
+  {"/nic/update",   "GET",        Access::kDyndns2,  answerNicUpdate, true},
+  {"/v3/update",    "GET",        Access::kDyndns2,  answerNicUpdate, true},
+  {"/hosts",        "GET, HEAD",  Access::kReader,   answerHosts,     false},
+  {"/hosts/",       "GET, HEAD",  Access::kReader,   answerHosts,     false},
+  {"/metrics",      "GET, HEAD",  Access::kMetrics,  answerMetrics,   false},
+  {"/",             "GET, HEAD",  Access::kReader,   answerPage,      false},
 };
 // clang-format on
+// quick: an unchanged update (the address the record has) is answered on the I/O thread
+// when the store can apply it from memory (Store::updateIfUnchanged); a change, a new
+// record, a busy record or a store that cannot (PostgreSQL) goes to the writers' pool.
 // HEAD is a safe method (RFC 9110 section 9.2.1): `curl -I` or a link checker must not
 // store the caller's address, so the routes that write serve no HEAD.
 
@@ -98,14 +102,32 @@ const char* routeName(int index) {
                                                                        : nullptr;
 }
 
-UpdateResult timedUpdate(const RouteCall& call, const std::string& name,
-                         const RecordUpdate& update) {
+UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordUpdate& update) {
   const auto start = std::chrono::steady_clock::now();
-  UpdateResult result = call.store.update(name, update, call.now);
-  if (call.metrics != nullptr) {
-    call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start);
+  std::optional<UpdateResult> result;
+  if (!call.quickOnly) {
+    result = call.store.update(name, update, call.now);
+  } else if (!(result = call.store.updateIfUnchanged(name, update, call.now))) {
+    call.needsWriter = true;
+    UpdateResult none;
+    none.outcome = SetOutcome::kFailed;
+    return none;
   }
-  return result;
+  if (call.metrics != nullptr) {
+    // The histogram counts an unchanged update wherever it ran, as it always did.
+    call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start);
+    if (call.quickOnly) {
+      call.metrics->countQuickUpdate();
+    }
+  }
+  return *result;
+}
+
+Response toWriter(RouteCall& call) {
+  call.needsWriter = true;
+  Response r;
+  r.needsWriter = true;
+  return r;
 }
 
 Response answerMetrics(RouteCall& call) {

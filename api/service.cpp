@@ -4,6 +4,7 @@
 #include "api/service.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "api/access.hpp"
 #include "api/client_ip.hpp"
@@ -49,6 +50,21 @@ Response serve(const Route* route, RouteCall& call) {
     return r;
   }
   return route->handler(call);
+}
+
+// On the I/O thread, a route that writes: its answer when the store could apply the update
+// from memory (it changed nothing, Route::quick) or it wrote nothing at all (a refusal);
+// nullopt when a writer thread must serve it.
+std::optional<Response> answerOnIoThread(const Route* route, RouteCall& call) {
+  if (!route->quick || !call.store.answersUnchanged()) {
+    return std::nullopt;
+  }
+  call.quickOnly = true;
+  Response r = serve(route, call);
+  if (call.needsWriter) {
+    return std::nullopt;
+  }
+  return r;
 }
 
 }  // namespace
@@ -159,6 +175,9 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     }
     if (!allowSlow && (access == Access::kWriter || access == Access::kDyndns2) &&
         route->allows(request.method)) {
+      if (auto quick = answerOnIoThread(route, call)) {
+        return finish(std::move(*quick));
+      }
       Response r;
       r.needsWriter = true;
       r.slowAuthSource = LoginLimiter::key(call.client);

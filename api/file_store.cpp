@@ -140,40 +140,32 @@ UpdateResult FileStore::update(const std::string& name, const RecordUpdate& upda
   return apply(*node, update, now);
 }
 
-std::optional<UpdateResult> FileStore::updateIfUnchanged(const std::string& name,
-                                                         const RecordUpdate& update, int64_t now) {
+bool FileStore::updateIfUnchanged(const std::string& name, const RecordUpdate& update,
+                                  int64_t now) {
   Node* node = nullptr;
   {
     // A listing (count(), list()) holds the map for a while: that caller does not wait.
     std::unique_lock<std::mutex> map(mapMutex_, std::try_to_lock);
     if (!map.owns_lock()) {
-      return std::nullopt;
+      return false;
     }
     const auto it = entries_.find(name);
     if (it == entries_.end()) {
-      return std::nullopt;  // a new record: a write
+      return false;  // a new record: a write
     }
     node = &*it;
   }
   // The record's lock is held across a write's fsync: a busy lock means a writer is at it.
   std::unique_lock<std::mutex> lock(lockFor(name), std::try_to_lock);
-  if (!lock.owns_lock() || !node->second.exists) {
-    return std::nullopt;
+  Entry& e = node->second;
+  if (!lock.owns_lock() || !e.exists ||
+      changesStored({e.ip, e.ipv4, e.ipv6, e.expired, e.metadata.get(), e.ttl}, update)) {
+    return false;
   }
-  UpdateResult result;
-  result.before = node->second.record(name);
-  if (planUpdate(result.before, true, update, now).changed) {
-    return std::nullopt;
-  }
-  return seen(*node, std::move(result), now);
-}
-
-UpdateResult FileStore::seen(Node& node, UpdateResult result, int64_t now) {
-  node.second.lastSeen = now;
+  // What apply() does with an update that changes nothing.
+  e.lastSeen = now;
   softDirty_ = true;
-  result.after = node.second.record(node.first);
-  result.outcome = SetOutcome::kUnchanged;
-  return result;
+  return true;
 }
 
 // Long function: one update from the fields given to the files written, in the order the
@@ -185,7 +177,11 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
   result.before = e.record(name);
   PlannedUpdate plan = planUpdate(result.before, e.exists, update, now);
   if (!plan.changed) {
-    return seen(node, std::move(result), now);
+    e.lastSeen = now;
+    softDirty_ = true;
+    result.after = e.record(name);
+    result.outcome = SetOutcome::kUnchanged;
+    return result;
   }
   HostRecord& next = plan.next;
   // <name>.cm is rewritten when the primary address moved (or came back after expiry).

@@ -65,8 +65,7 @@ class FileStore final : public Store {
   UpdateResult update(const std::string& name, const RecordUpdate& update, int64_t now) override;
   // From memory: try_lock on the map and the record's lock, nothing written (the last-seen
   // time goes out with the next flush(), as update()'s does).
-  std::optional<UpdateResult> updateIfUnchanged(const std::string& name, const RecordUpdate& update,
-                                                int64_t now) override;
+  bool updateIfUnchanged(const std::string& name, const RecordUpdate& update, int64_t now) override;
   bool answersUnchanged() const override { return true; }
   std::optional<HostRecord> get(const std::string& name) override;
   std::vector<HostRecord> list() override;
@@ -148,8 +147,6 @@ class FileStore final : public Store {
   // holds its lock.
   bool expireOne(Node& node, int64_t now, HostRecord& was);
   UpdateResult apply(Node& node, const RecordUpdate& update, int64_t now);
-  // apply() of an update that changes nothing: the record seen at `now` (soft data only).
-  UpdateResult seen(Node& node, UpdateResult result, int64_t now);
 
   std::string dir_;
   int dirFd_ = -1;

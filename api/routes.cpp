@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <iterator>
-#include <optional>
 #include <string_view>
 
 #include "api/metrics.hpp"
@@ -65,9 +63,10 @@ Response answerWith(int code, const char* contentType, std::string body) {
 }  // namespace
 
 bool Route::matches(const std::string& requestPath) const {
-  const size_t length = std::strlen(path);
-  const bool prefix = length > 1 && path[length - 1] == '/';
-  return prefix ? requestPath.compare(0, length, path) == 0 : requestPath == path;
+  const std::string_view own(path);
+  const std::string_view asked(requestPath);
+  const bool prefix = own.size() > 1 && own.back() == '/';
+  return prefix ? asked.substr(0, own.size()) == own : asked == own;
 }
 
 bool Route::allows(Method method) const {
@@ -113,14 +112,15 @@ const char* routeName(int index) {
 
 UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordUpdate& update) {
   const auto start = std::chrono::steady_clock::now();
-  std::optional<UpdateResult> result;
+  UpdateResult result;
   if (!call.quickOnly) {
     result = call.store.update(name, update, call.now);
-  } else if (!(result = call.store.updateIfUnchanged(name, update, call.now))) {
+  } else if (call.store.updateIfUnchanged(name, update, call.now)) {
+    result.outcome = SetOutcome::kUnchanged;  // before and after left empty (see routes.hpp)
+  } else {
     call.needsWriter = true;
-    UpdateResult none;
-    none.outcome = SetOutcome::kFailed;
-    return none;
+    result.outcome = SetOutcome::kFailed;
+    return result;
   }
   if (call.metrics != nullptr) {
     // The histogram counts an unchanged update wherever it ran, as it always did.
@@ -129,7 +129,7 @@ UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordU
       call.metrics->countQuickUpdate();
     }
   }
-  return std::move(*result);
+  return result;
 }
 
 Response toWriter(RouteCall& call) {

@@ -4,7 +4,6 @@
 #include "api/service.hpp"
 
 #include <chrono>
-#include <optional>
 
 #include "api/access.hpp"
 #include "api/client_ip.hpp"
@@ -50,21 +49,6 @@ Response serve(const Route* route, RouteCall& call) {
     return r;
   }
   return route->handler(call);
-}
-
-// On the I/O thread, a route that writes: its answer when the store could apply the update
-// from memory (it changed nothing, Route::quick) or it wrote nothing at all (a refusal);
-// nullopt when a writer thread must serve it.
-std::optional<Response> answerOnIoThread(const Route* route, RouteCall& call) {
-  if (!route->quick || !call.store.answersUnchanged()) {
-    return std::nullopt;
-  }
-  call.quickOnly = true;
-  Response r = serve(route, call);
-  if (call.needsWriter) {
-    return std::nullopt;
-  }
-  return r;
 }
 
 }  // namespace
@@ -175,8 +159,14 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
     }
     if (!allowSlow && (access == Access::kWriter || access == Access::kDyndns2) &&
         route->allows(request.method)) {
-      if (auto quick = answerOnIoThread(route, call)) {
-        return finish(std::move(*quick));
+      // An update that changes nothing, or a refusal, is answered here when the store can
+      // tell from memory (Route::quick): no writer thread, nothing written.
+      if (route->quick && call.store.answersUnchanged()) {
+        call.quickOnly = true;
+        Response quick = serve(route, call);
+        if (!call.needsWriter) {
+          return finish(std::move(quick));
+        }
       }
       Response r;
       r.needsWriter = true;

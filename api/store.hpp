@@ -67,13 +67,13 @@ class Store {
   virtual UpdateResult update(const std::string& name, const RecordUpdate& update, int64_t now) = 0;
   // update() for an HTTP I/O thread, which must not wait: when `update` changes nothing but
   // the last-seen time of a stored record and the store can tell so from memory at once (no
-  // lock to wait for, no disk, no round trip), does what update() does then and returns its
-  // kUnchanged result; otherwise changes nothing and returns nullopt, and the caller runs
-  // update() on a writer thread. The default declines (PgStore: every update is a round trip).
-  virtual std::optional<UpdateResult> updateIfUnchanged(const std::string& /*name*/,
-                                                        const RecordUpdate& /*update*/,
-                                                        int64_t /*now*/) {
-    return std::nullopt;
+  // lock to wait for, no disk, no round trip), does what update() does then (its outcome:
+  // kUnchanged) and returns true; otherwise changes nothing and returns false, and the caller
+  // runs update() on a writer thread. The default declines (PgStore: every update is a
+  // round trip).
+  virtual bool updateIfUnchanged(const std::string& /*name*/, const RecordUpdate& /*update*/,
+                                 int64_t /*now*/) {
+    return false;
   }
   // False when updateIfUnchanged() always declines: callers need not prepare to ask.
   virtual bool answersUnchanged() const { return false; }

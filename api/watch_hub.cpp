@@ -38,8 +38,8 @@ class WatchedStore final : public Store {
     return r;
   }
   // Changes nothing the watch sees (the last-seen time only).
-  std::optional<UpdateResult> updateIfUnchanged(const std::string& name, const RecordUpdate& update,
-                                                int64_t now) override {
+  bool updateIfUnchanged(const std::string& name, const RecordUpdate& update,
+                         int64_t now) override {
     return inner_->updateIfUnchanged(name, update, now);
   }
   bool answersUnchanged() const override { return inner_->answersUnchanged(); }

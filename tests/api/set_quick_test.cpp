@@ -7,16 +7,17 @@
 #include <poll.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <future>
-#include <mutex>
 #include <thread>
 
 #include "api/file_store.hpp"
 #include "api/server.hpp"
 #include "config/api_config.hpp"
+#include "tests/support/gate.hpp"
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -26,29 +27,24 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A real file store whose update() (the writers' path) waits until open(); the quick path
+// A real file store whose update() (the writers' path) waits at a gate; the quick path
 // goes straight to the file store and is counted.
 class GatedStore final : public Store {
  public:
   explicit GatedStore(const std::string& dir) : files_(dir) {}
   FileStore& files() { return files_; }
+  test::Gate& gate() { return gate_; }
+  int quick() const { return quick_.load(); }
 
   // Store
   UpdateResult update(const std::string& name, const RecordUpdate& u, int64_t now) override {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      ++inside_;
-      cv_.notify_all();
-      cv_.wait_for(lock, 20s, [this] { return open_; });
-    }
+    gate_.pass(20s);
     return files_.update(name, u, now);
   }
-  std::optional<UpdateResult> updateIfUnchanged(const std::string& name, const RecordUpdate& u,
-                                                int64_t now) override {
-    auto r = files_.updateIfUnchanged(name, u, now);
-    std::lock_guard<std::mutex> lock(mutex_);
-    quick_ += r ? 1 : 0;
-    return r;
+  bool updateIfUnchanged(const std::string& name, const RecordUpdate& u, int64_t now) override {
+    const bool applied = files_.updateIfUnchanged(name, u, now);
+    quick_ += applied ? 1 : 0;
+    return applied;
   }
   bool answersUnchanged() const override { return files_.answersUnchanged(); }
   std::optional<HostRecord> get(const std::string& name) override { return files_.get(name); }
@@ -57,31 +53,10 @@ class GatedStore final : public Store {
   std::vector<HostRecord> expireDue(int64_t now) override { return files_.expireDue(now); }
   void flush() override { files_.flush(); }
 
-  bool waitInside(int count) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return cv_.wait_for(lock, 10s, [&] { return inside_ >= count; });
-  }
-  int inside() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return inside_;
-  }
-  int quick() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return quick_;
-  }
-  void open() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
  private:
   FileStore files_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  int inside_ = 0;
-  int quick_ = 0;
-  bool open_ = false;
+  test::Gate gate_;
+  std::atomic<int> quick_{0};
 };
 
 int64_t unixNow() {
@@ -116,7 +91,7 @@ struct Fixture {
     server->start();
   }
   ~Fixture() {
-    store->open();
+    store->gate().open();
     server->shutdown();
   }
   int port() const { return server->port(); }
@@ -143,8 +118,8 @@ TEST_CASE("Integration: an unchanged /set is answered on the I/O thread while ev
   auto set = std::async(std::launch::async,
                         [&] { return test::httpRequest(f.port(), "GET", "/set", f.alice); });
   const bool answered = set.wait_for(5s) == std::future_status::ready;
-  CHECK(f.store->inside() == 0);  // checked before the gate opens
-  f.store->open();
+  CHECK(f.store->gate().entered() == 0);  // checked before the gate opens
+  f.store->gate().open();
   CHECK(answered);
   const auto r = set.get();
   CHECK(r.status == 200);
@@ -167,12 +142,12 @@ TEST_CASE("Integration: a /set that changes the address still goes to a writer t
   // Another client address of the same user: 127.0.0.2.
   test::HttpConnection moved("127.0.0.1", f.port(), 10s, "127.0.0.2");
   moved.sendRaw(rawGet("/set", f.alice));
-  REQUIRE(f.store->waitInside(1));  // in the writers' path, parked
+  REQUIRE(f.store->gate().waitEntered(1));  // in the writers' path, parked
   // The I/O thread is free meanwhile, and still answers an unchanged /set itself.
   const auto same = test::httpRequest(f.port(), "GET", "/set", f.alice);
   CHECK(same.body == "{\"Client_IP\": \"127.0.0.1\", \"status\": \"unchanged\"}");
-  CHECK(f.store->inside() == 1);
-  f.store->open();
+  CHECK(f.store->gate().entered() == 1);
+  f.store->gate().open();
   const auto r = moved.readResponse();
   CHECK(r.status == 200);
   CHECK(r.body == "{\"Client_IP\": \"127.0.0.2\", \"status\": \"saved\"}");
@@ -189,7 +164,7 @@ TEST_CASE("Integration: pipelined /set and /get/ip are answered in order around 
   // at once.
   conn.sendRaw(rawGet("/set?hostname=nas.example.org", f.alice) + rawGet("/get/ip", f.alice) +
                rawGet("/set", f.alice));
-  REQUIRE(f.store->waitInside(1));
+  REQUIRE(f.store->gate().waitEntered(1));
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (f.store->quick() < 1 && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(10ms);
@@ -197,7 +172,7 @@ TEST_CASE("Integration: pipelined /set and /get/ip are answered in order around 
   REQUIRE(f.store->quick() == 1);  // the third is answered...
   pollfd p{conn.fd(), POLLIN, 0};
   CHECK(::poll(&p, 1, 200) == 0);  // ...but waits behind the first, as the second does
-  f.store->open();
+  f.store->gate().open();
   const auto first = conn.readResponse();
   const auto second = conn.readResponse();
   const auto third = conn.readResponse();
@@ -216,14 +191,87 @@ TEST_CASE("Integration: a dyndns2 nochg is answered on the I/O thread, counted o
   };
   CHECK(nic("hostname=alice&myip=127.0.0.1").body == "nochg 127.0.0.1\n");
   CHECK(f.store->quick() == 1);
-  CHECK(f.store->inside() == 0);
+  CHECK(f.store->gate().entered() == 0);
   // Two hosts go to a writer (one of them is new): the nochg of alice counts once there.
   auto two = std::async(std::launch::async,
                         [&] { return nic("hostname=alice,nas.example.org&myip=127.0.0.1"); });
-  REQUIRE(f.store->waitInside(1));
-  f.store->open();
+  REQUIRE(f.store->gate().waitEntered(1));
+  f.store->gate().open();
   CHECK(two.get().body == "nochg 127.0.0.1\ngood 127.0.0.1\n");
   CHECK(f.store->quick() == 1);
   // The limit (2) is reached: blocked, as without the quick path.
   CHECK(nic("hostname=alice&myip=127.0.0.1").body == "abuse\n");
+}
+
+TEST_CASE("Unit: the file store applies from memory only an update that changes nothing",
+          "[api][unit]") {
+  test::TempDir dir;
+  FileStore store(dir.path());
+  const auto a = *IpAddress::parse("198.51.100.1");
+  RecordUpdate same;
+  same.ipv4 = same.primary = a;
+  CHECK_FALSE(store.updateIfUnchanged("alice", same, 1000));  // no such record: a write
+  REQUIRE(store.recordIp("alice", a, 1000).outcome == SetOutcome::kSaved);
+  const uint64_t fsyncs = store.counters().fsyncs.load();
+  const size_t journal = store.journalBytes();
+  CHECK(store.updateIfUnchanged("alice", same, 1500));
+  CHECK(store.get("alice")->lastSeen == 1500);
+  CHECK(store.get("alice")->changedAt == 1000);
+  CHECK(store.counters().fsyncs.load() == fsyncs);  // nothing written
+  CHECK(store.journalBytes() == journal);
+  // Anything update() would write is left to it: the record stays as it was.
+  RecordUpdate moved;
+  moved.ipv4 = moved.primary = *IpAddress::parse("198.51.100.2");
+  RecordUpdate noted = same;
+  noted.metadata = Metadata{{"note", "attic"}};
+  RecordUpdate longer = same;
+  longer.ttl = 3600;
+  RecordUpdate dual = same;  // an IPv6 address besides: a change
+  dual.ipv6 = *IpAddress::parse("2001:db8::1");
+  RecordUpdate sameNote = same;  // metadata equal to none stored: no change
+  sameNote.metadata = Metadata{};
+  CHECK(store.updateIfUnchanged("alice", sameNote, 1500));
+  for (const RecordUpdate* u : {&moved, &noted, &longer, &dual}) {
+    CHECK_FALSE(store.updateIfUnchanged("alice", *u, 1600));
+  }
+  CHECK(store.get("alice")->ip->toString() == "198.51.100.1");
+  CHECK(store.get("alice")->lastSeen == 1500);
+  CHECK(store.get("alice")->metadata.empty());
+  // An expired record coming back is a change too.
+  CHECK(store.expireDue(1000000).empty());  // no ttl: never expires
+  REQUIRE(store.update("alice", longer, 1700).outcome == SetOutcome::kSaved);
+  REQUIRE(store.expireDue(1700 + 3601).size() == 1);
+  CHECK_FALSE(store.updateIfUnchanged("alice", longer, 1700 + 3602));
+}
+
+TEST_CASE("Unit: the file store's quick update declines at once while a writer holds the record",
+          "[api][unit]") {
+  test::TempDir dir;
+  // A journal that is full after one entry and never checkpointed in time: the next write
+  // waits inside the store (holding its record's lock) for 1.5 s, then fails.
+  Journal::Limits limits;
+  limits.maxBytes = 1;
+  limits.checkpointBytes = 1u << 30;
+  limits.checkpointEntries = 1u << 30;
+  limits.maxWait = 1500ms;
+  FileStore store(dir.path(), limits);
+  const auto a = *IpAddress::parse("198.51.100.1");
+  RecordUpdate same;
+  same.ipv4 = same.primary = a;
+  REQUIRE(store.recordIp("alice", a, 1000).outcome == SetOutcome::kSaved);
+  auto writer = std::async(std::launch::async, [&] {
+    return store.recordIp("alice", *IpAddress::parse("198.51.100.2"), 1100).outcome;
+  });
+  bool declined = false;
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (!declined && std::chrono::steady_clock::now() < until) {
+    const auto start = std::chrono::steady_clock::now();
+    declined = !store.updateIfUnchanged("alice", same, 1050);
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - start);
+  }
+  CHECK(declined);
+  CHECK(slowest < 200ms);  // never waited for the writer (it holds the lock 1.5 s)
+  CHECK(writer.get() == SetOutcome::kFailed);
+  CHECK(store.updateIfUnchanged("alice", same, 1200));  // the lock is free again
 }

@@ -162,9 +162,12 @@ bool FileStore::updateIfUnchanged(const std::string& name, const RecordUpdate& u
       changesStored({e.ip, e.ipv4, e.ipv6, e.expired, e.metadata.get(), e.ttl}, update)) {
     return false;
   }
-  // What apply() does with an update that changes nothing.
+  // What apply() does with an update that changes nothing. The flag is read first: two I/O
+  // threads storing it at every request would pass its cache line back and forth.
   e.lastSeen = now;
-  softDirty_ = true;
+  if (!softDirty_.load(std::memory_order_relaxed)) {
+    softDirty_ = true;
+  }
   return true;
 }
 

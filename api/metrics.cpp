@@ -91,7 +91,7 @@ void ApiMetrics::renderStoreWrites(MetricsText& out) const {
   }
   out.histogram("chipmunk_api_store_write_duration_seconds",
                 "Time of the store writes of /set, /nic/update and /v3/update (an fsync or a "
-                "database round trip).",
+                "database round trip; not the quick updates).",
                 writeBounds(), counts, load(writeCount_),
                 static_cast<double>(load(writeNanoseconds_)) / 1e9);
   out.family("chipmunk_api_quick_updates_total", "counter",

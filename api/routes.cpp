@@ -111,23 +111,20 @@ const char* routeName(int index) {
 }
 
 UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordUpdate& update) {
-  const auto start = std::chrono::steady_clock::now();
   UpdateResult result;
-  if (!call.quickOnly) {
-    result = call.store.update(name, update, call.now);
-  } else if (call.store.updateIfUnchanged(name, update, call.now)) {
-    result.outcome = SetOutcome::kUnchanged;  // before and after left empty (see routes.hpp)
-  } else {
-    call.needsWriter = true;
-    result.outcome = SetOutcome::kFailed;
-    return result;
-  }
-  if (call.metrics != nullptr) {
-    // The histogram counts an unchanged update wherever it ran, as it always did.
-    call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start);
-    if (call.quickOnly) {
+  if (call.quickOnly) {
+    // Nothing written: counted apart from the store writes' histogram.
+    call.needsWriter = !call.store.updateIfUnchanged(name, update, call.now);
+    result.outcome = call.needsWriter ? SetOutcome::kFailed : SetOutcome::kUnchanged;
+    if (!call.needsWriter && call.metrics != nullptr) {
       call.metrics->countQuickUpdate();
     }
+    return result;  // before and after left empty (see routes.hpp)
+  }
+  const auto start = std::chrono::steady_clock::now();
+  result = call.store.update(name, update, call.now);
+  if (call.metrics != nullptr) {
+    call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start);
   }
   return result;
 }

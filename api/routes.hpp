@@ -114,8 +114,8 @@ Response answerPage(RouteCall& call);       // / (the address book page)
 Response answerNicUpdate(RouteCall& call);  // /nic/update, /v3/update (route_nic_update.cpp)
 Response answerMetrics(RouteCall& call);    // /metrics (api/metrics.cpp)
 // A store write of a route, timed for /metrics. With call.quickOnly, only an update that
-// changes nothing is applied (counted as quick), its result kUnchanged with `before` and
-// `after` left empty (notifyChange() needs them only for kSaved); any other sets
+// changes nothing is applied (counted as quick, not as a store write), its result kUnchanged with
+// `before` and `after` left empty (notifyChange() needs them only for kSaved); any other sets
 // call.needsWriter and returns kFailed, an answer the caller discards.
 UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordUpdate& update);
 // The answer of a route in RouteCall::quickOnly that needs a writer after all (discarded).

@@ -208,6 +208,14 @@ std::vector<std::string> namesMayUpdate(const RouteCall& call) {
   return names;
 }
 
+bool mayUpdate(const RouteCall& call, const std::string& name) {
+  if (call.scope.empty() && name == call.user) {
+    return true;  // namesOwnedBy() always holds the user
+  }
+  const auto names = namesMayUpdate(call);
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result) {
   if (result.outcome != SetOutcome::kSaved || !result.addressChanged()) {
     return;

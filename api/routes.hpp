@@ -101,6 +101,8 @@ std::string ownerOf(const config::ApiConfig& config, const std::string& name);
 Response storeFailed(std::string body);
 // The names the caller may update: those its user owns, within its token's scope.
 std::vector<std::string> namesMayUpdate(const RouteCall& call);
+// Whether `name` is among namesMayUpdate(call) (the caller's own record without the list).
+bool mayUpdate(const RouteCall& call, const std::string& name);
 // Tells the listener when `result` changed an address.
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result);
 

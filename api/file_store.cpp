@@ -140,6 +140,37 @@ UpdateResult FileStore::update(const std::string& name, const RecordUpdate& upda
   return apply(*node, update, now);
 }
 
+bool FileStore::updateIfUnchanged(const std::string& name, const RecordUpdate& update,
+                                  int64_t now) {
+  Node* node = nullptr;
+  {
+    // A listing (count(), list()) holds the map for a while: that caller does not wait.
+    std::unique_lock<std::mutex> map(mapMutex_, std::try_to_lock);
+    if (!map.owns_lock()) {
+      return false;
+    }
+    const auto it = entries_.find(name);
+    if (it == entries_.end()) {
+      return false;  // a new record: a write
+    }
+    node = &*it;
+  }
+  // The record's lock is held across a write's fsync: a busy lock means a writer is at it.
+  std::unique_lock<std::mutex> lock(lockFor(name), std::try_to_lock);
+  Entry& e = node->second;
+  if (!lock.owns_lock() || !e.exists ||
+      changesStored({e.ip, e.ipv4, e.ipv6, e.expired, e.metadata.get(), e.ttl}, update)) {
+    return false;
+  }
+  // What apply() does with an update that changes nothing. The flag is read first: two I/O
+  // threads storing it at every request would pass its cache line back and forth.
+  e.lastSeen = now;
+  if (!softDirty_.load(std::memory_order_relaxed)) {
+    softDirty_ = true;
+  }
+  return true;
+}
+
 // Long function: one update from the fields given to the files written, in the order the
 // original's tools expect (<name>.cm before <name>.json).
 UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t now) {

@@ -63,6 +63,10 @@ class FileStore final : public Store {
 
   // Store
   UpdateResult update(const std::string& name, const RecordUpdate& update, int64_t now) override;
+  // From memory: try_lock on the map and the record's lock, nothing written (the last-seen
+  // time goes out with the next flush(), as update()'s does).
+  bool updateIfUnchanged(const std::string& name, const RecordUpdate& update, int64_t now) override;
+  bool answersUnchanged() const override { return true; }
   std::optional<HostRecord> get(const std::string& name) override;
   std::vector<HostRecord> list() override;
   std::vector<HostRecord> listAfter(const std::string& after, size_t limit) override;

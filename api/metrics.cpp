@@ -96,9 +96,13 @@ void ApiMetrics::renderStoreWrites(MetricsText& out) const {
   }
   out.histogram("chipmunk_api_store_write_duration_seconds",
                 "Time of the store writes of /set, /nic/update and /v3/update (an fsync or a "
-                "database round trip).",
+                "database round trip; not the quick updates).",
                 writeBounds(), counts, load(writeCount_),
                 static_cast<double>(load(writeNanoseconds_)) / 1e9);
+  out.family("chipmunk_api_quick_updates_total", "counter",
+             "Updates (/set, /nic/update, /v3/update) that changed nothing but the last-seen "
+             "time, answered on the I/O thread from the store's memory, without a writer thread.");
+  out.sample("chipmunk_api_quick_updates_total", load(quickUpdates_));
 }
 
 std::string ApiMetrics::render(Store& store) {

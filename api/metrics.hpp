@@ -54,6 +54,8 @@ class ApiMetrics {
   // A /nic/update host blocked for too many nochg answers in a row (dyndns2's abuse).
   void countNochgAbuse() noexcept { nochgAbuse_.fetch_add(1, std::memory_order_relaxed); }
   void observeStoreWrite(std::chrono::steady_clock::duration took) noexcept;
+  // An update that changed nothing, answered on the I/O thread (RouteCall::quickOnly).
+  void countQuickUpdate() noexcept { quickUpdates_.fetch_add(1, std::memory_order_relaxed); }
 
   // Gateway push's figures, asked at every scrape; replacing it (a reload) keeps the
   // failures counted so far. Null: no push service.
@@ -79,6 +81,7 @@ class ApiMetrics {
   std::atomic<uint64_t> lockouts_{0};
   std::atomic<uint64_t> busy_{0};
   std::atomic<uint64_t> nochgAbuse_{0};
+  std::atomic<uint64_t> quickUpdates_{0};
   std::array<std::atomic<uint64_t>, kBuckets> writeBuckets_{};
   std::atomic<uint64_t> writeCount_{0};
   std::atomic<uint64_t> writeNanoseconds_{0};

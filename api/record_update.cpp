@@ -20,8 +20,9 @@ PlannedUpdate planUpdate(const HostRecord& before, bool exists, const RecordUpda
   // An expired record that gets an address back has moved, even to the same address.
   const bool moved = n.ip != before.ip || (before.expired && n.ip) || n.ipv4 != before.ipv4 ||
                      n.ipv6 != before.ipv6;
-  p.changed =
-      moved || !exists || before.expired || n.metadata != before.metadata || n.ttl != before.ttl;
+  p.changed = !exists || changesStored({before.ip, before.ipv4, before.ipv6, before.expired,
+                                        &before.metadata, before.ttl},
+                                       u);
   if (moved || n.firstSeen == 0) {
     n.changedAt = now;
   }
@@ -29,6 +30,21 @@ PlannedUpdate planUpdate(const HostRecord& before, bool exists, const RecordUpda
     n.firstSeen = now;
   }
   return p;
+}
+
+bool changesStored(const StoredFields& before, const RecordUpdate& u) {
+  // As planUpdate builds the next record: a field given replaces the stored one; an expired
+  // record that gets an address back has moved, even to the same address (and a
+  // metadata-only update clears the expiry: a change too).
+  if (before.expired) {
+    return true;
+  }
+  const auto& primary = u.primary ? u.primary : (u.ipv4 ? u.ipv4 : u.ipv6);
+  static const Metadata kNone;
+  const Metadata& metadata = before.metadata != nullptr ? *before.metadata : kNone;
+  return (primary && primary != before.ip) || (u.ipv4 && u.ipv4 != before.ipv4) ||
+         (u.ipv6 && u.ipv6 != before.ipv6) || (u.metadata && *u.metadata != metadata) ||
+         (u.ttl && *u.ttl != before.ttl);
 }
 
 }  // namespace chipmunk::api

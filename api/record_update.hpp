@@ -20,4 +20,18 @@ struct PlannedUpdate {
 PlannedUpdate planUpdate(const HostRecord& before, bool exists, const RecordUpdate& update,
                          int64_t now);
 
+// A stored record's fields as changesStored() weighs them (`metadata` null: none).
+struct StoredFields {
+  const std::optional<IpAddress>& ip;
+  const std::optional<IpAddress>& ipv4;
+  const std::optional<IpAddress>& ipv6;
+  bool expired;
+  const Metadata* metadata;
+  int64_t ttl;
+};
+
+// planUpdate's `changed` for a stored record, without building the next record (an
+// unchanged update answered from memory: Store::updateIfUnchanged).
+bool changesStored(const StoredFields& before, const RecordUpdate& update);
+
 }  // namespace chipmunk::api

@@ -127,7 +127,7 @@ void readAddresses(const RouteCall& call, std::optional<std::string> myip,
 }
 
 // Stores the addresses in record `name` and returns its answer line.
-std::string updateOne(const RouteCall& call, const NicRequest& asked, const std::string& name,
+std::string updateOne(RouteCall& call, const NicRequest& asked, const std::string& name,
                       bool& serverError) {
   if (asked.badAddress || (!asked.v4 && !asked.v6)) {
     return dyndns2::line(dyndns2::kDnserr);
@@ -167,6 +167,11 @@ Response answerNicUpdate(RouteCall& call) {
   std::optional<std::string> myipv6;
   if (auto refusal = readFields(call, asked, myip, myipv6)) {
     return *refusal;
+  }
+  if (call.quickOnly && asked.hosts.size() != 1) {
+    // One host's nochg counted on the I/O thread would count again when a later host sends
+    // the request to a writer: several hosts are updated there.
+    return toWriter(call);
   }
   readAddresses(call, myip, myipv6, asked);
   const auto owned = namesMayUpdate(call);

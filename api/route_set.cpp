@@ -160,8 +160,7 @@ Response answerSet(RouteCall& call) {
   if (auto refusal = interpretFields(call, params, asked)) {
     return *refusal;
   }
-  const auto owned = namesMayUpdate(call);
-  if (std::find(owned.begin(), owned.end(), asked.name) == owned.end()) {
+  if (!mayUpdate(call, asked.name)) {
     return plain(403, "Forbidden: " + call.user + " does not own " + echo(asked.name, 80));
   }
   if (!isPublishable(call.client, true)) {
@@ -180,8 +179,13 @@ Response answerSet(RouteCall& call) {
     return storeFailed("Failed to persist information.");
   }
   notifyChange(call, asked.name, result);
-  return json(200, "{\"Client_IP\": \"" + call.clientText + "\", \"status\": \"" +
-                       (result.outcome == SetOutcome::kSaved ? "saved" : "unchanged") + "\"}");
+  std::string body;
+  body.reserve(64);
+  body.append("{\"Client_IP\": \"")
+      .append(call.clientText)
+      .append(result.outcome == SetOutcome::kSaved ? "\", \"status\": \"saved\"}"
+                                                   : "\", \"status\": \"unchanged\"}");
+  return json(200, std::move(body));
 }
 
 }  // namespace chipmunk::api

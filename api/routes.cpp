@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <iterator>
+#include <string_view>
 
 #include "api/metrics.hpp"
 
@@ -20,19 +20,22 @@ constexpr const char* kJson = "application/json";
 
 // clang-format off
 const Route kRoutes[] = {
-  // path           methods       access             handler
-  {"/healthz",      "GET, HEAD",  Access::kAnyone,   answerHealth},
-  {"/get/ip",       "GET, HEAD",  Access::kPublicIp, answerIpText},
-  {"/get/ip.json",  "GET, HEAD",  Access::kPublicIp, answerIpJson},
-  {"/set",          "GET, POST",  Access::kWriter,   answerSet},
-  {"/nic/update",   "GET",        Access::kDyndns2,  answerNicUpdate},
-  {"/v3/update",    "GET",        Access::kDyndns2,  answerNicUpdate},
-  {"/hosts",        "GET, HEAD",  Access::kReader,   answerHosts},
-  {"/hosts/",       "GET, HEAD",  Access::kReader,   answerHosts},
-  {"/metrics",      "GET, HEAD",  Access::kMetrics,  answerMetrics},
-  {"/",             "GET, HEAD",  Access::kReader,   answerPage},
+  // path           methods       access             handler          quick
+  {"/healthz",      "GET, HEAD",  Access::kAnyone,   answerHealth,    false},
+  {"/get/ip",       "GET, HEAD",  Access::kPublicIp, answerIpText,    false},
+  {"/get/ip.json",  "GET, HEAD",  Access::kPublicIp, answerIpJson,    false},
+  {"/set",          "GET, POST",  Access::kWriter,   answerSet,       true},
+  {"/nic/update",   "GET",        Access::kDyndns2,  answerNicUpdate, true},
+  {"/v3/update",    "GET",        Access::kDyndns2,  answerNicUpdate, true},
+  {"/hosts",        "GET, HEAD",  Access::kReader,   answerHosts,     false},
+  {"/hosts/",       "GET, HEAD",  Access::kReader,   answerHosts,     false},
+  {"/metrics",      "GET, HEAD",  Access::kMetrics,  answerMetrics,   false},
+  {"/",             "GET, HEAD",  Access::kReader,   answerPage,      false},
 };
 // clang-format on
+// quick: an unchanged update (the address the record has) is answered on the I/O thread
+// when the store can apply it from memory (Store::updateIfUnchanged); a change, a new
+// record, a busy record or a store that cannot (PostgreSQL) goes to the writers' pool.
 // HEAD is a safe method (RFC 9110 section 9.2.1): `curl -I` or a link checker must not
 // store the caller's address, so the routes that write serve no HEAD.
 
@@ -60,9 +63,10 @@ Response answerWith(int code, const char* contentType, std::string body) {
 }  // namespace
 
 bool Route::matches(const std::string& requestPath) const {
-  const size_t length = std::strlen(path);
-  const bool prefix = length > 1 && path[length - 1] == '/';
-  return prefix ? requestPath.compare(0, length, path) == 0 : requestPath == path;
+  const std::string_view own(path);
+  const std::string_view asked(requestPath);
+  const bool prefix = own.size() > 1 && own.back() == '/';
+  return prefix ? asked.substr(0, own.size()) == own : asked == own;
 }
 
 bool Route::allows(Method method) const {
@@ -70,8 +74,16 @@ bool Route::allows(Method method) const {
   if (name == nullptr) {
     return false;
   }
-  const std::string list = std::string(", ") + methods + ",";
-  return list.find(std::string(" ") + name + ",") != std::string::npos;
+  // "GET, HEAD": names separated by ", " (no allocation: asked on every request).
+  const std::string_view list(methods);
+  for (size_t at = 0; at < list.size();) {
+    const size_t end = std::min(list.find(',', at), list.size());
+    if (list.substr(at, end - at) == name) {
+      return true;
+    }
+    at = end + 2;
+  }
+  return false;
 }
 
 const Route* findRoute(const std::string& path) {
@@ -98,14 +110,30 @@ const char* routeName(int index) {
                                                                        : nullptr;
 }
 
-UpdateResult timedUpdate(const RouteCall& call, const std::string& name,
-                         const RecordUpdate& update) {
+UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordUpdate& update) {
+  UpdateResult result;
+  if (call.quickOnly) {
+    // Nothing written: counted apart from the store writes' histogram.
+    call.needsWriter = !call.store.updateIfUnchanged(name, update, call.now);
+    result.outcome = call.needsWriter ? SetOutcome::kFailed : SetOutcome::kUnchanged;
+    if (!call.needsWriter && call.metrics != nullptr) {
+      call.metrics->countQuickUpdate();
+    }
+    return result;  // before and after left empty (see routes.hpp)
+  }
   const auto start = std::chrono::steady_clock::now();
-  UpdateResult result = call.store.update(name, update, call.now);
+  result = call.store.update(name, update, call.now);
   if (call.metrics != nullptr) {
     call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start);
   }
   return result;
+}
+
+Response toWriter(RouteCall& call) {
+  call.needsWriter = true;
+  Response r;
+  r.needsWriter = true;
+  return r;
 }
 
 Response answerMetrics(RouteCall& call) {
@@ -178,6 +206,14 @@ std::vector<std::string> namesMayUpdate(const RouteCall& call) {
                 names.end());
   }
   return names;
+}
+
+bool mayUpdate(const RouteCall& call, const std::string& name) {
+  if (call.scope.empty() && name == call.user) {
+    return true;  // namesOwnedBy() always holds the user
+  }
+  const auto names = namesMayUpdate(call);
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result) {

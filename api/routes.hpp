@@ -39,6 +39,13 @@ struct RouteCall {
   bool viaToken = false;
   ApiMetrics* metrics = nullptr;  // counts what the routes see (auth failures, store writes)
   WatchHub* watch = nullptr;      // the versions of GET /hosts (api/watch_hub.hpp)
+  // Set on an I/O thread for a Route::quick route: timedUpdate() applies only an update
+  // that changes nothing (Store::updateIfUnchanged); any other sets needsWriter, and the
+  // request is served again on a writer thread, this answer discarded. So before its
+  // timedUpdate() such a route must change nothing, and after one that set needsWriter it
+  // must only return.
+  bool quickOnly = false;
+  bool needsWriter = false;
 };
 
 // Who may call a route, and how it is guarded before its handler runs.
@@ -58,6 +65,10 @@ struct Route {
   const char* methods;  // the methods served, as the Allow header lists them
   Access access;
   RouteHandler handler;
+  // An update of this route that changes nothing but the last-seen time may be answered on
+  // the I/O thread, without the writers' pool (RouteCall::quickOnly). Only on routes of
+  // Access::kWriter or kDyndns2 (the others never go to a writer).
+  bool quick = false;
 
   bool matches(const std::string& requestPath) const;
   bool allows(Method method) const;
@@ -90,6 +101,8 @@ std::string ownerOf(const config::ApiConfig& config, const std::string& name);
 Response storeFailed(std::string body);
 // The names the caller may update: those its user owns, within its token's scope.
 std::vector<std::string> namesMayUpdate(const RouteCall& call);
+// Whether `name` is among namesMayUpdate(call) (the caller's own record without the list).
+bool mayUpdate(const RouteCall& call, const std::string& name);
 // Tells the listener when `result` changed an address.
 void notifyChange(const RouteCall& call, const std::string& name, const UpdateResult& result);
 
@@ -102,9 +115,13 @@ Response answerHosts(RouteCall& call);      // /hosts, /hosts/<name> (api/route_
 Response answerPage(RouteCall& call);       // / (the address book page)
 Response answerNicUpdate(RouteCall& call);  // /nic/update, /v3/update (route_nic_update.cpp)
 Response answerMetrics(RouteCall& call);    // /metrics (api/metrics.cpp)
-// A store write of a route, timed for /metrics.
-UpdateResult timedUpdate(const RouteCall& call, const std::string& name,
-                         const RecordUpdate& update);
+// A store write of a route, timed for /metrics. With call.quickOnly, only an update that
+// changes nothing is applied (counted as quick, not as a store write), its result kUnchanged with
+// `before` and `after` left empty (notifyChange() needs them only for kSaved); any other sets
+// call.needsWriter and returns kFailed, an answer the caller discards.
+UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordUpdate& update);
+// The answer of a route in RouteCall::quickOnly that needs a writer after all (discarded).
+Response toWriter(RouteCall& call);
 
 // Validates one /set metadata field; returns an error message or empty (route_set.cpp).
 std::string checkMetadataField(const std::string& key, const std::string& value);

@@ -185,6 +185,15 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow) {
     }
     if (!allowSlow && (access == Access::kWriter || access == Access::kDyndns2) &&
         route->allows(request.method)) {
+      // An update that changes nothing, or a refusal, is answered here when the store can
+      // tell from memory (Route::quick): no writer thread, nothing written.
+      if (route->quick && call.store.answersUnchanged()) {
+        call.quickOnly = true;
+        Response quick = serve(route, call);
+        if (!call.needsWriter) {
+          return finish(std::move(quick));
+        }
+      }
       Response r;
       r.needsWriter = true;
       r.slowAuthSource = LoginLimiter::key(call.client);

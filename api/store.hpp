@@ -65,6 +65,18 @@ class Store {
   // record is new) and was written durably; kUnchanged when nothing but the last-seen
   // time changed; kFailed when it could not be written: the previous record is intact.
   virtual UpdateResult update(const std::string& name, const RecordUpdate& update, int64_t now) = 0;
+  // update() for an HTTP I/O thread, which must not wait: when `update` changes nothing but
+  // the last-seen time of a stored record and the store can tell so from memory at once (no
+  // lock to wait for, no disk, no round trip), does what update() does then (its outcome:
+  // kUnchanged) and returns true; otherwise changes nothing and returns false, and the caller
+  // runs update() on a writer thread. The default declines (PgStore: every update is a
+  // round trip).
+  virtual bool updateIfUnchanged(const std::string& /*name*/, const RecordUpdate& /*update*/,
+                                 int64_t /*now*/) {
+    return false;
+  }
+  // False when updateIfUnchanged() always declines: callers need not prepare to ask.
+  virtual bool answersUnchanged() const { return false; }
   virtual std::optional<HostRecord> get(const std::string& name) = 0;
   // Every record the store holds, sorted by name.
   virtual std::vector<HostRecord> list() = 0;

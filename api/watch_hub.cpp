@@ -37,6 +37,12 @@ class WatchedStore final : public Store {
     }
     return r;
   }
+  // Changes nothing the watch sees (the last-seen time only).
+  bool updateIfUnchanged(const std::string& name, const RecordUpdate& update,
+                         int64_t now) override {
+    return inner_->updateIfUnchanged(name, update, now);
+  }
+  bool answersUnchanged() const override { return inner_->answersUnchanged(); }
   std::optional<HostRecord> get(const std::string& name) override { return inner_->get(name); }
   std::vector<HostRecord> list() override { return inner_->list(); }
   std::vector<HostRecord> listAfter(const std::string& after, size_t limit) override {

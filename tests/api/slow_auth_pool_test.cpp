@@ -11,45 +11,20 @@
 #include <vector>
 
 #include "api/slow_auth_pool.hpp"
+#include "tests/support/gate.hpp"
 
 using chipmunk::api::SlowAuthPool;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Holds the pool's single worker until released, so the test decides what is queued.
-class Gate {
- public:
-  void wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    entered_ = true;
-    cv_.notify_all();
-    cv_.wait_for(lock, 10s, [this] { return open_; });
-  }
-  void waitEntered() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait_for(lock, 10s, [this] { return entered_; });
-  }
-  void open() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool entered_ = false;
-  bool open_ = false;
-};
-
 // A one-worker pool whose worker is held (by `source`'s check) until gate.open().
 struct HeldPool {
-  Gate gate;
+  chipmunk::test::Gate gate;  // holds the pool's single worker: the test decides what is queued
   SlowAuthPool pool;
   HeldPool(const SlowAuthPool::Options& options, const std::string& source) : pool(options) {
-    REQUIRE(pool.post(source, [this](bool) { gate.wait(); }));
-    gate.waitEntered();
+    REQUIRE(pool.post(source, [this](bool) { gate.pass(10s); }));
+    gate.waitEntered(1);
   }
 };
 

@@ -6,13 +6,12 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <future>
-#include <mutex>
 #include <thread>
 
 #include "api/server.hpp"
 #include "config/api_config.hpp"
+#include "tests/support/gate.hpp"
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -21,16 +20,14 @@ using namespace chipmunk::api;
 
 namespace {
 
-// A store whose update() waits until release(): a write stuck on a slow disk.
+// A store whose update() waits until the gate opens: a write stuck on a slow disk.
 class BlockingStore final : public Store {
  public:
+  test::Gate gate;
+
   // Store
   UpdateResult update(const std::string& name, const RecordUpdate& update, int64_t now) override {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ++inside_;
-    cv_.notify_all();
-    cv_.wait_for(lock, std::chrono::seconds(30), [this] { return released_; });
-    --inside_;
+    gate.pass();
     UpdateResult r;
     r.outcome = SetOutcome::kSaved;
     r.after.name = name;
@@ -43,26 +40,6 @@ class BlockingStore final : public Store {
   bool put(const HostRecord&) override { return true; }
   std::vector<HostRecord> expireDue(int64_t) override { return {}; }
   void flush() override {}
-
-  bool waitInside(int count) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return inside_ >= count; });
-  }
-  int inside() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return inside_;
-  }
-  void release() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    released_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  int inside_ = 0;
-  bool released_ = false;
 };
 
 }  // namespace
@@ -91,14 +68,14 @@ TEST_CASE("Integration: a /set waiting for the store does not delay /get/ip on t
         port, "GET", "/set",
         test::basicAuth("bob", "bob-pw") + "X-Forwarded-For: 198.51.100.2\r\n");
   });
-  REQUIRE(store->waitInside(2));
+  REQUIRE(store->gate.waitEntered(2));
   // The only I/O thread is free: reads are answered while both writes wait.
   for (int i = 0; i < 3; ++i) {
     const auto r = test::httpRequest(port, "GET", "/get/ip", alice);
     CHECK(r.status == 200);
   }
-  CHECK(store->inside() == 2);
-  store->release();
+  CHECK(store->gate.entered() == 2);
+  store->gate.open();
   CHECK(first.get().status == 200);
   CHECK(second.get().status == 200);
   server.shutdown();

@@ -9,17 +9,15 @@
 # Usage: bench/directory_trim.sh [N=1000000] [K=3]   (needs build/api/chipmunk-api)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh" # write_directory, stop_started
 bin="${API_BIN:-$root/build/api/chipmunk-api}"
 n="${1:-1000000}"
 changes="${2:-3}"
 port=18943
 tmp="$(mktemp -d)"
 pid=""
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'stop_started "$tmp" $pid; rm -rf "$tmp"' EXIT
 preload=""
 if [ -n "${NO_TRIM:-}" ]; then
   printf '#include <stddef.h>\nint malloc_trim(size_t pad) { (void)pad; return 0; }\n' >"$tmp/nt.c"
@@ -27,39 +25,28 @@ if [ -n "${NO_TRIM:-}" ]; then
   preload="$tmp/notrim.so"
 fi
 mkdir "$tmp/data"
-cat >"$tmp/api.ini" <<INI
-[Server]
-listen = 127.0.0.1:$port
-[Paths]
-client_update_dir = $tmp/data
-[Log]
-level = debug
-INI
+printf '[Server]\nlisten = 127.0.0.1:%s\n[Paths]\nclient_update_dir = %s\n[Log]\nlevel = debug\n' \
+  "$port" "$tmp/data" >"$tmp/api.ini"
 hash="$(echo pw | "$bin" hash-password --iterations 10000)"
-python3 - "$tmp/data" "$n" "$hash" <<'PY'
-import sys
-d, n, h = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-with open(d + "/.users", "w") as f:
-    f.writelines("u%07d %s\n" % (i, h) for i in range(n))
-with open(d + "/.hosts", "w") as f:
-    f.writelines("h%07d.example.org u%07d\n" % (i, i) for i in range(n))
-PY
+write_directory "$tmp/data" "$n" "$hash"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 LD_PRELOAD="$preload" "$bin" --config "$tmp/api.ini" 2>"$tmp/log" &
 pid=$!
-until grep -q "directory applied" "$tmp/log"; do
-  sleep 0.2
-done
-until curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; do
-  sleep 0.1
-done
+# log_has TEXT: waits (10 minutes at most: a million users load in about a minute here).
+log_has() {
+  for _ in $(seq 3000); do
+    grep -qE "$1" "$tmp/log" && return 0
+    sleep 0.2
+  done
+  echo "$(basename "$0"): gave up waiting for \"$1\" in the log" >&2
+  exit 1
+}
+log_has "listening address"
 sleep 2
 echo "users=$n trim=$([ -n "$preload" ] && echo off || echo on) after start: RSS $(rss) kB"
 for i in $(seq "$changes"); do
   "$bin" token add "h0000042.example.org" --config "$tmp/api.ini" >/dev/null 2>&1
-  until grep -q "tokens=$i\b" "$tmp/log"; do
-    sleep 0.1
-  done
+  log_has "tokens=$i\b"
   sleep 2
   echo "after directory change $i: RSS $(rss) kB"
 done

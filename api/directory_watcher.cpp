@@ -51,6 +51,9 @@ void DirectoryWatcher::applyLocked() {
   for (const auto& w : warnings) {
     log->warn("{}", w);
   }
+  for (const auto& w : config::unknownRuleNames(merged_)) {
+    log->warn("{}; the rule gives nothing until the name exists", w);
+  }
   if (apply_) {
     apply_(merged_, tokens_);
   }

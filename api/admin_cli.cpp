@@ -175,6 +175,12 @@ int userCommand(const Args& args, Session& s) {
     if (iniUser(s, name) != nullptr) {
       std::cerr << "warning: " << iniUser(s, name)->where << " still defines user " << name << "\n";
     }
+    for (const auto& rule : s.ini.ruleNames) {
+      if (rule.name == name) {  // by name: the rule gives nothing until the name exists again
+        std::cerr << "warning: " << rule.where << ": " << rule.rule << " still names " << name
+                  << "\n";
+      }
+    }
     return done(s.directory->deleteUser(name, error), error, "user " + name + " deleted");
   }
   if (args.action != "add" && args.action != "passwd") {

@@ -160,7 +160,8 @@ void applyOverrides(const App& app, ApiConfig& config) {
 std::optional<int> loadStartupConfig(App& app, bool checkOnly) {
   std::vector<std::string> errors;
   if (!config::loadApiConfig(app.configPath, app.providerDecls, app.config, errors) ||
-      !PushService::check(app.config, errors)) {
+      !PushService::check(app.config, errors) ||
+      (checkOnly && !checkRuleNames(app.config, errors))) {
     printErrors(errors);
     std::cerr << "chipmunk-api: " << errors.size() << " configuration error"
               << (errors.size() == 1 ? "" : "s") << "\n";
@@ -336,6 +337,7 @@ void buildApp(App& app) {
   app.directory = std::make_unique<DirectoryWatcher>(std::move(directory),
                                                      static_cast<size_t>(app.config.userCache));
   app.directory->setBase(app.config);
+  requireKnownRuleNames(app.directory->merged());  // a name in no INI section nor directory
   // Built on the INI's few users, then given the merged ones once (a large file directory's
   // user table is built once; PostgreSQL's directory users are looked up, not loaded).
   app.server = std::make_unique<ApiServer>(app.config, app.store);

@@ -269,4 +269,33 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
   out.indexOwnership();  // the directory's users and hosts own names too
 }
 
+bool checkRuleNames(const config::ApiConfig& ini, std::vector<std::string>& errors) {
+  if (ini.ruleNames.empty()) {
+    return true;
+  }
+  std::string error;
+  auto directory = openDirectory(ini, error);
+  DirectoryData data;
+  const bool read = directory && directory->load(data, error);
+  config::ApiConfig merged;
+  std::vector<std::string> ignored;  // the server logs them
+  mergeDirectory(ini, read ? data : DirectoryData(), merged, ignored);
+  const auto unknown = config::unknownRuleNames(merged);
+  errors.insert(errors.end(), unknown.begin(), unknown.end());
+  if (!read && !unknown.empty()) {
+    errors.push_back(ini.path + ": (the user directory could not be read: " + error + ")");
+  }
+  return unknown.empty();
+}
+
+void requireKnownRuleNames(const config::ApiConfig& merged) {
+  std::string message;
+  for (const auto& m : config::unknownRuleNames(merged)) {
+    message += (message.empty() ? "" : "; ") + m;
+  }
+  if (!message.empty()) {
+    throw std::runtime_error(message);
+  }
+}
+
 }  // namespace chipmunk::api

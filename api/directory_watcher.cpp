@@ -2,12 +2,10 @@
 #include "api/directory_watcher.hpp"
 
 #include <chrono>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <spdlog/spdlog.h>
 
+#include "api/memory_trim.hpp"
 #include "api/metrics.hpp"
 #include "api/server.hpp"
 #include "common/logging.hpp"
@@ -115,12 +113,15 @@ void DirectoryWatcher::applyLocked() {
   for (const auto& w : warnings) {
     log->warn("{}", w);
   }
+  for (const auto& w : config::unknownRuleNames(merged_)) {
+    log->warn("{}; the rule gives nothing until the name exists", w);
+  }
   if (apply_) {
     apply_(merged_, tokens_);
   }
-#ifdef __GLIBC__
-  malloc_trim(0);  // what the load and the previous tables held goes back to the system
-#endif
+  // What the load and the previous tables held goes back to the system: soon, on the
+  // server's maintenance thread (api/memory_trim.hpp), not here.
+  requestMemoryTrim();
   // After apply_: from this line on, requests see the new directory.
   log->info("directory applied users={} hosts={} tokens={}", merged_.users.size(),
             merged_.hostOwners.size(), tokens_->size());

@@ -203,6 +203,8 @@ UpdateResult FileStore::apply(Node& node, const RecordUpdate& update, int64_t no
   std::string journalError;
   if ((ok || (writeCm && renamed == 1)) &&
       !journal(name, files.back().content, addressChanged, journalError)) {
+    // Not durable, so not done: the files go back to what readers saw before.
+    undoFiles(files, renamed);
     ok = false;
     renamed = 0;
     error = journalError;
@@ -246,8 +248,11 @@ bool FileStore::put(const HostRecord& record) {
     return false;
   }
   size_t renamed = 0;
-  if (!writeFiles(files, renamed, error) ||
-      !journal(record.name, files.back().content, true, error)) {
+  const bool written = writeFiles(files, renamed, error);
+  if (!written || !journal(record.name, files.back().content, true, error)) {
+    if (written) {
+      undoFiles(files, renamed);
+    }
     logging::get("store")->error("record write failed name={} error=\"{}\"", record.name, error);
     return false;
   }

@@ -131,6 +131,9 @@ class FileStore final : public Store {
   };
   // Replaces `files` in order (not yet durable); `renamed` says how many did.
   bool writeFiles(const std::vector<File>& files, size_t& renamed, std::string& error);
+  // Puts back what the first `renamed` of `files` replaced (the spare an exchange left), or
+  // removes a file that was new: a write whose journal entry failed leaves no trace.
+  void undoFiles(const std::vector<File>& files, size_t renamed);
   // Appends the record (its metaJson, as written to <name>.json) to the journal: durable
   // when true.
   bool journal(const std::string& name, const std::string& json, bool touch, std::string& error);

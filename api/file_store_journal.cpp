@@ -8,6 +8,7 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -129,6 +130,20 @@ bool FileStore::writeFiles(const std::vector<File>& files, size_t& renamed, std:
     counters_.filesWritten.fetch_add(1, std::memory_order_relaxed);
   }
   return true;
+}
+
+void FileStore::undoFiles(const std::vector<File>& files, size_t renamed) {
+  for (size_t i = std::min(renamed, files.size()); i-- > 0;) {
+    const std::string& name = files[i].name;
+    const std::string tmp = "." + name + ".tmp";
+    const bool undone = isRegularAt(dirFd_, tmp) ? ::renameat2(dirFd_, tmp.c_str(), dirFd_,
+                                                               name.c_str(), RENAME_EXCHANGE) == 0
+                                                 : ::unlinkat(dirFd_, name.c_str(), 0) == 0;
+    if (!undone) {
+      logging::get("store")->error("cannot put back file={}/{} error=\"{}\"", dir_, name,
+                                   std::strerror(errno));
+    }
+  }
 }
 
 bool FileStore::journal(const std::string& name, const std::string& json, bool touch,

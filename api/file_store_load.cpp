@@ -119,7 +119,8 @@ void FileStore::loadAll() {
     touchUpdated(dirFd_);  // record files changed: tools that watch 'updated' look again
   }
   readSoftData();
-  // Loading parses every file: hand the parsers' memory back (RSS at 100k records).
+  // Loading parses every file: hand the parsers' memory back (RSS at 100k records). Here,
+  // at open, before the store serves anything: no request waits for it.
   ::malloc_trim(0);
 }
 

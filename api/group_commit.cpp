@@ -234,18 +234,23 @@ void Journal::runBatch(int fd, std::vector<Pending*>& batch) {
   }
   if (!ok || !writeAt(fd, data, end_)) {
     why = errnoText("write");
-    // Cut the partial group off: nothing acknowledged may follow a torn entry.
+  } else {
+    counters_.fsyncs.fetch_add(1, std::memory_order_relaxed);
+    counters_.batches.fetch_add(1, std::memory_order_relaxed);
+    if ((limits_.dataSync ? limits_.dataSync(fd) : ::fdatasync(fd)) != 0) {
+      why = errnoText("fdatasync journal");
+    } else {
+      end_ = end;
+    }
+  }
+  if (!why.empty()) {
+    // Cut the group off: nothing acknowledged may follow a torn entry, and a group its
+    // writers were told failed must not come back at the next start's replay. (After a
+    // failed fdatasync the kernel may drop the pages: what follows is written again.)
     if (::ftruncate(fd, end_) != 0) {
       why += " (and the journal could not be cut back: " + errnoText("ftruncate") + ")";
     }
     capacity_ = end_;
-  } else {
-    end_ = end;
-    counters_.fsyncs.fetch_add(1, std::memory_order_relaxed);
-    counters_.batches.fetch_add(1, std::memory_order_relaxed);
-    if (::fdatasync(fd) != 0) {
-      why = errnoText("fdatasync journal");
-    }
   }
   for (Pending* p : batch) {
     p->error = why;

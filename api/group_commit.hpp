@@ -27,7 +27,9 @@ namespace chipmunk::api {
 // overwrites existing blocks and its fdatasync has no file-system metadata to commit.
 // Reading stops at the first entry that is short, too long or fails its checksum (or at the
 // zeros): a tail torn by a crash mid-append is ignored (it was never acknowledged). A failed
-// write is cut back off the file, so nothing acknowledged ever follows a torn entry.
+// write or fdatasync is cut back off the file, so nothing acknowledged ever follows a torn
+// entry and a group that was refused is never replayed; the next group tries again (a disk
+// that fails for good fails every write, never acknowledging one).
 //
 // A checkpoint (FileStore) retires the active file: rotate() renames it to .journal.old
 // and starts a new one, returning the names whose entries the old file holds; once their
@@ -45,6 +47,8 @@ class Journal {
     size_t checkpointEntries = 16384;
     size_t maxBytes = 64u << 20;  // appends wait (then fail) for a checkpoint past this
     std::chrono::milliseconds maxWait{5000};
+    // The group's sync: fdatasync(2) when empty. Tests put a failing disk here.
+    std::function<int(int fd)> dataSync;
   };
   static constexpr const char* kFile = ".journal";
   static constexpr const char* kOldFile = ".journal.old";

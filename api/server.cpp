@@ -25,6 +25,7 @@
 #include "api/hooks.hpp"
 #include "api/http_wire.hpp"
 #include "api/http_writer.hpp"
+#include "api/memory_trim.hpp"
 #include "api/metrics.hpp"
 #include "api/server_parser.hpp"
 #include "api/slow_auth_pool.hpp"
@@ -502,6 +503,7 @@ void ApiServer::start() {
       lock.unlock();
       try {
         service_->expireRecords();
+        trimMemoryIfRequested(std::chrono::steady_clock::now());
       } catch (const std::exception& e) {
         logging::get("api")->error("expiry check failed error=\"{}\"", e.what());
       }

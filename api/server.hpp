@@ -58,7 +58,7 @@ class ApiServer {
   std::shared_ptr<SlowAuthPool> writers_;
   std::shared_ptr<HookListener> hooks_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
-  std::thread maintenance_;  // record expiry
+  std::thread maintenance_;  // record expiry, memory trims (api/memory_trim.hpp)
   std::mutex maintenanceMutex_;
   std::condition_variable maintenanceCv_;
   bool stopping_ = false;

@@ -10,6 +10,8 @@
 # Usage: bench/directory_tokens.sh [N=100000] [R=200] [C=40]   (needs build/api/chipmunk-api)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh" # write_directory
 bin="${API_BIN:-$root/build/api/chipmunk-api}"
 n="${1:-100000}"
 requests="${2:-200}"
@@ -35,14 +37,7 @@ admin = $(echo admin-pw | "$bin" hash-password --iterations 10000)
 max_failed_logins = 0
 EOF
 hash="$(echo pw | "$bin" hash-password)"
-python3 - "$tmp/data" "$n" "$hash" <<'PY'
-import sys
-d, n, h = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-with open(d + "/.users", "w") as f:
-    f.writelines("u%07d %s\n" % (i, h) for i in range(n))
-with open(d + "/.hosts", "w") as f:
-    f.writelines("h%07d.example.org u%07d\n" % (i, i) for i in range(n))
-PY
+write_directory "$tmp/data" "$n" "$hash"
 ms() { date +%s%3N; }
 t0=$(ms)
 "$bin" --config "$tmp/api.ini" 2>"$tmp/log" &

@@ -137,3 +137,16 @@ stop_started() {
     wait "$pid" 2> /dev/null || true
   done
 }
+
+# write_directory DIR N HASH: a file directory (docs/USERS.md) of N users u0000000... all
+# with the password hash HASH, and N hosts h0000000.example.org, one per user.
+write_directory() {
+  python3 - "$1" "$2" "$3" << 'PY'
+import sys
+d, n, h = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+with open(d + "/.users", "w") as f:
+    f.writelines("u%07d %s\n" % (i, h) for i in range(n))
+with open(d + "/.hosts", "w") as f:
+    f.writelines("h%07d.example.org u%07d\n" % (i, i) for i in range(n))
+PY
+}

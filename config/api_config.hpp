@@ -56,6 +56,18 @@ struct MeshConfig {
   std::string where;  // path:line of members, for messages
 };
 
+// A name an address-book rule gives something to ([Access] read_all, [Metrics] users,
+// [Mesh:NAME] members: a user; [TTL], [push:LABEL] record: a user or a host) that the INI's
+// [Users]/[Hosts] do not define: it may be a directory user or host (api/directory.hpp,
+// `chipmunk-api user|host add`), which the loader cannot see. The rule keeps the name as
+// written and unknownRuleNames() checks it once the directory is merged in.
+struct RuleName {
+  std::string name;
+  std::string rule;   // "[Access] read_all", for messages
+  std::string where;  // path:line
+  bool hostToo = false;
+};
+
 // Every field a setting fills takes its default from that setting's row
 // (config/api_server_settings.cpp), never from an initializer here.
 struct ApiConfig {
@@ -151,7 +163,14 @@ struct ApiConfig {
 
   // Start-up warnings (e.g. plaintext passwords), one line each.
   std::vector<std::string> warnings;
+  // The rules' names the INI does not define (checked against the directory).
+  std::vector<RuleName> ruleNames;
 };
+
+// One "path:line: message" for each of `merged.ruleNames` that names nobody in `merged` (a
+// configuration with the directory merged in): asked by name of the ownership index (a
+// user, or the owner of a host), never by a walk over the users.
+std::vector<std::string> unknownRuleNames(const ApiConfig& merged);
 
 const Schema& apiSchema();
 

@@ -20,8 +20,8 @@ SettingTable<MeshConfig> makeMeshSettings() {
       .list(&MeshConfig::members)
       .required()
       .help(
-          "Users (comma-separated) whose records every member of this mesh may read "
-          "(read only).");
+          "Users (comma-separated; [Users] or the user directory) whose records every "
+          "member of this mesh may read (read only). One line, up to 16384 characters.");
   return t;
 }
 
@@ -44,9 +44,14 @@ void loadMeshSection(const IniSection& section, const Settings& settings,
     return;
   }
   for (const auto& member : mesh.members) {
-    if (!users.isUser(member)) {
+    if (users.isUser(member)) {
+      continue;
+    }
+    if (!isValidUserName(member)) {
       errors.push_back(mesh.where + ": [" + s + "] members: \"" + member.substr(0, 64) +
-                       "\" is not in [Users]");
+                       "\" is not a valid user name");
+    } else {  // perhaps a directory user: checked when the directory is merged in
+      config.ruleNames.push_back({member, "[" + s + "] members", mesh.where, false});
     }
   }
   config.meshes.push_back(std::move(mesh));

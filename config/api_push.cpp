@@ -26,7 +26,9 @@ SettingTable<PushSection> makePushSettings() {
   t.setting("", "record")
       .text(&P::record)
       .required()
-      .help("The record on this server: a user or a [Hosts] name.");
+      .help(
+          "The record on this server: a user or a host, of the INI or of the user directory "
+          "(a directory host in lower case).");
   t.setting("", "provider")
       .text(&P::provider)
       .required()
@@ -81,11 +83,15 @@ void loadPushSection(const std::vector<ProviderDecl>& providers, const IniSectio
   const std::string& s = section.name;
   PushSection push;
   pushSettings().apply(settings, push, s);
-  const std::string name = pushedName(config, push.record);
+  std::string name = pushedName(config, push.record);
   if (name.empty()) {
-    errors.push_back(settings.where(s, "record") + ": [" + s + "] record \"" +
-                     push.record.substr(0, 64) + "\" is neither a user nor a [Hosts] name");
-    return;
+    if (!isValidUserName(push.record) && !isValidHostName(push.record)) {
+      errors.push_back(settings.where(s, "record") + ": [" + s + "] record \"" +
+                       push.record.substr(0, 64) + "\" is neither a user nor a host name");
+      return;
+    }
+    name = push.record;  // a directory user or host, as written (checked later)
+    config.ruleNames.push_back({name, "[" + s + "] record", settings.where(s, "record"), true});
   }
   const std::string accountName = lowercase(push.provider);
   const AccountConfig* account = findAccount(config.pushAccounts, accountName);

@@ -174,8 +174,8 @@ void recordRows(SettingTable<C>& t) {
   t.setting("Access", "read_all")
       .list(&C::readAll)
       .help(
-          "Users (comma-separated) who may read every record (/hosts, the page); others "
-          "read only the records they own.");
+          "Users (comma-separated; [Users] or the user directory) who may read every record "
+          "(/hosts, the page); others read only the records they own.");
   t.setting("Records", "default_ttl")
       .seconds(&C::defaultTtl)
       .range(0, 365 * 86400)
@@ -272,8 +272,8 @@ void hookAndPushRows(SettingTable<C>& t) {
   t.setting("Metrics", "users")
       .list(&C::metricsUsers)
       .help(
-          "Users (comma-separated, from [Users]) who may read /metrics with their "
-          "credentials. The metrics name no record and no user.");
+          "Users (comma-separated; [Users] or the user directory) who may read /metrics "
+          "with their credentials. The metrics name no record and no user.");
 }
 
 SettingTable<C> makeFixedSettings() {

@@ -67,8 +67,8 @@ std::string checkUser(const std::string& name, const std::string& secret) {
 
 void addNameSections(Schema& schema) {
   schema.addDynamicSection(nameSection("Hosts", "host name (FQDN)", "owning user", checkHost))
-      .addDynamicSection(
-          nameSection("TTL", "user or host name", "duration (0: never expires)", checkTtl))
+      .addDynamicSection(nameSection("TTL", "user or host name (INI or user directory)",
+                                     "duration (0: never expires)", checkTtl))
       .addDynamicSection(
           nameSection("Users", "user name", "password or $pbkdf2-sha256$ hash", checkUser));
 }
@@ -115,10 +115,16 @@ void loadAddressBook(const Settings& settings, ApiConfig& config, const Ownershi
   }
   for (const auto& [list, section, key] : {std::tuple(&config.readAll, "Access", "read_all"),
                                            std::tuple(&config.metricsUsers, "Metrics", "users")}) {
+    const std::string rule = "[" + std::string(section) + "] " + key;
     for (const auto& name : *list) {
-      if (!isUser(name)) {
-        errors.push_back(settings.where(section, key) + ": [" + std::string(section) + "] " + key +
-                         ": \"" + name.substr(0, 64) + "\" is not in [Users]");
+      if (isUser(name)) {
+        continue;
+      }
+      if (!isValidUserName(name)) {
+        errors.push_back(settings.where(section, key) + ": " + rule + ": \"" + name.substr(0, 64) +
+                         "\" is not a valid user name");
+      } else {  // perhaps a directory user: checked when the directory is merged in
+        config.ruleNames.push_back({name, rule, settings.where(section, key), false});
       }
     }
   }
@@ -127,11 +133,15 @@ void loadAddressBook(const Settings& settings, ApiConfig& config, const Ownershi
                      ": [Metrics] access = authenticated needs [Metrics] users");
   }
   for (const auto& entry : settings.entries("TTL")) {
-    const std::string name = isUser(entry.key) ? entry.key : lowercase(entry.key);
+    std::string name = isUser(entry.key) ? entry.key : lowercase(entry.key);
     if (!isUser(name) && config.hostOwners.count(name) == 0) {
-      errors.push_back(settings.where(entry) + ": [TTL] \"" + entry.key.substr(0, 64) +
-                       "\" is neither a user nor a host");
-      continue;
+      if (!isValidUserName(entry.key) && !isValidHostName(entry.key)) {
+        errors.push_back(settings.where(entry) + ": [TTL] \"" + entry.key.substr(0, 64) +
+                         "\" is neither a user nor a host name");
+        continue;
+      }
+      name = entry.key;  // a directory user or host, as written (checked later)
+      config.ruleNames.push_back({name, "[TTL]", settings.where(entry), true});
     }
     long long seconds = 0;
     parseSeconds(entry.value, seconds);
@@ -140,3 +150,26 @@ void loadAddressBook(const Settings& settings, ApiConfig& config, const Ownershi
 }
 
 }  // namespace chipmunk::config::api_steps
+
+namespace chipmunk::config {
+
+std::vector<std::string> unknownRuleNames(const ApiConfig& merged) {
+  std::vector<std::string> out;
+  for (const auto& r : merged.ruleNames) {
+    const bool known = merged.ownership && (r.hostToo ? !merged.ownership->ownerOf(r.name).empty()
+                                                      : merged.ownership->isUser(r.name));
+    if (known) {
+      continue;
+    }
+    std::string message = r.where + ": " + r.rule + ": \"" + r.name + "\" is not in [Users]" +
+                          (r.hostToo ? " or [Hosts]" : "") + " nor in the user directory";
+    if (r.hostToo && lowercase(r.name) != r.name && merged.ownership &&
+        !merged.ownership->ownerOf(lowercase(r.name)).empty()) {
+      message += " (a directory host is written in lower case: " + lowercase(r.name) + ")";
+    }
+    out.push_back(std::move(message));
+  }
+  return out;
+}
+
+}  // namespace chipmunk::config

@@ -83,13 +83,12 @@ bool OwnershipIndex::mayReadAll(const std::string& user) const {
 }
 
 void OwnershipIndex::addMesh(const std::vector<std::string>& members) {
+  // Every member by name, a user now or not (a directory user may come and go): the
+  // questions below ask whether each one is a user when they are asked.
   for (const auto& member : members) {
-    if (!isUser(member)) {
-      continue;  // the loader reports it
-    }
     auto& peers = meshPeers_[member];
     for (const auto& other : members) {
-      if (other != member && isUser(other)) {
+      if (other != member) {
         peers.push_back(other);
       }
     }
@@ -104,8 +103,8 @@ void OwnershipIndex::finishMeshes() {
 }
 
 bool OwnershipIndex::mayRead(const std::string& reader, const std::string& owner) const {
-  if (owner.empty() || reader.empty()) {
-    return false;
+  if (owner.empty() || reader.empty() || !isUser(reader) || !isUser(owner)) {
+    return false;  // a rule by name gives nothing to, nor shows, a name that is no user now
   }
   if (owner == reader || mayReadAll(reader)) {
     return true;
@@ -117,8 +116,12 @@ bool OwnershipIndex::mayRead(const std::string& reader, const std::string& owner
 std::vector<std::string> OwnershipIndex::meshPeersOf(const std::string& user) const {
   std::vector<std::string> out{user};
   const auto it = meshPeers_.find(user);
-  if (it != meshPeers_.end()) {
-    out.insert(out.end(), it->second.begin(), it->second.end());
+  if (it != meshPeers_.end() && isUser(user)) {
+    for (const auto& peer : it->second) {
+      if (isUser(peer)) {
+        out.push_back(peer);
+      }
+    }
   }
   return out;
 }

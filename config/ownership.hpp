@@ -82,8 +82,9 @@ class OwnershipIndex {
   // The user who owns record `name`; empty when the name is not configured.
   std::string ownerOf(const std::string& name) const;
   bool mayReadAll(const std::string& user) const;
-  // After build()/setHosts(): [Mesh:NAME] sections (anything with `members`); members who
-  // are not users are left out.
+  // After build()/setHosts(): [Mesh:NAME] sections (anything with `members`). Members are
+  // kept by name: one who is not a user (a directory user deleted, or not added yet) reads
+  // and shows nothing until the name is a user again.
   template <typename Meshes>
   void setMeshes(const Meshes& meshes) {
     for (const auto& mesh : meshes) {
@@ -92,7 +93,7 @@ class OwnershipIndex {
     finishMeshes();
   }
   // Whether `reader` may read the records `owner` owns: its own, a read_all user's, or a
-  // member's of a mesh `reader` is in. False for an empty owner (a name nobody owns).
+  // member's of a mesh `reader` is in. False unless both are users (by name, now).
   bool mayRead(const std::string& reader, const std::string& owner) const;
   // `user`, then every other user it shares a mesh with (sorted, each once).
   std::vector<std::string> meshPeersOf(const std::string& user) const;

@@ -4,10 +4,12 @@
 // and a directory user who overrides an INI user keeps the directory's hash.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 
 #include "api/directory.hpp"
 #include "api/directory_watcher.hpp"
+#include "api/memory_trim.hpp"
 #include "common/password_hash.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -69,4 +71,16 @@ TEST_CASE("Directory: a new INI is merged with the directory's users it already 
   CHECK(userOf(merged, "carol") == nullptr);
   CHECK(userOf(merged, "alice")->secret == hash);
   CHECK(merged.ownerOf("nas.example.org").empty());  // its owner is no user now
+}
+
+TEST_CASE("Memory trim: asked for, run by the maintenance thread at most once per interval",
+          "[api][unit]") {
+  // Hours ahead of any trim the process ran so far (the clock is steady).
+  const auto t = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  chipmunk::api::requestMemoryTrim();
+  CHECK(chipmunk::api::trimMemoryIfRequested(t));
+  CHECK_FALSE(chipmunk::api::trimMemoryIfRequested(t + std::chrono::seconds(1)));  // done
+  chipmunk::api::requestMemoryTrim();
+  CHECK_FALSE(chipmunk::api::trimMemoryIfRequested(t + std::chrono::seconds(1)));  // too soon
+  CHECK(chipmunk::api::trimMemoryIfRequested(t + chipmunk::api::kMinTrimInterval));
 }

@@ -116,8 +116,11 @@ TEST_CASE("Metrics: access = authenticated without users, or an unknown user, is
   CHECK(r.status == 2);
   CHECK(r.err.find("a.ini:9: [Metrics] access = authenticated needs [Metrics] users") !=
         std::string::npos);
-  writeFile(dir.file("b.ini"), kUsers + "[Metrics]\nusers = prom, mallory\n");
+  // A name in no INI section is looked for in the user directory (of a valid file).
+  writeFile(dir.file("b.ini"), kUsers + "[Paths]\nclient_update_dir = " + dir.path() +
+                                   "\n[Metrics]\nusers = prom, mallory\n");
   r = runApi({"--config", dir.file("b.ini"), "--check-config"});
   CHECK(r.status == 2);
-  CHECK(r.err.find("b.ini:9: [Metrics] users: \"mallory\" is not in [Users]") != std::string::npos);
+  CHECK(r.err.find("b.ini:11: [Metrics] users: \"mallory\" is not in [Users] nor in the user "
+                   "directory") != std::string::npos);
 }

@@ -143,10 +143,20 @@ TEST_CASE("Gateway mode: push sections are checked like every other setting",
         2);
   const std::string output = readFile(err);
   CHECK(output.find(api.configPath() + ":") != std::string::npos);
-  CHECK(output.find("record \"nobody.example.com\" is neither a user nor a [Hosts] name") !=
-        std::string::npos);
   CHECK(output.find("provider section [cloudy] is not in the file") != std::string::npos);
   CHECK(output.find("domain \"not_a_domain\" is not a domain name") != std::string::npos);
+  // A record in no INI section may be a directory host: once the rest is right, it is
+  // checked against the directory (empty here), with its file and line.
+  api.rewriteConfig(
+      "[Users]\nalice = secret\n"
+      "[push:a]\nrecord = nobody.example.com\nprovider = linode\n"
+      "domain = example.com\n[linode]\napi_key = t\nendpoint = " +
+      linode.endpoint() + "\n");
+  CHECK(runCommand({CHIPMUNK_API_BIN, "--config", api.configPath(), "--check-config"}, out, err) ==
+        2);
+  CHECK(readFile(err).find(api.configPath() +
+                           ":11: [push:a] record: \"nobody.example.com\" is not in [Users] or "
+                           "[Hosts] nor in the user directory") != std::string::npos);
 }
 
 TEST_CASE("Gateway mode: a router's dyndns2 update lands in a real BIND zone over RFC 2136",

@@ -93,7 +93,7 @@ TEST_CASE("Ownership index: mesh members read each other and nobody else gains",
   CHECK(config.namesReadableBy("dave") == std::vector<std::string>{"dave"});
 }
 
-TEST_CASE("Ownership index: a mesh member who is not a user is a file:line error",
+TEST_CASE("Ownership index: a mesh member in no INI section is left to the directory",
           "[config][unit][mesh]") {
   chipmunk::test::TempDir dir;
   const std::string path = dir.file("api.ini");
@@ -102,7 +102,45 @@ TEST_CASE("Ownership index: a mesh member who is not a user is a file:line error
                          "[Mesh:home]\nmembers = alice, mallory\n";
   chipmunk::config::ApiConfig config;
   std::vector<std::string> errors;
+  REQUIRE(chipmunk::config::loadApiConfig(path, config, errors));
+  // Nobody has that name (no directory merged in): a file:line error for the server's start.
+  CHECK(chipmunk::config::unknownRuleNames(config) ==
+        std::vector<std::string>{path +
+                                 ":6: [Mesh:home] members: \"mallory\" is not in [Users] nor in "
+                                 "the user directory"});
+  CHECK_FALSE(config.mayReadRecordsOf("alice", "mallory"));
+  CHECK(config.namesReadableBy("alice") == std::vector<std::string>{"alice"});
+  // A name that can be no user's is the loader's error.
+  std::ofstream(path) << "[Paths]\nclient_update_dir = " << dir.path()
+                      << "\n[Users]\nalice = pw-a\n"
+                         "[Mesh:home]\nmembers = alice, -mallory\n";
+  errors.clear();
   CHECK_FALSE(chipmunk::config::loadApiConfig(path, config, errors));
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0] == path + ":6: [Mesh:home] members: \"mallory\" is not in [Users]");
+  CHECK(errors[0] == path + ":6: [Mesh:home] members: \"-mallory\" is not a valid user name");
+}
+
+TEST_CASE("Ownership index: a mesh's members line may pass inih's 200 characters",
+          "[config][unit][mesh]") {
+  chipmunk::test::TempDir dir;
+  const std::string path = dir.file("api.ini");
+  std::string members;
+  for (int i = 0; i < 60; ++i) {
+    members += (i == 0 ? "" : ", ") + std::string("member-") + std::to_string(100 + i);
+  }
+  REQUIRE(members.size() > 600);
+  const std::string head = "[Paths]\nclient_update_dir = " + dir.path() + "\n[Users]\n";
+  std::ofstream(path) << head << "member-100 = pw\n[Mesh:big]\nmembers = " << members << "\n";
+  chipmunk::config::ApiConfig config;
+  std::vector<std::string> errors;
+  REQUIRE(chipmunk::config::loadApiConfig(path, config, errors));
+  REQUIRE(config.meshes.size() == 1);
+  CHECK(config.meshes[0].members.size() == 60);
+  CHECK(config.meshes[0].members.back() == "member-159");
+  // Past the longest setting line: refused with its file and line, not cut.
+  std::ofstream(path) << head << "[Mesh:big]\nmembers = " << std::string(17000, 'a') << "\n";
+  errors.clear();
+  CHECK_FALSE(chipmunk::config::loadApiConfig(path, config, errors));
+  REQUIRE_FALSE(errors.empty());
+  CHECK(errors[0] == path + ":5: line longer than 16384 characters");
 }

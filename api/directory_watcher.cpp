@@ -23,6 +23,21 @@ DirectoryWatcher::~DirectoryWatcher() {
   stop();
 }
 
+namespace {
+
+// A rule's name that no user or host has (yet): logged, the rule matches nobody meanwhile.
+void warnUnknownRuleNames(const config::ApiConfig& merged) {
+  try {
+    for (const auto& w : config::unknownRuleNames(merged)) {
+      logging::get("api")->warn("{}; the rule gives nothing until the name exists", w);
+    }
+  } catch (const std::exception& e) {  // a looked-up directory away: asked again next change
+    logging::get("api")->warn("rule names not checked: {}", e.what());
+  }
+}
+
+}  // namespace
+
 bool DirectoryWatcher::refresh(bool force) {
   if (cache_) {
     try {
@@ -84,6 +99,7 @@ void DirectoryWatcher::applyLookedUpLocked() {
   for (const auto& w : warnings) {
     log->warn("{}", w);
   }
+  warnUnknownRuleNames(merged_);
   if (apply_) {
     apply_(merged_, tokens_);
   }
@@ -113,9 +129,7 @@ void DirectoryWatcher::applyLocked() {
   for (const auto& w : warnings) {
     log->warn("{}", w);
   }
-  for (const auto& w : config::unknownRuleNames(merged_)) {
-    log->warn("{}; the rule gives nothing until the name exists", w);
-  }
+  warnUnknownRuleNames(merged_);
   if (apply_) {
     apply_(merged_, tokens_);
   }

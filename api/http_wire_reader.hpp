@@ -14,6 +14,7 @@
 // more is read: the connection answers with "Connection: close".
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "api/http_wire.hpp"
@@ -36,7 +37,11 @@ class RequestReader {
   explicit RequestReader(size_t maxSize) : maxSize_(maxSize) {}
 
   // Takes the connection's next bytes (copied: the caller's buffer is reused).
-  void append(const char* data, size_t size) { buf_.append(data, size); }
+  void append(const char* data, size_t size);
+  // Or, without the copy: room for `size` more bytes at the end of the buffer, to receive
+  // into (not zero-filled), then commit() the number that arrived.
+  char* prepare(size_t size);
+  void commit(size_t size) { size_ += size; }
 
   // The next request from the bytes taken so far: kAgain, kReady, or the status (>= 400)
   // to refuse the connection's next request with; after a refusal the reader must not be
@@ -47,7 +52,7 @@ class RequestReader {
   // timeout; before that the header timeout applies).
   bool inBody() const { return headLen_ != 0; }
   // Bytes taken and not yet part of a request returned by next().
-  size_t buffered() const { return buf_.size() - start_; }
+  size_t buffered() const { return size_ - start_; }
   size_t maxSize() const { return maxSize_; }
 
  private:
@@ -58,7 +63,11 @@ class RequestReader {
   void consume(size_t length);
 
   size_t maxSize_;
-  std::string buf_;
+  // The bytes taken: a buffer of its own rather than a std::string, whose resize() would
+  // zero-fill the room received into.
+  std::unique_ptr<char[]> buf_;
+  size_t size_ = 0;      // bytes in buf_
+  size_t capacity_ = 0;  // buf_'s length
   size_t start_ = 0;     // where the next request starts in buf_
   HeadScanner scanner_;  // over the request at start_
   size_t headLen_ = 0;   // the head's length once it arrived and passed, else 0

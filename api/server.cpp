@@ -9,8 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
+#include <pistache/listener.h>
 #include <pistache/net.h>
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
@@ -27,13 +26,12 @@
 #include "api/http_writer.hpp"
 #include "api/metrics.hpp"
 #include "api/server_parser.hpp"
+#include "api/server_transport.hpp"
 #include "api/slow_auth_pool.hpp"
 #include "api/watch_hub.hpp"
 #include "common/logging.hpp"
 
 namespace chipmunk::api {
-
-using PeerPtr = std::shared_ptr<Pistache::Tcp::Peer>;
 
 namespace {
 
@@ -215,69 +213,56 @@ struct Exchange : ParsedRequest {
   uint64_t seq = 0;                             // its number on the connection (see sendResponse)
 };
 
-class HttpHandler final : public Pistache::Http::Handler {
+class HttpHandler final : public ConnectionHandler {
  public:
-  HTTP_PROTOTYPE(HttpHandler)
+  PROTOTYPE_OF(Pistache::Tcp::Handler, HttpHandler)
 
   HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool,
-              std::shared_ptr<SlowAuthPool> writers, std::chrono::milliseconds keepaliveTimeout)
+              std::shared_ptr<SlowAuthPool> writers, size_t maxRequestSize,
+              std::chrono::milliseconds keepaliveTimeout)
       : service_(std::move(service)),
         pool_(std::move(pool)),
         writers_(std::move(writers)),
+        maxRequestSize_(maxRequestSize),
         keepaliveTimeout_(keepaliveTimeout),
         log_(logging::get("api")) {}
 
-  // Pistache::Tcp::Handler (Pistache::Http::Handler's only puts its parser on the peer):
-  // our connection state in its place, with the peer's address read once, in binary.
-  void onConnection(const PeerPtr& peer) override {
-    peer->putData(ParserData,
-                  std::make_shared<ConnectionState>(getMaxRequestSize(), peerAddress(peer->fd())));
+  // ConnectionHandler: the peer's address read once, in binary.
+  std::shared_ptr<ConnectionState> open(const PeerPtr& peer) override {
+    return std::make_shared<ConnectionState>(maxRequestSize_, peerAddress(peer->fd()));
   }
 
-  // Pistache::Tcp::Handler, in place of Pistache::Http::Handler's: the connection's requests
-  // are read by our RequestReader and served in order. A refused request is answered with
-  // "Connection: close", the connection half-closed, and nothing it sends afterwards is
-  // read, as after any response that closes the connection.
-  void onInput(const char* buffer, size_t len, const PeerPtr& peer) override {
-    const auto shared = std::static_pointer_cast<ConnectionState>(getParser(peer));
+  // ConnectionHandler: the connection's requests are read by our RequestReader and served
+  // in order. A refused request is answered with "Connection: close", the connection
+  // half-closed, and nothing it sends afterwards is read, as after any response that
+  // closes the connection.
+  void serveInput(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& shared) override {
     auto& conn = *shared;
-    if (conn.closed) {
-      return;
-    }
-    conn.reader.append(buffer, len);
     for (;;) {
       Exchange ex;
       const int got = conn.reader.next(ex);
       if (got == RequestReader::kAgain) {
-        conn.track();
         return;
       }
       if (got != RequestReader::kReady) {
         conn.closed = true;
         refuse(peer, shared, got);
-        conn.reset();
+        conn.since = std::chrono::steady_clock::now();
         return;
       }
       ex.start = std::chrono::steady_clock::now();
       ex.seq = conn.nextSeq++;
+      conn.since = ex.start;
       peer->setIdle(false);
-      const bool keepAlive = serve(peer, shared, ex);
-      conn.reset();
-      if (!keepAlive) {
+      if (!serve(peer, shared, ex)) {
         conn.closed = true;
         return;
       }
     }
   }
 
-  // Pistache::Tcp::Handler: a held watch of this connection is not answered any more.
-  void onDisconnection(const PeerPtr& peer) override {
-    service_->watch().dropConnection(peer.get());
-    Pistache::Http::Handler::onDisconnection(peer);
-  }
-
-  // Pistache::Http::Handler (not called: onInput above serves requests)
-  void onRequest(const Pistache::Http::Request&, Pistache::Http::ResponseWriter) override {}
+  // ConnectionHandler: a held watch of this connection is not answered any more.
+  void closed(const PeerPtr& peer) override { service_->watch().dropConnection(peer.get()); }
 
  private:
   // A request refused before it was parsed: logged without any of its bytes.
@@ -451,6 +436,7 @@ class HttpHandler final : public Pistache::Http::Handler {
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
   std::shared_ptr<SlowAuthPool> writers_;
+  size_t maxRequestSize_;
   std::chrono::milliseconds keepaliveTimeout_;
   std::shared_ptr<spdlog::logger> log_;
 };
@@ -477,25 +463,25 @@ void ApiServer::start() {
   const bool v6 = config_.listenHost.find(':') != std::string::npos;
   const std::string host = config_.listenHost == "localhost" ? "127.0.0.1" : config_.listenHost;
   Address addr(v6 ? "[" + host + "]" : host, Port(config_.listenPort));
-  endpoint_ = std::make_unique<Http::Endpoint>(addr);
-  auto opts = Http::Endpoint::options()
-                  .threads(config_.threads)
-                  .flags(Tcp::Options::ReuseAddr)
-                  .maxRequestSize(config_.maxRequestSize)
-                  .headerTimeout(config_.headerTimeout)
-                  .bodyTimeout(config_.bodyTimeout)
-                  .keepaliveTimeout(config_.keepaliveTimeout);
-  endpoint_->init(opts);
-  // Pistache 0.0.5 ignores Options::backlog() (upstream #1194): set it on the listener.
-  endpoint_->initArgs(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
-                      std::string("chipmunk-http"), 1024);
+  // Pistache's listener and reactor with our transport (api/server_transport.hpp) in the
+  // place of Http::Endpoint's. The backlog is given here: Pistache 0.0.5's endpoint
+  // ignores Options::backlog() (upstream #1194).
+  listener_ = std::make_unique<Tcp::Listener>(addr);
+  listener_->init(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
+                  std::string("chipmunk-http"), 1024);
   if (!config_.tlsCertificate.empty()) {
-    // After initArgs(): Listener::init() resets the TLS flag.
-    endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
+    // After init(): it resets the TLS flag.
+    listener_->setupSSL(config_.tlsCertificate, config_.tlsKey, false, nullptr);
   }
-  endpoint_->setHandler(Http::make_handler<HttpHandler>(
-      service_, pool_, writers_, std::chrono::milliseconds(config_.keepaliveTimeout)));
-  endpoint_->serveThreaded();
+  auto handler = std::make_shared<HttpHandler>(service_, pool_, writers_, config_.maxRequestSize,
+                                               std::chrono::milliseconds(config_.keepaliveTimeout));
+  const ConnectionTransport::Timeouts timeouts{config_.headerTimeout, config_.bodyTimeout,
+                                               config_.keepaliveTimeout};
+  listener_->setHandler(handler);
+  listener_->setTransportFactory(
+      [handler, timeouts] { return std::make_shared<ConnectionTransport>(handler, timeouts); });
+  listener_->bind();
+  listener_->runThreaded();
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
     while (!stopping_) {
@@ -512,7 +498,7 @@ void ApiServer::start() {
 }
 
 uint16_t ApiServer::port() const {
-  return endpoint_ ? static_cast<uint16_t>(endpoint_->getPort()) : 0;
+  return listener_ ? static_cast<uint16_t>(listener_->getPort()) : 0;
 }
 
 std::string ApiServer::boundAddress() const {
@@ -541,9 +527,9 @@ void ApiServer::shutdown() {
   if (service_) {
     service_->watch().stop();  // held watches get 503 now, not at their deadline
   }
-  if (endpoint_) {
-    endpoint_->shutdown();
-    endpoint_.reset();
+  if (listener_) {
+    listener_->shutdown();
+    listener_.reset();
   }
   for (auto* pool : {&pool_, &writers_}) {
     if (*pool) {

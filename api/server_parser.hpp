@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// A connection's state on its Pistache peer: our request reader (api/http_wire_reader.hpp)
-// in the place of Pistache's request parser, so that Pistache's endpoint still times the
-// connection out. Pistache glue, used by api/server.cpp only.
-
-#include <pistache/http.h>
+// A connection's state: our request reader (api/http_wire_reader.hpp), the order its
+// answers leave in, and what its timeouts go by (api/server_transport.cpp applies them).
+// Pistache glue, used by api/server.cpp and api/server_transport.cpp only.
 
 #include <atomic>
 #include <chrono>
@@ -23,13 +21,12 @@
 namespace chipmunk::api {
 
 // A connection's requests handed to the slow-auth pool whose answer is not written yet.
-// Pistache 0.0.5 times a connection out with 408 when it is not idle and its parser has
-// been at the request line for longer than header_timeout (endpoint.cc, checkIdlePeers),
-// and a request waiting for its password check is exactly that: its headers arrived long
-// ago. While a count is held here, the connection's parser steps report an id Pistache
-// does not time (ConnectionState), so a complete request is always answered with what
-// was done. The wait itself is bounded by the pool (SlowAuthPool::Options::maxWait), and
-// kMaxAwait is a backstop after which Pistache's timers apply again.
+// The transport times a connection out with 408 when it is not idle and has waited for a
+// request's head for longer than header_timeout (as Pistache 0.0.5's endpoint did), and a
+// request waiting for its password check is exactly that: its headers arrived long ago.
+// While a count is held here, the connection is not timed (ConnectionState::timer), so a
+// complete request is always answered with what was done. The wait itself is bounded by the pool
+// (SlowAuthPool::Options::maxWait), and kMaxAwait is a backstop after which the timers apply again.
 struct Awaiting {
   static constexpr std::chrono::seconds kMaxAwait{120};
   std::atomic<int> count{0};
@@ -57,22 +54,22 @@ struct Awaiting {
 // and not written yet: while there is one, later responses queue behind it.
 using Outstanding = std::atomic<int>;
 
-// One per connection, put on the peer where Pistache's Http::Handler keeps its request
-// parser (Http::Handler::ParserData). Pistache's endpoint times every connection through
-// that object (checkIdlePeers: time() since the last reset(), and step()->id(): header_timeout
-// at the request line or headers, body_timeout in the body, nothing for other ids), so this
-// is a RequestParser whose steps only report where `reader` is; Pistache's parse() is never
-// called. Everything here but the atomics is used on the connection's I/O thread only.
-class ConnectionState final : public Pistache::Http::RequestParser {
+// One per connection, kept by the transport beside its Pistache peer. Everything here but
+// the atomics and what sendMutex guards is used on the connection's I/O thread only.
+class ConnectionState {
  public:
   // `peer`: the client's address, read once per connection (nullopt: unreadable, every
   // request gets 400).
   ConnectionState(size_t maxSize, std::optional<IpAddress> peer);
 
-  // reset() after each request: Pistache's timers count from there.
-  // Reports to Pistache's timers whether `reader` waits for a head or for a body.
-  void track();
+  // Which timeout applies while the connection is not idle: header_timeout until a head
+  // arrived, body_timeout while its body is awaited, none while an answer is awaited
+  // from the slow-auth pool (Awaiting).
+  enum class Timer { kHeader, kBody, kNone };
+  Timer timer() const;
 
+  // The timers count from here: the connection's start, then each request read.
+  std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
   RequestReader reader;
   const std::optional<IpAddress> peer;
   const std::shared_ptr<Awaiting> awaiting = std::make_shared<Awaiting>();

@@ -54,18 +54,19 @@ struct Holds {
 // written at once with send(2): Pistache's queue costs an eventfd write and read, an
 // epoll_ctl and a wake-up per response, about a third of the CPU of a small request
 // (docs/BENCHMARKS.md). True when all of `out` left; otherwise what is left of it stays in
-// `out`, and `holds.held` counts it as outstanding.
-bool sendAtOnce(Pistache::Tcp::Peer& peer, const std::shared_ptr<Outstanding>& outstanding,
-                std::string& out, bool keepAlive, Holds& holds) {
+// `out`, and `holds.held` counts it as outstanding. The last answer of a connection, all
+// out, leaves the connection to the transport (ConnectionState::lastAnswerOut): it closes
+// it at once or half-closes it.
+bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& out, bool keepAlive,
+                Holds& holds) {
+  const std::shared_ptr<Outstanding>& outstanding = conn.outstanding;
   size_t written = 0;
   if (outstanding->load() == 0) {
     const ssize_t n = ::send(peer.fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     written = n > 0 ? static_cast<size_t>(n) : 0;  // on an error Pistache's write reports it
   }
   if (written == out.size()) {
-    if (!keepAlive) {
-      ::shutdown(peer.fd(), SHUT_WR);
-    }
+    conn.lastAnswerOut = !keepAlive;
     return true;
   }
   holds.held = outstanding;
@@ -91,7 +92,7 @@ void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, st
     peer->setIdle(true);
   }
   if (onIoThread && !holds.held && peer->ssl() == nullptr &&
-      sendAtOnce(*peer, conn.outstanding, out, keepAlive, holds)) {
+      sendAtOnce(*peer, conn, out, keepAlive, holds)) {
     return;
   }
   if (!holds.held) {

@@ -77,6 +77,11 @@ class ConnectionState {
   // Set once a response said "Connection: close" (or refused the request): whatever the
   // client sends after it is never read as a request.
   bool closed = false;
+  // Set on the I/O thread when the answer that closes the connection was written whole
+  // at once (server.cpp, sendAtOnce), nothing before it pending: the transport then closes
+  // the connection, or half-closes it when the client sent more (lingering, so that the
+  // client reads the answer before any reset).
+  bool lastAnswerOut = false;
 
   // Answers leave in the order the requests came, whichever thread makes them (server.cpp,
   // sendResponse): each request read gets the next number; an answer whose turn has not

@@ -123,6 +123,9 @@ bool ConnectionTransport::readFrom(Connection c, bool closing) {
       if (!conn.closed) {
         conn.reader.commit(static_cast<size_t>(n));
         handler_->serveInput(c.peer, c.state);
+        if (conn.lastAnswerOut && !finish(c, static_cast<size_t>(n) < kReadSize || closing)) {
+          return false;
+        }
       }
       if (static_cast<size_t>(n) < kReadSize && !closing) {
         return true;  // drained: the next bytes are another edge
@@ -140,6 +143,23 @@ bool ConnectionTransport::readFrom(Connection c, bool closing) {
   }
 }
 
+// The connection's last answer is out (ConnectionState::lastAnswerOut). As nginx does, a
+// client that sent nothing after the request that ended it is closed at once: no
+// shutdown(2), no wait for its FIN. One that sent more (pipelined requests, or bytes after
+// a refused request) is half-closed and read to the end (discarded) until it closes or
+// keepalive_timeout passes: closed with its bytes unread, the connection would be reset
+// and the client might lose the answer.
+bool ConnectionTransport::finish(const Connection& c, bool drained) {
+  ConnectionState& conn = *c.state;
+  conn.lastAnswerOut = false;
+  if (drained && conn.reader.buffered() == 0) {
+    drop(c.peer);
+    return false;
+  }
+  ::shutdown(c.peer->fd(), SHUT_WR);
+  return true;
+}
+
 void ConnectionTransport::adopt(const PeerPtr& peer, std::shared_ptr<ConnectionState> conn) {
   conns_[peer->fd()] = Connection{peer, std::move(conn)};
 }
@@ -152,6 +172,10 @@ void ConnectionTransport::received(const PeerPtr& peer, const char* data, size_t
   it->second.state->reader.append(data, size);
   const Connection c = it->second;
   handler_->serveInput(c.peer, c.state);
+  if (c.state->lastAnswerOut) {  // not for TLS (sendAtOnce); should it be, half-close
+    c.state->lastAnswerOut = false;
+    ::shutdown(c.peer->fd(), SHUT_WR);
+  }
 }
 
 void ConnectionTransport::forget(const PeerPtr& peer) {

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace chipmunk::api {
 
@@ -78,6 +79,9 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   // Reads what the connection sent and serves it; `closing`: the client shut down its
   // side (read to the end). False when the connection is gone.
   bool readFrom(Connection c, bool closing);
+  // After the connection's last answer went out whole: closes it (`drained`: nothing
+  // left unread in the socket) or half-closes it. False when it is closed.
+  bool finish(const Connection& c, bool drained);
   // Closes the connection (if Pistache still has it): the handler hears of it first.
   void drop(const PeerPtr& peer);
   void checkIdle();

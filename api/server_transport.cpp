@@ -110,6 +110,16 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
   if (!rest.empty()) {
     Transport::onReady(Pistache::Aio::FdSet(std::move(rest)));
   }
+  // Connections Pistache handed over just now (adopt): their request is usually here
+  // already, read it without waiting for epoll to say so.
+  std::vector<int> fresh;
+  fresh.swap(fresh_);
+  for (const int fd : fresh) {
+    const auto it = conns_.find(fd);
+    if (it != conns_.end() && it->second.peer->ssl() == nullptr) {
+      readFrom(it->second, false);
+    }
+  }
 }
 
 bool ConnectionTransport::readFrom(Connection c, bool closing) {
@@ -162,6 +172,7 @@ bool ConnectionTransport::finish(const Connection& c, bool drained) {
 
 void ConnectionTransport::adopt(const PeerPtr& peer, std::shared_ptr<ConnectionState> conn) {
   conns_[peer->fd()] = Connection{peer, std::move(conn)};
+  fresh_.push_back(peer->fd());
 }
 
 void ConnectionTransport::received(const PeerPtr& peer, const char* data, size_t size) {

@@ -91,6 +91,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   Timeouts timeouts_;
   int timerFd_ = -1;
   std::unordered_map<int, Connection> conns_;  // by descriptor
+  std::vector<int> fresh_;                     // adopted during this onReady()
 };
 
 }  // namespace chipmunk::api

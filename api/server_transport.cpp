@@ -122,7 +122,7 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
   }
 }
 
-bool ConnectionTransport::readFrom(Connection c, bool closing) {
+bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
   ConnectionState& conn = *c.state;
   const int fd = c.peer->fd();
   for (;;) {
@@ -196,7 +196,7 @@ void ConnectionTransport::forget(const PeerPtr& peer) {
   }
 }
 
-void ConnectionTransport::drop(const PeerPtr& peer) {
+void ConnectionTransport::drop(PeerPtr peer) {
   const auto it = peers.find(peer->fd());
   if (it == peers.end() || it->second != peer) {
     return;  // already closed

@@ -78,12 +78,13 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
 
   // Reads what the connection sent and serves it; `closing`: the client shut down its
   // side (read to the end). False when the connection is gone.
-  bool readFrom(Connection c, bool closing);
+  bool readFrom(const Connection& c, bool closing);
   // After the connection's last answer went out whole: closes it (`drained`: nothing
   // left unread in the socket) or half-closes it. False when it is closed.
   bool finish(const Connection& c, bool drained);
   // Closes the connection (if Pistache still has it): the handler hears of it first.
-  void drop(const PeerPtr& peer);
+  // `peer` is a copy: the entry in conns_ it may come from goes.
+  void drop(PeerPtr peer);
   void checkIdle();
   void expire(const PeerPtr& peer);
 

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "api/dyndns2_reply.hpp"
 #include "api/hooks.hpp"
@@ -410,7 +411,12 @@ class HttpHandler final : public ConnectionHandler {
                      bool onIoThread, const Exchange& ex, const Response& given, Holds holds = {}) {
     const RequestInfo& info = ex.info;
     const bool dyndns = isDyndnsPath(info.path);
-    const Response& r = given.code >= 500 && dyndns ? dyndnsServerError(given) : given;
+    // Not a conditional expression: one of a temporary and `given` would copy `given`.
+    std::optional<Response> replaced;
+    if (given.code >= 500 && dyndns) {
+      replaced = dyndnsServerError(given);
+    }
+    const Response& r = replaced ? *replaced : given;
     if (ex.metrics != nullptr) {
       ex.metrics->countRequest(r.route, r.code);
     }

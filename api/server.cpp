@@ -60,9 +60,8 @@ struct Holds {
 // it at once or half-closes it.
 bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& out, bool keepAlive,
                 Holds& holds) {
-  const std::shared_ptr<Outstanding>& outstanding = conn.outstanding;
   size_t written = 0;
-  if (outstanding->load() == 0) {
+  if (conn.outstanding.load() == 0) {
     const ssize_t n = ::send(peer.fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     written = n > 0 ? static_cast<size_t>(n) : 0;  // on an error Pistache's write reports it
   }
@@ -70,7 +69,7 @@ bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& o
     conn.lastAnswerOut = !keepAlive;
     return true;
   }
-  holds.held = outstanding;
+  holds.held = conn.shareOutstanding();
   holds.held->fetch_add(1);
   out.erase(0, written);
   return false;
@@ -97,7 +96,7 @@ void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, st
     return;
   }
   if (!holds.held) {
-    holds.held = conn.outstanding;
+    holds.held = conn.shareOutstanding();
     holds.held->fetch_add(1);
   }
   // The half-close goes through a descriptor of its own: sent from a pool thread, the
@@ -305,9 +304,9 @@ class HttpHandler final : public ConnectionHandler {
   }
 
   // What a request answered off the I/O thread holds of its connection (see Holds): later
-  // responses queue behind it, Pistache's timers leave the connection alone.
-  static Holds holdConnection(const ConnectionState& conn) {
-    Holds holds{conn.outstanding, conn.awaiting};
+  // responses queue behind it, the transport's timers leave the connection alone.
+  static Holds holdConnection(ConnectionState& conn) {
+    Holds holds{conn.shareOutstanding(), conn.shareAwaiting()};
     holds.held->fetch_add(1);
     holds.awaiting->hold();
     return holds;

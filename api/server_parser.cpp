@@ -7,7 +7,7 @@ ConnectionState::ConnectionState(size_t maxSize, std::optional<IpAddress> addres
     : reader(maxSize), peer(address) {}
 
 ConnectionState::Timer ConnectionState::timer() const {
-  if (awaiting->busy()) {
+  if (awaiting.busy()) {
     return Timer::kNone;
   }
   return reader.inBody() ? Timer::kBody : Timer::kHeader;

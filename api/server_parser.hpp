@@ -56,7 +56,7 @@ using Outstanding = std::atomic<int>;
 
 // One per connection, kept by the transport beside its Pistache peer. Everything here but
 // the atomics and what sendMutex guards is used on the connection's I/O thread only.
-class ConnectionState {
+class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
  public:
   // `peer`: the client's address, read once per connection (nullopt: unreadable, every
   // request gets 400).
@@ -72,8 +72,13 @@ class ConnectionState {
   std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
   RequestReader reader;
   const std::optional<IpAddress> peer;
-  const std::shared_ptr<Awaiting> awaiting = std::make_shared<Awaiting>();
-  const std::shared_ptr<Outstanding> outstanding = std::make_shared<Outstanding>(0);
+  Awaiting awaiting;
+  Outstanding outstanding{0};
+  // The two counts for what outlives this call (an answer made or written later), sharing
+  // the ownership of the state: no allocation of their own per connection. The state
+  // must be owned by a shared_ptr.
+  std::shared_ptr<Awaiting> shareAwaiting() { return {shared_from_this(), &awaiting}; }
+  std::shared_ptr<Outstanding> shareOutstanding() { return {shared_from_this(), &outstanding}; }
   // Set once a response said "Connection: close" (or refused the request): whatever the
   // client sends after it is never read as a request.
   bool closed = false;

@@ -112,14 +112,14 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
   }
   // Connections Pistache handed over just now (adopt): their request is usually here
   // already, read it without waiting for epoll to say so.
-  std::vector<int> fresh;
-  fresh.swap(fresh_);
-  for (const int fd : fresh) {
+  freshNow_.swap(fresh_);  // both keep their capacity: no allocation per connection
+  for (const int fd : freshNow_) {
     const auto it = conns_.find(fd);
     if (it != conns_.end() && it->second.peer->ssl() == nullptr) {
       readFrom(it->second, false);
     }
   }
+  freshNow_.clear();
 }
 
 bool ConnectionTransport::readFrom(const Connection& c, bool closing) {

@@ -93,6 +93,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   int timerFd_ = -1;
   std::unordered_map<int, Connection> conns_;  // by descriptor
   std::vector<int> fresh_;                     // adopted during this onReady()
+  std::vector<int> freshNow_;                  // those being read
 };
 
 }  // namespace chipmunk::api

@@ -110,9 +110,9 @@ TEST_CASE("Unit: the request reader waits for a body and reports it to the timer
   conn.reader.commit(3);
   CHECK(conn.reader.next(r) == RequestReader::kAgain);
   CHECK(conn.timer() == ConnectionState::Timer::kBody);  // body_timeout
-  conn.awaiting->hold();  // a request at the slow-auth pool: not timed
+  conn.awaiting.hold();  // a request at the slow-auth pool: not timed
   CHECK(conn.timer() == ConnectionState::Timer::kNone);
-  conn.awaiting->release();
+  conn.awaiting.release();
   conn.reader.append(kPost.data() + headLen + 2, 3);
   REQUIRE(conn.reader.next(r) == RequestReader::kReady);
   CHECK(r.info.body == "hello");

@@ -21,7 +21,7 @@ bool knownMethod(std::string_view method) {
 
 void RequestReader::append(const char* data, size_t size) {
   std::memcpy(prepare(size), data, size);
-  commit(size);
+  size_ += size;
 }
 
 char* RequestReader::prepare(size_t size) {

@@ -36,12 +36,10 @@ class RequestReader {
 
   explicit RequestReader(size_t maxSize) : maxSize_(maxSize) {}
 
-  // Takes the connection's next bytes (copied: the caller's buffer is reused).
+  // Takes the connection's next bytes (copied: the caller's buffer is reused). The buffer
+  // grows to what the connection sent, not to what a read offered room for: an idle
+  // connection holds no more than its last request's bytes.
   void append(const char* data, size_t size);
-  // Or, without the copy: room for `size` more bytes at the end of the buffer, to receive
-  // into (not zero-filled), then commit() the number that arrived.
-  char* prepare(size_t size);
-  void commit(size_t size) { size_ += size; }
 
   // The next request from the bytes taken so far: kAgain, kReady, or the status (>= 400)
   // to refuse the connection's next request with; after a refusal the reader must not be
@@ -56,6 +54,8 @@ class RequestReader {
   size_t maxSize() const { return maxSize_; }
 
  private:
+  // Room for `size` more bytes at the end of the buffer (not zero-filled).
+  char* prepare(size_t size);
   // Reads the head of headLen_ bytes at start_ into `out`: 0, or the status to refuse it
   // with. When its body is here too, the request is consumed (headLen_ back to 0).
   int readHead(ParsedRequest& out);

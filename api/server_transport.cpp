@@ -55,7 +55,10 @@ void ConnectionHandler::onDisconnection(const PeerPtr& peer) {
 
 ConnectionTransport::ConnectionTransport(std::shared_ptr<ConnectionHandler> handler,
                                          Timeouts timeouts)
-    : Transport(handler), handler_(std::move(handler)), timeouts_(timeouts) {}
+    : Transport(handler),
+      handler_(std::move(handler)),
+      timeouts_(timeouts),
+      buffer_(new char[kReadSize]) {}
 
 ConnectionTransport::~ConnectionTransport() {
   if (timerFd_ >= 0) {
@@ -126,12 +129,12 @@ bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
   ConnectionState& conn = *c.state;
   const int fd = c.peer->fd();
   for (;;) {
-    char discard[kReadSize];  // after a refusal or "Connection: close" nothing is read
-    char* into = conn.closed ? discard : conn.reader.prepare(kReadSize);
-    const ssize_t n = ::recv(fd, into, kReadSize, 0);
+    // Into this thread's buffer, then copied (a request's few hundred bytes) to the reader:
+    // received into the reader, every connection would hold the room offered.
+    const ssize_t n = ::recv(fd, buffer_.get(), kReadSize, 0);
     if (n > 0) {
-      if (!conn.closed) {
-        conn.reader.commit(static_cast<size_t>(n));
+      if (!conn.closed) {  // after a refusal or "Connection: close" nothing is read
+        conn.reader.append(buffer_.get(), static_cast<size_t>(n));
         handler_->serveInput(c.peer, c.state);
         if (conn.lastAnswerOut && !finish(c, static_cast<size_t>(n) < kReadSize || closing)) {
           return false;

@@ -5,12 +5,11 @@
 // Pistache 0.0.5 still accepts connections (Tcp::Listener), hands them to its reactor
 // threads, keeps the peers and writes queued answers (Tcp::Transport); this transport
 // reads the plain-TCP connections itself and times them out. Pistache's own read loop
-// (Transport::handleIncoming) zero-fills a 4 KiB stack buffer, copies each read into the
-// handler and calls recv(2) until EAGAIN: two recv per keep-alive request where nginx
-// makes one. Here a read that does not fill the room offered ends the turn (the socket
-// is drained; more bytes bring another edge of the edge-triggered epoll), the bytes land
-// in the connection's RequestReader, and a connection is found by its descriptor, not by
-// the name of a peer's data. TLS connections are read by Pistache as before (SSL_read
+// (Transport::handleIncoming) zero-fills a 4 KiB stack buffer per event and calls recv(2)
+// until EAGAIN: two recv per keep-alive request where nginx makes one. Here a read that
+// does not fill the room offered ends the turn (the socket is drained; more bytes bring
+// another edge of the edge-triggered epoll), and a connection is found by its descriptor,
+// not by the name of a peer's data. TLS connections are read by Pistache as before (SSL_read
 // buffers records of its own) and handed over through ConnectionHandler::onInput.
 //
 // The timeouts are Pistache's endpoint's (endpoint.cc, checkIdlePeers): every 500 ms, an
@@ -91,6 +90,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;
   int timerFd_ = -1;
+  std::unique_ptr<char[]> buffer_;             // what recv(2) reads into (kReadSize)
   std::unordered_map<int, Connection> conns_;  // by descriptor
   std::vector<int> fresh_;                     // adopted during this onReady()
   std::vector<int> freshNow_;                  // those being read

@@ -5,7 +5,6 @@
 // timeout applies (api/server_parser.cpp).
 #include <catch2/catch.hpp>
 
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,9 +104,7 @@ TEST_CASE("Unit: the request reader waits for a body and reports it to the timer
   conn.reader.append(kPost.data(), headLen - 1);
   CHECK(conn.reader.next(r) == RequestReader::kAgain);
   CHECK(conn.timer() == ConnectionState::Timer::kHeader);  // header_timeout
-  // Received in place (prepare/commit), as the transport reads.
-  std::memcpy(conn.reader.prepare(4096), kPost.data() + headLen - 1, 3);
-  conn.reader.commit(3);
+  conn.reader.append(kPost.data() + headLen - 1, 3);
   CHECK(conn.reader.next(r) == RequestReader::kAgain);
   CHECK(conn.timer() == ConnectionState::Timer::kBody);  // body_timeout
   conn.awaiting.hold();  // a request at the slow-auth pool: not timed

@@ -10,7 +10,6 @@
 #include <strings.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -42,19 +41,12 @@ int countField(const std::string& head, const char* lowerName) {
 }
 
 // What a RequestReader reads from `bytes` taken `chunk` bytes at a time: a digest of each
-// request, then the refusal (or 0). Every other read is received in place (prepare and
-// commit with a larger room offered, as the server's transport reads).
+// request, then the refusal (or 0).
 std::vector<std::string> readRequests(const std::string& bytes, size_t chunk, size_t limit) {
   RequestReader reader(limit);
   std::vector<std::string> out;
   for (size_t i = 0; i < bytes.size(); i += chunk) {
-    const size_t n = std::min(chunk, bytes.size() - i);
-    if ((i / chunk) % 2 == 0) {
-      reader.append(bytes.data() + i, n);
-    } else {
-      std::memcpy(reader.prepare(n + 64), bytes.data() + i, n);
-      reader.commit(n);
-    }
+    reader.append(bytes.data() + i, std::min(chunk, bytes.size() - i));
     for (;;) {
       ParsedRequest r;
       const int got = reader.next(r);

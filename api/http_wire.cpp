@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "api/http_wire.hpp"
 
-#include <strings.h>
-
 #include <cstring>
 
 #include "common/strings.hpp"
@@ -76,9 +74,18 @@ bool isTarget(std::string_view s) {
   return true;
 }
 
-bool named(std::string_view name, const char* lower) {
-  const size_t n = std::char_traits<char>::length(lower);
-  return name.size() == n && strncasecmp(name.data(), lower, n) == 0;
+// `name` is `lower` in any case (ASCII; `lower` is a lower-case header name).
+bool named(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c) != lower[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "api/http_wire_reader.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <optional>
 #include <string_view>
@@ -18,8 +19,26 @@ bool knownMethod(std::string_view method) {
 
 }  // namespace
 
+void RequestReader::append(const char* data, size_t size) {
+  std::memcpy(prepare(size), data, size);
+  size_ += size;
+}
+
+char* RequestReader::prepare(size_t size) {
+  if (capacity_ - size_ < size) {
+    const size_t capacity = std::max(size_ + size, capacity_ * 2);
+    std::unique_ptr<char[]> grown(new char[capacity]);  // not zero-filled
+    if (size_ != 0) {
+      std::memcpy(grown.get(), buf_.get(), size_);
+    }
+    buf_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  return buf_.get() + size_;
+}
+
 int RequestReader::next(ParsedRequest& out) {
-  const size_t have = buf_.size() - start_;
+  const size_t have = size_ - start_;
   if (headLen_ != 0) {
     // The head passed before, its body was incomplete: read again once the body is here.
     if (have < headLen_ + bodyLen_) {
@@ -34,7 +53,7 @@ int RequestReader::next(ParsedRequest& out) {
   // No further than one byte past the limit: what lies beyond cannot make a head that is
   // accepted, and the status must not depend on how the bytes were split into reads.
   const size_t scan = std::min(have, maxSize_ + 1);
-  scanner_.scan(buf_.data() + start_ + scanner_.scanned(), scan - scanner_.scanned());
+  scanner_.scan(buf_.get() + start_ + scanner_.scanned(), scan - scanner_.scanned());
   if (scanner_.bad()) {
     return 400;
   }
@@ -56,7 +75,7 @@ int RequestReader::readHead(ParsedRequest& out) {
   out = ParsedRequest{};
   RequestHead head;
   std::optional<std::string> connection;
-  const std::string_view bytes(buf_.data() + start_, headLen_);
+  const std::string_view bytes(buf_.get() + start_, headLen_);
   if (const int status = readRequestHead(bytes, head, out.info, connection)) {
     return status;
   }
@@ -68,10 +87,10 @@ int RequestReader::readHead(ParsedRequest& out) {
     return 413;
   }
   bodyLen_ = static_cast<size_t>(length);
-  if (buf_.size() - start_ < headLen_ + bodyLen_) {
+  if (size_ - start_ < headLen_ + bodyLen_) {
     return 0;  // the body is still to come (inBody())
   }
-  out.info.body.assign(buf_, start_ + headLen_, bodyLen_);
+  out.info.body.assign(buf_.get() + start_ + headLen_, bodyLen_);
   out.http10 = head.http10;
   out.keepAlive = keepsAlive(connection, head.http10);
   consume(headLen_ + bodyLen_);
@@ -80,11 +99,13 @@ int RequestReader::readHead(ParsedRequest& out) {
 
 void RequestReader::consume(size_t length) {
   start_ += length;
-  if (start_ == buf_.size()) {
-    buf_.clear();  // the usual case: nothing pipelined behind it
+  if (start_ == size_) {
+    size_ = 0;  // the usual case: nothing pipelined behind it
     start_ = 0;
   } else if (start_ > maxSize_) {
-    buf_.erase(0, start_);  // what is left is less than a request's bytes and one read
+    // What is left is less than a request's bytes and one read.
+    std::memmove(buf_.get(), buf_.get() + start_, size_ - start_);
+    size_ -= start_;
     start_ = 0;
   }
   scanner_.reset();

@@ -14,6 +14,7 @@
 // more is read: the connection answers with "Connection: close".
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "api/http_wire.hpp"
@@ -35,8 +36,10 @@ class RequestReader {
 
   explicit RequestReader(size_t maxSize) : maxSize_(maxSize) {}
 
-  // Takes the connection's next bytes (copied: the caller's buffer is reused).
-  void append(const char* data, size_t size) { buf_.append(data, size); }
+  // Takes the connection's next bytes (copied: the caller's buffer is reused). The buffer
+  // grows to what the connection sent, not to what a read offered room for: an idle
+  // connection holds no more than its last request's bytes.
+  void append(const char* data, size_t size);
 
   // The next request from the bytes taken so far: kAgain, kReady, or the status (>= 400)
   // to refuse the connection's next request with; after a refusal the reader must not be
@@ -47,10 +50,12 @@ class RequestReader {
   // timeout; before that the header timeout applies).
   bool inBody() const { return headLen_ != 0; }
   // Bytes taken and not yet part of a request returned by next().
-  size_t buffered() const { return buf_.size() - start_; }
+  size_t buffered() const { return size_ - start_; }
   size_t maxSize() const { return maxSize_; }
 
  private:
+  // Room for `size` more bytes at the end of the buffer (not zero-filled).
+  char* prepare(size_t size);
   // Reads the head of headLen_ bytes at start_ into `out`: 0, or the status to refuse it
   // with. When its body is here too, the request is consumed (headLen_ back to 0).
   int readHead(ParsedRequest& out);
@@ -58,7 +63,11 @@ class RequestReader {
   void consume(size_t length);
 
   size_t maxSize_;
-  std::string buf_;
+  // The bytes taken: a buffer of its own rather than a std::string, whose resize() would
+  // zero-fill the room received into.
+  std::unique_ptr<char[]> buf_;
+  size_t size_ = 0;      // bytes in buf_
+  size_t capacity_ = 0;  // buf_'s length
   size_t start_ = 0;     // where the next request starts in buf_
   HeadScanner scanner_;  // over the request at start_
   size_t headLen_ = 0;   // the head's length once it arrived and passed, else 0

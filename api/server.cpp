@@ -9,8 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pistache/listener.h>
 #include <pistache/net.h>
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
@@ -20,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "api/dyndns2_reply.hpp"
 #include "api/hooks.hpp"
@@ -28,13 +30,12 @@
 #include "api/memory_trim.hpp"
 #include "api/metrics.hpp"
 #include "api/server_parser.hpp"
+#include "api/server_transport.hpp"
 #include "api/slow_auth_pool.hpp"
 #include "api/watch_hub.hpp"
 #include "common/logging.hpp"
 
 namespace chipmunk::api {
-
-using PeerPtr = std::shared_ptr<Pistache::Tcp::Peer>;
 
 namespace {
 
@@ -53,25 +54,35 @@ struct Holds {
   }
 };
 
-// On the connection's I/O thread, a plain-TCP response with nothing queued before it is
-// written at once with send(2): Pistache's queue costs an eventfd write and read, an
+// On the connection's I/O thread, a response with nothing queued before it is written at
+// once with send(2), or SSL_write on a TLS connection (Pistache reads it on this same
+// thread; its context allows partial writes and a moved buffer for the retry, so what is
+// left can go to its queue): Pistache's queue costs an eventfd write and read, an
 // epoll_ctl and a wake-up per response, about a third of the CPU of a small request
 // (docs/BENCHMARKS.md). True when all of `out` left; otherwise what is left of it stays in
-// `out`, and `holds.held` counts it as outstanding.
-bool sendAtOnce(Pistache::Tcp::Peer& peer, const std::shared_ptr<Outstanding>& outstanding,
-                std::string& out, bool keepAlive, Holds& holds) {
+// `out`, and `holds.held` counts it as outstanding. The last answer of a connection, all
+// out, leaves the connection to the transport (ConnectionState::lastAnswerOut): it closes
+// it at once or half-closes it.
+bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& out, bool keepAlive,
+                Holds& holds) {
   size_t written = 0;
-  if (outstanding->load() == 0) {
-    const ssize_t n = ::send(peer.fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (conn.outstanding.load() == 0) {
+    ssize_t n = 0;
+    if (peer.ssl() == nullptr) {
+      n = ::send(peer.fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else {
+      n = SSL_write(static_cast<SSL*>(peer.ssl()), out.data(), static_cast<int>(out.size()));
+      if (n <= 0) {
+        ERR_clear_error();  // would block, or failed: Pistache's write retries or reports it
+      }
+    }
     written = n > 0 ? static_cast<size_t>(n) : 0;  // on an error Pistache's write reports it
   }
   if (written == out.size()) {
-    if (!keepAlive) {
-      ::shutdown(peer.fd(), SHUT_WR);
-    }
+    conn.lastAnswerOut = !keepAlive;
     return true;
   }
-  holds.held = outstanding;
+  holds.held = conn.shareOutstanding();
   holds.held->fetch_add(1);
   out.erase(0, written);
   return false;
@@ -93,12 +104,11 @@ void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, st
   if (!holds.awaiting) {
     peer->setIdle(true);
   }
-  if (onIoThread && !holds.held && peer->ssl() == nullptr &&
-      sendAtOnce(*peer, conn.outstanding, out, keepAlive, holds)) {
+  if (onIoThread && !holds.held && sendAtOnce(*peer, conn, out, keepAlive, holds)) {
     return;
   }
   if (!holds.held) {
-    holds.held = conn.outstanding;
+    holds.held = conn.shareOutstanding();
     holds.held->fetch_add(1);
   }
   // The half-close goes through a descriptor of its own: sent from a pool thread, the
@@ -216,69 +226,56 @@ struct Exchange : ParsedRequest {
   uint64_t seq = 0;                             // its number on the connection (see sendResponse)
 };
 
-class HttpHandler final : public Pistache::Http::Handler {
+class HttpHandler final : public ConnectionHandler {
  public:
-  HTTP_PROTOTYPE(HttpHandler)
+  PROTOTYPE_OF(Pistache::Tcp::Handler, HttpHandler)
 
   HttpHandler(std::shared_ptr<ApiService> service, std::shared_ptr<SlowAuthPool> pool,
-              std::shared_ptr<SlowAuthPool> writers, std::chrono::milliseconds keepaliveTimeout)
+              std::shared_ptr<SlowAuthPool> writers, size_t maxRequestSize,
+              std::chrono::milliseconds keepaliveTimeout)
       : service_(std::move(service)),
         pool_(std::move(pool)),
         writers_(std::move(writers)),
+        maxRequestSize_(maxRequestSize),
         keepaliveTimeout_(keepaliveTimeout),
         log_(logging::get("api")) {}
 
-  // Pistache::Tcp::Handler (Pistache::Http::Handler's only puts its parser on the peer):
-  // our connection state in its place, with the peer's address read once, in binary.
-  void onConnection(const PeerPtr& peer) override {
-    peer->putData(ParserData,
-                  std::make_shared<ConnectionState>(getMaxRequestSize(), peerAddress(peer->fd())));
+  // ConnectionHandler: the peer's address read once, in binary.
+  std::shared_ptr<ConnectionState> open(const PeerPtr& peer) override {
+    return std::make_shared<ConnectionState>(maxRequestSize_, peerAddress(peer->fd()));
   }
 
-  // Pistache::Tcp::Handler, in place of Pistache::Http::Handler's: the connection's requests
-  // are read by our RequestReader and served in order. A refused request is answered with
-  // "Connection: close", the connection half-closed, and nothing it sends afterwards is
-  // read, as after any response that closes the connection.
-  void onInput(const char* buffer, size_t len, const PeerPtr& peer) override {
-    const auto shared = std::static_pointer_cast<ConnectionState>(getParser(peer));
+  // ConnectionHandler: the connection's requests are read by our RequestReader and served
+  // in order. A refused request is answered with "Connection: close", the connection
+  // half-closed, and nothing it sends afterwards is read, as after any response that
+  // closes the connection.
+  void serveInput(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& shared) override {
     auto& conn = *shared;
-    if (conn.closed) {
-      return;
-    }
-    conn.reader.append(buffer, len);
     for (;;) {
       Exchange ex;
       const int got = conn.reader.next(ex);
       if (got == RequestReader::kAgain) {
-        conn.track();
         return;
       }
       if (got != RequestReader::kReady) {
         conn.closed = true;
         refuse(peer, shared, got);
-        conn.reset();
+        conn.since = std::chrono::steady_clock::now();
         return;
       }
       ex.start = std::chrono::steady_clock::now();
       ex.seq = conn.nextSeq++;
+      conn.since = ex.start;
       peer->setIdle(false);
-      const bool keepAlive = serve(peer, shared, ex);
-      conn.reset();
-      if (!keepAlive) {
+      if (!serve(peer, shared, ex)) {
         conn.closed = true;
         return;
       }
     }
   }
 
-  // Pistache::Tcp::Handler: a held watch of this connection is not answered any more.
-  void onDisconnection(const PeerPtr& peer) override {
-    service_->watch().dropConnection(peer.get());
-    Pistache::Http::Handler::onDisconnection(peer);
-  }
-
-  // Pistache::Http::Handler (not called: onInput above serves requests)
-  void onRequest(const Pistache::Http::Request&, Pistache::Http::ResponseWriter) override {}
+  // ConnectionHandler: a held watch of this connection is not answered any more.
+  void closed(const PeerPtr& peer) override { service_->watch().dropConnection(peer.get()); }
 
  private:
   // A request refused before it was parsed: logged without any of its bytes.
@@ -319,9 +316,9 @@ class HttpHandler final : public Pistache::Http::Handler {
   }
 
   // What a request answered off the I/O thread holds of its connection (see Holds): later
-  // responses queue behind it, Pistache's timers leave the connection alone.
-  static Holds holdConnection(const ConnectionState& conn) {
-    Holds holds{conn.outstanding, conn.awaiting};
+  // responses queue behind it, the transport's timers leave the connection alone.
+  static Holds holdConnection(ConnectionState& conn) {
+    Holds holds{conn.shareOutstanding(), conn.shareAwaiting()};
     holds.held->fetch_add(1);
     holds.awaiting->hold();
     return holds;
@@ -425,7 +422,12 @@ class HttpHandler final : public Pistache::Http::Handler {
                      bool onIoThread, const Exchange& ex, const Response& given, Holds holds = {}) {
     const RequestInfo& info = ex.info;
     const bool dyndns = isDyndnsPath(info.path);
-    const Response& r = given.code >= 500 && dyndns ? dyndnsServerError(given) : given;
+    // Not a conditional expression: one of a temporary and `given` would copy `given`.
+    std::optional<Response> replaced;
+    if (given.code >= 500 && dyndns) {
+      replaced = dyndnsServerError(given);
+    }
+    const Response& r = replaced ? *replaced : given;
     if (ex.metrics != nullptr) {
       ex.metrics->countRequest(r.route, r.code);
     }
@@ -452,6 +454,7 @@ class HttpHandler final : public Pistache::Http::Handler {
   std::shared_ptr<ApiService> service_;
   std::shared_ptr<SlowAuthPool> pool_;
   std::shared_ptr<SlowAuthPool> writers_;
+  size_t maxRequestSize_;
   std::chrono::milliseconds keepaliveTimeout_;
   std::shared_ptr<spdlog::logger> log_;
 };
@@ -478,25 +481,25 @@ void ApiServer::start() {
   const bool v6 = config_.listenHost.find(':') != std::string::npos;
   const std::string host = config_.listenHost == "localhost" ? "127.0.0.1" : config_.listenHost;
   Address addr(v6 ? "[" + host + "]" : host, Port(config_.listenPort));
-  endpoint_ = std::make_unique<Http::Endpoint>(addr);
-  auto opts = Http::Endpoint::options()
-                  .threads(config_.threads)
-                  .flags(Tcp::Options::ReuseAddr)
-                  .maxRequestSize(config_.maxRequestSize)
-                  .headerTimeout(config_.headerTimeout)
-                  .bodyTimeout(config_.bodyTimeout)
-                  .keepaliveTimeout(config_.keepaliveTimeout);
-  endpoint_->init(opts);
-  // Pistache 0.0.5 ignores Options::backlog() (upstream #1194): set it on the listener.
-  endpoint_->initArgs(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
-                      std::string("chipmunk-http"), 1024);
+  // Pistache's listener and reactor with our transport (api/server_transport.hpp) in the
+  // place of Http::Endpoint's. The backlog is given here: Pistache 0.0.5's endpoint
+  // ignores Options::backlog() (upstream #1194).
+  listener_ = std::make_unique<Tcp::Listener>(addr);
+  listener_->init(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
+                  std::string("chipmunk-http"), 1024);
   if (!config_.tlsCertificate.empty()) {
-    // After initArgs(): Listener::init() resets the TLS flag.
-    endpoint_->useSSL(config_.tlsCertificate, config_.tlsKey);
+    // After init(): it resets the TLS flag.
+    listener_->setupSSL(config_.tlsCertificate, config_.tlsKey, false, nullptr);
   }
-  endpoint_->setHandler(Http::make_handler<HttpHandler>(
-      service_, pool_, writers_, std::chrono::milliseconds(config_.keepaliveTimeout)));
-  endpoint_->serveThreaded();
+  auto handler = std::make_shared<HttpHandler>(service_, pool_, writers_, config_.maxRequestSize,
+                                               std::chrono::milliseconds(config_.keepaliveTimeout));
+  const ConnectionTransport::Timeouts timeouts{config_.headerTimeout, config_.bodyTimeout,
+                                               config_.keepaliveTimeout};
+  listener_->setHandler(handler);
+  listener_->setTransportFactory(
+      [handler, timeouts] { return std::make_shared<ConnectionTransport>(handler, timeouts); });
+  listener_->bind();
+  listener_->runThreaded();
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
     while (!stopping_) {
@@ -514,7 +517,7 @@ void ApiServer::start() {
 }
 
 uint16_t ApiServer::port() const {
-  return endpoint_ ? static_cast<uint16_t>(endpoint_->getPort()) : 0;
+  return listener_ ? static_cast<uint16_t>(listener_->getPort()) : 0;
 }
 
 std::string ApiServer::boundAddress() const {
@@ -544,9 +547,9 @@ void ApiServer::shutdown() {
   if (service_) {
     service_->watch().stop();  // held watches get 503 now, not at their deadline
   }
-  if (endpoint_) {
-    endpoint_->shutdown();
-    endpoint_.reset();
+  if (listener_) {
+    listener_->shutdown();
+    listener_.reset();
   }
   for (auto* pool : {&pool_, &writers_}) {
     if (*pool) {

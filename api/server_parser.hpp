@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// A connection's state on its Pistache peer: our request reader (api/http_wire_reader.hpp)
-// in the place of Pistache's request parser, so that Pistache's endpoint still times the
-// connection out. Pistache glue, used by api/server.cpp only.
-
-#include <pistache/http.h>
+// A connection's state: our request reader (api/http_wire_reader.hpp), the order its
+// answers leave in, and what its timeouts go by (api/server_transport.cpp applies them).
+// Pistache glue, used by api/server.cpp and api/server_transport.cpp only.
 
 #include <atomic>
 #include <chrono>
@@ -23,13 +21,12 @@
 namespace chipmunk::api {
 
 // A connection's requests handed to the slow-auth pool whose answer is not written yet.
-// Pistache 0.0.5 times a connection out with 408 when it is not idle and its parser has
-// been at the request line for longer than header_timeout (endpoint.cc, checkIdlePeers),
-// and a request waiting for its password check is exactly that: its headers arrived long
-// ago. While a count is held here, the connection's parser steps report an id Pistache
-// does not time (ConnectionState), so a complete request is always answered with what
-// was done. The wait itself is bounded by the pool (SlowAuthPool::Options::maxWait), and
-// kMaxAwait is a backstop after which Pistache's timers apply again.
+// The transport times a connection out with 408 when it is not idle and has waited for a
+// request's head for longer than header_timeout (as Pistache 0.0.5's endpoint did), and a
+// request waiting for its password check is exactly that: its headers arrived long ago.
+// While a count is held here, the connection is not timed (ConnectionState::timer), so a
+// complete request is always answered with what was done. The wait itself is bounded by the pool
+// (SlowAuthPool::Options::maxWait), and kMaxAwait is a backstop after which the timers apply again.
 struct Awaiting {
   static constexpr std::chrono::seconds kMaxAwait{120};
   std::atomic<int> count{0};
@@ -57,29 +54,39 @@ struct Awaiting {
 // and not written yet: while there is one, later responses queue behind it.
 using Outstanding = std::atomic<int>;
 
-// One per connection, put on the peer where Pistache's Http::Handler keeps its request
-// parser (Http::Handler::ParserData). Pistache's endpoint times every connection through
-// that object (checkIdlePeers: time() since the last reset(), and step()->id(): header_timeout
-// at the request line or headers, body_timeout in the body, nothing for other ids), so this
-// is a RequestParser whose steps only report where `reader` is; Pistache's parse() is never
-// called. Everything here but the atomics is used on the connection's I/O thread only.
-class ConnectionState final : public Pistache::Http::RequestParser {
+// One per connection, kept by the transport beside its Pistache peer. Everything here but
+// the atomics and what sendMutex guards is used on the connection's I/O thread only.
+class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
  public:
   // `peer`: the client's address, read once per connection (nullopt: unreadable, every
   // request gets 400).
   ConnectionState(size_t maxSize, std::optional<IpAddress> peer);
 
-  // reset() after each request: Pistache's timers count from there.
-  // Reports to Pistache's timers whether `reader` waits for a head or for a body.
-  void track();
+  // Which timeout applies while the connection is not idle: header_timeout until a head
+  // arrived, body_timeout while its body is awaited, none while an answer is awaited
+  // from the slow-auth pool (Awaiting).
+  enum class Timer { kHeader, kBody, kNone };
+  Timer timer() const;
 
+  // The timers count from here: the connection's start, then each request read.
+  std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
   RequestReader reader;
   const std::optional<IpAddress> peer;
-  const std::shared_ptr<Awaiting> awaiting = std::make_shared<Awaiting>();
-  const std::shared_ptr<Outstanding> outstanding = std::make_shared<Outstanding>(0);
+  Awaiting awaiting;
+  Outstanding outstanding{0};
+  // The two counts for what outlives this call (an answer made or written later), sharing
+  // the ownership of the state: no allocation of their own per connection. The state
+  // must be owned by a shared_ptr.
+  std::shared_ptr<Awaiting> shareAwaiting() { return {shared_from_this(), &awaiting}; }
+  std::shared_ptr<Outstanding> shareOutstanding() { return {shared_from_this(), &outstanding}; }
   // Set once a response said "Connection: close" (or refused the request): whatever the
   // client sends after it is never read as a request.
   bool closed = false;
+  // Set on the I/O thread when the answer that closes the connection was written whole
+  // at once (server.cpp, sendAtOnce), nothing before it pending: the transport then closes
+  // the connection, or half-closes it when the client sent more (lingering, so that the
+  // client reads the answer before any reset).
+  bool lastAnswerOut = false;
 
   // Answers leave in the order the requests came, whichever thread makes them (server.cpp,
   // sendResponse): each request read gets the next number; an answer whose turn has not

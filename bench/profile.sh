@@ -9,6 +9,9 @@
 #           a server may batch less per epoll_wait than at full speed
 #   record  perf record -g -p (only for the chipmunk-api servers): the TOP functions by
 #           self time, then by time including callees
+#   malloc  perf stat -p of a uprobe on libc's malloc (added here, removed on exit): heap
+#           allocations per request (nginx and chipmunk-api; Go has its own allocator).
+#           The probe slows malloc, so the req/s of this run are low
 # Servers: nginx (`return 200`, WORKERS workers), go (bench/go_echo.go, GOMAXPROCS =
 # WORKERS; skipped without go), get-hash (chipmunk-api GET /get/ip, Basic auth with a
 # cached $pbkdf2-sha256$ hash, WORKERS threads, [Log] level = warn), set-hash (the same
@@ -18,7 +21,7 @@
 # Everything started here is stopped by PID on exit; each tool and wrk run under `timeout`.
 #
 #   bench/profile.sh [BUILD_DIR]     (default: build; run as root or with perf allowed)
-#   env: SERVERS="nginx go get-hash" STYLES="ka close" TOOLS="stat strace record"
+#   env: SERVERS="nginx go get-hash" STYLES="ka close" TOOLS="stat strace record" (or malloc)
 #        DURATION=5 CONNECTIONS=64 WRK_THREADS=1 WORKERS=2 TOP=20 CALLGRAPH=dwarf
 #        KEEP=DIR (keep perf.data, perf/strace outputs there)
 set -euo pipefail
@@ -55,8 +58,12 @@ done
 W=$(mktemp -d /tmp/chipmunk-profile.XXXXXX)
 PIDS=()
 TOOL_PID=
+MALLOC_PROBE=
 cleanup() {
   stop_started "$W" ${TOOL_PID:+"$TOOL_PID"} "${PIDS[@]}"
+  if [ -n "$MALLOC_PROBE" ]; then
+    perf probe -q --del "$MALLOC_PROBE" 2> /dev/null || true
+  fi
   if [ -n "$KEEP" ]; then
     mkdir -p "$KEEP"
     cp -r "$W/out/." "$KEEP/" 2> /dev/null || true
@@ -171,6 +178,12 @@ perf_top() {
 
 pid_list() { tr ' ' '\n' <<< "${SERVER_PIDS[$1]}" | grep . | paste -sd, -; }
 
+case " $TOOLS " in *" malloc "*)
+  libc=$(ldd "$API" | awk '$1 == "libc.so.6" {print $3}')
+  perf probe -q -x "$libc" --add chipmunk_profile_malloc=malloc
+  MALLOC_PROBE=probe_libc:chipmunk_profile_malloc
+  ;;
+esac
 echo "== load: $(uptime)"
 echo "== wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s per tool, $WORKERS workers/threads, $(nproc) CPUs"
 for style in $STYLES; do
@@ -209,6 +222,17 @@ for style in $STYLES; do
           }
           print ""
         }' "$out.strace"
+      ;;
+    esac
+    case " $TOOLS " in *" malloc "*)
+      case $s in go*) ;; *)
+        under_tool "$out.malloc" "$s" "$style" perf stat -x, -o "$out.malloc" \
+          -e "$MALLOC_PROBE" -p "$pids"
+        awk -F, -v n="$n" -v s="$s" -v st="$style" '$3 ~ /malloc/ {m = $1}
+          END {if (n > 0) printf "malloc %-5s %-9s %9d requests  %6.2f malloc calls per request\n",
+            st, s, n, m / n}' "$out.malloc"
+        ;;
+      esac
       ;;
     esac
     case " $TOOLS " in *" record "*)

@@ -90,10 +90,27 @@ IpAddress IpAddress::fromV6(const std::array<uint8_t, 16>& bytes) {
 }
 
 std::string IpAddress::toString() const {
+  if (isV4()) {
+    // Dotted decimal without inet_ntop's printf: this runs on every request (the peer).
+    char buf[16];
+    size_t n = 0;
+    for (size_t i = 0; i < 4; ++i) {
+      const unsigned v = bytes_[i];
+      if (v >= 100) {
+        buf[n++] = static_cast<char>('0' + v / 100);
+      }
+      if (v >= 10) {
+        buf[n++] = static_cast<char>('0' + v / 10 % 10);
+      }
+      buf[n++] = static_cast<char>('0' + v % 10);
+      buf[n++] = '.';
+    }
+    return std::string(buf, n - 1);
+  }
   // glibc's inet_ntop follows RFC 5952: lower case, longest zero run compressed (the
   // first on a tie), a single zero group not compressed.
   char buf[INET6_ADDRSTRLEN];
-  const char* out = inet_ntop(isV4() ? AF_INET : AF_INET6, bytes_.data(), buf, sizeof buf);
+  const char* out = inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
   return out != nullptr ? std::string(out) : std::string();
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The server's request parser (api/http_wire_reader.cpp): a connection's bytes in, its
 // requests out in order, whatever the reads' sizes; the limits and framing refusals with
-// their statuses; and the connection state that reports it to Pistache's timers
-// (api/server_parser.cpp).
+// their statuses; and the connection state that tells the transport's timers which
+// timeout applies (api/server_parser.cpp).
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -103,22 +103,18 @@ TEST_CASE("Unit: the request reader waits for a body and reports it to the timer
   const size_t headLen = kPost.size() - 5;
   conn.reader.append(kPost.data(), headLen - 1);
   CHECK(conn.reader.next(r) == RequestReader::kAgain);
-  conn.track();
-  CHECK(conn.step()->id() == Pistache::Http::Private::RequestLineStep::Id);  // header_timeout
+  CHECK(conn.timer() == ConnectionState::Timer::kHeader);  // header_timeout
   conn.reader.append(kPost.data() + headLen - 1, 3);
   CHECK(conn.reader.next(r) == RequestReader::kAgain);
-  conn.track();
-  CHECK(conn.step()->id() == Pistache::Http::Private::BodyStep::Id);  // body_timeout
-  conn.awaiting->hold();  // a request at the slow-auth pool: not timed
-  CHECK(conn.step()->id() != Pistache::Http::Private::BodyStep::Id);
-  CHECK(conn.step()->id() != Pistache::Http::Private::RequestLineStep::Id);
-  conn.awaiting->release();
+  CHECK(conn.timer() == ConnectionState::Timer::kBody);  // body_timeout
+  conn.awaiting.hold();  // a request at the slow-auth pool: not timed
+  CHECK(conn.timer() == ConnectionState::Timer::kNone);
+  conn.awaiting.release();
   conn.reader.append(kPost.data() + headLen + 2, 3);
   REQUIRE(conn.reader.next(r) == RequestReader::kReady);
   CHECK(r.info.body == "hello");
-  conn.reset();
-  conn.track();
-  CHECK(conn.step()->id() == Pistache::Http::Private::RequestLineStep::Id);
+  CHECK(conn.reader.buffered() == 0);
+  CHECK(conn.timer() == ConnectionState::Timer::kHeader);
 }
 
 TEST_CASE("Unit: the request reader refuses limits by where they were hit", "[api][unit]") {

@@ -10,6 +10,10 @@ using chipmunk::IpAddress;
 
 TEST_CASE("Unit: IPv4 and IPv6 parse and print canonically", "[config][unit]") {
   CHECK(IpAddress::parse("192.0.2.1")->toString() == "192.0.2.1");
+  // Every digit count in every position, as inet_ntop writes them.
+  for (const char* v4 : {"0.0.0.0", "255.255.255.255", "10.100.9.199", "1.20.255.0"}) {
+    CHECK(IpAddress::parse(v4)->toString() == v4);
+  }
   CHECK(IpAddress::parse("2001:DB8:0:0:0:0:0:1")->toString() == "2001:db8::1");
   // RFC 5952: one zero group is not compressed; the longest run is; first on a tie.
   CHECK(IpAddress::parse("2001:db8:0:1:1:1:1:1")->toString() == "2001:db8:0:1:1:1:1:1");

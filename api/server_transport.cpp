@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+#include "api/server_transport.hpp"
+
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <pistache/async.h>
+#include <pistache/os.h>
+#include <pistache/peer.h>
+#include <pistache/reactor.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/http_writer.hpp"
+#include "api/server_parser.hpp"
+
+namespace chipmunk::api {
+namespace {
+
+using Pistache::Polling::Event;
+using Pistache::Polling::NotifyOn;
+using Pistache::Polling::Tag;
+
+// The room offered to each recv(2); a head larger than this takes several.
+constexpr size_t kReadSize = 4096;
+// How often the timeouts are checked, as Pistache's endpoint does.
+constexpr long kCheckIntervalNs = 500'000'000;
+
+// The whole event of an FdSet entry: Entry hides the flags it does not ask about
+// (NotifyOn::Shutdown, the peer's half-close) behind a private base, which a C-style cast
+// may name (C++17 [expr.cast]/4).
+const Event& eventOf(const Pistache::Aio::FdSet::Entry& entry) {
+  return *(const Event*)(&entry);  // NOLINT(cppcoreguidelines-pro-type-cstyle-cast)
+}
+
+}  // namespace
+
+void ConnectionHandler::onConnection(const PeerPtr& peer) {
+  static_cast<ConnectionTransport*>(transport())->adopt(peer, open(peer));
+}
+
+void ConnectionHandler::onInput(const char* data, size_t size, const PeerPtr& peer) {
+  static_cast<ConnectionTransport*>(transport())->received(peer, data, size);
+}
+
+void ConnectionHandler::onDisconnection(const PeerPtr& peer) {
+  closed(peer);
+  static_cast<ConnectionTransport*>(transport())->forget(peer);
+}
+
+ConnectionTransport::ConnectionTransport(std::shared_ptr<ConnectionHandler> handler,
+                                         Timeouts timeouts)
+    : Transport(handler),
+      handler_(std::move(handler)),
+      timeouts_(timeouts),
+      buffer_(new char[kReadSize]) {}
+
+ConnectionTransport::~ConnectionTransport() {
+  if (timerFd_ >= 0) {
+    ::close(timerFd_);
+  }
+}
+
+std::shared_ptr<Pistache::Aio::Handler> ConnectionTransport::clone() const {
+  return std::make_shared<ConnectionTransport>(
+      std::static_pointer_cast<ConnectionHandler>(handler_->clone()), timeouts_);
+}
+
+void ConnectionTransport::registerPoller(Pistache::Polling::Epoll& poller) {
+  Transport::registerPoller(poller);
+  timerFd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timerFd_ < 0) {
+    throw std::runtime_error("timerfd_create failed");
+  }
+  itimerspec spec{};
+  spec.it_value.tv_nsec = kCheckIntervalNs;
+  spec.it_interval.tv_nsec = kCheckIntervalNs;
+  if (::timerfd_settime(timerFd_, 0, &spec, nullptr) != 0) {
+    throw std::runtime_error("timerfd_settime failed");
+  }
+  poller.addFd(timerFd_, Pistache::Flags<NotifyOn>(NotifyOn::Read), Tag(timerFd_));
+}
+
+void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
+  std::vector<Event> rest;  // for Pistache: its queues, TLS peers, writable sockets
+  for (const auto& entry : fds) {
+    const Event& event = eventOf(entry);
+    if (event.tag == Tag(timerFd_)) {
+      uint64_t expirations = 0;
+      (void)!::read(timerFd_, &expirations, sizeof expirations);
+      checkIdle();
+      continue;
+    }
+    const bool closing =
+        event.flags.hasFlag(NotifyOn::Shutdown) || event.flags.hasFlag(NotifyOn::Hangup);
+    const auto it = entry.isReadable() || closing ? conns_.find(static_cast<int>(event.tag.value()))
+                                                  : conns_.end();
+    if (it == conns_.end() || it->second.peer->ssl() != nullptr) {
+      rest.push_back(event);
+      continue;
+    }
+    if (readFrom(it->second, closing) && entry.isWritable()) {
+      Event write(event.tag);
+      write.flags = Pistache::Flags<NotifyOn>(NotifyOn::Write);
+      rest.push_back(write);
+    }
+  }
+  if (!rest.empty()) {
+    Transport::onReady(Pistache::Aio::FdSet(std::move(rest)));
+  }
+  // Connections Pistache handed over just now (adopt): their request is usually here
+  // already, read it without waiting for epoll to say so.
+  freshNow_.swap(fresh_);  // both keep their capacity: no allocation per connection
+  for (const int fd : freshNow_) {
+    const auto it = conns_.find(fd);
+    if (it != conns_.end() && it->second.peer->ssl() == nullptr) {
+      readFrom(it->second, false);
+    }
+  }
+  freshNow_.clear();
+}
+
+bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
+  ConnectionState& conn = *c.state;
+  const int fd = c.peer->fd();
+  for (;;) {
+    // Into this thread's buffer, then copied (a request's few hundred bytes) to the reader:
+    // received into the reader, every connection would hold the room offered.
+    const ssize_t n = ::recv(fd, buffer_.get(), kReadSize, 0);
+    if (n > 0) {
+      if (!conn.closed) {  // after a refusal or "Connection: close" nothing is read
+        conn.reader.append(buffer_.get(), static_cast<size_t>(n));
+        handler_->serveInput(c.peer, c.state);
+        if (conn.lastAnswerOut && !finish(c, static_cast<size_t>(n) < kReadSize || closing)) {
+          return false;
+        }
+      }
+      if (static_cast<size_t>(n) < kReadSize && !closing) {
+        return true;  // drained: the next bytes are another edge
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return true;
+    }
+    drop(c.peer);  // the client closed, or the connection failed
+    return false;
+  }
+}
+
+// The connection's last answer is out (ConnectionState::lastAnswerOut). As nginx does, a
+// client that sent nothing after the request that ended it is closed at once: no
+// shutdown(2), no wait for its FIN. One that sent more (pipelined requests, or bytes after
+// a refused request) is half-closed and read to the end (discarded) until it closes or
+// keepalive_timeout passes: closed with its bytes unread, the connection would be reset
+// and the client might lose the answer.
+bool ConnectionTransport::finish(const Connection& c, bool drained) {
+  ConnectionState& conn = *c.state;
+  conn.lastAnswerOut = false;
+  if (drained && conn.reader.buffered() == 0) {
+    drop(c.peer);
+    return false;
+  }
+  ::shutdown(c.peer->fd(), SHUT_WR);
+  return true;
+}
+
+void ConnectionTransport::adopt(const PeerPtr& peer, std::shared_ptr<ConnectionState> conn) {
+  conns_[peer->fd()] = Connection{peer, std::move(conn)};
+  fresh_.push_back(peer->fd());
+}
+
+void ConnectionTransport::received(const PeerPtr& peer, const char* data, size_t size) {
+  const auto it = conns_.find(peer->fd());
+  if (it == conns_.end() || it->second.state->closed) {
+    return;
+  }
+  it->second.state->reader.append(data, size);
+  const Connection c = it->second;
+  handler_->serveInput(c.peer, c.state);
+  if (c.state->lastAnswerOut) {  // not for TLS (sendAtOnce); should it be, half-close
+    c.state->lastAnswerOut = false;
+    ::shutdown(c.peer->fd(), SHUT_WR);
+  }
+}
+
+void ConnectionTransport::forget(const PeerPtr& peer) {
+  const auto it = conns_.find(peer->fd());
+  if (it != conns_.end() && it->second.peer == peer) {
+    conns_.erase(it);
+  }
+}
+
+void ConnectionTransport::drop(PeerPtr peer) {
+  const auto it = peers.find(peer->fd());
+  if (it == peers.end() || it->second != peer) {
+    return;  // already closed
+  }
+  handler_->onDisconnection(peer);
+  removePeer(peer);
+}
+
+void ConnectionTransport::checkIdle() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<PeerPtr> expired;
+  for (const auto& [fd, c] : conns_) {
+    const auto elapsed = now - c.state->since;
+    bool over = false;
+    if (c.peer->isIdle()) {
+      over = elapsed > timeouts_.keepalive;
+    } else {
+      switch (c.state->timer()) {
+        case ConnectionState::Timer::kHeader:
+          over = elapsed > timeouts_.header || elapsed > timeouts_.body;
+          break;
+        case ConnectionState::Timer::kBody:
+          over = elapsed > timeouts_.body;
+          break;
+        case ConnectionState::Timer::kNone:
+          break;
+      }
+    }
+    if (over) {
+      expired.push_back(c.peer);
+    }
+  }
+  for (const auto& peer : expired) {
+    expire(peer);
+  }
+}
+
+// An idle connection is closed; a busy one is answered 408 first (not counted or logged,
+// as Pistache's was not).
+void ConnectionTransport::expire(const PeerPtr& peer) {
+  if (peer->isIdle()) {
+    drop(peer);
+    return;
+  }
+  std::string out = formatResponse(textResponse(408, reasonPhrase(408)), false, false, false);
+  if (peer->ssl() == nullptr) {
+    (void)!::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    drop(peer);
+    return;
+  }
+  const size_t size = out.size();
+  peer->send(Pistache::RawBuffer(std::move(out), size))
+      .then([this, peer](ssize_t) { drop(peer); },
+            [this, peer](std::exception_ptr) { drop(peer); });
+}
+
+}  // namespace chipmunk::api

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// chipmunk-api's Pistache transport, in the place of the one of Pistache's Http::Endpoint:
+// Pistache 0.0.5 still accepts connections (Tcp::Listener), hands them to its reactor
+// threads, keeps the peers and writes queued answers (Tcp::Transport); this transport
+// reads the plain-TCP connections itself and times them out. Pistache's own read loop
+// (Transport::handleIncoming) zero-fills a 4 KiB stack buffer per event and calls recv(2)
+// until EAGAIN: two recv per keep-alive request where nginx makes one. Here a read that
+// does not fill the room offered ends the turn (the socket is drained; more bytes bring
+// another edge of the edge-triggered epoll), and a connection is found by its descriptor,
+// not by the name of a peer's data. TLS connections are read by Pistache as before (SSL_read
+// buffers records of its own) and handed over through ConnectionHandler::onInput.
+//
+// The timeouts are Pistache's endpoint's (endpoint.cc, checkIdlePeers): every 500 ms, an
+// idle connection (its answers out) is closed after keepalive_timeout, a busy one gets a
+// 408 and is closed after header_timeout while a head is awaited, body_timeout while a
+// body is, never while its answer is awaited from a pool (ConnectionState::timer).
+
+#include <pistache/tcp.h>
+#include <pistache/transport.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace chipmunk::api {
+
+class ConnectionState;
+using PeerPtr = std::shared_ptr<Pistache::Tcp::Peer>;
+
+// What ConnectionTransport serves its connections with (api/server.cpp). Its Pistache
+// entry points are final: they hand over to the transport.
+class ConnectionHandler : public Pistache::Tcp::Handler {
+ public:
+  // A new connection's state (on the connection's I/O thread, as what follows).
+  virtual std::shared_ptr<ConnectionState> open(const PeerPtr& peer) = 0;
+  // Serves the requests the connection's reader holds now, in order.
+  virtual void serveInput(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn) = 0;
+  // The connection is gone, or about to be closed.
+  virtual void closed(const PeerPtr& peer) = 0;
+
+  // Pistache::Tcp::Handler
+  void onConnection(const PeerPtr& peer) final;
+  void onInput(const char* data, size_t size, const PeerPtr& peer) final;  // TLS only
+  void onDisconnection(const PeerPtr& peer) final;
+};
+
+class ConnectionTransport final : public Pistache::Tcp::Transport {
+ public:
+  struct Timeouts {
+    std::chrono::milliseconds header;
+    std::chrono::milliseconds body;
+    std::chrono::milliseconds keepalive;
+  };
+
+  ConnectionTransport(std::shared_ptr<ConnectionHandler> handler, Timeouts timeouts);
+  ~ConnectionTransport() override;
+
+  // Pistache::Aio::Handler (through Tcp::Transport)
+  void registerPoller(Pistache::Polling::Epoll& poller) override;
+  void onReady(const Pistache::Aio::FdSet& fds) override;
+  std::shared_ptr<Pistache::Aio::Handler> clone() const override;
+
+  // ConnectionHandler's, on the I/O thread.
+  void adopt(const PeerPtr& peer, std::shared_ptr<ConnectionState> conn);
+  void received(const PeerPtr& peer, const char* data, size_t size);
+  void forget(const PeerPtr& peer);
+
+ private:
+  struct Connection {
+    PeerPtr peer;
+    std::shared_ptr<ConnectionState> state;
+  };
+
+  // Reads what the connection sent and serves it; `closing`: the client shut down its
+  // side (read to the end). False when the connection is gone.
+  bool readFrom(const Connection& c, bool closing);
+  // After the connection's last answer went out whole: closes it (`drained`: nothing
+  // left unread in the socket) or half-closes it. False when it is closed.
+  bool finish(const Connection& c, bool drained);
+  // Closes the connection (if Pistache still has it): the handler hears of it first.
+  // `peer` is a copy: the entry in conns_ it may come from goes.
+  void drop(PeerPtr peer);
+  void checkIdle();
+  void expire(const PeerPtr& peer);
+
+  std::shared_ptr<ConnectionHandler> handler_;
+  Timeouts timeouts_;
+  int timerFd_ = -1;
+  std::unique_ptr<char[]> buffer_;             // what recv(2) reads into (kReadSize)
+  std::unordered_map<int, Connection> conns_;  // by descriptor
+  std::vector<int> fresh_;                     // adopted during this onReady()
+  std::vector<int> freshNow_;                  // those being read
+};
+
+}  // namespace chipmunk::api

@@ -67,7 +67,7 @@ PgStore::PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInter
       flushInterval_(flushInterval),
       waker_(std::make_unique<pg::Waker>(pool_->conninfo())),
       combiner_([this](const std::vector<pg::QueuedChange*>& batch) { return runBatch(batch); },
-                batchesInFlight, kGatherWait) {}
+                std::min(batchesInFlight, pool_->size())) {}
 
 PgStore::~PgStore() {
   flush();

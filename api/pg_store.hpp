@@ -39,7 +39,8 @@ inline std::optional<std::string> pgNumber(int64_t value) {
 class PgStore final : public Store {
  public:
   // `flushInterval`: how often the owner calls flush() (see above). `batchesInFlight`: how
-  // many combined statements may run at once (each on a connection of the pool).
+  // many combined statements may run at once (each on a connection of the pool; at most
+  // the pool's size).
   PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInterval,
           size_t batchesInFlight = kBatchesInFlight);
   ~PgStore() override;
@@ -71,11 +72,10 @@ class PgStore final : public Store {
   // What the write combiner did since the start (batches run, changes in them, the largest).
   pg::WriteCombiner::Stats batchStats() const { return combiner_.stats(); }
 
-  // Combined statements running at once (api/pg_store_batch.hpp), and how long a caller
-  // waits for others to join a batch while another runs (docs/BENCHMARKS.md: 4 and 300 µs
-  // against 2, 8 and no wait).
-  static constexpr size_t kBatchesInFlight = 4;
-  static constexpr std::chrono::microseconds kGatherWait{300};
+  // Combined statements running at once (api/pg_store_batch.hpp): up to as many concurrent
+  // writers each run their own statement, as without combining; past it changes queue and
+  // go together (docs/BENCHMARKS.md: 8 against 2, 4 and 16).
+  static constexpr size_t kBatchesInFlight = 8;
   // Records expired per expireDue() call at most (the rest wait for the next call).
   static constexpr int kExpireBatch = 10000;
   // Last-seen times written per statement by flush().

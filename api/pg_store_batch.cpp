@@ -7,8 +7,8 @@
 
 namespace chipmunk::api::pg {
 
-WriteCombiner::WriteCombiner(RunBatch run, size_t inFlight, std::chrono::microseconds gatherWait)
-    : run_(std::move(run)), inFlight_(std::max<size_t>(inFlight, 1)), gatherWait_(gatherWait) {}
+WriteCombiner::WriteCombiner(RunBatch run, size_t inFlight)
+    : run_(std::move(run)), inFlight_(std::max<size_t>(inFlight, 1)) {}
 
 std::vector<QueuedChange*> WriteCombiner::take() {
   std::vector<QueuedChange*> batch;
@@ -40,7 +40,6 @@ std::vector<QueuedChange*> WriteCombiner::take() {
 
 void WriteCombiner::finish(const std::vector<QueuedChange*>& batch,
                            std::shared_ptr<const Result> result) {
-  lastBatch_ = batch.size();
   ++stats_.batches;
   stats_.changes += batch.size();
   stats_.largest = std::max(stats_.largest, batch.size());
@@ -53,34 +52,13 @@ void WriteCombiner::finish(const std::vector<QueuedChange*>& batch,
   }
 }
 
-void WriteCombiner::gather(std::unique_lock<std::mutex>& lock, const QueuedChange& mine) {
-  // Alone (no batch running): at once, a lone caller never waits. Else the callers of the
-  // batch that finished last are most likely on their way back with their next change:
-  // wait a little for as many, so that batches stay full instead of one running alone.
-  const size_t target = std::min(lastBatch_, kMaxBatch);
-  if (batchesRunning_ == 0 || queue_.size() >= target || gatherWait_.count() == 0) {
-    return;
-  }
-  ++gathering_;
-  gatherTarget_ = target;
-  cv_.wait_for(lock, gatherWait_, [&] { return mine.done || queue_.size() >= target; });
-  --gathering_;
-}
-
 void WriteCombiner::write(QueuedChange& change) {
   std::unique_lock<std::mutex> lock(mutex_);
   queue_.push_back(&change);
-  if (gathering_ > 0 && queue_.size() >= gatherTarget_) {
-    cv_.notify_all();
-  }
   while (!change.done) {
     std::vector<QueuedChange*> batch;
     if (batchesRunning_ < inFlight_) {
-      gather(lock, change);  // another caller's batch may take `change` meanwhile
-      if (change.done) {
-        break;
-      }
-      batch = batchesRunning_ < inFlight_ ? take() : batch;
+      batch = take();
     }
     if (batch.empty()) {
       cv_.wait(lock);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -51,9 +50,7 @@ class WriteCombiner {
   using RunBatch =
       std::function<std::shared_ptr<const Result>(const std::vector<QueuedChange*>& batch)>;
 
-  // `gatherWait`: how long a caller that may start a batch while others run waits for more
-  // changes to join it (see gather()).
-  WriteCombiner(RunBatch run, size_t inFlight, std::chrono::microseconds gatherWait);
+  WriteCombiner(RunBatch run, size_t inFlight);
 
   void write(QueuedChange& change);
 
@@ -70,7 +67,6 @@ class WriteCombiner {
  private:
   // Under mutex_: the next batch from the queue (empty when every queued name is running).
   std::vector<QueuedChange*> take();
-  void gather(std::unique_lock<std::mutex>& lock, const QueuedChange& mine);
   void finish(const std::vector<QueuedChange*>& batch, std::shared_ptr<const Result> result);
 
   RunBatch run_;
@@ -80,10 +76,6 @@ class WriteCombiner {
   std::deque<QueuedChange*> queue_;
   std::unordered_set<std::string> running_;  // names in running batches
   size_t batchesRunning_ = 0;
-  std::chrono::microseconds gatherWait_;
-  size_t lastBatch_ = 1;     // the size of the batch that finished last
-  size_t gathering_ = 0;     // callers in gather()
-  size_t gatherTarget_ = 0;  // what they wait for
   Stats stats_;
 };
 

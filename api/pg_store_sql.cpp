@@ -44,25 +44,31 @@ std::string planned() {
       " AS n_expires_at FROM m),";
 }
 
-std::string buildUpdate() {
+// `many`: the changes' values are arrays (unnest), else one change's scalars (a statement
+// whose generic plan PostgreSQL keeps, as it did before batches).
+std::string buildUpdate(bool many) {
   // v: the changes (one per name); b: each with its record before (empty when none);
   // n, m, p: planUpdate, per row. `written` per row: its compare-and-set (or insert) won.
   return std::string(
-             "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
-             " $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) WITH ORDINALITY"
-             " AS v(name, u_ipv4, u_ipv6, u_ip, u_metadata, u_ttl, u_at, u_seen, i)),"
-             " b AS (SELECT v.i, v.name, v.u_ipv4, v.u_ipv6, v.u_ip, v.u_metadata, v.u_ttl,"
-             " v.u_at, v.u_seen, o.ip, o.ipv4, o.ipv6,"
-             " coalesce(o.first_seen, 0) AS first_seen, coalesce(o.changed_at, 0) AS changed_at,"
-             " coalesce(o.last_seen, 0) AS last_seen, coalesce(o.ttl, 0) AS ttl,"
-             " coalesce(o.expired, false) AS expired, coalesce(o.expired_at, 0) AS expired_at,"
-             " coalesce(o.metadata, '{}'::jsonb) AS metadata, coalesce(o.revision, 0) AS revision,"
-             " o.revision IS NOT NULL AS present FROM v LEFT JOIN chipmunk_records AS o"
-             " ON o.name = v.name),"
-             " n AS (SELECT b.*, coalesce(u_ip, b.ip) AS n_ip,"
-             " coalesce(u_ipv4, b.ipv4) AS n_ipv4, coalesce(u_ipv6, b.ipv6) AS n_ipv6,"
-             " coalesce(u_metadata::jsonb, b.metadata) AS n_metadata,"
-             " coalesce(u_ttl, b.ttl) AS n_ttl, u_at AS n_last_seen FROM b),") +
+             many ? "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+                    " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])"
+                    " WITH ORDINALITY AS v(name, u_ipv4, u_ipv6, u_ip, u_metadata, u_ttl, u_at,"
+                    " u_seen, i)),"
+                  : "WITH v AS (SELECT $1::text AS name, $2::text AS u_ipv4, $3::text AS u_ipv6,"
+                    " $4::text AS u_ip, $5::text AS u_metadata, $6::bigint AS u_ttl,"
+                    " $7::bigint AS u_at, $8::bigint AS u_seen, 1::bigint AS i),") +
+         " b AS (SELECT v.i, v.name, v.u_ipv4, v.u_ipv6, v.u_ip, v.u_metadata, v.u_ttl,"
+         " v.u_at, v.u_seen, o.ip, o.ipv4, o.ipv6,"
+         " coalesce(o.first_seen, 0) AS first_seen, coalesce(o.changed_at, 0) AS changed_at,"
+         " coalesce(o.last_seen, 0) AS last_seen, coalesce(o.ttl, 0) AS ttl,"
+         " coalesce(o.expired, false) AS expired, coalesce(o.expired_at, 0) AS expired_at,"
+         " coalesce(o.metadata, '{}'::jsonb) AS metadata, coalesce(o.revision, 0) AS revision,"
+         " o.revision IS NOT NULL AS present FROM v LEFT JOIN chipmunk_records AS o"
+         " ON o.name = v.name),"
+         " n AS (SELECT b.*, coalesce(u_ip, b.ip) AS n_ip,"
+         " coalesce(u_ipv4, b.ipv4) AS n_ipv4, coalesce(u_ipv6, b.ipv6) AS n_ipv6,"
+         " coalesce(u_metadata::jsonb, b.metadata) AS n_metadata,"
+         " coalesce(u_ttl, b.ttl) AS n_ttl, u_at AS n_last_seen FROM b)," +
          planned() +
          " up AS (UPDATE chipmunk_records AS r SET ip = p.n_ip, ipv4 = p.n_ipv4,"
          " ipv6 = p.n_ipv6, first_seen = p.n_first_seen, changed_at = p.n_changed_at,"
@@ -96,8 +102,13 @@ const std::string& columns() {
   return kColumns;
 }
 
+const std::string& updateRecord() {
+  static const std::string kSql = buildUpdate(false);
+  return kSql;
+}
+
 const std::string& updateRecords() {
-  static const std::string kSql = buildUpdate();
+  static const std::string kSql = buildUpdate(true);
   return kSql;
 }
 

@@ -25,6 +25,8 @@ const std::string& columns();
 // (an address changed), written (0 or 1: 0 with changed means another writer won the
 // compare-and-set: plan again), the change's position (from 1).
 const std::string& updateRecords();
+// The same for one change: $1..$8 are its values (not arrays); the same one row.
+const std::string& updateRecord();
 
 // An exact upsert of one record ($1..$12 as PgStore's recordParams).
 const std::string& putRecord();

@@ -21,33 +21,32 @@ constexpr int kMaxAttempts = 8;
 // A queued change's values after its name ($2..$8 of pg_sql::updateRecords()).
 constexpr size_t kChangeValues = 7;
 
-std::shared_ptr<spdlog::logger> storeLog() {
-  return logging::get("store");
-}
-
 }  // namespace
 
 std::shared_ptr<const pg::Result> PgStore::runBatch(const std::vector<pg::QueuedChange*>& batch) {
-  std::vector<pg::Params> columns(1 + kChangeValues);
-  for (auto& column : columns) {
-    column.reserve(batch.size());
-  }
-  for (const auto* change : batch) {
-    columns[0].emplace_back(change->name);
-    for (size_t c = 0; c < kChangeValues; ++c) {
-      columns[c + 1].push_back(change->row[c]);
+  pg::Params params;
+  if (batch.size() == 1) {  // alone: its values as they are, the one-change statement
+    params.emplace_back(batch.front()->name);
+    params.insert(params.end(), batch.front()->row.begin(), batch.front()->row.end());
+  } else {
+    std::vector<pg::Params> columns(1 + kChangeValues);
+    for (const auto* change : batch) {
+      columns[0].emplace_back(change->name);
+      for (size_t c = 0; c < kChangeValues; ++c) {
+        columns[c + 1].push_back(change->row[c]);
+      }
+    }
+    for (const auto& column : columns) {
+      params.push_back(pg::arrayLiteral(column));
     }
   }
-  pg::Params params;
-  for (const auto& column : columns) {
-    params.push_back(pg::arrayLiteral(column));
-  }
+  const std::string& sql = batch.size() == 1 ? pg_sql::updateRecord() : pg_sql::updateRecords();
   auto r = std::make_shared<pg::Result>();
   for (int attempt = 0; attempt < 2; ++attempt) {
     // Retried on a fresh connection when the connection broke (in run()): the statement is
     // a compare-and-set, so when the first one committed unheard, the second finds the
     // records changed already and answers "unchanged" (no second write, no outbox row).
-    if (run(pg_sql::updateRecords(), params, *r)) {
+    if (run(sql, params, *r)) {
       return r->rows() == static_cast<int>(batch.size()) ? r : nullptr;
     }
     // Another replica's batch locked a row of ours as we locked one of its (rows are taken
@@ -85,8 +84,8 @@ PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdat
   // The statement's plan is what was written; planUpdate gives the record it wrote.
   PlannedUpdate p = planUpdate(before.record, before.exists, update, now);
   if (!p.changed) {
-    storeLog()->error("update plans disagree name={} sql=changed planUpdate=unchanged",
-                      result.before.name);
+    logging::get("store")->error("update plans disagree name={} sql=changed planUpdate=unchanged",
+                                 result.before.name);
   }
   result.after = std::move(p.next);
   forgetSeen(result.before.name, now);
@@ -125,7 +124,7 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
       }
     }
   } catch (const std::exception& e) {
-    storeLog()->error("record write failed name={} error=\"{}\"", name, e.what());
+    logging::get("store")->error("record write failed name={} error=\"{}\"", name, e.what());
   }
   if (result.outcome == SetOutcome::kFailed) {
     result.after = result.before;

@@ -220,6 +220,13 @@ Pool::Lease Pool::acquire() {
       lock.unlock();
       std::string error;
       auto conn = Connection::open(conninfo_, error);
+      // The pool runs prepared statements (execPrepared), planned once: an array parameter
+      // (the store's batched update) would otherwise be planned again at every call, as
+      // PostgreSQL's custom plan, knowing the array's length, always looks cheaper.
+      if (conn && !conn->exec("SET plan_cache_mode = force_generic_plan").ok()) {
+        error = conn->lastError();
+        conn.reset();
+      }
       lock.lock();
       if (conn) {
         lastError_.clear();

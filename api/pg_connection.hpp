@@ -113,6 +113,7 @@ class Pool {
   // Why the last acquire() failed ("" when it did not).
   std::string lastError() const;
   const std::string& conninfo() const { return conninfo_; }
+  size_t size() const { return size_; }
 
  private:
   void give(std::unique_ptr<Connection> conn);

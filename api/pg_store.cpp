@@ -2,7 +2,7 @@
 // The PostgreSQL store. Every statement (api/pg_store_sql.cpp) is a single round trip run
 // in autocommit (one statement, one transaction): a change writes the record and its outbox
 // row from one statement (data-modifying CTEs), so neither is ever committed without the
-// other.
+// other. update() is in api/pg_store_write.cpp (the write combiner's side).
 #include "api/pg_store.hpp"
 
 #include <algorithm>
@@ -12,24 +12,13 @@
 
 #include "api/pg_store_sql.hpp"
 #include "api/record_json.hpp"
-#include "api/record_update.hpp"
 #include "common/logging.hpp"
 
 #include <spdlog/spdlog.h>
 
 namespace chipmunk::api {
 
-struct PgStore::Stored {
-  HostRecord record;
-  bool exists = false;
-  int64_t revision = 0;
-  int64_t storedLastSeen = 0;  // as in the table (record.lastSeen may be newer, in memory)
-};
-
 namespace {
-
-// Contended compare-and-set writes on one record retried before update() gives up.
-constexpr int kMaxAttempts = 8;
 
 std::shared_ptr<spdlog::logger> log() {
   return logging::get("store");
@@ -40,10 +29,6 @@ std::shared_ptr<spdlog::logger> log() {
 bool connectionBroke(pg::Connection& conn, const pg::Result& r) {
   const std::string state = r.sqlState();
   return !conn.healthy() || state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0;
-}
-
-std::optional<std::string> text(const std::optional<IpAddress>& ip) {
-  return ip ? std::optional<std::string>(ip->toString()) : std::nullopt;
 }
 
 std::optional<IpAddress> address(const pg::Result& r, int row, int column) {
@@ -61,9 +46,9 @@ std::optional<std::string> expiresAt(const HostRecord& r) {
 // The record's columns, $1..$12 of the writes.
 pg::Params recordParams(const HostRecord& r) {
   return {r.name,
-          text(r.ip),
-          text(r.ipv4),
-          text(r.ipv6),
+          addressText(r.ip),
+          addressText(r.ipv4),
+          addressText(r.ipv6),
           std::to_string(r.firstSeen),
           std::to_string(r.changedAt),
           std::to_string(r.lastSeen),
@@ -74,16 +59,15 @@ pg::Params recordParams(const HostRecord& r) {
           expiresAt(r)};
 }
 
-std::optional<std::string> number(int64_t value) {
-  return std::to_string(value);
-}
-
 }  // namespace
 
-PgStore::PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInterval)
+PgStore::PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInterval,
+                 size_t batchesInFlight)
     : pool_(std::move(pool)),
       flushInterval_(flushInterval),
-      waker_(std::make_unique<pg::Waker>(pool_->conninfo())) {}
+      waker_(std::make_unique<pg::Waker>(pool_->conninfo())),
+      combiner_([this](const std::vector<pg::QueuedChange*>& batch) { return runBatch(batch); },
+                std::min(batchesInFlight, pool_->size())) {}
 
 PgStore::~PgStore() {
   flush();
@@ -182,75 +166,6 @@ int64_t PgStore::unwrittenSeen(const std::string& name) {
   std::lock_guard<std::mutex> lock(seenMutex_);
   const auto it = seen_.find(name);
   return it == seen_.end() ? 0 : it->second;
-}
-
-PgStore::Write PgStore::attempt(const pg::Params& params, const RecordUpdate& update, int64_t now,
-                                UpdateResult& result) {
-  pg::Result r;
-  // Retried once on a fresh connection when the connection broke: the statement is a
-  // compare-and-set, so when the first one committed unheard, the second finds the record
-  // changed already and answers "unchanged" (no second write, no second outbox row).
-  if (!run(pg_sql::updateRecord(), params, r) || r.rows() != 1) {
-    return Write::kFailed;  // logged by run(), an outage once a second
-  }
-  Stored before = storedAt(r, 0);
-  before.exists = r.get(0, 12) == "t";
-  overlaySeen(before.record);
-  result.before = before.record;
-  const bool changed = r.get(0, 13) == "t";
-  const PlannedUpdate p = planUpdate(before.record, before.exists, update, now);
-  if (p.changed != changed) {
-    // The statement's plan is what was written; the two must agree (the store contract).
-    log()->error("update plans disagree name={} sql={} planUpdate={}", result.before.name, changed,
-                 p.changed);
-  }
-  if (!changed) {
-    keepSeen(before, now);
-    result.after = before.record;
-    result.after.lastSeen = std::max(before.record.lastSeen, now);
-    result.outcome = SetOutcome::kUnchanged;
-    return Write::kDone;
-  }
-  if (r.getInt(0, 15) != 1) {
-    return Write::kConflict;
-  }
-  result.after = p.next;
-  forgetSeen(result.before.name, now);
-  waker_->committed({result.before.name}, r.get(0, 14) == "t");
-  result.outcome = SetOutcome::kSaved;
-  return Write::kDone;
-}
-
-UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update, int64_t now) {
-  UpdateResult result;
-  result.before.name = name;
-  result.outcome = SetOutcome::kFailed;
-  try {
-    const auto primary =
-        update.primary ? update.primary : (update.ipv4 ? update.ipv4 : update.ipv6);
-    const pg::Params params = {name,
-                               text(update.ipv4),
-                               text(update.ipv6),
-                               text(primary),
-                               update.metadata
-                                   ? std::optional<std::string>(metadataToJson(*update.metadata))
-                                   : std::nullopt,
-                               update.ttl ? number(*update.ttl) : std::nullopt,
-                               number(now),
-                               number(unwrittenSeen(name))};
-    for (int i = 0; i < kMaxAttempts; ++i) {
-      const Write w = attempt(params, update, now, result);
-      if (w != Write::kConflict) {
-        break;
-      }
-    }
-  } catch (const std::exception& e) {
-    log()->error("record write failed name={} error=\"{}\"", name, e.what());
-  }
-  if (result.outcome == SetOutcome::kFailed) {
-    result.after = result.before;
-  }
-  return result;
 }
 
 void PgStore::keepSeen(const Stored& before, int64_t now) {
@@ -363,7 +278,8 @@ std::vector<HostRecord> PgStore::expireDue(int64_t now) {
       logUnavailable(pool_->lastError());
       return {};
     }
-    const auto r = lease->execPrepared(pg_sql::expireDue(), {number(now), number(kExpireBatch)});
+    const auto r =
+        lease->execPrepared(pg_sql::expireDue(), {pgNumber(now), pgNumber(kExpireBatch)});
     if (!r.ok()) {
       log()->error("expiry failed error=\"{}\"", r.error());
       return {};
@@ -389,7 +305,7 @@ bool PgStore::flushBatch(const std::vector<std::pair<std::string, int64_t>>& bat
   pg::Params times;
   for (const auto& [name, seen] : batch) {
     names.emplace_back(name);
-    times.push_back(number(seen));
+    times.push_back(pgNumber(seen));
   }
   pg::Result r;
   return run(pg_sql::flushSeen(), {pg::arrayLiteral(names), pg::arrayLiteral(times)}, r);

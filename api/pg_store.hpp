@@ -9,27 +9,40 @@
 #include <unordered_map>
 
 #include "api/pg_connection.hpp"
+#include "api/pg_store_batch.hpp"
 #include "api/pg_store_wake.hpp"
 #include "api/store.hpp"
 
 namespace chipmunk::api {
 
+// A parameter's text: an address (nullopt: SQL NULL), a number.
+inline std::optional<std::string> addressText(const std::optional<IpAddress>& ip) {
+  return ip ? std::optional<std::string>(ip->toString()) : std::nullopt;
+}
+inline std::optional<std::string> pgNumber(int64_t value) {
+  return std::to_string(value);
+}
+
 // Records in PostgreSQL (table chipmunk_records, api/pg_schema.cpp), shared by every
-// replica that uses the same database. An update is one statement, one round trip
-// (api/pg_store_sql.hpp): it reads the record, plans the change and, when something
+// replica that uses the same database. Concurrent updates are combined (api/pg_store_batch.hpp):
+// one statement, one round trip, one commit for all the changes queued meanwhile
+// (api/pg_store_sql.hpp): it reads each record, plans its change and, when something
 // changed, writes the record (a compare-and-set on its revision) and, when its address
-// changed or it expired, a row in chipmunk_outbox, committed together (synchronous_commit
-// as the server has it: kSaved means committed). The wake-ups follow the commit
-// (api/pg_store_wake.hpp). A poll that changes nothing writes nothing: its last-seen time waits
-// in memory for flush(), which writes them all in batches; a record whose stored last-seen
-// would let it expire before the next flush is written at once, so that no replica expires
-// a host that is still polling.
-// Never throws; a database that cannot be reached makes update() kFailed (the routes answer
-// 503), reads empty (logged). Error messages never hold the conninfo.
+// changed or it expired, a row in chipmunk_outbox, all committed together
+// (synchronous_commit as the server has it: kSaved means committed; a batch that fails
+// fails every change of it). The wake-ups follow the commit (api/pg_store_wake.hpp). A poll that
+// changes nothing writes nothing: its last-seen time waits in memory for flush(), which writes them
+// all in batches; a record whose stored last-seen would let it expire before the next flush is
+// written at once, so that no replica expires a host that is still polling. Never throws; a
+// database that cannot be reached makes update() kFailed (the routes answer 503), reads empty
+// (logged). Error messages never hold the conninfo.
 class PgStore final : public Store {
  public:
-  // `flushInterval`: how often the owner calls flush() (see above).
-  PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInterval);
+  // `flushInterval`: how often the owner calls flush() (see above). `batchesInFlight`: how
+  // many combined statements may run at once (each on a connection of the pool; at most
+  // the pool's size).
+  PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInterval,
+          size_t batchesInFlight = kBatchesInFlight);
   ~PgStore() override;
   PgStore(const PgStore&) = delete;
   PgStore& operator=(const PgStore&) = delete;
@@ -56,13 +69,25 @@ class PgStore final : public Store {
     waker_->setTag(hex ? tag : std::string());
   }
 
+  // What the write combiner did since the start (batches run, changes in them, the largest).
+  pg::WriteCombiner::Stats batchStats() const { return combiner_.stats(); }
+
+  // Combined statements running at once (api/pg_store_batch.hpp): up to as many concurrent
+  // writers each run their own statement, as without combining; past it changes queue and
+  // go together (docs/BENCHMARKS.md: 8 against 2, 4 and 16).
+  static constexpr size_t kBatchesInFlight = 8;
   // Records expired per expireDue() call at most (the rest wait for the next call).
   static constexpr int kExpireBatch = 10000;
   // Last-seen times written per statement by flush().
   static constexpr size_t kFlushBatch = 10000;
 
  private:
-  struct Stored;  // a row as read, with its revision
+  struct Stored {  // a row as read, with its revision
+    HostRecord record;
+    bool exists = false;
+    int64_t revision = 0;
+    int64_t storedLastSeen = 0;  // as in the table (record.lastSeen may be newer, in memory)
+  };
   enum class Write { kDone, kConflict, kFailed };
 
   // Runs one statement, retried once on a fresh connection when the connection broke:
@@ -72,9 +97,11 @@ class PgStore final : public Store {
   std::optional<Stored> load(const std::string& name, bool& failed);
   static Stored storedAt(const pg::Result& r, int row);
   std::vector<HostRecord> records(const pg::Result& r);
-  // One attempt of update(): kConflict when another writer won the compare-and-set.
-  Write attempt(const pg::Params& params, const RecordUpdate& update, int64_t now,
-                UpdateResult& result);
+  // One combined statement for `batch` (api/pg_store_batch.hpp); null when it failed.
+  std::shared_ptr<const pg::Result> runBatch(const std::vector<pg::QueuedChange*>& batch);
+  // What `change`'s batch made of it: kConflict when another writer won the compare-and-set.
+  Write settle(const pg::QueuedChange& change, const RecordUpdate& update, int64_t now,
+               UpdateResult& result);
   int64_t unwrittenSeen(const std::string& name);
   // An unchanged poll: its last-seen time kept for flush() (or written now, see above).
   void keepSeen(const Stored& before, int64_t now);
@@ -87,6 +114,7 @@ class PgStore final : public Store {
   std::shared_ptr<pg::Pool> pool_;
   std::chrono::seconds flushInterval_;
   std::unique_ptr<pg::Waker> waker_;
+  pg::WriteCombiner combiner_;
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written
   std::atomic<int64_t> lastUnavailableLog_{0};     // steady seconds

@@ -26,54 +26,71 @@ const char* kSetAll =
     " expired_at = EXCLUDED.expired_at, metadata = EXCLUDED.metadata,"
     " expires_at = EXCLUDED.expires_at, revision = chipmunk_records.revision + 1";
 
-std::string buildUpdate() {
-  // b: the record before (an empty one when there is none); n, m, p: planUpdate.
+// m, p: what planUpdate (api/record_update.cpp) decides, from n (the record before and the
+// next values, n_*): whether it moved, changed, is announced, and its times.
+std::string planned() {
+  return
+      // An expired record that gets an address back has moved, even to the same address.
+      " m AS (SELECT n.*, (n_ip IS DISTINCT FROM ip OR (expired AND n_ip IS NOT NULL)"
+      " OR n_ipv4 IS DISTINCT FROM ipv4 OR n_ipv6 IS DISTINCT FROM ipv6) AS moved FROM n),"
+      " p AS (SELECT m.*, (moved OR NOT present OR expired OR n_metadata <> metadata"
+      " OR n_ttl <> ttl) AS changed,"
+      " (n_ip IS DISTINCT FROM ip OR n_ipv4 IS DISTINCT FROM ipv4"
+      " OR n_ipv6 IS DISTINCT FROM ipv6 OR expired) AS announce,"
+      " CASE WHEN moved OR first_seen = 0 THEN n_last_seen ELSE changed_at END"
+      " AS n_changed_at,"
+      " CASE WHEN first_seen = 0 THEN n_last_seen ELSE first_seen END AS n_first_seen,"
+      " CASE WHEN n_ttl > 0 AND n_ip IS NOT NULL THEN n_last_seen + n_ttl END"
+      " AS n_expires_at FROM m),";
+}
+
+// `many`: the changes' values are arrays (unnest), else one change's scalars (a statement
+// whose generic plan PostgreSQL keeps, as it did before batches).
+std::string buildUpdate(bool many) {
+  // v: the changes (one per name); b: each with its record before (empty when none);
+  // n, m, p: planUpdate, per row. `written` per row: its compare-and-set (or insert) won.
   return std::string(
-             "WITH old AS (SELECT ip, ipv4, ipv6, first_seen, changed_at, last_seen, ttl,"
-             " expired, expired_at, metadata, revision FROM chipmunk_records"
-             " WHERE name = $1::text),"
-             " b AS (SELECT $1::text AS name, o.ip, o.ipv4, o.ipv6,"
-             " coalesce(o.first_seen, 0) AS first_seen, coalesce(o.changed_at, 0) AS changed_at,"
-             " coalesce(o.last_seen, 0) AS last_seen, coalesce(o.ttl, 0) AS ttl,"
-             " coalesce(o.expired, false) AS expired, coalesce(o.expired_at, 0) AS expired_at,"
-             " coalesce(o.metadata, '{}'::jsonb) AS metadata, coalesce(o.revision, 0) AS revision,"
-             " o.revision IS NOT NULL AS present FROM (SELECT 1) AS one LEFT JOIN old AS o ON "
-             "true),"
-             " n AS (SELECT b.*, coalesce($4::text, b.ip) AS n_ip,"
-             " coalesce($2::text, b.ipv4) AS n_ipv4, coalesce($3::text, b.ipv6) AS n_ipv6,"
-             " coalesce($5::jsonb, b.metadata) AS n_metadata, coalesce($6::bigint, b.ttl) AS n_ttl,"
-             " $7::bigint AS n_last_seen FROM b),"
-             // An expired record that gets an address back has moved, even to the same address.
-             " m AS (SELECT n.*, (n_ip IS DISTINCT FROM ip OR (expired AND n_ip IS NOT NULL)"
-             " OR n_ipv4 IS DISTINCT FROM ipv4 OR n_ipv6 IS DISTINCT FROM ipv6) AS moved FROM n),"
-             " p AS (SELECT m.*, (moved OR NOT present OR expired OR n_metadata <> metadata"
-             " OR n_ttl <> ttl) AS changed,"
-             " (n_ip IS DISTINCT FROM ip OR n_ipv4 IS DISTINCT FROM ipv4"
-             " OR n_ipv6 IS DISTINCT FROM ipv6 OR expired) AS announce,"
-             " CASE WHEN moved OR first_seen = 0 THEN n_last_seen ELSE changed_at END"
-             " AS n_changed_at,"
-             " CASE WHEN first_seen = 0 THEN n_last_seen ELSE first_seen END AS n_first_seen,"
-             " CASE WHEN n_ttl > 0 AND n_ip IS NOT NULL THEN n_last_seen + n_ttl END"
-             " AS n_expires_at FROM m),"
-             " up AS (UPDATE chipmunk_records AS r SET ip = p.n_ip, ipv4 = p.n_ipv4,"
-             " ipv6 = p.n_ipv6, first_seen = p.n_first_seen, changed_at = p.n_changed_at,"
-             " last_seen = p.n_last_seen, ttl = p.n_ttl, expired = false, expired_at = 0,"
-             " metadata = p.n_metadata, expires_at = p.n_expires_at, revision = r.revision + 1"
-             " FROM p WHERE r.name = p.name AND p.present AND p.changed"
-             " AND r.revision = p.revision RETURNING 1 AS one),"
-             " ins AS (INSERT INTO chipmunk_records (") +
+             many ? "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+                    " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])"
+                    " WITH ORDINALITY AS v(name, u_ipv4, u_ipv6, u_ip, u_metadata, u_ttl, u_at,"
+                    " u_seen, i)),"
+                  : "WITH v AS (SELECT $1::text AS name, $2::text AS u_ipv4, $3::text AS u_ipv6,"
+                    " $4::text AS u_ip, $5::text AS u_metadata, $6::bigint AS u_ttl,"
+                    " $7::bigint AS u_at, $8::bigint AS u_seen, 1::bigint AS i),") +
+         " b AS (SELECT v.i, v.name, v.u_ipv4, v.u_ipv6, v.u_ip, v.u_metadata, v.u_ttl,"
+         " v.u_at, v.u_seen, o.ip, o.ipv4, o.ipv6,"
+         " coalesce(o.first_seen, 0) AS first_seen, coalesce(o.changed_at, 0) AS changed_at,"
+         " coalesce(o.last_seen, 0) AS last_seen, coalesce(o.ttl, 0) AS ttl,"
+         " coalesce(o.expired, false) AS expired, coalesce(o.expired_at, 0) AS expired_at,"
+         " coalesce(o.metadata, '{}'::jsonb) AS metadata, coalesce(o.revision, 0) AS revision,"
+         " o.revision IS NOT NULL AS present FROM v LEFT JOIN chipmunk_records AS o"
+         " ON o.name = v.name),"
+         " n AS (SELECT b.*, coalesce(u_ip, b.ip) AS n_ip,"
+         " coalesce(u_ipv4, b.ipv4) AS n_ipv4, coalesce(u_ipv6, b.ipv6) AS n_ipv6,"
+         " coalesce(u_metadata::jsonb, b.metadata) AS n_metadata,"
+         " coalesce(u_ttl, b.ttl) AS n_ttl, u_at AS n_last_seen FROM b)," +
+         planned() +
+         " up AS (UPDATE chipmunk_records AS r SET ip = p.n_ip, ipv4 = p.n_ipv4,"
+         " ipv6 = p.n_ipv6, first_seen = p.n_first_seen, changed_at = p.n_changed_at,"
+         " last_seen = p.n_last_seen, ttl = p.n_ttl, expired = false, expired_at = 0,"
+         " metadata = p.n_metadata, expires_at = p.n_expires_at, revision = r.revision + 1"
+         " FROM p WHERE r.name = p.name AND p.present AND p.changed"
+         " AND r.revision = p.revision RETURNING r.name),"
+         " ins AS (INSERT INTO chipmunk_records (" +
          kRecordColumns +
          ") SELECT name, n_ip, n_ipv4, n_ipv6, n_first_seen, n_changed_at, n_last_seen, n_ttl,"
-         " false, 0, n_metadata, n_expires_at, 1 FROM p WHERE NOT p.present"
-         " ON CONFLICT (name) DO NOTHING RETURNING 1 AS one),"
-         " w AS (SELECT one FROM up UNION ALL SELECT one FROM ins),"
+         " false, 0, n_metadata, n_expires_at, 1 FROM p WHERE NOT p.present ORDER BY i"
+         " ON CONFLICT (name) DO NOTHING RETURNING name),"
+         " w AS (SELECT name FROM up UNION ALL SELECT name FROM ins),"
          " o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
          " SELECT 'changed', name, " +
-         rowJson("", "ip", "GREATEST(last_seen, $8::bigint)", "expired", "expired_at") + ", " +
+         rowJson("", "ip", "GREATEST(last_seen, u_seen)", "expired", "expired_at") + ", " +
          rowJson("n_", "n_ip", "n_last_seen", "false", "0") +
-         ", n_last_seen FROM p WHERE p.announce AND EXISTS (SELECT 1 FROM w))"
+         ", n_last_seen FROM p WHERE p.announce AND p.name IN (SELECT name FROM w) ORDER BY i)"
          " SELECT " +
-         columns() + ", present, changed, announce, (SELECT count(*) FROM w) FROM p";
+         columns() +
+         ", present, changed, announce, (CASE WHEN p.name IN (SELECT name FROM w) THEN 1"
+         " ELSE 0 END), i FROM p ORDER BY i";
 }
 
 }  // namespace
@@ -86,7 +103,12 @@ const std::string& columns() {
 }
 
 const std::string& updateRecord() {
-  static const std::string kSql = buildUpdate();
+  static const std::string kSql = buildUpdate(false);
+  return kSql;
+}
+
+const std::string& updateRecords() {
+  static const std::string kSql = buildUpdate(true);
   return kSql;
 }
 

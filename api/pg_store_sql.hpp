@@ -10,17 +10,22 @@ namespace chipmunk::api::pg_sql {
 // The columns a read returns, in the order PgStore::storedAt takes them (12).
 const std::string& columns();
 
-// A client's update, planned and written by one statement: reads the stored row (or none),
-// plans the next one as planUpdate (api/record_update.cpp) does, and when something
-// changed writes it with a compare-and-set on the revision read (an INSERT ... ON CONFLICT
-// DO NOTHING when there was none), with a chipmunk_outbox row when an address changed.
-// Nothing changed: nothing is written (no lock, no transaction id, no WAL).
+// Clients' updates, planned and written by one statement, one transaction: for each change
+// it reads the stored row (or none), plans the next one as planUpdate
+// (api/record_update.cpp) does, and when something changed writes it with a compare-and-set
+// on the revision read (an INSERT ... ON CONFLICT DO NOTHING when there was none), with a
+// chipmunk_outbox row when an address changed. A change that changed nothing writes
+// nothing (a batch of such: no lock, no transaction id, no WAL).
+// Arrays, one element per change (names unique: a row is written once per statement):
 // $1 name, $2 ipv4, $3 ipv6, $4 primary (text or NULL: keep), $5 metadata (JSON or NULL:
 // keep), $6 ttl (or NULL: keep), $7 now, $8 this process's unwritten last-seen time (0:
 // none; for the outbox row's `before` only).
-// One row: columns() of the record before (name $1 and zeros when there was none), then
-// present, changed (as planUpdate's), announce (an address changed), written (0 or 1:
-// 0 with changed means another writer won the compare-and-set: plan again).
+// One row per change, in the order of the arrays: columns() of the record before (the
+// name and zeros when there was none), then present, changed (as planUpdate's), announce
+// (an address changed), written (0 or 1: 0 with changed means another writer won the
+// compare-and-set: plan again), the change's position (from 1).
+const std::string& updateRecords();
+// The same for one change: $1..$8 are its values (not arrays); the same one row.
 const std::string& updateRecord();
 
 // An exact upsert of one record ($1..$12 as PgStore's recordParams).

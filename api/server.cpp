@@ -459,6 +459,13 @@ class HttpHandler final : public ConnectionHandler {
   std::shared_ptr<spdlog::logger> log_;
 };
 
+// Threads that write records. With PostgreSQL a writer blocked on a commit holds no
+// connection of its own: the store combines concurrent writers' changes into one statement
+// (api/pg_store_batch.hpp), so more writers make fuller batches, not more connections.
+size_t writerThreads(const config::ApiConfig& config) {
+  return config.storeBackend == config::StoreBackend::kPostgresql ? 64 : 16;
+}
+
 }  // namespace
 
 ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> store)
@@ -467,7 +474,7 @@ ApiServer::ApiServer(const config::ApiConfig& config, std::shared_ptr<Store> sto
       pool_(std::make_shared<SlowAuthPool>(
           SlowAuthPool::Options{SlowAuthPool::defaultWorkers(), 256, 4, std::chrono::seconds(10)})),
       writers_(std::make_shared<SlowAuthPool>(
-          SlowAuthPool::Options{16, 1024, 256, std::chrono::seconds(10)})),
+          SlowAuthPool::Options{writerThreads(config), 1024, 256, std::chrono::seconds(10)})),
       hooks_(std::make_shared<HookListener>(config)) {
   service_->setListener(hooks_);
 }

@@ -117,6 +117,10 @@ int main(int argc, char** argv) {
       api::PgStore store(pool, std::chrono::seconds(60));
       store.setNoticeTag("b0");
       mine = storeWrites(store, threads, std::chrono::seconds(5));
+      const auto batches = store.batchStats();
+      std::printf("batches=%llu changes=%llu largest=%zu\n",
+                  static_cast<unsigned long long>(batches.batches),
+                  static_cast<unsigned long long>(batches.changes), batches.largest);
     }
     const double theirs = pgbench(server, threads, 5);
     std::printf("changed writes/s clients=%d pgstore=%.0f pgbench_upsert=%.0f ratio=%.2f\n",

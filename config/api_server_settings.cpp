@@ -156,8 +156,8 @@ void limitRows(SettingTable<C>& t) {
       .help(
           "With backend = postgresql: database connections this process keeps open for "
           "requests and its store's upkeep (the outbox dispatcher and the wake-ups have one "
-          "each besides). The default matches the 16 threads that write records: fewer "
-          "make writers wait for a connection.");
+          "each besides). Concurrent record writes share statements (up to 8 at once, at "
+          "most this many), so 16 leaves room for reads and upkeep beside them.");
   t.setting("Store", "user_cache")
       .integer(&C::userCache)
       .range(100, 10000000)

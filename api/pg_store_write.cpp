@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+// The PostgreSQL store's update(): each change queued in the write combiner
+// (api/pg_store_batch.hpp), written with the others queued meanwhile by one statement
+// (pg_sql::updateRecords()), then settled by its own caller from its row of the answer.
+#include <exception>
+#include <utility>
+
+#include "api/pg_store.hpp"
+#include "api/pg_store_sql.hpp"
+#include "api/record_json.hpp"
+#include "api/record_update.hpp"
+#include "common/logging.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace chipmunk::api {
+namespace {
+
+// Contended compare-and-set writes on one record retried before update() gives up.
+constexpr int kMaxAttempts = 8;
+// A queued change's values after its name ($2..$8 of pg_sql::updateRecords()).
+constexpr size_t kChangeValues = 7;
+
+}  // namespace
+
+std::shared_ptr<const pg::Result> PgStore::runBatch(const std::vector<pg::QueuedChange*>& batch) {
+  pg::Params params;
+  if (batch.size() == 1) {  // alone: its values as they are, the one-change statement
+    params.emplace_back(batch.front()->name);
+    params.insert(params.end(), batch.front()->row.begin(), batch.front()->row.end());
+  } else {
+    std::vector<pg::Params> columns(1 + kChangeValues);
+    for (const auto* change : batch) {
+      columns[0].emplace_back(change->name);
+      for (size_t c = 0; c < kChangeValues; ++c) {
+        columns[c + 1].push_back(change->row[c]);
+      }
+    }
+    for (const auto& column : columns) {
+      params.push_back(pg::arrayLiteral(column));
+    }
+  }
+  const std::string& sql = batch.size() == 1 ? pg_sql::updateRecord() : pg_sql::updateRecords();
+  auto r = std::make_shared<pg::Result>();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    // Retried on a fresh connection when the connection broke (in run()): the statement is
+    // a compare-and-set, so when the first one committed unheard, the second finds the
+    // records changed already and answers "unchanged" (no second write, no outbox row).
+    if (run(sql, params, *r)) {
+      return r->rows() == static_cast<int>(batch.size()) ? r : nullptr;
+    }
+    // Another replica's batch locked a row of ours as we locked one of its (rows are taken
+    // in name order, but a plan may not keep it): nothing committed, run it once more.
+    const std::string state = r->sqlState();
+    if (state != "40P01" && state != "40001") {
+      break;
+    }
+  }
+  return nullptr;
+}
+
+PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdate& update,
+                               int64_t now, UpdateResult& result) {
+  const int row = change.rowIndex;
+  if (!change.result || change.result->getInt(row, 16) != row + 1) {
+    return Write::kFailed;  // logged by run(), an outage once a second
+  }
+  const pg::Result& r = *change.result;
+  Stored before = storedAt(r, row);
+  before.exists = r.get(row, 12) == "t";
+  overlaySeen(before.record);
+  result.before = before.record;
+  if (r.get(row, 13) != "t") {
+    // Nothing but the last-seen time: no planUpdate (tests compare the two plans).
+    keepSeen(before, now);
+    result.after = before.record;
+    result.after.lastSeen = std::max(before.record.lastSeen, now);
+    result.outcome = SetOutcome::kUnchanged;
+    return Write::kDone;
+  }
+  if (r.getInt(row, 15) != 1) {
+    return Write::kConflict;
+  }
+  // The statement's plan is what was written; planUpdate gives the record it wrote.
+  PlannedUpdate p = planUpdate(before.record, before.exists, update, now);
+  if (!p.changed) {
+    logging::get("store")->error("update plans disagree name={} sql=changed planUpdate=unchanged",
+                                 result.before.name);
+  }
+  result.after = std::move(p.next);
+  forgetSeen(result.before.name, now);
+  waker_->committed({result.before.name}, r.get(row, 14) == "t");
+  result.outcome = SetOutcome::kSaved;
+  return Write::kDone;
+}
+
+UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update, int64_t now) {
+  UpdateResult result;
+  result.before.name = name;
+  result.outcome = SetOutcome::kFailed;
+  try {
+    const auto primary =
+        update.primary ? update.primary : (update.ipv4 ? update.ipv4 : update.ipv6);
+    pg::QueuedChange change;
+    change.name = name;
+    change.row = {addressText(update.ipv4),
+                  addressText(update.ipv6),
+                  addressText(primary),
+                  update.metadata ? std::optional<std::string>(metadataToJson(*update.metadata))
+                                  : std::nullopt,
+                  update.ttl ? pgNumber(*update.ttl) : std::nullopt,
+                  pgNumber(now),
+                  pgNumber(unwrittenSeen(name))};
+    change.bytes = name.size();
+    for (const auto& value : change.row) {
+      change.bytes += value ? value->size() : 0;
+    }
+    for (int i = 0; i < kMaxAttempts; ++i) {
+      change.done = false;
+      change.result.reset();
+      combiner_.write(change);
+      if (settle(change, update, now, result) != Write::kConflict) {
+        break;
+      }
+    }
+  } catch (const std::exception& e) {
+    logging::get("store")->error("record write failed name={} error=\"{}\"", name, e.what());
+  }
+  if (result.outcome == SetOutcome::kFailed) {
+    result.after = result.before;
+  }
+  return result;
+}
+
+}  // namespace chipmunk::api

@@ -70,6 +70,16 @@ bool DirectoryWatcher::refresh(bool force) {
   return true;
 }
 
+void DirectoryWatcher::publishLocked(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) {
+    logging::get("api")->warn("{}", w);
+  }
+  warnUnknownRuleNames(merged_);
+  if (apply_) {
+    apply_(merged_, tokens_);
+  }
+}
+
 void DirectoryWatcher::applyLookedUpLocked() {
   std::vector<std::string> warnings;
   DirectoryData overlap;  // the INI's users that are directory users too
@@ -95,14 +105,8 @@ void DirectoryWatcher::applyLookedUpLocked() {
   mergeDirectory(base_, overlap, merged_, warnings);
   merged_.indexOwnership(cache_);
   tokens_ = std::make_shared<const TokenTable>(cache_, merged_);
+  publishLocked(warnings);
   auto log = logging::get("api");
-  for (const auto& w : warnings) {
-    log->warn("{}", w);
-  }
-  warnUnknownRuleNames(merged_);
-  if (apply_) {
-    apply_(merged_, tokens_);
-  }
   log->info("directory applied users={} (the directory's are looked up) hosts={}",
             merged_.users.size(), merged_.hostOwners.size());
 }
@@ -125,14 +129,8 @@ void DirectoryWatcher::applyLocked() {
   data_.users = {};
   usersInMerged_ = true;
   tokens_ = std::make_shared<const TokenTable>(data_.tokens, merged_);
+  publishLocked(warnings);
   auto log = logging::get("api");
-  for (const auto& w : warnings) {
-    log->warn("{}", w);
-  }
-  warnUnknownRuleNames(merged_);
-  if (apply_) {
-    apply_(merged_, tokens_);
-  }
   // What the load and the previous tables held goes back to the system: soon, on the
   // server's maintenance thread (api/memory_trim.hpp), not here.
   requestMemoryTrim();

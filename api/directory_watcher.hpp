@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/directory.hpp"
 #include "api/directory_cache.hpp"
@@ -61,6 +62,8 @@ class DirectoryWatcher {
   void applyLocked();
   // applyLocked() of a directory that is looked up, not loaded.
   void applyLookedUpLocked();
+  // Logs the merge's warnings and unknown rule names, then hands the merge to apply_.
+  void publishLocked(const std::vector<std::string>& warnings);
 
   std::shared_ptr<Directory> directory_;
   std::shared_ptr<DirectoryCache> cache_;

@@ -64,6 +64,7 @@ ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> s
       store_(watchedStore(std::move(store), watch_)),
       nochg_(std::make_unique<NochgCounters>()),
       metrics_(std::make_unique<ApiMetrics>()) {
+  credentialsChanged();  // another service's memos (tests run several) are not this one's
   watch_->setLimits(config.maxWatchers, config.maxWatchersPerUser);
 }
 
@@ -100,6 +101,7 @@ void ApiService::reload(const config::ApiConfig& config, std::shared_ptr<const T
                           config.failedLoginLockout);
   rt->limiter = old->limiter;
   std::atomic_store(&runtime_, std::shared_ptr<const Runtime>(std::move(rt)));
+  credentialsChanged();  // no connection's remembered login stands (api/auth_memo.hpp)
   watch_->setLimits(config.maxWatchers, config.maxWatchersPerUser);
   watch_->touchedAll();  // who reads what may have changed (users, hosts, meshes)
 }
@@ -119,9 +121,9 @@ void ApiService::expireRecords() {
   }
 }
 
-Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
+Response ApiService::handle(const RequestInfo& request, bool allowSlow, AuthMemo* memo) {
   try {
-    return handleLoaded(request, allowSlow);
+    return handleLoaded(request, allowSlow, memo);
   } catch (const DirectoryUnavailable& e) {
     // A user or a name the directory must be asked about while the database is away: the
     // caller is not refused (401) nor is anything decided; the client retries.
@@ -138,7 +140,10 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   }
 }
 
-Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow) {
+Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow, AuthMemo* memo) {
+  // Read before the runtime: a memo made now is stamped no later than what it was checked
+  // against (credentialsChanged() comes after the change).
+  const uint64_t generation = credentialsGeneration.load(std::memory_order_acquire);
   const auto rt = runtime();
   const auto& cfg = rt->config;
   const Route* route = findRoute(request.path);
@@ -176,7 +181,8 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow) {
     const bool login =
         access == Access::kMetrics ? !metricsOpen(request, cfg) : needsLogin(access, cfg);
     if (login) {
-      if (auto refusal = logIn(*rt->auth, *rt->limiter, call, access, allowSlow)) {
+      if (auto refusal =
+              logIn(*rt->auth, *rt->limiter, call, access, allowSlow, memo, generation)) {
         return finish(std::move(*refusal));
       }
       if (access == Access::kMetrics && !mayReadMetrics(cfg, call.user)) {

@@ -19,6 +19,7 @@ class HookRunner;
 class ApiMetrics;
 class WatchHub;
 class DirectoryCache;
+class AuthMemo;
 
 enum class Method { kGet, kHead, kPost, kOther };
 
@@ -102,8 +103,10 @@ class ApiService {
 
   // Answers a request. With allowSlow = false it never runs a KDF nor writes a record: when
   // one is needed it returns a Response with needsSlowAuth (or needsWriter) set, and the
-  // caller runs handle() again with allowSlow = true off the I/O thread.
-  Response handle(const RequestInfo& request, bool allowSlow);
+  // caller runs handle() again with allowSlow = true off the I/O thread. `memo`: the
+  // connection's last verified Authorization value (api/auth_memo.hpp), given on the
+  // connection's I/O thread only; null elsewhere.
+  Response handle(const RequestInfo& request, bool allowSlow, AuthMemo* memo = nullptr);
 
   // Users, hosts, trusted proxies, public endpoints, limits and hooks take effect for new
   // requests; so do the update tokens (none when null). Cached password checks of users
@@ -141,7 +144,7 @@ class ApiService {
                                               const Authenticator* previous,
                                               std::shared_ptr<const TokenTable> tokens,
                                               std::shared_ptr<DirectoryCache> directory);
-  Response handleLoaded(const RequestInfo& request, bool allowSlow);
+  Response handleLoaded(const RequestInfo& request, bool allowSlow, AuthMemo* memo);
 
   std::shared_ptr<const Runtime> runtime_;
   std::shared_ptr<WatchHub> watch_;

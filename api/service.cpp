@@ -72,6 +72,23 @@ ApiService::~ApiService() {
   watch_->stop();
 }
 
+std::shared_ptr<const ApiService::Runtime> ApiService::runtimeAt(uint64_t generation) const {
+  struct Copy {
+    const ApiService* owner = nullptr;
+    uint64_t generation = 0;
+    std::weak_ptr<const Runtime> runtime;
+  };
+  thread_local Copy copy;
+  if (copy.owner == this && copy.generation == generation) {
+    if (auto rt = copy.runtime.lock()) {
+      return rt;
+    }
+  }
+  auto rt = runtime();
+  copy = {this, generation, rt};
+  return rt;
+}
+
 std::string ApiService::watchVersion(const std::string& user) {
   return visibleVersion(runtime()->config, *watch_, user);
 }
@@ -144,7 +161,7 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow, Au
   // Read before the runtime: a memo made now is stamped no later than what it was checked
   // against (credentialsChanged() comes after the change).
   const uint64_t generation = credentialsGeneration.load(std::memory_order_acquire);
-  const auto rt = runtime();
+  const auto rt = runtimeAt(generation);
   const auto& cfg = rt->config;
   const Route* route = findRoute(request.path);
   if (route != nullptr && route->access == Access::kMetrics &&

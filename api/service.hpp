@@ -140,6 +140,11 @@ class ApiService {
   };
 
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
+  // The same on the request path: the calling thread's copy while `generation`
+  // (credentialsGeneration, bumped after every reload) is the one it was taken under, so
+  // that a request costs no atomic_load (a mutex in libstdc++). The copy is weak: a thread
+  // keeps no runtime alive.
+  std::shared_ptr<const Runtime> runtimeAt(uint64_t generation) const;
   static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config,
                                               const Authenticator* previous,
                                               std::shared_ptr<const TokenTable> tokens,

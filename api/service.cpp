@@ -72,21 +72,22 @@ ApiService::~ApiService() {
   watch_->stop();
 }
 
-std::shared_ptr<const ApiService::Runtime> ApiService::runtimeAt(uint64_t generation) const {
+ApiService::Current ApiService::currentAt(uint64_t generation) const {
   struct Copy {
     const ApiService* owner = nullptr;
     uint64_t generation = 0;
     std::weak_ptr<const Runtime> runtime;
+    std::weak_ptr<RecordListener> listener;  // expired only when replaced (or none)
   };
   thread_local Copy copy;
   if (copy.owner == this && copy.generation == generation) {
     if (auto rt = copy.runtime.lock()) {
-      return rt;
+      return {std::move(rt), copy.listener.lock()};
     }
   }
-  auto rt = runtime();
-  copy = {this, generation, rt};
-  return rt;
+  Current now{runtime(), std::atomic_load(&listener_)};
+  copy = {this, generation, now.runtime, now.listener};
+  return now;
 }
 
 std::string ApiService::watchVersion(const std::string& user) {
@@ -125,6 +126,7 @@ void ApiService::reload(const config::ApiConfig& config, std::shared_ptr<const T
 
 void ApiService::setListener(std::shared_ptr<RecordListener> listener) {
   std::atomic_store(&listener_, std::move(listener));
+  credentialsChanged();  // the request path's copies (currentAt) are taken again
 }
 
 void ApiService::expireRecords() {
@@ -161,7 +163,8 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow, Au
   // Read before the runtime: a memo made now is stamped no later than what it was checked
   // against (credentialsChanged() comes after the change).
   const uint64_t generation = credentialsGeneration.load(std::memory_order_acquire);
-  const auto rt = runtimeAt(generation);
+  auto current = currentAt(generation);
+  const auto& rt = current.runtime;
   const auto& cfg = rt->config;
   const Route* route = findRoute(request.path);
   if (route != nullptr && route->access == Access::kMetrics &&
@@ -174,7 +177,7 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow, Au
       request.peer, {view(request.xForwardedFor), view(request.xRealIp), view(request.forwarded)},
       cfg.trustedProxies, cfg.clientIpHeader);
   const IpAddress caller = client ? *client : request.peer;
-  RouteCall call{cfg,    request,           *store_,     *nochg_,   std::atomic_load(&listener_),
+  RouteCall call{cfg,    request,           *store_,     *nochg_,   std::move(current.listener),
                  caller, caller.toString(), {},          unixNow(), {},
                  false,  metrics_.get(),    watch_.get()};
   auto finish = [&](Response r) {

@@ -140,11 +140,15 @@ class ApiService {
   };
 
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
-  // The same on the request path: the calling thread's copy while `generation`
-  // (credentialsGeneration, bumped after every reload) is the one it was taken under, so
-  // that a request costs no atomic_load (a mutex in libstdc++). The copy is weak: a thread
-  // keeps no runtime alive.
-  std::shared_ptr<const Runtime> runtimeAt(uint64_t generation) const;
+  // The runtime and the listener on the request path: the calling thread's copies while
+  // `generation` (credentialsGeneration, bumped after every reload and setListener) is the
+  // one they were taken under, so that a request costs no atomic_load (a mutex in
+  // libstdc++). The copies are weak: a thread keeps nothing alive.
+  struct Current {
+    std::shared_ptr<const Runtime> runtime;
+    std::shared_ptr<RecordListener> listener;
+  };
+  Current currentAt(uint64_t generation) const;
   static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config,
                                               const Authenticator* previous,
                                               std::shared_ptr<const TokenTable> tokens,

@@ -125,7 +125,7 @@ bool needsLogin(Access access, const config::ApiConfig& config) {
 }
 
 std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteCall& call,
-                              Access access, bool allowSlow) {
+                              Access access, bool allowSlow, AuthMemo* memo, uint64_t generation) {
   const auto now = std::chrono::steady_clock::now();
   if (const long long wait = limiter.blockedFor(call.client, now); wait > 0) {
     if (call.metrics != nullptr) {
@@ -134,6 +134,16 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
     return lockedOut(access, wait);
   }
   const auto& authorization = call.request.authorization;
+  const bool writes = access == Access::kWriter || access == Access::kDyndns2;
+  if (memo != nullptr && authorization) {
+    if (const std::string* user = memo->find(*authorization, generation, writes)) {
+      call.user = *user;  // the same bytes this connection logged in with, nothing changed
+      return std::nullopt;
+    }
+  }
+  if (memo != nullptr) {
+    memo->forget();  // another value: whatever it turns out to be (a failure, a slow check)
+  }
   const auto creds = authorization ? parseBasicAuthorization(*authorization) : std::nullopt;
   if (!creds) {
     if (authorization) {
@@ -142,7 +152,7 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
     }
     return unauthorized(access);
   }
-  if (access == Access::kWriter || access == Access::kDyndns2) {
+  if (writes) {
     if (!allowSlow && auth.tokens().needsLookup(creds->password)) {
       // A token of the PostgreSQL directory not cached yet: the query runs where the write
       // will, on a writer thread, not on this I/O thread.
@@ -182,6 +192,9 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
     limiter.recordFailure(call.client, now);
     countAuthFailure(call);
     return unauthorized(access);
+  }
+  if (memo != nullptr) {
+    memo->remember(*authorization, call.user, generation, writes);
   }
   return std::nullopt;
 }

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "api/auth_memo.hpp"
 #include "api/authenticator.hpp"
 #include "api/routes.hpp"
 #include "api/service.hpp"
@@ -31,7 +32,11 @@ bool mayReadMetrics(const config::ApiConfig& config, const std::string& user);
 // set, or the refusal: 429 while the caller's address is locked out, 401 for missing or
 // wrong credentials (both in dyndns2 words for Access::kDyndns2), or, with allowSlow =
 // false, a Response with needsSlowAuth set when only a slow password check can tell.
+// `memo` (the connection's, on its I/O thread; may be null): a value it remembers under
+// `generation` (credentialsGeneration, read before `auth` was) logs in at once; a password
+// login that succeeds is remembered, a failed one forgets.
 std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteCall& call,
-                              Access access, bool allowSlow);
+                              Access access, bool allowSlow, AuthMemo* memo = nullptr,
+                              uint64_t generation = 0);
 
 }  // namespace chipmunk::api

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "api/auth_memo.hpp"
 #include "config/api_config.hpp"
 
 namespace chipmunk::api {
@@ -58,6 +59,7 @@ bool DirectoryCache::refresh() {
       return true;
     }
     generation = ++generation_;  // from now on every older entry is a miss
+    credentialsChanged();        // and no connection's remembered login stands
     hostLists_.clear();          // asked again when needed
   }
   revalidateUsers(generation);

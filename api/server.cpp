@@ -297,7 +297,7 @@ class HttpHandler final : public ConnectionHandler {
         return false;
       }
       ex.info.peer = *conn->peer;
-      Response r = service_->handle(ex.info, false);
+      Response r = service_->handle(ex.info, false, &conn->authMemo);
       if (r.watchSeconds > 0) {
         return holdWatch(peer, conn, std::move(ex), r);
       }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 
+#include "api/auth_memo.hpp"
 #include "api/http_wire_reader.hpp"
 #include "common/ip.hpp"
 
@@ -74,6 +75,8 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   const std::optional<IpAddress> peer;
   Awaiting awaiting;
   Outstanding outstanding{0};
+  // The Authorization value the last login on this connection was made with (I/O thread).
+  AuthMemo authMemo;
   // The two counts for what outlives this call (an answer made or written later), sharing
   // the ownership of the state: no allocation of their own per connection. The state
   // must be owned by a shared_ptr.

@@ -64,11 +64,30 @@ ApiService::ApiService(const config::ApiConfig& config, std::shared_ptr<Store> s
       store_(watchedStore(std::move(store), watch_)),
       nochg_(std::make_unique<NochgCounters>()),
       metrics_(std::make_unique<ApiMetrics>()) {
+  credentialsChanged();  // another service's memos (tests run several) are not this one's
   watch_->setLimits(config.maxWatchers, config.maxWatchersPerUser);
 }
 
 ApiService::~ApiService() {
   watch_->stop();
+}
+
+ApiService::Current ApiService::currentAt(uint64_t generation) const {
+  struct Copy {
+    const ApiService* owner = nullptr;
+    uint64_t generation = 0;
+    std::weak_ptr<const Runtime> runtime;
+    std::weak_ptr<RecordListener> listener;  // expired only when replaced (or none)
+  };
+  thread_local Copy copy;
+  if (copy.owner == this && copy.generation == generation) {
+    if (auto rt = copy.runtime.lock()) {
+      return {std::move(rt), copy.listener.lock()};
+    }
+  }
+  Current now{runtime(), std::atomic_load(&listener_)};
+  copy = {this, generation, now.runtime, now.listener};
+  return now;
 }
 
 std::string ApiService::watchVersion(const std::string& user) {
@@ -100,12 +119,14 @@ void ApiService::reload(const config::ApiConfig& config, std::shared_ptr<const T
                           config.failedLoginLockout);
   rt->limiter = old->limiter;
   std::atomic_store(&runtime_, std::shared_ptr<const Runtime>(std::move(rt)));
+  credentialsChanged();  // no connection's remembered login stands (api/auth_memo.hpp)
   watch_->setLimits(config.maxWatchers, config.maxWatchersPerUser);
   watch_->touchedAll();  // who reads what may have changed (users, hosts, meshes)
 }
 
 void ApiService::setListener(std::shared_ptr<RecordListener> listener) {
   std::atomic_store(&listener_, std::move(listener));
+  credentialsChanged();  // the request path's copies (currentAt) are taken again
 }
 
 void ApiService::expireRecords() {
@@ -119,9 +140,9 @@ void ApiService::expireRecords() {
   }
 }
 
-Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
+Response ApiService::handle(const RequestInfo& request, bool allowSlow, AuthMemo* memo) {
   try {
-    return handleLoaded(request, allowSlow);
+    return handleLoaded(request, allowSlow, memo);
   } catch (const DirectoryUnavailable& e) {
     // A user or a name the directory must be asked about while the database is away: the
     // caller is not refused (401) nor is anything decided; the client retries.
@@ -138,8 +159,12 @@ Response ApiService::handle(const RequestInfo& request, bool allowSlow) {
   }
 }
 
-Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow) {
-  const auto rt = runtime();
+Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow, AuthMemo* memo) {
+  // Read before the runtime: a memo made now is stamped no later than what it was checked
+  // against (credentialsChanged() comes after the change).
+  const uint64_t generation = credentialsGeneration.load(std::memory_order_acquire);
+  auto current = currentAt(generation);
+  const auto& rt = current.runtime;
   const auto& cfg = rt->config;
   const Route* route = findRoute(request.path);
   if (route != nullptr && route->access == Access::kMetrics &&
@@ -152,7 +177,7 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow) {
       request.peer, {view(request.xForwardedFor), view(request.xRealIp), view(request.forwarded)},
       cfg.trustedProxies, cfg.clientIpHeader);
   const IpAddress caller = client ? *client : request.peer;
-  RouteCall call{cfg,    request,           *store_,     *nochg_,   std::atomic_load(&listener_),
+  RouteCall call{cfg,    request,           *store_,     *nochg_,   std::move(current.listener),
                  caller, caller.toString(), {},          unixNow(), {},
                  false,  metrics_.get(),    watch_.get()};
   auto finish = [&](Response r) {
@@ -176,7 +201,8 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow) {
     const bool login =
         access == Access::kMetrics ? !metricsOpen(request, cfg) : needsLogin(access, cfg);
     if (login) {
-      if (auto refusal = logIn(*rt->auth, *rt->limiter, call, access, allowSlow)) {
+      if (auto refusal =
+              logIn(*rt->auth, *rt->limiter, call, access, allowSlow, memo, generation)) {
         return finish(std::move(*refusal));
       }
       if (access == Access::kMetrics && !mayReadMetrics(cfg, call.user)) {

@@ -19,6 +19,7 @@ class HookRunner;
 class ApiMetrics;
 class WatchHub;
 class DirectoryCache;
+class AuthMemo;
 
 enum class Method { kGet, kHead, kPost, kOther };
 
@@ -102,8 +103,10 @@ class ApiService {
 
   // Answers a request. With allowSlow = false it never runs a KDF nor writes a record: when
   // one is needed it returns a Response with needsSlowAuth (or needsWriter) set, and the
-  // caller runs handle() again with allowSlow = true off the I/O thread.
-  Response handle(const RequestInfo& request, bool allowSlow);
+  // caller runs handle() again with allowSlow = true off the I/O thread. `memo`: the
+  // connection's last verified Authorization value (api/auth_memo.hpp), given on the
+  // connection's I/O thread only; null elsewhere.
+  Response handle(const RequestInfo& request, bool allowSlow, AuthMemo* memo = nullptr);
 
   // Users, hosts, trusted proxies, public endpoints, limits and hooks take effect for new
   // requests; so do the update tokens (none when null). Cached password checks of users
@@ -137,11 +140,20 @@ class ApiService {
   };
 
   std::shared_ptr<const Runtime> runtime() const { return std::atomic_load(&runtime_); }
+  // The runtime and the listener on the request path: the calling thread's copies while
+  // `generation` (credentialsGeneration, bumped after every reload and setListener) is the
+  // one they were taken under, so that a request costs no atomic_load (a mutex in
+  // libstdc++). The copies are weak: a thread keeps nothing alive.
+  struct Current {
+    std::shared_ptr<const Runtime> runtime;
+    std::shared_ptr<RecordListener> listener;
+  };
+  Current currentAt(uint64_t generation) const;
   static std::shared_ptr<Runtime> makeRuntime(const config::ApiConfig& config,
                                               const Authenticator* previous,
                                               std::shared_ptr<const TokenTable> tokens,
                                               std::shared_ptr<DirectoryCache> directory);
-  Response handleLoaded(const RequestInfo& request, bool allowSlow);
+  Response handleLoaded(const RequestInfo& request, bool allowSlow, AuthMemo* memo);
 
   std::shared_ptr<const Runtime> runtime_;
   std::shared_ptr<WatchHub> watch_;

@@ -94,8 +94,14 @@ std::vector<std::string> Journal::read(int dirFd, const char* file, size_t& igno
   ignored = 0;
   std::string text;
   std::string error;
-  if (readRegularFile(dirFd, file, kMaxFile, text, error) != ReadStatus::kOk) {
+  const ReadStatus status = readRegularFile(dirFd, file, kMaxFile, text, error);
+  if (status == ReadStatus::kMissing) {
     return entries;
+  }
+  if (status != ReadStatus::kOk) {
+    // Never taken as empty: replay() would then remove it, and the acknowledged writes in
+    // it with it. The store refuses to open until someone looks.
+    throw std::runtime_error(std::string("cannot read the journal ") + file + ": " + error);
   }
   std::string_view rest = text;
   while (rest.size() >= kHeader && std::memcmp(rest.data(), kMagic, sizeof kMagic) == 0) {

@@ -80,7 +80,8 @@ class Journal {
   // One entry as written to the file.
   static std::string frame(std::string_view payload);
   // The entries of dirFd/file in order, up to the first torn or damaged one; `ignored` gets
-  // how many bytes followed it. A missing file has none.
+  // how many bytes followed it. A missing file has none; one that cannot be read (not a
+  // regular file, over 256 MiB, an I/O error) throws std::runtime_error.
   static std::vector<std::string> read(int dirFd, const char* file, size_t& ignored);
 
  private:

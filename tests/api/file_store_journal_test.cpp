@@ -103,6 +103,24 @@ TEST_CASE("Unit: a journal left by a crash is replayed into lost record files at
   CHECK(store.counters().checkpoints == 0);  // the replay needed none
 }
 
+TEST_CASE("Unit: a journal that cannot be read stops the store and is kept whole", "[api][unit]") {
+  TempDir dir;
+  writeAndDie(dir.path());
+  loseRecordFiles(dir);
+  const std::string journal = dir.file(Journal::kFile);
+  const off_t written = static_cast<off_t>(readFile(journal).size());
+  REQUIRE(written > 0);
+  // Past the 256 MiB a journal may be (sparse: nothing is written): refused, not taken as
+  // empty and removed with the acknowledged writes in it.
+  REQUIRE(::truncate(journal.c_str(), (256 << 20) + 1) == 0);
+  CHECK_THROWS_WITH(FileStore(dir.path()), Catch::Contains("cannot read the journal"));
+  CHECK(fileExists(journal));
+  // Put right, the next start replays everything.
+  REQUIRE(::truncate(journal.c_str(), written) == 0);
+  FileStore store(dir.path());
+  checkReplayed(dir, store);
+}
+
 TEST_CASE("Unit: a torn or damaged journal tail is ignored, never replayed", "[api][unit]") {
   TempDir dir;
   writeAndDie(dir.path());

@@ -36,7 +36,7 @@ std::vector<std::string> OwnershipIndex::namesOwnedBy(const std::string& user) c
   if (it != hostsOf_.end()) {
     for (const auto& host : it->second) {
       // The directory's owner of a host wins over the index's.
-      const std::string other = source_ ? sourceHostOwner(host) : std::string();
+      const std::string other = source_ ? sourceHostOwner(source_->lookup(host)) : std::string();
       if (other.empty() || other == user) {
         names.push_back(host);
       }
@@ -54,8 +54,7 @@ std::vector<std::string> OwnershipIndex::namesOwnedBy(const std::string& user) c
   return names;
 }
 
-std::string OwnershipIndex::sourceHostOwner(const std::string& name) const {
-  const DirectoryName found = source_->lookup(name);
+std::string OwnershipIndex::sourceHostOwner(const DirectoryName& found) const {
   if (found.hostOwner.empty() || !(found.hostOwnerIsUser || users_.count(found.hostOwner) != 0)) {
     return {};  // no such host, or its owner is nobody: ignored, as mergeDirectory does
   }
@@ -67,10 +66,11 @@ std::string OwnershipIndex::ownerOf(const std::string& name) const {
     return name;
   }
   if (source_) {
-    if (source_->lookup(name).isUser) {
+    const DirectoryName found = source_->lookup(name);  // one lookup for both questions
+    if (found.isUser) {
       return name;
     }
-    if (std::string owner = sourceHostOwner(name); !owner.empty()) {
+    if (std::string owner = sourceHostOwner(found); !owner.empty()) {
       return owner;
     }
   }

@@ -116,8 +116,9 @@ class OwnershipIndex {
   void addMesh(const std::vector<std::string>& members);
   void finishMeshes();
 
-  // The owner the source gives `name` when it is a directory host with a user for owner.
-  std::string sourceHostOwner(const std::string& name) const;
+  // The owner in what the source gave for a name, when that name is a directory host with a
+  // user for owner.
+  std::string sourceHostOwner(const DirectoryName& found) const;
 
   std::shared_ptr<const OwnershipSource> source_;
   std::shared_ptr<const void> keepUsers_;

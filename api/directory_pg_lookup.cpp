@@ -14,20 +14,9 @@ namespace {
 constexpr size_t kConnections = 4;
 constexpr std::chrono::milliseconds kWait{2000};
 
-// A text[] literal: every element quoted, '"' and '\' escaped.
+// A text[] literal of the keys (pg::arrayLiteral: every element quoted and escaped).
 std::string textArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    out += out.size() == 1 ? "\"" : ",\"";
-    for (const char c : item) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-      }
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
+  return pg::arrayLiteral(pg::Params(items.begin(), items.end()));
 }
 
 class PgDirectoryLookup : public DirectoryLookup {

@@ -99,8 +99,7 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
   result.before.name = name;
   result.outcome = SetOutcome::kFailed;
   try {
-    const auto primary =
-        update.primary ? update.primary : (update.ipv4 ? update.ipv4 : update.ipv6);
+    const auto& primary = update.primaryAddress();
     pg::QueuedChange change;
     change.name = name;
     change.row = {addressText(update.ipv4),

@@ -9,7 +9,7 @@ PlannedUpdate planUpdate(const HostRecord& before, bool exists, const RecordUpda
   HostRecord& n = p.next;
   n.ipv4 = u.ipv4 ? u.ipv4 : before.ipv4;
   n.ipv6 = u.ipv6 ? u.ipv6 : before.ipv6;
-  if (const auto primary = u.primary ? u.primary : (u.ipv4 ? u.ipv4 : u.ipv6)) {
+  if (const auto& primary = u.primaryAddress()) {
     n.ip = primary;
   }
   n.metadata = u.metadata.value_or(before.metadata);
@@ -39,7 +39,7 @@ bool changesStored(const StoredFields& before, const RecordUpdate& u) {
   if (before.expired) {
     return true;
   }
-  const auto& primary = u.primary ? u.primary : (u.ipv4 ? u.ipv4 : u.ipv6);
+  const auto& primary = u.primaryAddress();
   static const Metadata kNone;
   const Metadata& metadata = before.metadata != nullptr ? *before.metadata : kNone;
   return (primary && primary != before.ip) || (u.ipv4 && u.ipv4 != before.ipv4) ||

@@ -44,6 +44,10 @@ struct RecordUpdate {
   std::optional<IpAddress> primary;
   std::optional<Metadata> metadata;
   std::optional<int64_t> ttl;
+  // The address it gives <name>.cm: primary, else ipv4, else ipv6 (none: it sets none).
+  const std::optional<IpAddress>& primaryAddress() const {
+    return primary ? primary : (ipv4 ? ipv4 : ipv6);
+  }
 };
 
 struct UpdateResult {

@@ -269,18 +269,98 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
   out.indexOwnership();  // the directory's users and hosts own names too
 }
 
+namespace {
+
+// What --check-config asks of a directory it does not load (PostgreSQL): the names given
+// to prefetch() in one query, any other name the ownership index asks about (an INI host's
+// owner) in one query each, every answer remembered. Bounded by the INI: it names them all.
+class LookedUpNames : public config::OwnershipSource {
+ public:
+  explicit LookedUpNames(DirectoryLookup& lookup) : lookup_(lookup) {}
+  config::DirectoryName lookup(const std::string& name) const override {
+    prefetch({name});
+    return known_.at(name);
+  }
+  std::vector<std::string> hostsOf(const std::string& user) const override {
+    return lookup_.hostsOf(user);
+  }
+  void prefetch(const std::vector<std::string>& names) const override {
+    std::vector<std::string> missing;
+    for (const auto& name : names) {
+      if (known_.count(name) == 0) {
+        missing.push_back(name);
+      }
+    }
+    if (missing.empty()) {
+      return;
+    }
+    for (auto& [name, found] : lookup_.names(missing)) {
+      known_[name] = std::move(found);
+    }
+    for (const auto& name : missing) {
+      known_.try_emplace(name);  // not in the answer: nobody
+    }
+  }
+
+ private:
+  DirectoryLookup& lookup_;
+  mutable std::unordered_map<std::string, config::DirectoryName> known_;
+};
+
+// The names unknownRuleNames() asks about: each rule's, and a host's in lower case.
+std::vector<std::string> ruleNameKeys(const config::ApiConfig& ini) {
+  std::vector<std::string> names;
+  for (const auto& r : ini.ruleNames) {
+    names.push_back(r.name);
+    if (r.hostToo && lowercase(r.name) != r.name) {
+      names.push_back(lowercase(r.name));
+    }
+  }
+  return names;
+}
+
+// `unknown`: the rules' names neither `ini` nor `directory` has. A directory that is not
+// loaded (PostgreSQL) is asked for those names, as the server asks it (one query for all
+// of them); the files are loaded and merged. False (`error`) when it cannot answer.
+bool unknownWithDirectory(const config::ApiConfig& ini, Directory& directory,
+                          std::vector<std::string>& unknown, std::string& error) {
+  config::ApiConfig merged;
+  if (DirectoryLookup* lookup = directory.lookup()) {
+    try {
+      merged = ini;
+      auto source = std::make_shared<LookedUpNames>(*lookup);
+      source->prefetch(ruleNameKeys(ini));
+      merged.indexOwnership(source);
+      unknown = config::unknownRuleNames(merged);
+      return true;
+    } catch (const DirectoryUnavailable& e) {
+      error = e.what();
+      return false;
+    }
+  }
+  DirectoryData data;
+  if (!directory.load(data, error)) {
+    return false;
+  }
+  std::vector<std::string> ignored;  // the server logs them
+  mergeDirectory(ini, data, merged, ignored);
+  unknown = config::unknownRuleNames(merged);
+  return true;
+}
+
+}  // namespace
+
 bool checkRuleNames(const config::ApiConfig& ini, std::vector<std::string>& errors) {
   if (ini.ruleNames.empty()) {
     return true;
   }
   std::string error;
   auto directory = openDirectory(ini, error);
-  DirectoryData data;
-  const bool read = directory && directory->load(data, error);
-  config::ApiConfig merged;
-  std::vector<std::string> ignored;  // the server logs them
-  mergeDirectory(ini, read ? data : DirectoryData(), merged, ignored);
-  const auto unknown = config::unknownRuleNames(merged);
+  std::vector<std::string> unknown;
+  const bool read = directory && unknownWithDirectory(ini, *directory, unknown, error);
+  if (!read) {
+    unknown = config::unknownRuleNames(ini);  // the INI alone
+  }
   errors.insert(errors.end(), unknown.begin(), unknown.end());
   if (!read && !unknown.empty()) {
     errors.push_back(ini.path + ": (the user directory could not be read: " + error + ")");

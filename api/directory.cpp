@@ -272,10 +272,11 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
 namespace {
 
 // What --check-config asks of a directory it does not load (PostgreSQL): the names given
-// to prefetch() in one query, any other name the ownership index asks about (an INI host's
-// owner) in one query each, every answer remembered. Bounded by the INI: it names them all.
+// to prefetch() in a query per kChunk of them, any other name the ownership index asks
+// about in one query each, every answer remembered. Bounded by the INI: it names them all.
 class LookedUpNames : public config::OwnershipSource {
  public:
+  static constexpr size_t kChunk = 1000;  // names per query
   explicit LookedUpNames(DirectoryLookup& lookup) : lookup_(lookup) {}
   config::DirectoryName lookup(const std::string& name) const override {
     prefetch({name});
@@ -291,11 +292,11 @@ class LookedUpNames : public config::OwnershipSource {
         missing.push_back(name);
       }
     }
-    if (missing.empty()) {
-      return;
-    }
-    for (auto& [name, found] : lookup_.names(missing)) {
-      known_[name] = std::move(found);
+    for (size_t start = 0; start < missing.size(); start += kChunk) {
+      const size_t end = std::min(missing.size(), start + kChunk);
+      for (auto& [name, found] : lookup_.names({missing.begin() + start, missing.begin() + end})) {
+        known_[name] = std::move(found);
+      }
     }
     for (const auto& name : missing) {
       known_.try_emplace(name);  // not in the answer: nobody
@@ -307,8 +308,10 @@ class LookedUpNames : public config::OwnershipSource {
   mutable std::unordered_map<std::string, config::DirectoryName> known_;
 };
 
-// The names unknownRuleNames() asks about: each rule's, and a host's in lower case.
-std::vector<std::string> ruleNameKeys(const config::ApiConfig& ini) {
+// The names the check asks the directory about: each rule's (a host's in lower case too),
+// and each [Hosts] name (the ownership index asks whether it is a directory user's; its
+// owner is an INI user, the loader checked).
+std::vector<std::string> namesToAsk(const config::ApiConfig& ini) {
   std::vector<std::string> names;
   for (const auto& r : ini.ruleNames) {
     names.push_back(r.name);
@@ -316,12 +319,15 @@ std::vector<std::string> ruleNameKeys(const config::ApiConfig& ini) {
       names.push_back(lowercase(r.name));
     }
   }
+  for (const auto& host : ini.hostOwners) {
+    names.push_back(host.first);
+  }
   return names;
 }
 
 // `unknown`: the rules' names neither `ini` nor `directory` has. A directory that is not
-// loaded (PostgreSQL) is asked for those names, as the server asks it (one query for all
-// of them); the files are loaded and merged. False (`error`) when it cannot answer.
+// loaded (PostgreSQL) is asked for those names (namesToAsk: one query per kChunk of them);
+// the files are loaded and merged. False (`error`) when it cannot answer.
 bool unknownWithDirectory(const config::ApiConfig& ini, Directory& directory,
                           std::vector<std::string>& unknown, std::string& error) {
   config::ApiConfig merged;
@@ -329,7 +335,7 @@ bool unknownWithDirectory(const config::ApiConfig& ini, Directory& directory,
     try {
       merged = ini;
       auto source = std::make_shared<LookedUpNames>(*lookup);
-      source->prefetch(ruleNameKeys(ini));
+      source->prefetch(namesToAsk(ini));
       merged.indexOwnership(source);
       unknown = config::unknownRuleNames(merged);
       return true;

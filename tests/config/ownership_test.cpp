@@ -166,11 +166,13 @@ class MapSource : public chipmunk::config::OwnershipSource {
   explicit MapSource(std::map<std::string, chipmunk::config::DirectoryName> names)
       : names_(std::move(names)) {}
   chipmunk::config::DirectoryName lookup(const std::string& name) const override {
+    ++lookups;
     const auto it = names_.find(name);
     return it == names_.end() ? chipmunk::config::DirectoryName{} : it->second;
   }
   std::vector<std::string> hostsOf(const std::string&) const override { return {}; }
   void prefetch(const std::vector<std::string>&) const override {}
+  mutable int lookups = 0;
 
  private:
   std::map<std::string, chipmunk::config::DirectoryName> names_;
@@ -199,4 +201,26 @@ TEST_CASE("Ownership index: a host the INI and the directory both own has one ow
   CHECK(config.ttlFor("box.example.org") == std::chrono::hours(1));
   CHECK(config.ttlFor("bob") == std::chrono::hours(2));
   CHECK(config.ttlFor("other.example.org") == config.defaultTtl);
+}
+
+TEST_CASE("Ownership index: the read rule asks the directory once for one's own, never unrelated",
+          "[config][unit]") {
+  chipmunk::test::TempDir dir;
+  auto config = loadedFrom(dir, "[Users]\nalice = pw-a\n[Mesh:lab]\nmembers = alice, carol\n");
+  chipmunk::config::DirectoryName user;
+  user.isUser = true;
+  const auto directory = std::make_shared<MapSource>(
+      std::map<std::string, chipmunk::config::DirectoryName>{{"carol", user}, {"dave", user}});
+  config.indexOwnership(directory);
+  const auto asked = [&](const char* reader, const char* owner, bool may) {
+    directory->lookups = 0;
+    CHECK(config.mayReadRecordsOf(reader, owner) == may);
+    return directory->lookups;
+  };
+  CHECK(asked("carol", "carol", true) == 1);  // a directory user: asked once, not twice
+  CHECK(asked("carol", "alice", true) == 1);  // mesh peers: carol is asked about
+  CHECK(asked("dave", "alice", false) == 0);  // no rule relates them: nobody is asked
+  CHECK(asked("alice", "dave", false) == 0);
+  CHECK(asked("alice", "carol", true) == 1);
+  CHECK(asked("nobody", "nobody", false) == 1);
 }

@@ -55,47 +55,6 @@ IpAddress walk(const IpAddress& peer, const std::vector<std::optional<IpAddress>
 
 }  // namespace
 
-void joinHeaderLines(std::string_view block, std::initializer_list<std::string_view> names,
-                     std::optional<std::string>* joined) {
-  for (size_t i = 0; i < names.size(); ++i) {
-    joined[i].reset();
-  }
-  size_t start = 0;
-  while (start < block.size()) {
-    size_t end = block.find("\r\n", start);
-    if (end == std::string_view::npos) {
-      end = block.size();
-    }
-    const std::string_view line = block.substr(start, end - start);
-    if (line.empty()) {
-      break;  // the end of the header section
-    }
-    const auto colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      size_t i = 0;
-      for (const std::string_view name : names) {
-        if (iequals(line.substr(0, colon), name)) {
-          if (joined[i]) {
-            *joined[i] += ", ";
-          } else {
-            joined[i].emplace();
-          }
-          *joined[i] += trim(line.substr(colon + 1));
-          break;
-        }
-        ++i;
-      }
-    }
-    start = end + 2;
-  }
-}
-
-std::optional<std::string> joinHeaderLines(std::string_view block, std::string_view name) {
-  std::optional<std::string> joined;
-  joinHeaderLines(block, {name}, &joined);
-  return joined;
-}
-
 std::optional<IpAddress> parseNode(std::string_view text) {
   text = trim(text);
   if (text.empty()) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,24 +13,12 @@ namespace chipmunk::api {
 
 // The forwarding headers of one request; nullopt where the header is absent. A header sent
 // on several lines is one comma-separated list of them in order (RFC 9110 section 5.3):
-// the HTTP layer joins them (joinHeaderLines) before they get here.
+// the HTTP layer joins them as it reads the head (api/http_wire.hpp, takeHeader).
 struct ForwardingHeaders {
   std::optional<std::string_view> xForwardedFor;
   std::optional<std::string_view> xRealIp;
   std::optional<std::string_view> forwarded;
 };
-
-// Every line of header `name` (ASCII case-insensitive) in a raw header block ("Name: value"
-// lines ending in CRLF, up to the empty line), its values joined with ", " in order, as
-// RFC 9110 section 5.3 combines a list-valued field; nullopt when there is no such line.
-// Pistache keeps only the first line of a name: without this, a client's own first
-// X-Forwarded-For line would hide the one its proxy appended.
-std::optional<std::string> joinHeaderLines(std::string_view block, std::string_view name);
-
-// The same for several names in one pass over the block: joined[i] for names[i] (joined
-// holds at least names.size() entries; they are reset first).
-void joinHeaderLines(std::string_view block, std::initializer_list<std::string_view> names,
-                     std::optional<std::string>* joined);
 
 // One node of a forwarding chain: "192.0.2.1", "192.0.2.1:80", "2001:db8::1",
 // "[2001:db8::1]:80". nullopt for anything else ("unknown", obfuscated names, garbage).

@@ -269,18 +269,104 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
   out.indexOwnership();  // the directory's users and hosts own names too
 }
 
+namespace {
+
+// What --check-config asks of a directory it does not load (PostgreSQL): the names given
+// to prefetch() in a query per kChunk of them, any other name the ownership index asks
+// about in one query each, every answer remembered. Bounded by the INI: it names them all.
+class LookedUpNames : public config::OwnershipSource {
+ public:
+  static constexpr size_t kChunk = 1000;  // names per query
+  explicit LookedUpNames(DirectoryLookup& lookup) : lookup_(lookup) {}
+  config::DirectoryName lookup(const std::string& name) const override {
+    prefetch({name});
+    return known_.at(name);
+  }
+  std::vector<std::string> hostsOf(const std::string& user) const override {
+    return lookup_.hostsOf(user);
+  }
+  void prefetch(const std::vector<std::string>& names) const override {
+    std::vector<std::string> missing;
+    for (const auto& name : names) {
+      if (known_.count(name) == 0) {
+        missing.push_back(name);
+      }
+    }
+    for (size_t start = 0; start < missing.size(); start += kChunk) {
+      const size_t end = std::min(missing.size(), start + kChunk);
+      for (auto& [name, found] : lookup_.names({missing.begin() + start, missing.begin() + end})) {
+        known_[name] = std::move(found);
+      }
+    }
+    for (const auto& name : missing) {
+      known_.try_emplace(name);  // not in the answer: nobody
+    }
+  }
+
+ private:
+  DirectoryLookup& lookup_;
+  mutable std::unordered_map<std::string, config::DirectoryName> known_;
+};
+
+// The names the check asks the directory about: each rule's (a host's in lower case too),
+// and each [Hosts] name (the ownership index asks whether it is a directory user's; its
+// owner is an INI user, the loader checked).
+std::vector<std::string> namesToAsk(const config::ApiConfig& ini) {
+  std::vector<std::string> names;
+  for (const auto& r : ini.ruleNames) {
+    names.push_back(r.name);
+    if (r.hostToo && lowercase(r.name) != r.name) {
+      names.push_back(lowercase(r.name));
+    }
+  }
+  for (const auto& host : ini.hostOwners) {
+    names.push_back(host.first);
+  }
+  return names;
+}
+
+// `unknown`: the rules' names neither `ini` nor `directory` has. A directory that is not
+// loaded (PostgreSQL) is asked for those names (namesToAsk: one query per kChunk of them);
+// the files are loaded and merged. False (`error`) when it cannot answer.
+bool unknownWithDirectory(const config::ApiConfig& ini, Directory& directory,
+                          std::vector<std::string>& unknown, std::string& error) {
+  config::ApiConfig merged;
+  if (DirectoryLookup* lookup = directory.lookup()) {
+    try {
+      merged = ini;
+      auto source = std::make_shared<LookedUpNames>(*lookup);
+      source->prefetch(namesToAsk(ini));
+      merged.indexOwnership(source);
+      unknown = config::unknownRuleNames(merged);
+      return true;
+    } catch (const DirectoryUnavailable& e) {
+      error = e.what();
+      return false;
+    }
+  }
+  DirectoryData data;
+  if (!directory.load(data, error)) {
+    return false;
+  }
+  std::vector<std::string> ignored;  // the server logs them
+  mergeDirectory(ini, data, merged, ignored);
+  unknown = config::unknownRuleNames(merged);
+  return true;
+}
+
+}  // namespace
+
 bool checkRuleNames(const config::ApiConfig& ini, std::vector<std::string>& errors) {
   if (ini.ruleNames.empty()) {
     return true;
   }
   std::string error;
   auto directory = openDirectory(ini, error);
-  DirectoryData data;
-  const bool read = directory && directory->load(data, error);
-  config::ApiConfig merged;
-  std::vector<std::string> ignored;  // the server logs them
-  mergeDirectory(ini, read ? data : DirectoryData(), merged, ignored);
-  const auto unknown = config::unknownRuleNames(merged);
+  std::vector<std::string> unknown;
+  const bool read = directory && unknownWithDirectory(ini, *directory, unknown, error);
+  if (!read) {
+    unknown = config::unknownRuleNames(ini);  // the INI alone
+  }
   errors.insert(errors.end(), unknown.begin(), unknown.end());
   if (!read && !unknown.empty()) {
     errors.push_back(ini.path + ": (the user directory could not be read: " + error + ")");

@@ -152,9 +152,11 @@ void mergeDirectory(const config::ApiConfig& base, const DirectoryData& director
 
 // The address-book rules' names the INI leaves to the directory (config::ApiConfig::
 // ruleNames: [Access] read_all, [Metrics] users, [Mesh:NAME] members, [TTL], [push:LABEL]):
-// checkRuleNames() (--check-config) reads `ini`'s directory, merges it and appends one
-// "path:line: message" to `errors` per name that is nobody; false when there is any, or the
-// directory cannot be read. It opens the directory only when the INI leaves a name to it.
+// checkRuleNames() (--check-config) asks `ini`'s directory about those names (PostgreSQL:
+// by name, one query for all of them, never a load; the files: loaded and merged) and
+// appends one "path:line: message" to `errors` per name that is nobody; false when there is
+// any, or the directory cannot be read. It opens the directory only when the INI leaves a
+// name to it.
 bool checkRuleNames(const config::ApiConfig& ini, std::vector<std::string>& errors);
 // At start (the directory already merged into `merged`): throws std::runtime_error naming
 // every such name. After start a name that becomes nobody (a deleted directory user) is a

@@ -81,24 +81,20 @@ class PgDirectoryLookup : public DirectoryLookup {
   }
 
  private:
-  // One statement; throws DirectoryUnavailable when it cannot be run. A connection that
-  // broke since its last use (the server restarted) is replaced once, not reported.
+  // One statement, through the pool's retry rule (pg::Pool::run: a connection that broke
+  // since its last use, the server restarted, is replaced once, not reported); throws
+  // DirectoryUnavailable when it cannot be run.
   pg::Result run(const std::string& sql, const pg::Params& params) {
-    for (int attempt = 0;; ++attempt) {
-      auto lease = pool_.acquire();
-      if (!lease) {
-        throw DirectoryUnavailable("the directory's database cannot be reached: " +
-                                   pool_.lastError());
-      }
-      auto r = lease->execPrepared(sql, params);
-      if (r.ok()) {
+    pg::Result r;
+    switch (pool_.run(sql, params, r)) {
+      case pg::Pool::RunStatus::kOk:
         return r;
-      }
-      if (lease->healthy() || attempt == 1) {
+      case pg::Pool::RunStatus::kFailed:
         throw DirectoryUnavailable("directory lookup failed: " + r.error());
-      }
-      pool_.dropIdle();  // the others most likely broke too
+      case pg::Pool::RunStatus::kUnavailable:
+        break;
     }
+    throw DirectoryUnavailable("the directory's database cannot be reached: " + pool_.lastError());
   }
 
   pg::Pool pool_;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 #include <utility>
@@ -119,9 +120,15 @@ class FileStore final : public Store {
   Node* findOrCreate(const std::string& name);
   void loadAll();
   void load(const std::string& name, Entry& entry);
-  // Reads <name>.json's fields (with `primary`: a journal entry's "ip" too) into `record`.
-  bool parseMeta(const std::string& name, const std::string& text, HostRecord& record,
-                 bool primary) const;
+  // Reads <name>.json's fields into `record`; false (logged) when it is no JSON object.
+  bool parseMeta(const std::string& name, std::string_view text, HostRecord& record) const;
+  // A journal entry, parsed once: the record it names (record.name, a file name of the data
+  // directory) with <name>.json's fields and its primary address "ip". False (not logged)
+  // when it is no JSON object or names no such file.
+  bool parseJournalEntry(std::string_view payload, HostRecord& record) const;
+  // What both read of a parsed object (`primary`: "ip" too). In file_store_load.cpp.
+  template <typename Object>
+  void readMeta(const std::string& name, const Object& doc, HostRecord& record, bool primary) const;
   std::optional<IpAddress> usable(std::optional<IpAddress> ip, const std::string& file) const;
   void readSoftData();
   std::string metaJson(const std::string& name, const HostRecord& record) const;

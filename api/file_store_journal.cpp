@@ -6,18 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <rapidjson/document.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <stdexcept>
+#include <string_view>
 
 #include "api/file_store.hpp"
 #include "common/durable_file.hpp"
-#include "common/json.hpp"
 #include "common/logging.hpp"
 
 #include <spdlog/spdlog.h>
@@ -31,23 +29,6 @@ constexpr size_t kSyncEachUpTo = 256;
 
 std::string errnoText(const std::string& what) {
   return what + ": " + std::strerror(errno);
-}
-
-// The record name a journal entry is about: a file name in the data directory.
-std::string entryName(const std::string& payload) {
-  rapidjson::Document doc;
-  std::string error;
-  if (!json::parse(doc, payload, error) || !doc.IsObject()) {
-    return {};
-  }
-  const auto it = doc.FindMember("name");
-  if (it == doc.MemberEnd() || !it->value.IsString()) {
-    return {};
-  }
-  std::string name(it->value.GetString(), it->value.GetStringLength());
-  const bool fileName = !name.empty() && name.size() <= 200 && name[0] != '.' &&
-                        name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
-  return fileName ? name : std::string();
 }
 
 // fdatasync of dirFd/name when it is a regular file; a missing one needs none.
@@ -190,19 +171,18 @@ size_t FileStore::replay() {
   auto log = logging::get("store");
   std::map<std::string, HostRecord> replayed;
   for (const char* file : {Journal::kOldFile, Journal::kFile}) {
-    size_t ignored = 0;
-    const auto payloads = Journal::read(dirFd_, file, ignored);
+    // Each entry read in place (a view into the file's text) and parsed once.
+    const size_t ignored = Journal::read(dirFd_, file, [&](std::string_view payload) {
+      HostRecord record;
+      if (!parseJournalEntry(payload, record)) {
+        log->warn("ignoring an unreadable journal entry file={}/{}", dir_, file);
+        return;
+      }
+      std::string name = std::move(record.name);
+      replayed[std::move(name)] = std::move(record);
+    });
     if (ignored > 0) {
       log->warn("ignoring a torn journal tail file={}/{} bytes={}", dir_, file, ignored);
-    }
-    for (const auto& payload : payloads) {
-      const std::string name = entryName(payload);
-      HostRecord record;
-      if (name.empty() || !parseMeta(name, payload, record, true)) {
-        log->warn("ignoring an unreadable journal entry file={}/{}", dir_, file);
-        continue;
-      }
-      replayed[name] = std::move(record);
     }
   }
   std::unordered_set<std::string> names;

@@ -198,23 +198,17 @@ void FileStore::load(const std::string& name, Entry& e) {
     }
   } else {
     e.exists = true;
-    parseMeta(name, text, record, false);
+    parseMeta(name, text, record);
   }
   e.assign(std::move(record));
   e.jsonLastSeen = e.lastSeen;
 }
 
-// Long function: one <name>.json (or a journal entry, whose "ip" is the primary address),
-// each field bounded where read.
-bool FileStore::parseMeta(const std::string& name, const std::string& text, HostRecord& record,
-                          bool primary) const {
-  rapidjson::Document doc;
-  std::string error;
-  if (!json::parse(doc, text, error) || !doc.IsObject()) {
-    logging::get("store")->warn("ignoring unreadable metadata file={}/{}.json error=\"{}\"", dir_,
-                                name, error.empty() ? "not an object" : error);
-    return false;
-  }
+// Long function: the fields of one <name>.json (or a journal entry, whose "ip" is the
+// primary address), each bounded where read.
+template <typename Object>
+void FileStore::readMeta(const std::string& name, const Object& doc, HostRecord& record,
+                         bool primary) const {
   auto readIp = [&](const char* key) -> std::optional<IpAddress> {
     const auto it = doc.FindMember(key);
     if (it == doc.MemberEnd() || !it->value.IsString()) {
@@ -259,6 +253,39 @@ bool FileStore::parseMeta(const std::string& name, const std::string& text, Host
       }
     }
   }
+}
+
+bool FileStore::parseMeta(const std::string& name, std::string_view text,
+                          HostRecord& record) const {
+  rapidjson::Document doc;
+  std::string error;
+  if (!json::parse(doc, text, error) || !doc.IsObject()) {
+    logging::get("store")->warn("ignoring unreadable metadata file={}/{}.json error=\"{}\"", dir_,
+                                name, error.empty() ? "not an object" : error);
+    return false;
+  }
+  readMeta(name, doc, record, false);
+  return true;
+}
+
+bool FileStore::parseJournalEntry(std::string_view payload, HostRecord& record) const {
+  rapidjson::Document doc;
+  std::string error;
+  if (!json::parse(doc, payload, error) || !doc.IsObject()) {
+    return false;
+  }
+  const auto it = doc.FindMember("name");
+  if (it == doc.MemberEnd() || !it->value.IsString()) {
+    return false;
+  }
+  std::string name(it->value.GetString(), it->value.GetStringLength());
+  const bool fileName = !name.empty() && name.size() <= 200 && name[0] != '.' &&
+                        name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
+  if (!fileName) {
+    return false;
+  }
+  readMeta(name, doc, record, true);
+  record.name = std::move(name);
   return true;
 }
 

@@ -89,14 +89,13 @@ std::string Journal::frame(std::string_view payload) {
   return out;
 }
 
-std::vector<std::string> Journal::read(int dirFd, const char* file, size_t& ignored) {
-  std::vector<std::string> entries;
-  ignored = 0;
+size_t Journal::read(int dirFd, const char* file,
+                     const std::function<void(std::string_view payload)>& each) {
   std::string text;
   std::string error;
   const ReadStatus status = readRegularFile(dirFd, file, kMaxFile, text, error);
   if (status == ReadStatus::kMissing) {
-    return entries;
+    return 0;
   }
   if (status != ReadStatus::kOk) {
     // Never taken as empty: replay() would then remove it, and the acknowledged writes in
@@ -113,12 +112,11 @@ std::vector<std::string> Journal::read(int dirFd, const char* file, size_t& igno
     if (crc32(payload) != getU32(rest.substr(8))) {
       break;
     }
-    entries.emplace_back(payload);
+    each(payload);
     rest.remove_prefix(kHeader + length);
   }
   // What follows the last entry is the zeros the file was extended with, or a torn entry.
-  ignored = rest.find_last_not_of('\0') == std::string_view::npos ? 0 : rest.size();
-  return entries;
+  return rest.find_last_not_of('\0') == std::string_view::npos ? 0 : rest.size();
 }
 
 Journal::Journal(int dirFd, Counters& counters, Limits limits, std::function<void(int)> touch,

@@ -79,10 +79,12 @@ class Journal {
 
   // One entry as written to the file.
   static std::string frame(std::string_view payload);
-  // The entries of dirFd/file in order, up to the first torn or damaged one; `ignored` gets
-  // how many bytes followed it. A missing file has none; one that cannot be read (not a
-  // regular file, over 256 MiB, an I/O error) throws std::runtime_error.
-  static std::vector<std::string> read(int dirFd, const char* file, size_t& ignored);
+  // Calls `each` with the entries of dirFd/file in order (views into the file's text, valid
+  // during the call: no entry is copied), up to the first torn or damaged one; returns how
+  // many bytes followed it. A missing file has none; one that cannot be read (not a regular
+  // file, over 256 MiB, an I/O error) throws std::runtime_error.
+  static size_t read(int dirFd, const char* file,
+                     const std::function<void(std::string_view payload)>& each);
 
  private:
   struct Pending {

@@ -41,9 +41,11 @@ std::vector<HostRecord> readAllAfter(const RouteCall& call, const std::string& a
     }
     from = batch.back().name;
     const bool last = batch.size() < chunk;
-    if (call.config.ownership) {
-      // With the PostgreSQL directory: one query for the owners of the chunk, not one each.
+    if (call.config.ownership && call.config.ownership->hasSource()) {
+      // With the PostgreSQL directory: one query for the owners of the chunk, not one each
+      // (the names copied only for it).
       std::vector<std::string> names;
+      names.reserve(batch.size());
       for (const auto& r : batch) {
         names.push_back(r.name);
       }

@@ -6,6 +6,10 @@
 
 #include <cstdlib>
 
+#include "common/logging.hpp"
+
+#include <spdlog/spdlog.h>
+
 namespace chipmunk::api::pg {
 
 Result::Result(pg_result* result) : result_(result) {}
@@ -248,6 +252,35 @@ void Pool::dropIdle() {
   std::lock_guard<std::mutex> lock(mutex_);
   open_ -= idle_.size();
   dropped.swap(idle_);
+}
+
+Pool::RunStatus Pool::run(const std::string& sql, const Params& params, Result& out) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto lease = acquire();
+    if (!lease) {
+      return RunStatus::kUnavailable;
+    }
+    out = lease->execPrepared(sql, params);
+    if (out.ok()) {
+      return RunStatus::kOk;
+    }
+    if (!connectionBroke(*lease, out)) {
+      return RunStatus::kFailed;
+    }
+    if (attempt == 0) {
+      logging::get("store")->warn("database connection broke; retrying on a fresh one error=\"{}\"",
+                                  out.error());
+      dropIdle();  // the others most likely broke too
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  lastError_ = out.error();
+  return RunStatus::kUnavailable;
+}
+
+bool connectionBroke(const Connection& conn, const Result& r) {
+  const std::string state = r.sqlState();
+  return !conn.healthy() || state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0;
 }
 
 std::string Pool::lastError() const {

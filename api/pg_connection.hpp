@@ -110,6 +110,14 @@ class Pool {
   // Closes the idle connections: after one turned out broken (the server restarted), the
   // others most likely are too, and a retry must get a fresh one.
   void dropIdle();
+  // Runs one statement (Connection::execPrepared) on a leased connection: THE retry rule of
+  // the store and of the directory lookups. When the connection broke (connectionBroke: the
+  // server restarted, the network dropped) the idle ones are closed too (logged) and the
+  // statement runs once more, on a fresh connection; an error in the statement itself is
+  // not retried. kFailed: `out` holds that error. kUnavailable: no connection could be had,
+  // or the fresh one broke too (lastError() says why; `out` holds what the last try got).
+  enum class RunStatus { kOk, kFailed, kUnavailable };
+  RunStatus run(const std::string& sql, const Params& params, Result& out);
   // Why the last acquire() failed ("" when it did not).
   std::string lastError() const;
   const std::string& conninfo() const { return conninfo_; }
@@ -127,6 +135,10 @@ class Pool {
   size_t open_ = 0;  // connections handed out or idle
   std::string lastError_;
 };
+
+// Whether `r`, an error `conn` answered, says the connection broke (the server restarted or
+// is gone, the network dropped: SQLSTATE class 08, 57P) rather than the statement failed.
+bool connectionBroke(const Connection& conn, const Result& r);
 
 // A PostgreSQL array literal of `items` ({"a",NULL}: each quoted, nullopt as NULL), for a
 // $n::text[] (or bigint[], boolean[]...).

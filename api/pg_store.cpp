@@ -24,13 +24,6 @@ std::shared_ptr<spdlog::logger> log() {
   return logging::get("store");
 }
 
-// The connection broke (server restarted or gone, network dropped): worth a retry on a
-// fresh connection, unlike an error in the statement.
-bool connectionBroke(pg::Connection& conn, const pg::Result& r) {
-  const std::string state = r.sqlState();
-  return !conn.healthy() || state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0;
-}
-
 std::optional<IpAddress> address(const pg::Result& r, int row, int column) {
   return r.isNull(row, column) ? std::nullopt : IpAddress::parse(r.get(row, column));
 }
@@ -86,23 +79,16 @@ void PgStore::logUnavailable(const std::string& error) {
 }
 
 bool PgStore::run(const std::string& sql, const pg::Params& params, pg::Result& out) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto lease = pool_->acquire();
-    if (!lease) {
-      logUnavailable(pool_->lastError());
-      return false;
-    }
-    out = lease->execPrepared(sql, params);
-    if (out.ok()) {
+  switch (pool_->run(sql, params, out)) {
+    case pg::Pool::RunStatus::kOk:
       return true;
-    }
-    if (!connectionBroke(*lease, out)) {
+    case pg::Pool::RunStatus::kFailed:
       log()->error("database statement failed error=\"{}\"", out.error());
       return false;
-    }
-    log()->warn("database connection broke; retrying on a fresh one error=\"{}\"", out.error());
-    pool_->dropIdle();
+    case pg::Pool::RunStatus::kUnavailable:
+      break;
   }
+  logUnavailable(pool_->lastError());
   return false;
 }
 

@@ -90,9 +90,10 @@ class PgStore final : public Store {
   };
   enum class Write { kDone, kConflict, kFailed };
 
-  // Runs one statement, retried once on a fresh connection when the connection broke:
-  // every statement of this store may run twice (reads, exact upserts, the last-seen
-  // GREATEST, the update's compare-and-set). False when it failed (logged).
+  // Runs one statement through pg::Pool::run, which runs it once more on a fresh
+  // connection when the connection broke: every statement of this store may run twice
+  // (reads, exact upserts, the last-seen GREATEST, the update's compare-and-set). False when
+  // it failed (logged; an outage once a second).
   bool run(const std::string& sql, const pg::Params& params, pg::Result& out);
   std::optional<Stored> load(const std::string& name, bool& failed);
   static Stored storedAt(const pg::Result& r, int row);

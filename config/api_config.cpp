@@ -140,10 +140,10 @@ std::chrono::seconds ApiConfig::ttlFor(const std::string& name) const {
   if (ttlOverrides.empty()) {
     return defaultTtl;  // nothing to look up
   }
-  // A host without its own TTL takes its owner's: an INI host's, else the ownership index's
-  // (the hosts of the PostgreSQL directory, which are not in hostOwners).
-  const auto host = hostOwners.find(name);
-  const std::string owner = host != hostOwners.end() ? host->second : ownerOf(name);
+  // A host without its own TTL takes its owner's: the owner ownerOf() gives, whose updates
+  // it accepts (on a host the INI and the directory both name, the directory's: one rule
+  // for the TTL and the access, not hostOwners first).
+  const std::string owner = ownerOf(name);
   const auto ttl = owner.empty() || owner == name ? ttlOverrides.end() : ttlOverrides.find(owner);
   return ttl != ttlOverrides.end() ? ttl->second : defaultTtl;
 }

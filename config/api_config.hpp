@@ -159,6 +159,8 @@ struct ApiConfig {
   std::string ownerOf(const std::string& name) const {
     return ownership ? ownership->ownerOf(name) : std::string();
   }
+  // [TTL] of `name`, else of its owner (ownerOf: the same owner the access rules use), else
+  // defaultTtl. May throw as ownerOf() does (the PostgreSQL directory away).
   std::chrono::seconds ttlFor(const std::string& name) const;
 
   // Start-up warnings (e.g. plaintext passwords), one line each.

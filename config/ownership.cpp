@@ -103,14 +103,19 @@ void OwnershipIndex::finishMeshes() {
 }
 
 bool OwnershipIndex::mayRead(const std::string& reader, const std::string& owner) const {
-  if (owner.empty() || reader.empty() || !isUser(reader) || !isUser(owner)) {
-    return false;  // a rule by name gives nothing to, nor shows, a name that is no user now
+  if (owner.empty() || reader.empty()) {
+    return false;
   }
-  if (owner == reader || mayReadAll(reader)) {
-    return true;
+  const bool own = owner == reader;
+  const auto peers = meshPeers_.find(reader);
+  const bool peer = peers != meshPeers_.end() &&
+                    std::binary_search(peers->second.begin(), peers->second.end(), owner);
+  if (!own && !peer && !mayReadAll(reader)) {
+    return false;
   }
-  const auto it = meshPeers_.find(reader);
-  return it != meshPeers_.end() && std::binary_search(it->second.begin(), it->second.end(), owner);
+  // A rule by name gives nothing to, nor shows, a name that is no user now: asked last (it
+  // may be a directory lookup), and once when the records are one's own.
+  return isUser(reader) && (own || isUser(owner));
 }
 
 std::vector<std::string> OwnershipIndex::meshPeersOf(const std::string& user) const {

@@ -69,6 +69,8 @@ class OwnershipIndex {
   // Names beyond the index's own users and hosts (the PostgreSQL directory): on a name in
   // both, the directory wins, as in api::mergeDirectory. Set before build()/setUsers().
   void setSource(std::shared_ptr<const OwnershipSource> source) { source_ = std::move(source); }
+  // Whether names beyond its own are asked of a source (then prefetch() is worth a call).
+  bool hasSource() const { return source_ != nullptr; }
   // A hint before a page of ownerOf() questions (see OwnershipSource::prefetch).
   void prefetch(const std::vector<std::string>& names) const {
     if (source_) {

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "api/client_ip.hpp"
+#include "api/http_wire.hpp"
 
 using namespace chipmunk::api;
 using chipmunk::Cidr;
@@ -142,21 +143,24 @@ TEST_CASE("Unit: auto believes no header the proxy may have passed on from the c
 }
 
 TEST_CASE("Unit: repeated header lines are one list in order", "[api][unit]") {
-  const std::string block =
-      "Host: x\r\nX-Forwarded-For: 6.6.6.6\r\nx-forwarded-for:203.0.113.7 \r\n"
-      "Forwarded: for=1.1.1.1\r\nX-Forwarded-For-Not: 9.9.9.9\r\n"
-      "FORWARDED:  for=2.2.2.2, for=3.3.3.3\r\n\r\nX-Forwarded-For: 8.8.8.8\r\n";
-  CHECK(joinHeaderLines(block, "X-Forwarded-For") == std::string("6.6.6.6, 203.0.113.7"));
-  CHECK(joinHeaderLines(block, "Forwarded") ==
-        std::string("for=1.1.1.1, for=2.2.2.2, for=3.3.3.3"));
-  CHECK_FALSE(joinHeaderLines(block, "X-Real-IP"));
-  CHECK(joinHeaderLines("X-Real-IP: \r\n", "X-Real-IP") == std::string(""));
+  // As the server reads a head (api/http_wire.hpp): every line of a forwarding header, in
+  // order, joined with ", "; a header of another name is not one of them.
+  const std::string head =
+      "GET /get/ip HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\n"
+      "x-forwarded-for:203.0.113.7 \r\nForwarded: for=1.1.1.1\r\n"
+      "X-Forwarded-For-Not: 9.9.9.9\r\nFORWARDED:  for=2.2.2.2, for=3.3.3.3\r\n\r\n";
+  RequestHead parsed;
+  RequestInfo info;
+  std::optional<std::string> connection;
+  REQUIRE(readRequestHead(head, parsed, info, connection) == 0);
+  CHECK(info.xForwardedFor == std::string("6.6.6.6, 203.0.113.7"));
+  CHECK(info.forwarded == std::string("for=1.1.1.1, for=2.2.2.2, for=3.3.3.3"));
+  CHECK_FALSE(info.xRealIp);
   // HAProxy's option forwardfor appends a line: the client's forged first line loses.
-  const auto xff = *joinHeaderLines(block, "X-Forwarded-For");
-  CHECK(resolve("127.0.0.1", headers(xff.c_str(), nullptr, nullptr), {"127.0.0.1"}) ==
-        "203.0.113.7");
-  const auto fwd = *joinHeaderLines(block, "Forwarded");
-  CHECK(resolve("127.0.0.1", headers(nullptr, nullptr, fwd.c_str()), {"127.0.0.1"}) == "3.3.3.3");
+  CHECK(resolve("127.0.0.1", headers(info.xForwardedFor->c_str(), nullptr, nullptr),
+                {"127.0.0.1"}) == "203.0.113.7");
+  CHECK(resolve("127.0.0.1", headers(nullptr, nullptr, info.forwarded->c_str()), {"127.0.0.1"}) ==
+        "3.3.3.3");
 }
 
 TEST_CASE("Unit: chain nodes parse with and without ports", "[api][unit]") {

@@ -179,3 +179,33 @@ TEST_CASE("Directory rules: a name nobody has is a file:line error at start over
           "[api][postgres][integration][directory]") {
   unknownNameScenario(postgresBackend());
 }
+
+TEST_CASE("Directory rules: --check-config over PostgreSQL looks the names up, loads nothing",
+          "[api][postgres][integration][directory]") {
+  const Backend backend = postgresBackend();
+  ApiInstance api(backend.store +
+                  "[Users]\nalice = secret\n[Hosts]\nnas.example.org = alice\n"
+                  "box.example.org = alice\n[Access]\nread_all = carol\n"
+                  "[TTL]\npi.example.org = 1h\n");
+  addUser(api, "carol");
+  REQUIRE(admin(api, {"host", "add", "pi.example.org", "carol"}).status == 0);
+  REQUIRE(admin(api, {"token", "add", "carol"}).status == 0);
+  // Every statement of the sessions opened from here on goes to the server's log.
+  REQUIRE(backend.pg->psql("ALTER DATABASE postgres SET log_statement = 'all'; SELECT 1") == "1");
+  const std::string serverLog = backend.pg->socketDir() + "/server.log";
+  const size_t before = readFile(serverLog).size();
+  const auto check = runApi({"--config", api.configPath(), "--check-config"});
+  INFO(check.err);
+  CHECK(check.status == 0);
+  const std::string statements = readFile(serverLog).substr(before);
+  INFO(statements);
+  // The names, by key: the rules' and the INI hosts' in one query.
+  size_t queries = 0;
+  for (size_t at = statements.find("FROM unnest($1::text[])"); at != std::string::npos;
+       at = statements.find("FROM unnest($1::text[])", at + 1)) {
+    ++queries;
+  }
+  CHECK(queries == 1);
+  CHECK_FALSE(contains(statements, "FROM chipmunk_tokens"));  // load() reads every table
+  CHECK_FALSE(contains(statements, "SELECT name, owner FROM chipmunk_hosts"));
+}

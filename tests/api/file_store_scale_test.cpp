@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -102,8 +103,9 @@ TEST_CASE("Unit: journal entries queued while a group syncs share the next group
   CHECK(counters.batches == 2);           // not one per write
   CHECK(counters.fsyncs == created + 2);  // one fdatasync per group, no file's own
   CHECK(journal->entries() == kFollowers + 1);
-  size_t ignored = 0;
-  const auto entries = Journal::read(dirFd, Journal::kFile, ignored);
+  std::vector<std::string> entries;
+  const size_t ignored =
+      Journal::read(dirFd, Journal::kFile, [&](std::string_view e) { entries.emplace_back(e); });
   REQUIRE(entries.size() == kFollowers + 1);
   CHECK(entries[0] == "entry r0");  // the first group, then the rest in any order
   CHECK(ignored == 0);

@@ -3,10 +3,12 @@
 // reads everything; and that loadApiConfig builds it from [Users], [Hosts] and [Access].
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/api_config.hpp"
@@ -14,6 +16,23 @@
 #include "tests/support/temp_dir.hpp"
 
 using chipmunk::config::OwnershipIndex;
+
+namespace {
+
+// The configuration of an api.ini in `dir` with `sections` after [Paths].
+chipmunk::config::ApiConfig loadedFrom(const chipmunk::test::TempDir& dir,
+                                       const std::string& sections) {
+  const std::string path = dir.file("api.ini");
+  std::ofstream(path) << "[Paths]\nclient_update_dir = " << dir.path() << "\n" << sections;
+  chipmunk::config::ApiConfig config;
+  std::vector<std::string> errors;
+  const bool loaded = chipmunk::config::loadApiConfig(path, config, errors);
+  INFO((errors.empty() ? std::string() : errors.front()));
+  REQUIRE(loaded);
+  return config;
+}
+
+}  // namespace
 
 TEST_CASE("Ownership index: owners, owned names and read_all", "[config][unit]") {
   OwnershipIndex index;
@@ -50,16 +69,10 @@ TEST_CASE("Ownership index: owners, owned names and read_all", "[config][unit]")
 
 TEST_CASE("Ownership index: loadApiConfig builds it from the file", "[config][unit]") {
   chipmunk::test::TempDir dir;
-  const std::string path = dir.file("api.ini");
-  std::ofstream(path) << "[Paths]\nclient_update_dir = " << dir.path()
-                      << "\n[Users]\nalice = pw-a\nbob = pw-b\n"
-                         "[Hosts]\nNAS.example.org = alice\nbox.example.org = bob\n"
-                         "[Access]\nread_all = bob\n";
-  chipmunk::config::ApiConfig config;
-  std::vector<std::string> errors;
-  const bool loaded = chipmunk::config::loadApiConfig(path, config, errors);
-  INFO((errors.empty() ? std::string() : errors.front()));
-  REQUIRE(loaded);
+  const auto config = loadedFrom(dir,
+                                 "[Users]\nalice = pw-a\nbob = pw-b\n"
+                                 "[Hosts]\nNAS.example.org = alice\nbox.example.org = bob\n"
+                                 "[Access]\nread_all = bob\n");
   REQUIRE(config.ownership);
   CHECK(config.namesOwnedBy("alice") == std::vector<std::string>{"alice", "nas.example.org"});
   CHECK(config.ownerOf("box.example.org") == "bob");
@@ -143,4 +156,71 @@ TEST_CASE("Ownership index: a mesh's members line may pass inih's 200 characters
   CHECK_FALSE(chipmunk::config::loadApiConfig(path, config, errors));
   REQUIRE_FALSE(errors.empty());
   CHECK(errors[0] == path + ":5: line longer than 16384 characters");
+}
+
+namespace {
+
+// A directory that is not loaded (as the PostgreSQL one): each name answered from a map.
+class MapSource : public chipmunk::config::OwnershipSource {
+ public:
+  explicit MapSource(std::map<std::string, chipmunk::config::DirectoryName> names)
+      : names_(std::move(names)) {}
+  chipmunk::config::DirectoryName lookup(const std::string& name) const override {
+    ++lookups;
+    const auto it = names_.find(name);
+    return it == names_.end() ? chipmunk::config::DirectoryName{} : it->second;
+  }
+  std::vector<std::string> hostsOf(const std::string&) const override { return {}; }
+  void prefetch(const std::vector<std::string>&) const override {}
+  mutable int lookups = 0;
+
+ private:
+  std::map<std::string, chipmunk::config::DirectoryName> names_;
+};
+
+}  // namespace
+
+TEST_CASE("Ownership index: a host the INI and the directory both own has one owner, TTL too",
+          "[config][unit]") {
+  chipmunk::test::TempDir dir;
+  auto config = loadedFrom(dir,
+                           "[Users]\nalice = pw-a\nbob = pw-b\n"
+                           "[Hosts]\nnas.example.org = alice\nbox.example.org = alice\n"
+                           "[TTL]\nalice = 1h\nbob = 2h\n");
+  CHECK(config.ttlFor("nas.example.org") == std::chrono::hours(1));
+  // The directory gives nas.example.org to bob: bob updates it and its TTL is bob's.
+  chipmunk::config::DirectoryName bobs;
+  bobs.hostOwner = "bob";
+  config.indexOwnership(std::make_shared<MapSource>(
+      std::map<std::string, chipmunk::config::DirectoryName>{{"nas.example.org", bobs}}));
+  CHECK(config.ownerOf("nas.example.org") == "bob");
+  CHECK(config.ttlFor("nas.example.org") == std::chrono::hours(2));
+  CHECK(config.mayReadRecordsOf("bob", config.ownerOf("nas.example.org")));
+  CHECK_FALSE(config.mayReadRecordsOf("alice", config.ownerOf("nas.example.org")));
+  // A host only the INI names keeps its INI owner's, and a user its own.
+  CHECK(config.ttlFor("box.example.org") == std::chrono::hours(1));
+  CHECK(config.ttlFor("bob") == std::chrono::hours(2));
+  CHECK(config.ttlFor("other.example.org") == config.defaultTtl);
+}
+
+TEST_CASE("Ownership index: the read rule asks the directory once for one's own, never unrelated",
+          "[config][unit]") {
+  chipmunk::test::TempDir dir;
+  auto config = loadedFrom(dir, "[Users]\nalice = pw-a\n[Mesh:lab]\nmembers = alice, carol\n");
+  chipmunk::config::DirectoryName user;
+  user.isUser = true;
+  const auto directory = std::make_shared<MapSource>(
+      std::map<std::string, chipmunk::config::DirectoryName>{{"carol", user}, {"dave", user}});
+  config.indexOwnership(directory);
+  const auto asked = [&](const char* reader, const char* owner, bool may) {
+    directory->lookups = 0;
+    CHECK(config.mayReadRecordsOf(reader, owner) == may);
+    return directory->lookups;
+  };
+  CHECK(asked("carol", "carol", true) == 1);  // a directory user: asked once, not twice
+  CHECK(asked("carol", "alice", true) == 1);  // mesh peers: carol is asked about
+  CHECK(asked("dave", "alice", false) == 0);  // no rule relates them: nobody is asked
+  CHECK(asked("alice", "dave", false) == 0);
+  CHECK(asked("alice", "carol", true) == 1);
+  CHECK(asked("nobody", "nobody", false) == 1);
 }

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 // X-Forwarded-For, X-Real-IP and RFC 7239 Forwarded parsing (api/client_ip), the joining
-// of repeated header lines, and the walk that picks the client from them.
+// of repeated header lines (api/http_wire's takeHeader), and the walk that picks the
+// client from them.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "api/client_ip.hpp"
+#include "api/http_wire.hpp"
 
 using chipmunk::Cidr;
 using chipmunk::IpAddress;
@@ -26,11 +32,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   chipmunk::api::parseNode(xff);
   chipmunk::api::parseXForwardedFor(xff);
   chipmunk::api::parseForwarded(forwarded);
-  // A raw header block: the joined values of a name's lines (", " where a CRLF and a name
-  // were) are never longer than the block.
-  for (const char* name : {"X-Forwarded-For", "X-Real-IP", "Forwarded"}) {
-    const auto joined = chipmunk::api::joinHeaderLines(block, name);
-    if (joined && joined->size() > block.size()) {
+  // A raw header block, its lines filed as the server files them (takeHeader): the joined
+  // values of a name's lines (", " where a CRLF and a name were) are never longer than it.
+  chipmunk::api::RequestInfo info;
+  std::optional<std::string> connection;
+  for (size_t start = 0; start < block.size();) {
+    const size_t end = std::min(block.find("\r\n", start), block.size());
+    const std::string_view line = std::string_view(block).substr(start, end - start);
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+      }
+      chipmunk::api::takeHeader(line.substr(0, colon), value, info, connection);
+    }
+    start = end + 2;
+  }
+  for (const auto* joined : {&info.xForwardedFor, &info.xRealIp, &info.forwarded}) {
+    if (*joined && (*joined)->size() > block.size()) {
       std::abort();
     }
   }
@@ -59,10 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       !chipmunk::api::resolveClientIp(proxy, headers, trusted, mode)) {
     std::abort();
   }
-  const auto joinedXff = chipmunk::api::joinHeaderLines(block, "X-Forwarded-For");
-  if (joinedXff) {
+  if (info.xForwardedFor) {
     chipmunk::api::ForwardingHeaders fromBlock;
-    fromBlock.xForwardedFor = *joinedXff;
+    fromBlock.xForwardedFor = *info.xForwardedFor;
     chipmunk::api::resolveClientIp(proxy, fromBlock, trusted, mode);
   }
   return 0;

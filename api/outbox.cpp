@@ -256,16 +256,27 @@ bool OutboxDispatcher::waitForWork(std::chrono::milliseconds limit) {
   if (drainNotices()) {
     return true;
   }
-  pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
-  if (fds[0].fd < 0) {
-    return false;
-  }
-  ::poll(fds, 2, static_cast<int>(limit.count()));
-  if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
-    if (PQconsumeInput(raw) == 0) {
+  // Record notices (another replica's writes) are passed on here without a claim: only an
+  // outbox notice, the poll's end or stop() ends the wait.
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!stopping_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
+    if (fds[0].fd < 0) {
       return false;
     }
-    drainNotices();
+    if (left.count() <= 0 || ::poll(fds, 2, static_cast<int>(left.count()) + 1) == 0) {
+      break;
+    }
+    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+      if (PQconsumeInput(raw) == 0) {
+        return false;
+      }
+      if (drainNotices()) {
+        break;
+      }
+    }
   }
   return PQstatus(raw) == CONNECTION_OK;
 }

@@ -112,7 +112,8 @@ class OutboxDispatcher {
   // transaction is then rolled back).
   bool handleRows(const pg::Result& rows, pg::Params& done);
   Step finish(const pg::Params& done);
-  // Sleeps until a notification, stop() or `limit`; false when the connection broke.
+  // Sleeps until an outbox notification, stop() or `limit` (record notices are passed on
+  // meanwhile); false when the connection broke.
   bool waitForWork(std::chrono::milliseconds limit);
   void sleepFor(std::chrono::milliseconds limit);
   // Takes the notifications libpq holds; true when one was the outbox's.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The outbox consumer of the PostgreSQL backend (docs/SCALING.md, "Replicas and the
-// outbox"). The store writes one chipmunk_outbox row per change or expiry in the same
-// transaction as the record; every replica runs one OutboxDispatcher, and each row's side
-// effects (hooks, gateway push) run on exactly one of them:
+// outbox"). The store writes one chipmunk_outbox row per expiry, and per address change
+// that a hook or push consumes (PgStore::setOutboxWanted), in the same transaction as the
+// record; every replica runs one OutboxDispatcher, and each row's side effects (hooks,
+// gateway push) run on exactly one of them:
 //   BEGIN; SELECT the oldest ready rows whose record has no older row (kBatch at most), FOR
 //   UPDATE SKIP LOCKED; run the effects of the first one that has any (hasEffects), or of
 //   every row up to the first that has some, not including it; DELETE them (or note the hook

@@ -136,10 +136,11 @@ OutboxDispatcher::Step OutboxDispatcher::dispatchBatch() {
     return conn_->exec("COMMIT").ok() ? Step::kIdle : Step::kBroken;
   }
   pg::Params done;
-  if (!handleRows(rows, done)) {
+  uint64_t retried = 0;
+  if (!handleRows(rows, done, retried)) {
     return Step::kBroken;
   }
-  return finish(done);
+  return finish(done, retried);
 }
 
 namespace {
@@ -166,7 +167,7 @@ OutboxEvent eventAt(const pg::Result& rows, int row) {
 
 }  // namespace
 
-bool OutboxDispatcher::handleRows(const pg::Result& rows, pg::Params& done) {
+bool OutboxDispatcher::handleRows(const pg::Result& rows, pg::Params& done, uint64_t& retried) {
   const auto handler = std::atomic_load(&handler_);
   for (int i = 0; i < rows.rows(); ++i) {
     const OutboxEvent event = eventAt(rows, i);
@@ -187,8 +188,7 @@ bool OutboxDispatcher::handleRows(const pg::Result& rows, pg::Params& done) {
                       .ok()) {
         throw std::runtime_error("cannot note the retry");
       } else {
-        std::lock_guard<std::mutex> lock(statsMutex_);
-        ++stats_.retried;
+        ++retried;
       }
     } catch (const std::exception& e) {
       // The handler's own statements failed (the connection broke): as a lost commit.
@@ -206,7 +206,7 @@ bool OutboxDispatcher::handleRows(const pg::Result& rows, pg::Params& done) {
   return true;
 }
 
-OutboxDispatcher::Step OutboxDispatcher::finish(const pg::Params& done) {
+OutboxDispatcher::Step OutboxDispatcher::finish(const pg::Params& done, uint64_t retried) {
   const bool committed =
       (done.empty() || conn_
                            ->exec("DELETE FROM chipmunk_outbox WHERE id = ANY($1::bigint[])",
@@ -224,6 +224,7 @@ OutboxDispatcher::Step OutboxDispatcher::finish(const pg::Params& done) {
     return Step::kBroken;
   }
   stats_.done += done.size();
+  stats_.retried += retried;
   return Step::kHandled;
 }
 

@@ -111,8 +111,10 @@ class OutboxDispatcher {
   Step dispatchBatch();
   // Runs the effects of the claimed `rows` (see above); false when a handler threw (the
   // transaction is then rolled back).
-  bool handleRows(const pg::Result& rows, pg::Params& done);
-  Step finish(const pg::Params& done);
+  // `done`: the ids to delete; `retried`: rows kept for a push retry.
+  bool handleRows(const pg::Result& rows, pg::Params& done, uint64_t& retried);
+  // Deletes `done` and commits; the stats count them once committed.
+  Step finish(const pg::Params& done, uint64_t retried);
   // Sleeps until an outbox notification, stop() or `limit` (record notices are passed on
   // meanwhile); false when the connection broke.
   bool waitForWork(std::chrono::milliseconds limit);

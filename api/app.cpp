@@ -347,12 +347,13 @@ void buildApp(App& app) {
     if (!app.effects) {
       throw std::runtime_error(errors.empty() ? "gateway mode: cannot start" : errors.front());
     }
-    // The store writes an outbox row per change and expiry; no in-process listener.
+    // The store writes outbox rows (changes an effect wants, expiries); no in-process listener.
     app.server->service().setListener(nullptr);
     app.outbox = std::make_unique<OutboxDispatcher>(app.config.postgresqlConninfo, app.effects,
                                                     OutboxDispatcher::Options{});
     // The watch of GET /hosts: changes made by the other replicas wake this one's watchers.
     if (auto* pg = dynamic_cast<PgStore*>(app.store.get())) {
+      pg->setOutboxWanted(outboxFilter(&app.effects));  // rows only for what will run
       WatchHub& hub = app.server->service().watch();
       pg->setNoticeTag(hub.boot());
       app.outbox->onRecordNotices(hub.boot(),
@@ -402,8 +403,8 @@ bool reloadConfig(App& app) {
   logging::setLevel(fresh.logLevel);
   app.directory->setBase(fresh);  // reloads the server with the directory merged in
   if (app.outbox) {
-    app.outbox->setHandler(freshEffects);  // from the next event on
-    app.effects = freshEffects;
+    app.outbox->setHandler(freshEffects);           // from the next event on
+    std::atomic_store(&app.effects, freshEffects);  // outboxFilter reads it
   } else {
     app.push->stop();  // an exchange in progress is abandoned; the new service pushes again
     app.push = freshPush;

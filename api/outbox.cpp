@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "api/record_json.hpp"
 #include "common/logging.hpp"
@@ -17,8 +18,9 @@ namespace {
 
 // The oldest ready row of a record that has no older row: rows of one record run in order
 // (a push of an older address never lands after a newer one), rows of different records
-// in parallel on different replicas. One row per transaction: a replica killed mid-batch
-// would leave every row of its batch to be run again.
+// in parallel on different replicas. $2 rows at most; at most one of them runs its effects
+// in a transaction (OutboxHandler::hasEffects): a replica killed mid-transaction leaves its
+// rows to be run again, only one with effects.
 // A row waiting for a push retry is ready at once when a newer row of its record exists:
 // its push is stale, and the newer row's hook must not wait for it.
 constexpr const char* kClaim =
@@ -28,7 +30,7 @@ constexpr const char* kClaim =
     " WHERE NOT EXISTS (SELECT 1 FROM chipmunk_outbox p WHERE p.name = o.name AND p.id < o.id)"
     " AND (o.not_before <= $1"
     " OR EXISTS (SELECT 1 FROM chipmunk_outbox n WHERE n.name = o.name AND n.id > o.id))"
-    " ORDER BY o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED";
+    " ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED";
 
 std::shared_ptr<spdlog::logger> log() {
   return logging::get("outbox");
@@ -110,7 +112,7 @@ void OutboxDispatcher::run() {
     backoff = options_.reconnectMin;
     Step step = Step::kHandled;
     while (!stopping_ && step == Step::kHandled) {
-      step = dispatchOne();
+      step = dispatchBatch();
     }
     if (!stopping_ && (step == Step::kBroken || !waitForWork(options_.poll))) {
       log()->warn("database connection lost; reconnecting");
@@ -120,11 +122,11 @@ void OutboxDispatcher::run() {
   conn_.reset();
 }
 
-OutboxDispatcher::Step OutboxDispatcher::dispatchOne() {
+OutboxDispatcher::Step OutboxDispatcher::dispatchBatch() {
   if (!conn_->exec("BEGIN").ok()) {
     return Step::kBroken;
   }
-  auto rows = conn_->exec(kClaim, {std::to_string(unixNow())});
+  auto rows = conn_->exec(kClaim, {std::to_string(unixNow()), std::to_string(kBatch)});
   if (!rows.ok()) {
     log()->warn("claim failed error=\"{}\"", rows.error());
     conn_->exec("ROLLBACK");
@@ -133,58 +135,96 @@ OutboxDispatcher::Step OutboxDispatcher::dispatchOne() {
   if (rows.rows() == 0) {
     return conn_->exec("COMMIT").ok() ? Step::kIdle : Step::kBroken;
   }
+  pg::Params done;
+  uint64_t retried = 0;
+  if (!handleRows(rows, done, retried)) {
+    return Step::kBroken;
+  }
+  return finish(done, retried);
+}
+
+namespace {
+
+OutboxEvent eventAt(const pg::Result& rows, int row) {
   OutboxEvent event;
-  event.id = rows.getInt(0, 0);
+  event.id = rows.getInt(row, 0);
   event.kind =
-      rows.get(0, 1) == "expired" ? OutboxEvent::Kind::kExpired : OutboxEvent::Kind::kChanged;
-  event.owner = std::string(rows.get(0, 2));
-  const std::string name(rows.get(0, 3));
+      rows.get(row, 1) == "expired" ? OutboxEvent::Kind::kExpired : OutboxEvent::Kind::kChanged;
+  event.owner = std::string(rows.get(row, 2));
   for (const auto& [column, record] : {std::pair{4, &event.before}, std::pair{5, &event.after}}) {
-    const auto parsed = recordFromJson(rows.get(0, column));
-    if (!parsed && !rows.isNull(0, column)) {
+    const auto parsed = recordFromJson(rows.get(row, column));
+    if (!parsed && !rows.isNull(row, column)) {
       log()->error("unreadable record in the outbox id={} column={}", event.id, column);
     }
     *record = parsed.value_or(HostRecord{});
   }
-  event.before.name = event.after.name = name;
-  event.hookDone = rows.get(0, 6) == "t";
-  event.attempts = static_cast<int>(rows.getInt(0, 7));
-  event.superseded = rows.get(0, 8) == "t";
-  try {
-    return finish(event, std::atomic_load(&handler_)->handle(*conn_, event));
-  } catch (const std::exception& e) {
-    // The handler's own statements failed (the connection broke): as a lost commit.
-    conn_->exec("ROLLBACK");
-    std::lock_guard<std::mutex> lock(statsMutex_);
-    ++stats_.lostCommits;
-    log()->error("event failed; it will run again id={} name={} error=\"{}\"", event.id, name,
-                 e.what());
-    return Step::kBroken;
-  }
+  event.before.name = event.after.name = std::string(rows.get(row, 3));
+  event.hookDone = rows.get(row, 6) == "t";
+  event.attempts = static_cast<int>(rows.getInt(row, 7));
+  event.superseded = rows.get(row, 8) == "t";
+  return event;
 }
 
-OutboxDispatcher::Step OutboxDispatcher::finish(const OutboxEvent& event,
-                                                const OutboxOutcome& outcome) {
-  const std::string id = std::to_string(event.id);
-  pg::Result r =
-      outcome.done
-          ? conn_->exec("DELETE FROM chipmunk_outbox WHERE id = $1", {id})
-          : conn_->exec(
-                "UPDATE chipmunk_outbox SET hook_done = hook_done OR $2, attempts = attempts + 1,"
-                " not_before = $3 WHERE id = $1",
-                {id, outcome.hookRan ? "true" : "false",
-                 std::to_string(unixNow() + outcome.retryIn.count())});
-  const bool committed = r.ok() && conn_->exec("COMMIT").ok();
+}  // namespace
+
+bool OutboxDispatcher::handleRows(const pg::Result& rows, pg::Params& done, uint64_t& retried) {
+  const auto handler = std::atomic_load(&handler_);
+  for (int i = 0; i < rows.rows(); ++i) {
+    const OutboxEvent event = eventAt(rows, i);
+    const bool effects = handler->hasEffects(event);
+    if (effects && i > 0) {
+      break;  // its own transaction (the next one: the commit releases it)
+    }
+    try {
+      const OutboxOutcome outcome = handler->handle(*conn_, event);
+      const std::string id = std::to_string(event.id);
+      if (outcome.done) {
+        done.push_back(id);
+      } else if (!conn_
+                      ->exec("UPDATE chipmunk_outbox SET hook_done = hook_done OR $2,"
+                             " attempts = attempts + 1, not_before = $3 WHERE id = $1",
+                             {id, outcome.hookRan ? "true" : "false",
+                              std::to_string(unixNow() + outcome.retryIn.count())})
+                      .ok()) {
+        throw std::runtime_error("cannot note the retry");
+      } else {
+        ++retried;
+      }
+    } catch (const std::exception& e) {
+      // The handler's own statements failed (the connection broke): as a lost commit.
+      conn_->exec("ROLLBACK");
+      std::lock_guard<std::mutex> lock(statsMutex_);
+      ++stats_.lostCommits;
+      log()->error("event failed; it will run again id={} name={} error=\"{}\"", event.id,
+                   event.after.name, e.what());
+      return false;
+    }
+    if (effects) {
+      break;
+    }
+  }
+  return true;
+}
+
+OutboxDispatcher::Step OutboxDispatcher::finish(const pg::Params& done, uint64_t retried) {
+  const bool committed =
+      (done.empty() || conn_
+                           ->exec("DELETE FROM chipmunk_outbox WHERE id = ANY($1::bigint[])",
+                                  {pg::arrayLiteral(done)})
+                           .ok()) &&
+      conn_->exec("COMMIT").ok();
   std::lock_guard<std::mutex> lock(statsMutex_);
   if (!committed) {
-    // The unavoidable window: the effects ran, the row is still there; the replica that
-    // takes it next runs them again (a push of an address the provider has is "unchanged").
+    // The unavoidable window: the effects ran, the rows are still there; the replica that
+    // takes them next runs them again (a push of an address the provider has is
+    // "unchanged"). At most one of them had effects (a hook, a push).
     ++stats_.lostCommits;
-    log()->error("event ran but its removal did not commit; it will run again id={} name={}",
-                 event.id, event.after.name);
+    log()->error("events ran but their removal did not commit; they will run again count={}",
+                 done.size());
     return Step::kBroken;
   }
-  ++(outcome.done ? stats_.done : stats_.retried);
+  stats_.done += done.size();
+  stats_.retried += retried;
   return Step::kHandled;
 }
 
@@ -217,16 +257,27 @@ bool OutboxDispatcher::waitForWork(std::chrono::milliseconds limit) {
   if (drainNotices()) {
     return true;
   }
-  pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
-  if (fds[0].fd < 0) {
-    return false;
-  }
-  ::poll(fds, 2, static_cast<int>(limit.count()));
-  if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
-    if (PQconsumeInput(raw) == 0) {
+  // Record notices (another replica's writes) are passed on here without a claim: only an
+  // outbox notice, the poll's end or stop() ends the wait.
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!stopping_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd fds[2] = {{PQsocket(raw), POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
+    if (fds[0].fd < 0) {
       return false;
     }
-    drainNotices();
+    if (left.count() <= 0 || ::poll(fds, 2, static_cast<int>(left.count()) + 1) == 0) {
+      break;
+    }
+    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+      if (PQconsumeInput(raw) == 0) {
+        return false;
+      }
+      if (drainNotices()) {
+        break;
+      }
+    }
   }
   return PQstatus(raw) == CONNECTION_OK;
 }

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // The outbox consumer of the PostgreSQL backend (docs/SCALING.md, "Replicas and the
-// outbox"). The store writes one chipmunk_outbox row per change or expiry in the same
-// transaction as the record; every replica runs one OutboxDispatcher, and each row's side
-// effects (hooks, gateway push) run on exactly one of them:
-//   BEGIN; SELECT the oldest ready row whose record has no older row, FOR UPDATE SKIP LOCKED;
-//   run its effects; DELETE it (or note the hook ran and when to retry the push); COMMIT.
-// The row stays locked while its effects run, so the other replicas skip it; a replica
-// that dies (or loses its connection) mid-row has its transaction rolled back by the
-// server, and another replica takes the row. Rows of one record are taken in order.
+// outbox"). The store writes one chipmunk_outbox row per expiry, and per address change
+// that a hook or push consumes (PgStore::setOutboxWanted), in the same transaction as the
+// record; every replica runs one OutboxDispatcher, and each row's side effects (hooks,
+// gateway push) run on exactly one of them:
+//   BEGIN; SELECT the oldest ready rows whose record has no older row (kBatch at most), FOR
+//   UPDATE SKIP LOCKED; run the effects of the first one that has any (hasEffects), or of
+//   every row up to the first that has some, not including it; DELETE them (or note the hook
+//   ran and when to retry the push); COMMIT.
+// The rows stay locked while their effects run, so the other replicas skip them; a replica
+// that dies (or loses its connection) mid-transaction has it rolled back by the server,
+// and another replica takes the rows: at most one of them had effects (a hook, a push),
+// which run again. Rows of one record are taken in order.
 // The dispatcher sleeps on LISTEN chipmunk_outbox (a trigger notifies at each commit that
 // adds rows), with a bounded poll as the fallback, and reconnects with backoff.
 
@@ -22,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "api/pg_connection.hpp"
 #include "api/store.hpp"
@@ -56,10 +61,20 @@ class OutboxHandler {
  public:
   virtual ~OutboxHandler() = default;
   virtual OutboxOutcome handle(pg::Connection& tx, const OutboxEvent& event) = 0;
+  // Whether handle() would act outside the database for `event` (a hook, a push). Events
+  // that would not are finished many per transaction (a re-run costs nothing); one that
+  // would has a transaction of its own, so a replica that dies reruns that one only.
+  virtual bool hasEffects(const OutboxEvent& event) const {
+    (void)event;
+    return true;
+  }
 };
 
 class OutboxDispatcher {
  public:
+  // Rows claimed per transaction at most.
+  static constexpr int kBatch = 64;
+
   struct Options {
     // The fallback when a notification is lost (and how soon a push retry is seen).
     std::chrono::milliseconds poll{1000};
@@ -93,9 +108,15 @@ class OutboxDispatcher {
   enum class Step { kHandled, kIdle, kBroken };
   void run();
   bool connect();
-  Step dispatchOne();
-  Step finish(const OutboxEvent& event, const OutboxOutcome& outcome);
-  // Sleeps until a notification, stop() or `limit`; false when the connection broke.
+  Step dispatchBatch();
+  // Runs the effects of the claimed `rows` (see above); false when a handler threw (the
+  // transaction is then rolled back).
+  // `done`: the ids to delete; `retried`: rows kept for a push retry.
+  bool handleRows(const pg::Result& rows, pg::Params& done, uint64_t& retried);
+  // Deletes `done` and commits; the stats count them once committed.
+  Step finish(const pg::Params& done, uint64_t retried);
+  // Sleeps until an outbox notification, stop() or `limit` (record notices are passed on
+  // meanwhile); false when the connection broke.
   bool waitForWork(std::chrono::milliseconds limit);
   void sleepFor(std::chrono::milliseconds limit);
   // Takes the notifications libpq holds; true when one was the outbox's.

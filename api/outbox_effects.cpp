@@ -38,6 +38,37 @@ std::shared_ptr<OutboxEffects> OutboxEffects::create(const config::ApiConfig& co
   return effects;
 }
 
+std::function<bool(const std::string& name)> outboxFilter(
+    const std::shared_ptr<OutboxEffects>* current) {
+  return [current](const std::string& name) {
+    const auto effects = std::atomic_load(current);
+    return !effects || effects->wantsChange(name);
+  };
+}
+
+bool OutboxEffects::hasTarget(const std::string& name) const {
+  return std::any_of(targets_.begin(), targets_.end(),
+                     [&](const PushTarget& t) { return t.config.name == name; });
+}
+
+bool OutboxEffects::wantsChange(const std::string& name) const {
+  return !onChange_.empty() || hasTarget(name);
+}
+
+bool OutboxEffects::pushes(const OutboxEvent& event) {
+  // An expiry leaves DNS at its last address. A push being retried is given up once a newer
+  // change of the record waits: its address is stale, the newer event pushes its own.
+  // (Without a failure every change is pushed, in order.)
+  return event.kind == OutboxEvent::Kind::kChanged && !event.after.expired &&
+         !(event.superseded && event.attempts > 0);
+}
+
+bool OutboxEffects::hasEffects(const OutboxEvent& event) const {
+  const bool changed = event.kind == OutboxEvent::Kind::kChanged;
+  return (!event.hookDone && !(changed ? onChange_ : onExpire_).empty()) ||
+         (pushes(event) && hasTarget(event.after.name));
+}
+
 OutboxOutcome OutboxEffects::handle(pg::Connection& tx, const OutboxEvent& event) {
   OutboxOutcome outcome;
   if (!event.hookDone) {
@@ -48,10 +79,7 @@ OutboxOutcome OutboxEffects::handle(pg::Connection& tx, const OutboxEvent& event
   if (!changed) {
     logging::get("api")->info("record expired name={}", event.before.name);
   }
-  if (!changed || event.after.expired || (event.superseded && event.attempts > 0)) {
-    // An expiry leaves DNS at its last address. A push being retried is given up once a
-    // newer change of the record waits: its address is stale, the newer event pushes its own.
-    // (Without a failure every change is pushed, in order.)
+  if (!pushes(event)) {
     return outcome;
   }
   for (const auto& t : targets_) {

@@ -20,6 +20,13 @@
 
 namespace chipmunk::api {
 
+class OutboxEffects;
+
+// PgStore::setOutboxWanted's filter: OutboxEffects::wantsChange of the effects `*current`
+// holds at each call (a reload swaps them with std::atomic_store); every change when null.
+std::function<bool(const std::string& name)> outboxFilter(
+    const std::shared_ptr<OutboxEffects>* current);
+
 class OutboxEffects final : public OutboxHandler {
  public:
   // The owner of record `name` (CHIPMUNK_USER of the hooks) for the events the store
@@ -35,12 +42,20 @@ class OutboxEffects final : public OutboxHandler {
   // Abandons a provider exchange in progress (shutdown, reload): the event is retried.
   void cancel() { cancel_->store(true); }
 
+  // Whether a changed address of record `name` has anything to do here: an on_change hook,
+  // or a push target of the record (PgStore::setOutboxWanted).
+  bool wantsChange(const std::string& name) const;
+
   // OutboxHandler
   OutboxOutcome handle(pg::Connection& tx, const OutboxEvent& event) override;
+  bool hasEffects(const OutboxEvent& event) const override;
 
  private:
   explicit OutboxEffects(const config::ApiConfig& config);
   void runHook(const OutboxEvent& event);
+  // Whether handle() pushes `event`'s address (targets aside).
+  static bool pushes(const OutboxEvent& event);
+  bool hasTarget(const std::string& name) const;
   // Points target `t` at `ip`; the delay before a retry, or nullopt when settled.
   std::optional<std::chrono::seconds> push(pg::Connection& tx, const PushTarget& t,
                                            const IpAddress& ip);

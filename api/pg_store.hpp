@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -69,6 +70,18 @@ class PgStore final : public Store {
     waker_->setTag(hex ? tag : std::string());
   }
 
+  // Which changed addresses get a chipmunk_outbox row (api/outbox.hpp): `wanted(name)` false
+  // means nothing would consume the row (no on_change hook, no push target of the record:
+  // OutboxEffects::wantsChange), so the change is written without one, and without the
+  // dispatcher's transaction that would remove it. Null (the default): every one. Replicas
+  // sharing a database are expected to share the configuration (as for the hooks the rows
+  // run). Thread-safe; a reload sets it again. Expiries always get their row.
+  using OutboxWanted = std::function<bool(const std::string& name)>;
+  void setOutboxWanted(OutboxWanted wanted) {
+    std::atomic_store(&outboxWanted_,
+                      wanted ? std::make_shared<const OutboxWanted>(std::move(wanted)) : nullptr);
+  }
+
   // What the write combiner did since the start (batches run, changes in them, the largest).
   pg::WriteCombiner::Stats batchStats() const { return combiner_.stats(); }
 
@@ -104,6 +117,7 @@ class PgStore final : public Store {
   Write settle(const pg::QueuedChange& change, const RecordUpdate& update, int64_t now,
                UpdateResult& result);
   int64_t unwrittenSeen(const std::string& name);
+  bool outboxWanted(const std::string& name) const;  // setOutboxWanted
   // An unchanged poll: its last-seen time kept for flush() (or written now, see above).
   void keepSeen(const Stored& before, int64_t now);
   // The newest last-seen time of `record` (the table's or this process's unwritten one).
@@ -115,6 +129,7 @@ class PgStore final : public Store {
   std::shared_ptr<pg::Pool> pool_;
   std::chrono::seconds flushInterval_;
   std::unique_ptr<pg::Waker> waker_;
+  std::shared_ptr<const OutboxWanted> outboxWanted_;  // atomic_load/atomic_store
   pg::WriteCombiner combiner_;
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written

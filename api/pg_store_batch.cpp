@@ -39,7 +39,7 @@ std::vector<QueuedChange*> WriteCombiner::take() {
 }
 
 void WriteCombiner::finish(const std::vector<QueuedChange*>& batch,
-                           std::shared_ptr<const Result> result) {
+                           std::shared_ptr<const Result> result, const QueuedChange& own) {
   ++stats_.batches;
   stats_.changes += batch.size();
   stats_.largest = std::max(stats_.largest, batch.size());
@@ -49,6 +49,14 @@ void WriteCombiner::finish(const std::vector<QueuedChange*>& batch,
     change->result = result;
     change->rowIndex = static_cast<int>(i);
     change->done = true;
+    if (change != &own) {
+      change->wake.notify_one();
+    }
+  }
+  // A batch may start now (this one's place, names it released): the oldest waiting caller
+  // takes it (this caller too, when its own change is still queued).
+  if (!queue_.empty() && queue_.front() != &own) {
+    queue_.front()->wake.notify_one();
   }
 }
 
@@ -61,7 +69,7 @@ void WriteCombiner::write(QueuedChange& change) {
       batch = take();
     }
     if (batch.empty()) {
-      cv_.wait(lock);
+      change.wake.wait(lock);
       continue;
     }
     ++batchesRunning_;
@@ -74,8 +82,7 @@ void WriteCombiner::write(QueuedChange& change) {
     }
     lock.lock();
     --batchesRunning_;
-    finish(batch, std::move(result));
-    cv_.notify_all();
+    finish(batch, std::move(result), change);
   }
 }
 

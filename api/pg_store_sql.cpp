@@ -49,16 +49,19 @@ std::string planned() {
 std::string buildUpdate(bool many) {
   // v: the changes (one per name); b: each with its record before (empty when none);
   // n, m, p: planUpdate, per row. `written` per row: its compare-and-set (or insert) won.
+  // u_outbox: the change's outbox row is wanted (PgStore::setOutboxWanted); the column
+  // after `changed` says whether one was written.
   return std::string(
              many ? "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
-                    " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])"
-                    " WITH ORDINALITY AS v(name, u_ipv4, u_ipv6, u_ip, u_metadata, u_ttl, u_at,"
-                    " u_seen, i)),"
+                    " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],"
+                    " $9::boolean[]) WITH ORDINALITY AS v(name, u_ipv4, u_ipv6, u_ip,"
+                    " u_metadata, u_ttl, u_at, u_seen, u_outbox, i)),"
                   : "WITH v AS (SELECT $1::text AS name, $2::text AS u_ipv4, $3::text AS u_ipv6,"
                     " $4::text AS u_ip, $5::text AS u_metadata, $6::bigint AS u_ttl,"
-                    " $7::bigint AS u_at, $8::bigint AS u_seen, 1::bigint AS i),") +
+                    " $7::bigint AS u_at, $8::bigint AS u_seen, $9::boolean AS u_outbox,"
+                    " 1::bigint AS i),") +
          " b AS (SELECT v.i, v.name, v.u_ipv4, v.u_ipv6, v.u_ip, v.u_metadata, v.u_ttl,"
-         " v.u_at, v.u_seen, o.ip, o.ipv4, o.ipv6,"
+         " v.u_at, v.u_seen, v.u_outbox, o.ip, o.ipv4, o.ipv6,"
          " coalesce(o.first_seen, 0) AS first_seen, coalesce(o.changed_at, 0) AS changed_at,"
          " coalesce(o.last_seen, 0) AS last_seen, coalesce(o.ttl, 0) AS ttl,"
          " coalesce(o.expired, false) AS expired, coalesce(o.expired_at, 0) AS expired_at,"
@@ -86,10 +89,12 @@ std::string buildUpdate(bool many) {
          " SELECT 'changed', name, " +
          rowJson("", "ip", "GREATEST(last_seen, u_seen)", "expired", "expired_at") + ", " +
          rowJson("n_", "n_ip", "n_last_seen", "false", "0") +
-         ", n_last_seen FROM p WHERE p.announce AND p.name IN (SELECT name FROM w) ORDER BY i)"
+         ", n_last_seen FROM p WHERE p.announce AND p.u_outbox AND p.name IN (SELECT name FROM w)"
+         " ORDER BY i)"
          " SELECT " +
          columns() +
-         ", present, changed, announce, (CASE WHEN p.name IN (SELECT name FROM w) THEN 1"
+         ", present, changed, (announce AND u_outbox), (CASE WHEN p.name IN (SELECT name FROM w) "
+         "THEN 1"
          " ELSE 0 END), i FROM p ORDER BY i";
 }
 

@@ -14,18 +14,20 @@ const std::string& columns();
 // it reads the stored row (or none), plans the next one as planUpdate
 // (api/record_update.cpp) does, and when something changed writes it with a compare-and-set
 // on the revision read (an INSERT ... ON CONFLICT DO NOTHING when there was none), with a
-// chipmunk_outbox row when an address changed. A change that changed nothing writes
-// nothing (a batch of such: no lock, no transaction id, no WAL).
+// chipmunk_outbox row when an address changed and $9 wants one. A change that changed
+// nothing writes nothing (a batch of such: no lock, no transaction id, no WAL).
 // Arrays, one element per change (names unique: a row is written once per statement):
 // $1 name, $2 ipv4, $3 ipv6, $4 primary (text or NULL: keep), $5 metadata (JSON or NULL:
 // keep), $6 ttl (or NULL: keep), $7 now, $8 this process's unwritten last-seen time (0:
-// none; for the outbox row's `before` only).
+// none; for the outbox row's `before` only), $9 an outbox row is wanted (boolean; false
+// when nothing would consume it, PgStore::setOutboxWanted).
 // One row per change, in the order of the arrays: columns() of the record before (the
-// name and zeros when there was none), then present, changed (as planUpdate's), announce
-// (an address changed), written (0 or 1: 0 with changed means another writer won the
-// compare-and-set: plan again), the change's position (from 1).
+// name and zeros when there was none), then present, changed (as planUpdate's), announced
+// (an address changed and its outbox row was written with it), written (0 or 1: 0 with
+// changed means another writer won the compare-and-set: plan again), the change's
+// position (from 1).
 const std::string& updateRecords();
-// The same for one change: $1..$8 are its values (not arrays); the same one row.
+// The same for one change: $1..$9 are its values (not arrays); the same one row.
 const std::string& updateRecord();
 
 // An exact upsert of one record ($1..$12 as PgStore's recordParams).

@@ -65,7 +65,10 @@ void Waker::committed(const std::vector<std::string>& names, bool outbox) {
         }
       }
     }
-    if (!outbox_ && names_.empty()) {
+    // Only a waker waiting for work is woken: one gathering (kGather) takes this with what
+    // else comes, and a wake-up meanwhile would only put it back to sleep (a context switch
+    // per change).
+    if (!idle_ || (!outbox_ && names_.empty())) {
       return;
     }
   }
@@ -76,7 +79,9 @@ void Waker::run() {
   auto retry = kRetryMin;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
+    idle_ = true;
     cv_.wait(lock, [this] { return stopping_ || outbox_ || !names_.empty(); });
+    idle_ = false;
     if (!outbox_ && names_.empty()) {
       return;  // stopping, nothing left
     }

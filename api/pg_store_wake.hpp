@@ -61,6 +61,7 @@ class Waker {
   std::set<std::string> names_;  // record notices pending
   size_t dropped_ = 0;
   bool stopping_ = false;
+  bool idle_ = false;  // the thread waits for work (not gathering, not sending)
   std::thread thread_;
 };
 

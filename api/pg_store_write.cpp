@@ -18,8 +18,8 @@ namespace {
 
 // Contended compare-and-set writes on one record retried before update() gives up.
 constexpr int kMaxAttempts = 8;
-// A queued change's values after its name ($2..$8 of pg_sql::updateRecords()).
-constexpr size_t kChangeValues = 7;
+// A queued change's values after its name ($2..$9 of pg_sql::updateRecords()).
+constexpr size_t kChangeValues = 8;
 
 }  // namespace
 
@@ -57,6 +57,11 @@ std::shared_ptr<const pg::Result> PgStore::runBatch(const std::vector<pg::Queued
     }
   }
   return nullptr;
+}
+
+bool PgStore::outboxWanted(const std::string& name) const {
+  const auto wanted = std::atomic_load(&outboxWanted_);
+  return !wanted || (*wanted)(name);
 }
 
 PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdate& update,
@@ -109,7 +114,8 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
                                   : std::nullopt,
                   update.ttl ? pgNumber(*update.ttl) : std::nullopt,
                   pgNumber(now),
-                  pgNumber(unwrittenSeen(name))};
+                  pgNumber(unwrittenSeen(name)),
+                  std::string(outboxWanted(name) ? "t" : "f")};
     change.bytes = name.size();
     for (const auto& value : change.row) {
       change.bytes += value ? value->size() : 0;

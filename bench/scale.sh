@@ -75,6 +75,9 @@ chmod 711 "$W"  # the postgres user reaches its directory below
 PIDS=()
 cleanup() {
   [ -f "$W/nginx/nginx.pid" ] && kill "$(cat "$W/nginx/nginx.pid")" 2> /dev/null || true
+  # PostgreSQL's fast shutdown (SIGINT): SIGTERM waits for its sessions, and one run left
+  # it running past the removal of its data directory.
+  [ -n "${PG_PID:-}" ] && kill -INT "$PG_PID" 2> /dev/null || true
   for pid in "${PIDS[@]}"; do kill "$pid" 2> /dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2> /dev/null || true; done
   rm -rf "$W"

@@ -27,23 +27,29 @@ struct Handled {
   long long id;
   std::string name;
   std::string by;
+  std::string tx;  // the transaction that ran it
 };
 
 // Records every event it is given; `gate` set: blocks in the first one until released.
+// Events of records named "quiet..." have no effects (OutboxHandler::hasEffects).
 class RecordingHandler final : public api::OutboxHandler {
  public:
   RecordingHandler(std::string tag, std::vector<Handled>& log, std::mutex& mutex)
       : tag_(std::move(tag)), log_(log), mutex_(mutex) {}
-  api::OutboxOutcome handle(api::pg::Connection&, const api::OutboxEvent& event) override {
+  api::OutboxOutcome handle(api::pg::Connection& tx, const api::OutboxEvent& event) override {
+    const auto txid = tx.exec("SELECT txid_current()");
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      log_.push_back({event.id, event.after.name, tag_});
+      log_.push_back({event.id, event.after.name, tag_, std::string(txid.get(0, 0))});
     }
     std::unique_lock<std::mutex> lock(gateMutex_);
     entered_ = true;
     gateCv_.notify_all();
     gateCv_.wait_for(lock, 20s, [this] { return !gate_; });
     return {};
+  }
+  bool hasEffects(const api::OutboxEvent& event) const override {
+    return event.after.name.rfind("quiet", 0) != 0;
   }
   void closeGate() {
     std::lock_guard<std::mutex> lock(gateMutex_);
@@ -99,7 +105,29 @@ struct Database {
     REQUIRE(conn->exec("NOTIFY chipmunk_outbox").ok());
   }
   long long pending() { return conn->exec("SELECT count(*) FROM chipmunk_outbox").getInt(0, 0); }
+  // `rows` events, the i-th of record `name(i)`.
+  template <typename Name>
+  void insertMany(int rows, Name name) {
+    for (int i = 0; i < rows; ++i) {
+      insert(name(i));
+    }
+  }
 };
+
+// Checks that every event of `log` was handled once and the rows of each record in the
+// order written; the transactions that ran them.
+std::set<std::string> checkEachOnceInOrder(const std::vector<Handled>& log) {
+  std::set<long long> ids;
+  std::set<std::string> transactions;
+  std::map<std::string, long long> last;  // per record, the last id handled
+  for (const auto& h : log) {
+    CHECK(ids.insert(h.id).second);
+    CHECK(h.id > last[h.name]);  // rows of one record in order, whichever replica ran them
+    last[h.name] = h.id;
+    transactions.insert(h.tx);
+  }
+  return transactions;
+}
 
 api::OutboxDispatcher::Options fast() {
   api::OutboxDispatcher::Options o;
@@ -120,21 +148,13 @@ TEST_CASE("Outbox: two dispatchers on one database handle every row exactly once
   first.start();
   second.start();
   constexpr int kRows = 300;
-  for (int i = 0; i < kRows; ++i) {
-    db.insert("host" + std::to_string(i % 20));
-  }
+  db.insertMany(kRows, [](int i) { return "host" + std::to_string(i % 20); });
   REQUIRE(waitUntil([&] { return db.pending() == 0; }, 60s));
   first.stop();
   second.stop();
   std::lock_guard<std::mutex> lock(db.mutex);
   REQUIRE(db.log.size() == kRows);
-  std::set<long long> ids;
-  std::map<std::string, long long> last;  // per record, the last id handled
-  for (const auto& h : db.log) {
-    CHECK(ids.insert(h.id).second);
-    CHECK(h.id > last[h.name]);  // rows of one record in order, whichever replica ran them
-    last[h.name] = h.id;
-  }
+  checkEachOnceInOrder(db.log);
   CHECK(first.stats().done + second.stats().done == kRows);
 }
 
@@ -211,4 +231,55 @@ TEST_CASE("Outbox: the dispatcher reconnects after PostgreSQL restarts",
   dispatcher.stop();
   CHECK(dispatcher.stats().connects >= 2);
   CHECK(dispatcher.stats().done == 2);
+}
+
+TEST_CASE("Outbox: rows with nothing to run are finished many to a transaction, each once",
+          "[api][outbox][postgres][integration]") {
+  Database db;
+  db.open();
+  constexpr int kRows = 300;
+  // Three rows per record, all there before the dispatchers start.
+  db.insertMany(kRows, [](int i) { return "quiet" + std::to_string(i % 100); });
+  api::OutboxDispatcher first(db.server.conninfo(), db.a, fast());
+  api::OutboxDispatcher second(db.server.conninfo(), db.b, fast());
+  first.start();
+  second.start();
+  REQUIRE(waitUntil([&] { return db.pending() == 0; }, 60s));
+  first.stop();
+  second.stop();
+  std::lock_guard<std::mutex> lock(db.mutex);
+  REQUIRE(db.log.size() == kRows);
+  // One row per transaction would be 300 of them; up to 64 rows go together.
+  CHECK(checkEachOnceInOrder(db.log).size() <= kRows / 4);
+  CHECK(first.stats().done + second.stats().done == kRows);
+}
+
+TEST_CASE("Outbox: a row with effects runs in a transaction of its own",
+          "[api][outbox][postgres][integration]") {
+  Database db;
+  db.open();
+  constexpr int kRows = 60;
+  db.insertMany(kRows, [](int i) { return (i % 3 == 0 ? "hook" : "quiet") + std::to_string(i); });
+  api::OutboxDispatcher dispatcher(db.server.conninfo(), db.a, fast());
+  dispatcher.start();
+  REQUIRE(waitUntil([&] { return db.pending() == 0; }, 60s));
+  dispatcher.stop();
+  std::lock_guard<std::mutex> lock(db.mutex);
+  REQUIRE(db.log.size() == kRows);
+  std::map<std::string, int> rowsOf;  // per transaction
+  for (const auto& h : db.log) {
+    ++rowsOf[h.tx];
+  }
+  long long previous = 0;
+  for (const auto& h : db.log) {
+    CHECK(h.id > previous);  // one dispatcher: in the order written
+    previous = h.id;
+    if (h.name.rfind("hook", 0) == 0) {
+      INFO(h.name);
+      CHECK(rowsOf[h.tx] == 1);
+    }
+  }
+  // The 40 quiet rows went in the 20 gaps between hooks, two to a transaction.
+  CHECK(rowsOf.size() == 20 + 20);
+  CHECK(dispatcher.stats().done == kRows);
 }

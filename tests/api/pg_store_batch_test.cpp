@@ -5,6 +5,7 @@
 // change of it (none reported saved, none written).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <sstream>
@@ -258,4 +259,33 @@ TEST_CASE("PgStore: concurrent writers through a server restart lose no saved wr
   CHECK(db.server().psql("SELECT count(*) FROM chipmunk_outbox WHERE name LIKE 'r%'") ==
         std::to_string(rows.size()));
   CHECK(db.pgStore().batchStats().largest >= 2);
+}
+
+TEST_CASE("PgStore: changes nothing consumes write no outbox row, in a batch or alone",
+          "[api][postgres]") {
+  PgBackend db;
+  slowOutbox(db, "0.2");
+  // Only the odd records have something that reads their rows (a hook, a push target).
+  db.pgStore().setOutboxWanted([](const std::string& name) { return name.back() % 2 == 1; });
+  constexpr int kCallers = 32;
+  auto name = [](int t) { return "c" + std::to_string(t); };
+  auto address = [](int t) { return "198.51.100." + std::to_string(t + 1); };
+  const auto results = together(db.store(), kCallers, name, address);
+  std::map<std::string, std::string> expected;
+  for (int t = 0; t < kCallers; ++t) {
+    expected[name(t)] = address(t);
+  }
+  CHECK(table(db) == expected);  // every change written, with or without its row
+  CHECK(std::all_of(results.begin(), results.end(),
+                    [](const UpdateResult& r) { return r.outcome == SetOutcome::kSaved; }));
+  CHECK(db.pgStore().batchStats().largest >= 4);
+  CHECK(db.server().psql("SELECT count(*) || ' ' || count(*) FILTER (WHERE right(name, 1)::int"
+                         " % 2 = 1) FROM chipmunk_outbox") == "16 16");
+  // Alone (the one-change statement), and back to every change once the filter is gone.
+  REQUIRE(db.store().recordIp("c2", ip("198.51.100.200"), 2000).outcome == SetOutcome::kSaved);
+  REQUIRE(db.store().recordIp("c3", ip("198.51.100.201"), 2000).outcome == SetOutcome::kSaved);
+  db.pgStore().setOutboxWanted(nullptr);
+  REQUIRE(db.store().recordIp("c4", ip("198.51.100.202"), 2000).outcome == SetOutcome::kSaved);
+  CHECK(db.server().psql("SELECT string_agg(name, ' ' ORDER BY id) FROM chipmunk_outbox"
+                         " WHERE created_at = 2000") == "c3 c4");
 }

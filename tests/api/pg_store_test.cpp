@@ -282,6 +282,14 @@ TEST_CASE("PgStore: a change wakes the dispatchers from a session of its own, af
   REQUIRE(later.size() == 1);
   CHECK(later[0].channel == "chipmunk_records");
   CHECK(later[0].payload == "abc1 alice");
+  // An address change that nothing would consume (setOutboxWanted): no row, no outbox wake.
+  store.setOutboxWanted([](const std::string& name) { return name != "alice"; });
+  REQUIRE(store.recordIp("alice", ip("198.51.100.2"), 1030).outcome == SetOutcome::kSaved);
+  const auto unwanted = notices(*listener, 2, std::chrono::seconds(2));
+  REQUIRE(unwanted.size() == 1);
+  CHECK(unwanted[0].channel + " " + unwanted[0].payload == "chipmunk_records abc1 alice");
+  CHECK(db.server().psql("SELECT count(*) FROM chipmunk_outbox") == "1");
+  CHECK(db.server().psql("SELECT ip FROM chipmunk_records WHERE name = 'alice'") == "198.51.100.2");
 }
 
 TEST_CASE("PgStore: putAll writes a page in one transaction, all or nothing", "[api][postgres]") {

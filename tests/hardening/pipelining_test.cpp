@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+// Pipelining bounds per connection (api/server_parser.hpp, ConnectionState::full): a client
+// that pipelines requests without reading its answers, or whose requests are held, is not
+// read further once 32 of its requests are unanswered or 1 MiB of answers is queued for it;
+// it is read again when its answers drain, none lost and in order, and a client that never
+// reads is closed by the send timeout. Against the real chipmunk-api over loopback.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/api_instance.hpp"
+#include "tests/support/prometheus_text.hpp"
+#include "tests/support/raw_http.hpp"
+
+using namespace chipmunk::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Pipelined /get/ip requests: their answers (about 130 bytes each, 6.5 MB) are more than
+// the kernel holds for a client that does not read (the server's send buffer grows up to
+// net.ipv4.tcp_wmem's maximum, 4 MiB by default), so the server must queue or stop.
+constexpr int kRequests = 50000;
+
+// A non-blocking socket to 127.0.0.1:port whose receive buffer is small (set before the
+// connection, so the kernel holds few answers for a client that does not read).
+int connectSmall(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  int size = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+  return fd;
+}
+
+// The address request `i` claims through the trusted proxy's X-Forwarded-For.
+std::string addressOf(int i) {
+  return "10." + std::to_string(i / 65536) + "." + std::to_string(i / 256 % 256) + "." +
+         std::to_string(i % 256);
+}
+
+std::string pipelined(int count, const std::string& path, const std::string& extra = {}) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    out += "GET " + path + " HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: " + addressOf(i) + "\r\n" +
+           extra + "\r\n";
+  }
+  return out;
+}
+
+double metric(const ApiInstance& api, const std::string& series) {
+  return requireSeries(httpRequest(api.port(), "GET", "/metrics").body, series);
+}
+
+// Polls `series` until it equals `want` (at most `wait`); its last value.
+double awaitMetric(const ApiInstance& api, const std::string& series, double want,
+                   std::chrono::milliseconds wait) {
+  const auto deadline = Clock::now() + wait;
+  double v = metric(api, series);
+  while (v != want && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    v = metric(api, series);
+  }
+  return v;
+}
+
+// Sends from `sent` on without reading, until the socket has taken nothing for 1 s.
+void sendUntilStuck(int fd, const std::string& bytes, size_t& sent) {
+  auto idleSince = Clock::now();
+  while (sent < bytes.size() && Clock::now() - idleSince < std::chrono::seconds(1)) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      idleSince = Clock::now();
+    } else {
+      REQUIRE((errno == EAGAIN || errno == EWOULDBLOCK));
+      pollfd p{fd, POLLOUT, 0};
+      ::poll(&p, 1, 50);
+    }
+  }
+}
+
+// One answer taken off the front of `in`: its status and body; false when incomplete.
+bool takeAnswer(std::string& in, int& status, std::string& body) {
+  const size_t headEnd = in.find("\r\n\r\n");
+  if (headEnd == std::string::npos) {
+    return false;
+  }
+  const size_t cl = in.find("Content-Length: ");
+  const size_t length = cl < headEnd ? std::stoul(in.substr(cl + 16)) : 0;  // 0: a 304
+  if (in.size() < headEnd + 4 + length) {
+    return false;
+  }
+  status = std::stoi(in.substr(9, 3));
+  body = in.substr(headEnd + 4, length);
+  in.erase(0, headEnd + 4 + length);
+  return true;
+}
+
+// Sends the rest of `bytes` while reading answers; calls `check(i, status, body)` for each,
+// until `count` answers came or `wait` passed. The number of answers read.
+template <typename Check>
+int exchange(int fd, const std::string& bytes, size_t sent, int count, std::chrono::seconds wait,
+             Check check) {
+  const auto deadline = Clock::now() + wait;
+  std::string in;
+  int got = 0;
+  char buf[65536];
+  while (got < count && Clock::now() < deadline) {
+    pollfd p{fd, static_cast<short>(POLLIN | (sent < bytes.size() ? POLLOUT : 0)), 0};
+    ::poll(&p, 1, 100);
+    if (sent < bytes.size()) {
+      const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      sent += n > 0 ? static_cast<size_t>(n) : 0;
+    }
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      break;  // closed by the server
+    }
+    in.append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    int status = 0;
+    std::string body;
+    while (takeAnswer(in, status, body)) {
+      check(got++, status, body);
+    }
+  }
+  return got;
+}
+
+// A trusted proxy on loopback, `extra` more lines of [Server].
+std::string config(const std::string& extra = {}) {
+  return "[Server]\npublic_ip_endpoints = yes\ntrusted_proxies = 127.0.0.1\n"
+         "client_ip_header = x-forwarded-for\n" +
+         extra + "[Users]\nalice = secret\nbob = hunter2\n";
+}
+
+}  // namespace
+
+TEST_CASE("Pipelining: a client that does not read is not read either, then gets every answer",
+          "[hardening][pipelining]") {
+  ApiInstance api(config());
+  REQUIRE(api.start());
+  const std::string answered = R"(chipmunk_api_requests_total{route="/get/ip",code="200"})";
+  const std::string requests = pipelined(kRequests, "/get/ip");
+  const int fd = connectSmall(api.port());
+  size_t sent = 0;
+  sendUntilStuck(fd, requests, sent);
+  // The server stopped reading (the rest waits in the kernel's buffers, bounded by the
+  // kernel): its answers stay where they are while the client does not read.
+  CHECK(awaitMetric(api, "chipmunk_api_connections_paused", 1, std::chrono::seconds(10)) == 1);
+  const double before = metric(api, answered);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(metric(api, answered) == before);
+  CHECK(before < kRequests);
+  INFO("answers made before the client read: " << before << " of " << sent << " bytes sent");
+
+  // Another client is served meanwhile.
+  CHECK(httpRequest(api.port(), "GET", "/get/ip").status == 200);
+
+  // Now the client reads: every answer, in order (each names its own X-Forwarded-For).
+  int wrong = 0;
+  const int got = exchange(fd, requests, sent, kRequests, std::chrono::seconds(60),
+                           [&](int i, int status, const std::string& body) {
+                             if (status != 200 || body.find(addressOf(i)) == std::string::npos) {
+                               ++wrong;
+                             }
+                           });
+  ::close(fd);
+  CHECK(got == kRequests);
+  CHECK(wrong == 0);
+  CHECK(awaitMetric(api, "chipmunk_api_connections_paused", 0, std::chrono::seconds(5)) == 0);
+  CHECK(metric(api, "chipmunk_api_connection_pauses_total") >= 1);
+}
+
+TEST_CASE("Pipelining: one connection's held requests take at most 32 watch slots",
+          "[hardening][pipelining]") {
+  ApiInstance api(config("max_watchers = 40\nmax_watchers_per_user = 1000\n"));
+  REQUIRE(api.start());
+  const auto page = httpRequest(api.port(), "GET", "/hosts", basicAuth("alice", "secret"));
+  REQUIRE(page.status == 200);
+  const std::string version = page.header("etag").substr(1, page.header("etag").size() - 2);
+  // 100 watches of 3 s on one connection: without a bound they would take all 40 slots.
+  const int watches = 100;
+  const std::string requests =
+      pipelined(watches, "/hosts?wait=3&since=" + version, basicAuth("alice", "secret"));
+  const int fd = connectSmall(api.port());
+  size_t sent = 0;
+  sendUntilStuck(fd, requests, sent);
+  REQUIRE(awaitMetric(api, "chipmunk_api_connections_paused", 1, std::chrono::seconds(5)) == 1);
+
+  // Another client's watch is held (its 304 after 1 s), not refused with 429 for want of slots.
+  const auto start = Clock::now();
+  const auto other =
+      httpRequest(api.port(), "GET", "/hosts?wait=1&since=" + version, basicAuth("bob", "hunter2"));
+  CHECK(other.status == 304);
+  CHECK(Clock::now() - start >= std::chrono::milliseconds(900));
+  CHECK(httpRequest(api.port(), "GET", "/get/ip").status == 200);
+
+  // Every watch of the connection is answered in turn (304 after its wait), none refused.
+  int refused = 0;
+  const int got =
+      exchange(fd, requests, sent, watches, std::chrono::seconds(40),
+               [&](int, int status, const std::string&) { refused += status == 304 ? 0 : 1; });
+  ::close(fd);
+  CHECK(got == watches);
+  CHECK(refused == 0);
+}
+
+TEST_CASE("Pipelining: a client that never reads its answers is closed by the send timeout",
+          "[hardening][pipelining]") {
+  ApiInstance api(config() + "[Limits]\nkeepalive_timeout = 2s\n");
+  REQUIRE(api.start());
+  const std::string requests = pipelined(kRequests, "/get/ip");
+  const int fd = connectSmall(api.port());
+  size_t sent = 0;
+  sendUntilStuck(fd, requests, sent);
+  REQUIRE(awaitMetric(api, "chipmunk_api_connections_paused", 1, std::chrono::seconds(5)) == 1);
+  // Not read from, the connection is closed within the timeout (and the 500 ms checks).
+  CHECK(awaitMetric(api, "chipmunk_api_connections_paused", 0, std::chrono::seconds(6)) == 0);
+  // What the client reads now ends before all its answers.
+  const int got = exchange(fd, requests, sent, kRequests, std::chrono::seconds(10),
+                           [](int, int, const std::string&) {});
+  ::close(fd);
+  CHECK(got < kRequests);
+  CHECK(httpRequest(api.port(), "GET", "/get/ip").status == 200);
+}

@@ -97,7 +97,6 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
       uint64_t expirations = 0;
       (void)!::read(timerFd_, &expirations, sizeof expirations);
       checkIdle();
-      resumePaused();  // also answers drained on another thread (a rare race of Pistache's)
       continue;
     }
     const bool closing =
@@ -116,7 +115,6 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
   }
   if (!rest.empty()) {
     Transport::onReady(Pistache::Aio::FdSet(std::move(rest)));
-    resumePaused();  // Pistache's writes ran: answers may have drained
   }
   // Connections Pistache handed over just now (adopt): their request is usually here
   // already, read it without waiting for epoll to say so.
@@ -128,6 +126,9 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
     }
   }
   freshNow_.clear();
+  // Pistache's writes ran (answers may have drained), or the timer: an answer written on
+  // another thread (a rare race of Pistache's promises) is noticed within 500 ms.
+  resumePaused();
 }
 
 bool ConnectionTransport::readFrom(const Connection& c, bool closing) {

@@ -135,6 +135,7 @@ bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
   ConnectionState& conn = *c.state;
   const int fd = c.peer->fd();
   if (conn.paused) {
+    conn.closingWhilePaused = conn.closingWhilePaused || closing;
     return true;  // left in the kernel until resumePaused()
   }
   for (;;) {
@@ -207,7 +208,8 @@ void ConnectionTransport::resumePaused() {
     if (c.state->lastAnswerOut && !finish(c, false)) {
       continue;
     }
-    readFrom(c, false);  // the bytes left in the kernel: no new edge comes for them
+    // The bytes left in the kernel, and a shutdown seen meanwhile: no new edge comes.
+    readFrom(c, c.state->closingWhilePaused);
   }
   pausedNow_.clear();
 }

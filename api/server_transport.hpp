@@ -107,13 +107,13 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
 
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;
+  std::vector<int> paused_;     // connections stopped at their bounds (resumePaused)
+  std::vector<int> pausedNow_;  // those being looked at
   int timerFd_ = -1;
   std::unique_ptr<char[]> buffer_;             // what recv(2) reads into (kReadSize)
   std::unordered_map<int, Connection> conns_;  // by descriptor
   std::vector<int> fresh_;                     // adopted during this onReady()
   std::vector<int> freshNow_;                  // those being read
-  std::vector<int> paused_;                    // connections stopped at their bounds
-  std::vector<int> pausedNow_;                 // those being looked at
 };
 
 }  // namespace chipmunk::api

@@ -51,11 +51,6 @@ class ApiMetrics {
   // full password-check or write queue (503 Server busy).
   void countLockout() noexcept { lockouts_.fetch_add(1, std::memory_order_relaxed); }
   void countBusy() noexcept { busy_.fetch_add(1, std::memory_order_relaxed); }
-  // A /nic/update host blocked for too many nochg answers in a row (dyndns2's abuse).
-  void countNochgAbuse() noexcept { nochgAbuse_.fetch_add(1, std::memory_order_relaxed); }
-  void observeStoreWrite(std::chrono::steady_clock::duration took) noexcept;
-  // An update that changed nothing, answered on the I/O thread (RouteCall::quickOnly).
-  void countQuickUpdate() noexcept { quickUpdates_.fetch_add(1, std::memory_order_relaxed); }
   // A connection stopped being read for its pipelining bounds (`on`), or was read again or
   // closed (api/server_parser.hpp, ConnectionState::full).
   void countPause(bool on) noexcept {
@@ -64,6 +59,11 @@ class ApiMetrics {
     }
     paused_.fetch_add(on ? 1 : -1, std::memory_order_relaxed);
   }
+  // A /nic/update host blocked for too many nochg answers in a row (dyndns2's abuse).
+  void countNochgAbuse() noexcept { nochgAbuse_.fetch_add(1, std::memory_order_relaxed); }
+  void observeStoreWrite(std::chrono::steady_clock::duration took) noexcept;
+  // An update that changed nothing, answered on the I/O thread (RouteCall::quickOnly).
+  void countQuickUpdate() noexcept { quickUpdates_.fetch_add(1, std::memory_order_relaxed); }
 
   // Gateway push's figures, asked at every scrape; replacing it (a reload) keeps the
   // failures counted so far. Null: no push service.
@@ -86,12 +86,12 @@ class ApiMetrics {
 
   std::array<std::array<std::atomic<uint64_t>, kCodes>, kRouteSlots> requests_{};
   std::atomic<uint64_t> authFailures_{0};
+  std::atomic<uint64_t> pauses_{0};
+  std::atomic<int64_t> paused_{0};
   std::atomic<uint64_t> lockouts_{0};
   std::atomic<uint64_t> busy_{0};
   std::atomic<uint64_t> nochgAbuse_{0};
   std::atomic<uint64_t> quickUpdates_{0};
-  std::atomic<uint64_t> pauses_{0};
-  std::atomic<int64_t> paused_{0};
   std::array<std::atomic<uint64_t>, kBuckets> writeBuckets_{};
   std::atomic<uint64_t> writeCount_{0};
   std::atomic<uint64_t> writeNanoseconds_{0};

@@ -105,8 +105,6 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   bool paused = false;
   // The client shut down its side while the connection was paused: read to the end then.
   bool closingWhilePaused = false;
-  // The client's input ended with answers still to come: closed once they are out.
-  bool inputEnded = false;
   bool full() const {
     return nextSeq - answered.load(std::memory_order_relaxed) >= kMaxUnanswered ||
            queuedBytes.load(std::memory_order_relaxed) >= kMaxQueuedBytes;

@@ -129,7 +129,6 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
   // Pistache's writes ran (answers may have drained), or the timer: an answer written on
   // another thread (a rare race of Pistache's promises) is noticed within 500 ms.
   resumePaused();
-  closeEnded();
 }
 
 bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
@@ -163,13 +162,6 @@ bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return true;
-    }
-    if (n == 0 && conn.answered.load() != conn.nextSeq) {
-      // The client shut down its side with answers still to come: they go out first.
-      conn.closed = true;
-      conn.inputEnded = true;
-      ended_.push_back(fd);
       return true;
     }
     drop(c.peer);  // the client closed, or the connection failed
@@ -220,26 +212,6 @@ void ConnectionTransport::resumePaused() {
     readFrom(c, c.state->closingWhilePaused);
   }
   pausedNow_.clear();
-}
-
-void ConnectionTransport::closeEnded() {
-  if (ended_.empty()) {
-    return;
-  }
-  endedNow_.swap(ended_);
-  for (const int fd : endedNow_) {
-    const auto it = conns_.find(fd);
-    if (it == conns_.end() || !it->second.state->inputEnded) {
-      continue;  // closed meanwhile
-    }
-    const ConnectionState& conn = *it->second.state;
-    if (conn.answered.load() != conn.nextSeq) {
-      ended_.push_back(fd);
-      continue;
-    }
-    drop(it->second.peer);
-  }
-  endedNow_.clear();
 }
 
 // The connection's last answer is out (ConnectionState::lastAnswerOut). As nginx does, a

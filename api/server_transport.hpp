@@ -96,8 +96,6 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void serve(const Connection& c);
   // Serves and reads again the stopped connections whose answers drained.
   void resumePaused();
-  // Closes the connections whose client shut down its side once their answers are out.
-  void closeEnded();
   // After the connection's last answer went out whole: closes it (`drained`: nothing
   // left unread in the socket) or half-closes it. False when it is closed.
   bool finish(const Connection& c, bool drained);
@@ -111,8 +109,6 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   Timeouts timeouts_;
   std::vector<int> paused_;     // connections stopped at their bounds (resumePaused)
   std::vector<int> pausedNow_;  // those being looked at
-  std::vector<int> ended_;      // input ended, answers to come (closeEnded)
-  std::vector<int> endedNow_;   // those being looked at
   int timerFd_ = -1;
   std::unique_ptr<char[]> buffer_;             // what recv(2) reads into (kReadSize)
   std::unordered_map<int, Connection> conns_;  // by descriptor

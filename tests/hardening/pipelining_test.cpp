@@ -371,24 +371,3 @@ TEST_CASE("Pipelining: over native TLS a client that does not read is bounded an
   CHECK(got < total);
   CHECK(wrong == 0);
 }
-
-TEST_CASE("Pipelining: a client that shuts down its side still gets its held answers",
-          "[hardening][pipelining]") {
-  ApiInstance api(config());
-  REQUIRE(api.start());
-  const auto page = httpRequest(api.port(), "GET", "/hosts", basicAuth("alice", "secret"));
-  REQUIRE(page.status == 200);
-  const std::string etag = page.header("etag");
-  HttpConnection conn("127.0.0.1", api.port());
-  // A watch held for 1 s, a request behind it, then the end of the client's input.
-  conn.sendRaw("GET /hosts?wait=1&since=" + etag.substr(1, etag.size() - 2) +
-               " HTTP/1.1\r\nHost: t\r\n" + basicAuth("alice", "secret") +
-               "\r\nGET /get/ip HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 10.0.0.7\r\n\r\n");
-  REQUIRE(::shutdown(conn.fd(), SHUT_WR) == 0);
-  CHECK(conn.readResponse().status == 304);
-  const auto last = conn.readResponse();
-  CHECK(last.status == 200);
-  CHECK(last.body.find("10.0.0.7") != std::string::npos);
-  // Then the server closes: all the client asked for is answered.
-  CHECK(conn.waitForClose(std::chrono::seconds(3)));
-}

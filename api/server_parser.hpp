@@ -103,8 +103,6 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   // Set (I/O thread) by serveInput when a bound is reached: the transport reads nothing
   // until full() is false, then serves what the reader holds and reads the socket again.
   bool paused = false;
-  // The client shut down its side while the connection was paused: read to the end then.
-  bool closingWhilePaused = false;
   bool full() const {
     return nextSeq - answered.load(std::memory_order_relaxed) >= kMaxUnanswered ||
            queuedBytes.load(std::memory_order_relaxed) >= kMaxQueuedBytes;

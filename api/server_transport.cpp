@@ -135,7 +135,12 @@ bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
   ConnectionState& conn = *c.state;
   const int fd = c.peer->fd();
   if (conn.paused) {
-    conn.closingWhilePaused = conn.closingWhilePaused || closing;
+    if (closing) {
+      // The client went away (the end of its input is that, paused or not): its held
+      // requests are released now, not when they would have been answered.
+      drop(c.peer);
+      return false;
+    }
     return true;  // left in the kernel until resumePaused()
   }
   for (;;) {
@@ -208,8 +213,7 @@ void ConnectionTransport::resumePaused() {
     if (c.state->lastAnswerOut && !finish(c, false)) {
       continue;
     }
-    // The bytes left in the kernel, and a shutdown seen meanwhile: no new edge comes.
-    readFrom(c, c.state->closingWhilePaused);
+    readFrom(c, false);  // the bytes left in the kernel: no new edge comes for them
   }
   pausedNow_.clear();
 }

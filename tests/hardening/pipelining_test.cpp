@@ -371,3 +371,30 @@ TEST_CASE("Pipelining: over native TLS a client that does not read is bounded an
   CHECK(got < total);
   CHECK(wrong == 0);
 }
+
+TEST_CASE("Pipelining: a paused client that goes away releases its held requests at once",
+          "[hardening][pipelining]") {
+  ApiInstance api(config("max_watchers = 32\nmax_watchers_per_user = 1000\n"));
+  REQUIRE(api.start());
+  const auto page = httpRequest(api.port(), "GET", "/hosts", basicAuth("alice", "secret"));
+  REQUIRE(page.status == 200);
+  const std::string etag = page.header("etag");
+  const std::string since = etag.substr(1, etag.size() - 2);
+  const auto bobsWatch = [&] {
+    return httpRequest(api.port(), "GET", "/hosts?wait=1&since=" + since,
+                       basicAuth("bob", "hunter2"))
+        .status;
+  };
+  // 40 watches of 30 s on one connection: 32 held (every slot), the connection paused.
+  const std::string requests =
+      pipelined(40, "/hosts?wait=30&since=" + since, basicAuth("alice", "secret"));
+  const int fd = connectSmall(api.port());
+  size_t sent = 0;
+  sendUntilStuck(fd, requests, sent);
+  REQUIRE(awaitMetric(api, "chipmunk_api_connections_paused", 1, std::chrono::seconds(5)) == 1);
+  CHECK(bobsWatch() == 429);
+  // The client closes: its watches are released at once, not after their 30 s.
+  ::close(fd);
+  CHECK(awaitMetric(api, "chipmunk_api_connections_paused", 0, std::chrono::seconds(3)) == 0);
+  CHECK(bobsWatch() == 304);
+}

@@ -23,7 +23,9 @@
 // bound, the transport then reads nothing more of the connection (the bytes stay in the
 // kernel) until, after an event of its I/O thread or the timer, the answers drained; then
 // it serves what the reader holds and reads the socket to the end again (epoll is
-// edge-triggered: no new edge comes for bytes that waited). A TLS connection is read by
+// edge-triggered: no new edge comes for bytes that waited); one whose client shuts down
+// or hangs up meanwhile is closed at once, as at the end of any client's input (its held
+// requests released). A TLS connection is read by
 // Pistache whatever we do: while it is stopped, what it sends is kept up to kTlsPausedBytes,
 // past that the connection reads no more requests.
 

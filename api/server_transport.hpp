@@ -25,9 +25,9 @@
 // it serves what the reader holds and reads the socket to the end again (epoll is
 // edge-triggered: no new edge comes for bytes that waited); one whose client shuts down
 // or hangs up meanwhile is closed at once, as at the end of any client's input (its held
-// requests released). A TLS connection is read by
-// Pistache whatever we do: while it is stopped, what it sends is kept up to kTlsPausedBytes,
-// past that the connection reads no more requests.
+// requests released). A TLS connection is read by Pistache whatever we do: while it is
+// stopped, what it sends is kept up to kTlsPausedBytes, past that the connection reads no
+// more requests.
 
 #include <pistache/tcp.h>
 #include <pistache/transport.h>

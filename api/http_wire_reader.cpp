@@ -40,12 +40,14 @@ char* RequestReader::prepare(size_t size) {
 int RequestReader::next(ParsedRequest& out) {
   const size_t have = size_ - start_;
   if (headLen_ != 0) {
-    // The head passed before, its body was incomplete: read again once the body is here.
+    // The head passed before (read into pending_), its body was incomplete.
     if (have < headLen_ + bodyLen_) {
       return kAgain;
     }
-    const int status = readHead(out);
-    return status != 0 ? status : kReady;
+    out = std::move(*pending_);
+    pending_.reset();
+    takeBody(out);
+    return kReady;
   }
   if (have == 0) {
     return kAgain;
@@ -87,14 +89,20 @@ int RequestReader::readHead(ParsedRequest& out) {
     return 413;
   }
   bodyLen_ = static_cast<size_t>(length);
-  if (size_ - start_ < headLen_ + bodyLen_) {
-    return 0;  // the body is still to come (inBody())
-  }
-  out.info.body.assign(buf_.get() + start_ + headLen_, bodyLen_);
   out.http10 = head.http10;
   out.keepAlive = keepsAlive(connection, head.http10);
-  consume(headLen_ + bodyLen_);
+  if (size_ - start_ < headLen_ + bodyLen_) {
+    // The body is still to come (inBody()): the head is kept as read, not read again.
+    pending_ = std::make_unique<ParsedRequest>(std::move(out));
+    return 0;
+  }
+  takeBody(out);
   return 0;
+}
+
+void RequestReader::takeBody(ParsedRequest& out) {
+  out.info.body.assign(buf_.get() + start_ + headLen_, bodyLen_);
+  consume(headLen_ + bodyLen_);
 }
 
 void RequestReader::consume(size_t length) {

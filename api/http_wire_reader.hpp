@@ -57,8 +57,11 @@ class RequestReader {
   // Room for `size` more bytes at the end of the buffer (not zero-filled).
   char* prepare(size_t size);
   // Reads the head of headLen_ bytes at start_ into `out`: 0, or the status to refuse it
-  // with. When its body is here too, the request is consumed (headLen_ back to 0).
+  // with. When its body is here too, the request is consumed (headLen_ back to 0);
+  // otherwise `out` is kept in pending_ until it is.
   int readHead(ParsedRequest& out);
+  // Gives `out` the body behind the head at start_ and consumes the request.
+  void takeBody(ParsedRequest& out);
   // Drops the request of `length` bytes at start_.
   void consume(size_t length);
 
@@ -72,6 +75,8 @@ class RequestReader {
   HeadScanner scanner_;  // over the request at start_
   size_t headLen_ = 0;   // the head's length once it arrived and passed, else 0
   size_t bodyLen_ = 0;   // its Content-Length
+  // The head read while its body is awaited; null otherwise (no room held per connection).
+  std::unique_ptr<ParsedRequest> pending_;
 };
 
 }  // namespace chipmunk::api

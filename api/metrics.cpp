@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "api/metrics.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "api/routes.hpp"
@@ -123,6 +124,14 @@ std::string ApiMetrics::render(Store& store) {
   out.sample("chipmunk_api_rate_limited_total", {{"reason", "login_lockout"}}, load(lockouts_));
   out.sample("chipmunk_api_rate_limited_total", {{"reason", "busy"}}, load(busy_));
   out.sample("chipmunk_api_rate_limited_total", {{"reason", "nochg_abuse"}}, load(nochgAbuse_));
+  out.family("chipmunk_api_connections_paused", "gauge",
+             "Connections not read for now: too many of their requests unanswered, or too "
+             "many answer bytes queued for a client that does not read them.");
+  out.sample("chipmunk_api_connections_paused", {},
+             static_cast<uint64_t>(std::max<int64_t>(0, paused_.load())));
+  out.family("chipmunk_api_connection_pauses_total", "counter",
+             "Times a connection stopped being read for its pipelining bounds.");
+  out.sample("chipmunk_api_connection_pauses_total", load(pauses_));
   out.family("chipmunk_api_records", "gauge", "Records in the store.");
   out.sample("chipmunk_api_records", {}, static_cast<uint64_t>(store.count()));
   renderStoreWrites(out);

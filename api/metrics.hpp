@@ -51,6 +51,14 @@ class ApiMetrics {
   // full password-check or write queue (503 Server busy).
   void countLockout() noexcept { lockouts_.fetch_add(1, std::memory_order_relaxed); }
   void countBusy() noexcept { busy_.fetch_add(1, std::memory_order_relaxed); }
+  // A connection stopped being read for its pipelining bounds (`on`), or was read again or
+  // closed (api/server_parser.hpp, ConnectionState::full).
+  void countPause(bool on) noexcept {
+    if (on) {
+      pauses_.fetch_add(1, std::memory_order_relaxed);
+    }
+    paused_.fetch_add(on ? 1 : -1, std::memory_order_relaxed);
+  }
   // A /nic/update host blocked for too many nochg answers in a row (dyndns2's abuse).
   void countNochgAbuse() noexcept { nochgAbuse_.fetch_add(1, std::memory_order_relaxed); }
   void observeStoreWrite(std::chrono::steady_clock::duration took) noexcept;
@@ -78,6 +86,8 @@ class ApiMetrics {
 
   std::array<std::array<std::atomic<uint64_t>, kCodes>, kRouteSlots> requests_{};
   std::atomic<uint64_t> authFailures_{0};
+  std::atomic<uint64_t> pauses_{0};
+  std::atomic<int64_t> paused_{0};
   std::atomic<uint64_t> lockouts_{0};
   std::atomic<uint64_t> busy_{0};
   std::atomic<uint64_t> nochgAbuse_{0};

@@ -80,6 +80,7 @@ bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& o
   }
   if (written == out.size()) {
     conn.lastAnswerOut = !keepAlive;
+    conn.answered.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
   holds.held = conn.shareOutstanding();
@@ -116,10 +117,12 @@ void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, st
   // connection before .then() runs, and that one must not be shut down.
   const int fd = keepAlive ? -1 : ::fcntl(peer->fd(), F_DUPFD_CLOEXEC, 0);
   const size_t size = out.size();
+  conn.queued(size);
   auto sent = peer->send(Pistache::RawBuffer(std::move(out), size));
   std::weak_ptr<Pistache::Tcp::Peer> weakPeer = peer;
   sent.then(
-      [fd, holds, weakPeer](ssize_t) {
+      [fd, holds, weakPeer, state = conn.shared_from_this(), size](ssize_t) {
+        state->written(size);
         if (fd >= 0) {
           ::shutdown(fd, SHUT_WR);
           ::close(fd);
@@ -132,7 +135,8 @@ void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, st
           holds.awaiting->release();
         }
       },
-      [fd, holds](std::exception_ptr) {
+      [fd, holds, state = conn.shared_from_this(), size](std::exception_ptr) {
+        state->written(size);
         if (fd >= 0) {
           ::close(fd);
         }
@@ -152,8 +156,10 @@ void sendResponse(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& c
   std::string out = formatResponse(r, head, keepAlive, http10);
   std::lock_guard<std::mutex> lock(conn->sendMutex);
   if (seq != conn->nextToSend) {
+    conn->queuedBytes.fetch_add(out.size());  // until writeAnswer hands it on
     conn->parked.emplace(seq, [weak = std::weak_ptr<Pistache::Tcp::Peer>(peer),
                                out = std::move(out), keepAlive, holds](ConnectionState& c) mutable {
+      c.queuedBytes.fetch_sub(out.size());
       writeAnswer(weak.lock(), c, false, out, keepAlive, holds);
     });
     return;
@@ -252,6 +258,10 @@ class HttpHandler final : public ConnectionHandler {
   void serveInput(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& shared) override {
     auto& conn = *shared;
     for (;;) {
+      if (conn.full()) {
+        conn.paused = true;  // the transport reads on once answers drained (ConnectionState)
+        return;
+      }
       Exchange ex;
       const int got = conn.reader.next(ex);
       if (got == RequestReader::kAgain) {
@@ -276,6 +286,9 @@ class HttpHandler final : public ConnectionHandler {
 
   // ConnectionHandler: a held watch of this connection is not answered any more.
   void closed(const PeerPtr& peer) override { service_->watch().dropConnection(peer.get()); }
+
+  // ConnectionHandler: a connection stopped or started being read for its bounds.
+  void paused(bool on) override { service_->metrics().countPause(on); }
 
  private:
   // A request refused before it was parsed: logged without any of its bytes.

@@ -91,6 +91,41 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   // client reads the answer before any reset).
   bool lastAnswerOut = false;
 
+  // Pipelining bounds (as nginx's and Envoy's): past either, the connection is not read
+  // (its bytes stay in the kernel, TCP flow control pushes back on the client) until its
+  // answers drain below it. A request counts from when it is read until its answer's bytes
+  // are all handed to the socket (`answered`); the bytes of answers parked (`parked`) or
+  // in Pistache's write queue count until they are out (`queuedBytes`).
+  static constexpr uint64_t kMaxUnanswered = 32;
+  static constexpr size_t kMaxQueuedBytes = size_t{1} << 20;
+  std::atomic<uint64_t> answered{0};
+  std::atomic<size_t> queuedBytes{0};
+  // Set (I/O thread) by serveInput when a bound is reached: the transport reads nothing
+  // until full() is false, then serves what the reader holds and reads the socket again.
+  bool paused = false;
+  bool full() const {
+    return nextSeq - answered.load(std::memory_order_relaxed) >= kMaxUnanswered ||
+           queuedBytes.load(std::memory_order_relaxed) >= kMaxQueuedBytes;
+  }
+  // Answers in Pistache's write queue, and when (steady clock, ms) one last left or the
+  // first was queued: the transport closes a connection whose queued answers did not move
+  // for keepalive_timeout (the send timeout: a client that does not read).
+  std::atomic<int> writing{0};
+  std::atomic<int64_t> writtenMs{0};
+  // An answer of `size` bytes handed to Pistache's write queue; then out (or failed).
+  void queued(size_t size) {
+    queuedBytes.fetch_add(size);
+    if (writing.fetch_add(1) == 0) {
+      writtenMs.store(Awaiting::nowMs());
+    }
+  }
+  void written(size_t size) {
+    writtenMs.store(Awaiting::nowMs());
+    queuedBytes.fetch_sub(size);
+    writing.fetch_sub(1);
+    answered.fetch_add(1);
+  }
+
   // Answers leave in the order the requests came, whichever thread makes them (server.cpp,
   // sendResponse): each request read gets the next number; an answer whose turn has not
   // come waits in `parked` until the answers before it are handed to the socket.

@@ -10,6 +10,7 @@
 #include <pistache/peer.h>
 #include <pistache/reactor.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <string>
@@ -30,6 +31,8 @@ using Pistache::Polling::Tag;
 constexpr size_t kReadSize = 4096;
 // How often the timeouts are checked, as Pistache's endpoint does.
 constexpr long kCheckIntervalNs = 500'000'000;
+// What a stopped TLS connection's reader may hold (see the header).
+constexpr size_t kTlsPausedBytes = 64 * 1024;
 
 // The whole event of an FdSet entry: Entry hides the flags it does not ask about
 // (NotifyOn::Shutdown, the peer's half-close) behind a private base, which a C-style cast
@@ -123,11 +126,23 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
     }
   }
   freshNow_.clear();
+  // Pistache's writes ran (answers may have drained), or the timer: an answer written on
+  // another thread (a rare race of Pistache's promises) is noticed within 500 ms.
+  resumePaused();
 }
 
 bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
   ConnectionState& conn = *c.state;
   const int fd = c.peer->fd();
+  if (conn.paused) {
+    if (closing) {
+      // The client went away (the end of its input is that, paused or not): its held
+      // requests are released now, not when they would have been answered.
+      drop(c.peer);
+      return false;
+    }
+    return true;  // left in the kernel until resumePaused()
+  }
   for (;;) {
     // Into this thread's buffer, then copied (a request's few hundred bytes) to the reader:
     // received into the reader, every connection would hold the room offered.
@@ -135,9 +150,12 @@ bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
     if (n > 0) {
       if (!conn.closed) {  // after a refusal or "Connection: close" nothing is read
         conn.reader.append(buffer_.get(), static_cast<size_t>(n));
-        handler_->serveInput(c.peer, c.state);
+        serve(c);
         if (conn.lastAnswerOut && !finish(c, static_cast<size_t>(n) < kReadSize || closing)) {
           return false;
+        }
+        if (conn.paused) {
+          return true;
         }
       }
       if (static_cast<size_t>(n) < kReadSize && !closing) {
@@ -154,6 +172,50 @@ bool ConnectionTransport::readFrom(const Connection& c, bool closing) {
     drop(c.peer);  // the client closed, or the connection failed
     return false;
   }
+}
+
+void ConnectionTransport::serve(const Connection& c) {
+  handler_->serveInput(c.peer, c.state);
+  if (c.state->paused) {
+    paused_.push_back(c.peer->fd());
+    handler_->paused(true);
+  }
+}
+
+void ConnectionTransport::resumePaused() {
+  if (paused_.empty()) {
+    return;
+  }
+  pausedNow_.swap(paused_);
+  for (const int fd : pausedNow_) {
+    const auto it = conns_.find(fd);
+    if (it == conns_.end() || !it->second.state->paused) {
+      continue;
+    }
+    if (it->second.state->full()) {
+      paused_.push_back(fd);
+      continue;
+    }
+    const Connection c = it->second;  // a copy: the entry goes if the connection closes
+    c.state->paused = false;
+    c.state->since = std::chrono::steady_clock::now();  // it waited for us, not the client
+    handler_->paused(false);
+    if (!c.state->closed) {
+      serve(c);
+    }
+    if (c.peer->ssl() != nullptr) {
+      if (c.state->lastAnswerOut) {
+        c.state->lastAnswerOut = false;
+        ::shutdown(c.peer->fd(), SHUT_WR);
+      }
+      continue;  // Pistache reads it
+    }
+    if (c.state->lastAnswerOut && !finish(c, false)) {
+      continue;
+    }
+    readFrom(c, false);  // the bytes left in the kernel: no new edge comes for them
+  }
+  pausedNow_.clear();
 }
 
 // The connection's last answer is out (ConnectionState::lastAnswerOut). As nginx does, a
@@ -183,9 +245,17 @@ void ConnectionTransport::received(const PeerPtr& peer, const char* data, size_t
   if (it == conns_.end() || it->second.state->closed) {
     return;
   }
-  it->second.state->reader.append(data, size);
+  ConnectionState& conn = *it->second.state;
+  if (conn.paused && conn.reader.buffered() + size > kTlsPausedBytes) {
+    conn.closed = true;  // read no more of it: the answers made go out, the timers end it
+    return;
+  }
+  conn.reader.append(data, size);
+  if (conn.paused) {
+    return;
+  }
   const Connection c = it->second;
-  handler_->serveInput(c.peer, c.state);
+  serve(c);
   if (c.state->lastAnswerOut) {  // not for TLS (sendAtOnce); should it be, half-close
     c.state->lastAnswerOut = false;
     ::shutdown(c.peer->fd(), SHUT_WR);
@@ -195,6 +265,11 @@ void ConnectionTransport::received(const PeerPtr& peer, const char* data, size_t
 void ConnectionTransport::forget(const PeerPtr& peer) {
   const auto it = conns_.find(peer->fd());
   if (it != conns_.end() && it->second.peer == peer) {
+    if (it->second.state->paused) {
+      it->second.state->paused = false;
+      handler_->paused(false);
+      paused_.erase(std::remove(paused_.begin(), paused_.end(), peer->fd()), paused_.end());
+    }
     conns_.erase(it);
   }
 }
@@ -210,30 +285,37 @@ void ConnectionTransport::drop(PeerPtr peer) {
 
 void ConnectionTransport::checkIdle() {
   const auto now = std::chrono::steady_clock::now();
+  const int64_t nowMs = Awaiting::nowMs();
   std::vector<PeerPtr> expired;
+  std::vector<PeerPtr> stalled;  // closed without a 408, which could cut into an answer
   for (const auto& [fd, c] : conns_) {
     const auto elapsed = now - c.state->since;
-    bool over = false;
+    // Answers queued in Pistache: the send timeout applies instead of the idle one.
+    const bool writing = c.state->writing.load() > 0;
+    bool over = writing && nowMs - c.state->writtenMs.load() > timeouts_.keepalive.count();
     if (c.peer->isIdle()) {
-      over = elapsed > timeouts_.keepalive;
+      over = over || (!writing && elapsed > timeouts_.keepalive);
     } else {
       switch (c.state->timer()) {
         case ConnectionState::Timer::kHeader:
-          over = elapsed > timeouts_.header || elapsed > timeouts_.body;
+          over = over || elapsed > timeouts_.header || elapsed > timeouts_.body;
           break;
         case ConnectionState::Timer::kBody:
-          over = elapsed > timeouts_.body;
+          over = over || elapsed > timeouts_.body;
           break;
         case ConnectionState::Timer::kNone:
           break;
       }
     }
     if (over) {
-      expired.push_back(c.peer);
+      (writing ? stalled : expired).push_back(c.peer);
     }
   }
   for (const auto& peer : expired) {
     expire(peer);
+  }
+  for (const auto& peer : stalled) {
+    drop(peer);
   }
 }
 

@@ -15,7 +15,19 @@
 // The timeouts are Pistache's endpoint's (endpoint.cc, checkIdlePeers): every 500 ms, an
 // idle connection (its answers out) is closed after keepalive_timeout, a busy one gets a
 // 408 and is closed after header_timeout while a head is awaited, body_timeout while a
-// body is, never while its answer is awaited from a pool (ConnectionState::timer).
+// body is, never while its answer is awaited from a pool (ConnectionState::timer). A
+// connection whose answers wait in Pistache's write queue and did not move for
+// keepalive_timeout is closed (the send timeout: a client that does not read).
+//
+// Pipelining is bounded per connection (ConnectionState::full): the handler stops at the
+// bound, the transport then reads nothing more of the connection (the bytes stay in the
+// kernel) until, after an event of its I/O thread or the timer, the answers drained; then
+// it serves what the reader holds and reads the socket to the end again (epoll is
+// edge-triggered: no new edge comes for bytes that waited); one whose client shuts down
+// or hangs up meanwhile is closed at once, as at the end of any client's input (its held
+// requests released). A TLS connection is read by Pistache whatever we do: while it is
+// stopped, what it sends is kept up to kTlsPausedBytes, past that the connection reads no
+// more requests.
 
 #include <pistache/tcp.h>
 #include <pistache/transport.h>
@@ -41,6 +53,9 @@ class ConnectionHandler : public Pistache::Tcp::Handler {
   virtual void serveInput(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn) = 0;
   // The connection is gone, or about to be closed.
   virtual void closed(const PeerPtr& peer) = 0;
+  // The connection stopped (`on`) or started again being read for its pipelining bounds
+  // (ConnectionState::full), or was closed while stopped.
+  virtual void paused(bool on) = 0;
 
   // Pistache::Tcp::Handler
   void onConnection(const PeerPtr& peer) final;
@@ -78,6 +93,11 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   // Reads what the connection sent and serves it; `closing`: the client shut down its
   // side (read to the end). False when the connection is gone.
   bool readFrom(const Connection& c, bool closing);
+  // Serves what the connection's reader holds; notes a connection that stopped at its
+  // bounds (paused_).
+  void serve(const Connection& c);
+  // Serves and reads again the stopped connections whose answers drained.
+  void resumePaused();
   // After the connection's last answer went out whole: closes it (`drained`: nothing
   // left unread in the socket) or half-closes it. False when it is closed.
   bool finish(const Connection& c, bool drained);
@@ -89,6 +109,8 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
 
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;
+  std::vector<int> paused_;     // connections stopped at their bounds (resumePaused)
+  std::vector<int> pausedNow_;  // those being looked at
   int timerFd_ = -1;
   std::unique_ptr<char[]> buffer_;             // what recv(2) reads into (kReadSize)
   std::unordered_map<int, Connection> conns_;  // by descriptor

@@ -112,7 +112,7 @@ void limitRows(SettingTable<C>& t) {
       .seconds(&C::keepaliveTimeout)
       .range(1, 86400)
       .byDefault("60s")
-      .help("Idle keep-alive connections are closed after this long.");
+      .help("Idle connections, and those whose answers go unread, are closed after this long.");
   t.setting("Limits", "max_failed_logins")
       .integer(&C::maxFailedLogins)
       .range(0, 100000)

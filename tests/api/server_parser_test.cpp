@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -174,4 +175,27 @@ TEST_CASE("Unit: a connection awaiting its password check is busy until released
   CHECK(awaiting.busy());
   awaiting.release();
   CHECK_FALSE(awaiting.busy());
+}
+
+TEST_CASE("Unit: a connection is full at 32 requests unanswered or 1 MiB of answers queued",
+          "[api][unit]") {
+  auto conn = std::make_shared<ConnectionState>(1024, std::nullopt);
+  conn->nextSeq = ConnectionState::kMaxUnanswered - 1;
+  CHECK_FALSE(conn->full());
+  conn->nextSeq = ConnectionState::kMaxUnanswered;
+  CHECK(conn->full());
+  conn->answered = 1;  // written at once
+  CHECK_FALSE(conn->full());
+  // Queued in the write queue: counted in bytes until written.
+  conn->queued(ConnectionState::kMaxQueuedBytes - 1);
+  CHECK_FALSE(conn->full());
+  CHECK(conn->writing == 1);
+  conn->queued(1);
+  CHECK(conn->full());
+  conn->written(1);
+  CHECK_FALSE(conn->full());
+  CHECK(conn->answered == 2);
+  conn->written(ConnectionState::kMaxQueuedBytes - 1);
+  CHECK(conn->queuedBytes == 0);
+  CHECK(conn->writing == 0);
 }

@@ -29,6 +29,7 @@
 #include "api/http_writer.hpp"
 #include "api/memory_trim.hpp"
 #include "api/metrics.hpp"
+#include "api/server_accept.hpp"
 #include "api/server_parser.hpp"
 #include "api/server_transport.hpp"
 #include "api/slow_auth_pool.hpp"
@@ -197,28 +198,6 @@ RequestInfo withoutWait(RequestInfo info) {
   return info;
 }
 
-// The client's address of a connected socket, from the kernel in binary (no text round
-// trip through Pistache's Address::host()); IPv4-mapped IPv6 peers of a dual-stack
-// listener come out as IPv4. nullopt when the socket has none (it is gone).
-std::optional<IpAddress> peerAddress(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-    return std::nullopt;
-  }
-  if (ss.ss_family == AF_INET) {
-    std::array<uint8_t, 4> bytes;
-    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, 4);
-    return IpAddress::fromV4(bytes);
-  }
-  if (ss.ss_family == AF_INET6) {
-    std::array<uint8_t, 16> bytes;
-    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, 16);
-    return IpAddress::fromV6(bytes);  // folds ::ffff:a.b.c.d
-  }
-  return std::nullopt;
-}
-
 // A request read off a connection, and what the request log needs besides.
 struct Exchange : ParsedRequest {
   ApiMetrics* metrics = nullptr;                // the service's (it outlives every exchange)
@@ -241,8 +220,9 @@ class HttpHandler final : public ConnectionHandler {
         log_(logging::get("api")) {}
 
   // ConnectionHandler: the peer's address read once, in binary.
-  std::shared_ptr<ConnectionState> open(const PeerPtr& peer) override {
-    return std::make_shared<ConnectionState>(maxRequestSize_, peerAddress(peer->fd()));
+  std::shared_ptr<ConnectionState> open(const PeerPtr& /*peer*/,
+                                        std::optional<IpAddress> address) override {
+    return std::make_shared<ConnectionState>(maxRequestSize_, address);
   }
 
   // ConnectionHandler: the connection's requests are read by our RequestReader and served
@@ -487,26 +467,32 @@ void ApiServer::start() {
   using namespace Pistache;
   const bool v6 = config_.listenHost.find(':') != std::string::npos;
   const std::string host = config_.listenHost == "localhost" ? "127.0.0.1" : config_.listenHost;
-  Address addr(v6 ? "[" + host + "]" : host, Port(config_.listenPort));
-  // Pistache's listener and reactor with our transport (api/server_transport.hpp) in the
-  // place of Http::Endpoint's. The backlog is given here: Pistache 0.0.5's endpoint
-  // ignores Options::backlog() (upstream #1194).
-  listener_ = std::make_unique<Tcp::Listener>(addr);
-  listener_->init(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
-                  std::string("chipmunk-http"), 1024);
-  if (!config_.tlsCertificate.empty()) {
-    // After init(): it resets the TLS flag.
-    listener_->setupSSL(config_.tlsCertificate, config_.tlsKey, false, nullptr);
-  }
   auto handler = std::make_shared<HttpHandler>(service_, pool_, writers_, config_.maxRequestSize,
                                                std::chrono::milliseconds(config_.keepaliveTimeout));
   const ConnectionTransport::Timeouts timeouts{config_.headerTimeout, config_.bodyTimeout,
                                                config_.keepaliveTimeout};
-  listener_->setHandler(handler);
-  listener_->setTransportFactory(
-      [handler, timeouts] { return std::make_shared<ConnectionTransport>(handler, timeouts); });
-  listener_->bind();
-  listener_->runThreaded();
+  constexpr int kBacklog = 1024;
+  if (config_.tlsCertificate.empty()) {
+    // Plain TCP: Pistache's reactor and our transports, which accept on their I/O threads
+    // (api/server_accept.hpp); Pistache's Listener is not used.
+    accepting_ = std::make_unique<AcceptingServer>(host, config_.listenPort, kBacklog);
+    accepting_->start(config_.threads, std::make_shared<ConnectionTransport>(handler, timeouts));
+  } else {
+    // TLS: Pistache's listener (its accept thread does the handshake) and reactor with our
+    // transport (api/server_transport.hpp) in the place of Http::Endpoint's. The backlog
+    // is given here: Pistache 0.0.5's endpoint ignores Options::backlog() (upstream #1194).
+    listener_ = std::make_unique<Tcp::Listener>(
+        Address(v6 ? "[" + host + "]" : host, Port(config_.listenPort)));
+    listener_->init(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
+                    std::string("chipmunk-http"), kBacklog);
+    // After init(): it resets the TLS flag.
+    listener_->setupSSL(config_.tlsCertificate, config_.tlsKey, false, nullptr);
+    listener_->setHandler(handler);
+    listener_->setTransportFactory(
+        [handler, timeouts] { return std::make_shared<ConnectionTransport>(handler, timeouts); });
+    listener_->bind();
+    listener_->runThreaded();
+  }
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
     while (!stopping_) {
@@ -524,6 +510,9 @@ void ApiServer::start() {
 }
 
 uint16_t ApiServer::port() const {
+  if (accepting_) {
+    return accepting_->port();
+  }
   return listener_ ? static_cast<uint16_t>(listener_->getPort()) : 0;
 }
 
@@ -553,6 +542,10 @@ void ApiServer::shutdown() {
   }
   if (service_) {
     service_->watch().stop();  // held watches get 503 now, not at their deadline
+  }
+  if (accepting_) {
+    accepting_->shutdown();
+    accepting_.reset();
   }
   if (listener_) {
     listener_->shutdown();

@@ -19,6 +19,7 @@ namespace chipmunk::api {
 
 class SlowAuthPool;
 class HookListener;
+class AcceptingServer;
 
 // chipmunk-api's HTTP server: Pistache's listener and reactor in front of ApiService.
 // Pistache is used for sockets, its reactor and TLS; our transport (server_transport.hpp)
@@ -58,7 +59,8 @@ class ApiServer {
   // 256 per source, as a NAT or a proxy may carry many clients.
   std::shared_ptr<SlowAuthPool> writers_;
   std::shared_ptr<HookListener> hooks_;
-  std::unique_ptr<Pistache::Tcp::Listener> listener_;
+  std::unique_ptr<Pistache::Tcp::Listener> listener_;  // TLS: Pistache's listener
+  std::unique_ptr<AcceptingServer> accepting_;         // plain TCP (api/server_accept.hpp)
   std::thread maintenance_;  // record expiry, memory trims (api/memory_trim.hpp)
   std::mutex maintenanceMutex_;
   std::condition_variable maintenanceCv_;

@@ -41,7 +41,8 @@ const Event& eventOf(const Pistache::Aio::FdSet::Entry& entry) {
 }  // namespace
 
 void ConnectionHandler::onConnection(const PeerPtr& peer) {
-  static_cast<ConnectionTransport*>(transport())->adopt(peer, open(peer));
+  auto* transport = static_cast<ConnectionTransport*>(this->transport());
+  transport->adopt(peer, open(peer, transport->addressOf(peer)));
 }
 
 void ConnectionHandler::onInput(const char* data, size_t size, const PeerPtr& peer) {
@@ -67,8 +68,10 @@ ConnectionTransport::~ConnectionTransport() {
 }
 
 std::shared_ptr<Pistache::Aio::Handler> ConnectionTransport::clone() const {
-  return std::make_shared<ConnectionTransport>(
+  auto copy = std::make_shared<ConnectionTransport>(
       std::static_pointer_cast<ConnectionHandler>(handler_->clone()), timeouts_);
+  copy->listenFd_ = listenFd_;
+  return copy;
 }
 
 void ConnectionTransport::registerPoller(Pistache::Polling::Epoll& poller) {
@@ -84,6 +87,9 @@ void ConnectionTransport::registerPoller(Pistache::Polling::Epoll& poller) {
     throw std::runtime_error("timerfd_settime failed");
   }
   poller.addFd(timerFd_, Pistache::Flags<NotifyOn>(NotifyOn::Read), Tag(timerFd_));
+  if (listenFd_ >= 0) {
+    registerListener(poller);
+  }
 }
 
 void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
@@ -94,6 +100,11 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
       uint64_t expirations = 0;
       (void)!::read(timerFd_, &expirations, sizeof expirations);
       checkIdle();
+      resumeAccepting();
+      continue;
+    }
+    if (listenFd_ >= 0 && event.tag == Tag(listenFd_)) {
+      acceptConnections();
       continue;
     }
     const bool closing =

@@ -20,11 +20,16 @@
 #include <pistache/tcp.h>
 #include <pistache/transport.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
+
+#include "common/ip.hpp"
 
 namespace chipmunk::api {
 
@@ -35,8 +40,10 @@ using PeerPtr = std::shared_ptr<Pistache::Tcp::Peer>;
 // entry points are final: they hand over to the transport.
 class ConnectionHandler : public Pistache::Tcp::Handler {
  public:
-  // A new connection's state (on the connection's I/O thread, as what follows).
-  virtual std::shared_ptr<ConnectionState> open(const PeerPtr& peer) = 0;
+  // A new connection's state (on the connection's I/O thread, as what follows); `address`:
+  // the client's, nullopt when the socket has none.
+  virtual std::shared_ptr<ConnectionState> open(const PeerPtr& peer,
+                                                std::optional<IpAddress> address) = 0;
   // Serves the requests the connection's reader holds now, in order.
   virtual void serveInput(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn) = 0;
   // The connection is gone, or about to be closed.
@@ -64,7 +71,15 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void onReady(const Pistache::Aio::FdSet& fds) override;
   std::shared_ptr<Pistache::Aio::Handler> clone() const override;
 
+  // Accepts the connections of the listening socket `listenFd` itself (shared with the
+  // other I/O threads' transports) instead of being handed them by Pistache's Listener.
+  // Before the transport is given to the reactor; its clones inherit it.
+  void acceptFrom(int listenFd) { listenFd_ = listenFd; }
+
   // ConnectionHandler's, on the I/O thread.
+  // The client's address of a connection being adopted: in binary from accept(2) when
+  // this transport accepted it, else from getpeername(2).
+  std::optional<IpAddress> addressOf(const PeerPtr& peer) const;
   void adopt(const PeerPtr& peer, std::shared_ptr<ConnectionState> conn);
   void received(const PeerPtr& peer, const char* data, size_t size);
   void forget(const PeerPtr& peer);
@@ -87,6 +102,13 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void checkIdle();
   void expire(const PeerPtr& peer);
 
+  // Accepting (api/server_accept.cpp).
+  void registerListener(const Pistache::Polling::Epoll& poller);
+  void watchListener(bool on);
+  void resumeAccepting();
+  void acceptConnections();
+  void adoptAccepted(int fd, const sockaddr_storage& ss);
+
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;
   int timerFd_ = -1;
@@ -94,6 +116,13 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   std::unordered_map<int, Connection> conns_;  // by descriptor
   std::vector<int> fresh_;                     // adopted during this onReady()
   std::vector<int> freshNow_;                  // those being read
+  int listenFd_ = -1;                          // acceptFrom's, or -1
+  int epollFd_ = -1;                           // this I/O thread's (watchListener)
+  bool acceptPaused_ = false;                  // out of descriptors: resumed by the timer
+  struct Accepted {
+    int fd = -1;
+    std::optional<IpAddress> address;
+  } accepted_;  // the connection being adopted (addressOf)
 };
 
 }  // namespace chipmunk::api

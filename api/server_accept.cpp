@@ -174,11 +174,16 @@ void ConnectionTransport::acceptConnections() {
     if (fd < 0) {
       const int error = errno;
       if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
-        logging::get("api")->warn("accept paused for 500 ms error=\"{}\"", std::strerror(error));
+        if (!acceptFailing_) {  // once per thread until an accept succeeds again
+          logging::get("api")->warn("accept paused, retried every 500 ms error=\"{}\"",
+                                    std::strerror(error));
+        }
+        acceptFailing_ = true;
         watchListener(false);
       }
       return;  // EAGAIN (another thread took it), or the client gave up (ECONNABORTED)
     }
+    acceptFailing_ = false;
     adoptAccepted(fd, ss);
   }
 }

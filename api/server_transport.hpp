@@ -119,6 +119,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   int listenFd_ = -1;                          // acceptFrom's, or -1
   int epollFd_ = -1;                           // this I/O thread's (watchListener)
   bool acceptPaused_ = false;                  // out of descriptors: resumed by the timer
+  bool acceptFailing_ = false;                 // since the last accept that succeeded
   struct Accepted {
     int fd = -1;
     std::optional<IpAddress> address;

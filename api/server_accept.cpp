@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "api/server_parser.hpp"
 #include "api/server_transport.hpp"
 #include "common/logging.hpp"
 
@@ -208,6 +209,32 @@ void ConnectionTransport::adoptAccepted(int fd, const sockaddr_storage& ss) {
 
 std::optional<IpAddress> ConnectionTransport::addressOf(const PeerPtr& peer) const {
   return accepted_.fd == peer->fd() ? accepted_.address : peerAddress(peer->fd());
+}
+
+// Whether drop() may close a connection without Pistache's removePeer, whose
+// epoll_ctl(DEL) nginx does not make either: close(2) takes the socket out of every epoll
+// set when it drops the last reference to it, and nothing else holds one: accept4 made it
+// close-on-exec, and the only dup(2) of it (writeAnswer in server.cpp, for an answer handed
+// to Pistache's queue) lives while that answer is counted in ConnectionState::outstanding.
+// (A process being spawned holds the descriptors until its exec: an event of the old
+// socket then names a descriptor number that may be reused; a spurious event is harmless,
+// the reads stop at EAGAIN.) Only for connections this transport accepted, not TLS.
+bool ConnectionTransport::closesAtOnce(const PeerPtr& peer) const {
+  if (listenFd_ < 0 || peer->ssl() != nullptr) {
+    return false;
+  }
+  const auto it = conns_.find(peer->fd());
+  return it != conns_.end() && it->second.peer == peer && it->second.state->outstanding.load() == 0;
+}
+
+// What removePeer does but the epoll_ctl(DEL). Pistache's write-queue entry for the
+// descriptor (private to its Transport) stays: empty, as no write is queued, and taken
+// over by the next connection given that descriptor number (handleNewPeer keeps an
+// existing one); at most one per descriptor number.
+void ConnectionTransport::closeAtOnce(const PeerPtr& peer) {
+  const int fd = peer->fd();
+  peers.erase(fd);
+  ::close(fd);
 }
 
 }  // namespace chipmunk::api

@@ -215,8 +215,13 @@ void ConnectionTransport::drop(PeerPtr peer) {
   if (it == peers.end() || it->second != peer) {
     return;  // already closed
   }
+  const bool atOnce = closesAtOnce(peer);  // asked before the handler forgets the state
   handler_->onDisconnection(peer);
-  removePeer(peer);
+  if (atOnce) {
+    closeAtOnce(peer);
+  } else {
+    removePeer(peer);
+  }
 }
 
 void ConnectionTransport::checkIdle() {

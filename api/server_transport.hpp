@@ -108,6 +108,8 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void resumeAccepting();
   void acceptConnections();
   void adoptAccepted(int fd, const sockaddr_storage& ss);
+  bool closesAtOnce(const PeerPtr& peer) const;
+  void closeAtOnce(const PeerPtr& peer);
 
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;

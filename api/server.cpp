@@ -475,8 +475,9 @@ void ApiServer::start() {
   if (config_.tlsCertificate.empty()) {
     // Plain TCP: Pistache's reactor and our transports, which accept on their I/O threads
     // (api/server_accept.hpp); Pistache's Listener is not used.
-    accepting_ = std::make_unique<AcceptingServer>(host, config_.listenPort, kBacklog);
-    accepting_->start(config_.threads, std::make_shared<ConnectionTransport>(handler, timeouts));
+    accepting_ =
+        std::make_unique<AcceptingServer>(host, config_.listenPort, config_.threads, kBacklog);
+    accepting_->start(std::make_shared<ConnectionTransport>(handler, timeouts));
   } else {
     // TLS: Pistache's listener (its accept thread does the handshake) and reactor with our
     // transport (api/server_transport.hpp) in the place of Http::Endpoint's. The backlog

@@ -3,7 +3,6 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <pistache/net.h>
@@ -16,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <type_traits>
 
 #include "api/server_parser.hpp"
 #include "api/server_transport.hpp"
@@ -27,18 +25,8 @@ namespace {
 
 // Connections taken per readiness of the listening socket, as nginx without multi_accept:
 // more waiting keep it readable (level-triggered), so the next epoll_wait says so again,
-// and the other I/O threads get their share meanwhile.
+// once this thread has served what else was ready.
 constexpr int kAcceptsPerEvent = 1;
-
-// The descriptor of Pistache's Epoll: its only member, private, and no accessor; the
-// class is standard-layout, so the object and its first member share an address
-// (C++17 [basic.compound]/4). Pistache's addFd cannot ask for EPOLLEXCLUSIVE.
-int epollFdOf(const Pistache::Polling::Epoll& poller) {
-  static_assert(std::is_standard_layout_v<Pistache::Polling::Epoll> &&
-                    sizeof(Pistache::Polling::Epoll) == sizeof(int),
-                "Pistache's Epoll is no longer a bare descriptor");
-  return *reinterpret_cast<const int*>(&poller);
-}
 
 }  // namespace
 
@@ -65,7 +53,55 @@ std::optional<IpAddress> peerAddress(int fd) {
   return ipOf(ss);
 }
 
-AcceptingServer::AcceptingServer(const std::string& host, uint16_t port, int backlog) {
+namespace {
+
+// A socket bound to `a` (its port replaced by `port` unless 0) and listening, in the
+// SO_REUSEPORT group of that address; -1 with errno set on failure. The first socket
+// (`first`) is bound without SO_REUSEPORT and given it only before listen(2): its bind
+// fails as any bind does when something already listens there (another chipmunk-api
+// included; the check of "--listen ... port 0" tests it), and anything that binds after
+// it without SO_REUSEPORT fails too; the group forms at listen(2).
+int listenOn(const addrinfo& a, uint16_t port, int backlog, bool first) {
+  sockaddr_storage address{};
+  std::memcpy(&address, a.ai_addr, a.ai_addrlen);
+  if (port != 0) {
+    (a.ai_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
+                             : reinterpret_cast<sockaddr_in*>(&address)->sin_port) = htons(port);
+  }
+  const int fd = ::socket(a.ai_family, a.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a.ai_protocol);
+  const int one = 1;
+  const auto reusePort = [&] {
+    return ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0;
+  };
+  if (fd >= 0 && ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+      (first || reusePort()) &&
+      ::bind(fd, reinterpret_cast<const sockaddr*>(&address), a.ai_addrlen) == 0 &&
+      (!first || reusePort()) && ::listen(fd, backlog) == 0) {
+    return fd;
+  }
+  const int error = errno;
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  errno = error;
+  return -1;
+}
+
+uint16_t portOf(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return 0;
+  }
+  return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port
+                                        : reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+}
+
+}  // namespace
+
+AcceptingServer::AcceptingServer(const std::string& host, uint16_t port, size_t threads,
+                                 int backlog)
+    : sockets_(std::make_shared<ListenSockets>()) {
   addrinfo hints{};
   hints.ai_family = host.find(':') != std::string::npos ? AF_INET6 : AF_INET;
   hints.ai_socktype = SOCK_STREAM;
@@ -75,23 +111,23 @@ AcceptingServer::AcceptingServer(const std::string& host, uint16_t port, int bac
   if (rc != 0) {
     throw std::runtime_error(std::string("cannot resolve listen address: ") + gai_strerror(rc));
   }
+  // The first address that binds, as Pistache's Listener::bind; then the other threads'
+  // sockets on the port it got (port 0: the one the kernel chose).
   int error = 0;
-  for (const addrinfo* a = found; a != nullptr && listenFd_ < 0; a = a->ai_next) {
-    const int fd =
-        ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    const int one = 1;
-    if (fd >= 0 && ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
-        ::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, backlog) == 0) {
-      listenFd_ = fd;
-    } else {
+  for (const addrinfo* a = found; a != nullptr && sockets_->fds.empty(); a = a->ai_next) {
+    const int first = listenOn(*a, 0, backlog, true);
+    error = errno;
+    for (int fd = first; fd >= 0 && sockets_->fds.size() < threads;) {
+      sockets_->fds.push_back(fd);
+      fd = sockets_->fds.size() < threads ? listenOn(*a, portOf(first), backlog, false) : -1;
       error = errno;
-      if (fd >= 0) {
-        ::close(fd);
-      }
+    }
+    if (!sockets_->fds.empty() && sockets_->fds.size() < threads) {
+      closeSockets();  // a later socket failed: try the next address
     }
   }
   ::freeaddrinfo(found);
-  if (listenFd_ < 0) {
+  if (sockets_->fds.empty()) {
     throw std::runtime_error(std::strerror(error));
   }
 }
@@ -100,11 +136,11 @@ AcceptingServer::~AcceptingServer() {
   shutdown();
 }
 
-void AcceptingServer::start(size_t threads, const std::shared_ptr<ConnectionTransport>& prototype) {
-  prototype->acceptFrom(listenFd_);
+void AcceptingServer::start(const std::shared_ptr<ConnectionTransport>& prototype) {
+  prototype->acceptFrom(sockets_);
   reactor_ = std::make_unique<Pistache::Aio::Reactor>();
-  reactor_->init(Pistache::Aio::AsyncContext(threads, "chipmunk-http"));
-  reactor_->addHandler(prototype);  // a clone per thread, each watching listenFd_
+  reactor_->init(Pistache::Aio::AsyncContext(sockets_->fds.size(), "chipmunk-http"));
+  reactor_->addHandler(prototype);  // a clone per thread, each taking a socket of its own
   reactor_->run();
 }
 
@@ -113,40 +149,41 @@ void AcceptingServer::shutdown() {
     reactor_->shutdown();
     reactor_.reset();  // joins the I/O threads
   }
-  if (listenFd_ >= 0) {
-    ::close(listenFd_);
-    listenFd_ = -1;
+  closeSockets();
+}
+
+void AcceptingServer::closeSockets() {
+  for (const int fd : sockets_->fds) {
+    ::close(fd);
   }
+  sockets_->fds.clear();
 }
 
 uint16_t AcceptingServer::port() const {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (listenFd_ < 0 || ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-    return 0;
-  }
-  return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port
-                                        : reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+  return sockets_->fds.empty() ? 0 : portOf(sockets_->fds.front());
 }
 
 // ConnectionTransport's accepting half (api/server_transport.hpp).
 
 // Watches the listening socket in this thread's epoll (on), or stops (off: out of
-// descriptors, see acceptConnections). Level-triggered and exclusive: a connection
-// waiting wakes one I/O thread blocked in epoll_wait, not all of them.
+// descriptors, see acceptConnections). Level-triggered: while connections wait, every
+// epoll_wait says so.
 void ConnectionTransport::watchListener(bool on) {
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-  ev.data.u64 = static_cast<uint64_t>(listenFd_);
-  if (::epoll_ctl(epollFd_, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, listenFd_, &ev) != 0 && on) {
-    throw std::runtime_error(std::string("cannot watch the listening socket: ") +
-                             std::strerror(errno));
+  if (on) {
+    poller_->addFd(listenFd_,
+                   Pistache::Flags<Pistache::Polling::NotifyOn>(Pistache::Polling::NotifyOn::Read),
+                   Pistache::Polling::Tag(static_cast<uint64_t>(listenFd_)));
+  } else {
+    poller_->removeFd(listenFd_);
   }
   acceptPaused_ = !on;
 }
 
-void ConnectionTransport::registerListener(const Pistache::Polling::Epoll& poller) {
-  epollFd_ = epollFdOf(poller);
+// Called by registerPoller for each I/O thread's clone in turn (Reactor::addHandler, on
+// the starting thread): each takes the next socket.
+void ConnectionTransport::registerListener(Pistache::Polling::Epoll& poller) {
+  poller_ = &poller;
+  listenFd_ = listenSockets_->fds.at(listenSockets_->taken++ % listenSockets_->fds.size());
   watchListener(true);
 }
 

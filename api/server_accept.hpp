@@ -8,14 +8,20 @@
 // failed reads), a getpeername and ~1.5 context switches that nginx does not make.
 //
 // Here Pistache's reactor (Aio::Reactor, its threads and pollers), its Tcp::Transport and
-// Tcp::Peer stay the engine; only the Listener is left out. One listening socket is shared
-// by every I/O thread: each ConnectionTransport watches it in its own epoll, level-triggered
-// with EPOLLEXCLUSIVE (the kernel wakes one waiting thread per connection, as nginx does),
-// accepts with accept4(SOCK_NONBLOCK | SOCK_CLOEXEC) and hands the Peer to itself
-// (Transport::handleNewPeer on its own thread: no queue), the peer's address kept in
-// binary from accept(2). Nothing else listens on the port, so no connection goes
-// elsewhere. TLS connections still come through Pistache's Listener (its handshake runs
-// in its accept thread; see docs/BENCHMARKS.md).
+// Tcp::Peer stay the engine; only the Listener is left out. Each I/O thread has a listening
+// socket of its own, all bound to the same address with SO_REUSEPORT (the kernel spreads
+// connections over them by their addresses and ports, as nginx's `reuseport`), watched by
+// that thread's ConnectionTransport in its epoll; it accepts with accept4(SOCK_NONBLOCK |
+// SOCK_CLOEXEC) and hands the Peer to itself (Transport::handleNewPeer on its own thread:
+// no queue), the peer's address kept in binary from accept(2). One socket shared by all
+// threads (EPOLLEXCLUSIVE) was tried first: the thread that woke first took every
+// connection of a burst, the other none (wrk's 64 keep-alive connections all on one
+// thread). Nothing else listens on the port: Pistache's Listener is not created, so no
+// connection goes elsewhere; a second chipmunk-api on the port fails to bind as before
+// (listenOn binds the first socket without SO_REUSEPORT), though another program of the
+// same user that asks for SO_REUSEPORT could join the group, as with nginx's reuseport. TLS
+// connections still come through Pistache's Listener (its handshake runs in its accept thread; see
+// docs/BENCHMARKS.md).
 
 #include <sys/socket.h>
 
@@ -23,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/ip.hpp"
 
@@ -41,26 +48,36 @@ std::optional<IpAddress> peerAddress(int fd);
 // The same from a socket address accept(2) filled in.
 std::optional<IpAddress> ipOf(const sockaddr_storage& ss);
 
-// Pistache's reactor with `threads` ConnectionTransports (clones of `prototype`), each
-// accepting from one listening socket bound to host:port.
+// The listening sockets of an AcceptingServer, one per I/O thread; each thread's transport
+// takes the next (ConnectionTransport::registerListener).
+struct ListenSockets {
+  std::vector<int> fds;
+  size_t taken = 0;
+};
+
+// Pistache's reactor with a ConnectionTransport (a clone of the one given to start) per
+// I/O thread, each accepting from its own listening socket on host:port.
 class AcceptingServer {
  public:
-  // Binds and listens (SO_REUSEADDR, non-blocking, close-on-exec): `host` as in [Server]
-  // listen ("localhost" already made 127.0.0.1; an IPv6 address without brackets; "::"
-  // is dual-stack unless the system says otherwise). Throws std::runtime_error.
-  AcceptingServer(const std::string& host, uint16_t port, int backlog);
+  // Binds and listens, `threads` sockets (SO_REUSEADDR, SO_REUSEPORT, non-blocking,
+  // close-on-exec): `host` as in [Server] listen ("localhost" already made 127.0.0.1; an
+  // IPv6 address without brackets; "::" is dual-stack unless the system says otherwise).
+  // Throws std::runtime_error.
+  AcceptingServer(const std::string& host, uint16_t port, size_t threads, int backlog);
   ~AcceptingServer();
   AcceptingServer(const AcceptingServer&) = delete;
   AcceptingServer& operator=(const AcceptingServer&) = delete;
 
-  // Starts `threads` I/O threads, each with a clone of `prototype` accepting.
-  void start(size_t threads, const std::shared_ptr<ConnectionTransport>& prototype);
-  // Stops the I/O threads (joined), then closes the listening socket.
+  // Starts the I/O threads, each with a clone of `prototype` accepting.
+  void start(const std::shared_ptr<ConnectionTransport>& prototype);
+  // Stops the I/O threads (joined), then closes the listening sockets.
   void shutdown();
   uint16_t port() const;
 
  private:
-  int listenFd_ = -1;
+  void closeSockets();
+
+  std::shared_ptr<ListenSockets> sockets_;
   std::unique_ptr<Pistache::Aio::Reactor> reactor_;
 };
 

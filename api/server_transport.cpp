@@ -70,7 +70,7 @@ ConnectionTransport::~ConnectionTransport() {
 std::shared_ptr<Pistache::Aio::Handler> ConnectionTransport::clone() const {
   auto copy = std::make_shared<ConnectionTransport>(
       std::static_pointer_cast<ConnectionHandler>(handler_->clone()), timeouts_);
-  copy->listenFd_ = listenFd_;
+  copy->listenSockets_ = listenSockets_;
   return copy;
 }
 
@@ -87,7 +87,7 @@ void ConnectionTransport::registerPoller(Pistache::Polling::Epoll& poller) {
     throw std::runtime_error("timerfd_settime failed");
   }
   poller.addFd(timerFd_, Pistache::Flags<NotifyOn>(NotifyOn::Read), Tag(timerFd_));
-  if (listenFd_ >= 0) {
+  if (listenSockets_) {
     registerListener(poller);
   }
 }

@@ -34,6 +34,7 @@
 namespace chipmunk::api {
 
 class ConnectionState;
+struct ListenSockets;
 using PeerPtr = std::shared_ptr<Pistache::Tcp::Peer>;
 
 // What ConnectionTransport serves its connections with (api/server.cpp). Its Pistache
@@ -71,10 +72,10 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void onReady(const Pistache::Aio::FdSet& fds) override;
   std::shared_ptr<Pistache::Aio::Handler> clone() const override;
 
-  // Accepts the connections of the listening socket `listenFd` itself (shared with the
-  // other I/O threads' transports) instead of being handed them by Pistache's Listener.
+  // Accepts the connections of a listening socket of `sockets` itself (one per I/O
+  // thread, api/server_accept.hpp) instead of being handed them by Pistache's Listener.
   // Before the transport is given to the reactor; its clones inherit it.
-  void acceptFrom(int listenFd) { listenFd_ = listenFd; }
+  void acceptFrom(std::shared_ptr<ListenSockets> sockets) { listenSockets_ = std::move(sockets); }
 
   // ConnectionHandler's, on the I/O thread.
   // The client's address of a connection being adopted: in binary from accept(2) when
@@ -103,7 +104,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void expire(const PeerPtr& peer);
 
   // Accepting (api/server_accept.cpp).
-  void registerListener(const Pistache::Polling::Epoll& poller);
+  void registerListener(Pistache::Polling::Epoll& poller);
   void watchListener(bool on);
   void resumeAccepting();
   void acceptConnections();
@@ -114,14 +115,15 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;
   int timerFd_ = -1;
-  std::unique_ptr<char[]> buffer_;             // what recv(2) reads into (kReadSize)
-  std::unordered_map<int, Connection> conns_;  // by descriptor
-  std::vector<int> fresh_;                     // adopted during this onReady()
-  std::vector<int> freshNow_;                  // those being read
-  int listenFd_ = -1;                          // acceptFrom's, or -1
-  int epollFd_ = -1;                           // this I/O thread's (watchListener)
-  bool acceptPaused_ = false;                  // out of descriptors: resumed by the timer
-  bool acceptFailing_ = false;                 // since the last accept that succeeded
+  std::unique_ptr<char[]> buffer_;                // what recv(2) reads into (kReadSize)
+  std::unordered_map<int, Connection> conns_;     // by descriptor
+  std::vector<int> fresh_;                        // adopted during this onReady()
+  std::vector<int> freshNow_;                     // those being read
+  std::shared_ptr<ListenSockets> listenSockets_;  // acceptFrom's, or null
+  int listenFd_ = -1;                             // this thread's of them, or -1
+  Pistache::Polling::Epoll* poller_ = nullptr;    // this thread's (watchListener)
+  bool acceptPaused_ = false;                     // out of descriptors: resumed by the timer
+  bool acceptFailing_ = false;                    // since the last accept that succeeded
   struct Accepted {
     int fd = -1;
     std::optional<IpAddress> address;

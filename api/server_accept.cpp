@@ -3,6 +3,7 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <pistache/net.h>
@@ -27,6 +28,15 @@ namespace {
 // more waiting keep it readable (level-triggered), so the next epoll_wait says so again,
 // once this thread has served what else was ready.
 constexpr int kAcceptsPerEvent = 1;
+
+// TCP_DEFER_ACCEPT (tcp(7); nginx's `listen ... deferred`): a connection is ready to accept
+// once its first bytes arrived, so a thread wakes once per connection with the request
+// there to read, not once for the handshake and again for the request (close: 0.8 -> 0.33
+// context switches, 6.9 -> 6.0 system calls per request). A client that connects and says
+// nothing is accepted anyway once this passed (at the next SYN-ACK the kernel resends, ~1-3
+// s), then header_timeout applies as before; until then it holds no descriptor and no
+// state of ours, only the kernel's request socket (bounded by the backlog, SYN cookies).
+constexpr int kDeferAcceptSeconds = 1;
 
 }  // namespace
 
@@ -77,6 +87,9 @@ int listenOn(const addrinfo& a, uint16_t port, int backlog, bool first) {
       (first || reusePort()) &&
       ::bind(fd, reinterpret_cast<const sockaddr*>(&address), a.ai_addrlen) == 0 &&
       (!first || reusePort()) && ::listen(fd, backlog) == 0) {
+    // Best effort: without it the connection is accepted before its request arrives.
+    (void)::setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &kDeferAcceptSeconds,
+                       sizeof kDeferAcceptSeconds);
     return fd;
   }
   const int error = errno;

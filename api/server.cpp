@@ -11,7 +11,6 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <pistache/listener.h>
 #include <pistache/net.h>
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
@@ -464,36 +463,20 @@ ApiServer::~ApiServer() {
 }
 
 void ApiServer::start() {
-  using namespace Pistache;
-  const bool v6 = config_.listenHost.find(':') != std::string::npos;
   const std::string host = config_.listenHost == "localhost" ? "127.0.0.1" : config_.listenHost;
   auto handler = std::make_shared<HttpHandler>(service_, pool_, writers_, config_.maxRequestSize,
                                                std::chrono::milliseconds(config_.keepaliveTimeout));
   const ConnectionTransport::Timeouts timeouts{config_.headerTimeout, config_.bodyTimeout,
                                                config_.keepaliveTimeout};
   constexpr int kBacklog = 1024;
-  if (config_.tlsCertificate.empty()) {
-    // Plain TCP: Pistache's reactor and our transports, which accept on their I/O threads
-    // (api/server_accept.hpp); Pistache's Listener is not used.
-    accepting_ =
-        std::make_unique<AcceptingServer>(host, config_.listenPort, config_.threads, kBacklog);
-    accepting_->start(std::make_shared<ConnectionTransport>(handler, timeouts));
-  } else {
-    // TLS: Pistache's listener (its accept thread does the handshake) and reactor with our
-    // transport (api/server_transport.hpp) in the place of Http::Endpoint's. The backlog
-    // is given here: Pistache 0.0.5's endpoint ignores Options::backlog() (upstream #1194).
-    listener_ = std::make_unique<Tcp::Listener>(
-        Address(v6 ? "[" + host + "]" : host, Port(config_.listenPort)));
-    listener_->init(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
-                    std::string("chipmunk-http"), kBacklog);
-    // After init(): it resets the TLS flag.
-    listener_->setupSSL(config_.tlsCertificate, config_.tlsKey, false, nullptr);
-    listener_->setHandler(handler);
-    listener_->setTransportFactory(
-        [handler, timeouts] { return std::make_shared<ConnectionTransport>(handler, timeouts); });
-    listener_->bind();
-    listener_->runThreaded();
+  // Pistache's reactor and our transports, which accept on their I/O threads and make the
+  // TLS handshakes there (api/server_accept.hpp); Pistache's Listener is not used.
+  accepting_ =
+      std::make_unique<AcceptingServer>(host, config_.listenPort, config_.threads, kBacklog);
+  if (!config_.tlsCertificate.empty()) {
+    accepting_->useTls(config_.tlsCertificate, config_.tlsKey);
   }
+  accepting_->start(std::make_shared<ConnectionTransport>(handler, timeouts));
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
     while (!stopping_) {
@@ -511,10 +494,7 @@ void ApiServer::start() {
 }
 
 uint16_t ApiServer::port() const {
-  if (accepting_) {
-    return accepting_->port();
-  }
-  return listener_ ? static_cast<uint16_t>(listener_->getPort()) : 0;
+  return accepting_ ? accepting_->port() : 0;
 }
 
 std::string ApiServer::boundAddress() const {
@@ -547,10 +527,6 @@ void ApiServer::shutdown() {
   if (accepting_) {
     accepting_->shutdown();
     accepting_.reset();
-  }
-  if (listener_) {
-    listener_->shutdown();
-    listener_.reset();
   }
   for (auto* pool : {&pool_, &writers_}) {
     if (*pool) {

@@ -11,10 +11,6 @@
 #include "api/service.hpp"
 #include "config/api_config.hpp"
 
-namespace Pistache::Tcp {
-class Listener;
-}
-
 namespace chipmunk::api {
 
 class SlowAuthPool;
@@ -59,9 +55,8 @@ class ApiServer {
   // 256 per source, as a NAT or a proxy may carry many clients.
   std::shared_ptr<SlowAuthPool> writers_;
   std::shared_ptr<HookListener> hooks_;
-  std::unique_ptr<Pistache::Tcp::Listener> listener_;  // TLS: Pistache's listener
-  std::unique_ptr<AcceptingServer> accepting_;         // plain TCP (api/server_accept.hpp)
-  std::thread maintenance_;  // record expiry, memory trims (api/memory_trim.hpp)
+  std::unique_ptr<AcceptingServer> accepting_;  // api/server_accept.hpp
+  std::thread maintenance_;                     // record expiry, memory trims (api/memory_trim.hpp)
   std::mutex maintenanceMutex_;
   std::condition_variable maintenanceCv_;
   bool stopping_ = false;

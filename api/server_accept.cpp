@@ -163,6 +163,14 @@ void AcceptingServer::shutdown() {
     reactor_.reset();  // joins the I/O threads
   }
   closeSockets();
+  freeTlsContext(sockets_->tls);
+  sockets_->tls = nullptr;
+}
+
+void AcceptingServer::useTls(const std::string& certificate, const std::string& key) {
+  freeTlsContext(sockets_->tls);
+  sockets_->tls = nullptr;
+  sockets_->tls = makeTlsContext(certificate, key);
 }
 
 void AcceptingServer::closeSockets() {
@@ -235,15 +243,23 @@ void ConnectionTransport::acceptConnections() {
       return;  // EAGAIN (another thread took it), or the client gave up (ECONNABORTED)
     }
     acceptFailing_ = false;
-    adoptAccepted(fd, ss);
+    if (listenSockets_->tls != nullptr) {
+      startHandshake(fd, ss);
+    } else {
+      adoptAccepted(fd, ss, nullptr);
+    }
   }
 }
 
-void ConnectionTransport::adoptAccepted(int fd, const sockaddr_storage& ss) {
+// `ssl`: a TLS connection's, its handshake made (the peer frees it).
+void ConnectionTransport::adoptAccepted(int fd, const sockaddr_storage& ss, ssl_st* ssl) {
   PeerPtr peer;
   try {
-    peer = Pistache::Tcp::Peer::Create(fd, Pistache::Address::fromUnix(reinterpret_cast<sockaddr*>(
-                                               const_cast<sockaddr_storage*>(&ss))));
+    auto address = Pistache::Address::fromUnix(
+        reinterpret_cast<sockaddr*>(const_cast<sockaddr_storage*>(&ss)));
+    peer = ssl != nullptr ? Pistache::Tcp::Peer::CreateSSL(fd, address, ssl)
+                          : Pistache::Tcp::Peer::Create(fd, address);
+    ssl = nullptr;
     accepted_ = {fd, ipOf(ss)};
     handleNewPeer(peer);  // peers, ConnectionHandler::onConnection, epoll (edge-triggered)
     accepted_.fd = -1;
@@ -253,6 +269,7 @@ void ConnectionTransport::adoptAccepted(int fd, const sockaddr_storage& ss) {
     if (peer && peers.erase(fd) > 0) {
       handler_->onDisconnection(peer);
     }
+    freeTls(ssl);  // not yet the peer's
     ::close(fd);
   }
 }

@@ -36,6 +36,7 @@
 namespace Pistache::Aio {
 class Reactor;
 }
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace chipmunk::api {
 
@@ -53,7 +54,14 @@ std::optional<IpAddress> ipOf(const sockaddr_storage& ss);
 struct ListenSockets {
   std::vector<int> fds;
   size_t taken = 0;
+  ssl_ctx_st* tls = nullptr;  // native TLS: the handshakes' context (AcceptingServer's)
 };
+
+// Native TLS ([Server] tls_certificate, tls_key): a context as Pistache's
+// Listener::setupSSL made it (no compression, the certificate chain and key checked,
+// partial writes and moving write buffers allowed). Throws std::runtime_error.
+ssl_ctx_st* makeTlsContext(const std::string& certificate, const std::string& key);
+void freeTlsContext(ssl_ctx_st* context);
 
 // Pistache's reactor with a ConnectionTransport (a clone of the one given to start) per
 // I/O thread, each accepting from its own listening socket on host:port.
@@ -68,6 +76,9 @@ class AcceptingServer {
   AcceptingServer(const AcceptingServer&) = delete;
   AcceptingServer& operator=(const AcceptingServer&) = delete;
 
+  // Native TLS: every connection makes its handshake on its I/O thread, without blocking
+  // it (api/server_handshake.cpp). Before start().
+  void useTls(const std::string& certificate, const std::string& key);
   // Starts the I/O threads, each with a clone of `prototype` accepting.
   void start(const std::shared_ptr<ConnectionTransport>& prototype);
   // Stops the I/O threads (joined), then closes the listening sockets.

@@ -65,6 +65,9 @@ ConnectionTransport::~ConnectionTransport() {
   if (timerFd_ >= 0) {
     ::close(timerFd_);
   }
+  while (!handshakes_.empty()) {
+    failHandshake(handshakes_.begin());
+  }
 }
 
 std::shared_ptr<Pistache::Aio::Handler> ConnectionTransport::clone() const {
@@ -101,11 +104,19 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
       (void)!::read(timerFd_, &expirations, sizeof expirations);
       checkIdle();
       resumeAccepting();
+      expireHandshakes();
       continue;
     }
     if (listenFd_ >= 0 && event.tag == Tag(listenFd_)) {
       acceptConnections();
       continue;
+    }
+    if (!handshakes_.empty()) {
+      const auto h = handshakes_.find(static_cast<int>(event.tag.value()));
+      if (h != handshakes_.end()) {
+        continueHandshake(h);
+        continue;
+      }
     }
     const bool closing =
         event.flags.hasFlag(NotifyOn::Shutdown) || event.flags.hasFlag(NotifyOn::Hangup);

@@ -31,6 +31,8 @@
 
 #include "common/ip.hpp"
 
+struct ssl_st;  // OpenSSL's SSL
+
 namespace chipmunk::api {
 
 class ConnectionState;
@@ -108,7 +110,19 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void watchListener(bool on);
   void resumeAccepting();
   void acceptConnections();
-  void adoptAccepted(int fd, const sockaddr_storage& ss);
+  void adoptAccepted(int fd, const sockaddr_storage& ss, ssl_st* ssl);
+  // Native TLS handshakes (api/server_handshake.cpp).
+  struct Handshake {
+    ssl_st* ssl;
+    sockaddr_storage address;
+    std::chrono::steady_clock::time_point since;
+  };
+  using Handshakes = std::unordered_map<int, Handshake>;  // by descriptor
+  void startHandshake(int fd, const sockaddr_storage& ss);
+  void continueHandshake(Handshakes::iterator it);
+  void failHandshake(Handshakes::iterator it);
+  void expireHandshakes();
+  static void freeTls(ssl_st* ssl);
   bool closesAtOnce(const PeerPtr& peer) const;
   void closeAtOnce(const PeerPtr& peer);
 
@@ -124,6 +138,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   Pistache::Polling::Epoll* poller_ = nullptr;    // this thread's (watchListener)
   bool acceptPaused_ = false;                     // out of descriptors: resumed by the timer
   bool acceptFailing_ = false;                    // since the last accept that succeeded
+  Handshakes handshakes_;  // TLS connections accepted, their handshake not made yet
   struct Accepted {
     int fd = -1;
     std::optional<IpAddress> address;

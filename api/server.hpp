@@ -17,9 +17,10 @@ class SlowAuthPool;
 class HookListener;
 class AcceptingServer;
 
-// chipmunk-api's HTTP server: Pistache's listener and reactor in front of ApiService.
-// Pistache is used for sockets, its reactor and TLS; our transport (server_transport.hpp)
-// reads plain connections and applies the timeouts; requests are parsed by our
+// chipmunk-api's HTTP server: Pistache's reactor in front of ApiService. Pistache is used
+// for its reactor threads, peers and TLS reads; our transport (server_transport.hpp)
+// accepts connections on the I/O threads (server_accept.hpp, in the place of Pistache's
+// listener), reads plain connections and applies the timeouts; requests are parsed by our
 // RequestReader (http_wire_reader.hpp) and responses are written by us
 // so that every header is ours: HTTP/1.1 connections stay open unless the client asks
 // otherwise (Pistache 0.0.5 would answer "Connection: Close" to every request that does

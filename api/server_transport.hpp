@@ -2,8 +2,9 @@
 #pragma once
 
 // chipmunk-api's Pistache transport, in the place of the one of Pistache's Http::Endpoint:
-// Pistache 0.0.5 still accepts connections (Tcp::Listener), hands them to its reactor
-// threads, keeps the peers and writes queued answers (Tcp::Transport); this transport
+// Pistache 0.0.5 runs the reactor threads, keeps the peers and writes queued answers
+// (Tcp::Transport); this transport accepts the connections on its own thread and makes
+// their TLS handshakes (api/server_accept.hpp, in the place of Pistache's Tcp::Listener),
 // reads the plain-TCP connections itself and times them out. Pistache's own read loop
 // (Transport::handleIncoming) zero-fills a 4 KiB stack buffer per event and calls recv(2)
 // until EAGAIN: two recv per keep-alive request where nginx makes one. Here a read that

@@ -11,7 +11,6 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <pistache/listener.h>
 #include <pistache/net.h>
 #include <pistache/peer.h>
 #include <spdlog/spdlog.h>
@@ -29,6 +28,7 @@
 #include "api/http_writer.hpp"
 #include "api/memory_trim.hpp"
 #include "api/metrics.hpp"
+#include "api/server_accept.hpp"
 #include "api/server_parser.hpp"
 #include "api/server_transport.hpp"
 #include "api/slow_auth_pool.hpp"
@@ -203,28 +203,6 @@ RequestInfo withoutWait(RequestInfo info) {
   return info;
 }
 
-// The client's address of a connected socket, from the kernel in binary (no text round
-// trip through Pistache's Address::host()); IPv4-mapped IPv6 peers of a dual-stack
-// listener come out as IPv4. nullopt when the socket has none (it is gone).
-std::optional<IpAddress> peerAddress(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
-    return std::nullopt;
-  }
-  if (ss.ss_family == AF_INET) {
-    std::array<uint8_t, 4> bytes;
-    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, 4);
-    return IpAddress::fromV4(bytes);
-  }
-  if (ss.ss_family == AF_INET6) {
-    std::array<uint8_t, 16> bytes;
-    std::memcpy(bytes.data(), &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, 16);
-    return IpAddress::fromV6(bytes);  // folds ::ffff:a.b.c.d
-  }
-  return std::nullopt;
-}
-
 // A request read off a connection, and what the request log needs besides.
 struct Exchange : ParsedRequest {
   ApiMetrics* metrics = nullptr;                // the service's (it outlives every exchange)
@@ -247,8 +225,9 @@ class HttpHandler final : public ConnectionHandler {
         log_(logging::get("api")) {}
 
   // ConnectionHandler: the peer's address read once, in binary.
-  std::shared_ptr<ConnectionState> open(const PeerPtr& peer) override {
-    return std::make_shared<ConnectionState>(maxRequestSize_, peerAddress(peer->fd()));
+  std::shared_ptr<ConnectionState> open(const PeerPtr& /*peer*/,
+                                        std::optional<IpAddress> address) override {
+    return std::make_shared<ConnectionState>(maxRequestSize_, address);
   }
 
   // ConnectionHandler: the connection's requests are read by our RequestReader and served
@@ -497,29 +476,20 @@ ApiServer::~ApiServer() {
 }
 
 void ApiServer::start() {
-  using namespace Pistache;
-  const bool v6 = config_.listenHost.find(':') != std::string::npos;
   const std::string host = config_.listenHost == "localhost" ? "127.0.0.1" : config_.listenHost;
-  Address addr(v6 ? "[" + host + "]" : host, Port(config_.listenPort));
-  // Pistache's listener and reactor with our transport (api/server_transport.hpp) in the
-  // place of Http::Endpoint's. The backlog is given here: Pistache 0.0.5's endpoint
-  // ignores Options::backlog() (upstream #1194).
-  listener_ = std::make_unique<Tcp::Listener>(addr);
-  listener_->init(config_.threads, Flags<Tcp::Options>(Tcp::Options::ReuseAddr),
-                  std::string("chipmunk-http"), 1024);
-  if (!config_.tlsCertificate.empty()) {
-    // After init(): it resets the TLS flag.
-    listener_->setupSSL(config_.tlsCertificate, config_.tlsKey, false, nullptr);
-  }
   auto handler = std::make_shared<HttpHandler>(service_, pool_, writers_, config_.maxRequestSize,
                                                std::chrono::milliseconds(config_.keepaliveTimeout));
   const ConnectionTransport::Timeouts timeouts{config_.headerTimeout, config_.bodyTimeout,
                                                config_.keepaliveTimeout};
-  listener_->setHandler(handler);
-  listener_->setTransportFactory(
-      [handler, timeouts] { return std::make_shared<ConnectionTransport>(handler, timeouts); });
-  listener_->bind();
-  listener_->runThreaded();
+  constexpr int kBacklog = 1024;
+  // Pistache's reactor and our transports, which accept on their I/O threads and make the
+  // TLS handshakes there (api/server_accept.hpp); Pistache's Listener is not used.
+  accepting_ =
+      std::make_unique<AcceptingServer>(host, config_.listenPort, config_.threads, kBacklog);
+  if (!config_.tlsCertificate.empty()) {
+    accepting_->useTls(config_.tlsCertificate, config_.tlsKey);
+  }
+  accepting_->start(std::make_shared<ConnectionTransport>(handler, timeouts));
   maintenance_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(maintenanceMutex_);
     while (!stopping_) {
@@ -537,7 +507,7 @@ void ApiServer::start() {
 }
 
 uint16_t ApiServer::port() const {
-  return listener_ ? static_cast<uint16_t>(listener_->getPort()) : 0;
+  return accepting_ ? accepting_->port() : 0;
 }
 
 std::string ApiServer::boundAddress() const {
@@ -567,9 +537,9 @@ void ApiServer::shutdown() {
   if (service_) {
     service_->watch().stop();  // held watches get 503 now, not at their deadline
   }
-  if (listener_) {
-    listener_->shutdown();
-    listener_.reset();
+  if (accepting_) {
+    accepting_->shutdown();
+    accepting_.reset();
   }
   for (auto* pool : {&pool_, &writers_}) {
     if (*pool) {

@@ -11,18 +11,16 @@
 #include "api/service.hpp"
 #include "config/api_config.hpp"
 
-namespace Pistache::Tcp {
-class Listener;
-}
-
 namespace chipmunk::api {
 
 class SlowAuthPool;
 class HookListener;
+class AcceptingServer;
 
-// chipmunk-api's HTTP server: Pistache's listener and reactor in front of ApiService.
-// Pistache is used for sockets, its reactor and TLS; our transport (server_transport.hpp)
-// reads plain connections and applies the timeouts; requests are parsed by our
+// chipmunk-api's HTTP server: Pistache's reactor in front of ApiService. Pistache is used
+// for its reactor threads, peers and TLS reads; our transport (server_transport.hpp)
+// accepts connections on the I/O threads (server_accept.hpp, in the place of Pistache's
+// listener), reads plain connections and applies the timeouts; requests are parsed by our
 // RequestReader (http_wire_reader.hpp) and responses are written by us
 // so that every header is ours: HTTP/1.1 connections stay open unless the client asks
 // otherwise (Pistache 0.0.5 would answer "Connection: Close" to every request that does
@@ -58,8 +56,8 @@ class ApiServer {
   // 256 per source, as a NAT or a proxy may carry many clients.
   std::shared_ptr<SlowAuthPool> writers_;
   std::shared_ptr<HookListener> hooks_;
-  std::unique_ptr<Pistache::Tcp::Listener> listener_;
-  std::thread maintenance_;  // record expiry, memory trims (api/memory_trim.hpp)
+  std::unique_ptr<AcceptingServer> accepting_;  // api/server_accept.hpp
+  std::thread maintenance_;                     // record expiry, memory trims (api/memory_trim.hpp)
   std::mutex maintenanceMutex_;
   std::condition_variable maintenanceCv_;
   bool stopping_ = false;

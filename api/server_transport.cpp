@@ -44,7 +44,8 @@ const Event& eventOf(const Pistache::Aio::FdSet::Entry& entry) {
 }  // namespace
 
 void ConnectionHandler::onConnection(const PeerPtr& peer) {
-  static_cast<ConnectionTransport*>(transport())->adopt(peer, open(peer));
+  auto* transport = static_cast<ConnectionTransport*>(this->transport());
+  transport->adopt(peer, open(peer, transport->addressOf(peer)));
 }
 
 void ConnectionHandler::onInput(const char* data, size_t size, const PeerPtr& peer) {
@@ -67,11 +68,16 @@ ConnectionTransport::~ConnectionTransport() {
   if (timerFd_ >= 0) {
     ::close(timerFd_);
   }
+  while (!handshakes_.empty()) {
+    failHandshake(handshakes_.begin());
+  }
 }
 
 std::shared_ptr<Pistache::Aio::Handler> ConnectionTransport::clone() const {
-  return std::make_shared<ConnectionTransport>(
+  auto copy = std::make_shared<ConnectionTransport>(
       std::static_pointer_cast<ConnectionHandler>(handler_->clone()), timeouts_);
+  copy->listenSockets_ = listenSockets_;
+  return copy;
 }
 
 void ConnectionTransport::registerPoller(Pistache::Polling::Epoll& poller) {
@@ -87,6 +93,9 @@ void ConnectionTransport::registerPoller(Pistache::Polling::Epoll& poller) {
     throw std::runtime_error("timerfd_settime failed");
   }
   poller.addFd(timerFd_, Pistache::Flags<NotifyOn>(NotifyOn::Read), Tag(timerFd_));
+  if (listenSockets_) {
+    registerListener(poller);
+  }
 }
 
 void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
@@ -97,7 +106,20 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
       uint64_t expirations = 0;
       (void)!::read(timerFd_, &expirations, sizeof expirations);
       checkIdle();
+      resumeAccepting();
+      expireHandshakes();
       continue;
+    }
+    if (listenFd_ >= 0 && event.tag == Tag(listenFd_)) {
+      acceptConnections();
+      continue;
+    }
+    if (!handshakes_.empty()) {
+      const auto h = handshakes_.find(static_cast<int>(event.tag.value()));
+      if (h != handshakes_.end()) {
+        continueHandshake(h);
+        continue;
+      }
     }
     const bool closing =
         event.flags.hasFlag(NotifyOn::Shutdown) || event.flags.hasFlag(NotifyOn::Hangup);
@@ -279,8 +301,13 @@ void ConnectionTransport::drop(PeerPtr peer) {
   if (it == peers.end() || it->second != peer) {
     return;  // already closed
   }
+  const bool atOnce = closesAtOnce(peer);  // asked before the handler forgets the state
   handler_->onDisconnection(peer);
-  removePeer(peer);
+  if (atOnce) {
+    closeAtOnce(peer);
+  } else {
+    removePeer(peer);
+  }
 }
 
 void ConnectionTransport::checkIdle() {

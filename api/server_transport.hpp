@@ -2,8 +2,9 @@
 #pragma once
 
 // chipmunk-api's Pistache transport, in the place of the one of Pistache's Http::Endpoint:
-// Pistache 0.0.5 still accepts connections (Tcp::Listener), hands them to its reactor
-// threads, keeps the peers and writes queued answers (Tcp::Transport); this transport
+// Pistache 0.0.5 runs the reactor threads, keeps the peers and writes queued answers
+// (Tcp::Transport); this transport accepts the connections on its own thread and makes
+// their TLS handshakes (api/server_accept.hpp, in the place of Pistache's Tcp::Listener),
 // reads the plain-TCP connections itself and times them out. Pistache's own read loop
 // (Transport::handleIncoming) zero-fills a 4 KiB stack buffer per event and calls recv(2)
 // until EAGAIN: two recv per keep-alive request where nginx makes one. Here a read that
@@ -32,23 +33,33 @@
 #include <pistache/tcp.h>
 #include <pistache/transport.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
+
+#include "common/ip.hpp"
+
+struct ssl_st;  // OpenSSL's SSL
 
 namespace chipmunk::api {
 
 class ConnectionState;
+struct ListenSockets;
 using PeerPtr = std::shared_ptr<Pistache::Tcp::Peer>;
 
 // What ConnectionTransport serves its connections with (api/server.cpp). Its Pistache
 // entry points are final: they hand over to the transport.
 class ConnectionHandler : public Pistache::Tcp::Handler {
  public:
-  // A new connection's state (on the connection's I/O thread, as what follows).
-  virtual std::shared_ptr<ConnectionState> open(const PeerPtr& peer) = 0;
+  // A new connection's state (on the connection's I/O thread, as what follows); `address`:
+  // the client's, nullopt when the socket has none.
+  virtual std::shared_ptr<ConnectionState> open(const PeerPtr& peer,
+                                                std::optional<IpAddress> address) = 0;
   // Serves the requests the connection's reader holds now, in order.
   virtual void serveInput(const PeerPtr& peer, const std::shared_ptr<ConnectionState>& conn) = 0;
   // The connection is gone, or about to be closed.
@@ -79,7 +90,15 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void onReady(const Pistache::Aio::FdSet& fds) override;
   std::shared_ptr<Pistache::Aio::Handler> clone() const override;
 
+  // Accepts the connections of a listening socket of `sockets` itself (one per I/O
+  // thread, api/server_accept.hpp) instead of being handed them by Pistache's Listener.
+  // Before the transport is given to the reactor; its clones inherit it.
+  void acceptFrom(std::shared_ptr<ListenSockets> sockets) { listenSockets_ = std::move(sockets); }
+
   // ConnectionHandler's, on the I/O thread.
+  // The client's address of a connection being adopted: in binary from accept(2) when
+  // this transport accepted it, else from getpeername(2).
+  std::optional<IpAddress> addressOf(const PeerPtr& peer) const;
   void adopt(const PeerPtr& peer, std::shared_ptr<ConnectionState> conn);
   void received(const PeerPtr& peer, const char* data, size_t size);
   void forget(const PeerPtr& peer);
@@ -107,15 +126,46 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void checkIdle();
   void expire(const PeerPtr& peer);
 
+  // Accepting (api/server_accept.cpp).
+  void registerListener(Pistache::Polling::Epoll& poller);
+  void watchListener(bool on);
+  void resumeAccepting();
+  void acceptConnections();
+  void adoptAccepted(int fd, const sockaddr_storage& ss, ssl_st* ssl);
+  // Native TLS handshakes (api/server_handshake.cpp).
+  struct Handshake {
+    ssl_st* ssl;
+    sockaddr_storage address;
+    std::chrono::steady_clock::time_point since;
+  };
+  using Handshakes = std::unordered_map<int, Handshake>;  // by descriptor
+  void startHandshake(int fd, const sockaddr_storage& ss);
+  void continueHandshake(Handshakes::iterator it);
+  void failHandshake(Handshakes::iterator it);
+  void expireHandshakes();
+  static void freeTls(ssl_st* ssl);
+  bool closesAtOnce(const PeerPtr& peer) const;
+  void closeAtOnce(const PeerPtr& peer);
+
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;
   std::vector<int> paused_;     // connections stopped at their bounds (resumePaused)
   std::vector<int> pausedNow_;  // those being looked at
   int timerFd_ = -1;
-  std::unique_ptr<char[]> buffer_;             // what recv(2) reads into (kReadSize)
-  std::unordered_map<int, Connection> conns_;  // by descriptor
-  std::vector<int> fresh_;                     // adopted during this onReady()
-  std::vector<int> freshNow_;                  // those being read
+  std::unique_ptr<char[]> buffer_;                // what recv(2) reads into (kReadSize)
+  std::unordered_map<int, Connection> conns_;     // by descriptor
+  std::vector<int> fresh_;                        // adopted during this onReady()
+  std::vector<int> freshNow_;                     // those being read
+  std::shared_ptr<ListenSockets> listenSockets_;  // acceptFrom's, or null
+  int listenFd_ = -1;                             // this thread's of them, or -1
+  Pistache::Polling::Epoll* poller_ = nullptr;    // this thread's (watchListener)
+  bool acceptPaused_ = false;                     // out of descriptors: resumed by the timer
+  bool acceptFailing_ = false;                    // since the last accept that succeeded
+  Handshakes handshakes_;  // TLS connections accepted, their handshake not made yet
+  struct Accepted {
+    int fd = -1;
+    std::optional<IpAddress> address;
+  } accepted_;  // the connection being adopted (addressOf)
 };
 
 }  // namespace chipmunk::api

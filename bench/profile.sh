@@ -243,7 +243,7 @@ for style in $STYLES; do
       perf_top "$out.perf.data" --no-children --sort dso,symbol
       echo "record $style $s: top $TOP including callees (perf report --children):"
       perf_top "$out.perf.data" --children --sort symbol
-      echo "record $style $s: by thread (chipmunk-api = the accept thread, Pistache's listener):"
+      echo "record $style $s: by thread (chipmunk-http = the I/O threads; chipmunk-api = the main and other threads):"
       perf_top "$out.perf.data" --no-children --sort comm
       ;;
     esac

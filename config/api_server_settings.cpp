@@ -63,8 +63,9 @@ void serverRows(SettingTable<C>& t) {
       .path(&C::tlsCertificate)
       .help(
           "PEM certificate (chain) for native TLS. With tls_key set, chipmunk-api speaks "
-          "HTTPS itself; the TLS handshake then runs on the single accept thread, so put "
-          "nginx or Apache in front for anything exposed to the internet.");
+          "HTTPS itself (handshakes on the I/O threads, each within header_timeout); put "
+          "nginx or Apache in front for anything exposed to the internet (no certificate "
+          "reload, OpenSSL's default protocols and ciphers).");
   t.setting("Server", "tls_key").path(&C::tlsKey).help("PEM private key for native TLS.");
 }
 

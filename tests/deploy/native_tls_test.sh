@@ -36,6 +36,14 @@ expect_eq "$("${c[@]}" -u alice:alice-secret -o /dev/null -o /dev/null -o /dev/n
   -w '%{num_connects}\n' "$base/get/ip" "$base/get/ip" "$base/get/ip" | tr '\n' ' ')" "1 0 0 " \
   "TLS: one connection serves several requests"
 
+# A client that starts a handshake and stalls does not hold up the others (Pistache's
+# listener made every handshake, blocking, on its one accept thread: upstream #1104).
+exec 7<>"/dev/tcp/127.0.0.1/$api_port"
+printf '\x16\x03\x01' >&7 # the start of a ClientHello record, then nothing
+expect_eq "$("${c[@]}" --max-time 3 -u alice:alice-secret "$base/get/ip" || true)" \
+  "Your IP:  127.0.0.1" "TLS: served while another client stalls its handshake"
+exec 7>&-
+
 if curl -sS --max-time 10 -o /dev/null "$base/get/ip" 2>/dev/null; then
   fail "the self-signed certificate verified without --cacert"
 fi

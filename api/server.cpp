@@ -98,7 +98,7 @@ bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& o
 // an answer that is written but not sent.
 void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, std::string& out,
                  bool keepAlive, Holds holds) {
-  if (!peer) {
+  if (!peer || conn.gone) {
     holds.release();
     return;  // the client went away
   }

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <pistache/net.h>
@@ -12,6 +13,7 @@
 #include <pistache/reactor.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -302,6 +304,33 @@ void ConnectionTransport::closeAtOnce(const PeerPtr& peer) {
   const int fd = peer->fd();
   peers.erase(fd);
   ::close(fd);
+}
+
+void ConnectionTransport::linger(const PeerPtr& peer, std::shared_ptr<ConnectionState> state) {
+  constexpr int64_t kLingerMs = 1000;  // past two timer turns: the queue has run meanwhile
+  ::shutdown(peer->fd(), SHUT_RDWR);
+  lingering_.push_back(Lingering{peer, std::move(state), Awaiting::nowMs() + kLingerMs});
+}
+
+bool ConnectionTransport::isLingering(Pistache::Polling::Tag tag) const {
+  return std::any_of(lingering_.begin(), lingering_.end(), [&](const Lingering& l) {
+    return tag == Pistache::Polling::Tag(l.peer->fd());
+  });
+}
+
+void ConnectionTransport::closeLingering() {
+  const int64_t nowMs = Awaiting::nowMs();
+  auto done = [&](const Lingering& l) {
+    if (l.state->outstanding.load() > 0 && nowMs < l.untilMs) {
+      return false;
+    }
+    const auto it = peers.find(l.peer->fd());
+    if (it != peers.end() && it->second == l.peer) {
+      removePeer(l.peer);
+    }
+    return true;
+  };
+  lingering_.erase(std::remove_if(lingering_.begin(), lingering_.end(), done), lingering_.end());
 }
 
 }  // namespace chipmunk::api

@@ -131,7 +131,10 @@ class ConnectionState : public std::enable_shared_from_this<ConnectionState> {
   // come waits in `parked` until the answers before it are handed to the socket.
   uint64_t nextSeq = 0;  // I/O thread: the number of the next request read
   std::mutex sendMutex;
-  uint64_t nextToSend = 0;                                           // under sendMutex
+  uint64_t nextToSend = 0;  // under sendMutex
+  // Set (under sendMutex) by the transport when it closes the connection: nothing more is
+  // handed to its socket, whose descriptor number a new connection may get.
+  bool gone = false;
   std::map<uint64_t, std::function<void(ConnectionState&)>> parked;  // under sendMutex
 };
 

@@ -106,6 +106,7 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
       uint64_t expirations = 0;
       (void)!::read(timerFd_, &expirations, sizeof expirations);
       checkIdle();
+      closeLingering();
       resumeAccepting();
       expireHandshakes();
       continue;
@@ -120,6 +121,9 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
         continueHandshake(h);
         continue;
       }
+    }
+    if (!lingering_.empty() && !entry.isWritable() && isLingering(event.tag)) {
+      continue;  // Pistache would read it and close it now (linger)
     }
     const bool closing =
         event.flags.hasFlag(NotifyOn::Shutdown) || event.flags.hasFlag(NotifyOn::Hangup);
@@ -301,10 +305,23 @@ void ConnectionTransport::drop(PeerPtr peer) {
   if (it == peers.end() || it->second != peer) {
     return;  // already closed
   }
-  const bool atOnce = closesAtOnce(peer);  // asked before the handler forgets the state
+  // Nothing more is handed to the socket once it is closing; an answer queued in Pistache
+  // before that keeps the descriptor open (linger) until it is out or dropped, so that it
+  // can never reach a new connection given the same descriptor number.
+  const auto c = conns_.find(peer->fd());
+  bool queued = false;
+  if (c != conns_.end() && c->second.peer == peer) {
+    std::lock_guard<std::mutex> lock(c->second.state->sendMutex);
+    c->second.state->gone = true;
+    queued = c->second.state->outstanding.load() > 0;
+  }
+  const std::shared_ptr<ConnectionState> state = queued ? c->second.state : nullptr;
+  const bool atOnce = !queued && closesAtOnce(peer);  // asked before the handler forgets
   handler_->onDisconnection(peer);
   if (atOnce) {
     closeAtOnce(peer);
+  } else if (queued) {
+    linger(peer, state);
   } else {
     removePeer(peer);
   }

@@ -146,6 +146,19 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   static void freeTls(ssl_st* ssl);
   bool closesAtOnce(const PeerPtr& peer) const;
   void closeAtOnce(const PeerPtr& peer);
+  // A connection closed while answers of it wait in Pistache's write queue (they were
+  // queued before ConnectionState::gone): shut down at once, its descriptor closed by the
+  // timer once they are out or failed, or after kLingerMs (a write Pistache drops on
+  // EPIPE never says so); until then its reads are ignored.
+  struct Lingering {
+    PeerPtr peer;
+    std::shared_ptr<ConnectionState> state;
+    int64_t untilMs;
+  };
+  void linger(const PeerPtr& peer, std::shared_ptr<ConnectionState> state);
+  bool isLingering(Pistache::Polling::Tag tag) const;
+  void closeLingering();
+  std::vector<Lingering> lingering_;
 
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;

@@ -249,7 +249,7 @@ void LoginLimiter::expire(std::chrono::steady_clock::time_point now) {
 long long LoginLimiter::blockedFor(const IpAddress& ip, std::chrono::steady_clock::time_point now) {
   // Asked before every login: while no address is locked out (the usual state) the answer
   // needs neither the mutex (both I/O threads took it at every request) nor the key.
-  if (!anyBlocked_.load(std::memory_order_acquire)) {
+  if (!mayBlock()) {
     return 0;
   }
   std::lock_guard<std::mutex> lock(mutex_);

@@ -128,6 +128,8 @@ class LoginLimiter {
 
   // Seconds until the address may try again; 0 when it may try now.
   long long blockedFor(const IpAddress& ip, std::chrono::steady_clock::time_point now);
+  // False while no address is locked out: blockedFor() is 0 for every address then.
+  bool mayBlock() const { return anyBlocked_.load(std::memory_order_acquire); }
   void recordFailure(const IpAddress& ip, std::chrono::steady_clock::time_point now);
   // Failures counted for the address in the current window (0 when blocked or unknown).
   int failures(const IpAddress& ip, std::chrono::steady_clock::time_point now);

@@ -126,8 +126,11 @@ bool needsLogin(Access access, const config::ApiConfig& config) {
 
 std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteCall& call,
                               Access access, bool allowSlow, AuthMemo* memo, uint64_t generation) {
-  const auto now = std::chrono::steady_clock::now();
-  if (const long long wait = limiter.blockedFor(call.client, now); wait > 0) {
+  // The clock only when needed: a lockout held, or a login the memo does not settle.
+  const bool maybeBlocked = limiter.mayBlock();
+  auto now =
+      maybeBlocked ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+  if (const long long wait = maybeBlocked ? limiter.blockedFor(call.client, now) : 0; wait > 0) {
     if (call.metrics != nullptr) {
       call.metrics->countLockout();
     }
@@ -140,6 +143,9 @@ std::optional<Response> logIn(Authenticator& auth, LoginLimiter& limiter, RouteC
       call.user = *user;  // the same bytes this connection logged in with, nothing changed
       return std::nullopt;
     }
+  }
+  if (!maybeBlocked) {
+    now = std::chrono::steady_clock::now();
   }
   if (memo != nullptr) {
     memo->forget();  // another value: whatever it turns out to be (a failure, a slow check)

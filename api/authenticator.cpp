@@ -247,6 +247,11 @@ void LoginLimiter::expire(std::chrono::steady_clock::time_point now) {
 }
 
 long long LoginLimiter::blockedFor(const IpAddress& ip, std::chrono::steady_clock::time_point now) {
+  // Asked before every login: while no address is locked out (the usual state) the answer
+  // needs neither the mutex (both I/O threads took it at every request) nor the key.
+  if (!mayBlock()) {
+    return 0;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   if (maxFailures_ <= 0) {
     return 0;
@@ -270,6 +275,11 @@ int LoginLimiter::failures(const IpAddress& ip, std::chrono::steady_clock::time_
 
 void LoginLimiter::recordFailure(const IpAddress& ip, std::chrono::steady_clock::time_point now) {
   std::lock_guard<std::mutex> lock(mutex_);
+  countFailure(ip, now);
+  anyBlocked_.store(!blocked_.empty(), std::memory_order_release);  // blocked_ changes only here
+}
+
+void LoginLimiter::countFailure(const IpAddress& ip, std::chrono::steady_clock::time_point now) {
   if (maxFailures_ <= 0) {
     return;
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <list>
 #include <memory>
@@ -127,6 +128,8 @@ class LoginLimiter {
 
   // Seconds until the address may try again; 0 when it may try now.
   long long blockedFor(const IpAddress& ip, std::chrono::steady_clock::time_point now);
+  // False while no address is locked out: blockedFor() is 0 for every address then.
+  bool mayBlock() const { return anyBlocked_.load(std::memory_order_acquire); }
   void recordFailure(const IpAddress& ip, std::chrono::steady_clock::time_point now);
   // Failures counted for the address in the current window (0 when blocked or unknown).
   int failures(const IpAddress& ip, std::chrono::steady_clock::time_point now);
@@ -151,6 +154,8 @@ class LoginLimiter {
   // Drops counting slots whose window ended and blocked slots whose lockout ended.
   void expire(std::chrono::steady_clock::time_point now);
   void unblock(std::unordered_map<std::string, Slot>::iterator it);
+  // recordFailure() under mutex_.
+  void countFailure(const IpAddress& ip, std::chrono::steady_clock::time_point now);
 
   int maxFailures_;
   std::chrono::seconds window_;
@@ -159,8 +164,9 @@ class LoginLimiter {
   size_t maxBlocked_;
   std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
-  Order counting_;  // by last failure, oldest first
-  Order blocked_;   // by the start of the lockout, which ends soonest first
+  Order counting_;                       // by last failure, oldest first
+  Order blocked_;                        // by the start of the lockout, which ends soonest first
+  std::atomic<bool> anyBlocked_{false};  // !blocked_.empty(), read without mutex_
 };
 
 }  // namespace chipmunk::api

@@ -45,7 +45,8 @@ void FileStore::touchUpdated(int dirFd) {
   ::close(fd);
 }
 
-FileStore::FileStore(const std::string& dir, Journal::Limits limits) : dir_(dir), limits_(limits) {
+FileStore::FileStore(const std::string& dir, Journal::Limits limits)
+    : dir_(dir), limits_(limits), serial_(nextSerial()) {
   dirFd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirFd_ < 0) {
     throw std::runtime_error(errnoText(("cannot open data directory " + dir).c_str()));
@@ -138,37 +139,6 @@ UpdateResult FileStore::update(const std::string& name, const RecordUpdate& upda
   Node* node = findOrCreate(name);
   std::lock_guard<std::mutex> lock(lockFor(name));
   return apply(*node, update, now);
-}
-
-bool FileStore::updateIfUnchanged(const std::string& name, const RecordUpdate& update,
-                                  int64_t now) {
-  Node* node = nullptr;
-  {
-    // A listing (count(), list()) holds the map for a while: that caller does not wait.
-    std::unique_lock<std::mutex> map(mapMutex_, std::try_to_lock);
-    if (!map.owns_lock()) {
-      return false;
-    }
-    const auto it = entries_.find(name);
-    if (it == entries_.end()) {
-      return false;  // a new record: a write
-    }
-    node = &*it;
-  }
-  // The record's lock is held across a write's fsync: a busy lock means a writer is at it.
-  std::unique_lock<std::mutex> lock(lockFor(name), std::try_to_lock);
-  Entry& e = node->second;
-  if (!lock.owns_lock() || !e.exists ||
-      changesStored({e.ip, e.ipv4, e.ipv6, e.expired, e.metadata.get(), e.ttl}, update)) {
-    return false;
-  }
-  // What apply() does with an update that changes nothing. The flag is read first: two I/O
-  // threads storing it at every request would pass its cache line back and forth.
-  e.lastSeen = now;
-  if (!softDirty_.load(std::memory_order_relaxed)) {
-    softDirty_ = true;
-  }
-  return true;
 }
 
 // Long function: one update from the fields given to the files written, in the order the

@@ -114,8 +114,21 @@ class FileStore final : public Store {
   // A map node: its address stays valid (entries are never removed).
   using Node = Map::value_type;
 
-  // The lock of a record's entry: one of a fixed set, chosen by name.
+  // The lock of a record's entry: one of a fixed set, chosen by name (its std::hash).
   std::mutex& lockFor(const std::string& name);
+  // A node the calling thread found in this store before, by name and its std::hash; null
+  // when not remembered. updateIfUnchanged() remembers what it finds: a map node stays its
+  // name's while the store lives (entries are never removed), so an I/O thread asked for the
+  // same records again skips the map and its mutex. `store` tells stores apart (a new store
+  // may have an old one's address).
+  struct NodeMemo {
+    uint64_t store = 0;
+    Node* node = nullptr;
+  };
+  static constexpr size_t kNodeMemoSlots = 64;
+  static NodeMemo* nodeMemo();  // the calling thread's kNodeMemoSlots
+  static uint64_t nextSerial();
+  Node* foundBefore(const std::string& name, size_t hash) const;
   Node* find(const std::string& name);
   Node* findOrCreate(const std::string& name);
   void loadAll();
@@ -180,6 +193,7 @@ class FileStore final : public Store {
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> heap_;
   std::atomic<bool> softDirty_{false};
   std::mutex flushMutex_;
+  const uint64_t serial_;  // this store's NodeMemo::store
 };
 
 }  // namespace chipmunk::api

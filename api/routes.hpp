@@ -69,9 +69,11 @@ struct Route {
   // the I/O thread, without the writers' pool (RouteCall::quickOnly). Only on routes of
   // Access::kWriter or kDyndns2 (the others never go to a writer).
   bool quick = false;
+  // `methods` as bits (1 << Method), made from it by the table (api/routes.cpp).
+  unsigned methodBits = 0;
 
   bool matches(const std::string& requestPath) const;
-  bool allows(Method method) const;
+  bool allows(Method method) const { return (methodBits >> static_cast<unsigned>(method)) & 1u; }
 };
 
 // The route that serves `path`, or nullptr (404, to logged-in users only).

@@ -34,8 +34,9 @@ std::optional<std::string_view> view(const std::optional<std::string>& header) {
   return header ? std::optional<std::string_view>(*header) : std::nullopt;
 }
 
-// The route's answer once the caller is let in (`route` null: no such path).
-Response serve(const Route* route, RouteCall& call) {
+// The route's answer once the caller is let in (`route` null: no such path; `allowed`: the
+// route serves the request's method).
+Response serve(const Route* route, bool allowed, RouteCall& call) {
   const Access access = route ? route->access : Access::kReader;
   // A query string that is malformed or carries a NUL is refused on every route, also on
   // those that read no field; /healthz and the dyndns2 routes answer it themselves, after
@@ -46,7 +47,7 @@ Response serve(const Route* route, RouteCall& call) {
   if (route == nullptr) {
     return plain(404, "Not Found");
   }
-  if (!route->allows(call.request.method)) {
+  if (!allowed) {
     Response r = methodNotAllowed(route->methods);
     if (access == Access::kDyndns2) {
       r.body = dyndns2::line(dyndns2::kBadagent);  // dyndns2's word for "method not permitted"
@@ -54,6 +55,68 @@ Response serve(const Route* route, RouteCall& call) {
     return r;
   }
   return route->handler(call);
+}
+
+// An update on an I/O thread (allowSlow = false): answered here when it changes nothing and
+// the store can tell from memory (Route::quick: no writer thread, nothing written), else
+// handed to the writers' pool (needsWriter). One Response, returned as it is.
+Response updateOnIoThread(const Route& route, RouteCall& call) {
+  const bool quick = route.quick && call.store.answersUnchanged();
+  call.quickOnly = quick;
+  Response r = quick ? serve(&route, true, call) : Response();
+  if (!quick || call.needsWriter) {
+    r = Response();
+    r.needsWriter = true;
+    r.slowAuthSource = LoginLimiter::key(call.client);
+  }
+  return r;
+}
+
+// What logs a caller in (ApiService::handle's arguments and the runtime's).
+struct Login {
+  Authenticator& auth;
+  LoginLimiter& limiter;
+  AuthMemo* memo;
+  uint64_t generation;
+  bool allowSlow;
+};
+
+// The answer to `call` once its route is looked up: refusals first (cross-site, forwarding
+// headers, login), then the route's own (`clientKnown`: the forwarding headers agree).
+Response guarded(const Route* route, bool clientKnown, RouteCall& call, const Login& login) {
+  const RequestInfo& request = call.request;
+  const auto& cfg = call.config;
+  // An unknown path is answered 404 to a logged-in user only, as a read would be.
+  const Access access = route ? route->access : Access::kReader;
+  const bool allowed = route != nullptr && route->allows(request.method);
+  if (access != Access::kAnyone) {
+    // Before anything else of the request is weighed, and before the password check: a
+    // page on another site can make a browser send its cached credentials, but no request
+    // of its costs a password check or counts as a failed login, and all get the same 403.
+    if (crossSiteRefused(request, access == Access::kWriter || access == Access::kDyndns2)) {
+      return plain(403, kCrossSite);
+    }
+    if (!clientKnown) {
+      // client_ip_header = auto and the proxy's headers name different clients: one of them
+      // was passed on from the client. Nobody is charged or served as the wrong address.
+      return plain(400, "Bad Request: conflicting forwarding headers");
+    }
+    const bool needed =
+        access == Access::kMetrics ? !metricsOpen(request, cfg) : needsLogin(access, cfg);
+    if (needed) {
+      if (auto refusal = logIn(login.auth, login.limiter, call, access, login.allowSlow, login.memo,
+                               login.generation)) {
+        return std::move(*refusal);
+      }
+      if (access == Access::kMetrics && !mayReadMetrics(cfg, call.user)) {
+        return plain(403, "Forbidden\n");
+      }
+    }
+    if (!login.allowSlow && (access == Access::kWriter || access == Access::kDyndns2) && allowed) {
+      return updateOnIoThread(*route, call);
+    }
+  }
+  return serve(route, allowed, call);
 }
 
 }  // namespace
@@ -171,8 +234,6 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow, Au
       cfg.metricsAccess == config::MetricsAccess::kOff) {
     route = nullptr;  // as if there were no such route
   }
-  // An unknown path is answered 404 to a logged-in user only, as a read would be.
-  const Access access = route ? route->access : Access::kReader;
   const auto client = resolveClientIp(
       request.peer, {view(request.xForwardedFor), view(request.xRealIp), view(request.forwarded)},
       cfg.trustedProxies, cfg.clientIpHeader);
@@ -180,53 +241,12 @@ Response ApiService::handleLoaded(const RequestInfo& request, bool allowSlow, Au
   RouteCall call{cfg,    request,           *store_,     *nochg_,   std::move(current.listener),
                  caller, caller.toString(), {},          unixNow(), {},
                  false,  metrics_.get(),    watch_.get()};
-  auto finish = [&](Response r) {
-    r.route = routeIndex(route);
-    r.client = call.clientText;
-    r.user = call.user;
-    return r;
-  };
-  if (access != Access::kAnyone) {
-    // Before anything else of the request is weighed, and before the password check: a
-    // page on another site can make a browser send its cached credentials, but no request
-    // of its costs a password check or counts as a failed login, and all get the same 403.
-    if (crossSiteRefused(request, access == Access::kWriter || access == Access::kDyndns2)) {
-      return finish(plain(403, kCrossSite));
-    }
-    if (!client) {
-      // client_ip_header = auto and the proxy's headers name different clients: one of them
-      // was passed on from the client. Nobody is charged or served as the wrong address.
-      return finish(plain(400, "Bad Request: conflicting forwarding headers"));
-    }
-    const bool login =
-        access == Access::kMetrics ? !metricsOpen(request, cfg) : needsLogin(access, cfg);
-    if (login) {
-      if (auto refusal =
-              logIn(*rt->auth, *rt->limiter, call, access, allowSlow, memo, generation)) {
-        return finish(std::move(*refusal));
-      }
-      if (access == Access::kMetrics && !mayReadMetrics(cfg, call.user)) {
-        return finish(plain(403, "Forbidden\n"));
-      }
-    }
-    if (!allowSlow && (access == Access::kWriter || access == Access::kDyndns2) &&
-        route->allows(request.method)) {
-      // An update that changes nothing, or a refusal, is answered here when the store can
-      // tell from memory (Route::quick): no writer thread, nothing written.
-      if (route->quick && call.store.answersUnchanged()) {
-        call.quickOnly = true;
-        Response quick = serve(route, call);
-        if (!call.needsWriter) {
-          return finish(std::move(quick));
-        }
-      }
-      Response r;
-      r.needsWriter = true;
-      r.slowAuthSource = LoginLimiter::key(call.client);
-      return finish(std::move(r));
-    }
-  }
-  return finish(serve(route, call));
+  const Login login{*rt->auth, *rt->limiter, memo, generation, allowSlow};
+  Response r = guarded(route, client.has_value(), call, login);
+  r.route = routeIndex(route);
+  r.client = std::move(call.clientText);  // call ends here
+  r.user = std::move(call.user);
+  return r;
 }
 
 }  // namespace chipmunk::api

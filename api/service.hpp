@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,7 +52,9 @@ struct RequestInfo {
 
 struct Response {
   int code = 200;
-  std::string contentType;
+  // Always a string literal (one of a few fixed types): no allocation per answer, as a
+  // std::string of "application/json" (16 characters, past the short-string buffer) had.
+  std::string_view contentType;
   std::string body;
   std::string extraHeaders;  // complete "Name: value\r\n" lines
   // Set when the answer needs a slow password check first (see ApiService::handle).

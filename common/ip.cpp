@@ -162,19 +162,17 @@ bool IpAddress::isPublic() const {
 }
 
 bool IpAddress::isHostAddress() const {
-  static const Net kV4[] = {
-      {{0}, 8},          // unspecified, "this network"
-      {{169, 254}, 16},  // link-local
-      {{224}, 4},        // multicast
-      {{240}, 4},        // reserved, and the limited broadcast 255.255.255.255
-  };
   static const Net kV6[] = {
       {{0xfe, 0x80}, 10},  // link-local
       {{0xff}, 8},         // multicast
       {{0x01, 0x00}, 64},  // discard-only
   };
   if (isV4()) {
-    return !inAnyNet(bytes_.data(), kV4);
+    // Not 0.0.0.0/8 (unspecified, "this network"), 169.254.0.0/16 (link-local),
+    // 224.0.0.0/4 (multicast) nor 240.0.0.0/4 (reserved, and the limited broadcast
+    // 255.255.255.255): asked on every /set, so by its first bytes rather than a table.
+    const uint8_t first = bytes_[0];
+    return first != 0 && first < 224 && !(first == 169 && bytes_[1] == 254);
   }
   if (inAnyNet(bytes_.data(), kV6)) {
     return false;

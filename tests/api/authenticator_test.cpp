@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <thread>
 
 #include "api/authenticator.hpp"
 #include "common/password_hash.hpp"
@@ -110,6 +111,26 @@ TEST_CASE("Unit: the login limiter blocks after N failures and recovers", "[api]
   limiter.recordFailure(other, kT0 + seconds(61));
   limiter.recordFailure(other, kT0 + seconds(122));
   CHECK(limiter.blockedFor(other, kT0 + seconds(122)) == 0);
+}
+
+TEST_CASE("Unit: the login limiter sees a lockout made on another thread, and its end",
+          "[api][unit]") {
+  // blockedFor() skips the lookup while nothing is locked out: the skip must end with the
+  // first lockout (made here on another thread, as an I/O thread would) and come back after.
+  LoginLimiter limiter(2, seconds(60), seconds(10));
+  const auto ip = addr("198.51.100.1");
+  CHECK(limiter.blockedFor(ip, kT0) == 0);
+  std::thread([&] {
+    limiter.recordFailure(ip, kT0);
+    limiter.recordFailure(ip, kT0);
+  }).join();
+  CHECK(limiter.blockedFor(ip, kT0) == 11);
+  limiter.recordFailure(addr("198.51.100.2"), kT0 + seconds(20));  // drops the ended lockout
+  CHECK(limiter.blockedSize() == 0);
+  CHECK(limiter.blockedFor(ip, kT0 + seconds(20)) == 0);
+  limiter.recordFailure(ip, kT0 + seconds(21));
+  limiter.recordFailure(ip, kT0 + seconds(21));
+  CHECK(limiter.blockedFor(ip, kT0 + seconds(21)) == 11);
 }
 
 TEST_CASE("Unit: the login limiter counts IPv6 clients per /64", "[api][unit]") {

@@ -275,3 +275,61 @@ TEST_CASE("Unit: the file store's quick update declines at once while a writer h
   CHECK(writer.get() == SetOutcome::kFailed);
   CHECK(store.updateIfUnchanged("alice", same, 1200));  // the lock is free again
 }
+
+TEST_CASE("Unit: the file store's quick update finds each record of its own store only",
+          "[api][unit]") {
+  // An I/O thread remembers the records it found (FileStore::NodeMemo): 200 names share its
+  // 64 slots, and a store opened after another (often at the same address) is not the old one.
+  const auto a = *IpAddress::parse("198.51.100.1");
+  RecordUpdate same;
+  same.ipv4 = same.primary = a;
+  test::TempDir first;
+  test::TempDir second;
+  {
+    FileStore one(first.path());
+    for (int i = 0; i < 200; ++i) {
+      REQUIRE(one.recordIp("h" + std::to_string(i), a, 1000).outcome == SetOutcome::kSaved);
+    }
+    for (const int64_t now : {1100, 1200}) {
+      for (int i = 0; i < 200; ++i) {
+        CHECK(one.updateIfUnchanged("h" + std::to_string(i), same, now + i));
+      }
+    }
+    for (int i = 0; i < 200; i += 37) {
+      CHECK(one.get("h" + std::to_string(i))->lastSeen == 1200 + i);
+    }
+  }
+  {
+    FileStore two(second.path());
+    CHECK_FALSE(two.updateIfUnchanged("h0", same, 1300));  // not in this store: a write
+    REQUIRE(two.recordIp("h0", *IpAddress::parse("198.51.100.2"), 1300).outcome ==
+            SetOutcome::kSaved);
+    CHECK_FALSE(two.updateIfUnchanged("h0", same, 1400));  // its own record has another address
+  }
+  FileStore again(first.path());
+  CHECK(again.get("h0")->lastSeen == 1200);  // the quick updates' last-seen times were flushed
+  CHECK(again.updateIfUnchanged("h0", same, 1500));
+}
+
+TEST_CASE("Unit: a quick update in the second already stored writes nothing more, and is kept",
+          "[api][unit]") {
+  test::TempDir dir;
+  const auto a = *IpAddress::parse("198.51.100.1");
+  RecordUpdate same;
+  same.ipv4 = same.primary = a;
+  {
+    FileStore store(dir.path());
+    REQUIRE(store.recordIp("alice", a, 1000).outcome == SetOutcome::kSaved);
+    CHECK(store.updateIfUnchanged("alice", same, 1500));
+    store.flush();  // .last_seen holds 1500
+    const uint64_t fsyncs = store.counters().fsyncs.load();
+    CHECK(store.updateIfUnchanged("alice", same, 1500));  // the same second: nothing to flush
+    store.flush();
+    CHECK(store.counters().fsyncs.load() == fsyncs);
+    CHECK(store.updateIfUnchanged("alice", same, 1501));  // a later one is flushed
+    store.flush();
+    CHECK(store.counters().fsyncs.load() > fsyncs);
+  }
+  FileStore reopened(dir.path());
+  CHECK(reopened.get("alice")->lastSeen == 1501);
+}

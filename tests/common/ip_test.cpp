@@ -129,7 +129,8 @@ TEST_CASE("Unit: host addresses, and the one rule for what is stored or publishe
     CHECK(chipmunk::isPublishable(*ip, true));
     CHECK_FALSE(chipmunk::isPublishable(*ip, false));
   }
-  for (const char* world : {"8.8.8.8", "1.1.1.1", "2a00:1450:4001:80b::200e", "223.255.255.254"}) {
+  for (const char* world : {"8.8.8.8", "1.1.1.1", "2a00:1450:4001:80b::200e", "223.255.255.254",
+                            "1.0.0.0", "169.253.255.255", "169.255.0.1"}) {
     INFO(world);
     CHECK(chipmunk::isPublishable(*IpAddress::parse(world), false));
   }

@@ -126,7 +126,13 @@ OutboxDispatcher::Step OutboxDispatcher::dispatchBatch() {
   if (!conn_->exec("BEGIN").ok()) {
     return Step::kBroken;
   }
-  auto rows = conn_->exec(kClaim, {std::to_string(unixNow()), std::to_string(kBatch)});
+  const std::string now = std::to_string(unixNow());
+  auto rows = conn_->exec(kClaim, {now, "1"});
+  bool batch = false;
+  if (rows.ok() && rows.rows() > 0 && !firstHasEffects(rows)) {
+    rows = conn_->exec(kClaim, {now, std::to_string(kBatch)});
+    batch = true;
+  }
   if (!rows.ok()) {
     log()->warn("claim failed error=\"{}\"", rows.error());
     conn_->exec("ROLLBACK");
@@ -137,7 +143,7 @@ OutboxDispatcher::Step OutboxDispatcher::dispatchBatch() {
   }
   pg::Params done;
   uint64_t retried = 0;
-  if (!handleRows(rows, done, retried)) {
+  if (!handleRows(rows, batch, done, retried)) {
     return Step::kBroken;
   }
   return finish(done, retried);
@@ -167,12 +173,17 @@ OutboxEvent eventAt(const pg::Result& rows, int row) {
 
 }  // namespace
 
-bool OutboxDispatcher::handleRows(const pg::Result& rows, pg::Params& done, uint64_t& retried) {
+bool OutboxDispatcher::firstHasEffects(const pg::Result& rows) const {
+  return std::atomic_load(&handler_)->hasEffects(eventAt(rows, 0));
+}
+
+bool OutboxDispatcher::handleRows(const pg::Result& rows, bool batch, pg::Params& done,
+                                  uint64_t& retried) {
   const auto handler = std::atomic_load(&handler_);
   for (int i = 0; i < rows.rows(); ++i) {
     const OutboxEvent event = eventAt(rows, i);
     const bool effects = handler->hasEffects(event);
-    if (effects && i > 0) {
+    if (effects && (i > 0 || batch)) {
       break;  // its own transaction (the next one: the commit releases it)
     }
     try {

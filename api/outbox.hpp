@@ -5,16 +5,18 @@
 // that a hook or push consumes (PgStore::setOutboxWanted), in the same transaction as the
 // record; every replica runs one OutboxDispatcher, and each row's side effects (hooks,
 // gateway push) run on exactly one of them:
-//   BEGIN; SELECT the oldest ready rows whose record has no older row (kBatch at most), FOR
-//   UPDATE SKIP LOCKED; run the effects of the first one that has any (hasEffects), or of
-//   every row up to the first that has some, not including it; DELETE them (or note the hook
-//   ran and when to retry the push); COMMIT.
+//   BEGIN; SELECT the oldest ready row whose record has no older row, FOR UPDATE SKIP
+//   LOCKED; if it has effects (hasEffects), run them alone; if not, claim again up to kBatch
+//   rows (this transaction's lock does not hide the first) and finish every row up to the
+//   first that has effects, not including it; DELETE them (or note the hook ran and when to
+//   retry the push); COMMIT. A row whose hook or push runs (seconds, maybe) thus holds only
+//   its own lock: the other replicas take the other records' rows meanwhile.
 // The rows stay locked while their effects run, so the other replicas skip them; a replica
 // that dies (or loses its connection) mid-transaction has it rolled back by the server,
 // and another replica takes the rows: at most one of them had effects (a hook, a push),
 // which run again. Rows of one record are taken in order.
-// The dispatcher sleeps on LISTEN chipmunk_outbox (a trigger notifies at each commit that
-// adds rows), with a bounded poll as the fallback, and reconnects with backoff.
+// The dispatcher sleeps on LISTEN chipmunk_outbox (the store's Waker notifies after each
+// commit that added rows), with a bounded poll as the fallback, and reconnects with backoff.
 
 #include <atomic>
 #include <chrono>
@@ -112,7 +114,12 @@ class OutboxDispatcher {
   // Runs the effects of the claimed `rows` (see above); false when a handler threw (the
   // transaction is then rolled back).
   // `done`: the ids to delete; `retried`: rows kept for a push retry.
-  bool handleRows(const pg::Result& rows, pg::Params& done, uint64_t& retried);
+  // `batch`: the rows of the second claim, where none with effects is run (one of them
+  // may have come first there, committed late with an older id: it waits for the next
+  // round, alone).
+  bool handleRows(const pg::Result& rows, bool batch, pg::Params& done, uint64_t& retried);
+  // Whether the first of the claimed rows has effects.
+  bool firstHasEffects(const pg::Result& rows) const;
   // Deletes `done` and commits; the stats count them once committed.
   Step finish(const pg::Params& done, uint64_t retried);
   // Sleeps until an outbox notification, stop() or `limit` (record notices are passed on

@@ -283,3 +283,34 @@ TEST_CASE("Outbox: a row with effects runs in a transaction of its own",
   CHECK(rowsOf.size() == 20 + 20);
   CHECK(dispatcher.stats().done == kRows);
 }
+
+TEST_CASE("Outbox: a hook that runs long holds up only its own row, not the other records'",
+          "[api][outbox][postgres][integration]") {
+  Database db;
+  db.open();
+  // All there before the first dispatcher starts: it could claim every one of them.
+  db.insert("hook0");
+  db.insertMany(10, [](int i) { return "hook" + std::to_string(i + 1); });
+  db.insertMany(5, [](int i) { return "quiet" + std::to_string(i); });
+  db.a->closeGate();
+  api::OutboxDispatcher first(db.server.conninfo(), db.a, fast());
+  first.start();
+  REQUIRE(waitUntil([&] { return db.a->entered(); }, 10s));
+  // The first replica's hook for hook0 hangs: the second takes every other row meanwhile.
+  api::OutboxDispatcher second(db.server.conninfo(), db.b, fast());
+  second.start();
+  CHECK(waitUntil([&] { return db.pending() == 1; }, 20s));
+  {
+    std::lock_guard<std::mutex> lock(db.mutex);
+    CHECK(db.log.size() == 16);
+  }
+  db.a->openGate();
+  REQUIRE(waitUntil([&] { return db.pending() == 0; }, 20s));
+  first.stop();
+  second.stop();
+  std::lock_guard<std::mutex> lock(db.mutex);
+  REQUIRE(db.log.size() == 16);
+  checkEachOnceInOrder(db.log);
+  CHECK(first.stats().done == 1);
+  CHECK(second.stats().done == 15);
+}

@@ -89,6 +89,50 @@ bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& o
   return false;
 }
 
+// An answer handed to Pistache's write queue: what it holds of its connection (see
+// writeAnswer) is given back once, when the write resolves or fails, or when Pistache
+// drops the write without either (its Deferred destroyed unresolved: EPIPE or ECONNRESET
+// in asyncWriteImpl, removePeer) and with it the continuations that own this — else the
+// half-close's descriptor, and the socket it keeps open, would leak.
+class QueuedAnswer {
+ public:
+  QueuedAnswer(std::shared_ptr<ConnectionState> state, size_t size, int fd, Holds holds,
+               const PeerPtr& peer)
+      : state_(std::move(state)), size_(size), fd_(fd), holds_(std::move(holds)), peer_(peer) {}
+  QueuedAnswer(const QueuedAnswer&) = delete;
+  QueuedAnswer& operator=(const QueuedAnswer&) = delete;
+  ~QueuedAnswer() { finish(false); }
+
+  // `sent`: the bytes are out (then the half-close, and the keep-alive timer may run).
+  void finish(bool sent) {
+    if (done_) {
+      return;
+    }
+    done_ = true;
+    state_->written(size_);
+    if (fd_ >= 0) {
+      if (sent) {
+        ::shutdown(fd_, SHUT_WR);
+      }
+      ::close(fd_);
+    }
+    if (sent && holds_.awaiting) {
+      if (auto p = peer_.lock()) {
+        p->setIdle(true);
+      }
+    }
+    holds_.release();
+  }
+
+ private:
+  std::shared_ptr<ConnectionState> state_;
+  size_t size_;
+  int fd_;
+  Holds holds_;
+  std::weak_ptr<Pistache::Tcp::Peer> peer_;
+  bool done_ = false;
+};
+
 // Hands one answer's bytes to the socket (see sendResponse). `peer`: null when the client
 // went away. `onIoThread`: on the connection's I/O thread (see sendAtOnce). `holds.held`
 // (slow-auth pool): a count this response already holds in the connection's Outstanding;
@@ -118,30 +162,11 @@ void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, st
   const int fd = keepAlive ? -1 : ::fcntl(peer->fd(), F_DUPFD_CLOEXEC, 0);
   const size_t size = out.size();
   conn.queued(size);
-  auto sent = peer->send(Pistache::RawBuffer(std::move(out), size));
-  std::weak_ptr<Pistache::Tcp::Peer> weakPeer = peer;
-  sent.then(
-      [fd, holds, weakPeer, state = conn.shared_from_this(), size](ssize_t) {
-        state->written(size);
-        if (fd >= 0) {
-          ::shutdown(fd, SHUT_WR);
-          ::close(fd);
-        }
-        holds.held->fetch_sub(1);
-        if (holds.awaiting) {
-          if (auto p = weakPeer.lock()) {
-            p->setIdle(true);
-          }
-          holds.awaiting->release();
-        }
-      },
-      [fd, holds, state = conn.shared_from_this(), size](std::exception_ptr) {
-        state->written(size);
-        if (fd >= 0) {
-          ::close(fd);
-        }
-        holds.release();
-      });
+  auto queued =
+      std::make_shared<QueuedAnswer>(conn.shared_from_this(), size, fd, std::move(holds), peer);
+  peer->send(Pistache::RawBuffer(std::move(out), size))
+      .then([queued](ssize_t) { queued->finish(true); },
+            [queued](std::exception_ptr) { queued->finish(false); });
 }
 
 // Writes the response ourselves (see ApiServer) and, when the connection is not to be

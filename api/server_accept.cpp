@@ -309,28 +309,23 @@ void ConnectionTransport::closeAtOnce(const PeerPtr& peer) {
 void ConnectionTransport::linger(const PeerPtr& peer, std::shared_ptr<ConnectionState> state) {
   constexpr int64_t kLingerMs = 1000;  // past two timer turns: the queue has run meanwhile
   ::shutdown(peer->fd(), SHUT_RDWR);
-  lingering_.push_back(Lingering{peer, std::move(state), Awaiting::nowMs() + kLingerMs});
-}
-
-bool ConnectionTransport::isLingering(Pistache::Polling::Tag tag) const {
-  return std::any_of(lingering_.begin(), lingering_.end(), [&](const Lingering& l) {
-    return tag == Pistache::Polling::Tag(l.peer->fd());
-  });
+  lingering_[peer->fd()] = Lingering{peer, std::move(state), Awaiting::nowMs() + kLingerMs};
 }
 
 void ConnectionTransport::closeLingering() {
   const int64_t nowMs = Awaiting::nowMs();
-  auto done = [&](const Lingering& l) {
+  for (auto it = lingering_.begin(); it != lingering_.end();) {
+    const Lingering& l = it->second;
     if (l.state->outstanding.load() > 0 && nowMs < l.untilMs) {
-      return false;
+      ++it;
+      continue;
     }
-    const auto it = peers.find(l.peer->fd());
-    if (it != peers.end() && it->second == l.peer) {
+    const auto peer = peers.find(it->first);
+    if (peer != peers.end() && peer->second == l.peer) {
       removePeer(l.peer);
     }
-    return true;
-  };
-  lingering_.erase(std::remove_if(lingering_.begin(), lingering_.end(), done), lingering_.end());
+    it = lingering_.erase(it);
+  }
 }
 
 }  // namespace chipmunk::api

@@ -122,15 +122,19 @@ void ConnectionTransport::onReady(const Pistache::Aio::FdSet& fds) {
         continue;
       }
     }
-    if (!lingering_.empty() && !entry.isWritable() && isLingering(event.tag)) {
-      continue;  // Pistache would read it and close it now (linger)
+    if (!lingering_.empty() && lingering_.count(static_cast<int>(event.tag.value())) > 0) {
+      continue;  // see linger()
     }
     const bool closing =
         event.flags.hasFlag(NotifyOn::Shutdown) || event.flags.hasFlag(NotifyOn::Hangup);
     const auto it = entry.isReadable() || closing ? conns_.find(static_cast<int>(event.tag.value()))
                                                   : conns_.end();
     if (it == conns_.end() || it->second.peer->ssl() != nullptr) {
-      rest.push_back(event);
+      // Pistache throws (and the process ends) on a writable event of a descriptor it has
+      // no write queue for: one closed earlier in this turn (an expired handshake).
+      if (entry.isReadable() || peers.count(static_cast<int>(event.tag.value())) > 0) {
+        rest.push_back(event);
+      }
       continue;
     }
     if (readFrom(it->second, closing) && entry.isWritable()) {
@@ -291,6 +295,11 @@ void ConnectionTransport::received(const PeerPtr& peer, const char* data, size_t
 void ConnectionTransport::forget(const PeerPtr& peer) {
   const auto it = conns_.find(peer->fd());
   if (it != conns_.end() && it->second.peer == peer) {
+    {
+      // Also when Pistache closes it (a TLS client's end): no later answer is handed on.
+      std::lock_guard<std::mutex> lock(it->second.state->sendMutex);
+      it->second.state->gone = true;
+    }
     if (it->second.state->paused) {
       it->second.state->paused = false;
       handler_->paused(false);

@@ -147,18 +147,19 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   bool closesAtOnce(const PeerPtr& peer) const;
   void closeAtOnce(const PeerPtr& peer);
   // A connection closed while answers of it wait in Pistache's write queue (they were
-  // queued before ConnectionState::gone): shut down at once, its descriptor closed by the
-  // timer once they are out or failed, or after kLingerMs (a write Pistache drops on
-  // EPIPE never says so); until then its reads are ignored.
+  // queued before ConnectionState::gone): shut down at once, and every event of its
+  // descriptor ignored (Pistache would read the end of input, or write, and close it), so
+  // that the descriptor number cannot go to a new connection while an old answer may
+  // still be handed to it; closed by the timer once the answers are out or failed, or
+  // after kLingerMs (an answer Pistache drops on EPIPE never says so).
   struct Lingering {
     PeerPtr peer;
     std::shared_ptr<ConnectionState> state;
     int64_t untilMs;
   };
   void linger(const PeerPtr& peer, std::shared_ptr<ConnectionState> state);
-  bool isLingering(Pistache::Polling::Tag tag) const;
   void closeLingering();
-  std::vector<Lingering> lingering_;
+  std::unordered_map<int, Lingering> lingering_;  // by descriptor
 
   std::shared_ptr<ConnectionHandler> handler_;
   Timeouts timeouts_;

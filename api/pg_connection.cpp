@@ -267,6 +267,7 @@ Pool::RunStatus Pool::run(const std::string& sql, const Params& params, Result& 
     if (!connectionBroke(*lease, out)) {
       return RunStatus::kFailed;
     }
+    lease.discard();  // an SQLSTATE of class 08 or 57P on a socket libpq still calls fine
     if (attempt == 0) {
       logging::get("store")->warn("database connection broke; retrying on a fresh one error=\"{}\"",
                                   out.error());
@@ -286,6 +287,19 @@ bool connectionBroke(const Connection& conn, const Result& r) {
 std::string Pool::lastError() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return lastError_;
+}
+
+void Pool::Lease::discard() {
+  if (conn_) {
+    conn_.reset();
+    pool_->forget();
+  }
+}
+
+void Pool::forget() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --open_;
+  cv_.notify_one();
 }
 
 void Pool::give(std::unique_ptr<Connection> conn) {

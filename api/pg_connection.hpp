@@ -95,6 +95,8 @@ class Pool {
     explicit operator bool() const { return conn_ != nullptr; }
     Connection* operator->() { return conn_.get(); }
     Connection& operator*() { return *conn_; }
+    // Closes the connection instead of giving it back (it broke, though libpq may not know).
+    void discard();
 
    private:
     Pool* pool_ = nullptr;
@@ -125,6 +127,7 @@ class Pool {
 
  private:
   void give(std::unique_ptr<Connection> conn);
+  void forget();  // a leased connection was closed (Lease::discard)
 
   std::string conninfo_;
   size_t size_;

@@ -20,8 +20,8 @@
 // connection goes elsewhere; a second chipmunk-api on the port fails to bind as before
 // (listenOn binds the first socket without SO_REUSEPORT), though another program of the
 // same user that asks for SO_REUSEPORT could join the group, as with nginx's reuseport. TLS
-// connections still come through Pistache's Listener (its handshake runs in its accept thread; see
-// docs/BENCHMARKS.md).
+// connections are accepted the same way; their handshakes run non-blocking on the I/O
+// thread (api/server_handshake.cpp), then Pistache reads them.
 
 #include <sys/socket.h>
 

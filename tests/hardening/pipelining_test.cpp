@@ -376,7 +376,9 @@ TEST_CASE("Pipelining: over native TLS a client that does not read is bounded an
   CHECK(waitUntil([&] { return tlsMetric(paused) == 1; }, std::chrono::seconds(10)));
   // 3 MB were sent; the server grew by less than 2 MB (measured: about 0.8 MB; kept
   // without the bound, 3.8 MB).
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps what is freed: its RSS says little
   CHECK(rssKiB(api.pid()) - before < 2048);
+#endif
   INFO("server RSS " << before << " kB, then " << rssKiB(api.pid()) << " kB");
   CHECK(tlsMetric(R"(chipmunk_api_requests_total{route="/get/ip",code="200"})") < total);
   CHECK(tlsGet(api.port(), "/get/ip").find("Your IP") != std::string::npos);

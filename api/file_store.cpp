@@ -98,7 +98,7 @@ FileStore::~FileStore() {
 }
 
 std::mutex& FileStore::lockFor(const std::string& name) {
-  return locks_[std::hash<std::string>()(name) % locks_.size()];
+  return lockForHash(std::hash<std::string>()(name));
 }
 
 FileStore::Node* FileStore::find(const std::string& name) {

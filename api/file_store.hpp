@@ -116,6 +116,7 @@ class FileStore final : public Store {
 
   // The lock of a record's entry: one of a fixed set, chosen by name (its std::hash).
   std::mutex& lockFor(const std::string& name);
+  std::mutex& lockForHash(size_t hash) { return locks_[hash % locks_.size()]; }  // of the name
   // A node the calling thread found in this store before, by name and its std::hash; null
   // when not remembered. updateIfUnchanged() remembers what it finds: a map node stays its
   // name's while the store lives (entries are never removed), so an I/O thread asked for the

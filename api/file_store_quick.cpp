@@ -40,9 +40,8 @@ bool FileStore::updateIfUnchanged(const std::string& name, const RecordUpdate& u
     node = &*it;
     nodeMemo()[hash % kNodeMemoSlots] = {serial_, node};
   }
-  // lockFor(name), the hash computed once. The record's lock is held across a write's fsync:
-  // a busy lock means a writer is at it.
-  std::unique_lock<std::mutex> lock(locks_[hash % locks_.size()], std::try_to_lock);
+  // The record's lock is held across a write's fsync: a busy lock means a writer is at it.
+  std::unique_lock<std::mutex> lock(lockForHash(hash), std::try_to_lock);
   Entry& e = node->second;
   if (!lock.owns_lock() || !e.exists ||
       changesStored({e.ip, e.ipv4, e.ipv6, e.expired, e.metadata.get(), e.ttl}, update)) {

@@ -288,12 +288,9 @@ std::optional<IpAddress> ConnectionTransport::addressOf(const PeerPtr& peer) con
 // (A process being spawned holds the descriptors until its exec: an event of the old
 // socket then names a descriptor number that may be reused; a spurious event is harmless,
 // the reads stop at EAGAIN.) Only for connections this transport accepted, not TLS.
-bool ConnectionTransport::closesAtOnce(const PeerPtr& peer) const {
-  if (listenFd_ < 0 || peer->ssl() != nullptr) {
-    return false;
-  }
-  const auto it = conns_.find(peer->fd());
-  return it != conns_.end() && it->second.peer == peer && it->second.state->outstanding.load() == 0;
+bool ConnectionTransport::closesAtOnce(const PeerPtr& peer, const ConnectionState* state) const {
+  return listenFd_ >= 0 && peer->ssl() == nullptr && state != nullptr &&
+         state->outstanding.load() == 0;
 }
 
 // What removePeer does but the epoll_ctl(DEL). Pistache's write-queue entry for the

@@ -234,10 +234,7 @@ void ConnectionTransport::resumePaused() {
       serve(c);
     }
     if (c.peer->ssl() != nullptr) {
-      if (c.state->lastAnswerOut) {
-        c.state->lastAnswerOut = false;
-        ::shutdown(c.peer->fd(), SHUT_WR);
-      }
+      halfCloseTls(c);
       continue;  // Pistache reads it
     }
     if (c.state->lastAnswerOut && !finish(c, false)) {
@@ -286,7 +283,13 @@ void ConnectionTransport::received(const PeerPtr& peer, const char* data, size_t
   }
   const Connection c = it->second;
   serve(c);
-  if (c.state->lastAnswerOut) {  // not for TLS (sendAtOnce); should it be, half-close
+  halfCloseTls(c);
+}
+
+// A TLS connection's last answer is out (lastAnswerOut): half-closed, as
+// finish() does for plain TCP; Pistache reads it to the end.
+void ConnectionTransport::halfCloseTls(const Connection& c) {
+  if (c.state->lastAnswerOut) {
     c.state->lastAnswerOut = false;
     ::shutdown(c.peer->fd(), SHUT_WR);
   }
@@ -296,7 +299,8 @@ void ConnectionTransport::forget(const PeerPtr& peer) {
   const auto it = conns_.find(peer->fd());
   if (it != conns_.end() && it->second.peer == peer) {
     {
-      // Also when Pistache closes it (a TLS client's end): no later answer is handed on.
+      // Every close comes here (drop, and Pistache's own at a TLS client's end): no later
+      // answer is handed to the socket (writeAnswer), whose number a new connection may get.
       std::lock_guard<std::mutex> lock(it->second.state->sendMutex);
       it->second.state->gone = true;
     }
@@ -314,23 +318,17 @@ void ConnectionTransport::drop(PeerPtr peer) {
   if (it == peers.end() || it->second != peer) {
     return;  // already closed
   }
-  // Nothing more is handed to the socket once it is closing; an answer queued in Pistache
-  // before that keeps the descriptor open (linger) until it is out or dropped, so that it
-  // can never reach a new connection given the same descriptor number.
   const auto c = conns_.find(peer->fd());
-  bool queued = false;
-  if (c != conns_.end() && c->second.peer == peer) {
-    std::lock_guard<std::mutex> lock(c->second.state->sendMutex);
-    c->second.state->gone = true;
-    queued = c->second.state->outstanding.load() > 0;
-  }
-  const std::shared_ptr<ConnectionState> state = queued ? c->second.state : nullptr;
-  const bool atOnce = !queued && closesAtOnce(peer);  // asked before the handler forgets
+  const auto state = c != conns_.end() && c->second.peer == peer ? c->second.state : nullptr;
+  // The handler forgets it, and marks it gone (forget): nothing more is handed to its
+  // socket. An answer queued in Pistache before that keeps the descriptor open (linger)
+  // until it is out or dropped, so that it can never reach a new connection given the same
+  // descriptor number.
   handler_->onDisconnection(peer);
-  if (atOnce) {
-    closeAtOnce(peer);
-  } else if (queued) {
+  if (state && state->outstanding.load() > 0) {
     linger(peer, state);
+  } else if (closesAtOnce(peer, state.get())) {
+    closeAtOnce(peer);
   } else {
     removePeer(peer);
   }

@@ -120,6 +120,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   // After the connection's last answer went out whole: closes it (`drained`: nothing
   // left unread in the socket) or half-closes it. False when it is closed.
   bool finish(const Connection& c, bool drained);
+  void halfCloseTls(const Connection& c);
   // Closes the connection (if Pistache still has it): the handler hears of it first.
   // `peer` is a copy: the entry in conns_ it may come from goes.
   void drop(PeerPtr peer);
@@ -144,7 +145,8 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void failHandshake(Handshakes::iterator it);
   void expireHandshakes();
   static void freeTls(ssl_st* ssl);
-  bool closesAtOnce(const PeerPtr& peer) const;
+  // `state`: the connection's, null when the transport did not have it; its answers out.
+  bool closesAtOnce(const PeerPtr& peer, const ConnectionState* state) const;
   void closeAtOnce(const PeerPtr& peer);
   // A connection closed while answers of it wait in Pistache's write queue (they were
   // queued before ConnectionState::gone): shut down at once, and every event of its

@@ -89,6 +89,35 @@ bool sendAtOnce(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& o
   return false;
 }
 
+// Off the I/O thread (an answer made on the writers' or the slow-auth pool), a keep-alive
+// answer with nothing before it still to go (its own hold the only one in `outstanding`) is
+// written at once with send(2) too, under the connection's send lock: the transport marks
+// the connection gone under that lock before it shuts or closes its descriptor (forget),
+// and lingers while an answer is outstanding, so the descriptor is this connection's
+// while it is written. Saves the eventfd write, the I/O thread's wake-up and its epoll
+// turn per answer (docs/BENCHMARKS.md, step 17). Not for TLS (SSL_write would race the
+// I/O thread's SSL_read on the same SSL) nor for a connection's last answer (its close is
+// the I/O thread's). True when all of `out` left, the holds given back; otherwise what is
+// left of it stays in `out` for Pistache's queue, the holds kept for it.
+bool sendOffThread(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string& out,
+                   bool keepAlive, Holds& holds) {
+  if (!keepAlive || peer.ssl() != nullptr || !holds.held || conn.outstanding.load() != 1) {
+    return false;
+  }
+  const ssize_t n = ::send(peer.fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  const size_t written = n > 0 ? static_cast<size_t>(n) : 0;  // an error: Pistache reports it
+  if (written < out.size()) {
+    out.erase(0, written);
+    return false;
+  }
+  conn.answered.fetch_add(1, std::memory_order_relaxed);
+  if (holds.awaiting) {
+    peer.setIdle(true);  // as QueuedAnswer::finish does once the bytes are out
+  }
+  holds.release();
+  return true;
+}
+
 // An answer handed to Pistache's write queue: what it holds of its connection (see
 // writeAnswer) is given back once, when the write resolves or fails, or when Pistache
 // drops the write without either (its Deferred destroyed unresolved: EPIPE or ECONNRESET
@@ -150,6 +179,9 @@ void writeAnswer(const PeerPtr& peer, ConnectionState& conn, bool onIoThread, st
     peer->setIdle(true);
   }
   if (onIoThread && !holds.held && sendAtOnce(*peer, conn, out, keepAlive, holds)) {
+    return;
+  }
+  if (!onIoThread && sendOffThread(*peer, conn, out, keepAlive, holds)) {
     return;
   }
   if (!holds.held) {

@@ -6,12 +6,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "api/pg_connection.hpp"
 #include "api/pg_store_batch.hpp"
 #include "api/pg_store_wake.hpp"
+#include "api/record_update.hpp"
 #include "api/store.hpp"
 
 namespace chipmunk::api {
@@ -93,6 +95,8 @@ class PgStore final : public Store {
   static constexpr int kExpireBatch = 10000;
   // Last-seen times written per statement by flush().
   static constexpr size_t kFlushBatch = 10000;
+  // Rows remembered as this process last read or wrote them (see known_).
+  static constexpr size_t kKnownRecords = 16384;
 
  private:
   struct Stored {  // a row as read, with its revision
@@ -124,6 +128,23 @@ class PgStore final : public Store {
   void overlaySeen(HostRecord& record);
   void forgetSeen(const std::string& name, int64_t upTo);
   void logUnavailable(const std::string& error);
+  // known_: the row of `name` as this process last had it, if it has it.
+  std::optional<Stored> known(const std::string& name);
+  void remember(Stored row);
+  void forgetKnown(const std::string& name);
+  // A change to a known row that changes it: planned here (planUpdate), written by a
+  // compare-and-set on the known revision (pg_sql::updateKnown) when it runs alone. Its
+  // plan is kept in `plan`, `before` (the record before, last-seen overlaid) and `outbox`.
+  struct KnownPlan {
+    Stored base;
+    HostRecord before;
+    PlannedUpdate plan;
+    bool outbox = false;
+  };
+  std::optional<KnownPlan> planKnown(const std::string& name, const RecordUpdate& update,
+                                     int64_t now, pg::QueuedChange& change);
+  // The known plan's change was written (its statement's one row): its answer.
+  void settleKnown(const KnownPlan& known, const pg::QueuedChange& change, UpdateResult& result);
   bool flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch);
 
   std::shared_ptr<pg::Pool> pool_;
@@ -131,6 +152,15 @@ class PgStore final : public Store {
   std::unique_ptr<pg::Waker> waker_;
   std::shared_ptr<const OutboxWanted> outboxWanted_;  // atomic_load/atomic_store
   pg::WriteCombiner combiner_;
+  // Rows as this process last read or wrote them through update(), each with its revision:
+  // a change planned from one needs no reading and planning in SQL, only a compare-and-set
+  // on that revision (another replica's write, an expiry or a put() moved the revision on:
+  // then it is planned again in SQL). At most kKnownRecords (past it all are forgotten,
+  // and the map fills again from the next writes). Last-seen times written by a
+  // flush (this process's or another replica's) do not move the revision: a known row's
+  // may be older than the table's, which only the outbox row's `before.last_seen` shows.
+  std::mutex knownMutex_;
+  std::unordered_map<std::string, Stored> known_;
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written
   std::atomic<int64_t> lastUnavailableLog_{0};     // steady seconds

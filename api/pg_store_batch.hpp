@@ -26,6 +26,12 @@ struct QueuedChange {
   std::shared_ptr<const Result> result;
   int rowIndex = -1;
   bool done = false;
+  // A change planned from a row this process knows (PgStore's known records): when its
+  // batch is itself alone, this statement and these values run instead of the batch's
+  // (pg_sql::updateKnown), and `ranKnown` says so.
+  const std::string* knownSql = nullptr;
+  Params knownParams;
+  bool ranKnown = false;
   // Its caller waits here (under the combiner's mutex): woken when its batch finished, or
   // when it is the oldest queued change and a batch may start.
   std::condition_variable wake;

@@ -117,6 +117,30 @@ const std::string& updateRecords() {
   return kSql;
 }
 
+namespace {
+
+const char* const kUpdateKnown =
+    "UPDATE chipmunk_records SET ip = $2, ipv4 = $3, ipv6 = $4, first_seen = $5,"
+    " changed_at = $6, last_seen = $7, ttl = $8, expired = false, expired_at = 0,"
+    " metadata = $9::jsonb, expires_at = $10, revision = revision + 1"
+    " WHERE name = $1 AND revision = $11";
+
+}  // namespace
+
+const std::string& updateKnown() {
+  static const std::string kSql = std::string(kUpdateKnown) + " RETURNING revision";
+  return kSql;
+}
+
+const std::string& updateKnownWithOutbox() {
+  static const std::string kSql =
+      std::string("WITH up AS (") + kUpdateKnown +
+      " RETURNING name, revision), o AS (INSERT INTO chipmunk_outbox"
+      " (kind, name, before, after, created_at) SELECT 'changed', name, $12::jsonb, $13::jsonb,"
+      " $7 FROM up) SELECT revision FROM up";
+  return kSql;
+}
+
 const std::string& putRecord() {
   static const std::string kSql = std::string("INSERT INTO chipmunk_records (") + kRecordColumns +
                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"

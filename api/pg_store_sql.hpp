@@ -30,6 +30,20 @@ const std::string& updateRecords();
 // The same for one change: $1..$9 are its values (not arrays); the same one row.
 const std::string& updateRecord();
 
+// One change planned in this process from the row as this process last read or wrote it
+// (PgStore's known records): written only if the row still has that revision, so a row
+// another replica (or an expiry, or a put) changed meanwhile is left as it is and the
+// change is planned again by updateRecord(). $1 name, $2 ip, $3 ipv4, $4 ipv6 (text or
+// NULL), $5 first_seen, $6 changed_at, $7 last_seen (now), $8 ttl, $9 metadata (JSON),
+// $10 expires_at (or NULL), $11 the revision it was planned from. One row (the new
+// revision) when it was written, none when the row had moved on. The executor work of
+// one UPDATE, where updateRecord() plans in SQL: about 70 µs less PostgreSQL CPU per change
+// (docs/BENCHMARKS.md, step 17).
+const std::string& updateKnown();
+// The same with the change's chipmunk_outbox row: $12 the record before, $13 after (JSON
+// as recordToJson writes it; `created_at` is $7). The same answer.
+const std::string& updateKnownWithOutbox();
+
 // An exact upsert of one record ($1..$12 as PgStore's recordParams).
 const std::string& putRecord();
 // The same for many records: $1..$12 are arrays, one element per record (names unique).

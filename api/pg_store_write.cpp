@@ -2,6 +2,7 @@
 // The PostgreSQL store's update(): each change queued in the write combiner
 // (api/pg_store_batch.hpp), written with the others queued meanwhile by one statement
 // (pg_sql::updateRecords()), then settled by its own caller from its row of the answer.
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -24,6 +25,14 @@ constexpr size_t kChangeValues = 8;
 }  // namespace
 
 std::shared_ptr<const pg::Result> PgStore::runBatch(const std::vector<pg::QueuedChange*>& batch) {
+  if (batch.size() == 1 && batch.front()->knownSql != nullptr) {
+    // Planned from a known row (planKnown): one row when written, none when the row had
+    // moved on. Run twice at most (run(): a broken connection), as a compare-and-set.
+    pg::QueuedChange& change = *batch.front();
+    change.ranKnown = true;
+    auto r = std::make_shared<pg::Result>();
+    return run(*change.knownSql, change.knownParams, *r) && r->rows() <= 1 ? r : nullptr;
+  }
   pg::Params params;
   if (batch.size() == 1) {  // alone: its values as they are, the one-change statement
     params.emplace_back(batch.front()->name);
@@ -64,6 +73,75 @@ bool PgStore::outboxWanted(const std::string& name) const {
   return !wanted || (*wanted)(name);
 }
 
+std::optional<PgStore::Stored> PgStore::known(const std::string& name) {
+  std::lock_guard<std::mutex> lock(knownMutex_);
+  const auto it = known_.find(name);
+  return it == known_.end() ? std::nullopt : std::optional<Stored>(it->second);
+}
+
+void PgStore::remember(Stored row) {
+  row.record.lastSeen = row.storedLastSeen;  // the table's: unwritten polls are in seen_
+  std::lock_guard<std::mutex> lock(knownMutex_);
+  if (known_.size() >= kKnownRecords && known_.count(row.record.name) == 0) {
+    known_.clear();
+  }
+  known_[row.record.name] = std::move(row);
+}
+
+void PgStore::forgetKnown(const std::string& name) {
+  std::lock_guard<std::mutex> lock(knownMutex_);
+  known_.erase(name);
+}
+
+std::optional<PgStore::KnownPlan> PgStore::planKnown(const std::string& name,
+                                                     const RecordUpdate& update, int64_t now,
+                                                     pg::QueuedChange& change) {
+  auto base = known(name);
+  if (!base) {
+    return std::nullopt;
+  }
+  KnownPlan k{std::move(*base), {}, {}, false};
+  k.plan = planUpdate(k.base.record, true, update, now);
+  if (!k.plan.changed) {
+    return std::nullopt;  // an unchanged poll is decided on the row as it is now (in SQL)
+  }
+  // As updateRecord()'s statement: the outbox row's `before` has the newest last-seen time,
+  // and a row is written when an address changed or the record was expired.
+  k.before = k.base.record;
+  k.before.lastSeen = std::max(k.before.lastSeen, unwrittenSeen(name));
+  const HostRecord& b = k.base.record;
+  const HostRecord& n = k.plan.next;
+  const bool announce = n.ip != b.ip || n.ipv4 != b.ipv4 || n.ipv6 != b.ipv6 || b.expired;
+  k.outbox = announce && outboxWanted(name);
+  change.knownParams = {name,
+                        addressText(n.ip),
+                        addressText(n.ipv4),
+                        addressText(n.ipv6),
+                        pgNumber(n.firstSeen),
+                        pgNumber(n.changedAt),
+                        pgNumber(n.lastSeen),
+                        pgNumber(n.ttl),
+                        metadataToJson(n.metadata),
+                        n.ttl > 0 && n.ip ? pgNumber(n.lastSeen + n.ttl) : std::nullopt,
+                        pgNumber(k.base.revision)};
+  if (k.outbox) {
+    change.knownParams.emplace_back(recordToJson(k.before));
+    change.knownParams.emplace_back(recordToJson(n));
+  }
+  change.knownSql = k.outbox ? &pg_sql::updateKnownWithOutbox() : &pg_sql::updateKnown();
+  return k;
+}
+
+void PgStore::settleKnown(const KnownPlan& k, const pg::QueuedChange& change,
+                          UpdateResult& result) {
+  result.before = k.before;
+  result.after = k.plan.next;
+  remember(Stored{k.plan.next, true, change.result->getInt(0, 0), k.plan.next.lastSeen});
+  forgetSeen(k.plan.next.name, k.plan.next.lastSeen);
+  waker_->committed({k.plan.next.name}, k.outbox);
+  result.outcome = SetOutcome::kSaved;
+}
+
 PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdate& update,
                                int64_t now, UpdateResult& result) {
   const int row = change.rowIndex;
@@ -77,6 +155,9 @@ PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdat
   result.before = before.record;
   if (r.get(row, 13) != "t") {
     // Nothing but the last-seen time: no planUpdate (tests compare the two plans).
+    if (before.exists) {
+      remember(before);
+    }
     keepSeen(before, now);
     result.after = before.record;
     result.after.lastSeen = std::max(before.record.lastSeen, now);
@@ -93,6 +174,7 @@ PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdat
                                  result.before.name);
   }
   result.after = std::move(p.next);
+  remember(Stored{result.after, true, before.revision + 1, now});
   forgetSeen(result.before.name, now);
   waker_->committed({result.before.name}, r.get(row, 14) == "t");
   result.outcome = SetOutcome::kSaved;
@@ -120,10 +202,27 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
     for (const auto& value : change.row) {
       change.bytes += value ? value->size() : 0;
     }
+    auto knownPlan = planKnown(name, update, now, change);
     for (int i = 0; i < kMaxAttempts; ++i) {
       change.done = false;
       change.result.reset();
+      change.ranKnown = false;
       combiner_.write(change);
+      if (change.ranKnown) {
+        if (change.result && change.result->rows() == 1) {
+          settleKnown(*knownPlan, change, result);
+          break;
+        }
+        // The row moved on (or the statement failed): planned again, in SQL, from the row.
+        forgetKnown(name);
+        change.knownSql = nullptr;
+        change.knownParams.clear();
+        knownPlan.reset();
+        if (!change.result) {
+          break;  // logged by run(), an outage once a second
+        }
+        continue;
+      }
       if (settle(change, update, now, result) != Write::kConflict) {
         break;
       }

@@ -80,6 +80,51 @@ TEST_CASE("PgStore: an address change writes one outbox row with it, other updat
                     "WHERE kind = 'expired'") == "expired 198.51.100.2 - true 1110");
 }
 
+// A replica plans a change from the row as it last wrote it, and writes it only if nobody
+// moved the row on since (its revision): else it plans it again from the row as it is.
+TEST_CASE("PgStore: a change planned from a replica's own last write yields to another's",
+          "[api][postgres]") {
+  PgBackend db;
+  auto a = db.open();
+  auto b = db.open();
+  REQUIRE(a->recordIp("h", ip("198.51.100.1"), 1000).outcome == SetOutcome::kSaved);
+  REQUIRE(b->recordIp("h", ip("198.51.100.2"), 1010).outcome == SetOutcome::kSaved);
+  // `a` last wrote .1: .2 is a change from there, but not from the row as it is.
+  auto same = a->recordIp("h", ip("198.51.100.2"), 1020);
+  CHECK(same.outcome == SetOutcome::kUnchanged);
+  REQUIRE(same.before.ip);
+  CHECK(same.before.ip->toString() == "198.51.100.2");
+  // A change now: from b's row (.2), the record's first-seen time kept.
+  auto moved = a->recordIp("h", ip("198.51.100.3"), 1030);
+  CHECK(moved.outcome == SetOutcome::kSaved);
+  REQUIRE(moved.before.ip);
+  CHECK(moved.before.ip->toString() == "198.51.100.2");
+  CHECK(db.server().psql("SELECT ip || ' ' || first_seen || ' ' || changed_at || ' ' || last_seen "
+                         "FROM chipmunk_records WHERE name = 'h'") ==
+        "198.51.100.3 1000 1030 1030");
+  // Again from a's own write (nobody moved it since): the outbox rows say where it was.
+  REQUIRE(a->recordIp("h", ip("198.51.100.4"), 1040).outcome == SetOutcome::kSaved);
+  CHECK(db.server().psql(
+            "SELECT string_agg((before->>'ip') || '>' || (after->>'ip') || ' ' || "
+            "(after->>'first_seen') || ' ' || (after->>'changed_at'), ', ' ORDER BY "
+            "id) FROM chipmunk_outbox WHERE kind = 'changed' AND before->>'ip' IS NOT NULL") ==
+        "198.51.100.1>198.51.100.2 1000 1010, 198.51.100.2>198.51.100.3 1000 1030, "
+        "198.51.100.3>198.51.100.4 1000 1040");
+
+  // Expired by the other replica: the same address from `a` brings it back (a change),
+  // though `a` last wrote it unexpired with that address.
+  RecordUpdate ttl;
+  ttl.ipv4 = ip("198.51.100.4");
+  ttl.ttl = 60;
+  REQUIRE(a->update("h", ttl, 1050).outcome == SetOutcome::kSaved);
+  REQUIRE(b->expireDue(1200).size() == 1);
+  auto back = a->recordIp("h", ip("198.51.100.4"), 1210);
+  CHECK(back.outcome == SetOutcome::kSaved);
+  CHECK(back.before.expired);
+  CHECK(db.server().psql("SELECT expired || ' ' || ip || ' ' || expires_at FROM chipmunk_records "
+                         "WHERE name = 'h'") == "false 198.51.100.4 1270");
+}
+
 TEST_CASE("PgStore: replicas expiring at once take disjoint records", "[api][postgres]") {
   PgBackend db;
   constexpr int kRecords = 3000;

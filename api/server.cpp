@@ -594,14 +594,17 @@ void ApiServer::shutdown() {
   if (service_) {
     service_->watch().stop();  // held watches get 503 now, not at their deadline
   }
-  if (accepting_) {
-    accepting_->shutdown();
-    accepting_.reset();
-  }
+  // The pools first, while the I/O threads still run: what they are answering (or answer
+  // 503, stopping) is handed to live transports. Stopped after the reactor, a pool thread
+  // holding a peer could send through a transport already destroyed.
   for (auto* pool : {&pool_, &writers_}) {
     if (*pool) {
       (*pool)->stop();
     }
+  }
+  if (accepting_) {
+    accepting_->shutdown();
+    accepting_.reset();
   }
   if (hooks_) {
     hooks_->stop();  // runs the hooks already queued

@@ -6,7 +6,9 @@
 // the connection (api/server_accept.cpp) drives SSL_do_handshake on the non-blocking socket
 // as its bytes arrive, then adopts the connection as a Pistache TLS peer (Peer::CreateSSL,
 // Transport::handleNewPeer), which Pistache reads with SSL_read as before. A handshake not
-// made within header_timeout is dropped, and at most kMaxHandshakes wait per I/O thread.
+// made within header_timeout is dropped; at most kMaxHandshakes wait per I/O thread, of them
+// at most kMaxHandshakesPerSource from one client address.
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -14,6 +16,7 @@
 #include <pistache/os.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,8 +30,28 @@ namespace {
 
 using Pistache::Polling::NotifyOn;
 
-// Handshakes in progress per I/O thread; a connection beyond it is closed at once.
+// Handshakes in progress per I/O thread, and of them from one client address; a connection
+// beyond either is closed at once. One address with many half-open handshakes (each held up
+// to header_timeout) takes at most 64 of a thread's 1024 places: the others stay for
+// everyone else. A NAT's clients share its 64, ample for handshakes that take milliseconds.
 constexpr size_t kMaxHandshakes = 1024;
+constexpr uint32_t kMaxHandshakesPerSource = 64;
+
+// The client's address as bytes, the key of handshakesFrom_ (an IPv4-mapped IPv6 address
+// as its IPv4 one).
+std::string sourceKey(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+    return std::string(reinterpret_cast<const char*>(&in.sin_addr), 4);
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    const auto* bytes = reinterpret_cast<const char*>(&in6.sin6_addr);
+    return IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr) ? std::string(bytes + 12, 4)
+                                                : std::string(bytes, 16);
+  }
+  return std::string();
+}
 
 std::string tlsErrors() {
   std::string out;
@@ -68,11 +91,17 @@ void ConnectionTransport::freeTls(ssl_st* ssl) {
 }
 
 void ConnectionTransport::startHandshake(int fd, const sockaddr_storage& ss) {
-  SSL* ssl = handshakes_.size() < kMaxHandshakes ? SSL_new(listenSockets_->tls) : nullptr;
+  uint32_t& fromSource = handshakesFrom_[sourceKey(ss)];
+  SSL* ssl = handshakes_.size() < kMaxHandshakes && fromSource < kMaxHandshakesPerSource
+                 ? SSL_new(listenSockets_->tls)
+                 : nullptr;
   if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
     ERR_clear_error();
     SSL_free(ssl);
     ::close(fd);
+    if (fromSource == 0) {
+      handshakesFrom_.erase(sourceKey(ss));
+    }
     return;
   }
   SSL_set_accept_state(ssl);
@@ -83,8 +112,12 @@ void ConnectionTransport::startHandshake(int fd, const sockaddr_storage& ss) {
     logging::get("api")->error("connection not adopted error=\"{}\"", e.what());
     SSL_free(ssl);
     ::close(fd);
+    if (fromSource == 0) {
+      handshakesFrom_.erase(sourceKey(ss));
+    }
     return;
   }
+  ++fromSource;
   const auto it =
       handshakes_.emplace(fd, Handshake{ssl, ss, std::chrono::steady_clock::now()}).first;
   continueHandshake(it);  // the ClientHello is usually there already (TCP_DEFER_ACCEPT)
@@ -96,7 +129,7 @@ void ConnectionTransport::continueHandshake(Handshakes::iterator it) {
   const int done = SSL_do_handshake(ssl);
   if (done == 1) {
     const sockaddr_storage address = it->second.address;
-    handshakes_.erase(it);
+    endHandshake(it);
     try {
       poller_->removeFd(fd);  // handleNewPeer registers it again, as Pistache's
     } catch (const std::exception&) {
@@ -126,6 +159,14 @@ void ConnectionTransport::continueHandshake(Handshakes::iterator it) {
 void ConnectionTransport::failHandshake(Handshakes::iterator it) {
   SSL_free(it->second.ssl);
   ::close(it->first);  // out of the epoll set with it: nothing else holds the socket
+  endHandshake(it);
+}
+
+void ConnectionTransport::endHandshake(Handshakes::iterator it) {
+  const auto from = handshakesFrom_.find(sourceKey(it->second.address));
+  if (from != handshakesFrom_.end() && --from->second == 0) {
+    handshakesFrom_.erase(from);
+  }
   handshakes_.erase(it);
 }
 

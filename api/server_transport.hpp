@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -143,6 +144,8 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   void startHandshake(int fd, const sockaddr_storage& ss);
   void continueHandshake(Handshakes::iterator it);
   void failHandshake(Handshakes::iterator it);
+  // The handshake leaves handshakes_: its source's count goes down (handshakesFrom_).
+  void endHandshake(Handshakes::iterator it);
   void expireHandshakes();
   static void freeTls(ssl_st* ssl);
   // `state`: the connection's, null when the transport did not have it; its answers out.
@@ -178,6 +181,8 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   bool acceptPaused_ = false;                     // out of descriptors: resumed by the timer
   bool acceptFailing_ = false;                    // since the last accept that succeeded
   Handshakes handshakes_;  // TLS connections accepted, their handshake not made yet
+  // Handshakes in handshakes_ per client address (its bytes: 4 for IPv4, 16 for IPv6).
+  std::unordered_map<std::string, uint32_t> handshakesFrom_;
   struct Accepted {
     int fd = -1;
     std::optional<IpAddress> address;

@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: MIT
 // Native TLS handshakes on chipmunk-api's I/O threads (api/server_handshake.cpp): a client
-// that stalls its handshake holds up no one and is dropped after header_timeout.
+// that stalls its handshake holds up no one and is dropped after header_timeout; one
+// address holds at most 64 of a thread's places, a thread at most 1024.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/support/api_instance.hpp"
 #include "tests/support/process.hpp"
@@ -21,12 +27,59 @@ using namespace chipmunk::test;
 
 namespace {
 
-// GET /get/ip over TLS on a fresh connection (the certificate is not verified: the test
-// is about the server's handshakes); the whole answer, or "" when none came.
-std::string getIpOverTls(int port) {
+// A TCP connection to 127.0.0.1:`port` from `source` (a loopback address: 127.0.0.0/8 is
+// all the host's); -1 when it failed.
+int connectFrom(int port, const char* source) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return -1;
+  }
+  return fd;
+}
+
+// The start of a ClientHello record from `source`, then nothing: a handshake the server
+// holds until header_timeout. The descriptor, or -1.
+int stalledFrom(int port, const char* source) {
+  const int fd = connectFrom(port, source);
+  if (fd >= 0 && ::send(fd, "\x16\x03\x01", 3, MSG_NOSIGNAL) != 3) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the server closed `fd` within `wait` (end of stream or reset).
+bool closedWithin(int fd, std::chrono::milliseconds wait) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) {
+    return false;
+  }
+  char c;
+  return ::recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+// GET /get/ip over TLS on a fresh connection from `source` (the certificate is not
+// verified: the test is about the server's handshakes); the whole answer, or "" when none
+// came.
+std::string getIpOverTls(int port, const char* source = "127.0.0.1") {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -50,17 +103,107 @@ std::string getIpOverTls(int port) {
   return answer;
 }
 
+// A self-signed certificate and key in `dir`; false when openssl failed.
+bool makeCertificate(TempDir& dir, const std::string& cert, const std::string& key) {
+  return runCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                     "-days", "1", "-subj", "/CN=127.0.0.1"},
+                    dir.file("o"), dir.file("e")) == 0;
+}
+
+void closeAll(std::vector<int>& fds) {
+  for (const int fd : fds) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+  fds.clear();
+}
+
 }  // namespace
+
+TEST_CASE("TLS handshakes: one address holds at most 64 of a thread's places, others are served",
+          "[api][integration]") {
+  TempDir dir;
+  const std::string cert = dir.file("cert.pem");
+  const std::string key = dir.file("key.pem");
+  REQUIRE(makeCertificate(dir, cert, key));
+  ApiInstance api("[Server]\nthreads = 1\ntls_certificate = " + cert + "\ntls_key = " + key +
+                  "\n\n[Limits]\nheader_timeout = 60s\n\n[Users]\nalice = secret\n");
+  REQUIRE(api.start());
+
+  std::vector<int> held;
+  for (int i = 0; i < 64; ++i) {
+    held.push_back(stalledFrom(api.port(), "127.0.0.1"));
+    REQUIRE(held.back() >= 0);
+  }
+  // The 65th from that address is closed at once; the 64 before it are held.
+  const int over = stalledFrom(api.port(), "127.0.0.1");
+  REQUIRE(over >= 0);
+  CHECK(closedWithin(over, std::chrono::seconds(5)));
+  ::close(over);
+  CHECK_FALSE(closedWithin(held.back(), std::chrono::milliseconds(10)));
+  // Another address is served meanwhile; that one is not.
+  CHECK(getIpOverTls(api.port(), "127.0.0.2").find("Your IP:  127.0.0.2") != std::string::npos);
+  CHECK(getIpOverTls(api.port(), "127.0.0.1").empty());
+
+  // Its handshakes gone (the server reads their end), its places are free again.
+  closeAll(held);
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    served = getIpOverTls(api.port()).find("Your IP:  127.0.0.1") != std::string::npos;
+    if (!served) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  CHECK(served);
+
+  SECTION("and a thread holds at most 1024 handshakes, whatever their addresses") {
+    // 16 addresses x 64: the thread's 1024 places. The test and the server need ~1100
+    // descriptors each (the server inherits this limit).
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_max < 1500) {
+      WARN("RLIMIT_NOFILE's hard limit " << limit.rlim_max << " < 1500: the 1024 cap not tried");
+      return;
+    }
+    limit.rlim_cur = std::max<rlim_t>(limit.rlim_cur, 1500);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &limit) == 0);
+    ApiInstance full("[Server]\nthreads = 1\ntls_certificate = " + cert + "\ntls_key = " + key +
+                     "\n\n[Limits]\nheader_timeout = 60s\n\n[Users]\nalice = secret\n");
+    REQUIRE(full.start());
+    for (int source = 1; source <= 16; ++source) {
+      const std::string address = "127.0.1." + std::to_string(source);
+      for (int i = 0; i < 64; ++i) {
+        held.push_back(stalledFrom(full.port(), address.c_str()));
+        REQUIRE(held.back() >= 0);
+      }
+    }
+    const int past = stalledFrom(full.port(), "127.0.2.1");
+    REQUIRE(past >= 0);
+    CHECK(closedWithin(past, std::chrono::seconds(10)));
+    ::close(past);
+    CHECK_FALSE(closedWithin(held.back(), std::chrono::milliseconds(10)));
+    CHECK(getIpOverTls(full.port(), "127.0.2.2").empty());
+    closeAll(held);
+    bool again = false;
+    for (int i = 0; i < 50 && !again; ++i) {
+      again =
+          getIpOverTls(full.port(), "127.0.2.2").find("Your IP:  127.0.2.2") != std::string::npos;
+      if (!again) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    CHECK(again);
+  }
+}
 
 TEST_CASE("TLS handshakes: one that stalls holds up no one and is dropped after header_timeout",
           "[api][integration]") {
   TempDir dir;
   const std::string cert = dir.file("cert.pem");
   const std::string key = dir.file("key.pem");
-  REQUIRE(runCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                      "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
-                      "-days", "1", "-subj", "/CN=127.0.0.1"},
-                     dir.file("o"), dir.file("e")) == 0);
+  REQUIRE(makeCertificate(dir, cert, key));
   ApiInstance api("[Server]\nthreads = 1\ntls_certificate = " + cert + "\ntls_key = " + key +
                   "\n\n[Limits]\nheader_timeout = 3s\n\n[Users]\nalice = secret\n");
   REQUIRE(api.start());

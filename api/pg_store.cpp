@@ -294,7 +294,19 @@ bool PgStore::flushBatch(const std::vector<std::pair<std::string, int64_t>>& bat
     times.push_back(pgNumber(seen));
   }
   pg::Result r;
-  return run(pg_sql::flushSeen(), {pg::arrayLiteral(names), pg::arrayLiteral(times)}, r);
+  if (!run(pg_sql::flushSeen(), {pg::arrayLiteral(names), pg::arrayLiteral(times)}, r)) {
+    return false;
+  }
+  // The known rows (known_) have the last-seen times the table now has, as read back.
+  std::lock_guard<std::mutex> lock(knownMutex_);
+  for (const auto& [name, seen] : batch) {
+    const auto it = known_.find(name);
+    if (it != known_.end() && seen > it->second.storedLastSeen) {
+      it->second.storedLastSeen = seen;
+      it->second.record.lastSeen = seen;
+    }
+  }
+  return true;
 }
 
 void PgStore::flush() {

@@ -157,8 +157,11 @@ class PgStore final : public Store {
   // on that revision (another replica's write, an expiry or a put() moved the revision on:
   // then it is planned again in SQL). At most kKnownRecords (past it all are forgotten,
   // and the map fills again from the next writes). Last-seen times written by a
-  // flush (this process's or another replica's) do not move the revision: a known row's
-  // may be older than the table's, which only the outbox row's `before.last_seen` shows.
+  // flush do not move the revision: this process's raise its known rows' (flushBatch),
+  // another replica's leave them older than the table's, which only the outbox row's
+  // `before.last_seen` shows. Rows must be changed through chipmunk-api (or with their
+  // revision raised): a row edited by hand without it would be written over from what the
+  // known row holds.
   std::mutex knownMutex_;
   std::unordered_map<std::string, Stored> known_;
   std::mutex seenMutex_;

@@ -104,6 +104,14 @@ bool sendOffThread(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string
   if (!keepAlive || peer.ssl() != nullptr || !holds.held || conn.outstanding.load() != 1) {
     return false;
   }
+  // Idle before the bytes leave (as QueuedAnswer::finish marks it once they are out): once
+  // they are, the client's next request may come, and the I/O thread marks the connection
+  // busy for it; marked idle after, a watch held by that request could be timed out as an
+  // idle connection. What is not sent now goes to Pistache's queue, whose `writing` count
+  // keeps the idle timeout off meanwhile.
+  if (holds.awaiting) {
+    peer.setIdle(true);
+  }
   const ssize_t n = ::send(peer.fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   const size_t written = n > 0 ? static_cast<size_t>(n) : 0;  // an error: Pistache reports it
   if (written < out.size()) {
@@ -111,9 +119,6 @@ bool sendOffThread(Pistache::Tcp::Peer& peer, ConnectionState& conn, std::string
     return false;
   }
   conn.answered.fetch_add(1, std::memory_order_relaxed);
-  if (holds.awaiting) {
-    peer.setIdle(true);  // as QueuedAnswer::finish does once the bytes are out
-  }
   holds.release();
   return true;
 }

@@ -30,15 +30,17 @@ namespace {
 
 using Pistache::Polling::NotifyOn;
 
-// Handshakes in progress per I/O thread, and of them from one client address; a connection
-// beyond either is closed at once. One address with many half-open handshakes (each held up
-// to header_timeout) takes at most 64 of a thread's 1024 places: the others stay for
-// everyone else. A NAT's clients share its 64, ample for handshakes that take milliseconds.
+// Handshakes in progress per I/O thread, and of them from one client address (an IPv6
+// /64); a connection beyond either is closed at once. One address with many half-open
+// handshakes (each held up to header_timeout) takes at most 64 of a thread's 1024 places:
+// the others stay for everyone else. A NAT's clients share its 64, ample for handshakes
+// that take milliseconds.
 constexpr size_t kMaxHandshakes = 1024;
 constexpr uint32_t kMaxHandshakesPerSource = 64;
 
-// The client's address as bytes, the key of handshakesFrom_ (an IPv4-mapped IPv6 address
-// as its IPv4 one).
+// The client's address as bytes, the key of handshakesFrom_: an IPv4 address, an IPv6
+// one's /64 (one site's prefix: a host has a whole /64 to pick addresses from), an
+// IPv4-mapped IPv6 address as its IPv4 one.
 std::string sourceKey(const sockaddr_storage& ss) {
   if (ss.ss_family == AF_INET) {
     const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
@@ -48,7 +50,7 @@ std::string sourceKey(const sockaddr_storage& ss) {
     const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
     const auto* bytes = reinterpret_cast<const char*>(&in6.sin6_addr);
     return IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr) ? std::string(bytes + 12, 4)
-                                                : std::string(bytes, 16);
+                                                : std::string(bytes, 8);
   }
   return std::string();
 }

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -379,7 +380,17 @@ void ConnectionTransport::expire(const PeerPtr& peer) {
   }
   std::string out = formatResponse(textResponse(408, reasonPhrase(408)), false, false, false);
   if (peer->ssl() == nullptr) {
-    (void)!::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const auto c = conns_.find(peer->fd());
+    if (c != conns_.end() && c->second.peer == peer) {
+      // Under the send lock, and nothing after it: an answer a pool thread finishes now
+      // (past Awaiting::kMaxAwait) is not written beside the 408 (server.cpp, writeAnswer).
+      const auto state = c->second.state;
+      std::lock_guard<std::mutex> lock(state->sendMutex);
+      state->gone = true;
+      (void)!::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else {
+      (void)!::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
     drop(peer);
     return;
   }

@@ -181,7 +181,7 @@ class ConnectionTransport final : public Pistache::Tcp::Transport {
   bool acceptPaused_ = false;                     // out of descriptors: resumed by the timer
   bool acceptFailing_ = false;                    // since the last accept that succeeded
   Handshakes handshakes_;  // TLS connections accepted, their handshake not made yet
-  // Handshakes in handshakes_ per client address (its bytes: 4 for IPv4, 16 for IPv6).
+  // Handshakes in handshakes_ per client address (its bytes: 4 for IPv4, an IPv6 /64's 8).
   std::unordered_map<std::string, uint32_t> handshakesFrom_;
   struct Accepted {
     int fd = -1;

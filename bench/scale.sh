@@ -32,6 +32,7 @@
 #        BIG=100000 MILLION=no CLIENTS="1 8 64" DURATION=5 WRITE_USERS=1000
 #        RESTART_DURATION=10 SHUTDOWN_WAIT=120 UPDATES=2000 BASELINE=other/build (optional)
 #        HOSTS_ROUNDS=5 RSS_BACKENDS="file postgresql" SHUTDOWN_BACKENDS="file postgresql"
+#        TMPDIR=/dev/shm (the cluster and data directories on tmpfs: fsync free, CPU only)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,7 +71,7 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n1)
   exit 2
 }
 
-W=$(mktemp -d /tmp/chipmunk-scale.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-scale.XXXXXX")  # TMPDIR=/dev/shm: a disk whose fsync is free
 chmod 711 "$W"  # the postgres user reaches its directory below
 PIDS=()
 cleanup() {

@@ -111,6 +111,24 @@ bool makeCertificate(TempDir& dir, const std::string& cert, const std::string& k
                     dir.file("o"), dir.file("e")) == 0;
 }
 
+// One I/O thread with native TLS, alice's password "secret".
+std::string tlsConfig(const std::string& cert, const std::string& key, const char* headerTimeout) {
+  return "[Server]\nthreads = 1\ntls_certificate = " + cert + "\ntls_key = " + key +
+         "\n\n[Limits]\nheader_timeout = " + headerTimeout + "\n\n[Users]\nalice = secret\n";
+}
+
+// Whether `source` is served over TLS within 5 s (its places freed once the server read
+// the end of its closed handshakes).
+bool servedSoon(int port, const std::string& source) {
+  for (int i = 0; i < 50; ++i) {
+    if (getIpOverTls(port, source.c_str()).find("Your IP:  " + source) != std::string::npos) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 void closeAll(std::vector<int>& fds) {
   for (const int fd : fds) {
     if (fd >= 0) {
@@ -128,8 +146,7 @@ TEST_CASE("TLS handshakes: one address holds at most 64 of a thread's places, ot
   const std::string cert = dir.file("cert.pem");
   const std::string key = dir.file("key.pem");
   REQUIRE(makeCertificate(dir, cert, key));
-  ApiInstance api("[Server]\nthreads = 1\ntls_certificate = " + cert + "\ntls_key = " + key +
-                  "\n\n[Limits]\nheader_timeout = 60s\n\n[Users]\nalice = secret\n");
+  ApiInstance api(tlsConfig(cert, key, "60s"));
   REQUIRE(api.start());
 
   std::vector<int> held;
@@ -149,14 +166,7 @@ TEST_CASE("TLS handshakes: one address holds at most 64 of a thread's places, ot
 
   // Its handshakes gone (the server reads their end), its places are free again.
   closeAll(held);
-  bool served = false;
-  for (int i = 0; i < 50 && !served; ++i) {
-    served = getIpOverTls(api.port()).find("Your IP:  127.0.0.1") != std::string::npos;
-    if (!served) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  CHECK(served);
+  CHECK(servedSoon(api.port(), "127.0.0.1"));
 
   SECTION("and a thread holds at most 1024 handshakes, whatever their addresses") {
     // 16 addresses x 64: the thread's 1024 places. The test and the server need ~1100
@@ -169,8 +179,7 @@ TEST_CASE("TLS handshakes: one address holds at most 64 of a thread's places, ot
     }
     limit.rlim_cur = std::max<rlim_t>(limit.rlim_cur, 1500);
     REQUIRE(::setrlimit(RLIMIT_NOFILE, &limit) == 0);
-    ApiInstance full("[Server]\nthreads = 1\ntls_certificate = " + cert + "\ntls_key = " + key +
-                     "\n\n[Limits]\nheader_timeout = 60s\n\n[Users]\nalice = secret\n");
+    ApiInstance full(tlsConfig(cert, key, "60s"));
     REQUIRE(full.start());
     for (int source = 1; source <= 16; ++source) {
       const std::string address = "127.0.1." + std::to_string(source);
@@ -186,15 +195,7 @@ TEST_CASE("TLS handshakes: one address holds at most 64 of a thread's places, ot
     CHECK_FALSE(closedWithin(held.back(), std::chrono::milliseconds(10)));
     CHECK(getIpOverTls(full.port(), "127.0.2.2").empty());
     closeAll(held);
-    bool again = false;
-    for (int i = 0; i < 50 && !again; ++i) {
-      again =
-          getIpOverTls(full.port(), "127.0.2.2").find("Your IP:  127.0.2.2") != std::string::npos;
-      if (!again) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    }
-    CHECK(again);
+    CHECK(servedSoon(full.port(), "127.0.2.2"));
   }
 }
 
@@ -204,8 +205,7 @@ TEST_CASE("TLS handshakes: one that stalls holds up no one and is dropped after 
   const std::string cert = dir.file("cert.pem");
   const std::string key = dir.file("key.pem");
   REQUIRE(makeCertificate(dir, cert, key));
-  ApiInstance api("[Server]\nthreads = 1\ntls_certificate = " + cert + "\ntls_key = " + key +
-                  "\n\n[Limits]\nheader_timeout = 3s\n\n[Users]\nalice = secret\n");
+  ApiInstance api(tlsConfig(cert, key, "3s"));
   REQUIRE(api.start());
 
   // The start of a ClientHello record, then nothing: on the server's only I/O thread.

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -86,6 +87,8 @@ class PgStore final : public Store {
 
   // What the write combiner did since the start (batches run, changes in them, the largest).
   pg::WriteCombiner::Stats batchStats() const { return combiner_.stats(); }
+  // Changes written from a known row (pg_sql::updateKnown) since the start.
+  uint64_t knownWrites() const { return knownWrites_.load(std::memory_order_relaxed); }
 
   // Combined statements running at once (api/pg_store_batch.hpp): up to as many concurrent
   // writers each run their own statement, as without combining; past it changes queue and
@@ -164,6 +167,7 @@ class PgStore final : public Store {
   // known row holds.
   std::mutex knownMutex_;
   std::unordered_map<std::string, Stored> known_;
+  std::atomic<uint64_t> knownWrites_{0};
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written
   std::atomic<int64_t> lastUnavailableLog_{0};     // steady seconds

@@ -139,6 +139,7 @@ void PgStore::settleKnown(const KnownPlan& k, const pg::QueuedChange& change,
   remember(Stored{k.plan.next, true, change.result->getInt(0, 0), k.plan.next.lastSeen});
   forgetSeen(k.plan.next.name, k.plan.next.lastSeen);
   waker_->committed({k.plan.next.name}, k.outbox);
+  knownWrites_.fetch_add(1, std::memory_order_relaxed);
   result.outcome = SetOutcome::kSaved;
 }
 

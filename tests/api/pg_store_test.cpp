@@ -89,6 +89,7 @@ TEST_CASE("PgStore: a change planned from a replica's own last write yields to a
   auto b = db.open();
   REQUIRE(a->recordIp("h", ip("198.51.100.1"), 1000).outcome == SetOutcome::kSaved);
   REQUIRE(b->recordIp("h", ip("198.51.100.2"), 1010).outcome == SetOutcome::kSaved);
+  CHECK(a->knownWrites() == 0);  // a first write is planned in SQL
   // `a` last wrote .1: .2 is a change from there, but not from the row as it is.
   auto same = a->recordIp("h", ip("198.51.100.2"), 1020);
   CHECK(same.outcome == SetOutcome::kUnchanged);
@@ -102,8 +103,12 @@ TEST_CASE("PgStore: a change planned from a replica's own last write yields to a
   CHECK(db.server().psql("SELECT ip || ' ' || first_seen || ' ' || changed_at || ' ' || last_seen "
                          "FROM chipmunk_records WHERE name = 'h'") ==
         "198.51.100.3 1000 1030 1030");
+  // .2 was planned here and found the row moved on (then decided in SQL); .3 was planned
+  // from the row that answer read, and written by the compare-and-set alone.
+  CHECK(a->knownWrites() == 1);
   // Again from a's own write (nobody moved it since): the outbox rows say where it was.
   REQUIRE(a->recordIp("h", ip("198.51.100.4"), 1040).outcome == SetOutcome::kSaved);
+  CHECK(a->knownWrites() == 2);
   CHECK(db.server().psql(
             "SELECT string_agg((before->>'ip') || '>' || (after->>'ip') || ' ' || "
             "(after->>'first_seen') || ' ' || (after->>'changed_at'), ', ' ORDER BY "
@@ -111,18 +116,26 @@ TEST_CASE("PgStore: a change planned from a replica's own last write yields to a
         "198.51.100.1>198.51.100.2 1000 1010, 198.51.100.2>198.51.100.3 1000 1030, "
         "198.51.100.3>198.51.100.4 1000 1040");
 
-  // Expired by the other replica: the same address from `a` brings it back (a change),
-  // though `a` last wrote it unexpired with that address.
+  // Expired by the other replica: a new address from `a`, planned from a's unexpired row,
+  // finds the row moved on and is planned again from the expired one.
   RecordUpdate ttl;
   ttl.ipv4 = ip("198.51.100.4");
   ttl.ttl = 60;
   REQUIRE(a->update("h", ttl, 1050).outcome == SetOutcome::kSaved);
+  CHECK(a->knownWrites() == 3);
   REQUIRE(b->expireDue(1200).size() == 1);
-  auto back = a->recordIp("h", ip("198.51.100.4"), 1210);
+  auto back = a->recordIp("h", ip("198.51.100.5"), 1210);
   CHECK(back.outcome == SetOutcome::kSaved);
   CHECK(back.before.expired);
+  CHECK(a->knownWrites() == 3);
   CHECK(db.server().psql("SELECT expired || ' ' || ip || ' ' || expires_at FROM chipmunk_records "
-                         "WHERE name = 'h'") == "false 198.51.100.4 1270");
+                         "WHERE name = 'h'") == "false 198.51.100.5 1270");
+  CHECK(db.server().psql("SELECT (before->>'expired') || ' ' || (after->>'ip') FROM "
+                         "chipmunk_outbox WHERE kind = 'changed' ORDER BY id DESC LIMIT 1") ==
+        "true 198.51.100.5");
+  // The same address again, from the row `a` just wrote: unchanged, decided in SQL.
+  CHECK(a->recordIp("h", ip("198.51.100.5"), 1220).outcome == SetOutcome::kUnchanged);
+  CHECK(a->knownWrites() == 3);
 }
 
 TEST_CASE("PgStore: replicas expiring at once take disjoint records", "[api][postgres]") {

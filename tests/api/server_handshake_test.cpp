@@ -79,7 +79,10 @@ std::string getIpOverTls(int port, const char* source = "127.0.0.1") {
   sockaddr_in from{};
   from.sin_family = AF_INET;
   ::inet_pton(AF_INET, source, &from.sin_addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+    ::close(fd);
+    return std::string();
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -120,10 +123,11 @@ struct TlsFiles {
   }
 };
 
-// Whether `source` is served over TLS within 5 s (its places freed once the server read
+// Whether `source` is served over TLS within 10 s (its places freed once the server read
 // the end of its closed handshakes).
 bool servedSoon(int port, const std::string& source) {
-  for (int i = 0; i < 50; ++i) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
     if (getIpOverTls(port, source.c_str()).find("Your IP:  " + source) != std::string::npos) {
       return true;
     }

@@ -109,10 +109,8 @@ std::optional<PgStore::KnownPlan> PgStore::planKnown(const std::string& name,
   // and a row is written when an address changed or the record was expired.
   k.before = k.base.record;
   k.before.lastSeen = std::max(k.before.lastSeen, unwrittenSeen(name));
-  const HostRecord& b = k.base.record;
   const HostRecord& n = k.plan.next;
-  const bool announce = n.ip != b.ip || n.ipv4 != b.ipv4 || n.ipv6 != b.ipv6 || b.expired;
-  k.outbox = announce && outboxWanted(name);
+  k.outbox = addressesChanged(k.base.record, n) && outboxWanted(name);
   change.knownParams = {name,
                         addressText(n.ip),
                         addressText(n.ipv4),

@@ -93,7 +93,9 @@ void ConnectionTransport::freeTls(ssl_st* ssl) {
 }
 
 void ConnectionTransport::startHandshake(int fd, const sockaddr_storage& ss) {
-  uint32_t& fromSource = handshakesFrom_[sourceKey(ss)];
+  std::string source = sourceKey(ss);
+  const auto from = handshakesFrom_.find(source);
+  const uint32_t fromSource = from == handshakesFrom_.end() ? 0 : from->second;
   SSL* ssl = handshakes_.size() < kMaxHandshakes && fromSource < kMaxHandshakesPerSource
                  ? SSL_new(listenSockets_->tls)
                  : nullptr;
@@ -101,9 +103,6 @@ void ConnectionTransport::startHandshake(int fd, const sockaddr_storage& ss) {
     ERR_clear_error();
     SSL_free(ssl);
     ::close(fd);
-    if (fromSource == 0) {
-      handshakesFrom_.erase(sourceKey(ss));
-    }
     return;
   }
   SSL_set_accept_state(ssl);
@@ -114,12 +113,9 @@ void ConnectionTransport::startHandshake(int fd, const sockaddr_storage& ss) {
     logging::get("api")->error("connection not adopted error=\"{}\"", e.what());
     SSL_free(ssl);
     ::close(fd);
-    if (fromSource == 0) {
-      handshakesFrom_.erase(sourceKey(ss));
-    }
     return;
   }
-  ++fromSource;
+  ++handshakesFrom_[std::move(source)];
   const auto it =
       handshakes_.emplace(fd, Handshake{ssl, ss, std::chrono::steady_clock::now()}).first;
   continueHandshake(it);  // the ClientHello is usually there already (TCP_DEFER_ACCEPT)

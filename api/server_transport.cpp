@@ -380,18 +380,18 @@ void ConnectionTransport::expire(const PeerPtr& peer) {
   }
   std::string out = formatResponse(textResponse(408, reasonPhrase(408)), false, false, false);
   if (peer->ssl() == nullptr) {
-    const auto c = conns_.find(peer->fd());
-    if (c != conns_.end() && c->second.peer == peer) {
+    {
       // Under the send lock, and nothing after it: an answer a pool thread finishes now
       // (past Awaiting::kMaxAwait) is not written beside the 408 (server.cpp, writeAnswer).
-      const auto state = c->second.state;
-      std::lock_guard<std::mutex> lock(state->sendMutex);
-      state->gone = true;
-      (void)!::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    } else {
+      const auto c = conns_.find(peer->fd());
+      std::unique_lock<std::mutex> lock;
+      if (c != conns_.end() && c->second.peer == peer) {
+        lock = std::unique_lock<std::mutex>(c->second.state->sendMutex);
+        c->second.state->gone = true;
+      }
       (void)!::send(peer->fd(), out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }
-    drop(peer);
+    drop(peer);  // takes the send lock again (forget)
     return;
   }
   const size_t size = out.size();

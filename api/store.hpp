@@ -50,14 +50,18 @@ struct RecordUpdate {
   }
 };
 
+// Whether `after` changes `before`'s addresses or its expiry: what the hooks, the pushes
+// and the PostgreSQL outbox announce.
+inline bool addressesChanged(const HostRecord& before, const HostRecord& after) {
+  return before.ipv4 != after.ipv4 || before.ipv6 != after.ipv6 || before.ip != after.ip ||
+         before.expired != after.expired;
+}
+
 struct UpdateResult {
   SetOutcome outcome = SetOutcome::kUnchanged;
   HostRecord before;
   HostRecord after;
-  bool addressChanged() const {
-    return before.ipv4 != after.ipv4 || before.ipv6 != after.ipv6 || before.ip != after.ip ||
-           before.expired != after.expired;
-  }
+  bool addressChanged() const { return addressesChanged(before, after); }
 };
 
 // Where records live. The routes only talk to this interface, so a database store can

@@ -89,20 +89,21 @@ void WatchHub::setLimits(size_t total, size_t perUser) {
   maxPerUser_ = perUser;
 }
 
-// With no watch held the hub's thread is not woken (a context switch per change, for
-// nothing): a watch held later is checked against the stamps when it comes (pass: fresh).
 void WatchHub::touched(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
   stamps_[name] = ++counter_;
-  if (total_ > 0) {
-    dirty_ = true;
-    cv_.notify_all();
-  }
+  wakeForChange();
 }
 
 void WatchHub::touchedAll() {
   std::lock_guard<std::mutex> lock(mutex_);
   epoch_ = ++counter_;
+  wakeForChange();
+}
+
+// With no watch held the hub's thread is not woken (a context switch per change, for
+// nothing): a watch held later is checked against the stamps when it comes (pass: fresh).
+void WatchHub::wakeForChange() {
   if (total_ > 0) {
     dirty_ = true;
     cv_.notify_all();

@@ -77,6 +77,8 @@ class WatchHub {
 
  private:
   void run();
+  // Under mutex_, after a change: wakes the hub while a watch is held.
+  void wakeForChange();
   std::string versionText(uint64_t n) const;
   // The hub thread's pass over the held requests: drops those of closed connections,
   // answers those whose caller's view changed (all are checked when `dirty`, the fresh

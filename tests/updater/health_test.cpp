@@ -72,7 +72,8 @@ TEST_CASE("Health: the textfile counts 2 updates, 1 failure, 1 stop and a failed
   health.configure(c.statusFile, c.metricsFile);
   const long long now = static_cast<long long>(std::time(nullptr));
   const auto cycle = [&](bool force) {
-    health.afterCycle(u->recordStatus(), u->runCycle(force), now);
+    const auto report = u->runCycle(force);  // first: the status is the cycle's (as app.cpp)
+    health.afterCycle(u->recordStatus(), report, now);
   };
   cycle(false);  // home updated; office refused (401): stopped
   f.setIp("203.0.113.11");

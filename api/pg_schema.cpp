@@ -106,6 +106,14 @@ const std::vector<Migration>& migrations() {
            "DROP TRIGGER chipmunk_outbox_notify ON chipmunk_outbox",
            "DROP FUNCTION chipmunk_outbox_notify()",
        }},
+      // Version 3: the write token of the change that last wrote a record (PgStore::update):
+      // a change whose commit went unheard (the connection broke) and that runs again finds
+      // its own token and is answered "saved", as it was, not "unchanged". Nullable, no
+      // default: added without rewriting the table.
+      {3,
+       {
+           "ALTER TABLE chipmunk_records ADD COLUMN write_token text",
+       }},
   };
   return kMigrations;
 }

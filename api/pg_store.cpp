@@ -6,9 +6,13 @@
 #include "api/pg_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <exception>
 #include <limits>
+#include <random>
 #include <utility>
+
+#include <openssl/rand.h>
 
 #include "api/pg_store_sql.hpp"
 #include "api/record_json.hpp"
@@ -52,18 +56,41 @@ pg::Params recordParams(const HostRecord& r) {
           expiresAt(r)};
 }
 
+// 96 random bits in hex: this process's write tokens begin with them (PgStore::writeToken).
+std::string randomPrefix() {
+  std::array<unsigned char, 12> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    std::random_device device;  // OpenSSL without randomness: the tokens need only differ
+    for (auto& b : bytes) {
+      b = static_cast<unsigned char>(device());
+    }
+  }
+  static const char* const kHex = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char b : bytes) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 0xf];
+  }
+  return hex;
+}
+
 }  // namespace
 
 PgStore::PgStore(std::shared_ptr<pg::Pool> pool, std::chrono::seconds flushInterval,
                  size_t batchesInFlight)
     : pool_(std::move(pool)),
       flushInterval_(flushInterval),
+      tokenPrefix_(randomPrefix() + "-"),
       waker_(std::make_unique<pg::Waker>(pool_->conninfo())),
       combiner_([this](const std::vector<pg::QueuedChange*>& batch) { return runBatch(batch); },
                 std::min(batchesInFlight, pool_->size())) {}
 
 PgStore::~PgStore() {
   flush();
+}
+
+std::string PgStore::writeToken() {
+  return tokenPrefix_ + std::to_string(tokens_.fetch_add(1, std::memory_order_relaxed));
 }
 
 void PgStore::logUnavailable(const std::string& error) {

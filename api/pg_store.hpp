@@ -149,9 +149,15 @@ class PgStore final : public Store {
   // The known plan's change was written (its statement's one row): its answer.
   void settleKnown(const KnownPlan& known, const pg::QueuedChange& change, UpdateResult& result);
   bool flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch);
+  // A token no other change of any replica has: written with the record by the change that
+  // carries it (chipmunk_records.write_token), so that the change, run again after its
+  // connection broke, can tell that its first run committed (pg_sql::updateRecord()).
+  std::string writeToken();
 
   std::shared_ptr<pg::Pool> pool_;
   std::chrono::seconds flushInterval_;
+  const std::string tokenPrefix_;    // 96 random bits, in hex
+  std::atomic<uint64_t> tokens_{0};  // write tokens made
   std::unique_ptr<pg::Waker> waker_;
   std::shared_ptr<const OutboxWanted> outboxWanted_;  // atomic_load/atomic_store
   pg::WriteCombiner combiner_;

@@ -45,7 +45,10 @@ std::string planned() {
 }
 
 // `many`: the changes' values are arrays (unnest), else one change's scalars (a statement
-// whose generic plan PostgreSQL keeps, as it did before batches).
+// whose generic plan PostgreSQL keeps, as it did before batches). u_token: the change's
+// write token (PgStore::update), written with the record; a record that has it already was
+// written by this very change, whose commit went unheard (`replayed`: nothing is written
+// again, and the change is answered as saved).
 std::string buildUpdate(bool many) {
   // v: the changes (one per name); b: each with its record before (empty when none);
   // n, m, p: planUpdate, per row. `written` per row: its compare-and-set (or insert) won.
@@ -54,19 +57,21 @@ std::string buildUpdate(bool many) {
   return std::string(
              many ? "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
                     " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],"
-                    " $9::boolean[]) WITH ORDINALITY AS v(name, u_ipv4, u_ipv6, u_ip,"
-                    " u_metadata, u_ttl, u_at, u_seen, u_outbox, i)),"
+                    " $9::boolean[], $10::text[]) WITH ORDINALITY AS v(name, u_ipv4, u_ipv6,"
+                    " u_ip, u_metadata, u_ttl, u_at, u_seen, u_outbox, u_token, i)),"
                   : "WITH v AS (SELECT $1::text AS name, $2::text AS u_ipv4, $3::text AS u_ipv6,"
                     " $4::text AS u_ip, $5::text AS u_metadata, $6::bigint AS u_ttl,"
                     " $7::bigint AS u_at, $8::bigint AS u_seen, $9::boolean AS u_outbox,"
-                    " 1::bigint AS i),") +
+                    " $10::text AS u_token, 1::bigint AS i),") +
          " b AS (SELECT v.i, v.name, v.u_ipv4, v.u_ipv6, v.u_ip, v.u_metadata, v.u_ttl,"
-         " v.u_at, v.u_seen, v.u_outbox, o.ip, o.ipv4, o.ipv6,"
+         " v.u_at, v.u_seen, v.u_outbox, v.u_token, o.ip, o.ipv4, o.ipv6,"
          " coalesce(o.first_seen, 0) AS first_seen, coalesce(o.changed_at, 0) AS changed_at,"
          " coalesce(o.last_seen, 0) AS last_seen, coalesce(o.ttl, 0) AS ttl,"
          " coalesce(o.expired, false) AS expired, coalesce(o.expired_at, 0) AS expired_at,"
          " coalesce(o.metadata, '{}'::jsonb) AS metadata, coalesce(o.revision, 0) AS revision,"
-         " o.revision IS NOT NULL AS present FROM v LEFT JOIN chipmunk_records AS o"
+         " o.revision IS NOT NULL AS present,"
+         " coalesce(o.write_token = v.u_token, false) AS replayed"
+         " FROM v LEFT JOIN chipmunk_records AS o"
          " ON o.name = v.name),"
          " n AS (SELECT b.*, coalesce(u_ip, b.ip) AS n_ip,"
          " coalesce(u_ipv4, b.ipv4) AS n_ipv4, coalesce(u_ipv6, b.ipv6) AS n_ipv6,"
@@ -76,13 +81,15 @@ std::string buildUpdate(bool many) {
          " up AS (UPDATE chipmunk_records AS r SET ip = p.n_ip, ipv4 = p.n_ipv4,"
          " ipv6 = p.n_ipv6, first_seen = p.n_first_seen, changed_at = p.n_changed_at,"
          " last_seen = p.n_last_seen, ttl = p.n_ttl, expired = false, expired_at = 0,"
-         " metadata = p.n_metadata, expires_at = p.n_expires_at, revision = r.revision + 1"
-         " FROM p WHERE r.name = p.name AND p.present AND p.changed"
+         " metadata = p.n_metadata, expires_at = p.n_expires_at, revision = r.revision + 1,"
+         " write_token = p.u_token"
+         " FROM p WHERE r.name = p.name AND p.present AND p.changed AND NOT p.replayed"
          " AND r.revision = p.revision RETURNING r.name),"
          " ins AS (INSERT INTO chipmunk_records (" +
          kRecordColumns +
-         ") SELECT name, n_ip, n_ipv4, n_ipv6, n_first_seen, n_changed_at, n_last_seen, n_ttl,"
-         " false, 0, n_metadata, n_expires_at, 1 FROM p WHERE NOT p.present ORDER BY i"
+         ", write_token) SELECT name, n_ip, n_ipv4, n_ipv6, n_first_seen, n_changed_at,"
+         " n_last_seen, n_ttl, false, 0, n_metadata, n_expires_at, 1, u_token FROM p"
+         " WHERE NOT p.present ORDER BY i"
          " ON CONFLICT (name) DO NOTHING RETURNING name),"
          " w AS (SELECT name FROM up UNION ALL SELECT name FROM ins),"
          " o AS (INSERT INTO chipmunk_outbox (kind, name, before, after, created_at)"
@@ -95,7 +102,7 @@ std::string buildUpdate(bool many) {
          columns() +
          ", present, changed, (announce AND u_outbox), (CASE WHEN p.name IN (SELECT name FROM w) "
          "THEN 1"
-         " ELSE 0 END), i FROM p ORDER BY i";
+         " ELSE 0 END), i, replayed FROM p ORDER BY i";
 }
 
 }  // namespace
@@ -122,7 +129,7 @@ namespace {
 const char* const kUpdateKnown =
     "UPDATE chipmunk_records SET ip = $2, ipv4 = $3, ipv6 = $4, first_seen = $5,"
     " changed_at = $6, last_seen = $7, ttl = $8, expired = false, expired_at = 0,"
-    " metadata = $9::jsonb, expires_at = $10, revision = revision + 1"
+    " metadata = $9::jsonb, expires_at = $10, revision = revision + 1, write_token = $12"
     " WHERE name = $1 AND revision = $11";
 
 }  // namespace
@@ -136,7 +143,7 @@ const std::string& updateKnownWithOutbox() {
   static const std::string kSql =
       std::string("WITH up AS (") + kUpdateKnown +
       " RETURNING name, revision), o AS (INSERT INTO chipmunk_outbox"
-      " (kind, name, before, after, created_at) SELECT 'changed', name, $12::jsonb, $13::jsonb,"
+      " (kind, name, before, after, created_at) SELECT 'changed', name, $13::jsonb, $14::jsonb,"
       " $7 FROM up) SELECT revision FROM up";
   return kSql;
 }

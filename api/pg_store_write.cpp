@@ -19,8 +19,8 @@ namespace {
 
 // Contended compare-and-set writes on one record retried before update() gives up.
 constexpr int kMaxAttempts = 8;
-// A queued change's values after its name ($2..$9 of pg_sql::updateRecords()).
-constexpr size_t kChangeValues = 8;
+// A queued change's values after its name ($2..$10 of pg_sql::updateRecords()).
+constexpr size_t kChangeValues = 9;
 
 }  // namespace
 
@@ -54,7 +54,8 @@ std::shared_ptr<const pg::Result> PgStore::runBatch(const std::vector<pg::Queued
   for (int attempt = 0; attempt < 2; ++attempt) {
     // Retried on a fresh connection when the connection broke (in run()): the statement is
     // a compare-and-set, so when the first one committed unheard, the second finds the
-    // records changed already and answers "unchanged" (no second write, no outbox row).
+    // records written with the changes' own write tokens (`replayed`: answered saved, no
+    // second write, no second outbox row).
     if (run(sql, params, *r)) {
       return r->rows() == static_cast<int>(batch.size()) ? r : nullptr;
     }
@@ -121,7 +122,8 @@ std::optional<PgStore::KnownPlan> PgStore::planKnown(const std::string& name,
                         pgNumber(n.ttl),
                         metadataToJson(n.metadata),
                         n.ttl > 0 && n.ip ? pgNumber(n.lastSeen + n.ttl) : std::nullopt,
-                        pgNumber(k.base.revision)};
+                        pgNumber(k.base.revision),
+                        change.row.back()};  // the write token
   if (k.outbox) {
     change.knownParams.emplace_back(recordToJson(k.before));
     change.knownParams.emplace_back(recordToJson(n));
@@ -152,6 +154,18 @@ PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdat
   before.exists = r.get(row, 12) == "t";
   overlaySeen(before.record);
   result.before = before.record;
+  if (r.get(row, 17) == "t") {
+    // The record holds this change's write token: an earlier run of this very change
+    // committed (its outbox row too) and its answer was lost with the connection. Saved, as
+    // it was; what the record held before that run is gone, so `before` is the record now.
+    // The wake-ups of that run were not sent: sent now (a second is harmless).
+    remember(before);
+    forgetSeen(before.record.name, now);
+    result.after = before.record;
+    waker_->committed({before.record.name}, true);
+    result.outcome = SetOutcome::kSaved;
+    return Write::kDone;
+  }
   if (r.get(row, 13) != "t") {
     // Nothing but the last-seen time: no planUpdate (tests compare the two plans).
     if (before.exists) {
@@ -196,7 +210,8 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
                   update.ttl ? pgNumber(*update.ttl) : std::nullopt,
                   pgNumber(now),
                   pgNumber(unwrittenSeen(name)),
-                  std::string(outboxWanted(name) ? "t" : "f")};
+                  std::string(outboxWanted(name) ? "t" : "f"),
+                  writeToken()};
     change.bytes = name.size();
     for (const auto& value : change.row) {
       change.bytes += value ? value->size() : 0;

@@ -20,14 +20,16 @@ const std::string& columns();
 // $1 name, $2 ipv4, $3 ipv6, $4 primary (text or NULL: keep), $5 metadata (JSON or NULL:
 // keep), $6 ttl (or NULL: keep), $7 now, $8 this process's unwritten last-seen time (0:
 // none; for the outbox row's `before` only), $9 an outbox row is wanted (boolean; false
-// when nothing would consume it, PgStore::setOutboxWanted).
+// when nothing would consume it, PgStore::setOutboxWanted), $10 the change's write token
+// (stored in write_token with what it writes; PgStore::writeToken).
 // One row per change, in the order of the arrays: columns() of the record before (the
 // name and zeros when there was none), then present, changed (as planUpdate's), announced
 // (an address changed and its outbox row was written with it), written (0 or 1: 0 with
 // changed means another writer won the compare-and-set: plan again), the change's
-// position (from 1).
+// position (from 1), replayed (the row holds the change's own token: a run of this change
+// committed already, its answer lost; nothing was written again).
 const std::string& updateRecords();
-// The same for one change: $1..$9 are its values (not arrays); the same one row.
+// The same for one change: $1..$10 are its values (not arrays); the same one row.
 const std::string& updateRecord();
 
 // One change planned in this process from the row as this process last read or wrote it
@@ -35,12 +37,13 @@ const std::string& updateRecord();
 // another replica (or an expiry, or a put) changed meanwhile is left as it is and the
 // change is planned again by updateRecord(). $1 name, $2 ip, $3 ipv4, $4 ipv6 (text or
 // NULL), $5 first_seen, $6 changed_at, $7 last_seen (now), $8 ttl, $9 metadata (JSON),
-// $10 expires_at (or NULL), $11 the revision it was planned from. One row (the new
+// $10 expires_at (or NULL), $11 the revision it was planned from, $12 the change's write
+// token. One row (the new
 // revision) when it was written, none when the row had moved on. The executor work of
 // one UPDATE, where updateRecord() plans in SQL: about 70 µs less PostgreSQL CPU per change
 // (docs/BENCHMARKS.md, step 17).
 const std::string& updateKnown();
-// The same with the change's chipmunk_outbox row: $12 the record before, $13 after (JSON
+// The same with the change's chipmunk_outbox row: $13 the record before, $14 after (JSON
 // as recordToJson writes it; `created_at` is $7). The same answer.
 const std::string& updateKnownWithOutbox();
 

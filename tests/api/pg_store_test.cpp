@@ -17,10 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/pg_store.hpp"
 #include "api/record_json.hpp"
 #include "tests/api/store_backends.hpp"
-#include "tests/support/cutting_proxy.hpp"
 
 using chipmunk::IpAddress;
 using chipmunk::api::HostRecord;
@@ -138,45 +136,6 @@ TEST_CASE("PgStore: a change planned from a replica's own last write yields to a
   // The same address again, from the row `a` just wrote: unchanged, decided in SQL.
   CHECK(a->recordIp("h", ip("198.51.100.5"), 1220).outcome == SetOutcome::kUnchanged);
   CHECK(a->knownWrites() == 3);
-}
-
-TEST_CASE("PgStore: a change whose answer was lost runs again, is answered saved, written once",
-          "[api][postgres]") {
-  PgBackend db;
-  // Between the store and PostgreSQL: a link that can lose the answer to a statement after
-  // PostgreSQL got it (and committed it).
-  chipmunk::test::CuttingProxy proxy(db.server().socketDir() + "/.s.PGSQL.5432", ".s.PGSQL.5432");
-  REQUIRE(proxy.listening());
-  auto pool = std::make_shared<chipmunk::api::pg::Pool>(
-      "host=" + proxy.directory() + " port=5432 user=postgres dbname=postgres connect_timeout=5", 4,
-      std::chrono::milliseconds(2000));
-  chipmunk::api::PgStore store(pool, std::chrono::seconds(60));
-  // A new record (planned in SQL): committed, its answer lost, run again on a fresh
-  // connection (pg::Pool::run), which finds the record written by this very change.
-  proxy.cutAfter("198.51.100.7");
-  const auto first = store.recordIp("cut", ip("198.51.100.7"), 1000);
-  CHECK(proxy.cuts() == 1);
-  CHECK(first.outcome == SetOutcome::kSaved);
-  REQUIRE(first.after.ip);
-  CHECK(first.after.ip->toString() == "198.51.100.7");
-  // A change planned from the row this process knows (the compare-and-set): the same.
-  proxy.cutAfter("198.51.100.8");
-  const auto second = store.recordIp("cut", ip("198.51.100.8"), 1010);
-  CHECK(proxy.cuts() == 2);
-  CHECK(second.outcome == SetOutcome::kSaved);
-  REQUIRE(second.after.ip);
-  CHECK(second.after.ip->toString() == "198.51.100.8");
-  // Each written once, announced once.
-  CHECK(db.server().psql("SELECT ip || ' ' || first_seen || ' ' || changed_at || ' ' || revision "
-                         "FROM chipmunk_records WHERE name = 'cut'") == "198.51.100.8 1000 1010 2");
-  CHECK(db.server().psql("SELECT string_agg(coalesce(before->>'ip', '-') || '>' || "
-                         "(after->>'ip'), ', ' ORDER BY id) FROM chipmunk_outbox") ==
-        "->198.51.100.7, 198.51.100.7>198.51.100.8");
-  // The token is the change's own: the next poll of the same address is unchanged, and the
-  // next change is a change.
-  CHECK(store.recordIp("cut", ip("198.51.100.8"), 1020).outcome == SetOutcome::kUnchanged);
-  CHECK(store.recordIp("cut", ip("198.51.100.9"), 1030).outcome == SetOutcome::kSaved);
-  CHECK(proxy.cuts() == 2);
 }
 
 TEST_CASE("PgStore: replicas expiring at once take disjoint records", "[api][postgres]") {

@@ -12,8 +12,8 @@
 namespace chipmunk::test {
 
 // A Unix-socket proxy in front of a server (PostgreSQL's socket), on loopback only: each
-// connection to `socketPath()` is relayed to `target`. cutAfter(marker) makes it lose one
-// answer, as a network that drops between a statement and its reply: the next time the
+// connection to the socket `name` in `directory()` is relayed to `target`. cutAfter(marker) makes
+// it lose one answer, as a network that drops between a statement and its reply: the next time the
 // client sends bytes holding `marker`, they are passed on, the server is given `grace` to
 // act on them, and the connection is closed both ways without a byte of the server's
 // answer. Bounded: at most kMaxConnections at once, each relayed by a thread of its own.

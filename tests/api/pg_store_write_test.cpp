@@ -27,24 +27,30 @@ IpAddress ip(const std::string& text) {
   return *IpAddress::parse(text);
 }
 
-// A pool that reaches PostgreSQL through `proxy`.
-std::shared_ptr<chipmunk::api::pg::Pool> poolThrough(const chipmunk::test::CuttingProxy& proxy) {
-  return std::make_shared<chipmunk::api::pg::Pool>(
-      "host=" + proxy.directory() + " port=5432 user=postgres dbname=postgres connect_timeout=5", 4,
-      std::chrono::milliseconds(2000));
-}
+// PostgreSQL and, between it and the store, a link that can lose the answer to a statement
+// after PostgreSQL got it (and committed it).
+struct LossyLink {
+  PgBackend db;
+  chipmunk::test::CuttingProxy proxy{db.server().socketDir() + "/.s.PGSQL.5432", ".s.PGSQL.5432"};
+  // A store whose connections go through the proxy, running `inFlight` statements at once.
+  std::unique_ptr<chipmunk::api::PgStore> store(
+      size_t inFlight = chipmunk::api::PgStore::kBatchesInFlight) {
+    REQUIRE(proxy.listening());
+    auto pool = std::make_shared<chipmunk::api::pg::Pool>(
+        "host=" + proxy.directory() + " port=5432 user=postgres dbname=postgres connect_timeout=5",
+        4, std::chrono::milliseconds(2000));
+    return std::make_unique<chipmunk::api::PgStore>(pool, std::chrono::seconds(60), inFlight);
+  }
+};
 
 }  // namespace
 
 TEST_CASE("PgStore: a change whose answer was lost runs again, is answered saved, written once",
           "[api][postgres]") {
-  PgBackend db;
-  // Between the store and PostgreSQL: a link that can lose the answer to a statement after
-  // PostgreSQL got it (and committed it).
-  chipmunk::test::CuttingProxy proxy(db.server().socketDir() + "/.s.PGSQL.5432", ".s.PGSQL.5432");
-  REQUIRE(proxy.listening());
-  auto pool = poolThrough(proxy);
-  chipmunk::api::PgStore store(pool, std::chrono::seconds(60));
+  LossyLink link;
+  auto& proxy = link.proxy;
+  auto owned = link.store();
+  auto& store = *owned;
   // A new record (planned in SQL): committed, its answer lost, run again on a fresh
   // connection (pg::Pool::run), which finds the record written by this very change.
   proxy.cutAfter("198.51.100.7");
@@ -61,10 +67,11 @@ TEST_CASE("PgStore: a change whose answer was lost runs again, is answered saved
   REQUIRE(second.after.ip);
   CHECK(second.after.ip->toString() == "198.51.100.8");
   // Each written once, announced once.
-  CHECK(db.server().psql("SELECT ip || ' ' || first_seen || ' ' || changed_at || ' ' || revision "
-                         "FROM chipmunk_records WHERE name = 'cut'") == "198.51.100.8 1000 1010 2");
-  CHECK(db.server().psql("SELECT string_agg(coalesce(before->>'ip', '-') || '>' || "
-                         "(after->>'ip'), ', ' ORDER BY id) FROM chipmunk_outbox") ==
+  CHECK(link.db.server().psql(
+            "SELECT ip || ' ' || first_seen || ' ' || changed_at || ' ' || revision "
+            "FROM chipmunk_records WHERE name = 'cut'") == "198.51.100.8 1000 1010 2");
+  CHECK(link.db.server().psql("SELECT string_agg(coalesce(before->>'ip', '-') || '>' || "
+                              "(after->>'ip'), ', ' ORDER BY id) FROM chipmunk_outbox") ==
         "->198.51.100.7, 198.51.100.7>198.51.100.8");
   // The token is the change's own: the next poll of the same address is unchanged, and the
   // next change is a change.
@@ -75,16 +82,15 @@ TEST_CASE("PgStore: a change whose answer was lost runs again, is answered saved
 
 TEST_CASE("PgStore: a batch whose answer was lost runs again, each change answered saved once",
           "[api][postgres]") {
-  PgBackend db;
-  chipmunk::test::CuttingProxy proxy(db.server().socketDir() + "/.s.PGSQL.5432", ".s.PGSQL.5432");
-  REQUIRE(proxy.listening());
-  auto pool = poolThrough(proxy);
+  LossyLink link;
+  auto& proxy = link.proxy;
   // One statement at a time: changes queued behind a running one go together.
-  chipmunk::api::PgStore store(pool, std::chrono::seconds(60), 1);
+  auto owned = link.store(1);
+  auto& store = *owned;
   REQUIRE(store.recordIp("a", ip("198.51.100.20"), 1000).outcome == SetOutcome::kSaved);
   // The running statement waits on a row another session holds; b and c queue behind it.
   std::string error;
-  auto holder = chipmunk::api::pg::Connection::open(db.server().conninfo(), error);
+  auto holder = chipmunk::api::pg::Connection::open(link.db.server().conninfo(), error);
   REQUIRE(holder);
   REQUIRE(holder->exec("BEGIN").ok());
   REQUIRE(holder->exec("SELECT 1 FROM chipmunk_records WHERE name = 'a' FOR UPDATE").ok());
@@ -102,10 +108,11 @@ TEST_CASE("PgStore: a batch whose answer was lost runs again, each change answer
   CHECK(proxy.cuts() == 1);
   CHECK(store.batchStats().largest == 2);
   CHECK(outcomes == std::vector<SetOutcome>(3, SetOutcome::kSaved));
-  CHECK(db.server().psql("SELECT string_agg(name || ' ' || ip || ' ' || revision, ', ' ORDER BY "
-                         "name) FROM chipmunk_records") ==
-        "a 198.51.100.21 2, b 198.51.100.22 1, c 198.51.100.23 1");
-  CHECK(db.server().psql("SELECT string_agg(name || '>' || (after->>'ip'), ', ' ORDER BY id) "
-                         "FROM chipmunk_outbox WHERE name <> 'a'") ==
+  CHECK(
+      link.db.server().psql("SELECT string_agg(name || ' ' || ip || ' ' || revision, ', ' ORDER BY "
+                            "name) FROM chipmunk_records") ==
+      "a 198.51.100.21 2, b 198.51.100.22 1, c 198.51.100.23 1");
+  CHECK(link.db.server().psql("SELECT string_agg(name || '>' || (after->>'ip'), ', ' ORDER BY id) "
+                              "FROM chipmunk_outbox WHERE name <> 'a'") ==
         "b>198.51.100.22, c>198.51.100.23");
 }

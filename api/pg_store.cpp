@@ -6,7 +6,6 @@
 #include "api/pg_store.hpp"
 
 #include <algorithm>
-#include <array>
 #include <exception>
 #include <limits>
 #include <random>
@@ -17,6 +16,7 @@
 #include "api/pg_store_sql.hpp"
 #include "api/record_json.hpp"
 #include "common/logging.hpp"
+#include "providers/signing.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -58,20 +58,15 @@ pg::Params recordParams(const HostRecord& r) {
 
 // 96 random bits in hex: this process's write tokens begin with them (PgStore::writeToken).
 std::string randomPrefix() {
-  std::array<unsigned char, 12> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+  std::string bytes(12, '\0');
+  auto* data = reinterpret_cast<unsigned char*>(bytes.data());
+  if (RAND_bytes(data, static_cast<int>(bytes.size())) != 1) {
     std::random_device device;  // OpenSSL without randomness: the tokens need only differ
     for (auto& b : bytes) {
-      b = static_cast<unsigned char>(device());
+      b = static_cast<char>(device());
     }
   }
-  static const char* const kHex = "0123456789abcdef";
-  std::string hex;
-  for (const unsigned char b : bytes) {
-    hex += kHex[b >> 4];
-    hex += kHex[b & 0xf];
-  }
-  return hex;
+  return providers::hexOf(bytes);
 }
 
 }  // namespace

@@ -18,14 +18,7 @@ namespace chipmunk::api {
 namespace {
 
 std::string hex(const unsigned char* data, size_t size) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 15];
-  }
-  return out;
+  return hexOf(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 bool isLowerHex(const std::string& s, size_t size) {

@@ -16,7 +16,7 @@
 #include "api/pg_store_sql.hpp"
 #include "api/record_json.hpp"
 #include "common/logging.hpp"
-#include "providers/signing.hpp"
+#include "common/strings.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -66,7 +66,7 @@ std::string randomPrefix() {
       b = static_cast<char>(device());
     }
   }
-  return providers::hexOf(bytes);
+  return hexOf(bytes);
 }
 
 }  // namespace

@@ -7,22 +7,21 @@
 #include <random>
 
 #include "common/logging.hpp"
+#include "common/strings.hpp"
 
 namespace chipmunk::api {
 namespace {
 
 std::string randomBoot() {
   std::random_device rd;
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
+  std::string bytes;
   for (int i = 0; i < 4; ++i) {
     uint32_t v = rd();
     for (int j = 0; j < 4; ++j, v >>= 8) {
-      out += kHex[(v >> 4) & 15];
-      out += kHex[v & 15];
+      bytes += static_cast<char>(v & 255);
     }
   }
-  return out;
+  return hexOf(bytes);
 }
 
 class WatchedStore final : public Store {

@@ -15,4 +15,7 @@ std::string lowercase(std::string text);
 // `text` without leading and trailing spaces, tabs, CR and LF.
 std::string_view trimAscii(std::string_view text);
 
+// Lower-case hex of raw bytes, two digits a byte.
+std::string hexOf(std::string_view bytes);
+
 }  // namespace chipmunk

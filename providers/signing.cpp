@@ -68,17 +68,6 @@ std::string trimmed(const std::string& value) {
 
 }  // namespace
 
-std::string hexOf(const std::string& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 std::string sha1Hex(const std::string& data) {
   return hexOf(digest(crypto().sha1(), data));
 }

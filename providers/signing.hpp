@@ -21,8 +21,6 @@ std::string sha1Hex(const std::string& data);
 std::string sha256Hex(const std::string& data);
 // HMAC-SHA256 of `data` under `key`, raw (32 bytes).
 std::string hmacSha256(const std::string& key, const std::string& data);
-// Lower-case hex of raw bytes.
-std::string hexOf(const std::string& bytes);
 
 struct AwsCredentials {
   std::string accessKeyId;

@@ -12,9 +12,11 @@
 
 #include <chrono>
 
+#include "common/strings.hpp"
 #include "providers/signing.hpp"
 #include "providers/xml_reply.hpp"
 
+using chipmunk::hexOf;
 using namespace chipmunk::providers;
 
 namespace {

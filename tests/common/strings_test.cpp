@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "common/strings.hpp"
+
+using chipmunk::hexOf;
+using chipmunk::lowercase;
+using chipmunk::trimAscii;
+
+TEST_CASE("Unit: hexOf writes two lower-case digits a byte, NUL and 0xff included", "[unit]") {
+  CHECK(hexOf("").empty());
+  CHECK(hexOf(std::string("\x00\x0f\xa5\xff", 4)) == "000fa5ff");
+  CHECK(hexOf("Az") == "417a");
+}
+
+TEST_CASE("Unit: lowercase and trimAscii touch ASCII only", "[unit]") {
+  CHECK(lowercase("X-Real-IP \xc3\x89") == "x-real-ip \xc3\x89");
+  CHECK(trimAscii(" \t\r\nname \r\n") == "name");
+  CHECK(trimAscii(" \t ").empty());
+}

@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 done
 out="${1:-$root/build-deb}"
 "$root/scripts/install-deps.sh" dpkg-dev debhelper >&2
-export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+. "$root/scripts/lib/ccache.sh"
 # The copy lives at one path (dpkg-buildpackage writes the packages to its parent), so
 # that the compiler's -ffile-prefix-map stays the same and ccache serves a rebuild.
 work="$root/build-deb/debian-build"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Configures and builds Chipmunk with ccache.
-# Usage: scripts/build.sh [--sanitize] [ninja-target ...]   (build/ or build-asan/)
+# Usage: scripts/build.sh [--sanitize] [ninja-target ...]   (build/ or build-asan/; with clang,
+# build-asan/ has the fuzz targets too)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build"
@@ -16,7 +17,10 @@ if [ "${1:-}" = "--sanitize" ]; then
   extra+=(-DCHIPMUNK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
   if command -v clang++ >/dev/null; then
     compiler=clang++
-    extra+=(-DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only")
+    # With clang the same build holds the libFuzzer targets (scripts/fuzz.sh runs them from
+    # here): their flags are these plus coverage, and CI builds the code once instead of twice.
+    extra+=(-DCMAKE_CXX_COMPILER=clang++ "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only"
+      -DCHIPMUNK_FUZZ=ON)
   else
     compiler=c++
     extra+=(-DCMAKE_CXX_COMPILER=c++ "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g")
@@ -28,9 +32,6 @@ if [ "${1:-}" = "--sanitize" ]; then
     rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
   fi
 fi
-export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
-# ...also with -g: ccache otherwise hashes the build directory's path into every object
-export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
+. "$root/scripts/lib/ccache.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "${extra[@]}" >/dev/null
 ninja -C "$build" -j "$(nproc)" "$@"

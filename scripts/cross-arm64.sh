@@ -23,7 +23,7 @@ dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture
   dpkg-dev debhelper catch2 rapidjson-dev file >&2
 # (libldns-dev:arm64 cannot be installed beside libldns-dev:amd64 in bookworm; the native
 # headers serve, as libldns is loaded with dlopen(), not linked.)
-export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
+. "$root/scripts/lib/ccache.sh"
 
 # 1. The packages, arm64 and (for the comparison) x86-64.
 "$root/scripts/build-deb.sh" --updater-only --arch arm64 "$root/build-deb/arm64" >/dev/null

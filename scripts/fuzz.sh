@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Builds the libFuzzer targets of tests/fuzz with clang (ASan+UBSan, build-fuzz/) and runs
-# each one for SECONDS_PER_TARGET seconds (default 20) from its seed corpus in
-# tests/fuzz/corpus/<name>/. New inputs go to build-fuzz/corpus/<name>/ (the seeds in the
-# repo stay small); a crash leaves build-fuzz/artifacts/<name>/crash-* and fails the script.
+# Builds the libFuzzer targets of tests/fuzz in the sanitizer build (scripts/build.sh
+# --sanitize: clang, ASan+UBSan, OSS-Fuzz's -O1 and line tables; build-asan/) and runs each
+# one for SECONDS_PER_TARGET seconds (default 20) from its seed corpus in
+# tests/fuzz/corpus/<name>/. New inputs go to build-asan/corpus/<name>/ (the seeds in the
+# repo stay small); a crash leaves build-asan/artifacts/<name>/crash-* and fails the script.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Environment: FUZZ_JOBS (targets run at once, default 1), FUZZ_NICE (nice level, default 0),
 # FUZZ_NO_BUILD=1 (run the targets already built).
@@ -12,18 +13,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 seconds=${1:-20}
 shift || true
-build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+build=$root/build-asan
 jobs=${FUZZ_JOBS:-1}
 nice_level=${FUZZ_NICE:-0}
 
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is needed (apt-get install clang)" >&2; exit 2; }
-export CCACHE_DIR=${CCACHE_DIR:-$root/.cache/ccache}
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
-export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"   # ...also with -g (no build path in the hash)
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-generator=()
-command -v ninja >/dev/null && generator=(-G Ninja)
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
@@ -34,14 +28,8 @@ if [ ${#targets[@]} -eq 0 ]; then
   done
 fi
 
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  # OSS-Fuzz's flags: -O1, line tables (a stack trace with lines, a quicker build than -g).
-  CC=clang CXX=clang++ cmake -S "$root" -B "$build" "${generator[@]}" "${launcher[@]}" \
-    -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" \
-    -DCHIPMUNK_FUZZ=ON -DCHIPMUNK_TESTS=OFF -DCHIPMUNK_BENCH=OFF >/dev/null
-fi
 if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
-  cmake --build "$build" -j "$(nproc)" --target "${targets[@]/%/_fuzz}"
+  "$root/scripts/build.sh" --sanitize "${targets[@]/%/_fuzz}"
 fi
 
 run_one() {

@@ -10,9 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build-updater}"
 "$root/scripts/install-deps.sh" >&2
-export CCACHE_DIR="${CCACHE_DIR:-$root/.cache/ccache}"
-export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"   # cache hits across checkouts of the tree
-export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"   # ...also with -g (no build path in the hash)
+. "$root/scripts/lib/ccache.sh"
 
 # A pkg-config search path with every .pc file of the default one except Pistache's.
 pcdir="$(mktemp -d "${TMPDIR:-/tmp}/chipmunk-pc.XXXXXX")"

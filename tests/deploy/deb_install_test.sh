@@ -3,7 +3,7 @@
 # The Debian packages chipmunk-api and chipmunk-updater (debian/, scripts/build-deb.sh):
 # lintian, their control fields, each installed alone (the updater's must not pull
 # Pistache), each program run as its system user (the API on a free loopback port, the
-# updater --once against it), an upgrade to the same source rebuilt with a bumped version
+# updater --once against it), an upgrade to the same packages with a bumped version
 # (configuration edits, state, permissions and enablement kept; the maintainer script
 # restarts a running unit), remove (configuration and enablement kept) and purge
 # (configuration, overrides, enablement and logs gone; the users' stored records kept).
@@ -11,7 +11,9 @@
 # THIS CHANGES THE MACHINE (installs and removes packages; the system users chipmunk and
 # chipmunk-updater stay, as Debian packages leave them): CI runs it as a step of its own,
 # never from ctest. It refuses to run when a chipmunk package is already installed.
-# Usage: tests/deploy/deb_install_test.sh     (builds with scripts/build-deb.sh)
+# Usage: tests/deploy/deb_install_test.sh [PACKAGE_DIR]
+#   PACKAGE_DIR: the chipmunk-api and chipmunk-updater packages scripts/build-deb.sh wrote
+#   there (CI builds them in the background meanwhile); without it, this builds them.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$src/tests/deploy/lib.sh"
@@ -27,8 +29,25 @@ done
 command -v lintian >/dev/null || fail "lintian is not installed (scripts/install-deps.sh --tests)"
 
 version="$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)"
-mapfile -t v1 < <("$src/scripts/build-deb.sh" "$tmp/v1")
-mapfile -t v2 < <("$src/scripts/build-deb.sh" --version "$version+upgradetest1" "$tmp/v2")
+if [ -n "${1:-}" ]; then
+  v1=("$1"/chipmunk-api_"$version"_*.deb "$1"/chipmunk-updater_"$version"_*.deb)
+  for d in "${v1[@]}"; do [ -f "$d" ] || fail "no package $d (scripts/build-deb.sh $1)"; done
+  mkdir -p "$tmp/v1"
+  cp "${v1[@]}" "$tmp/v1/"
+  v1=("$tmp"/v1/*.deb)
+else
+  mapfile -t v1 < <("$src/scripts/build-deb.sh" "$tmp/v1")
+fi
+# The upgrade's packages: the same ones with the version bumped in their control files
+# (dpkg-deb -R, then -b), what a rebuild with --version would give without building again.
+mkdir -p "$tmp/v2"
+for d in "${v1[@]}"; do
+  rm -rf "$tmp/repack"
+  dpkg-deb -R "$d" "$tmp/repack"
+  sed -i "s/^Version: .*/Version: $version+upgradetest1/" "$tmp/repack/DEBIAN/control"
+  name="$(basename "$d")"
+  dpkg-deb -b -Zxz "$tmp/repack" "$tmp/v2/${name/_${version}_/_${version}+upgradetest1_}" >/dev/null
+done
 deb() { # DIR PACKAGE
   local f
   f="$(ls "$1"/"$2"_*.deb)"

@@ -188,7 +188,7 @@ expect_eq "$(cat "$tmp/run/data/alice.cm")" "127.0.0.1" \
   "the installed updater (method = set) stored its address in the installed server"
 stop_started
 
-# ---- upgrade: the same source with a bumped version.
+# ---- upgrade: the same packages with a bumped version.
 echo "; edited by the admin" >>/etc/chipmunk/chipmunk-api.ini
 echo "127.0.0.9" >/var/lib/chipmunk/bob.cm
 chown chipmunk:chipmunk /var/lib/chipmunk/bob.cm

@@ -13,7 +13,7 @@
 # never from ctest. It refuses to run when a chipmunk package is already installed.
 # Usage: tests/deploy/deb_install_test.sh [PACKAGE_DIR]
 #   PACKAGE_DIR: the chipmunk-api and chipmunk-updater packages scripts/build-deb.sh wrote
-#   there (CI builds them in the background meanwhile); without it, this builds them.
+#   there; without it, this builds them.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$src/tests/deploy/lib.sh"

@@ -7,21 +7,18 @@
 # maintainer scripts (deb-systemd-helper, deb-systemd-invoke), conffiles, compressed man
 # pages and changelogs, shlibs and a cross build (dpkg-buildpackage -a arm64) for free;
 # CPack would need each of them written by hand.
-# Usage: scripts/build-deb.sh [--updater-only] [--version VERSION] [OUT_DIR]
+# Usage: scripts/build-deb.sh [--updater-only] [OUT_DIR]
 #   --updater-only    the pkg.chipmunk.updater-only profile: chipmunk-updater without Pistache
-#   --version V       package version V instead of debian/changelog's (an upgrade test)
 #   --arch A          cross-build for Debian architecture A (arm64; needs crossbuild-essential-A
 #                     and the :A -dev packages, see scripts/cross-arm64.sh)
 #   OUT_DIR           where the .deb files go (default: build-deb/)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 profiles=()
-version=""
 arch=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --updater-only) profiles=(--build-profiles=pkg.chipmunk.updater-only); shift ;;
-    --version) version="$2"; shift 2 ;;
     # -d: bookworm's libldns-dev:arm64 cannot be installed beside libldns-dev:amd64 (a
     # shared documentation file differs); the native headers serve, as libldns is loaded
     # with dlopen() and not linked.
@@ -44,9 +41,6 @@ mkdir -p "$work/chipmunk" "$out"
   xargs -0 cp --parents -t "$work/chipmunk")
 export CHIPMUNK_GIT_DESCRIBE
 CHIPMUNK_GIT_DESCRIBE="$(git -C "$root" describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null || true)"
-if [ -n "$version" ]; then
-  (cd "$work/chipmunk" && sed -i "1s/(\([^)]*\))/($version)/" debian/changelog)
-fi
 (cd "$work/chipmunk" && dpkg-buildpackage -b -us -uc "${arch[@]}" "${profiles[@]}" >&2)
 rm -f "$out"/chipmunk-api_*.deb "$out"/chipmunk-updater_*.deb
 for deb in "$work"/*.deb; do

@@ -11,9 +11,7 @@
 # THIS CHANGES THE MACHINE (installs and removes packages; the system users chipmunk and
 # chipmunk-updater stay, as Debian packages leave them): CI runs it as a step of its own,
 # never from ctest. It refuses to run when a chipmunk package is already installed.
-# Usage: tests/deploy/deb_install_test.sh [PACKAGE_DIR]
-#   PACKAGE_DIR: the chipmunk-api and chipmunk-updater packages scripts/build-deb.sh wrote
-#   there; without it, this builds them.
+# Usage: tests/deploy/deb_install_test.sh     (builds with scripts/build-deb.sh)
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$src/tests/deploy/lib.sh"
@@ -29,17 +27,10 @@ done
 command -v lintian >/dev/null || fail "lintian is not installed (scripts/install-deps.sh --tests)"
 
 version="$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)"
-if [ -n "${1:-}" ]; then
-  v1=("$1"/chipmunk-api_"$version"_*.deb "$1"/chipmunk-updater_"$version"_*.deb)
-  for d in "${v1[@]}"; do [ -f "$d" ] || fail "no package $d (scripts/build-deb.sh $1)"; done
-  mkdir -p "$tmp/v1"
-  cp "${v1[@]}" "$tmp/v1/"
-  v1=("$tmp"/v1/*.deb)
-else
-  mapfile -t v1 < <("$src/scripts/build-deb.sh" "$tmp/v1")
-fi
+mapfile -t v1 < <("$src/scripts/build-deb.sh" "$tmp/v1")
 # The upgrade's packages: the same ones with the version bumped in their control files
-# (dpkg-deb -R, then -b), what a rebuild with --version would give without building again.
+# (dpkg-deb -R, then -b), what a rebuild with a bumped debian/changelog would give, without
+# building again.
 mkdir -p "$tmp/v2"
 for d in "${v1[@]}"; do
   rm -rf "$tmp/repack"

@@ -57,9 +57,19 @@ bool readDropIn(const std::string& path, std::string& text, std::vector<std::str
     errors.push_back(path + ": not a regular file");
     return false;
   }
-  std::string buffer(kMaxDropInBytes + 1, '\0');
-  in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-  buffer.resize(static_cast<size_t>(in.gcount()));
+  // Read as it comes, up to one byte past the bound: memory follows the file, not the bound
+  // (a buffer of the bound's size per file cost 128 x 16 MB of zeroing per load).
+  std::string buffer;
+  char chunk[16 * 1024];
+  while (buffer.size() <= kMaxDropInBytes) {
+    const size_t want = std::min(sizeof chunk, kMaxDropInBytes + 1 - buffer.size());
+    in.read(chunk, static_cast<std::streamsize>(want));
+    const std::streamsize got = in.gcount();
+    if (got <= 0) {
+      break;
+    }
+    buffer.append(chunk, static_cast<size_t>(got));
+  }
   if (buffer.size() > kMaxDropInBytes) {
     errors.push_back(path + ": larger than " + std::to_string(kMaxDropInBytes) + " bytes");
     return false;

@@ -7,7 +7,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build"
 extra=()
-if [ "${1:-}" = "--sanitize" ]; then
+if [ "${1:-}" != "--sanitize" ]; then
+  . "$root/scripts/lib/build-flags.sh"
+  extra+=("${release_flags[@]}")
+else
   shift
   build="$root/build-asan"
   # -O1, line tables only: what the sanitizers' documentation advises, and a fifth of -O0's

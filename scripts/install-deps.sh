@@ -11,14 +11,14 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build pkg-config ccache curl
+  g++ cmake ninja-build pkg-config ccache curl dpkg-dev
   libpistache-dev libcurl4-openssl-dev libssl-dev rapidjson-dev libinih-dev
   libspdlog-dev catch2 libldns-dev libpcre2-dev libpq-dev
 )
 test_packages=(
   clang-format iproute2 openssl procps util-linux logrotate systemd
   nginx apache2 bind9 bind9-utils bind9-dnsutils postgresql
-  ddclient libio-socket-ssl-perl inadyn chromium wrk dpkg-dev nftables
+  ddclient libio-socket-ssl-perl inadyn chromium wrk nftables
   valgrind clang libclang-rt-14-dev groff-base man-db debhelper lintian python3
   wireguard-tools wireguard-go prometheus
 )

@@ -28,7 +28,8 @@ export PKG_CONFIG_LIBDIR="$pcdir" PKG_CONFIG_PATH=""
 
 rm -f "$build/CMakeCache.txt"   # the default is decided at the first configure
 # The flags of scripts/build.sh's build, so that ccache serves the libraries from it.
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+. "$root/scripts/lib/build-flags.sh"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "${release_flags[@]}" \
   >"$build.configure.log" 2>&1 ||
   { cat "$build.configure.log" >&2; exit 1; }
 grep -q "Pistache (libpistache-dev) not found: building chipmunk-updater only" \

@@ -25,20 +25,8 @@
 #include "tests/support/process.hpp"
 #include "tests/support/prometheus_text.hpp"
 #include "tests/support/raw_http.hpp"
+#include "tests/support/sanitizers.hpp"
 #include "tests/support/temp_dir.hpp"
-
-// Built with AddressSanitizer (gcc says so with __SANITIZE_ADDRESS__, clang with
-// __has_feature).
-#if defined(__SANITIZE_ADDRESS__)
-#define CHIPMUNK_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CHIPMUNK_TEST_ASAN 1
-#endif
-#endif
-#ifndef CHIPMUNK_TEST_ASAN
-#define CHIPMUNK_TEST_ASAN 0
-#endif
 
 using namespace chipmunk::test;
 using Clock = std::chrono::steady_clock;

@@ -35,6 +35,9 @@ std::shared_ptr<OutboxEffects> OutboxEffects::create(const config::ApiConfig& co
       !buildPushTargets(config, effects->cancel_, effects->accounts_, effects->targets_, errors)) {
     return nullptr;
   }
+  for (const auto& t : effects->targets_) {
+    effects->targetNames_.insert(t.config.name);
+  }
   return effects;
 }
 
@@ -47,8 +50,7 @@ std::function<bool(const std::string& name)> outboxFilter(
 }
 
 bool OutboxEffects::hasTarget(const std::string& name) const {
-  return std::any_of(targets_.begin(), targets_.end(),
-                     [&](const PushTarget& t) { return t.config.name == name; });
+  return targetNames_.count(name) != 0;
 }
 
 bool OutboxEffects::wantsChange(const std::string& name) const {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "api/outbox.hpp"
@@ -68,6 +69,8 @@ class OutboxEffects final : public OutboxHandler {
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   std::map<std::string, std::unique_ptr<providers::RecordSync>> accounts_;  // by section
   std::vector<PushTarget> targets_;
+  // The record names of targets_: wantsChange() runs for every change a replica writes.
+  std::unordered_set<std::string> targetNames_;
 };
 
 }  // namespace chipmunk::api

@@ -243,11 +243,12 @@ void FakeHttpServer::serve(int fd) {
     return;
   }
   FakeRequest req = parseRequest(data, headEnd, need);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    requests_.push_back(req);
-  }
   FakeResponse resp = handler_(req);
+  {
+    // Counted once handled (a fake's state already shows it), before any delay of its answer.
+    std::lock_guard<std::mutex> lock(mutex_);
+    requests_.push_back(std::move(req));
+  }
   if (resp.delay.count() > 0) {
     std::unique_lock<std::mutex> lock(mutex_);
     stopCv_.wait_for(lock, resp.delay, [this] { return stopping_.load(); });

@@ -52,6 +52,7 @@ class FakeHttpServer {
 
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // The requests handled so far (recorded once the handler has run, before a delayed answer).
   std::vector<FakeRequest> requests() const;
   void stop();
 

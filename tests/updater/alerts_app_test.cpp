@@ -145,13 +145,8 @@ TEST_CASE("chipmunk-updater daemon: a hanging notifier delays neither updates no
   REQUIRE(waitUntil([&] { return f.linode.count("PUT") >= 1; }, 10s));
   REQUIRE(waitUntil([&] { return !f.targets.requests().empty(); }, 10s));
   f.setIp("203.0.113.11");  // the next check (1 s) updates while the notifier still hangs
-  // The fake counts a request when it arrives, before it applies it.
-  REQUIRE(waitUntil(
-      [&] {
-        return f.linode.count("PUT") >= 2 &&
-               f.linode.target(f.domainId, "home", "A") == "203.0.113.11";
-      },
-      10s));
+  REQUIRE(waitUntil([&] { return f.linode.count("PUT") >= 2; }, 10s));
+  CHECK(f.linode.target(f.domainId, "home", "A") == "203.0.113.11");
   const auto start = std::chrono::steady_clock::now();
   process.signal(SIGTERM);
   CHECK(process.wait(10s) == 0);

@@ -72,21 +72,11 @@ TEST_CASE("DriftApp: the daemon wakes for a read-back and repairs drift",
   Process p("verify_interval = 1s\npropagation_delay = 0\n");
   ChildProcess daemon({CHIPMUNK_UPDATER_BIN, "--config", p.dir.file("u.ini")},
                       p.dir.file("out.txt"), p.dir.file("err.txt"));
-  // The fake counts a request when it arrives, before it applies it.
-  REQUIRE(waitUntil(
-      [&] {
-        return p.linode->count("PUT") == 1 &&
-               p.linode->target(p.domainId, "home", "A") == "203.0.113.10";
-      },
-      10s));
+  REQUIRE(waitUntil([&] { return p.linode->count("PUT") == 1; }, 10s));
   p.linode->setTarget(p.domainId, "home", "A", "198.51.100.7");
   // interval = 1h: only the read-back can notice it.
-  CHECK(waitUntil(
-      [&] {
-        return p.linode->count("PUT") == 2 &&
-               p.linode->target(p.domainId, "home", "A") == "203.0.113.10";
-      },
-      10s));
+  CHECK(waitUntil([&] { return p.linode->count("PUT") == 2; }, 10s));
+  CHECK(p.linode->target(p.domainId, "home", "A") == "203.0.113.10");
   daemon.signal(SIGTERM);
   CHECK(daemon.wait(10s) == 0);
   const std::string log = readFile(p.dir.file("u.log"));

@@ -157,9 +157,9 @@ CurrentRecord askAuthoritative(const std::string& server, const Record& record,
   }
   ldns().pkt_set_random_id(query.get());
   std::string wire;
-  const ldns_status sent = rfc2136::exchange(query.get(), to, toLength, timeout, wire);
-  if (wire.empty()) {
-    return failedRead(what + ": no reply: " + ldns().get_errorstr_by_id(sent));
+  std::string sendError;
+  if (!rfc2136::exchange(query.get(), to, toLength, timeout, wire, sendError)) {
+    return failedRead(what + ": no reply: " + sendError);
   }
   ldns_pkt* replyRaw = nullptr;
   const ldns_status parsed =

@@ -143,11 +143,11 @@ class Rfc2136Provider final : public DnsProvider {
     }
 
     std::string wire;
-    const ldns_status sent = rfc2136::exchange(query.get(), to, toLength, timeout_, wire);
+    std::string sendError;
     const std::string server = server_ + ":" + std::to_string(port_);
-    if (wire.empty()) {
+    if (!rfc2136::exchange(query.get(), to, toLength, timeout_, wire, sendError)) {
       return outcome(UpdateStatus::RetryLater,
-                     what + ": no reply from " + server + ": " + ldns().get_errorstr_by_id(sent));
+                     what + ": no reply from " + server + ": " + sendError);
     }
     ldns_pkt* replyRaw = nullptr;
     const ldns_status parsed =

@@ -1,13 +1,32 @@
 // SPDX-License-Identifier: MIT
 #include "providers/rfc2136_ldns.hpp"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "common/shared_library.hpp"
 
 namespace chipmunk::providers::rfc2136 {
 namespace {
+
+constexpr size_t kDnsHeaderBytes = 12;  // RFC 1035 4.1.1
+
+struct Socket {
+  int fd;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  ~Socket() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+};
 
 LdnsApi loadLdns() {
   LdnsApi api;
@@ -101,30 +120,63 @@ ldns_status signUpdate(ldns_pkt* query, const TsigKey& key) {
 
 // Sent here rather than with ldns_send(), which verifies the reply's TSIG itself: ldns 1.8.3
 // leaks the record when it verifies one naming an algorithm it does not implement
-// (docs/SECURITY.md), so verifyReply() checks the algorithm first.
-ldns_status exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
-                     std::chrono::milliseconds timeout, std::string& wire) {
+// (docs/SECURITY.md), so verifyReply() checks the algorithm first. Nor with ldns_udp_send():
+// its socket is not connected, so any sender's datagram is read as the reply and a closed
+// port costs the whole timeout.
+bool exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
+              std::chrono::milliseconds timeout, std::string& wire, std::string& error) {
   const LdnsApi& api = ldns();
+  wire.clear();
   std::unique_ptr<ldns_buffer, decltype(api.buffer_free)> out(api.buffer_new(LDNS_MAX_PACKETLEN),
                                                               api.buffer_free);
-  if (!out) {
-    return LDNS_STATUS_MEM_ERR;
+  if (!out || api.pkt2buffer_wire(out.get(), query) != LDNS_STATUS_OK ||
+      ldns_buffer_position(out.get()) < kDnsHeaderBytes) {
+    error = "cannot build the DNS message";
+    return false;
   }
-  ldns_status status = api.pkt2buffer_wire(out.get(), query);
-  if (status != LDNS_STATUS_OK) {
-    return status;
+  const uint8_t* question = ldns_buffer_begin(out.get());
+  const size_t questionSize = ldns_buffer_position(out.get());
+  const Socket udp{::socket(to.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)};
+  const int fd = udp.fd;
+  if (fd < 0) {
+    error = std::string("UDP socket: ") + std::strerror(errno);
+    return false;
   }
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(
-      std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
-  uint8_t* reply = nullptr;
-  size_t replySize = 0;
-  status = api.udp_send(&reply, out.get(), &to, toLength, tv, &replySize);
-  if (reply != nullptr) {
-    wire.assign(reinterpret_cast<const char*>(reply), replySize);
-    ::free(reply);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocates with malloc()
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&to), toLength) != 0 ||
+      ::send(fd, question, questionSize, MSG_NOSIGNAL) != static_cast<ssize_t>(questionSize)) {
+    error = std::string("UDP: ") + std::strerror(errno);
+    return false;
   }
-  return status;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string datagram(LDNS_MAX_PACKETLEN, '\0');
+  for (;;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      error = "UDP: no reply within " + std::to_string(timeout.count()) + " ms";
+      return false;
+    }
+    pollfd ready{fd, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX))) <= 0) {
+      continue;  // timed out (the deadline above ends it) or interrupted
+    }
+    const ssize_t got = ::recv(fd, datagram.data(), datagram.size(), 0);
+    if (got < 0) {
+      if (errno == EAGAIN || errno == EINTR) {
+        continue;
+      }
+      error = errno == ECONNREFUSED ? std::string("UDP: port unreachable (nothing listens there)")
+                                    : std::string("UDP: ") + std::strerror(errno);
+      return false;
+    }
+    // The ID (bytes 0-1) and QR (the top bit of byte 2) of a response to this query.
+    const auto* reply = reinterpret_cast<const uint8_t*>(datagram.data());
+    if (static_cast<size_t>(got) >= kDnsHeaderBytes && reply[0] == question[0] &&
+        reply[1] == question[1] && (reply[2] & 0x80U) != 0) {
+      wire.assign(datagram.data(), static_cast<size_t>(got));
+      return true;
+    }
+  }
 }
 
 bool verifyReply(ldns_pkt* reply, const std::string& wire, const ldns_pkt* query,

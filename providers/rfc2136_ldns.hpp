@@ -34,7 +34,7 @@ namespace chipmunk::providers::rfc2136 {
   X(resolver_deep_free) X(resolver_new) X(resolver_set_tsig_algorithm) \
   X(resolver_set_tsig_keydata) X(resolver_set_tsig_keyname) X(rr_list_deep_free) X(rr_list_new) \
   X(rr_list_push_rr) X(rr_new) X(rr_push_rdf) X(rr_rd_count) X(rr_rdf) X(rr_set_class) \
-  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(udp_send) X(update_pkt_new) \
+  X(rr_set_owner) X(rr_set_ttl) X(rr_set_type) X(update_pkt_new) \
   X(update_pkt_tsig_add) X(wire2pkt) \
   X(pkt_query_new) X(pkt_aa) X(pkt_answer) X(rr_list_rr_count) X(rr_list_rr) X(rr_get_type) \
   X(rr_owner) X(rdf_data) X(rdf_size) X(rdf2str) \
@@ -84,9 +84,13 @@ LdnsPtr<ldns_pkt> buildUpdate(const std::string& fqdn, const std::string& zone, 
 ldns_status signUpdate(ldns_pkt* query, const TsigKey& key);
 
 // One UDP exchange (RFC 2136 section 7.3: an UPDATE goes to the primary over UDP; replies
-// are small); the raw reply lands in `wire`, which the TSIG check needs.
-ldns_status exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
-                     std::chrono::milliseconds timeout, std::string& wire);
+// are small; the discovery's DNS questions too): true with the raw reply in `wire`, which the
+// TSIG check needs; false with `error` set. The socket is connected to `to`: the kernel hands
+// it only datagrams from that address and port, and a closed port's ICMP "port unreachable"
+// ends the wait at once instead of after `timeout`. A datagram that is not a response with
+// the query's ID is dropped and the wait goes on, until `timeout` in all.
+bool exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
+              std::chrono::milliseconds timeout, std::string& wire, std::string& error);
 
 // True when `reply` carries a TSIG made with `key` and its algorithm over this exchange.
 bool verifyReply(ldns_pkt* reply, const std::string& wire, const ldns_pkt* query,

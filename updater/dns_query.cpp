@@ -68,37 +68,50 @@ bool serverAddress(const std::string& text, sockaddr_storage& out, socklen_t& le
   return false;
 }
 
-// Sends `query` over UDP or TCP; the parsed reply, or null with `error` set.
-Pkt exchange(const ldns_pkt* query, bool tcp, const sockaddr_storage& to, socklen_t length,
-             std::chrono::milliseconds timeout, std::string& error) {
+// Over TCP (a truncated UDP reply's retry) with ldns: true with the reply in `wire`.
+bool tcpExchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t length,
+                 std::chrono::milliseconds timeout, std::string& wire, std::string& error) {
   const Api& a = api();
   std::unique_ptr<ldns_buffer, decltype(a.buffer_free)> out(a.buffer_new(LDNS_MAX_PACKETLEN),
                                                             a.buffer_free);
   if (!out || a.pkt2buffer_wire(out.get(), query) != LDNS_STATUS_OK) {
     error = "cannot build the DNS question";
-    return nullptr;
+    return false;
   }
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
-  uint8_t* wire = nullptr;
+  uint8_t* reply = nullptr;
   size_t size = 0;
-  const ldns_status status =
-      (tcp ? a.tcp_send : a.udp_send)(&wire, out.get(), &to, length, tv, &size);
-  std::unique_ptr<uint8_t, decltype(&::free)> owned(wire, &::free);
-  if (status != LDNS_STATUS_OK || wire == nullptr) {
-    error = std::string(tcp ? "TCP" : "UDP") + ": no reply";
+  const ldns_status status = a.tcp_send(&reply, out.get(), &to, length, tv, &size);
+  const std::unique_ptr<uint8_t, decltype(&::free)> owned(reply, &::free);
+  if (status != LDNS_STATUS_OK || reply == nullptr) {
+    error = "TCP: no reply";
+    return false;
+  }
+  wire.assign(reinterpret_cast<const char*>(reply), size);
+  return true;
+}
+
+// Sends `query` over UDP (a connected socket: rfc2136::exchange) or TCP; the parsed reply,
+// or null with `error` set.
+Pkt exchange(const ldns_pkt* query, bool tcp, const sockaddr_storage& to, socklen_t length,
+             std::chrono::milliseconds timeout, std::string& error) {
+  std::string wire;
+  if (tcp ? !tcpExchange(query, to, length, timeout, wire, error)
+          : !providers::rfc2136::exchange(query, to, length, timeout, wire, error)) {
     return nullptr;
   }
   ldns_pkt* reply = nullptr;
-  if (a.wire2pkt(&reply, wire, size) != LDNS_STATUS_OK || reply == nullptr) {
+  if (api().wire2pkt(&reply, reinterpret_cast<const uint8_t*>(wire.data()), wire.size()) !=
+          LDNS_STATUS_OK ||
+      reply == nullptr) {
     error = "malformed DNS reply";
     return nullptr;
   }
   return Pkt(reply);
 }
 
-// A reply answers our query only with our ID, QR set and our one question.
 bool matches(const ldns_pkt* reply, const ldns_pkt* query, std::string& error) {
   const Api& a = api();
   const ldns_rr_list* theirs = a.pkt_question(reply);

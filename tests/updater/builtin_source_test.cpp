@@ -61,10 +61,11 @@ void addOperatorZones(BindServer& bind, const std::string& v4, const std::string
   bind.addZone("cloudflare", "CH", "whoami CH TXT \"" + v4 + "\"\n");
 }
 
-// A DNS server that answers every question with one kind of lie.
+// A DNS server that answers every question with one kind of lie; the last two tell the truth
+// (8.8.4.4) 50 ms after their lie (6.6.6.6), the last one sending the lie from another port.
 class LyingDns {
  public:
-  enum class Lie { kWrongId, kWrongName, kWrongType };
+  enum class Lie { kWrongId, kWrongName, kWrongType, kWrongIdFirst, kOtherPortFirst };
   explicit LyingDns(Lie lie) : lie_(lie) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
     sockaddr_in addr{};
@@ -82,6 +83,7 @@ class LyingDns {
     stop_ = true;
     thread_.join();
     ::close(fd_);
+    ::close(otherFd_);
   }
   std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
 
@@ -99,20 +101,32 @@ class LyingDns {
       std::string reply(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
       reply[2] = static_cast<char>(reply[2] | 0x80);  // QR
       reply[7] = 1;                                   // ANCOUNT = 1
-      if (lie_ == Lie::kWrongId) {
+      const std::string truth = reply + answer("\x08\x08\x04\x04");
+      if (lie_ == Lie::kWrongId || lie_ == Lie::kWrongIdFirst) {
         reply[1] = static_cast<char>(reply[1] ^ 0x5a);
       } else if (lie_ == Lie::kWrongName) {
         reply[14] = 'z';  // "mzip.opendns.com"
-      } else {
+      } else if (lie_ == Lie::kWrongType) {
         reply[static_cast<size_t>(n) - 3] = 28;  // QTYPE A -> AAAA
       }
-      // One A record for the name at offset 12 (a compression pointer).
-      reply += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x08\x08\x04\x04", 16);
-      ::sendto(fd_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+      const bool first = lie_ == Lie::kWrongIdFirst || lie_ == Lie::kOtherPortFirst;
+      reply += answer(first ? "\x06\x06\x06\x06" : "\x08\x08\x04\x04");
+      ::sendto(lie_ == Lie::kOtherPortFirst ? otherFd_ : fd_, reply.data(), reply.size(), 0,
+               reinterpret_cast<sockaddr*>(&from), len);
+      if (first) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ::sendto(fd_, truth.data(), truth.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+      }
     }
+  }
+  // One A record for the name at offset 12 (a compression pointer).
+  static std::string answer(const char (&address)[5]) {
+    return std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04", 12) +
+           std::string(address, 4);
   }
   Lie lie_;
   int fd_ = -1;
+  int otherFd_ = ::socket(AF_INET, SOCK_DGRAM, 0);  // unbound: its first send picks a port
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -237,8 +251,9 @@ TEST_CASE("Built-in sources: the DNS rows against a real BIND, IN and CH, IPv4 a
 
 TEST_CASE("Built-in sources: a DNS reply with a wrong ID, name or type is refused",
           "[updater][integration]") {
+  // A datagram with another ID is no reply: the wait goes on (here, to the timeout).
   const std::pair<LyingDns::Lie, const char*> lies[] = {
-      {LyingDns::Lie::kWrongId, "DNS reply with a wrong ID"},
+      {LyingDns::Lie::kWrongId, "UDP: no reply within 500 ms"},
       {LyingDns::Lie::kWrongName, "DNS reply to another question"},
       {LyingDns::Lie::kWrongType, "DNS reply to another question"}};
   for (const auto& [lie, refusal] : lies) {
@@ -248,6 +263,38 @@ TEST_CASE("Built-in sources: a DNS reply with a wrong ID, name or type is refuse
                                 std::chrono::milliseconds(500), error);
     CHECK_FALSE(records);
     CHECK(error == refusal);
+  }
+}
+
+TEST_CASE(
+    "Built-in sources: a forged DNS datagram (another ID, another port) does not win over "
+    "the server's answer",
+    "[updater][integration]") {
+  for (const auto lie : {LyingDns::Lie::kWrongIdFirst, LyingDns::Lie::kOtherPortFirst}) {
+    LyingDns liar(lie);
+    std::string error;
+    const auto records =
+        askDns({"myip.opendns.com", "A", "IN", liar.server()}, std::chrono::seconds(5), error);
+    INFO(error);
+    REQUIRE(records);
+    CHECK(*records == std::vector<std::string>{"8.8.4.4"});
+  }
+}
+
+TEST_CASE("Built-in sources: a DNS server's closed port fails at once, not after the timeout",
+          "[updater][integration]") {
+  int closed = 0;
+  {
+    LyingDns gone(LyingDns::Lie::kWrongId);
+    closed = std::stoi(gone.server().substr(gone.server().rfind(':') + 1));
+  }
+  for (const std::string server : {"127.0.0.1:", "[::1]:"}) {
+    std::string error;
+    const auto records = askDns({"myip.opendns.com", "A", "IN", server + std::to_string(closed)},
+                                std::chrono::seconds(30), error);
+    CHECK_FALSE(records);
+    // The kernel's "port unreachable", not "no reply within 30000 ms".
+    CHECK(error == "UDP: port unreachable (nothing listens there)");
   }
 }
 

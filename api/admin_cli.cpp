@@ -23,10 +23,10 @@
 namespace chipmunk::api {
 namespace {
 
-constexpr const char* kDefaultConfig = "/etc/chipmunk/chipmunk-api.ini";
+constexpr const char* kDefaultAdminConfig = "/etc/chipmunk/chipmunk-api.ini";
 
 struct Args {
-  std::string configPath = kDefaultConfig;
+  std::string configPath = kDefaultAdminConfig;
   std::string command;                // user, host, token
   std::string action;                 // add, passwd, del, list, revoke
   std::vector<std::string> operands;  // names, ids

@@ -32,7 +32,7 @@ namespace {
 
 using config::ApiConfig;
 
-constexpr const char* kDefaultConfig = "/etc/chipmunk/chipmunk-api.ini";
+constexpr const char* kDefaultApiConfig = "/etc/chipmunk/chipmunk-api.ini";
 
 void usage(std::ostream& out) {
   out << "Usage: chipmunk-api [--config FILE] [--listen HOST:PORT] [--check-config]\n"
@@ -48,7 +48,7 @@ void usage(std::ostream& out) {
          "user (/set), behind HTTP Basic auth.\n"
          "\n"
          "  --config FILE       configuration file (default "
-      << kDefaultConfig
+      << kDefaultApiConfig
       << ")\n"
          "  --listen HOST:PORT  listen here instead of [Server] listen; port 0 picks a\n"
          "                      free port (the bound address is logged)\n"
@@ -104,7 +104,7 @@ void printErrors(const std::vector<std::string>& errors) {
 // Reads the command line into `app` (and `checkOnly`); returns the exit status when the
 // program is done (--help, --version, --help-config, a bad argument).
 std::optional<int> parseCommandLine(int argc, char** argv, App& app, bool& checkOnly) {
-  app.configPath = kDefaultConfig;
+  app.configPath = kDefaultApiConfig;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&](const char* name) -> std::string {

@@ -2,25 +2,12 @@
 #include "api/basic_auth.hpp"
 
 #include "common/base64.hpp"
+#include "common/strings.hpp"
 
 namespace chipmunk::api {
 namespace {
 
 constexpr size_t kMaxTokenLength = 1024;
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]) | 0x20;
-    const auto y = static_cast<unsigned char>(b[i]) | 0x20;
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -32,7 +19,7 @@ std::optional<BasicCredentials> parseBasicAuthorization(std::string_view header)
     header.remove_suffix(1);
   }
   const auto space = header.find_first_of(" \t");
-  if (space == std::string_view::npos || !iequals(header.substr(0, space), "basic")) {
+  if (space == std::string_view::npos || !equalsIgnoringCase(header.substr(0, space), "basic")) {
     return std::nullopt;
   }
   std::string_view token = header.substr(space);

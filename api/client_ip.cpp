@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "api/client_ip.hpp"
 
+#include "common/strings.hpp"
+
 namespace chipmunk::api {
 namespace {
 
@@ -20,18 +22,6 @@ bool allDigits(std::string_view s) {
   }
   for (const char c : s) {
     if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if ((static_cast<unsigned char>(a[i]) | 0x20) != (static_cast<unsigned char>(b[i]) | 0x20)) {
       return false;
     }
   }
@@ -175,7 +165,7 @@ std::vector<std::optional<IpAddress>> parseForwarded(std::string_view value) {
     if (!name.empty()) {
       elementHasContent = true;
     }
-    if (iequals(name, "for")) {
+    if (equalsIgnoringCase(name, "for")) {
       current = bad ? std::nullopt : parseNode(parsed);
     }
   }

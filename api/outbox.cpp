@@ -32,7 +32,7 @@ constexpr const char* kClaim =
     " OR EXISTS (SELECT 1 FROM chipmunk_outbox n WHERE n.name = o.name AND n.id > o.id))"
     " ORDER BY o.id LIMIT $2 FOR UPDATE OF o SKIP LOCKED";
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> outboxLog() {
   return logging::get("outbox");
 }
 
@@ -84,7 +84,7 @@ bool OutboxDispatcher::connect() {
   std::string error;
   conn_ = pg::Connection::open(conninfo_, error);
   if (!conn_) {
-    log()->warn("cannot connect; retrying error=\"{}\"", error);
+    outboxLog()->warn("cannot connect; retrying error=\"{}\"", error);
     return false;
   }
   auto r = conn_->exec("LISTEN chipmunk_outbox");
@@ -92,7 +92,7 @@ bool OutboxDispatcher::connect() {
     r = conn_->exec("LISTEN chipmunk_records");  // one statement per exec (PQexecParams)
   }
   if (!r.ok()) {
-    log()->warn("LISTEN failed; retrying error=\"{}\"", r.error());
+    outboxLog()->warn("LISTEN failed; retrying error=\"{}\"", r.error());
     conn_.reset();
     return false;
   }
@@ -115,7 +115,7 @@ void OutboxDispatcher::run() {
       step = dispatchBatch();
     }
     if (!stopping_ && (step == Step::kBroken || !waitForWork(options_.poll))) {
-      log()->warn("database connection lost; reconnecting");
+      outboxLog()->warn("database connection lost; reconnecting");
       conn_.reset();
     }
   }
@@ -134,7 +134,7 @@ OutboxDispatcher::Step OutboxDispatcher::dispatchBatch() {
     batch = true;
   }
   if (!rows.ok()) {
-    log()->warn("claim failed error=\"{}\"", rows.error());
+    outboxLog()->warn("claim failed error=\"{}\"", rows.error());
     conn_->exec("ROLLBACK");
     return Step::kBroken;
   }
@@ -160,7 +160,7 @@ OutboxEvent eventAt(const pg::Result& rows, int row) {
   for (const auto& [column, record] : {std::pair{4, &event.before}, std::pair{5, &event.after}}) {
     const auto parsed = recordFromJson(rows.get(row, column));
     if (!parsed && !rows.isNull(row, column)) {
-      log()->error("unreadable record in the outbox id={} column={}", event.id, column);
+      outboxLog()->error("unreadable record in the outbox id={} column={}", event.id, column);
     }
     *record = parsed.value_or(HostRecord{});
   }
@@ -206,8 +206,8 @@ bool OutboxDispatcher::handleRows(const pg::Result& rows, bool batch, pg::Params
       conn_->exec("ROLLBACK");
       std::lock_guard<std::mutex> lock(statsMutex_);
       ++stats_.lostCommits;
-      log()->error("event failed; it will run again id={} name={} error=\"{}\"", event.id,
-                   event.after.name, e.what());
+      outboxLog()->error("event failed; it will run again id={} name={} error=\"{}\"", event.id,
+                         event.after.name, e.what());
       return false;
     }
     if (effects) {
@@ -230,8 +230,8 @@ OutboxDispatcher::Step OutboxDispatcher::finish(const pg::Params& done, uint64_t
     // takes them next runs them again (a push of an address the provider has is
     // "unchanged"). At most one of them had effects (a hook, a push).
     ++stats_.lostCommits;
-    log()->error("events ran but their removal did not commit; they will run again count={}",
-                 done.size());
+    outboxLog()->error("events ran but their removal did not commit; they will run again count={}",
+                       done.size());
     return Step::kBroken;
   }
   stats_.done += done.size();

@@ -14,7 +14,7 @@
 namespace chipmunk::api {
 namespace {
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> effectsLog() {
   return logging::get("push");
 }
 
@@ -93,8 +93,8 @@ OutboxOutcome OutboxEffects::handle(pg::Connection& tx, const OutboxEvent& event
       continue;
     }
     if (!isPublishable(*ip, true)) {
-      log()->error("not pushing an address that is no host's push={} ip={}", t.config.label,
-                   ip->toString());
+      effectsLog()->error("not pushing an address that is no host's push={} ip={}", t.config.label,
+                          ip->toString());
       continue;
     }
     if (const auto retry = push(tx, t, *ip)) {
@@ -141,7 +141,7 @@ std::optional<std::chrono::seconds> OutboxEffects::push(pg::Connection& tx, cons
     sync.restore(*saved);  // the same record at the same provider
   }
   if (sync.state.ip == ip.toString()) {
-    log()->info("push unchanged push={} ip={}", label, sync.state.ip);
+    effectsLog()->info("push unchanged push={} ip={}", label, sync.state.ip);
     return std::nullopt;
   }
   providers::RecordSync& account = *accounts_.at(t.config.account);
@@ -156,18 +156,18 @@ std::optional<std::chrono::seconds> OutboxEffects::push(pg::Connection& tx, cons
   const auto status = providers::toString(result.status);
   switch (settled.verdict) {
     case providers::Verdict::kPublished:
-      log()->info("pushed push={} name={} ip={} result={}", label, t.record.fqdn(), ip.toString(),
-                  status);
+      effectsLog()->info("pushed push={} name={} ip={} result={}", label, t.record.fqdn(),
+                         ip.toString(), status);
       return std::nullopt;
     case providers::Verdict::kStopped:
-      log()->error("push refused; this change is not pushed push={} result={} detail=\"{}\"", label,
-                   status, result.detail);
+      effectsLog()->error("push refused; this change is not pushed push={} result={} detail=\"{}\"",
+                          label, status, result.detail);
       return std::nullopt;
     case providers::Verdict::kRetry:
       break;
   }
-  log()->warn("push failed; retrying push={} result={} detail=\"{}\" retry_in={}s", label, status,
-              result.detail, settled.retryIn.count());
+  effectsLog()->warn("push failed; retrying push={} result={} detail=\"{}\" retry_in={}s", label,
+                     status, result.detail, settled.retryIn.count());
   return settled.retryIn;
 }
 

@@ -24,7 +24,7 @@ namespace chipmunk::api {
 
 namespace {
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> pgLog() {
   return logging::get("store");
 }
 
@@ -96,7 +96,8 @@ void PgStore::logUnavailable(const std::string& error) {
   ++unavailable_;
   int64_t last = lastUnavailableLog_.load();
   if (now != last && lastUnavailableLog_.compare_exchange_strong(last, now)) {
-    log()->error("database unavailable failures={} error=\"{}\"", unavailable_.exchange(0), error);
+    pgLog()->error("database unavailable failures={} error=\"{}\"", unavailable_.exchange(0),
+                   error);
   }
 }
 
@@ -105,7 +106,7 @@ bool PgStore::run(const std::string& sql, const pg::Params& params, pg::Result& 
     case pg::Pool::RunStatus::kOk:
       return true;
     case pg::Pool::RunStatus::kFailed:
-      log()->error("database statement failed error=\"{}\"", out.error());
+      pgLog()->error("database statement failed error=\"{}\"", out.error());
       return false;
     case pg::Pool::RunStatus::kUnavailable:
       break;
@@ -202,7 +203,7 @@ std::optional<HostRecord> PgStore::get(const std::string& name) {
     overlaySeen(stored->record);
     return stored->record;
   } catch (const std::exception& e) {
-    log()->error("record read failed name={} error=\"{}\"", name, e.what());
+    pgLog()->error("record read failed name={} error=\"{}\"", name, e.what());
     return std::nullopt;
   }
 }
@@ -226,7 +227,7 @@ std::vector<HostRecord> PgStore::listAfter(const std::string& after, size_t limi
     }
     return records(r);
   } catch (const std::exception& e) {
-    log()->error("record list failed error=\"{}\"", e.what());
+    pgLog()->error("record list failed error=\"{}\"", e.what());
     return {};
   }
 }
@@ -236,14 +237,14 @@ bool PgStore::put(const HostRecord& record) {
     pg::Result r;
     // An exact upsert: running it twice is running it once, so a broken connection is retried.
     if (!run(pg_sql::putRecord(), recordParams(record), r)) {
-      log()->error("record write failed name={}", record.name);
+      pgLog()->error("record write failed name={}", record.name);
       return false;
     }
     std::lock_guard<std::mutex> lock(seenMutex_);
     seen_.erase(record.name);
     return true;
   } catch (const std::exception& e) {
-    log()->error("record write failed name={} error=\"{}\"", record.name, e.what());
+    pgLog()->error("record write failed name={} error=\"{}\"", record.name, e.what());
     return false;
   }
 }
@@ -274,7 +275,7 @@ bool PgStore::putAll(const std::vector<HostRecord>& records) {
     }
     return true;
   } catch (const std::exception& e) {
-    log()->error("record batch write failed records={} error=\"{}\"", records.size(), e.what());
+    pgLog()->error("record batch write failed records={} error=\"{}\"", records.size(), e.what());
     return false;
   }
 }
@@ -289,7 +290,7 @@ std::vector<HostRecord> PgStore::expireDue(int64_t now) {
     const auto r =
         lease->execPrepared(pg_sql::expireDue(), {pgNumber(now), pgNumber(kExpireBatch)});
     if (!r.ok()) {
-      log()->error("expiry failed error=\"{}\"", r.error());
+      pgLog()->error("expiry failed error=\"{}\"", r.error());
       return {};
     }
     auto expired = records(r);
@@ -303,7 +304,7 @@ std::vector<HostRecord> PgStore::expireDue(int64_t now) {
     }
     return expired;
   } catch (const std::exception& e) {
-    log()->error("expiry failed error=\"{}\"", e.what());
+    pgLog()->error("expiry failed error=\"{}\"", e.what());
     return {};
   }
 }
@@ -353,12 +354,12 @@ void PgStore::flush() {
           int64_t& seen = seen_[it->first];
           seen = std::max(seen, it->second);
         }
-        log()->warn("last-seen flush failed; kept for the next one records={}", all.size() - i);
+        pgLog()->warn("last-seen flush failed; kept for the next one records={}", all.size() - i);
         return;
       }
     }
   } catch (const std::exception& e) {
-    log()->error("last-seen flush failed error=\"{}\"", e.what());
+    pgLog()->error("last-seen flush failed error=\"{}\"", e.what());
   }
 }
 

@@ -28,7 +28,7 @@ constexpr const char* kNotify =
     " UNION ALL SELECT pg_notify('chipmunk_records', $2::text || ' ' || n)"
     " FROM unnest($3::text[]) AS n) AS s";
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> wakeLog() {
   return logging::get("store");
 }
 
@@ -92,7 +92,7 @@ void Waker::run() {
     const bool stopping = stopping_;
     lock.unlock();
     if (dropped > 0) {
-      log()->warn("record notices dropped (too many pending) count={}", dropped);
+      wakeLog()->warn("record notices dropped (too many pending) count={}", dropped);
     }
     const auto started = std::chrono::steady_clock::now();
     // At the end, only on a session already open: a new one to an unreachable host could
@@ -131,7 +131,7 @@ bool Waker::send(bool outbox, const std::set<std::string>& names) {
     conn_ = Connection::open(conninfo_, error);
     // Notifications are delivered at commit; their durability does not matter.
     if (!conn_ || !conn_->exec("SET synchronous_commit = off").ok()) {
-      log()->warn("wake-up session cannot connect error=\"{}\"", conn_ ? "SET failed" : error);
+      wakeLog()->warn("wake-up session cannot connect error=\"{}\"", conn_ ? "SET failed" : error);
       conn_.reset();
       return false;
     }
@@ -139,7 +139,7 @@ bool Waker::send(bool outbox, const std::set<std::string>& names) {
   const auto r = conn_->exec(kNotify, {std::string(outbox ? "true" : "false"), tag,
                                        arrayLiteral(Params(names.begin(), names.end()))});
   if (!r.ok()) {
-    log()->warn("wake-up failed error=\"{}\"", r.error());
+    wakeLog()->warn("wake-up failed error=\"{}\"", r.error());
     conn_.reset();
     return false;
   }

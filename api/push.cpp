@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kStateFile = ".push-state.json";
 constexpr size_t kMaxStateFileSize = json::kMaxBytes;
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> pushLog() {
   return logging::get("push");
 }
 
@@ -84,8 +84,8 @@ std::shared_ptr<PushService> PushService::create(const config::ApiConfig& config
     }
   }
   push->thread_ = std::thread([p = push.get()] { p->run(); });
-  log()->info("gateway mode: {} record(s) pushed through {} provider section(s)",
-              push->targets_.size(), push->accounts_.size());
+  pushLog()->info("gateway mode: {} record(s) pushed through {} provider section(s)",
+                  push->targets_.size(), push->accounts_.size());
   return push;
 }
 
@@ -114,12 +114,12 @@ void PushService::loadState() {
     return;
   }
   if (status != ReadStatus::kOk) {
-    log()->error("ignoring push state file={} error=\"{}\"", statePath_, error);
+    pushLog()->error("ignoring push state file={} error=\"{}\"", statePath_, error);
     return;
   }
   const auto states = providers::parseSyncStates(text, error);
   if (!states) {
-    log()->warn("ignoring unreadable push state file={} error=\"{}\"", statePath_, error);
+    pushLog()->warn("ignoring unreadable push state file={} error=\"{}\"", statePath_, error);
     return;
   }
   for (auto& t : targets_) {
@@ -141,8 +141,8 @@ void PushService::saveStateLocked() {
   const int dir = ::open(config_.dataDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   std::string error;
   if (dir < 0 || !writeFileDurably(dir, kStateFile, providers::formatSyncStates(states), error)) {
-    log()->error("cannot write push state file={} error=\"{}\"", statePath_,
-                 dir < 0 ? std::string("cannot open directory") : error);
+    pushLog()->error("cannot write push state file={} error=\"{}\"", statePath_,
+                     dir < 0 ? std::string("cannot open directory") : error);
   }
   if (dir >= 0) {
     ::close(dir);
@@ -160,8 +160,8 @@ void PushService::want(const HostRecord& record) {
       const auto& ip = t.config.ipv6 ? record.ipv6 : record.ipv4;
       if (ip && !isPublishable(*ip, true)) {
         // Never published, wherever it came from (a record file edited by hand...).
-        log()->error("not pushing an address that is no host's push={} ip={}", t.config.label,
-                     ip->toString());
+        pushLog()->error("not pushing an address that is no host's push={} ip={}", t.config.label,
+                         ip->toString());
         t.want.reset();
         continue;
       }
@@ -192,8 +192,8 @@ void PushService::recordExpired(const std::string&, const HostRecord& record) {
   for (auto& t : targets_) {
     if (t.config.name == record.name) {
       t.want.reset();  // nothing left to push; DNS keeps the last address
-      log()->info("record expired; DNS keeps its last address push={} name={}", t.config.label,
-                  t.record.fqdn());
+      pushLog()->info("record expired; DNS keeps its last address push={} name={}", t.config.label,
+                      t.record.fqdn());
     }
   }
 }
@@ -268,21 +268,21 @@ void PushService::settleLocked(const std::string& label, const providers::Update
       if (t.want && *t.want == ip) {
         t.want.reset();
       }
-      log()->info("pushed push={} name={} type={} ip={} result={}", label, record.fqdn(),
-                  providers::toString(record.type), t.sync.state.ip,
-                  providers::toString(result.status));
+      pushLog()->info("pushed push={} name={} type={} ip={} result={}", label, record.fqdn(),
+                      providers::toString(record.type), t.sync.state.ip,
+                      providers::toString(result.status));
       break;
     case providers::Verdict::kStopped:
-      log()->error(
+      pushLog()->error(
           "push refused{}; stopped until the configuration is reloaded push={} name={} "
           "result={} detail=\"{}\"",
           result.status == providers::UpdateStatus::AuthFailed ? ": credentials rejected" : "",
           label, record.fqdn(), providers::toString(result.status), result.detail);
       break;
     case providers::Verdict::kRetry:
-      log()->warn("push failed; retrying push={} name={} result={} detail=\"{}\" retry_in={}s",
-                  label, record.fqdn(), providers::toString(result.status), result.detail,
-                  settled.retryIn.count());
+      pushLog()->warn("push failed; retrying push={} name={} result={} detail=\"{}\" retry_in={}s",
+                      label, record.fqdn(), providers::toString(result.status), result.detail,
+                      settled.retryIn.count());
       break;
   }
 }

@@ -12,6 +12,9 @@ namespace chipmunk {
 // `text` with A-Z turned into a-z; other bytes unchanged.
 std::string lowercase(std::string text);
 
+// True when `a` and `b` are the same but for the case of A-Z.
+bool equalsIgnoringCase(std::string_view a, std::string_view b);
+
 // `text` without leading and trailing spaces, tabs, CR and LF.
 std::string_view trimAscii(std::string_view text);
 

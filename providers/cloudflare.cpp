@@ -31,9 +31,9 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.cloudflare.com/client/v4";
-constexpr int kPerPage = 50;
-constexpr int kMaxPages = 100;
+constexpr const char* kCloudflareEndpoint = "https://api.cloudflare.com/client/v4";
+constexpr int kCloudflarePerPage = 50;
+constexpr int kCloudflareMaxPages = 100;
 
 // Error codes that mean "these credentials will not do", whatever the HTTP status:
 // 6003/6111 malformed Authorization header, 9103/9106/9107/9109 bad key or token,
@@ -142,7 +142,7 @@ class CloudflareProvider final : public DnsProvider {
   explicit CloudflareProvider(const ProviderContext& context)
       : records_(context.records),
         token_(requiredSetting(context, "api_token")),
-        endpoint_(endpointSetting(context, kDefaultEndpoint)),
+        endpoint_(endpointSetting(context, kCloudflareEndpoint)),
         fixedZoneId_(zoneIdSetting(context)),
         createMissing_(context.getBool("create_missing")),
         http_(context.http) {
@@ -231,10 +231,10 @@ class CloudflareProvider final : public DnsProvider {
   template <typename F>
   UpdateResult listAll(const std::string& pathAndQuery, const std::string& what, F each) {
     int pages = 1;
-    for (int page = 1; page <= pages && page <= kMaxPages; ++page) {
+    for (int page = 1; page <= pages && page <= kCloudflareMaxPages; ++page) {
       const HttpResponse resp =
           http_.perform(request("GET", pathAndQuery + "&page=" + std::to_string(page) +
-                                           "&per_page=" + std::to_string(kPerPage)));
+                                           "&per_page=" + std::to_string(kCloudflarePerPage)));
       const Envelope env = parseEnvelope(resp.body);
       const rapidjson::Value* result = env.result();
       if (!resp.transportOk() || resp.status != 200 || !env.success || result == nullptr ||
@@ -422,7 +422,7 @@ ProviderInfo cloudflareProvider() {
       config::Setting("zone_id", T::kString)
           .help("The zone's id (hexadecimal, on the zone's overview page); empty: looked up by the "
                 "record's domain."),
-      config::Setting("endpoint", T::kString).byDefault(kDefaultEndpoint).help("API base URL."),
+      config::Setting("endpoint", T::kString).byDefault(kCloudflareEndpoint).help("API base URL."),
       config::Setting("proxied", T::kChoice)
           .choices({"keep", "yes", "no"})
           .byDefault("keep")

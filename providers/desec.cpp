@@ -21,10 +21,10 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://desec.io/api/v1";
+constexpr const char* kDesecEndpoint = "https://desec.io/api/v1";
 
 // {"detail":"..."} or the first reason of a validation error.
-UpdateResult failure(const HttpResponse& resp, const std::string& what) {
+UpdateResult desecFailure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
     if (!doc.IsObject()) {
       return;
@@ -43,7 +43,7 @@ UpdateResult failure(const HttpResponse& resp, const std::string& what) {
 class DesecProvider final : public DnsProvider {
  public:
   explicit DesecProvider(const ProviderContext& context)
-      : api_(context, "Authorization", "Token " + context.get("token"), failure) {}
+      : api_(context, "Authorization", "Token " + context.get("token"), desecFailure) {}
 
   // DnsProvider
   UpdateResult prepare() override { return nothingToPrepare(); }
@@ -110,7 +110,7 @@ ProviderInfo desecProvider() {
           {config::Setting("token", T::kSecret)
                .required()
                .help("API token (desec.io: Token Management).")},
-          {kDefaultEndpoint,
+          {kDesecEndpoint,
            "TTL to set (not below the domain's minimum, usually 3600 s); 0: keep the RRset's.",
            86400, "Create the RRset when the domain lacks it (TTL 3600 unless ttl is set)."}));
 }

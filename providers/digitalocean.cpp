@@ -26,11 +26,11 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.digitalocean.com/v2";
-constexpr int kPerPage = 200;  // the API's maximum
-constexpr int kMaxPages = 50;
+constexpr const char* kDigitaloceanEndpoint = "https://api.digitalocean.com/v2";
+constexpr int kDigitaloceanPerPage = 200;  // the API's maximum
+constexpr int kDigitaloceanMaxPages = 50;
 
-UpdateResult failure(const HttpResponse& resp, const std::string& what) {
+UpdateResult digitaloceanFailure(const HttpResponse& resp, const std::string& what) {
   UpdateResult r =
       classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& result) {
         const std::string id = jsonString(doc, "id");
@@ -69,7 +69,7 @@ std::string nextPage(const rapidjson::Document& doc) {
 class DigitalOceanProvider final : public DnsProvider {
  public:
   explicit DigitalOceanProvider(const ProviderContext& context)
-      : api_(context, "Authorization", "Bearer " + context.get("api_token"), failure) {}
+      : api_(context, "Authorization", "Bearer " + context.get("api_token"), digitaloceanFailure) {}
 
   // DnsProvider
   UpdateResult prepare() override { return nothingToPrepare(); }
@@ -91,9 +91,9 @@ class DigitalOceanProvider final : public DnsProvider {
       }
     };
     if (auto stop = api_.listPages(base + "?type=" + type + "&name=" + urlEncode(fqdn) +
-                                       "&per_page=" + std::to_string(kPerPage),
-                                   {"domain_records", "a domain_records listing"}, kMaxPages,
-                                   nextPage, visit)) {
+                                       "&per_page=" + std::to_string(kDigitaloceanPerPage),
+                                   {"domain_records", "a domain_records listing"},
+                                   kDigitaloceanMaxPages, nextPage, visit)) {
       return *stop;
     }
     const std::string content = ip.toString();
@@ -131,8 +131,8 @@ ProviderInfo digitaloceanProvider() {
       restSettings({config::Setting("api_token", T::kSecret)
                         .required()
                         .help("Personal access token with domain read and write.")},
-                   {kDefaultEndpoint, "TTL to set (30 s or more); 0: keep the record's.", 86400,
-                    "Create the record when the domain lacks it."}));
+                   {kDigitaloceanEndpoint, "TTL to set (30 s or more); 0: keep the record's.",
+                    86400, "Create the record when the domain lacks it."}));
 }
 
 }  // namespace chipmunk::providers

@@ -19,7 +19,7 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://www.duckdns.org/update";
+constexpr const char* kDuckdnsEndpoint = "https://www.duckdns.org/update";
 constexpr const char* kZone = "duckdns.org";
 
 class DuckDnsProvider final : public DnsProvider {
@@ -30,7 +30,7 @@ class DuckDnsProvider final : public DnsProvider {
     if (token_.empty()) {
       throw std::invalid_argument(where + "token is required");
     }
-    endpoint_ = context.get("endpoint").empty() ? kDefaultEndpoint : context.get("endpoint");
+    endpoint_ = context.get("endpoint").empty() ? kDuckdnsEndpoint : context.get("endpoint");
     if (endpoint_.rfind("http://", 0) != 0 && endpoint_.rfind("https://", 0) != 0) {
       throw std::invalid_argument(where + "endpoint must be an http:// or https:// URL");
     }
@@ -129,7 +129,7 @@ ProviderInfo duckdnsProvider() {
           .required()
           .help("The account token shown on duckdns.org."),
       config::Setting("endpoint", T::kString)
-          .byDefault(kDefaultEndpoint)
+          .byDefault(kDuckdnsEndpoint)
           .help("Update URL (for tests and mirrors)."),
   };
   // Not fuzzed with the JSON APIs: it serves only NAME.duckdns.org records, and its one-word

@@ -19,7 +19,7 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.gandi.net/v5/livedns";
+constexpr const char* kGandiEndpoint = "https://api.gandi.net/v5/livedns";
 constexpr long long kGandiDefaultTtl = 10800;
 
 class GandiProvider final : public DnsProvider {
@@ -84,7 +84,7 @@ ProviderInfo gandiProvider() {
                         .required()
                         .help("Personal access token allowed to manage the domain's technical "
                               "configuration.")},
-                   {kDefaultEndpoint, "TTL to set (300 s or more); 0: keep the RRset's.", 2592000,
+                   {kGandiEndpoint, "TTL to set (300 s or more); 0: keep the RRset's.", 2592000,
                     "Create the RRset when the domain lacks it (TTL 10800 unless ttl is set)."}));
 }
 

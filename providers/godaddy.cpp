@@ -24,11 +24,11 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.godaddy.com/v1";
+constexpr const char* kGodaddyEndpoint = "https://api.godaddy.com/v1";
 constexpr long long kMinTtl = 600;
 
 // GoDaddy's {"code","message","retryAfterSec"}: UNKNOWN_DOMAIN and NOT_FOUND are NotFound.
-UpdateResult failure(const HttpResponse& resp, const std::string& what) {
+UpdateResult godaddyFailure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [&resp](const rapidjson::Document& doc, UpdateResult& r) {
     const std::string code = jsonString(doc, "code");
     const std::string message = jsonString(doc, "message");
@@ -50,7 +50,8 @@ class GoDaddyProvider final : public DnsProvider {
  public:
   explicit GoDaddyProvider(const ProviderContext& context)
       : api_(context, "Authorization",
-             "sso-key " + context.get("api_key") + ":" + context.get("api_secret"), failure) {}
+             "sso-key " + context.get("api_key") + ":" + context.get("api_secret"),
+             godaddyFailure) {}
 
   // DnsProvider
   UpdateResult prepare() override { return nothingToPrepare(); }
@@ -98,7 +99,7 @@ ProviderInfo godaddyProvider() {
       "https://developer.godaddy.com/doc/endpoint/domains",
       restSettings({config::Setting("api_key", T::kSecret).required().help("Production API key."),
                     config::Setting("api_secret", T::kSecret).required().help("Its secret.")},
-                   {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 604800,
+                   {kGodaddyEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 604800,
                     "Create the record when the domain lacks it (TTL 600 unless ttl is set)."}));
 }
 

@@ -25,9 +25,9 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://dns.hetzner.com/api/v1";
-constexpr int kPerPage = 100;
-constexpr int kMaxPages = 100;
+constexpr const char* kHetznerEndpoint = "https://dns.hetzner.com/api/v1";
+constexpr int kHetznerPerPage = 100;
+constexpr int kHetznerMaxPages = 100;
 
 class HetznerProvider final : public DnsProvider {
  public:
@@ -53,7 +53,7 @@ class HetznerProvider final : public DnsProvider {
     int page = 1;
     const auto pagePath = [&] {
       return "/records?zone_id=" + urlEncode(zoneId) + "&page=" + std::to_string(page) +
-             "&per_page=" + std::to_string(kPerPage);
+             "&per_page=" + std::to_string(kHetznerPerPage);
     };
     const auto next = [&](const rapidjson::Document& doc) -> std::string {
       const rapidjson::Value* last = rapidjson::Pointer("/meta/pagination/last_page").Get(doc);
@@ -68,8 +68,8 @@ class HetznerProvider final : public DnsProvider {
       }
     };
     int status = 0;
-    if (auto stop = api_.listPages(pagePath(), {"records", "a records listing"}, kMaxPages, next,
-                                   visit, &status)) {
+    if (auto stop = api_.listPages(pagePath(), {"records", "a records listing"}, kHetznerMaxPages,
+                                   next, visit, &status)) {
       if (status == 404) {
         api_.forgetZone(domain);
       }
@@ -111,7 +111,7 @@ ProviderInfo hetznerProvider() {
       "hetzner", "Hetzner DNS Console, API v1", "https://dns.hetzner.com/api-docs",
       restSettings(
           {config::Setting("api_token", T::kSecret).required().help("DNS Console API token.")},
-          {kDefaultEndpoint, "TTL to set; 0: keep the record's (or the zone's default).", 86400,
+          {kHetznerEndpoint, "TTL to set; 0: keep the record's (or the zone's default).", 86400,
            "Create the record when the zone lacks it."}));
 }
 

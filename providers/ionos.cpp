@@ -26,11 +26,11 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.hosting.ionos.com/dns/v1";
+constexpr const char* kIonosEndpoint = "https://api.hosting.ionos.com/dns/v1";
 constexpr long long kDefaultTtl = 3600;
 
 // [{"code","message"}]: the first error's.
-UpdateResult failure(const HttpResponse& resp, const std::string& what) {
+UpdateResult ionosFailure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
     const rapidjson::Value* first = doc.IsArray() ? rapidjson::Pointer("/0").Get(doc) : nullptr;
     if (first != nullptr && first->IsObject()) {
@@ -53,7 +53,7 @@ const std::string& checkedKey(const ProviderContext& context) {
 class IonosProvider final : public DnsProvider {
  public:
   explicit IonosProvider(const ProviderContext& context)
-      : api_(context, "X-API-Key", checkedKey(context), failure) {}
+      : api_(context, "X-API-Key", checkedKey(context), ionosFailure) {}
 
   // DnsProvider
   UpdateResult prepare() override { return nothingToPrepare(); }
@@ -133,7 +133,7 @@ ProviderInfo ionosProvider() {
       restSettings({config::Setting("api_key", T::kSecret)
                         .required()
                         .help("API key as PREFIX.SECRET (developer.hosting.ionos.com).")},
-                   {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
+                   {kIonosEndpoint, "TTL to set; 0: keep the record's.", 86400,
                     "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."}));
 }
 

@@ -24,9 +24,9 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.linode.com/v4";
+constexpr const char* kLinodeEndpoint = "https://api.linode.com/v4";
 constexpr int kPageSize = 100;
-constexpr int kMaxPages = 100;  // bounds a listing at 10,000 entries
+constexpr int kLinodeMaxPages = 100;  // bounds a listing at 10,000 entries
 
 // The reasons of a v4 error body {"errors":[{"reason":"...","field":"..."}]}, joined.
 std::string errorReasons(const std::string& body) {
@@ -54,7 +54,7 @@ std::string errorReasons(const std::string& body) {
   return out;
 }
 
-UpdateResult failure(const HttpResponse& r, const std::string& what) {
+UpdateResult linodeFailure(const HttpResponse& r, const std::string& what) {
   UpdateResult result = classifyHttpFailure(r, what);
   const std::string reasons = errorReasons(r.body);
   if (!reasons.empty()) {
@@ -65,12 +65,12 @@ UpdateResult failure(const HttpResponse& r, const std::string& what) {
 
 // The endpoint; a config written for the original client names the retired v3 one.
 std::string linodeEndpoint(const ProviderContext& context) {
-  const std::string endpoint = endpointSetting(context, kDefaultEndpoint);
+  const std::string endpoint = endpointSetting(context, kLinodeEndpoint);
   if (endpoint.find("api.linode.com") != std::string::npos &&
       endpoint.find("/v4") == std::string::npos) {
     logging::get("provider.linode")
-        ->warn("endpoint is the retired Linode API v3; using v4 endpoint={}", kDefaultEndpoint);
-    return kDefaultEndpoint;
+        ->warn("endpoint is the retired Linode API v3; using v4 endpoint={}", kLinodeEndpoint);
+    return kLinodeEndpoint;
   }
   return endpoint;
 }
@@ -142,13 +142,13 @@ class LinodeProvider final : public DnsProvider {
   UpdateResult listAll(const std::string& path, const std::string& filter, const std::string& what,
                        F each) {
     int pages = 1;
-    for (int page = 1; page <= pages && page <= kMaxPages; ++page) {
+    for (int page = 1; page <= pages && page <= kLinodeMaxPages; ++page) {
       HttpRequest req = request("GET", path + "?page=" + std::to_string(page) +
                                            "&page_size=" + std::to_string(kPageSize));
       req.headers.emplace_back("X-Filter", filter);
       const HttpResponse resp = http_.perform(req);
       if (!resp.transportOk() || resp.status != 200) {
-        return failure(resp, what);
+        return linodeFailure(resp, what);
       }
       rapidjson::Document doc;
       std::string error;
@@ -266,7 +266,7 @@ class LinodeProvider final : public DnsProvider {
       if (resp.transportOk() && resp.status == 404 && (hadDomain || hadRecord)) {
         staleIds_ = true;
       }
-      return failure(resp, "update record");
+      return linodeFailure(resp, "update record");
     }
     recordCache_[key].target = target;
     return outcome(UpdateStatus::Updated, "record " + std::to_string(cached.id) + " -> " + target);
@@ -282,7 +282,7 @@ class LinodeProvider final : public DnsProvider {
                                   .addPositive("ttl_sec", ttl_)
                                   .text()));
     if (!resp.transportOk() || resp.status != 200) {
-      return failure(resp, "create record");
+      return linodeFailure(resp, "create record");
     }
     rapidjson::Document doc;
     std::string error;
@@ -318,7 +318,7 @@ ProviderInfo linodeProvider() {
           .required()
           .help("Linode personal access token with Domains read/write scope."),
       config::Setting("endpoint", T::kString)
-          .byDefault(kDefaultEndpoint)
+          .byDefault(kLinodeEndpoint)
           .help("API base URL. The retired v3 URL of old configs is replaced by the v4 one."),
       config::Setting("create_missing", T::kBool)
           .byDefault("no")

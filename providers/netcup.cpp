@@ -36,7 +36,7 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint =
+constexpr const char* kNetcupEndpoint =
     "https://ccp.netcup.net/run/webservice/servers/endpoint.php?JSON";
 constexpr int kEmptyZone = 5029;  // "Can not get DNS records for zone": it holds none
 
@@ -48,7 +48,7 @@ struct Answer {
   rapidjson::Document doc;
 };
 
-bool mentions(const std::string& text, const char* needle) {
+bool netcupMentions(const std::string& text, const char* needle) {
   return lowercase(text).find(needle) != std::string::npos;
 }
 
@@ -204,13 +204,14 @@ class NetcupProvider final : public DnsProvider {
       return outcome(UpdateStatus::Failed, what + ": not a CCP answer");
     }
     UpdateResult r = outcome(UpdateStatus::Failed, what + ": " + std::to_string(a.code));
-    if (mentions(a.message, "requests per minute") || mentions(a.message, "retry later")) {
+    if (netcupMentions(a.message, "requests per minute") ||
+        netcupMentions(a.message, "retry later")) {
       r.status = UpdateStatus::RetryLater;
-    } else if (mentions(a.message, "session")) {  // expired between login and use
+    } else if (netcupMentions(a.message, "session")) {  // expired between login and use
       r.status = UpdateStatus::RetryLater;
-    } else if (login || mentions(a.message, "api key")) {
+    } else if (login || netcupMentions(a.message, "api key")) {
       r = outcome(UpdateStatus::AuthFailed, r.detail, true);
-    } else if (mentions(a.message, "domain") || mentions(a.message, "not found")) {
+    } else if (netcupMentions(a.message, "domain") || netcupMentions(a.message, "not found")) {
       r = outcome(UpdateStatus::NotFound, r.detail, true);
     }
     appendReason(r, a.message);
@@ -241,7 +242,7 @@ ProviderInfo netcupProvider() {
            .help("API password (one per account; not the account password)."),
        config::Setting("zone", T::kString)
            .help("The netcup domain holding the records; empty: each record's domain."),
-       config::Setting("endpoint", T::kString).byDefault(kDefaultEndpoint).help("API URL."),
+       config::Setting("endpoint", T::kString).byDefault(kNetcupEndpoint).help("API URL."),
        config::Setting("create_missing", T::kBool)
            .byDefault("no")
            .help("Create the record when the zone lacks it (netcup has no per-record TTL).")});

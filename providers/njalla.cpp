@@ -30,26 +30,26 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://njal.la/api/1";
+constexpr const char* kNjallaEndpoint = "https://njal.la/api/1";
 
-bool mentions(const std::string& text, const char* needle) {
+bool njallaMentions(const std::string& text, const char* needle) {
   return lowercase(text).find(needle) != std::string::npos;
 }
 
 // An answer that is not a result: the HTTP status first, then the error object's code and
 // message (Njalla sends them with HTTP 200 too).
-UpdateResult failure(const HttpResponse& resp, const std::string& what) {
+UpdateResult njallaFailure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
     const rapidjson::Value* code = rapidjson::Pointer("/error/code").Get(doc);
     const rapidjson::Value* message = rapidjson::Pointer("/error/message").Get(doc);
     const long long c = code != nullptr && code->IsInt64() ? code->GetInt64() : 0;
     const std::string m = message != nullptr && message->IsString() ? message->GetString() : "";
-    if (c == 401 || c == 403 || mentions(m, "permission") || mentions(m, "token") ||
-        mentions(m, "authoriz")) {
+    if (c == 401 || c == 403 || njallaMentions(m, "permission") || njallaMentions(m, "token") ||
+        njallaMentions(m, "authoriz")) {
       r = outcome(UpdateStatus::AuthFailed, r.detail, true);
-    } else if (c == 404 || mentions(m, "not found") || mentions(m, "no such")) {
+    } else if (c == 404 || njallaMentions(m, "not found") || njallaMentions(m, "no such")) {
       r = outcome(UpdateStatus::NotFound, r.detail, true);
-    } else if (c == 429 || mentions(m, "rate limit") || mentions(m, "too many")) {
+    } else if (c == 429 || njallaMentions(m, "rate limit") || njallaMentions(m, "too many")) {
       r.status = UpdateStatus::RetryLater;
     }
     if (code != nullptr) {
@@ -70,7 +70,7 @@ std::string idText(const rapidjson::Value& item) {
 class NjallaProvider final : public DnsProvider {
  public:
   explicit NjallaProvider(const ProviderContext& context)
-      : api_(context, "Authorization", "Njalla " + context.get("token"), failure) {}
+      : api_(context, "Authorization", "Njalla " + context.get("token"), njallaFailure) {}
 
   // DnsProvider
   UpdateResult prepare() override { return nothingToPrepare(); }
@@ -151,7 +151,7 @@ class NjallaProvider final : public DnsProvider {
       if (resp.transportOk() && resp.status == 200 && !doc.IsObject()) {
         return outcome(UpdateStatus::Failed, std::string(method) + ": not a JSON object");
       }
-      return failure(resp, method);
+      return njallaFailure(resp, method);
     }
     if (!doc.HasMember("result") || !doc["result"].IsObject()) {
       return outcome(UpdateStatus::Failed, std::string(method) + ": no result");
@@ -172,7 +172,7 @@ ProviderInfo njallaProvider() {
           {config::Setting("token", T::kSecret)
                .required()
                .help("API token (njal.la: Settings, API), sent as Authorization: Njalla TOKEN.")},
-          {kDefaultEndpoint,
+          {kNjallaEndpoint,
            "TTL to set (60, 300, 900, 3600, 10800, 21600 or 86400); 0: keep the record's.", 86400,
            "Create the record when the domain lacks it (TTL 3600 unless ttl is set)."}));
 }

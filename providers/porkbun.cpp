@@ -24,7 +24,7 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.porkbun.com/api/json/v3";
+constexpr const char* kPorkbunEndpoint = "https://api.porkbun.com/api/json/v3";
 
 struct Reply {
   bool success = false;
@@ -208,7 +208,7 @@ ProviderInfo porkbunProvider() {
                     config::Setting("secret_api_key", T::kSecret)
                         .required()
                         .help("Secret API key (sk1_...).")},
-                   {kDefaultEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 86400,
+                   {kPorkbunEndpoint, "TTL to set (600 s or more); 0: keep the record's.", 86400,
                     "Create the record when the domain lacks it."}));
 }
 

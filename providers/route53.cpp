@@ -51,9 +51,9 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://route53.amazonaws.com";
+constexpr const char* kRoute53Endpoint = "https://route53.amazonaws.com";
 constexpr const char* kApi = "/2013-04-01";
-constexpr long long kCreateTtl = 300;  // a new set's TTL when `ttl` is not set
+constexpr long long kRoute53CreateTtl = 300;  // a new set's TTL when `ttl` is not set
 const AwsScope kScope{"us-east-1", "route53"};
 
 // `text` with the three characters XML text cannot hold escaped.
@@ -158,7 +158,7 @@ class Route53Provider final : public DnsProvider {
     const auto upsert = [&](long long ttl) { return change(zone, record, content, ttl); };
     return api_.sync(
         {record.fqdn(), type, content, "RRset"}, found,
-        [&] { return upsert(api_.ttlOr(kCreateTtl)); },
+        [&] { return upsert(api_.ttlOr(kRoute53CreateTtl)); },
         [&](const FoundRecord& f) { return upsert(api_.ttlOr(f.ttl)); });
   }
 
@@ -349,7 +349,7 @@ ProviderInfo route53Provider() {
                         .help("Session token of temporary credentials; empty: none."),
                     config::Setting("hosted_zone_id", T::kString)
                         .help("Hosted zone id (Z...); empty: looked up by the record's domain.")},
-                   {kDefaultEndpoint, "TTL to set; 0: keep the set's (300 for a new one).",
+                   {kRoute53Endpoint, "TTL to set; 0: keep the set's (300 for a new one).",
                     2147483647, "Create the record set when the zone lacks it."}));
 }
 

@@ -27,10 +27,10 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.scaleway.com/domain/v2beta1";
+constexpr const char* kScalewayEndpoint = "https://api.scaleway.com/domain/v2beta1";
 constexpr int kPageSize = 100;
-constexpr int kMaxPages = 50;
-constexpr long long kCreateTtl = 3600;  // Scaleway's usual TTL
+constexpr int kScalewayMaxPages = 50;
+constexpr long long kScalewayCreateTtl = 3600;  // Scaleway's usual TTL
 constexpr JsonShape kListing{"records", "a records listing"};
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
@@ -41,7 +41,7 @@ void member(Writer& w, const char* key, const std::string& value) {
 }
 
 // {"message":...,"type":...}: the type words the refusal; the status decides the class.
-UpdateResult failure(const HttpResponse& resp, const std::string& what) {
+UpdateResult scalewayFailure(const HttpResponse& resp, const std::string& what) {
   return classifyJsonFailure(resp, what, [](const rapidjson::Document& doc, UpdateResult& r) {
     const std::string type = jsonString(doc, "type");
     if (type == "denied_authentication" || type == "permissions_denied") {
@@ -58,7 +58,7 @@ class ScalewayProvider final : public DnsProvider {
  public:
   explicit ScalewayProvider(const ProviderContext& context)
       : zone_(lowercase(context.get("dns_zone"))),
-        api_(context, "X-Auth-Token", context.get("secret_key"), failure) {}
+        api_(context, "X-Auth-Token", context.get("secret_key"), scalewayFailure) {}
 
   // DnsProvider
   UpdateResult prepare() override { return nothingToPrepare(); }
@@ -92,7 +92,7 @@ class ScalewayProvider final : public DnsProvider {
                             jsonInt(item, "ttl", 0), &kept};
       }
     };
-    if (auto stop = api_.listPages(pagePath(1), kListing, kMaxPages, next, visit)) {
+    if (auto stop = api_.listPages(pagePath(1), kListing, kScalewayMaxPages, next, visit)) {
       return *stop;
     }
     const std::string content = ip.toString();
@@ -146,8 +146,8 @@ class ScalewayProvider final : public DnsProvider {
     }
     member(w, "data", content);
     w.Key("ttl");
-    w.Int64(found != nullptr ? api_.ttlOr(found->ttl > 0 ? found->ttl : kCreateTtl)
-                             : api_.ttlOr(kCreateTtl));
+    w.Int64(found != nullptr ? api_.ttlOr(found->ttl > 0 ? found->ttl : kScalewayCreateTtl)
+                             : api_.ttlOr(kScalewayCreateTtl));
     w.EndObject();
     w.EndArray();
     w.EndObject();
@@ -177,7 +177,7 @@ ProviderInfo scalewayProvider() {
            config::Setting("dns_zone", T::kString)
                .help("The DNS zone holding the records (example.com or lab.example.com); "
                      "empty: each record's domain.")},
-          {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 604800,
+          {kScalewayEndpoint, "TTL to set; 0: keep the record's.", 604800,
            "Create the record when the zone lacks it (TTL 3600 unless ttl is set)."}));
 }
 

@@ -23,9 +23,9 @@
 namespace chipmunk::providers {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.vultr.com/v2";
-constexpr int kPerPage = 500;  // the API's maximum
-constexpr int kMaxPages = 50;
+constexpr const char* kVultrEndpoint = "https://api.vultr.com/v2";
+constexpr int kVultrPerPage = 500;  // the API's maximum
+constexpr int kVultrMaxPages = 50;
 constexpr JsonShape kListing{"records", "a records listing"};
 
 class VultrProvider final : public DnsProvider {
@@ -45,7 +45,7 @@ class VultrProvider final : public DnsProvider {
     const std::string base = "/domains/" + urlEncode(lowercase(record.domain)) + "/records";
     std::optional<FoundRecord> found;
     const auto page = [&](const std::string& cursor) {
-      return base + "?per_page=" + std::to_string(kPerPage) +
+      return base + "?per_page=" + std::to_string(kVultrPerPage) +
              (cursor.empty() ? "" : "&cursor=" + urlEncode(cursor));
     };
     const auto next = [&](const rapidjson::Document& doc) -> std::string {
@@ -61,7 +61,7 @@ class VultrProvider final : public DnsProvider {
             FoundRecord{jsonString(item, "id"), jsonString(item, "data"), jsonInt(item, "ttl", 0)};
       }
     };
-    if (auto stop = api_.listPages(page(""), kListing, kMaxPages, next, visit)) {
+    if (auto stop = api_.listPages(page(""), kListing, kVultrMaxPages, next, visit)) {
       return *stop;
     }
     const std::string content = ip.toString();
@@ -94,7 +94,7 @@ ProviderInfo vultrProvider() {
       restSettings({config::Setting("api_key", T::kSecret)
                         .required()
                         .help("API key (its access control must allow this machine's address).")},
-                   {kDefaultEndpoint, "TTL to set; 0: keep the record's.", 86400,
+                   {kVultrEndpoint, "TTL to set; 0: keep the record's.", 86400,
                     "Create the record when the domain lacks it (TTL 300 unless ttl is set)."}));
 }
 

@@ -18,7 +18,7 @@ namespace {
 constexpr size_t kMaxReasonBytes = 200;
 constexpr size_t kMaxPingLines = 20;
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> alertsLog() {
   return logging::get("updater");
 }
 
@@ -109,7 +109,7 @@ void Updater::emit(const AlertEvent& e) {
                                                               {"failure", &config_.onFailure},
                                                               {"stop", &config_.onStop},
                                                               {"recover", &config_.onRecover}};
-  log()->info("alert event={} record={} host={} type={}", e.event, e.record, e.host, e.type);
+  alertsLog()->info("alert event={} record={} host={} type={}", e.event, e.record, e.host, e.type);
   for (const auto& [event, command] : hooks) {
     if (e.event == event && !command->empty()) {
       runHook(*command, e);
@@ -124,15 +124,16 @@ void Updater::runHook(const std::string& command, const AlertEvent& e) {
   const std::string hook = "on_" + e.event;
   const auto result = runShell(command, hookEnvironment(e), config_.hookTimeout, false);
   if (result.ok()) {
-    log()->info("{} hook done record={}", hook, e.record);
+    alertsLog()->info("{} hook done record={}", hook, e.record);
   } else if (result.timedOut) {
-    log()->error("{} hook timed out and was killed record={} timeout_s={}", hook, e.record,
-                 config_.hookTimeout.count());
+    alertsLog()->error("{} hook timed out and was killed record={} timeout_s={}", hook, e.record,
+                       config_.hookTimeout.count());
   } else if (!result.started) {
-    log()->error("{} hook did not start record={} error=\"{}\"", hook, e.record, result.error);
+    alertsLog()->error("{} hook did not start record={} error=\"{}\"", hook, e.record,
+                       result.error);
   } else {
-    log()->error("{} hook failed record={} exit={} signal={}", hook, e.record, result.exitCode,
-                 result.signal);
+    alertsLog()->error("{} hook failed record={} exit={} signal={}", hook, e.record,
+                       result.exitCode, result.signal);
   }
 }
 

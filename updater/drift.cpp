@@ -22,7 +22,7 @@ using Status = providers::CurrentRecord::Status;
 // The longest wait after a repair, however many came in a row.
 constexpr std::chrono::seconds kMaxRepairWait{86400};
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> driftLog() {
   return logging::get("updater");
 }
 
@@ -72,8 +72,8 @@ Updater::Verified Updater::verify(RecordRuntime& r, const std::string& expected,
   }
   r.verifyAt = clock_() + r.config.verifyInterval;
   if (current.status == Status::kFailed || current.status == Status::kUnsupported) {
-    log()->warn("cannot read the record back; not verified record={} via={} detail=\"{}\"",
-                r.config.name, via, current.detail);
+    driftLog()->warn("cannot read the record back; not verified record={} via={} detail=\"{}\"",
+                     r.config.name, via, current.detail);
     return Verified::kUnknown;
   }
   std::vector<std::string> addresses;
@@ -84,11 +84,12 @@ Updater::Verified Updater::verify(RecordRuntime& r, const std::string& expected,
   if (addresses.size() == 1 && addresses[0] == expected) {
     r.repairs = 0;
     r.sync.state.verifiedAt = static_cast<long long>(std::time(nullptr));
-    log()->debug("record verified record={} via={} ip={}", r.config.name, via, expected);
+    driftLog()->debug("record verified record={} via={} ip={}", r.config.name, via, expected);
     return Verified::kSame;
   }
-  log()->warn("drift found record={} host={} type={} via={} expected={} found={}", r.config.name,
-              r.record.fqdn(), providers::toString(r.record.type), via, expected, found);
+  driftLog()->warn("drift found record={} host={} type={} via={} expected={} found={}",
+                   r.config.name, r.record.fqdn(), providers::toString(r.record.type), via,
+                   expected, found);
   return Verified::kDrift;
 }
 
@@ -135,7 +136,7 @@ void Updater::saveState(RecordRuntime& r) {
                                                  .count();
   std::string error;
   if (!store_->save(r.config.name, r.sync.state, error)) {
-    log()->error("cannot save state record={} error=\"{}\"", r.config.name, error);
+    driftLog()->error("cannot save state record={} error=\"{}\"", r.config.name, error);
   }
 }
 

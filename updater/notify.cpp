@@ -27,7 +27,7 @@ namespace {
 constexpr size_t kMaxErrorBytes = 200;
 constexpr size_t kMaxPingBody = 2000;
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> notifyLog() {
   return logging::get("updater");
 }
 
@@ -240,8 +240,8 @@ Notifications::~Notifications() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
     if (!queue_.empty() || busy_) {
-      log()->warn("notifications abandoned at stop queued={} in_flight={}", queue_.size(),
-                  busy_ ? 1 : 0);
+      notifyLog()->warn("notifications abandoned at stop queued={} in_flight={}", queue_.size(),
+                        busy_ ? 1 : 0);
     }
   }
   cancel_->store(true);
@@ -278,8 +278,8 @@ void Notifications::enqueue(Job job) {
     if (queue_.size() >= capacity_) {
       queue_.pop_front();
       if (dropped_++ == 0) {
-        log()->warn("notification queue full: the oldest are dropped (logged once) capacity={}",
-                    capacity_);
+        notifyLog()->warn(
+            "notification queue full: the oldest are dropped (logged once) capacity={}", capacity_);
       }
     }
     queue_.push_back(std::move(job));
@@ -316,11 +316,11 @@ void Notifications::work() {
 void Notifications::deliver(providers::HttpClient& client, const Job& job) {
   const auto response = client.perform(job.request);
   if (response.transportOk() && response.status >= 200 && response.status < 300) {
-    log()->debug("notification sent target=\"{}\" status={}", job.what, response.status);
+    notifyLog()->debug("notification sent target=\"{}\" status={}", job.what, response.status);
     return;
   }
-  log()->warn("notification failed target=\"{}\" status={} error=\"{}\"", job.what, response.status,
-              redact(response.error, job.secrets));
+  notifyLog()->warn("notification failed target=\"{}\" status={} error=\"{}\"", job.what,
+                    response.status, redact(response.error, job.secrets));
 }
 
 bool Notifications::drain(std::chrono::milliseconds limit) {

@@ -16,7 +16,7 @@
 namespace chipmunk::updater {
 namespace {
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> updaterLog() {
   return logging::get("updater");
 }
 
@@ -89,7 +89,7 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
     return nullptr;
   }
   if (std::getenv(config::kBuiltinOverrideVariable) != nullptr) {
-    log()->warn(
+    updaterLog()->warn(
         "built-in discovery sources point where a test said (not for production) "
         "variable={}",
         config::kBuiltinOverrideVariable);
@@ -105,7 +105,7 @@ std::unique_ptr<Updater> Updater::create(const config::UpdaterConfig& config,
   if (dryRun) {
     u->store_->openExisting();  // a dry run creates nothing
   } else if (!u->store_->open(error)) {
-    log()->error(
+    updaterLog()->error(
         "state directory unusable; state is kept in memory only, so a restart may resend "
         "dir={} error=\"{}\"",
         config.stateDir, error);
@@ -176,13 +176,13 @@ Updater::Addresses Updater::discover(CycleReport& report) {
     const Family family = v6 ? Family::kIPv6 : Family::kIPv4;
     const auto found = discovery_->discover(family);
     for (const auto& e : found.errors) {
-      log()->warn("discovery source failed family={} error=\"{}\"", toString(family), e);
+      updaterLog()->warn("discovery source failed family={} error=\"{}\"", toString(family), e);
     }
     for (const auto& o : found.outliers) {
-      log()->warn("discovery source disagrees family={} detail=\"{}\"", toString(family), o);
+      updaterLog()->warn("discovery source disagrees family={} detail=\"{}\"", toString(family), o);
     }
     if (!found.ip) {
-      log()->error("no address discovered family={}", toString(family));
+      updaterLog()->error("no address discovered family={}", toString(family));
       report.discoveryFailed = true;
       report.lines.push_back(std::string("discovery ") + toString(family) + " failed");
       std::string why;
@@ -192,8 +192,8 @@ Updater::Addresses Updater::discover(CycleReport& report) {
       out.whyNone[v6] = why.empty() ? "no source answered" : why;
       continue;
     }
-    log()->debug("address discovered family={} ip={} source={}", toString(family),
-                 found.ip->toString(), found.source);
+    updaterLog()->debug("address discovered family={} ip={} source={}", toString(family),
+                        found.ip->toString(), found.source);
     out.ip[v6] = found.ip;
     if (!config_.updateDns) {
       report.lines.push_back(std::string("address ") + found.ip->toString());
@@ -284,12 +284,12 @@ void Updater::syncRecord(RecordRuntime& r, const Addresses& addresses, bool forc
   }
   auto& account = *accounts_.at(r.config.account);
   const auto result = account.publish(r.record, ip, [&] {
-    log()->info("updating record={} host={} type={} ip={} previous={} reason={}", r.config.name,
-                r.record.fqdn(), providers::toString(r.record.type), ipText,
-                state.ip.empty() ? "-" : state.ip,
-                force   ? "forced"
-                : drift ? "drift"
-                        : (current ? "refresh" : "changed"));
+    updaterLog()->info("updating record={} host={} type={} ip={} previous={} reason={}",
+                       r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
+                       state.ip.empty() ? "-" : state.ip,
+                       force   ? "forced"
+                       : drift ? "drift"
+                               : (current ? "refresh" : "changed"));
   });
   apply(r, result, ip, report, drift ? &heldBefore : nullptr);
   report.lines.push_back(label + " " + ipText + " " + providers::toString(result.status) +
@@ -313,25 +313,26 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
       ++(result.status == UpdateStatus::Updated ? report.updated : report.unchanged);
       planVerifyAfterPush(r, drifted != nullptr);
       if (drifted != nullptr) {
-        log()->warn("repaired drift record={} host={} type={} expected={} found={} repairs={}",
-                    r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
-                    *drifted, r.repairs);
+        updaterLog()->warn(
+            "repaired drift record={} host={} type={} expected={} found={} repairs={}",
+            r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText, *drifted,
+            r.repairs);
       }
-      log()->info("record {} record={} host={} type={} ip={} detail=\"{}\"",
-                  result.status == UpdateStatus::Updated ? "updated" : "already current",
-                  r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
-                  result.detail);
+      updaterLog()->info("record {} record={} host={} type={} ip={} detail=\"{}\"",
+                         result.status == UpdateStatus::Updated ? "updated" : "already current",
+                         r.config.name, r.record.fqdn(), providers::toString(r.record.type), ipText,
+                         result.detail);
       break;
     case providers::Verdict::kStopped:
       if (result.status == UpdateStatus::AuthFailed) {
         ++report.authFailed;
-        log()->error(
+        updaterLog()->error(
             "provider refused the credentials; record stopped until the configuration is "
             "reloaded record={} provider={} detail=\"{}\"",
             r.config.name, r.config.account, result.detail);
       } else {
         ++(result.status == UpdateStatus::RetryLater ? report.retryLater : report.failed);
-        log()->error(
+        updaterLog()->error(
             "provider rejected the record; record stopped until the configuration is reloaded "
             "record={} provider={} result={} detail=\"{}\"",
             r.config.name, r.config.account, providers::toString(result.status), result.detail);
@@ -339,9 +340,10 @@ void Updater::apply(RecordRuntime& r, const providers::UpdateResult& result, con
       break;
     case providers::Verdict::kRetry:
       ++(result.status == UpdateStatus::RetryLater ? report.retryLater : report.failed);
-      log()->warn("update failed record={} result={} failures={} retry_in_s={} detail=\"{}\"",
-                  r.config.name, providers::toString(result.status), r.sync.state.failures,
-                  settled.retryIn.count(), result.detail);
+      updaterLog()->warn(
+          "update failed record={} result={} failures={} retry_in_s={} detail=\"{}\"",
+          r.config.name, providers::toString(result.status), r.sync.state.failures,
+          settled.retryIn.count(), result.detail);
       break;
   }
   const auto alerts = decideAlerts(r, result, settled.verdict, oldIp, ipText);

@@ -18,7 +18,7 @@ constexpr size_t kMaxPages = 100;
 constexpr size_t kPageLimit = 500;  // a page of 500 records stays well under 1 MiB
 constexpr size_t kMaxPublishedFile = 4096;
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> wireguardLog() {
   return logging::get("wireguard");
 }
 
@@ -88,7 +88,7 @@ const MeshRecord* recordFor(const std::vector<MeshRecord>& records, const std::s
   for (const auto& r : records) {
     if (r.publicKey == key && !r.expired) {
       if (found != nullptr) {
-        log()->warn(
+        wireguardLog()->warn(
             "two records hold one WireGuard key; the peer is left alone key={} "
             "records={},{}",
             shortKey(key), found->name, r.name);
@@ -128,7 +128,8 @@ MeshResult WireguardMesh::run() {
   std::string error;
   const auto dump = readWgInterface(iface, error);
   if (!dump) {
-    log()->error("cannot read the WireGuard interface interface={} error=\"{}\"", iface, error);
+    wireguardLog()->error("cannot read the WireGuard interface interface={} error=\"{}\"", iface,
+                          error);
     out.lines.push_back("wireguard " + iface + " failed: " + error);
     out.failed = true;
     return out;
@@ -143,7 +144,7 @@ MeshResult WireguardMesh::run() {
   providers::HttpClient client(http_);
   std::vector<MeshRecord> records;
   if (!readAllHosts(client, records, error)) {
-    log()->error("cannot read the mesh records interface={} error=\"{}\"", iface, error);
+    wireguardLog()->error("cannot read the mesh records interface={} error=\"{}\"", iface, error);
     out.lines.push_back("wireguard " + iface + " sync failed: " + error);
     out.failed = true;
     return out;
@@ -204,8 +205,8 @@ void WireguardMesh::rememberPublished(const std::string& query) {
   if (stateDirFd_ >= 0 &&
       !writeFileDurably(stateDirFd_, "wireguard-" + config_.interface + ".published", query, error,
                         0600)) {
-    log()->warn("cannot save what was published interface={} error=\"{}\"", config_.interface,
-                error);
+    wireguardLog()->warn("cannot save what was published interface={} error=\"{}\"",
+                         config_.interface, error);
   }
 }
 
@@ -225,17 +226,17 @@ void WireguardMesh::publish(const WgDump& dump, const std::optional<GatewayInfo>
   const auto resp = client.perform(request("/set?" + query));
   if (!resp.transportOk() || resp.status != 200) {
     const std::string why = resp.transportOk() ? "HTTP " + std::to_string(resp.status) : resp.error;
-    log()->error("publish failed interface={} url={} error=\"{}\"", iface,
-                 providers::redactUrl(base_ + "/set"), why);
+    wireguardLog()->error("publish failed interface={} url={} error=\"{}\"", iface,
+                          providers::redactUrl(base_ + "/set"), why);
     out.lines.push_back("wireguard " + iface + " publish failed: " + why);
     out.failed = true;
     return;
   }
   rememberPublished(query);
-  log()->info("published interface={} key={} listen_port={} lan_ip={} gateway_mac={}", iface,
-              shortKey(dump.publicKey), dump.listenPort,
-              gateway && gateway->lanIp ? gateway->lanIp->toString() : "-",
-              gateway && !gateway->mac.empty() ? gateway->mac : "-");
+  wireguardLog()->info("published interface={} key={} listen_port={} lan_ip={} gateway_mac={}",
+                       iface, shortKey(dump.publicKey), dump.listenPort,
+                       gateway && gateway->lanIp ? gateway->lanIp->toString() : "-",
+                       gateway && !gateway->mac.empty() ? gateway->mac : "-");
   out.lines.push_back("wireguard " + iface + " published");
 }
 
@@ -291,13 +292,13 @@ void WireguardMesh::syncPeers(const WgDump& dump, const MeshSelf& self,
     }
     std::string error;
     if (!setWgPeer(iface, peer.publicKey, *wanted, "", error)) {
-      log()->error("cannot set the peer's endpoint interface={} peer={} error=\"{}\"", iface,
-                   record->name, error);
+      wireguardLog()->error("cannot set the peer's endpoint interface={} peer={} error=\"{}\"",
+                            iface, record->name, error);
       out.failed = true;
       continue;
     }
-    log()->info("peer endpoint set interface={} peer={} key={} endpoint={} was={}", iface,
-                record->name, shortKey(peer.publicKey), wanted->toString(), before);
+    wireguardLog()->info("peer endpoint set interface={} peer={} key={} endpoint={} was={}", iface,
+                         record->name, shortKey(peer.publicKey), wanted->toString(), before);
     out.lines.push_back("wireguard " + iface + " peer " + record->name + " endpoint " +
                         wanted->toString());
   }
@@ -317,7 +318,7 @@ void WireguardMesh::addPeers(const WgDump& dump, const MeshSelf& self,
     const auto endpoint = chooseEndpoint(self, r);
     const std::string allowed = allowedIpsFor(config_.addPeers, r.wgAddress);
     if (!endpoint || allowed.empty() || overlapsPeers(dump, allowed)) {
-      log()->debug(
+      wireguardLog()->debug(
           "record not added as a peer (no endpoint, no usable wg_address, or its "
           "allowed-ips belong to another peer) interface={} record={}",
           config_.interface, r.name);
@@ -326,14 +327,15 @@ void WireguardMesh::addPeers(const WgDump& dump, const MeshSelf& self,
     std::string error;
     if (dryRun_ || !setWgPeer(config_.interface, r.publicKey, *endpoint, allowed, error)) {
       if (!dryRun_) {
-        log()->error("cannot add the peer interface={} record={} error=\"{}\"", config_.interface,
-                     r.name, error);
+        wireguardLog()->error("cannot add the peer interface={} record={} error=\"{}\"",
+                              config_.interface, r.name, error);
         out.failed = true;
       }
       continue;
     }
-    log()->info("peer added interface={} peer={} key={} endpoint={} allowed_ips={}",
-                config_.interface, r.name, shortKey(r.publicKey), endpoint->toString(), allowed);
+    wireguardLog()->info("peer added interface={} peer={} key={} endpoint={} allowed_ips={}",
+                         config_.interface, r.name, shortKey(r.publicKey), endpoint->toString(),
+                         allowed);
     out.lines.push_back("wireguard " + config_.interface + " peer " + r.name + " added");
   }
 }

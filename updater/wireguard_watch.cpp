@@ -14,7 +14,7 @@
 namespace chipmunk::updater {
 namespace {
 
-std::shared_ptr<spdlog::logger> log() {
+std::shared_ptr<spdlog::logger> watchLog() {
   return logging::get("wireguard");
 }
 
@@ -62,13 +62,14 @@ void WireguardMesh::watchLoop(std::chrono::seconds fallback) {
   providers::HttpClient client(options);
   const auto longest = std::max(fallback, std::chrono::seconds(1));
   std::chrono::seconds backoff{1};
-  log()->info("watch started interface={} wait_s={}", config_.interface, config_.watch.count());
+  watchLog()->info("watch started interface={} wait_s={}", config_.interface,
+                   config_.watch.count());
   while (!stop_->load()) {
     const std::string since = currentVersion();
     if (since.empty()) {  // no version yet: a run reads one (and syncs)
       run();
       if (serverWithoutWatch()) {
-        log()->warn(
+        watchLog()->warn(
             "the server offers no watch (/hosts has no version); syncing at every "
             "interval interface={}",
             config_.interface);
@@ -89,7 +90,7 @@ void WireguardMesh::watchLoop(std::chrono::seconds fallback) {
     }
     const bool quick = std::chrono::steady_clock::now() - started < std::chrono::seconds(1);
     if (resp.transportOk() && resp.status == 200) {
-      log()->debug("watch: the mesh changed interface={}", config_.interface);
+      watchLog()->debug("watch: the mesh changed interface={}", config_.interface);
       run();
     }
     if (resp.transportOk() && (resp.status == 200 || resp.status == 304)) {
@@ -107,15 +108,15 @@ void WireguardMesh::watchLoop(std::chrono::seconds fallback) {
       wait = std::max(wait, *resp.retryAfter());
     }
     wait = std::min(wait, longest);
-    log()->warn("watch failed interface={} error=\"{}\" next_attempt_s={}", config_.interface,
-                resp.transportOk() ? "HTTP " + std::to_string(resp.status) : resp.error,
-                wait.count());
+    watchLog()->warn("watch failed interface={} error=\"{}\" next_attempt_s={}", config_.interface,
+                     resp.transportOk() ? "HTTP " + std::to_string(resp.status) : resp.error,
+                     wait.count());
     backoff = std::min(backoff * 2, longest);
     if (!pause(wait)) {
       break;
     }
   }
-  log()->info("watch stopped interface={}", config_.interface);
+  watchLog()->info("watch stopped interface={}", config_.interface);
 }
 
 }  // namespace chipmunk::updater

@@ -20,3 +20,15 @@ TEST_CASE("Unit: lowercase and trimAscii touch ASCII only", "[unit]") {
   CHECK(trimAscii(" \t\r\nname \r\n") == "name");
   CHECK(trimAscii(" \t ").empty());
 }
+
+TEST_CASE("Unit: equalsIgnoringCase folds A-Z only", "[unit]") {
+  using chipmunk::equalsIgnoringCase;
+  CHECK(equalsIgnoringCase("Basic", "bASIC"));
+  CHECK(equalsIgnoringCase("", ""));
+  CHECK_FALSE(equalsIgnoringCase("for", "fo"));
+  // Not a bit trick (c | 0x20): '[' is not '{', a control byte is not a digit.
+  CHECK_FALSE(equalsIgnoringCase("[", "{"));
+  CHECK_FALSE(equalsIgnoringCase("0", "\x10"));
+  CHECK_FALSE(equalsIgnoringCase("@", "`"));
+  CHECK_FALSE(equalsIgnoringCase("\xc3\x89", "\xc3\xa9"));  // É and é: ASCII only
+}

@@ -5,6 +5,9 @@
 
 #include "tests/api/address_book_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 
@@ -109,3 +112,6 @@ TEST_CASE("Address book: other sites may link to the page but not load it or the
   CHECK_FALSE(own.hasHeader("access-control-allow-origin"));
   CHECK(own.header("cross-origin-resource-policy") == "same-origin");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -9,10 +9,11 @@
 #include "common/base64.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 int statusOf(App& app, const std::string& user, const std::string& password) {
   RequestInfo r;
@@ -21,8 +22,6 @@ int statusOf(App& app, const std::string& user, const std::string& password) {
   r.authorization = "Basic " + base64Encode(user + ":" + password);
   return app.server->service().handle(r, true).code;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: reloadConfig applies a good file and keeps the running one on errors",
           "[api][unit]") {
@@ -52,3 +51,6 @@ TEST_CASE("Unit: reloadConfig applies a good file and keeps the running one on e
   app.server->shutdown();
   app.push->stop();
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -9,10 +9,11 @@
 #include "common/base64.hpp"
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kAlice = basicAuth("alice", "secret");
 
@@ -21,8 +22,6 @@ void checkDenied(const HttpResponse& r) {
   CHECK(r.header("www-authenticate") == "Basic realm=\"chipmunk\"");
   CHECK(r.body == "Access denied");
 }
-
-}  // namespace
 
 TEST_CASE("Integration: requests without valid credentials get 401 with the realm",
           "[api][integration]") {
@@ -249,3 +248,6 @@ TEST_CASE("Integration: a lockout survives SIGHUP and a flood of malformed login
   CHECK(httpRequest(api.port(), "GET", "/get/ip", kAlice + "X-Forwarded-For: 203.0.113.67\r\n")
             .status == 200);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

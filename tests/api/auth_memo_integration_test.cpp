@@ -10,10 +10,11 @@
 
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kUsers = "[Users]\nalice = secret\nbob = hunter2\n";
 const std::string kNoLimit = "\n[Limits]\nmax_failed_logins = 0\n";
@@ -43,8 +44,6 @@ struct Server {
   ApiInstance api{kUsers + kNoLimit};
   Server() { REQUIRE(api.start()); }
 };
-
-}  // namespace
 
 TEST_CASE_METHOD(Server,
                  "Keep-alive login: a password changed by SIGHUP is refused on the same connection",
@@ -155,3 +154,6 @@ TEST_CASE_METHOD(Server,
                   std::chrono::seconds(5)));
   CHECK(ask(conn, basicAuth("carol", "second")).status == 401);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -12,10 +12,11 @@
 #include "tests/support/service_request.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 config::ApiConfig usersWith(const std::string& dataDir, const std::string& alicePassword) {
   config::ApiConfig c;
@@ -27,8 +28,6 @@ config::ApiConfig usersWith(const std::string& dataDir, const std::string& alice
 uint64_t now() {
   return credentialsGeneration.load();
 }
-
-}  // namespace
 
 TEST_CASE("Unit: a login memo remembers a fast success and forgets on failure or reload",
           "[api][unit]") {
@@ -74,3 +73,6 @@ TEST_CASE("Unit: a login memo holds no value longer than its cap", "[api][unit]"
   CHECK(memo.find(*request.authorization, now(), false) == nullptr);
   CHECK(service.handle(request, false, &memo).code == 200);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

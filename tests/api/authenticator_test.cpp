@@ -10,13 +10,14 @@
 #include "api/authenticator.hpp"
 #include "common/password_hash.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::Authenticator;
 using chipmunk::api::LoginLimiter;
 using chipmunk::config::ApiUser;
 using std::chrono::seconds;
-
-namespace {
 
 // The limiter tests' "now": an arbitrary steady-clock instant.
 const auto kT0 = std::chrono::steady_clock::time_point() + seconds(1000);
@@ -24,8 +25,6 @@ const auto kT0 = std::chrono::steady_clock::time_point() + seconds(1000);
 IpAddress addr(const char* text) {
   return *IpAddress::parse(text);
 }
-
-}  // namespace
 
 TEST_CASE("Unit: plaintext and hashed users authenticate and others do not", "[api][unit]") {
   std::vector<ApiUser> users = {{"plain", "pw1", false, "x:1"},
@@ -216,3 +215,6 @@ TEST_CASE("Unit: the login limiter's memory is bounded and the least recent coun
   CHECK(limiter.countingSize() == 1);
   CHECK(limiter.blockedSize() == 0);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

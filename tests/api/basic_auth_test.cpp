@@ -4,6 +4,9 @@
 #include "api/basic_auth.hpp"
 #include "common/base64.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::base64Encode;
 using chipmunk::api::parseBasicAuthorization;
 
@@ -30,3 +33,6 @@ TEST_CASE("Unit: malformed Authorization values are rejected, not thrown", "[api
     CHECK_FALSE(parseBasicAuthorization(bad));
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

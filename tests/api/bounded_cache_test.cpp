@@ -7,6 +7,9 @@
 
 #include "api/bounded_cache.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::api::BoundedCache;
 
 TEST_CASE("Unit: the bounded cache evicts the least recently used entry", "[api][unit]") {
@@ -30,3 +33,6 @@ TEST_CASE("Unit: the bounded cache evicts the least recently used entry", "[api]
   CHECK(cache.size() == 2);
   CHECK(cache.find("a") == nullptr);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

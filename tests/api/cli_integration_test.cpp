@@ -16,6 +16,9 @@
 
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
 
@@ -166,8 +169,6 @@ TEST_CASE("Integration: --listen overrides the config and port 0 logs the bound 
 }
 
 // hash-password on a terminal: a pseudo-terminal stands in for the user's.
-namespace {
-
 struct PtyRun {
   int status = -1;
   std::string out;     // standard output (the hash)
@@ -248,8 +249,6 @@ PtyRun runOnPty(const std::vector<std::string>& answers) {
   return run;
 }
 
-}  // namespace
-
 TEST_CASE("Integration: hash-password on a terminal asks twice and refuses a mismatch",
           "[api][integration]") {
   const auto same = runOnPty({"pty-secret", "pty-secret"});
@@ -274,3 +273,6 @@ TEST_CASE("Integration: hash-password from a pipe reads one line and asks nothin
   CHECK(contains(piped.out, "$pbkdf2-sha256$10000$"));
   CHECK_FALSE(contains(piped.err, "Retype"));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

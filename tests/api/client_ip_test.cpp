@@ -4,12 +4,13 @@
 #include "api/client_ip.hpp"
 #include "api/http_wire.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::api;
 using chipmunk::Cidr;
 using chipmunk::IpAddress;
 using chipmunk::config::ClientIpHeader;
-
-namespace {
 
 IpAddress ip(const char* text) {
   return *IpAddress::parse(text);
@@ -47,8 +48,6 @@ struct HeaderCase {
   const char* expected;
   const char* peer = "127.0.0.1";
 };
-
-}  // namespace
 
 TEST_CASE("Unit: forwarding headers from an untrusted peer are ignored", "[api][unit]") {
   const auto h = headers("6.6.6.6", "6.6.6.7", "for=6.6.6.8");
@@ -175,3 +174,6 @@ TEST_CASE("Unit: chain nodes parse with and without ports", "[api][unit]") {
     CHECK_FALSE(parseNode(bad));
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -14,11 +14,12 @@
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
 using chipmunk::test::integration::runApi;
-
-namespace {
 
 Response ask(App& app, const std::string& user, const std::string& password, bool allowSlow) {
   RequestInfo r;
@@ -33,8 +34,6 @@ bool aliceIsCached(App& app) {
   const Response r = ask(app, "alice", "a-pw", false);
   return !r.needsSlowAuth && r.code == 200;
 }
-
-}  // namespace
 
 TEST_CASE("Directory: SIGHUP and directory changes keep cached password checks", "[api][unit]") {
   test::TempDir dir;
@@ -137,3 +136,6 @@ TEST_CASE("Directory: the PostgreSQL backend, changed by the admin commands, rea
   CHECK(server.psql("SELECT count(*) FROM chipmunk_hosts") == "0");
   CHECK(applied.load() >= 2);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

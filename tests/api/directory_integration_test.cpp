@@ -11,13 +11,14 @@
 #include "tests/api/address_book_helpers.hpp"
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 using chipmunk::test::integration::CommandResult;
 using chipmunk::test::integration::contains;
 using chipmunk::test::integration::runApi;
-
-namespace {
 
 // addressbook's users, with one hash of the lowest count (so that a failed login, which
 // costs what the largest hash costs, is quick) and no lockout (the tests poll for 401s).
@@ -47,8 +48,6 @@ HttpResponse nicUpdate(const ApiInstance& api, const std::string& host, const st
   return httpRequest(api.port(), "GET", "/nic/update?hostname=" + host,
                      basicAuth(user, password) + kAgent);
 }
-
-}  // namespace
 
 TEST_CASE("Directory: users added, changed and deleted while the server runs",
           "[api][integration]") {
@@ -171,3 +170,6 @@ TEST_CASE("Directory: a corrupt directory file is logged and the last good one k
   CHECK(refused.status == 1);
   CHECK(contains(refused.err, ".users:3:"));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

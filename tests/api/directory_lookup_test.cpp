@@ -17,11 +17,12 @@
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
 using chipmunk::test::integration::runApi;
-
-namespace {
 
 struct Replica {
   App app;
@@ -83,8 +84,6 @@ struct Setup {
 bool within(std::chrono::milliseconds limit, const std::function<bool()>& check) {
   return test::waitUntil(check, limit);
 }
-
-}  // namespace
 
 TEST_CASE("DirectoryLookup: users added, changed and deleted reach another replica in a second",
           "[api][postgres][integration]") {
@@ -260,3 +259,6 @@ TEST_CASE("DirectoryLookup: an INI user the directory also has takes the directo
   REQUIRE(directory->deleteUser("alice", error));
   CHECK(within(std::chrono::milliseconds(1500), [&] { return r->code("alice", "a-pw") == 200; }));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -18,14 +18,15 @@
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/process.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 using chipmunk::test::integration::CommandResult;
 using chipmunk::test::integration::contains;
 using chipmunk::test::integration::runApi;
 using Names = std::set<std::string>;
-
-namespace {
 
 // The [Store] section of a backend: the file store (none), or PostgreSQL started here.
 struct Backend {
@@ -149,8 +150,6 @@ void unknownNameScenario(const Backend& backend) {
   CHECK(api.start());
 }
 
-}  // namespace
-
 TEST_CASE("Directory rules: directory users in read_all and meshes, a directory host's TTL",
           "[api][integration][directory]") {
   rulesScenario(fileBackend());
@@ -209,3 +208,6 @@ TEST_CASE("Directory rules: --check-config over PostgreSQL looks the names up, l
   CHECK_FALSE(contains(statements, "FROM chipmunk_tokens"));  // load() reads every table
   CHECK_FALSE(contains(statements, "SELECT name, owner FROM chipmunk_hosts"));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

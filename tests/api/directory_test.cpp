@@ -13,10 +13,11 @@
 #include "common/password_hash.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 config::ApiConfig baseConfig() {
   config::ApiConfig c;
@@ -30,8 +31,6 @@ DirectoryToken tokenFor(const NewToken& t, const std::string& owner,
                         std::vector<std::string> hosts = {}) {
   return {t.id, owner, tokenDigestHex(t.secret), std::move(hosts), 1};
 }
-
-}  // namespace
 
 TEST_CASE("Directory: tokens are 160 random bits in a fixed format", "[api][unit]") {
   const NewToken a = generateToken();
@@ -199,3 +198,6 @@ TEST_CASE("Directory: a file over its size bound is refused, never read", "[api]
   CHECK(error.find("larger than 268435456 bytes") != std::string::npos);
   CHECK(data.hosts.empty());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -13,10 +13,11 @@
 #include "common/password_hash.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 config::ApiConfig iniWith(const std::vector<std::string>& plainUsers) {
   config::ApiConfig c;
@@ -34,8 +35,6 @@ const config::ApiUser* userOf(const config::ApiConfig& c, const std::string& nam
   }
   return nullptr;
 }
-
-}  // namespace
 
 TEST_CASE("Directory: a new INI is merged with the directory's users it already read",
           "[api][unit]") {
@@ -84,3 +83,6 @@ TEST_CASE("Memory trim: asked for, run by the maintenance thread at most once pe
   CHECK_FALSE(chipmunk::api::trimMemoryIfRequested(t + std::chrono::seconds(1)));  // too soon
   CHECK(chipmunk::api::trimMemoryIfRequested(t + chipmunk::api::kMinTrimInterval));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,6 +7,9 @@
 
 #include "api/dyndns2_reply.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::api;
 
 TEST_CASE("Unit: the request log names a dyndns2 body's codes and nothing else", "[api][unit]") {
@@ -47,3 +50,6 @@ TEST_CASE("Unit: a dyndns2 server error says 911", "[api][unit]") {
   already.body = "911 retry\n";
   CHECK(dyndnsServerError(already).body == "911 retry\n");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -23,10 +23,11 @@
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 constexpr int kUsers = 8;
 
@@ -68,8 +69,6 @@ std::map<std::string, std::string> reopened(const std::string& dir) {
   }
   return out;
 }
-
-}  // namespace
 
 TEST_CASE(
     "Integration: a full journal makes writers wait then 503, reads go on, nothing acked is lost",
@@ -180,3 +179,6 @@ TEST_CASE(
   CHECK(after.at("u1") == "198.51.100.3");
   CHECK(after.at("u2").empty());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -16,11 +16,12 @@
 #include "tests/support/forked.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using namespace chipmunk::api;   // FileStore, Journal, RecordUpdate, SetOutcome
 using namespace chipmunk::test;  // TempDir, runForked, readFile, writeFile, fileExists
-
-namespace {
 
 IpAddress ip(const std::string& text) {
   return *IpAddress::parse(text);
@@ -87,8 +88,6 @@ void checkReplayed(const TempDir& dir, FileStore& store) {
   CHECK_FALSE(fileExists(dir.file(Journal::kOldFile)));
   CHECK_FALSE(fileExists(dir.file(".alice.cm.tmp")));  // no spare left behind
 }
-
-}  // namespace
 
 TEST_CASE("Unit: a journal left by a crash is replayed into lost record files at start",
           "[api][unit]") {
@@ -219,3 +218,6 @@ TEST_CASE("Unit: a crash mid-checkpoint replays the old journal, then the new on
   CHECK(readFile(dir.file("alice.cm")) == "198.51.100.2\n");
   CHECK_FALSE(fileExists(dir.file(Journal::kOldFile)));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

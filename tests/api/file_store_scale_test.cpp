@@ -22,6 +22,9 @@
 #include "api/group_commit.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::FileStore;
 using chipmunk::api::Journal;
@@ -31,8 +34,6 @@ using chipmunk::test::fileExists;
 using chipmunk::test::readFile;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 IpAddress ip(const std::string& text) {
   return *IpAddress::parse(text);
@@ -45,8 +46,6 @@ RecordUpdate withTtl(const std::string& address, int64_t ttl) {
   u.ttl = ttl;
   return u;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: journal entries queued while a group syncs share the next group's fdatasync",
           "[api][unit]") {
@@ -285,3 +284,6 @@ TEST_CASE("Unit: listAfter pages through the sorted records", "[api][unit]") {
   }
   CHECK(seen == "abcde");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -14,6 +14,9 @@
 #include "tests/support/small_stack.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::FileStore;
 using chipmunk::api::SetOutcome;
@@ -138,14 +141,10 @@ TEST_CASE("Unit: a <user>.json of deep nesting is ignored, not a crash", "[api][
   }
 }
 
-namespace {
-
 bool isFifo(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
 }
-
-}  // namespace
 
 TEST_CASE("Unit: FIFOs named like records or updated never block the file store", "[api][unit]") {
   // Anyone who may write the data directory can plant a FIFO: opening one for reading or
@@ -262,3 +261,6 @@ TEST_CASE("Unit: times in a record file far ahead or out of range neither overfl
   std::sort(expired.begin(), expired.end());
   CHECK(expired == std::vector<std::string>{"bob", "carol"});
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

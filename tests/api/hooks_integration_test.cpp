@@ -9,6 +9,9 @@
 
 #include "tests/api/address_book_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 
@@ -191,3 +194,6 @@ TEST_CASE("Address book: a flapping record starves no other hook and its last st
   CHECK(lastAlice == "change|alice|192.0.2.1|192.0.2.3");
   CHECK(api.log().find("hook dropped") == std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -11,14 +11,15 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::api::HookRunner;
 using chipmunk::test::fileExists;
 using chipmunk::test::readFile;
 using chipmunk::test::TempDir;
 using chipmunk::test::waitUntil;
 using chipmunk::test::writeFile;
-
-namespace {
 
 std::vector<std::string> lines(const std::string& path) {
   std::vector<std::string> out;
@@ -36,8 +37,6 @@ std::map<std::string, std::string> event(const char* kind, const std::string& ho
           {"CHIPMUNK_OLD_IP", oldIp},
           {"CHIPMUNK_NEW_IP", newIp}};
 }
-
-}  // namespace
 
 TEST_CASE("Unit: hook events coalesce per record and records take turns", "[api][unit]") {
   TempDir dir;
@@ -91,8 +90,6 @@ TEST_CASE("Unit: a stopped hook runner refuses new events", "[api][unit]") {
   CHECK(runner.run("a", "", {}, std::chrono::seconds(1), true));  // no command: nothing to do
 }
 
-namespace {
-
 // Counts what reaches the listener after the hooks.
 class CountingListener final : public chipmunk::api::RecordListener {
  public:
@@ -104,8 +101,6 @@ class CountingListener final : public chipmunk::api::RecordListener {
   int changes = 0;
   int expiries = 0;
 };
-
-}  // namespace
 
 TEST_CASE("Unit: the hook listener runs on_change and on_expire, then tells the next listener",
           "[api][unit]") {
@@ -142,3 +137,6 @@ TEST_CASE("Unit: the hook listener runs on_change and on_expire, then tells the 
   CHECK(next->changes == 1);
   CHECK(next->expiries == 1);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

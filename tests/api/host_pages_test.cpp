@@ -19,10 +19,11 @@
 #include "tests/support/counting_store.hpp"
 #include "tests/support/service_request.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 std::string hostName(int i) {
   return "h" + std::to_string(100000 + i) + ".example.org";
@@ -110,8 +111,6 @@ std::vector<std::string> readAllPages(Fixture& f, int limit, const std::string& 
   }
   return seen;
 }
-
-}  // namespace
 
 TEST_CASE("Hosts pages: a cursor round-trips and a tampered one is refused", "[api][unit]") {
   for (const std::string name : {"alice", "nas.example.org", "a", "x-1.b.c"}) {
@@ -257,3 +256,6 @@ TEST_CASE("Address book page: links to the first, previous and next pages", "[ap
         std::string::npos);
   CHECK(three.body.find("rel=\"next\"") == std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

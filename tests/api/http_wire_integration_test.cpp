@@ -11,10 +11,11 @@
 
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kUsers = "[Users]\nalice = secret\nbob = hunter2\n";
 const std::string kAlice = basicAuth("alice", "secret");
@@ -86,8 +87,6 @@ std::vector<Case> ambiguousRequests() {
        400},
   };
 }
-
-}  // namespace
 
 TEST_CASE("Framing integration: ambiguous heads get 400 and nothing after them is served",
           "[api][integration]") {
@@ -170,3 +169,6 @@ TEST_CASE("Framing integration: pipelined requests are answered in order", "[api
   CHECK(head.header("connection") == "close");
   CHECK(conn.waitForClose(std::chrono::seconds(3)));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

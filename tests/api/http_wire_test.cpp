@@ -10,9 +10,10 @@
 
 #include "api/http_wire.hpp"
 
-using namespace chipmunk::api;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::api;
 
 int check(const std::string& head) {
   RequestHead out;
@@ -20,8 +21,6 @@ int check(const std::string& head) {
 }
 
 const std::string kLine = "POST /set HTTP/1.1\r\nHost: test\r\n";
-
-}  // namespace
 
 TEST_CASE("Framing: well-formed heads pass and report their length and target", "[api][unit]") {
   RequestHead out;  // views into the head
@@ -202,3 +201,6 @@ TEST_CASE("Unit: received headers fill the request and Connection decides keep-a
   CHECK(methodOf("get") == Method::kOther);
   CHECK(methodOf("DELETE") == Method::kOther);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,6 +7,9 @@
 
 #include "api/http_writer.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::api;
 
 TEST_CASE("Unit: every status we send has its reason phrase", "[api][unit]") {
@@ -47,3 +50,6 @@ TEST_CASE("Unit: request text is made safe for a log line", "[api][unit]") {
   CHECK(sanitizeForLog("a b\"c\r\nd\xe2\x80\xae") == "a?b?c??d???");
   CHECK(sanitizeForLog(std::string(300, 'x')) == std::string(200, 'x'));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

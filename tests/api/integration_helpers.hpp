@@ -16,14 +16,6 @@
 
 namespace chipmunk::test::integration {
 
-inline size_t countOf(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t pos = 0; (pos = text.find(needle, pos)) != std::string::npos; pos += needle.size()) {
-    ++n;
-  }
-  return n;
-}
-
 inline bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }

@@ -7,16 +7,15 @@
 #include "tests/api/integration_helpers.hpp"
 #include "tests/support/prometheus_text.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kUsers =
     "[Users]\nalice = secret\nprom = scrape-pw\n"
     "[Limits]\nmax_failed_logins = 2\nfailed_login_window = 60s\nfailed_login_lockout = 60s\n";
-
-}  // namespace
 
 TEST_CASE("Metrics: counts requests, a wrong password and a lockout, and promtool accepts it",
           "[api][integration]") {
@@ -124,3 +123,6 @@ TEST_CASE("Metrics: access = authenticated without users, or an unknown user, is
   CHECK(r.err.find("b.ini:11: [Metrics] users: \"mallory\" is not in [Users] nor in the user "
                    "directory") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

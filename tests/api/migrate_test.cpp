@@ -15,6 +15,9 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using chipmunk::api::FileStore;
 using chipmunk::api::HostRecord;
@@ -22,8 +25,6 @@ using chipmunk::api::MigrateReport;
 using chipmunk::test::PostgresServer;
 using chipmunk::test::readFile;
 using chipmunk::test::TempDir;
-
-namespace {
 
 IpAddress ip(const char* text) {
   return *IpAddress::parse(text);
@@ -119,8 +120,6 @@ class LossyStore final : public api::Store {
  private:
   std::shared_ptr<api::Store> inner_;
 };
-
-}  // namespace
 
 TEST_CASE("Migrate: file store to file store copies every field and a re-run changes nothing",
           "[api][migrate]") {
@@ -355,3 +354,6 @@ TEST_CASE("Migrate: verify-only finds a record changed in PostgreSQL",
   CHECK(caught.status == 1);
   CHECK(caught.err.find("bob.example.org: last_seen differs in the target") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

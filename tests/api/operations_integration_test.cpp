@@ -11,10 +11,11 @@
 #include "common/base64.hpp"
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kUsers = "[Users]\nalice = secret\n";
 const std::string kAlice = basicAuth("alice", "secret");
@@ -68,8 +69,6 @@ std::vector<OversizedCase> oversizedRequests(const std::string& big) {
        "POST /set HTTP/1.1\r\nHost: test\r\n" + kAlice + "Content-Length: 3000\r\n\r\nabc", 413},
   };
 }
-
-}  // namespace
 
 TEST_CASE("Integration: one log line per request and never a credential", "[api][integration]") {
   const std::string password = "Pa55-word-Xq7";
@@ -339,3 +338,6 @@ TEST_CASE("Integration: a /nic/update log line carries the dyndns2 answer codes"
     CHECK_FALSE(contains(line, "secret"));
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -14,11 +14,12 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace std::chrono_literals;
 using chipmunk::test::waitUntil;
-
-namespace {
 
 size_t lineCount(const std::string& path) {
   std::ifstream in(path);
@@ -28,8 +29,6 @@ size_t lineCount(const std::string& path) {
   }
   return n;
 }
-
-}  // namespace
 
 TEST_CASE("Outbox: a failed push is retried without running the hook again",
           "[api][outbox][postgres][integration]") {
@@ -90,3 +89,6 @@ TEST_CASE("Outbox: a failed push is retried without running the hook again",
   std::getline(in, first);
   CHECK(first.find(" alice 203.0.113.7") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

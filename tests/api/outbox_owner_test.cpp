@@ -15,11 +15,12 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
 using chipmunk::test::waitUntil;
-
-namespace {
 
 std::string firstLine(const std::string& path) {
   std::ifstream in(path);
@@ -27,8 +28,6 @@ std::string firstLine(const std::string& path) {
   std::getline(in, line);
   return line;
 }
-
-}  // namespace
 
 TEST_CASE("Outbox: a directory host's hook names its owner",
           "[api][outbox][postgres][integration]") {
@@ -68,3 +67,6 @@ TEST_CASE("Outbox: a directory host's hook names its owner",
   app.directory->stop();
   CHECK(firstLine(hooks) == "pi.example.org=carol");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

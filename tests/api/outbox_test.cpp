@@ -16,12 +16,13 @@
 #include "tests/support/postgres_server.hpp"
 #include "tests/support/process.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace std::chrono_literals;
 using chipmunk::test::PostgresServer;
 using chipmunk::test::waitUntil;
-
-namespace {
 
 struct Handled {
   long long id;
@@ -136,8 +137,6 @@ api::OutboxDispatcher::Options fast() {
   o.reconnectMax = 500ms;
   return o;
 }
-
-}  // namespace
 
 TEST_CASE("Outbox: two dispatchers on one database handle every row exactly once, in order",
           "[api][outbox][postgres][integration]") {
@@ -314,3 +313,6 @@ TEST_CASE("Outbox: a hook that runs long holds up only its own row, not the othe
   CHECK(first.stats().done == 1);
   CHECK(second.stats().done == 15);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

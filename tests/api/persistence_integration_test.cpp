@@ -10,10 +10,11 @@
 
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kUsers = "[Users]\nalice = secret\nbob = hunter2\n";
 const std::string kAlice = basicAuth("alice", "secret");
@@ -30,8 +31,6 @@ ino_t inode(const std::string& path) {
 void letTheClockTick() {
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
 }
-
-}  // namespace
 
 TEST_CASE("Integration: /set writes <user>.cm and touches updated only on change",
           "[api][integration]") {
@@ -158,8 +157,6 @@ TEST_CASE("Integration: a failed write answers 503 and keeps the previous record
   CHECK(fileExists(api.dataDir() + "/updated"));
 }
 
-namespace {
-
 bool isFifo(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
@@ -175,8 +172,6 @@ HttpResponse setWithin(int port, const std::string& auth, std::chrono::milliseco
     return {};
   }
 }
-
-}  // namespace
 
 TEST_CASE("Integration: a FIFO named updated does not hang /set", "[api][integration]") {
   // Touching 'updated' used to open it for writing: on a FIFO that blocks until a reader
@@ -211,3 +206,6 @@ TEST_CASE("Integration: FIFOs named like records do not hang start-up or /set",
   CHECK_FALSE(isFifo(api.dataDir() + "/bob.json"));
   CHECK(api.process().running());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

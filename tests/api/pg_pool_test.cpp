@@ -14,14 +14,15 @@
 #include "tests/api/store_backends.hpp"
 #include "tests/support/postgres_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::SetOutcome;
 using chipmunk::api::pg::Pool;
 using chipmunk::api::pg::Result;
 using chipmunk::test::PgBackend;
 using chipmunk::test::PostgresServer;
-
-namespace {
 
 // A server with tries(): each call counts itself in a sequence (not rolled back) and fails
 // with the SQLSTATE it is given, as a server shutting down or a broken link would answer.
@@ -43,8 +44,6 @@ struct Server {
     return std::stoi(n);
   }
 };
-
-}  // namespace
 
 TEST_CASE("pg::Pool: a broken connection is retried once on a fresh one, a failed statement never",
           "[api][postgres]") {
@@ -95,3 +94,6 @@ TEST_CASE("pg::Pool: a restart between two writes or two lookups fails neither",
   CHECK(lookup->users({"carol"}).size() == 1);  // throws DirectoryUnavailable if it failed
   CHECK(store.get("w1"));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,6 +7,9 @@
 #include "api/pg_schema.hpp"
 #include "tests/support/postgres_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using chipmunk::test::PostgresServer;
 
@@ -65,3 +68,6 @@ TEST_CASE("Postgres: the pool reconnects after the server restarts and waits bou
   REQUIRE(lease);
   CHECK(lease->exec("SELECT 2").get(0, 0) == "2");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -16,12 +16,13 @@
 #include "api/record_json.hpp"
 #include "tests/api/store_backends.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::SetOutcome;
 using chipmunk::api::UpdateResult;
 using chipmunk::test::PgBackend;
-
-namespace {
 
 IpAddress ip(const std::string& text) {
   return *IpAddress::parse(text);
@@ -75,8 +76,6 @@ std::vector<UpdateResult> together(chipmunk::api::Store& store, int threads, Nam
   }
   return results;
 }
-
-}  // namespace
 
 TEST_CASE("PgStore: concurrent changes share transactions and each gets its own answer",
           "[api][postgres]") {
@@ -289,3 +288,6 @@ TEST_CASE("PgStore: changes nothing consumes write no outbox row, in a batch or 
   CHECK(db.server().psql("SELECT string_agg(name, ' ' ORDER BY id) FROM chipmunk_outbox"
                          " WHERE created_at = 2000") == "c3 c4");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

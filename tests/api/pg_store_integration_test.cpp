@@ -7,10 +7,11 @@
 #include "tests/api/integration_helpers.hpp"
 #include "tests/support/postgres_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kAlice = basicAuth("alice", "secret");
 
@@ -18,8 +19,6 @@ std::string pgConfig(const PostgresServer& server) {
   return "[Users]\nalice = secret\n\n[Store]\nbackend = postgresql\npostgresql = " +
          server.conninfo() + "\npool_size = 2\n";
 }
-
-}  // namespace
 
 TEST_CASE("Integration: chipmunk-api serves from PostgreSQL and answers 503 while it is down",
           "[api][integration][postgres]") {
@@ -82,3 +81,6 @@ TEST_CASE("Integration: chipmunk-api refuses to start on a newer schema or no da
   CHECK(missing.log().find("cannot connect to PostgreSQL") != std::string::npos);
   CHECK(missing.log().find("nosuchdb") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -20,6 +20,9 @@
 #include "api/record_json.hpp"
 #include "tests/api/store_backends.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::HostRecord;
 using chipmunk::api::Metadata;
@@ -27,13 +30,9 @@ using chipmunk::api::RecordUpdate;
 using chipmunk::api::SetOutcome;
 using chipmunk::test::PgBackend;
 
-namespace {
-
 IpAddress ip(const std::string& text) {
   return *IpAddress::parse(text);
 }
-
-}  // namespace
 
 TEST_CASE("PgStore: an address change writes one outbox row with it, other updates none",
           "[api][postgres]") {
@@ -184,8 +183,6 @@ TEST_CASE("PgStore: replicas expiring at once take disjoint records", "[api][pos
   CHECK(db.server().psql("SELECT count(*) FROM chipmunk_records WHERE NOT expired") == "0");
 }
 
-namespace {
-
 struct Notice {
   std::string channel;
   std::string payload;
@@ -219,8 +216,6 @@ bool waitFor(const std::atomic<int>& count, int target) {
   }
   return false;
 }
-
-}  // namespace
 
 TEST_CASE("PgStore: a stopped server fails updates and a restart loses no saved write",
           "[api][postgres]") {
@@ -381,3 +376,6 @@ TEST_CASE("PgStore: putAll writes a page in one transaction, all or nothing", "[
   CHECK(store.get("a")->lastSeen == 7);  // the whole page was refused
   CHECK_FALSE(store.get("d"));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

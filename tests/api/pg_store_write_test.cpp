@@ -17,11 +17,12 @@
 #include "tests/api/store_backends.hpp"
 #include "tests/support/cutting_proxy.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::SetOutcome;
 using chipmunk::test::PgBackend;
-
-namespace {
 
 IpAddress ip(const std::string& text) {
   return *IpAddress::parse(text);
@@ -42,8 +43,6 @@ struct LossyLink {
     return std::make_unique<chipmunk::api::PgStore>(pool, std::chrono::seconds(60), inFlight);
   }
 };
-
-}  // namespace
 
 TEST_CASE("PgStore: a change whose answer was lost runs again, is answered saved, written once",
           "[api][postgres]") {
@@ -116,3 +115,6 @@ TEST_CASE("PgStore: a batch whose answer was lost runs again, each change answer
                               "FROM chipmunk_outbox WHERE name <> 'a'") ==
         "b>198.51.100.22, c>198.51.100.23");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -8,10 +8,11 @@
 
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kUsers = "[Users]\nalice = secret\n";
 const std::string kAlice = basicAuth("alice", "secret");
@@ -71,8 +72,6 @@ void checkOnlyHeaderRead(const std::string& header, const std::string& ip) {
   REQUIRE(api.start());
   checkEachSeenAs(api, {{kSpoofs[5], ip}, {"X-Forwarded-For: 198.51.100.7\r\n", "127.0.0.1"}});
 }
-
-}  // namespace
 
 TEST_CASE("Integration: a client's own forwarding headers never change its address",
           "[api][integration]") {
@@ -232,3 +231,6 @@ TEST_CASE(
     checkSeenAs(ask(real, "X-Real-IP: 6.6.6.6\r\nX-Real-IP: 203.0.113.8\r\n"), "203.0.113.8");
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

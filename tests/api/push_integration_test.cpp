@@ -16,10 +16,11 @@
 #include "tests/support/prometheus_text.hpp"
 #include "tests/support/raw_http.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
-
-namespace {
 
 std::string gatewayConfig(const FakeLinode& linode, const std::string& token = "test-token") {
   return "[Users]\nalice = secret\nbob = other\n"
@@ -54,8 +55,6 @@ HttpResponse nicUpdate(int port, const std::string& query) {
 std::string updateHome(const ApiInstance& api, const std::string& ip) {
   return nicUpdate(api.port(), "hostname=home.example.com&myip=" + ip).body;
 }
-
-}  // namespace
 
 TEST_CASE("Gateway mode: a change is pushed once, not again when unchanged or after a restart",
           "[api][push][integration]") {
@@ -335,3 +334,6 @@ TEST_CASE("Gateway mode: a push state file of the old format still counts after 
   REQUIRE(pushed("203.0.113.8"));
   CHECK(waitUntil([&] { return readFile(state).find("\"format\":2") != std::string::npos; }, 5s));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

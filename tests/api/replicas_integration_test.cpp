@@ -22,10 +22,11 @@
 #include "tests/support/process.hpp"
 #include "tests/support/raw_http.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
-
-namespace {
 
 constexpr int kHosts = 4;
 
@@ -192,8 +193,6 @@ struct Cluster {
   }
 };
 
-}  // namespace
-
 TEST_CASE("Replicas: two replicas behind nginx run each change's hook and push exactly once",
           "[api][outbox][postgres][integration][serial]") {
   Cluster c;
@@ -271,3 +270,6 @@ TEST_CASE("Replicas: a record expires once across replicas and on_expire runs on
   CHECK(httpRequest(c.two->port(), "GET", "/hosts/h0.example.com", basicAuth("alice", "secret"))
             .body.find("\"expired\":true") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -5,6 +5,9 @@
 
 #include "tests/api/address_book_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 
@@ -176,3 +179,6 @@ TEST_CASE("Address book: /hosts pages over HTTP carry next and a Link header",
   CHECK(get(api, "/hosts?limit=0", "admin", "root-pw").status == 400);
   CHECK(get(api, "/hosts?cursor=tampered", "admin", "root-pw").status == 400);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

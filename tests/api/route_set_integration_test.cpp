@@ -7,6 +7,9 @@
 
 #include "tests/api/address_book_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 
@@ -235,3 +238,6 @@ TEST_CASE("Address book: lan_ip, wg_address and the caller's address must be hos
             .status == 200);
   CHECK(readFile(api.dataDir() + "/bob.cm") == "192.0.2.44\n");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

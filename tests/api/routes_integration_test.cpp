@@ -16,10 +16,11 @@
 
 #include "tests/api/integration_helpers.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::integration;
-
-namespace {
 
 const std::string kUsers = "[Users]\nalice = secret\n";
 const std::string kAlice = basicAuth("alice", "secret");
@@ -57,8 +58,6 @@ std::string inPrivateNetwork(const std::function<void()>& body) {
   t.join();
   return error;
 }
-
-}  // namespace
 
 TEST_CASE("Integration: /get/ip and /get/ip.json answer in the original formats",
           "[api][integration]") {
@@ -326,3 +325,6 @@ TEST_CASE("Integration: HTTP/1.0 connections close unless keep-alive is asked fo
     CHECK(conn.waitForClose(std::chrono::seconds(5)));
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -18,9 +18,10 @@
 #include "tests/support/api_instance.hpp"
 #include "tests/support/raw_http.hpp"
 
-using namespace chipmunk::test;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::test;
 
 const char* const kUsers = "[Users]\nalice = secret\n";
 
@@ -57,8 +58,6 @@ bool askIp(HttpConnection& c) {
     return false;
   }
 }
-
-}  // namespace
 
 TEST_CASE("Accepting: each client gets its own address on IPv4, IPv6 and dual-stack listeners",
           "[api][integration]") {
@@ -134,3 +133,6 @@ TEST_CASE("Accepting: out of descriptors, the server pauses accepting, does not 
   // The waiting one's request is in its socket already: it is read once accepted.
   CHECK(waiting->readResponse().status == 200);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

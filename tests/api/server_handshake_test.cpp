@@ -23,9 +23,10 @@
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
-using namespace chipmunk::test;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::test;
 
 // A TCP connection to 127.0.0.1:`port` from `source` (a loopback address: 127.0.0.0/8 is
 // all the host's); -1 when it failed.
@@ -166,8 +167,6 @@ void closeAll(std::vector<int>& fds) {
   fds.clear();
 }
 
-}  // namespace
-
 TEST_CASE("TLS handshakes: one address holds at most 64 of a thread's places, others are served",
           "[api][integration]") {
   TlsFiles tls;
@@ -236,3 +235,6 @@ TEST_CASE("TLS handshakes: one that stalls holds up no one and is dropped after 
   CHECK(plain.waitForClose(std::chrono::seconds(4)));
   CHECK(getIpOverTls(api.port()).find("Your IP:  127.0.0.1") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

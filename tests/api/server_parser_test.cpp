@@ -13,10 +13,11 @@
 #include "api/http_wire_reader.hpp"
 #include "api/server_parser.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::api;
 using chipmunk::IpAddress;
-
-namespace {
 
 // What a reader makes of `bytes` taken in reads of `chunk` bytes: the requests, in order,
 // then the refusal status (0: none, and no partial request left over when `whole`).
@@ -52,8 +53,6 @@ const std::string kGet =
     "User-Agent: two\r\n\r\n";
 const std::string kPost = "POST /set HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello";
 const std::string kHead10 = "HEAD / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
-
-}  // namespace
 
 TEST_CASE("Unit: the request reader serves pipelined requests in order at every split",
           "[api][unit]") {
@@ -199,3 +198,6 @@ TEST_CASE("Unit: a connection is full at 32 requests unanswered or 1 MiB of answ
   CHECK(conn->queuedBytes == 0);
   CHECK(conn->writing == 0);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

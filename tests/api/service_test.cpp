@@ -13,10 +13,11 @@
 #include "tests/support/service_request.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 config::ApiConfig makeConfig(const std::string& dataDir) {
   config::ApiConfig c;
@@ -42,8 +43,6 @@ struct Fixture {
 std::string shown(const Response& r) {
   return std::to_string(r.code) + " " + r.body;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: ApiService answers /healthz without credentials", "[api][unit]") {
   Fixture f;
@@ -141,3 +140,6 @@ TEST_CASE("Unit: ApiService refuses a cross-site write before the password check
   CHECK(refused.code == 403);
   CHECK_FALSE(refused.needsSlowAuth);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

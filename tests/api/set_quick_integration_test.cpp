@@ -11,11 +11,12 @@
 #include "tests/api/address_book_helpers.hpp"
 #include "tests/support/process.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 using namespace std::chrono_literals;
-
-namespace {
 
 // chipmunk_api_quick_updates_total as /metrics tells it (-1: not there).
 long quickMetric(const ApiInstance& api) {
@@ -36,8 +37,6 @@ HttpResponse setFrom(const ApiInstance& api, const std::string& source) {
 std::string answer(const std::string& ip, const char* status) {
   return "{\"Client_IP\": \"" + ip + "\", \"status\": \"" + status + "\"}";
 }
-
-}  // namespace
 
 TEST_CASE("Integration: unchanged /set on the I/O thread, changed /set stored across a restart",
           "[api][addressbook]") {
@@ -86,3 +85,6 @@ TEST_CASE("Integration: unchanged /set on the I/O thread, changed /set stored ac
   CHECK(quickMetric(api) == 1);
   api.stop();
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

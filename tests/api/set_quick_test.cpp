@@ -21,11 +21,12 @@
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
 using namespace std::chrono_literals;
-
-namespace {
 
 // A real file store whose update() (the writers' path) waits at a gate; the quick path
 // goes straight to the file store and is counted.
@@ -107,8 +108,6 @@ struct Fixture {
 std::string rawGet(const std::string& target, const std::string& extra) {
   return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + "\r\n";
 }
-
-}  // namespace
 
 TEST_CASE("Integration: an unchanged /set is answered on the I/O thread while every write waits",
           "[api][integration]") {
@@ -333,3 +332,6 @@ TEST_CASE("Unit: a quick update in the second already stored writes nothing more
   FileStore reopened(dir.path());
   CHECK(reopened.get("alice")->lastSeen == 1501);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -13,10 +13,11 @@
 #include "api/slow_auth_pool.hpp"
 #include "tests/support/gate.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::api::SlowAuthPool;
 using namespace std::chrono_literals;
-
-namespace {
 
 // A one-worker pool whose worker is held (by `source`'s check) until gate.open().
 struct HeldPool {
@@ -56,8 +57,6 @@ class OrderRecorder {
   std::vector<std::string> order_;
   std::atomic<int> done_{0};
 };
-
-}  // namespace
 
 TEST_CASE("Unit: slow password checks are served round robin by source", "[api][unit]") {
   HeldPool held({1, 256, 4, 60s}, "busy");
@@ -131,3 +130,6 @@ TEST_CASE("Unit: sources without recent failures are checked before those with",
                                              "a1",     "b1",   "a2", "b2"};
   CHECK(recorder.order() == expected);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

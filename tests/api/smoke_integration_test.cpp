@@ -4,6 +4,9 @@
 #include "tests/support/api_instance.hpp"
 #include "tests/support/raw_http.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 
 TEST_CASE("Integration: chipmunk-api answers /get/ip for a plaintext user", "[api][integration]") {
@@ -13,3 +16,6 @@ TEST_CASE("Integration: chipmunk-api answers /get/ip for a plaintext user", "[ap
   CHECK(r.status == 200);
   CHECK(r.body == "Your IP:  127.0.0.1");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -8,6 +8,9 @@
 
 #include "tests/api/store_backends.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::IpAddress;
 using chipmunk::api::HostRecord;
 using chipmunk::api::Metadata;
@@ -15,8 +18,6 @@ using chipmunk::api::RecordUpdate;
 using chipmunk::api::SetOutcome;
 using chipmunk::test::FileBackend;
 using chipmunk::test::PgBackend;
-
-namespace {
 
 IpAddress ip(const char* text) {
   return *IpAddress::parse(text);
@@ -46,8 +47,6 @@ std::vector<std::string> names(const std::vector<HostRecord>& records) {
   }
   return out;
 }
-
-}  // namespace
 
 TEMPLATE_TEST_CASE("Store contract: update outcomes and times", "[api][store][postgres]",
                    FileBackend, PgBackend) {
@@ -213,3 +212,6 @@ TEMPLATE_TEST_CASE("Store contract: a failed write keeps the previous record",
   backend.reopen();
   CHECK(show(backend.store().get("alice")->ip) == "198.51.100.2");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -11,6 +11,9 @@
 #include "tests/support/notify_socket.hpp"
 #include "tests/support/raw_http.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
 
@@ -64,3 +67,6 @@ TEST_CASE("chipmunk-api journald: <N> priority prefixes and no time when stderr 
   CHECK(log.find("\n<6>info api: listening address=127.0.0.1:") != std::string::npos);
   CHECK(log.find("\n20") == std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

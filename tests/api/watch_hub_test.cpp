@@ -7,9 +7,10 @@
 
 #include "api/watch_hub.hpp"
 
-using chipmunk::api::WatchHub;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using chipmunk::api::WatchHub;
 
 // A held request whose ends are recorded; `since` is compared with the version of `names`.
 struct Probe {
@@ -33,8 +34,6 @@ WatchHub::Waiter waiter(WatchHub& hub, Probe& probe, const std::string& user,
 bool endsWithin(Probe& p, std::chrono::seconds limit) {
   return p.future.wait_for(limit) == std::future_status::ready;
 }
-
-}  // namespace
 
 TEST_CASE("WatchHub: a version moves only with the names it covers", "[api][watch][unit]") {
   WatchHub hub;
@@ -99,3 +98,6 @@ TEST_CASE("WatchHub: the total cap refuses beyond max_watchers", "[api][watch][u
   hub.stop();
   CHECK(one.future.get() == WatchHub::End::kStopping);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

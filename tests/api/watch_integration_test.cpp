@@ -13,11 +13,12 @@
 #include "tests/api/integration_helpers.hpp"
 #include "tests/support/postgres_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace chipmunk::test::addressbook;
 using chipmunk::test::integration::requestFrom;
-
-namespace {
 
 // alice and bob share a mesh; carol is in none; admin reads everything.
 const char* const kMeshUsers =
@@ -92,8 +93,6 @@ std::future<HttpResponse> watch(const ApiInstance& api, const std::string& user,
 void settle() {
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
 }
-
-}  // namespace
 
 TEST_CASE("Watch: every /hosts answer carries its version in the body and the ETag",
           "[api][watch]") {
@@ -330,3 +329,6 @@ TEST_CASE("Watch: with PostgreSQL a change made on another replica wakes the wat
   auto quiet = watch(one, "alice", versionOf(local), 2, std::chrono::seconds(10));
   CHECK(quiet.get().status == 304);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

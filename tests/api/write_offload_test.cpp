@@ -15,10 +15,11 @@
 #include "tests/support/raw_http.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::api;
-
-namespace {
 
 // A store whose update() waits until the gate opens: a write stuck on a slow disk.
 class BlockingStore final : public Store {
@@ -41,8 +42,6 @@ class BlockingStore final : public Store {
   std::vector<HostRecord> expireDue(int64_t) override { return {}; }
   void flush() override {}
 };
-
-}  // namespace
 
 TEST_CASE("Integration: a /set waiting for the store does not delay /get/ip on the same thread",
           "[api][integration]") {
@@ -80,3 +79,6 @@ TEST_CASE("Integration: a /set waiting for the store does not delay /get/ip on t
   CHECK(second.get().status == 200);
   server.shutdown();
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -11,9 +11,10 @@
 #include "tests/support/api_instance.hpp"
 #include "tests/support/raw_http.hpp"
 
-using namespace chipmunk::test;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::test;
 
 const char* const kConfig =
     "[Users]\nalice = secret\nbob = hunter2\n"
@@ -49,8 +50,6 @@ void checkAnswer(const HttpResponse& r, int status, const std::string& body) {
 std::string hostsJson(const ApiInstance& api, const std::string& name) {
   return httpRequest(api.port(), "GET", "/hosts/" + name, basicAuth("alice", "secret")).body;
 }
-
-}  // namespace
 
 TEST_CASE("Dyndns2: good with the address from myip", "[clients][dyndns2]") {
   ApiInstance api(kConfig);
@@ -368,3 +367,6 @@ TEST_CASE("Dyndns2: dnserr for addresses no host can have", "[clients][dyndns2]"
     CHECK(nic(api, "hostname=home.example.org&myip=" + ip).body == "good " + ip + "\n");
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -4,6 +4,9 @@
 #include "common/base64.hpp"
 #include "common/password_hash.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::base64Decode;
 using chipmunk::base64Encode;
 
@@ -52,3 +55,6 @@ TEST_CASE("Unit: malformed password hashes are explained, never accepted", "[con
     CHECK_FALSE(chipmunk::verifyPasswordHash("anything", bad));
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -5,6 +5,9 @@
 
 #include "common/ip.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::Cidr;
 using chipmunk::IpAddress;
 
@@ -135,3 +138,6 @@ TEST_CASE("Unit: host addresses, and the one rule for what is stored or publishe
     CHECK(chipmunk::isPublishable(*IpAddress::parse(world), false));
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

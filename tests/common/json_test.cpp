@@ -5,9 +5,10 @@
 
 #include "common/json.hpp"
 
-using namespace chipmunk;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk;
 
 std::string deepObject(int levels) {
   std::string text;
@@ -18,8 +19,6 @@ std::string deepObject(int levels) {
   text += std::string(static_cast<size_t>(levels), '}');
   return text;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: bounded JSON parses what providers send", "[config][unit]") {
   rapidjson::Document doc;
@@ -65,3 +64,6 @@ TEST_CASE("Unit: bounded JSON refuses text over its size cap", "[config][unit]")
   CHECK_FALSE(json::parse(doc, "not json", error));
   CHECK(error.find("not JSON") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -5,6 +5,9 @@
 #include "common/metrics_text.hpp"
 #include "tests/support/prometheus_text.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 
 TEST_CASE("MetricsText: label values escape backslash, quote and line feed", "[common][unit]") {
@@ -30,3 +33,6 @@ TEST_CASE("MetricsText: a histogram's buckets are cumulative and end in +Inf", "
         "t_seconds_bucket{le=\"+Inf\"} 4\nt_seconds_sum 1.25\nt_seconds_count 4\n");
   test::checkExposition(out.text());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -6,6 +6,9 @@
 
 #include "common/pattern.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 
 TEST_CASE("Unit: patterns take the first group, or the whole match", "[config][unit]") {
@@ -53,3 +56,6 @@ TEST_CASE("Unit: a pathological pattern ends with an error, not a hang", "[confi
   CHECK_FALSE(firstMatch(std::string(64 * 1024, 'a'), "(a+)+b", error));
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -12,6 +12,9 @@
 #include "common/pid_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::test;
 
@@ -61,3 +64,6 @@ TEST_CASE("PidFile: a stale or garbage file is replaced", "[config][pidfile]") {
   CHECK_FALSE(claimPidFile(dir.file("missing-dir/app.pid"), error));
   CHECK_FALSE(error.empty());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,6 +7,9 @@
 
 #include "tests/support/notify_socket.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
@@ -68,3 +71,6 @@ TEST_CASE("sd_notify: the watchdog pings at half of $WATCHDOG_USEC, for this pro
   ScopedEnv bad("WATCHDOG_USEC", "12x");
   CHECK(sd::watchdogInterval() == 0us);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

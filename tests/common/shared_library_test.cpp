@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::SharedLibrary;
 
 TEST_CASE("Unit: SharedLibrary opens the first soname that loads and binds symbols",
@@ -41,3 +44,6 @@ TEST_CASE("Unit: SharedLibrary says why no library loaded", "[common][unit]") {
   library.bind(fn, "anything");
   CHECK(fn == nullptr);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

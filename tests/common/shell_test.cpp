@@ -4,6 +4,9 @@
 
 #include "common/shell.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 
 TEST_CASE("Shell: captures output and exit status with extra environment", "[config][unit]") {
@@ -40,3 +43,6 @@ TEST_CASE("Shell: the command sees the caller's CHIPMUNK_ variables, not inherit
   // `cat` reads standard input: /dev/null, so it ends at once.
   CHECK(r.output == "unset saved kept\n");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -5,6 +5,9 @@
 
 #include "common/strings.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::hexOf;
 using chipmunk::lowercase;
 using chipmunk::trimAscii;
@@ -32,3 +35,6 @@ TEST_CASE("Unit: equalsIgnoringCase folds A-Z only", "[unit]") {
   CHECK_FALSE(equalsIgnoringCase("@", "`"));
   CHECK_FALSE(equalsIgnoringCase("\xc3\x89", "\xc3\xa9"));  // É and é: ASCII only
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

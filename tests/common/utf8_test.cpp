@@ -3,6 +3,9 @@
 
 #include "common/utf8.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::escapeText;
 using chipmunk::isUnsafeTextCharacter;
 using chipmunk::safeTextLength;
@@ -89,3 +92,6 @@ TEST_CASE("Unit: escaped text keeps one log line one line and bounded", "[config
   CHECK(safeTextLength(escaped));
   CHECK(escaped.find_first_of(std::string("\r\n\0", 3)) == std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -6,9 +6,10 @@
 
 #include "tests/support/temp_dir.hpp"
 
-using namespace chipmunk::config;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::config;
 
 ConfigSteps steps(std::function<void(const Settings&, std::vector<std::string>&)> interpret) {
   ConfigSteps s;
@@ -28,8 +29,6 @@ ConfigSteps steps(std::function<void(const Settings&, std::vector<std::string>&)
                             std::vector<std::string>& errors) { interpret(settings, errors); };
   return s;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: the steps after a bad setting run too, so one run reports every error",
           "[config][unit]") {
@@ -72,3 +71,6 @@ TEST_CASE("Unit: an unreadable file is one error and no step runs", "[config][un
   CHECK(errors.size() == 1);
   CHECK_FALSE(ran);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

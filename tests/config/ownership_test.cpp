@@ -15,9 +15,10 @@
 #include "config/ownership.hpp"
 #include "tests/support/temp_dir.hpp"
 
-using chipmunk::config::OwnershipIndex;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using chipmunk::config::OwnershipIndex;
 
 // The configuration of an api.ini in `dir` with `sections` after [Paths].
 chipmunk::config::ApiConfig loadedFrom(const chipmunk::test::TempDir& dir,
@@ -31,8 +32,6 @@ chipmunk::config::ApiConfig loadedFrom(const chipmunk::test::TempDir& dir,
   REQUIRE(loaded);
   return config;
 }
-
-}  // namespace
 
 TEST_CASE("Ownership index: owners, owned names and read_all", "[config][unit]") {
   OwnershipIndex index;
@@ -158,8 +157,6 @@ TEST_CASE("Ownership index: a mesh's members line may pass inih's 200 characters
   CHECK(errors[0] == path + ":5: line longer than 16384 characters");
 }
 
-namespace {
-
 // A directory that is not loaded (as the PostgreSQL one): each name answered from a map.
 class MapSource : public chipmunk::config::OwnershipSource {
  public:
@@ -177,8 +174,6 @@ class MapSource : public chipmunk::config::OwnershipSource {
  private:
   std::map<std::string, chipmunk::config::DirectoryName> names_;
 };
-
-}  // namespace
 
 TEST_CASE("Ownership index: a host the INI and the directory both own has one owner, TTL too",
           "[config][unit]") {
@@ -224,3 +219,6 @@ TEST_CASE("Ownership index: the read rule asks the directory once for one's own,
   CHECK(asked("alice", "carol", true) == 1);
   CHECK(asked("nobody", "nobody", false) == 1);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

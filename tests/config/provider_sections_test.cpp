@@ -3,9 +3,10 @@
 
 #include <catch2/catch.hpp>
 
-using namespace chipmunk::config;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::config;
 
 std::vector<ProviderDecl> decls() {
   ProviderDecl alpha;
@@ -19,8 +20,6 @@ std::vector<ProviderDecl> decls() {
   beta.name = "beta";
   return {alpha, beta};
 }
-
-}  // namespace
 
 TEST_CASE("Unit: a provider section is the provider's name, alone or with an account",
           "[config][unit]") {
@@ -64,3 +63,6 @@ TEST_CASE("Unit: a record type names one record or an A and AAAA pair", "[config
   CHECK_FALSE(isInstanceSection("record:", "record:"));
   CHECK_FALSE(isInstanceSection("recordx", "record:"));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

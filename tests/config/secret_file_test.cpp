@@ -13,10 +13,11 @@
 #include "tests/support/notify_socket.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::config;
 using namespace chipmunk::test;
-
-namespace {
 
 // [Main] token (secret), n (integer), list; [Users] NAME = VALUE.
 ConfigSteps steps(std::function<void(const Settings&)> interpret) {
@@ -50,8 +51,6 @@ std::string joined(const std::vector<std::string>& errors) {
   }
   return out;
 }
-
-}  // namespace
 
 TEST_CASE("Secret files: the value is the file's one line, its last newline dropped",
           "[config][unit]") {
@@ -229,3 +228,6 @@ TEST_CASE("Drop-ins: more than kMaxDropIns files or one over kMaxDropInBytes is 
   CHECK(joined(errors).find(huge + ": larger than " + std::to_string(kMaxDropInBytes)) !=
         std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

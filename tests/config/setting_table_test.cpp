@@ -5,9 +5,10 @@
 
 #include "tests/support/temp_dir.hpp"
 
-using namespace chipmunk::config;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::config;
 
 enum class Colour { kRed, kBlue };
 
@@ -47,8 +48,6 @@ SettingTable<Sample> table() {
       .help("Colour.");
   return t;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: a setting row declares its key, type, range, default and help once",
           "[config][unit]") {
@@ -126,3 +125,6 @@ TEST_CASE("Unit: rows without a section serve every instance of one", "[config][
   t.apply(settings, two, "item:two");
   CHECK(two.name == "y");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -8,11 +8,12 @@
 #include "config/settings.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::config;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 std::vector<std::string> loadText(const std::string& text, ApiConfig& out, const TempDir& dir) {
   writeFile(dir.file("c.ini"), text);
@@ -29,8 +30,6 @@ bool contains(const std::vector<std::string>& errors, const std::string& needle)
   }
   return false;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: the INI reader keeps line numbers and reports every syntax error",
           "[config][unit]") {
@@ -247,3 +246,6 @@ TEST_CASE("Unit: docs/CONFIG.md lists every declared setting", "[config][unit]")
     CHECK(doc.find("  " + spec.key + " = " + spec.defaultValue) != std::string::npos);
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -4,11 +4,12 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 // A config loaded the way chipmunk-updater loads it, and the errors it reported.
 struct Loaded {
@@ -39,8 +40,6 @@ struct Loaded {
     return updater::loadConfig(path, providers::ProviderRegistry::builtin(), c, errors);
   }
 };
-
-}  // namespace
 
 TEST_CASE("UpdaterConfig: the original client's sample loads unchanged", "[updater][unit]") {
   Loaded l;
@@ -221,3 +220,6 @@ TEST_CASE("UpdaterConfig: docs/UPDATER.md lists every setting", "[updater][unit]
     CHECK(doc.find("  " + spec.key + " = ") != std::string::npos);
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -24,9 +24,10 @@
 #include "tests/support/api_instance.hpp"
 #include "tests/support/raw_http.hpp"
 
-using namespace chipmunk::test;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::test;
 
 const std::vector<std::string> kUsers = {"alice", "bob",   "carol", "dave",
                                          "erin",  "frank", "grace", "heidi"};
@@ -187,8 +188,6 @@ struct Storm {
   }
 };
 
-}  // namespace
-
 TEST_CASE("Hardening: records stay whole when chipmunk-api is killed during a storm of /set",
           "[hardening][crash]") {
   Storm st;
@@ -265,3 +264,6 @@ TEST_CASE("Hardening: after kill -9 mid-storm the journal alone restores every a
   CHECK(api.process().wait(std::chrono::seconds(5)) == 0);
   checkOnlyRecordFiles(api.dataDir());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -17,10 +17,11 @@
 #include "tests/support/sanitizers.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using Clock = std::chrono::steady_clock;
-
-namespace {
 
 bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
@@ -56,8 +57,6 @@ std::unique_ptr<HttpConnection> slowUserRequest(int port, const std::string& pat
   conn->sendRaw(get(path, basicAuth("slow", password)));
   return conn;
 }
-
-}  // namespace
 
 TEST_CASE("Hardening: a flood of wrong passwords from 30 IPv6 /64s does not keep a valid user out",
           "[hardening][auth][serial]") {
@@ -166,3 +165,6 @@ TEST_CASE("Hardening: an answer after a wait longer than keep-alive allows says 
   CHECK(conn->waitForClose(std::chrono::seconds(5)));
   CHECK(readFile(api.dataDir() + "/slow.cm") == "127.0.0.1\n");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -28,10 +28,11 @@
 #include "tests/support/sanitizers.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using Clock = std::chrono::steady_clock;
-
-namespace {
 
 // Pipelined /get/ip requests: their answers (about 130 bytes each) must be more than the
 // kernel holds for a client that does not read (the server's send buffer grows up to
@@ -257,7 +258,6 @@ std::string tlsLines(const TempDir& dir) {
                      dir.file("openssl.out"), dir.file("openssl.err")) == 0);
   return "tls_certificate = " + dir.file("cert.pem") + "\ntls_key = " + dir.file("key.pem") + "\n";
 }
-}  // namespace
 
 TEST_CASE("Pipelining: a client that does not read is not read either, then gets every answer",
           "[hardening][pipelining]") {
@@ -423,3 +423,6 @@ TEST_CASE("Pipelining: a paused client that goes away releases its held requests
   }
   CHECK(status == 304);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

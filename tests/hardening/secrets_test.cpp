@@ -12,9 +12,10 @@
 #include "tests/support/fake_linode.hpp"
 #include "tests/support/raw_http.hpp"
 
-using namespace chipmunk::test;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::test;
 
 // Distinctive, so that a hit can only be a leak.
 const std::string kPlainSecret = "PlainPw-Marker-7Qx9";
@@ -82,8 +83,6 @@ std::string brokenConfigReport() {
   CHECK(report.find("a.ini:4") != std::string::npos);
   return report;
 }
-
-}  // namespace
 
 TEST_CASE("Hardening: chipmunk-api never logs or returns passwords", "[hardening][secrets]") {
   const std::string hash = hashedSecret();
@@ -189,3 +188,6 @@ TEST_CASE("Hardening: chipmunk-updater never logs tokens or passwords", "[harden
   CHECK(report.find("bad.ini:") != std::string::npos);
   CHECK(leakedSecret(report).empty());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

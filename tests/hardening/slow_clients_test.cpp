@@ -18,10 +18,11 @@
 #include "tests/support/api_instance.hpp"
 #include "tests/support/raw_http.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using Clock = std::chrono::steady_clock;
-
-namespace {
 
 constexpr int kSlowClients = 500;
 
@@ -117,8 +118,6 @@ class Slowloris {
   size_t next_ = 0;
 };
 
-}  // namespace
-
 TEST_CASE("Hardening: 500 slowloris connections do not stop a normal client and are closed",
           "[hardening][slow]") {
   // Ours (500 + a few) and the server's (as many again, it inherits the limit).
@@ -183,3 +182,6 @@ TEST_CASE("Hardening: idle connections are closed after header_timeout and keepa
   CHECK(silent.waitForClose(std::chrono::seconds(5)));
   CHECK(idle.waitForClose(std::chrono::seconds(6)));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

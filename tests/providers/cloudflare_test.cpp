@@ -6,13 +6,14 @@
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/provider_fixture.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeCloudflare;
 using chipmunk::test::homeRecords;
 using chipmunk::test::ip;
-
-namespace {
 
 std::unique_ptr<DnsProvider> makeCloudflare(const FakeCloudflare& fake, std::vector<Record> records,
                                             std::map<std::string, std::string> overrides = {}) {
@@ -33,8 +34,6 @@ std::unique_ptr<DnsProvider> makeCloudflare(const FakeCloudflare& fake, std::vec
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Cloudflare: looks up zone and record then PATCHes only the content",
           "[providers][unit]") {
@@ -239,3 +238,6 @@ TEST_CASE("Cloudflare: a reply of 1 MB of open brackets or deep nesting is a fai
     CHECK(r.status == c.expected);
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

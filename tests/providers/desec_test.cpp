@@ -9,10 +9,11 @@
 #include "tests/support/fake_desec.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeDesec{"desec", {{"token", "desec-token"}}};
 
@@ -24,8 +25,6 @@ FakeDesec::RRset set(long long ttl, std::vector<std::string> records) {
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.dedyn.io");
-
-}  // namespace
 
 TEST_CASE("Desec: PATCHes the records only (TTL kept), A, AAAA and apex, then unchanged",
           "[providers][unit]") {
@@ -96,3 +95,6 @@ TEST_CASE("Desec: throttled with and without Retry-After, 5xx, malformed and ove
       fake, *p, kHome, ip("198.51.100.7"),
       {R"({"records":["19)", R"({"records":"198.51.100.7"})", tooDeepJson()});
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -11,10 +11,11 @@
 #include "tests/support/fake_digitalocean.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeDo{"digitalocean", {{"api_token", "do-test-token"}}};
 
@@ -31,8 +32,6 @@ FakeDigitalOcean::DnsRecord rec(const char* type, const char* name, const char* 
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("DigitalOcean: PATCHes only data, so ttl, priority and tag stay, then unchanged",
           "[providers][unit]") {
@@ -130,3 +129,6 @@ TEST_CASE("DigitalOcean: 429 with Retry-After or ratelimit-reset, 5xx, malformed
       fake, *p, kHome, ip("198.51.100.7"),
       {R"({"domain_records":[{"id":)", R"({"domain_records":{"id":1}})", std::string(100000, '{')});
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

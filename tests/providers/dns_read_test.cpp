@@ -7,6 +7,9 @@
 #include "providers/dns_read.hpp"
 #include "tests/support/bind_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::providers;
 using Status = CurrentRecord::Status;
@@ -52,3 +55,6 @@ TEST_CASE("DnsRead: a silent or unresolvable server is a failed read", "[provide
   CHECK(r.status == Status::kFailed);
   CHECK(r.detail.find("cannot resolve") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

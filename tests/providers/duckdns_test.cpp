@@ -4,11 +4,12 @@
 #include "providers/provider.hpp"
 #include "tests/support/fake_duckdns.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeDuckDns;
-
-namespace {
 
 std::unique_ptr<DnsProvider> makeDuckDns(const FakeDuckDns& fake, std::vector<Record> records,
                                          const std::string& token = "duck-token") {
@@ -26,8 +27,6 @@ IpAddress ip(const char* text) {
 
 const Record kHome{"home", "myhome", "duckdns.org", RecordType::A};
 const Record kHome6{"home/AAAA", "myhome", "duckdns.org", RecordType::AAAA};
-
-}  // namespace
 
 TEST_CASE("DuckDns: updates A then AAAA without clobbering A", "[providers][unit]") {
   FakeDuckDns fake;
@@ -98,3 +97,6 @@ TEST_CASE("DuckDns: a server error is RetryLater and garbage is Failed", "[provi
   CHECK(p->update({"u", "up", "duckdns.org", RecordType::A}, ip("203.0.113.7")).status ==
         UpdateStatus::Failed);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

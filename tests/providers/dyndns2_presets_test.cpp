@@ -10,13 +10,14 @@
 #include "tests/support/fake_dyndns2.hpp"
 #include "tests/support/provider_fixture.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeDyndns2;
 using chipmunk::test::homeRecords;
 using chipmunk::test::ip;
-
-namespace {
 
 struct Quirks {
   const char* name;
@@ -46,8 +47,6 @@ std::unique_ptr<DnsProvider> make(const std::string& name, const std::string& se
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Dyndns2Presets: every preset is tested and carries its service's server",
           "[providers][unit]") {
@@ -151,3 +150,6 @@ TEST_CASE("Dyndns2Presets: 911, 429 with and without Retry-After, 5xx and garbag
     CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Updated);
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -5,10 +5,11 @@
 #include "tests/support/api_instance.hpp"
 #include "tests/support/fake_http_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
-
-namespace {
 
 std::unique_ptr<DnsProvider> makeDyndns2(const std::string& server, const std::string& password) {
   ProviderContext context;
@@ -19,8 +20,6 @@ std::unique_ptr<DnsProvider> makeDyndns2(const std::string& server, const std::s
 }
 
 const Record kHome{"home", "home", "example.com", RecordType::A};
-
-}  // namespace
 
 TEST_CASE("Dyndns2: updates chipmunk-api's /nic/update (good, nochg, badauth, nohost)",
           "[providers][integration]") {
@@ -199,3 +198,6 @@ TEST_CASE("Dyndns2: ipv6_param combined works with chipmunk-api", "[providers][i
   CHECK(p->update(kHome, *IpAddress::parse("198.51.100.7")).status == UpdateStatus::Unchanged);
   CHECK(p->update(home6, *IpAddress::parse("2001:db8::5")).status == UpdateStatus::Unchanged);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -9,10 +9,11 @@
 #include "tests/support/fake_gandi.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeGandi{"gandi", {{"token", "gandi-pat"}}};
 
@@ -24,8 +25,6 @@ FakeGandi::RRset set(long long ttl, std::vector<std::string> values) {
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Gandi: PUTs the RRset with its own TTL, A, AAAA and apex, then unchanged",
           "[providers][unit]") {
@@ -95,3 +94,6 @@ TEST_CASE("Gandi: 429 with and without Retry-After, 5xx, malformed and oversized
       fake, *p, kHome, ip("198.51.100.7"),
       {R"({"rrset_values":["19)", R"({"rrset_values":"198.51.100.7"})", tooDeepJson()});
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

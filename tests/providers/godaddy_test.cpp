@@ -9,17 +9,16 @@
 #include "tests/support/fake_godaddy.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeGoDaddy{"godaddy",
                                     {{"api_key", "gd-key"}, {"api_secret", "gd-secret"}}};
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("GoDaddy: PUTs the address with the record's own TTL, A, AAAA, apex, unchanged",
           "[providers][unit]") {
@@ -98,3 +97,6 @@ TEST_CASE("GoDaddy: 429 with retryAfterSec or Retry-After or neither, 5xx, malfo
                               {R"([{"data":)", R"({"data":"198.51.100.7"})", tooDeepJson()},
                               "[\"" + std::string(2 * 1024 * 1024, 'x') + "\"]");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -9,10 +9,11 @@
 #include "tests/support/fake_hetzner.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeHetzner{"hetzner", {{"api_token", "hetzner-token"}}};
 
@@ -28,8 +29,6 @@ FakeHetzner::DnsRecord rec(const std::string& zone, const char* type, const char
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Hetzner: PUTs value with the record's own TTL (or none), pages, then unchanged",
           "[providers][unit]") {
@@ -108,3 +107,6 @@ TEST_CASE("Hetzner: 429 with and without Retry-After, 5xx, malformed and oversiz
   checkBadRepliesThenRecovers(fake, *p, kHome, ip("198.51.100.8"),
                               {R"({"records":{"id":"x"}})", tooDeepJson()});
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

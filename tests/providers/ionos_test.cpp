@@ -9,10 +9,11 @@
 #include "tests/support/fake_ionos.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeIonos{"ionos", {{"api_key", "prefix.secret"}}};
 
@@ -30,8 +31,6 @@ FakeIonos::DnsRecord rec(const char* name, const char* type, const char* content
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Ionos: PUTs content with the record's ttl, prio and disabled flag, unchanged",
           "[providers][unit]") {
@@ -98,3 +97,6 @@ TEST_CASE("Ionos: 429 with and without Retry-After, 5xx, malformed and oversized
   checkBadRepliesThenRecovers(fake, *p, kHome, ip("198.51.100.8"),
                               {R"({"records":{"id":"x"}})", tooDeepJson()});
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

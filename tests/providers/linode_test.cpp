@@ -5,11 +5,12 @@
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/fake_linode.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeLinode;
-
-namespace {
 
 std::unique_ptr<DnsProvider> makeLinode(
     const FakeLinode& fake, std::vector<Record> records, const std::string& token = "test-token",
@@ -30,8 +31,6 @@ IpAddress ip(const char* text) {
 }
 
 const Record kHome{"home", "home", "example.com", RecordType::A};
-
-}  // namespace
 
 TEST_CASE("Linode: finds the domain and record, then PUTs the target", "[providers][unit]") {
   FakeLinode fake;
@@ -277,3 +276,6 @@ TEST_CASE("Linode: an update through cached ids still PUTs, repairing a record c
   CHECK(fake.count("PUT") == 2);
   CHECK(fake.target(id, "home", "A") == "203.0.113.7");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

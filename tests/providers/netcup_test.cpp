@@ -7,18 +7,17 @@
 #include "tests/support/fake_netcup.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeNetcup{
     "netcup",
     {{"customer_number", "12345"}, {"api_key", "nc-key"}, {"api_password", "nc-password"}}};
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Netcup: updates A and AAAA, keeps id, priority and state, logs out, then is unchanged",
           "[providers][unit]") {
@@ -115,3 +114,6 @@ TEST_CASE("Netcup: 429 with and without Retry-After, the CCP's rate limit, 5xx, 
                                R"(["status"])", tooDeepJson()});
   CHECK(fake.record("example.com", "home", "A")->destination == "198.51.100.7");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,16 +7,15 @@
 #include "tests/support/fake_njalla.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeNjalla{"njalla", {{"token", "njalla-token"}}};
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Njalla: updates A and AAAA, keeps the ttl, then is unchanged", "[providers][unit]") {
   FakeNjalla fake;
@@ -91,3 +90,6 @@ TEST_CASE("Njalla: 429 with and without Retry-After, 5xx, malformed and oversize
                                R"({"result":[]})", R"([1,2])", tooDeepJson()});
   CHECK(fake.record("example.com", "home", "A")->content == "198.51.100.7");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -10,10 +10,11 @@
 #include "tests/support/fake_ovh.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeOvh{
     "ovh",
@@ -25,8 +26,6 @@ void seed(FakeOvh& fake) {
   fake.addZone("example.com");
   fake.addRecord("example.com", {"home", "A", "192.0.2.1", 60});
 }
-
-}  // namespace
 
 TEST_CASE("Ovh: PUTs the target of A, AAAA and apex records keeping their TTL, refreshes the zone",
           "[providers][unit]") {
@@ -135,3 +134,6 @@ TEST_CASE("Ovh: current() reads the record now, a missing one, a refusal", "[pro
   CHECK(now.status == CurrentRecord::Status::kFailed);
   CHECK(now.detail.find("This credential is not valid") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -9,17 +9,16 @@
 #include "tests/support/fake_porkbun.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makePorkbun{"porkbun",
                                     {{"api_key", "pk1_test"}, {"secret_api_key", "sk1_test"}}};
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Porkbun: updates A and AAAA, keeps ttl, prio and notes, then is unchanged",
           "[providers][unit]") {
@@ -115,3 +114,6 @@ TEST_CASE("Porkbun: 429 with and without Retry-After, 5xx, malformed and oversiz
                                std::string(200000, '[') + std::string(200000, ']')});  // too deep
   CHECK(fake.record("home.example.com", "A")->content == "198.51.100.7");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

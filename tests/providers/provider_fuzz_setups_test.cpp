@@ -8,6 +8,9 @@
 
 #include "tests/support/provider_fuzz_setups.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 
 TEST_CASE("ProviderFuzzSetups: every HTTP-API provider is fuzzed and builds from dummies",
@@ -34,3 +37,6 @@ TEST_CASE("ProviderFuzzSetups: every HTTP-API provider is fuzzed and builds from
     CHECK(names.count(name) == 1);
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -5,9 +5,10 @@
 
 #include "providers/provider.hpp"
 
-using namespace chipmunk::providers;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::providers;
 
 class NullProvider : public DnsProvider {
  public:
@@ -37,8 +38,6 @@ ProviderInfo info(const std::string& name) {
   i.create = [](const ProviderContext&) { return std::make_unique<NullProvider>(); };
   return i;
 }
-
-}  // namespace
 
 TEST_CASE("Registry: the built-in list holds linode and dyndns2", "[providers][unit]") {
   const auto& registry = ProviderRegistry::builtin();
@@ -190,3 +189,6 @@ TEST_CASE("Provider: record names and status words", "[providers][unit]") {
   CHECK(std::string(toString(UpdateStatus::RetryLater)) == "retry-later");
   CHECK(std::string(toString(RecordType::AAAA)) == "AAAA");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -15,9 +15,10 @@
 #include "tests/support/runnable_fake.hpp"
 #include "tests/support/temp_dir.hpp"
 
-using namespace chipmunk::providers;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::providers;
 
 // The text from "## <title>" to the next "## " heading.
 std::string section(const std::string& doc, const std::string& title) {
@@ -57,8 +58,6 @@ bool fileExists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
-
-}  // namespace
 
 TEST_CASE("ProvidersDoc: every provider has a table row with its API link and its settings",
           "[providers][unit]") {
@@ -164,3 +163,6 @@ TEST_CASE("ProvidersDoc: every provider with an HTTP fake runs in chipmunk-fake"
     }
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

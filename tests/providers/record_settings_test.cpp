@@ -11,11 +11,12 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::providers;
 using chipmunk::test::ip;
-
-namespace {
 
 const char* kConfig = R"([Global]
 update_dns = yes
@@ -52,8 +53,6 @@ bool hasError(const std::vector<std::string>& errors, const std::string& text) {
   }
   return false;
 }
-
-}  // namespace
 
 TEST_CASE("RecordSettings: a record section sets the provider's record-level keys for itself",
           "[providers][unit]") {
@@ -150,3 +149,6 @@ TEST_CASE(
   CHECK(fake.record(zone, "A", "nas.example.com")->proxied);
   CHECK(fake.record(zone, "A", "nas.example.com")->comment == "again");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,11 +7,12 @@
 #include <deque>
 #include <stdexcept>
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::providers;
 using namespace std::chrono_literals;
-
-namespace {
 
 // Answers prepare() and update() from two scripts (empty script: ok) and counts the calls.
 class ScriptedProvider : public DnsProvider {
@@ -69,8 +70,6 @@ struct Engine {
     return sync->settle(r, sync->publish(record, ip), ip);
   }
 };
-
-}  // namespace
 
 TEST_CASE("Unit: publishing prepares once and records what was published", "[providers][unit]") {
   Engine e;
@@ -212,3 +211,6 @@ TEST_CASE("Unit: restore keeps what was published, not the backoff or the stop",
   CHECK(r.state.stopped.empty());
   CHECK_FALSE(r.stopped);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

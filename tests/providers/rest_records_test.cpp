@@ -6,12 +6,13 @@
 #include "providers/rest_records.hpp"
 #include "tests/support/fake_http_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::test::FakeHttpServer;
 using chipmunk::test::FakeRequest;
 using chipmunk::test::FakeResponse;
-
-namespace {
 
 ProviderContext contextFor(const std::string& endpoint, const std::string& createMissing = "no",
                            const std::string& ttl = "0") {
@@ -37,8 +38,6 @@ UpdateResult never() {
   FAIL("not to be called");
   return outcome(UpdateStatus::Failed, "");
 }
-
-}  // namespace
 
 TEST_CASE("Unit: JsonBody writes members in order, lists and positive numbers only",
           "[providers][unit]") {
@@ -180,3 +179,6 @@ TEST_CASE("Unit: prepareEach stops on auth and retry, withFreshIds retries once"
   CHECK_FALSE(stale);
   CHECK(forgotten == 1);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -14,11 +14,12 @@
 #include "providers/provider.hpp"
 #include "tests/support/bind_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::BindServer;
-
-namespace {
 
 std::unique_ptr<DnsProvider> makeRfc2136(const BindServer& bind, std::vector<Record> records,
                                          std::map<std::string, std::string> overrides = {}) {
@@ -149,8 +150,6 @@ class OneShotDnsResponder {
   int port_ = 0;
   std::thread thread_;
 };
-
-}  // namespace
 
 TEST_CASE("Rfc2136: replaces the A rrset on a real BIND and honours the TTL",
           "[providers][integration]") {
@@ -332,8 +331,6 @@ TEST_CASE("Rfc2136: a NOERROR that is not signed with our key and algorithm is n
   }
 }
 
-namespace {
-
 // An rfc2136 provider that sends its UPDATE to `port`, signed with hmac-sha256 unless
 // `unsigned_`.
 std::unique_ptr<DnsProvider> makeAgainst(int port, bool unsigned_ = false) {
@@ -349,8 +346,6 @@ std::unique_ptr<DnsProvider> makeAgainst(int port, bool unsigned_ = false) {
   context.http.timeout = std::chrono::seconds(3);
   return ProviderRegistry::builtin().find("rfc2136")->create(context);
 }
-
-}  // namespace
 
 TEST_CASE("Rfc2136: BADTIME is clock skew, a failure to retry, not rejected credentials",
           "[providers][integration]") {
@@ -403,3 +398,6 @@ TEST_CASE("Rfc2136: a reply with another id is not believed, signed or not",
     CHECK(r.status != UpdateStatus::Updated);
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

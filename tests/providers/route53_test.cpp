@@ -10,10 +10,11 @@
 #include "tests/support/fake_route53.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeRoute53{
     "route53",
@@ -35,8 +36,6 @@ void seed(FakeRoute53& fake) {
   fake.addZone("Z1", "example.com");
   fake.setRRset("Z1", "home.example.com", "A", set(60, {"192.0.2.1"}));
 }
-
-}  // namespace
 
 TEST_CASE("Route53: UPSERTs A, AAAA and apex sets keeping their TTL, then unchanged",
           "[providers][unit]") {
@@ -197,3 +196,6 @@ TEST_CASE("Route53: a clock an hour off is corrected from the reply's Date, once
   CHECK(p->update(kHome, ip("198.51.100.7")).status == UpdateStatus::Unchanged);
   CHECK(fake.requests().size() == 5);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

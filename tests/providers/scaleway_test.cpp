@@ -7,16 +7,15 @@
 #include "tests/support/fake_scaleway.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeScaleway{"scaleway", {{"secret_key", "scw-secret"}}};
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Scaleway: updates A and AAAA, keeps ttl, priority and comment, then is unchanged",
           "[providers][unit]") {
@@ -126,3 +125,6 @@ TEST_CASE("Scaleway: 429 with and without Retry-After, 5xx, malformed and oversi
                               {R"({"records":[)", R"({"records":{"id":"x"}})", tooDeepJson()});
   CHECK(fake.records("example.com", "home", "A").at(0).data == "198.51.100.7");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

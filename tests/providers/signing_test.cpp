@@ -16,10 +16,11 @@
 #include "providers/signing.hpp"
 #include "providers/xml_reply.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using chipmunk::hexOf;
 using namespace chipmunk::providers;
-
-namespace {
 
 const std::string kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const AwsCredentials kExample{"AKIDEXAMPLE", kSecret, ""};
@@ -45,8 +46,6 @@ HttpRequest signedGet(const std::string& url, const AwsCredentials& credentials,
   signSigV4(req, credentials, scope, suiteTime());
   return req;
 }
-
-}  // namespace
 
 TEST_CASE("SigV4: the signing key of AWS's documented example", "[providers][unit]") {
   CHECK(hexOf(sigV4SigningKey(kSecret, "20120215", {"us-east-1", "iam"})) ==
@@ -142,3 +141,6 @@ TEST_CASE("XML reader: refuses DOCTYPE, CDATA, broken, deep, huge and many-eleme
   CHECK(error.find("too many elements") != std::string::npos);
   CHECK_FALSE(doc.parse("<r>" + std::string(xml::kMaxXmlBytes, 'x') + "</r>", error));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 
 TEST_CASE("Unit: a record's state survives formatting and parsing", "[providers][unit]") {
@@ -77,3 +80,6 @@ TEST_CASE("Unit: several records' states round-trip in one file", "[providers][u
   CHECK(back->at("b").key == "linode b.example.com AAAA");
   CHECK(back->at("b").stopped == "auth-failed");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -16,6 +16,9 @@
 #include "tests/support/fake_http_server.hpp"
 #include "tests/support/provider_fixture.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeHttpServer;
@@ -23,8 +26,6 @@ using chipmunk::test::FakeRequest;
 using chipmunk::test::FakeResponse;
 using chipmunk::test::ip;
 using chipmunk::test::urlDecode;
-
-namespace {
 
 constexpr const char* kToken = "t0k&n/=?";
 
@@ -70,8 +71,6 @@ std::unique_ptr<DnsProvider> make(const std::string& name, std::map<std::string,
                                   std::vector<Record> records) {
   return chipmunk::test::makeTestProvider(name, std::move(s), std::move(records), {});
 }
-
-}  // namespace
 
 TEST_CASE("UrlPresets: every url preset has a test here", "[providers][unit]") {
   const std::set<std::string> tested = {"dynv6", "namecheap", "freedns"};
@@ -235,3 +234,6 @@ TEST_CASE("UrlPresets: freedns v2 puts the token in the path, v6 on its own host
   CHECK(r.status == UpdateStatus::RetryLater);
   CHECK(r.retryAfter == std::chrono::seconds(300));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -14,13 +14,14 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::IpAddress;
 using chipmunk::test::FakeHttpServer;
 using chipmunk::test::FakeRequest;
 using chipmunk::test::FakeResponse;
-
-namespace {
 
 // Answers with scripted replies, in order (then 200 "good"); records every request.
 class ScriptedServer {
@@ -95,8 +96,6 @@ IpAddress ip(const char* text) {
 // placeholder's own spelling, a non-ASCII character.
 const std::string kPassword = "p&w=\"d%20+ #?/\\{host}\xc3\xa9";
 const Record kHostile{"h", "we&ird\"ho%st", "example.com", RecordType::AAAA};
-
-}  // namespace
 
 TEST_CASE("Url: placeholders are percent-encoded in the URL and JSON-escaped in a JSON body",
           "[providers][unit]") {
@@ -332,3 +331,6 @@ TEST_CASE("Url: the documented JSON example passes --check-config, a typo is fil
   CHECK(chipmunk::test::readFile(dir.file("e2")).find("unknown placeholder {nmae}") !=
         std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

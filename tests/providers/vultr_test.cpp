@@ -9,10 +9,11 @@
 #include "tests/support/fake_vultr.hpp"
 #include "tests/support/rest_provider_cases.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::test;
-
-namespace {
 
 const RestProviderMaker makeVultr{"vultr", {{"api_key", "vultr-key"}}};
 
@@ -29,8 +30,6 @@ FakeVultr::DnsRecord rec(const char* type, const char* name, const char* data, l
 }
 
 const auto [kHome, kHome6, kApex] = homeRecords("example.com");
-
-}  // namespace
 
 TEST_CASE("Vultr: PATCHes data only (TTL, priority kept), A, AAAA, apex, then unchanged",
           "[providers][unit]") {
@@ -106,3 +105,6 @@ TEST_CASE("Vultr: 429/503 with and without Retry-After, malformed and oversized"
       fake, *p, kHome, ip("198.51.100.7"),
       {R"({"records":[{"id":)", R"({"records":{"id":"x"}})", tooDeepJson()});
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -427,7 +427,7 @@ FakeResponse FakeCloudflare::change(Zone& zone, const std::vector<std::string>& 
 namespace {
 
 // `chipmunk-fake cloudflare` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kCloudflareRunnable{
     "cloudflare", [] {
       auto f = std::make_shared<FakeCloudflare>("cf-test-token");
       const std::string zone = f->addZone("example.com");

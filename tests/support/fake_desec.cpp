@@ -15,7 +15,7 @@ namespace {
 
 constexpr long long kMinimumTtl = 3600;
 
-FakeResponse notFound() {
+FakeResponse desecNotFound() {
   return jsonReply(404, R"({"detail":"Not found."})");
 }
 
@@ -131,11 +131,11 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
   }
   if (parts.size() < 5 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "domains" ||
       parts[4] != "rrsets" || req.path.back() != '/') {
-    return notFound();
+    return desecNotFound();
   }
   const auto d = domains_.find(parts[3]);
   if (d == domains_.end()) {
-    return notFound();
+    return desecNotFound();
   }
   rapidjson::Document body;
   std::string error;
@@ -147,7 +147,7 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
     const std::string subname = parts[5] == "@" ? "" : parts[5];
     const auto it = d->second.find(subname + " " + parts[6]);
     if (it == d->second.end()) {
-      return notFound();
+      return desecNotFound();
     }
     if (req.method == "GET") {
       return jsonReply(200, render(d->first, subname, parts[6], it->second));
@@ -179,13 +179,13 @@ FakeResponse FakeDesec::handle(const FakeRequest& req) {
     d->second[subname + " " + type] = set;
     return jsonReply(201, render(d->first, subname, type, set));
   }
-  return notFound();
+  return desecNotFound();
 }
 
 namespace {
 
 // `chipmunk-fake desec` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kDesecRunnable{
     "desec", [] {
       auto f = std::make_shared<FakeDesec>();
       f->addDomain("example.com");

@@ -14,7 +14,7 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse notFound() {
+FakeResponse digitaloceanNotFound() {
   return jsonReply(
       404, R"({"id":"not_found","message":"The resource you were accessing could not be found."})");
 }
@@ -114,7 +114,7 @@ FakeResponse FakeDigitalOcean::handle(const FakeRequest& req) {
   }
   const std::string prefix = "/v2/domains/";
   if (req.path.rfind(prefix, 0) != 0) {
-    return notFound();
+    return digitaloceanNotFound();
   }
   const std::string rest = req.path.substr(prefix.size());
   const auto slash = rest.find('/');
@@ -122,7 +122,7 @@ FakeResponse FakeDigitalOcean::handle(const FakeRequest& req) {
   const auto d = domains_.find(domain);
   if (d == domains_.end() || slash == std::string::npos ||
       rest.compare(slash, 8, "/records") != 0) {
-    return notFound();
+    return digitaloceanNotFound();
   }
   auto& records = d->second;
   const std::string idPart = rest.size() > slash + 9 ? rest.substr(slash + 9) : "";
@@ -216,7 +216,7 @@ FakeResponse FakeDigitalOcean::change(std::vector<DnsRecord>& records, const std
         return jsonReply(200, buf.GetString());
       }
     }
-    return notFound();
+    return digitaloceanNotFound();
   }
   if (req.method == "POST" && idPart.empty()) {
     DnsRecord r;
@@ -236,13 +236,13 @@ FakeResponse FakeDigitalOcean::change(std::vector<DnsRecord>& records, const std
     w.EndObject();
     return jsonReply(201, buf.GetString());
   }
-  return notFound();
+  return digitaloceanNotFound();
 }
 
 namespace {
 
 // `chipmunk-fake digitalocean` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kDigitaloceanRunnable{
     "digitalocean", [] {
       auto f = std::make_shared<FakeDigitalOcean>();
       f->addDomain("example.com");

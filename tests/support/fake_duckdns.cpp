@@ -99,14 +99,14 @@ FakeResponse FakeDuckDns::handle(const FakeRequest& req) {
 namespace {
 
 // `chipmunk-fake duckdns` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{"duckdns", [] {
-                               auto f = std::make_shared<FakeDuckDns>();
-                               f->addDomain("myhome");
-                               return RunningFake{
-                                   f, "[duckdns]\ntoken = duck-token\nendpoint = " + f->endpoint() +
-                                          "\n[record:home]\nprovider = duckdns\nhost = myhome\n"
-                                          "domain = duckdns.org\ntype = both\n"};
-                             }};
+const RunnableFake kDuckdnsRunnable{
+    "duckdns", [] {
+      auto f = std::make_shared<FakeDuckDns>();
+      f->addDomain("myhome");
+      return RunningFake{f, "[duckdns]\ntoken = duck-token\nendpoint = " + f->endpoint() +
+                                "\n[record:home]\nprovider = duckdns\nhost = myhome\n"
+                                "domain = duckdns.org\ntype = both\n"};
+    }};
 
 }  // namespace
 

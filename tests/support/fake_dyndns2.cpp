@@ -127,13 +127,13 @@ FakeResponse FakeDyndns2::handle(const FakeRequest& req) {
 namespace {
 
 // `chipmunk-fake dyndns2` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{"dyndns2", [] {
-                               auto f = std::make_shared<FakeDyndns2>("alice", "secret");
-                               f->addHost("home.example.com");
-                               return RunningFake{f, "[dyndns2]\nserver = " + f->url() +
-                                                         "\nusername = alice\npassword = secret\n" +
-                                                         fakeRecord("dyndns2")};
-                             }};
+const RunnableFake kDyndns2Runnable{
+    "dyndns2", [] {
+      auto f = std::make_shared<FakeDyndns2>("alice", "secret");
+      f->addHost("home.example.com");
+      return RunningFake{f, "[dyndns2]\nserver = " + f->url() +
+                                "\nusername = alice\npassword = secret\n" + fakeRecord("dyndns2")};
+    }};
 
 }  // namespace
 

@@ -13,8 +13,8 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse error(int code, const std::string& message, const std::string& object,
-                   const std::string& cause) {
+FakeResponse gandiError(int code, const std::string& message, const std::string& object,
+                        const std::string& cause) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
@@ -81,10 +81,10 @@ FakeResponse FakeGandi::handle(const FakeRequest& req) {
     return *failure;
   }
   if (req.header("authorization") != "Bearer " + token_) {
-    return error(401,
-                 "The server could not verify that you are authorized to access the document "
-                 "you requested.",
-                 "HTTPUnauthorized", "Unauthorized");
+    return gandiError(401,
+                      "The server could not verify that you are authorized to access the document "
+                      "you requested.",
+                      "HTTPUnauthorized", "Unauthorized");
   }
   // /v5/livedns/domains/FQDN/records/NAME/TYPE
   std::vector<std::string> parts;
@@ -94,17 +94,18 @@ FakeResponse FakeGandi::handle(const FakeRequest& req) {
     parts.push_back(urlDecode(req.path.substr(pos, end - pos)));
     pos = end + 1;
   }
-  const FakeResponse notFound = error(404, "Can't find the DNS record", "dns-record", "Not Found");
+  const FakeResponse notFound =
+      gandiError(404, "Can't find the DNS record", "dns-record", "Not Found");
   if (parts.size() != 7 || parts[0] != "v5" || parts[1] != "livedns" || parts[2] != "domains" ||
       parts[4] != "records") {
     return notFound;
   }
   const auto d = domains_.find(parts[3]);
   if (d == domains_.end()) {
-    return error(404, "Domain not found", "domain", "Not Found");
+    return gandiError(404, "Domain not found", "domain", "Not Found");
   }
   if (!allowed_[parts[3]]) {
-    return error(403, "Access was denied to this resource.", "HTTPForbidden", "Forbidden");
+    return gandiError(403, "Access was denied to this resource.", "HTTPForbidden", "Forbidden");
   }
   const std::string key = parts[5] + " " + parts[6];
   if (req.method == "GET") {
@@ -137,7 +138,7 @@ FakeResponse FakeGandi::handle(const FakeRequest& req) {
     std::string parseError;
     if (!json::parse(body, req.body, parseError) || !body.IsObject() ||
         !body.HasMember("rrset_values") || !body["rrset_values"].IsArray()) {
-      return error(400, "Bad Request", "HTTPBadRequest", "Bad Request");
+      return gandiError(400, "Bad Request", "HTTPBadRequest", "Bad Request");
     }
     RRset set;
     set.ttl = body.HasMember("rrset_ttl") && body["rrset_ttl"].IsInt64()
@@ -149,13 +150,13 @@ FakeResponse FakeGandi::handle(const FakeRequest& req) {
     d->second[key] = set;
     return jsonReply(201, R"({"message":"DNS Record Created"})");
   }
-  return error(405, "Method Not Allowed", "HTTPMethodNotAllowed", "Method Not Allowed");
+  return gandiError(405, "Method Not Allowed", "HTTPMethodNotAllowed", "Method Not Allowed");
 }
 
 namespace {
 
 // `chipmunk-fake gandi` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kGandiRunnable{
     "gandi", [] {
       auto f = std::make_shared<FakeGandi>();
       f->addDomain("example.com");

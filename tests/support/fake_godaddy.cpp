@@ -14,7 +14,7 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse error(int status, const std::string& code, const std::string& message) {
+FakeResponse godaddyError(int status, const std::string& code, const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
@@ -85,8 +85,8 @@ std::vector<std::string> segments(const std::string& path) {
 }
 
 // GET: [{"data","name","ttl","type"}], [] when there is none.
-FakeResponse listing(const std::vector<FakeGoDaddy::Entry>& entries, const std::string& type,
-                     const std::string& name) {
+FakeResponse godaddyListing(const std::vector<FakeGoDaddy::Entry>& entries, const std::string& type,
+                            const std::string& name) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartArray();
@@ -111,12 +111,12 @@ FakeResponse replace(std::vector<FakeGoDaddy::Entry>& entries, const std::string
   rapidjson::Document body;
   std::string parseError;
   if (!json::parse(body, text, parseError) || !body.IsArray()) {
-    return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
+    return godaddyError(422, "INVALID_BODY", "Request body doesn't fulfill schema");
   }
   std::vector<FakeGoDaddy::Entry> next;
   for (const auto& item : body.GetArray()) {
     if (!item.IsObject() || !item.HasMember("data") || !item["data"].IsString()) {
-      return error(422, "INVALID_BODY", "Request body doesn't fulfill schema");
+      return godaddyError(422, "INVALID_BODY", "Request body doesn't fulfill schema");
     }
     FakeGoDaddy::Entry e;
     e.data = item["data"].GetString();
@@ -124,7 +124,7 @@ FakeResponse replace(std::vector<FakeGoDaddy::Entry>& entries, const std::string
       e.ttl = item["ttl"].GetInt64();
     }
     if (e.ttl < 600) {
-      return error(422, "INVALID_BODY", "ttl must be at least 600");
+      return godaddyError(422, "INVALID_BODY", "ttl must be at least 600");
     }
     next.push_back(e);
   }
@@ -140,35 +140,35 @@ FakeResponse FakeGoDaddy::handle(const FakeRequest& req) {
     return *failure;
   }
   if (req.header("authorization") != auth_) {
-    return error(401, "UNABLE_TO_AUTHENTICATE",
-                 "Unable to authenticate user with given credentials");
+    return godaddyError(401, "UNABLE_TO_AUTHENTICATE",
+                        "Unable to authenticate user with given credentials");
   }
   const std::vector<std::string> parts = segments(req.path);
   if (parts.size() != 6 || parts[0] != "v1" || parts[1] != "domains" || parts[3] != "records") {
-    return error(404, "NOT_FOUND", "Not found");
+    return godaddyError(404, "NOT_FOUND", "Not found");
   }
   const auto d = domains_.find(parts[2]);
   if (d == domains_.end()) {
-    return error(404, "UNKNOWN_DOMAIN",
-                 "The given domain is not registered, or does not have a zone file");
+    return godaddyError(404, "UNKNOWN_DOMAIN",
+                        "The given domain is not registered, or does not have a zone file");
   }
   if (!access_[parts[2]]) {
-    return error(403, "ACCESS_DENIED", "Authenticated user is not allowed access");
+    return godaddyError(403, "ACCESS_DENIED", "Authenticated user is not allowed access");
   }
   auto& entries = d->second[parts[4] + " " + parts[5]];
   if (req.method == "GET") {
-    return listing(entries, parts[4], parts[5]);
+    return godaddyListing(entries, parts[4], parts[5]);
   }
   if (req.method == "PUT") {
     return replace(entries, req.body);
   }
-  return error(405, "METHOD_NOT_ALLOWED", "Method not allowed");
+  return godaddyError(405, "METHOD_NOT_ALLOWED", "Method not allowed");
 }
 
 namespace {
 
 // `chipmunk-fake godaddy` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kGodaddyRunnable{
     "godaddy", [] {
       auto f = std::make_shared<FakeGoDaddy>();
       f->addDomain("example.com");

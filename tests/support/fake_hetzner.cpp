@@ -236,7 +236,7 @@ FakeResponse FakeHetzner::change(const FakeRequest& req) {
 namespace {
 
 // `chipmunk-fake hetzner` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kHetznerRunnable{
     "hetzner", [] {
       auto f = std::make_shared<FakeHetzner>();
       const std::string zone = f->addZone("example.com");

@@ -14,7 +14,7 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse error(int status, const std::string& code, const std::string& message) {
+FakeResponse ionosError(int status, const std::string& code, const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartArray();
@@ -41,8 +41,8 @@ void fill(const rapidjson::Value& v, FakeIonos::DnsRecord& r) {
   r.disabled = v.HasMember("disabled") && v["disabled"].IsBool() && v["disabled"].GetBool();
 }
 
-FakeResponse notFound() {
-  return error(404, "NOT_FOUND", "Zone or record not found.");
+FakeResponse ionosNotFound() {
+  return ionosError(404, "NOT_FOUND", "Zone or record not found.");
 }
 
 }  // namespace
@@ -97,14 +97,14 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
     return *failure;
   }
   if (req.header("x-api-key") != key_) {
-    return error(401, "UNAUTHORIZED", "The customer is not authorized to do this operation.");
+    return ionosError(401, "UNAUTHORIZED", "The customer is not authorized to do this operation.");
   }
   if (req.path == "/dns/v1/zones" && req.method == "GET") {
     return zones();
   }
   const std::string prefix = "/dns/v1/zones/";
   if (req.path.rfind(prefix, 0) != 0) {
-    return notFound();
+    return ionosNotFound();
   }
   const std::string rest = req.path.substr(prefix.size());
   const auto slash = rest.find('/');
@@ -116,7 +116,7 @@ FakeResponse FakeIonos::handle(const FakeRequest& req) {
     }
   }
   if (zone.empty()) {
-    return notFound();
+    return ionosNotFound();
   }
   if (slash == std::string::npos && req.method == "GET") {
     return records(zone, zoneId, req);
@@ -196,7 +196,7 @@ FakeResponse FakeIonos::change(const std::string& zone, const std::string& path,
   rapidjson::Document body;
   std::string parseError;
   if (!json::parse(body, req.body, parseError)) {
-    return error(400, "INVALID_REQUEST_BODY", "The request body is not valid JSON.");
+    return ionosError(400, "INVALID_REQUEST_BODY", "The request body is not valid JSON.");
   }
   if (req.method == "PUT" && path.compare(0, 9, "/records/") == 0 && body.IsObject()) {
     const std::string id = path.substr(9);
@@ -206,12 +206,12 @@ FakeResponse FakeIonos::change(const std::string& zone, const std::string& path,
         return jsonReply(200, "{}");
       }
     }
-    return notFound();
+    return ionosNotFound();
   }
   if (req.method == "POST" && path == "/records" && body.IsArray()) {
     for (const auto& item : body.GetArray()) {
       if (!item.IsObject()) {
-        return error(400, "INVALID_RECORD", "Record is not an object.");
+        return ionosError(400, "INVALID_RECORD", "Record is not an object.");
       }
       DnsRecord r;
       r.id = uuid(nextId_++);
@@ -223,13 +223,13 @@ FakeResponse FakeIonos::change(const std::string& zone, const std::string& path,
     }
     return jsonReply(201, "[]");
   }
-  return notFound();
+  return ionosNotFound();
 }
 
 namespace {
 
 // `chipmunk-fake ionos` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kIonosRunnable{
     "ionos", [] {
       auto f = std::make_shared<FakeIonos>();
       f->addZone("example.com");

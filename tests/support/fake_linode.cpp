@@ -16,7 +16,7 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse error(int status, const std::string& reason, const std::string& field = {}) {
+FakeResponse linodeError(int status, const std::string& reason, const std::string& field = {}) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
@@ -190,11 +190,11 @@ std::optional<FakeResponse> parseFilter(const FakeRequest& req, Filter& filter) 
   rapidjson::Document f;
   f.Parse(filterText.c_str());
   if (f.HasParseError() || !f.IsObject()) {
-    return error(400, "Cannot parse X-Filter", "X-Filter");
+    return linodeError(400, "Cannot parse X-Filter", "X-Filter");
   }
   for (const auto& m : f.GetObject()) {
     if (!m.value.IsString()) {
-      return error(400, "Filter values must be strings in this fake", "X-Filter");
+      return linodeError(400, "Filter values must be strings in this fake", "X-Filter");
     }
     filter[m.name.GetString()] = m.value.GetString();
   }
@@ -298,7 +298,7 @@ FakeResponse createRecord(FakeLinode::Domain& domain, long long& lastId, const F
   body.Parse(req.body.c_str());
   if (body.HasParseError() || !body.IsObject() || !body.HasMember("type") ||
       !body["type"].IsString()) {
-    return error(400, "type is required", "type");
+    return linodeError(400, "type is required", "type");
   }
   FakeLinode::DomainRecord r;
   r.type = body["type"].GetString();
@@ -307,7 +307,7 @@ FakeResponse createRecord(FakeLinode::Domain& domain, long long& lastId, const F
       body.HasMember("target") && body["target"].IsString() ? body["target"].GetString() : "";
   r.ttl = body.HasMember("ttl_sec") && body["ttl_sec"].IsInt64() ? body["ttl_sec"].GetInt64() : 0;
   if (!targetFits(r.type, r.target)) {
-    return error(400, "Invalid target for this record type", "target");
+    return linodeError(400, "Invalid target for this record type", "target");
   }
   r.id = ++lastId;
   domain.records.push_back(r);
@@ -320,19 +320,19 @@ FakeResponse recordRoute(FakeLinode::DomainRecord& record, const FakeRequest& re
     rapidjson::Document body;
     body.Parse(req.body.c_str());
     if (body.HasParseError() || !body.IsObject()) {
-      return error(400, "Request body must be JSON");
+      return linodeError(400, "Request body must be JSON");
     }
     if (body.HasMember("target")) {
       if (!body["target"].IsString()) {
-        return error(400, "target must be a string", "target");
+        return linodeError(400, "target must be a string", "target");
       }
       if (!targetFits(record.type, body["target"].GetString())) {
-        return error(400, "Invalid target for this record type", "target");
+        return linodeError(400, "Invalid target for this record type", "target");
       }
       record.target = body["target"].GetString();
     }
   } else if (req.method != "GET") {
-    return error(405, "Method Not Allowed");
+    return linodeError(405, "Method Not Allowed");
   }
   return one(record);
 }
@@ -358,7 +358,7 @@ FakeResponse FakeLinode::queuedFailure() {
     return r;
   }
   FakeResponse r =
-      error(failStatus_, failStatus_ == 429 ? "Too Many Requests" : "Please try again later");
+      linodeError(failStatus_, failStatus_ == 429 ? "Too Many Requests" : "Please try again later");
   if (failRetryAfter_) {
     r.headers.emplace_back("Retry-After", std::to_string(*failRetryAfter_));
   }
@@ -368,11 +368,11 @@ FakeResponse FakeLinode::queuedFailure() {
 // Auth, X-Filter and paging, then the routes: /v4/domains, /v4/domains/ID/records[/ID].
 FakeResponse FakeLinode::route(const FakeRequest& req) {
   if (req.header("authorization") != "Bearer " + token_) {
-    return error(401, "Invalid Token");
+    return linodeError(401, "Invalid Token");
   }
   const auto parts = splitPath(req.path);
   if (parts.size() < 2 || parts[0] != "v4" || parts[1] != "domains") {
-    return error(404, "Not found");
+    return linodeError(404, "Not found");
   }
   Filter filter;
   if (auto bad = parseFilter(req, filter)) {
@@ -381,26 +381,27 @@ FakeResponse FakeLinode::route(const FakeRequest& req) {
   long long page = 1;
   long long pageSize = 100;
   if (!req.param("page").empty() && !parsePositive(req.param("page"), page)) {
-    return error(400, "Must be a positive integer", "page");
+    return linodeError(400, "Must be a positive integer", "page");
   }
   if (!req.param("page_size").empty() &&
       (!parsePositive(req.param("page_size"), pageSize) || pageSize < 25 || pageSize > 500)) {
-    return error(400, "Must be 25-500", "page_size");
+    return linodeError(400, "Must be 25-500", "page_size");
   }
   pageSize = std::min<long long>(pageSize, maxPageSize_);
   if (parts.size() == 2) {
-    return req.method != "GET" ? error(405, "Method Not Allowed") : domains(filter, page, pageSize);
+    return req.method != "GET" ? linodeError(405, "Method Not Allowed")
+                               : domains(filter, page, pageSize);
   }
   long long domainId = 0;
   Domain* domain = parsePositive(parts[2], domainId) ? findDomain(domainId) : nullptr;
   if (domain == nullptr || parts.size() < 4 || parts[3] != "records" || parts.size() > 5) {
-    return error(404, "Not found");
+    return linodeError(404, "Not found");
   }
   if (parts.size() == 4) {
     if (req.method == "GET") {
       return listRecords(*domain, filter, page, pageSize);
     }
-    return req.method != "POST" ? error(405, "Method Not Allowed")
+    return req.method != "POST" ? linodeError(405, "Method Not Allowed")
                                 : createRecord(*domain, nextId_, req);
   }
   long long recordId = 0;
@@ -411,7 +412,7 @@ FakeResponse FakeLinode::route(const FakeRequest& req) {
       }
     }
   }
-  return error(404, "Not found");
+  return linodeError(404, "Not found");
 }
 
 // GET /v4/domains: the domains that match the filter (only "domain" is filterable here).

@@ -9,7 +9,7 @@
 namespace chipmunk::test {
 namespace {
 
-const RunnableFake kRunnable{
+const RunnableFake kLinodeRunnable{
     "linode", [] {
       auto f = std::make_shared<FakeLinode>("linode-token");
       const long long domain = f->addDomain("example.com");

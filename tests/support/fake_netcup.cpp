@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kPath = "/run/webservice/servers/endpoint.php";
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-std::string text(const rapidjson::Value& v, const char* key) {
+std::string netcupText(const rapidjson::Value& v, const char* key) {
   const auto it = v.IsObject() ? v.FindMember(key) : v.MemberEnd();
   return v.IsObject() && it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
@@ -28,8 +28,9 @@ void pair(Writer& w, const char* key, const std::string& value) {
 }
 
 // The CCP's answer: `data` is the responsedata's JSON text ("" for an empty string).
-FakeResponse answer(const std::string& action, bool ok, int code, const std::string& shortMessage,
-                    const std::string& longMessage, const std::string& data = "") {
+FakeResponse netcupAnswer(const std::string& action, bool ok, int code,
+                          const std::string& shortMessage, const std::string& longMessage,
+                          const std::string& data = "") {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -52,7 +53,7 @@ FakeResponse answer(const std::string& action, bool ok, int code, const std::str
 }
 
 FakeResponse validation(const std::string& action, const std::string& why) {
-  return answer(action, false, 4013, "Validation Error.", why);
+  return netcupAnswer(action, false, 4013, "Validation Error.", why);
 }
 
 std::string records(const std::vector<FakeNetcup::DnsRecord>& list) {
@@ -156,9 +157,9 @@ FakeResponse FakeNetcup::handle(const FakeRequest& req) {
   std::string error;
   if (!json::parse(body, req.body, error) || !body.IsObject() || !body.HasMember("param") ||
       !body["param"].IsObject()) {
-    return validation(text(body, "action"), "Invalid JSON request.");
+    return validation(netcupText(body, "action"), "Invalid JSON request.");
   }
-  const std::string action = text(body, "action");
+  const std::string action = netcupText(body, "action");
   if (rateLimited_) {
     rateLimited_ = false;
     return validation(action,
@@ -170,28 +171,29 @@ FakeResponse FakeNetcup::handle(const FakeRequest& req) {
 }
 
 FakeResponse FakeNetcup::act(const std::string& action, const rapidjson::Value& param) {
-  if (text(param, "customernumber") != customer_ || text(param, "apikey") != apiKey_) {
+  if (netcupText(param, "customernumber") != customer_ || netcupText(param, "apikey") != apiKey_) {
     return validation(action, "The api key or customer number is invalid.");
   }
   if (action == "login") {
-    if (text(param, "apipassword") != apiPassword_) {
+    if (netcupText(param, "apipassword") != apiPassword_) {
       return validation(action, "The api password is invalid.");
     }
     const std::string session = "session-" + std::to_string(nextId_++);
     sessions_.insert(session);
-    return answer(action, true, 2000, "Login successful", "Session has been created successful.",
-                  R"({"apisessionid":")" + session + "\"}");
+    return netcupAnswer(action, true, 2000, "Login successful",
+                        "Session has been created successful.",
+                        R"({"apisessionid":")" + session + "\"}");
   }
-  const std::string session = text(param, "apisessionid");
+  const std::string session = netcupText(param, "apisessionid");
   if (sessions_.count(session) == 0) {
-    return answer(action, false, 4001, "Api session id in invalid format",
-                  "The session id is not in a valid format.");
+    return netcupAnswer(action, false, 4001, "Api session id in invalid format",
+                        "The session id is not in a valid format.");
   }
   if (action == "logout") {
     sessions_.erase(session);
-    return answer(action, true, 2000, "Logout successful", "Session has been terminated.");
+    return netcupAnswer(action, true, 2000, "Logout successful", "Session has been terminated.");
   }
-  const std::string domain = text(param, "domainname");
+  const std::string domain = netcupText(param, "domainname");
   if (domains_.count(domain) == 0) {
     return validation(action, "Domain not found.");
   }
@@ -201,17 +203,17 @@ FakeResponse FakeNetcup::act(const std::string& action, const rapidjson::Value& 
   if (action == "updateDnsRecords") {
     return updateRecords(domain, param);
   }
-  return answer(action, false, 4013, "Validation Error.", "Unknown action.");
+  return netcupAnswer(action, false, 4013, "Validation Error.", "Unknown action.");
 }
 
 FakeResponse FakeNetcup::info(const std::string& domain) const {
   const auto& list = domains_.at(domain);
   if (list.empty()) {
-    return answer("infoDnsRecords", false, 5029, "Can not get DNS records for zone.",
-                  "Error in DNS records. Domain has no records.");
+    return netcupAnswer("infoDnsRecords", false, 5029, "Can not get DNS records for zone.",
+                        "Error in DNS records. Domain has no records.");
   }
-  return answer("infoDnsRecords", true, 2000, "DNS records found",
-                "DNS Records for this zone were found.", records(list));
+  return netcupAnswer("infoDnsRecords", true, 2000, "DNS records found",
+                      "DNS Records for this zone were found.", records(list));
 }
 
 FakeResponse FakeNetcup::updateRecords(const std::string& domain, const rapidjson::Value& param) {
@@ -222,8 +224,9 @@ FakeResponse FakeNetcup::updateRecords(const std::string& domain, const rapidjso
   }
   auto& list = domains_[domain];
   for (const auto& item : set->value["dnsrecords"].GetArray()) {
-    DnsRecord next{text(item, "id"),          text(item, "hostname"), text(item, "type"),
-                   text(item, "destination"), text(item, "priority"), "yes"};
+    DnsRecord next{netcupText(item, "id"),       netcupText(item, "hostname"),
+                   netcupText(item, "type"),     netcupText(item, "destination"),
+                   netcupText(item, "priority"), "yes"};
     if (next.hostname.empty() || next.type.empty() || next.destination.empty()) {
       return validation("updateDnsRecords", "Value in field dnsrecord is missing.");
     }
@@ -236,29 +239,30 @@ FakeResponse FakeNetcup::updateRecords(const std::string& domain, const rapidjso
     auto it =
         std::find_if(list.begin(), list.end(), [&](const auto& r) { return r.id == next.id; });
     if (it == list.end()) {
-      return answer("updateDnsRecords", false, 5028, "Record not found", "DNS record not found.");
+      return netcupAnswer("updateDnsRecords", false, 5028, "Record not found",
+                          "DNS record not found.");
     }
     *it = next;
   }
-  return answer("updateDnsRecords", true, 2000, "DNS records successful updated",
-                "The given DNS records for this zone were updated.", records(list));
+  return netcupAnswer("updateDnsRecords", true, 2000, "DNS records successful updated",
+                      "The given DNS records for this zone were updated.", records(list));
 }
 
 namespace {
 
 // `chipmunk-fake netcup` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{"netcup", [] {
-                               auto f = std::make_shared<FakeNetcup>();
-                               f->addDomain("example.com");
-                               seedHome([&](const char* type, const char* ip) {
-                                 f->addRecord("example.com", {"", "home", type, ip});
-                               });
-                               return RunningFake{
-                                   f, fakeSection("netcup",
-                                                  "customer_number = 12345\napi_key = nc-key\n"
-                                                  "api_password = nc-password\n",
-                                                  f->endpoint())};
-                             }};
+const RunnableFake kNetcupRunnable{
+    "netcup", [] {
+      auto f = std::make_shared<FakeNetcup>();
+      f->addDomain("example.com");
+      seedHome([&](const char* type, const char* ip) {
+        f->addRecord("example.com", {"", "home", type, ip});
+      });
+      return RunningFake{f, fakeSection("netcup",
+                                        "customer_number = 12345\napi_key = nc-key\n"
+                                        "api_password = nc-password\n",
+                                        f->endpoint())};
+    }};
 
 }  // namespace
 

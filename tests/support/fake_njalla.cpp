@@ -32,7 +32,7 @@ void write(Writer& w, const FakeNjalla::DnsRecord& r) {
 
 // {"jsonrpc":"2.0", member: ...}, the member's value written by `body` (HTTP 200 either way).
 template <typename F>
-FakeResponse answer(const char* member, F body) {
+FakeResponse njallaAnswer(const char* member, F body) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -46,11 +46,11 @@ FakeResponse answer(const char* member, F body) {
 
 template <typename F>
 FakeResponse result(F body) {
-  return answer("result", body);
+  return njallaAnswer("result", body);
 }
 
-FakeResponse error(int code, const std::string& message) {
-  return answer("error", [&](Writer& w) {
+FakeResponse njallaError(int code, const std::string& message) {
+  return njallaAnswer("error", [&](Writer& w) {
     w.StartObject();
     w.Key("code");
     w.Int(code);
@@ -60,7 +60,7 @@ FakeResponse error(int code, const std::string& message) {
   });
 }
 
-std::string text(const rapidjson::Value& v, const char* key) {
+std::string njallaText(const rapidjson::Value& v, const char* key) {
   const auto it = v.FindMember(key);
   return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
@@ -133,23 +133,23 @@ FakeResponse FakeNjalla::handle(const FakeRequest& req) {
     return jsonReply(404, "<html>Not Found</html>");
   }
   if (req.header("authorization") != "Njalla " + token_) {
-    return error(403, "Permission denied.");
+    return njallaError(403, "Permission denied.");
   }
   rapidjson::Document body;
   std::string parseError;
   if (!json::parse(body, req.body, parseError) || !body.IsObject() || !body.HasMember("params") ||
       !body["params"].IsObject()) {
-    return error(-32700, "Parse error.");
+    return njallaError(-32700, "Parse error.");
   }
   const rapidjson::Value& params = body["params"];
-  const std::string domain = text(params, "domain");
+  const std::string domain = njallaText(params, "domain");
   if (domains_.count(domain) == 0) {
-    return error(404, "Domain not found.");
+    return njallaError(404, "Domain not found.");
   }
   if (!validTtl(params)) {
-    return error(400, "Invalid TTL.");
+    return njallaError(400, "Invalid TTL.");
   }
-  const std::string method = text(body, "method");
+  const std::string method = njallaText(body, "method");
   if (method == "list-records") {
     return list(domain);
   }
@@ -159,7 +159,7 @@ FakeResponse FakeNjalla::handle(const FakeRequest& req) {
   if (method == "add-record") {
     return add(domain, params);
   }
-  return error(-32601, "Method not found.");
+  return njallaError(-32601, "Method not found.");
 }
 
 FakeResponse FakeNjalla::list(const std::string& domain) const {
@@ -178,27 +178,28 @@ FakeResponse FakeNjalla::list(const std::string& domain) const {
 FakeResponse FakeNjalla::edit(const std::string& domain, const rapidjson::Value& params) {
   const auto id = params.FindMember("id");
   if (id == params.MemberEnd() || !id->value.IsInt64()) {
-    return error(400, "Invalid id.");
+    return njallaError(400, "Invalid id.");
   }
   for (auto& r : domains_.at(domain)) {
     if (r.id != id->value.GetInt64()) {
       continue;
     }
     if (params.HasMember("content")) {
-      r.content = text(params, "content");
+      r.content = njallaText(params, "content");
     }
     if (params.HasMember("ttl")) {
       r.ttl = params["ttl"].GetInt64();
     }
     return result([&](Writer& w) { write(w, r); });
   }
-  return error(404, "Record not found.");
+  return njallaError(404, "Record not found.");
 }
 
 FakeResponse FakeNjalla::add(const std::string& domain, const rapidjson::Value& params) {
-  DnsRecord r{nextId_++, text(params, "name"), text(params, "type"), text(params, "content")};
+  DnsRecord r{nextId_++, njallaText(params, "name"), njallaText(params, "type"),
+              njallaText(params, "content")};
   if (r.name.empty() || r.type.empty() || r.content.empty() || !params.HasMember("ttl")) {
-    return error(400, "Missing name, type, content or ttl.");
+    return njallaError(400, "Missing name, type, content or ttl.");
   }
   r.ttl = params["ttl"].GetInt64();
   domains_[domain].push_back(r);
@@ -208,7 +209,7 @@ FakeResponse FakeNjalla::add(const std::string& domain, const rapidjson::Value& 
 namespace {
 
 // `chipmunk-fake njalla` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kNjallaRunnable{
     "njalla", [] {
       auto f = std::make_shared<FakeNjalla>();
       f->addDomain("example.com");

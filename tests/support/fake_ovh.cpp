@@ -25,7 +25,7 @@ FakeResponse coded(int status, const std::string& code, const std::string& httpC
                                "\",\"message\":\"" + message + "\"}");
 }
 
-FakeResponse notFound(const std::string& message) {
+FakeResponse ovhNotFound(const std::string& message) {
   return jsonReply(404, "{\"class\":\"Client::NotFound\",\"message\":\"" + message + "\"}");
 }
 
@@ -169,12 +169,12 @@ FakeResponse FakeOvh::handle(const FakeRequest& req) {
   // /1.0/domain/zone/ZONE/{record[/ID],refresh}
   const auto parts = splitPath(req.path);
   if (parts.size() < 5 || parts[0] != "1.0" || parts[1] != "domain" || parts[2] != "zone") {
-    return notFound("Got an invalid (or empty) URL");
+    return ovhNotFound("Got an invalid (or empty) URL");
   }
   const std::string name = urlDecode(parts[3]);
   const auto zone = zones_.find(name);
   if (zone == zones_.end()) {
-    return notFound("This service does not exist");
+    return ovhNotFound("This service does not exist");
   }
   if (parts[4] == "refresh" && parts.size() == 5 && req.method == "POST") {
     if (failRefreshes_ > 0) {
@@ -185,7 +185,7 @@ FakeResponse FakeOvh::handle(const FakeRequest& req) {
     return jsonReply(200, "null");
   }
   return parts[4] == "record" ? records(zone->second, name, req, parts)
-                              : notFound("Got an invalid (or empty) URL");
+                              : ovhNotFound("Got an invalid (or empty) URL");
 }
 
 FakeResponse FakeOvh::records(Zone& zone, const std::string& name, const FakeRequest& req,
@@ -224,8 +224,8 @@ FakeResponse FakeOvh::records(Zone& zone, const std::string& name, const FakeReq
   const auto it =
       parts.size() == 6 ? zone.records.find(std::atoll(parts[5].c_str())) : zone.records.end();
   if (it == zone.records.end()) {
-    return notFound("The requested object (id = " + (parts.size() == 6 ? parts[5] : "") +
-                    ") does not exist");
+    return ovhNotFound("The requested object (id = " + (parts.size() == 6 ? parts[5] : "") +
+                       ") does not exist");
   }
   if (req.method == "GET") {
     return jsonReply(200, recordJson(name, it->first, it->second));
@@ -246,7 +246,7 @@ FakeResponse FakeOvh::records(Zone& zone, const std::string& name, const FakeReq
 namespace {
 
 // `chipmunk-fake ovh` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kOvhRunnable{
     "ovh", [] {
       auto f = std::make_shared<FakeOvh>();
       f->addZone("example.com");

@@ -13,9 +13,9 @@
 namespace chipmunk::test {
 namespace {
 
-constexpr const char* kBase = "/api/json/v3";
+constexpr const char* kPorkbunBase = "/api/json/v3";
 
-FakeResponse error(const std::string& message) {
+FakeResponse porkbunError(const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
@@ -64,7 +64,7 @@ FakePorkbun::~FakePorkbun() {
 }
 
 std::string FakePorkbun::endpoint() const {
-  return server_->url() + kBase;
+  return server_->url() + kPorkbunBase;
 }
 
 int FakePorkbun::port() const {
@@ -107,31 +107,31 @@ FakeResponse FakePorkbun::handle(const FakeRequest& req) {
   if (auto failure = failures_.pop()) {
     return *failure;
   }
-  if (req.method != "POST" || req.path.rfind(kBase, 0) != 0) {
+  if (req.method != "POST" || req.path.rfind(kPorkbunBase, 0) != 0) {
     return jsonReply(404, "<html>Not Found</html>");
   }
   rapidjson::Document body;
   std::string parseError;
   if (!json::parse(body, req.body, parseError) || !body.IsObject()) {
-    return error("Invalid JSON.");
+    return porkbunError("Invalid JSON.");
   }
   if (field(body, "apikey") != apiKey_ || field(body, "secretapikey") != secretKey_) {
-    return error("Invalid API key. (002)");
+    return porkbunError("Invalid API key. (002)");
   }
-  const auto parts = split(req.path.substr(std::string(kBase).size()));
+  const auto parts = split(req.path.substr(std::string(kPorkbunBase).size()));
   if (parts.size() == 1 && parts[0] == "ping") {
     return jsonReply(200, R"({"status":"SUCCESS","yourIp":"127.0.0.1"})");
   }
   if (parts.size() < 3 || parts[0] != "dns") {
-    return error("Invalid command.");
+    return porkbunError("Invalid command.");
   }
   const std::string& domain = parts[2];
   const auto d = domains_.find(domain);
   if (d == domains_.end()) {
-    return error("Invalid domain.");
+    return porkbunError("Invalid domain.");
   }
   if (!d->second) {
-    return error("Domain is not opted in to API access.");
+    return porkbunError("Domain is not opted in to API access.");
   }
   if (parts[1] == "retrieveByNameType" && (parts.size() == 4 || parts.size() == 5)) {
     return retrieve(domain, parts[3], parts.size() == 5 ? parts[4] : "");
@@ -142,7 +142,7 @@ FakeResponse FakePorkbun::handle(const FakeRequest& req) {
   if (parts[1] == "create" && parts.size() == 3) {
     return create(domain, body);
   }
-  return error("Invalid command.");
+  return porkbunError("Invalid command.");
 }
 
 namespace {
@@ -203,12 +203,12 @@ FakeResponse FakePorkbun::edit(const std::string& domain, const std::string& id,
     next.notes = field(body, "notes");
     if (next.name == r.name && next.type == r.type && next.content == r.content &&
         next.ttl == r.ttl && next.prio == r.prio && next.notes == r.notes) {
-      return error("Edit error: We were unable to edit the DNS record.");
+      return porkbunError("Edit error: We were unable to edit the DNS record.");
     }
     r = next;
     return jsonReply(200, R"({"status":"SUCCESS"})");
   }
-  return error("Edit error: Invalid record ID.");
+  return porkbunError("Edit error: Invalid record ID.");
 }
 
 // POST /dns/create/DOMAIN {name, type, content[, ttl]}.
@@ -228,7 +228,7 @@ FakeResponse FakePorkbun::create(const std::string& domain, const rapidjson::Doc
 namespace {
 
 // `chipmunk-fake porkbun` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kPorkbunRunnable{
     "porkbun", [] {
       auto f = std::make_shared<FakePorkbun>();
       f->addDomain("example.com");

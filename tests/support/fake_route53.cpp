@@ -24,7 +24,7 @@ FakeResponse xmlReply(int status, std::string body) {
   return r;
 }
 
-FakeResponse error(int status, const std::string& code, const std::string& message) {
+FakeResponse route53Error(int status, const std::string& code, const std::string& message) {
   return xmlReply(status, FakeRoute53::errorBody(code, message));
 }
 
@@ -117,7 +117,7 @@ std::vector<FakeRequest> FakeRoute53::requests() const {
 std::optional<FakeResponse> FakeRoute53::refuseSignature(const FakeRequest& req) const {
   const std::string authorization = req.header("authorization");
   if (authorization.empty()) {
-    return error(403, "MissingAuthenticationToken", "Missing Authentication Token");
+    return route53Error(403, "MissingAuthenticationToken", "Missing Authentication Token");
   }
   auto fields = authFields(authorization);
   const std::string date = req.header("x-amz-date");
@@ -125,8 +125,8 @@ std::optional<FakeResponse> FakeRoute53::refuseSignature(const FakeRequest& req)
   const std::string expectedScope = "/" + date.substr(0, 8) + "/us-east-1/route53/aws4_request";
   if (credential.substr(0, credential.find('/')) != accessKeyId_ ||
       (!sessionToken_.empty() && req.header("x-amz-security-token") != sessionToken_)) {
-    return error(403, "InvalidClientTokenId",
-                 "The security token included in the request is invalid.");
+    return route53Error(403, "InvalidClientTokenId",
+                        "The security token included in the request is invalid.");
   }
   // X-Amz-Date within 5 minutes of our clock.
   std::tm tm{};
@@ -134,7 +134,7 @@ std::optional<FakeResponse> FakeRoute53::refuseSignature(const FakeRequest& req)
   const auto skew = std::chrono::system_clock::now() + std::chrono::seconds(skew_) -
                     std::chrono::system_clock::from_time_t(dated ? timegm(&tm) : 0);
   if (!dated || std::chrono::abs(skew) > std::chrono::minutes(5)) {
-    return error(403, "SignatureDoesNotMatch", "Signature expired");
+    return route53Error(403, "SignatureDoesNotMatch", "Signature expired");
   }
   // The signature recomputed from the request as received, over the headers it names.
   std::map<std::string, std::string> headers;
@@ -153,9 +153,9 @@ std::optional<FakeResponse> FakeRoute53::refuseSignature(const FakeRequest& req)
   if (credential != accessKeyId_ + expectedScope || signedHeaders != names ||
       headers.count("host") == 0 || headers.count("x-amz-date") == 0 ||
       fields["Signature"] != expected) {
-    return error(403, "SignatureDoesNotMatch",
-                 "The request signature we calculated does not match the signature you "
-                 "provided. Check your AWS Secret Access Key and signing method.");
+    return route53Error(403, "SignatureDoesNotMatch",
+                        "The request signature we calculated does not match the signature you "
+                        "provided. Check your AWS Secret Access Key and signing method.");
   }
   return std::nullopt;
 }
@@ -185,17 +185,17 @@ FakeResponse FakeRoute53::route(const FakeRequest& req) {
   }
   if (parts.size() < 4 || parts[0] != "2013-04-01" || parts[1] != "hostedzone" ||
       parts[3] != "rrset" || parts.size() > 5 || (parts.size() == 5 && !parts[4].empty())) {
-    return error(404, "UnknownOperationException", "Unknown operation");
+    return route53Error(404, "UnknownOperationException", "Unknown operation");
   }
   const auto zone = zones_.find(parts[2]);
   if (zone == zones_.end()) {
-    return error(404, "NoSuchHostedZone", "No hosted zone found with ID: " + parts[2]);
+    return route53Error(404, "NoSuchHostedZone", "No hosted zone found with ID: " + parts[2]);
   }
   if (req.method == "GET") {
     return listSets(zone->second, req);
   }
   return req.method == "POST" ? change(zone->second, req)
-                              : error(405, "InvalidAction", "Method not allowed");
+                              : route53Error(405, "InvalidAction", "Method not allowed");
 }
 
 FakeResponse FakeRoute53::listZones(const FakeRequest& req) const {
@@ -257,7 +257,7 @@ FakeResponse FakeRoute53::change(Zone& zone, const FakeRequest& req) {
   const providers::xml::Element* changes = nullptr;
   if (!doc.parse(req.body, parseError) || doc.root()->name != "ChangeResourceRecordSetsRequest" ||
       (changes = doc.find(*doc.root(), {"ChangeBatch", "Changes"})) == nullptr) {
-    return error(400, "InvalidInput", "Invalid XML ; " + parseError);
+    return route53Error(400, "InvalidInput", "Invalid XML ; " + parseError);
   }
   for (const auto* c : doc.children(*changes, "Change")) {
     const std::string action = doc.text(*c, {"Action"});
@@ -276,7 +276,7 @@ FakeResponse FakeRoute53::change(Zone& zone, const FakeRequest& req) {
         name.compare(name.size() - zone.name.size(), std::string::npos, zone.name) == 0;
     if ((action != "UPSERT" && action != "CREATE" && action != "DELETE") || !inZone ||
         (type != "A" && type != "AAAA") || ttl.empty() || set.values.empty()) {
-      return error(400, "InvalidChangeBatch", "Invalid change for " + name);
+      return route53Error(400, "InvalidChangeBatch", "Invalid change for " + name);
     }
     if (action == "DELETE") {
       zone.sets.erase({name, type});
@@ -295,7 +295,7 @@ FakeResponse FakeRoute53::change(Zone& zone, const FakeRequest& req) {
 namespace {
 
 // `chipmunk-fake route53` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kRoute53Runnable{
     "route53", [] {
       auto f = std::make_shared<FakeRoute53>();
       f->addZone("Z1", "example.com");

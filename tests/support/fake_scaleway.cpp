@@ -15,11 +15,11 @@
 namespace chipmunk::test {
 namespace {
 
-constexpr const char* kBase = "/domain/v2beta1";
+constexpr const char* kScalewayBase = "/domain/v2beta1";
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-FakeResponse error(int status, const std::string& type, const std::string& message,
-                   const std::string& zone = "") {
+FakeResponse scalewayError(int status, const std::string& type, const std::string& message,
+                           const std::string& zone = "") {
   std::vector<std::pair<const char*, std::string>> members = {{"message", message}};
   if (!zone.empty()) {  // a missing resource is named
     members.insert(members.end(), {{"resource", "dns_zone"}, {"resource_id", zone}});
@@ -37,7 +37,7 @@ FakeResponse error(int status, const std::string& type, const std::string& messa
 }
 
 FakeResponse invalid(const std::string& message) {
-  return error(400, "invalid_arguments", message);
+  return scalewayError(400, "invalid_arguments", message);
 }
 
 void write(Writer& w, const FakeScaleway::DnsRecord& r) {
@@ -57,7 +57,7 @@ void write(Writer& w, const FakeScaleway::DnsRecord& r) {
   w.EndObject();
 }
 
-FakeResponse listing(const std::vector<FakeScaleway::DnsRecord>& records, size_t total) {
+FakeResponse scalewayListing(const std::vector<FakeScaleway::DnsRecord>& records, size_t total) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
@@ -75,21 +75,21 @@ FakeResponse listing(const std::vector<FakeScaleway::DnsRecord>& records, size_t
   return jsonReply(200, buf.GetString());
 }
 
-std::string text(const rapidjson::Value& v, const char* key) {
+std::string scalewayText(const rapidjson::Value& v, const char* key) {
   const auto it = v.IsObject() ? v.FindMember(key) : v.MemberEnd();
   return v.IsObject() && it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
 
 // A record of a change: data, type and ttl required; nothing when one is missing.
 std::optional<FakeScaleway::DnsRecord> recordOf(const rapidjson::Value& v) {
-  if (!v.IsObject() || !v.HasMember("ttl") || !v["ttl"].IsInt64() || text(v, "data").empty() ||
-      text(v, "type").empty()) {
+  if (!v.IsObject() || !v.HasMember("ttl") || !v["ttl"].IsInt64() ||
+      scalewayText(v, "data").empty() || scalewayText(v, "type").empty()) {
     return std::nullopt;
   }
-  FakeScaleway::DnsRecord r{"", text(v, "name"), text(v, "type"), text(v, "data"),
-                            v["ttl"].GetInt64()};
+  FakeScaleway::DnsRecord r{"", scalewayText(v, "name"), scalewayText(v, "type"),
+                            scalewayText(v, "data"), v["ttl"].GetInt64()};
   r.priority = v.HasMember("priority") && v["priority"].IsInt64() ? v["priority"].GetInt64() : 0;
-  r.comment = text(v, "comment");
+  r.comment = scalewayText(v, "comment");
   return r;
 }
 
@@ -104,7 +104,7 @@ FakeScaleway::~FakeScaleway() {
 }
 
 std::string FakeScaleway::endpoint() const {
-  return server_->url() + kBase;
+  return server_->url() + kScalewayBase;
 }
 
 void FakeScaleway::addZone(const std::string& zone) {
@@ -166,13 +166,13 @@ FakeResponse FakeScaleway::handle(const FakeRequest& req) {
                           R"("reason":"invalid_argument","type":"denied_authentication"})");
   }
   const auto parts = splitPath(req.path);  // domain v2beta1 dns-zones ZONE records
-  if (parts.size() != 5 || "/" + parts[0] + "/" + parts[1] != kBase || parts[2] != "dns-zones" ||
-      parts[4] != "records") {
-    return error(404, "not_found", "resource is not found");
+  if (parts.size() != 5 || "/" + parts[0] + "/" + parts[1] != kScalewayBase ||
+      parts[2] != "dns-zones" || parts[4] != "records") {
+    return scalewayError(404, "not_found", "resource is not found");
   }
   const std::string zone = urlDecode(parts[3]);
   if (zones_.count(zone) == 0) {
-    return error(404, "not_found", "resource is not found", zone);
+    return scalewayError(404, "not_found", "resource is not found", zone);
   }
   if (req.method == "GET") {
     return list(zone, req);
@@ -180,7 +180,7 @@ FakeResponse FakeScaleway::handle(const FakeRequest& req) {
   if (req.method == "PATCH") {
     return patch(zone, req.body);
   }
-  return error(405, "method_not_allowed", "method not allowed");
+  return scalewayError(405, "method_not_allowed", "method not allowed");
 }
 
 FakeResponse FakeScaleway::list(const std::string& zone, const FakeRequest& req) const {
@@ -201,7 +201,7 @@ FakeResponse FakeScaleway::list(const std::string& zone, const FakeRequest& req)
   }
   const size_t from = std::min(matching.size(), static_cast<size_t>((page - 1) * size));
   const size_t to = std::min(matching.size(), from + static_cast<size_t>(size));
-  return listing({matching.begin() + from, matching.begin() + to}, matching.size());
+  return scalewayListing({matching.begin() + from, matching.begin() + to}, matching.size());
 }
 
 FakeResponse FakeScaleway::patch(const std::string& zone, const std::string& text) {
@@ -219,7 +219,7 @@ FakeResponse FakeScaleway::patch(const std::string& zone, const std::string& tex
     }
   }
   zones_[zone] = next;
-  return listing(written, 0);
+  return scalewayListing(written, 0);
 }
 
 std::optional<std::string> FakeScaleway::apply(std::vector<DnsRecord>& zone,
@@ -236,12 +236,13 @@ std::optional<std::string> FakeScaleway::apply(std::vector<DnsRecord>& zone,
   }
   if (set) {
     const auto ids = op.FindMember("id_fields");
-    if (ids == op.MemberEnd() || !ids->value.IsObject() || text(ids->value, "type").empty()) {
+    if (ids == op.MemberEnd() || !ids->value.IsObject() ||
+        scalewayText(ids->value, "type").empty()) {
       return "id_fields with name and type is required";
     }
-    const std::string name = text(ids->value, "name");
-    const std::string type = text(ids->value, "type");
-    const std::string data = text(ids->value, "data");
+    const std::string name = scalewayText(ids->value, "name");
+    const std::string type = scalewayText(ids->value, "type");
+    const std::string data = scalewayText(ids->value, "data");
     zone.erase(std::remove_if(zone.begin(), zone.end(),
                               [&](const DnsRecord& r) {
                                 return r.name == name && r.type == type &&
@@ -264,7 +265,7 @@ std::optional<std::string> FakeScaleway::apply(std::vector<DnsRecord>& zone,
 namespace {
 
 // `chipmunk-fake scaleway` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kScalewayRunnable{
     "scaleway", [] {
       auto f = std::make_shared<FakeScaleway>();
       f->addZone("example.com");

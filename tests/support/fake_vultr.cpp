@@ -15,7 +15,7 @@
 namespace chipmunk::test {
 namespace {
 
-FakeResponse error(int status, const std::string& message) {
+FakeResponse vultrError(int status, const std::string& message) {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
@@ -103,18 +103,18 @@ FakeResponse FakeVultr::handle(const FakeRequest& req) {
     return *failure;
   }
   if (req.header("authorization") != "Bearer " + key_) {
-    return error(401, "Invalid API token.");
+    return vultrError(401, "Invalid API token.");
   }
   const std::string prefix = "/v2/domains/";
   if (req.path.rfind(prefix, 0) != 0) {
-    return error(404, "Not found");
+    return vultrError(404, "Not found");
   }
   const std::string rest = req.path.substr(prefix.size());
   const auto slash = rest.find('/');
   const std::string domain = rest.substr(0, slash);
   if (std::find(domains_.begin(), domains_.end(), domain) == domains_.end() ||
       slash == std::string::npos || rest.compare(slash, 8, "/records") != 0) {
-    return error(404, "Unable to find domain");
+    return vultrError(404, "Unable to find domain");
   }
   const std::string id = rest.size() > slash + 9 ? rest.substr(slash + 9) : "";
   if (req.method == "GET" && id.empty()) {
@@ -123,7 +123,7 @@ FakeResponse FakeVultr::handle(const FakeRequest& req) {
   rapidjson::Document body;
   std::string parseError;
   if (!json::parse(body, req.body, parseError) || !body.IsObject()) {
-    return error(400, "Invalid JSON");
+    return vultrError(400, "Invalid JSON");
   }
   if (req.method == "PATCH" && !id.empty()) {
     return patch(domain, id, body);
@@ -131,7 +131,7 @@ FakeResponse FakeVultr::handle(const FakeRequest& req) {
   if (req.method == "POST" && id.empty()) {
     return create(domain, body);
   }
-  return error(405, "Method not allowed");
+  return vultrError(405, "Method not allowed");
 }
 
 // GET /v2/domains/DOMAIN/records?per_page=&cursor=: cursor pagination.
@@ -199,7 +199,7 @@ FakeResponse FakeVultr::patch(const std::string& domain, const std::string& id,
       return jsonReply(204, "");
     }
   }
-  return error(404, "Unable to find record");
+  return vultrError(404, "Unable to find record");
 }
 
 // POST /v2/domains/DOMAIN/records: 201 {"record":{...}}.
@@ -226,7 +226,7 @@ FakeResponse FakeVultr::create(const std::string& domain, const rapidjson::Docum
 namespace {
 
 // `chipmunk-fake vultr` (tests/support/runnable_fake.hpp).
-const RunnableFake kRunnable{
+const RunnableFake kVultrRunnable{
     "vultr", [] {
       auto f = std::make_shared<FakeVultr>();
       f->addDomain("example.com");

@@ -17,16 +17,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/strings.hpp"
+
 namespace chipmunk::test {
 
 namespace {
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
-    s.pop_back();
-  }
-  return s;
-}
 
 uint16_t icmpChecksum(const unsigned char* data, size_t size) {
   uint32_t sum = 0;
@@ -142,7 +137,7 @@ std::string netnsSkipReason(bool wireguard) {
   const std::string probe = "cmkprobe" + std::to_string(::getpid());
   const std::string ip = findProgram("ip");
   if (runCommand({ip, "netns", "add", probe}, dir.file("o"), dir.file("e")) != 0) {
-    return "`ip netns add` failed: " + trimmed(readFile(dir.file("e")));
+    return "`ip netns add` failed: " + std::string(trimAscii(readFile(dir.file("e"))));
   }
   runCommand({ip, "netns", "del", probe}, dir.file("o"), dir.file("e"));
   return {};
@@ -286,7 +281,8 @@ void NetLab::forwardUdp(const std::string& nsName, const std::string& wanIf, int
 }
 
 std::string NetLab::macAddress(const std::string& nsName, const std::string& ifName) {
-  return trimmed(check(nsName, {findProgram("cat"), "/sys/class/net/" + ifName + "/address"}));
+  return std::string(
+      trimAscii(check(nsName, {findProgram("cat"), "/sys/class/net/" + ifName + "/address"})));
 }
 
 int NetLab::run(const std::string& nsName, const std::vector<std::string>& argv, std::string* out,

@@ -9,17 +9,9 @@
 #include <csignal>
 #include <cstdlib>
 
+#include "common/strings.hpp"
+
 namespace chipmunk::test {
-namespace {
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) {
-    s.pop_back();
-  }
-  return s;
-}
-
-}  // namespace
 
 std::string PostgresServer::binDir() {
   // The newest installed major version.
@@ -139,7 +131,7 @@ std::string PostgresServer::psql(const std::string& sql, const std::string& data
                  dir_.file("psql.out"), dir_.file("psql.err")) != 0) {
     return {};
   }
-  return trimmed(readFile(dir_.file("psql.out")));
+  return std::string(trimAscii(readFile(dir_.file("psql.out"))));
 }
 
 std::string PostgresServer::log() const {

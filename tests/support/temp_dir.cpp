@@ -44,4 +44,12 @@ bool fileExists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
+size_t countOf(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = 0; (pos = text.find(needle, pos)) != std::string::npos; pos += needle.size()) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace chipmunk::test

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace chipmunk::test {
@@ -23,5 +24,7 @@ class TempDir {
 void writeFile(const std::string& path, const std::string& content);
 std::string readFile(const std::string& path);
 bool fileExists(const std::string& path);
+// How many times `needle` occurs in `text` (a log, a file read whole), without overlaps.
+size_t countOf(const std::string& text, const std::string& needle);
 
 }  // namespace chipmunk::test

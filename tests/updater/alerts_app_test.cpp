@@ -11,10 +11,11 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
-
-namespace {
 
 // Every notifier type and the ping on one fake: /broken answers 500, /hang never answers
 // in time, the rest 200.
@@ -69,8 +70,6 @@ struct AlertsFixture {
 const char* const kSecrets[] = {"wrong-secret-token", "tk_NTFYSECRET", "GOTIFYSECRET",
                                 "QUERYSECRET",        "HEADERSECRET",  "BROKENSECRET",
                                 "UUIDSECRET"};
-
-}  // namespace
 
 TEST_CASE(
     "chipmunk-updater: --once sends a stop to ntfy, Gotify and webhooks and pings, "
@@ -153,3 +152,6 @@ TEST_CASE("chipmunk-updater daemon: a hanging notifier delays neither updates no
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   CHECK(f.log().find("UUIDSECRET") == std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

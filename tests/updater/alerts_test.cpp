@@ -11,6 +11,9 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using namespace std::chrono_literals;
@@ -21,8 +24,6 @@ using chipmunk::test::FakeResponse;
 using chipmunk::test::readFile;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 // A record on the fake Linode, every hook appending "EVENT RECORD ERROR" to hooks.txt and
 // every event posted to a webhook.
@@ -81,8 +82,6 @@ struct Fixture {
     return events;
   }
 };
-
-}  // namespace
 
 TEST_CASE("Alerts: on_failure once the threshold is reached, once per streak, then recover",
           "[updater][unit]") {
@@ -175,3 +174,6 @@ TEST_CASE("Alerts: a dry run sends no notification and runs no hook", "[updater]
   CHECK(f.webhook.requests().empty());
   CHECK(f.hooks().empty());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

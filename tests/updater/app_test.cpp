@@ -12,18 +12,11 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-size_t countOf(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t pos = 0; (pos = text.find(needle, pos)) != std::string::npos; ++pos) {
-    ++n;
-  }
-  return n;
-}
 
 // A chipmunk-updater config in a temporary directory, against a fake Linode, with the
 // address read from ip.txt (so that tests can change it), and the process that runs it.
@@ -78,8 +71,6 @@ struct UpdaterFixture {
     return process->wait(10s);
   }
 };
-
-}  // namespace
 
 TEST_CASE("chipmunk-updater: --version, --help and bad arguments", "[updater][integration]") {
   TempDir dir;
@@ -447,3 +438,6 @@ TEST_CASE("chipmunk-updater daemon: SIGHUP with a new log file moves every logge
       10s));
   CHECK(f.stop() == 0);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

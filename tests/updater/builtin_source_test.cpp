@@ -19,14 +19,15 @@
 #include "updater/builtin_source.hpp"
 #include "updater/dns_query.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using chipmunk::test::BindServer;
 using chipmunk::test::FakeHttpServer;
 using chipmunk::test::FakeRequest;
 using chipmunk::test::FakeResponse;
-
-namespace {
 
 providers::HttpOptions fastHttp() {
   providers::HttpOptions h;
@@ -131,8 +132,6 @@ class LyingDns {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
-
-}  // namespace
 
 TEST_CASE("Built-in sources: every row reads its kind of answer", "[updater][unit]") {
   std::string error;
@@ -344,3 +343,6 @@ TEST_CASE("Built-in sources: HTTPS rows over TLS with a throw-away CA", "[update
   server.signal(SIGTERM);
   server.wait(std::chrono::seconds(5));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -8,9 +8,10 @@
 
 #include "updater/updater.hpp"
 
-using namespace chipmunk::updater;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::updater;
 
 struct Parsed {
   std::optional<int> exit;
@@ -30,8 +31,6 @@ Parsed parse(std::vector<const char*> args) {
   parsed.err = err.str();
   return parsed;
 }
-
-}  // namespace
 
 TEST_CASE("Unit: the command line sets the options of a run", "[updater][unit]") {
   auto p = parse({});
@@ -88,3 +87,6 @@ TEST_CASE("Unit: --help, --version and --list-providers answer and exit 0", "[up
   CHECK(p.exit == 0);
   CHECK(p.out.rfind("chipmunk-updater settings (INI;", 0) == 0);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -16,11 +16,12 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/discovery.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
-
-namespace {
 
 config::SourceConfig command(const std::string& name, const std::string& output,
                              const std::string& op = "") {
@@ -59,8 +60,6 @@ struct Minimal {
   }
   std::string log() const { return readFile(dir.file("err")) + readFile(dir.file("out")); }
 };
-
-}  // namespace
 
 TEST_CASE("Consensus: two of three operators agree, the liar is named", "[updater][unit]") {
   updater::Discovery d(
@@ -181,3 +180,6 @@ TEST_CASE("chipmunk-updater: docs/UPDATER.md holds the built-in sources table of
   const std::string doc = readFile(std::string(CHIPMUNK_SOURCE_DIR) + "/docs/UPDATER.md");
   CHECK(doc.find(table + "<!-- end of generated source table -->") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -6,13 +6,14 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/discovery.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using chipmunk::test::FakeHttpServer;
 using chipmunk::test::FakeRequest;
 using chipmunk::test::FakeResponse;
-
-namespace {
 
 config::SourceConfig webSource(const std::string& url) {
   config::SourceConfig s;
@@ -35,8 +36,6 @@ providers::HttpOptions fastHttp() {
   h.timeout = std::chrono::seconds(3);
   return h;
 }
-
-}  // namespace
 
 TEST_CASE("Discovery: validates addresses, garbage and HTML are errors", "[updater][unit]") {
   std::string error;
@@ -327,3 +326,6 @@ TEST_CASE("Discovery: allow_private still refuses addresses no host can have", "
   CHECK_FALSE(pickInterfaceAddress(addrs, Family::kIPv4, true));
   CHECK_FALSE(pickInterfaceAddress(addrs, Family::kIPv6, true));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -9,10 +9,11 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
-
-namespace {
 
 // home.example.com A 192.0.2.1 at a fake Linode; the address to publish is 203.0.113.10.
 struct Process {
@@ -38,8 +39,6 @@ struct Process {
   }
   std::string out() const { return readFile(dir.file("out.txt")); }
 };
-
-}  // namespace
 
 TEST_CASE("DriftApp: --dry-run prints what would be sent and sends and writes nothing",
           "[updater][integration]") {
@@ -83,3 +82,6 @@ TEST_CASE("DriftApp: the daemon wakes for a read-back and repairs drift",
   CHECK(log.find("repaired drift record=home host=home.example.com type=A "
                  "expected=203.0.113.10 found=198.51.100.7") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -14,13 +14,14 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
 using namespace std::chrono_literals;
-
-namespace {
 
 // A command source reading ip.txt, `rest` (providers and records) and a clock the test moves.
 struct Drift {
@@ -77,8 +78,6 @@ int count(const std::string& text, const std::string& needle) {
   }
   return n;
 }
-
-}  // namespace
 
 TEST_CASE("Drift: a Linode record changed in the account is repaired at the next verify",
           "[updater][unit]") {
@@ -287,3 +286,6 @@ TEST_CASE("Drift: verify settings default, are overridden per record, and are ch
   CHECK(errors[0].find("u.ini:8: [x] nameservers: \"bad/server\" is not a server") !=
         std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -17,6 +17,9 @@
 #include "updater/health.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using chipmunk::test::checkExposition;
@@ -26,8 +29,6 @@ using chipmunk::test::requireSeries;
 using chipmunk::test::seriesValue;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 // `home` on a good Linode account, `office` on one whose token the fake refuses.
 struct HealthFixture {
@@ -57,8 +58,6 @@ struct HealthFixture {
     return path;
   }
 };
-
-}  // namespace
 
 TEST_CASE("Health: the textfile counts 2 updates, 1 failure, 1 stop and a failed discovery",
           "[updater][unit]") {
@@ -169,3 +168,6 @@ TEST_CASE("chipmunk-updater daemon: writes status_file and metrics_file after ev
   process.signal(SIGTERM);
   CHECK(process.wait(std::chrono::seconds(10)) == 0);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -10,13 +10,14 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using chipmunk::test::readFile;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 // Command sources reading v4.txt and v6.txt, one per family.
 struct Sources {
@@ -53,8 +54,6 @@ struct Sources {
     return errors;
   }
 };
-
-}  // namespace
 
 TEST_CASE("Ipv6: withInterfaceId keeps the /64 and replaces the interface identifier",
           "[updater][unit]") {
@@ -181,3 +180,6 @@ TEST_CASE("Ipv6: the updater keeps A and AAAA on a real BIND with rfc2136",
   CHECK(bind.dig("home.example.test", "A") == "203.0.113.11");
   CHECK(bind.dig("home.example.test", "AAAA") == "2001:db8:1:2:aaaa:bbbb:cccc:dddd");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

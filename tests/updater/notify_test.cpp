@@ -11,14 +11,15 @@
 #include "tests/support/process.hpp"
 #include "updater/notify.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using namespace std::chrono_literals;
 using chipmunk::test::FakeHttpServer;
 using chipmunk::test::FakeRequest;
 using chipmunk::test::FakeResponse;
-
-namespace {
 
 AlertEvent failureEvent() {
   AlertEvent e;
@@ -80,8 +81,6 @@ FakeResponse answer(int status, std::string body = {}) {
   r.body = std::move(body);
   return r;
 }
-
-}  // namespace
 
 TEST_CASE("Notify: a webhook POSTs every field as JSON, with its extra headers",
           "[updater][unit]") {
@@ -268,3 +267,6 @@ TEST_CASE("Notify: a full queue drops the oldest and counts them", "[updater][un
   REQUIRE_FALSE(requests.empty());
   CHECK(member(parsed(requests.back().body), "record") == "r5");  // the newest is kept
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -9,6 +9,9 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/state_store.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::updater;
 using chipmunk::test::TempDir;
 
@@ -129,3 +132,6 @@ TEST_CASE("StateStore: a state file of the updater's format 1 still loads", "[up
   CHECK(chipmunk::test::readFile(dir.file("home.state")).find("\"format\":2") != std::string::npos);
   CHECK(store.load("home")->key == "linode home.example.com A");
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -11,12 +11,13 @@
 #include "updater/status.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 constexpr long long kNow = 1700003600;  // 2023-11-14 23:13:20 UTC
 
@@ -43,8 +44,6 @@ const char* kHomeState =
     R"("detail":"update record: HTTP 503","failures":2,"stopped":"",)"
     R"("last_error":"update record: HTTP 503\u001b[31m","error_at":1700003000,)"
     R"("verified_at":1700001000,"next_at":1700003720})";
-
-}  // namespace
 
 TEST_CASE("Status: prints address, last success, last error and next attempt per record",
           "[updater][unit]") {
@@ -136,3 +135,6 @@ TEST_CASE("Status: the state's status fields round-trip, and are left out when u
   CHECK(back->verifiedAt == 1700001000);
   CHECK(back->nextAt == 1700003720);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -13,10 +13,11 @@
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::test;
 using namespace std::chrono_literals;
-
-namespace {
 
 // The fake Linode with home.example.com, and the address in ip.txt.
 struct Fixture {
@@ -51,8 +52,6 @@ struct Fixture {
     ::chmod(path.c_str(), mode);
   }
 };
-
-}  // namespace
 
 TEST_CASE(
     "chipmunk-updater systemd: READY once scheduled, STATUS per cycle, reload, watchdog, stop",
@@ -166,3 +165,6 @@ TEST_CASE("chipmunk-updater secrets: $CREDENTIALS_DIRECTORY/NAME reads a systemd
   CHECK(f.run("--check-config") == 2);
   CHECK(f.err().find("mode 0444 lets others at it") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

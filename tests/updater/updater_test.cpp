@@ -5,14 +5,15 @@
 #include "tests/support/temp_dir.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
 using chipmunk::test::FakeLinode;
 using chipmunk::test::readFile;
 using chipmunk::test::TempDir;
 using chipmunk::test::writeFile;
-
-namespace {
 
 // A config with a command source reading ip.txt and records on the fake Linode.
 struct Fixture {
@@ -48,8 +49,6 @@ struct Fixture {
   }
   std::unique_ptr<Updater> make() { return make(configText()); }
 };
-
-}  // namespace
 
 TEST_CASE("Updater: pushes a new address once, not again while unchanged", "[updater][unit]") {
   Fixture f;
@@ -303,3 +302,6 @@ TEST_CASE("Updater: update_dns = no only discovers the address", "[updater][unit
   CHECK(report.lines[0] == "address 203.0.113.10");
   CHECK(f.linode.requests().empty());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -13,9 +13,10 @@
 
 #include "tests/support/mesh_lab.hpp"
 
-using namespace chipmunk::test;
-
 namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
+using namespace chipmunk::test;
 
 constexpr auto kFollow = std::chrono::seconds(20);  // bound on any "the peers follow" wait
 
@@ -120,8 +121,6 @@ void requireEndpointsFound(SmallInternet& net) {
   }
 }
 
-}  // namespace
-
 TEST_CASE("WireGuard namespaces: pings cross the NAT routers with endpoints the test sets",
           "[serial][netns]") {
   if (skipWithoutNamespaces()) {
@@ -223,3 +222,6 @@ TEST_CASE("WireGuard namespaces benchmark: renumbered router to first ping", "[.
     std::cout << "wireguard-mesh run " << run << ": " << ms << " ms" << std::endl;
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,6 +7,9 @@
 
 #include "tests/updater/wireguard_mesh.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::test;
 using namespace chipmunk::test::wgmesh;
@@ -98,3 +101,6 @@ TEST_CASE("WireGuard mesh: the daemon follows a peer through the watch, with the
   CHECK(daemon.wait(std::chrono::seconds(5)) == 0);
   CHECK(log().find("watch stopped") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,6 +7,9 @@
 #include "tests/updater/wireguard_mesh.hpp"
 #include "updater/gateway.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::test;
 using namespace chipmunk::test::wgmesh;
@@ -91,3 +94,6 @@ TEST_CASE(
   CHECK(m.lastOnce.find(" endpoint ") == std::string::npos);
   CHECK(m.dump().peers.size() == 4);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -8,10 +8,11 @@
 #include "updater/mesh_records.hpp"
 #include "updater/updater.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk;
 using namespace chipmunk::updater;
-
-namespace {
 
 const std::string kKeyA = "THGweiqOlITMqtwbfx6PDmQh2CCc+2LP8iZhTIKtSWM=";
 const std::string kKeyB = "NsXBXDa+O1YTFhSfkkTobp5jTksLK47nTjIjNwkr0hI=";
@@ -29,8 +30,6 @@ const std::string kDump =
 IpAddress ip(const std::string& text) {
   return *IpAddress::parse(text);
 }
-
-}  // namespace
 
 TEST_CASE("WireGuard: wg show dump parses as wg prints it", "[updater][unit]") {
   std::string error;
@@ -252,3 +251,6 @@ TEST_CASE("WireGuard: wireguard:IFACE sections load, with file:line errors", "[u
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].find("needs [ChipmunkAPIServer] endpoint") != std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -7,6 +7,9 @@
 #include "providers/http/client.hpp"
 #include "tests/support/fake_http_server.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using chipmunk::test::FakeHttpServer;
 using chipmunk::test::FakeRequest;
@@ -202,3 +205,6 @@ TEST_CASE("HttpClient: an IPv6 literal URL reaches the loopback", "[providers][u
   CHECK_FALSE(r.transportOk());
   CHECK(r.error.find("URL") == std::string::npos);
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

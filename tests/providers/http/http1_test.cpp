@@ -5,6 +5,9 @@
 
 #include "chipmunk/version.hpp"
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 using namespace chipmunk::providers::http;
 
@@ -119,3 +122,6 @@ TEST_CASE("Unit: splitComma trims the items and drops empty ones", "[providers][
   CHECK(splitComma("").empty());
   CHECK(splitComma(" , ").empty());
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -5,6 +5,9 @@
 
 #include "providers/provider.hpp"  // retryDelay(), the one rule that clamps what is read here
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 
 TEST_CASE("HttpClient: parses Retry-After seconds and dates", "[providers][unit]") {
@@ -78,3 +81,6 @@ TEST_CASE("Unit: parseHttpDate reads the three date formats of RFC 9110 and noth
   CHECK_FALSE(parseHttpDate("1994-11-06T08:49:37Z"));
   CHECK_FALSE(parseHttpDate(""));
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+namespace {
+namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
+
 using namespace chipmunk::providers;
 
 TEST_CASE("HttpClient: redacts credentials and query from URLs", "[providers][unit]") {
@@ -51,3 +54,6 @@ TEST_CASE("Unit: parseHttpUrl takes an http URL apart", "[providers][unit]") {
     CHECK_FALSE(error.empty());
   }
 }
+
+}  // namespace CHIPMUNK_UNITY_ID
+}  // namespace

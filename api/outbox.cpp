@@ -122,33 +122,6 @@ void OutboxDispatcher::run() {
   conn_.reset();
 }
 
-OutboxDispatcher::Step OutboxDispatcher::dispatchBatch() {
-  if (!conn_->exec("BEGIN").ok()) {
-    return Step::kBroken;
-  }
-  const std::string now = std::to_string(unixNow());
-  auto rows = conn_->exec(kClaim, {now, "1"});
-  bool batch = false;
-  if (rows.ok() && rows.rows() > 0 && !firstHasEffects(rows)) {
-    rows = conn_->exec(kClaim, {now, std::to_string(kBatch)});
-    batch = true;
-  }
-  if (!rows.ok()) {
-    outboxLog()->warn("claim failed error=\"{}\"", rows.error());
-    conn_->exec("ROLLBACK");
-    return Step::kBroken;
-  }
-  if (rows.rows() == 0) {
-    return conn_->exec("COMMIT").ok() ? Step::kIdle : Step::kBroken;
-  }
-  pg::Params done;
-  uint64_t retried = 0;
-  if (!handleRows(rows, batch, done, retried)) {
-    return Step::kBroken;
-  }
-  return finish(done, retried);
-}
-
 namespace {
 
 OutboxEvent eventAt(const pg::Result& rows, int row) {
@@ -173,21 +146,50 @@ OutboxEvent eventAt(const pg::Result& rows, int row) {
 
 }  // namespace
 
-bool OutboxDispatcher::firstHasEffects(const pg::Result& rows) const {
-  return std::atomic_load(&handler_)->hasEffects(eventAt(rows, 0));
+OutboxDispatcher::Step OutboxDispatcher::dispatchBatch() {
+  if (!conn_->exec("BEGIN").ok()) {
+    return Step::kBroken;
+  }
+  const auto handler = std::atomic_load(&handler_);
+  const std::string now = std::to_string(unixNow());
+  auto rows = conn_->exec(kClaim, {now, "1"});
+  bool batch = false;
+  std::optional<OutboxEvent> first;
+  if (rows.ok() && rows.rows() > 0) {
+    first = eventAt(rows, 0);
+    if (!handler->hasEffects(*first)) {
+      rows = conn_->exec(kClaim, {now, std::to_string(kBatch)});
+      batch = true;
+      first.reset();
+    }
+  }
+  if (!rows.ok()) {
+    outboxLog()->warn("claim failed error=\"{}\"", rows.error());
+    conn_->exec("ROLLBACK");
+    return Step::kBroken;
+  }
+  if (rows.rows() == 0) {
+    return conn_->exec("COMMIT").ok() ? Step::kIdle : Step::kBroken;
+  }
+  pg::Params done;
+  uint64_t retried = 0;
+  if (!handleRows(rows, batch, std::move(first), *handler, done, retried)) {
+    return Step::kBroken;
+  }
+  return finish(done, retried);
 }
 
-bool OutboxDispatcher::handleRows(const pg::Result& rows, bool batch, pg::Params& done,
-                                  uint64_t& retried) {
-  const auto handler = std::atomic_load(&handler_);
+bool OutboxDispatcher::handleRows(const pg::Result& rows, bool batch,
+                                  std::optional<OutboxEvent> first, OutboxHandler& handler,
+                                  pg::Params& done, uint64_t& retried) {
   for (int i = 0; i < rows.rows(); ++i) {
-    const OutboxEvent event = eventAt(rows, i);
-    const bool effects = handler->hasEffects(event);
+    const OutboxEvent event = i == 0 && first ? std::move(*first) : eventAt(rows, i);
+    const bool effects = handler.hasEffects(event);
     if (effects && (i > 0 || batch)) {
       break;  // its own transaction (the next one: the commit releases it)
     }
     try {
-      const OutboxOutcome outcome = handler->handle(*conn_, event);
+      const OutboxOutcome outcome = handler.handle(*conn_, event);
       const std::string id = std::to_string(event.id);
       if (outcome.done) {
         done.push_back(id);

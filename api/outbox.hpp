@@ -116,10 +116,10 @@ class OutboxDispatcher {
   // `done`: the ids to delete; `retried`: rows kept for a push retry.
   // `batch`: the rows of the second claim, where none with effects is run (one of them
   // may have come first there, committed late with an older id: it waits for the next
-  // round, alone).
-  bool handleRows(const pg::Result& rows, bool batch, pg::Params& done, uint64_t& retried);
-  // Whether the first of the claimed rows has effects.
-  bool firstHasEffects(const pg::Result& rows) const;
+  // round, alone). `first`: row 0, already read (the single claim), or null. `handler`: the
+  // one this round started with (a reload meanwhile takes effect at the next).
+  bool handleRows(const pg::Result& rows, bool batch, std::optional<OutboxEvent> first,
+                  OutboxHandler& handler, pg::Params& done, uint64_t& retried);
   // Deletes `done` and commits; the stats count them once committed.
   Step finish(const pg::Params& done, uint64_t retried);
   // Sleeps until an outbox notification, stop() or `limit` (record notices are passed on

@@ -42,6 +42,14 @@ int64_t unixNow() {
       .count();
 }
 
+// The second from which a retry due `wait` after now may be claimed: rounded up, so that
+// the claim (`not_before <= whole seconds now`) never comes before the wait is over (now
+// + 1 s at 12.999 would be 13, claimable a millisecond later).
+int64_t notBefore(std::chrono::seconds wait) {
+  const auto due = std::chrono::system_clock::now().time_since_epoch() + wait;
+  return std::chrono::ceil<std::chrono::seconds>(due).count();
+}
+
 }  // namespace
 
 OutboxDispatcher::OutboxDispatcher(std::string conninfo, std::shared_ptr<OutboxHandler> handler,
@@ -197,7 +205,7 @@ bool OutboxDispatcher::handleRows(const pg::Result& rows, bool batch,
                       ->exec("UPDATE chipmunk_outbox SET hook_done = hook_done OR $2,"
                              " attempts = attempts + 1, not_before = $3 WHERE id = $1",
                              {id, outcome.hookRan ? "true" : "false",
-                              std::to_string(unixNow() + outcome.retryIn.count())})
+                              std::to_string(notBefore(outcome.retryIn))})
                       .ok()) {
         throw std::runtime_error("cannot note the retry");
       } else {

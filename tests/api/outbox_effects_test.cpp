@@ -4,6 +4,7 @@
 // chipmunk_push_state, and an address the state already holds is not sent again.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 
 #include "api/outbox_effects.hpp"
@@ -68,10 +69,14 @@ TEST_CASE("Outbox: a failed push is retried without running the hook again",
   api::OutboxDispatcher dispatcher(pg.conninfo(), effects, options);
   linode.failNext(503, 1);
   insert();
+  const auto started = std::chrono::steady_clock::now();
   dispatcher.start();
   REQUIRE(waitUntil([&] { return dispatcher.stats().retried == 1; }, 10s));
   CHECK(pg.psql("SELECT hook_done, attempts FROM chipmunk_outbox") == "t|1");
   REQUIRE(waitUntil([&] { return pg.psql("SELECT count(*) FROM chipmunk_outbox") == "0"; }, 10s));
+  // retry_min = 1s is a floor: the retry came no sooner, whatever the wall clock's
+  // fraction of a second when the push failed (it was rounded down to the second).
+  CHECK(std::chrono::steady_clock::now() - started >= 1s);
   CHECK(linode.target(zone, "home", "A") == "203.0.113.7");
   CHECK(linode.count("PUT") == 1);
   CHECK(lineCount(hooks) == 1);  // the hook ran once, before the failed push

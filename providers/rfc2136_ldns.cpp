@@ -106,6 +106,15 @@ LdnsPtr<ldns_pkt> buildUpdate(const std::string& fqdn, const std::string& zone, 
   return pkt;
 }
 
+LdnsPtr<ldns_buffer> wireOf(const ldns_pkt* query) {
+  LdnsPtr<ldns_buffer> out(ldns().buffer_new(LDNS_MAX_PACKETLEN));
+  if (!out || ldns().pkt2buffer_wire(out.get(), query) != LDNS_STATUS_OK ||
+      ldns_buffer_position(out.get()) < kDnsHeaderBytes) {
+    return nullptr;
+  }
+  return out;
+}
+
 ldns_status signUpdate(ldns_pkt* query, const TsigKey& key) {
   // ldns signs with the key it finds on a resolver.
   LdnsPtr<ldns_resolver> signer(ldns().resolver_new());
@@ -125,12 +134,9 @@ ldns_status signUpdate(ldns_pkt* query, const TsigKey& key) {
 // port costs the whole timeout.
 bool exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLength,
               std::chrono::milliseconds timeout, std::string& wire, std::string& error) {
-  const LdnsApi& api = ldns();
   wire.clear();
-  std::unique_ptr<ldns_buffer, decltype(api.buffer_free)> out(api.buffer_new(LDNS_MAX_PACKETLEN),
-                                                              api.buffer_free);
-  if (!out || api.pkt2buffer_wire(out.get(), query) != LDNS_STATUS_OK ||
-      ldns_buffer_position(out.get()) < kDnsHeaderBytes) {
+  const LdnsPtr<ldns_buffer> out = wireOf(query);
+  if (!out) {
     error = "cannot build the DNS message";
     return false;
   }
@@ -157,7 +163,13 @@ bool exchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t toLen
       return false;
     }
     pollfd ready{fd, POLLIN, 0};
-    if (::poll(&ready, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX))) <= 0) {
+    const int polled =
+        ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
+    if (polled < 0 && errno != EINTR) {
+      error = std::string("UDP: poll: ") + std::strerror(errno);
+      return false;
+    }
+    if (polled <= 0) {
       continue;  // timed out (the deadline above ends it) or interrupted
     }
     const ssize_t got = ::recv(fd, datagram.data(), datagram.size(), 0);

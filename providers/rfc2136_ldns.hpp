@@ -59,6 +59,7 @@ struct LdnsDeleter {
   void operator()(ldns_pkt* p) const { ldns().pkt_free(p); }
   void operator()(ldns_rr_list* l) const { ldns().rr_list_deep_free(l); }
   void operator()(ldns_rdf* d) const { ldns().rdf_deep_free(d); }
+  void operator()(ldns_buffer* b) const { ldns().buffer_free(b); }
 };
 template <typename T>
 using LdnsPtr = std::unique_ptr<T, LdnsDeleter>;
@@ -79,6 +80,9 @@ std::string ldnsAlgorithm(const std::string& name);
 // cannot build it.
 LdnsPtr<ldns_pkt> buildUpdate(const std::string& fqdn, const std::string& zone, RecordType type,
                               const IpAddress& ip, uint32_t ttl);
+
+// `query` in wire format (at least a DNS header), or null when ldns cannot encode it.
+LdnsPtr<ldns_buffer> wireOf(const ldns_pkt* query);
 
 // Adds the TSIG record of `key` to `query`.
 ldns_status signUpdate(ldns_pkt* query, const TsigKey& key);

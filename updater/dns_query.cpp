@@ -72,9 +72,8 @@ bool serverAddress(const std::string& text, sockaddr_storage& out, socklen_t& le
 bool tcpExchange(const ldns_pkt* query, const sockaddr_storage& to, socklen_t length,
                  std::chrono::milliseconds timeout, std::string& wire, std::string& error) {
   const Api& a = api();
-  std::unique_ptr<ldns_buffer, decltype(a.buffer_free)> out(a.buffer_new(LDNS_MAX_PACKETLEN),
-                                                            a.buffer_free);
-  if (!out || a.pkt2buffer_wire(out.get(), query) != LDNS_STATUS_OK) {
+  const providers::rfc2136::LdnsPtr<ldns_buffer> out = providers::rfc2136::wireOf(query);
+  if (!out) {
     error = "cannot build the DNS question";
     return false;
   }

@@ -12,6 +12,7 @@
 
 #include "api/slow_auth_pool.hpp"
 #include "tests/support/gate.hpp"
+#include "tests/support/process.hpp"
 
 namespace {
 namespace CHIPMUNK_UNITY_ID {  // this file's own names (tests/CMakeLists.txt)
@@ -129,6 +130,47 @@ TEST_CASE("Unit: sources without recent failures are checked before those with",
   const std::vector<std::string> expected = {"fresh0", "user", "a0", "b0", "fresh1",
                                              "a1",     "b1",   "a2", "b2"};
   CHECK(recorder.order() == expected);
+}
+
+TEST_CASE("Unit: one task at a time is run by the worker that went idle last", "[api][unit]") {
+  // A writer at a time (one client): the same warm thread does every write, where a
+  // shared condition variable handed each one to the longest idle of the workers.
+  SlowAuthPool pool({8, 256, 4, 60s});
+  REQUIRE(chipmunk::test::waitUntil([&] { return pool.idle() == 8; }, 10s));
+  std::mutex mutex;
+  std::vector<std::thread::id> ran;
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(pool.post("one", [&](bool run) {
+      CHECK(run);
+      std::lock_guard<std::mutex> lock(mutex);
+      ran.push_back(std::this_thread::get_id());
+    }));
+    // Back to idle, all of them, before the next task.
+    REQUIRE(chipmunk::test::waitUntil(
+        [&] {
+          std::lock_guard<std::mutex> lock(mutex);
+          return ran.size() == static_cast<size_t>(i) + 1 && pool.idle() == 8;
+        },
+        10s));
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  for (const auto& id : ran) {
+    CHECK(id == ran.front());
+  }
+}
+
+TEST_CASE("Unit: concurrent tasks wake as many workers", "[api][unit]") {
+  SlowAuthPool pool({4, 256, 4, 60s});
+  chipmunk::test::Gate gate;
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(pool.post("s" + std::to_string(i), [&](bool) { gate.pass(10s); }));
+  }
+  REQUIRE(gate.waitEntered(4));  // all four run at once: none waits behind another
+  CHECK(pool.idle() == 0);
+  gate.open();
+  CHECK(chipmunk::test::waitUntil([&] { return pool.idle() == 4; }, 10s));
+  pool.stop();
+  CHECK(pool.idle() == 0);
 }
 
 }  // namespace CHIPMUNK_UNITY_ID

@@ -6,6 +6,7 @@
 #             request from a trusted 127.0.0.1, WRITE_USERS users) vs pgbench's single-row
 #             upsert (synchronous_commit = on) at CLIENTS clients: the file store and, once
 #             `[Store] backend = postgresql` starts, the PostgreSQL backend; ratio to pgbench
+#             (WRITE_ROUNDS rounds side by side, medians: the disk's fsync time drifts)
 #   restart   BIG users with $pbkdf2-sha256$ hashes, first logins right after a start: 64
 #             connections, every request a user not yet verified; p50/p99 and refusals
 #             (tokens: once `chipmunk-api token` exists)
@@ -29,7 +30,7 @@
 #
 #   bench/scale.sh [BUILD_DIR]        (default: build)
 #   env: SECTIONS="writes restart hosts rss shutdown replicas rfc2136" SIZES="1000 10000 100000"
-#        BIG=100000 MILLION=no CLIENTS="1 8 64" DURATION=5 WRITE_USERS=1000
+#        BIG=100000 MILLION=no CLIENTS="1 8 64" DURATION=5 WRITE_USERS=1000 WRITE_ROUNDS=3
 #        RESTART_DURATION=10 SHUTDOWN_WAIT=120 UPDATES=2000 BASELINE=other/build (optional)
 #        HOSTS_ROUNDS=5 RSS_BACKENDS="file postgresql" SHUTDOWN_BACKENDS="file postgresql"
 #        TMPDIR=/dev/shm (the cluster and data directories on tmpfs: fsync free, CPU only)
@@ -44,6 +45,7 @@ MILLION=${MILLION:-no}
 CLIENTS=${CLIENTS:-"1 8 64"}
 DURATION=${DURATION:-5}
 WRITE_USERS=${WRITE_USERS:-1000}
+WRITE_ROUNDS=${WRITE_ROUNDS:-3}
 RESTART_DURATION=${RESTART_DURATION:-10}
 SHUTDOWN_WAIT=${SHUTDOWN_WAIT:-120}
 BUILDS="new"

@@ -40,23 +40,40 @@ done
 printf '   %-8s %10s' clients pgbench
 for t in $write_targets; do printf ' %12s %6s %6s' "$t/s" ratio saved; done
 echo
+median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{v[NR] = $1} END {print (NR ? v[int((NR + 1) / 2)] : 0)}'; }
 for c in $CLIENTS; do
-  pg=$(pgbench_tps "$c")
+  # WRITE_ROUNDS rounds, pgbench then every target in each: the disk's fsync time drifts by
+  # 2x within a minute, so each figure is the median of its rounds, taken side by side.
+  declare -A runs=() saved_sum=() req_sum=() errs=()
+  pg_runs=""
+  for _ in $(seq 1 "$WRITE_ROUNDS"); do
+    pg_runs="$pg_runs $(pgbench_tps "$c")"
+    for t in $write_targets; do
+      read -r rps _ p99 err bad requests saved <<< "$(wrk_set "http://127.0.0.1:${WRITE_PORT[$t]}/set" \
+        "$c" "$DURATION" "$W/write-auths" change)"
+      runs[$t]="${runs[$t]:-} $(awk -v s="$saved" -v r="$rps" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? r * s / n : 0)}')"
+      saved_sum[$t]=$((${saved_sum[$t]:-0} + saved))
+      req_sum[$t]=$((${req_sum[$t]:-0} + requests))
+      [ "$err" = 0 ] && [ "$bad" = 0 ] || errs[$t]="${errs[$t]:-} (sockerr $err non-2xx $bad)"
+    done
+  done
+  pg=$(median <<< "$pg_runs")
   result writes "pgbench-c$c" new "$pg"
   printf '   %-8s %10s' "$c" "$pg"
   for t in $write_targets; do
-    read -r rps _ p99 err bad requests saved <<< "$(wrk_set "http://127.0.0.1:${WRITE_PORT[$t]}/set" \
-      "$c" "$DURATION" "$W/write-auths" change)"
-    wps=$(awk -v s="$saved" -v r="$rps" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? r * s / n : 0)}')
+    wps=$(median <<< "${runs[$t]}")
     result writes "${t%@*}-c$c-writes/s" "${t#*@}" "$wps"
     printf ' %12s %6s %5s%%' "$wps" "$(awk -v a="$wps" -v b="$pg" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" \
-      "$(awk -v s="$saved" -v n="$requests" 'BEGIN {printf "%.0f", (n > 0 ? 100 * s / n : 0)}')"
-    [ "$err" = 0 ] && [ "$bad" = 0 ] || printf ' (sockerr %s non-2xx %s)' "$err" "$bad"
+      "$(awk -v s="${saved_sum[$t]}" -v n="${req_sum[$t]}" 'BEGIN {printf "%.0f", (n > 0 ? 100 * s / n : 0)}')"
+    printf '%s' "${errs[$t]:-}"
   done
   echo
+  echo "   $(printf '%-8s' "") rounds: pgbench$pg_runs$(for t in $write_targets; do printf '; %s%s' "$t" "${runs[$t]}"; done)"
+  unset runs saved_sum req_sum errs
 done
-echo "   X/s: /set answered \"saved\" per second (each a changed address, written durably);" \
-  "ratio: to pgbench at the same clients; saved: share of answers that were \"saved\""
+echo "   X/s: /set answered \"saved\" per second (each a changed address, written durably), the" \
+  "median of $WRITE_ROUNDS rounds; ratio: of the medians, to pgbench at the same clients; saved:" \
+  "share of answers that were \"saved\""
 
 # `chipmunk-api migrate` of MIGRATE_RECORDS records from a file store into PostgreSQL (copy
 # then verify, record by record), per build: records per second of the whole command.

@@ -80,10 +80,11 @@ bool writeFileDurably(int dirFd, const std::string& name, const std::string& con
 }
 
 ReadStatus readRegularFile(int dirFd, const std::string& name, size_t maxSize, std::string& out,
-                           std::string& error) {
+                           std::string& error, const ReadOptions& options) {
   out.clear();
-  const int fd =
-      ::openat(dirFd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  const int fd = ::openat(
+      dirFd, name.c_str(),
+      O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (options.followSymlinks ? 0 : O_NOFOLLOW));
   if (fd < 0) {
     if (errno == ENOENT) {
       error = "no such file";
@@ -102,6 +103,13 @@ ReadStatus readRegularFile(int dirFd, const std::string& name, size_t maxSize, s
     error = "not a regular file";
     ::close(fd);
     return ReadStatus::kNotRegular;
+  }
+  if (options.check) {
+    error = options.check(st);
+    if (!error.empty()) {
+      ::close(fd);
+      return ReadStatus::kRefused;
+    }
   }
   if (static_cast<unsigned long long>(st.st_size) > maxSize) {
     error = "larger than " + std::to_string(maxSize) + " bytes";

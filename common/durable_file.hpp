@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace chipmunk {
@@ -25,13 +27,24 @@ bool writeFileDurably(int dirFd, const std::string& name, const std::string& con
 bool stageFileDurably(int dirFd, const std::string& name, const std::string& content,
                       std::string& error, mode_t mode = 0644, bool sync = true);
 
-enum class ReadStatus { kOk, kMissing, kNotRegular, kTooLarge, kError };
+enum class ReadStatus { kOk, kMissing, kNotRegular, kTooLarge, kRefused, kError };
+
+struct ReadOptions {
+  // A configuration file may be a link (a drop-in shared between hosts, a mounted secret);
+  // what a program finds in its data or state directory is never followed.
+  bool followSymlinks = false;
+  // What the caller refuses in the opened file's status (owner, mode), checked before a
+  // byte is read: a non-empty text makes the read kRefused with that text as `error`.
+  std::function<std::string(const struct stat&)> check;
+};
 
 // Reads dirFd/name (dirFd may be AT_FDCWD) when it is a regular file of at most `maxSize`
-// bytes. Never follows a symlink and never blocks: a FIFO, socket or device is not read
-// (opened with O_NONBLOCK | O_NOCTTY, then refused after fstat), a directory neither. On
-// anything but kOk, `error` says why and `out` is empty.
+// bytes. Never blocks: a FIFO, socket or device is not read (opened with O_NONBLOCK |
+// O_NOCTTY, then refused after fstat of the opened descriptor), a directory neither; the
+// file is read as it comes, so memory follows the file, not the bound. On anything but
+// kOk, `error` says why ("no such file", "not a regular file", "larger than N bytes",
+// "open: REASON"...) and `out` is empty.
 ReadStatus readRegularFile(int dirFd, const std::string& name, size_t maxSize, std::string& out,
-                           std::string& error);
+                           std::string& error, const ReadOptions& options = {});
 
 }  // namespace chipmunk

@@ -2,14 +2,13 @@
 // Configuration drop-ins: <config>.d/*.ini read after the main file, in lexical order
 // (chipmunk-updater.ini: updater.d, chipmunk-api.ini: api.d).
 #include <dirent.h>
-#include <sys/stat.h>
+#include <fcntl.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "common/durable_file.hpp"
 #include "config/ini.hpp"
 
 namespace chipmunk::config {
@@ -47,34 +46,12 @@ bool listDropIns(const std::string& dir, std::vector<std::string>& names,
 
 // The text of one drop-in, bounded; false (with an error) when it cannot be used.
 bool readDropIn(const std::string& path, std::string& text, std::vector<std::string>& errors) {
-  std::ifstream in(path, std::ios::binary);
-  struct stat st {};
-  if (!in || ::stat(path.c_str(), &st) != 0) {
-    errors.push_back(path + ": cannot open: " + std::strerror(errno));
+  std::string error;
+  if (readRegularFile(AT_FDCWD, path, kMaxDropInBytes, text, error, {true, nullptr}) !=
+      ReadStatus::kOk) {
+    errors.push_back(path + ": " + error);
     return false;
   }
-  if (!S_ISREG(st.st_mode)) {
-    errors.push_back(path + ": not a regular file");
-    return false;
-  }
-  // Read as it comes, up to one byte past the bound: memory follows the file, not the bound
-  // (a buffer of the bound's size per file cost 128 x 16 MB of zeroing per load).
-  std::string buffer;
-  char chunk[16 * 1024];
-  while (buffer.size() <= kMaxDropInBytes) {
-    const size_t want = std::min(sizeof chunk, kMaxDropInBytes + 1 - buffer.size());
-    in.read(chunk, static_cast<std::streamsize>(want));
-    const std::streamsize got = in.gcount();
-    if (got <= 0) {
-      break;
-    }
-    buffer.append(chunk, static_cast<size_t>(got));
-  }
-  if (buffer.size() > kMaxDropInBytes) {
-    errors.push_back(path + ": larger than " + std::to_string(kMaxDropInBytes) + " bytes");
-    return false;
-  }
-  text = std::move(buffer);
   return true;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "config/secret_file.hpp"
 
+#include "common/durable_file.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -73,29 +75,11 @@ std::string readSecretFile(const std::string& pathText, const std::string& baseD
     return error;
   }
   const std::string shown = path.substr(0, 200);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) {
-    return "cannot open " + shown + ": " + std::strerror(errno);
-  }
-  struct stat st {};
-  std::string problem = ::fstat(fd, &st) != 0 ? std::strerror(errno) : checkPrivate(st, credential);
   std::string content;
-  if (problem.empty()) {
-    content.resize(kMaxSecretFileBytes + 1);
-    size_t got = 0;
-    ssize_t n = 0;
-    while (got < content.size() &&
-           (n = ::read(fd, content.data() + got, content.size() - got)) > 0) {
-      got += static_cast<size_t>(n);
-    }
-    content.resize(got);
-    if (n < 0) {
-      problem = std::string("cannot read: ") + std::strerror(errno);
-    } else if (got > kMaxSecretFileBytes) {
-      problem = "larger than " + std::to_string(kMaxSecretFileBytes) + " bytes";
-    }
-  }
-  ::close(fd);
+  std::string problem;
+  const ReadOptions options{
+      true, [credential](const struct stat& st) { return checkPrivate(st, credential); }};
+  readRegularFile(AT_FDCWD, path, kMaxSecretFileBytes, content, problem, options);
   if (problem.empty()) {
     if (!content.empty() && content.back() == '\n') {
       content.pop_back();

@@ -3,8 +3,12 @@
 // both programs use, and drop-ins (<config>.d/*.ini) read after the main file.
 #include "config/secret_file.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <future>
 
 #include <catch2/catch.hpp>
 
@@ -96,8 +100,8 @@ TEST_CASE("Secret files: every problem is file:line naming the setting, never th
   ::unlink(dir.file("t").c_str());
   std::vector<std::string> errors;
   CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
-  CHECK(joined(errors).find(dir.file("c.ini") + ":3: [Main] token_file: cannot open " +
-                            dir.file("t") + ": No such file") != std::string::npos);
+  CHECK(joined(errors).find(dir.file("c.ini") + ":3: [Main] token_file: " + dir.file("t") +
+                            ": no such file") != std::string::npos);
   // Both forms in one file.
   secretFile(dir.file("t"), "x", 0600);
   writeFile(dir.file("c.ini"), "[Main]\ntoken_file = t\ntoken = y\n");
@@ -227,6 +231,46 @@ TEST_CASE("Drop-ins: more than kMaxDropIns files or one over kMaxDropInBytes is 
   CHECK_FALSE(loadConfigFile(big.file("c.ini"), steps([](const Settings&) {}), errors));
   CHECK(joined(errors).find(huge + ": larger than " + std::to_string(kMaxDropInBytes)) !=
         std::string::npos);
+}
+
+TEST_CASE("Drop-ins and secret files: a FIFO in a file's place is refused, never waited on",
+          "[config][unit]") {
+  TempDir dir;
+  writeFile(dir.file("c.ini"), "[Main]\nn = 1\n");
+  ::mkdir(dir.file("c.d").c_str(), 0755);
+  const std::string fifo = dir.file("c.d/20-fifo.ini");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::vector<std::string> errors;
+  auto load = std::async(std::launch::async, [&] {
+    return loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors);
+  });
+  if (load.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    FAIL_CHECK("the loader waits for a writer on the FIFO");
+    ::close(::open(fifo.c_str(), O_WRONLY | O_CLOEXEC));  // lets it go on (end of file)
+  }
+  CHECK_FALSE(load.get());
+  CHECK(joined(errors).find(fifo + ": not a regular file") != std::string::npos);
+
+  ::unlink(fifo.c_str());
+  REQUIRE(::mkfifo(dir.file("t").c_str(), 0600) == 0);
+  writeFile(dir.file("c.ini"), "[Main]\ntoken_file = t\n");
+  errors.clear();
+  CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
+  CHECK(joined(errors).find(dir.file("t") + ": not a regular file") != std::string::npos);
+
+  // Links are followed, to a drop-in as to a secret (a mounted secret is often one).
+  ::unlink(dir.file("t").c_str());
+  secretFile(dir.file("real-token"), "linked\n", 0600);
+  REQUIRE(::symlink(dir.file("real-token").c_str(), dir.file("t").c_str()) == 0);
+  writeFile(dir.file("shared.ini"), "[Main]\ntoken_file = t\n");
+  writeFile(dir.file("c.ini"), "[Main]\nn = 1\n");
+  REQUIRE(::symlink(dir.file("shared.ini").c_str(), dir.file("c.d/30-link.ini").c_str()) == 0);
+  std::string token;
+  errors.clear();
+  CHECK(loadConfigFile(dir.file("c.ini"),
+                       steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
+                       errors));
+  CHECK(token == "linked");
 }
 
 }  // namespace CHIPMUNK_UNITY_ID

@@ -34,6 +34,57 @@ std::string_view trimAscii(std::string_view text) {
   return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
 }
 
+namespace {
+
+constexpr size_t kMaxMatchLength = 64;
+
+// Optimal string alignment distance of two lower-cased words (each at most kMaxMatchLength).
+size_t editDistance(const std::string& a, const std::string& b) {
+  const size_t n = b.size();
+  std::vector<size_t> before(n + 1);  // row i - 2
+  std::vector<size_t> last(n + 1);    // row i - 1
+  std::vector<size_t> row(n + 1);
+  for (size_t j = 0; j <= n; ++j) {
+    last[j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    row[0] = i;
+    for (size_t j = 1; j <= n; ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({last[j] + 1, row[j - 1] + 1, last[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        row[j] = std::min(row[j], before[j - 2] + 1);
+      }
+    }
+    before.swap(last);
+    last.swap(row);
+  }
+  return last[n];
+}
+
+}  // namespace
+
+std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+  if (word.empty() || word.size() > kMaxMatchLength) {
+    return {};
+  }
+  const std::string lower = lowercase(std::string(word));
+  const size_t allowed = lower.size() <= 4 ? 1 : (lower.size() <= 8 ? 2 : 3);
+  std::string best;
+  size_t bestDistance = allowed + 1;
+  for (const auto& candidate : candidates) {
+    if (candidate.size() > kMaxMatchLength) {
+      continue;
+    }
+    const size_t d = editDistance(lower, lowercase(candidate));
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
 std::string hexOf(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace chipmunk {
 
@@ -17,6 +18,12 @@ bool equalsIgnoringCase(std::string_view a, std::string_view b);
 
 // `text` without leading and trailing spaces, tabs, CR and LF.
 std::string_view trimAscii(std::string_view text);
+
+// Of `candidates`, the one `word` most likely misspells (case aside): the fewest single-byte
+// insertions, deletions, substitutions or swaps of neighbours, at most 1 for words of up to
+// 4 bytes, 2 up to 8, 3 beyond; the first of equals; empty when none is that close. Words
+// longer than 64 bytes match nothing (the cost is the product of the lengths).
+std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);
 
 // Lower-case hex of raw bytes, two digits a byte.
 std::string hexOf(std::string_view bytes);

@@ -71,7 +71,10 @@ class SettingsBuilder {
         slash == std::string::npos ? "." : (slash == 0 ? "/" : doc_.path.substr(0, slash));
     for (const auto& section : doc_.sections) {
       if (!schema_.hasSection(section.name)) {
-        err(section.file, section.line, "unknown section [" + section.name + "]");
+        const std::string meant = closestMatch(section.name, schema_.sectionNames());
+        err(section.file, section.line,
+            "unknown section [" + section.name.substr(0, 60) + "]" +
+                (meant.empty() ? "" : " (did you mean [" + meant + "]?)"));
       }
     }
     for (const auto& spec : schema_.settings()) {
@@ -110,8 +113,35 @@ class SettingsBuilder {
       dynamic(entry, section.lower, *section.dynamic);
     } else {
       err(entry.file, entry.line,
-          "unknown setting \"" + entry.key.substr(0, 60) + "\" in [" + entry.section + "]");
+          "unknown setting \"" + entry.key.substr(0, 60) + "\" in [" + entry.section + "]" +
+              suggestion(entry.key, section.lower));
     }
+  }
+
+  // " (did you mean KEY?)" for a near key of the same section, else " (did you mean
+  // [SECTION] KEY?)" for a near or equal key of another; empty when nothing is near.
+  std::string suggestion(const std::string& key, const std::string& lowerSection) const {
+    std::vector<std::string> here;
+    std::vector<std::string> elsewhere;
+    std::vector<const SettingSpec*> elsewhereSpecs;
+    for (const auto& spec : schema_.settings()) {
+      if (lowercase(spec.section) == lowerSection) {
+        here.push_back(spec.key);
+      } else {
+        elsewhere.push_back(spec.key);
+        elsewhereSpecs.push_back(&spec);
+      }
+    }
+    if (const std::string meant = closestMatch(key, here); !meant.empty()) {
+      return " (did you mean " + meant + "?)";
+    }
+    const std::string meant = closestMatch(key, elsewhere);
+    for (size_t i = 0; i < elsewhere.size() && !meant.empty(); ++i) {
+      if (elsewhere[i] == meant) {
+        return " (did you mean [" + elsewhereSpecs[i]->section + "] " + meant + "?)";
+      }
+    }
+    return {};
   }
 
   // A declared setting, or its `_file` form: a later file's value replaces an earlier one's.

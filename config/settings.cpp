@@ -269,6 +269,23 @@ bool Schema::hasSection(const std::string& section) const {
                      [&](const SettingSpec& spec) { return lowercase(spec.section) == s; });
 }
 
+std::vector<std::string> Schema::sectionNames() const {
+  std::vector<std::string> names;
+  auto add = [&names](const std::string& name) {
+    if (std::none_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return equalsIgnoringCase(n, name); })) {
+      names.push_back(name);
+    }
+  };
+  for (const auto& spec : settings_) {
+    add(spec.section);
+  }
+  for (const auto& dyn : dynamic_) {
+    add(dyn.section);
+  }
+  return names;
+}
+
 std::string Schema::reference() const {
   std::ostringstream out;
   std::string section;

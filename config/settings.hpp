@@ -96,6 +96,8 @@ class Schema {
   const DynamicSectionSpec* findDynamic(const std::string& section) const;
   bool hasSection(const std::string& section) const;
   const std::vector<SettingSpec>& settings() const { return settings_; }
+  // Every section the schema declares, as written there, each once.
+  std::vector<std::string> sectionNames() const;
 
   // The settings reference as plain text (for --help-config and the docs).
   std::string reference() const;

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "common/strings.hpp"
 
@@ -34,6 +35,23 @@ TEST_CASE("Unit: equalsIgnoringCase folds A-Z only", "[unit]") {
   CHECK_FALSE(equalsIgnoringCase("0", "\x10"));
   CHECK_FALSE(equalsIgnoringCase("@", "`"));
   CHECK_FALSE(equalsIgnoringCase("\xc3\x89", "\xc3\xa9"));  // É and é: ASCII only
+}
+
+TEST_CASE("Unit: closestMatch names the setting a typo most likely meant, or nothing", "[unit]") {
+  using chipmunk::closestMatch;
+  const std::vector<std::string> keys = {"listen", "threads", "trusted_proxies", "client_ip_header",
+                                         "tls_cert"};
+  CHECK(closestMatch("listen_adress", keys).empty());  // 7 edits from "listen": not a typo
+  CHECK(closestMatch("lisen", keys) == "listen");
+  CHECK(closestMatch("LISTNE", keys) == "listen");  // a swap of neighbours, case aside
+  CHECK(closestMatch("trusted_proxy", keys) == "trusted_proxies");
+  CHECK(closestMatch("thread", keys) == "threads");
+  CHECK(closestMatch("client-ip-header", keys) == "client_ip_header");
+  CHECK(closestMatch("tls", keys).empty());    // 5 short of tls_cert
+  CHECK(closestMatch("bogus", keys).empty());  // near nothing
+  CHECK(closestMatch("", keys).empty());
+  CHECK(closestMatch(std::string(65, 'x'), {std::string(65, 'x')}).empty());  // bounded
+  CHECK(closestMatch("Usres", {"Server", "Users", "Paths"}) == "Users");
 }
 
 }  // namespace CHIPMUNK_UNITY_ID

@@ -132,6 +132,7 @@ TEST_CASE("Unit: every config problem is reported at once with file and line", "
   CHECK(contains(errors, f + ":2: [Server] listen: expected HOST:PORT"));
   CHECK(contains(errors, f + ":3: [Server] threads: expected an integer from 1 to 64"));
   CHECK(contains(errors, f + ":4: unknown setting \"bogus\" in [Server]"));
+  CHECK_FALSE(contains(errors, "\"bogus\" in [Server] (did you mean"));  // near no setting
   CHECK(
       contains(errors, f + ":5: [Server] trusted_proxies: not an address or CIDR: \"not-an-ip\""));
   CHECK(contains(errors, f + ":6: [Server] public_ip_endpoints: expected yes or no"));
@@ -140,7 +141,7 @@ TEST_CASE("Unit: every config problem is reported at once with file and line", "
   CHECK(contains(errors, f + ":11: [Users] user ok has an empty password"));
   CHECK(contains(errors, f + ":12: [Users] user h: password hash iteration count"));
   CHECK(contains(errors, f + ":14: [Users] ok2 is set more than once"));
-  CHECK(contains(errors, f + ":15: unknown section [Sever]"));
+  CHECK(contains(errors, f + ":15: unknown section [Sever] (did you mean [Server]?)"));
   CHECK(contains(errors, f + ":18: [Limits] header_timeout: expected a duration"));
   CHECK(errors.size() == 12);
 }

@@ -120,6 +120,7 @@ TEST_CASE("chipmunk-updater: --check-config prints every error as file:line, exi
   const std::string all = readFile(f.dir.file("e"));
   INFO(all);
   CHECK(all.find(f.configPath() + ":2: unknown setting \"intervall\"") != std::string::npos);
+  CHECK(all.find("in [Global] (did you mean [Daemon] interval?)") != std::string::npos);
   CHECK(all.find("no IP discovery source") == std::string::npos);
   CHECK(all.find(f.configPath() + ":10: provider section [cloudy] is not in the file") !=
         std::string::npos);

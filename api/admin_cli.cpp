@@ -354,4 +354,32 @@ int runAdminCommand(int argc, char** argv) {
   }
 }
 
+int hashPasswordCommand(int argc, char** argv) {
+  int iterations = kDefaultPbkdf2Iterations;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--iterations" && i + 1 < argc) {
+      try {
+        iterations = std::stoi(argv[++i]);
+      } catch (const std::exception&) {
+        iterations = 0;
+      }
+      if (iterations < kMinPbkdf2Iterations || iterations > kMaxPbkdf2Iterations) {
+        std::cerr << "chipmunk-api: --iterations must be from " << kMinPbkdf2Iterations << " to "
+                  << kMaxPbkdf2Iterations << "\n";
+        return 2;
+      }
+    } else {
+      std::cerr << "chipmunk-api: unknown argument for hash-password: " << arg << "\n";
+      return 2;
+    }
+  }
+  std::string password;
+  if (!readNewPassword(password)) {
+    return 2;
+  }
+  std::cout << hashPassword(password, iterations) << "\n";
+  return 0;
+}
+
 }  // namespace chipmunk::api

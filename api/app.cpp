@@ -23,9 +23,9 @@
 #include "api/watch_hub.hpp"
 #include "chipmunk/version.hpp"
 #include "common/logging.hpp"
-#include "common/password_hash.hpp"
 #include "common/pid_file.hpp"
 #include "common/sd_notify.hpp"
+#include "common/strings.hpp"
 
 namespace chipmunk::api {
 namespace {
@@ -65,34 +65,6 @@ void usage(std::ostream& out) {
          "endpoints, limits, log level; a broken file is rejected and the old one kept),\n"
          "SIGUSR1 reopens the log file, SIGTERM/SIGINT shut down gracefully.\n"
          "Exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.\n";
-}
-
-int hashPasswordCommand(int argc, char** argv) {
-  int iterations = kDefaultPbkdf2Iterations;
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--iterations" && i + 1 < argc) {
-      try {
-        iterations = std::stoi(argv[++i]);
-      } catch (const std::exception&) {
-        iterations = 0;
-      }
-      if (iterations < kMinPbkdf2Iterations || iterations > kMaxPbkdf2Iterations) {
-        std::cerr << "chipmunk-api: --iterations must be from " << kMinPbkdf2Iterations << " to "
-                  << kMaxPbkdf2Iterations << "\n";
-        return 2;
-      }
-    } else {
-      std::cerr << "chipmunk-api: unknown argument for hash-password: " << arg << "\n";
-      return 2;
-    }
-  }
-  std::string password;
-  if (!readNewPassword(password)) {
-    return 2;
-  }
-  std::cout << hashPassword(password, iterations) << "\n";
-  return 0;
 }
 
 void printErrors(const std::vector<std::string>& errors) {
@@ -135,7 +107,11 @@ std::optional<int> parseCommandLine(int argc, char** argv, App& app, bool& check
       usage(std::cout);
       return 0;
     } else {
-      std::cerr << "chipmunk-api: unknown argument: " << arg << "\n";
+      std::cerr << "chipmunk-api: unknown argument: " << arg
+                << didYouMean(
+                       arg, {"--config", "--listen", "--check-config", "--help-config", "--version",
+                             "--help", "hash-password", "user", "host", "token", "migrate"})
+                << "\n";
       usage(std::cerr);
       return 2;
     }

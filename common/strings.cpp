@@ -85,6 +85,11 @@ std::string closestMatch(std::string_view word, const std::vector<std::string>& 
   return best;
 }
 
+std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::string meant = closestMatch(word, candidates);
+  return meant.empty() ? std::string() : " (did you mean " + meant + "?)";
+}
+
 std::string hexOf(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -132,8 +132,8 @@ class SettingsBuilder {
         elsewhereSpecs.push_back(&spec);
       }
     }
-    if (const std::string meant = closestMatch(key, here); !meant.empty()) {
-      return " (did you mean " + meant + "?)";
+    if (std::string meant = didYouMean(key, here); !meant.empty()) {
+      return meant;
     }
     const std::string meant = closestMatch(key, elsewhere);
     for (size_t i = 0; i < elsewhere.size() && !meant.empty(); ++i) {

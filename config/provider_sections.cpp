@@ -82,11 +82,19 @@ const AccountConfig* findAccount(const std::vector<AccountConfig>& accounts,
 std::string missingAccountError(const std::string& where, const std::string& name,
                                 const std::vector<ProviderDecl>& providers) {
   std::string names;
+  std::vector<std::string> known;
   for (const auto& p : providers) {
     names += (names.empty() ? "" : ", ") + p.name;
+    known.push_back(p.name);
   }
-  return where + ": provider section [" + name.substr(0, 60) +
-         "] is not in the file (providers: " + names + ")";
+  // [TYPE] or [TYPE:LABEL]: the type is what may be misspelt.
+  const size_t colon = name.find(':');
+  std::string meant = closestMatch(name.substr(0, colon), known);
+  if (!meant.empty() && colon != std::string::npos) {
+    meant += name.substr(colon, 60);
+  }
+  return where + ": provider section [" + name.substr(0, 60) + "] is not in the file (" +
+         (meant.empty() ? "" : "did you mean " + meant + "? ") + "providers: " + names + ")";
 }
 
 std::vector<std::pair<std::string, bool>> recordsOfType(const std::string& label,

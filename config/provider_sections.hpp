@@ -48,7 +48,8 @@ std::vector<AccountConfig> providerAccounts(const std::vector<ProviderDecl>& pro
 // The account of provider section `name` (any case); nullptr when the file has none.
 const AccountConfig* findAccount(const std::vector<AccountConfig>& accounts,
                                  const std::string& name);
-// "<where>: provider section [NAME] is not in the file (providers: a, b, ...)".
+// "<where>: provider section [NAME] is not in the file (providers: a, b, ...)", with "did
+// you mean P? " before the list when NAME is a near miss of provider P.
 std::string missingAccountError(const std::string& where, const std::string& name,
                                 const std::vector<ProviderDecl>& providers);
 

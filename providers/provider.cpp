@@ -279,7 +279,12 @@ std::map<std::string, std::unique_ptr<DnsProvider>> buildProviders(
     }
     const auto* info = registry.find(account.provider);
     if (info == nullptr) {
-      errors.push_back(account.where + ": unknown provider " + account.provider);
+      std::vector<std::string> names;
+      for (const auto& known : registry.all()) {
+        names.push_back(known.name);
+      }
+      errors.push_back(account.where + ": unknown provider " + account.provider.substr(0, 60) +
+                       didYouMean(account.provider, names));
       continue;
     }
     try {

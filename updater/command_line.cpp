@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "chipmunk/version.hpp"
+#include "common/strings.hpp"
 #include "config/builtin_sources.hpp"
 #include "updater/updater.hpp"
 
@@ -160,7 +161,12 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
       out << *text;
       return 0;
     } else if (!setFlag(arg, options)) {
-      err << "chipmunk-updater: unknown argument: " << arg << "\n" << usage();
+      err << "chipmunk-updater: unknown argument: " << arg
+          << didYouMean(arg, {"--config", "--once", "--daemon", "--check-config", "--force",
+                              "--dry-run", "--status", "--json", "--help", "--help-config",
+                              "--list-providers", "--list-sources", "--version"})
+          << "\n"
+          << usage();
       return kExitConfig;
     }
   }

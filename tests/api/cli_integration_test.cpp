@@ -45,8 +45,11 @@ TEST_CASE("Integration: --help lists the options and --version prints the versio
 TEST_CASE("Integration: bad command lines exit 2 with a message", "[api][integration]") {
   const auto unknown = runApi({"--frobnicate"});
   CHECK(unknown.status == 2);
-  CHECK(contains(unknown.err, "unknown argument: --frobnicate"));
+  CHECK(contains(unknown.err, "unknown argument: --frobnicate\n"));  // near nothing
   CHECK(unknown.out.empty());
+  const auto typo = runApi({"usr", "add", "alice"});
+  CHECK(typo.status == 2);
+  CHECK(contains(typo.err, "unknown argument: usr (did you mean user?)"));
 
   const auto noValue = runApi({"--config"});
   CHECK(noValue.status == 2);

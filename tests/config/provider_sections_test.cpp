@@ -52,6 +52,13 @@ TEST_CASE("Unit: provider accounts carry every declared key and are found in any
   CHECK(findAccount(accounts, "alpha") == nullptr);
   CHECK(missingAccountError("p.ini:3", "gamma", decls()) ==
         "p.ini:3: provider section [gamma] is not in the file (providers: alpha, beta)");
+  // A near miss of a provider's name is named, with the label kept.
+  CHECK(missingAccountError("p.ini:4", "btea", decls()) ==
+        "p.ini:4: provider section [btea] is not in the file (did you mean beta? providers: "
+        "alpha, beta)");
+  CHECK(missingAccountError("p.ini:5", "Alpah:Work", decls()) ==
+        "p.ini:5: provider section [Alpah:Work] is not in the file (did you mean alpha:Work? "
+        "providers: alpha, beta)");
 }
 
 TEST_CASE("Unit: a record type names one record or an A and AAAA pair", "[config][unit]") {

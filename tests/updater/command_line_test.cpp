@@ -60,6 +60,10 @@ TEST_CASE("Unit: usage errors exit 2 with the reason on standard error", "[updat
   auto p = parse({"--bogus"});
   CHECK(p.exit == kExitConfig);
   CHECK(p.err.rfind("chipmunk-updater: unknown argument: --bogus\nUsage:", 0) == 0);
+  p = parse({"--dryrun"});
+  CHECK(p.exit == kExitConfig);
+  CHECK(p.err.rfind("chipmunk-updater: unknown argument: --dryrun (did you mean --dry-run?)\n",
+                    0) == 0);
   p = parse({"--config"});
   CHECK(p.exit == kExitConfig);
   CHECK(p.err == "chipmunk-updater: --config needs a value\n");

@@ -64,25 +64,31 @@ size_t editDistance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+std::optional<size_t> closestIndex(std::string_view word,
+                                   const std::vector<std::string>& candidates) {
   if (word.empty() || word.size() > kMaxMatchLength) {
-    return {};
+    return std::nullopt;
   }
   const std::string lower = lowercase(std::string(word));
   const size_t allowed = lower.size() <= 4 ? 1 : (lower.size() <= 8 ? 2 : 3);
-  std::string best;
+  std::optional<size_t> best;
   size_t bestDistance = allowed + 1;
-  for (const auto& candidate : candidates) {
-    if (candidate.size() > kMaxMatchLength) {
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (candidates[i].size() > kMaxMatchLength) {
       continue;
     }
-    const size_t d = editDistance(lower, lowercase(candidate));
+    const size_t d = editDistance(lower, lowercase(candidates[i]));
     if (d < bestDistance) {
       bestDistance = d;
-      best = candidate;
+      best = i;
     }
   }
   return best;
+}
+
+std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+  const auto i = closestIndex(word, candidates);
+  return i ? candidates[*i] : std::string();
 }
 
 std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates) {

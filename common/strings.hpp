@@ -4,6 +4,7 @@
 // Small ASCII string helpers every part shares (header names, setting keys, provider
 // names): protocol words are ASCII, so no locale takes part.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ std::string_view trimAscii(std::string_view text);
 // 4 bytes, 2 up to 8, 3 beyond; the first of equals; empty when none is that close. Words
 // longer than 64 bytes match nothing (the cost is the product of the lengths).
 std::string closestMatch(std::string_view word, const std::vector<std::string>& candidates);
+// The same, as the index of the match in `candidates`; nullopt when none is that close.
+std::optional<size_t> closestIndex(std::string_view word,
+                                   const std::vector<std::string>& candidates);
 // " (did you mean MATCH?)" for closestMatch's match, empty when there is none: what an error
 // message about an unknown word ends with.
 std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates);

@@ -135,13 +135,9 @@ class SettingsBuilder {
     if (std::string meant = didYouMean(key, here); !meant.empty()) {
       return meant;
     }
-    const std::string meant = closestMatch(key, elsewhere);
-    for (size_t i = 0; i < elsewhere.size() && !meant.empty(); ++i) {
-      if (elsewhere[i] == meant) {
-        return " (did you mean [" + elsewhereSpecs[i]->section + "] " + meant + "?)";
-      }
-    }
-    return {};
+    const auto i = closestIndex(key, elsewhere);
+    return i ? " (did you mean [" + elsewhereSpecs[*i]->section + "] " + elsewhere[*i] + "?)"
+             : std::string();
   }
 
   // A declared setting, or its `_file` form: a later file's value replaces an earlier one's.

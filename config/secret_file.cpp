@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "config/secret_file.hpp"
 
-#include "common/durable_file.hpp"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+
+#include "common/durable_file.hpp"
 
 namespace chipmunk::config {
 namespace {
@@ -48,11 +46,9 @@ std::string resolve(const std::string& pathText, const std::string& baseDir, boo
   return pathText[0] == '/' ? pathText : baseDir + "/" + pathText;
 }
 
-// The refusal of a file others could read or replace; empty when it is private.
+// The refusal of a regular file (readRegularFile checked that) others could read or replace;
+// empty when it is private.
 std::string checkPrivate(const struct stat& st, bool credential) {
-  if (!S_ISREG(st.st_mode)) {
-    return "not a regular file";
-  }
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     return "owned by uid " + std::to_string(st.st_uid) + ", neither this program's user nor root";
   }
@@ -79,8 +75,8 @@ std::string readSecretFile(const std::string& pathText, const std::string& baseD
   std::string problem;
   const ReadOptions options{
       true, [credential](const struct stat& st) { return checkPrivate(st, credential); }};
-  readRegularFile(AT_FDCWD, path, kMaxSecretFileBytes, content, problem, options);
-  if (problem.empty()) {
+  if (readRegularFile(AT_FDCWD, path, kMaxSecretFileBytes, content, problem, options) ==
+      ReadStatus::kOk) {
     if (!content.empty() && content.back() == '\n') {
       content.pop_back();
       if (!content.empty() && content.back() == '\r') {

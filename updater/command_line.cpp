@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <ostream>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "chipmunk/version.hpp"
 #include "common/strings.hpp"
@@ -92,20 +95,35 @@ std::optional<std::string> answer(const std::string& arg) {
   return std::nullopt;
 }
 
+// The flags that set an option.
+constexpr std::pair<std::string_view, bool Options::*> kFlags[] = {
+    {"--once", &Options::once},
+    {"--daemon", &Options::daemon},
+    {"--check-config", &Options::checkOnly},
+    {"--force", &Options::force},
+    {"--dry-run", &Options::dryRun},
+    {"--status", &Options::status},
+    {"--json", &Options::json}};
+
 // Sets the flag `arg` names; false when it names none.
 bool setFlag(const std::string& arg, Options& options) {
-  bool* flag = arg == "--once"           ? &options.once
-               : arg == "--daemon"       ? &options.daemon
-               : arg == "--check-config" ? &options.checkOnly
-               : arg == "--force"        ? &options.force
-               : arg == "--dry-run"      ? &options.dryRun
-               : arg == "--status"       ? &options.status
-               : arg == "--json"         ? &options.json
-                                         : nullptr;
-  if (flag != nullptr) {
-    *flag = true;
+  for (const auto& [name, member] : kFlags) {
+    if (arg == name) {
+      options.*member = true;
+      return true;
+    }
   }
-  return flag != nullptr;
+  return false;
+}
+
+// What a mistyped argument may have meant: the flags, and what answer() and the loop take.
+std::vector<std::string> knownArguments() {
+  std::vector<std::string> known = {"--config",         "--help",         "--help-config",
+                                    "--list-providers", "--list-sources", "--version"};
+  for (const auto& flag : kFlags) {
+    known.emplace_back(flag.first);
+  }
+  return known;
 }
 
 }  // namespace
@@ -161,10 +179,7 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
       out << *text;
       return 0;
     } else if (!setFlag(arg, options)) {
-      err << "chipmunk-updater: unknown argument: " << arg
-          << didYouMean(arg, {"--config", "--once", "--daemon", "--check-config", "--force",
-                              "--dry-run", "--status", "--json", "--help", "--help-config",
-                              "--list-providers", "--list-sources", "--version"})
+      err << "chipmunk-updater: unknown argument: " << arg << didYouMean(arg, knownArguments())
           << "\n"
           << usage();
       return kExitConfig;

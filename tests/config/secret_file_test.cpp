@@ -43,6 +43,14 @@ ConfigSteps steps(std::function<void(const Settings&)> interpret) {
   return s;
 }
 
+// The [Main] token `config` loads to; the load must succeed (`errors` gets what it found).
+std::string loadedToken(const std::string& config, std::vector<std::string>& errors) {
+  std::string token;
+  REQUIRE(loadConfigFile(
+      config, steps([&](const Settings& s) { token = s.getString("Main", "token"); }), errors));
+  return token;
+}
+
 void secretFile(const std::string& path, const std::string& content, mode_t mode) {
   writeFile(path, content);
   ::chmod(path.c_str(), mode);
@@ -72,10 +80,7 @@ TEST_CASE("Secret files: the value is the file's one line, its last newline drop
   CHECK(token == "s3cret value");
   CHECK(where == dir.file("c.ini") + ":2");
   secretFile(dir.file("t"), "crlf\r\n", 0400);
-  REQUIRE(loadConfigFile(dir.file("c.ini"),
-                         steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
-                         errors));
-  CHECK(token == "crlf");
+  CHECK(loadedToken(dir.file("c.ini"), errors) == "crlf");
 }
 
 TEST_CASE("Secret files: every problem is file:line naming the setting, never the content",
@@ -124,11 +129,7 @@ TEST_CASE("Secret files: $CREDENTIALS_DIRECTORY/NAME, group bits allowed there o
   writeFile(dir.file("c.ini"), "[Main]\ntoken_file = $CREDENTIALS_DIRECTORY/tok\n");
   ScopedEnv env("CREDENTIALS_DIRECTORY", credentials.path());
   std::vector<std::string> errors;
-  std::string token;
-  REQUIRE(loadConfigFile(dir.file("c.ini"),
-                         steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
-                         errors));
-  CHECK(token == "from-systemd");
+  CHECK(loadedToken(dir.file("c.ini"), errors) == "from-systemd");
   writeFile(dir.file("c.ini"), "[Main]\ntoken_file = $CREDENTIALS_DIRECTORY/../tok\n");
   CHECK_FALSE(loadConfigFile(dir.file("c.ini"), steps([](const Settings&) {}), errors));
   CHECK(joined(errors).find(":2: [Main] token_file: expected $CREDENTIALS_DIRECTORY/NAME") !=
@@ -197,12 +198,8 @@ TEST_CASE("Drop-ins: <config>.d/*.ini after the main file, in lexical order, err
   writeFile(dir.file("c.ini"), "[Main]\ntoken = plain\n");
   writeFile(dir.file("c.d/20-late.ini"), "[Main]\ntoken_file = t\n");
   secretFile(dir.file("t"), "from-file\n", 0600);
-  std::string token;
   errors.clear();
-  REQUIRE(loadConfigFile(dir.file("c.ini"),
-                         steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
-                         errors));
-  CHECK(token == "from-file");
+  CHECK(loadedToken(dir.file("c.ini"), errors) == "from-file");
 }
 
 TEST_CASE("Drop-ins: more than kMaxDropIns files or one over kMaxDropInBytes is an error",
@@ -265,12 +262,8 @@ TEST_CASE("Drop-ins and secret files: a FIFO in a file's place is refused, never
   writeFile(dir.file("shared.ini"), "[Main]\ntoken_file = t\n");
   writeFile(dir.file("c.ini"), "[Main]\nn = 1\n");
   REQUIRE(::symlink(dir.file("shared.ini").c_str(), dir.file("c.d/30-link.ini").c_str()) == 0);
-  std::string token;
   errors.clear();
-  CHECK(loadConfigFile(dir.file("c.ini"),
-                       steps([&](const Settings& s) { token = s.getString("Main", "token"); }),
-                       errors));
-  CHECK(token == "linked");
+  CHECK(loadedToken(dir.file("c.ini"), errors) == "linked");
 }
 
 }  // namespace CHIPMUNK_UNITY_ID

@@ -57,7 +57,8 @@ void ApiMetrics::countRequest(int route, int code) noexcept {
   slot(route, code).fetch_add(1, std::memory_order_relaxed);
 }
 
-void ApiMetrics::observeStoreWrite(std::chrono::steady_clock::duration took) noexcept {
+void ApiMetrics::observeStoreWrite(std::chrono::steady_clock::duration took,
+                                   SetOutcome outcome) noexcept {
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
   const double seconds = static_cast<double>(ns) / 1e9;
   const auto& bounds = writeBounds();
@@ -68,6 +69,8 @@ void ApiMetrics::observeStoreWrite(std::chrono::steady_clock::duration took) noe
     }
   }
   writeCount_.fetch_add(1, std::memory_order_relaxed);
+  const size_t i = outcome == SetOutcome::kSaved ? 0 : outcome == SetOutcome::kUnchanged ? 1 : 2;
+  writeOutcomes_[i].fetch_add(1, std::memory_order_relaxed);
   writeNanoseconds_.fetch_add(ns > 0 ? static_cast<uint64_t>(ns) : 0, std::memory_order_relaxed);
 }
 
@@ -114,6 +117,15 @@ void ApiMetrics::renderStoreWrites(MetricsText& out) const {
                 "database round trip; not the quick updates).",
                 writeBounds(), counts, load(writeCount_),
                 static_cast<double>(load(writeNanoseconds_)) / 1e9);
+  out.family(
+      "chipmunk_api_store_writes_total", "counter",
+      "The store writes of the histogram above by outcome: saved (a change written "
+      "durably), unchanged (nothing but the last-seen time), failed (the store could not write).");
+  const char* const outcomes[] = {"saved", "unchanged", "failed"};
+  for (size_t i = 0; i < writeOutcomes_.size(); ++i) {
+    out.sample("chipmunk_api_store_writes_total", {{"outcome", outcomes[i]}},
+               load(writeOutcomes_[i]));
+  }
   out.family("chipmunk_api_quick_updates_total", "counter",
              "Updates (/set, /nic/update, /v3/update) that changed nothing but the last-seen "
              "time, answered on the I/O thread from the store's memory, without a writer thread.");

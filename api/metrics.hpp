@@ -21,6 +21,7 @@ class MetricsText;
 namespace chipmunk::api {
 
 class Store;
+enum class SetOutcome;  // api/store.hpp
 
 // What gateway push reports (api/push.hpp).
 struct PushStats {
@@ -78,7 +79,8 @@ class ApiMetrics {
   }
   // A /nic/update host blocked for too many nochg answers in a row (dyndns2's abuse).
   void countNochgAbuse() noexcept { nochgAbuse_.fetch_add(1, std::memory_order_relaxed); }
-  void observeStoreWrite(std::chrono::steady_clock::duration took) noexcept;
+  // A store write of /set, /nic/update or /v3/update: how long it took and what it did.
+  void observeStoreWrite(std::chrono::steady_clock::duration took, SetOutcome outcome) noexcept;
   // An update that changed nothing, answered on the I/O thread (RouteCall::quickOnly).
   void countQuickUpdate() noexcept { quickUpdates_.add(); }
 
@@ -111,6 +113,8 @@ class ApiMetrics {
   StripedCounter quickUpdates_;
   std::array<std::atomic<uint64_t>, kBuckets> writeBuckets_{};
   std::atomic<uint64_t> writeCount_{0};
+  // By SetOutcome: saved, unchanged, failed.
+  std::array<std::atomic<uint64_t>, 3> writeOutcomes_{};
   std::atomic<uint64_t> writeNanoseconds_{0};
   int64_t startedAt_ = 0;
 

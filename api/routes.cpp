@@ -123,7 +123,7 @@ UpdateResult timedUpdate(RouteCall& call, const std::string& name, const RecordU
   const auto start = std::chrono::steady_clock::now();
   result = call.store.update(name, update, call.now);
   if (call.metrics != nullptr) {
-    call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start);
+    call.metrics->observeStoreWrite(std::chrono::steady_clock::now() - start, result.outcome);
   }
   return result;
 }

@@ -51,6 +51,10 @@ TEST_CASE("Metrics: counts requests, a wrong password and a lockout, and promtoo
   CHECK(requireSeries(text, "chipmunk_api_records") == 1);
   CHECK(requireSeries(text, "chipmunk_api_store_write_duration_seconds_count") == 1);
   CHECK(requireSeries(text, R"(chipmunk_api_store_write_duration_seconds_bucket{le="+Inf"})") == 1);
+  // The one store write, by what it did: alice's first address, saved.
+  CHECK(requireSeries(text, R"(chipmunk_api_store_writes_total{outcome="saved"})") == 1);
+  CHECK(requireSeries(text, R"(chipmunk_api_store_writes_total{outcome="unchanged"})") == 0);
+  CHECK(requireSeries(text, R"(chipmunk_api_store_writes_total{outcome="failed"})") == 0);
   CHECK(requireSeries(text, R"(chipmunk_api_push_queue_length)") == 0);
   CHECK(text.find("chipmunk_api_build_info{version=\"") != std::string::npos);
   // No label carries a path asked for, a record or a user name.

@@ -64,8 +64,12 @@ bool writeSpare(int dirFd, const std::string& name, const std::string& content,
                 std::string& error) {
   const std::string tmp = "." + name + ".tmp";
   // O_NONBLOCK: a FIFO there fails (ENXIO) instead of blocking; then it is replaced.
-  const int fd = ::openat(dirFd, tmp.c_str(),
-                          O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  // No O_TRUNC: the content is written over the spare's blocks and the file cut to its
+  // length after (a record's files keep about their size, so no block is freed). Truncating
+  // to zero freed the blocks at every write, and ext4 then made the new data wait on
+  // its journal: 0.25-0.4 ms per file (strace -T), more than the fdatasync of the change.
+  const int fd =
+      ::openat(dirFd, tmp.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) {
@@ -76,6 +80,10 @@ bool writeSpare(int dirFd, const std::string& name, const std::string& content,
   bool ok = ::pwrite(fd, content.data(), content.size(), 0) == static_cast<ssize_t>(content.size());
   if (!ok) {
     error = errnoText("write");
+  } else if (st.st_size > static_cast<off_t>(content.size()) &&
+             ::ftruncate(fd, static_cast<off_t>(content.size())) != 0) {
+    error = errnoText("truncate");
+    ok = false;
   }
   if (::close(fd) != 0 && ok) {
     error = errnoText("close");

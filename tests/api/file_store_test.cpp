@@ -56,6 +56,25 @@ TEST_CASE("Unit: the file store writes <user>.cm only when the IP changes", "[ap
   CHECK_FALSE(fileExists(dir.file(".alice.json.tmp")));
 }
 
+TEST_CASE("Unit: a record written over a longer spare keeps none of the spare's tail",
+          "[api][unit]") {
+  TempDir dir;
+  FileStore store(dir.path());
+  // The third write goes over the spare the second one left: the first, longer content.
+  CHECK(store.recordIp("alice", *IpAddress::parse("198.51.100.123"), 1000).outcome ==
+        SetOutcome::kSaved);
+  CHECK(store.recordIp("alice", *IpAddress::parse("192.0.2.77"), 1010).outcome ==
+        SetOutcome::kSaved);
+  REQUIRE(readFile(dir.file(".alice.cm.tmp")) == "198.51.100.123\n");
+  const std::string longerJson = readFile(dir.file(".alice.json.tmp"));
+  CHECK(store.recordIp("alice", *IpAddress::parse("10.0.0.1"), 1020).outcome == SetOutcome::kSaved);
+  CHECK(readFile(dir.file("alice.cm")) == "10.0.0.1\n");
+  const std::string json = readFile(dir.file("alice.json"));
+  CHECK(json.size() < longerJson.size());
+  CHECK(json.find_last_not_of('\n') == json.find_last_of('}'));  // nothing after the object
+  CHECK(json.find("\"ip\":\"10.0.0.1\"") != std::string::npos);
+}
+
 TEST_CASE("Unit: last-seen times are kept in memory and flushed", "[api][unit]") {
   TempDir dir;
   {

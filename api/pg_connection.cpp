@@ -111,10 +111,7 @@ Connection::~Connection() {
   PQfinish(conn_);
 }
 
-namespace {
-
-// libpq's view of `params`: C strings, NULL for SQL NULL (valid while `params` lives).
-std::vector<const char*> pointers(const Params& params) {
+std::vector<const char*> paramPointers(const Params& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) {
@@ -123,35 +120,48 @@ std::vector<const char*> pointers(const Params& params) {
   return values;
 }
 
-}  // namespace
-
 Result Connection::exec(const std::string& sql, const Params& params) {
-  const auto values = pointers(params);
+  const auto values = paramPointers(params);
   return Result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                              values.data(), nullptr, nullptr, 0));
 }
 
 Result Connection::execPrepared(const std::string& sql, const Params& params) {
+  const std::string* name = nullptr;
+  Result failure;
+  if (!prepare(sql, params.size(), name, failure)) {
+    return failure;
+  }
+  if (name == nullptr) {
+    return exec(sql, params);
+  }
+  const auto values = paramPointers(params);
+  return Result(PQexecPrepared(conn_, name->c_str(), static_cast<int>(values.size()), values.data(),
+                               nullptr, nullptr, 0));
+}
+
+bool Connection::prepare(const std::string& sql, size_t params, const std::string*& name,
+                         Result& failure) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
     if (prepared_.size() >= kMaxPrepared) {
-      return exec(sql, params);
+      name = nullptr;
+      return true;
     }
-    const std::string name = "chipmunk_" + std::to_string(prepared_.size() + 1);
-    Result made(
-        PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
-    if (!made.ok()) {
-      return made;
+    const std::string made = "chipmunk_" + std::to_string(prepared_.size() + 1);
+    failure =
+        Result(PQprepare(conn_, made.c_str(), sql.c_str(), static_cast<int>(params), nullptr));
+    if (!failure.ok()) {
+      return false;
     }
-    it = prepared_.emplace(sql, name).first;
+    it = prepared_.emplace(sql, made).first;
   }
-  const auto values = pointers(params);
-  return Result(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()),
-                               values.data(), nullptr, nullptr, 0));
+  name = &it->second;
+  return true;
 }
 
 bool Connection::healthy() const {
-  return PQstatus(conn_) == CONNECTION_OK;
+  return !broken_ && PQstatus(conn_) == CONNECTION_OK;
 }
 
 bool Connection::stillOpen() {

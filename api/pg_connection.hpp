@@ -47,6 +47,8 @@ class Result {
 };
 
 using Params = std::vector<std::optional<std::string>>;  // nullopt: SQL NULL
+// libpq's view of `params`: C strings, NULL for SQL NULL (valid while `params` lives).
+std::vector<const char*> paramPointers(const Params& params);
 
 // One libpq connection. Not thread-safe: one user at a time (see Pool).
 class Connection {
@@ -66,6 +68,17 @@ class Connection {
   // connection (then exec()).
   Result execPrepared(const std::string& sql, const Params& params);
   static constexpr size_t kMaxPrepared = 64;
+  // One statement of a pipeline: its SQL and values (both outlive the call).
+  struct Statement {
+    const std::string* sql;
+    const Params* params;
+  };
+  // Runs `statements` in one pipeline (libpq's pipeline mode, prepared as execPrepared):
+  // sent at once, one round trip, and ONE implicit transaction (all commit together, or
+  // none: the first error aborts the rest). `out` gets each statement's answer in order
+  // (an aborted one: not ok). True when every statement succeeded and the transaction
+  // committed. Never throws.
+  bool pipeline(const std::vector<Statement>& statements, std::vector<Result>& out);
   // False once the connection broke (the server restarted, the network dropped).
   bool healthy() const;
   // For an idle connection: false when the server closed it meanwhile (a restart), seen
@@ -76,7 +89,12 @@ class Connection {
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
+  // `name`: the statement `sql` is prepared under on this connection (prepared now, at its
+  // first use), or null past kMaxPrepared (run it unprepared). False when preparing failed
+  // (`failure` says why).
+  bool prepare(const std::string& sql, size_t params, const std::string*& name, Result& failure);
   pg_conn* conn_ = nullptr;
+  bool broken_ = false;  // left mid-pipeline: not to be used again
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
@@ -120,6 +138,10 @@ class Pool {
   // or the fresh one broke too (lastError() says why; `out` holds what the last try got).
   enum class RunStatus { kOk, kFailed, kUnavailable };
   RunStatus run(const std::string& sql, const Params& params, Result& out);
+  // The same rule for a pipeline (Connection::pipeline): kOk when every statement ran and
+  // committed; kFailed (nothing committed; `out` says which failed) or kUnavailable.
+  RunStatus runPipeline(const std::vector<Connection::Statement>& statements,
+                        std::vector<Result>& out);
   // Why the last acquire() failed ("" when it did not).
   std::string lastError() const;
   const std::string& conninfo() const { return conninfo_; }

@@ -90,10 +90,11 @@ class PgStore final : public Store {
   // Changes written from a known row (pg_sql::updateKnown) since the start.
   uint64_t knownWrites() const { return knownWrites_.load(std::memory_order_relaxed); }
 
-  // Combined statements running at once (api/pg_store_batch.hpp): up to as many concurrent
-  // writers each run their own statement, as without combining; past it changes queue and
-  // go together (docs/BENCHMARKS.md: 8 against 2, 4 and 16).
-  static constexpr size_t kBatchesInFlight = 8;
+  // Batches running at once (api/pg_store_batch.hpp): up to as many concurrent writers
+  // each run their own statement, as without combining; past it changes queue and go
+  // together, known ones in one pipeline (docs/BENCHMARKS.md: 4 against 8 with pipelines;
+  // before them 8 against 2, 4 and 16).
+  static constexpr size_t kBatchesInFlight = 4;
   // Records expired per expireDue() call at most (the rest wait for the next call).
   static constexpr int kExpireBatch = 10000;
   // Last-seen times written per statement by flush().
@@ -118,6 +119,9 @@ class PgStore final : public Store {
   std::optional<Stored> load(const std::string& name, bool& failed);
   static Stored storedAt(const pg::Result& r, int row);
   std::vector<HostRecord> records(const pg::Result& r);
+  // Known changes (planKnown) of a batch in one pipeline, one transaction: each change's
+  // answer in its knownResult (none when the pipeline failed: each is planned again alone).
+  void runKnownPipeline(const std::vector<pg::QueuedChange*>& batch);
   // One combined statement for `batch` (api/pg_store_batch.hpp); null when it failed.
   std::shared_ptr<const pg::Result> runBatch(const std::vector<pg::QueuedChange*>& batch);
   // What `change`'s batch made of it: kConflict when another writer won the compare-and-set.

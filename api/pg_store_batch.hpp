@@ -27,11 +27,13 @@ struct QueuedChange {
   int rowIndex = -1;
   bool done = false;
   // A change planned from a row this process knows (PgStore's known records): when its
-  // batch is itself alone, this statement and these values run instead of the batch's
-  // (pg_sql::updateKnown), and `ranKnown` says so.
+  // batch is itself alone, or every change of it is known, this statement and these values
+  // run instead of the batch's (pg_sql::updateKnown; several in one pipeline), `ranKnown`
+  // says so and `knownResult` holds its own answer (null: it failed).
   const std::string* knownSql = nullptr;
   Params knownParams;
   bool ranKnown = false;
+  std::shared_ptr<const Result> knownResult;
   // Its caller waits here (under the combiner's mutex): woken when its batch finished, or
   // when it is the oldest queued change and a batch may start.
   std::condition_variable wake;

@@ -24,6 +24,37 @@ constexpr size_t kChangeValues = 9;
 
 }  // namespace
 
+void PgStore::runKnownPipeline(const std::vector<pg::QueuedChange*>& batch) {
+  std::vector<pg::Connection::Statement> statements;
+  for (auto* change : batch) {
+    change->ranKnown = true;
+    statements.push_back({change->knownSql, &change->knownParams});
+  }
+  std::vector<pg::Result> answers;
+  const auto status = pool_->runPipeline(statements, answers);
+  if (status == pg::Pool::RunStatus::kUnavailable) {
+    logUnavailable(pool_->lastError());
+  } else if (status == pg::Pool::RunStatus::kFailed) {
+    // Nothing committed. A deadlock with another replica's batch is no error: planned again.
+    for (const auto& a : answers) {
+      const std::string state = a.sqlState();
+      if (!a.ok() && !state.empty() && state != "40P01" && state != "40001") {
+        logging::get("store")->error("database statement failed error=\"{}\"", a.error());
+        break;
+      }
+    }
+  }
+  static const auto none = std::make_shared<const pg::Result>();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    // Failed: an answer without rows, so that each change is planned again alone (in SQL,
+    // with its own outage handling); a compare-and-set that committed unheard is found there
+    // by its write token.
+    batch[i]->knownResult = status == pg::Pool::RunStatus::kOk && answers[i].rows() <= 1
+                                ? std::make_shared<const pg::Result>(std::move(answers[i]))
+                                : none;
+  }
+}
+
 std::shared_ptr<const pg::Result> PgStore::runBatch(const std::vector<pg::QueuedChange*>& batch) {
   if (batch.size() == 1 && batch.front()->knownSql != nullptr) {
     // Planned from a known row (planKnown): one row when written, none when the row had
@@ -31,7 +62,14 @@ std::shared_ptr<const pg::Result> PgStore::runBatch(const std::vector<pg::Queued
     pg::QueuedChange& change = *batch.front();
     change.ranKnown = true;
     auto r = std::make_shared<pg::Result>();
-    return run(*change.knownSql, change.knownParams, *r) && r->rows() <= 1 ? r : nullptr;
+    change.knownResult =
+        run(*change.knownSql, change.knownParams, *r) && r->rows() <= 1 ? r : nullptr;
+    return change.knownResult;
+  }
+  if (std::all_of(batch.begin(), batch.end(),
+                  [](const pg::QueuedChange* c) { return c->knownSql != nullptr; })) {
+    runKnownPipeline(batch);
+    return std::make_shared<const pg::Result>();  // each change has its own answer
   }
   pg::Params params;
   if (batch.size() == 1) {  // alone: its values as they are, the one-change statement
@@ -136,7 +174,7 @@ void PgStore::settleKnown(const KnownPlan& k, const pg::QueuedChange& change,
                           UpdateResult& result) {
   result.before = k.before;
   result.after = k.plan.next;
-  remember(Stored{k.plan.next, true, change.result->getInt(0, 0), k.plan.next.lastSeen});
+  remember(Stored{k.plan.next, true, change.knownResult->getInt(0, 0), k.plan.next.lastSeen});
   forgetSeen(k.plan.next.name, k.plan.next.lastSeen);
   waker_->committed({k.plan.next.name}, k.outbox);
   knownWrites_.fetch_add(1, std::memory_order_relaxed);
@@ -220,10 +258,11 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
     for (int i = 0; i < kMaxAttempts; ++i) {
       change.done = false;
       change.result.reset();
+      change.knownResult.reset();
       change.ranKnown = false;
       combiner_.write(change);
       if (change.ranKnown) {
-        if (change.result && change.result->rows() == 1) {
+        if (change.knownResult && change.knownResult->rows() == 1) {
           settleKnown(*knownPlan, change, result);
           break;
         }
@@ -232,7 +271,7 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
         change.knownSql = nullptr;
         change.knownParams.clear();
         knownPlan.reset();
-        if (!change.result) {
+        if (!change.knownResult) {
           break;  // logged by run(), an outage once a second
         }
         continue;

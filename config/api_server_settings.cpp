@@ -157,7 +157,7 @@ void limitRows(SettingTable<C>& t) {
       .help(
           "With backend = postgresql: database connections this process keeps open for "
           "requests and its store's upkeep (the outbox dispatcher and the wake-ups have one "
-          "each besides). Concurrent record writes share statements (up to 8 at once, at "
+          "each besides). Concurrent record writes share statements (up to 4 at once, at "
           "most this many), so 16 leaves room for reads and upkeep beside them.");
   t.setting("Store", "user_cache")
       .integer(&C::userCache)

@@ -27,6 +27,9 @@ bool Connection::pipeline(const std::vector<Statement>& statements, std::vector<
   if (PQenterPipelineMode(conn_) != 1) {
     return false;
   }
+  // Sent in blocking mode, answers read only after the sync: safe while the answers fit in
+  // the socket's buffers as the server writes them (libpq's caution), as the store's do:
+  // one short row per statement at most, 64 statements at most (WriteCombiner::kMaxBatch).
   bool sent = true;
   for (size_t i = 0; i < statements.size() && sent; ++i) {
     const auto values = paramPointers(*statements[i].params);
@@ -37,8 +40,11 @@ bool Connection::pipeline(const std::vector<Statement>& statements, std::vector<
                                                    values.data(), nullptr, nullptr, 0) == 1;
   }
   if (!sent || PQpipelineSync(conn_) != 1) {
-    // The connection broke while sending (healthy() says so): the caller drops it.
-    PQexitPipelineMode(conn_);
+    // The connection broke while sending (healthy() says so): the caller drops it. One
+    // still in pipeline mode (queries sent, unanswered) is never used again either.
+    if (PQexitPipelineMode(conn_) != 1) {
+      broken_ = true;
+    }
     return false;
   }
   // Each statement's answer, then the NULL that ends it; then the sync. A broken

@@ -78,6 +78,21 @@ std::vector<UpdateResult> together(chipmunk::api::Store& store, int threads, Nam
   return results;
 }
 
+// Every caller t's change answered saved with address(t), and in the table so (`rows`).
+template <typename Name, typename Address>
+void checkEachSaved(const std::vector<UpdateResult>& results,
+                    const std::map<std::string, std::string>& rows, Name name, Address address) {
+  for (size_t t = 0; t < results.size(); ++t) {
+    const int i = static_cast<int>(t);
+    INFO(name(i));
+    CHECK(results[t].outcome == SetOutcome::kSaved);
+    REQUIRE(results[t].after.ip);
+    CHECK(results[t].after.ip->toString() == address(i));
+    const auto row = rows.find(name(i));
+    CHECK((row != rows.end() && row->second == address(i)));
+  }
+}
+
 TEST_CASE("PgStore: concurrent changes share transactions and each gets its own answer",
           "[api][postgres]") {
   PgBackend db;
@@ -86,16 +101,10 @@ TEST_CASE("PgStore: concurrent changes share transactions and each gets its own 
   auto name = [](int t) { return "c" + std::to_string(t); };
   auto address = [](int t) { return "198.51.100." + std::to_string(t + 1); };
   const auto results = together(db.store(), kCallers, name, address);
-  const auto rows = table(db);
+  checkEachSaved(results, table(db), name, address);
   for (int t = 0; t < kCallers; ++t) {
-    INFO(name(t));
-    CHECK(results[t].outcome == SetOutcome::kSaved);
     CHECK(results[t].before.name == name(t));
-    REQUIRE(results[t].after.ip);
-    CHECK(results[t].after.ip->toString() == address(t));
     CHECK(results[t].after.changedAt == 1000 + t);
-    const auto row = rows.find(name(t));
-    CHECK((row != rows.end() && row->second == address(t)));
   }
   // One outbox row per change, and far fewer transactions than changes: each statement
   // waits 0.2 s, and the changes queued meanwhile go in the next one together.
@@ -129,16 +138,10 @@ TEST_CASE("PgStore: concurrent changes of known records go in pipelines, one tra
   slowOutbox(db, "0.1");
   auto address = [](int t) { return "198.51.100." + std::to_string(t + 1); };
   const auto results = together(db.store(), kCallers, name, address);
-  const auto rows = table(db);
+  checkEachSaved(results, table(db), name, address);
   for (int t = 0; t < kCallers; ++t) {
-    INFO(name(t));
-    CHECK(results[t].outcome == SetOutcome::kSaved);
     REQUIRE(results[t].before.ip);
     CHECK(results[t].before.ip->toString() == "192.0.2." + std::to_string(t + 1));
-    REQUIRE(results[t].after.ip);
-    CHECK(results[t].after.ip->toString() == address(t));
-    const auto row = rows.find(name(t));
-    CHECK((row != rows.end() && row->second == address(t)));
   }
   // Each planned from the row the store knew, one outbox row each, and the statements of
   // one batch committed together: far fewer transactions than changes.
@@ -193,13 +196,7 @@ TEST_CASE(
   for (auto& c : callers) {
     c.join();
   }
-  const auto rows = table(db);
-  for (int t = 0; t < kCallers; ++t) {
-    INFO(name(t));
-    CHECK(results[t].outcome == SetOutcome::kSaved);
-    const auto row = rows.find(name(t));
-    CHECK((row != rows.end() && row->second == address(t)));
-  }
+  checkEachSaved(results, table(db), name, address);
   CHECK(db.server().psql("SELECT is_called FROM test_fail") == "t");  // k5 did fail once
   CHECK(db.pgStore().batchStats().largest >= 8);
   // Every change written once: one outbox row each, and the records' revisions went up by

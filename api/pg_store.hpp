@@ -89,6 +89,8 @@ class PgStore final : public Store {
   pg::WriteCombiner::Stats batchStats() const { return combiner_.stats(); }
   // Changes written from a known row (pg_sql::updateKnown) since the start.
   uint64_t knownWrites() const { return knownWrites_.load(std::memory_order_relaxed); }
+  // Unchanged polls answered from a known row whose revision was still the table's.
+  uint64_t knownPolls() const { return knownPolls_.load(std::memory_order_relaxed); }
 
   // Batches running at once (api/pg_store_batch.hpp): up to as many concurrent writers
   // each run their own statement, as without combining; past it changes queue and go
@@ -150,6 +152,12 @@ class PgStore final : public Store {
   };
   std::optional<KnownPlan> planKnown(const std::string& name, const RecordUpdate& update,
                                      int64_t now, pg::QueuedChange& change);
+  // A poll that changes nothing of a row this replica knows, while the table's revision is
+  // still that row's (one point SELECT): answered unchanged here, as settle() answers the
+  // full statement's unchanged row. nullopt: not known, a change, the row moved on (then
+  // forgotten) or the read failed — the full statement decides.
+  std::optional<UpdateResult> unchangedKnown(const std::string& name, const RecordUpdate& update,
+                                             int64_t now);
   // The known plan's change was written (its statement's one row): its answer.
   void settleKnown(const KnownPlan& known, const pg::QueuedChange& change, UpdateResult& result);
   bool flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch);
@@ -178,6 +186,7 @@ class PgStore final : public Store {
   std::mutex knownMutex_;
   std::unordered_map<std::string, Stored> known_;
   std::atomic<uint64_t> knownWrites_{0};
+  std::atomic<uint64_t> knownPolls_{0};
   std::mutex seenMutex_;
   std::unordered_map<std::string, int64_t> seen_;  // last-seen times not yet written
   std::atomic<int64_t> lastUnavailableLog_{0};     // steady seconds

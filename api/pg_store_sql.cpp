@@ -148,6 +148,12 @@ const std::string& updateKnownWithOutbox() {
   return kSql;
 }
 
+const std::string& knownRevision() {
+  static const std::string kSql =
+      "SELECT revision, last_seen FROM chipmunk_records WHERE name = $1";
+  return kSql;
+}
+
 const std::string& putRecord() {
   static const std::string kSql = std::string("INSERT INTO chipmunk_records (") + kRecordColumns +
                                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"

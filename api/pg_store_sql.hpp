@@ -46,6 +46,9 @@ const std::string& updateKnown();
 // The same with the change's chipmunk_outbox row: $13 the record before, $14 after (JSON
 // as recordToJson writes it; `created_at` is $7). The same answer.
 const std::string& updateKnownWithOutbox();
+// A record's revision and stored last-seen time ($1 its name): whether a row this replica
+// knows is still the row, for an unchanged poll (PgStore::unchangedKnown).
+const std::string& knownRevision();
 
 // An exact upsert of one record ($1..$12 as PgStore's recordParams).
 const std::string& putRecord();

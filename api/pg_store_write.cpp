@@ -170,6 +170,36 @@ std::optional<PgStore::KnownPlan> PgStore::planKnown(const std::string& name,
   return k;
 }
 
+std::optional<UpdateResult> PgStore::unchangedKnown(const std::string& name,
+                                                    const RecordUpdate& update, int64_t now) {
+  auto base = known(name);
+  if (!base || planUpdate(base->record, true, update, now).changed) {
+    return std::nullopt;
+  }
+  pg::Result r;
+  if (!run(pg_sql::knownRevision(), {name}, r)) {
+    return std::nullopt;  // logged; the full statement meets the same outage
+  }
+  if (r.rows() != 1 || r.getInt(0, 0) != base->revision) {
+    forgetKnown(name);  // moved on (another replica, an expiry, a put) or deleted
+    return std::nullopt;
+  }
+  Stored before = std::move(*base);
+  // A flush writes last_seen without a new revision: the table's, for keepSeen's TTL margin.
+  before.storedLastSeen = static_cast<int64_t>(r.getInt(0, 1));
+  before.record.lastSeen = before.storedLastSeen;
+  remember(before);
+  overlaySeen(before.record);
+  UpdateResult result;
+  result.before = before.record;
+  keepSeen(before, now);
+  result.after = before.record;
+  result.after.lastSeen = std::max(before.record.lastSeen, now);
+  result.outcome = SetOutcome::kUnchanged;
+  knownPolls_.fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
 void PgStore::settleKnown(const KnownPlan& k, const pg::QueuedChange& change,
                           UpdateResult& result) {
   result.before = k.before;
@@ -237,6 +267,9 @@ UpdateResult PgStore::update(const std::string& name, const RecordUpdate& update
   result.before.name = name;
   result.outcome = SetOutcome::kFailed;
   try {
+    if (auto answered = unchangedKnown(name, update, now)) {
+      return std::move(*answered);
+    }
     const auto& primary = update.primaryAddress();
     pg::QueuedChange change;
     change.name = name;

@@ -137,6 +137,48 @@ TEST_CASE("PgStore: a change planned from a replica's own last write yields to a
   CHECK(a->knownWrites() == 3);
 }
 
+TEST_CASE("PgStore: an unchanged poll is answered from the known row while its revision holds",
+          "[api][postgres]") {
+  PgBackend db;
+  auto a = db.open();
+  auto b = db.open();
+  REQUIRE(a->recordIp("h", ip("198.51.100.1"), 1000).outcome == SetOutcome::kSaved);
+  // `a` knows the row it wrote: a poll of the same address is answered from it.
+  auto poll = a->recordIp("h", ip("198.51.100.1"), 1010);
+  CHECK(poll.outcome == SetOutcome::kUnchanged);
+  REQUIRE(poll.before.ip);
+  CHECK(poll.before.ip->toString() == "198.51.100.1");
+  CHECK(poll.after.lastSeen == 1010);
+  CHECK(a->knownPolls() == 1);
+  const auto seen = a->get("h");  // the poll's time is kept until the next flush
+  REQUIRE(seen);
+  CHECK(seen->lastSeen == 1010);
+  CHECK(db.server().psql("SELECT last_seen FROM chipmunk_records WHERE name = 'h'") == "1000");
+  // `b` moves the row on: the address `a` knew is now a change from the row, written.
+  REQUIRE(b->recordIp("h", ip("198.51.100.2"), 1020).outcome == SetOutcome::kSaved);
+  auto back = a->recordIp("h", ip("198.51.100.1"), 1030);
+  CHECK(back.outcome == SetOutcome::kSaved);
+  REQUIRE(back.before.ip);
+  CHECK(back.before.ip->toString() == "198.51.100.2");
+  CHECK(a->knownPolls() == 1);
+  CHECK(db.server().psql("SELECT ip FROM chipmunk_records WHERE name = 'h'") == "198.51.100.1");
+  // Expired by `b`: the same address from `a` brings the record back (a change, not a poll).
+  RecordUpdate ttl;
+  ttl.ipv4 = ip("198.51.100.1");
+  ttl.ttl = 60;
+  REQUIRE(a->update("h", ttl, 1040).outcome == SetOutcome::kSaved);
+  REQUIRE(b->expireDue(1200).size() == 1);
+  auto again = a->recordIp("h", ip("198.51.100.1"), 1210);
+  CHECK(again.outcome == SetOutcome::kSaved);
+  CHECK(again.before.expired);
+  CHECK(a->knownPolls() == 1);
+  CHECK(db.server().psql("SELECT expired || ' ' || ip FROM chipmunk_records WHERE name = 'h'") ==
+        "false 198.51.100.1");
+  // From the row it wrote last, `a` answers the next poll itself again.
+  CHECK(a->recordIp("h", ip("198.51.100.1"), 1220).outcome == SetOutcome::kUnchanged);
+  CHECK(a->knownPolls() == 2);
+}
+
 TEST_CASE("PgStore: replicas expiring at once take disjoint records", "[api][postgres]") {
   PgBackend db;
   constexpr int kRecords = 3000;

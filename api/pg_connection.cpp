@@ -264,29 +264,38 @@ void Pool::dropIdle() {
   dropped.swap(idle_);
 }
 
-Pool::RunStatus Pool::run(const std::string& sql, const Params& params, Result& out) {
+Pool::RunStatus Pool::retryOnce(const std::function<Attempt(Connection&)>& once) {
+  std::string why;
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto lease = acquire();
     if (!lease) {
       return RunStatus::kUnavailable;
     }
-    out = lease->execPrepared(sql, params);
-    if (out.ok()) {
+    const Attempt tried = once(*lease);
+    if (tried.ok) {
       return RunStatus::kOk;
     }
-    if (!connectionBroke(*lease, out)) {
+    if (!tried.broke) {
       return RunStatus::kFailed;
     }
+    why = tried.error;
     lease.discard();  // an SQLSTATE of class 08 or 57P on a socket libpq still calls fine
     if (attempt == 0) {
       logging::get("store")->warn("database connection broke; retrying on a fresh one error=\"{}\"",
-                                  out.error());
+                                  why);
       dropIdle();  // the others most likely broke too
     }
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  lastError_ = out.error();
+  lastError_ = why;
   return RunStatus::kUnavailable;
+}
+
+Pool::RunStatus Pool::run(const std::string& sql, const Params& params, Result& out) {
+  return retryOnce([&](Connection& conn) {
+    out = conn.execPrepared(sql, params);
+    return Attempt{out.ok(), !out.ok() && connectionBroke(conn, out), out.error()};
+  });
 }
 
 bool connectionBroke(const Connection& conn, const Result& r) {

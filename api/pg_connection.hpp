@@ -148,6 +148,15 @@ class Pool {
   size_t size() const { return size_; }
 
  private:
+  // What one try of a statement (or pipeline) on a leased connection came to: `broke`, the
+  // connection broke (then it is closed and the statement runs once more on a fresh one).
+  struct Attempt {
+    bool ok;
+    bool broke;
+    std::string error;
+  };
+  // THE retry rule of run() and runPipeline() (see run()).
+  RunStatus retryOnce(const std::function<Attempt(Connection&)>& once);
   void give(std::unique_ptr<Connection> conn);
   void forget();  // a leased connection was closed (Lease::discard)
 

@@ -8,10 +8,6 @@
 
 #include <algorithm>
 
-#include "common/logging.hpp"
-
-#include <spdlog/spdlog.h>
-
 namespace chipmunk::api::pg {
 
 bool Connection::pipeline(const std::vector<Statement>& statements, std::vector<Result>& out) {
@@ -83,31 +79,16 @@ bool Connection::pipeline(const std::vector<Statement>& statements, std::vector<
 
 Pool::RunStatus Pool::runPipeline(const std::vector<Connection::Statement>& statements,
                                   std::vector<Result>& out) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto lease = acquire();
-    if (!lease) {
-      return RunStatus::kUnavailable;
-    }
-    if (lease->pipeline(statements, out)) {
-      return RunStatus::kOk;
+  return retryOnce([&](Connection& conn) {
+    if (conn.pipeline(statements, out)) {
+      return Attempt{true, false, {}};
     }
     const auto failed =
         std::find_if(out.begin(), out.end(), [](const Result& r) { return !r.ok(); });
     const Result none;
-    if (lease->healthy() && !connectionBroke(*lease, failed == out.end() ? none : *failed)) {
-      return RunStatus::kFailed;
-    }
-    const std::string why = failed == out.end() ? lease->lastError() : failed->error();
-    lease.discard();
-    if (attempt == 0) {
-      logging::get("store")->warn("database connection broke; retrying on a fresh one error=\"{}\"",
-                                  why);
-      dropIdle();
-    }
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  lastError_ = "database connection broke during a pipeline";
-  return RunStatus::kUnavailable;
+    const bool broke = connectionBroke(conn, failed == out.end() ? none : *failed);
+    return Attempt{false, broke, failed == out.end() ? conn.lastError() : failed->error()};
+  });
 }
 
 }  // namespace chipmunk::api::pg

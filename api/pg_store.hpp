@@ -158,6 +158,10 @@ class PgStore final : public Store {
   // forgotten) or the read failed — the full statement decides.
   std::optional<UpdateResult> unchangedKnown(const std::string& name, const RecordUpdate& update,
                                              int64_t now);
+  // The answer to an update that changed nothing of `before` (its poll time kept for the
+  // next flush, or written now when a TTL needs it), from the full statement's row or a
+  // known one.
+  void settleUnchanged(const Stored& before, int64_t now, UpdateResult& result);
   // The known plan's change was written (its statement's one row): its answer.
   void settleKnown(const KnownPlan& known, const pg::QueuedChange& change, UpdateResult& result);
   bool flushBatch(const std::vector<std::pair<std::string, int64_t>>& batch);

@@ -188,16 +188,22 @@ std::optional<UpdateResult> PgStore::unchangedKnown(const std::string& name,
   // A flush writes last_seen without a new revision: the table's, for keepSeen's TTL margin.
   before.storedLastSeen = static_cast<int64_t>(r.getInt(0, 1));
   before.record.lastSeen = before.storedLastSeen;
-  remember(before);
   overlaySeen(before.record);
   UpdateResult result;
   result.before = before.record;
+  settleUnchanged(before, now, result);
+  knownPolls_.fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+void PgStore::settleUnchanged(const Stored& before, int64_t now, UpdateResult& result) {
+  if (before.exists) {
+    remember(before);
+  }
   keepSeen(before, now);
   result.after = before.record;
   result.after.lastSeen = std::max(before.record.lastSeen, now);
   result.outcome = SetOutcome::kUnchanged;
-  knownPolls_.fetch_add(1, std::memory_order_relaxed);
-  return result;
 }
 
 void PgStore::settleKnown(const KnownPlan& k, const pg::QueuedChange& change,
@@ -236,13 +242,7 @@ PgStore::Write PgStore::settle(const pg::QueuedChange& change, const RecordUpdat
   }
   if (r.get(row, 13) != "t") {
     // Nothing but the last-seen time: no planUpdate (tests compare the two plans).
-    if (before.exists) {
-      remember(before);
-    }
-    keepSeen(before, now);
-    result.after = before.record;
-    result.after.lastSeen = std::max(before.record.lastSeen, now);
-    result.outcome = SetOutcome::kUnchanged;
+    settleUnchanged(before, now, result);
     return Write::kDone;
   }
   if (r.getInt(row, 15) != 1) {

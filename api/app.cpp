@@ -332,8 +332,9 @@ void buildApp(App& app) {
       pg->setOutboxWanted(outboxFilter(&app.effects));  // rows only for what will run
       WatchHub& hub = app.server->service().watch();
       pg->setNoticeTag(hub.boot());
-      app.outbox->onRecordNotices(hub.boot(),
-                                  [&hub](const std::string& name) { hub.touched(name); });
+      app.outbox->onRecordNotices(hub.boot(), [&hub](const std::string& name) {
+        name.empty() ? hub.touchedAll() : hub.touched(name);
+      });
     }
     return;
   }

@@ -255,15 +255,32 @@ void OutboxDispatcher::onRecordNotices(std::string ownTag,
   onRecordChange_ = std::move(onChange);
 }
 
+void OutboxDispatcher::passRecordNotice(std::string_view payload) {
+  // "<tag> <name> <name> ...", or "<tag>" alone: anything may have changed (PgStore's Waker).
+  const size_t space = payload.find(' ');
+  if (payload.empty() || payload.substr(0, space) == ownTag_) {
+    return;  // this replica's own writes woke its watches already
+  }
+  if (space == std::string_view::npos) {
+    onRecordChange_(std::string());
+    return;
+  }
+  size_t start = space + 1;
+  while (start < payload.size()) {
+    const size_t end = std::min(payload.find(' ', start), payload.size());
+    if (end > start) {
+      onRecordChange_(std::string(payload.substr(start, end - start)));
+    }
+    start = end + 1;
+  }
+}
+
 bool OutboxDispatcher::drainNotices() {
   bool outbox = false;
   while (PGnotify* n = PQnotifies(conn_->raw())) {
     const std::string_view channel(n->relname);
-    const std::string_view payload(n->extra != nullptr ? n->extra : "");
-    const size_t space = payload.find(' ');
-    if (channel == "chipmunk_records" && onRecordChange_ && space != std::string_view::npos &&
-        payload.substr(0, space) != ownTag_) {
-      onRecordChange_(std::string(payload.substr(space + 1)));
+    if (channel == "chipmunk_records" && onRecordChange_) {
+      passRecordNotice(n->extra != nullptr ? n->extra : "");
     }
     outbox = outbox || channel == "chipmunk_outbox";
     PQfreemem(n);

@@ -96,8 +96,9 @@ class OutboxDispatcher {
   OutboxDispatcher& operator=(const OutboxDispatcher&) = delete;
 
   // Also LISTEN chipmunk_records (PgStore::setNoticeTag): `onChange(name)` for every record
-  // another replica changed or expired, whose notice does not carry `ownTag`. Called on
-  // the dispatcher's thread; must not block. Before start().
+  // another replica changed or expired, whose notice does not carry `ownTag`, and
+  // `onChange("")` for a notice that anything may have changed (api/pg_store_wake.hpp).
+  // Called on the dispatcher's thread; must not block. Before start().
   void onRecordNotices(std::string ownTag, std::function<void(const std::string&)> onChange);
   void start();
   // Finishes the row in progress (its effects are bounded), then stops the thread.
@@ -128,6 +129,8 @@ class OutboxDispatcher {
   void sleepFor(std::chrono::milliseconds limit);
   // Takes the notifications libpq holds; true when one was the outbox's.
   bool drainNotices();
+  // A chipmunk_records notice's payload, to onRecordChange_ (see onRecordNotices).
+  void passRecordNotice(std::string_view payload);
 
   std::string conninfo_;
   Options options_;

@@ -15,18 +15,19 @@ namespace chipmunk::api::pg {
 namespace {
 
 // Between two transactions of NOTIFYs at least: what commits meanwhile goes into the next
-// one (a dispatcher wakes at most this much later; at most 200 such transactions a second,
-// however many writes).
-constexpr std::chrono::milliseconds kGather{5};
+// one (a dispatcher or another replica's watch wakes at most this much later; at most 50
+// such transactions a second, however many writes). Each costs PostgreSQL a transaction id,
+// a commit record and the notification queue's lock: at 5 ms (200 a second) the waking
+// session took 5 % of the CPU at 8 writers (docs/BENCHMARKS.md).
+constexpr std::chrono::milliseconds kGather{20};
 // Between failed attempts to reach the database.
 constexpr std::chrono::milliseconds kRetryMin{100};
 constexpr std::chrono::milliseconds kRetryMax{2000};
 
-// One statement, one transaction: the outbox wake (when $1) and a record notice per name.
+// One statement, one transaction: the outbox wake (when $1) and the record notices' payloads.
 constexpr const char* kNotify =
     "SELECT count(*) FROM (SELECT pg_notify('chipmunk_outbox', '') WHERE $1::boolean"
-    " UNION ALL SELECT pg_notify('chipmunk_records', $2::text || ' ' || n)"
-    " FROM unnest($3::text[]) AS n) AS s";
+    " UNION ALL SELECT pg_notify('chipmunk_records', p) FROM unnest($2::text[]) AS p) AS s";
 
 std::shared_ptr<spdlog::logger> wakeLog() {
   return logging::get("store");
@@ -61,14 +62,14 @@ void Waker::committed(const std::vector<std::string>& names, bool outbox) {
         if (names_.size() < kMaxPending) {
           names_.insert(name);
         } else {
-          ++dropped_;
+          anything_ = true;
         }
       }
     }
     // Only a waker waiting for work is woken: one gathering (kGather) takes this with what
     // else comes, and a wake-up meanwhile would only put it back to sleep (a context switch
     // per change).
-    if (!idle_ || (!outbox_ && names_.empty())) {
+    if (!idle_ || (!outbox_ && names_.empty() && !anything_)) {
       return;
     }
   }
@@ -80,24 +81,21 @@ void Waker::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     idle_ = true;
-    cv_.wait(lock, [this] { return stopping_ || outbox_ || !names_.empty(); });
+    cv_.wait(lock, [this] { return stopping_ || outbox_ || !names_.empty() || anything_; });
     idle_ = false;
-    if (!outbox_ && names_.empty()) {
+    if (!outbox_ && names_.empty() && !anything_) {
       return;  // stopping, nothing left
     }
     const bool outbox = std::exchange(outbox_, false);
     std::set<std::string> names;
     names.swap(names_);
-    const size_t dropped = std::exchange(dropped_, 0);
+    const bool anything = std::exchange(anything_, false);
     const bool stopping = stopping_;
     lock.unlock();
-    if (dropped > 0) {
-      wakeLog()->warn("record notices dropped (too many pending) count={}", dropped);
-    }
     const auto started = std::chrono::steady_clock::now();
     // At the end, only on a session already open: a new one to an unreachable host could
     // hold the shutdown for as long as the kernel tries to connect.
-    const bool sent = (!stopping || conn_) && send(outbox, names);
+    const bool sent = (!stopping || conn_) && send(outbox, names, anything);
     lock.lock();
     if (sent) {
       retry = kRetryMin;
@@ -109,8 +107,10 @@ void Waker::run() {
     }
     // Kept for the next attempt (with what came meanwhile, bounded), after a pause.
     outbox_ = outbox_ || outbox;
+    anything_ = anything_ || anything;
     for (auto& name : names) {
       if (names_.size() >= kMaxPending) {
+        anything_ = true;
         break;
       }
       names_.insert(name);
@@ -120,7 +120,38 @@ void Waker::run() {
   }
 }
 
-bool Waker::send(bool outbox, const std::set<std::string>& names) {
+std::vector<std::string> Waker::payloads(const std::string& tag, const std::set<std::string>& names,
+                                         bool anything) {
+  std::vector<std::string> out;
+  if (tag.empty() || (names.empty() && !anything)) {
+    return out;
+  }
+  std::string payload;
+  for (const auto& name : names) {
+    // Such a name cannot be told apart in a payload: "anything" wakes its watchers instead.
+    if (name.empty() || name.find(' ') != std::string::npos ||
+        tag.size() + 1 + name.size() > kMaxPayload) {
+      anything = true;
+      continue;
+    }
+    if (!payload.empty() && payload.size() + 1 + name.size() > kMaxPayload) {
+      out.push_back(std::move(payload));
+      payload.clear();
+    }
+    if (payload.empty()) {
+      payload = tag;
+    }
+    payload += ' ';
+    payload += name;
+  }
+  if (anything) {
+    return {tag};  // one notice for all: the names add nothing to it
+  }
+  out.push_back(std::move(payload));
+  return out;
+}
+
+bool Waker::send(bool outbox, const std::set<std::string>& names, bool anything) {
   std::string tag;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -136,8 +167,11 @@ bool Waker::send(bool outbox, const std::set<std::string>& names) {
       return false;
     }
   }
-  const auto r = conn_->exec(kNotify, {std::string(outbox ? "true" : "false"), tag,
-                                       arrayLiteral(Params(names.begin(), names.end()))});
+  const auto texts = payloads(tag, names, anything);
+  static const std::string kNotifySql(kNotify);
+  const auto r = conn_->execPrepared(
+      kNotifySql,
+      {std::string(outbox ? "true" : "false"), arrayLiteral(Params(texts.begin(), texts.end()))});
   if (!r.ok()) {
     wakeLog()->warn("wake-up failed error=\"{}\"", r.error());
     conn_.reset();

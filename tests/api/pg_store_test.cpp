@@ -4,9 +4,6 @@
 // and a server that stops and comes back costs failures, never an acknowledged write.
 #include <catch2/catch.hpp>
 
-#include <libpq-fe.h>
-#include <poll.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -225,29 +222,6 @@ TEST_CASE("PgStore: replicas expiring at once take disjoint records", "[api][pos
   CHECK(db.server().psql("SELECT count(*) FROM chipmunk_records WHERE NOT expired") == "0");
 }
 
-struct Notice {
-  std::string channel;
-  std::string payload;
-  int pid;
-};
-
-// The notifications `conn` (LISTENing) receives within `limit`, until `enough` of them.
-std::vector<Notice> notices(chipmunk::api::pg::Connection& conn, size_t enough,
-                            std::chrono::milliseconds limit) {
-  std::vector<Notice> got;
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (got.size() < enough && std::chrono::steady_clock::now() < end) {
-    pollfd fd = {PQsocket(conn.raw()), POLLIN, 0};
-    ::poll(&fd, 1, 100);
-    REQUIRE(PQconsumeInput(conn.raw()) == 1);
-    while (PGnotify* n = PQnotifies(conn.raw())) {
-      got.push_back({n->relname, n->extra, n->be_pid});
-      PQfreemem(n);
-    }
-  }
-  return got;
-}
-
 // Waits (bounded) until `count` reaches `target`.
 bool waitFor(const std::atomic<int>& count, int target) {
   for (int spins = 0; spins < 20000; ++spins) {
@@ -339,52 +313,6 @@ TEST_CASE("PgStore: last-seen times wait for flush, in batches", "[api][postgres
   store.flush();
   CHECK(db.server().psql("SELECT count(*) FROM chipmunk_records WHERE last_seen = 2000") ==
         std::to_string(kRecords));
-}
-
-TEST_CASE("PgStore: a change wakes the dispatchers from a session of its own, after the commit",
-          "[api][postgres]") {
-  PgBackend db;
-  auto& store = db.pgStore();
-  // The backend that writes the outbox row, as the row's trigger sees it.
-  db.server().psql(
-      "CREATE TABLE writer (pid int);"
-      "CREATE FUNCTION note_writer() RETURNS trigger LANGUAGE plpgsql AS "
-      "$$BEGIN INSERT INTO writer VALUES (pg_backend_pid()); RETURN NULL; END$$;"
-      "CREATE TRIGGER note_writer AFTER INSERT ON chipmunk_outbox FOR EACH ROW "
-      "EXECUTE FUNCTION note_writer()");
-  std::string error;
-  auto listener = chipmunk::api::pg::Connection::open(db.server().conninfo(), error);
-  REQUIRE(listener);
-  REQUIRE(listener->exec("LISTEN chipmunk_outbox").ok());
-  REQUIRE(listener->exec("LISTEN chipmunk_records").ok());
-  store.setNoticeTag("abc1");
-  REQUIRE(store.recordIp("alice", ip("198.51.100.1"), 1000).outcome == SetOutcome::kSaved);
-  const auto got = notices(*listener, 2, std::chrono::seconds(10));
-  REQUIRE(got.size() == 2);
-  std::set<std::string> seen;
-  const int writer = std::stoi(db.server().psql("SELECT pid FROM writer"));
-  for (const auto& n : got) {
-    seen.insert(n.channel + " " + n.payload);
-    CHECK(n.pid != writer);  // not the writing transaction's session
-  }
-  CHECK(seen == std::set<std::string>{"chipmunk_outbox ", "chipmunk_records abc1 alice"});
-  // An unchanged poll wakes nobody; a metadata change only the watches (no outbox row).
-  REQUIRE(store.recordIp("alice", ip("198.51.100.1"), 1010).outcome == SetOutcome::kUnchanged);
-  RecordUpdate meta;
-  meta.metadata = Metadata{{"note", "x"}};
-  REQUIRE(store.update("alice", meta, 1020).outcome == SetOutcome::kSaved);
-  const auto later = notices(*listener, 2, std::chrono::seconds(2));
-  REQUIRE(later.size() == 1);
-  CHECK(later[0].channel == "chipmunk_records");
-  CHECK(later[0].payload == "abc1 alice");
-  // An address change that nothing would consume (setOutboxWanted): no row, no outbox wake.
-  store.setOutboxWanted([](const std::string& name) { return name != "alice"; });
-  REQUIRE(store.recordIp("alice", ip("198.51.100.2"), 1030).outcome == SetOutcome::kSaved);
-  const auto unwanted = notices(*listener, 2, std::chrono::seconds(2));
-  REQUIRE(unwanted.size() == 1);
-  CHECK(unwanted[0].channel + " " + unwanted[0].payload == "chipmunk_records abc1 alice");
-  CHECK(db.server().psql("SELECT count(*) FROM chipmunk_outbox") == "1");
-  CHECK(db.server().psql("SELECT ip FROM chipmunk_records WHERE name = 'alice'") == "198.51.100.2");
 }
 
 TEST_CASE("PgStore: putAll writes a page in one transaction, all or nothing", "[api][postgres]") {

@@ -327,7 +327,27 @@ TEST_CASE("Watch: with PostgreSQL a change made on another replica wakes the wat
   const auto local = again.get();
   REQUIRE(local.status == 200);
   auto quiet = watch(one, "alice", versionOf(local), 2, std::chrono::seconds(10));
-  CHECK(quiet.get().status == 304);
+  const auto stillQuiet = quiet.get();
+  CHECK(stillQuiet.status == 304);
+  // Notices carry many names ("<tag> <name> <name> ...", api/pg_store_wake.hpp): a name
+  // anywhere in one wakes its watchers, names alice does not see leave her watch waiting,
+  // and a notice of a replica's tag alone (names it could not list) wakes every watch.
+  const auto notify = [&pg](const std::string& payload) {
+    pg.psql("NOTIFY chipmunk_records, '" + payload + "'");
+  };
+  auto others = watch(one, "alice", versionOf(local), 2, std::chrono::seconds(10));
+  settle();
+  notify("beef carol dave");
+  CHECK(others.get().status == 304);
+  auto among = watch(one, "alice", versionOf(local), 30);
+  settle();
+  notify("beef carol bob dave");
+  const auto found = among.get();
+  CHECK(found.status == 200);
+  auto anything = watch(one, "alice", versionOf(found), 30);
+  settle();
+  notify("beef");
+  CHECK(anything.get().status == 200);
 }
 
 }  // namespace CHIPMUNK_UNITY_ID

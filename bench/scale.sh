@@ -6,7 +6,8 @@
 #             request from a trusted 127.0.0.1, WRITE_USERS users) vs pgbench's single-row
 #             upsert (synchronous_commit = on) at CLIENTS clients: the file store and, once
 #             `[Store] backend = postgresql` starts, the PostgreSQL backend; ratio to pgbench
-#             (WRITE_ROUNDS rounds side by side, medians: the disk's fsync time drifts)
+#             (WRITE_ROUNDS rounds side by side, each bracketed by pgbench runs; medians of
+#             the rounds' ratios: the disk's fsync time drifts)
 #   restart   BIG users with $pbkdf2-sha256$ hashes, first logins right after a start: 64
 #             connections, every request a user not yet verified; p50/p99 and refusals
 #             (tokens: once `chipmunk-api token` exists)

@@ -42,38 +42,53 @@ for t in $write_targets; do printf ' %12s %6s %6s' "$t/s" ratio saved; done
 echo
 median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{v[NR] = $1} END {print (NR ? v[int((NR + 1) / 2)] : 0)}'; }
 for c in $CLIENTS; do
-  # WRITE_ROUNDS rounds, pgbench then every target in each: the disk's fsync time drifts by
-  # 2x within a minute, so each figure is the median of its rounds, taken side by side.
-  declare -A runs=() saved_sum=() req_sum=() errs=()
-  pg_runs=""
-  for _ in $(seq 1 "$WRITE_ROUNDS"); do
-    pg_runs="$pg_runs $(pgbench_tps "$c")"
-    for t in $write_targets; do
+  # WRITE_ROUNDS rounds, pgbench then every target in each, and pgbench once more at the end:
+  # the disk's fsync time drifts by 2x within a minute, so a target's ratio in a round is to
+  # the mean of the pgbench runs that bracket it (that round's and the next's), and the
+  # figure is the median of those per-round ratios. The targets' order rotates from round to
+  # round, so that none always runs right after pgbench.
+  declare -A runs=() ratios=() saved_sum=() req_sum=() errs=()
+  read -r -a order <<< "$write_targets"
+  pg_list=("$(pgbench_tps "$c")")
+  round_runs=()
+  for r in $(seq 1 "$WRITE_ROUNDS"); do
+    declare -A this=()
+    for k in "${!order[@]}"; do
+      t=${order[$(((k + r - 1) % ${#order[@]}))]}
       read -r rps _ p99 err bad requests saved <<< "$(COUNT=metrics wrk_set "http://127.0.0.1:${WRITE_PORT[$t]}/set" \
         "$c" "$DURATION" "$W/write-auths" change)"
-      runs[$t]="${runs[$t]:-} $(awk -v s="$saved" -v r="$rps" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? r * s / n : 0)}')"
+      this[$t]=$(awk -v s="$saved" -v r="$rps" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? r * s / n : 0)}')
+      runs[$t]="${runs[$t]:-} ${this[$t]}"
       saved_sum[$t]=$((${saved_sum[$t]:-0} + saved))
       req_sum[$t]=$((${req_sum[$t]:-0} + requests))
       [ "$err" = 0 ] && [ "$bad" = 0 ] || errs[$t]="${errs[$t]:-} (sockerr $err non-2xx $bad)"
     done
+    pg_list+=("$(pgbench_tps "$c")")
+    for t in $write_targets; do
+      ratios[$t]="${ratios[$t]:-} $(awk -v a="${this[$t]}" -v p="${pg_list[$((r - 1))]}" -v q="${pg_list[$r]}" \
+        'BEGIN {printf "%.3f", (p + q > 0 ? 2 * a / (p + q) : 0)}')"
+    done
+    unset this
   done
-  pg=$(median <<< "$pg_runs")
+  pg=$(median <<< "${pg_list[*]}")
   result writes "pgbench-c$c" new "$pg"
   printf '   %-8s %10s' "$c" "$pg"
   for t in $write_targets; do
     wps=$(median <<< "${runs[$t]}")
     result writes "${t%@*}-c$c-writes/s" "${t#*@}" "$wps"
-    printf ' %12s %6s %5s%%' "$wps" "$(awk -v a="$wps" -v b="$pg" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" \
+    printf ' %12s %6s %5s%%' "$wps" "$(median <<< "${ratios[$t]}" | awk '{printf "%.2f", $1}')" \
       "$(awk -v s="${saved_sum[$t]}" -v n="${req_sum[$t]}" 'BEGIN {printf "%.0f", (n > 0 ? 100 * s / n : 0)}')"
     printf '%s' "${errs[$t]:-}"
   done
   echo
-  echo "   $(printf '%-8s' "") rounds: pgbench$pg_runs$(for t in $write_targets; do printf '; %s%s' "$t" "${runs[$t]}"; done)"
-  unset runs saved_sum req_sum errs
+  echo "   $(printf '%-8s' "") rounds: pgbench ${pg_list[*]}$(for t in $write_targets; do printf '; %s%s' "$t" "${runs[$t]}"; done)"
+  echo "   $(printf '%-8s' "") ratios per round:$(for t in $write_targets; do printf ' %s%s;' "$t" "${ratios[$t]}"; done)"
+  unset runs ratios saved_sum req_sum errs
 done
 echo "   X/s: /set answered \"saved\" per second (each a changed address, written durably), the" \
-  "median of $WRITE_ROUNDS rounds; ratio: of the medians, to pgbench at the same clients; saved:" \
-  "share of requests whose write saved a change (the server's /metrics: wrk runs no Lua per answer)"
+  "median of $WRITE_ROUNDS rounds; ratio: the median of the rounds' ratios, each to the mean of" \
+  "the two pgbench runs around its round (same clients); saved: share of requests whose write" \
+  "saved a change (the server's /metrics: wrk runs no Lua per answer)"
 
 # `chipmunk-api migrate` of MIGRATE_RECORDS records from a file store into PostgreSQL (copy
 # then verify, record by record), per build: records per second of the whole command.

@@ -39,7 +39,8 @@ std::vector<QueuedChange*> WriteCombiner::take() {
 }
 
 void WriteCombiner::finish(const std::vector<QueuedChange*>& batch,
-                           std::shared_ptr<const Result> result, const QueuedChange& own) {
+                           std::shared_ptr<const Result> result, const QueuedChange& own,
+                           std::vector<std::shared_ptr<std::condition_variable>>& wakes) {
   ++stats_.batches;
   stats_.changes += batch.size();
   stats_.largest = std::max(stats_.largest, batch.size());
@@ -50,13 +51,13 @@ void WriteCombiner::finish(const std::vector<QueuedChange*>& batch,
     change->rowIndex = static_cast<int>(i);
     change->done = true;
     if (change != &own) {
-      change->wake.notify_one();
+      wakes.push_back(change->wake);
     }
   }
   // A batch may start now (this one's place, names it released): the oldest waiting caller
   // takes it (this caller too, when its own change is still queued).
   if (!queue_.empty() && queue_.front() != &own) {
-    queue_.front()->wake.notify_one();
+    wakes.push_back(queue_.front()->wake);
   }
 }
 
@@ -69,7 +70,7 @@ void WriteCombiner::write(QueuedChange& change) {
       batch = take();
     }
     if (batch.empty()) {
-      change.wake.wait(lock);
+      change.wake->wait(lock);
       continue;
     }
     ++batchesRunning_;
@@ -82,7 +83,19 @@ void WriteCombiner::write(QueuedChange& change) {
     }
     lock.lock();
     --batchesRunning_;
-    finish(batch, std::move(result), change);
+    std::vector<std::shared_ptr<std::condition_variable>> wakes;
+    finish(batch, std::move(result), change, wakes);
+    if (!wakes.empty()) {
+      const bool done = change.done;  // read under the mutex: another batch may set it
+      lock.unlock();
+      for (const auto& wake : wakes) {
+        wake->notify_one();
+      }
+      if (done) {
+        return;
+      }
+      lock.lock();
+    }
   }
 }
 

@@ -35,8 +35,10 @@ struct QueuedChange {
   bool ranKnown = false;
   std::shared_ptr<const Result> knownResult;
   // Its caller waits here (under the combiner's mutex): woken when its batch finished, or
-  // when it is the oldest queued change and a batch may start.
-  std::condition_variable wake;
+  // when it is the oldest queued change and a batch may start. Shared: the thread that
+  // finished the batch notifies after releasing the mutex (a waiter woken under it would
+  // only go back to sleep on the mutex), when the caller may have returned already.
+  std::shared_ptr<std::condition_variable> wake = std::make_shared<std::condition_variable>();
 };
 
 // Write combining for the PostgreSQL store: concurrent callers' changes go to the database
@@ -80,8 +82,10 @@ class WriteCombiner {
  private:
   // Under mutex_: the next batch from the queue (empty when every queued name is running).
   std::vector<QueuedChange*> take();
+  // Under mutex_: answers `batch`; the waiters to wake once mutex_ is released in `wakes`.
   void finish(const std::vector<QueuedChange*>& batch, std::shared_ptr<const Result> result,
-              const QueuedChange& own);
+              const QueuedChange& own,
+              std::vector<std::shared_ptr<std::condition_variable>>& wakes);
 
   RunBatch run_;
   size_t inFlight_;

@@ -122,17 +122,19 @@ void Waker::run() {
 
 std::vector<std::string> Waker::payloads(const std::string& tag, const std::set<std::string>& names,
                                          bool anything) {
-  std::vector<std::string> out;
   if (tag.empty() || (names.empty() && !anything)) {
-    return out;
+    return {};
   }
+  if (anything) {
+    return {tag};  // one notice for all: the names add nothing to it
+  }
+  std::vector<std::string> out;
   std::string payload;
   for (const auto& name : names) {
     // Such a name cannot be told apart in a payload: "anything" wakes its watchers instead.
     if (name.empty() || name.find(' ') != std::string::npos ||
         tag.size() + 1 + name.size() > kMaxPayload) {
-      anything = true;
-      continue;
+      return {tag};
     }
     if (!payload.empty() && payload.size() + 1 + name.size() > kMaxPayload) {
       out.push_back(std::move(payload));
@@ -143,9 +145,6 @@ std::vector<std::string> Waker::payloads(const std::string& tag, const std::set<
     }
     payload += ' ';
     payload += name;
-  }
-  if (anything) {
-    return {tag};  // one notice for all: the names add nothing to it
   }
   out.push_back(std::move(payload));
   return out;

@@ -50,7 +50,6 @@ for c in $CLIENTS; do
   declare -A runs=() ratios=() saved_sum=() req_sum=() errs=()
   read -r -a order <<< "$write_targets"
   pg_list=("$(pgbench_tps "$c")")
-  round_runs=()
   for r in $(seq 1 "$WRITE_ROUNDS"); do
     declare -A this=()
     for k in "${!order[@]}"; do

@@ -55,6 +55,19 @@ std::vector<Notice> notices(chipmunk::api::pg::Connection& conn, size_t enough,
   return got;
 }
 
+// The names of a record notice from the store tagged "abc1" (its payload's first word).
+std::vector<std::string> namesOf(const std::string& payload) {
+  std::istringstream words(payload);
+  std::string word;
+  REQUIRE(words >> word);
+  CHECK(word == "abc1");
+  std::vector<std::string> names;
+  while (words >> word) {
+    names.push_back(word);
+  }
+  return names;
+}
+
 TEST_CASE("PgStore: a change wakes the dispatchers from a session of its own, after the commit",
           "[api][postgres]") {
   PgBackend db;
@@ -115,12 +128,8 @@ TEST_CASE("Unit: record notices carry as many names as fit in a payload", "[api]
     if (&p != &payloads.back()) {
       CHECK(p.size() > Waker::kMaxPayload - 22);  // filled before the next one starts
     }
-    std::istringstream words(p);
-    std::string word;
-    REQUIRE(words >> word);
-    CHECK(word == "abc1");
-    while (words >> word) {
-      CHECK(carried.insert(word).second);
+    for (const auto& name : namesOf(p)) {
+      CHECK(carried.insert(name).second);
     }
   }
   CHECK(carried == names);
@@ -158,12 +167,8 @@ TEST_CASE("PgStore: a burst of expiries is announced in a few notices, every nam
   std::set<std::string> carried;
   for (const auto& n : got) {
     CHECK(n.payload.size() <= Waker::kMaxPayload);
-    std::istringstream words(n.payload);
-    std::string word;
-    REQUIRE(words >> word);
-    CHECK(word == "abc1");
-    while (words >> word) {
-      carried.insert(word);
+    for (const auto& name : namesOf(n.payload)) {
+      carried.insert(name);
     }
   }
   CHECK(carried.size() == kRecords);

@@ -176,5 +176,26 @@ TEST_CASE("PgStore: a burst of expiries is announced in a few notices, every nam
   CHECK(carried.count("host-1599.example.org") == 1);
 }
 
+TEST_CASE("PgStore: past the bound of pending names one notice says anything may have changed",
+          "[api][postgres]") {
+  PgBackend db;
+  std::string error;
+  auto listener = chipmunk::api::pg::Connection::open(db.server().conninfo(), error);
+  REQUIRE(listener);
+  REQUIRE(listener->exec("LISTEN chipmunk_records").ok());
+  Waker waker(db.server().conninfo());
+  waker.setTag("abc1");
+  // One more name than may be kept pending, committed at once: not ~2.2 MB of names in
+  // ~280 notices, but the tag alone, which wakes every watch.
+  std::vector<std::string> names;
+  for (size_t i = 0; i <= Waker::kMaxPending; ++i) {
+    names.push_back("host-" + std::to_string(i) + ".example.org");
+  }
+  waker.committed(names, false);
+  const auto got = notices(*listener, 2, std::chrono::seconds(3));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].payload == "abc1");
+}
+
 }  // namespace CHIPMUNK_UNITY_ID
 }  // namespace

@@ -308,10 +308,6 @@ int tokenCommand(const Args& args, Session& s) {
 
 }  // namespace
 
-bool isAdminCommand(const std::string& word) {
-  return word == "user" || word == "host" || word == "token";
-}
-
 bool readNewPassword(std::string& password) {
   if (::isatty(STDIN_FILENO) != 0) {
     // On a terminal, as htpasswd does: asked twice without echo, a mismatch refused.

@@ -7,9 +7,8 @@
 
 namespace chipmunk::api {
 
-// True for the first arguments the admin commands take: "user", "host", "token".
-bool isAdminCommand(const std::string& word);
-// Runs one admin command (argv[1] is the command); returns the exit status: 0 done,
+// Runs one admin command (argv[1] is the command: "user", "host" or "token"; api/app.cpp
+// dispatches them); returns the exit status: 0 done,
 // 1 the store failed, 2 bad usage or a refused change.
 int runAdminCommand(int argc, char** argv);
 

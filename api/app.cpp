@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// chipmunk-api as a program: the command line, hash-password, start-up, and the signal loop
-// (SIGHUP reload, SIGUSR1 log reopen, SIGTERM/SIGINT shutdown).
+// chipmunk-api as a program: start-up, serving, and the signal loop (SIGHUP reload, SIGUSR1
+// log reopen, SIGTERM/SIGINT shutdown); the command line is api/app_command_line.cpp.
 #include "api/app.hpp"
 
 #include <signal.h>
@@ -11,13 +11,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
-#include "api/admin_cli.hpp"
-#include "api/migrate.hpp"
 #include "api/pg_store.hpp"
 #include "api/store_factory.hpp"
 #include "api/watch_hub.hpp"
@@ -25,102 +23,16 @@
 #include "common/logging.hpp"
 #include "common/pid_file.hpp"
 #include "common/sd_notify.hpp"
-#include "common/strings.hpp"
 
 namespace chipmunk::api {
 namespace {
 
 using config::ApiConfig;
 
-constexpr const char* kDefaultApiConfig = "/etc/chipmunk/chipmunk-api.ini";
-
-void usage(std::ostream& out) {
-  out << "Usage: chipmunk-api [--config FILE] [--listen HOST:PORT] [--check-config]\n"
-         "                    [--help-config] [--version] [--help]\n"
-         "       chipmunk-api hash-password [--iterations N]\n"
-         "       chipmunk-api user add|passwd|del NAME | user list        [--config FILE]\n"
-         "       chipmunk-api host add HOST OWNER | host del HOST | host list\n"
-         "       chipmunk-api token add OWNER [--host NAME]... | token list [OWNER]\n"
-         "                    | token revoke ID   (users, hosts, tokens: docs/USERS.md)\n"
-         "       chipmunk-api migrate --from STORE --to STORE [--verify-only]\n"
-         "\n"
-         "Tells HTTP clients their public IP (/get/ip, /get/ip.json) and stores it per\n"
-         "user (/set), behind HTTP Basic auth.\n"
-         "\n"
-         "  --config FILE       configuration file (default "
-      << kDefaultApiConfig
-      << ")\n"
-         "  --listen HOST:PORT  listen here instead of [Server] listen; port 0 picks a\n"
-         "                      free port (the bound address is logged)\n"
-         "  --check-config      validate the configuration, print every problem, exit\n"
-         "  --help-config       list every setting with its default and meaning\n"
-         "  --version           print the version\n"
-         "  hash-password       read a password and print a $pbkdf2-sha256$ hash for\n"
-         "                      [Users]; on a terminal it is asked twice (a mismatch\n"
-         "                      exits 2), from a pipe one line is read\n"
-         "  migrate             copy the records of one store into another and verify\n"
-         "                      them (chipmunk-api migrate --help)\n"
-         "\n"
-         "Signals: SIGHUP reloads the configuration (users, trusted proxies, public\n"
-         "endpoints, limits, log level; a broken file is rejected and the old one kept),\n"
-         "SIGUSR1 reopens the log file, SIGTERM/SIGINT shut down gracefully.\n"
-         "Exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.\n";
-}
-
 void printErrors(const std::vector<std::string>& errors) {
   for (const auto& e : errors) {
     std::cerr << e << "\n";
   }
-}
-
-// Reads the command line into `app` (and `checkOnly`); returns the exit status when the
-// program is done (--help, --version, --help-config, a bad argument).
-std::optional<int> parseCommandLine(int argc, char** argv, App& app, bool& checkOnly) {
-  app.configPath = kDefaultApiConfig;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](const char* name) -> std::string {
-      if (i + 1 >= argc) {
-        std::cerr << "chipmunk-api: " << name << " needs a value\n";
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--config" || arg == "-c") {
-      app.configPath = value("--config");
-    } else if (arg.rfind("--config=", 0) == 0) {
-      app.configPath = arg.substr(9);
-    } else if (arg == "--listen") {
-      app.listen = value("--listen");
-    } else if (arg.rfind("--listen=", 0) == 0) {
-      app.listen = arg.substr(9);
-    } else if (arg == "--check-config") {
-      checkOnly = true;
-    } else if (arg == "--help-config") {
-      std::cout << "chipmunk-api settings (INI; section and key names are case-insensitive):\n"
-                << config::apiSchema().reference();
-      return 0;
-    } else if (arg == "--version") {
-      std::cout << versionLine("chipmunk-api") << "\n";
-      return 0;
-    } else if (arg == "--help" || arg == "-h") {
-      usage(std::cout);
-      return 0;
-    } else {
-      std::cerr << "chipmunk-api: unknown argument: " << arg
-                << didYouMean(
-                       arg, {"--config", "--listen", "--check-config", "--help-config", "--version",
-                             "--help", "hash-password", "user", "host", "token", "migrate"})
-                << "\n";
-      usage(std::cerr);
-      return 2;
-    }
-  }
-  if (!app.listen.empty() && !parseHostPort(app.listen, app.listenHost, app.listenPort)) {
-    std::cerr << "chipmunk-api: --listen: expected HOST:PORT, got \"" << app.listen << "\"\n";
-    return 2;
-  }
-  return std::nullopt;
 }
 
 // --listen wins over [Server] listen, also after a reload.
@@ -394,14 +306,8 @@ bool reloadConfig(App& app) {
 }
 
 int runMain(int argc, char** argv) {
-  if (argc >= 2 && std::string(argv[1]) == "hash-password") {
-    return hashPasswordCommand(argc, argv);
-  }
-  if (argc >= 2 && isAdminCommand(argv[1])) {
-    return runAdminCommand(argc, argv);  // user, host, token (api/admin_cli.cpp)
-  }
-  if (argc >= 2 && std::string(argv[1]) == "migrate") {
-    return migrateCommand(argc, argv);  // api/migrate_cli.cpp
+  if (const auto done = runSubcommand(argc, argv)) {
+    return *done;
   }
   App app;
   bool checkOnly = false;

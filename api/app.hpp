@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,14 @@ struct App {
   std::unique_ptr<OutboxDispatcher> outbox;
   std::unique_ptr<DirectoryWatcher> directory;  // users, hosts, tokens merged over the INI
 };
+
+// The command line (api/app_command_line.cpp). runSubcommand runs the subcommand argv[1]
+// names (hash-password, user, host, token, migrate) and returns its exit status; nullopt
+// when argv[1] names none. parseCommandLine reads the server's options into `app`
+// (configPath, listen) and `checkOnly`; it returns the exit status when the program is done
+// (--help, --version, --help-config, a bad argument).
+std::optional<int> runSubcommand(int argc, char** argv);
+std::optional<int> parseCommandLine(int argc, char** argv, App& app, bool& checkOnly);
 
 // Opens the store and builds the server (not started) and the gateway push for app.config.
 // Throws std::runtime_error on failure.

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/api/integration_helpers.hpp"
@@ -54,6 +55,26 @@ TEST_CASE("Integration: bad command lines exit 2 with a message", "[api][integra
   const auto noValue = runApi({"--config"});
   CHECK(noValue.status == 2);
   CHECK(contains(noValue.err, "--config needs a value"));
+  CHECK(contains(runApi({"--listen"}).err, "chipmunk-api: --listen needs a value\n"));
+  // The hint offers options and subcommands alike.
+  for (const auto& [typed, meant] :
+       std::vector<std::pair<std::string, std::string>>{{"--chek-config", "--check-config"},
+                                                        {"--lisen", "--listen"},
+                                                        {"migrte", "migrate"},
+                                                        {"tokn", "token"},
+                                                        {"hash-pasword", "hash-password"}}) {
+    INFO(typed);
+    const auto r = runApi({typed});
+    CHECK(r.status == 2);
+    CHECK(contains(r.err, "unknown argument: " + typed + " (did you mean " + meant + "?)"));
+  }
+  // A value after '=' only for the options that take one, and only on the long name.
+  for (const std::string bad : {"--check-config=yes", "-c=x.ini", "--version=2"}) {
+    INFO(bad);
+    const auto r = runApi({bad});
+    CHECK(r.status == 2);
+    CHECK(contains(r.err, "unknown argument: " + bad));
+  }
 
   TempDir dir;
   ::mkdir(dir.file("data").c_str(), 0755);
@@ -79,6 +100,18 @@ TEST_CASE("Integration: --check-config reports every problem as file:line and ex
   const auto ok = runApi({"--config", good, "--check-config"});
   CHECK(ok.status == 0);
   CHECK(contains(ok.out, good + ": OK"));
+  // The other spellings of --config and --listen.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-c", good, "--check-config"},
+           {"--config=" + good, "--check-config"},
+           {"--check-config", "--config", good, "--listen=127.0.0.1:8081"}}) {
+    INFO(args.front());
+    const auto r = runApi(args);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, good + ": OK"));
+  }
+  CHECK(contains(runApi({"--config=" + good, "--listen=8081"}).err,
+                 "--listen: expected HOST:PORT, got \"8081\""));
   // The plaintext password is a warning, with its line, not an error.
   CHECK(contains(ok.err, good + ":5: user alice has a plaintext password"));
 

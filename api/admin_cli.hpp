@@ -7,9 +7,9 @@
 
 namespace chipmunk::api {
 
-// Runs one admin command (argv[1] is the command: "user", "host" or "token"; api/app.cpp
-// dispatches them); returns the exit status: 0 done,
-// 1 the store failed, 2 bad usage or a refused change.
+// Runs one admin command (argv[1] is the command: "user", "host" or "token", dispatched by
+// api/app_command_line.cpp); returns the exit status: 0 done, 1 the store failed, 2 bad
+// usage or a refused change.
 int runAdminCommand(int argc, char** argv);
 
 // `chipmunk-api hash-password [--iterations N]`: reads a password (readNewPassword) and

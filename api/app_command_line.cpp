@@ -110,8 +110,11 @@ std::vector<std::string> knownArguments() {
 }  // namespace
 
 std::optional<int> runSubcommand(int argc, char** argv) {
+  if (argc < 2) {
+    return std::nullopt;
+  }
   for (const auto& command : kCommands) {
-    if (argc >= 2 && std::strcmp(argv[1], command.name) == 0) {
+    if (std::strcmp(argv[1], command.name) == 0) {
       return command.run(argc, argv);
     }
   }

@@ -69,27 +69,21 @@ constexpr Command kCommands[] = {{"hash-password", hashPasswordCommand},
 enum class Option { kConfig, kListen, kCheckConfig, kHelpConfig, kVersion, kHelp };
 struct OptionName {
   const char* name;
-  const char* shortName;  // nullptr: none
+  const char* shortName;  // "": none
   bool takesValue;
   Option option;
 };
 constexpr OptionName kOptions[] = {{"--config", "-c", true, Option::kConfig},
-                                   {"--listen", nullptr, true, Option::kListen},
-                                   {"--check-config", nullptr, false, Option::kCheckConfig},
-                                   {"--help-config", nullptr, false, Option::kHelpConfig},
-                                   {"--version", nullptr, false, Option::kVersion},
+                                   {"--listen", "", true, Option::kListen},
+                                   {"--check-config", "", false, Option::kCheckConfig},
+                                   {"--help-config", "", false, Option::kHelpConfig},
+                                   {"--version", "", false, Option::kVersion},
                                    {"--help", "-h", false, Option::kHelp}};
 
 // The option `arg` names (and its value when given after '='); nullptr for none.
 const OptionName* findOption(const std::string& arg, std::optional<std::string>& inlineValue) {
   for (const auto& o : kOptions) {
-    if (arg == o.name || (o.shortName != nullptr && arg == o.shortName)) {
-      return &o;
-    }
-    const size_t length = std::strlen(o.name);
-    if (o.takesValue && arg.size() > length && arg.compare(0, length, o.name) == 0 &&
-        arg[length] == '=') {
-      inlineValue = arg.substr(length + 1);
+    if (matchesOption(arg, o.name, o.shortName, o.takesValue, inlineValue)) {
       return &o;
     }
   }

@@ -96,6 +96,19 @@ std::string didYouMean(std::string_view word, const std::vector<std::string>& ca
   return meant.empty() ? std::string() : " (did you mean " + meant + "?)";
 }
 
+bool matchesOption(std::string_view arg, std::string_view name, std::string_view shortName,
+                   bool takesValue, std::optional<std::string>& inlineValue) {
+  if (arg == name || (!shortName.empty() && arg == shortName)) {
+    return true;
+  }
+  if (takesValue && arg.size() > name.size() && arg.substr(0, name.size()) == name &&
+      arg[name.size()] == '=') {
+    inlineValue = std::string(arg.substr(name.size() + 1));
+    return true;
+  }
+  return false;
+}
+
 std::string hexOf(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -32,6 +32,13 @@ std::optional<size_t> closestIndex(std::string_view word,
 // message about an unknown word ends with.
 std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates);
 
+// Whether the command-line argument `arg` names the option `name` (or `shortName`, when not
+// empty). An option that takes a value also matches as "NAME=VALUE", which sets
+// `inlineValue` to VALUE; otherwise `inlineValue` is left alone (the caller takes the next
+// argument). The one rule both programs' command lines follow.
+bool matchesOption(std::string_view arg, std::string_view name, std::string_view shortName,
+                   bool takesValue, std::optional<std::string>& inlineValue);
+
 // Lower-case hex of raw bytes, two digits a byte.
 std::string hexOf(std::string_view bytes);
 

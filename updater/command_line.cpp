@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <optional>
 #include <ostream>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -167,14 +169,16 @@ std::optional<int> parseCommandLine(int argc, const char* const* argv, Options& 
                                     std::ostream& out, std::ostream& err) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--config" || arg == "-c") {
-      if (i + 1 >= argc) {
-        err << "chipmunk-updater: --config needs a value\n";
-        return kExitConfig;
+    std::optional<std::string> value;
+    if (matchesOption(arg, "--config", "-c", true, value)) {
+      if (!value) {
+        if (i + 1 >= argc) {
+          err << "chipmunk-updater: --config needs a value\n";
+          return kExitConfig;
+        }
+        value = argv[++i];
       }
-      options.configPath = argv[++i];
-    } else if (arg.rfind("--config=", 0) == 0) {
-      options.configPath = arg.substr(9);
+      options.configPath = *value;
     } else if (const auto text = answer(arg)) {
       out << *text;
       return 0;

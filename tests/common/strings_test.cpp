@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,28 @@ TEST_CASE("Unit: closestMatch names the setting a typo most likely meant, or not
   CHECK(closestMatch("", keys).empty());
   CHECK(closestMatch(std::string(65, 'x'), {std::string(65, 'x')}).empty());  // bounded
   CHECK(closestMatch("Usres", {"Server", "Users", "Paths"}) == "Users");
+}
+
+TEST_CASE("Unit: matchesOption takes NAME, SHORT and NAME=VALUE, nothing else", "[unit]") {
+  using chipmunk::matchesOption;
+  std::optional<std::string> value;
+  CHECK(matchesOption("--config", "--config", "-c", true, value));
+  CHECK_FALSE(value);  // the caller takes the next argument
+  CHECK(matchesOption("-c", "--config", "-c", true, value));
+  CHECK_FALSE(value);
+  CHECK(matchesOption("--config=a=b.ini", "--config", "-c", true, value));
+  CHECK(value == "a=b.ini");  // split at the first '='
+  value.reset();
+  CHECK(matchesOption("--config=", "--config", "-c", true, value));
+  CHECK(value == "");  // an empty value is the caller's to refuse
+  value.reset();
+  CHECK_FALSE(matchesOption("-c=a.ini", "--config", "-c", true, value));  // short: no '='
+  CHECK_FALSE(matchesOption("--configs", "--config", "-c", true, value));
+  CHECK_FALSE(matchesOption("--conf", "--config", "-c", true, value));
+  CHECK_FALSE(matchesOption("--check-config=yes", "--check-config", "", false, value));  // a flag
+  CHECK_FALSE(matchesOption("", "--version", "", false, value));  // "" is no short name
+  CHECK(matchesOption("--version", "--version", "", false, value));
+  CHECK_FALSE(value);
 }
 
 }  // namespace CHIPMUNK_UNITY_ID

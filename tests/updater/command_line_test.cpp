@@ -64,6 +64,11 @@ TEST_CASE("Unit: usage errors exit 2 with the reason on standard error", "[updat
   CHECK(p.exit == kExitConfig);
   CHECK(p.err.rfind("chipmunk-updater: unknown argument: --dryrun (did you mean --dry-run?)\n",
                     0) == 0);
+  p = parse({"-c=x.ini"});  // the short spelling takes its value as the next argument only
+  CHECK(p.exit == kExitConfig);
+  CHECK(p.err.rfind("chipmunk-updater: unknown argument: -c=x.ini\n", 0) == 0);
+  p = parse({"--once=yes"});  // a flag takes no value
+  CHECK(p.exit == kExitConfig);
   p = parse({"--config"});
   CHECK(p.exit == kExitConfig);
   CHECK(p.err == "chipmunk-updater: --config needs a value\n");

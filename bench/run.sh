@@ -23,7 +23,8 @@
 # ROUNDS rounds; in each, every style x target is run once, target order rotating per round,
 # so that drifting machine load hits all targets alike. Medians over rounds are printed with
 # ratios to nginx (to nginx+tls for T+tls) for req/s, server CPU per request and p99 latency,
-# then issue #19's targets, each "met" or "not met" (bench/run_summary.awk).
+# then issue #19's targets, each "met" or "not met" (bench/run_summary.awk), and wrk's own
+# CPU (GNU time; wrk%): when wrk is busy all its run, req/s is its ceiling, not the server's.
 # Everything started here is stopped on exit.
 #
 # Before/after a change: BASELINE=/path/to/other/build also starts that build's chipmunk-api
@@ -285,9 +286,18 @@ pids_of() {
 }
 HZ=$(getconf CLK_TCK)
 
-# target style -> "req/s p50ms p99ms sockerr non2xx requests server-cpu-us/request"
+# The load generator's own CPU (GNU time around wrk), to tell when req/s is its ceiling.
+TIME_CMD=()
+if [ -x /usr/bin/time ]; then
+  TIME_CMD=(/usr/bin/time -f "WRKCPU %U %S %e" -o "$W/wrk.time")
+else
+  echo "run.sh: /usr/bin/time not found, wrk's CPU not measured (scripts/install-deps.sh --bench)" >&2
+fi
+
+# target style -> "req/s p50ms p99ms sockerr non2xx requests server-cpu-us/request wrk-busy"
+# (wrk-busy: wrk's user + system CPU over its wall time and threads, 0..1; 0: not measured)
 run_wrk() {
-  local t=$1 style=$2 d=$DURATION extra=() pids c0 c1 out
+  local t=$1 style=$2 d=$DURATION extra=() pids c0 c1 out busy
   case $style in
     plain) ;;
     ka) extra=(-H "Connection: keep-alive") ;;
@@ -298,14 +308,18 @@ run_wrk() {
   esac
   read -ra pids <<< "$(pids_of "$t")"
   c0=$(cpu_ticks "${pids[@]}")
-  out=$(timeout $((d + 20)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${d}s" -s "$W/report.lua" \
-    -H "$(auth_of "$t")" "${extra[@]}" "$(url_of "$t")" 2> /dev/null || true)
+  rm -f "$W/wrk.time"
+  out=$(timeout $((d + 20)) "${TIME_CMD[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${d}s" \
+    -s "$W/report.lua" -H "$(auth_of "$t")" "${extra[@]}" "$(url_of "$t")" 2> /dev/null || true)
   c1=$(cpu_ticks "${pids[@]}")
-  awk -v cpu=$((c1 - c0)) -v hz="$HZ" '/^RESULT/ {
-      printf "%s %s %s %s %s %s %.1f\n", $2, $3, $4, $5, $6, $7, ($7 > 0 ? cpu * 1e6 / hz / $7 : 0)
+  busy=$(awk -v n="$WRK_THREADS" '$1 == "WRKCPU" && $4 > 0 {printf "%.3f", ($2 + $3) / $4 / n; f = 1}
+    END {if (!f) print 0}' "$W/wrk.time" 2> /dev/null || echo 0)
+  awk -v cpu=$((c1 - c0)) -v hz="$HZ" -v busy="$busy" '/^RESULT/ {
+      printf "%s %s %s %s %s %s %.1f %s\n", $2, $3, $4, $5, $6, $7,
+        ($7 > 0 ? cpu * 1e6 / hz / $7 : 0), busy
       found = 1
     }
-    END {if (!found) print "0 0 0 -1 -1 0 0"}' <<< "$out"
+    END {if (!found) print "0 0 0 -1 -1 0 0 0"}' <<< "$out"
 }
 
 echo

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # bench/run.sh's summary: reads its results, one wrk run a line
 #   round style target req/s p50-ms p99-ms socket-errors non-2xx requests server-cpu-us/request
+#   wrk-busy
 # and prints, per style and target, the medians over rounds with their ratios to nginx (to
 # nginx+tls for a T+tls target), then issue #19's targets as "met" / "not met", the peers
 # and TLS figures (report only), and new / baseline for T@base targets.
@@ -35,6 +36,7 @@ function check(style, what, a, b, other, limit, higher,   r, ok) {
   rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5; p99[key] = p99[key] " " $6
   err[key] += $7; bad[key] += $8; cpu[key] = cpu[key] " " $10
   runs[key] = runs[key] " " sprintf("%.0f", $4)
+  if ($11 > 0) busy[key] = busy[key] " " $11
 }
 
 END {
@@ -43,17 +45,21 @@ END {
     key = S[s] SUBSEP T[i]
     R[key] = median(rps[key]); C[key] = median(cpu[key]); P[key] = median(p99[key])
   }
-  printf "%-6s %-18s %9s %8s %8s %7s %6s %6s %6s %7s %7s  %s\n", "style", "target", "req/s",
-    "p50 ms", "p99 ms", "us-cpu", "req/s", "cpu", "p99", "sockerr", "non-2xx", "req/s per round"
+  printf "%-6s %-18s %9s %8s %8s %7s %6s %6s %6s %7s %7s %5s  %s\n", "style", "target", "req/s",
+    "p50 ms", "p99 ms", "us-cpu", "req/s", "cpu", "p99", "sockerr", "non-2xx", "wrk%",
+    "req/s per round"
   printf "%-6s %-18s %9s %8s %8s %7s %20s\n", "", "", "", "", "", "", "(ratio to nginx)"
   for (s = 1; s <= ns; s++) for (i = 1; i <= nt; i++) {
     key = S[s] SUBSEP T[i]; rk = S[s] SUBSEP ref(T[i])
-    printf "%-6s %-18s %9.0f %8.3f %8.3f %7.1f %6s %6s %6s %7d %7d %s\n", S[s], T[i], R[key],
+    W[key] = busy[key] != "" ? median(busy[key]) * 100 : -1
+    printf "%-6s %-18s %9.0f %8.3f %8.3f %7.1f %6s %6s %6s %7d %7d %5s %s\n", S[s], T[i], R[key],
       median(p50[key]), P[key], C[key], ratio(R[key], R[rk]), ratio(C[key], C[rk]),
-      ratio(P[key], P[rk]), err[key], bad[key], runs[key]
+      ratio(P[key], P[rk]), err[key], bad[key], (W[key] >= 0 ? sprintf("%.0f", W[key]) : "-"),
+      runs[key]
   }
   print "us-cpu: server CPU time (user + system, all threads or workers) per request, in"
-  print "microseconds; less sensitive to other load on the machine than req/s."
+  print "microseconds; less sensitive to other load on the machine than req/s. wrk%: the load"
+  print "generator's own CPU over its run, in % of its threads (median; - when not measured)."
 
   print "\nissue #19 targets (medians of this run; get-hash = authenticated /get/ip):"
   for (s = 1; s <= ns; s++) {
@@ -66,6 +72,14 @@ END {
   }
   if (checks) printf "  %d of %d met\n", checks - missed, checks
   else print "  (none measured: they need nginx, get-hash and set-hash in TARGETS)"
+  # When wrk itself is busy all its run against both nginx and get-hash, their req/s is
+  # wrk's ceiling: the req/s ratio then says nothing of the servers; CPU per request does.
+  for (s = 1; s <= ns; s++) {
+    g = S[s] SUBSEP "get-hash"; n = S[s] SUBSEP "nginx"
+    if (W[g] >= 95 && W[n] >= 95)
+      printf "  %-5s wrk busy %.0f%% (nginx) / %.0f%% (get-hash) of its threads: req/s is the load generator's ceiling here; compare CPU per request\n",
+        S[s], W[n], W[g]
+  }
 
   header = 0
   for (s = 1; s <= ns; s++) for (i = 1; i <= nt; i++) {

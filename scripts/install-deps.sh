@@ -5,7 +5,8 @@
 #   --tests  also the real programs the test suite starts: nginx, Apache, BIND, ddclient,
 #            inadyn, Chromium, logrotate, ...
 #   --bench  also what the benchmarks use (docs/BENCHMARKS.md): wrk, nginx, golang-go (the Go
-#            echo that bench/run.sh builds), linux-perf and strace (bench/profile.sh)
+#            echo that bench/run.sh builds), linux-perf and strace (bench/profile.sh), GNU time
+#            (bench/run.sh: the load generator's own CPU)
 # Services that Debian would start on installation (nginx, apache2, named) are not started:
 # the tests start their own instances on loopback ports and stop them.
 set -euo pipefail
@@ -22,7 +23,7 @@ test_packages=(
   valgrind clang libclang-rt-14-dev groff-base man-db debhelper lintian python3
   wireguard-tools wireguard-go prometheus
 )
-bench_packages=(wrk nginx openssl procps golang-go linux-perf strace)
+bench_packages=(wrk nginx openssl procps golang-go linux-perf strace time)
 while [ $# -gt 0 ]; do
   case $1 in
     --tests) packages+=("${test_packages[@]}") ;;

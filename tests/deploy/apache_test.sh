@@ -115,13 +115,13 @@ stop_started_apache
 # The compact sample: the same API behaviour through it (the store is reset so /set saves).
 rm -f "$tmp/data/alice.cm" "$tmp/data/alice.json"
 run_site "$src/vhost/chipmunk.vhost.sample"
-c=(curl -sS --max-time 10 --interface 127.0.0.2 --cacert "$tmp/cert.pem" -u alice:alice-secret)
+c=(curl -sS --max-time 30 --interface 127.0.0.2 --cacert "$tmp/cert.pem" -u alice:alice-secret)
 expect_eq "$("${c[@]}" "https://localhost:$https_port/get/ip")" "Your IP:  127.0.0.2" \
   "sample: /get/ip reports the client's address"
 expect_eq "$("${c[@]}" -H 'X-Forwarded-For: 6.6.6.6' -H 'X-Real-IP: 6.6.6.6' \
   "https://localhost:$https_port/get/ip.json")" '{"Client_IP": "127.0.0.2"}' \
   "sample: forged forwarding headers are ignored"
-expect_eq "$(curl -sS --max-time 10 --cacert "$tmp/cert.pem" -o /dev/null -w '%{http_code}' \
+expect_eq "$(curl -sS --max-time 30 --cacert "$tmp/cert.pem" -o /dev/null -w '%{http_code}' \
   "https://localhost:$https_port/get/ip")" 401 "sample: no credentials get 401"
 expect_eq "$("${c[@]}" -o /dev/null -w '%{http_code} %{redirect_url}' \
   "http://localhost:$http_port/get/ip")" "301 https://localhost/get/ip" \

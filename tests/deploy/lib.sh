@@ -190,7 +190,7 @@ count_sockets() {
 check_proxy() {
   local name="$1" http="$2" https="$3" authority="${4:-localhost}"
   local base="https://localhost:$https"
-  local c=(curl -sS --max-time 10 --interface 127.0.0.2 --cacert "$tmp/cert.pem")
+  local c=(curl -sS --max-time 30 --interface 127.0.0.2 --cacert "$tmp/cert.pem")
   local auth=(-u alice:alice-secret)
 
   expect_eq "$("${c[@]}" "${auth[@]}" "$base/get/ip")" "Your IP:  127.0.0.2" \

@@ -213,7 +213,8 @@ void FakeHttpServer::stop() {
 }
 
 std::vector<FakeRequest> FakeHttpServer::requests() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  handledCv_.wait_for(lock, std::chrono::seconds(10), [this] { return handling_ == 0; });
   return requests_;
 }
 
@@ -243,12 +244,19 @@ void FakeHttpServer::serve(int fd) {
     return;
   }
   FakeRequest req = parseRequest(data, headEnd, need);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++handling_;
+  }
   FakeResponse resp = handler_(req);
   {
-    // Counted once handled (a fake's state already shows it), before any delay of its answer.
+    // Counted once handled, before any delay of its answer. A reader that saw the fake's
+    // state change meanwhile waits in requests() for this line (handling_).
     std::lock_guard<std::mutex> lock(mutex_);
     requests_.push_back(std::move(req));
+    --handling_;
   }
+  handledCv_.notify_all();
   if (resp.delay.count() > 0) {
     std::unique_lock<std::mutex> lock(mutex_);
     stopCv_.wait_for(lock, resp.delay, [this] { return stopping_.load(); });

@@ -53,6 +53,8 @@ class FakeHttpServer {
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // The requests handled so far (recorded once the handler has run, before a delayed answer).
+  // Waits (up to 10 s) for handlers still running, so a change a fake's state already shows
+  // is never missing here.
   std::vector<FakeRequest> requests() const;
   void stop();
 
@@ -66,6 +68,8 @@ class FakeHttpServer {
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::condition_variable stopCv_;
+  mutable std::condition_variable handledCv_;
+  int handling_ = 0;  // handlers running now
   std::vector<FakeRequest> requests_;
   std::vector<std::thread> workers_;
   std::thread acceptThread_;

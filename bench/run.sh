@@ -312,8 +312,11 @@ run_wrk() {
   out=$(timeout $((d + 20)) "${TIME_CMD[@]}" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${d}s" \
     -s "$W/report.lua" -H "$(auth_of "$t")" "${extra[@]}" "$(url_of "$t")" 2> /dev/null || true)
   c1=$(cpu_ticks "${pids[@]}")
-  busy=$(awk -v n="$WRK_THREADS" '$1 == "WRKCPU" && $4 > 0 {printf "%.3f", ($2 + $3) / $4 / n; f = 1}
-    END {if (!f) print 0}' "$W/wrk.time" 2> /dev/null || echo 0)
+  busy=0  # not measured: no GNU time, or wrk did not finish
+  if [ -s "$W/wrk.time" ]; then
+    busy=$(awk -v n="$WRK_THREADS" '$1 == "WRKCPU" && $4 > 0 {printf "%.3f", ($2 + $3) / $4 / n; f = 1}
+      END {if (!f) print 0}' "$W/wrk.time")
+  fi
   awk -v cpu=$((c1 - c0)) -v hz="$HZ" -v busy="$busy" '/^RESULT/ {
       printf "%s %s %s %s %s %s %.1f %s\n", $2, $3, $4, $5, $6, $7,
         ($7 > 0 ? cpu * 1e6 / hz / $7 : 0), busy
